@@ -1,0 +1,145 @@
+/* arena.c: bump allocator in growing blocks. */
+#include "arena.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FC_ARENA_ALIGN 16
+
+struct fc_arena_block {
+	struct fc_arena_block *next;
+	size_t used;
+	size_t size;
+	_Alignas(FC_ARENA_ALIGN) unsigned char data[];
+};
+
+void fc_arena_init(struct fc_arena *a, size_t block_size)
+{
+	memset(a, 0, sizeof(*a));
+	a->block_size = block_size ? block_size : 64 * 1024;
+}
+
+void fc_arena_release(struct fc_arena *a)
+{
+	struct fc_arena_block *b = a->head;
+
+	while (b) {
+		struct fc_arena_block *next = b->next;
+
+		free(b);
+		b = next;
+	}
+	a->head = NULL;
+	a->total = 0;
+}
+
+void *fc_arena_alloc(struct fc_arena *a, size_t size)
+{
+	struct fc_arena_block *b = a->head;
+	size_t rounded = (size + FC_ARENA_ALIGN - 1) & ~(size_t)(FC_ARENA_ALIGN - 1);
+	void *p;
+
+	if (rounded < size)
+		fc_die_oom(size);
+	if (!b || b->size - b->used < rounded) {
+		size_t bsize = a->block_size;
+
+		if (rounded > bsize / 4) {
+			/* Large allocations get a block of their own, kept behind the current one. */
+			struct fc_arena_block *big = fc_xmalloc(sizeof(*big) + rounded);
+
+			big->size = rounded;
+			big->used = rounded;
+			if (b) {
+				big->next = b->next;
+				b->next = big;
+			} else {
+				big->next = NULL;
+				a->head = big;
+			}
+			a->total += rounded;
+			memset(big->data, 0, rounded);
+			return big->data;
+		}
+		b = fc_xmalloc(sizeof(*b) + bsize);
+		b->size = bsize;
+		b->used = 0;
+		b->next = a->head;
+		a->head = b;
+		if (a->block_size < 8 * 1024 * 1024)
+			a->block_size *= 2;
+	}
+	p = b->data + b->used;
+	b->used += rounded;
+	a->total += rounded;
+	memset(p, 0, rounded);
+	return p;
+}
+
+void *fc_arena_array(struct fc_arena *a, size_t nmemb, size_t size)
+{
+	if (size && nmemb > SIZE_MAX / size)
+		fc_die_oom(SIZE_MAX);
+	return fc_arena_alloc(a, nmemb * size);
+}
+
+char *fc_arena_strndup(struct fc_arena *a, const char *s, size_t n)
+{
+	char *p = fc_arena_alloc(a, n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *fc_arena_strdup(struct fc_arena *a, const char *s)
+{
+	return fc_arena_strndup(a, s, strlen(s));
+}
+
+void *fc_arena_memdup(struct fc_arena *a, const void *p, size_t n)
+{
+	void *q = fc_arena_alloc(a, n);
+
+	if (n)
+		memcpy(q, p, n);
+	return q;
+}
+
+char *fc_arena_printf(struct fc_arena *a, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *p;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		FC_BUG("vsnprintf failed");
+	p = fc_arena_alloc(a, (size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+static void *arena_pb_alloc(void *data, size_t size)
+{
+	return fc_arena_alloc(data, size);
+}
+
+static void arena_pb_free(void *data, void *ptr)
+{
+	(void)data;
+	(void)ptr;
+}
+
+ProtobufCAllocator *fc_arena_pb_allocator(struct fc_arena *a)
+{
+	a->pb.alloc = arena_pb_alloc;
+	a->pb.free = arena_pb_free;
+	a->pb.allocator_data = a;
+	return &a->pb;
+}

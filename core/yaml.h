@@ -1,0 +1,74 @@
+/*
+ * yaml.h: the project's one YAML loader, on libyaml's event parser.
+ *
+ * It builds a tree in an arena, keeps a 1-based line and column for every node, and enforces limits on nesting
+ * depth, node count and alias expansion (a "billion laughs" document is refused, not expanded). Duplicate mapping
+ * keys are errors. Problems become diagnostics with positions; the loader never aborts on user input.
+ */
+#ifndef FC_YAML_H
+#define FC_YAML_H
+
+#include "fc.h"
+
+struct fc_arena;
+struct fc_diags;
+struct fc_source;
+
+enum fc_ynode_kind { FC_Y_SCALAR, FC_Y_SEQ, FC_Y_MAP };
+enum fc_yscalar_style { FC_Y_PLAIN, FC_Y_QUOTED, FC_Y_BLOCK };
+
+struct fc_ynode;
+
+struct fc_ypair {
+	struct fc_ynode *key;
+	struct fc_ynode *value;
+};
+
+struct fc_ynode {
+	enum fc_ynode_kind kind;
+	enum fc_yscalar_style style; /* scalars only */
+	uint32_t line, col;          /* 1-based */
+	const char *tag;             /* NULL or the tag as written after resolution ("!ref") */
+	size_t weight;               /* nodes in this subtree, for alias accounting */
+	union {
+		struct {
+			const char *str; /* NUL-terminated; may contain NULs within len */
+			size_t len;
+		} scalar;
+		struct {
+			struct fc_ynode **items;
+			size_t n;
+		} seq;
+		struct {
+			struct fc_ypair *pairs;
+			size_t n;
+		} map;
+	} u;
+};
+
+struct fc_yaml_limits {
+	size_t max_depth;       /* nesting of collections */
+	size_t max_nodes;       /* nodes in one file, aliases counted by what they expand to */
+	size_t max_scalar;      /* bytes in one scalar */
+};
+
+#define FC_YAML_LIMITS_DEFAULT {256, 4000000, 16 * 1024 * 1024}
+
+struct fc_ydoc {
+	struct fc_ynode *root; /* NULL for an empty document */
+};
+
+/*
+ * Parse every document in `src`. On success returns 0 with `*docs` (arena memory) holding `*ndocs` documents.
+ * Errors are added to `diags` and FC_EPARSE or FC_ELIMIT is returned; no tree is returned then.
+ */
+int fc_yaml_load(struct fc_arena *arena, struct fc_source *src, const struct fc_yaml_limits *limits,
+		 struct fc_ydoc **docs, size_t *ndocs, struct fc_diags *diags);
+
+/* Helpers for front ends. */
+bool fc_ynode_is_null(const struct fc_ynode *n);
+const char *fc_ynode_kind_name(const struct fc_ynode *n);
+/* Look up a key in a mapping (linear; mappings in specs are small). */
+struct fc_ynode *fc_ymap_get(const struct fc_ynode *map, const char *key);
+
+#endif

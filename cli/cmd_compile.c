@@ -1,12 +1,325 @@
-/* cmd_compile.c: placeholder until the compiler lands. */
+/* cmd_compile.c: `flytec compile` checks specs, reports every error, and writes or prints compiled IDL. */
 #include "cli/cli.h"
+#include "compiler/compiler.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/diag.h"
+#include "core/err.h"
+#include "core/pbjson.h"
+#include "core/yamljson.h"
 
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char compile_usage[] =
+	"usage: flytec compile [options] PATH...\n"
+	"\n"
+	"Compile YAML specs (files or directories, recursively) into Flyte IDL, reporting every error.\n"
+	"\n"
+	"  -o, --output DIR          write DIR/{tasks,workflows,launch_plans}/NAME.pb\n"
+	"      --emit FORMAT         print text (default with no -o), json, yaml, dot or pb\n"
+	"      --workflow NAME       with --emit: only this workflow's compiled closure\n"
+	"      --error-format FMT    text (default) or json\n"
+	"      --project NAME        default project (default " CMP_DEFAULT_PROJECT ")\n"
+	"      --domain NAME         default domain (default " CMP_DEFAULT_DOMAIN ")\n"
+	"      --version V           use V as every version instead of content hashes\n"
+	"      --max-file-size BYTES refuse larger files (default 64 MiB)\n"
+	"  -W, --warnings-as-errors  fail on warnings too\n"
+	"      --color WHEN          auto, always or never\n"
+	"  -q, --quiet               no summary line\n"
+	"\n"
+	"Exit status: 0 no errors, 1 errors in the specs, 2 usage or I/O errors.\n";
+
+enum emit_format { EMIT_NONE, EMIT_TEXT, EMIT_JSON, EMIT_YAML, EMIT_DOT, EMIT_PB };
+
+static int mkdir_p(const char *path)
+{
+	char tmp[4096];
+	size_t i, len = strlen(path);
+
+	if (len >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, path, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (tmp[i] == '/' || tmp[i] == '\0') {
+			char c = tmp[i];
+
+			tmp[i] = '\0';
+			if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+				return -1;
+			tmp[i] = c;
+		}
+	}
+	return 0;
+}
+
+static int write_pb(const char *dir, const char *kind, const char *name, const ProtobufCMessage *msg,
+		    struct fc_err *err)
+{
+	struct fc_buf path = FC_BUF_INIT;
+	size_t len = protobuf_c_message_get_packed_size(msg);
+	uint8_t *bytes = fc_xmalloc(len ? len : 1);
+	int rc;
+
+	fc_buf_addf(&path, "%s/%s", dir, kind);
+	if (mkdir_p(path.buf) < 0) {
+		rc = fc_err_set(err, FC_EIO, "%s: %s", path.buf, strerror(errno));
+		goto out;
+	}
+	fc_buf_addf(&path, "/%s.pb", name);
+	protobuf_c_message_pack(msg, bytes);
+	rc = fc_write_file_atomic(path.buf, bytes, len, err);
+out:
+	free(bytes);
+	fc_buf_release(&path);
+	return rc;
+}
+
+static int write_outputs(struct cmp_session *s, const char *dir, struct fc_err *err)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < cmp_task_count(s); i++) {
+		const struct cmp_task_result *r = cmp_task_at(s, i);
+
+		if ((rc = write_pb(dir, "tasks", r->name, &r->compiled->base, err)))
+			return rc;
+	}
+	for (i = 0; i < cmp_workflow_count(s); i++) {
+		const struct cmp_workflow_result *r = cmp_workflow_at(s, i);
+
+		if ((rc = write_pb(dir, "workflows", r->name, &r->closure->base, err)))
+			return rc;
+	}
+	for (i = 0; i < cmp_launch_plan_count(s); i++) {
+		const struct cmp_launch_plan_result *r = cmp_launch_plan_at(s, i);
+
+		if ((rc = write_pb(dir, "launch_plans", r->name, &r->launch_plan->base, err)))
+			return rc;
+	}
+	return FC_OK;
+}
+
+/* JSON of everything: {"tasks": {name: CompiledTask}, "workflows": {...}, "launchPlans": {...}}. */
+static int all_json(struct cmp_session *s, json_t **out, struct fc_err *err)
+{
+	json_t *root = json_object(), *tasks = json_object(), *wfs = json_object(), *lps = json_object();
+	size_t i;
+	int rc = FC_OK;
+
+	json_object_set_new(root, "tasks", tasks);
+	json_object_set_new(root, "workflows", wfs);
+	json_object_set_new(root, "launchPlans", lps);
+	for (i = 0; i < cmp_task_count(s) && !rc; i++) {
+		json_t *j = NULL;
+
+		rc = fc_pbjson_encode(&cmp_task_at(s, i)->compiled->base, 0, &j, err);
+		if (!rc)
+			json_object_set_new(tasks, cmp_task_at(s, i)->name, j);
+	}
+	for (i = 0; i < cmp_workflow_count(s) && !rc; i++) {
+		json_t *j = NULL;
+
+		rc = fc_pbjson_encode(&cmp_workflow_at(s, i)->closure->base, 0, &j, err);
+		if (!rc)
+			json_object_set_new(wfs, cmp_workflow_at(s, i)->name, j);
+	}
+	for (i = 0; i < cmp_launch_plan_count(s) && !rc; i++) {
+		json_t *j = NULL;
+
+		rc = fc_pbjson_encode(&cmp_launch_plan_at(s, i)->launch_plan->base, 0, &j, err);
+		if (!rc)
+			json_object_set_new(lps, cmp_launch_plan_at(s, i)->name, j);
+	}
+	if (rc)
+		json_decref(root);
+	else
+		*out = root;
+	return rc;
+}
+
+static int emit(struct cmp_session *s, enum emit_format fmt, const char *workflow, struct fc_err *err)
+{
+	struct fc_buf out = FC_BUF_INIT;
+	const ProtobufCMessage *one = NULL;
+	json_t *json = NULL;
+	int rc = FC_OK;
+
+	if (workflow) {
+		const struct cmp_workflow_result *r = cmp_find_workflow(s, workflow);
+
+		if (!r)
+			return fc_err_set(err, FC_ENOENT, "no workflow named '%s' compiled", workflow);
+		one = &r->closure->base;
+	}
+	switch (fmt) {
+	case EMIT_TEXT:
+		cmp_render_text(s, &out);
+		break;
+	case EMIT_DOT:
+		cmp_render_dot(s, &out);
+		break;
+	case EMIT_PB:
+		if (!one && cmp_workflow_count(s) == 1)
+			one = &cmp_workflow_at(s, 0)->closure->base;
+		if (!one) {
+			rc = fc_err_set(err, FC_EINVAL,
+					"--emit pb prints one message: choose a workflow with --workflow NAME, or write "
+					"everything with -o DIR");
+			break;
+		}
+		fc_buf_grow(&out, protobuf_c_message_get_packed_size(one));
+		out.len = protobuf_c_message_pack(one, (uint8_t *)out.buf);
+		break;
+	case EMIT_JSON:
+	case EMIT_YAML:
+		if (one)
+			rc = fc_pbjson_encode(one, 0, &json, err);
+		else
+			rc = all_json(s, &json, err);
+		if (rc)
+			break;
+		if (fmt == EMIT_JSON) {
+			rc = fc_pbjson_dump(json, FC_PBJSON_PRETTY, &out, err);
+			fc_buf_addch(&out, '\n');
+		} else {
+			rc = fc_json_to_yaml(json, &out, err);
+		}
+		break;
+	case EMIT_NONE:
+		break;
+	}
+	if (!rc && fwrite(out.buf, 1, out.len, stdout) != out.len)
+		rc = fc_err_set(err, FC_EIO, "writing output: %s", strerror(errno));
+	json_decref(json);
+	fc_buf_release(&out);
+	return rc;
+}
 
 int cmd_compile(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "flytec compile: not built yet\n");
-	return CLI_EXIT_USAGE;
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"emit", required_argument, NULL, 'e'},
+		{"workflow", required_argument, NULL, 'w'},
+		{"error-format", required_argument, NULL, 'f'},
+		{"project", required_argument, NULL, 'P'},
+		{"domain", required_argument, NULL, 'D'},
+		{"version", required_argument, NULL, 'V'},
+		{"max-file-size", required_argument, NULL, 'M'},
+		{"warnings-as-errors", no_argument, NULL, 'W'},
+		{"color", required_argument, NULL, 'c'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct cmp_options opts;
+	enum emit_format fmt = EMIT_NONE;
+	enum fc_diag_format diag_fmt = FC_DIAG_TEXT;
+	const char *outdir = NULL, *workflow = NULL, *color = "auto";
+	struct cmp_session *s;
+	struct fc_buf diag_text = FC_BUF_INIT;
+	struct fc_err err;
+	bool quiet = false, io_error = false;
+	int c, i, rc, status;
+
+	memset(&opts, 0, sizeof(opts));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:Wqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': outdir = optarg; break;
+		case 'e':
+			if (!strcmp(optarg, "text")) fmt = EMIT_TEXT;
+			else if (!strcmp(optarg, "json")) fmt = EMIT_JSON;
+			else if (!strcmp(optarg, "yaml")) fmt = EMIT_YAML;
+			else if (!strcmp(optarg, "dot")) fmt = EMIT_DOT;
+			else if (!strcmp(optarg, "pb")) fmt = EMIT_PB;
+			else {
+				fprintf(stderr, "flytec compile: --emit takes text, json, yaml, dot or pb, not '%s'\n", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'w': workflow = optarg; break;
+		case 'f':
+			if (!strcmp(optarg, "json")) diag_fmt = FC_DIAG_JSON;
+			else if (!strcmp(optarg, "text")) diag_fmt = FC_DIAG_TEXT;
+			else {
+				fprintf(stderr, "flytec compile: --error-format takes text or json\n");
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'P': opts.project = optarg; break;
+		case 'D': opts.domain = optarg; break;
+		case 'V': opts.version = optarg; break;
+		case 'M': {
+			char *end;
+			unsigned long long v = strtoull(optarg, &end, 10);
+
+			if (*end || !v) {
+				fprintf(stderr, "flytec compile: --max-file-size takes a number of bytes\n");
+				return CLI_EXIT_USAGE;
+			}
+			opts.max_file_size = (size_t)v;
+			break;
+		}
+		case 'W': opts.warnings_as_errors = true; break;
+		case 'c': color = optarg; break;
+		case 'q': quiet = true; break;
+		case 'h':
+			fputs(compile_usage, stdout);
+			return CLI_EXIT_OK;
+		default:
+			fputs(compile_usage, stderr);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs("flytec compile: give at least one file or directory\n\n", stderr);
+		fputs(compile_usage, stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (fmt == EMIT_NONE && !outdir)
+		fmt = EMIT_TEXT;
+	s = cmp_session_new(&opts);
+	for (i = optind; i < argc; i++)
+		if (cmp_add_path(s, argv[i]))
+			io_error = true;
+	rc = cmp_compile(s);
+	{
+		bool use_color = !strcmp(color, "always") || (!strcmp(color, "auto") && isatty(2) && !getenv("NO_COLOR"));
+
+		fc_diags_render(cmp_diags(s), diag_fmt, use_color && diag_fmt == FC_DIAG_TEXT, &diag_text);
+		if (diag_fmt == FC_DIAG_JSON || diag_text.len)
+			fwrite(diag_text.buf, 1, diag_text.len, stderr);
+	}
+	status = io_error ? CLI_EXIT_USAGE : rc ? CLI_EXIT_SPEC : CLI_EXIT_OK;
+	if (status == CLI_EXIT_OK) {
+		if (outdir && write_outputs(s, outdir, &err)) {
+			fprintf(stderr, "flytec compile: %s\n", err.msg);
+			status = CLI_EXIT_USAGE;
+		}
+		if (status == CLI_EXIT_OK && fmt != EMIT_NONE && emit(s, fmt, workflow, &err)) {
+			fprintf(stderr, "flytec compile: %s\n", err.msg);
+			status = err.code == FC_EIO ? CLI_EXIT_USAGE : CLI_EXIT_USAGE;
+		}
+	}
+	if (!quiet && diag_fmt == FC_DIAG_TEXT) {
+		const struct fc_diags *d = cmp_diags(s);
+
+		if (d->nerrors || d->nwarnings)
+			fprintf(stderr, "flytec: %zu error%s, %zu warning%s\n", d->nerrors, d->nerrors == 1 ? "" : "s",
+				d->nwarnings, d->nwarnings == 1 ? "" : "s");
+		else if (outdir || fmt != EMIT_TEXT)
+			fprintf(stderr, "flytec: compiled %zu tasks, %zu workflows, %zu launch plans\n", cmp_task_count(s),
+				cmp_workflow_count(s), cmp_launch_plan_count(s));
+	}
+	fc_buf_release(&diag_text);
+	cmp_session_free(s);
+	return status;
 }

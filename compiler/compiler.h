@@ -1,0 +1,115 @@
+/*
+ * compiler.h: the flytec compiler's public interface.
+ *
+ * A session collects inputs (YAML specs, and IDL files), compiles everything together so that references resolve
+ * across files, and exposes the results as IDL messages: a CompiledTask per task, a CompiledWorkflowClosure per
+ * workflow and an admin.LaunchPlan per launch plan. Every problem is a diagnostic in cmp_diags(); compilation never
+ * stops at the first error. All result memory belongs to the session and is freed by cmp_session_free().
+ */
+#ifndef CMP_COMPILER_H
+#define CMP_COMPILER_H
+
+#include "core/fc.h"
+#include "core/yaml.h"
+
+#include "flyteidl/admin/launch_plan.pb-c.h"
+#include "flyteidl/core/compiler.pb-c.h"
+#include "flyteidl/core/literals.pb-c.h"
+#include "flyteidl/core/types.pb-c.h"
+
+struct fc_arena;
+struct fc_buf;
+struct fc_diags;
+struct fc_err;
+struct fc_source;
+
+#define CMP_DEFAULT_PROJECT "flytesnacks"
+#define CMP_DEFAULT_DOMAIN "development"
+#define CMP_MAX_FILE_SIZE (64u * 1024 * 1024)
+
+struct cmp_options {
+	const char *project; /* default project for specs that name none (CMP_DEFAULT_PROJECT when NULL) */
+	const char *domain;  /* default domain (CMP_DEFAULT_DOMAIN when NULL) */
+	const char *version; /* force every version; NULL: content hash */
+	size_t max_file_size;               /* 0: CMP_MAX_FILE_SIZE */
+	struct fc_yaml_limits yaml_limits;  /* zeros: defaults */
+	bool warnings_as_errors;
+};
+
+/* What a launch plan's schedule does after downtime and while a previous run is still going (flytec's own
+ * additions; Flyte's IDL has no place for them, see docs/schedules.md). */
+enum cmp_catchup { CMP_CATCHUP_LATEST = 0, CMP_CATCHUP_ALL, CMP_CATCHUP_NONE };
+enum cmp_concurrency { CMP_CONCURRENCY_ALLOW = 0, CMP_CONCURRENCY_SKIP, CMP_CONCURRENCY_REPLACE };
+
+struct cmp_schedule_policy {
+	enum cmp_catchup catchup;
+	uint32_t max_catchup;          /* most slots fired at once after downtime (0: default 100) */
+	int64_t catchup_window_seconds; /* slots older than this are not caught up (0: default 1 day) */
+	enum cmp_concurrency concurrency;
+};
+
+struct cmp_task_result {
+	const char *name;                 /* spec name */
+	const char *file;                 /* source file */
+	Flyteidl__Core__CompiledTask *compiled;
+};
+
+struct cmp_workflow_result {
+	const char *name;
+	const char *file;
+	Flyteidl__Core__CompiledWorkflowClosure *closure;
+};
+
+struct cmp_launch_plan_result {
+	const char *name;
+	const char *file;
+	Flyteidl__Admin__LaunchPlan *launch_plan; /* id + spec (+ closure with expected inputs/outputs) */
+	bool active;                              /* the spec asks to be activated on registration */
+	bool implicit;                            /* the default plan every workflow gets (named like it) */
+	struct cmp_schedule_policy policy;
+};
+
+struct cmp_session;
+
+struct cmp_session *cmp_session_new(const struct cmp_options *opts);
+void cmp_session_free(struct cmp_session *s);
+
+/* Add a file, or a directory (recursively: *.yaml, *.yml, and the IDL forms). I/O errors become diagnostics too;
+ * the return value is FC_EIO / FC_ENOENT for them so a CLI can exit 2. */
+int cmp_add_path(struct cmp_session *s, const char *path);
+/* Add an in-memory source; takes ownership of `text` (malloc'd, NUL-terminated, `len` bytes). */
+int cmp_add_source_take(struct cmp_session *s, const char *path, char *text, size_t len);
+
+/* Compile everything added. Returns FC_OK, or FC_ESPEC when there are errors (see cmp_diags()). */
+int cmp_compile(struct cmp_session *s);
+
+struct fc_diags *cmp_diags(struct cmp_session *s);
+struct fc_arena *cmp_arena(struct cmp_session *s);
+
+size_t cmp_task_count(const struct cmp_session *s);
+const struct cmp_task_result *cmp_task_at(const struct cmp_session *s, size_t i);
+size_t cmp_workflow_count(const struct cmp_session *s);
+const struct cmp_workflow_result *cmp_workflow_at(const struct cmp_session *s, size_t i);
+size_t cmp_launch_plan_count(const struct cmp_session *s);
+const struct cmp_launch_plan_result *cmp_launch_plan_at(const struct cmp_session *s, size_t i);
+/* Find by spec name (NULL when absent). */
+const struct cmp_workflow_result *cmp_find_workflow(const struct cmp_session *s, const char *name);
+const struct cmp_launch_plan_result *cmp_find_launch_plan(const struct cmp_session *s, const char *name);
+
+/* The canonical text rendering of every result (deterministic; made for golden files), and Graphviz DOT. */
+void cmp_render_text(struct cmp_session *s, struct fc_buf *out);
+void cmp_render_dot(struct cmp_session *s, struct fc_buf *out);
+
+/*
+ * Convert text to a literal of `type` the way `flytec run --input k=v` and the API need it: "3" for an integer,
+ * "2024-01-01T00:00:00Z" for a datetime, "1h30m" for a duration, YAML/JSON flow syntax ("[1, 2]", "{a: 1}") for
+ * collections, maps and structs. The literal is allocated in `arena`.
+ */
+int cmp_literal_from_text(struct fc_arena *arena, const Flyteidl__Core__LiteralType *type, const char *text,
+			  Flyteidl__Core__Literal **out, struct fc_err *err);
+/* Render a literal for people ("3", "[1, 2]", "{a: 1}"); appended to `out`. */
+void cmp_literal_render(const Flyteidl__Core__Literal *lit, struct fc_buf *out);
+/* Render a type compactly ("list<integer>", "blob<csv>", "optional<string>"). */
+void cmp_type_render(const Flyteidl__Core__LiteralType *type, struct fc_buf *out);
+
+#endif

@@ -1,0 +1,490 @@
+/* session.c: a compilation session: inputs, the entity registry, dependency order, versions and results. */
+#include "compiler/cmp_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char *cmp_kind_name(enum cmp_kind kind)
+{
+	switch (kind) {
+	case CMP_KIND_TASK: return "task";
+	case CMP_KIND_WORKFLOW: return "workflow";
+	case CMP_KIND_LAUNCH_PLAN: return "launch plan";
+	}
+	return "entity";
+}
+
+static struct fc_strmap *kind_map(struct cmp_session *s, enum cmp_kind kind)
+{
+	return kind == CMP_KIND_TASK ? &s->tasks : kind == CMP_KIND_WORKFLOW ? &s->workflows : &s->launch_plans;
+}
+
+struct cmp_session *cmp_session_new(const struct cmp_options *opts)
+{
+	struct cmp_session *s = fc_xcalloc(1, sizeof(*s));
+
+	if (opts)
+		s->opts = *opts;
+	if (!s->opts.max_file_size)
+		s->opts.max_file_size = CMP_MAX_FILE_SIZE;
+	fc_arena_init(&s->arena, 256 * 1024);
+	fc_diags_init(&s->diags);
+	return s;
+}
+
+void cmp_session_free(struct cmp_session *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->nentities; i++)
+		free(s->entities[i]->defaults);
+	free(s->entities);
+	for (i = 0; i < s->nsources; i++)
+		fc_source_free(s->sources[i]);
+	free(s->sources);
+	fc_strmap_release(&s->tasks);
+	fc_strmap_release(&s->workflows);
+	fc_strmap_release(&s->launch_plans);
+	cmp_ptrmap_release(&s->locs);
+	cmp_ptrmap_release(&s->pending);
+	free(s->task_results);
+	free(s->workflow_results);
+	free(s->lp_results);
+	fc_diags_release(&s->diags);
+	fc_arena_release(&s->arena);
+	free(s);
+}
+
+struct cmp_entity *cmp_entity_new(struct cmp_session *s, enum cmp_kind kind, const char *name, struct fc_loc loc)
+{
+	struct fc_strmap *m = kind_map(s, kind);
+	struct cmp_entity *prev = fc_strmap_get(m, name);
+	struct cmp_entity *e;
+
+	if (prev) {
+		struct fc_diag *dg = fc_diag_add(&s->diags, FC_SEV_ERROR, "DuplicateDefinition", loc,
+						 "%s '%s' is defined twice", cmp_kind_name(kind), name);
+
+		fc_diag_note(dg, prev->loc, "'%s' is first defined here", name);
+		return NULL;
+	}
+	e = fc_arena_alloc(&s->arena, sizeof(*e));
+	e->kind = kind;
+	e->name = fc_arena_strdup(&s->arena, name);
+	e->loc = loc;
+	e->file = loc.src ? loc.src->path : "";
+	fc_strmap_put(m, e->name, e);
+	FC_ALLOC_GROW(s->entities, s->nentities + 1, s->entities_alloc);
+	s->entities[s->nentities++] = e;
+	return e;
+}
+
+struct cmp_entity *cmp_lookup(struct cmp_session *s, enum cmp_kind kind, const Flyteidl__Core__Identifier *id)
+{
+	if (!id || !id->name)
+		return NULL;
+	return fc_strmap_get(kind_map(s, kind), id->name);
+}
+
+/* --- inputs ------------------------------------------------------------------------------------------------ */
+int cmp_add_source_take(struct cmp_session *s, const char *path, char *text, size_t len)
+{
+	struct fc_source *src = fc_source_new_take(path, text, len);
+
+	FC_ALLOC_GROW(s->sources, s->nsources + 1, s->sources_alloc);
+	s->sources[s->nsources++] = src;
+	cmp_spec_load(s, src);
+	return FC_OK;
+}
+
+static bool is_spec_file(const char *name)
+{
+	size_t n = strlen(name);
+
+	return (n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml"));
+}
+
+static int add_file(struct cmp_session *s, const char *path)
+{
+	struct fc_buf buf = FC_BUF_INIT;
+	struct fc_err err;
+	struct fc_loc loc = {NULL, 0, 0};
+	char *text;
+	size_t len;
+	int rc;
+
+	rc = fc_buf_read_file(&buf, path, s->opts.max_file_size, &err);
+	if (rc) {
+		fc_diag_add(&s->diags, FC_SEV_ERROR, rc == FC_ELIMIT ? "FileTooLarge" : "IOError", loc, "%s", err.msg);
+		fc_buf_release(&buf);
+		return rc == FC_ELIMIT ? FC_OK : rc;
+	}
+	text = fc_buf_detach(&buf, &len);
+	return cmp_add_source_take(s, path, text, len);
+}
+
+static int add_dir(struct cmp_session *s, const char *path, unsigned depth)
+{
+	struct dirent **entries = NULL;
+	struct fc_loc loc = {NULL, 0, 0};
+	int n, i, rc = FC_OK;
+
+	if (depth > 64) {
+		fc_diag_add(&s->diags, FC_SEV_ERROR, "IOError", loc, "%s: directories nested too deeply", path);
+		return FC_ELIMIT;
+	}
+	n = scandir(path, &entries, NULL, alphasort);
+	if (n < 0) {
+		fc_diag_add(&s->diags, FC_SEV_ERROR, "IOError", loc, "%s: %s", path, strerror(errno));
+		return FC_EIO;
+	}
+	for (i = 0; i < n; i++) {
+		const char *name = entries[i]->d_name;
+		struct fc_buf child = FC_BUF_INIT;
+		struct stat st;
+
+		if (name[0] == '.')
+			goto next; /* ., .., .git, editor swap files */
+		fc_buf_addf(&child, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", name);
+		if (stat(child.buf, &st) < 0)
+			goto next; /* vanished while we looked: a later scan sees it */
+		if (S_ISDIR(st.st_mode)) {
+			int r = add_dir(s, child.buf, depth + 1);
+
+			if (r && !rc)
+				rc = r;
+		} else if (S_ISREG(st.st_mode) && is_spec_file(name)) {
+			int r = add_file(s, child.buf);
+
+			if (r && !rc)
+				rc = r;
+		}
+	next:
+		fc_buf_release(&child);
+		free(entries[i]);
+	}
+	free(entries);
+	return rc;
+}
+
+int cmp_add_path(struct cmp_session *s, const char *path)
+{
+	struct stat st;
+	struct fc_loc loc = {NULL, 0, 0};
+
+	if (stat(path, &st) < 0) {
+		fc_diag_add(&s->diags, FC_SEV_ERROR, "IOError", loc, "%s: %s", path, strerror(errno));
+		return errno == ENOENT ? FC_ENOENT : FC_EIO;
+	}
+	if (S_ISDIR(st.st_mode))
+		return add_dir(s, path, 0);
+	return add_file(s, path);
+}
+
+/* --- dependency order and versions ------------------------------------------------------------------------- */
+static void set_version(struct cmp_session *s, struct cmp_entity *e, Flyteidl__Core__Identifier *id,
+			const ProtobufCMessage *content)
+{
+	if (s->opts.version) {
+		id->version = (char *)s->opts.version;
+	} else {
+		id->version = (char *)"";
+		id->version = (char *)cmp_hash_msg(&s->arena, content, cmp_kind_name(e->kind));
+	}
+	e->version = id->version;
+}
+
+bool cmp_ensure(struct cmp_session *s, struct cmp_entity *e)
+{
+	bool ok = false;
+
+	switch (e->state) {
+	case CMP_DONE:
+		return true;
+	case CMP_FAILED:
+		return false;
+	case CMP_RESOLVING:
+		cmp_error_at(s, e, NULL, "RecursiveReference",
+			     "%s '%s' refers back to itself through its nodes (directly or through other workflows or "
+			     "launch plans)",
+			     cmp_kind_name(e->kind), e->name);
+		return false;
+	case CMP_NEW_ENTITY:
+		break;
+	}
+	e->state = CMP_RESOLVING;
+	switch (e->kind) {
+	case CMP_KIND_TASK:
+		ok = cmp_compile_task(s, e);
+		if (ok)
+			set_version(s, e, e->task->id, &e->task->base);
+		break;
+	case CMP_KIND_WORKFLOW:
+		ok = cmp_compile_workflow(s, e);
+		if (ok)
+			set_version(s, e, e->workflow->id, &e->workflow->base);
+		break;
+	case CMP_KIND_LAUNCH_PLAN:
+		ok = cmp_compile_launch_plan(s, e);
+		if (ok)
+			set_version(s, e, e->launch_plan->id, &e->launch_plan->spec->base);
+		break;
+	}
+	e->state = ok ? CMP_DONE : CMP_FAILED;
+	return ok;
+}
+
+/* --- closures ---------------------------------------------------------------------------------------------- */
+struct closure_acc {
+	struct cmp_session *s;
+	struct fc_strmap seen_tasks, seen_wfs, seen_lps;
+	Flyteidl__Core__CompiledWorkflowClosure *c;
+};
+
+static void collect_node(struct closure_acc *acc, const Flyteidl__Core__Node *n, unsigned depth);
+
+static void collect_workflow(struct closure_acc *acc, struct cmp_entity *wf, bool primary, unsigned depth)
+{
+	size_t i;
+
+	if (!primary) {
+		if (fc_strmap_has(&acc->seen_wfs, wf->name))
+			return;
+		fc_strmap_put(&acc->seen_wfs, wf->name, wf);
+		CMP_PUSH(&acc->s->arena, acc->c->sub_workflows, acc->c->n_sub_workflows, wf->compiled_workflow);
+	}
+	for (i = 0; i < wf->workflow->n_nodes; i++)
+		collect_node(acc, wf->workflow->nodes[i], depth + 1);
+	if (wf->workflow->failure_node)
+		collect_node(acc, wf->workflow->failure_node, depth + 1);
+}
+
+static void collect_node(struct closure_acc *acc, const Flyteidl__Core__Node *n, unsigned depth)
+{
+	struct cmp_session *s = acc->s;
+	struct cmp_entity *t;
+	size_t i;
+
+	if (!n || depth > 1000)
+		return;
+	switch (n->target_case) {
+	case FLYTEIDL__CORE__NODE__TARGET_TASK_NODE:
+		t = cmp_lookup(s, CMP_KIND_TASK, n->task_node->reference_id);
+		if (t && t->compiled_task && !fc_strmap_has(&acc->seen_tasks, t->name)) {
+			fc_strmap_put(&acc->seen_tasks, t->name, t);
+			CMP_PUSH(&s->arena, acc->c->tasks, acc->c->n_tasks, t->compiled_task);
+		}
+		break;
+	case FLYTEIDL__CORE__NODE__TARGET_WORKFLOW_NODE:
+		if (n->workflow_node->reference_case == FLYTEIDL__CORE__WORKFLOW_NODE__REFERENCE_SUB_WORKFLOW_REF) {
+			t = cmp_lookup(s, CMP_KIND_WORKFLOW, n->workflow_node->sub_workflow_ref);
+			if (t && t->compiled_workflow)
+				collect_workflow(acc, t, false, depth);
+		} else {
+			t = cmp_lookup(s, CMP_KIND_LAUNCH_PLAN, n->workflow_node->launchplan_ref);
+			if (t && t->launch_plan && !fc_strmap_has(&acc->seen_lps, t->name)) {
+				Flyteidl__Core__CompiledLaunchPlan *clp = CMP_NEW(&s->arena, Flyteidl__Core__CompiledLaunchPlan,
+										  flyteidl__core__compiled_launch_plan__descriptor);
+
+				fc_strmap_put(&acc->seen_lps, t->name, t);
+				clp->template_ = CMP_NEW(&s->arena, Flyteidl__Core__LaunchPlanTemplate,
+							 flyteidl__core__launch_plan_template__descriptor);
+				clp->template_->id = t->launch_plan->id;
+				clp->template_->interface = CMP_NEW(&s->arena, Flyteidl__Core__TypedInterface,
+								    flyteidl__core__typed_interface__descriptor);
+				clp->template_->interface->inputs = t->lp_workflow->workflow->interface->inputs;
+				clp->template_->interface->outputs = t->lp_workflow->workflow->interface->outputs;
+				clp->template_->fixed_inputs = t->launch_plan->spec->fixed_inputs;
+				CMP_PUSH(&s->arena, acc->c->launch_plans, acc->c->n_launch_plans, clp);
+			}
+		}
+		break;
+	case FLYTEIDL__CORE__NODE__TARGET_BRANCH_NODE:
+		if (n->branch_node->if_else) {
+			const Flyteidl__Core__IfElseBlock *ie = n->branch_node->if_else;
+
+			if (ie->case_)
+				collect_node(acc, ie->case_->then_node, depth + 1);
+			for (i = 0; i < ie->n_other; i++)
+				collect_node(acc, ie->other[i]->then_node, depth + 1);
+			if (ie->default_case == FLYTEIDL__CORE__IF_ELSE_BLOCK__DEFAULT_ELSE_NODE)
+				collect_node(acc, ie->else_node, depth + 1);
+		}
+		break;
+	case FLYTEIDL__CORE__NODE__TARGET_ARRAY_NODE:
+		collect_node(acc, n->array_node->node, depth + 1);
+		break;
+	default:
+		break;
+	}
+}
+
+static int by_task_name(const void *a, const void *b)
+{
+	const Flyteidl__Core__CompiledTask *const *x = a, *const *y = b;
+
+	return strcmp((*x)->template_->id->name, (*y)->template_->id->name);
+}
+
+static int by_wf_name(const void *a, const void *b)
+{
+	const Flyteidl__Core__CompiledWorkflow *const *x = a, *const *y = b;
+
+	return strcmp((*x)->template_->id->name, (*y)->template_->id->name);
+}
+
+static Flyteidl__Core__CompiledWorkflowClosure *make_closure(struct cmp_session *s, struct cmp_entity *wf)
+{
+	struct closure_acc acc;
+
+	memset(&acc, 0, sizeof(acc));
+	acc.s = s;
+	acc.c = CMP_NEW(&s->arena, Flyteidl__Core__CompiledWorkflowClosure, flyteidl__core__compiled_workflow_closure__descriptor);
+	acc.c->primary = wf->compiled_workflow;
+	fc_strmap_put(&acc.seen_wfs, wf->name, wf);
+	collect_workflow(&acc, wf, true, 0);
+	if (acc.c->n_tasks > 1)
+		qsort(acc.c->tasks, acc.c->n_tasks, sizeof(acc.c->tasks[0]), by_task_name);
+	if (acc.c->n_sub_workflows > 1)
+		qsort(acc.c->sub_workflows, acc.c->n_sub_workflows, sizeof(acc.c->sub_workflows[0]), by_wf_name);
+	fc_strmap_release(&acc.seen_tasks);
+	fc_strmap_release(&acc.seen_wfs);
+	fc_strmap_release(&acc.seen_lps);
+	return acc.c;
+}
+
+/* Every workflow gets a default launch plan of the same name, as flytekit registers one. */
+static void add_default_launch_plans(struct cmp_session *s)
+{
+	size_t i, n = s->nentities;
+
+	for (i = 0; i < n; i++) {
+		struct cmp_entity *wf = s->entities[i], *lp;
+
+		if (wf->kind != CMP_KIND_WORKFLOW || fc_strmap_has(&s->launch_plans, wf->name))
+			continue;
+		lp = cmp_entity_new(s, CMP_KIND_LAUNCH_PLAN, wf->name, wf->loc);
+		lp->project = wf->project;
+		lp->domain = wf->domain;
+		lp->lp_implicit = true;
+		lp->lp_workflow_name = wf->name;
+		lp->launch_plan = CMP_NEW(&s->arena, Flyteidl__Admin__LaunchPlan, flyteidl__admin__launch_plan__descriptor);
+		lp->launch_plan->id = cmp_ident(&s->arena, FLYTEIDL__CORE__RESOURCE_TYPE__LAUNCH_PLAN, wf->project,
+						wf->domain, wf->name, "");
+		lp->launch_plan->spec = CMP_NEW(&s->arena, Flyteidl__Admin__LaunchPlanSpec, flyteidl__admin__launch_plan_spec__descriptor);
+		lp->launch_plan->spec->workflow_id = cmp_ident(&s->arena, FLYTEIDL__CORE__RESOURCE_TYPE__WORKFLOW,
+							       wf->project, wf->domain, wf->name, "");
+		cmp_ptrmap_put(&s->locs, lp, cmp_ptrmap_get(&s->locs, wf));
+	}
+}
+
+int cmp_compile(struct cmp_session *s)
+{
+	size_t i;
+
+	if (s->compiled)
+		return s->diags.nerrors ? FC_ESPEC : FC_OK;
+	s->compiled = true;
+	add_default_launch_plans(s);
+	for (i = 0; i < s->nentities; i++)
+		cmp_ensure(s, s->entities[i]);
+	s->task_results = fc_xcalloc(s->nentities + 1, sizeof(*s->task_results));
+	s->workflow_results = fc_xcalloc(s->nentities + 1, sizeof(*s->workflow_results));
+	s->lp_results = fc_xcalloc(s->nentities + 1, sizeof(*s->lp_results));
+	for (i = 0; i < s->nentities; i++) {
+		struct cmp_entity *e = s->entities[i];
+
+		if (e->state != CMP_DONE)
+			continue;
+		switch (e->kind) {
+		case CMP_KIND_TASK:
+			s->task_results[s->ntask_results++] = (struct cmp_task_result){e->name, e->file, e->compiled_task};
+			break;
+		case CMP_KIND_WORKFLOW:
+			e->closure = make_closure(s, e);
+			s->workflow_results[s->nworkflow_results++] =
+				(struct cmp_workflow_result){e->name, e->file, e->closure};
+			break;
+		case CMP_KIND_LAUNCH_PLAN: {
+			struct cmp_launch_plan_result *r = &s->lp_results[s->nlp_results++];
+
+			r->name = e->name;
+			r->file = e->file;
+			r->launch_plan = e->launch_plan;
+			r->active = e->lp_active;
+			r->policy = e->lp_policy;
+			r->implicit = e->lp_implicit;
+			break;
+		}
+		}
+	}
+	fc_diags_sort(&s->diags);
+	if (s->opts.warnings_as_errors && s->diags.nwarnings)
+		return FC_ESPEC;
+	return s->diags.nerrors ? FC_ESPEC : FC_OK;
+}
+
+struct fc_diags *cmp_diags(struct cmp_session *s)
+{
+	return &s->diags;
+}
+
+struct fc_arena *cmp_arena(struct cmp_session *s)
+{
+	return &s->arena;
+}
+
+size_t cmp_task_count(const struct cmp_session *s)
+{
+	return s->ntask_results;
+}
+
+const struct cmp_task_result *cmp_task_at(const struct cmp_session *s, size_t i)
+{
+	return i < s->ntask_results ? &s->task_results[i] : NULL;
+}
+
+size_t cmp_workflow_count(const struct cmp_session *s)
+{
+	return s->nworkflow_results;
+}
+
+const struct cmp_workflow_result *cmp_workflow_at(const struct cmp_session *s, size_t i)
+{
+	return i < s->nworkflow_results ? &s->workflow_results[i] : NULL;
+}
+
+size_t cmp_launch_plan_count(const struct cmp_session *s)
+{
+	return s->nlp_results;
+}
+
+const struct cmp_launch_plan_result *cmp_launch_plan_at(const struct cmp_session *s, size_t i)
+{
+	return i < s->nlp_results ? &s->lp_results[i] : NULL;
+}
+
+const struct cmp_workflow_result *cmp_find_workflow(const struct cmp_session *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nworkflow_results; i++)
+		if (!strcmp(s->workflow_results[i].name, name))
+			return &s->workflow_results[i];
+	return NULL;
+}
+
+const struct cmp_launch_plan_result *cmp_find_launch_plan(const struct cmp_session *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlp_results; i++)
+		if (!strcmp(s->lp_results[i].name, name))
+			return &s->lp_results[i];
+	return NULL;
+}

@@ -1,0 +1,335 @@
+/* util.c: IR helpers shared by the compiler's passes. */
+#include "compiler/cmp_int.h"
+#include "core/sha256.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+void *cmp_new_msg(struct fc_arena *a, const ProtobufCMessageDescriptor *desc)
+{
+	void *m = fc_arena_alloc(a, desc->sizeof_message);
+
+	protobuf_c_message_init(desc, m);
+	return m;
+}
+
+/* Repeated fields grow in powers of two; the capacity is implied by the count, so no extra field is needed. */
+void cmp_push(struct fc_arena *a, void ***items, size_t *n, void *item)
+{
+	size_t count = *n;
+
+	if (count == 0 || (count & (count - 1)) == 0) {
+		size_t cap = count ? count * 2 : 1;
+		void **grown = fc_arena_array(a, cap, sizeof(void *));
+
+		if (count)
+			memcpy(grown, *items, count * sizeof(void *));
+		*items = grown;
+	}
+	(*items)[count] = item;
+	*n = count + 1;
+}
+
+/* --- pointer map ------------------------------------------------------------------------------------------- */
+static size_t ptr_hash(const void *p)
+{
+	uint64_t x = (uint64_t)(uintptr_t)p;
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return (size_t)x;
+}
+
+static void ptrmap_grow(struct cmp_ptrmap *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 64, i;
+	const void **keys = fc_xcalloc(cap, sizeof(*keys));
+	void **values = fc_xcalloc(cap, sizeof(*values));
+
+	for (i = 0; i < m->cap; i++) {
+		size_t j;
+
+		if (!m->keys[i])
+			continue;
+		j = ptr_hash(m->keys[i]) & (cap - 1);
+		while (keys[j])
+			j = (j + 1) & (cap - 1);
+		keys[j] = m->keys[i];
+		values[j] = m->values[i];
+	}
+	free(m->keys);
+	free(m->values);
+	m->keys = keys;
+	m->values = values;
+	m->cap = cap;
+}
+
+void cmp_ptrmap_put(struct cmp_ptrmap *m, const void *key, void *value)
+{
+	size_t i;
+
+	if ((m->size + 1) * 2 > m->cap)
+		ptrmap_grow(m);
+	i = ptr_hash(key) & (m->cap - 1);
+	while (m->keys[i] && m->keys[i] != key)
+		i = (i + 1) & (m->cap - 1);
+	if (!m->keys[i])
+		m->size++;
+	m->keys[i] = key;
+	m->values[i] = value;
+}
+
+void *cmp_ptrmap_get(const struct cmp_ptrmap *m, const void *key)
+{
+	size_t i;
+
+	if (!m->cap || !key)
+		return NULL;
+	i = ptr_hash(key) & (m->cap - 1);
+	while (m->keys[i]) {
+		if (m->keys[i] == key)
+			return m->values[i];
+		i = (i + 1) & (m->cap - 1);
+	}
+	return NULL;
+}
+
+void cmp_ptrmap_release(struct cmp_ptrmap *m)
+{
+	free(m->keys);
+	free(m->values);
+	memset(m, 0, sizeof(*m));
+}
+
+/* --- positions and diagnostics ----------------------------------------------------------------------------- */
+struct fc_loc cmp_ynode_loc(struct fc_source *src, const struct fc_ynode *n)
+{
+	struct fc_loc loc = {src, n ? n->line : 0, n ? n->col : 0};
+
+	return loc;
+}
+
+void cmp_remember(struct cmp_session *s, const void *obj, struct fc_source *src, const struct fc_ynode *n)
+{
+	struct fc_loc *loc = fc_arena_alloc(&s->arena, sizeof(*loc));
+
+	*loc = cmp_ynode_loc(src, n);
+	cmp_ptrmap_put(&s->locs, obj, loc);
+}
+
+struct fc_loc cmp_loc_of(struct cmp_session *s, const void *obj, const void *fallback)
+{
+	struct fc_loc *loc = cmp_ptrmap_get(&s->locs, obj);
+	struct fc_loc none = {NULL, 0, 0};
+
+	if (!loc && fallback)
+		loc = cmp_ptrmap_get(&s->locs, fallback);
+	return loc ? *loc : none;
+}
+
+struct fc_diag *cmp_error_at(struct cmp_session *s, const void *obj, const void *fallback, const char *code,
+			     const char *fmt, ...)
+{
+	struct fc_diag *dg;
+	va_list ap;
+
+	va_start(ap, fmt);
+	dg = fc_diag_vadd(&s->diags, FC_SEV_ERROR, code, cmp_loc_of(s, obj, fallback), fmt, ap);
+	va_end(ap);
+	return dg;
+}
+
+struct fc_diag *cmp_warn_at(struct cmp_session *s, const void *obj, const void *fallback, const char *code,
+			    const char *fmt, ...)
+{
+	struct fc_diag *dg;
+	va_list ap;
+
+	va_start(ap, fmt);
+	dg = fc_diag_vadd(&s->diags, s->opts.warnings_as_errors ? FC_SEV_ERROR : FC_SEV_WARNING, code,
+			  cmp_loc_of(s, obj, fallback), fmt, ap);
+	va_end(ap);
+	return dg;
+}
+
+void cmp_set_pending(struct cmp_session *s, Flyteidl__Core__BindingData *bd, const struct fc_ynode *value)
+{
+	cmp_ptrmap_put(&s->pending, bd, (void *)value);
+}
+
+const struct fc_ynode *cmp_get_pending(struct cmp_session *s, const Flyteidl__Core__BindingData *bd)
+{
+	return cmp_ptrmap_get(&s->pending, bd);
+}
+
+/* --- names ------------------------------------------------------------------------------------------------- */
+bool cmp_valid_name(const char *s)
+{
+	size_t i, len = strlen(s);
+
+	if (!len || len > 255 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i]))
+			return false;
+	return true;
+}
+
+bool cmp_valid_node_id(const char *s)
+{
+	size_t i, len = strlen(s);
+
+	if (!len || len > 63 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+			return false;
+	return true;
+}
+
+bool cmp_valid_var_name(const char *s)
+{
+	size_t i, len = strlen(s);
+
+	if (!len || len > 255 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+			return false;
+	return true;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t row[64];
+
+	if (la >= 63 || lb >= 63)
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t prev = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t cur = row[j];
+			size_t cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
+			size_t best = prev + cost;
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+const char *cmp_did_you_mean(const char *word, const char *const *candidates, size_t n)
+{
+	const char *best = NULL;
+	size_t best_d = (size_t)-1, i, limit;
+
+	limit = strlen(word) / 3 + 1;
+	if (limit > 3)
+		limit = 3;
+	for (i = 0; i < n; i++) {
+		size_t d = edit_distance(word, candidates[i]);
+
+		if (d < best_d) {
+			best_d = d;
+			best = candidates[i];
+		}
+	}
+	return best_d <= limit ? best : NULL;
+}
+
+/* --- variables and identifiers ----------------------------------------------------------------------------- */
+Flyteidl__Core__VariableMap *cmp_varmap_new(struct fc_arena *a)
+{
+	return CMP_NEW(a, Flyteidl__Core__VariableMap, flyteidl__core__variable_map__descriptor);
+}
+
+Flyteidl__Core__Variable *cmp_var_find(const Flyteidl__Core__VariableMap *vm, const char *name)
+{
+	size_t i;
+
+	if (!vm)
+		return NULL;
+	for (i = 0; i < vm->n_variables; i++)
+		if (!strcmp(vm->variables[i]->key, name))
+			return vm->variables[i]->value;
+	return NULL;
+}
+
+void cmp_var_add(struct fc_arena *a, Flyteidl__Core__VariableMap *vm, const char *name, Flyteidl__Core__Variable *v)
+{
+	Flyteidl__Core__VariableMap__VariablesEntry *e =
+		CMP_NEW(a, Flyteidl__Core__VariableMap__VariablesEntry,
+			flyteidl__core__variable_map__variables_entry__descriptor);
+
+	e->key = (char *)name;
+	e->value = v;
+	CMP_PUSH(a, vm->variables, vm->n_variables, e);
+}
+
+static int cmp_var_entry(const void *a, const void *b)
+{
+	const Flyteidl__Core__VariableMap__VariablesEntry *const *x = a, *const *y = b;
+
+	return strcmp((*x)->key, (*y)->key);
+}
+
+void cmp_varmap_sort(Flyteidl__Core__VariableMap *vm)
+{
+	if (vm && vm->n_variables > 1)
+		qsort(vm->variables, vm->n_variables, sizeof(vm->variables[0]), cmp_var_entry);
+}
+
+Flyteidl__Core__Identifier *cmp_ident(struct fc_arena *a, Flyteidl__Core__ResourceType rt, const char *project,
+				      const char *domain, const char *name, const char *version)
+{
+	Flyteidl__Core__Identifier *id = CMP_NEW(a, Flyteidl__Core__Identifier, flyteidl__core__identifier__descriptor);
+
+	id->resource_type = rt;
+	id->project = fc_arena_strdup(a, project ? project : "");
+	id->domain = fc_arena_strdup(a, domain ? domain : "");
+	id->name = fc_arena_strdup(a, name ? name : "");
+	id->version = fc_arena_strdup(a, version ? version : "");
+	return id;
+}
+
+const char *cmp_ident_str(struct fc_arena *a, const Flyteidl__Core__Identifier *id)
+{
+	if (!id)
+		return "(none)";
+	if (id->version && *id->version)
+		return fc_arena_printf(a, "%s/%s/%s@%s", id->project, id->domain, id->name, id->version);
+	if (id->project && *id->project)
+		return fc_arena_printf(a, "%s/%s/%s", id->project, id->domain, id->name);
+	return id->name;
+}
+
+const char *cmp_hash_msg(struct fc_arena *a, const ProtobufCMessage *msg, const char *salt)
+{
+	size_t len = protobuf_c_message_get_packed_size(msg);
+	uint8_t *bytes = fc_xmalloc(len ? len : 1);
+	unsigned char digest[FC_SHA256_LEN];
+	char hex[FC_SHA256_HEX_LEN + 1];
+	struct fc_sha256 h;
+
+	protobuf_c_message_pack(msg, bytes);
+	fc_sha256_init(&h);
+	if (salt)
+		fc_sha256_update(&h, salt, strlen(salt) + 1);
+	fc_sha256_update(&h, bytes, len);
+	fc_sha256_final(&h, digest);
+	free(bytes);
+	fc_hex(digest, 10, hex);
+	return fc_arena_strdup(a, hex);
+}

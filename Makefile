@@ -58,8 +58,9 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-bin/flytec: $(CLI_OBJ) $(LIB)
-	@mkdir -p bin
+BIN ?= bin/flytec
+$(BIN): $(CLI_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS)
 
 # --- tests ---------------------------------------------------------------------------------------------------
@@ -70,7 +71,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(GEN_STAMP)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(LIB) $(LDFLAGS) $(PKG_LIBS) -lcmocka
 
 .PHONY: all deps test unit golden integration golden-update demo bench fuzz clean help
-all: bin/flytec
+all: $(BIN)
 
 deps:
 	@bash tools/deps.sh

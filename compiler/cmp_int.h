@@ -75,6 +75,7 @@ struct cmp_entity {
 	struct fc_loc loc;
 	enum cmp_state state;
 	const char *version;
+	bool from_idl; /* read from protobuf / JSON IDL rather than a YAML spec */
 
 	/* task */
 	Flyteidl__Core__TaskTemplate *task;
@@ -142,6 +143,10 @@ const struct fc_ynode *cmp_get_pending(struct cmp_session *s, const Flyteidl__Co
 /* --- front ends -------------------------------------------------------------------------------------------- */
 /* YAML specs: adds entities for every task, workflow and launch plan in the file. */
 void cmp_spec_load(struct cmp_session *s, struct fc_source *src);
+/* IDL files (.pb, .json, .tgz/.tar.gz/.tar): false when the extension is not an IDL one. */
+bool cmp_idl_load(struct cmp_session *s, struct fc_source *src);
+/* A YAML document holding an IDL message (a WorkflowClosure etc.): loads it and returns true. */
+bool cmp_idl_yaml_doc(struct cmp_session *s, struct fc_source *src, const struct fc_ynode *root);
 
 /* --- types (types.c) --------------------------------------------------------------------------------------- */
 /* Parse a type written in a spec ("list<integer>", {blob: {format: csv}}, ...). Reports errors; NULL on error. */

@@ -98,15 +98,24 @@ int cmp_add_source_take(struct cmp_session *s, const char *path, char *text, siz
 
 	FC_ALLOC_GROW(s->sources, s->nsources + 1, s->sources_alloc);
 	s->sources[s->nsources++] = src;
-	cmp_spec_load(s, src);
+	if (!cmp_idl_load(s, src))
+		cmp_spec_load(s, src);
 	return FC_OK;
 }
 
+static bool has_suffix(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), m = strlen(suffix);
+
+	return n > m && !strcmp(name + n - m, suffix);
+}
+
+/* What a directory walk reads: specs, and the IDL forms (JSON only as *.json holding a Flyte message). */
 static bool is_spec_file(const char *name)
 {
-	size_t n = strlen(name);
-
-	return (n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml"));
+	return has_suffix(name, ".yaml") || has_suffix(name, ".yml") || has_suffix(name, ".pb") ||
+	       has_suffix(name, ".tgz") || has_suffix(name, ".tar.gz") || has_suffix(name, ".tar") ||
+	       has_suffix(name, ".json");
 }
 
 static int add_file(struct cmp_session *s, const char *path)

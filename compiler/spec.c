@@ -189,7 +189,7 @@ static char **string_list(struct spec_ctx *c, const struct fc_ynode *v, const ch
 }
 
 /* --- interfaces -------------------------------------------------------------------------------------------- */
-static const char *const var_keys[] = {"type", "default", "description"};
+static const char *const var_keys[] = {"type", "description", "default"}; /* outputs: the first two */
 
 /* inputs:/outputs: mapping of name -> type, or name -> {type, default, description}. */
 static Flyteidl__Core__VariableMap *parse_vars(struct spec_ctx *c, const struct fc_ynode *map, const char *what,
@@ -218,7 +218,7 @@ static Flyteidl__Core__VariableMap *parse_vars(struct spec_ctx *c, const struct 
 			const struct fc_ynode *def = fc_ymap_get(v, "default");
 			const char *desc;
 
-			if (!check_keys(c, v, var_keys, allow_defaults ? 3 : 1, what))
+			if (!check_keys(c, v, var_keys, allow_defaults ? 3 : 2, what))
 				continue;
 			type_node = fc_ymap_get(v, "type");
 			desc = get_string(c, v, "description", false, what);
@@ -839,7 +839,8 @@ static bool parse_branch(struct spec_ctx *c, const struct fc_ynode *v, Flyteidl_
 	for (i = 0; i < v->u.seq.n; i++) {
 		const struct fc_ynode *cs = v->u.seq.items[i];
 		const struct fc_ynode *cond, *then, *els, *fail_msg;
-		const char *inner_id = fc_arena_printf(A(c), "%s-n%zu", node->id, i);
+		/* Flyte names inner nodes "<branch>-<inner>"; the compiler adds the prefix. */
+		const char *inner_id = fc_arena_printf(A(c), "n%zu", i);
 
 		if (!expect_kind(c, cs, FC_Y_MAP, "a branch case") ||
 		    !check_keys(c, cs, case_keys, FC_ARRAY_LEN(case_keys), "a branch case")) {
@@ -1497,6 +1498,7 @@ void cmp_spec_load(struct cmp_session *s, struct fc_source *src)
 		struct spec_ctx c = {s, src, s->opts.project ? s->opts.project : CMP_DEFAULT_PROJECT,
 				     s->opts.domain ? s->opts.domain : CMP_DEFAULT_DOMAIN};
 
-		load_document(&c, docs[i].root);
+		if (!cmp_idl_yaml_doc(s, src, docs[i].root))
+			load_document(&c, docs[i].root);
 	}
 }

@@ -233,6 +233,8 @@ static const cmp_type *validate_promise(struct bind_ctx *bc, Flyteidl__Core__Bin
 		     bc->param, bc->node->id);
 		return NULL;
 	}
+	if (!*p->node_id)
+		p->node_id = (char *)CMP_START_NODE; /* flytekit writes workflow inputs with an empty node id */
 	up = fc_strmap_get(&w->nodes, p->node_id);
 	if (!up || (!up->top_level && strcmp(p->node_id, CMP_START_NODE))) {
 		const char **ids = fc_xmalloc((w->nlist + 1) * sizeof(*ids));
@@ -765,7 +767,7 @@ static Flyteidl__Core__TypedInterface *branch_iface(struct wf_builder *w, struct
 		return NULL;
 	}
 	/* The branch node's own inputs are what its conditions read; their types come from upstream. */
-	iface->inputs = validate_bindings(w, node, node->inputs, node->n_inputs, NULL, false, "the branch");
+	iface->inputs = validate_bindings(w, node, node->inputs, node->n_inputs, NULL, !wn->top_level, "the branch");
 	conds[ncases] = ie->case_->condition;
 	cases[ncases++] = ie->case_->then_node;
 	for (i = 0; i < ie->n_other && ncases < 1023; i++) {
@@ -793,6 +795,13 @@ static Flyteidl__Core__TypedInterface *branch_iface(struct wf_builder *w, struct
 			ok = false;
 			continue;
 		}
+		/* Inner nodes are named "<branch>-<inner>", as Flyte's compiler names them. */
+		{
+			size_t plen = strlen(node->id);
+
+			if (strncmp(cases[i]->id, node->id, plen) || cases[i]->id[plen] != '-')
+				cases[i]->id = fc_arena_printf(WA(w), "%s-%s", node->id, cases[i]->id);
+		}
 		inner = add_wnode(w, cases[i], false);
 		if (!inner) {
 			ok = false;
@@ -803,32 +812,41 @@ static Flyteidl__Core__TypedInterface *branch_iface(struct wf_builder *w, struct
 			ok = false;
 			continue;
 		}
-		/* Every case must produce the outputs the branch exposes. */
+		/* The branch exposes the outputs every case produces; shared names must agree on their type. */
 		if (!first) {
 			first = cases[i];
-			iface->outputs = inner->iface->outputs;
+			iface->outputs = cmp_varmap_new(WA(w));
+			for (j = 0; j < inner->iface->outputs->n_variables; j++)
+				cmp_var_add(WA(w), iface->outputs, inner->iface->outputs->variables[j]->key,
+					    inner->iface->outputs->variables[j]->value);
 			continue;
 		}
-		for (j = 0; j < iface->outputs->n_variables; j++) {
-			const char *name = iface->outputs->variables[j]->key;
-			Flyteidl__Core__Variable *v = cmp_var_find(inner->iface->outputs, name);
+		{
+			Flyteidl__Core__VariableMap *kept = cmp_varmap_new(WA(w));
 
-			if (!v || !cmp_types_equal(v->type, iface->outputs->variables[j]->value->type)) {
-				werr(w, cases[i], node, "MismatchingInterfaces", node->id, name,
-				     "the cases of branch '%s' must produce the same outputs: '%s' produces %s '%s' "
-				     "but '%s' %s",
-				     node->id, first->id, cmp_type_str(WA(w), iface->outputs->variables[j]->value->type),
-				     name, cases[i]->id,
-				     v ? fc_arena_printf(WA(w), "produces %s", cmp_type_str(WA(w), v->type))
-				       : "does not produce it");
-				ok = false;
+			for (j = 0; j < iface->outputs->n_variables; j++) {
+				const char *name = iface->outputs->variables[j]->key;
+				Flyteidl__Core__Variable *v = cmp_var_find(inner->iface->outputs, name);
+
+				if (!v)
+					continue;
+				if (!cmp_types_equal(v->type, iface->outputs->variables[j]->value->type)) {
+					werr(w, cases[i], node, "MismatchingTypes", node->id, name,
+					     "the cases of branch '%s' disagree on output '%s': '%s' produces %s, '%s' %s",
+					     node->id, name, first->id,
+					     cmp_type_str(WA(w), iface->outputs->variables[j]->value->type), cases[i]->id,
+					     cmp_type_str(WA(w), v->type));
+					ok = false;
+				}
+				cmp_var_add(WA(w), kept, name, iface->outputs->variables[j]->value);
 			}
+			iface->outputs = kept;
 		}
 	}
 	return ok ? iface : NULL;
 }
 
-static Flyteidl__Core__TypedInterface *gate_iface(struct wf_builder *w, Flyteidl__Core__Node *node)
+static Flyteidl__Core__TypedInterface *gate_iface(struct wf_builder *w, Flyteidl__Core__Node *node, bool upstream_only)
 {
 	Flyteidl__Core__GateNode *g = node->gate_node;
 	Flyteidl__Core__TypedInterface *iface = empty_iface(WA(w));
@@ -836,7 +854,7 @@ static Flyteidl__Core__TypedInterface *gate_iface(struct wf_builder *w, Flyteidl
 	switch (g ? g->condition_case : FLYTEIDL__CORE__GATE_NODE__CONDITION__NOT_SET) {
 	case FLYTEIDL__CORE__GATE_NODE__CONDITION_APPROVE:
 		/* Approve passes its inputs through: outputs are the inputs. */
-		iface->inputs = validate_bindings(w, node, node->inputs, node->n_inputs, NULL, false, "the gate");
+		iface->inputs = validate_bindings(w, node, node->inputs, node->n_inputs, NULL, upstream_only, "the gate");
 		iface->outputs = iface->inputs;
 		return iface;
 	case FLYTEIDL__CORE__GATE_NODE__CONDITION_SIGNAL:
@@ -933,7 +951,7 @@ static void validate_node(struct wf_builder *w, struct wnode *wn)
 		bindings_done = true;
 		break;
 	case FLYTEIDL__CORE__NODE__TARGET_GATE_NODE:
-		iface = gate_iface(w, node);
+		iface = gate_iface(w, node, !wn->top_level);
 		bindings_done = node->gate_node && node->gate_node->condition_case == FLYTEIDL__CORE__GATE_NODE__CONDITION_APPROVE;
 		break;
 	case FLYTEIDL__CORE__NODE__TARGET_ARRAY_NODE:
@@ -1175,6 +1193,11 @@ static void convert_defaults(struct cmp_session *s, struct cmp_entity *e, const 
 	}
 }
 
+static int str_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 {
 	struct wf_builder w;
@@ -1273,6 +1296,14 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 	}
 	if (ok) {
 		Flyteidl__Core__Node **nodes = fc_arena_array(&s->arena, noriginal + 2, sizeof(*nodes));
+
+		/* Explicit dependencies are a set: Flyte keeps them sorted. */
+		for (i = 0; i < w.nlist; i++) {
+			Flyteidl__Core__Node *n = w.list[i]->node;
+
+			if (n->n_upstream_node_ids > 1)
+				qsort(n->upstream_node_ids, n->n_upstream_node_ids, sizeof(char *), str_ptr_cmp);
+		}
 
 		nodes[0] = start;
 		nodes[1] = end;
@@ -1569,6 +1600,70 @@ static void compile_schedule(struct cmp_session *s, struct cmp_entity *e, const 
 	spec->entity_metadata->schedule = sched;
 }
 
+/* Launch plans read from the IDL carry their inputs as IDL already: check them against the workflow. */
+static void check_idl_launch_plan(struct cmp_session *s, struct cmp_entity *e, const Flyteidl__Core__VariableMap *inputs)
+{
+	Flyteidl__Admin__LaunchPlanSpec *spec = e->launch_plan->spec;
+	const Flyteidl__Admin__Schedule *sched = spec->entity_metadata ? spec->entity_metadata->schedule : NULL;
+	size_t i;
+
+	if (!spec->default_inputs)
+		spec->default_inputs = CMP_NEW(&s->arena, Flyteidl__Core__ParameterMap, flyteidl__core__parameter_map__descriptor);
+	for (i = 0; i < spec->default_inputs->n_parameters; i++) {
+		const char *name = spec->default_inputs->parameters[i]->key;
+		Flyteidl__Core__Parameter *p = spec->default_inputs->parameters[i]->value;
+		Flyteidl__Core__Variable *v = cmp_var_find(inputs, name);
+
+		if (!v) {
+			cmp_error_at(s, e, NULL, "VariableNameNotFound",
+				     "launch plan '%s' has a default for '%s', which is not an input of workflow '%s'",
+				     e->name, name, e->lp_workflow_name);
+			continue;
+		}
+		if (p && p->var && p->var->type && !cmp_types_castable(p->var->type, v->type))
+			cmp_error_at(s, e, NULL, "MismatchingTypes",
+				     "launch plan '%s' declares input '%s' as %s, but workflow '%s' takes %s", e->name, name,
+				     cmp_type_str(&s->arena, p->var->type), e->lp_workflow_name, cmp_type_str(&s->arena, v->type));
+	}
+	for (i = 0; spec->fixed_inputs && i < spec->fixed_inputs->n_literals; i++)
+		if (!cmp_var_find(inputs, spec->fixed_inputs->literals[i]->key))
+			cmp_error_at(s, e, NULL, "VariableNameNotFound",
+				     "launch plan '%s' fixes '%s', which is not an input of workflow '%s'", e->name,
+				     spec->fixed_inputs->literals[i]->key, e->lp_workflow_name);
+	if (!sched)
+		return;
+	if (sched->schedule_expression_case == FLYTEIDL__ADMIN__SCHEDULE__SCHEDULE_EXPRESSION_CRON_SCHEDULE ||
+	    sched->schedule_expression_case == FLYTEIDL__ADMIN__SCHEDULE__SCHEDULE_EXPRESSION_CRON_EXPRESSION) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+		const char *expr = sched->schedule_expression_case == FLYTEIDL__ADMIN__SCHEDULE__SCHEDULE_EXPRESSION_CRON_SCHEDULE
+					   ? sched->cron_schedule->schedule
+					   : sched->cron_expression;
+#pragma GCC diagnostic pop
+		struct fc_cron *cron = NULL;
+		struct fc_err err;
+		size_t column = 0;
+
+		if (fc_cron_parse(expr ? expr : "", &cron, &column, &err))
+			cmp_error_at(s, e, NULL, "InvalidSchedule", "launch plan '%s': cron '%s': %s", e->name,
+				     expr ? expr : "", err.msg);
+		fc_cron_free(cron);
+	} else if (sched->schedule_expression_case == FLYTEIDL__ADMIN__SCHEDULE__SCHEDULE_EXPRESSION_RATE) {
+		if (!sched->rate || !sched->rate->value)
+			cmp_error_at(s, e, NULL, "InvalidSchedule", "launch plan '%s': a fixed rate must be positive",
+				     e->name);
+	}
+	if (sched->kickoff_time_input_arg && *sched->kickoff_time_input_arg) {
+		Flyteidl__Core__Variable *v = cmp_var_find(inputs, sched->kickoff_time_input_arg);
+
+		if (!v || !(v->type->type_case == FLYTEIDL__CORE__LITERAL_TYPE__TYPE_SIMPLE &&
+			    v->type->simple == FLYTEIDL__CORE__SIMPLE_TYPE__DATETIME))
+			cmp_error_at(s, e, NULL, "MismatchingTypes",
+				     "launch plan '%s': kickoff input '%s' must be a datetime input of workflow '%s'",
+				     e->name, sched->kickoff_time_input_arg, e->lp_workflow_name);
+	}
+}
+
 bool cmp_compile_launch_plan(struct cmp_session *s, struct cmp_entity *e)
 {
 	Flyteidl__Admin__LaunchPlanSpec *spec = e->launch_plan->spec;
@@ -1600,6 +1695,14 @@ bool cmp_compile_launch_plan(struct cmp_session *s, struct cmp_entity *e)
 	e->lp_workflow = wf;
 	spec->workflow_id = wf->workflow->id;
 	inputs = wf->workflow->interface->inputs;
+	if (e->from_idl) {
+		check_idl_launch_plan(s, e, inputs);
+		e->launch_plan->closure = CMP_NEW(&s->arena, Flyteidl__Admin__LaunchPlanClosure,
+						  flyteidl__admin__launch_plan_closure__descriptor);
+		e->launch_plan->closure->expected_inputs = spec->default_inputs;
+		e->launch_plan->closure->expected_outputs = wf->workflow->interface->outputs;
+		return s->diags.nerrors == before;
+	}
 	check_input_names(s, e, e->lp_defaults, inputs, "inputs");
 	check_input_names(s, e, e->lp_fixed, inputs, "fixed_inputs");
 	compile_schedule(s, e, inputs, &kickoff_ok, &kickoff);

@@ -135,6 +135,9 @@ struct fc_diag *cmp_warn_at(struct cmp_session *s, const void *obj, const void *
 struct fc_loc cmp_loc_of(struct cmp_session *s, const void *obj, const void *fallback);
 struct fc_loc cmp_ynode_loc(struct fc_source *src, const struct fc_ynode *n);
 void cmp_remember(struct cmp_session *s, const void *obj, struct fc_source *src, const struct fc_ynode *n);
+void cmp_set_loc(struct cmp_session *s, const void *obj, struct fc_loc loc);
+/* Register a source with the session (owned by it from now on). */
+void cmp_add_source(struct cmp_session *s, struct fc_source *src);
 
 /* Pending YAML literals attached to BindingData. */
 void cmp_set_pending(struct cmp_session *s, Flyteidl__Core__BindingData *bd, const struct fc_ynode *value);

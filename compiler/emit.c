@@ -575,10 +575,11 @@ static void render_launch_plan(struct fc_buf *out, const struct cmp_launch_plan_
 		if (s->schedule_expression_case == FLYTEIDL__ADMIN__SCHEDULE__SCHEDULE_EXPRESSION_CRON_SCHEDULE)
 			fc_buf_addf(out, "cron \"%s\"", s->cron_schedule->schedule);
 		else if (s->schedule_expression_case == FLYTEIDL__ADMIN__SCHEDULE__SCHEDULE_EXPRESSION_RATE)
-			fc_buf_addf(out, "every %u %s", s->rate->value,
-				    s->rate->unit == FLYTEIDL__ADMIN__FIXED_RATE_UNIT__DAY    ? "days"
-				    : s->rate->unit == FLYTEIDL__ADMIN__FIXED_RATE_UNIT__HOUR ? "hours"
-											      : "minutes");
+			fc_buf_addf(out, "every %u %s%s", s->rate->value,
+				    s->rate->unit == FLYTEIDL__ADMIN__FIXED_RATE_UNIT__DAY    ? "day"
+				    : s->rate->unit == FLYTEIDL__ADMIN__FIXED_RATE_UNIT__HOUR ? "hour"
+											      : "minute",
+				    s->rate->value == 1 ? "" : "s");
 		if (s->kickoff_time_input_arg && *s->kickoff_time_input_arg)
 			fc_buf_addf(out, " kickoff_input=%s", s->kickoff_time_input_arg);
 		fc_buf_addf(out, "\n  catch_up: %s", catchups[r->policy.catchup]);

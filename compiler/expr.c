@@ -159,10 +159,9 @@ static Flyteidl__Core__Operand *parse_operand(struct expr_parser *p)
 		op->val_case = FLYTEIDL__CORE__OPERAND__VAL_VAR;
 		op->var = (char *)name;
 		{
-			struct fc_loc *l = fc_arena_alloc(a, sizeof(*l));
+			struct fc_loc l = expr_loc(p, start);
 
-			*l = expr_loc(p, start);
-			cmp_ptrmap_put(&p->s->locs, op, l);
+			cmp_set_loc(p->s, op, l);
 		}
 		return op;
 	} else {
@@ -177,10 +176,9 @@ static Flyteidl__Core__Operand *parse_operand(struct expr_parser *p)
 	op->scalar->value_case = FLYTEIDL__CORE__SCALAR__VALUE_PRIMITIVE;
 	op->scalar->primitive = prim;
 	{
-		struct fc_loc *l = fc_arena_alloc(a, sizeof(*l));
+		struct fc_loc l = expr_loc(p, start);
 
-		*l = expr_loc(p, start);
-		cmp_ptrmap_put(&p->s->locs, op, l);
+		cmp_set_loc(p->s, op, l);
 	}
 	return op;
 }
@@ -254,11 +252,10 @@ static Flyteidl__Core__BooleanExpression *parse_primary(struct expr_parser *p)
 	be->expr_case = FLYTEIDL__CORE__BOOLEAN_EXPRESSION__EXPR_COMPARISON;
 	be->comparison = cmp;
 	{
-		struct fc_loc *l = fc_arena_alloc(a, sizeof(*l));
+		struct fc_loc l = expr_loc(p, start);
 
-		*l = expr_loc(p, start);
-		cmp_ptrmap_put(&p->s->locs, cmp, l);
-		cmp_ptrmap_put(&p->s->locs, be, l);
+		cmp_set_loc(p->s, cmp, l);
+		cmp_set_loc(p->s, be, l);
 	}
 	p->depth--;
 	return be;

@@ -139,8 +139,8 @@ static void add_task(struct cmp_session *s, struct fc_source *src, Flyteidl__Cor
 	e->domain = t->id->domain;
 	e->task = t;
 	e->from_idl = true;
-	cmp_ptrmap_put(&s->locs, t, &e->loc);
-	cmp_ptrmap_put(&s->locs, e, &e->loc);
+	cmp_set_loc(s, t, e->loc);
+	cmp_set_loc(s, e, e->loc);
 }
 
 static void add_workflow(struct cmp_session *s, struct fc_source *src, Flyteidl__Core__WorkflowTemplate *w)
@@ -171,8 +171,8 @@ static void add_workflow(struct cmp_session *s, struct fc_source *src, Flyteidl_
 	e->domain = w->id->domain;
 	e->workflow = w;
 	e->from_idl = true;
-	cmp_ptrmap_put(&s->locs, w, &e->loc);
-	cmp_ptrmap_put(&s->locs, e, &e->loc);
+	cmp_set_loc(s, w, e->loc);
+	cmp_set_loc(s, e, e->loc);
 }
 
 static void add_launch_plan(struct cmp_session *s, struct fc_source *src, Flyteidl__Admin__LaunchPlan *lp)
@@ -195,8 +195,8 @@ static void add_launch_plan(struct cmp_session *s, struct fc_source *src, Flytei
 	e->lp_workflow_name = lp->spec->workflow_id ? lp->spec->workflow_id->name : "";
 	e->lp_active = lp->closure && lp->closure->state == FLYTEIDL__ADMIN__LAUNCH_PLAN_STATE__ACTIVE;
 	lp->closure = NULL; /* recomputed */
-	cmp_ptrmap_put(&s->locs, lp, &e->loc);
-	cmp_ptrmap_put(&s->locs, e, &e->loc);
+	cmp_set_loc(s, lp, e->loc);
+	cmp_set_loc(s, e, e->loc);
 }
 
 static void add_message(struct cmp_session *s, struct fc_source *src, ProtobufCMessage *m)
@@ -509,8 +509,7 @@ static void load_archive(struct cmp_session *s, struct fc_source *archive_src)
 		const char *p = entries[i]->path;
 		size_t n = strlen(p);
 
-		FC_ALLOC_GROW(s->sources, s->nsources + 1, s->sources_alloc);
-		s->sources[s->nsources++] = entries[i];
+		cmp_add_source(s, entries[i]);
 		if (n > 3 && !strcmp(p + n - 3, ".pb")) {
 			load_pb(s, entries[i]);
 		} else if ((n > 4 && !strcmp(p + n - 4, ".tgz")) || (n > 7 && !strcmp(p + n - 7, ".tar.gz")) ||

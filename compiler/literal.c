@@ -680,7 +680,8 @@ static void render_double(double d, struct fc_buf *out)
 			char shorter[64];
 
 			snprintf(shorter, sizeof(shorter), "%.*g", prec, d);
-			if (strtod(shorter, NULL) == d) {
+			/* plain digits for everyday magnitudes: 10.0, not 1e+01 */
+			if (strtod(shorter, NULL) == d && !(strchr(shorter, 'e') && fabs(d) >= 1e-4 && fabs(d) < 1e15)) {
 				memcpy(tmp, shorter, sizeof(tmp));
 				break;
 			}
@@ -731,7 +732,13 @@ static void render_scalar(const Flyteidl__Core__Scalar *sc, struct fc_buf *out)
 		break;
 	}
 	case FLYTEIDL__CORE__SCALAR__VALUE_BLOB:
-		fc_buf_addf(out, "file(%s)", sc->blob->uri);
+		fc_buf_addf(out, "%s(%s)",
+			    sc->blob->metadata && sc->blob->metadata->type &&
+					    sc->blob->metadata->type->dimensionality ==
+						    FLYTEIDL__CORE__BLOB_TYPE__BLOB_DIMENSIONALITY__MULTIPART
+				    ? "directory"
+				    : "file",
+			    sc->blob->uri);
 		break;
 	case FLYTEIDL__CORE__SCALAR__VALUE_STRUCTURED_DATASET:
 		fc_buf_addf(out, "dataset(%s)", sc->structured_dataset->uri);

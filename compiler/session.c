@@ -92,12 +92,18 @@ struct cmp_entity *cmp_lookup(struct cmp_session *s, enum cmp_kind kind, const F
 }
 
 /* --- inputs ------------------------------------------------------------------------------------------------ */
+void cmp_add_source(struct cmp_session *s, struct fc_source *src)
+{
+	FC_ALLOC_GROW(s->sources, s->nsources + 1, s->sources_alloc);
+	src->index = (uint32_t)s->nsources;
+	s->sources[s->nsources++] = src;
+}
+
 int cmp_add_source_take(struct cmp_session *s, const char *path, char *text, size_t len)
 {
 	struct fc_source *src = fc_source_new_take(path, text, len);
 
-	FC_ALLOC_GROW(s->sources, s->nsources + 1, s->sources_alloc);
-	s->sources[s->nsources++] = src;
+	cmp_add_source(s, src);
 	if (!cmp_idl_load(s, src))
 		cmp_spec_load(s, src);
 	return FC_OK;
@@ -388,7 +394,7 @@ static void add_default_launch_plans(struct cmp_session *s)
 		lp->launch_plan->spec = CMP_NEW(&s->arena, Flyteidl__Admin__LaunchPlanSpec, flyteidl__admin__launch_plan_spec__descriptor);
 		lp->launch_plan->spec->workflow_id = cmp_ident(&s->arena, FLYTEIDL__CORE__RESOURCE_TYPE__WORKFLOW,
 							       wf->project, wf->domain, wf->name, "");
-		cmp_ptrmap_put(&s->locs, lp, cmp_ptrmap_get(&s->locs, wf));
+		cmp_set_loc(s, lp, cmp_loc_of(s, wf, NULL));
 	}
 }
 

@@ -770,12 +770,11 @@ static const char *branch_ref(void *ctx, const char *node_id, const char *var, s
 	b->binding->promise->node_id = (char *)node_id;
 	b->binding->promise->var = (char *)var;
 	{
-		struct fc_loc *l = fc_arena_alloc(A(c), sizeof(*l));
+		struct fc_loc l = loc;
 
-		*l = loc;
-		cmp_ptrmap_put(&c->s->locs, b, l);
-		cmp_ptrmap_put(&c->s->locs, b->binding, l);
-		cmp_ptrmap_put(&c->s->locs, b->binding->promise, l);
+		cmp_set_loc(c->s, b, l);
+		cmp_set_loc(c->s, b->binding, l);
+		cmp_set_loc(c->s, b->binding->promise, l);
 	}
 	CMP_PUSH(A(c), br->inputs, br->n_inputs, b);
 	return name;
@@ -1290,6 +1289,7 @@ static void parse_workflow(struct spec_ctx *c, const struct fc_ynode *w)
 	x = fc_ymap_get(w, "nodes");
 	if (!x || fc_ynode_is_null(x) || (x->kind == FC_Y_SEQ && x->u.seq.n == 0)) {
 		err_at(c, x ? x : w, "NoNodesFound", "workflow '%s' has no nodes", name);
+		e->state = CMP_FAILED; /* reported here, not again when compiling */
 	} else if (expect_kind(c, x, FC_Y_SEQ, "nodes")) {
 		for (i = 0; i < x->u.seq.n; i++) {
 			Flyteidl__Core__Node *node = parse_node(c, x->u.seq.items[i], NULL, name, 0);

@@ -146,7 +146,10 @@ static bool expect_char(struct type_lexer *lx, char c)
 		if (lx->text[lx->pos])
 			type_error(lx, lx->pos, "expected '%c' in type, found '%c'", c, lx->text[lx->pos]);
 		else
-			type_error(lx, lx->pos, "expected '%c' in type, found the end", c);
+			type_error(lx, lx->pos, "expected '%c' in type, found the end%s", c,
+				   c == '>' && lx->node && lx->node->style == FC_Y_PLAIN
+					   ? " (inside {...} or [...], quote a type that contains commas)"
+					   : "");
 		return false;
 	}
 	lx->pos++;

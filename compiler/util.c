@@ -111,22 +111,55 @@ struct fc_loc cmp_ynode_loc(struct fc_source *src, const struct fc_ynode *n)
 	return loc;
 }
 
+/*
+ * Positions are packed into the map's value (source index, line, column), so remembering where a message came
+ * from costs one map slot and no allocation: a 100k-node workflow remembers about a million positions.
+ */
+#define LOC_LINE_BITS 24
+#define LOC_COL_BITS 24
+
+void cmp_set_loc(struct cmp_session *s, const void *obj, struct fc_loc loc)
+{
+	uint64_t packed;
+
+	if (!loc.src)
+		return;
+	packed = ((uint64_t)(loc.src->index + 1) << (LOC_LINE_BITS + LOC_COL_BITS)) |
+		 ((uint64_t)(loc.line & ((1u << LOC_LINE_BITS) - 1)) << LOC_COL_BITS) |
+		 (uint64_t)(loc.col & ((1u << LOC_COL_BITS) - 1));
+	cmp_ptrmap_put(&s->locs, obj, (void *)(uintptr_t)packed);
+}
+
 void cmp_remember(struct cmp_session *s, const void *obj, struct fc_source *src, const struct fc_ynode *n)
 {
-	struct fc_loc *loc = fc_arena_alloc(&s->arena, sizeof(*loc));
+	cmp_set_loc(s, obj, cmp_ynode_loc(src, n));
+}
 
-	*loc = cmp_ynode_loc(src, n);
-	cmp_ptrmap_put(&s->locs, obj, loc);
+static bool unpack_loc(struct cmp_session *s, const void *obj, struct fc_loc *loc)
+{
+	uint64_t packed = (uint64_t)(uintptr_t)cmp_ptrmap_get(&s->locs, obj);
+	uint64_t index;
+
+	if (!packed)
+		return false;
+	index = (packed >> (LOC_LINE_BITS + LOC_COL_BITS)) - 1;
+	if (index >= s->nsources)
+		return false;
+	loc->src = s->sources[index];
+	loc->line = (uint32_t)((packed >> LOC_COL_BITS) & ((1u << LOC_LINE_BITS) - 1));
+	loc->col = (uint32_t)(packed & ((1u << LOC_COL_BITS) - 1));
+	return true;
 }
 
 struct fc_loc cmp_loc_of(struct cmp_session *s, const void *obj, const void *fallback)
 {
-	struct fc_loc *loc = cmp_ptrmap_get(&s->locs, obj);
-	struct fc_loc none = {NULL, 0, 0};
+	struct fc_loc loc = {NULL, 0, 0};
 
-	if (!loc && fallback)
-		loc = cmp_ptrmap_get(&s->locs, fallback);
-	return loc ? *loc : none;
+	if (obj && unpack_loc(s, obj, &loc))
+		return loc;
+	if (fallback && unpack_loc(s, fallback, &loc))
+		return loc;
+	return loc;
 }
 
 struct fc_diag *cmp_error_at(struct cmp_session *s, const void *obj, const void *fallback, const char *code,
@@ -297,10 +330,12 @@ Flyteidl__Core__Identifier *cmp_ident(struct fc_arena *a, Flyteidl__Core__Resour
 	Flyteidl__Core__Identifier *id = CMP_NEW(a, Flyteidl__Core__Identifier, flyteidl__core__identifier__descriptor);
 
 	id->resource_type = rt;
-	id->project = fc_arena_strdup(a, project ? project : "");
-	id->domain = fc_arena_strdup(a, domain ? domain : "");
-	id->name = fc_arena_strdup(a, name ? name : "");
-	id->version = fc_arena_strdup(a, version ? version : "");
+	/* Borrowed: callers pass strings that live as long as the session (arena, spec text or constants). */
+	(void)a;
+	id->project = (char *)(project ? project : "");
+	id->domain = (char *)(domain ? domain : "");
+	id->name = (char *)(name ? name : "");
+	id->version = (char *)(version ? version : "");
 	return id;
 }
 

@@ -511,14 +511,25 @@ static Flyteidl__Core__VariableMap *validate_bindings(struct wf_builder *w, Flyt
 			werr(w, b, node, "ValueRequired", node->id, b->var, "binding of '%s' has no value", b->var);
 			continue;
 		}
-		if ((first = fc_strmap_get(&seen, b->var))) {
+		first = NULL;
+		if (nbindings <= 16) {
+			size_t k;
+
+			for (k = 0; k < i && !first; k++)
+				if (bindings[k]->binding && !strcmp(bindings[k]->var, b->var))
+					first = bindings[k];
+		} else {
+			first = fc_strmap_get(&seen, b->var);
+		}
+		if (first) {
 			struct fc_diag *dg = werr(w, b, node, "ParameterBoundMoreThanOnce", node->id, b->var,
 						  "input '%s' of node '%s' is bound more than once", b->var, node->id);
 
 			fc_diag_note(dg, cmp_loc_of(w->s, first, NULL), "first bound here");
 			continue;
 		}
-		fc_strmap_put(&seen, b->var, b);
+		if (nbindings > 16)
+			fc_strmap_put(&seen, b->var, b);
 		t = validate_binding(&bc, b->binding, param ? param->type : NULL, 0);
 		if (t) {
 			Flyteidl__Core__Variable *v = CMP_NEW(WA(w), Flyteidl__Core__Variable, flyteidl__core__variable__descriptor);
@@ -530,7 +541,17 @@ static Flyteidl__Core__VariableMap *validate_bindings(struct wf_builder *w, Flyt
 	for (i = 0; params && i < params->n_variables; i++) {
 		const char *name = params->variables[i]->key;
 
-		if (!fc_strmap_has(&seen, name) && !cmp_type_is_optional(params->variables[i]->value->type))
+		bool bound = false;
+
+		if (nbindings > 16) {
+			bound = fc_strmap_has(&seen, name);
+		} else {
+			size_t k;
+
+			for (k = 0; k < nbindings && !bound; k++)
+				bound = !strcmp(bindings[k]->var, name);
+		}
+		if (!bound && !cmp_type_is_optional(params->variables[i]->value->type))
 			werr(w, node, NULL, "ParameterNotBound", node->id, name, "%s needs input '%s' (%s), which is not bound",
 			     what, name, cmp_type_str(WA(w), params->variables[i]->value->type));
 	}
@@ -1182,7 +1203,9 @@ static void convert_defaults(struct cmp_session *s, struct cmp_entity *e, const 
 			continue;
 		d->literal = cmp_literal_from_ynode(&s->arena, v->type, d->value, &why, &bad);
 		if (!d->literal) {
-			struct fc_diag *dg = fc_diag_add(&s->diags, FC_SEV_ERROR, "MismatchingTypes",
+			struct fc_diag *dg = fc_diag_add(&s->diags, FC_SEV_ERROR,
+							 strstr(why.buf, "enum's values") ? "IllegalEnumValue"
+											  : "MismatchingTypes",
 							 cmp_ynode_loc(where.src, bad ? bad : d->value),
 							 "default of input '%s' (%s): %s", d->var,
 							 cmp_type_str(&s->arena, v->type), why.buf);
@@ -1253,8 +1276,11 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 			struct wnode *u = fc_strmap_get(&w.nodes, up);
 
 			if (!u || !u->top_level || u == end_wn) {
-				werr(&w, up, n, "NodeReferenceNotFound", n->id, NULL,
-				     "node '%s' waits for '%s', which is not a node of workflow '%s'", n->id, up, e->name);
+				/* ids taken from data references were reported with their binding; only 'after' here */
+				if (cmp_ptrmap_get(&s->locs, up))
+					werr(&w, up, n, "NodeReferenceNotFound", n->id, NULL,
+					     "node '%s' waits for '%s', which is not a node of workflow '%s'", n->id, up,
+					     e->name);
 				continue;
 			}
 			add_edge(&w, up, n->id, true);
@@ -1408,8 +1434,9 @@ static cmp_literal *lp_value(struct cmp_session *s, struct cmp_entity *e, const 
 		return NULL;
 	lit = cmp_literal_from_ynode(&s->arena, type, v, &why, &bad);
 	if (!lit)
-		fc_diag_add(&s->diags, FC_SEV_ERROR, "MismatchingTypes", cmp_ynode_loc(where.src, bad ? bad : v),
-			    "input '%s' of launch plan '%s' has type %s: %s", name, e->name, cmp_type_str(&s->arena, type),
+		fc_diag_add(&s->diags, FC_SEV_ERROR,
+			    strstr(why.buf, "enum's values") ? "IllegalEnumValue" : "MismatchingTypes",
+			    cmp_ynode_loc(where.src, bad ? bad : v), "input '%s' of launch plan '%s' has type %s: %s", name, e->name, cmp_type_str(&s->arena, type),
 			    why.buf);
 	fc_buf_release(&why);
 	return lit;

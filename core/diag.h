@@ -21,6 +21,7 @@ struct fc_source {
 	size_t len;
 	size_t *line_starts; /* built on first use */
 	size_t nlines;
+	uint32_t index; /* position in its owner's list of sources (the compiler packs locations with it) */
 };
 
 struct fc_source *fc_source_new_take(const char *path, char *text, size_t len);

@@ -324,7 +324,9 @@ static void report_parser_error(struct loader *ld, yaml_parser_t *p)
 			    (unsigned)(p->problem_value & 0xff), off);
 		return;
 	}
-	if (p->context)
+	if (strstr(what, "depth"))
+		fc_diag_add(ld->diags, FC_SEV_ERROR, "YamlLimit", loc, "nesting too deep: %s", what);
+	else if (p->context)
 		fc_diag_add(ld->diags, FC_SEV_ERROR, "YamlSyntax", loc, "%s %s", what, p->context);
 	else
 		fc_diag_add(ld->diags, FC_SEV_ERROR, "YamlSyntax", loc, "%s", what);
@@ -340,7 +342,8 @@ int fc_yaml_load(struct fc_arena *arena, struct fc_source *src, const struct fc_
 	struct fc_ydoc *docs = NULL;
 	size_t ndocs = 0, docs_alloc = 0, i;
 	int rc = FC_OK;
-	bool done = false;
+	bool done = false, duplicates = false;
+	size_t errors_before = diags->nerrors; /* the session's diagnostics hold other files' errors too */
 
 	memset(&ld, 0, sizeof(ld));
 	ld.arena = arena;
@@ -386,18 +389,18 @@ int fc_yaml_load(struct fc_arena *arena, struct fc_source *src, const struct fc_
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:
 			if (close_collection(&ld) != FC_OK)
-				rc = rc ? rc : FC_EPARSE;
+				duplicates = true;
 			break;
 		default:
 			break;
 		}
 		yaml_event_delete(&ev);
 		/* Duplicate keys are reported but parsing goes on, to find every one of them. */
-		if (rc && rc != FC_EPARSE)
-			break;
-		if (rc == FC_EPARSE && ev.type != YAML_MAPPING_END_EVENT)
+		if (rc)
 			break;
 	}
+	if (!rc && duplicates)
+		rc = FC_EPARSE;
 	yaml_parser_delete(&parser);
 	for (i = 0; i < ld.nframes; i++)
 		free(ld.frames[i].anchor);
@@ -405,7 +408,7 @@ int fc_yaml_load(struct fc_arena *arena, struct fc_source *src, const struct fc_
 	free(ld.anchors);
 	free(ld.frames);
 	free(ld.children);
-	if (!rc && diags->nerrors == 0) {
+	if (!rc && diags->nerrors == errors_before) {
 		*docs_out = fc_arena_array(arena, ndocs, sizeof(*docs));
 		if (ndocs)
 			memcpy(*docs_out, docs, ndocs * sizeof(*docs));

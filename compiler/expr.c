@@ -214,7 +214,8 @@ static Flyteidl__Core__BooleanExpression *parse_primary(struct expr_parser *p)
 		if (!be)
 			return NULL;
 		if (!match_sym(p, ")")) {
-			expr_error(p, p->pos, "SyntaxError", "expected ')' to close the '(' at column offset %zu", start);
+			expr_error(p, p->pos, "SyntaxError", "expected ')' to close the '(' at column %u",
+				   expr_loc(p, start).col);
 			return NULL;
 		}
 		p->depth--;

@@ -218,8 +218,7 @@ static Flyteidl__Core__VariableMap *parse_vars(struct spec_ctx *c, const struct 
 			const struct fc_ynode *def = fc_ymap_get(v, "default");
 			const char *desc;
 
-			if (!check_keys(c, v, var_keys, allow_defaults ? 3 : 2, what))
-				continue;
+			check_keys(c, v, var_keys, allow_defaults ? 3 : 2, what); /* reported; keep the variable */
 			type_node = fc_ymap_get(v, "type");
 			desc = get_string(c, v, "description", false, what);
 			if (desc)
@@ -321,9 +320,9 @@ static Flyteidl__Core__Container *parse_container(struct spec_ctx *c, const stru
 	const struct fc_ynode *x;
 	size_t i;
 
-	if (!expect_kind(c, v, FC_Y_MAP, "container") ||
-	    !check_keys(c, v, container_keys, FC_ARRAY_LEN(container_keys), "container"))
+	if (!expect_kind(c, v, FC_Y_MAP, "container"))
 		return NULL;
+	check_keys(c, v, container_keys, FC_ARRAY_LEN(container_keys), "container"); /* reported; keep the rest */
 	ct->image = (char *)get_string(c, v, "image", true, "a container");
 	if (!ct->image)
 		ct->image = (char *)"";
@@ -609,8 +608,7 @@ static void add_binding(struct spec_ctx *c, Flyteidl__Core__Binding ***list, siz
 
 	b->var = (char *)key_str(key);
 	b->binding = parse_binding_data(c, value, 0);
-	if (!b->binding)
-		return;
+	/* kept when it failed (reported), so the input does not also read as unbound */
 	cmp_remember(c->s, b, c->src, key);
 	cmp_push(A(c), (void ***)list, n, b);
 }

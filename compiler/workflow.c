@@ -21,10 +21,12 @@ struct wnode {
 	bool has_up, has_down;
 	bool visited;
 	size_t index; /* in the builder's node list */
+	size_t rank;  /* position in id order, for sorting connection sets without comparing strings */
 };
 
+/* An edge between two nodes, by their index in the builder's list. */
 struct edge {
-	const char *from, *to;
+	uint32_t from, to;
 	bool downstream; /* also a downstream edge (false: upstream-only, for inner and failure nodes) */
 };
 
@@ -87,19 +89,16 @@ static struct wnode *add_wnode(struct wf_builder *w, Flyteidl__Core__Node *node,
 	return wn;
 }
 
-static void add_edge(struct wf_builder *w, const char *from, const char *to, bool downstream)
+static void add_edge(struct wf_builder *w, struct wnode *from, struct wnode *to, bool downstream)
 {
-	struct wnode *f = fc_strmap_get(&w->nodes, from), *t = fc_strmap_get(&w->nodes, to);
-
 	FC_ALLOC_GROW(w->edges, w->nedges + 1, w->edges_alloc);
-	w->edges[w->nedges].from = from;
-	w->edges[w->nedges].to = to;
+	w->edges[w->nedges].from = (uint32_t)from->index;
+	w->edges[w->nedges].to = (uint32_t)to->index;
 	w->edges[w->nedges].downstream = downstream;
 	w->nedges++;
-	if (t)
-		t->has_up = true;
-	if (f && downstream)
-		f->has_down = true;
+	to->has_up = true;
+	if (downstream)
+		from->has_down = true;
 }
 
 /* --- interfaces of referenced entities --------------------------------------------------------------------- */
@@ -199,6 +198,7 @@ static Flyteidl__Core__BindingData *binding_from_literal(struct fc_arena *a, con
 struct bind_ctx {
 	struct wf_builder *w;
 	Flyteidl__Core__Node *node; /* the node whose inputs these are */
+	struct wnode *self;         /* its place in the graph (NULL: not in it) */
 	const char *param;
 	bool upstream_only;
 	bool check_types;
@@ -292,8 +292,8 @@ static const cmp_type *validate_promise(struct bind_ctx *bc, Flyteidl__Core__Bin
 		     cmp_type_str(WA(w), expected));
 		return NULL;
 	}
-	if (strcmp(p->node_id, bc->node->id) || !bc->upstream_only)
-		add_edge(w, p->node_id, bc->node->id, !bc->upstream_only);
+	if (bc->self && (up != bc->self || !bc->upstream_only))
+		add_edge(w, up, bc->self, !bc->upstream_only);
 	return src_type;
 }
 
@@ -484,12 +484,15 @@ static Flyteidl__Core__VariableMap *validate_bindings(struct wf_builder *w, Flyt
 {
 	Flyteidl__Core__VariableMap *resolved = cmp_varmap_new(WA(w));
 	struct fc_strmap seen = FC_STRMAP_INIT;
+	struct wnode *self = fc_strmap_get(&w->nodes, node->id);
 	size_t i;
 
+	if (self && self->node != node)
+		self = NULL;
 	for (i = 0; i < nbindings; i++) {
 		Flyteidl__Core__Binding *b = bindings[i];
 		Flyteidl__Core__Variable *param = params ? cmp_var_find(params, b->var) : NULL;
-		struct bind_ctx bc = {w, node, b->var, upstream_only, params != NULL};
+		struct bind_ctx bc = {w, node, self, b->var, upstream_only, params != NULL};
 		const cmp_type *t;
 		Flyteidl__Core__Binding *first;
 
@@ -508,7 +511,11 @@ static Flyteidl__Core__VariableMap *validate_bindings(struct wf_builder *w, Flyt
 			continue;
 		}
 		if (!b->binding) {
-			werr(w, b, node, "ValueRequired", node->id, b->var, "binding of '%s' has no value", b->var);
+			/* a spec binding that failed to parse has a position and was reported then */
+			if (!cmp_ptrmap_get(&w->s->locs, b))
+				werr(w, b, node, "ValueRequired", node->id, b->var, "binding of '%s' has no value", b->var);
+			if (nbindings > 16)
+				fc_strmap_put(&seen, b->var, b);
 			continue;
 		}
 		first = NULL;
@@ -1006,20 +1013,48 @@ static void validate_node(struct wf_builder *w, struct wnode *wn)
 }
 
 /* --- the graph --------------------------------------------------------------------------------------------- */
+static int wnode_id_cmp(const void *a, const void *b)
+{
+	const struct wnode *const *x = a, *const *y = b;
+
+	return strcmp((*x)->node->id, (*y)->node->id);
+}
+
+/* Rank every node by id once, so that edges sort by integers. */
+static void rank_nodes(struct wf_builder *w)
+{
+	struct wnode **sorted = fc_xmalloc((w->nlist + 1) * sizeof(*sorted));
+	size_t i;
+
+	memcpy(sorted, w->list, w->nlist * sizeof(*sorted));
+	qsort(sorted, w->nlist, sizeof(*sorted), wnode_id_cmp);
+	for (i = 0; i < w->nlist; i++)
+		sorted[i]->rank = i;
+	free(sorted);
+}
+
+static struct wf_builder *sort_builder; /* qsort has no context argument */
+
 static int edge_cmp_up(const void *a, const void *b)
 {
 	const struct edge *x = a, *y = b;
-	int c = strcmp(x->to, y->to);
+	size_t xt = sort_builder->list[x->to]->rank, yt = sort_builder->list[y->to]->rank;
+	size_t xf = sort_builder->list[x->from]->rank, yf = sort_builder->list[y->from]->rank;
 
-	return c ? c : strcmp(x->from, y->from);
+	if (xt != yt)
+		return xt < yt ? -1 : 1;
+	return xf < yf ? -1 : xf > yf;
 }
 
 static int edge_cmp_down(const void *a, const void *b)
 {
 	const struct edge *x = a, *y = b;
-	int c = strcmp(x->from, y->from);
+	size_t xt = sort_builder->list[x->to]->rank, yt = sort_builder->list[y->to]->rank;
+	size_t xf = sort_builder->list[x->from]->rank, yf = sort_builder->list[y->from]->rank;
 
-	return c ? c : strcmp(x->to, y->to);
+	if (xf != yf)
+		return xf < yf ? -1 : 1;
+	return xt < yt ? -1 : xt > yt;
 }
 
 static Flyteidl__Core__ConnectionSet__IdList *id_list(struct fc_arena *a)
@@ -1027,63 +1062,77 @@ static Flyteidl__Core__ConnectionSet__IdList *id_list(struct fc_arena *a)
 	return CMP_NEW(a, Flyteidl__Core__ConnectionSet__IdList, flyteidl__core__connection_set__id_list__descriptor);
 }
 
-/* Build one side of the connection set from the edges sorted by (key, other). */
+/* Build one side of the connection set: keys and ids in id order, duplicates dropped. */
 static void build_connections(struct wf_builder *w, Flyteidl__Core__ConnectionSet *cs, bool upstream)
 {
-	size_t i = 0;
 	struct edge *edges = w->edges;
+	size_t i = 0;
 
+	sort_builder = w;
 	qsort(edges, w->nedges, sizeof(*edges), upstream ? edge_cmp_up : edge_cmp_down);
+	sort_builder = NULL;
 	while (i < w->nedges) {
-		const char *key = upstream ? edges[i].to : edges[i].from;
+		uint32_t key = upstream ? edges[i].to : edges[i].from;
 		Flyteidl__Core__ConnectionSet__IdList *ids = NULL;
-		const char *last = NULL;
+		uint32_t last = UINT32_MAX;
 
-		for (; i < w->nedges && !strcmp(upstream ? edges[i].to : edges[i].from, key); i++) {
-			const char *other = upstream ? edges[i].from : edges[i].to;
+		for (; i < w->nedges && (upstream ? edges[i].to : edges[i].from) == key; i++) {
+			uint32_t other = upstream ? edges[i].from : edges[i].to;
 
-			if (!upstream && !edges[i].downstream)
-				continue;
-			if (last && !strcmp(last, other))
+			if ((!upstream && !edges[i].downstream) || other == last)
 				continue;
 			if (!ids)
 				ids = id_list(WA(w));
-			CMP_PUSH(WA(w), ids->ids, ids->n_ids, (char *)other);
+			CMP_PUSH(WA(w), ids->ids, ids->n_ids, w->list[other]->node->id);
 			last = other;
 		}
-		if (ids) {
-			if (upstream) {
-				Flyteidl__Core__ConnectionSet__UpstreamEntry *e =
-					CMP_NEW(WA(w), Flyteidl__Core__ConnectionSet__UpstreamEntry,
-						flyteidl__core__connection_set__upstream_entry__descriptor);
+		if (!ids)
+			continue;
+		if (upstream) {
+			Flyteidl__Core__ConnectionSet__UpstreamEntry *e =
+				CMP_NEW(WA(w), Flyteidl__Core__ConnectionSet__UpstreamEntry,
+					flyteidl__core__connection_set__upstream_entry__descriptor);
 
-				e->key = (char *)key;
-				e->value = ids;
-				CMP_PUSH(WA(w), cs->upstream, cs->n_upstream, e);
-			} else {
-				Flyteidl__Core__ConnectionSet__DownstreamEntry *e =
-					CMP_NEW(WA(w), Flyteidl__Core__ConnectionSet__DownstreamEntry,
-						flyteidl__core__connection_set__downstream_entry__descriptor);
+			e->key = w->list[key]->node->id;
+			e->value = ids;
+			CMP_PUSH(WA(w), cs->upstream, cs->n_upstream, e);
+		} else {
+			Flyteidl__Core__ConnectionSet__DownstreamEntry *e =
+				CMP_NEW(WA(w), Flyteidl__Core__ConnectionSet__DownstreamEntry,
+					flyteidl__core__connection_set__downstream_entry__descriptor);
 
-				e->key = (char *)key;
-				e->value = ids;
-				CMP_PUSH(WA(w), cs->downstream, cs->n_downstream, e);
-			}
+			e->key = w->list[key]->node->id;
+			e->value = ids;
+			CMP_PUSH(WA(w), cs->downstream, cs->n_downstream, e);
 		}
 	}
 }
 
 /* Cycles and reachability over downstream edges from start-node (iterative: chains may be 100k long). */
-static void check_graph(struct wf_builder *w, const Flyteidl__Core__ConnectionSet *cs)
+static void check_graph(struct wf_builder *w)
 {
-	struct fc_strmap down = FC_STRMAP_INIT;
-	size_t i, *stack_node, *stack_pos, depth = 0;
+	size_t i, *stack_node, *stack_pos, depth = 0, *off, *adj;
 	unsigned char *color; /* 0 new, 1 on stack, 2 done */
 	struct wnode *start = fc_strmap_get(&w->nodes, CMP_START_NODE);
 	bool cycle = false;
 
-	for (i = 0; i < cs->n_downstream; i++)
-		fc_strmap_put(&down, cs->downstream[i]->key, cs->downstream[i]->value);
+	/* Downstream adjacency in compressed rows, in id order (the edges are sorted that way). */
+	off = fc_xcalloc(w->nlist + 1, sizeof(*off));
+	adj = fc_xmalloc((w->nedges + 1) * sizeof(*adj));
+	for (i = 0; i < w->nedges; i++)
+		if (w->edges[i].downstream)
+			off[w->edges[i].from + 1]++;
+	for (i = 0; i < w->nlist; i++)
+		off[i + 1] += off[i];
+	{
+		size_t *fill = fc_xmalloc((w->nlist + 1) * sizeof(*fill));
+
+		memcpy(fill, off, (w->nlist + 1) * sizeof(*fill));
+		for (i = 0; i < w->nedges; i++)
+			if (w->edges[i].downstream)
+				adj[fill[w->edges[i].from]++] = w->edges[i].to;
+		free(fill);
+	}
 	color = fc_xcalloc(w->nlist, 1);
 	stack_node = fc_xmalloc(w->nlist * sizeof(*stack_node));
 	stack_pos = fc_xmalloc(w->nlist * sizeof(*stack_pos));
@@ -1093,13 +1142,10 @@ static void check_graph(struct wf_builder *w, const Flyteidl__Core__ConnectionSe
 	depth = 1;
 	while (depth && !cycle) {
 		size_t cur = stack_node[depth - 1];
-		Flyteidl__Core__ConnectionSet__IdList *next = fc_strmap_get(&down, w->list[cur]->node->id);
 
-		if (next && stack_pos[depth - 1] < next->n_ids) {
-			struct wnode *to = fc_strmap_get(&w->nodes, next->ids[stack_pos[depth - 1]++]);
+		if (off[cur] + stack_pos[depth - 1] < off[cur + 1]) {
+			struct wnode *to = w->list[adj[off[cur] + stack_pos[depth - 1]++]];
 
-			if (!to)
-				continue;
 			if (color[to->index] == 1) {
 				/* Report the cycle as the path on the stack from `to` back to `to`. */
 				struct fc_buf path = FC_BUF_INIT;
@@ -1151,7 +1197,8 @@ static void check_graph(struct wf_builder *w, const Flyteidl__Core__ConnectionSe
 	free(color);
 	free(stack_node);
 	free(stack_pos);
-	fc_strmap_release(&down);
+	free(off);
+	free(adj);
 }
 
 /* Workflow outputs declared without a type take the type of what they are bound to. */
@@ -1166,9 +1213,9 @@ static void infer_output_types(struct wf_builder *w)
 		struct wnode *up;
 		Flyteidl__Core__Variable *src;
 
-		if (!v || v->type)
+		if (!v || v->type || !b->binding)
 			continue;
-		if (!b->binding || b->binding->value_case != FLYTEIDL__CORE__BINDING_DATA__VALUE_PROMISE) {
+		if (b->binding->value_case != FLYTEIDL__CORE__BINDING_DATA__VALUE_PROMISE) {
 			werr(w, b, NULL, "InvalidValue", CMP_END_NODE, b->var,
 			     "workflow output '%s' needs a 'type' when it is not a reference", b->var);
 			continue;
@@ -1283,7 +1330,7 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 					     e->name);
 				continue;
 			}
-			add_edge(&w, up, n->id, true);
+			add_edge(&w, u, fc_strmap_get(&w.nodes, n->id), true);
 		}
 	}
 	if (tpl->failure_node) {
@@ -1299,9 +1346,9 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 		if (!wn || wn->node != original[i])
 			continue;
 		if (!wn->has_up)
-			add_edge(&w, CMP_START_NODE, wn->node->id, true);
+			add_edge(&w, start_wn, wn, true);
 		if (!wn->has_down)
-			add_edge(&w, wn->node->id, CMP_END_NODE, true);
+			add_edge(&w, wn, end_wn, true);
 	}
 	infer_output_types(&w);
 	end->inputs = tpl->outputs;
@@ -1315,8 +1362,9 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 	ok = s->diags.nerrors == errors_before;
 	cs = CMP_NEW(&s->arena, Flyteidl__Core__ConnectionSet, flyteidl__core__connection_set__descriptor);
 	if (ok) {
+		rank_nodes(&w);
 		build_connections(&w, cs, false);
-		check_graph(&w, cs);
+		check_graph(&w);
 		build_connections(&w, cs, true);
 		ok = s->diags.nerrors == errors_before;
 	}
@@ -1504,15 +1552,25 @@ static void compile_schedule(struct cmp_session *s, struct cmp_entity *e, const 
 				    "cron takes an expression such as \"0 3 * * *\"");
 			return;
 		}
+		if (tz && (!strncmp(x->u.scalar.str, "CRON_TZ=", 8) || !strncmp(x->u.scalar.str, "TZ=", 3))) {
+			fc_diag_add(&s->diags, FC_SEV_ERROR, "InvalidSchedule", cmp_ynode_loc(src, x),
+				    "the time zone is given twice: drop 'timezone' or the expression's CRON_TZ= prefix");
+			return;
+		}
 		expr = tz ? fc_arena_printf(&s->arena, "CRON_TZ=%s %s", tz, x->u.scalar.str) : x->u.scalar.str;
 		if (fc_cron_parse(expr, &cron, &column, &err)) {
 			struct fc_loc loc = cmp_ynode_loc(src, x);
+			const char *why = err.msg;
+
+			/* the position is in `loc`; drop the parser's own "column N: " */
+			if (!strncmp(why, "column ", 7) && strstr(why, ": "))
+				why = strstr(why, ": ") + 2;
 
 			if (tz)
 				column = column > strlen(tz) + 9 ? column - strlen(tz) - 9 : 1;
 			if (column && x->style != FC_Y_BLOCK)
 				loc.col += (uint32_t)(column - 1) + (x->style == FC_Y_QUOTED ? 1 : 0);
-			fc_diag_add(&s->diags, FC_SEV_ERROR, "InvalidSchedule", loc, "cron: %s", err.msg);
+			fc_diag_add(&s->diags, FC_SEV_ERROR, "InvalidSchedule", loc, "cron: %s", why);
 			return;
 		}
 		fc_cron_free(cron);

@@ -54,7 +54,7 @@ static bool check_keys(struct spec_ctx *c, const struct fc_ynode *map, const cha
 		bool found = false;
 
 		if (k->kind != FC_Y_SCALAR) {
-			err_at(c, k, "InvalidValue", "keys in a %s are plain names", what);
+			err_at(c, k, "InvalidValue", "keys in %s are plain names", what);
 			ok = false;
 			continue;
 		}
@@ -622,12 +622,9 @@ static void collect_promises(const Flyteidl__Core__BindingData *bd, struct fc_ar
 		return;
 	switch (bd->value_case) {
 	case FLYTEIDL__CORE__BINDING_DATA__VALUE_PROMISE:
-		if (strcmp(bd->promise->node_id, CMP_START_NODE)) {
-			for (i = 0; i < *n; i++)
-				if (!strcmp((*ids)[i], bd->promise->node_id))
-					return;
+		/* duplicates are removed when the ids are added to the node (add_upstreams) */
+		if (strcmp(bd->promise->node_id, CMP_START_NODE))
 			cmp_push(a, (void ***)ids, n, bd->promise->node_id);
-		}
 		break;
 	case FLYTEIDL__CORE__BINDING_DATA__VALUE_COLLECTION:
 		for (i = 0; i < bd->collection->n_bindings; i++)
@@ -778,16 +775,35 @@ static const char *branch_ref(void *ctx, const char *node_id, const char *var, s
 	return name;
 }
 
-static void add_upstream(struct spec_ctx *c, Flyteidl__Core__Node *node, const char *id)
+/* Add ids to a node's upstream set, keeping first-seen order and dropping duplicates: linear for the usual
+ * handful, a hash set for fan-ins of thousands. */
+static void add_upstreams(struct spec_ctx *c, Flyteidl__Core__Node *node, char **ids, size_t n)
 {
-	size_t i;
+	struct fc_strmap seen = FC_STRMAP_INIT;
+	bool large = node->n_upstream_node_ids + n > 32;
+	size_t i, j;
 
-	if (!strcmp(id, CMP_START_NODE) || !strcmp(id, node->id))
-		return;
-	for (i = 0; i < node->n_upstream_node_ids; i++)
-		if (!strcmp(node->upstream_node_ids[i], id))
-			return;
-	CMP_PUSH(A(c), node->upstream_node_ids, node->n_upstream_node_ids, (char *)id);
+	if (large)
+		for (i = 0; i < node->n_upstream_node_ids; i++)
+			fc_strmap_put(&seen, node->upstream_node_ids[i], node);
+	for (i = 0; i < n; i++) {
+		const char *id = ids[i];
+		bool dup = false;
+
+		if (!strcmp(id, CMP_START_NODE) || !strcmp(id, node->id))
+			continue;
+		if (large) {
+			dup = fc_strmap_has(&seen, id);
+			if (!dup)
+				fc_strmap_put(&seen, id, node);
+		} else {
+			for (j = 0; j < node->n_upstream_node_ids && !dup; j++)
+				dup = !strcmp(node->upstream_node_ids[j], id);
+		}
+		if (!dup)
+			CMP_PUSH(A(c), node->upstream_node_ids, node->n_upstream_node_ids, (char *)id);
+	}
+	fc_strmap_release(&seen);
 }
 
 /* Inner nodes of a branch depend on outer nodes; the branch node must wait for them too. */
@@ -800,10 +816,8 @@ static void lift_dependencies(struct spec_ctx *c, Flyteidl__Core__Node *outer, c
 		return;
 	for (i = 0; i < inner->n_inputs; i++)
 		collect_promises(inner->inputs[i]->binding, A(c), &ids, &n);
-	for (i = 0; i < n; i++)
-		add_upstream(c, outer, ids[i]);
-	for (i = 0; i < inner->n_upstream_node_ids; i++)
-		add_upstream(c, outer, inner->upstream_node_ids[i]);
+	add_upstreams(c, outer, ids, n);
+	add_upstreams(c, outer, inner->upstream_node_ids, inner->n_upstream_node_ids);
 	if (inner->target_case == FLYTEIDL__CORE__NODE__TARGET_BRANCH_NODE && inner->branch_node->if_else) {
 		const Flyteidl__Core__IfElseBlock *ie = inner->branch_node->if_else;
 
@@ -1180,8 +1194,7 @@ static Flyteidl__Core__Node *parse_node(struct spec_ctx *c, const struct fc_ynod
 
 		for (i = 0; i < node->n_inputs; i++)
 			collect_promises(node->inputs[i]->binding, A(c), &ids, &nids);
-		for (i = 0; i < nids; i++)
-			add_upstream(c, node, ids[i]);
+		add_upstreams(c, node, ids, nids);
 	}
 	if ((x = fc_ymap_get(n, "after"))) {
 		size_t nafter = 0;

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Compiler benchmark: flytec compile time against libyaml's bare event parse of the same file, measured in the
+# same run (machines are shared and noisy: only ratios mean something). Prints a table; see bench/RESULTS.md.
+#   bash bench/compiler/run.sh [SIZES...]      (default: 1000 10000 100000)
+set -eu
+cd "$(dirname "$0")/../.."
+flytec=${FLYTEC:-bin/flytec}
+out=${BENCH_OUT:-bench/out/compiler}
+sizes=${*:-1000 10000 100000}
+reps=${REPS:-3}
+mkdir -p "$out"
+cc -O2 -o "$out/yaml_baseline" bench/compiler/yaml_baseline.c $(pkg-config --cflags --libs yaml-0.1)
+
+# Median CPU time (user + system) in seconds of one run of a command, over $reps measurements. CPU time, not
+# wall time: other work on a shared machine stretches wall time but not the CPU a process uses. Small inputs
+# run $loops times per measurement, as the clock counts in 10 ms steps.
+median() {
+  local times=()
+  for _ in $(seq "$reps"); do
+    /usr/bin/time -o "$out/time" -f '%U %S' bash -c 'for _ in $(seq '"$loops"'); do "$@" > /dev/null 2>&1 || exit 1; done' _ "$@" \
+      || { echo "failed: $*" >&2; exit 1; }
+    times+=("$(awk -v loops="$loops" '{ printf "%.5f", ($1 + $2) / loops }' "$out/time")")
+  done
+  printf '%s\n' "${times[@]}" | sort -g | sed -n "$(( (reps + 1) / 2 ))p"
+}
+
+printf '%-8s %8s %10s %10s %10s %8s %10s\n' shape nodes "file MB" "parse cpu" "compile cpu" ratio "peak MB"
+for shape in chain fanout random; do
+  prev=""
+  for n in $sizes; do
+    f="$out/$shape-$n.yaml"
+    [ -f "$f" ] || python3 bench/compiler/gen.py "$shape" "$n" > "$f"
+    loops=$(( 100000 / n )); [ "$loops" -ge 1 ] || loops=1
+    parse=$(median "$out/yaml_baseline" "$f")
+    compile=$(median "$flytec" compile -q -o "$out/pb-$shape-$n" "$f")
+    /usr/bin/time -o "$out/time" -f '%M' "$flytec" compile -q -o "$out/pb-$shape-$n" "$f" > /dev/null 2>&1
+    peak=$(cat "$out/time")
+    size=$(stat -c %s "$f")
+    printf '%-8s %8d %10.1f %10.4f %10.4f %8.2f %10.1f\n' "$shape" "$n" "$(echo "$size / 1048576" | bc -l)" \
+      "$parse" "$compile" "$(echo "$compile / $parse" | bc -l)" "$(echo "$peak / 1024" | bc -l)"
+    if [ -n "$prev" ]; then
+      printf '%-8s %8s growth %dx nodes -> %.1fx time\n' "" "" "$(( n / ${prev%:*} ))" "$(echo "$compile / ${prev#*:}" | bc -l)"
+    fi
+    prev="$n:$compile"
+  done
+done

@@ -1,5 +1,9 @@
 /* main.c: the flytec command. Subcommands are looked up in one sorted table (cli.h). */
 #include "cli/cli.h"
+#include "cli/cmd_admin.h"
+#include "cli/cmd_convert.h"
+#include "cli/cmd_run.h"
+#include "cli/cmd_schedule.h"
 #include "core/err.h"
 
 #include <stdio.h>
@@ -9,11 +13,23 @@
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
-/* Sorted by name. */
+/* Sorted by name: looked up with bsearch. */
 static const struct cli_command commands[] = {
+	{"activate", cmd_activate, "activate (or deactivate) a launch plan version on a running admin"},
 	{"compile", cmd_compile, "check specs, report every error, write compiled protobufs"},
+	{"convert", cmd_convert, "turn Flyte IDL (a pyflyte package, a closure) into YAML specs"},
+	{"get", cmd_get, "list or show tasks, workflows, launch plans, executions, nodes"},
 	{"help", cmd_help, "show this help"},
+	{"launch", cmd_launch, "launch an execution of a launch plan on a running admin"},
+	{"package", cmd_package, "write a flytectl-compatible .tgz from specs"},
+	{"register", cmd_register, "register specs with a running admin"},
+	{"run", cmd_run, "run a workflow locally, in-process, with no server"},
+	{"schedule", cmd_schedule, "check a cron expression and print its next fire times"},
+	{"serve", cmd_serve, "the admin API, the watched repository, the scheduler and the executor"},
+	{"status", cmd_status, "compile status of the watched repository"},
+	{"terminate", cmd_terminate, "terminate an execution"},
 	{"version", cmd_version, "print the version"},
+	{"watch", cmd_watch, "watch a repository directory and register what compiles (no API)"},
 };
 
 static int cmd_version(int argc, char **argv)

@@ -8,7 +8,8 @@
 
 void *cmp_new_msg(struct fc_arena *a, const ProtobufCMessageDescriptor *desc)
 {
-	void *m = fc_arena_alloc(a, desc->sizeof_message);
+	/* init writes every byte from the descriptor's template: no need to zero first */
+	void *m = fc_arena_alloc_raw(a, desc->sizeof_message);
 
 	protobuf_c_message_init(desc, m);
 	return m;
@@ -21,7 +22,7 @@ void cmp_push(struct fc_arena *a, void ***items, size_t *n, void *item)
 
 	if (count == 0 || (count & (count - 1)) == 0) {
 		size_t cap = count ? count * 2 : 1;
-		void **grown = fc_arena_array(a, cap, sizeof(void *));
+		void **grown = fc_arena_alloc_raw(a, cap * sizeof(void *));
 
 		if (count)
 			memcpy(grown, *items, count * sizeof(void *));

@@ -34,7 +34,19 @@ void fc_arena_release(struct fc_arena *a)
 	a->total = 0;
 }
 
+static void *arena_alloc(struct fc_arena *a, size_t size, bool zero);
+
 void *fc_arena_alloc(struct fc_arena *a, size_t size)
+{
+	return arena_alloc(a, size, true);
+}
+
+void *fc_arena_alloc_raw(struct fc_arena *a, size_t size)
+{
+	return arena_alloc(a, size, false);
+}
+
+static void *arena_alloc(struct fc_arena *a, size_t size, bool zero)
 {
 	struct fc_arena_block *b = a->head;
 	size_t rounded = (size + FC_ARENA_ALIGN - 1) & ~(size_t)(FC_ARENA_ALIGN - 1);
@@ -59,7 +71,8 @@ void *fc_arena_alloc(struct fc_arena *a, size_t size)
 				a->head = big;
 			}
 			a->total += rounded;
-			memset(big->data, 0, rounded);
+			if (zero)
+				memset(big->data, 0, rounded);
 			return big->data;
 		}
 		b = fc_xmalloc(sizeof(*b) + bsize);
@@ -73,7 +86,8 @@ void *fc_arena_alloc(struct fc_arena *a, size_t size)
 	p = b->data + b->used;
 	b->used += rounded;
 	a->total += rounded;
-	memset(p, 0, rounded);
+	if (zero)
+		memset(p, 0, rounded);
 	return p;
 }
 
@@ -86,7 +100,7 @@ void *fc_arena_array(struct fc_arena *a, size_t nmemb, size_t size)
 
 char *fc_arena_strndup(struct fc_arena *a, const char *s, size_t n)
 {
-	char *p = fc_arena_alloc(a, n + 1);
+	char *p = fc_arena_alloc_raw(a, n + 1);
 
 	memcpy(p, s, n);
 	p[n] = '\0';
@@ -100,7 +114,7 @@ char *fc_arena_strdup(struct fc_arena *a, const char *s)
 
 void *fc_arena_memdup(struct fc_arena *a, const void *p, size_t n)
 {
-	void *q = fc_arena_alloc(a, n);
+	void *q = fc_arena_alloc_raw(a, n);
 
 	if (n)
 		memcpy(q, p, n);

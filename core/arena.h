@@ -23,6 +23,8 @@ void fc_arena_init(struct fc_arena *a, size_t block_size);
 void fc_arena_release(struct fc_arena *a);
 /* Zeroed memory, aligned for any type. */
 void *fc_arena_alloc(struct fc_arena *a, size_t size);
+/* The same without zeroing, for memory the caller fills at once. */
+void *fc_arena_alloc_raw(struct fc_arena *a, size_t size);
 void *fc_arena_array(struct fc_arena *a, size_t nmemb, size_t size);
 char *fc_arena_strdup(struct fc_arena *a, const char *s);
 char *fc_arena_strndup(struct fc_arena *a, const char *s, size_t n);

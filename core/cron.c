@@ -223,7 +223,7 @@ static int parse_element(struct parser *p, const struct field_def *def, size_t p
 			if (rc)
 				return rc;
 			if (a > b) {
-				if (def->names == wday_names && b == 0)
+				if (def->names == wday_names && b == 0 && a < 7)
 					return perr(p, start,
 						    "%s range %.*s ends before it starts (Sunday is 0 or 7: write %d-7)",
 						    def->name, (int)(pos - start), s + start, a);
@@ -890,6 +890,13 @@ int64_t fc_cron_next(const struct fc_cron *c, const struct fc_tz *tz, int64_t af
 		int64_t end, from;
 
 		fc_tz_span(zone, s, &sp);
+		/*
+		 * A forward jump at the start of this span skipped the wall times [start + prev_offset, start +
+		 * offset): a match there fires at the transition, which is the first instant after the gap.
+		 */
+		if (sp.start == s && sp.prev_offset < sp.utc_offset &&
+		    search(c, s + sp.prev_offset, s + sp.utc_offset, &wall))
+			return s;
 		end = sp.end > limit ? limit + 1 : sp.end;
 		from = s + sp.utc_offset;
 		/*
@@ -903,9 +910,6 @@ int64_t fc_cron_next(const struct fc_cron *c, const struct fc_tz *tz, int64_t af
 			return wall - sp.utc_offset;
 		if (sp.end > limit)
 			break;
-		/* A forward jump skips [end + offset, end + next_offset): a match there fires at the transition. */
-		if (sp.next_offset > sp.utc_offset && search(c, sp.end + sp.utc_offset, sp.end + sp.next_offset, &wall))
-			return sp.end;
 		s = sp.end;
 	}
 	return FC_CRON_NONE;

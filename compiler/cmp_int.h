@@ -122,6 +122,7 @@ struct cmp_session {
 	struct cmp_launch_plan_result *lp_results;
 	size_t nlp_results;
 	bool compiled;
+	unsigned walking; /* inside a directory walk: unrelated JSON files are skipped, not errors */
 };
 
 struct cmp_entity *cmp_entity_new(struct cmp_session *s, enum cmp_kind kind, const char *name, struct fc_loc loc);

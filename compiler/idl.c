@@ -6,6 +6,7 @@
  * project, domain and version.
  */
 #include "compiler/cmp_int.h"
+#include "core/pbdepth.h"
 #include "core/pbjson.h"
 #include "core/yamljson.h"
 
@@ -300,6 +301,14 @@ static void load_pb(struct cmp_session *s, struct fc_source *src)
 	ProtobufCMessage *m = NULL;
 	size_t i;
 
+	/* protobuf-c recurses without limit: refuse what nests deeper than any Flyte message before unpacking. */
+	for (i = 0; i < (want ? 1 : FC_ARRAY_LEN(candidates)); i++) {
+		if (!fc_pb_nesting_ok(want ? want : candidates[i], (const uint8_t *)src->text, src->len, FC_PB_MAX_DEPTH)) {
+			fc_diag_add(&s->diags, FC_SEV_ERROR, "InvalidProtobuf", file_loc(src),
+				    "messages nested more than %u levels deep; refused", FC_PB_MAX_DEPTH);
+			return;
+		}
+	}
 	if (want) {
 		m = protobuf_c_message_unpack(want, fc_arena_pb_allocator(&s->arena), src->len, (const uint8_t *)src->text);
 		if (!m) {
@@ -360,6 +369,8 @@ static void load_json_value(struct cmp_session *s, struct fc_source *src, const 
 	ProtobufCMessage *m = NULL;
 	struct fc_err err;
 
+	if (!d && s->walking)
+		return; /* some other JSON file in the repository (package.json, ...) */
 	if (!d) {
 		fc_diag_add(&s->diags, FC_SEV_ERROR, "InvalidValue", file_loc(src),
 			    "cannot tell which Flyte message this holds (expected a WorkflowClosure {workflow, tasks}, "
@@ -389,6 +400,11 @@ static void load_json(struct cmp_session *s, struct fc_source *src)
 	json_decref(j);
 }
 
+static bool is_map(const struct fc_ynode *n)
+{
+	return n && n->kind == FC_Y_MAP;
+}
+
 bool cmp_idl_yaml_doc(struct cmp_session *s, struct fc_source *src, const struct fc_ynode *root)
 {
 	json_t *j = NULL;
@@ -396,8 +412,9 @@ bool cmp_idl_yaml_doc(struct cmp_session *s, struct fc_source *src, const struct
 
 	if (!root || root->kind != FC_Y_MAP)
 		return false;
-	if (!fc_ymap_get(root, "workflow") && !fc_ymap_get(root, "primary") && !fc_ymap_get(root, "template") &&
-	    !(fc_ymap_get(root, "spec") && fc_ymap_get(root, "id")))
+	/* IDL messages hold mappings there; a spec that says `workflow: [...]` (for workflows) is a spec typo */
+	if (!is_map(fc_ymap_get(root, "workflow")) && !is_map(fc_ymap_get(root, "primary")) &&
+	    !is_map(fc_ymap_get(root, "template")) && !(is_map(fc_ymap_get(root, "spec")) && fc_ymap_get(root, "id")))
 		return false;
 	if (fc_yaml_to_json(root, &j, &err)) {
 		fc_diag_add(&s->diags, FC_SEV_ERROR, "InvalidValue", file_loc(src), "%s", err.msg);

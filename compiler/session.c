@@ -171,6 +171,7 @@ static int add_dir(struct cmp_session *s, const char *path, unsigned depth)
 		if (S_ISDIR(st.st_mode)) {
 			int r = add_dir(s, child.buf, depth + 1);
 
+
 			if (r && !rc)
 				rc = r;
 		} else if (S_ISREG(st.st_mode) && is_spec_file(name)) {
@@ -196,8 +197,14 @@ int cmp_add_path(struct cmp_session *s, const char *path)
 		fc_diag_add(&s->diags, FC_SEV_ERROR, "IOError", loc, "%s: %s", path, strerror(errno));
 		return errno == ENOENT ? FC_ENOENT : FC_EIO;
 	}
-	if (S_ISDIR(st.st_mode))
-		return add_dir(s, path, 0);
+	if (S_ISDIR(st.st_mode)) {
+		int rc;
+
+		s->walking++;
+		rc = add_dir(s, path, 0);
+		s->walking--;
+		return rc;
+	}
 	return add_file(s, path);
 }
 

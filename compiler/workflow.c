@@ -64,6 +64,20 @@ static struct fc_diag *werr(struct wf_builder *w, const void *obj, const void *f
 
 		dg->loc = l;
 	}
+	/* The end node's inputs are the workflow's outputs: say so in words people wrote. */
+	if (dg && node && var && !strcmp(node, CMP_END_NODE)) {
+		char *internal = fc_arena_printf(WA(w), "input '%s' of node '%s'", var, CMP_END_NODE);
+		char *at = strstr(dg->msg, internal);
+
+		if (at) {
+			char *msg = fc_xstrdup(fc_arena_printf(WA(w), "%.*sworkflow output '%s'%s", (int)(at - dg->msg),
+								dg->msg, var, at + strlen(internal)));
+
+			free(dg->msg);
+			dg->msg = msg;
+		}
+		node = NULL;
+	}
 	return fc_diag_about(dg, w->wf_name, node, var);
 }
 
@@ -287,9 +301,10 @@ static const cmp_type *validate_promise(struct bind_ctx *bc, Flyteidl__Core__Bin
 	src_type = var->type;
 	if (bc->check_types && expected && !cmp_types_castable(src_type, expected)) {
 		werr(w, p, bd, "MismatchingTypes", bc->node->id, bc->param,
-		     "the output '%s.%s' has type %s, but it is bound to input '%s' of node '%s', which has type %s",
-		     p->node_id, p->var, cmp_type_str(WA(w), src_type), bc->param, bc->node->id,
-		     cmp_type_str(WA(w), expected));
+		     "%s '%s%s%s' has type %s, but it is bound to input '%s' of node '%s', which has type %s",
+		     strcmp(p->node_id, CMP_START_NODE) ? "the output" : "the workflow input",
+		     strcmp(p->node_id, CMP_START_NODE) ? p->node_id : "", strcmp(p->node_id, CMP_START_NODE) ? "." : "",
+		     p->var, cmp_type_str(WA(w), src_type), bc->param, bc->node->id, cmp_type_str(WA(w), expected));
 		return NULL;
 	}
 	if (bc->self && (up != bc->self || !bc->upstream_only))
@@ -1149,12 +1164,17 @@ static void check_graph(struct wf_builder *w)
 			if (color[to->index] == 1) {
 				/* Report the cycle as the path on the stack from `to` back to `to`. */
 				struct fc_buf path = FC_BUF_INIT;
-				size_t k = depth;
+				size_t k = depth, shown = 0;
 
 				while (k > 0 && stack_node[k - 1] != to->index)
 					k--;
-				for (; k > 0 && k <= depth; k++)
+				for (; k > 0 && k <= depth; k++) {
+					if (++shown == 11 && depth - k > 1) { /* a long ring: 10 nodes, then the way back */
+						fc_buf_addf(&path, "... (%zu more) -> ", depth - k);
+						k = depth;
+					}
 					fc_buf_addf(&path, "%s -> ", w->list[stack_node[k - 1]]->node->id);
+				}
 				fc_buf_adds(&path, to->node->id);
 				werr(w, to->node, NULL, "CycleDetected", to->node->id, NULL,
 				     "workflow '%s' has a cycle: %s", w->wf_name, path.buf);
@@ -1218,6 +1238,7 @@ static void infer_output_types(struct wf_builder *w)
 		if (b->binding->value_case != FLYTEIDL__CORE__BINDING_DATA__VALUE_PROMISE) {
 			werr(w, b, NULL, "InvalidValue", CMP_END_NODE, b->var,
 			     "workflow output '%s' needs a 'type' when it is not a reference", b->var);
+			b->binding = NULL; /* reported: no second error for the value */
 			continue;
 		}
 		up = fc_strmap_get(&w->nodes, b->binding->promise->node_id);
@@ -1823,7 +1844,7 @@ bool cmp_compile_launch_plan(struct cmp_session *s, struct cmp_entity *e)
 			CMP_PUSH(&s->arena, spec->default_inputs->parameters, spec->default_inputs->n_parameters, pe);
 			/* A scheduled plan runs unattended: every required input must have a value. */
 			if (spec->entity_metadata && pe->value->behavior_case == FLYTEIDL__CORE__PARAMETER__BEHAVIOR_REQUIRED &&
-			    !(kickoff && !strcmp(kickoff, name)))
+			    !(kickoff && !strcmp(kickoff, name)) && kickoff_ok /* else reported with kickoff_input */)
 				cmp_error_at(s, e, NULL, "ParameterNotBound",
 					     "launch plan '%s' runs on a schedule, but workflow input '%s' (%s) has no "
 					     "default, fixed value or kickoff_input",

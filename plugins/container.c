@@ -1,0 +1,850 @@
+/*
+ * container.c: the `container` / `raw-container` plugin on one machine. The container's command and args run as a
+ * local process (an argv exec'd with posix_spawn, never through a shell we add), following Flyte's raw-container
+ * conventions; see docs/plugins.md for the full contract.
+ *
+ * Each attempt is run by a small monitor process forked from the engine. The monitor becomes a process-group
+ * leader, claims the attempt by linking a locked file `run.lock` (holding its pid) into the sandbox, spawns the
+ * task, waits for it and writes its exit status to `exit` (atomically). The file system is the truth, so handle()
+ * is idempotent and survives a restart of the propeller: `exit` present means finished; `run.lock` present and
+ * locked means running (adopt it by pid); `run.lock` present and unlocked without `exit` means the process was
+ * lost; neither means not started. Two monitors of one attempt can never both run the task: link() lets only one
+ * claim it.
+ */
+#include "plugins/plugin.h"
+#include "plugins/registry.h"
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "flyteidl/core/errors.pb-c.h"
+#include "flyteidl/core/tasks.pb-c.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define EXIT_FILE "exit"
+#define LOCK_FILE "run.lock"
+#define MAX_OUTPUT_FILE (16u * 1024 * 1024)
+
+struct container_state {
+	int32_t monitor_pid; /* 0: not spawned */
+	int32_t spawner_pid; /* the propeller process that forked it */
+};
+
+struct spawn_plan {
+	char **argv;
+	char **envp;
+	char *workdir;
+	char *stdout_path, *stderr_path;
+	char *sandbox;
+	struct rlimit mem, fsize;
+	bool has_mem, has_fsize;
+};
+
+static void strv_free(char **v)
+{
+	char **p;
+
+	for (p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
+
+static void plan_release(struct spawn_plan *p)
+{
+	strv_free(p->argv);
+	strv_free(p->envp);
+	free(p->workdir);
+	free(p->stdout_path);
+	free(p->stderr_path);
+	free(p->sandbox);
+	memset(p, 0, sizeof(*p));
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+	struct fc_buf b = FC_BUF_INIT;
+
+	fc_buf_addf(&b, "%s/%s", dir, name);
+	return fc_buf_detach(&b, NULL);
+}
+
+static void fail(struct plg_transition *out, enum plg_phase phase, enum plg_error_kind kind, const char *code,
+		 const struct plg_task_ctx *ctx, const char *msg)
+{
+	out->phase = phase;
+	out->error_kind = kind;
+	out->error_code = code;
+	out->error_message = ctx->host->strdup(ctx, msg);
+}
+
+static const Flyteidl__Core__Container *container_of(const struct plg_task_ctx *ctx)
+{
+	const Flyteidl__Core__TaskTemplate *t = ctx->task_template;
+
+	if (t->target_case != FLYTEIDL__CORE__TASK_TEMPLATE__TARGET_CONTAINER)
+		return NULL;
+	return t->container;
+}
+
+/* --- templating -------------------------------------------------------------------------------------------- */
+
+static bool var_name_ok(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.')
+			return false;
+	return strcmp(s, ".") && strcmp(s, "..");
+}
+
+/* Expand `{{ .inputs.x }}` and friends (names are case-insensitive, spaces inside the braces are allowed), and
+ * replace the data-config input/output paths by the local directories. Returns 0, or -1 with a message. */
+static int expand(const struct plg_task_ctx *ctx, const char *in_dir, const char *out_dir, const char *tmpl,
+		  struct fc_buf *out, struct fc_buf *errmsg)
+{
+	const char *p = tmpl;
+
+	while (*p) {
+		const char *open = strstr(p, "{{");
+		const char *close, *s, *e;
+		char *name;
+
+		if (!open) {
+			fc_buf_adds(out, p);
+			break;
+		}
+		fc_buf_add(out, p, (size_t)(open - p));
+		close = strstr(open + 2, "}}");
+		if (!close) {
+			fc_buf_adds(out, open);
+			break;
+		}
+		s = open + 2;
+		e = close;
+		while (s < e && isspace((unsigned char)*s))
+			s++;
+		while (e > s && isspace((unsigned char)e[-1]))
+			e--;
+		name = fc_xstrndup(s, (size_t)(e - s));
+		if (!strncasecmp(name, ".inputs.", 8)) {
+			const char *v = ctx->host->input_text(ctx, name + 8);
+
+			if (!v) {
+				fc_buf_addf(errmsg, "template %s: the task has no input '%s'", name, name + 8);
+				free(name);
+				return -1;
+			}
+			fc_buf_adds(out, v);
+		} else if (!strcasecmp(name, ".input")) {
+			fc_buf_adds(out, ctx->inputs_path);
+		} else if (!strcasecmp(name, ".inputPrefix")) {
+			fc_buf_adds(out, in_dir);
+		} else if (!strcasecmp(name, ".outputPrefix")) {
+			fc_buf_adds(out, ctx->output_prefix);
+		} else if (!strcasecmp(name, ".rawOutputDataPrefix")) {
+			fc_buf_adds(out, ctx->raw_output_prefix);
+		} else if (!strcasecmp(name, ".checkpointOutputPrefix")) {
+			fc_buf_addf(out, "%s/checkpoint", ctx->sandbox_dir);
+		} else if (!strcasecmp(name, ".prevCheckpointPrefix")) {
+			/* no previous checkpoint on one machine */
+		} else if (!strcasecmp(name, ".outputDir")) {
+			fc_buf_adds(out, out_dir);
+		} else {
+			fc_buf_addf(errmsg, "unknown template variable {{%s}}", name);
+			free(name);
+			return -1;
+		}
+		free(name);
+		p = close + 2;
+	}
+	return 0;
+}
+
+/* Replace a leading data-config path (e.g. "/var/outputs") by the local directory, anywhere in an argument. */
+static char *map_paths(const char *arg, const char *from, const char *to)
+{
+	struct fc_buf b = FC_BUF_INIT;
+	size_t flen = from ? strlen(from) : 0;
+	const char *p = arg, *hit;
+
+	if (!flen)
+		return fc_xstrdup(arg);
+	while ((hit = strstr(p, from))) {
+		char next = hit[flen];
+
+		fc_buf_add(&b, p, (size_t)(hit - p));
+		if (next == '\0' || next == '/' || next == ' ' || next == '"' || next == '\'' || next == ';')
+			fc_buf_adds(&b, to);
+		else
+			fc_buf_add(&b, hit, flen);
+		p = hit + flen;
+	}
+	fc_buf_adds(&b, p);
+	return fc_buf_detach(&b, NULL);
+}
+
+/* Kubernetes quantity -> bytes: "512Mi", "1G", "100k", "1e9", "2048". */
+static bool parse_quantity(const char *s, unsigned long long *out)
+{
+	static const struct {
+		const char *suffix;
+		double mult;
+	} units[] = {
+		{"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0}, {"Ti", 1099511627776.0},
+		{"k", 1e3},     {"K", 1e3},        {"M", 1e6},           {"G", 1e9},
+		{"T", 1e12},    {"", 1},
+	};
+	char *end;
+	double v = strtod(s, &end);
+	size_t i;
+
+	if (end == s || v < 0)
+		return false;
+	for (i = 0; i < FC_ARRAY_LEN(units); i++) {
+		if (!strcmp(end, units[i].suffix)) {
+			double bytes = v * units[i].mult;
+
+			if (bytes > 1.8e19)
+				return false;
+			*out = (unsigned long long)bytes;
+			return true;
+		}
+	}
+	return false;
+}
+
+static const char *resource_value(const Flyteidl__Core__Resources *r, Flyteidl__Core__Resources__ResourceName name)
+{
+	size_t i;
+
+	if (!r)
+		return NULL;
+	for (i = 0; i < r->n_limits; i++)
+		if (r->limits[i]->name == name)
+			return r->limits[i]->value;
+	for (i = 0; i < r->n_requests; i++)
+		if (r->requests[i]->name == name)
+			return r->requests[i]->value;
+	return NULL;
+}
+
+static void env_add(char ***envp, size_t *n, size_t *alloc, const char *key, const char *value)
+{
+	struct fc_buf b = FC_BUF_INIT;
+	size_t klen = strlen(key), i;
+
+	fc_buf_addf(&b, "%s=%s", key, value);
+	for (i = 0; i < *n; i++) {
+		if (!strncmp((*envp)[i], key, klen) && (*envp)[i][klen] == '=') {
+			free((*envp)[i]);
+			(*envp)[i] = fc_buf_detach(&b, NULL);
+			return;
+		}
+	}
+	FC_ALLOC_GROW(*envp, *n + 2, *alloc);
+	(*envp)[(*n)++] = fc_buf_detach(&b, NULL);
+	(*envp)[*n] = NULL;
+}
+
+static int write_text_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t len = strlen(text);
+	int rc = 0;
+
+	if (fd < 0)
+		return -1;
+	while (len) {
+		ssize_t n = write(fd, text, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -1;
+			break;
+		}
+		text += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) < 0)
+		rc = -1;
+	return rc;
+}
+
+/* Build the argv, environment and limits of the attempt, and write the input files. */
+static int make_plan(const struct plg_task_ctx *ctx, const Flyteidl__Core__Container *c, struct spawn_plan *plan,
+		     struct fc_buf *errmsg)
+{
+	const Flyteidl__Core__TaskTemplate *task = ctx->task_template;
+	const Flyteidl__Core__VariableMap *inputs = task->interface ? task->interface->inputs : NULL;
+	const Flyteidl__Core__DataLoadingConfig *dc = c->data_config;
+	char *in_dir = path_join(ctx->sandbox_dir, "inputs");
+	char *out_dir = path_join(ctx->sandbox_dir, "outputs");
+	char *node_data_dir = fc_xstrdup(ctx->inputs_path);
+	char *slash = strrchr(node_data_dir, '/');
+	size_t nargv = 0, nenv = 0, env_alloc = 0, i;
+	const char *wd;
+	static const char *const inherited[] = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER", "TZ"};
+	char num[32];
+	int rc = -1;
+
+	if (slash)
+		*slash = '\0';
+	memset(plan, 0, sizeof(*plan));
+	if ((mkdir(in_dir, 0755) < 0 && errno != EEXIST) || (mkdir(out_dir, 0755) < 0 && errno != EEXIST)) {
+		fc_buf_addf(errmsg, "cannot create %s: %s", in_dir, strerror(errno));
+		goto out;
+	}
+	for (i = 0; inputs && i < inputs->n_variables; i++) {
+		const char *var = inputs->variables[i]->key;
+		const char *text = ctx->host->input_text(ctx, var);
+		char *path;
+
+		if (!var_name_ok(var) || !text)
+			continue;
+		path = path_join(in_dir, var);
+		if (write_text_file(path, text) < 0) {
+			fc_buf_addf(errmsg, "cannot write %s: %s", path, strerror(errno));
+			free(path);
+			goto out;
+		}
+		free(path);
+	}
+
+	plan->argv = fc_xcalloc(c->n_command + c->n_args + 1, sizeof(char *));
+	for (i = 0; i < c->n_command + c->n_args; i++) {
+		const char *tmpl = i < c->n_command ? c->command[i] : c->args[i - c->n_command];
+		struct fc_buf arg = FC_BUF_INIT;
+		char *mapped;
+
+		if (expand(ctx, node_data_dir, out_dir, tmpl, &arg, errmsg) < 0) {
+			fc_buf_release(&arg);
+			goto out;
+		}
+		mapped = map_paths(arg.buf, dc && dc->enabled ? dc->input_path : NULL, in_dir);
+		fc_buf_release(&arg);
+		plan->argv[nargv] = map_paths(mapped, dc && dc->enabled ? dc->output_path : NULL, out_dir);
+		free(mapped);
+		nargv++;
+	}
+	if (!nargv) {
+		fc_buf_adds(errmsg, "the container has no command or args");
+		goto out;
+	}
+
+	for (i = 0; i < FC_ARRAY_LEN(inherited); i++) {
+		const char *v = getenv(inherited[i]);
+
+		if (v)
+			env_add(&plan->envp, &nenv, &env_alloc, inherited[i], v);
+	}
+	if (!getenv("PATH"))
+		env_add(&plan->envp, &nenv, &env_alloc, "PATH", "/usr/local/bin:/usr/bin:/bin");
+	env_add(&plan->envp, &nenv, &env_alloc, "FLYTE_INTERNAL_EXECUTION_PROJECT", ctx->project);
+	env_add(&plan->envp, &nenv, &env_alloc, "FLYTE_INTERNAL_EXECUTION_DOMAIN", ctx->domain);
+	env_add(&plan->envp, &nenv, &env_alloc, "FLYTE_INTERNAL_EXECUTION_ID", ctx->exec_name);
+	env_add(&plan->envp, &nenv, &env_alloc, "FLYTE_INTERNAL_NODE_ID", ctx->node_id);
+	env_add(&plan->envp, &nenv, &env_alloc, "FLYTE_INTERNAL_TASK_NAME", ctx->task_name);
+	snprintf(num, sizeof(num), "%u", ctx->attempt);
+	env_add(&plan->envp, &nenv, &env_alloc, "FLYTE_ATTEMPT_NUMBER", num);
+	env_add(&plan->envp, &nenv, &env_alloc, "FLYTE_INPUT_DIR", in_dir);
+	env_add(&plan->envp, &nenv, &env_alloc, "FLYTE_OUTPUT_DIR", out_dir);
+	env_add(&plan->envp, &nenv, &env_alloc, "FLYTE_OUTPUT_PREFIX", ctx->output_prefix);
+	env_add(&plan->envp, &nenv, &env_alloc, "FLYTE_RAW_OUTPUT_PREFIX", ctx->raw_output_prefix);
+	env_add(&plan->envp, &nenv, &env_alloc, "FLYTE_SANDBOX", ctx->sandbox_dir);
+	for (i = 0; i < c->n_env; i++) {
+		struct fc_buf val = FC_BUF_INIT;
+
+		if (!c->env[i]->key[0] || strchr(c->env[i]->key, '=')) {
+			fc_buf_addf(errmsg, "bad environment variable name '%s'", c->env[i]->key);
+			fc_buf_release(&val);
+			goto out;
+		}
+		if (expand(ctx, node_data_dir, out_dir, c->env[i]->value, &val, errmsg) < 0) {
+			fc_buf_release(&val);
+			goto out;
+		}
+		env_add(&plan->envp, &nenv, &env_alloc, c->env[i]->key, val.buf);
+		fc_buf_release(&val);
+	}
+	if (!plan->envp)
+		plan->envp = fc_xcalloc(1, sizeof(char *));
+
+	{
+		const char *mem = resource_value(c->resources, FLYTEIDL__CORE__RESOURCES__RESOURCE_NAME__MEMORY);
+		const char *disk = resource_value(c->resources, FLYTEIDL__CORE__RESOURCES__RESOURCE_NAME__EPHEMERAL_STORAGE);
+		unsigned long long bytes;
+
+		if (mem && *mem) {
+			if (!parse_quantity(mem, &bytes)) {
+				fc_buf_addf(errmsg, "bad memory quantity '%s'", mem);
+				goto out;
+			}
+			plan->mem.rlim_cur = plan->mem.rlim_max = (rlim_t)bytes;
+			plan->has_mem = true;
+		}
+		if (disk && *disk) {
+			if (!parse_quantity(disk, &bytes)) {
+				fc_buf_addf(errmsg, "bad ephemeral-storage quantity '%s'", disk);
+				goto out;
+			}
+			plan->fsize.rlim_cur = plan->fsize.rlim_max = (rlim_t)bytes;
+			plan->has_fsize = true;
+		}
+	}
+	wd = ctx->host->task_config(ctx, "workingDir");
+	plan->workdir = fc_xstrdup(wd && *wd ? wd : ctx->sandbox_dir);
+	plan->stdout_path = path_join(ctx->sandbox_dir, "stdout.log");
+	plan->stderr_path = path_join(ctx->sandbox_dir, "stderr.log");
+	plan->sandbox = fc_xstrdup(ctx->sandbox_dir);
+	rc = 0;
+out:
+	free(in_dir);
+	free(out_dir);
+	free(node_data_dir);
+	if (rc)
+		plan_release(plan);
+	return rc;
+}
+
+/* --- the monitor process ----------------------------------------------------------------------------------- */
+
+static void write_all(int fd, const char *s)
+{
+	size_t len = strlen(s);
+
+	while (len) {
+		ssize_t n = write(fd, s, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		s += n;
+		len -= (size_t)n;
+	}
+}
+
+static void monitor_write_exit(const char *sandbox, const char *text)
+{
+	char tmp[4096], final[4096];
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", sandbox, EXIT_FILE);
+	snprintf(final, sizeof(final), "%s/%s", sandbox, EXIT_FILE);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	write_all(fd, text);
+	close(fd);
+	rename(tmp, final);
+}
+
+FC_NORETURN static void monitor_main(const struct spawn_plan *plan)
+{
+	char tmp[4096], lock[4096], text[128];
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	pid_t child;
+	int fd, status, err;
+
+	setpgid(0, 0);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	snprintf(tmp, sizeof(tmp), "%s/%s.%ld", plan->sandbox, LOCK_FILE, (long)getpid());
+	snprintf(lock, sizeof(lock), "%s/%s", plan->sandbox, LOCK_FILE);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0)
+		_exit(126);
+	snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+	write_all(fd, text);
+	if (link(tmp, lock) < 0) {
+		/* Another monitor owns this attempt. */
+		unlink(tmp);
+		_exit(125);
+	}
+	unlink(tmp);
+	if (plan->has_mem)
+		setrlimit(RLIMIT_AS, &plan->mem);
+	if (plan->has_fsize)
+		setrlimit(RLIMIT_FSIZE, &plan->fsize);
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, plan->stdout_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	posix_spawn_file_actions_addopen(&fa, 2, plan->stderr_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	posix_spawn_file_actions_addchdir_np(&fa, plan->workdir);
+	posix_spawnattr_init(&attr);
+	sigfillset(&all);
+	sigdelset(&all, SIGKILL);
+	sigdelset(&all, SIGSTOP);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	/* posix_spawnp searches the PATH we run with; the task's own PATH is in its environment. */
+	err = posix_spawnp(&child, plan->argv[0], &fa, &attr, plan->argv, plan->envp);
+	if (err) {
+		snprintf(text, sizeof(text), "spawn %d\n", err);
+		monitor_write_exit(plan->sandbox, text);
+		_exit(0);
+	}
+	while (waitpid(child, &status, 0) < 0) {
+		if (errno != EINTR) {
+			monitor_write_exit(plan->sandbox, "lost 0\n");
+			_exit(0);
+		}
+	}
+	if (WIFEXITED(status))
+		snprintf(text, sizeof(text), "exit %d\n", WEXITSTATUS(status));
+	else
+		snprintf(text, sizeof(text), "signal %d\n", WTERMSIG(status));
+	monitor_write_exit(plan->sandbox, text);
+	_exit(0);
+}
+
+/* --- handle ------------------------------------------------------------------------------------------------ */
+
+static int pidfd_open_(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static void read_state(const struct plg_task_ctx *ctx, struct container_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (ctx->state && ctx->state_len == sizeof(*st))
+		memcpy(st, ctx->state, sizeof(*st));
+}
+
+/* 1: locked (a monitor holds it; *pid set), 0: present but unlocked, -1: absent. */
+static int probe_lock(const char *sandbox, pid_t *pid)
+{
+	char *path = path_join(sandbox, LOCK_FILE);
+	char text[32];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int state = -1;
+	ssize_t n;
+
+	free(path);
+	*pid = 0;
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		state = 0;
+	} else {
+		state = 1;
+		n = read(fd, text, sizeof(text) - 1);
+		if (n > 0) {
+			text[n] = '\0';
+			*pid = (pid_t)atol(text);
+		}
+	}
+	close(fd);
+	return state;
+}
+
+static bool read_small(const char *path, struct fc_buf *out, size_t max)
+{
+	return fc_buf_read_file(out, path, max, NULL) == FC_OK;
+}
+
+static void add_logs(const struct plg_task_ctx *ctx, struct plg_transition *out)
+{
+	char *p1 = path_join(ctx->sandbox_dir, "stdout.log");
+	char *p2 = path_join(ctx->sandbox_dir, "stderr.log");
+
+	out->logs[0].name = "stdout";
+	out->logs[0].uri = ctx->host->strdup(ctx, p1);
+	out->logs[1].name = "stderr";
+	out->logs[1].uri = ctx->host->strdup(ctx, p2);
+	out->nlogs = 2;
+	free(p1);
+	free(p2);
+}
+
+/* The last few lines of stderr, for error messages. */
+static void stderr_tail(const struct plg_task_ctx *ctx, struct fc_buf *msg)
+{
+	char *path = path_join(ctx->sandbox_dir, "stderr.log");
+	struct fc_buf b = FC_BUF_INIT;
+	const char *start;
+
+	if (read_small(path, &b, 0) && b.len) {
+		while (b.len && b.buf[b.len - 1] == '\n')
+			fc_buf_truncate(&b, b.len - 1);
+		start = b.len > 400 ? b.buf + b.len - 400 : b.buf;
+		fc_buf_addf(msg, "; stderr: %s%s", b.len > 400 ? "..." : "", start);
+	}
+	fc_buf_release(&b);
+	free(path);
+}
+
+static bool error_document(const struct plg_task_ctx *ctx, struct plg_transition *out)
+{
+	char *path = path_join(ctx->output_prefix, "error.pb");
+	struct fc_buf b = FC_BUF_INIT;
+	Flyteidl__Core__ErrorDocument *doc = NULL;
+	bool found = false;
+
+	if (read_small(path, &b, 1 << 20))
+		doc = flyteidl__core__error_document__unpack(NULL, b.len, (const uint8_t *)b.buf);
+	if (doc && doc->error) {
+		const Flyteidl__Core__ContainerError *ce = doc->error;
+
+		out->phase = ce->kind == FLYTEIDL__CORE__CONTAINER_ERROR__KIND__RECOVERABLE ? PLG_PHASE_RETRYABLE_FAILURE
+											   : PLG_PHASE_PERMANENT_FAILURE;
+		out->error_kind = ce->origin == FLYTEIDL__CORE__EXECUTION_ERROR__ERROR_KIND__SYSTEM ? PLG_ERROR_SYSTEM
+												  : PLG_ERROR_USER;
+		out->error_code = ctx->host->strdup(ctx, ce->code[0] ? ce->code : "UserError");
+		out->error_message = ctx->host->strdup(ctx, ce->message);
+		found = true;
+	}
+	if (doc)
+		flyteidl__core__error_document__free_unpacked(doc, NULL);
+	fc_buf_release(&b);
+	free(path);
+	return found;
+}
+
+static int collect_outputs(const struct plg_task_ctx *ctx, struct plg_transition *out)
+{
+	const Flyteidl__Core__TaskTemplate *task = ctx->task_template;
+	const Flyteidl__Core__VariableMap *outputs = task->interface ? task->interface->outputs : NULL;
+	char *pb = path_join(ctx->output_prefix, "outputs.pb");
+	char *out_dir = path_join(ctx->sandbox_dir, "outputs");
+	bool have_pb = access(pb, F_OK) == 0;
+	size_t i;
+
+	free(pb);
+	out->phase = PLG_PHASE_SUCCESS;
+	/* outputs.pb written by the task (flytekit's convention) wins; the engine reads it. */
+	for (i = 0; !have_pb && outputs && i < outputs->n_variables; i++) {
+		const char *var = outputs->variables[i]->key;
+		char *path;
+		struct fc_buf text = FC_BUF_INIT;
+		char errbuf[512];
+
+		if (!var_name_ok(var))
+			continue;
+		path = path_join(out_dir, var);
+		if (!read_small(path, &text, MAX_OUTPUT_FILE)) {
+			struct fc_buf msg = FC_BUF_INIT;
+
+			fc_buf_addf(&msg, "the task wrote no output '%s' (expected the file %s)", var, path);
+			fail(out, PLG_PHASE_RETRYABLE_FAILURE, PLG_ERROR_USER, "MissingOutput", ctx, msg.buf);
+			fc_buf_release(&msg);
+		} else if (ctx->host->set_output_text(ctx, var, text.buf, errbuf, sizeof(errbuf)) < 0) {
+			struct fc_buf msg = FC_BUF_INIT;
+
+			fc_buf_addf(&msg, "output '%s': %s", var, errbuf);
+			fail(out, PLG_PHASE_PERMANENT_FAILURE, PLG_ERROR_USER, "BadOutput", ctx, msg.buf);
+			fc_buf_release(&msg);
+		}
+		fc_buf_release(&text);
+		free(path);
+		if (out->phase != PLG_PHASE_SUCCESS)
+			break;
+	}
+	free(out_dir);
+	return 0;
+}
+
+static void reap_own_child(const struct container_state *st)
+{
+	siginfo_t info;
+
+	if (st->monitor_pid > 0 && st->spawner_pid == getpid())
+		waitid(P_PID, (id_t)st->monitor_pid, &info, WEXITED | WNOHANG);
+}
+
+static int finish(const struct plg_task_ctx *ctx, const char *exit_text, struct plg_transition *out)
+{
+	char kind[16] = "";
+	int value = 0;
+	struct fc_buf msg = FC_BUF_INIT;
+
+	add_logs(ctx, out);
+	if (sscanf(exit_text, "%15s %d", kind, &value) != 2) {
+		fail(out, PLG_PHASE_RETRYABLE_FAILURE, PLG_ERROR_SYSTEM, "BadExitRecord", ctx,
+		     "the task's exit record is unreadable");
+		goto out;
+	}
+	if (!strcmp(kind, "exit") && value == 0) {
+		collect_outputs(ctx, out);
+		goto out;
+	}
+	if (error_document(ctx, out))
+		goto out;
+	if (!strcmp(kind, "exit")) {
+		fc_buf_addf(&msg, "exit status %d", value);
+		stderr_tail(ctx, &msg);
+		fail(out, PLG_PHASE_RETRYABLE_FAILURE, PLG_ERROR_USER, "NonZeroExit", ctx, msg.buf);
+	} else if (!strcmp(kind, "signal")) {
+		fc_buf_addf(&msg, "killed by signal %d (%s)", value, strsignal(value));
+		stderr_tail(ctx, &msg);
+		fail(out, PLG_PHASE_RETRYABLE_FAILURE, PLG_ERROR_USER, "Signaled", ctx, msg.buf);
+	} else if (!strcmp(kind, "spawn")) {
+		fc_buf_addf(&msg, "cannot run the command: %s", strerror(value));
+		fail(out, PLG_PHASE_PERMANENT_FAILURE, PLG_ERROR_USER, "CommandNotRunnable", ctx, msg.buf);
+	} else {
+		fail(out, PLG_PHASE_RETRYABLE_FAILURE, PLG_ERROR_SYSTEM, "TaskProcessLost", ctx,
+		     "the monitor lost track of the task process");
+	}
+out:
+	fc_buf_release(&msg);
+	return 0;
+}
+
+static int watch_pid(const struct plg_task_ctx *ctx, pid_t pid)
+{
+	int fd = pidfd_open_(pid);
+
+	if (fd < 0)
+		return -1;
+	return ctx->host->watch_fd(ctx, fd);
+}
+
+static int spawn_monitor(const struct plg_task_ctx *ctx, struct plg_transition *out)
+{
+	const Flyteidl__Core__Container *c = container_of(ctx);
+	struct spawn_plan plan;
+	struct fc_buf errmsg = FC_BUF_INIT;
+	struct container_state st;
+	pid_t pid;
+
+	if (!c) {
+		fail(out, PLG_PHASE_PERMANENT_FAILURE, PLG_ERROR_USER, "NoContainer", ctx,
+		     "the task has no container to run");
+		return 0;
+	}
+	if (make_plan(ctx, c, &plan, &errmsg) < 0) {
+		fail(out, PLG_PHASE_PERMANENT_FAILURE, PLG_ERROR_USER, "BadTaskSpec", ctx, errmsg.buf);
+		fc_buf_release(&errmsg);
+		return 0;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fc_buf_addf(&errmsg, "fork: %s", strerror(errno));
+		fail(out, PLG_PHASE_RETRYABLE_FAILURE, PLG_ERROR_SYSTEM, "ForkFailed", ctx, errmsg.buf);
+		fc_buf_release(&errmsg);
+		plan_release(&plan);
+		return 0;
+	}
+	if (pid == 0)
+		monitor_main(&plan);
+	plan_release(&plan);
+	st.monitor_pid = pid;
+	st.spawner_pid = getpid();
+	ctx->host->set_state(ctx, &st, sizeof(st));
+	if (watch_pid(ctx, pid) < 0) {
+		fail(out, PLG_PHASE_RETRYABLE_FAILURE, PLG_ERROR_SYSTEM, "PidfdFailed", ctx,
+		     "cannot watch the task's monitor process");
+		return 0;
+	}
+	out->phase = PLG_PHASE_RUNNING;
+	add_logs(ctx, out);
+	return 0;
+}
+
+static int container_handle(const struct plg_task_ctx *ctx, struct plg_transition *out)
+{
+	char *exit_path = path_join(ctx->sandbox_dir, EXIT_FILE);
+	struct fc_buf exit_text = FC_BUF_INIT;
+	struct container_state st;
+	pid_t lock_pid;
+	int lock, tries;
+	int rc = 0;
+
+	read_state(ctx, &st);
+	reap_own_child(&st);
+	for (tries = 0; tries < 3; tries++) {
+		/* Order matters: the lock is released only after `exit` is written. */
+		lock = probe_lock(ctx->sandbox_dir, &lock_pid);
+		if (read_small(exit_path, &exit_text, 4096)) {
+			rc = finish(ctx, exit_text.buf, out);
+			goto out;
+		}
+		if (lock == 1) {
+			if (watch_pid(ctx, lock_pid) == 0) {
+				out->phase = PLG_PHASE_RUNNING;
+				add_logs(ctx, out);
+				goto out;
+			}
+			continue; /* it just exited: look again */
+		}
+		if (lock == 0) {
+			fail(out, PLG_PHASE_RETRYABLE_FAILURE, PLG_ERROR_SYSTEM, "TaskProcessLost", ctx,
+			     "the task's process ended without recording an exit status (killed?)");
+			add_logs(ctx, out);
+			goto out;
+		}
+		/* No lock yet. A monitor we forked may still be starting: wait for it. */
+		if (st.monitor_pid > 0 && st.spawner_pid == getpid()) {
+			siginfo_t info;
+
+			memset(&info, 0, sizeof(info));
+			if (waitid(P_PID, (id_t)st.monitor_pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+			    info.si_pid == 0 && watch_pid(ctx, st.monitor_pid) == 0) {
+				out->phase = PLG_PHASE_RUNNING;
+				goto out;
+			}
+			/* It exited without claiming (lost the race to an older monitor, or failed): look again,
+			 * then start over. */
+			reap_own_child(&st);
+			if (tries == 0)
+				continue;
+		}
+		rc = spawn_monitor(ctx, out);
+		goto out;
+	}
+	fail(out, PLG_PHASE_RETRYABLE_FAILURE, PLG_ERROR_SYSTEM, "TaskProcessLost", ctx,
+	     "cannot find the task's process");
+out:
+	fc_buf_release(&exit_text);
+	free(exit_path);
+	return rc;
+}
+
+static int container_abort(const struct plg_task_ctx *ctx)
+{
+	struct container_state st;
+	pid_t lock_pid;
+
+	read_state(ctx, &st);
+	if (probe_lock(ctx->sandbox_dir, &lock_pid) == 1 && lock_pid > 0)
+		killpg(lock_pid, SIGKILL);
+	if (st.monitor_pid > 0 && st.spawner_pid == getpid()) {
+		killpg(st.monitor_pid, SIGKILL);
+		kill(st.monitor_pid, SIGKILL);
+		reap_own_child(&st);
+	}
+	return 0;
+}
+
+static const char *const container_types[] = {"container", "raw-container", "python-task", NULL};
+
+const struct plg_plugin plg_container_plugin = {
+	.abi_version = PLG_ABI_VERSION,
+	.name = "container",
+	.task_types = container_types,
+	.handle = container_handle,
+	.abort = container_abort,
+};

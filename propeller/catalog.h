@@ -1,0 +1,32 @@
+/*
+ * catalog.h: the cache of task outputs (Flyte's DataCatalog, local). An entry maps a cache key to the store key of
+ * an outputs.pb. The key is Flyte's: task identifier (project, domain, name), cache version, a hash of the task's
+ * typed interface and a hash of the inputs without the ignored ones (prop_catalog_key). Kept in sqlite at
+ * <data_dir>/catalog.db, shared by every execution of the data directory.
+ */
+#ifndef PROP_CATALOG_H
+#define PROP_CATALOG_H
+
+#include "core/fc.h"
+
+#include "flyteidl/core/literals.pb-c.h"
+#include "flyteidl/core/tasks.pb-c.h"
+
+struct fc_buf;
+struct fc_err;
+struct prop_catalog;
+
+int prop_catalog_open(const char *path, struct prop_catalog **out, struct fc_err *err);
+void prop_catalog_free(struct prop_catalog *c);
+
+/* The hex cache key (64 digits) of a task with `inputs`, appended to `out`. `cache_version` overrides the task's
+ * discovery_version when non-NULL. */
+void prop_catalog_key(const Flyteidl__Core__TaskTemplate *task, const char *cache_version,
+		      const Flyteidl__Core__LiteralMap *inputs, struct fc_buf *out);
+/* FC_ENOENT on a miss; otherwise `outputs_key` gets the store key. */
+int prop_catalog_get(struct prop_catalog *c, const char *key, struct fc_buf *outputs_key, struct fc_err *err);
+int prop_catalog_put(struct prop_catalog *c, const char *key, const char *task_name, const char *version,
+		     const char *outputs_key, const char *source_exec, struct fc_err *err);
+int prop_catalog_delete(struct prop_catalog *c, const char *key, struct fc_err *err);
+
+#endif

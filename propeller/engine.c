@@ -1,0 +1,1115 @@
+/* engine.c: the propeller's loop, its persistence and its public API (engine.h). */
+#include "propeller/engine_int.h"
+
+#include "core/err.h"
+#include "core/log.h"
+#include "plugins/registry.h"
+#include "propeller/catalog.h"
+#include "propeller/events.h"
+#include "propeller/lit.h"
+#include "propeller/store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_PARALLELISM 25
+
+int64_t prop_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void prop_exec_key(const char *project, const char *domain, const char *name, struct fc_buf *out)
+{
+	fc_buf_addf(out, "%s-%s-%s", project, domain, name);
+}
+
+/* --- queues ------------------------------------------------------------------------------------------------ */
+
+void prop_enqueue(struct prop_node *n)
+{
+	struct prop_engine *e = n->wf->ex->e;
+
+	if (n->in_runq)
+		return;
+	n->in_runq = true;
+	if (e->runq_len == e->runq_alloc) {
+		size_t alloc = e->runq_alloc ? e->runq_alloc * 2 : 256, i;
+		struct prop_node **q = fc_xmalloc(alloc * sizeof(*q));
+
+		for (i = 0; i < e->runq_len; i++)
+			q[i] = e->runq[(e->runq_head + i) % e->runq_alloc];
+		free(e->runq);
+		e->runq = q;
+		e->runq_alloc = alloc;
+		e->runq_head = 0;
+	}
+	e->runq[(e->runq_head + e->runq_len++) % e->runq_alloc] = n;
+}
+
+static struct prop_node *dequeue(struct prop_engine *e)
+{
+	struct prop_node *n;
+
+	if (!e->runq_len)
+		return NULL;
+	n = e->runq[e->runq_head];
+	e->runq_head = (e->runq_head + 1) % e->runq_alloc;
+	e->runq_len--;
+	n->in_runq = false;
+	return n;
+}
+
+void prop_mark_dirty(struct prop_node *n)
+{
+	struct prop_engine *e = n->wf->ex->e;
+
+	if (n->dirty)
+		return;
+	n->dirty = true;
+	FC_ALLOC_GROW(e->dirty, e->ndirty + 1, e->dirty_alloc);
+	e->dirty[e->ndirty++] = n;
+}
+
+void prop_exec_dirty(struct prop_exec *ex)
+{
+	ex->dirty = true;
+}
+
+void prop_set_wake(struct prop_node *n, int64_t realtime_ns)
+{
+	struct prop_engine *e = n->wf->ex->e;
+
+	if (!n->wake_ns) {
+		FC_ALLOC_GROW(e->timed, e->ntimed + 1, e->timed_alloc);
+		e->timed[e->ntimed++] = n;
+	}
+	if (!n->wake_ns || realtime_ns < n->wake_ns)
+		n->wake_ns = realtime_ns ? realtime_ns : 1;
+}
+
+bool prop_take_slot(struct prop_node *n)
+{
+	struct prop_exec *ex = n->wf->ex;
+	uint32_t max = ex->cfg.max_parallelism ? ex->cfg.max_parallelism : DEFAULT_PARALLELISM;
+
+	if (n->holds_slot)
+		return true;
+	if (ex->running_tasks >= max) {
+		if (!n->waiting_slot) {
+			n->waiting_slot = true;
+			FC_ALLOC_GROW(ex->waiting, ex->nwaiting + 1, ex->waiting_alloc);
+			ex->waiting[ex->nwaiting++] = n;
+		}
+		return false;
+	}
+	n->waiting_slot = false;
+	n->holds_slot = true;
+	ex->running_tasks++;
+	return true;
+}
+
+void prop_release_slot(struct prop_node *n)
+{
+	struct prop_exec *ex = n->wf->ex;
+
+	if (!n->holds_slot)
+		return;
+	n->holds_slot = false;
+	ex->running_tasks--;
+	while (ex->waiting_head < ex->nwaiting) {
+		struct prop_node *w = ex->waiting[ex->waiting_head++];
+
+		if (w->waiting_slot && !(w->phase >= NP_SUCCEEDED)) {
+			/* It asks again when stepped; another ready node may take the slot first. */
+			w->waiting_slot = false;
+			prop_enqueue(w);
+			break;
+		}
+	}
+	if (ex->waiting_head == ex->nwaiting)
+		ex->waiting_head = ex->nwaiting = 0;
+}
+
+void prop_node_close_watch(struct prop_node *n)
+{
+	if (n->watch_fd >= 0) {
+		epoll_ctl(n->wf->ex->e->epfd, EPOLL_CTL_DEL, n->watch_fd, NULL);
+		close(n->watch_fd);
+		n->watch_fd = -1;
+	}
+}
+
+/* --- the plugin host --------------------------------------------------------------------------------------- */
+
+static struct prop_node *ctx_node(const struct plg_task_ctx *ctx)
+{
+	return ctx->host_data;
+}
+
+static int host_watch_fd(const struct plg_task_ctx *ctx, int fd)
+{
+	struct prop_node *n = ctx_node(ctx);
+	struct epoll_event ev;
+
+	prop_node_close_watch(n);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = n;
+	if (epoll_ctl(n->wf->ex->e->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		close(fd);
+		return -1;
+	}
+	n->watch_fd = fd;
+	return 0;
+}
+
+static void host_wake_at(const struct plg_task_ctx *ctx, int64_t realtime_ns)
+{
+	prop_set_wake(ctx_node(ctx), realtime_ns);
+}
+
+static void host_set_state(const struct plg_task_ctx *ctx, const void *data, size_t len)
+{
+	struct prop_node *n = ctx_node(ctx);
+
+	if (len > 65536)
+		len = 65536;
+	free(n->pstate);
+	n->pstate = len ? fc_xmalloc(len) : NULL;
+	if (len)
+		memcpy(n->pstate, data, len);
+	n->pstate_len = len;
+	prop_mark_dirty(n);
+}
+
+static const char *host_input_text(const struct plg_task_ctx *ctx, const char *var)
+{
+	struct prop_node *n = ctx_node(ctx);
+	const Flyteidl__Core__Literal *lit = prop_litmap_get(n->inputs, var);
+	struct fc_buf b = FC_BUF_INIT;
+	const char *s;
+
+	if (!lit)
+		return NULL;
+	prop_lit_render(lit, &b);
+	s = fc_arena_strdup(&n->wf->ex->arena, b.buf);
+	fc_buf_release(&b);
+	return s;
+}
+
+static const Flyteidl__Core__LiteralType *output_type(const struct prop_node *n, const char *var)
+{
+	const Flyteidl__Core__VariableMap *outs = n->task->interface ? n->task->interface->outputs : NULL;
+	size_t i;
+
+	for (i = 0; outs && i < outs->n_variables; i++)
+		if (!strcmp(outs->variables[i]->key, var))
+			return outs->variables[i]->value ? outs->variables[i]->value->type : NULL;
+	return NULL;
+}
+
+static int host_set_output_text(const struct plg_task_ctx *ctx, const char *var, const char *text, char *errbuf,
+				size_t errlen)
+{
+	struct prop_node *n = ctx_node(ctx);
+	struct prop_exec *ex = n->wf->ex;
+	const Flyteidl__Core__LiteralType *type = output_type(n, var);
+	Flyteidl__Core__Literal *lit;
+	struct fc_err err;
+
+	if (!type) {
+		snprintf(errbuf, errlen, "the task declares no output '%s'", var);
+		return -1;
+	}
+	if (prop_lit_from_text(&ex->arena, type, text, &lit, &err)) {
+		snprintf(errbuf, errlen, "%s", err.msg);
+		return -1;
+	}
+	if (!n->set_outputs)
+		n->set_outputs = prop_litmap_new(&ex->arena, 0);
+	prop_litmap_put(&ex->arena, n->set_outputs, var, lit);
+	return 0;
+}
+
+static int host_set_output_from_input(const struct plg_task_ctx *ctx, const char *var, const char *input_var)
+{
+	struct prop_node *n = ctx_node(ctx);
+	Flyteidl__Core__Literal *lit = prop_litmap_get(n->inputs, input_var);
+
+	if (!lit)
+		return -1;
+	if (!n->set_outputs)
+		n->set_outputs = prop_litmap_new(&n->wf->ex->arena, 0);
+	prop_litmap_put(&n->wf->ex->arena, n->set_outputs, var, lit);
+	return 0;
+}
+
+static const char *host_task_config(const struct plg_task_ctx *ctx, const char *key)
+{
+	const Flyteidl__Core__TaskTemplate *t = ctx_node(ctx)->task;
+	size_t i;
+
+	for (i = 0; i < t->n_config; i++)
+		if (!strcmp(t->config[i]->key, key))
+			return t->config[i]->value;
+	return NULL;
+}
+
+static const char *host_strdup(const struct plg_task_ctx *ctx, const char *s)
+{
+	return fc_arena_strdup(&ctx_node(ctx)->wf->ex->arena, s ? s : "");
+}
+
+static void host_log(const struct plg_task_ctx *ctx, int level, const char *msg)
+{
+	fc_log((enum fc_log_level)(level < 0 ? 0 : level > 3 ? 3 : level), "%s: %s", ctx_node(ctx)->uid, msg);
+}
+
+const struct plg_host prop_plugin_host = {
+	.abi_version = PLG_ABI_VERSION,
+	.watch_fd = host_watch_fd,
+	.wake_at = host_wake_at,
+	.set_state = host_set_state,
+	.input_text = host_input_text,
+	.set_output_text = host_set_output_text,
+	.set_output_from_input = host_set_output_from_input,
+	.task_config = host_task_config,
+	.strdup = host_strdup,
+	.log = host_log,
+};
+
+/* --- open / free ------------------------------------------------------------------------------------------- */
+
+int prop_engine_open(const struct prop_config *cfg, struct prop_engine **out, struct fc_err *err)
+{
+	struct prop_engine *e = fc_xcalloc(1, sizeof(*e));
+	struct fc_buf path = FC_BUF_INIT;
+	struct epoll_event ev;
+	int rc;
+
+	*out = NULL;
+	e->epfd = e->timerfd = e->wakefd = -1;
+	if (!cfg->data_dir) {
+		rc = fc_err_set(err, FC_EINVAL, "the propeller needs a data directory");
+		goto out;
+	}
+	e->cfg = *cfg;
+	e->data_dir = fc_xstrdup(cfg->data_dir);
+	e->producer = fc_xstrdup(cfg->producer_id ? cfg->producer_id : "flytec-propeller");
+	rc = prop_store_local_open(cfg->data_dir, cfg->durable, &e->store, err);
+	if (rc)
+		goto out;
+	if (cfg->raw_output_prefix) {
+		e->raw_prefix = fc_xstrdup(cfg->raw_output_prefix);
+	} else {
+		prop_store_local_path(e->store, "raw", &path, NULL);
+		e->raw_prefix = fc_buf_detach(&path, NULL);
+	}
+	fc_buf_reset(&path);
+	prop_store_local_path(e->store, "propeller.db", &path, NULL);
+	rc = prop_state_open(path.buf, cfg->durable, &e->state, err);
+	if (rc)
+		goto out;
+	fc_buf_reset(&path);
+	prop_store_local_path(e->store, "catalog.db", &path, NULL);
+	rc = prop_catalog_open(path.buf, &e->catalog, err);
+	if (rc)
+		goto out;
+	if (cfg->plugins) {
+		e->plugins = cfg->plugins;
+	} else {
+		e->plugins = plg_registry_new();
+		e->own_plugins = true;
+		if (cfg->plugin_dir && (rc = plg_registry_load_dir(e->plugins, cfg->plugin_dir, err)))
+			goto out;
+	}
+	e->epfd = epoll_create1(EPOLL_CLOEXEC);
+	e->timerfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
+	e->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (e->epfd < 0 || e->timerfd < 0 || e->wakefd < 0) {
+		rc = fc_err_set(err, FC_EIO, "epoll/timerfd/eventfd: %s", strerror(errno));
+		goto out;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = &e->timerfd;
+	epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->timerfd, &ev);
+	ev.data.ptr = &e->wakefd;
+	epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->wakefd, &ev);
+	fc_strmap_init(&e->cache_owners);
+	*out = e;
+	e = NULL;
+out:
+	fc_buf_release(&path);
+	prop_engine_free(e);
+	return rc;
+}
+
+static void exec_free(struct prop_exec *ex);
+
+void prop_engine_free(struct prop_engine *e)
+{
+	if (!e)
+		return;
+	while (e->execs) {
+		struct prop_exec *next = e->execs->next;
+
+		exec_free(e->execs);
+		e->execs = next;
+	}
+	if (e->own_plugins)
+		plg_registry_free(e->plugins);
+	prop_catalog_free(e->catalog);
+	prop_state_free(e->state);
+	prop_store_free(e->store);
+	if (e->epfd >= 0)
+		close(e->epfd);
+	if (e->timerfd >= 0)
+		close(e->timerfd);
+	if (e->wakefd >= 0)
+		close(e->wakefd);
+	fc_strmap_release(&e->cache_owners);
+	free(e->runq);
+	free(e->dirty);
+	free(e->timed);
+	free(e->data_dir);
+	free(e->raw_prefix);
+	free(e->producer);
+	free(e);
+}
+
+/* --- executions -------------------------------------------------------------------------------------------- */
+
+static void free_nodes_of(struct prop_wf *wf);
+
+static void free_node(struct prop_node *n)
+{
+	uint32_t i;
+
+	free(n->pstate);
+	n->pstate = NULL;
+	if (n->watch_fd >= 0) {
+		close(n->watch_fd);
+		n->watch_fd = -1;
+	}
+	if (n->sub)
+		free_nodes_of(n->sub);
+	for (i = 0; i < n->nchildren && n->children; i++)
+		free_node(&n->children[i]);
+}
+
+static void free_nodes_of(struct prop_wf *wf)
+{
+	size_t i;
+
+	for (i = 0; i < wf->n; i++)
+		free_node(&wf->nodes[i]);
+	if (wf->failure_node)
+		free_node(wf->failure_node);
+	fc_strmap_release(&wf->by_id);
+}
+
+static void exec_free(struct prop_exec *ex)
+{
+	size_t i;
+
+	if (!ex)
+		return;
+	if (ex->top)
+		free_nodes_of(ex->top);
+	for (i = ex->events_head; i < ex->nevents; i++)
+		free(ex->events[i].data);
+	free(ex->events);
+	free(ex->waiting);
+	fc_strmap_release(&ex->tasks);
+	fc_strmap_release(&ex->subwfs);
+	fc_strmap_release(&ex->rows);
+	fc_arena_release(&ex->arena);
+	free(ex);
+}
+
+static bool name_ok(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	if (!s || !*s)
+		return false;
+	for (; *s; s++, n++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+		      *s == '-'))
+			return false;
+	return n <= max;
+}
+
+static void config_render(const struct prop_exec_config *c, struct fc_buf *out)
+{
+	fc_buf_addf(out, "max_parallelism=%u\ninterruptible=%d\ndeadline_seconds=%lld\noverwrite_cache=%d\n",
+		    c->max_parallelism, c->interruptible, (long long)c->deadline_seconds, c->overwrite_cache);
+	if (c->raw_output_prefix)
+		fc_buf_addf(out, "raw_output_prefix=%s\n", c->raw_output_prefix);
+}
+
+static void config_parse(struct fc_arena *a, const char *text, struct prop_exec_config *c)
+{
+	const char *p = text;
+
+	memset(c, 0, sizeof(*c));
+	while (p && *p) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		char *line = fc_arena_strndup(a, p, len);
+		char *eq = strchr(line, '=');
+
+		if (eq) {
+			*eq++ = '\0';
+			if (!strcmp(line, "max_parallelism"))
+				c->max_parallelism = (uint32_t)strtoul(eq, NULL, 10);
+			else if (!strcmp(line, "interruptible"))
+				c->interruptible = atoi(eq) != 0;
+			else if (!strcmp(line, "deadline_seconds"))
+				c->deadline_seconds = strtoll(eq, NULL, 10);
+			else if (!strcmp(line, "overwrite_cache"))
+				c->overwrite_cache = atoi(eq) != 0;
+			else if (!strcmp(line, "raw_output_prefix"))
+				c->raw_output_prefix = eq;
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+}
+
+/* Build the in-memory execution from its (packed) resource. */
+static int exec_build(struct prop_engine *e, const char *project, const char *domain, const char *name,
+		      const void *closure, size_t closure_len, const void *inputs, size_t inputs_len,
+		      const char *config_text, struct prop_exec **out, struct fc_err *err)
+{
+	struct prop_exec *ex = fc_xcalloc(1, sizeof(*ex));
+	struct fc_buf b = FC_BUF_INIT;
+	void *msg;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	fc_arena_init(&ex->arena, 0);
+	fc_strmap_init(&ex->tasks);
+	fc_strmap_init(&ex->subwfs);
+	fc_strmap_init(&ex->rows);
+	ex->e = e;
+	ex->project = fc_arena_strdup(&ex->arena, project);
+	ex->domain = fc_arena_strdup(&ex->arena, domain);
+	ex->name = fc_arena_strdup(&ex->arena, name);
+	prop_exec_key(project, domain, name, &b);
+	ex->key = fc_arena_strdup(&ex->arena, b.buf);
+	rc = prop_pb_unpack(&ex->arena, &flyteidl__core__compiled_workflow_closure__descriptor, closure, closure_len,
+			    &msg, err);
+	if (rc)
+		goto out;
+	ex->closure = msg;
+	if (inputs && inputs_len) {
+		rc = prop_pb_unpack(&ex->arena, &flyteidl__core__literal_map__descriptor, inputs, inputs_len, &msg, err);
+		if (rc)
+			goto out;
+		ex->inputs = msg;
+	} else {
+		ex->inputs = prop_litmap_new(&ex->arena, 0);
+	}
+	config_parse(&ex->arena, config_text, &ex->cfg);
+	ex->raw_prefix = fc_arena_strdup(&ex->arena, ex->cfg.raw_output_prefix ? ex->cfg.raw_output_prefix
+									      : e->raw_prefix);
+	if (!ex->closure->primary || !ex->closure->primary->template_) {
+		rc = fc_err_set(err, FC_EINVAL, "the closure has no primary workflow");
+		goto out;
+	}
+	for (i = 0; i < ex->closure->n_tasks; i++) {
+		const Flyteidl__Core__TaskTemplate *t = ex->closure->tasks[i]->template_;
+
+		if (!t || !t->id) {
+			rc = fc_err_set(err, FC_EINVAL, "task %zu of the closure has no template or id", i);
+			goto out;
+		}
+		fc_buf_reset(&b);
+		fc_buf_addf(&b, "%s/%s/%s/%s", t->id->project, t->id->domain, t->id->name, t->id->version);
+		fc_strmap_put(&ex->tasks, fc_arena_strdup(&ex->arena, b.buf), (void *)t);
+	}
+	for (i = 0; i < ex->closure->n_sub_workflows; i++) {
+		const Flyteidl__Core__CompiledWorkflow *w = ex->closure->sub_workflows[i];
+
+		if (!w->template_ || !w->template_->id) {
+			rc = fc_err_set(err, FC_EINVAL, "subworkflow %zu of the closure has no template or id", i);
+			goto out;
+		}
+		fc_buf_reset(&b);
+		fc_buf_addf(&b, "%s/%s/%s/%s", w->template_->id->project, w->template_->id->domain,
+			    w->template_->id->name, w->template_->id->version);
+		fc_strmap_put(&ex->subwfs, fc_arena_strdup(&ex->arena, b.buf), (void *)w);
+	}
+	*out = ex;
+	ex = NULL;
+out:
+	fc_buf_release(&b);
+	exec_free(ex);
+	return rc;
+}
+
+static void exec_activate(struct prop_engine *e, struct prop_exec *ex)
+{
+	ex->top = prop_wf_new(ex, ex->closure->primary->template_, "", NULL, ex->inputs);
+	if (ex->cfg.deadline_seconds > 0)
+		ex->deadline_ns = ex->created_ns + ex->cfg.deadline_seconds * 1000000000;
+	ex->next = e->execs;
+	e->execs = ex;
+	if (ex->phase < FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__RUNNING) {
+		ex->phase = FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__RUNNING;
+		prop_emit_workflow(ex, ex->phase, NULL, NULL);
+		prop_exec_dirty(ex);
+	}
+	prop_wf_start(ex->top);
+}
+
+int prop_engine_submit(struct prop_engine *e, const struct prop_workflow_resource *res, struct fc_err *err)
+{
+	struct fc_buf closure = FC_BUF_INIT, inputs = FC_BUF_INIT, config = FC_BUF_INIT, key = FC_BUF_INIT;
+	struct prop_exec_row row;
+	struct prop_exec *ex = NULL;
+	int rc;
+
+	if (!name_ok(res->project, 63) || !name_ok(res->domain, 63) || !name_ok(res->name, 63))
+		return fc_err_set(err, FC_EINVAL, "execution ids are [A-Za-z0-9_-], 1 to 63 characters");
+	if (!res->closure)
+		return fc_err_set(err, FC_EINVAL, "no workflow closure");
+	prop_pb_pack(&res->closure->base, &closure);
+	if (res->inputs)
+		prop_pb_pack(&res->inputs->base, &inputs);
+	config_render(&res->config, &config);
+	prop_exec_key(res->project, res->domain, res->name, &key);
+	rc = exec_build(e, res->project, res->domain, res->name, closure.buf, closure.len, inputs.buf, inputs.len,
+			config.buf, &ex, err);
+	if (rc)
+		goto out;
+	ex->created_ns = prop_now_ns();
+	ex->phase = FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__QUEUED;
+	memset(&row, 0, sizeof(row));
+	row.key = key.buf;
+	row.project = res->project;
+	row.domain = res->domain;
+	row.name = res->name;
+	row.closure = closure.buf;
+	row.closure_len = closure.len;
+	row.inputs = inputs.buf;
+	row.inputs_len = inputs.len;
+	row.config = config.buf;
+	row.phase = ex->phase;
+	row.created_ns = ex->created_ns;
+	rc = prop_state_exec_insert(e->state, &row, err);
+	if (rc)
+		goto out;
+	/* Workflow inputs are the start node's outputs, as in Flyte. */
+	fc_buf_reset(&key);
+	fc_buf_addf(&key, "%s/start-node/data/0/outputs.pb", ex->key);
+	rc = prop_store_put_msg(e->store, key.buf, &ex->inputs->base, err);
+	if (rc)
+		goto out;
+	prop_emit_workflow(ex, FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__QUEUED, NULL, NULL);
+	exec_activate(e, ex);
+	ex = NULL;
+out:
+	exec_free(ex);
+	fc_buf_release(&closure);
+	fc_buf_release(&inputs);
+	fc_buf_release(&config);
+	fc_buf_release(&key);
+	return rc;
+}
+
+/* --- resume ------------------------------------------------------------------------------------------------ */
+
+struct resume_ctx {
+	struct prop_engine *e;
+	struct prop_exec **list;
+	size_t n, alloc;
+	struct fc_err *err;
+	int rc;
+};
+
+static void resume_exec_cb(void *data, const struct prop_exec_row *row)
+{
+	struct resume_ctx *rc = data;
+	struct prop_exec *ex;
+
+	if (rc->rc)
+		return;
+	for (ex = rc->e->execs; ex; ex = ex->next)
+		if (!strcmp(ex->key, row->key))
+			return; /* already running in this engine */
+	rc->rc = exec_build(rc->e, row->project, row->domain, row->name, row->closure, row->closure_len, row->inputs,
+			    row->inputs_len, row->config, &ex, rc->err);
+	if (rc->rc)
+		return;
+	ex->phase = row->phase;
+	ex->created_ns = row->created_ns;
+	ex->event_seq = ex->delivered_seq = ex->deleted_seq = row->event_seq;
+	if (row->abort_reason)
+		ex->abort_reason = fc_arena_strdup(&ex->arena, row->abort_reason);
+	FC_ALLOC_GROW(rc->list, rc->n + 1, rc->alloc);
+	rc->list[rc->n++] = ex;
+}
+
+static void resume_node_cb(void *data, const struct prop_node_row *row)
+{
+	struct prop_exec *ex = data;
+	struct prop_node_row *copy = fc_arena_memdup(&ex->arena, row, sizeof(*row));
+
+	copy->uid = fc_arena_strdup(&ex->arena, row->uid);
+	copy->pstate = row->pstate_len ? fc_arena_memdup(&ex->arena, row->pstate, row->pstate_len) : NULL;
+	copy->error_code = row->error_code ? fc_arena_strdup(&ex->arena, row->error_code) : NULL;
+	copy->error_msg = row->error_msg ? fc_arena_strdup(&ex->arena, row->error_msg) : NULL;
+	fc_strmap_put(&ex->rows, copy->uid, copy);
+}
+
+static void resume_event_cb(void *data, uint64_t seq, int kind, const void *payload, size_t len)
+{
+	struct prop_exec *ex = data;
+	struct prop_pending_event *ev;
+
+	FC_ALLOC_GROW(ex->events, ex->nevents + 1, ex->events_alloc);
+	ev = &ex->events[ex->nevents++];
+	ev->seq = seq;
+	ev->kind = kind;
+	ev->len = len;
+	ev->data = fc_xmalloc(len ? len : 1);
+	memcpy(ev->data, payload, len);
+	ev->persisted = true;
+	if (ex->delivered_seq >= seq)
+		ex->delivered_seq = ex->deleted_seq = seq - 1;
+}
+
+int prop_engine_resume_all(struct prop_engine *e, size_t *count, struct fc_err *err)
+{
+	struct resume_ctx rc = {e, NULL, 0, 0, err, 0};
+	size_t i;
+	int res;
+
+	if (count)
+		*count = 0;
+	res = prop_state_exec_each_active(e->state, resume_exec_cb, &rc, err);
+	if (!res)
+		res = rc.rc;
+	for (i = 0; i < rc.n; i++) {
+		struct prop_exec *ex = rc.list[i];
+
+		if (res) {
+			exec_free(ex);
+			continue;
+		}
+		res = prop_state_node_each(e->state, ex->key, resume_node_cb, ex, err);
+		if (!res)
+			res = prop_state_event_each(e->state, ex->key, resume_event_cb, ex, err);
+		if (res) {
+			exec_free(ex);
+			continue;
+		}
+		fc_info("resuming execution %s (%zu node records)", ex->key, ex->rows.size);
+		exec_activate(e, ex);
+		if (count)
+			(*count)++;
+	}
+	free(rc.list);
+	return res;
+}
+
+/* --- abort ------------------------------------------------------------------------------------------------- */
+
+int prop_engine_abort(struct prop_engine *e, const char *project, const char *domain, const char *name,
+		      const char *reason, struct fc_err *err)
+{
+	struct fc_buf key = FC_BUF_INIT;
+	struct prop_exec *ex;
+	uint64_t one = 1;
+	int rc = FC_OK;
+
+	prop_exec_key(project, domain, name, &key);
+	for (ex = e->execs; ex; ex = ex->next)
+		if (!strcmp(ex->key, key.buf))
+			break;
+	if (!ex) {
+		rc = fc_err_set(err, FC_ENOENT, "no running execution %s", key.buf);
+		goto out;
+	}
+	if (!ex->done && !ex->abort_reason) {
+		ex->abort_reason = fc_arena_strdup(&ex->arena, reason && *reason ? reason : "aborted");
+		prop_exec_dirty(ex);
+		if (write(e->wakefd, &one, sizeof(one)) < 0)
+			fc_debug("eventfd write: %s", strerror(errno));
+	}
+out:
+	fc_buf_release(&key);
+	return rc;
+}
+
+/* --- the loop ---------------------------------------------------------------------------------------------- */
+
+static void node_row(const struct prop_node *n, struct prop_node_row *row)
+{
+	memset(row, 0, sizeof(*row));
+	row->uid = n->uid;
+	row->phase = n->phase;
+	row->attempts = n->attempts;
+	row->user_failures = n->user_failures;
+	row->sys_failures = n->sys_failures;
+	row->started_ns = n->started_ns;
+	row->attempt_started_ns = n->attempt_started_ns;
+	row->aux = n->aux;
+	row->pstate = n->pstate;
+	row->pstate_len = n->pstate_len;
+	row->error_code = n->error_code;
+	row->error_msg = n->error_msg;
+	row->error_kind = n->error_kind;
+	row->cache_status = n->cache_status;
+	row->task_phase = n->task_phase;
+}
+
+static int commit(struct prop_engine *e, struct fc_err *err)
+{
+	struct prop_exec *ex;
+	struct prop_node_row row;
+	size_t i;
+	bool any = e->ndirty > 0;
+	int rc;
+
+	for (ex = e->execs; ex && !any; ex = ex->next)
+		any = ex->dirty || ex->deleted_seq < ex->delivered_seq;
+	if (!any)
+		return FC_OK;
+	rc = prop_state_begin(e->state, err);
+	if (rc)
+		return rc;
+	for (i = 0; i < e->ndirty && !rc; i++) {
+		struct prop_node *n = e->dirty[i];
+
+		node_row(n, &row);
+		rc = prop_state_node_put(e->state, n->wf->ex->key, &row, err);
+	}
+	for (ex = e->execs; ex && !rc; ex = ex->next) {
+		for (i = ex->events_head; i < ex->nevents && !rc; i++) {
+			struct prop_pending_event *ev = &ex->events[i];
+
+			if (!ev->persisted)
+				rc = prop_state_event_add(e->state, ex->key, ev->seq, ev->kind, ev->data, ev->len, err);
+		}
+		if (!rc && ex->deleted_seq < ex->delivered_seq)
+			rc = prop_state_event_delete_upto(e->state, ex->key, ex->delivered_seq, err);
+		if (!rc && ex->dirty)
+			rc = prop_state_exec_update(e->state, ex->key, ex->phase, ex->abort_reason, ex->error_msg,
+						    ex->event_seq, err);
+	}
+	if (!rc)
+		rc = prop_state_commit(e->state, err);
+	if (rc) {
+		prop_state_rollback(e->state);
+		return rc;
+	}
+	e->stats.commits++;
+	for (i = 0; i < e->ndirty; i++)
+		e->dirty[i]->dirty = false;
+	e->ndirty = 0;
+	for (ex = e->execs; ex; ex = ex->next) {
+		for (i = ex->events_head; i < ex->nevents; i++)
+			ex->events[i].persisted = true;
+		ex->deleted_seq = ex->delivered_seq;
+		ex->dirty = false;
+	}
+	return FC_OK;
+}
+
+static const ProtobufCMessageDescriptor *event_descriptor(int kind)
+{
+	switch (kind) {
+	case PROP_EVENT_WORKFLOW: return &flyteidl__event__workflow_execution_event__descriptor;
+	case PROP_EVENT_NODE: return &flyteidl__event__node_execution_event__descriptor;
+	default: return &flyteidl__event__task_execution_event__descriptor;
+	}
+}
+
+static void deliver(struct prop_engine *e, struct prop_exec *ex)
+{
+	int64_t now = prop_now_ns();
+
+	if (ex->event_retry_ns && now < ex->event_retry_ns)
+		return;
+	ex->event_retry_ns = 0;
+	while (ex->events_head < ex->nevents && ex->events[ex->events_head].persisted) {
+		struct prop_pending_event *pe = &ex->events[ex->events_head];
+		struct prop_event ev;
+		struct fc_err err;
+		ProtobufCMessage *msg = NULL;
+		int rc = FC_OK;
+
+		if (e->cfg.sink) {
+			msg = protobuf_c_message_unpack(event_descriptor(pe->kind), NULL, pe->len, pe->data);
+			ev.kind = (enum prop_event_kind)pe->kind;
+			ev.exec_key = ex->key;
+			ev.seq = pe->seq;
+			ev.data = pe->data;
+			ev.len = pe->len;
+			ev.msg = msg;
+			if (msg)
+				rc = e->cfg.sink->send(e->cfg.sink, &ev, &err);
+			if (msg)
+				protobuf_c_message_free_unpacked(msg, NULL);
+		}
+		if (rc) {
+			ex->event_failures++;
+			ex->event_retry_ns = now + (int64_t)(ex->event_failures < 10 ? 1 << ex->event_failures : 1024) *
+							   10000000;
+			fc_debug("event sink refused %s #%llu: %s", ex->key, (unsigned long long)pe->seq, err.msg);
+			return;
+		}
+		ex->event_failures = 0;
+		ex->delivered_seq = pe->seq;
+		free(pe->data);
+		pe->data = NULL;
+		ex->events_head++;
+	}
+	if (ex->events_head == ex->nevents)
+		ex->events_head = ex->nevents = 0;
+}
+
+static bool exec_finished(const struct prop_exec *ex)
+{
+	return ex->done && ex->events_head == ex->nevents && ex->deleted_seq == ex->delivered_seq && !ex->dirty;
+}
+
+static void check_exec_requests(struct prop_engine *e)
+{
+	struct prop_exec *ex;
+	int64_t now = prop_now_ns();
+
+	for (ex = e->execs; ex; ex = ex->next) {
+		if (ex->done)
+			continue;
+		if (ex->abort_reason && !ex->abort_handled) {
+			ex->abort_handled = true;
+			ex->phase = FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__ABORTED;
+			prop_exec_abort_all(ex, NP_ABORTED);
+			ex->error_msg = ex->abort_reason;
+			prop_emit_workflow(ex, ex->phase, "Aborted", ex->abort_reason);
+			ex->done = true;
+			prop_exec_dirty(ex);
+		} else if (ex->deadline_ns && now >= ex->deadline_ns) {
+			ex->phase = FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__TIMED_OUT;
+			prop_exec_abort_all(ex, NP_TIMED_OUT);
+			ex->error_msg = fc_arena_strdup(&ex->arena, "the execution ran past its deadline");
+			prop_emit_workflow(ex, ex->phase, "Timeout", ex->error_msg);
+			ex->done = true;
+			prop_exec_dirty(ex);
+		}
+	}
+}
+
+static int64_t next_wake(struct prop_engine *e)
+{
+	struct prop_exec *ex;
+	int64_t best = 0;
+	size_t i = 0;
+
+	while (i < e->ntimed) {
+		struct prop_node *n = e->timed[i];
+
+		if (!n->wake_ns) {
+			e->timed[i] = e->timed[--e->ntimed];
+			continue;
+		}
+		if (!best || n->wake_ns < best)
+			best = n->wake_ns;
+		i++;
+	}
+	for (ex = e->execs; ex; ex = ex->next) {
+		if (ex->deadline_ns && !ex->done && (!best || ex->deadline_ns < best))
+			best = ex->deadline_ns;
+		if (ex->event_retry_ns && (!best || ex->event_retry_ns < best))
+			best = ex->event_retry_ns;
+	}
+	return best;
+}
+
+static void fire_timers(struct prop_engine *e)
+{
+	int64_t now = prop_now_ns();
+	size_t i = 0;
+
+	while (i < e->ntimed) {
+		struct prop_node *n = e->timed[i];
+
+		if (n->wake_ns && n->wake_ns <= now) {
+			n->wake_ns = 0;
+			prop_enqueue(n);
+		}
+		if (!n->wake_ns) {
+			e->timed[i] = e->timed[--e->ntimed];
+			continue;
+		}
+		i++;
+	}
+}
+
+static void poll_events(struct prop_engine *e, int timeout_ms)
+{
+	struct epoll_event evs[64];
+	int n, i;
+	uint64_t junk;
+
+	n = epoll_wait(e->epfd, evs, FC_ARRAY_LEN(evs), timeout_ms);
+	for (i = 0; i < n; i++) {
+		void *p = evs[i].data.ptr;
+
+		if (p == &e->timerfd || p == &e->wakefd) {
+			if (read(p == &e->timerfd ? e->timerfd : e->wakefd, &junk, sizeof(junk)) < 0)
+				junk = 0;
+			continue;
+		}
+		prop_node_close_watch(p);
+		prop_enqueue(p);
+	}
+}
+
+int prop_engine_step(struct prop_engine *e, int timeout_ms, struct fc_err *err)
+{
+	struct prop_exec *ex, **link;
+	struct prop_node *n;
+	int rc;
+
+	poll_events(e, 0);
+	fire_timers(e);
+	check_exec_requests(e);
+	while ((n = dequeue(e)))
+		prop_node_step(n);
+	rc = commit(e, err);
+	if (rc)
+		return rc;
+	for (ex = e->execs; ex; ex = ex->next)
+		deliver(e, ex);
+	rc = commit(e, err); /* record deliveries */
+	if (rc)
+		return rc;
+	for (link = &e->execs; *link;) {
+		ex = *link;
+		if (exec_finished(ex)) {
+			*link = ex->next;
+			exec_free(ex);
+			continue;
+		}
+		link = &ex->next;
+	}
+	if (!e->runq_len && timeout_ms != 0 && e->execs) {
+		int64_t wake = next_wake(e);
+		struct itimerspec its;
+
+		memset(&its, 0, sizeof(its));
+		if (wake) {
+			its.it_value.tv_sec = wake / 1000000000;
+			its.it_value.tv_nsec = wake % 1000000000;
+		}
+		timerfd_settime(e->timerfd, TFD_TIMER_ABSTIME, &its, NULL);
+		if (wake && wake <= prop_now_ns())
+			return FC_OK;
+		poll_events(e, timeout_ms);
+	}
+	return FC_OK;
+}
+
+size_t prop_engine_active(const struct prop_engine *e)
+{
+	const struct prop_exec *ex;
+	size_t n = 0;
+
+	for (ex = e->execs; ex; ex = ex->next)
+		n += !ex->done;
+	return n;
+}
+
+int prop_engine_run(struct prop_engine *e, struct fc_err *err)
+{
+	unsigned idle_rounds = 0;
+	int rc;
+
+	while (e->execs) {
+		rc = prop_engine_step(e, prop_engine_active(e) ? -1 : 200, err);
+		if (rc)
+			return rc;
+		/* Finished executions whose events the sink keeps refusing stay in the outbox for later. */
+		if (!prop_engine_active(e) && ++idle_rounds > 20)
+			break;
+	}
+	return FC_OK;
+}
+
+int prop_engine_fd(const struct prop_engine *e)
+{
+	return e->epfd;
+}
+
+void prop_engine_stats(const struct prop_engine *e, struct prop_stats *out)
+{
+	*out = e->stats;
+}
+
+/* --- results ----------------------------------------------------------------------------------------------- */
+
+struct result_ctx {
+	int phase;
+	char *error;
+};
+
+static void result_cb(void *data, const struct prop_exec_row *row)
+{
+	struct result_ctx *r = data;
+
+	r->phase = row->phase;
+	r->error = row->error ? fc_xstrdup(row->error) : NULL;
+}
+
+int prop_engine_result(struct prop_engine *e, const char *project, const char *domain, const char *name,
+		       int *phase, struct fc_arena *arena, Flyteidl__Core__LiteralMap **outputs, char **error,
+		       struct fc_err *err)
+{
+	struct fc_buf key = FC_BUF_INIT;
+	struct result_ctx r = {0, NULL};
+	int rc;
+
+	if (outputs)
+		*outputs = NULL;
+	if (error)
+		*error = NULL;
+	prop_exec_key(project, domain, name, &key);
+	rc = prop_state_exec_get(e->state, key.buf, result_cb, &r, err);
+	if (rc)
+		goto out;
+	*phase = r.phase;
+	if (outputs && r.phase == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__SUCCEEDED) {
+		void *msg;
+
+		fc_buf_adds(&key, "/end-node/data/0/outputs.pb");
+		rc = prop_store_get_msg(e->store, key.buf, arena, &flyteidl__core__literal_map__descriptor, &msg, err);
+		if (rc)
+			goto out;
+		*outputs = msg;
+	}
+	if (error) {
+		*error = r.error;
+		r.error = NULL;
+	}
+out:
+	free(r.error);
+	fc_buf_release(&key);
+	return rc;
+}

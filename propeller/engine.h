@@ -1,0 +1,109 @@
+/*
+ * engine.h: the propeller, FlytePropeller's role on one machine. It takes FlyteWorkflow resources (a compiled
+ * workflow closure + inputs + an execution id + an execution config), drives every node to completion through the
+ * task-type plugins, stores inputs and outputs as IDL LiteralMaps under the data directory, persists its state at
+ * every transition (sqlite, WAL) and reports flyteidl.event messages to an event sink.
+ *
+ * One engine serves many executions in one loop. The loop never polls: a finished task process (pidfd), a timer
+ * (timerfd: timeouts, gate sleeps, retry of events) or a request (eventfd) wakes it. To embed it in another event
+ * loop, watch prop_engine_fd() and call prop_engine_step(e, 0) when it is readable.
+ *
+ * Crash safety: killing the process at any point and opening the same data directory again (prop_engine_open +
+ * prop_engine_resume_all) continues every execution that was not finished: succeeded nodes are not run again,
+ * running local tasks are found again (or restarted as a new attempt when their process is gone), no event is
+ * lost. See docs/propeller.md.
+ *
+ * Ownership: arguments are borrowed; prop_engine_submit() copies what it needs.
+ */
+#ifndef PROP_ENGINE_H
+#define PROP_ENGINE_H
+
+#include "core/fc.h"
+
+#include "flyteidl/core/compiler.pb-c.h"
+#include "flyteidl/core/execution.pb-c.h"
+#include "flyteidl/core/identifier.pb-c.h"
+#include "flyteidl/core/literals.pb-c.h"
+
+struct fc_err;
+struct plg_registry;
+struct prop_engine;
+struct prop_event_sink;
+
+struct prop_config {
+	const char *data_dir;          /* required: state db, catalog and blob store live here */
+	const char *raw_output_prefix; /* NULL: <data_dir>/raw */
+	const char *plugin_dir;        /* external plugins (*.so); NULL: none */
+	struct plg_registry *plugins;  /* NULL: the engine makes one with the built-ins (+ plugin_dir) */
+	struct prop_event_sink *sink;  /* borrowed; NULL: events are dropped (still counted) */
+	const char *producer_id;       /* NULL: "flytec-propeller" */
+	uint32_t system_retries;       /* attempts allowed to fail with system errors (0: default 3) */
+	bool durable;                  /* fsync blobs, synchronous=FULL: survive power loss, not only kills */
+	bool no_events;                /* do not build or persist events at all (benchmarks of the bare engine) */
+};
+
+/* The execution config of one FlyteWorkflow resource. */
+struct prop_exec_config {
+	uint32_t max_parallelism;       /* task attempts running at once in this execution (0: 25, like Flyte) */
+	bool interruptible;             /* recorded on task attempts */
+	int64_t deadline_seconds;       /* overall deadline of the execution (0: none) */
+	const char *raw_output_prefix;  /* NULL: the engine's */
+	bool overwrite_cache;           /* run cached tasks again and replace their cache entries */
+};
+
+/* The FlyteWorkflow resource. */
+struct prop_workflow_resource {
+	const char *project, *domain, *name; /* the execution id; names are [a-z0-9_-], at most 63 bytes */
+	const Flyteidl__Core__CompiledWorkflowClosure *closure;
+	const Flyteidl__Core__LiteralMap *inputs; /* NULL: none; defaults must already be applied */
+	struct prop_exec_config config;
+};
+
+int prop_engine_open(const struct prop_config *cfg, struct prop_engine **out, struct fc_err *err);
+void prop_engine_free(struct prop_engine *e);
+
+/* Persist a new execution and start it. FC_EEXIST when the id is taken (a finished one included). The closure
+ * is checked for what the engine needs (a primary workflow, resolvable task and subworkflow references);
+ * problems are FC_EINVAL. */
+int prop_engine_submit(struct prop_engine *e, const struct prop_workflow_resource *res, struct fc_err *err);
+/* Load every unfinished execution from the state store and continue it. `*count` (may be NULL) gets how many. */
+int prop_engine_resume_all(struct prop_engine *e, size_t *count, struct fc_err *err);
+/* Ask an execution to stop: running tasks are killed, nodes and the execution end Aborted. Persisted, so it
+ * holds across restarts. FC_ENOENT for unknown executions; finished ones are left alone. */
+int prop_engine_abort(struct prop_engine *e, const char *project, const char *domain, const char *name,
+		      const char *reason, struct fc_err *err);
+
+/* Run one round: handle everything that is ready, commit, deliver events, and wait up to `timeout_ms` (-1: until
+ * something happens) when nothing was ready. Returns FC_OK; store errors are returned. */
+int prop_engine_step(struct prop_engine *e, int timeout_ms, struct fc_err *err);
+/* Step until no execution is left running (and every event was delivered, or the sink keeps refusing). */
+int prop_engine_run(struct prop_engine *e, struct fc_err *err);
+/* Executions loaded and not finished. */
+size_t prop_engine_active(const struct prop_engine *e);
+/* An fd that becomes readable when the engine has work (for embedding). */
+int prop_engine_fd(const struct prop_engine *e);
+
+/* The outcome of an execution, from the state store (finished or not). `*phase` is a
+ * Flyteidl__Core__WorkflowExecution__Phase. `outputs` (may be NULL) gets the outputs LiteralMap of a succeeded
+ * execution, allocated in `arena`; `error` (may be NULL) a copy of the error message of a failed one (free()). */
+struct fc_arena;
+int prop_engine_result(struct prop_engine *e, const char *project, const char *domain, const char *name,
+		       int *phase, struct fc_arena *arena, Flyteidl__Core__LiteralMap **outputs, char **error,
+		       struct fc_err *err);
+
+/* Statistics for benchmarks and tests. */
+struct prop_stats {
+	uint64_t tasks_started;   /* task attempts started */
+	uint64_t cache_hits, cache_misses;
+	uint64_t events;          /* events produced */
+	uint64_t commits;         /* state transactions */
+	size_t node_bytes;        /* memory held for node state, all executions */
+	size_t nodes;
+};
+void prop_engine_stats(const struct prop_engine *e, struct prop_stats *out);
+
+/* The directory name of an execution: "<project>-<domain>-<name>". Appended to `out`. */
+struct fc_buf;
+void prop_exec_key(const char *project, const char *domain, const char *name, struct fc_buf *out);
+
+#endif

@@ -1,0 +1,159 @@
+/* engine_int.h: the propeller engine's internals, shared by engine.c (loop, persistence, API) and node.c (the
+ * node state machine) and events building (emit.c). Not for other components. */
+#ifndef PROP_ENGINE_INT_H
+#define PROP_ENGINE_INT_H
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/strmap.h"
+#include "plugins/plugin.h"
+#include "propeller/engine.h"
+#include "propeller/state.h"
+
+#include "flyteidl/core/workflow.pb-c.h"
+
+/* Node phases as in Flyte's propeller (v1alpha1.NodePhase); transient ones are not stored. */
+enum prop_node_phase {
+	NP_NOT_YET_STARTED = 0,
+	NP_QUEUED,
+	NP_RUNNING,
+	NP_SUCCEEDED,
+	NP_FAILED,
+	NP_SKIPPED,
+	NP_TIMED_OUT,
+	NP_ABORTED,
+};
+
+enum prop_node_kind { NK_TASK, NK_SUBWORKFLOW, NK_LAUNCHPLAN, NK_BRANCH, NK_GATE, NK_ARRAY };
+
+struct prop_catalog;
+struct prop_exec;
+struct prop_store;
+struct prop_wf;
+
+struct prop_node {
+	struct prop_wf *wf;       /* scope for bindings */
+	struct prop_node *parent; /* composite parent (branch, array), or NULL: a node of wf */
+	const Flyteidl__Core__Node *spec;
+	char *uid;
+	uint8_t kind, phase;
+	bool in_runq, dirty, holds_slot, waiting_slot, blocked, upstream_skipped, is_failure_node, has_row;
+	uint32_t attempts, user_failures, sys_failures;
+	uint32_t pending_up;
+	struct prop_node **down;
+	uint32_t ndown;
+	uint32_t task_phase, task_version; /* last task phase reported (events) */
+	int64_t started_ns, attempt_started_ns;
+	int64_t wake_ns; /* realtime; 0: none */
+	int64_t aux;     /* branch: case taken + 1; gate: deadline */
+	int watch_fd;
+	int cache_status;
+	const Flyteidl__Core__TaskTemplate *task;
+	const struct plg_plugin *plugin;
+	void *pstate;
+	size_t pstate_len;
+	Flyteidl__Core__LiteralMap *inputs, *outputs, *set_outputs;
+	const Flyteidl__Core__LiteralMap *given_inputs; /* array children */
+	char *error_code, *error_msg;
+	int error_kind;
+	struct prop_wf *sub;
+	struct prop_node *children;
+	uint32_t nchildren, nchild_done, nchild_ok, nchild_started, nchild_running;
+};
+
+struct prop_wf {
+	struct prop_exec *ex;
+	const Flyteidl__Core__WorkflowTemplate *tmpl;
+	char *prefix; /* uid prefix of its nodes: "" or "n1-0-" */
+	struct prop_node *nodes;
+	Flyteidl__Core__Node **real_nodes; /* the template's nodes without start-node and end-node */
+	size_t n;
+	struct fc_strmap by_id;
+	struct prop_node *owner; /* the subworkflow node running it; NULL: the execution's workflow */
+	struct prop_node *failure_node;
+	Flyteidl__Core__LiteralMap *inputs, *outputs;
+	size_t n_settled; /* terminal or blocked */
+	int phase;        /* NP_NOT_YET_STARTED/NP_RUNNING while going, then a terminal node phase */
+	bool failing;
+	char *error_code, *error_msg;
+};
+
+struct prop_pending_event {
+	uint64_t seq;
+	int kind;
+	void *data;
+	size_t len;
+	bool persisted;
+};
+
+struct prop_exec {
+	struct prop_engine *e;
+	char *key, *project, *domain, *name;
+	struct fc_arena arena;
+	Flyteidl__Core__CompiledWorkflowClosure *closure;
+	Flyteidl__Core__LiteralMap *inputs;
+	struct prop_exec_config cfg;
+	char *raw_prefix;
+	struct fc_strmap tasks, subwfs; /* "project/domain/name/version" -> template */
+	struct fc_strmap rows;          /* uid -> struct prop_node_row * (loaded at resume) */
+	struct prop_wf *top;
+	int phase; /* Flyteidl__Core__WorkflowExecution__Phase */
+	bool dirty, done, abort_handled;
+	char *abort_reason, *error_msg;
+	int64_t created_ns, deadline_ns;
+	uint64_t event_seq, delivered_seq, deleted_seq;
+	struct prop_pending_event *events;
+	size_t nevents, events_alloc, events_head;
+	int64_t event_retry_ns;
+	unsigned event_failures;
+	uint32_t running_tasks;
+	struct prop_node **waiting;
+	size_t nwaiting, waiting_alloc, waiting_head;
+	struct prop_exec *next;
+};
+
+struct prop_engine {
+	struct prop_config cfg;
+	char *data_dir, *raw_prefix, *producer;
+	struct prop_store *store;
+	struct prop_state *state;
+	struct prop_catalog *catalog;
+	struct plg_registry *plugins;
+	bool own_plugins;
+	int epfd, timerfd, wakefd;
+	struct prop_exec *execs;
+	struct prop_node **runq;
+	size_t runq_head, runq_len, runq_alloc;
+	struct prop_node **dirty;
+	size_t ndirty, dirty_alloc;
+	struct prop_node **timed;
+	size_t ntimed, timed_alloc;
+	struct fc_strmap cache_owners; /* cache key -> node computing it (cache serialization) */
+	struct prop_stats stats;
+};
+
+/* engine.c */
+int64_t prop_now_ns(void);
+void prop_enqueue(struct prop_node *n);
+void prop_mark_dirty(struct prop_node *n);
+void prop_set_wake(struct prop_node *n, int64_t realtime_ns);
+void prop_exec_dirty(struct prop_exec *ex);
+void prop_release_slot(struct prop_node *n);
+bool prop_take_slot(struct prop_node *n);
+
+/* node.c */
+void prop_node_step(struct prop_node *n);
+struct prop_wf *prop_wf_new(struct prop_exec *ex, const Flyteidl__Core__WorkflowTemplate *tmpl, const char *prefix,
+			    struct prop_node *owner, Flyteidl__Core__LiteralMap *inputs);
+void prop_wf_start(struct prop_wf *wf);
+void prop_exec_abort_all(struct prop_exec *ex, int final_node_phase);
+void prop_node_close_watch(struct prop_node *n);
+void prop_node_init_task_ctx(struct prop_node *n, struct plg_task_ctx *ctx, struct fc_buf *paths);
+
+/* emit.c */
+void prop_emit_workflow(struct prop_exec *ex, int phase, const char *error_code, const char *error_msg);
+void prop_emit_node(struct prop_node *n, int event_phase);
+void prop_emit_task(struct prop_node *n, const struct plg_transition *t, int task_phase);
+void prop_exec_add_event(struct prop_exec *ex, int kind, const ProtobufCMessage *msg);
+
+#endif

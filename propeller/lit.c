@@ -1,0 +1,755 @@
+/* lit.c: building, converting, comparing and hashing IDL literals. */
+#include "propeller/lit.h"
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/sha256.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static Flyteidl__Core__Literal *lit_scalar(struct fc_arena *a, Flyteidl__Core__Scalar **scalar_out)
+{
+	Flyteidl__Core__Literal *lit = fc_arena_alloc(a, sizeof(*lit));
+	Flyteidl__Core__Scalar *sc = fc_arena_alloc(a, sizeof(*sc));
+
+	flyteidl__core__literal__init(lit);
+	flyteidl__core__scalar__init(sc);
+	lit->value_case = FLYTEIDL__CORE__LITERAL__VALUE_SCALAR;
+	lit->scalar = sc;
+	*scalar_out = sc;
+	return lit;
+}
+
+static Flyteidl__Core__Literal *lit_primitive(struct fc_arena *a, Flyteidl__Core__Primitive **prim_out)
+{
+	Flyteidl__Core__Scalar *sc;
+	Flyteidl__Core__Literal *lit = lit_scalar(a, &sc);
+	Flyteidl__Core__Primitive *p = fc_arena_alloc(a, sizeof(*p));
+
+	flyteidl__core__primitive__init(p);
+	sc->value_case = FLYTEIDL__CORE__SCALAR__VALUE_PRIMITIVE;
+	sc->primitive = p;
+	*prim_out = p;
+	return lit;
+}
+
+Flyteidl__Core__Literal *prop_lit_int(struct fc_arena *a, int64_t v)
+{
+	Flyteidl__Core__Primitive *p;
+	Flyteidl__Core__Literal *lit = lit_primitive(a, &p);
+
+	p->value_case = FLYTEIDL__CORE__PRIMITIVE__VALUE_INTEGER;
+	p->integer = v;
+	return lit;
+}
+
+Flyteidl__Core__Literal *prop_lit_float(struct fc_arena *a, double v)
+{
+	Flyteidl__Core__Primitive *p;
+	Flyteidl__Core__Literal *lit = lit_primitive(a, &p);
+
+	p->value_case = FLYTEIDL__CORE__PRIMITIVE__VALUE_FLOAT_VALUE;
+	p->float_value = v;
+	return lit;
+}
+
+Flyteidl__Core__Literal *prop_lit_str(struct fc_arena *a, const char *s)
+{
+	Flyteidl__Core__Primitive *p;
+	Flyteidl__Core__Literal *lit = lit_primitive(a, &p);
+
+	p->value_case = FLYTEIDL__CORE__PRIMITIVE__VALUE_STRING_VALUE;
+	p->string_value = fc_arena_strdup(a, s);
+	return lit;
+}
+
+Flyteidl__Core__Literal *prop_lit_bool(struct fc_arena *a, bool v)
+{
+	Flyteidl__Core__Primitive *p;
+	Flyteidl__Core__Literal *lit = lit_primitive(a, &p);
+
+	p->value_case = FLYTEIDL__CORE__PRIMITIVE__VALUE_BOOLEAN;
+	p->boolean = v;
+	return lit;
+}
+
+Flyteidl__Core__Literal *prop_lit_none(struct fc_arena *a)
+{
+	Flyteidl__Core__Scalar *sc;
+	Flyteidl__Core__Literal *lit = lit_scalar(a, &sc);
+	Flyteidl__Core__Void *v = fc_arena_alloc(a, sizeof(*v));
+
+	flyteidl__core__void__init(v);
+	sc->value_case = FLYTEIDL__CORE__SCALAR__VALUE_NONE_TYPE;
+	sc->none_type = v;
+	return lit;
+}
+
+Flyteidl__Core__Literal *prop_lit_collection(struct fc_arena *a, Flyteidl__Core__Literal **items, size_t n)
+{
+	Flyteidl__Core__Literal *lit = fc_arena_alloc(a, sizeof(*lit));
+	Flyteidl__Core__LiteralCollection *c = fc_arena_alloc(a, sizeof(*c));
+
+	flyteidl__core__literal__init(lit);
+	flyteidl__core__literal_collection__init(c);
+	c->n_literals = n;
+	c->literals = n ? fc_arena_memdup(a, items, n * sizeof(*items)) : NULL;
+	lit->value_case = FLYTEIDL__CORE__LITERAL__VALUE_COLLECTION;
+	lit->collection = c;
+	return lit;
+}
+
+Flyteidl__Core__LiteralMap *prop_litmap_new(struct fc_arena *a, size_t cap)
+{
+	Flyteidl__Core__LiteralMap *m = fc_arena_alloc(a, sizeof(*m));
+
+	(void)cap;
+	flyteidl__core__literal_map__init(m);
+	return m;
+}
+
+void prop_litmap_put(struct fc_arena *a, Flyteidl__Core__LiteralMap *m, const char *key, Flyteidl__Core__Literal *v)
+{
+	Flyteidl__Core__LiteralMap__LiteralsEntry *e;
+	Flyteidl__Core__LiteralMap__LiteralsEntry **grown;
+	size_t i;
+
+	for (i = 0; i < m->n_literals; i++) {
+		if (!strcmp(m->literals[i]->key, key)) {
+			m->literals[i]->value = v;
+			return;
+		}
+	}
+	e = fc_arena_alloc(a, sizeof(*e));
+	flyteidl__core__literal_map__literals_entry__init(e);
+	e->key = fc_arena_strdup(a, key);
+	e->value = v;
+	/* Arena arrays never shrink or move: copy into a new one (maps here are small). */
+	grown = fc_arena_array(a, m->n_literals + 1, sizeof(*grown));
+	if (m->n_literals)
+		memcpy(grown, m->literals, m->n_literals * sizeof(*grown));
+	grown[m->n_literals++] = e;
+	m->literals = grown;
+}
+
+Flyteidl__Core__Literal *prop_litmap_get(const Flyteidl__Core__LiteralMap *m, const char *key)
+{
+	size_t i;
+
+	if (!m)
+		return NULL;
+	for (i = 0; i < m->n_literals; i++)
+		if (!strcmp(m->literals[i]->key, key))
+			return m->literals[i]->value;
+	return NULL;
+}
+
+void prop_pb_pack(const ProtobufCMessage *msg, struct fc_buf *out)
+{
+	size_t len = protobuf_c_message_get_packed_size(msg);
+
+	if (!fc_buf_grow(out, len))
+		return;
+	protobuf_c_message_pack(msg, (uint8_t *)out->buf + out->len);
+	out->len += len;
+	out->buf[out->len] = '\0';
+}
+
+int prop_pb_unpack(struct fc_arena *a, const ProtobufCMessageDescriptor *desc, const void *data, size_t len,
+		   void **out, struct fc_err *err)
+{
+	ProtobufCMessage *msg = protobuf_c_message_unpack(desc, fc_arena_pb_allocator(a), len, data);
+
+	*out = msg;
+	if (!msg)
+		return fc_err_set(err, FC_EPARSE, "malformed %s protobuf (%zu bytes)", desc->name, len);
+	return FC_OK;
+}
+
+void *prop_pb_copy(struct fc_arena *a, const ProtobufCMessage *msg)
+{
+	struct fc_buf b = FC_BUF_INIT;
+	void *copy = NULL;
+
+	if (!msg)
+		return NULL;
+	prop_pb_pack(msg, &b);
+	if (prop_pb_unpack(a, msg->descriptor, b.buf, b.len, &copy, NULL))
+		FC_BUG("could not unpack a message we packed (%s)", msg->descriptor->name);
+	fc_buf_release(&b);
+	return copy;
+}
+
+/* --- from text ------------------------------------------------------------------------------------------- */
+
+static char *trimmed(struct fc_arena *a, const char *text)
+{
+	size_t len = strlen(text);
+
+	while (len && isspace((unsigned char)text[len - 1]))
+		len--;
+	while (len && isspace((unsigned char)*text)) {
+		text++;
+		len--;
+	}
+	return fc_arena_strndup(a, text, len);
+}
+
+/* "1h30m", "250ms", "90s", "1.5h", or plain seconds. */
+static int parse_duration(const char *s, int64_t *secs, int32_t *nanos)
+{
+	long double total = 0;
+	const char *p = s;
+	char *end;
+
+	if (!*p)
+		return -1;
+	errno = 0;
+	total = strtold(p, &end);
+	if (end != p && !*end && !errno) {
+		goto done;
+	}
+	total = 0;
+	while (*p) {
+		long double v;
+		long double unit;
+
+		errno = 0;
+		v = strtold(p, &end);
+		if (end == p || errno || v < 0)
+			return -1;
+		p = end;
+		if (!strncmp(p, "ms", 2)) {
+			unit = 1e-3L;
+			p += 2;
+		} else if (!strncmp(p, "us", 2)) {
+			unit = 1e-6L;
+			p += 2;
+		} else if (!strncmp(p, "ns", 2)) {
+			unit = 1e-9L;
+			p += 2;
+		} else if (*p == 'h') {
+			unit = 3600;
+			p++;
+		} else if (*p == 'm') {
+			unit = 60;
+			p++;
+		} else if (*p == 's') {
+			unit = 1;
+			p++;
+		} else {
+			return -1;
+		}
+		total += v * unit;
+	}
+done:
+	if (!(total >= -9.2e18L && total <= 9.2e18L))
+		return -1;
+	*secs = (int64_t)total;
+	*nanos = (int32_t)llroundl((total - (long double)*secs) * 1e9L);
+	return 0;
+}
+
+/* RFC 3339: 2024-01-02T03:04:05[.frac](Z|+hh:mm|-hh:mm); a bare date means midnight UTC. */
+static int parse_datetime(const char *s, int64_t *secs, int32_t *nanos)
+{
+	struct tm tm;
+	const char *p;
+	long off = 0;
+	int32_t frac = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	p = strptime(s, "%Y-%m-%d", &tm);
+	if (!p)
+		return -1;
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		p = strptime(p + 1, "%H:%M:%S", &tm);
+		if (!p)
+			return -1;
+		if (*p == '.') {
+			int digits = 0;
+
+			p++;
+			while (isdigit((unsigned char)*p)) {
+				if (digits < 9) {
+					frac = frac * 10 + (*p - '0');
+					digits++;
+				}
+				p++;
+			}
+			while (digits++ < 9)
+				frac *= 10;
+		}
+		if (*p == 'Z' || *p == 'z') {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			int hh, mm;
+
+			if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
+				return -1;
+			off = (hh * 3600L + mm * 60L) * (*p == '-' ? -1 : 1);
+			p += 6;
+		} else {
+			return -1;
+		}
+	}
+	if (*p)
+		return -1;
+	*secs = (int64_t)timegm(&tm) - off;
+	*nanos = frac;
+	return 0;
+}
+
+static int simple_from_text(struct fc_arena *a, Flyteidl__Core__SimpleType st, const char *raw,
+			    Flyteidl__Core__Literal **out, struct fc_err *err)
+{
+	char *t = trimmed(a, raw);
+	char *end;
+	Flyteidl__Core__Primitive *p;
+
+	switch (st) {
+	case FLYTEIDL__CORE__SIMPLE_TYPE__INTEGER: {
+		long long v;
+
+		errno = 0;
+		v = strtoll(t, &end, 10);
+		if (!*t || *end || errno)
+			return fc_err_set(err, FC_EINVAL, "'%s' is not an integer", t);
+		*out = prop_lit_int(a, v);
+		return FC_OK;
+	}
+	case FLYTEIDL__CORE__SIMPLE_TYPE__FLOAT: {
+		double v;
+
+		errno = 0;
+		v = strtod(t, &end);
+		if (!*t || *end || errno)
+			return fc_err_set(err, FC_EINVAL, "'%s' is not a float", t);
+		*out = prop_lit_float(a, v);
+		return FC_OK;
+	}
+	case FLYTEIDL__CORE__SIMPLE_TYPE__STRING: {
+		size_t len = strlen(raw);
+
+		if (len && raw[len - 1] == '\n')
+			len--;
+		if (len && raw[len - 1] == '\r')
+			len--;
+		*out = prop_lit_str(a, fc_arena_strndup(a, raw, len));
+		return FC_OK;
+	}
+	case FLYTEIDL__CORE__SIMPLE_TYPE__BOOLEAN:
+		if (!strcasecmp(t, "true") || !strcmp(t, "1") || !strcasecmp(t, "yes"))
+			*out = prop_lit_bool(a, true);
+		else if (!strcasecmp(t, "false") || !strcmp(t, "0") || !strcasecmp(t, "no"))
+			*out = prop_lit_bool(a, false);
+		else
+			return fc_err_set(err, FC_EINVAL, "'%s' is not a boolean", t);
+		return FC_OK;
+	case FLYTEIDL__CORE__SIMPLE_TYPE__DATETIME:
+	case FLYTEIDL__CORE__SIMPLE_TYPE__DURATION: {
+		int64_t secs;
+		int32_t nanos;
+		bool is_dt = st == FLYTEIDL__CORE__SIMPLE_TYPE__DATETIME;
+
+		if ((is_dt ? parse_datetime(t, &secs, &nanos) : parse_duration(t, &secs, &nanos)) < 0)
+			return fc_err_set(err, FC_EINVAL, "'%s' is not a %s", t, is_dt ? "datetime" : "duration");
+		*out = lit_primitive(a, &p);
+		if (is_dt) {
+			Google__Protobuf__Timestamp *ts = fc_arena_alloc(a, sizeof(*ts));
+
+			google__protobuf__timestamp__init(ts);
+			ts->seconds = secs;
+			ts->nanos = nanos;
+			p->value_case = FLYTEIDL__CORE__PRIMITIVE__VALUE_DATETIME;
+			p->datetime = ts;
+		} else {
+			Google__Protobuf__Duration *d = fc_arena_alloc(a, sizeof(*d));
+
+			google__protobuf__duration__init(d);
+			d->seconds = secs;
+			d->nanos = nanos;
+			p->value_case = FLYTEIDL__CORE__PRIMITIVE__VALUE_DURATION;
+			p->duration = d;
+		}
+		return FC_OK;
+	}
+	case FLYTEIDL__CORE__SIMPLE_TYPE__NONE:
+		*out = prop_lit_none(a);
+		return FC_OK;
+	default:
+		return fc_err_set(err, FC_EUNSUPPORTED, "values of simple type %d cannot be read from text", (int)st);
+	}
+}
+
+int prop_lit_from_text(struct fc_arena *a, const Flyteidl__Core__LiteralType *type, const char *text,
+		       Flyteidl__Core__Literal **out, struct fc_err *err)
+{
+	Flyteidl__Core__Scalar *sc;
+	size_t i;
+
+	*out = NULL;
+	if (!type)
+		return fc_err_set(err, FC_EINVAL, "no type");
+	switch (type->type_case) {
+	case FLYTEIDL__CORE__LITERAL_TYPE__TYPE_SIMPLE:
+		return simple_from_text(a, type->simple, text, out, err);
+	case FLYTEIDL__CORE__LITERAL_TYPE__TYPE_ENUM_TYPE: {
+		char *t = trimmed(a, text);
+
+		for (i = 0; i < type->enum_type->n_values; i++) {
+			if (!strcmp(type->enum_type->values[i], t)) {
+				*out = prop_lit_str(a, t);
+				return FC_OK;
+			}
+		}
+		return fc_err_set(err, FC_EINVAL, "'%s' is not one of the enum's values", t);
+	}
+	case FLYTEIDL__CORE__LITERAL_TYPE__TYPE_BLOB: {
+		Flyteidl__Core__Blob *blob = fc_arena_alloc(a, sizeof(*blob));
+		Flyteidl__Core__BlobMetadata *md = fc_arena_alloc(a, sizeof(*md));
+
+		flyteidl__core__blob__init(blob);
+		flyteidl__core__blob_metadata__init(md);
+		md->type = prop_pb_copy(a, &type->blob->base);
+		blob->metadata = md;
+		blob->uri = trimmed(a, text);
+		if (!*blob->uri)
+			return fc_err_set(err, FC_EINVAL, "a blob needs a path or URI");
+		*out = lit_scalar(a, &sc);
+		sc->value_case = FLYTEIDL__CORE__SCALAR__VALUE_BLOB;
+		sc->blob = blob;
+		return FC_OK;
+	}
+	case FLYTEIDL__CORE__LITERAL_TYPE__TYPE_STRUCTURED_DATASET_TYPE: {
+		Flyteidl__Core__StructuredDataset *sd = fc_arena_alloc(a, sizeof(*sd));
+		Flyteidl__Core__StructuredDatasetMetadata *md = fc_arena_alloc(a, sizeof(*md));
+
+		flyteidl__core__structured_dataset__init(sd);
+		flyteidl__core__structured_dataset_metadata__init(md);
+		md->structured_dataset_type = prop_pb_copy(a, &type->structured_dataset_type->base);
+		sd->metadata = md;
+		sd->uri = trimmed(a, text);
+		*out = lit_scalar(a, &sc);
+		sc->value_case = FLYTEIDL__CORE__SCALAR__VALUE_STRUCTURED_DATASET;
+		sc->structured_dataset = sd;
+		return FC_OK;
+	}
+	case FLYTEIDL__CORE__LITERAL_TYPE__TYPE_UNION_TYPE: {
+		const Flyteidl__Core__UnionType *u = type->union_type;
+		char *t = trimmed(a, text);
+
+		for (i = 0; i < u->n_variants; i++) {
+			const Flyteidl__Core__LiteralType *v = u->variants[i];
+			bool is_none = v->type_case == FLYTEIDL__CORE__LITERAL_TYPE__TYPE_SIMPLE &&
+				       v->simple == FLYTEIDL__CORE__SIMPLE_TYPE__NONE;
+			Flyteidl__Core__Literal *inner = NULL;
+			Flyteidl__Core__Union *un;
+
+			if (is_none != !*t)
+				continue;
+			if (prop_lit_from_text(a, v, text, &inner, NULL))
+				continue;
+			un = fc_arena_alloc(a, sizeof(*un));
+			flyteidl__core__union__init(un);
+			un->value = inner;
+			un->type = prop_pb_copy(a, &v->base);
+			*out = lit_scalar(a, &sc);
+			sc->value_case = FLYTEIDL__CORE__SCALAR__VALUE_UNION;
+			sc->union_ = un;
+			return FC_OK;
+		}
+		return fc_err_set(err, FC_EINVAL, "'%s' matches no variant of the union", t);
+	}
+	default:
+		return fc_err_set(err, FC_EUNSUPPORTED, "collections, maps and schemas cannot be read from a text file");
+	}
+}
+
+/* --- rendering ------------------------------------------------------------------------------------------- */
+
+static void render_primitive(const Flyteidl__Core__Primitive *p, struct fc_buf *out)
+{
+	switch (p->value_case) {
+	case FLYTEIDL__CORE__PRIMITIVE__VALUE_INTEGER:
+		fc_buf_addf(out, "%lld", (long long)p->integer);
+		break;
+	case FLYTEIDL__CORE__PRIMITIVE__VALUE_FLOAT_VALUE:
+		{
+			/* the shortest text that reads back as the same double (0.92, not 0.92000000000000004) */
+			char tmp[40];
+			int prec;
+
+			for (prec = 1; prec <= 17; prec++) {
+				snprintf(tmp, sizeof(tmp), "%.*g", prec, p->float_value);
+				if (strtod(tmp, NULL) == p->float_value)
+					break;
+			}
+			fc_buf_adds(out, tmp);
+		}
+		break;
+	case FLYTEIDL__CORE__PRIMITIVE__VALUE_STRING_VALUE:
+		fc_buf_adds(out, p->string_value);
+		break;
+	case FLYTEIDL__CORE__PRIMITIVE__VALUE_BOOLEAN:
+		fc_buf_adds(out, p->boolean ? "true" : "false");
+		break;
+	case FLYTEIDL__CORE__PRIMITIVE__VALUE_DATETIME: {
+		struct tm tm;
+		time_t t = (time_t)p->datetime->seconds;
+		char tmp[64];
+
+		gmtime_r(&t, &tm);
+		strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
+		fc_buf_adds(out, tmp);
+		if (p->datetime->nanos)
+			fc_buf_addf(out, ".%09d", (int)p->datetime->nanos);
+		fc_buf_addch(out, 'Z');
+		break;
+	}
+	case FLYTEIDL__CORE__PRIMITIVE__VALUE_DURATION:
+		if (p->duration->nanos)
+			fc_buf_addf(out, "%lld.%09ds", (long long)p->duration->seconds, (int)p->duration->nanos);
+		else
+			fc_buf_addf(out, "%llds", (long long)p->duration->seconds);
+		break;
+	default:
+		break;
+	}
+}
+
+void prop_lit_render(const Flyteidl__Core__Literal *lit, struct fc_buf *out)
+{
+	size_t i;
+
+	if (!lit)
+		return;
+	switch (lit->value_case) {
+	case FLYTEIDL__CORE__LITERAL__VALUE_SCALAR: {
+		const Flyteidl__Core__Scalar *sc = lit->scalar;
+
+		switch (sc->value_case) {
+		case FLYTEIDL__CORE__SCALAR__VALUE_PRIMITIVE:
+			render_primitive(sc->primitive, out);
+			break;
+		case FLYTEIDL__CORE__SCALAR__VALUE_BLOB:
+			fc_buf_adds(out, sc->blob->uri);
+			break;
+		case FLYTEIDL__CORE__SCALAR__VALUE_STRUCTURED_DATASET:
+			fc_buf_adds(out, sc->structured_dataset->uri);
+			break;
+		case FLYTEIDL__CORE__SCALAR__VALUE_SCHEMA:
+			fc_buf_adds(out, sc->schema->uri);
+			break;
+		case FLYTEIDL__CORE__SCALAR__VALUE_NONE_TYPE:
+			fc_buf_adds(out, "null");
+			break;
+		case FLYTEIDL__CORE__SCALAR__VALUE_UNION:
+			prop_lit_render(sc->union_->value, out);
+			break;
+		case FLYTEIDL__CORE__SCALAR__VALUE_BINARY:
+			fc_buf_addf(out, "<%zu bytes>", sc->binary->value.len);
+			break;
+		case FLYTEIDL__CORE__SCALAR__VALUE_ERROR:
+			fc_buf_addf(out, "error(%s: %s)", sc->error->failed_node_id, sc->error->message);
+			break;
+		case FLYTEIDL__CORE__SCALAR__VALUE_GENERIC:
+			fc_buf_adds(out, "<struct>");
+			break;
+		default:
+			break;
+		}
+		break;
+	}
+	case FLYTEIDL__CORE__LITERAL__VALUE_COLLECTION:
+		fc_buf_addch(out, '[');
+		for (i = 0; i < lit->collection->n_literals; i++) {
+			if (i)
+				fc_buf_adds(out, ", ");
+			prop_lit_render(lit->collection->literals[i], out);
+		}
+		fc_buf_addch(out, ']');
+		break;
+	case FLYTEIDL__CORE__LITERAL__VALUE_MAP:
+		prop_litmap_render(lit->map, out);
+		break;
+	case FLYTEIDL__CORE__LITERAL__VALUE_OFFLOADED_METADATA:
+		fc_buf_adds(out, lit->offloaded_metadata->uri);
+		break;
+	default:
+		break;
+	}
+}
+
+void prop_litmap_render(const Flyteidl__Core__LiteralMap *m, struct fc_buf *out)
+{
+	size_t i;
+
+	fc_buf_addch(out, '{');
+	for (i = 0; m && i < m->n_literals; i++) {
+		if (i)
+			fc_buf_adds(out, ", ");
+		fc_buf_addf(out, "%s: ", m->literals[i]->key);
+		prop_lit_render(m->literals[i]->value, out);
+	}
+	fc_buf_addch(out, '}');
+}
+
+/* --- comparison and hashing ------------------------------------------------------------------------------ */
+
+static const Flyteidl__Core__Primitive *primitive_of(const Flyteidl__Core__Literal *l)
+{
+	if (!l || l->value_case != FLYTEIDL__CORE__LITERAL__VALUE_SCALAR)
+		return NULL;
+	if (l->scalar->value_case == FLYTEIDL__CORE__SCALAR__VALUE_UNION)
+		return primitive_of(l->scalar->union_->value);
+	if (l->scalar->value_case != FLYTEIDL__CORE__SCALAR__VALUE_PRIMITIVE)
+		return NULL;
+	return l->scalar->primitive;
+}
+
+static int cmp_i64(int64_t x, int64_t y)
+{
+	return (x > y) - (x < y);
+}
+
+static int cmp_time(int64_t xs, int32_t xn, int64_t ys, int32_t yn)
+{
+	int c = cmp_i64(xs, ys);
+
+	return c ? c : cmp_i64(xn, yn);
+}
+
+int prop_lit_compare(const Flyteidl__Core__Literal *x, const Flyteidl__Core__Literal *y, bool need_order, int *cmp,
+		     struct fc_err *err)
+{
+	const Flyteidl__Core__Primitive *px = primitive_of(x), *py = primitive_of(y);
+
+	if (px && py) {
+		int kx = px->value_case, ky = py->value_case;
+		bool nx = kx == FLYTEIDL__CORE__PRIMITIVE__VALUE_INTEGER || kx == FLYTEIDL__CORE__PRIMITIVE__VALUE_FLOAT_VALUE;
+		bool ny = ky == FLYTEIDL__CORE__PRIMITIVE__VALUE_INTEGER || ky == FLYTEIDL__CORE__PRIMITIVE__VALUE_FLOAT_VALUE;
+
+		if (nx && ny) {
+			if (kx == ky && kx == FLYTEIDL__CORE__PRIMITIVE__VALUE_INTEGER) {
+				*cmp = cmp_i64(px->integer, py->integer);
+			} else {
+				double dx = kx == FLYTEIDL__CORE__PRIMITIVE__VALUE_INTEGER ? (double)px->integer
+											     : px->float_value;
+				double dy = ky == FLYTEIDL__CORE__PRIMITIVE__VALUE_INTEGER ? (double)py->integer
+											     : py->float_value;
+
+				*cmp = (dx > dy) - (dx < dy);
+			}
+			return FC_OK;
+		}
+		if (kx != ky)
+			return fc_err_set(err, FC_EINVAL, "cannot compare values of different kinds");
+		switch (kx) {
+		case FLYTEIDL__CORE__PRIMITIVE__VALUE_STRING_VALUE:
+			*cmp = strcmp(px->string_value, py->string_value);
+			*cmp = (*cmp > 0) - (*cmp < 0);
+			return FC_OK;
+		case FLYTEIDL__CORE__PRIMITIVE__VALUE_BOOLEAN:
+			*cmp = (int)!!px->boolean - (int)!!py->boolean;
+			return FC_OK;
+		case FLYTEIDL__CORE__PRIMITIVE__VALUE_DATETIME:
+			*cmp = cmp_time(px->datetime->seconds, px->datetime->nanos, py->datetime->seconds,
+					py->datetime->nanos);
+			return FC_OK;
+		case FLYTEIDL__CORE__PRIMITIVE__VALUE_DURATION:
+			*cmp = cmp_time(px->duration->seconds, px->duration->nanos, py->duration->seconds,
+					py->duration->nanos);
+			return FC_OK;
+		default:
+			return fc_err_set(err, FC_EINVAL, "cannot compare empty primitives");
+		}
+	}
+	if (need_order)
+		return fc_err_set(err, FC_EINVAL, "only primitive values can be ordered");
+	{
+		unsigned char hx[FC_SHA256_LEN], hy[FC_SHA256_LEN];
+		struct fc_sha256 h;
+
+		fc_sha256_init(&h);
+		prop_lit_hash(x, &h);
+		fc_sha256_final(&h, hx);
+		fc_sha256_init(&h);
+		prop_lit_hash(y, &h);
+		fc_sha256_final(&h, hy);
+		*cmp = memcmp(hx, hy, sizeof(hx)) ? 1 : 0;
+	}
+	return FC_OK;
+}
+
+static void hash_bytes(struct fc_sha256 *h, char tag, const void *data, size_t len)
+{
+	uint64_t n = len;
+
+	fc_sha256_update(h, &tag, 1);
+	fc_sha256_update(h, &n, sizeof(n));
+	fc_sha256_update(h, data, len);
+}
+
+static int entry_cmp(const void *x, const void *y)
+{
+	const Flyteidl__Core__LiteralMap__LiteralsEntry *const *ex = x, *const *ey = y;
+
+	return strcmp((*ex)->key, (*ey)->key);
+}
+
+void prop_lit_hash(const Flyteidl__Core__Literal *lit, struct fc_sha256 *h)
+{
+	struct fc_buf b = FC_BUF_INIT;
+	size_t i;
+
+	if (!lit) {
+		hash_bytes(h, 'z', "", 0);
+		return;
+	}
+	if (lit->hash && *lit->hash) {
+		hash_bytes(h, 'h', lit->hash, strlen(lit->hash));
+		return;
+	}
+	switch (lit->value_case) {
+	case FLYTEIDL__CORE__LITERAL__VALUE_COLLECTION:
+		hash_bytes(h, 'c', &lit->collection->n_literals, sizeof(lit->collection->n_literals));
+		for (i = 0; i < lit->collection->n_literals; i++)
+			prop_lit_hash(lit->collection->literals[i], h);
+		break;
+	case FLYTEIDL__CORE__LITERAL__VALUE_MAP: {
+		size_t n = lit->map->n_literals;
+		Flyteidl__Core__LiteralMap__LiteralsEntry **sorted = fc_xmalloc((n ? n : 1) * sizeof(*sorted));
+
+		if (n)
+			memcpy(sorted, lit->map->literals, n * sizeof(*sorted));
+		qsort(sorted, n, sizeof(*sorted), entry_cmp);
+		hash_bytes(h, 'm', &n, sizeof(n));
+		for (i = 0; i < n; i++) {
+			hash_bytes(h, 'k', sorted[i]->key, strlen(sorted[i]->key));
+			prop_lit_hash(sorted[i]->value, h);
+		}
+		free(sorted);
+		break;
+	}
+	case FLYTEIDL__CORE__LITERAL__VALUE_SCALAR:
+		/* Scalars hold no maps of literals (struct fields are Google Struct maps, packed in field order). */
+		prop_pb_pack(&lit->scalar->base, &b);
+		hash_bytes(h, 's', b.buf, b.len);
+		break;
+	default:
+		if (lit->value_case == FLYTEIDL__CORE__LITERAL__VALUE_OFFLOADED_METADATA)
+			hash_bytes(h, 'o', lit->offloaded_metadata->uri, strlen(lit->offloaded_metadata->uri));
+		else
+			hash_bytes(h, 'n', "", 0);
+		break;
+	}
+	fc_buf_release(&b);
+}

@@ -1,0 +1,306 @@
+/* store.c: the blob store interface and its local-directory backend. */
+#include "propeller/store.h"
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "propeller/lit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct local_store {
+	struct prop_store base;
+	char *root; /* absolute, no trailing slash */
+	bool durable;
+};
+
+bool prop_store_key_valid(const char *key)
+{
+	const char *p = key;
+
+	if (!key || !*key || *key == '/')
+		return false;
+	while (*p) {
+		const char *start = p;
+		size_t len;
+
+		while (*p && *p != '/') {
+			unsigned char c = (unsigned char)*p;
+
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+			      c == '_' || c == '-'))
+				return false;
+			p++;
+		}
+		len = (size_t)(p - start);
+		if (!len || (len == 1 && start[0] == '.') || (len == 2 && start[0] == '.' && start[1] == '.'))
+			return false;
+		if (*p == '/')
+			p++;
+		if (!*p && p[-1] == '/')
+			return false;
+	}
+	return true;
+}
+
+int prop_mkdirs(const char *path, struct fc_err *err)
+{
+	char *copy;
+	char *p;
+	int rc = FC_OK;
+
+	/* Usually only the last levels are missing: try the whole path first. */
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return FC_OK;
+	copy = fc_xstrdup(path);
+	for (p = copy + 1; ; p++) {
+		if (*p == '/' || !*p) {
+			char saved = *p;
+
+			*p = '\0';
+			if (mkdir(copy, 0755) < 0 && errno != EEXIST) {
+				rc = fc_err_set(err, FC_EIO, "mkdir %s: %s", copy, strerror(errno));
+				goto out;
+			}
+			*p = saved;
+			if (!saved)
+				break;
+		}
+	}
+out:
+	free(copy);
+	return rc;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char *dir = fc_xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	int fd, rc = 0;
+
+	if (slash && slash != dir)
+		*slash = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		rc = fsync(fd);
+		close(fd);
+	}
+	free(dir);
+	return rc;
+}
+
+int prop_write_file(const char *path, const void *data, size_t len, bool durable, struct fc_err *err)
+{
+	struct fc_buf tmp = FC_BUF_INIT;
+	const char *p = data;
+	int rc = FC_OK;
+	int fd = -1;
+
+	fc_buf_addf(&tmp, "%s.tmp%ld", path, (long)getpid());
+	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = fc_err_set(err, FC_EIO, "%s: %s", tmp.buf, strerror(errno));
+		goto out;
+	}
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = fc_err_set(err, FC_EIO, "%s: %s", tmp.buf, strerror(errno));
+			goto out;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (durable && fsync(fd) < 0) {
+		rc = fc_err_set(err, FC_EIO, "fsync %s: %s", tmp.buf, strerror(errno));
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		rc = fc_err_set(err, FC_EIO, "%s: %s", tmp.buf, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp.buf, path) < 0) {
+		rc = fc_err_set(err, FC_EIO, "rename to %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (durable && fsync_dir_of(path) < 0)
+		rc = fc_err_set(err, FC_EIO, "fsync directory of %s: %s", path, strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc)
+		unlink(tmp.buf);
+	fc_buf_release(&tmp);
+	return rc;
+}
+
+static void local_key_path(struct local_store *ls, const char *key, struct fc_buf *out)
+{
+	fc_buf_addf(out, "%s/%s", ls->root, key);
+}
+
+static int local_put(struct prop_store *s, const char *key, const void *data, size_t len, struct fc_err *err)
+{
+	struct local_store *ls = (struct local_store *)s;
+	struct fc_buf path = FC_BUF_INIT;
+	char *slash;
+	int rc;
+
+	local_key_path(ls, key, &path);
+	rc = prop_write_file(path.buf, data, len, ls->durable, NULL);
+	if (rc) {
+		/* Most often the directory is missing: create it and try once more. */
+		slash = strrchr(path.buf, '/');
+		*slash = '\0';
+		rc = prop_mkdirs(path.buf, err);
+		*slash = '/';
+		if (!rc)
+			rc = prop_write_file(path.buf, data, len, ls->durable, err);
+	}
+	fc_buf_release(&path);
+	return rc;
+}
+
+static int local_get(struct prop_store *s, const char *key, struct fc_buf *out, size_t max, struct fc_err *err)
+{
+	struct local_store *ls = (struct local_store *)s;
+	struct fc_buf path = FC_BUF_INIT;
+	int rc;
+
+	local_key_path(ls, key, &path);
+	if (access(path.buf, F_OK) < 0 && errno == ENOENT)
+		rc = fc_err_set(err, FC_ENOENT, "%s: no such blob", key);
+	else
+		rc = fc_buf_read_file(out, path.buf, max, err);
+	fc_buf_release(&path);
+	return rc;
+}
+
+static bool local_exists(struct prop_store *s, const char *key)
+{
+	struct local_store *ls = (struct local_store *)s;
+	struct fc_buf path = FC_BUF_INIT;
+	bool ok;
+
+	local_key_path(ls, key, &path);
+	ok = access(path.buf, F_OK) == 0;
+	fc_buf_release(&path);
+	return ok;
+}
+
+static void local_uri(struct prop_store *s, const char *key, struct fc_buf *out)
+{
+	local_key_path((struct local_store *)s, key, out);
+}
+
+static void local_free(struct prop_store *s)
+{
+	struct local_store *ls = (struct local_store *)s;
+
+	free(ls->root);
+	free(ls);
+}
+
+static const struct prop_store_ops local_ops = {
+	.scheme = "file",
+	.put = local_put,
+	.get = local_get,
+	.exists = local_exists,
+	.uri = local_uri,
+	.free = local_free,
+};
+
+int prop_store_local_open(const char *root, bool durable, struct prop_store **out, struct fc_err *err)
+{
+	struct local_store *ls;
+	char *abs;
+	int rc;
+
+	*out = NULL;
+	rc = prop_mkdirs(root, err);
+	if (rc)
+		return rc;
+	abs = realpath(root, NULL);
+	if (!abs)
+		return fc_err_set(err, FC_EIO, "%s: %s", root, strerror(errno));
+	ls = fc_xcalloc(1, sizeof(*ls));
+	ls->base.ops = &local_ops;
+	ls->root = abs;
+	ls->durable = durable;
+	*out = &ls->base;
+	return FC_OK;
+}
+
+int prop_store_local_path(struct prop_store *s, const char *key, struct fc_buf *out, struct fc_err *err)
+{
+	if (s->ops != &local_ops)
+		return fc_err_set(err, FC_EUNSUPPORTED, "the %s store has no local paths", s->ops->scheme);
+	if (!prop_store_key_valid(key))
+		return fc_err_set(err, FC_EINVAL, "invalid store key '%s'", key);
+	local_key_path((struct local_store *)s, key, out);
+	return FC_OK;
+}
+
+void prop_store_free(struct prop_store *s)
+{
+	if (s)
+		s->ops->free(s);
+}
+
+int prop_store_put(struct prop_store *s, const char *key, const void *data, size_t len, struct fc_err *err)
+{
+	if (!prop_store_key_valid(key))
+		return fc_err_set(err, FC_EINVAL, "invalid store key '%s'", key);
+	return s->ops->put(s, key, data, len, err);
+}
+
+int prop_store_get(struct prop_store *s, const char *key, struct fc_buf *out, size_t max, struct fc_err *err)
+{
+	if (!prop_store_key_valid(key))
+		return fc_err_set(err, FC_EINVAL, "invalid store key '%s'", key);
+	return s->ops->get(s, key, out, max, err);
+}
+
+bool prop_store_exists(struct prop_store *s, const char *key)
+{
+	return prop_store_key_valid(key) && s->ops->exists(s, key);
+}
+
+int prop_store_put_msg(struct prop_store *s, const char *key, const ProtobufCMessage *msg, struct fc_err *err)
+{
+	struct fc_buf b = FC_BUF_INIT;
+	int rc;
+
+	prop_pb_pack(msg, &b);
+	rc = prop_store_put(s, key, b.buf, b.len, err);
+	fc_buf_release(&b);
+	return rc;
+}
+
+int prop_store_get_msg(struct prop_store *s, const char *key, struct fc_arena *arena,
+		       const ProtobufCMessageDescriptor *desc, void **out, struct fc_err *err)
+{
+	struct fc_buf b = FC_BUF_INIT;
+	int rc;
+
+	*out = NULL;
+	rc = prop_store_get(s, key, &b, PROP_STORE_MAX_BLOB, err);
+	if (!rc) {
+		rc = prop_pb_unpack(arena, desc, b.buf, b.len, out, err);
+		if (rc)
+			fc_err_prefix(err, "%s: ", key);
+	}
+	fc_buf_release(&b);
+	return rc;
+}

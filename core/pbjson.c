@@ -31,6 +31,8 @@
 #define SHOW_MAX 48      /* bytes of a user's string quoted in a message */
 #define PATH_SHOW_HEAD 8 /* path segments kept at each end of a long path */
 #define PATH_SHOW_TAIL 12
+/* Each nested Any packs (decode) or unpacks (encode) everything inside it again: cap the copies. */
+#define ANY_MAX_DEPTH 8
 
 struct seg {
 	const char *key; /* NULL: an array index */
@@ -45,6 +47,7 @@ struct walk {
 	struct fc_err *err;
 	const json_t *bad; /* decode: the value an error is about (see distinct_node()) */
 	size_t depth;
+	size_t any_depth; /* Any messages being worked on: each level copies its contents once more */
 	struct seg path[FC_PBJSON_MAX_DEPTH + 1];
 	char show[2][SHOW_MAX * 6 + 16]; /* quoted user strings for messages */
 	int show_next;
@@ -1111,7 +1114,8 @@ static int dec_value_wkt(struct walk *w, const json_t *v, Google__Protobuf__Valu
 	case JSON_OBJECT:
 		val->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE;
 		val->struct_value = NULL;
-		return dec_message(w, v, &google__protobuf__struct__descriptor, (ProtobufCMessage **)&val->struct_value);
+		return dec_message(w, v, &google__protobuf__struct__descriptor,
+				   (ProtobufCMessage **)&val->struct_value);
 	case JSON_ARRAY:
 		val->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE;
 		val->list_value = NULL;
@@ -1172,6 +1176,9 @@ static int dec_any(struct walk *w, const json_t *v, Google__Protobuf__Any *any)
 		return fail(w, type, FC_EINVAL,
 			    "google.protobuf.Any: message type %s is unknown (not registered with fc_pbjson_register)",
 			    show(w, name, strlen(name)));
+	if (w->any_depth >= ANY_MAX_DEPTH)
+		return fail(w, v, FC_ELIMIT, "google.protobuf.Any nested deeper than %d levels", ANY_MAX_DEPTH);
+	w->any_depth++;
 	rc = copy_string(w, type, url, strlen(url), &any->type_url);
 	if (rc)
 		goto out;
@@ -1204,6 +1211,7 @@ static int dec_any(struct walk *w, const json_t *v, Google__Protobuf__Any *any)
 	any->value.data = packed;
 	any->value.len = protobuf_c_message_pack(inner, packed);
 out:
+	w->any_depth--;
 	if (inner)
 		protobuf_c_message_free_unpacked(inner, w->alloc);
 	return rc;
@@ -1349,6 +1357,18 @@ static int enc_default(struct walk *w, const ProtobufCMessageDescriptor *d, json
 	return rc;
 }
 
+/*
+ * A finite number as the JSON value a reader of our text gets back: integral values that print without an
+ * exponent are integers (Go writes 1.0 as "1", which jansson reads as an integer), so the value compares equal
+ * (json_equal) to Go's output parsed by jansson, and jansson's own dump prints it as Go does.
+ */
+static json_t *number_json(double v)
+{
+	if (v == trunc(v) && fabs(v) < 9223372036854775808.0 && !(v == 0 && signbit(v)))
+		return must(json_integer((json_int_t)v));
+	return must(json_real(v));
+}
+
 static json_t *enc_floating(double v, bool single)
 {
 	char text[32];
@@ -1358,10 +1378,10 @@ static json_t *enc_floating(double v, bool single)
 	if (isinf(v))
 		return must(json_string(v > 0 ? "Infinity" : "-Infinity"));
 	if (!single)
-		return must(json_real(v));
+		return number_json(v);
 	/* Store the float's shortest text as a double, so that it prints as Go prints a float32. */
 	fc_pbjson_format_float((float)v, text);
-	return must(json_real(strtod(text, NULL)));
+	return number_json(strtod(text, NULL));
 }
 
 static int enc_value(struct walk *w, const ProtobufCFieldDescriptor *f, const void *member, json_t **out)
@@ -1760,13 +1780,17 @@ static int enc_any(struct walk *w, const Google__Protobuf__Any *any, json_t **ou
 		return fail(w, NULL, FC_EINVAL,
 			    "google.protobuf.Any: message type %s is unknown (not registered with fc_pbjson_register)",
 			    show(w, name, strlen(name)));
+	if (w->any_depth >= ANY_MAX_DEPTH)
+		return fail(w, NULL, FC_ELIMIT, "google.protobuf.Any nested deeper than %d levels", ANY_MAX_DEPTH);
 	if (!wire_depth_ok(any->value.data, any->value.len, d, FC_PBJSON_MAX_DEPTH - w->depth))
 		return fail(w, NULL, FC_EINVAL, "google.protobuf.Any: value is not a valid %s (or nested too deep)",
 			    d->name);
 	inner = protobuf_c_message_unpack(d, NULL, any->value.len, any->value.data);
 	if (!inner)
 		return fail(w, NULL, FC_EINVAL, "google.protobuf.Any: value is not a valid %s", d->name);
+	w->any_depth++;
 	rc = enc_message(w, inner, &inner_json);
+	w->any_depth--;
 	protobuf_c_message_free_unpacked(inner, NULL);
 	if (rc)
 		return rc;
@@ -1796,7 +1820,7 @@ static int enc_value_wkt(struct walk *w, const Google__Protobuf__Value *val, jso
 	case GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE:
 		if (!isfinite(val->number_value))
 			return fail(w, NULL, FC_EINVAL, "google.protobuf.Value cannot hold NaN or Infinity in JSON");
-		*out = must(json_real(val->number_value));
+		*out = number_json(val->number_value);
 		return FC_OK;
 	case GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE:
 		return enc_string(w, val->string_value, out);

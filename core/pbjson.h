@@ -15,8 +15,9 @@
  * that does not depend on how a map was filled.
  *
  * Decoding is strict: unknown fields (unless FC_PBJSON_IGNORE_UNKNOWN), wrong JSON types, unknown enum names,
- * out-of-range integers, bad base64, two members of one oneof and nesting deeper than FC_PBJSON_MAX_DEPTH are
- * errors, and every message starts with the JSON path of the offending value:
+ * out-of-range integers, bad base64, two members of one oneof, nesting deeper than FC_PBJSON_MAX_DEPTH and Any
+ * inside Any more than 8 deep (each level copies its contents again) are errors, and every message starts with
+ * the JSON path of the offending value:
  *   $.primary.template.nodes[3].taskNode.referenceId.resourceType: unknown enum value "TASKX" for ...
  *
  * Ownership (see fc.h): arguments are borrowed. fc_pbjson_encode() returns a new reference the caller must
@@ -29,6 +30,9 @@
  *  - `json_name` options are not visible in protobuf-c descriptors; names are derived from the proto names.
  *  - unknown fields kept by protobuf-c's unpacker are not encoded (as in Go's protojson).
  *  - proto3 `optional` fields are supported through their has_ members, but protoc-c 1.4 cannot generate them.
+ *  - numbers: see fc_pbjson_format_double() for the two places where the text differs from Go's. In a json_t
+ *    from fc_pbjson_encode(), integral float/double values are JSON integers, as jansson would read Go's text.
+ *  - Value.number_value NaN/Infinity and Value without a kind cannot be encoded (as in Go): an error.
  */
 #ifndef FC_PBJSON_H
 #define FC_PBJSON_H
@@ -86,7 +90,11 @@ const ProtobufCMessageDescriptor *fc_pbjson_lookup(const char *full_name);
  * stable and matches Go's. FC_PBJSON_PRETTY indents by 2 spaces. Fails (FC_ELIMIT) past 2048 levels of nesting.
  */
 int fc_pbjson_dump(const json_t *json, unsigned flags, struct fc_buf *out, struct fc_err *err);
-/* Shortest round-trip text of `v` in Go's style ("0.1", "1e-07" is written "1e-7", "1e+21"); finite values. */
+/*
+ * Shortest round-trip text of finite `v` in Go's style ("0.1", "1e-7", "1e+21"), except that integral values
+ * beyond the int64 range always get an exponent ("9.223372036854776e+18", where Go writes all 19 digits) and
+ * negative zero is "-0.0" (Go: "-0"), so that readers with 64-bit integers (jansson) read them back unchanged.
+ */
 void fc_pbjson_format_double(double v, char out[32]);
 /* The same for a float32 value (shortest text that reads back to the same float). */
 void fc_pbjson_format_float(float v, char out[32]);

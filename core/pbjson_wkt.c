@@ -323,7 +323,8 @@ static void format_shortest(double v, bool single, char out[32])
 	size_t o = 0;
 
 	if (v == 0) {
-		snprintf(out, 32, "%s", neg ? "-0" : "0");
+		/* Go writes "-0", which JSON readers take for the integer 0: keep the sign with a fraction. */
+		snprintf(out, 32, "%s", neg ? "-0.0" : "0");
 		return;
 	}
 	for (prec = 1; prec <= 17; prec++) {
@@ -344,6 +345,12 @@ static void format_shortest(double v, bool single, char out[32])
 		use_exp = (float)mag < 1e-6f || (float)mag >= 1e21f;
 	else
 		use_exp = mag < 1e-6 || mag >= 1e21;
+	/*
+	 * Go would write 2^63 as "9223372036854775808"; JSON readers with 64-bit integers (jansson) refuse that and
+	 * YAML's core schema reads an integer out of range: beyond int64, integral values get an exponent.
+	 */
+	if (mag >= 9223372036854775808.0)
+		use_exp = true; /* even -2^63, whose shortest digits print as -9223372036854776000 */
 	if (neg)
 		out[o++] = '-';
 	if (use_exp) {

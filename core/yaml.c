@@ -196,7 +196,7 @@ static int close_collection(struct loader *ld)
 	struct frame *f = &ld->frames[ld->nframes - 1];
 	struct fc_ynode *n = f->node;
 	size_t count = ld->nchildren - f->first_child;
-	struct fc_ynode **kids = ld->children + f->first_child;
+	struct fc_ynode **kids = ld->children ? ld->children + f->first_child : NULL; /* NULL: none yet */
 	size_t i, weight = 1;
 	int rc = FC_OK;
 
@@ -205,7 +205,8 @@ static int close_collection(struct loader *ld)
 	n->weight = weight;
 	if (n->kind == FC_Y_SEQ) {
 		n->u.seq.items = fc_arena_array(ld->arena, count, sizeof(*n->u.seq.items));
-		memcpy(n->u.seq.items, kids, count * sizeof(*kids));
+		if (count)
+			memcpy(n->u.seq.items, kids, count * sizeof(*kids));
 		n->u.seq.n = count;
 	} else {
 		size_t npairs = count / 2;

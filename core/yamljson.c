@@ -422,7 +422,8 @@ static int emit_json(struct emit *e, const json_t *j, size_t depth)
 
 		rc = emit_event(e, &ev,
 				yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE));
-		for (iter = json_object_iter((json_t *)j); !rc && iter; iter = json_object_iter_next((json_t *)j, iter)) {
+		for (iter = json_object_iter((json_t *)j); !rc && iter;
+		     iter = json_object_iter_next((json_t *)j, iter)) {
 			rc = emit_scalar(e, json_object_iter_key(iter), json_object_iter_key_len(iter), true);
 			if (!rc)
 				rc = emit_json(e, json_object_iter_value(iter), depth + 1);

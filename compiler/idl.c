@@ -200,10 +200,54 @@ static void add_launch_plan(struct cmp_session *s, struct fc_source *src, Flytei
 	cmp_set_loc(s, e, e->loc);
 }
 
+/* A map entry whose message value is missing (protobuf allows it; the checks assume every entry has one). Returns
+ * the entry's key, or NULL when every entry has its value. */
+static const char *empty_map_value(const ProtobufCMessage *m, unsigned depth)
+{
+	const ProtobufCMessageDescriptor *d;
+	unsigned i;
+
+	if (!m || depth > 200)
+		return NULL;
+	d = m->descriptor;
+	if (d->n_fields == 2 && !strcmp(d->fields[0].name, "key") && !strcmp(d->fields[1].name, "value") &&
+	    d->fields[1].type == PROTOBUF_C_TYPE_MESSAGE && !*(ProtobufCMessage *const *)((const char *)m + d->fields[1].offset))
+		return d->fields[0].type == PROTOBUF_C_TYPE_STRING ? *(char *const *)((const char *)m + d->fields[0].offset)
+								    : "?";
+	for (i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const char *base = (const char *)m, *bad;
+
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = *(const size_t *)(base + f->quantifier_offset), j;
+			ProtobufCMessage *const *arr = *(ProtobufCMessage *const *const *)(base + f->offset);
+
+			for (j = 0; j < n; j++)
+				if ((bad = empty_map_value(arr[j], depth + 1)))
+					return bad;
+			continue;
+		}
+		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && *(const uint32_t *)(base + f->quantifier_offset) != f->id)
+			continue;
+		if ((bad = empty_map_value(*(ProtobufCMessage *const *)(base + f->offset), depth + 1)))
+			return bad;
+	}
+	return NULL;
+}
+
 static void add_message(struct cmp_session *s, struct fc_source *src, ProtobufCMessage *m)
 {
+	const char *bad_key = empty_map_value(m, 0);
 	size_t i;
 
+	if (bad_key) {
+		fc_diag_add(&s->diags, FC_SEV_ERROR, "InvalidProtobuf", file_loc(src),
+			    "%s: the map entry '%s' has no value (truncated or corrupt)", m->descriptor->name,
+			    bad_key ? bad_key : "?");
+		return;
+	}
 	if (m->descriptor == &flyteidl__admin__task_spec__descriptor) {
 		add_task(s, src, ((Flyteidl__Admin__TaskSpec *)m)->template_);
 	} else if (m->descriptor == &flyteidl__admin__workflow_spec__descriptor) {

@@ -309,7 +309,7 @@ static void collect_node(struct closure_acc *acc, const Flyteidl__Core__Node *n,
 				collect_workflow(acc, t, false, depth);
 		} else {
 			t = cmp_lookup(s, CMP_KIND_LAUNCH_PLAN, n->workflow_node->launchplan_ref);
-			if (t && t->launch_plan && !fc_strmap_has(&acc->seen_lps, t->name)) {
+			if (t && t->launch_plan && t->lp_workflow && !fc_strmap_has(&acc->seen_lps, t->name)) {
 				Flyteidl__Core__CompiledLaunchPlan *clp = CMP_NEW(&s->arena, Flyteidl__Core__CompiledLaunchPlan,
 										  flyteidl__core__compiled_launch_plan__descriptor);
 

@@ -40,6 +40,7 @@ struct wf_builder {
 	struct edge *edges;
 	size_t nedges, edges_alloc;
 	const char *wf_name;
+	bool dependency_failed; /* a task, workflow or launch plan it uses failed (reported with it) */
 };
 
 static struct fc_arena *WA(struct wf_builder *w)
@@ -169,8 +170,10 @@ static struct cmp_entity *resolve_ref(struct wf_builder *w, const Flyteidl__Core
 		free(names);
 		return NULL;
 	}
-	if (!cmp_ensure(w->s, target))
+	if (!cmp_ensure(w->s, target)) {
+		w->dependency_failed = true;
 		return NULL;
+	}
 	return target;
 }
 
@@ -1380,7 +1383,7 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 			  fc_arena_printf(&s->arena, "workflow '%s' outputs", e->name));
 	cmp_varmap_sort(tpl->interface->outputs);
 
-	ok = s->diags.nerrors == errors_before;
+	ok = s->diags.nerrors == errors_before && !w.dependency_failed;
 	cs = CMP_NEW(&s->arena, Flyteidl__Core__ConnectionSet, flyteidl__core__connection_set__descriptor);
 	if (ok) {
 		rank_nodes(&w);
@@ -1626,7 +1629,8 @@ static void compile_schedule(struct cmp_session *s, struct cmp_entity *e, const 
 			sched->rate->unit = FLYTEIDL__ADMIN__FIXED_RATE_UNIT__MINUTE;
 		}
 		if (tz)
-			fc_diag_add(&s->diags, FC_SEV_WARNING, "InvalidSchedule", cmp_ynode_loc(src, fc_ymap_get(sc, "timezone")),
+			fc_diag_add(&s->diags, s->opts.warnings_as_errors ? FC_SEV_ERROR : FC_SEV_WARNING, "InvalidSchedule",
+				    cmp_ynode_loc(src, fc_ymap_get(sc, "timezone")),
 				    "a fixed rate does not depend on the time zone; 'timezone' is ignored");
 	} else {
 		fc_diag_add(&s->diags, FC_SEV_ERROR, "InvalidSchedule", cmp_ynode_loc(src, sc),

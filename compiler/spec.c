@@ -640,6 +640,13 @@ static void collect_promises(const Flyteidl__Core__BindingData *bd, struct fc_ar
 }
 
 /* --- nodes ------------------------------------------------------------------------------------------------- */
+static int binding_var_cmp(const void *a, const void *b)
+{
+	const Flyteidl__Core__Binding *const *x = a, *const *y = b;
+
+	return strcmp((*x)->var, (*y)->var);
+}
+
 static const char *const node_keys[] = {"id",      "name",    "task",     "workflow", "launch_plan", "branch",
 					"gate",    "map",     "inputs",   "after",    "retries",     "timeout",
 					"interruptible", "cache", "resources", "image", "output_aliases"};
@@ -1135,6 +1142,9 @@ static Flyteidl__Core__Node *parse_node(struct spec_ctx *c, const struct fc_ynod
 	if ((x = fc_ymap_get(n, "inputs")) && expect_kind(c, x, FC_Y_MAP, "inputs")) {
 		for (i = 0; i < x->u.map.n; i++)
 			add_binding(c, &node->inputs, &node->n_inputs, x->u.map.pairs[i].key, x->u.map.pairs[i].value);
+		/* A mapping has no order: sort, so that reordering the keys does not change the version. */
+		if (node->n_inputs > 1)
+			qsort(node->inputs, node->n_inputs, sizeof(node->inputs[0]), binding_var_cmp);
 	}
 	if (!strcmp(target_kind, "task")) {
 		node->target_case = FLYTEIDL__CORE__NODE__TARGET_TASK_NODE;

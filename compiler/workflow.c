@@ -588,8 +588,16 @@ static Flyteidl__Core__VariableMap *validate_bindings(struct wf_builder *w, Flyt
 static void validate_node(struct wf_builder *w, struct wnode *wn);
 
 /* YAML task inputs with defaults: bind the default where the node binds nothing. */
+static int binding_var_order(const void *a, const void *b)
+{
+	const Flyteidl__Core__Binding *const *x = a, *const *y = b;
+
+	return strcmp((*x)->var, (*y)->var);
+}
+
 static void bind_task_defaults(struct wf_builder *w, Flyteidl__Core__Node *node, struct cmp_entity *task)
 {
+	bool added = false;
 	size_t i, j;
 
 	for (i = 0; i < task->ndefaults; i++) {
@@ -607,7 +615,10 @@ static void bind_task_defaults(struct wf_builder *w, Flyteidl__Core__Node *node,
 		b->var = (char *)d->var;
 		b->binding = binding_from_literal(WA(w), d->literal);
 		CMP_PUSH(WA(w), node->inputs, node->n_inputs, b);
+		added = true;
 	}
+	if (added && node->n_inputs > 1)
+		qsort(node->inputs, node->n_inputs, sizeof(node->inputs[0]), binding_var_order);
 }
 
 static Flyteidl__Core__TypedInterface *target_iface(struct wf_builder *w, Flyteidl__Core__Node *node)

@@ -26,7 +26,7 @@ echo "-- store: $N tasks registered each way, 200000 lookups"
 sqlite_rate=$(sed -n 's/^sqlite_lookup_per_s=//p' "$OUT/store.txt")
 
 echo "-- API GET with wrk (2 threads, 16 connections, 10 s) on the same database"
-"$FLYTEC" serve --db "$OUT/admin.db" --listen 127.0.0.1:0 --port-file "$OUT/port" --threads 2 2>"$OUT/serve.log" &
+"$FLYTEC" serve --db "$OUT/admin.db" --listen 127.0.0.1:0 --port-file "$OUT/port" --threads 2 --no-executor --no-scheduler 2>"$OUT/serve.log" &
 SERVER=$!
 for _ in $(seq 1 100); do [ -s "$OUT/port" ] && break; sleep 0.05; done
 PORT=$(cat "$OUT/port")

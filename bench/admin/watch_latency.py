@@ -40,7 +40,7 @@ def main():
     log = open(os.path.join(work, "serve.log"), "w")
     t0 = time.monotonic()
     proc = subprocess.Popen([flytec, "serve", "--repo", repo, "--db", os.path.join(work, "admin.db"),
-                             "--listen", "127.0.0.1:0", "--port-file", port_file], stdout=log, stderr=log)
+                             "--listen", "127.0.0.1:0", "--port-file", port_file, "--no-executor", "--no-scheduler"], stdout=log, stderr=log)
     try:
         while not os.path.exists(port_file) or not open(port_file).read().strip():
             if proc.poll() is not None:

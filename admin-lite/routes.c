@@ -1,0 +1,1151 @@
+/* routes.c: the REST API's route table and handlers (shapes: docs/api.md). */
+#include "admin-lite/register.h"
+#include "admin-lite/server_int.h"
+#include "admin-lite/service.h"
+#include "compiler/compiler.h"
+#include "core/diag.h"
+#include "admin-lite/store.h"
+#include "core/err.h"
+#include "core/pbjson.h"
+
+#include "flyteidl/admin/common.pb-c.h"
+#include "flyteidl/admin/version.pb-c.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Answer with the store/service error in `err` (rc != 0). */
+static void fail(struct adm_req *r, const struct fc_err *err)
+{
+	adm_reply_err(r, err);
+}
+
+static char *tok(struct adm_req *r, const char *t)
+{
+	return t ? fc_arena_strdup(&r->arena, t) : (char *)protobuf_c_empty_string;
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Tasks, workflows, launch plans.
+ */
+static void reply_registered(struct adm_req *r, int rc, bool created, const struct fc_err *err, struct fc_buf *diff)
+{
+	if (rc == FC_ECONFLICT) {
+		fc_buf_reset(&r->out);
+		fc_buf_adds(&r->out, "{\"code\":\"conflict\",\"message\":");
+		fc_buf_add_json_string(&r->out, err->msg, strlen(err->msg));
+		fc_buf_adds(&r->out, ",\"diff\":");
+		fc_buf_add_json_string(&r->out, diff->buf, diff->len);
+		fc_buf_adds(&r->out, "}\n");
+		r->status = 409;
+		r->content_type = "application/json";
+		return;
+	}
+	if (rc) {
+		fail(r, err);
+		return;
+	}
+	r->extra_header = "Flytec-Registration";
+	r->extra_value = created ? "created" : "exists";
+	adm_reply_json_text(r, 200, "{}\n");
+}
+
+static void create_task(struct adm_req *r)
+{
+	ProtobufCMessage *m;
+	struct fc_buf diff = FC_BUF_INIT;
+	struct fc_err err;
+	bool created = false;
+	int rc;
+
+	if (adm_req_decode(r, &flyteidl__admin__task_create_request__descriptor, &m))
+		return;
+	rc = adm_create_task(r->store, (Flyteidl__Admin__TaskCreateRequest *)m, &created, &diff, &err);
+	reply_registered(r, rc, created, &err, &diff);
+	fc_buf_release(&diff);
+}
+
+static void create_workflow(struct adm_req *r)
+{
+	ProtobufCMessage *m;
+	struct fc_buf diff = FC_BUF_INIT;
+	struct fc_err err;
+	bool created = false;
+	int rc;
+
+	if (adm_req_decode(r, &flyteidl__admin__workflow_create_request__descriptor, &m))
+		return;
+	rc = adm_create_workflow(r->store, (Flyteidl__Admin__WorkflowCreateRequest *)m, &created, &diff, &err);
+	reply_registered(r, rc, created, &err, &diff);
+	fc_buf_release(&diff);
+}
+
+static void create_launch_plan(struct adm_req *r)
+{
+	ProtobufCMessage *m;
+	struct fc_buf diff = FC_BUF_INIT;
+	struct fc_err err;
+	bool created = false;
+	int rc;
+
+	if (adm_req_decode(r, &flyteidl__admin__launch_plan_create_request__descriptor, &m))
+		return;
+	rc = adm_create_launch_plan(r->store, (Flyteidl__Admin__LaunchPlanCreateRequest *)m, &created, &diff, &err);
+	reply_registered(r, rc, created, &err, &diff);
+	fc_buf_release(&diff);
+}
+
+static int entity_msg(struct adm_req *r, const struct adm_entity *e, ProtobufCMessage **out, struct fc_err *err)
+{
+	switch (e->kind) {
+	case ADM_TASK:
+		return adm_task_msg(e, &r->arena, (Flyteidl__Admin__Task **)out, err);
+	case ADM_WORKFLOW:
+		return adm_workflow_msg(e, &r->arena, (Flyteidl__Admin__Workflow **)out, err);
+	case ADM_LAUNCH_PLAN:
+		return adm_launch_plan_msg(e, &r->arena, (Flyteidl__Admin__LaunchPlan **)out, err);
+	}
+	return fc_err_set(err, FC_EINTERNAL, "unknown kind");
+}
+
+static void get_entity(struct adm_req *r, enum adm_kind kind)
+{
+	struct adm_id id = {adm_req_param(r, 0), adm_req_param(r, 1), adm_req_param(r, 2), adm_req_param(r, 3)};
+	struct adm_entity e;
+	ProtobufCMessage *m;
+	struct fc_err err;
+
+	if (adm_check_id(&id, true, &err) || adm_entity_get(r->store, kind, &id, &r->arena, &e, &err) ||
+	    entity_msg(r, &e, &m, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_msg(r, 200, m);
+}
+
+static void list_entities(struct adm_req *r, enum adm_kind kind)
+{
+	struct adm_query q;
+	struct adm_entity *list;
+	ProtobufCMessage **items;
+	size_t n, i;
+	char *next;
+	struct fc_err err;
+
+	if (adm_req_query(r, &q))
+		return;
+	q.project = adm_req_param(r, 0);
+	q.domain = adm_req_param(r, 1);
+	q.name = adm_req_param(r, 2);
+	if (adm_check_project(q.project, &err) || adm_entity_list(r->store, kind, &q, &r->arena, &list, &n, &next, &err)) {
+		fail(r, &err);
+		return;
+	}
+	items = fc_arena_array(&r->arena, n + 1, sizeof(*items));
+	for (i = 0; i < n; i++) {
+		if (entity_msg(r, &list[i], &items[i], &err)) {
+			fail(r, &err);
+			return;
+		}
+	}
+	switch (kind) {
+	case ADM_TASK: {
+		Flyteidl__Admin__TaskList l = FLYTEIDL__ADMIN__TASK_LIST__INIT;
+
+		l.n_tasks = n;
+		l.tasks = (Flyteidl__Admin__Task **)items;
+		l.token = tok(r, next);
+		adm_reply_msg(r, 200, &l.base);
+		break;
+	}
+	case ADM_WORKFLOW: {
+		Flyteidl__Admin__WorkflowList l = FLYTEIDL__ADMIN__WORKFLOW_LIST__INIT;
+
+		l.n_workflows = n;
+		l.workflows = (Flyteidl__Admin__Workflow **)items;
+		l.token = tok(r, next);
+		adm_reply_msg(r, 200, &l.base);
+		break;
+	}
+	case ADM_LAUNCH_PLAN: {
+		Flyteidl__Admin__LaunchPlanList l = FLYTEIDL__ADMIN__LAUNCH_PLAN_LIST__INIT;
+
+		l.n_launch_plans = n;
+		l.launch_plans = (Flyteidl__Admin__LaunchPlan **)items;
+		l.token = tok(r, next);
+		adm_reply_msg(r, 200, &l.base);
+		break;
+	}
+	}
+}
+
+static void list_ids(struct adm_req *r, enum adm_kind kind)
+{
+	Flyteidl__Admin__NamedEntityIdentifierList l = FLYTEIDL__ADMIN__NAMED_ENTITY_IDENTIFIER_LIST__INIT;
+	struct adm_query q;
+	const char **names;
+	size_t n, i;
+	char *next;
+	struct fc_err err;
+
+	if (adm_req_query(r, &q))
+		return;
+	q.project = adm_req_param(r, 0);
+	q.domain = adm_req_param(r, 1);
+	if (adm_entity_names(r->store, kind, &q, &r->arena, &names, &n, &next, &err)) {
+		fail(r, &err);
+		return;
+	}
+	l.n_entities = n;
+	l.entities = fc_arena_array(&r->arena, n + 1, sizeof(*l.entities));
+	for (i = 0; i < n; i++) {
+		Flyteidl__Admin__NamedEntityIdentifier *e = fc_arena_alloc(&r->arena, sizeof(*e));
+
+		flyteidl__admin__named_entity_identifier__init(e);
+		e->project = (char *)q.project;
+		e->domain = (char *)q.domain;
+		e->name = (char *)names[i];
+		l.entities[i] = e;
+	}
+	l.token = tok(r, next);
+	adm_reply_msg(r, 200, &l.base);
+}
+
+static void h_get_task(struct adm_req *r) { get_entity(r, ADM_TASK); }
+static void h_get_workflow(struct adm_req *r) { get_entity(r, ADM_WORKFLOW); }
+static void h_get_launch_plan(struct adm_req *r) { get_entity(r, ADM_LAUNCH_PLAN); }
+static void h_list_tasks(struct adm_req *r) { list_entities(r, ADM_TASK); }
+static void h_list_workflows(struct adm_req *r) { list_entities(r, ADM_WORKFLOW); }
+static void h_list_launch_plans(struct adm_req *r) { list_entities(r, ADM_LAUNCH_PLAN); }
+static void h_task_ids(struct adm_req *r) { list_ids(r, ADM_TASK); }
+static void h_workflow_ids(struct adm_req *r) { list_ids(r, ADM_WORKFLOW); }
+static void h_launch_plan_ids(struct adm_req *r) { list_ids(r, ADM_LAUNCH_PLAN); }
+
+static void h_update_launch_plan(struct adm_req *r)
+{
+	struct adm_id id = {adm_req_param(r, 0), adm_req_param(r, 1), adm_req_param(r, 2), adm_req_param(r, 3)};
+	Flyteidl__Admin__LaunchPlanUpdateRequest *req;
+	struct fc_err err;
+
+	if (adm_req_decode(r, &flyteidl__admin__launch_plan_update_request__descriptor, (ProtobufCMessage **)&req))
+		return;
+	if (req->id && ((*req->id->project && strcmp(req->id->project, id.project)) ||
+			(*req->id->domain && strcmp(req->id->domain, id.domain)) ||
+			(*req->id->name && strcmp(req->id->name, id.name)) ||
+			(*req->id->version && strcmp(req->id->version, id.version)))) {
+		adm_reply_error(r, FC_EINVAL, "the body's id does not match the path");
+		return;
+	}
+	if (adm_launch_plan_set_state(r->store, &id, (int)req->state, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_json_text(r, 200, "{}\n");
+}
+
+static void h_active_launch_plan(struct adm_req *r)
+{
+	struct adm_id id = {adm_req_param(r, 0), adm_req_param(r, 1), adm_req_param(r, 2), NULL};
+	Flyteidl__Admin__LaunchPlan *m;
+	struct adm_entity e;
+	struct fc_err err;
+
+	if (adm_check_id(&id, false, &err) || adm_launch_plan_get_active(r->store, &id, &r->arena, &e, &err) ||
+	    adm_launch_plan_msg(&e, &r->arena, &m, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_msg(r, 200, &m->base);
+}
+
+static void h_active_launch_plans(struct adm_req *r)
+{
+	Flyteidl__Admin__LaunchPlanList l = FLYTEIDL__ADMIN__LAUNCH_PLAN_LIST__INIT;
+	struct adm_query q;
+	struct adm_entity *list;
+	size_t n, i;
+	char *next;
+	struct fc_err err;
+
+	if (adm_req_query(r, &q))
+		return;
+	if (q.filters && *q.filters) {
+		adm_reply_error(r, FC_EINVAL, "active_launch_plans takes no filters");
+		return;
+	}
+	q.project = adm_req_param(r, 0);
+	q.domain = adm_req_param(r, 1);
+	q.filters = "eq(state,1)";
+	if (adm_entity_list(r->store, ADM_LAUNCH_PLAN, &q, &r->arena, &list, &n, &next, &err)) {
+		fail(r, &err);
+		return;
+	}
+	l.n_launch_plans = n;
+	l.launch_plans = fc_arena_array(&r->arena, n + 1, sizeof(*l.launch_plans));
+	for (i = 0; i < n; i++) {
+		if (adm_launch_plan_msg(&list[i], &r->arena, &l.launch_plans[i], &err)) {
+			fail(r, &err);
+			return;
+		}
+	}
+	l.token = tok(r, next);
+	adm_reply_msg(r, 200, &l.base);
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Executions.
+ */
+static void reply_exec_id(struct adm_req *r, const struct adm_exec_id *id)
+{
+	Flyteidl__Admin__ExecutionCreateResponse resp = FLYTEIDL__ADMIN__EXECUTION_CREATE_RESPONSE__INIT;
+
+	resp.id = adm_exec_id_msg(&r->arena, id);
+	adm_reply_msg(r, 200, &resp.base);
+}
+
+static void h_create_execution(struct adm_req *r)
+{
+	Flyteidl__Admin__ExecutionCreateRequest *req;
+	struct adm_exec_id id;
+	struct fc_err err;
+
+	if (adm_req_decode(r, &flyteidl__admin__execution_create_request__descriptor, (ProtobufCMessage **)&req))
+		return;
+	if (adm_launch(r->store, req, FLYTEIDL__ADMIN__EXECUTION_METADATA__EXECUTION_MODE__MANUAL, &r->arena, &id,
+		       &err)) {
+		fail(r, &err);
+		return;
+	}
+	reply_exec_id(r, &id);
+}
+
+static void h_relaunch_execution(struct adm_req *r)
+{
+	Flyteidl__Admin__ExecutionRelaunchRequest *req;
+	struct adm_exec_id id;
+	struct fc_err err;
+
+	if (adm_req_decode(r, &flyteidl__admin__execution_relaunch_request__descriptor, (ProtobufCMessage **)&req))
+		return;
+	if (adm_relaunch(r->store, req, &r->arena, &id, &err)) {
+		fail(r, &err);
+		return;
+	}
+	reply_exec_id(r, &id);
+}
+
+static int path_exec_id(struct adm_req *r, struct adm_exec_id *id, struct fc_err *err)
+{
+	id->project = adm_req_param(r, 0);
+	id->domain = adm_req_param(r, 1);
+	id->name = adm_req_param(r, 2);
+	if (adm_check_project(id->project, err))
+		return FC_EINVAL;
+	return adm_check_name("execution name", id->name, err);
+}
+
+static void h_get_execution(struct adm_req *r)
+{
+	Flyteidl__Admin__Execution *m;
+	struct adm_exec_id id;
+	struct adm_execution x;
+	struct fc_err err;
+
+	if (path_exec_id(r, &id, &err) || adm_execution_get(r->store, &id, &r->arena, &x, &err) ||
+	    adm_execution_msg(&x, &r->arena, &m, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_msg(r, 200, &m->base);
+}
+
+static void h_execution_data(struct adm_req *r)
+{
+	Flyteidl__Admin__WorkflowExecutionGetDataResponse resp = FLYTEIDL__ADMIN__WORKFLOW_EXECUTION_GET_DATA_RESPONSE__INIT;
+	struct adm_exec_id id;
+	struct adm_execution x;
+	struct fc_err err;
+
+	if (path_exec_id(r, &id, &err) || adm_execution_get(r->store, &id, &r->arena, &x, &err)) {
+		fail(r, &err);
+		return;
+	}
+	if (x.inputs)
+		resp.full_inputs = flyteidl__core__literal_map__unpack(fc_arena_pb_allocator(&r->arena), x.inputs_len,
+								       x.inputs);
+	if (x.outputs)
+		resp.full_outputs = flyteidl__core__literal_map__unpack(fc_arena_pb_allocator(&r->arena),
+									x.outputs_len, x.outputs);
+	adm_reply_msg(r, 200, &resp.base);
+}
+
+static void h_list_executions(struct adm_req *r)
+{
+	Flyteidl__Admin__ExecutionList l = FLYTEIDL__ADMIN__EXECUTION_LIST__INIT;
+	struct adm_query q;
+	struct adm_execution *list;
+	size_t n, i;
+	char *next;
+	struct fc_err err;
+
+	if (adm_req_query(r, &q))
+		return;
+	q.project = adm_req_param(r, 0);
+	q.domain = adm_req_param(r, 1);
+	if (adm_execution_list(r->store, &q, &r->arena, &list, &n, &next, &err)) {
+		fail(r, &err);
+		return;
+	}
+	l.n_executions = n;
+	l.executions = fc_arena_array(&r->arena, n + 1, sizeof(*l.executions));
+	for (i = 0; i < n; i++) {
+		if (adm_execution_msg(&list[i], &r->arena, &l.executions[i], &err)) {
+			fail(r, &err);
+			return;
+		}
+	}
+	l.token = tok(r, next);
+	adm_reply_msg(r, 200, &l.base);
+}
+
+static void h_terminate_execution(struct adm_req *r)
+{
+	Flyteidl__Admin__ExecutionTerminateRequest *req = NULL;
+	struct adm_exec_id id;
+	struct fc_err err;
+
+	if (r->body.len && adm_req_decode(r, &flyteidl__admin__execution_terminate_request__descriptor,
+					  (ProtobufCMessage **)&req))
+		return;
+	if (path_exec_id(r, &id, &err) ||
+	    adm_execution_terminate(r->store, &id, req ? req->cause : NULL, "api", &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_json_text(r, 200, "{}\n");
+}
+
+static void h_list_node_executions(struct adm_req *r)
+{
+	Flyteidl__Admin__NodeExecutionList l = FLYTEIDL__ADMIN__NODE_EXECUTION_LIST__INIT;
+	struct adm_query q;
+	struct adm_exec_id id;
+	struct adm_node_execution *list;
+	size_t n, i;
+	char *next;
+	struct fc_err err;
+
+	if (adm_req_query(r, &q))
+		return;
+	if (path_exec_id(r, &id, &err) ||
+	    adm_node_execution_list(r->store, &id, adm_req_arg(r, "unique_parent_id"), &q, &r->arena, &list, &n, &next,
+				    &err)) {
+		fail(r, &err);
+		return;
+	}
+	l.n_node_executions = n;
+	l.node_executions = fc_arena_array(&r->arena, n + 1, sizeof(*l.node_executions));
+	for (i = 0; i < n; i++) {
+		if (adm_node_execution_msg(&list[i], &r->arena, &l.node_executions[i], &err)) {
+			fail(r, &err);
+			return;
+		}
+	}
+	l.token = tok(r, next);
+	adm_reply_msg(r, 200, &l.base);
+}
+
+static void h_get_node_execution(struct adm_req *r)
+{
+	Flyteidl__Admin__NodeExecution *m;
+	struct adm_exec_id id;
+	struct adm_node_execution n;
+	struct fc_err err;
+
+	if (path_exec_id(r, &id, &err) ||
+	    adm_node_execution_get(r->store, &id, adm_req_param(r, 3), &r->arena, &n, &err) ||
+	    adm_node_execution_msg(&n, &r->arena, &m, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_msg(r, 200, &m->base);
+}
+
+static void h_list_task_executions(struct adm_req *r)
+{
+	Flyteidl__Admin__TaskExecutionList l = FLYTEIDL__ADMIN__TASK_EXECUTION_LIST__INIT;
+	struct adm_query q;
+	struct adm_exec_id id;
+	struct adm_task_execution *list;
+	size_t n, i;
+	char *next;
+	struct fc_err err;
+
+	if (adm_req_query(r, &q))
+		return;
+	if (path_exec_id(r, &id, &err) ||
+	    adm_task_execution_list(r->store, &id, adm_req_param(r, 3), &q, &r->arena, &list, &n, &next, &err)) {
+		fail(r, &err);
+		return;
+	}
+	l.n_task_executions = n;
+	l.task_executions = fc_arena_array(&r->arena, n + 1, sizeof(*l.task_executions));
+	for (i = 0; i < n; i++) {
+		if (adm_task_execution_msg(&list[i], &r->arena, &l.task_executions[i], &err)) {
+			fail(r, &err);
+			return;
+		}
+	}
+	l.token = tok(r, next);
+	adm_reply_msg(r, 200, &l.base);
+}
+
+static void h_get_task_execution(struct adm_req *r)
+{
+	struct adm_id task = {adm_req_param(r, 4), adm_req_param(r, 5), adm_req_param(r, 6), adm_req_param(r, 7)};
+	Flyteidl__Admin__TaskExecution *m;
+	struct adm_exec_id id;
+	struct adm_task_execution t;
+	struct fc_err err;
+	const char *attempt = adm_req_param(r, 8);
+	char *end;
+	unsigned long retry = strtoul(attempt, &end, 10);
+
+	if (*end || attempt[0] == '-' || retry > UINT32_MAX) {
+		adm_reply_error(r, FC_EINVAL, "retry attempt '%s' is not a number", attempt);
+		return;
+	}
+	if (path_exec_id(r, &id, &err) ||
+	    adm_task_execution_get(r->store, &id, adm_req_param(r, 3), &task, (uint32_t)retry, &r->arena, &t, &err) ||
+	    adm_task_execution_msg(&t, &r->arena, &m, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_msg(r, 200, &m->base);
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Events: Flyte's {"requestId": "...", "event": {...}} wrappers (the admin.*EventRequest messages).
+ */
+static int decode_event(struct adm_req *r, const ProtobufCMessageDescriptor *desc, ProtobufCMessage **out)
+{
+	json_error_t jerr;
+	json_t *root, *event = NULL;
+	const char *key;
+	json_t *value;
+	struct fc_err err;
+	int rc = FC_EINVAL;
+
+	*out = NULL;
+	root = json_loadb(r->body.buf, r->body.len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root || !json_is_object(root)) {
+		adm_reply_error(r, FC_EINVAL, "body is not a JSON object%s%s", root ? "" : ": ", root ? "" : jerr.text);
+		goto out;
+	}
+	json_object_foreach(root, key, value) {
+		if (!strcmp(key, "event"))
+			event = value;
+		else if (strcmp(key, "requestId") && strcmp(key, "request_id")) {
+			adm_reply_error(r, FC_EINVAL, "unknown field '%s' (expected requestId and event)", key);
+			goto out;
+		}
+	}
+	if (!event) {
+		adm_reply_error(r, FC_EINVAL, "'event' is required");
+		goto out;
+	}
+	if (fc_pbjson_decode(event, desc, fc_arena_pb_allocator(&r->arena), 0, out, &err)) {
+		adm_reply_error(r, FC_EINVAL, "event is not a valid %s: %s", desc->name, err.msg);
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+static void reply_event(struct adm_req *r, int rc, bool applied, const struct fc_err *err)
+{
+	if (rc) {
+		fail(r, err);
+		return;
+	}
+	r->extra_header = "Flytec-Event";
+	r->extra_value = applied ? "applied" : "already-in-phase";
+	adm_reply_json_text(r, 200, "{}\n");
+}
+
+static void h_event_workflow(struct adm_req *r)
+{
+	ProtobufCMessage *ev;
+	struct fc_err err;
+	bool applied = false;
+	int rc;
+
+	if (decode_event(r, &flyteidl__event__workflow_execution_event__descriptor, &ev))
+		return;
+	rc = adm_intake_workflow_event(r->store, (Flyteidl__Event__WorkflowExecutionEvent *)ev, &applied, &err);
+	reply_event(r, rc, applied, &err);
+}
+
+static void h_event_node(struct adm_req *r)
+{
+	ProtobufCMessage *ev;
+	struct fc_err err;
+	bool applied = false;
+	int rc;
+
+	if (decode_event(r, &flyteidl__event__node_execution_event__descriptor, &ev))
+		return;
+	rc = adm_intake_node_event(r->store, (Flyteidl__Event__NodeExecutionEvent *)ev, &applied, &err);
+	reply_event(r, rc, applied, &err);
+}
+
+static void h_event_task(struct adm_req *r)
+{
+	ProtobufCMessage *ev;
+	struct fc_err err;
+	bool applied = false;
+	int rc;
+
+	if (decode_event(r, &flyteidl__event__task_execution_event__descriptor, &ev))
+		return;
+	rc = adm_intake_task_event(r->store, (Flyteidl__Event__TaskExecutionEvent *)ev, &applied, &err);
+	reply_event(r, rc, applied, &err);
+}
+
+/* flytec's own: GET /api/v1/events/{project}/{domain}/{name}: the execution's event history, oldest first. */
+static void h_event_history(struct adm_req *r)
+{
+	static const char *const kinds[] = {"", "workflow", "node", "task"};
+	static const ProtobufCEnumDescriptor *const phases[] = {
+		NULL, &flyteidl__core__workflow_execution__phase__descriptor,
+		&flyteidl__core__node_execution__phase__descriptor, &flyteidl__core__task_execution__phase__descriptor};
+	static const ProtobufCMessageDescriptor *const msgs[] = {
+		NULL, &flyteidl__event__workflow_execution_event__descriptor,
+		&flyteidl__event__node_execution_event__descriptor, &flyteidl__event__task_execution_event__descriptor};
+	struct adm_exec_id id;
+	struct adm_event_row *rows;
+	json_t *list = NULL, *root = NULL;
+	size_t n, i;
+	struct fc_err err;
+
+	if (path_exec_id(r, &id, &err) || adm_event_history(r->store, &id, 0, &r->arena, &rows, &n, &err)) {
+		fail(r, &err);
+		return;
+	}
+	list = json_array();
+	for (i = 0; i < n; i++) {
+		const struct adm_event_row *e = &rows[i];
+		int k = e->kind >= 1 && e->kind <= 3 ? e->kind : 0;
+		const ProtobufCEnumValue *ph = k ? protobuf_c_enum_descriptor_get_value(phases[k], e->phase) : NULL;
+		struct fc_buf t1 = FC_BUF_INIT, t2 = FC_BUF_INIT;
+		json_t *o = json_object(), *ev = NULL;
+
+		adm_format_time(e->occurred_at, &t1);
+		adm_format_time(e->recorded_at, &t2);
+		json_object_set_new(o, "kind", json_string(kinds[k]));
+		if (e->node_id)
+			json_object_set_new(o, "nodeId", json_string(e->node_id));
+		if (k == 3)
+			json_object_set_new(o, "retryAttempt", json_integer(e->retry_attempt));
+		json_object_set_new(o, "phase", json_string(ph ? ph->name : "UNDEFINED"));
+		if (e->phase_version)
+			json_object_set_new(o, "phaseVersion", json_integer(e->phase_version));
+		json_object_set_new(o, "occurredAt", json_string(t1.buf));
+		json_object_set_new(o, "recordedAt", json_string(t2.buf));
+		if (k && e->raw) {
+			ProtobufCMessage *m = protobuf_c_message_unpack(msgs[k], fc_arena_pb_allocator(&r->arena), e->raw_len,
+									e->raw);
+
+			if (m && !fc_pbjson_encode(m, 0, &ev, NULL))
+				json_object_set_new(o, "event", ev);
+		}
+		json_array_append_new(list, o);
+		fc_buf_release(&t1);
+		fc_buf_release(&t2);
+	}
+	root = json_object();
+	json_object_set_new(root, "events", list);
+	fc_buf_reset(&r->out);
+	if (fc_pbjson_dump(root, 0, &r->out, &err)) {
+		adm_reply_err(r, &err);
+	} else {
+		fc_buf_addch(&r->out, '\n');
+		r->status = 200;
+		r->content_type = "application/json";
+	}
+	json_decref(root);
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Projects, domains, signals, version, health, metrics, repository status.
+ */
+static Flyteidl__Admin__Domain **domain_msgs(struct adm_req *r, size_t *n, struct fc_err *err)
+{
+	const char **ids;
+	Flyteidl__Admin__Domain **out;
+	size_t i;
+
+	if (adm_domain_list(r->store, &r->arena, &ids, n, err))
+		return NULL;
+	out = fc_arena_array(&r->arena, *n + 1, sizeof(*out));
+	for (i = 0; i < *n; i++) {
+		out[i] = fc_arena_alloc(&r->arena, sizeof(**out));
+		flyteidl__admin__domain__init(out[i]);
+		out[i]->id = (char *)ids[i];
+		out[i]->name = (char *)ids[i];
+	}
+	return out;
+}
+
+static void h_list_projects(struct adm_req *r)
+{
+	Flyteidl__Admin__Projects l = FLYTEIDL__ADMIN__PROJECTS__INIT;
+	Flyteidl__Admin__Domain **domains;
+	struct adm_query q;
+	struct adm_project *list;
+	size_t n, nd, i;
+	char *next;
+	struct fc_err err;
+
+	if (adm_req_query(r, &q))
+		return;
+	domains = domain_msgs(r, &nd, &err);
+	if (!domains || adm_project_list(r->store, &q, &r->arena, &list, &n, &next, &err)) {
+		fail(r, &err);
+		return;
+	}
+	l.n_projects = n;
+	l.projects = fc_arena_array(&r->arena, n + 1, sizeof(*l.projects));
+	for (i = 0; i < n; i++) {
+		Flyteidl__Admin__Project *p = fc_arena_alloc(&r->arena, sizeof(*p));
+
+		flyteidl__admin__project__init(p);
+		p->id = (char *)list[i].id;
+		p->name = (char *)list[i].name;
+		p->description = (char *)list[i].description;
+		p->state = (Flyteidl__Admin__Project__ProjectState)list[i].state;
+		p->n_domains = nd;
+		p->domains = domains;
+		l.projects[i] = p;
+	}
+	l.token = tok(r, next);
+	adm_reply_msg(r, 200, &l.base);
+}
+
+static void h_register_project(struct adm_req *r)
+{
+	Flyteidl__Admin__ProjectRegisterRequest *req;
+	struct adm_project p;
+	struct fc_err err;
+
+	if (adm_req_decode(r, &flyteidl__admin__project_register_request__descriptor, (ProtobufCMessage **)&req))
+		return;
+	if (!req->project) {
+		adm_reply_error(r, FC_EINVAL, "'project' is required");
+		return;
+	}
+	memset(&p, 0, sizeof(p));
+	p.id = req->project->id;
+	p.name = req->project->name;
+	p.description = req->project->description;
+	p.state = (int)req->project->state;
+	if (adm_project_create(r->store, &p, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_json_text(r, 200, "{}\n");
+}
+
+static void h_update_project(struct adm_req *r)
+{
+	Flyteidl__Admin__Project *req;
+	struct adm_project p;
+	struct fc_err err;
+
+	if (adm_req_decode(r, &flyteidl__admin__project__descriptor, (ProtobufCMessage **)&req))
+		return;
+	if (*req->id && strcmp(req->id, adm_req_param(r, 0))) {
+		adm_reply_error(r, FC_EINVAL, "the body's id does not match the path");
+		return;
+	}
+	memset(&p, 0, sizeof(p));
+	p.id = adm_req_param(r, 0);
+	p.name = req->name;
+	p.description = req->description;
+	p.state = (int)req->state;
+	if (adm_check_project(p.id, &err) || adm_project_update(r->store, &p, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_json_text(r, 200, "{}\n");
+}
+
+static void h_list_domains(struct adm_req *r)
+{
+	Flyteidl__Admin__GetDomainsResponse resp = FLYTEIDL__ADMIN__GET_DOMAINS_RESPONSE__INIT;
+	struct fc_err err;
+
+	resp.domains = domain_msgs(r, &resp.n_domains, &err);
+	if (!resp.domains) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_msg(r, 200, &resp.base);
+}
+
+static void h_list_signals(struct adm_req *r)
+{
+	Flyteidl__Admin__SignalList l = FLYTEIDL__ADMIN__SIGNAL_LIST__INIT;
+	struct adm_query q;
+	struct adm_exec_id id;
+	struct adm_signal *list;
+	size_t n, i;
+	char *next;
+	struct fc_err err;
+
+	if (adm_req_query(r, &q))
+		return;
+	if (path_exec_id(r, &id, &err) || adm_signal_list(r->store, &id, &q, &r->arena, &list, &n, &next, &err)) {
+		fail(r, &err);
+		return;
+	}
+	l.n_signals = n;
+	l.signals = fc_arena_array(&r->arena, n + 1, sizeof(*l.signals));
+	for (i = 0; i < n; i++)
+		adm_signal_msg(&list[i], &r->arena, &l.signals[i], &err);
+	l.token = tok(r, next);
+	adm_reply_msg(r, 200, &l.base);
+}
+
+static void h_set_signal(struct adm_req *r)
+{
+	Flyteidl__Admin__SignalSetRequest *req;
+	struct adm_exec_id id;
+	uint8_t *value;
+	size_t len;
+	struct fc_err err;
+
+	if (adm_req_decode(r, &flyteidl__admin__signal_set_request__descriptor, (ProtobufCMessage **)&req))
+		return;
+	if (!req->id || !req->id->execution_id || !req->value) {
+		adm_reply_error(r, FC_EINVAL, "id (with executionId) and value are required");
+		return;
+	}
+	id.project = req->id->execution_id->project;
+	id.domain = req->id->execution_id->domain;
+	id.name = req->id->execution_id->name;
+	len = flyteidl__core__literal__get_packed_size(req->value);
+	value = fc_arena_alloc(&r->arena, len + 1);
+	flyteidl__core__literal__pack(req->value, value);
+	if (adm_signal_set(r->store, &id, req->id->signal_id, value, len, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_json_text(r, 200, "{}\n");
+}
+
+static void h_version(struct adm_req *r)
+{
+	Flyteidl__Admin__GetVersionResponse resp = FLYTEIDL__ADMIN__GET_VERSION_RESPONSE__INIT;
+	Flyteidl__Admin__Version v = FLYTEIDL__ADMIN__VERSION__INIT;
+
+	v.version = adm_server_opts(r->srv)->version;
+	v.build = (char *)"flytec admin-lite";
+	resp.control_plane_version = &v;
+	adm_reply_msg(r, 200, &resp.base);
+}
+
+static void h_healthz(struct adm_req *r)
+{
+	struct fc_err err;
+
+	if (adm_store_ping(r->store, &err)) {
+		adm_reply_error(r, FC_EUNAVAILABLE, "store: %s", err.msg);
+		return;
+	}
+	adm_reply_json_text(r, 200, "{\"status\":\"ok\"}\n");
+}
+
+static void h_metrics(struct adm_req *r)
+{
+	struct adm_store_counts c;
+	struct fc_err err;
+
+	fc_buf_reset(&r->out);
+	if (!adm_store_counts(r->store, &c, &err)) {
+		fc_buf_addf(&r->out,
+			    "# HELP flytec_store_entities Rows in the admin store, by kind.\n"
+			    "# TYPE flytec_store_entities gauge\n"
+			    "flytec_store_entities{kind=\"project\"} %lld\n"
+			    "flytec_store_entities{kind=\"task\"} %lld\n"
+			    "flytec_store_entities{kind=\"workflow\"} %lld\n"
+			    "flytec_store_entities{kind=\"launch_plan\"} %lld\n"
+			    "flytec_store_entities{kind=\"execution\"} %lld\n"
+			    "flytec_store_entities{kind=\"node_execution\"} %lld\n"
+			    "flytec_store_entities{kind=\"task_execution\"} %lld\n"
+			    "flytec_store_entities{kind=\"event\"} %lld\n"
+			    "# HELP flytec_repository_files_failed Repository files whose last compile failed.\n"
+			    "# TYPE flytec_repository_files_failed gauge\n"
+			    "flytec_repository_files_failed %lld\n",
+			    (long long)c.projects, (long long)c.tasks, (long long)c.workflows, (long long)c.launch_plans,
+			    (long long)c.executions, (long long)c.node_executions, (long long)c.task_executions,
+			    (long long)c.events, (long long)c.files_failed);
+	}
+	adm_server_metrics(r->srv, &r->out);
+	r->status = 200;
+	r->content_type = "text/plain; version=0.0.4";
+}
+
+/* flytec's own: the compile status of the watched repository's files. */
+static void h_repository_status(struct adm_req *r)
+{
+	struct adm_file_status *list;
+	const char *errors = adm_req_arg(r, "errors_only");
+	size_t n, i;
+	struct fc_err err;
+
+	if (adm_file_status_list(r->store, errors && !strcmp(errors, "true"), &r->arena, &list, &n, &err)) {
+		fail(r, &err);
+		return;
+	}
+	fc_buf_reset(&r->out);
+	fc_buf_adds(&r->out, "{\"files\":[");
+	for (i = 0; i < n; i++) {
+		const struct adm_file_status *f = &list[i];
+		struct fc_buf when = FC_BUF_INIT;
+
+		adm_format_time(f->updated_at, &when);
+		fc_buf_adds(&r->out, i ? ",{\"path\":" : "{\"path\":");
+		fc_buf_add_json_string(&r->out, f->path, strlen(f->path));
+		fc_buf_addf(&r->out, ",\"ok\":%s,\"deleted\":%s,\"errors\":%zu,\"warnings\":%zu,\"updatedAt\":\"%s\"",
+			    f->ok ? "true" : "false", f->deleted ? "true" : "false", f->nerrors, f->nwarnings, when.buf);
+		if (f->diagnostics_text && *f->diagnostics_text) {
+			fc_buf_adds(&r->out, ",\"diagnostics\":");
+			fc_buf_add_json_string(&r->out, f->diagnostics_text, strlen(f->diagnostics_text));
+		}
+		if (f->diagnostics_json && *f->diagnostics_json) {
+			fc_buf_adds(&r->out, ",\"diagnosticsJson\":");
+			fc_buf_adds(&r->out, f->diagnostics_json);
+		}
+		fc_buf_addch(&r->out, '}');
+		fc_buf_release(&when);
+	}
+	fc_buf_adds(&r->out, "]}\n");
+	r->status = 200;
+	r->content_type = "application/json";
+}
+
+/*
+ * flytec's own: POST /api/v1/repository/register {"project", "domain", "files": [{"path", "content"}]} compiles the
+ * files together (as the watcher compiles a repository) and registers the results. Spec errors: 400 with the
+ * diagnostics and nothing registered.
+ */
+#define REGISTER_MAX_FILES 10000
+
+struct reg_report {
+	json_t *results;
+	size_t conflicts, failures;
+};
+
+static void on_reg_result(void *ctx, const struct adm_reg_result *r)
+{
+	struct reg_report *rep = ctx;
+	json_t *o = json_object();
+
+	json_object_set_new(o, "kind", json_string(adm_kind_name(r->kind)));
+	json_object_set_new(o, "name", json_string(r->name ? r->name : ""));
+	if (r->id) {
+		json_object_set_new(o, "project", json_string(r->id->project));
+		json_object_set_new(o, "domain", json_string(r->id->domain));
+		json_object_set_new(o, "version", json_string(r->id->version));
+	}
+	json_object_set_new(o, "file", json_string(r->file ? r->file : ""));
+	json_object_set_new(o, "status", json_string(r->rc == FC_ECONFLICT ? "conflict"
+						     : r->rc		 ? "error"
+						     : r->created	 ? "created"
+									 : "exists"));
+	if (r->activated)
+		json_object_set_new(o, "activated", json_true());
+	if (r->message)
+		json_object_set_new(o, "message", json_string(r->message));
+	if (r->diff)
+		json_object_set_new(o, "diff", json_string(r->diff));
+	rep->conflicts += r->rc == FC_ECONFLICT;
+	rep->failures += r->rc && r->rc != FC_ECONFLICT;
+	json_array_append_new(rep->results, o);
+}
+
+static bool safe_rel_path(const char *p)
+{
+	size_t n = strlen(p);
+
+	if (!n || n > 1024 || p[0] == '/' || strstr(p, "..") || strchr(p, '\\'))
+		return false;
+	return (n > 5 && !strcmp(p + n - 5, ".yaml")) || (n > 4 && !strcmp(p + n - 4, ".yml")) ||
+	       (n > 5 && !strcmp(p + n - 5, ".json"));
+}
+
+static void h_repository_register(struct adm_req *r)
+{
+	struct cmp_options copts;
+	struct cmp_session *cs = NULL;
+	struct reg_report rep = {NULL, 0, 0};
+	json_error_t jerr;
+	json_t *root, *files, *f, *out = NULL;
+	const char *project = NULL, *domain = NULL;
+	struct fc_err err;
+	size_t i;
+
+	root = json_loadb(r->body.buf, r->body.len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root || !json_is_object(root)) {
+		adm_reply_error(r, FC_EINVAL, "body is not a JSON object%s%s", root ? "" : ": ", root ? "" : jerr.text);
+		goto out;
+	}
+	{
+		const char *key;
+		json_t *v;
+
+		json_object_foreach(root, key, v) {
+			if (strcmp(key, "files") && strcmp(key, "project") && strcmp(key, "domain")) {
+				adm_reply_error(r, FC_EINVAL, "unknown field '%s' (expected project, domain, files)", key);
+				goto out;
+			}
+			if (strcmp(key, "files") && !json_is_string(v)) {
+				adm_reply_error(r, FC_EINVAL, "'%s' must be a string", key);
+				goto out;
+			}
+		}
+	}
+	project = json_string_value(json_object_get(root, "project"));
+	domain = json_string_value(json_object_get(root, "domain"));
+	if ((project && adm_check_project(project, &err)) || (domain && adm_check_project(domain, &err))) {
+		adm_reply_err(r, &err);
+		goto out;
+	}
+	files = json_object_get(root, "files");
+	if (!json_is_array(files) || !json_array_size(files) || json_array_size(files) > REGISTER_MAX_FILES) {
+		adm_reply_error(r, FC_EINVAL, "'files' must be an array of 1 to %d {path, content} objects",
+				REGISTER_MAX_FILES);
+		goto out;
+	}
+	memset(&copts, 0, sizeof(copts));
+	copts.project = project;
+	copts.domain = domain;
+	cs = cmp_session_new(&copts);
+	json_array_foreach(files, i, f) {
+		const char *path = json_string_value(json_object_get(f, "path"));
+		json_t *content = json_object_get(f, "content");
+
+		if (!json_is_object(f) || json_object_size(f) != 2 || !path || !json_is_string(content)) {
+			adm_reply_error(r, FC_EINVAL, "files[%zu] must be {\"path\": string, \"content\": string}", i);
+			goto out;
+		}
+		if (!safe_rel_path(path)) {
+			adm_reply_error(r, FC_EINVAL, "files[%zu].path '%s' must be a relative .yaml, .yml or .json path "
+				       "without '..'", i, path);
+			goto out;
+		}
+		cmp_add_source_take(cs, path, fc_xstrndup(json_string_value(content), json_string_length(content)),
+				    json_string_length(content));
+	}
+	if (cmp_compile(cs)) {
+		struct fc_buf text = FC_BUF_INIT;
+
+		fc_diags_render(cmp_diags(cs), FC_DIAG_TEXT, false, &text);
+		fc_buf_reset(&r->out);
+		fc_buf_addf(&r->out, "{\"code\":\"spec\",\"message\":\"the specs have %zu error(s); nothing was registered\","
+			    "\"diagnostics\":", cmp_diags(cs)->nerrors);
+		fc_buf_add_json_string(&r->out, text.buf, text.len);
+		fc_buf_adds(&r->out, ",\"diagnosticsJson\":");
+		fc_diags_render(cmp_diags(cs), FC_DIAG_JSON, false, &r->out);
+		while (r->out.len && r->out.buf[r->out.len - 1] == '\n')
+			fc_buf_truncate(&r->out, r->out.len - 1);
+		fc_buf_adds(&r->out, "}\n");
+		r->status = 400;
+		r->content_type = "application/json";
+		fc_buf_release(&text);
+		goto out;
+	}
+	rep.results = json_array();
+	if (adm_register_session(r->store, cs, NULL, on_reg_result, &rep, &err)) {
+		adm_reply_err(r, &err);
+		goto out;
+	}
+	out = json_object();
+	json_object_set(out, "results", rep.results);
+	fc_buf_reset(&r->out);
+	if (fc_pbjson_dump(out, 0, &r->out, &err)) {
+		adm_reply_err(r, &err);
+		goto out;
+	}
+	fc_buf_addch(&r->out, '\n');
+	r->status = rep.conflicts ? 409 : rep.failures ? 400 : 200;
+	r->content_type = "application/json";
+out:
+	json_decref(out);
+	json_decref(rep.results);
+	json_decref(root);
+	cmp_session_free(cs);
+}
+
+/* ------------------------------------------------------------------------------------------------------------ */
+#define P "/api/v1"
+const struct adm_route adm_routes[] = {
+	{"GET", "/healthz", h_healthz, false},
+	{"GET", "/metrics", h_metrics, false},
+	{"GET", P "/version", h_version, false},
+	{"GET", P "/projects", h_list_projects, false},
+	{"POST", P "/projects", h_register_project, true},
+	{"PUT", P "/projects/{id}", h_update_project, true},
+	{"GET", P "/domains", h_list_domains, false},
+
+	{"POST", P "/tasks", create_task, true},
+	{"GET", P "/tasks/{project}/{domain}", h_list_tasks, false},
+	{"GET", P "/tasks/{project}/{domain}/{name}", h_list_tasks, false},
+	{"GET", P "/tasks/{project}/{domain}/{name}/{version}", h_get_task, false},
+	{"GET", P "/task_ids/{project}/{domain}", h_task_ids, false},
+
+	{"POST", P "/workflows", create_workflow, true},
+	{"GET", P "/workflows/{project}/{domain}", h_list_workflows, false},
+	{"GET", P "/workflows/{project}/{domain}/{name}", h_list_workflows, false},
+	{"GET", P "/workflows/{project}/{domain}/{name}/{version}", h_get_workflow, false},
+	{"GET", P "/workflow_ids/{project}/{domain}", h_workflow_ids, false},
+
+	{"POST", P "/launch_plans", create_launch_plan, true},
+	{"GET", P "/launch_plans/{project}/{domain}", h_list_launch_plans, false},
+	{"GET", P "/launch_plans/{project}/{domain}/{name}", h_list_launch_plans, false},
+	{"GET", P "/launch_plans/{project}/{domain}/{name}/{version}", h_get_launch_plan, false},
+	{"PUT", P "/launch_plans/{project}/{domain}/{name}/{version}", h_update_launch_plan, true},
+	{"GET", P "/launch_plan_ids/{project}/{domain}", h_launch_plan_ids, false},
+	{"GET", P "/active_launch_plans/{project}/{domain}", h_active_launch_plans, false},
+	{"GET", P "/active_launch_plans/{project}/{domain}/{name}", h_active_launch_plan, false},
+
+	{"POST", P "/executions", h_create_execution, true},
+	{"POST", P "/executions/relaunch", h_relaunch_execution, true},
+	{"GET", P "/executions/{project}/{domain}", h_list_executions, false},
+	{"GET", P "/executions/{project}/{domain}/{name}", h_get_execution, false},
+	{"DELETE", P "/executions/{project}/{domain}/{name}", h_terminate_execution, true},
+	{"GET", P "/data/executions/{project}/{domain}/{name}", h_execution_data, false},
+	{"GET", P "/node_executions/{project}/{domain}/{name}", h_list_node_executions, false},
+	{"GET", P "/node_executions/{project}/{domain}/{name}/{node_id}", h_get_node_execution, false},
+	{"GET", P "/node_execution/{project}/{domain}/{name}/{node_id}", h_get_node_execution, false},
+	{"GET", P "/task_executions/{project}/{domain}/{name}/{node_id}", h_list_task_executions, false},
+	{"GET", P "/task_executions/{project}/{domain}/{name}/{node_id}/{tproject}/{tdomain}/{tname}/{tversion}/{retry}",
+	 h_get_task_execution, false},
+
+	{"POST", P "/events/workflows", h_event_workflow, true},
+	{"POST", P "/events/nodes", h_event_node, true},
+	{"POST", P "/events/tasks", h_event_task, true},
+	{"GET", P "/events/{project}/{domain}/{name}", h_event_history, false},
+
+	{"GET", P "/signals/{project}/{domain}/{name}", h_list_signals, false},
+	{"POST", P "/signals", h_set_signal, true},
+
+	{"GET", P "/repository/status", h_repository_status, false},
+	{"POST", P "/repository/register", h_repository_register, true},
+};
+#undef P
+const size_t adm_nroutes = FC_ARRAY_LEN(adm_routes);

@@ -1,0 +1,75 @@
+/* server_int.h: what server.c (HTTP plumbing) and routes.c (handlers) share. */
+#ifndef ADM_SERVER_INT_H
+#define ADM_SERVER_INT_H
+
+#include "admin-lite/query.h"
+#include "admin-lite/server.h"
+#include "core/arena.h"
+#include "core/buf.h"
+
+#include <protobuf-c/protobuf-c.h>
+
+#define ADM_MAX_PARAMS 10
+
+struct adm_req;
+typedef void (*adm_handler)(struct adm_req *r);
+
+struct adm_route {
+	const char *method;
+	const char *pattern; /* "/api/v1/tasks/{project}/{domain}": {x} matches one non-empty segment */
+	adm_handler handler;
+	bool mutates; /* needs the bearer token when one is configured (every non-GET route) */
+};
+
+extern const struct adm_route adm_routes[];
+extern const size_t adm_nroutes;
+
+struct adm_req {
+	struct adm_server *srv;
+	struct adm_store *store;
+	void *conn; /* struct MHD_Connection */
+	const char *method;
+	const struct adm_route *route;
+	size_t route_index;
+	char *path;
+	const char *params[ADM_MAX_PARAMS];
+	size_t nparams;
+	struct fc_buf body;
+	bool body_too_big;
+	struct fc_arena arena;
+	/* the answer */
+	unsigned status;
+	struct fc_buf out;
+	const char *content_type;
+	const char *extra_header, *extra_value;
+	int64_t started_ns;
+};
+
+struct adm_server_opts_copy {
+	char *token;
+	char *version;
+	size_t max_body;
+};
+
+const struct adm_server_opts_copy *adm_server_opts(const struct adm_server *srv);
+/* Prometheus text of the request counters. */
+void adm_server_metrics(struct adm_server *srv, struct fc_buf *out);
+
+/* Path parameter i (0-based, in pattern order). */
+const char *adm_req_param(const struct adm_req *r, size_t i);
+/* A query-string argument, or NULL. */
+const char *adm_req_arg(const struct adm_req *r, const char *name);
+/* Fill q from limit, token, filters, sort_by.key / sort_by.direction (Flyte's REST names). 400 on bad values. */
+int adm_req_query(struct adm_req *r, struct adm_query *q);
+/* Decode the JSON body as `desc` (strict: unknown fields are errors); on failure the 400 answer is set. */
+int adm_req_decode(struct adm_req *r, const ProtobufCMessageDescriptor *desc, ProtobufCMessage **out);
+
+void adm_reply_msg(struct adm_req *r, unsigned status, const ProtobufCMessage *msg);
+void adm_reply_json_text(struct adm_req *r, unsigned status, const char *json);
+/* An error answer {"code": name, "message": msg}, status from the code (see adm_http_status()). */
+void adm_reply_error(struct adm_req *r, int code, const char *fmt, ...) FC_PRINTF(3, 4);
+struct fc_err;
+void adm_reply_err(struct adm_req *r, const struct fc_err *err);
+unsigned adm_http_status(int code);
+
+#endif

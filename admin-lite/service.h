@@ -1,0 +1,105 @@
+/*
+ * service.h: admin-lite's operations on IDL messages, shared by the REST API, the repository watcher and an
+ * in-process propeller. It turns IDL messages into store rows and store rows back into the admin API's messages
+ * (admin.Task, admin.Execution, ...), checks requests, and renders registration conflicts as a diff.
+ *
+ * Memory: messages returned are allocated in the caller's arena (fc_arena_pb_allocator) and live as long as it.
+ * Inputs are borrowed.
+ */
+#ifndef ADM_SERVICE_H
+#define ADM_SERVICE_H
+
+#include "admin-lite/store.h"
+
+#include "flyteidl/admin/execution.pb-c.h"
+#include "flyteidl/admin/launch_plan.pb-c.h"
+#include "flyteidl/admin/node_execution.pb-c.h"
+#include "flyteidl/admin/project.pb-c.h"
+#include "flyteidl/admin/signal.pb-c.h"
+#include "flyteidl/admin/task.pb-c.h"
+#include "flyteidl/admin/task_execution.pb-c.h"
+#include "flyteidl/admin/workflow.pb-c.h"
+#include "flyteidl/core/compiler.pb-c.h"
+#include "flyteidl/event/event.pb-c.h"
+
+struct fc_arena;
+struct fc_buf;
+struct fc_err;
+
+/* Registration. Each returns FC_OK (with *created false when identical content was already registered under the
+ * id), or FC_ECONFLICT with a readable diff (existing -> new, both rendered as proto3 JSON) appended to `diff`
+ * (may be NULL). `source` is the repository file, or NULL. */
+int adm_register_task(struct adm_store *s, const Flyteidl__Core__Identifier *id,
+		      const Flyteidl__Core__CompiledTask *task, const char *source, bool *created, struct fc_buf *diff,
+		      struct fc_err *err);
+int adm_register_workflow(struct adm_store *s, const Flyteidl__Core__Identifier *id,
+			  const Flyteidl__Core__CompiledWorkflowClosure *closure, const char *source, bool *created,
+			  struct fc_buf *diff, struct fc_err *err);
+/* `lp` carries id + spec (its closure's expected inputs/outputs are kept when present, else derived from the
+ * spec's default inputs and the registered workflow's outputs; the workflow must be registered). The launch plan
+ * is stored inactive. */
+int adm_register_launch_plan(struct adm_store *s, const Flyteidl__Admin__LaunchPlan *lp,
+			     const struct adm_schedule_policy *policy, const char *source, bool *created,
+			     struct fc_buf *diff, struct fc_err *err);
+
+/* The REST API's create requests: TaskCreateRequest (spec.template becomes the CompiledTask) and
+ * WorkflowCreateRequest (the closure is assembled from the template, its sub-workflows, the registered tasks its
+ * task nodes reference (all must exist) and connections derived from upstream_node_ids). */
+int adm_create_task(struct adm_store *s, const Flyteidl__Admin__TaskCreateRequest *req, bool *created,
+		    struct fc_buf *diff, struct fc_err *err);
+int adm_create_workflow(struct adm_store *s, const Flyteidl__Admin__WorkflowCreateRequest *req, bool *created,
+			struct fc_buf *diff, struct fc_err *err);
+int adm_create_launch_plan(struct adm_store *s, const Flyteidl__Admin__LaunchPlanCreateRequest *req, bool *created,
+			   struct fc_buf *diff, struct fc_err *err);
+
+/* Store rows as admin API messages. */
+int adm_task_msg(const struct adm_entity *e, struct fc_arena *a, Flyteidl__Admin__Task **out, struct fc_err *err);
+int adm_workflow_msg(const struct adm_entity *e, struct fc_arena *a, Flyteidl__Admin__Workflow **out,
+		     struct fc_err *err);
+int adm_launch_plan_msg(const struct adm_entity *e, struct fc_arena *a, Flyteidl__Admin__LaunchPlan **out,
+			struct fc_err *err);
+int adm_execution_msg(const struct adm_execution *x, struct fc_arena *a, Flyteidl__Admin__Execution **out,
+		      struct fc_err *err);
+int adm_node_execution_msg(const struct adm_node_execution *n, struct fc_arena *a,
+			   Flyteidl__Admin__NodeExecution **out, struct fc_err *err);
+int adm_task_execution_msg(const struct adm_task_execution *t, struct fc_arena *a,
+			   Flyteidl__Admin__TaskExecution **out, struct fc_err *err);
+int adm_signal_msg(const struct adm_signal *g, struct fc_arena *a, Flyteidl__Admin__Signal **out,
+		   struct fc_err *err);
+Flyteidl__Core__Identifier *adm_identifier_msg(struct fc_arena *a, enum adm_kind kind, const struct adm_id *id);
+Flyteidl__Core__WorkflowExecutionIdentifier *adm_exec_id_msg(struct fc_arena *a, const struct adm_exec_id *id);
+
+/*
+ * Create an execution from a launch plan: ExecutionCreateRequest semantics. The launch plan is spec.launch_plan
+ * (an empty version means the active version, else the latest); inputs are checked against its expected inputs
+ * (unknown names and fixed inputs refused, required ones demanded) and completed with its defaults and fixed
+ * inputs. An empty name gets a generated one. `mode` is admin.ExecutionMetadata.ExecutionMode. On success `out`
+ * (may be NULL) receives the id, allocated in `a`.
+ */
+int adm_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionCreateRequest *req, int mode,
+	       struct fc_arena *a, struct adm_exec_id *out, struct fc_err *err);
+/* The same, but the execution is created through adm_schedule_fire() for slot `slot` (the scheduler's hook). */
+int adm_launch_scheduled(struct adm_store *s, const Flyteidl__Admin__ExecutionCreateRequest *req, int64_t slot,
+			 struct fc_arena *a, struct adm_exec_id *out, struct fc_err *err);
+/* ExecutionRelaunchRequest: a new execution with the same launch plan, spec and inputs (mode RELAUNCH). */
+int adm_relaunch(struct adm_store *s, const Flyteidl__Admin__ExecutionRelaunchRequest *req, struct fc_arena *a,
+		 struct adm_exec_id *out, struct fc_err *err);
+/* A generated execution name: a letter then 19 letters/digits. */
+void adm_generate_name(char out[21]);
+
+/*
+ * The events intake (POST /api/v1/events/..., and in-process for the propeller). Each applies one flyteidl.event
+ * message with Flyte's transition rules (see store.h); *applied is false for a repeated phase (a no-op).
+ */
+int adm_intake_workflow_event(struct adm_store *s, const Flyteidl__Event__WorkflowExecutionEvent *ev,
+			      bool *applied, struct fc_err *err);
+int adm_intake_node_event(struct adm_store *s, const Flyteidl__Event__NodeExecutionEvent *ev, bool *applied,
+			  struct fc_err *err);
+int adm_intake_task_event(struct adm_store *s, const Flyteidl__Event__TaskExecutionEvent *ev, bool *applied,
+			  struct fc_err *err);
+
+/* Conversions between ns since the epoch and google.protobuf messages. */
+Google__Protobuf__Timestamp *adm_timestamp_msg(struct fc_arena *a, int64_t ns);
+int64_t adm_timestamp_ns(const Google__Protobuf__Timestamp *ts);
+
+#endif

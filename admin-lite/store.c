@@ -1,0 +1,1457 @@
+/* store.c: opening, migrations, transactions, statement cache, names, projects, entities, schedules, files. */
+#include "admin-lite/store_int.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/sha256.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Migrations: append only. Entry i brings the schema from version i to i + 1.
+ */
+static const char *const migrations[] = {
+	/* 1: the initial schema */
+	"CREATE TABLE projects("
+	"  id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',"
+	"  state INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);"
+	"CREATE TABLE domains(id TEXT PRIMARY KEY, name TEXT NOT NULL);"
+	"INSERT INTO domains VALUES('development','development'),('staging','staging'),"
+	"  ('production','production');"
+	"CREATE TABLE entities("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind INTEGER NOT NULL, project TEXT NOT NULL, domain TEXT NOT NULL, name TEXT NOT NULL,"
+	"  version TEXT NOT NULL, digest TEXT NOT NULL, spec BLOB NOT NULL, closure BLOB, source TEXT,"
+	"  state INTEGER NOT NULL DEFAULT 0, has_schedule INTEGER NOT NULL DEFAULT 0,"
+	"  catchup INTEGER NOT NULL DEFAULT 0, max_catchup INTEGER NOT NULL DEFAULT 0,"
+	"  catchup_window INTEGER NOT NULL DEFAULT 0, concurrency INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+	"  UNIQUE(kind, project, domain, name, version));"
+	"CREATE INDEX entities_by_name ON entities(kind, project, domain, name, created_at);"
+	"CREATE INDEX entities_by_source ON entities(source) WHERE source IS NOT NULL;"
+	"CREATE INDEX entities_active ON entities(kind, state) WHERE state = 1;"
+	"CREATE TABLE named_entities("
+	"  kind INTEGER NOT NULL, project TEXT NOT NULL, domain TEXT NOT NULL, name TEXT NOT NULL,"
+	"  description TEXT NOT NULL DEFAULT '', state INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(kind, project, domain, name));"
+	"CREATE TABLE executions("
+	"  id INTEGER PRIMARY KEY,"
+	"  project TEXT NOT NULL, domain TEXT NOT NULL, name TEXT NOT NULL,"
+	"  lp_project TEXT, lp_domain TEXT, lp_name TEXT, lp_version TEXT,"
+	"  wf_project TEXT, wf_domain TEXT, wf_name TEXT, wf_version TEXT,"
+	"  spec BLOB NOT NULL, inputs BLOB, phase INTEGER NOT NULL, mode INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL, started_at INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL,"
+	"  scheduled_at INTEGER NOT NULL DEFAULT 0, duration INTEGER NOT NULL DEFAULT 0,"
+	"  error BLOB, output_uri TEXT, outputs BLOB, abort_cause TEXT, abort_principal TEXT,"
+	"  claimed_by TEXT, claimed_at INTEGER,"
+	"  UNIQUE(project, domain, name));"
+	"CREATE INDEX executions_queue ON executions(phase, created_at) WHERE claimed_by IS NULL;"
+	"CREATE INDEX executions_by_created ON executions(project, domain, created_at);"
+	"CREATE TABLE node_executions("
+	"  id INTEGER PRIMARY KEY, exec_id INTEGER NOT NULL REFERENCES executions(id), node_id TEXT NOT NULL,"
+	"  phase INTEGER NOT NULL, created_at INTEGER NOT NULL, started_at INTEGER NOT NULL DEFAULT 0,"
+	"  updated_at INTEGER NOT NULL, duration INTEGER NOT NULL DEFAULT 0,"
+	"  input_uri TEXT, output_uri TEXT, outputs BLOB, error BLOB, spec_node_id TEXT, retry_group TEXT,"
+	"  parent_node_id TEXT, node_name TEXT, is_parent INTEGER NOT NULL DEFAULT 0,"
+	"  is_dynamic INTEGER NOT NULL DEFAULT 0, is_array INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE(exec_id, node_id));"
+	"CREATE TABLE task_executions("
+	"  id INTEGER PRIMARY KEY, exec_id INTEGER NOT NULL REFERENCES executions(id), node_id TEXT NOT NULL,"
+	"  task_project TEXT NOT NULL, task_domain TEXT NOT NULL, task_name TEXT NOT NULL,"
+	"  task_version TEXT NOT NULL, retry_attempt INTEGER NOT NULL, phase INTEGER NOT NULL,"
+	"  phase_version INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,"
+	"  started_at INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL, duration INTEGER NOT NULL DEFAULT 0,"
+	"  input_uri TEXT, output_uri TEXT, outputs BLOB, error BLOB, last_event BLOB, task_type TEXT,"
+	"  reason TEXT,"
+	"  UNIQUE(exec_id, node_id, task_project, task_domain, task_name, task_version, retry_attempt));"
+	"CREATE TABLE events("
+	"  id INTEGER PRIMARY KEY, exec_id INTEGER NOT NULL REFERENCES executions(id), kind INTEGER NOT NULL,"
+	"  node_id TEXT, retry_attempt INTEGER NOT NULL DEFAULT 0, phase INTEGER NOT NULL,"
+	"  phase_version INTEGER NOT NULL DEFAULT 0, occurred_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL,"
+	"  raw BLOB);"
+	"CREATE INDEX events_by_exec ON events(exec_id, id);"
+	"CREATE TABLE signals("
+	"  id INTEGER PRIMARY KEY, exec_id INTEGER NOT NULL REFERENCES executions(id), signal_id TEXT NOT NULL,"
+	"  type BLOB NOT NULL, value BLOB, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+	"  UNIQUE(exec_id, signal_id));"
+	"CREATE TABLE schedule_state("
+	"  project TEXT NOT NULL, domain TEXT NOT NULL, name TEXT NOT NULL, last_slot INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL, PRIMARY KEY(project, domain, name));"
+	"CREATE TABLE repo_files("
+	"  path TEXT PRIMARY KEY, ok INTEGER NOT NULL, nerrors INTEGER NOT NULL, nwarnings INTEGER NOT NULL,"
+	"  diagnostics_text TEXT, diagnostics_json TEXT, updated_at INTEGER NOT NULL,"
+	"  deleted INTEGER NOT NULL DEFAULT 0);",
+	/* 2: when each launch plan version was last activated (the scheduler's fixed-rate anchor; updated_at also
+	 * moves on policy updates). Versions active before this migration count from their updated_at. */
+	"CREATE TABLE lp_activations("
+	"  project TEXT NOT NULL, domain TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL,"
+	"  activated_at INTEGER NOT NULL, PRIMARY KEY(project, domain, name, version));"
+	"INSERT INTO lp_activations SELECT project, domain, name, version, updated_at FROM entities "
+	"  WHERE kind = 3 AND state = 1;",
+};
+
+const char *adm_kind_name(enum adm_kind kind)
+{
+	switch (kind) {
+	case ADM_TASK:
+		return "task";
+	case ADM_WORKFLOW:
+		return "workflow";
+	case ADM_LAUNCH_PLAN:
+		return "launch_plan";
+	}
+	return "unknown";
+}
+
+/* ------------------------------------------------------------------------------------------------------------ */
+
+void adm_store_lock(struct adm_store *s)
+{
+	pthread_mutex_lock(&s->lock);
+}
+
+void adm_store_unlock(struct adm_store *s)
+{
+	pthread_mutex_unlock(&s->lock);
+}
+
+int adm_sql_err(struct adm_store *s, struct fc_err *err, const char *what)
+{
+	int ext = sqlite3_extended_errcode(s->db);
+	int code = FC_EIO;
+
+	if (ext == SQLITE_BUSY || ext == SQLITE_LOCKED || (ext & 0xff) == SQLITE_BUSY)
+		code = FC_EUNAVAILABLE;
+	else if ((ext & 0xff) == SQLITE_CONSTRAINT)
+		code = FC_ECONFLICT;
+	else if ((ext & 0xff) == SQLITE_FULL || (ext & 0xff) == SQLITE_TOOBIG)
+		code = FC_ELIMIT;
+	return fc_err_set(err, code, "store: %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+sqlite3_stmt *adm_stmt(struct adm_store *s, const char *sql, struct fc_err *err)
+{
+	sqlite3_stmt *st = fc_strmap_get(&s->stmts, sql);
+
+	if (st)
+		return st;
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		adm_sql_err(s, err, "prepare");
+		return NULL;
+	}
+	if (s->stmts.size >= ADM_STMT_CACHE_MAX) {
+		/* Full: the statement is finalized by adm_stmt_done() (recognised as uncached). */
+		return st;
+	}
+	fc_strmap_put(&s->stmts, fc_xstrdup(sql), st);
+	return st;
+}
+
+void adm_stmt_done(struct adm_store *s, sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	if (fc_strmap_get(&s->stmts, sqlite3_sql(st)) == st) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	} else {
+		sqlite3_finalize(st);
+	}
+}
+
+void adm_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+void adm_bind_blob(sqlite3_stmt *st, int i, const void *v, size_t len)
+{
+	if (v)
+		sqlite3_bind_blob64(st, i, len ? v : "", len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+void adm_bind_all(sqlite3_stmt *st, int first, const struct adm_binds *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nr; i++) {
+		if (b->items[i].is_int)
+			sqlite3_bind_int64(st, first + (int)i, b->items[i].i);
+		else
+			sqlite3_bind_text(st, first + (int)i, b->items[i].s, -1, SQLITE_STATIC);
+	}
+}
+
+int adm_step_done(struct adm_store *s, sqlite3_stmt *st, struct fc_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return 0;
+	return adm_sql_err(s, err, "write");
+}
+
+static int exec_sql(struct adm_store *s, const char *sql, struct fc_err *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int rc = adm_sql_err(s, err, msg ? msg : sql);
+
+		sqlite3_free(msg);
+		return rc;
+	}
+	return 0;
+}
+
+int adm_tx_begin(struct adm_store *s, struct fc_err *err)
+{
+	int rc;
+
+	adm_store_lock(s);
+	rc = exec_sql(s, s->tx_depth ? "SAVEPOINT adm" : "BEGIN IMMEDIATE", err);
+	if (rc) {
+		adm_store_unlock(s);
+		return rc;
+	}
+	s->tx_depth++;
+	return 0;
+}
+
+int adm_tx_end(struct adm_store *s, int rc, struct fc_err *err)
+{
+	s->tx_depth--;
+	if (rc) {
+		if (s->tx_depth)
+			exec_sql(s, "ROLLBACK TO adm; RELEASE adm", NULL);
+		else
+			exec_sql(s, "ROLLBACK", NULL);
+	} else {
+		rc = exec_sql(s, s->tx_depth ? "RELEASE adm" : "COMMIT", err);
+		if (rc && !s->tx_depth)
+			exec_sql(s, "ROLLBACK", NULL);
+	}
+	adm_store_unlock(s);
+	return rc;
+}
+
+int adm_store_begin(struct adm_store *s, struct fc_err *err)
+{
+	return adm_tx_begin(s, err);
+}
+
+int adm_store_commit(struct adm_store *s, struct fc_err *err)
+{
+	return adm_tx_end(s, 0, err);
+}
+
+void adm_store_rollback(struct adm_store *s)
+{
+	adm_tx_end(s, FC_EINTERNAL, NULL);
+}
+
+const char *adm_col_text(struct fc_arena *a, sqlite3_stmt *st, int i)
+{
+	const unsigned char *t;
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	t = sqlite3_column_text(st, i);
+	return fc_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(st, i));
+}
+
+const uint8_t *adm_col_blob(struct fc_arena *a, sqlite3_stmt *st, int i, size_t *len)
+{
+	const void *b;
+	size_t n;
+
+	*len = 0;
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	b = sqlite3_column_blob(st, i);
+	n = (size_t)sqlite3_column_bytes(st, i);
+	*len = n;
+	return n ? fc_arena_memdup(a, b, n) : fc_arena_alloc(a, 1);
+}
+
+char *adm_next_token(struct fc_arena *a, size_t nrows, uint32_t limit, int64_t offset)
+{
+	if (nrows <= limit)
+		return NULL;
+	return fc_arena_printf(a, "%" PRId64, offset + limit);
+}
+
+static int64_t real_now(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t adm_store_now(struct adm_store *s)
+{
+	return s->now(s->now_ctx);
+}
+
+void adm_store_set_clock(struct adm_store *s, int64_t (*now)(void *ctx), void *ctx)
+{
+	s->now = now ? now : real_now;
+	s->now_ctx = ctx;
+}
+
+static int user_version(struct adm_store *s)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int adm_store_schema_version(struct adm_store *s)
+{
+	int v;
+
+	adm_store_lock(s);
+	v = user_version(s);
+	adm_store_unlock(s);
+	return v;
+}
+
+static int migrate(struct adm_store *s, struct fc_err *err)
+{
+	int v, rc = 0;
+	char pragma[64];
+
+	rc = exec_sql(s, "BEGIN IMMEDIATE", err);
+	if (rc)
+		return rc;
+	v = user_version(s);
+	if (v < 0) {
+		rc = adm_sql_err(s, err, "reading the schema version");
+		goto out;
+	}
+	if (v > (int)FC_ARRAY_LEN(migrations)) {
+		rc = fc_err_set(err, FC_EUNSUPPORTED,
+				"store: the database has schema version %d, newer than this flytec (%d)", v,
+				(int)FC_ARRAY_LEN(migrations));
+		goto out;
+	}
+	for (; v < (int)FC_ARRAY_LEN(migrations); v++) {
+		rc = exec_sql(s, migrations[v], err);
+		if (rc) {
+			fc_err_prefix(err, "migration %d: ", v + 1);
+			goto out;
+		}
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
+		rc = exec_sql(s, pragma, err);
+		if (rc)
+			goto out;
+	}
+out:
+	if (rc)
+		exec_sql(s, "ROLLBACK", NULL);
+	else
+		rc = exec_sql(s, "COMMIT", err);
+	return rc;
+}
+
+int adm_store_open(const char *path, struct adm_store **out, struct fc_err *err)
+{
+	struct adm_store *s = fc_xcalloc(1, sizeof(*s));
+	pthread_mutexattr_t attr;
+	int rc = 0;
+
+	*out = NULL;
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&s->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+	fc_strmap_init(&s->stmts);
+	s->now = real_now;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		rc = fc_err_set(err, FC_EIO, "store: cannot open %s: %s", path,
+				s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	sqlite3_extended_result_codes(s->db, 1);
+	rc = exec_sql(s, "PRAGMA journal_mode = WAL", err);
+	if (!rc)
+		rc = exec_sql(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", err);
+	if (!rc)
+		rc = migrate(s, err);
+	if (rc)
+		fc_err_prefix(err, "%s: ", path);
+out:
+	if (rc) {
+		adm_store_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void adm_store_free(struct adm_store *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->stmts.cap; i++) {
+		if (s->stmts.slots[i].key) {
+			sqlite3_finalize(s->stmts.slots[i].value);
+			free((char *)s->stmts.slots[i].key);
+		}
+	}
+	fc_strmap_release(&s->stmts);
+	if (s->db)
+		sqlite3_close_v2(s->db);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Names.
+ */
+int adm_check_project(const char *s, struct fc_err *err)
+{
+	size_t i, n = s ? strlen(s) : 0;
+
+	if (!n)
+		return fc_err_set(err, FC_EINVAL, "project is required");
+	if (n > 63)
+		return fc_err_set(err, FC_EINVAL, "project '%.63s...' is longer than 63 characters", s);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!(islower(c) || isdigit(c) || c == '-') || !isascii(c))
+			return fc_err_set(err, FC_EINVAL,
+					  "project '%s' is not a DNS-1123 label (lower-case letters, digits and '-')", s);
+	}
+	if (s[0] == '-' || s[n - 1] == '-')
+		return fc_err_set(err, FC_EINVAL, "project '%s' must start and end with a letter or digit", s);
+	return 0;
+}
+
+int adm_check_name(const char *what, const char *s, struct fc_err *err)
+{
+	size_t i, n = s ? strlen(s) : 0;
+
+	if (!n)
+		return fc_err_set(err, FC_EINVAL, "%s is required", what);
+	if (n > 255)
+		return fc_err_set(err, FC_EINVAL, "%s is longer than 255 characters", what);
+	if (s[0] == '.' || strstr(s, ".."))
+		return fc_err_set(err, FC_EINVAL, "%s '%s' may not start with '.' or contain '..'", what, s);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= 0x20 || c >= 0x7f || c == '/' || c == '\\' || c == '%' || c == '?' || c == '#')
+			return fc_err_set(err, FC_EINVAL,
+					  "%s contains a character that is not allowed (0x%02x at offset %zu): names use "
+					  "printable ASCII without spaces, '/', '\\', '%%', '?' or '#'", what, c, i);
+	}
+	return 0;
+}
+
+int adm_check_id(const struct adm_id *id, bool need_version, struct fc_err *err)
+{
+	int rc = adm_check_project(id->project, err);
+
+	if (!rc)
+		rc = adm_check_project(id->domain, err) ? fc_err_set(err, FC_EINVAL, "domain '%s' is not valid",
+								       id->domain ? id->domain : "") : 0;
+	if (!rc)
+		rc = adm_check_name("name", id->name, err);
+	if (!rc && (need_version || (id->version && *id->version)))
+		rc = adm_check_name("version", id->version, err);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Projects and domains.
+ */
+bool adm_domain_exists(struct adm_store *s, const char *domain)
+{
+	sqlite3_stmt *st;
+	bool found = false;
+
+	adm_store_lock(s);
+	st = adm_stmt(s, "SELECT 1 FROM domains WHERE id = ?", NULL);
+	if (st) {
+		adm_bind_text(st, 1, domain);
+		found = sqlite3_step(st) == SQLITE_ROW;
+		adm_stmt_done(s, st);
+	}
+	adm_store_unlock(s);
+	return found;
+}
+
+int adm_domain_list(struct adm_store *s, struct fc_arena *a, const char ***ids, size_t *nr, struct fc_err *err)
+{
+	sqlite3_stmt *st;
+	const char **list = NULL;
+	size_t n = 0, alloc = 0;
+	int rc = 0, step;
+
+	adm_store_lock(s);
+	st = adm_stmt(s, "SELECT id FROM domains ORDER BY CASE id WHEN 'development' THEN 0 WHEN 'staging' THEN 1 "
+			 "WHEN 'production' THEN 2 ELSE 3 END, id", err);
+	if (!st) {
+		rc = err ? err->code : FC_EIO;
+		goto out;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		FC_ALLOC_GROW(list, n + 1, alloc);
+		list[n++] = adm_col_text(a, st, 0);
+	}
+	if (step != SQLITE_DONE)
+		rc = adm_sql_err(s, err, "listing domains");
+	adm_stmt_done(s, st);
+out:
+	adm_store_unlock(s);
+	*ids = fc_arena_memdup(a, list ? (void *)list : (void *)"", n * sizeof(*list) + 1);
+	*nr = n;
+	free(list);
+	return rc;
+}
+
+int adm_project_create(struct adm_store *s, const struct adm_project *p, struct fc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = adm_check_project(p->id, err);
+	if (rc)
+		return rc;
+	rc = adm_tx_begin(s, err);
+	if (rc)
+		return rc;
+	st = adm_stmt(s, "INSERT INTO projects(id, name, description, state, created_at) VALUES(?,?,?,?,?) "
+			 "ON CONFLICT(id) DO NOTHING", err);
+	if (!st) {
+		rc = FC_EIO;
+		goto out;
+	}
+	adm_bind_text(st, 1, p->id);
+	adm_bind_text(st, 2, p->name && *p->name ? p->name : p->id);
+	adm_bind_text(st, 3, p->description ? p->description : "");
+	sqlite3_bind_int(st, 4, p->state);
+	sqlite3_bind_int64(st, 5, adm_store_now(s));
+	rc = adm_step_done(s, st, err);
+	if (!rc && sqlite3_changes(s->db) == 0)
+		rc = fc_err_set(err, FC_EEXIST, "project '%s' already exists", p->id);
+out:
+	adm_stmt_done(s, st);
+	return adm_tx_end(s, rc, err);
+}
+
+int adm_project_ensure(struct adm_store *s, const char *project, struct fc_err *err)
+{
+	struct adm_project p = {project, project, "", 0, 0};
+	int rc = adm_project_create(s, &p, err);
+
+	return rc == FC_EEXIST ? 0 : rc;
+}
+
+int adm_project_update(struct adm_store *s, const struct adm_project *p, struct fc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = adm_tx_begin(s, err);
+	if (rc)
+		return rc;
+	st = adm_stmt(s, "UPDATE projects SET name = ?, description = ?, state = ? WHERE id = ?", err);
+	if (!st) {
+		rc = FC_EIO;
+		goto out;
+	}
+	adm_bind_text(st, 1, p->name && *p->name ? p->name : p->id);
+	adm_bind_text(st, 2, p->description ? p->description : "");
+	sqlite3_bind_int(st, 3, p->state);
+	adm_bind_text(st, 4, p->id);
+	rc = adm_step_done(s, st, err);
+	if (!rc && sqlite3_changes(s->db) == 0)
+		rc = fc_err_set(err, FC_ENOENT, "project '%s' not found", p->id);
+out:
+	adm_stmt_done(s, st);
+	return adm_tx_end(s, rc, err);
+}
+
+static void read_project(struct fc_arena *a, sqlite3_stmt *st, struct adm_project *p)
+{
+	p->id = adm_col_text(a, st, 0);
+	p->name = adm_col_text(a, st, 1);
+	p->description = adm_col_text(a, st, 2);
+	p->state = sqlite3_column_int(st, 3);
+	p->created_at = sqlite3_column_int64(st, 4);
+}
+
+int adm_project_get(struct adm_store *s, const char *id, struct fc_arena *a, struct adm_project *out,
+		    struct fc_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = 0, step;
+
+	adm_store_lock(s);
+	st = adm_stmt(s, "SELECT id, name, description, state, created_at FROM projects WHERE id = ?", err);
+	if (!st) {
+		rc = FC_EIO;
+		goto out;
+	}
+	adm_bind_text(st, 1, id);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		read_project(a, st, out);
+	else if (step == SQLITE_DONE)
+		rc = fc_err_set(err, FC_ENOENT, "project '%s' not found", id);
+	else
+		rc = adm_sql_err(s, err, "reading a project");
+	adm_stmt_done(s, st);
+out:
+	adm_store_unlock(s);
+	return rc;
+}
+
+static const struct adm_field project_fields[] = {
+	{"id", "id", ADM_FIELD_TEXT, NULL},
+	{"name", "name", ADM_FIELD_TEXT, NULL},
+	{"state", "state", ADM_FIELD_INT, NULL},
+	{"created_at", "created_at", ADM_FIELD_TIME, NULL},
+};
+
+int adm_project_list(struct adm_store *s, const struct adm_query *q, struct fc_arena *a, struct adm_project **out,
+		     size_t *nr, char **next_token, struct fc_err *err)
+{
+	struct fc_buf sql = FC_BUF_INIT;
+	struct adm_binds binds;
+	struct adm_project *list = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *st = NULL;
+	uint32_t limit;
+	int64_t offset;
+	int rc, step;
+
+	adm_binds_init(&binds);
+	*out = NULL;
+	*nr = 0;
+	*next_token = NULL;
+	fc_buf_adds(&sql, "SELECT id, name, description, state, created_at FROM projects WHERE 1");
+	rc = adm_query_where(q, project_fields, FC_ARRAY_LEN(project_fields), &sql, &binds, err);
+	if (!rc) {
+		struct adm_query by_id = q ? *q : (struct adm_query){0};
+
+		if (!by_id.sort_key) {
+			by_id.sort_key = "id";
+			by_id.sort_asc = true;
+		}
+		rc = adm_query_order_limit(&by_id, project_fields, FC_ARRAY_LEN(project_fields), "id", &sql, &binds,
+					   &limit, &offset, err);
+	}
+	if (rc)
+		goto out;
+	adm_store_lock(s);
+	st = adm_stmt(s, sql.buf, err);
+	if (!st) {
+		adm_store_unlock(s);
+		rc = FC_EIO;
+		goto out;
+	}
+	adm_bind_all(st, 1, &binds);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		FC_ALLOC_GROW(list, n + 1, alloc);
+		read_project(a, st, &list[n++]);
+	}
+	if (step != SQLITE_DONE)
+		rc = adm_sql_err(s, err, "listing projects");
+	adm_stmt_done(s, st);
+	adm_store_unlock(s);
+	if (rc)
+		goto out;
+	*next_token = adm_next_token(a, n, limit, offset);
+	if (n > limit)
+		n = limit;
+	*out = fc_arena_array(a, n + 1, sizeof(**out));
+	if (n)
+		memcpy(*out, list, n * sizeof(*list));
+	*nr = n;
+out:
+	free(list);
+	adm_binds_release(&binds);
+	fc_buf_release(&sql);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Entities.
+ */
+#define ENTITY_COLS                                                                                        \
+	"kind, project, domain, name, version, digest, spec, closure, source, state, has_schedule, catchup, "  \
+	"max_catchup, catchup_window, concurrency, created_at, updated_at"
+
+static void read_entity(struct fc_arena *a, sqlite3_stmt *st, int first, struct adm_entity *e)
+{
+	const char *digest;
+
+	memset(e, 0, sizeof(*e));
+	e->kind = (enum adm_kind)sqlite3_column_int(st, first + 0);
+	e->id.project = adm_col_text(a, st, first + 1);
+	e->id.domain = adm_col_text(a, st, first + 2);
+	e->id.name = adm_col_text(a, st, first + 3);
+	e->id.version = adm_col_text(a, st, first + 4);
+	digest = (const char *)sqlite3_column_text(st, first + 5);
+	snprintf(e->digest, sizeof(e->digest), "%s", digest ? digest : "");
+	e->spec = adm_col_blob(a, st, first + 6, &e->spec_len);
+	e->closure = adm_col_blob(a, st, first + 7, &e->closure_len);
+	e->source = adm_col_text(a, st, first + 8);
+	e->state = sqlite3_column_int(st, first + 9);
+	e->has_schedule = sqlite3_column_int(st, first + 10) != 0;
+	e->policy.catchup = sqlite3_column_int(st, first + 11);
+	e->policy.max_catchup = (uint32_t)sqlite3_column_int64(st, first + 12);
+	e->policy.catchup_window_seconds = sqlite3_column_int64(st, first + 13);
+	e->policy.concurrency = sqlite3_column_int(st, first + 14);
+	e->created_at = sqlite3_column_int64(st, first + 15);
+	e->updated_at = sqlite3_column_int64(st, first + 16);
+}
+
+static int entity_lookup(struct adm_store *s, enum adm_kind kind, const struct adm_id *id, struct fc_arena *a,
+			 struct adm_entity *out, struct fc_err *err)
+{
+	sqlite3_stmt *st;
+	bool latest = !id->version || !*id->version;
+	int rc = 0, step;
+
+	st = adm_stmt(s, latest ? "SELECT " ENTITY_COLS " FROM entities WHERE kind = ? AND project = ? AND domain = ? "
+				  "AND name = ? ORDER BY created_at DESC, id DESC LIMIT 1"
+				: "SELECT " ENTITY_COLS " FROM entities WHERE kind = ? AND project = ? AND domain = ? "
+				  "AND name = ? AND version = ?", err);
+	if (!st)
+		return FC_EIO;
+	sqlite3_bind_int(st, 1, (int)kind);
+	adm_bind_text(st, 2, id->project);
+	adm_bind_text(st, 3, id->domain);
+	adm_bind_text(st, 4, id->name);
+	if (!latest)
+		adm_bind_text(st, 5, id->version);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		read_entity(a, st, 0, out);
+	else if (step == SQLITE_DONE)
+		rc = fc_err_set(err, FC_ENOENT, "%s %s/%s/%s%s%s not found", adm_kind_name(kind), id->project,
+				id->domain, id->name, latest ? "" : "@", latest ? "" : id->version);
+	else
+		rc = adm_sql_err(s, err, "reading an entity");
+	adm_stmt_done(s, st);
+	return rc;
+}
+
+int adm_entity_get(struct adm_store *s, enum adm_kind kind, const struct adm_id *id, struct fc_arena *a,
+		   struct adm_entity *out, struct fc_err *err)
+{
+	int rc;
+
+	adm_store_lock(s);
+	rc = entity_lookup(s, kind, id, a, out, err);
+	adm_store_unlock(s);
+	return rc;
+}
+
+static int update_policy(struct adm_store *s, const struct adm_entity *e, struct fc_err *err)
+{
+	sqlite3_stmt *st = adm_stmt(s, "UPDATE entities SET catchup = ?, max_catchup = ?, catchup_window = ?, "
+				       "concurrency = ?, updated_at = ? WHERE kind = 3 AND project = ? AND domain = ? AND "
+				       "name = ? AND version = ?", err);
+	int rc;
+
+	if (!st)
+		return FC_EIO;
+	sqlite3_bind_int(st, 1, e->policy.catchup);
+	sqlite3_bind_int64(st, 2, e->policy.max_catchup);
+	sqlite3_bind_int64(st, 3, e->policy.catchup_window_seconds);
+	sqlite3_bind_int(st, 4, e->policy.concurrency);
+	sqlite3_bind_int64(st, 5, adm_store_now(s));
+	adm_bind_text(st, 6, e->id.project);
+	adm_bind_text(st, 7, e->id.domain);
+	adm_bind_text(st, 8, e->id.name);
+	adm_bind_text(st, 9, e->id.version);
+	rc = adm_step_done(s, st, err);
+	adm_stmt_done(s, st);
+	return rc;
+}
+
+int adm_entity_register(struct adm_store *s, const struct adm_entity *e, bool *created, struct fc_arena *a,
+			struct adm_entity *existing, struct fc_err *err)
+{
+	unsigned char hash[FC_SHA256_LEN];
+	char digest[FC_SHA256_HEX_LEN + 1];
+	struct fc_arena tmp;
+	struct adm_entity old;
+	sqlite3_stmt *st = NULL;
+	int64_t now;
+	int rc;
+
+	*created = false;
+	rc = adm_check_id(&e->id, true, err);
+	if (rc)
+		return rc;
+	if (!e->spec)
+		return fc_err_set(err, FC_EINVAL, "%s has no spec", adm_kind_name(e->kind));
+	fc_sha256(e->spec, e->spec_len, hash);
+	fc_hex(hash, sizeof(hash), digest);
+	fc_arena_init(&tmp, 0);
+	rc = adm_tx_begin(s, err);
+	if (rc)
+		goto out_arena;
+	if (!adm_domain_exists(s, e->id.domain)) {
+		rc = fc_err_set(err, FC_EINVAL, "domain '%s' does not exist", e->id.domain);
+		goto out;
+	}
+	rc = adm_project_ensure(s, e->id.project, err);
+	if (rc)
+		goto out;
+	rc = entity_lookup(s, e->kind, &e->id, &tmp, &old, err);
+	if (rc == 0) {
+		if (!strcmp(old.digest, digest) && old.spec_len == e->spec_len) {
+			/* identical: already exists (a launch plan's schedule policy may still have changed) */
+			if (e->kind == ADM_LAUNCH_PLAN && e->policy_set &&
+			    (old.policy.catchup != e->policy.catchup || old.policy.max_catchup != e->policy.max_catchup ||
+			     old.policy.catchup_window_seconds != e->policy.catchup_window_seconds ||
+			     old.policy.concurrency != e->policy.concurrency))
+				rc = update_policy(s, e, err);
+			goto out;
+		}
+		if (existing)
+			entity_lookup(s, e->kind, &e->id, a, existing, NULL);
+		rc = fc_err_set(err, FC_ECONFLICT,
+				"%s %s/%s/%s version %s is already registered with different content", adm_kind_name(e->kind),
+				e->id.project, e->id.domain, e->id.name, e->id.version);
+		goto out;
+	}
+	if (rc != FC_ENOENT)
+		goto out;
+	now = adm_store_now(s);
+	st = adm_stmt(s, "INSERT INTO entities(kind, project, domain, name, version, digest, spec, closure, source, "
+			 "state, has_schedule, catchup, max_catchup, catchup_window, concurrency, created_at, updated_at) "
+			 "VALUES(?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?)", err);
+	if (!st) {
+		rc = FC_EIO;
+		goto out;
+	}
+	sqlite3_bind_int(st, 1, (int)e->kind);
+	adm_bind_text(st, 2, e->id.project);
+	adm_bind_text(st, 3, e->id.domain);
+	adm_bind_text(st, 4, e->id.name);
+	adm_bind_text(st, 5, e->id.version);
+	adm_bind_text(st, 6, digest);
+	adm_bind_blob(st, 7, e->spec, e->spec_len);
+	adm_bind_blob(st, 8, e->closure, e->closure_len);
+	adm_bind_text(st, 9, e->source);
+	sqlite3_bind_int(st, 10, e->has_schedule);
+	sqlite3_bind_int(st, 11, e->policy.catchup);
+	sqlite3_bind_int64(st, 12, e->policy.max_catchup);
+	sqlite3_bind_int64(st, 13, e->policy.catchup_window_seconds);
+	sqlite3_bind_int(st, 14, e->policy.concurrency);
+	sqlite3_bind_int64(st, 15, now);
+	sqlite3_bind_int64(st, 16, now);
+	rc = adm_step_done(s, st, err);
+	adm_stmt_done(s, st);
+	if (rc)
+		goto out;
+	st = adm_stmt(s, "INSERT INTO named_entities(kind, project, domain, name, created_at) VALUES(?,?,?,?,?) "
+			 "ON CONFLICT DO NOTHING", err);
+	if (!st) {
+		rc = FC_EIO;
+		goto out;
+	}
+	sqlite3_bind_int(st, 1, (int)e->kind);
+	adm_bind_text(st, 2, e->id.project);
+	adm_bind_text(st, 3, e->id.domain);
+	adm_bind_text(st, 4, e->id.name);
+	sqlite3_bind_int64(st, 5, now);
+	rc = adm_step_done(s, st, err);
+	adm_stmt_done(s, st);
+	if (!rc)
+		*created = true;
+out:
+	rc = adm_tx_end(s, rc, err);
+out_arena:
+	fc_arena_release(&tmp);
+	return rc;
+}
+
+static const struct adm_field entity_fields[] = {
+	{"project", "project", ADM_FIELD_TEXT, NULL},
+	{"domain", "domain", ADM_FIELD_TEXT, NULL},
+	{"name", "name", ADM_FIELD_TEXT, NULL},
+	{"version", "version", ADM_FIELD_TEXT, NULL},
+	{"created_at", "created_at", ADM_FIELD_TIME, NULL},
+	{"updated_at", "updated_at", ADM_FIELD_TIME, NULL},
+	{"state", "state", ADM_FIELD_INT, NULL},
+	{"source", "source", ADM_FIELD_TEXT, NULL},
+	{"digest", "digest", ADM_FIELD_TEXT, NULL},
+};
+
+static int require_scope(const struct adm_query *q, struct fc_err *err)
+{
+	if (!q || !q->project || !*q->project)
+		return fc_err_set(err, FC_EINVAL, "project is required");
+	if (!q->domain || !*q->domain)
+		return fc_err_set(err, FC_EINVAL, "domain is required");
+	return 0;
+}
+
+static int entity_list_sql(struct adm_store *s, const char *base, enum adm_kind kind, const struct adm_query *q,
+			   const char *default_sort, struct fc_arena *a, struct adm_entity **out, size_t *nr,
+			   char **next_token, struct fc_err *err)
+{
+	struct fc_buf sql = FC_BUF_INIT;
+	struct adm_binds binds;
+	struct adm_entity *list = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *st = NULL;
+	uint32_t limit;
+	int64_t offset;
+	int rc, step;
+
+	adm_binds_init(&binds);
+	*out = NULL;
+	*nr = 0;
+	*next_token = NULL;
+	fc_buf_adds(&sql, base);
+	adm_binds_add_int(&binds, (int)kind);
+	if (q && q->project && *q->project) {
+		fc_buf_adds(&sql, " AND project = ?");
+		adm_binds_add_text(&binds, q->project);
+	}
+	if (q && q->domain && *q->domain) {
+		fc_buf_adds(&sql, " AND domain = ?");
+		adm_binds_add_text(&binds, q->domain);
+	}
+	if (q && q->name && *q->name) {
+		fc_buf_adds(&sql, " AND name = ?");
+		adm_binds_add_text(&binds, q->name);
+	}
+	rc = adm_query_where(q, entity_fields, FC_ARRAY_LEN(entity_fields), &sql, &binds, err);
+	if (!rc)
+		rc = adm_query_order_limit(q, entity_fields, FC_ARRAY_LEN(entity_fields), default_sort, &sql, &binds,
+					   &limit, &offset, err);
+	if (rc)
+		goto out;
+	adm_store_lock(s);
+	st = adm_stmt(s, sql.buf, err);
+	if (!st) {
+		adm_store_unlock(s);
+		rc = FC_EIO;
+		goto out;
+	}
+	adm_bind_all(st, 1, &binds);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		FC_ALLOC_GROW(list, n + 1, alloc);
+		read_entity(a, st, 0, &list[n++]);
+		if (n > limit)
+			break;
+	}
+	if (step != SQLITE_DONE && step != SQLITE_ROW)
+		rc = adm_sql_err(s, err, "listing");
+	adm_stmt_done(s, st);
+	adm_store_unlock(s);
+	if (rc)
+		goto out;
+	*next_token = adm_next_token(a, n, limit, offset);
+	if (n > limit)
+		n = limit;
+	*out = fc_arena_array(a, n + 1, sizeof(**out));
+	if (n)
+		memcpy(*out, list, n * sizeof(*list));
+	*nr = n;
+out:
+	free(list);
+	adm_binds_release(&binds);
+	fc_buf_release(&sql);
+	return rc;
+}
+
+int adm_entity_list(struct adm_store *s, enum adm_kind kind, const struct adm_query *q, struct fc_arena *a,
+		    struct adm_entity **out, size_t *nr, char **next_token, struct fc_err *err)
+{
+	int rc = require_scope(q, err);
+
+	if (rc)
+		return rc;
+	return entity_list_sql(s, "SELECT " ENTITY_COLS " FROM entities WHERE kind = ?", kind, q, "created_at", a,
+			       out, nr, next_token, err);
+}
+
+int adm_entity_names(struct adm_store *s, enum adm_kind kind, const struct adm_query *q, struct fc_arena *a,
+		     const char ***names, size_t *nr, char **next_token, struct fc_err *err)
+{
+	static const struct adm_field name_fields[] = {
+		{"name", "name", ADM_FIELD_TEXT, NULL},
+		{"created_at", "created_at", ADM_FIELD_TIME, NULL},
+	};
+	struct fc_buf sql = FC_BUF_INIT;
+	struct adm_binds binds;
+	struct adm_query sorted;
+	const char **list = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *st = NULL;
+	uint32_t limit;
+	int64_t offset;
+	int rc, step;
+
+	*names = NULL;
+	*nr = 0;
+	*next_token = NULL;
+	rc = require_scope(q, err);
+	if (rc)
+		return rc;
+	adm_binds_init(&binds);
+	sorted = *q;
+	if (!sorted.sort_key) {
+		sorted.sort_key = "name";
+		sorted.sort_asc = true;
+	}
+	fc_buf_adds(&sql, "SELECT name FROM named_entities WHERE kind = ? AND project = ? AND domain = ?");
+	adm_binds_add_int(&binds, (int)kind);
+	adm_binds_add_text(&binds, q->project);
+	adm_binds_add_text(&binds, q->domain);
+	rc = adm_query_where(q, name_fields, FC_ARRAY_LEN(name_fields), &sql, &binds, err);
+	if (!rc)
+		rc = adm_query_order_limit(&sorted, name_fields, FC_ARRAY_LEN(name_fields), "name", &sql, &binds,
+					   &limit, &offset, err);
+	if (rc)
+		goto out;
+	adm_store_lock(s);
+	st = adm_stmt(s, sql.buf, err);
+	if (!st) {
+		adm_store_unlock(s);
+		rc = FC_EIO;
+		goto out;
+	}
+	adm_bind_all(st, 1, &binds);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		FC_ALLOC_GROW(list, n + 1, alloc);
+		list[n++] = adm_col_text(a, st, 0);
+	}
+	if (step != SQLITE_DONE)
+		rc = adm_sql_err(s, err, "listing names");
+	adm_stmt_done(s, st);
+	adm_store_unlock(s);
+	if (rc)
+		goto out;
+	*next_token = adm_next_token(a, n, limit, offset);
+	if (n > limit)
+		n = limit;
+	*names = fc_arena_array(a, n + 1, sizeof(**names));
+	if (n)
+		memcpy(*names, list, n * sizeof(*list));
+	*nr = n;
+out:
+	free(list);
+	adm_binds_release(&binds);
+	fc_buf_release(&sql);
+	return rc;
+}
+
+int adm_launch_plan_set_state(struct adm_store *s, const struct adm_id *id, int state, struct fc_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t now;
+	int rc;
+
+	rc = adm_check_id(id, true, err);
+	if (rc)
+		return rc;
+	if (state != 0 && state != 1)
+		return fc_err_set(err, FC_EINVAL, "launch plan state must be ACTIVE or INACTIVE");
+	rc = adm_tx_begin(s, err);
+	if (rc)
+		return rc;
+	now = adm_store_now(s);
+	if (state == 1) {
+		st = adm_stmt(s, "UPDATE entities SET state = 0, updated_at = ? WHERE kind = 3 AND project = ? AND "
+				 "domain = ? AND name = ? AND version <> ? AND state = 1", err);
+		if (!st) {
+			rc = FC_EIO;
+			goto out;
+		}
+		sqlite3_bind_int64(st, 1, now);
+		adm_bind_text(st, 2, id->project);
+		adm_bind_text(st, 3, id->domain);
+		adm_bind_text(st, 4, id->name);
+		adm_bind_text(st, 5, id->version);
+		rc = adm_step_done(s, st, err);
+		adm_stmt_done(s, st);
+		if (rc)
+			goto out;
+	}
+	if (state == 1) {
+		/* for the scheduler: the activation time of a version that was not active (lp_activations) */
+		st = adm_stmt(s, "INSERT OR REPLACE INTO lp_activations(project, domain, name, version, activated_at) "
+				 "SELECT project, domain, name, version, ? FROM entities WHERE kind = 3 AND project = ? AND "
+				 "domain = ? AND name = ? AND version = ? AND state <> 1", err);
+		if (!st) {
+			rc = FC_EIO;
+			goto out;
+		}
+		sqlite3_bind_int64(st, 1, now);
+		adm_bind_text(st, 2, id->project);
+		adm_bind_text(st, 3, id->domain);
+		adm_bind_text(st, 4, id->name);
+		adm_bind_text(st, 5, id->version);
+		rc = adm_step_done(s, st, err);
+		adm_stmt_done(s, st);
+		if (rc)
+			goto out;
+	}
+	st = adm_stmt(s, "UPDATE entities SET state = ?, updated_at = CASE WHEN state = ? THEN updated_at ELSE ? END "
+			 "WHERE kind = 3 AND project = ? AND domain = ? AND name = ? AND version = ?", err);
+	if (!st) {
+		rc = FC_EIO;
+		goto out;
+	}
+	sqlite3_bind_int(st, 1, state);
+	sqlite3_bind_int(st, 2, state);
+	sqlite3_bind_int64(st, 3, now);
+	adm_bind_text(st, 4, id->project);
+	adm_bind_text(st, 5, id->domain);
+	adm_bind_text(st, 6, id->name);
+	adm_bind_text(st, 7, id->version);
+	rc = adm_step_done(s, st, err);
+	if (!rc && sqlite3_changes(s->db) == 0)
+		rc = fc_err_set(err, FC_ENOENT, "launch plan %s/%s/%s@%s not found", id->project, id->domain, id->name,
+				id->version);
+	adm_stmt_done(s, st);
+out:
+	return adm_tx_end(s, rc, err);
+}
+
+int adm_launch_plan_get_active(struct adm_store *s, const struct adm_id *name_id, struct fc_arena *a,
+			       struct adm_entity *out, struct fc_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = 0, step;
+
+	adm_store_lock(s);
+	st = adm_stmt(s, "SELECT " ENTITY_COLS " FROM entities WHERE kind = 3 AND project = ? AND domain = ? AND "
+			 "name = ? AND state = 1 LIMIT 1", err);
+	if (!st) {
+		rc = FC_EIO;
+		goto out;
+	}
+	adm_bind_text(st, 1, name_id->project);
+	adm_bind_text(st, 2, name_id->domain);
+	adm_bind_text(st, 3, name_id->name);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		read_entity(a, st, 0, out);
+	else if (step == SQLITE_DONE)
+		rc = fc_err_set(err, FC_ENOENT, "launch plan %s/%s/%s has no active version", name_id->project,
+				name_id->domain, name_id->name);
+	else
+		rc = adm_sql_err(s, err, "reading the active launch plan");
+	adm_stmt_done(s, st);
+out:
+	adm_store_unlock(s);
+	return rc;
+}
+
+int adm_launch_plan_deactivate_source(struct adm_store *s, const char *source, size_t *count, struct fc_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*count = 0;
+	rc = adm_tx_begin(s, err);
+	if (rc)
+		return rc;
+	st = adm_stmt(s, "UPDATE entities SET state = 0, updated_at = ? WHERE kind = 3 AND state = 1 AND source = ?",
+		      err);
+	if (!st) {
+		rc = FC_EIO;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, adm_store_now(s));
+	adm_bind_text(st, 2, source);
+	rc = adm_step_done(s, st, err);
+	if (!rc)
+		*count = (size_t)sqlite3_changes(s->db);
+	adm_stmt_done(s, st);
+out:
+	return adm_tx_end(s, rc, err);
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Scheduler hooks.
+ */
+int adm_schedule_list(struct adm_store *s, struct fc_arena *a, struct adm_scheduled_lp **out, size_t *nr,
+		      struct fc_err *err)
+{
+	struct adm_scheduled_lp *list = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *st;
+	int rc = 0, step;
+
+	*out = NULL;
+	*nr = 0;
+	adm_store_lock(s);
+	st = adm_stmt(s, "SELECT e.kind, e.project, e.domain, e.name, e.version, e.digest, e.spec, e.closure, "
+			 "e.source, e.state, e.has_schedule, e.catchup, e.max_catchup, e.catchup_window, e.concurrency, "
+			 "e.created_at, e.updated_at, ss.last_slot FROM entities e LEFT JOIN schedule_state ss ON "
+			 "ss.project = e.project AND ss.domain = e.domain AND ss.name = e.name "
+			 "WHERE e.kind = 3 AND e.state = 1 AND e.has_schedule = 1 ORDER BY e.project, e.domain, e.name",
+		      err);
+	if (!st) {
+		rc = FC_EIO;
+		goto out;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		FC_ALLOC_GROW(list, n + 1, alloc);
+		read_entity(a, st, 0, &list[n].lp);
+		list[n].last_slot = sqlite3_column_type(st, 17) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, 17);
+		n++;
+	}
+	if (step != SQLITE_DONE)
+		rc = adm_sql_err(s, err, "listing schedules");
+	adm_stmt_done(s, st);
+out:
+	adm_store_unlock(s);
+	if (!rc) {
+		*out = fc_arena_array(a, n + 1, sizeof(**out));
+		if (n)
+			memcpy(*out, list, n * sizeof(*list));
+		*nr = n;
+	}
+	free(list);
+	return rc;
+}
+
+int64_t adm_launch_plan_activated_at(struct adm_store *s, const struct adm_id *id)
+{
+	sqlite3_stmt *st;
+	int64_t at = 0;
+
+	adm_store_lock(s);
+	st = adm_stmt(s, "SELECT activated_at FROM lp_activations WHERE project = ? AND domain = ? AND name = ? AND "
+			 "version = ?", NULL);
+	if (st) {
+		adm_bind_text(st, 1, id->project);
+		adm_bind_text(st, 2, id->domain);
+		adm_bind_text(st, 3, id->name);
+		adm_bind_text(st, 4, id->version);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			at = sqlite3_column_int64(st, 0);
+		adm_stmt_done(s, st);
+	}
+	adm_store_unlock(s);
+	return at;
+}
+
+int64_t adm_schedule_last_slot(struct adm_store *s, const struct adm_id *lp_name)
+{
+	sqlite3_stmt *st;
+	int64_t slot = INT64_MIN;
+
+	adm_store_lock(s);
+	st = adm_stmt(s, "SELECT last_slot FROM schedule_state WHERE project = ? AND domain = ? AND name = ?", NULL);
+	if (st) {
+		adm_bind_text(st, 1, lp_name->project);
+		adm_bind_text(st, 2, lp_name->domain);
+		adm_bind_text(st, 3, lp_name->name);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			slot = sqlite3_column_int64(st, 0);
+		adm_stmt_done(s, st);
+	}
+	adm_store_unlock(s);
+	return slot;
+}
+
+int adm_schedule_fire(struct adm_store *s, const struct adm_id *lp_name, int64_t slot,
+		      const struct adm_execution *x, struct fc_err *err)
+{
+	sqlite3_stmt *st;
+	int64_t last;
+	int rc;
+
+	rc = adm_tx_begin(s, err);
+	if (rc)
+		return rc;
+	last = adm_schedule_last_slot(s, lp_name);
+	if (last != INT64_MIN && slot <= last) {
+		rc = fc_err_set(err, FC_EEXIST, "slot %" PRId64 " of %s/%s/%s was already fired (last fired: %" PRId64
+				")", slot, lp_name->project, lp_name->domain, lp_name->name, last);
+		goto out;
+	}
+	rc = adm_execution_create(s, x, err);
+	if (rc)
+		goto out;
+	st = adm_stmt(s, "INSERT INTO schedule_state(project, domain, name, last_slot, updated_at) VALUES(?,?,?,?,?) "
+			 "ON CONFLICT(project, domain, name) DO UPDATE SET last_slot = excluded.last_slot, "
+			 "updated_at = excluded.updated_at", err);
+	if (!st) {
+		rc = FC_EIO;
+		goto out;
+	}
+	adm_bind_text(st, 1, lp_name->project);
+	adm_bind_text(st, 2, lp_name->domain);
+	adm_bind_text(st, 3, lp_name->name);
+	sqlite3_bind_int64(st, 4, slot);
+	sqlite3_bind_int64(st, 5, adm_store_now(s));
+	rc = adm_step_done(s, st, err);
+	adm_stmt_done(s, st);
+out:
+	return adm_tx_end(s, rc, err);
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Repository files.
+ */
+int adm_file_status_put(struct adm_store *s, const struct adm_file_status *f, struct fc_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = adm_tx_begin(s, err);
+	if (rc)
+		return rc;
+	st = adm_stmt(s, "INSERT INTO repo_files(path, ok, nerrors, nwarnings, diagnostics_text, diagnostics_json, "
+			 "updated_at, deleted) VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(path) DO UPDATE SET ok = excluded.ok, "
+			 "nerrors = excluded.nerrors, nwarnings = excluded.nwarnings, "
+			 "diagnostics_text = excluded.diagnostics_text, diagnostics_json = excluded.diagnostics_json, "
+			 "updated_at = excluded.updated_at, deleted = excluded.deleted", err);
+	if (!st) {
+		rc = FC_EIO;
+		goto out;
+	}
+	adm_bind_text(st, 1, f->path);
+	sqlite3_bind_int(st, 2, f->ok);
+	sqlite3_bind_int64(st, 3, (int64_t)f->nerrors);
+	sqlite3_bind_int64(st, 4, (int64_t)f->nwarnings);
+	adm_bind_text(st, 5, f->diagnostics_text);
+	adm_bind_text(st, 6, f->diagnostics_json);
+	sqlite3_bind_int64(st, 7, f->updated_at ? f->updated_at : adm_store_now(s));
+	sqlite3_bind_int(st, 8, f->deleted);
+	rc = adm_step_done(s, st, err);
+	adm_stmt_done(s, st);
+out:
+	return adm_tx_end(s, rc, err);
+}
+
+int adm_file_status_list(struct adm_store *s, bool errors_only, struct fc_arena *a, struct adm_file_status **out,
+			 size_t *nr, struct fc_err *err)
+{
+	struct adm_file_status *list = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *st;
+	int rc = 0, step;
+
+	*out = NULL;
+	*nr = 0;
+	adm_store_lock(s);
+	st = adm_stmt(s, errors_only ? "SELECT path, ok, nerrors, nwarnings, diagnostics_text, diagnostics_json, "
+				       "updated_at, deleted FROM repo_files WHERE ok = 0 AND deleted = 0 ORDER BY path"
+				     : "SELECT path, ok, nerrors, nwarnings, diagnostics_text, diagnostics_json, "
+				       "updated_at, deleted FROM repo_files ORDER BY path", err);
+	if (!st) {
+		rc = FC_EIO;
+		goto out;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct adm_file_status *f;
+
+		FC_ALLOC_GROW(list, n + 1, alloc);
+		f = &list[n++];
+		f->path = adm_col_text(a, st, 0);
+		f->ok = sqlite3_column_int(st, 1) != 0;
+		f->nerrors = (size_t)sqlite3_column_int64(st, 2);
+		f->nwarnings = (size_t)sqlite3_column_int64(st, 3);
+		f->diagnostics_text = adm_col_text(a, st, 4);
+		f->diagnostics_json = adm_col_text(a, st, 5);
+		f->updated_at = sqlite3_column_int64(st, 6);
+		f->deleted = sqlite3_column_int(st, 7) != 0;
+	}
+	if (step != SQLITE_DONE)
+		rc = adm_sql_err(s, err, "listing files");
+	adm_stmt_done(s, st);
+out:
+	adm_store_unlock(s);
+	if (!rc) {
+		*out = fc_arena_array(a, n + 1, sizeof(**out));
+		if (n)
+			memcpy(*out, list, n * sizeof(*list));
+		*nr = n;
+	}
+	free(list);
+	return rc;
+}
+
+int adm_store_ping(struct adm_store *s, struct fc_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	adm_store_lock(s);
+	st = adm_stmt(s, "SELECT count(*) FROM domains", err);
+	if (!st)
+		rc = FC_EIO;
+	else if (sqlite3_step(st) != SQLITE_ROW)
+		rc = adm_sql_err(s, err, "ping");
+	adm_stmt_done(s, st);
+	adm_store_unlock(s);
+	return rc;
+}
+
+int adm_store_counts(struct adm_store *s, struct adm_store_counts *c, struct fc_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	adm_store_lock(s);
+	st = adm_stmt(s, "SELECT (SELECT count(*) FROM projects), "
+			 "(SELECT count(*) FROM entities WHERE kind = 1), (SELECT count(*) FROM entities WHERE kind = 2), "
+			 "(SELECT count(*) FROM entities WHERE kind = 3), (SELECT count(*) FROM executions), "
+			 "(SELECT count(*) FROM node_executions), (SELECT count(*) FROM task_executions), "
+			 "(SELECT count(*) FROM events), (SELECT count(*) FROM repo_files WHERE ok = 0 AND deleted = 0)",
+		      err);
+	if (!st) {
+		rc = FC_EIO;
+		goto out;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		c->projects = sqlite3_column_int64(st, 0);
+		c->tasks = sqlite3_column_int64(st, 1);
+		c->workflows = sqlite3_column_int64(st, 2);
+		c->launch_plans = sqlite3_column_int64(st, 3);
+		c->executions = sqlite3_column_int64(st, 4);
+		c->node_executions = sqlite3_column_int64(st, 5);
+		c->task_executions = sqlite3_column_int64(st, 6);
+		c->events = sqlite3_column_int64(st, 7);
+		c->files_failed = sqlite3_column_int64(st, 8);
+	} else {
+		rc = adm_sql_err(s, err, "counting");
+	}
+	adm_stmt_done(s, st);
+out:
+	adm_store_unlock(s);
+	return rc;
+}

@@ -1,0 +1,54 @@
+/* store_int.h: internals shared by store.c and store_exec.c. */
+#ifndef ADM_STORE_INT_H
+#define ADM_STORE_INT_H
+
+#include "admin-lite/query.h"
+#include "admin-lite/store.h"
+#include "core/strmap.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#define ADM_STMT_CACHE_MAX 256
+
+struct adm_store {
+	sqlite3 *db;
+	pthread_mutex_t lock; /* recursive */
+	int tx_depth;
+	struct fc_strmap stmts; /* SQL text (owned copy) -> sqlite3_stmt* */
+	int64_t (*now)(void *ctx);
+	void *now_ctx;
+};
+
+void adm_store_lock(struct adm_store *s);
+void adm_store_unlock(struct adm_store *s);
+
+/* A prepared statement for `sql`, reset and ready to bind; NULL with err set on failure. Give it back with
+ * stmt_done(). */
+sqlite3_stmt *adm_stmt(struct adm_store *s, const char *sql, struct fc_err *err);
+void adm_stmt_done(struct adm_store *s, sqlite3_stmt *st);
+int adm_sql_err(struct adm_store *s, struct fc_err *err, const char *what);
+/* Bind every value of `b` from parameter `first` on. */
+void adm_bind_all(sqlite3_stmt *st, int first, const struct adm_binds *b);
+void adm_bind_text(sqlite3_stmt *st, int i, const char *v);
+void adm_bind_blob(sqlite3_stmt *st, int i, const void *v, size_t len);
+
+/* Transaction around one public call: BEGIN IMMEDIATE at depth 0, SAVEPOINT when nested. tx_end() commits when
+ * rc == 0 and rolls back otherwise; it returns rc (or the commit's error). */
+int adm_tx_begin(struct adm_store *s, struct fc_err *err);
+int adm_tx_end(struct adm_store *s, int rc, struct fc_err *err);
+
+/* Column readers copying into the arena (NULL for SQL NULL). */
+const char *adm_col_text(struct fc_arena *a, sqlite3_stmt *st, int i);
+const uint8_t *adm_col_blob(struct fc_arena *a, sqlite3_stmt *st, int i, size_t *len);
+/* Execute a statement to completion (no rows expected); returns 0 or an FC_ error. */
+int adm_step_done(struct adm_store *s, sqlite3_stmt *st, struct fc_err *err);
+
+/* Format the next page token: offset + limit when more rows exist, else NULL. */
+char *adm_next_token(struct fc_arena *a, size_t nrows, uint32_t limit, int64_t offset);
+
+/* Look up an execution's row id; FC_ENOENT when absent. Phase and claimed flag are returned when not NULL. */
+int adm_exec_rowid(struct adm_store *s, const struct adm_exec_id *id, int64_t *rowid, int *phase,
+		   struct fc_err *err);
+
+#endif

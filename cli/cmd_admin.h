@@ -1,0 +1,31 @@
+/*
+ * cmd_admin.h: the control-plane subcommands (admin-lite).
+ *
+ *   flytec serve [--repo DIR] ...      the admin REST API (and the repository watcher with --repo)
+ *   flytec watch DIR ...               the repository watcher alone, into the store
+ *   flytec register|get|launch|activate|terminate|status ...   API clients (--admin URL)
+ *
+ * Each takes argv with argv[0] the subcommand name and returns an exit status (cli.h: 0 ok, 1 the request failed,
+ * 2 usage or I/O problems).
+ */
+#ifndef FC_CMD_ADMIN_H
+#define FC_CMD_ADMIN_H
+
+int cmd_serve(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_register(int argc, char **argv);
+int cmd_get(int argc, char **argv);
+int cmd_launch(int argc, char **argv);
+int cmd_activate(int argc, char **argv);
+int cmd_terminate(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+
+/* Used by cmd_serve.c: the executor (admin-lite's queue -> the propeller -> admin-lite's events intake) on its own
+ * thread, its state under DATA_DIR/propeller (cmd_serve_exec.c). */
+struct adm_store;
+struct fc_err;
+struct serve_exec;
+int serve_exec_start(struct adm_store *store, const char *data_dir, struct serve_exec **out, struct fc_err *err);
+void serve_exec_stop(struct serve_exec *x);
+
+#endif

@@ -1,0 +1,1095 @@
+/* cmd_client.c: flytec's API clients: register, get, launch, activate, terminate, status (libcurl + jansson). */
+#include "admin-lite/query.h"
+#include "cli/cli.h"
+#include "cli/cmd_admin.h"
+#include "compiler/compiler.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/pbjson.h"
+#include "core/yamljson.h"
+
+#include <curl/curl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define CLIENT_MAX_ANSWER (256u * 1024 * 1024)
+
+enum out_format { OUT_TABLE, OUT_JSON, OUT_YAML };
+
+struct client {
+	char *admin;   /* base URL without trailing '/' */
+	char *token;   /* bearer token or NULL */
+	char *cfg_project, *cfg_domain; /* owned copies from the config file */
+	const char *project, *domain;
+	enum out_format format;
+	/* per-command */
+	const char *version, *filters, *name, *cause, *sort_by;
+	unsigned limit;
+	bool all, deactivate, errors_only;
+	char **inputs;
+	size_t ninputs;
+};
+
+static const char client_common[] =
+	"  -a, --admin URL         the admin API (default $FLYTEC_ADMIN or http://" "127.0.0.1:8089)\n"
+	"      --token-file FILE   bearer token for changes (default $FLYTEC_TOKEN_FILE)\n"
+	"      --config FILE       'key = value' lines: admin, token_file, project, domain\n"
+	"                          (default $FLYTEC_CONFIG, else ~/.config/flytec/config when it exists)\n"
+	"  -p, --project NAME      default " CMP_DEFAULT_PROJECT "\n"
+	"  -d, --domain NAME       default " CMP_DEFAULT_DOMAIN "\n"
+	"  -o, --output FORMAT     table (default), json or yaml\n";
+
+/* ------------------------------------------------------------------------------------------------------------
+ * HTTP.
+ */
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct fc_buf *b = userdata;
+
+	fc_buf_add(b, ptr, size * nmemb);
+	return fc_buf_error(b) ? 0 : size * nmemb;
+}
+
+/* One request; the answer body goes to `out`, the status to *status. Returns 0, or CLI_EXIT_USAGE when the admin
+ * cannot be reached (message printed). */
+static int http(struct client *c, const char *method, const char *path, const char *body, struct fc_buf *out,
+		long *status)
+{
+	struct curl_slist *headers = NULL;
+	struct fc_buf url = FC_BUF_INIT, auth = FC_BUF_INIT;
+	CURL *h = curl_easy_init();
+	CURLcode cc;
+
+	if (!h)
+		return CLI_EXIT_USAGE;
+	fc_buf_reset(out);
+	fc_buf_set_cap(out, CLIENT_MAX_ANSWER);
+	fc_buf_addf(&url, "%s%s", c->admin, path);
+	curl_easy_setopt(h, CURLOPT_URL, url.buf);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 300L);
+	if (body) {
+		headers = curl_slist_append(headers, "Content-Type: application/json");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+	}
+	if (c->token) {
+		fc_buf_addf(&auth, "Authorization: Bearer %s", c->token);
+		headers = curl_slist_append(headers, auth.buf);
+	}
+	if (headers)
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	cc = curl_easy_perform(h);
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+	else
+		fprintf(stderr, "flytec: %s %s: %s\n", method, url.buf, curl_easy_strerror(cc));
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(h);
+	fc_buf_release(&url);
+	fc_buf_release(&auth);
+	return cc == CURLE_OK ? 0 : CLI_EXIT_USAGE;
+}
+
+/* Print an error answer ({"code", "message", "diff"?, "diagnostics"?}) for people. */
+static void print_api_error(long status, const struct fc_buf *body)
+{
+	json_t *j = json_loadb(body->buf, body->len, 0, NULL);
+	const char *msg = j ? json_string_value(json_object_get(j, "message")) : NULL;
+	const char *diff = j ? json_string_value(json_object_get(j, "diff")) : NULL;
+	const char *diags = j ? json_string_value(json_object_get(j, "diagnostics")) : NULL;
+
+	fprintf(stderr, "flytec: the admin answered %ld: %s\n", status, msg ? msg : body->buf);
+	if (diags)
+		fputs(diags, stderr);
+	if (diff)
+		fputs(diff, stderr);
+	json_decref(j);
+}
+
+/* GET and parse; prints errors (but a 404 when `quiet_404`). Returns 0, CLI_EXIT_SPEC (an API error) or
+ * CLI_EXIT_USAGE. */
+static int get_json_ex(struct client *c, const char *path, bool quiet_404, json_t **out)
+{
+	struct fc_buf body = FC_BUF_INIT;
+	long status = 0;
+	int rc = http(c, "GET", path, NULL, &body, &status);
+
+	*out = NULL;
+	if (!rc && status != 200) {
+		if (!quiet_404 || status != 404)
+			print_api_error(status, &body);
+		rc = CLI_EXIT_SPEC;
+	}
+	if (!rc) {
+		*out = json_loadb(body.buf, body.len, 0, NULL);
+		if (!*out) {
+			fprintf(stderr, "flytec: the admin's answer is not JSON\n");
+			rc = CLI_EXIT_USAGE;
+		}
+	}
+	fc_buf_release(&body);
+	return rc;
+}
+
+static int get_json(struct client *c, const char *path, json_t **out)
+{
+	return get_json_ex(c, path, false, out);
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Output.
+ */
+static void print_doc(const struct client *c, const json_t *j)
+{
+	struct fc_buf b = FC_BUF_INIT;
+
+	if (c->format == OUT_YAML)
+		fc_json_to_yaml(j, &b, NULL);
+	else
+		fc_pbjson_dump(j, FC_PBJSON_PRETTY, &b, NULL);
+	fputs(b.buf, stdout);
+	if (!b.len || b.buf[b.len - 1] != '\n')
+		fputc('\n', stdout);
+	fc_buf_release(&b);
+}
+
+struct table {
+	size_t ncols;
+	const char **head;
+	char **cells; /* rows * ncols, owned */
+	size_t nrows, alloc;
+};
+
+static void table_row(struct table *t, ...)
+{
+	va_list ap;
+	size_t i;
+
+	FC_ALLOC_GROW(t->cells, (t->nrows + 1) * t->ncols, t->alloc);
+	va_start(ap, t);
+	for (i = 0; i < t->ncols; i++) {
+		const char *v = va_arg(ap, const char *);
+
+		t->cells[t->nrows * t->ncols + i] = fc_xstrdup(v ? v : "");
+	}
+	va_end(ap);
+	t->nrows++;
+}
+
+static void table_print(struct table *t)
+{
+	size_t *width = fc_xcalloc(t->ncols, sizeof(*width));
+	size_t r, i;
+
+	for (i = 0; i < t->ncols; i++)
+		width[i] = strlen(t->head[i]);
+	for (r = 0; r < t->nrows; r++)
+		for (i = 0; i < t->ncols; i++)
+			if (strlen(t->cells[r * t->ncols + i]) > width[i])
+				width[i] = strlen(t->cells[r * t->ncols + i]);
+	for (i = 0; i < t->ncols; i++)
+		printf("%-*s%s", i + 1 < t->ncols ? (int)width[i] : 0, t->head[i], i + 1 < t->ncols ? "  " : "\n");
+	for (r = 0; r < t->nrows; r++)
+		for (i = 0; i < t->ncols; i++)
+			printf("%-*s%s", i + 1 < t->ncols ? (int)width[i] : 0, t->cells[r * t->ncols + i],
+			       i + 1 < t->ncols ? "  " : "\n");
+	for (r = 0; r < t->nrows * t->ncols; r++)
+		free(t->cells[r]);
+	free(t->cells);
+	free(width);
+}
+
+/* d["a"]["b"]... as a string ("" when absent). */
+static const char *jstr(const json_t *j, ...)
+{
+	va_list ap;
+	const char *key;
+
+	va_start(ap, j);
+	while (j && (key = va_arg(ap, const char *)))
+		j = json_object_get(j, key);
+	va_end(ap);
+	return j && json_is_string(j) ? json_string_value(j) : "";
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Options and configuration.
+ */
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static int read_token_file(const char *file, char **out)
+{
+	struct fc_buf b = FC_BUF_INIT;
+	struct fc_err err;
+
+	if (fc_buf_read_file(&b, file, 4096, &err)) {
+		fprintf(stderr, "flytec: token file: %s\n", err.msg);
+		fc_buf_release(&b);
+		return CLI_EXIT_USAGE;
+	}
+	free(*out);
+	*out = fc_xstrdup(trim(b.buf));
+	fc_buf_release(&b);
+	return 0;
+}
+
+static int read_config(struct client *c, const char *file, bool must_exist, char **token_file)
+{
+	char line[1024];
+	FILE *f = fopen(file, "r");
+	int n = 0;
+
+	if (!f) {
+		if (!must_exist)
+			return 0;
+		fprintf(stderr, "flytec: --config %s: %s\n", file, strerror(errno));
+		return CLI_EXIT_USAGE;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *eq, *key, *val, *l = trim(line);
+
+		n++;
+		if (!*l || *l == '#' || *l == '[')
+			continue;
+		eq = strchr(l, '=');
+		if (!eq) {
+			fprintf(stderr, "flytec: %s:%d: expected 'key = value'\n", file, n);
+			fclose(f);
+			return CLI_EXIT_USAGE;
+		}
+		*eq = '\0';
+		key = trim(l);
+		val = trim(eq + 1);
+		if (!strcmp(key, "admin")) {
+			free(c->admin);
+			c->admin = fc_xstrdup(val);
+		} else if (!strcmp(key, "token_file")) {
+			free(*token_file);
+			*token_file = fc_xstrdup(val);
+		} else if (!strcmp(key, "project")) {
+			free(c->cfg_project);
+			c->project = c->cfg_project = fc_xstrdup(val);
+		} else if (!strcmp(key, "domain")) {
+			free(c->cfg_domain);
+			c->domain = c->cfg_domain = fc_xstrdup(val);
+		} else {
+			fprintf(stderr, "flytec: %s:%d: unknown key '%s' (admin, token_file, project, domain)\n", file, n,
+				key);
+			fclose(f);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+enum { OPT_TOKEN_FILE = 256, OPT_CONFIG, OPT_VERSION, OPT_FILTERS, OPT_LIMIT, OPT_NAME, OPT_CAUSE, OPT_INPUT,
+       OPT_DEACTIVATE, OPT_ERRORS, OPT_SORT };
+
+static const struct option client_opts[] = {
+	{"admin", required_argument, NULL, 'a'},
+	{"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+	{"config", required_argument, NULL, OPT_CONFIG},
+	{"project", required_argument, NULL, 'p'},
+	{"domain", required_argument, NULL, 'd'},
+	{"output", required_argument, NULL, 'o'},
+	{"version", required_argument, NULL, OPT_VERSION},
+	{"filters", required_argument, NULL, OPT_FILTERS},
+	{"sort-by", required_argument, NULL, OPT_SORT},
+	{"limit", required_argument, NULL, OPT_LIMIT},
+	{"name", required_argument, NULL, OPT_NAME},
+	{"cause", required_argument, NULL, OPT_CAUSE},
+	{"input", required_argument, NULL, OPT_INPUT},
+	{"deactivate", no_argument, NULL, OPT_DEACTIVATE},
+	{"errors", no_argument, NULL, OPT_ERRORS},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+static void client_release(struct client *c)
+{
+	free(c->admin);
+	free(c->token);
+	free(c->inputs);
+	free(c->cfg_project);
+	free(c->cfg_domain);
+}
+
+/* Parse the options of every client command; positional arguments stay in argv[optind..]. */
+static int client_init(struct client *c, int argc, char **argv, const char *usage)
+{
+	const char *env;
+	char *token_file = NULL, *config = NULL;
+	bool config_given = false;
+	int opt, rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->project = CMP_DEFAULT_PROJECT;
+	c->domain = CMP_DEFAULT_DOMAIN;
+	c->admin = fc_xstrdup((env = getenv("FLYTEC_ADMIN")) && *env ? env : "http://127.0.0.1:8089");
+	if ((env = getenv("FLYTEC_TOKEN_FILE")) && *env)
+		token_file = fc_xstrdup(env);
+	/* the config file first, so that options override it */
+	for (opt = 1; opt < argc - 1; opt++)
+		if (!strcmp(argv[opt], "--config"))
+			config = argv[opt + 1], config_given = true;
+	if (!config && (env = getenv("FLYTEC_CONFIG")) && *env)
+		config = (char *)env, config_given = true;
+	if (config) {
+		rc = read_config(c, config, config_given, &token_file);
+	} else if ((env = getenv("HOME"))) {
+		struct fc_buf p = FC_BUF_INIT;
+
+		fc_buf_addf(&p, "%s/.config/flytec/config", env);
+		rc = read_config(c, p.buf, false, &token_file);
+		fc_buf_release(&p);
+	}
+	optind = 1;
+	while (!rc && (opt = getopt_long(argc, argv, "a:p:d:o:h", client_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'a':
+			free(c->admin);
+			c->admin = fc_xstrdup(optarg);
+			break;
+		case OPT_TOKEN_FILE:
+			free(token_file);
+			token_file = fc_xstrdup(optarg);
+			break;
+		case OPT_CONFIG: break;
+		case 'p': c->project = optarg; break;
+		case 'd': c->domain = optarg; break;
+		case 'o':
+			if (!strcmp(optarg, "table")) {
+				c->format = OUT_TABLE;
+			} else if (!strcmp(optarg, "json")) {
+				c->format = OUT_JSON;
+			} else if (!strcmp(optarg, "yaml")) {
+				c->format = OUT_YAML;
+			} else {
+				fprintf(stderr, "flytec: -o takes table, json or yaml\n");
+				rc = CLI_EXIT_USAGE;
+			}
+			break;
+		case OPT_VERSION: c->version = optarg; break;
+		case OPT_FILTERS: c->filters = optarg; break;
+		case OPT_SORT: c->sort_by = optarg; break;
+		case OPT_NAME: c->name = optarg; break;
+		case OPT_CAUSE: c->cause = optarg; break;
+		case OPT_DEACTIVATE: c->deactivate = true; break;
+		case OPT_ERRORS: c->errors_only = true; break;
+		case OPT_LIMIT: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || !v || v > ADM_LIMIT_MAX || optarg[0] == '-') {
+				fprintf(stderr, "flytec: --limit takes 1 to %d\n", ADM_LIMIT_MAX);
+				rc = CLI_EXIT_USAGE;
+			}
+			c->limit = (unsigned)v;
+			break;
+		}
+		case OPT_INPUT:
+			c->inputs = fc_xrealloc(c->inputs, (c->ninputs + 1) * sizeof(*c->inputs));
+			c->inputs[c->ninputs++] = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			fputs(client_common, stdout);
+			rc = -1;
+			break;
+		default:
+			fputs(usage, stderr);
+			fputs(client_common, stderr);
+			rc = CLI_EXIT_USAGE;
+		}
+	}
+	if (!rc && token_file)
+		rc = read_token_file(token_file, &c->token);
+	free(token_file);
+	if (!rc) {
+		size_t n = strlen(c->admin);
+
+		while (n && c->admin[n - 1] == '/')
+			c->admin[--n] = '\0';
+	}
+	return rc;
+}
+
+static void url_escape(struct fc_buf *out, const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, 0);
+
+	fc_buf_adds(out, e ? e : "");
+	curl_free(e);
+}
+
+/* ?limit=&filters=&sort_by... */
+static void add_list_args(const struct client *c, struct fc_buf *path)
+{
+	char sep = strchr(path->buf, '?') ? '&' : '?';
+
+	fc_buf_addf(path, "%climit=%u", sep, c->limit ? c->limit : 100);
+	if (c->filters) {
+		fc_buf_adds(path, "&filters=");
+		url_escape(path, c->filters);
+	}
+	if (c->sort_by) {
+		fc_buf_adds(path, "&sort_by.key=");
+		url_escape(path, c->sort_by);
+	}
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * register
+ */
+static bool client_spec_file(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' && ((n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml")) ||
+				  (n > 5 && !strcmp(name + n - 5, ".json")));
+}
+
+static int collect_files(const char *path, unsigned depth, json_t *files)
+{
+	struct stat st;
+
+	if (depth > 64)
+		return 0;
+	if (stat(path, &st) < 0) {
+		fprintf(stderr, "flytec: %s: %s\n", path, strerror(errno));
+		return CLI_EXIT_USAGE;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		struct dirent **entries;
+		int n = scandir(path, &entries, NULL, alphasort), i, rc = 0;
+
+		if (n < 0) {
+			fprintf(stderr, "flytec: %s: %s\n", path, strerror(errno));
+			return CLI_EXIT_USAGE;
+		}
+		for (i = 0; i < n; i++) {
+			struct fc_buf child = FC_BUF_INIT;
+			struct stat cst;
+
+			if (!rc && entries[i]->d_name[0] != '.') {
+				fc_buf_addf(&child, "%s/%s", path, entries[i]->d_name);
+				if (stat(child.buf, &cst) == 0 && (S_ISDIR(cst.st_mode) || client_spec_file(entries[i]->d_name)))
+					rc = collect_files(child.buf, depth + 1, files);
+			}
+			fc_buf_release(&child);
+			free(entries[i]);
+		}
+		free(entries);
+		return rc;
+	} else {
+		struct fc_buf text = FC_BUF_INIT;
+		struct fc_err err;
+		const char *rel = path;
+		json_t *f;
+
+		if (fc_buf_read_file(&text, path, CMP_MAX_FILE_SIZE, &err)) {
+			fprintf(stderr, "flytec: %s\n", err.msg);
+			fc_buf_release(&text);
+			return CLI_EXIT_USAGE;
+		}
+		while (rel[0] == '.' && rel[1] == '/')
+			rel += 2;
+		while (*rel == '/')
+			rel++;
+		f = json_object();
+		json_object_set_new(f, "path", json_string(rel));
+		json_object_set_new(f, "content", json_stringn(text.buf, text.len));
+		json_array_append_new(files, f);
+		fc_buf_release(&text);
+		return 0;
+	}
+}
+
+static const char register_usage[] =
+	"usage: flytec register [options] PATH...\n"
+	"\n"
+	"Send spec files (directories are searched for *.yaml, *.yml, *.json) to the admin, which compiles them together\n"
+	"and registers every task, workflow and launch plan (content-hash versions; identical ones already exist).\n"
+	"Exit status: 0 registered, 1 spec errors or conflicts (nothing or not everything registered), 2 usage.\n\n";
+
+int cmd_register(int argc, char **argv)
+{
+	struct client c;
+	struct fc_buf body = FC_BUF_INIT, answer = FC_BUF_INIT;
+	json_t *req = json_object(), *files = json_array(), *ans = NULL, *results, *r;
+	long status = 0;
+	size_t i;
+	int rc, a;
+
+	rc = client_init(&c, argc, argv, register_usage);
+	if (rc)
+		goto out;
+	if (optind == argc) {
+		fputs(register_usage, stderr);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	for (a = optind; a < argc && !rc; a++)
+		rc = collect_files(argv[a], 0, files);
+	if (rc)
+		goto out;
+	if (!json_array_size(files)) {
+		fprintf(stderr, "flytec: no spec files found\n");
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	json_object_set_new(req, "project", json_string(c.project));
+	json_object_set_new(req, "domain", json_string(c.domain));
+	json_object_set(req, "files", files);
+	fc_pbjson_dump(req, 0, &body, NULL);
+	rc = http(&c, "POST", "/api/v1/repository/register", body.buf, &answer, &status);
+	if (rc)
+		goto out;
+	ans = json_loadb(answer.buf, answer.len, 0, NULL);
+	results = ans ? json_object_get(ans, "results") : NULL;
+	if (!results) {
+		print_api_error(status, &answer);
+		rc = CLI_EXIT_SPEC;
+		goto out;
+	}
+	if (c.format != OUT_TABLE) {
+		print_doc(&c, ans);
+	} else {
+		struct table t = {5, (const char *[]){"KIND", "NAME", "VERSION", "STATUS", "FILE"}, NULL, 0, 0};
+
+		json_array_foreach(results, i, r) {
+			const char *st = jstr(r, "status", NULL);
+			bool act = json_is_true(json_object_get(r, "activated"));
+
+			table_row(&t, jstr(r, "kind", NULL), jstr(r, "name", NULL), jstr(r, "version", NULL),
+				  act ? (!strcmp(st, "created") ? "created, active" : "exists, active") : st,
+				  jstr(r, "file", NULL));
+		}
+		table_print(&t);
+		json_array_foreach(results, i, r) {
+			if (*jstr(r, "message", NULL))
+				fprintf(stderr, "%s %s: %s\n%s", jstr(r, "kind", NULL), jstr(r, "name", NULL),
+					jstr(r, "message", NULL), jstr(r, "diff", NULL));
+		}
+	}
+	rc = status == 200 ? CLI_EXIT_OK : CLI_EXIT_SPEC;
+out:
+	json_decref(ans);
+	json_decref(files);
+	json_decref(req);
+	fc_buf_release(&body);
+	fc_buf_release(&answer);
+	client_release(&c);
+	return rc < 0 ? 0 : rc;
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * get
+ */
+static const char get_usage[] =
+	"usage: flytec get tasks|workflows|launch-plans|executions [NAME] [options]\n"
+	"       flytec get nodes EXECUTION [options]\n"
+	"\n"
+	"List names (no NAME), the versions of NAME, or one version (--version); executions: the list, or one.\n"
+	"      --version V         one version\n"
+	"      --filters EXPR      Flyte filters: eq(phase,SUCCEEDED)+gte(created_at,2024-01-01T00:00:00Z)\n"
+	"      --sort-by FIELD     sort by FIELD (newest first)\n"
+	"      --limit N           at most N rows (default 100)\n\n";
+
+static const char *short_time(const char *rfc3339, char buf[32])
+{
+	/* 2024-01-02T03:04:05.123Z -> 2024-01-02 03:04:05 */
+	size_t n = strlen(rfc3339);
+
+	if (n < 19)
+		return rfc3339;
+	memcpy(buf, rfc3339, 19);
+	buf[10] = ' ';
+	buf[19] = '\0';
+	return buf;
+}
+
+static int get_entities(struct client *c, const char *kind, const char *ids_path, const char *list_key,
+			const char *name)
+{
+	struct fc_buf path = FC_BUF_INIT;
+	json_t *j = NULL, *items, *e;
+	size_t i;
+	int rc;
+	bool lp = !strcmp(kind, "launch_plans");
+
+	if (!name) {
+		fc_buf_addf(&path, "/api/v1/%s/%s/%s", ids_path, c->project, c->domain);
+	} else {
+		fc_buf_addf(&path, "/api/v1/%s/%s/%s/", kind, c->project, c->domain);
+		url_escape(&path, name);
+		if (c->version) {
+			fc_buf_addch(&path, '/');
+			url_escape(&path, c->version);
+		}
+	}
+	if (!c->version)
+		add_list_args(c, &path);
+	rc = get_json(c, path.buf, &j);
+	if (rc)
+		goto out;
+	if (c->format != OUT_TABLE) {
+		print_doc(c, j);
+		goto out;
+	}
+	if (!name) {
+		struct table t = {1, (const char *[]){"NAME"}, NULL, 0, 0};
+
+		json_array_foreach(json_object_get(j, "entities"), i, e)
+			table_row(&t, jstr(e, "name", NULL));
+		table_print(&t);
+		goto out;
+	}
+	if (c->version) {
+		items = json_array();
+		json_array_append(items, j);
+	} else {
+		items = json_incref(json_object_get(j, list_key));
+	}
+	{
+		struct table t = {lp ? 5 : 3,
+				  lp ? (const char *[]){"NAME", "VERSION", "STATE", "SCHEDULE", "CREATED"}
+				     : (const char *[]){"NAME", "VERSION", "CREATED"},
+				  NULL, 0, 0};
+		char tb[32];
+
+		json_array_foreach(items, i, e) {
+			const char *created = jstr(e, "closure", "createdAt", NULL);
+
+			if (lp) {
+				const json_t *sch = json_object_get(json_object_get(json_object_get(e, "spec"),
+										 "entityMetadata"), "schedule");
+				const char *cron = jstr(sch, "cronSchedule", "schedule", NULL);
+
+				table_row(&t, jstr(e, "id", "name", NULL), jstr(e, "id", "version", NULL),
+					  *jstr(e, "closure", "state", NULL) ? jstr(e, "closure", "state", NULL) : "INACTIVE",
+					  *cron ? cron : *jstr(sch, "cronExpression", NULL) ? jstr(sch, "cronExpression", NULL)
+											   : (sch ? "rate" : "-"),
+					  short_time(created, tb));
+			} else {
+				table_row(&t, jstr(e, "id", "name", NULL), jstr(e, "id", "version", NULL),
+					  short_time(created, tb));
+			}
+		}
+		table_print(&t);
+	}
+	json_decref(items);
+out:
+	json_decref(j);
+	fc_buf_release(&path);
+	return rc;
+}
+
+static int get_executions(struct client *c, const char *name)
+{
+	struct fc_buf path = FC_BUF_INIT;
+	json_t *j = NULL, *items, *e;
+	size_t i;
+	int rc;
+
+	fc_buf_addf(&path, "/api/v1/executions/%s/%s", c->project, c->domain);
+	if (name) {
+		fc_buf_addch(&path, '/');
+		url_escape(&path, name);
+	} else {
+		add_list_args(c, &path);
+	}
+	rc = get_json(c, path.buf, &j);
+	if (rc)
+		goto out;
+	if (c->format != OUT_TABLE) {
+		print_doc(c, j);
+		goto out;
+	}
+	if (name) {
+		items = json_array();
+		json_array_append(items, j);
+	} else {
+		items = json_incref(json_object_get(j, "executions"));
+	}
+	{
+		struct table t = {5, (const char *[]){"NAME", "LAUNCH PLAN", "PHASE", "STARTED", "DURATION"}, NULL, 0, 0};
+		char tb[32];
+
+		json_array_foreach(items, i, e) {
+			const char *err = jstr(e, "closure", "error", "message", NULL);
+			struct fc_buf phase = FC_BUF_INIT;
+
+			fc_buf_adds(&phase, jstr(e, "closure", "phase", NULL));
+			if (*err)
+				fc_buf_addf(&phase, " (%s)", err);
+			table_row(&t, jstr(e, "id", "name", NULL), jstr(e, "spec", "launchPlan", "name", NULL), phase.buf,
+				  short_time(jstr(e, "closure", "startedAt", NULL), tb), jstr(e, "closure", "duration", NULL));
+			fc_buf_release(&phase);
+		}
+		table_print(&t);
+	}
+	json_decref(items);
+out:
+	json_decref(j);
+	fc_buf_release(&path);
+	return rc;
+}
+
+static int get_nodes(struct client *c, const char *exec)
+{
+	struct fc_buf path = FC_BUF_INIT;
+	json_t *j = NULL, *e;
+	size_t i;
+	int rc;
+
+	fc_buf_addf(&path, "/api/v1/node_executions/%s/%s/", c->project, c->domain);
+	url_escape(&path, exec);
+	add_list_args(c, &path);
+	rc = get_json(c, path.buf, &j);
+	if (rc)
+		goto out;
+	if (c->format != OUT_TABLE) {
+		print_doc(c, j);
+		goto out;
+	}
+	{
+		struct table t = {4, (const char *[]){"NODE", "PHASE", "STARTED", "DURATION"}, NULL, 0, 0};
+		char tb[32];
+
+		json_array_foreach(json_object_get(j, "nodeExecutions"), i, e)
+			table_row(&t, jstr(e, "id", "nodeId", NULL), jstr(e, "closure", "phase", NULL),
+				  short_time(jstr(e, "closure", "startedAt", NULL), tb), jstr(e, "closure", "duration", NULL));
+		table_print(&t);
+	}
+out:
+	json_decref(j);
+	fc_buf_release(&path);
+	return rc;
+}
+
+int cmd_get(int argc, char **argv)
+{
+	struct client c;
+	const char *what, *name;
+	int rc;
+
+	rc = client_init(&c, argc, argv, get_usage);
+	if (rc)
+		goto out;
+	if (optind >= argc || argc - optind > 2) {
+		fputs(get_usage, stderr);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	what = argv[optind];
+	name = optind + 1 < argc ? argv[optind + 1] : NULL;
+	if (!strcmp(what, "tasks") || !strcmp(what, "task"))
+		rc = get_entities(&c, "tasks", "task_ids", "tasks", name);
+	else if (!strcmp(what, "workflows") || !strcmp(what, "workflow"))
+		rc = get_entities(&c, "workflows", "workflow_ids", "workflows", name);
+	else if (!strcmp(what, "launch-plans") || !strcmp(what, "launch-plan") || !strcmp(what, "lp"))
+		rc = get_entities(&c, "launch_plans", "launch_plan_ids", "launchPlans", name);
+	else if (!strcmp(what, "executions") || !strcmp(what, "execution"))
+		rc = get_executions(&c, name);
+	else if ((!strcmp(what, "nodes") || !strcmp(what, "node-executions")) && name)
+		rc = get_nodes(&c, name);
+	else {
+		fputs(get_usage, stderr);
+		rc = CLI_EXIT_USAGE;
+	}
+out:
+	client_release(&c);
+	return rc < 0 ? 0 : rc;
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * launch, activate, terminate, status
+ */
+static const char launch_usage[] =
+	"usage: flytec launch LAUNCH_PLAN [--input NAME=VALUE]... [options]\n"
+	"\n"
+	"Create an execution of LAUNCH_PLAN (its active version, else the latest; or --version). Values are written\n"
+	"as in `flytec run`: 3, 2.5, true, 2024-01-01T00:00:00Z, 1h30m, [1, 2], {a: 1}.\n"
+	"      --version V         the launch plan version\n"
+	"      --name NAME         the execution's name (default: generated)\n\n";
+
+/* The LiteralType JSON of input `name` from a launch plan's expected inputs, converted to a Literal JSON. */
+static int input_literal(const json_t *lp, const char *name, const char *text, json_t **out)
+{
+	const json_t *params = json_object_get(json_object_get(json_object_get(lp, "closure"), "expectedInputs"),
+					       "parameters");
+	const json_t *type = json_object_get(json_object_get(json_object_get(params, name), "var"), "type");
+	ProtobufCMessage *t = NULL;
+	Flyteidl__Core__Literal *lit = NULL;
+	struct fc_arena a;
+	struct fc_err err;
+	int rc;
+
+	if (!type) {
+		fprintf(stderr, "flytec: the launch plan has no input '%s'\n", name);
+		return CLI_EXIT_USAGE;
+	}
+	fc_arena_init(&a, 0);
+	rc = fc_pbjson_decode(type, &flyteidl__core__literal_type__descriptor, fc_arena_pb_allocator(&a), 0, &t, &err);
+	if (!rc)
+		rc = cmp_literal_from_text(&a, (Flyteidl__Core__LiteralType *)t, text, &lit, &err);
+	if (!rc)
+		rc = fc_pbjson_encode(&lit->base, 0, out, &err);
+	if (rc)
+		fprintf(stderr, "flytec: --input %s: %s\n", name, err.msg);
+	fc_arena_release(&a);
+	return rc ? CLI_EXIT_USAGE : 0;
+}
+
+int cmd_launch(int argc, char **argv)
+{
+	struct client c;
+	struct fc_buf path = FC_BUF_INIT, body = FC_BUF_INIT, answer = FC_BUF_INIT;
+	json_t *lp = NULL, *req = NULL, *literals, *ans = NULL;
+	long status = 0;
+	size_t i;
+	int rc;
+
+	rc = client_init(&c, argc, argv, launch_usage);
+	if (rc)
+		goto out;
+	if (optind != argc - 1) {
+		fputs(launch_usage, stderr);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (c.version) {
+		fc_buf_addf(&path, "/api/v1/launch_plans/%s/%s/", c.project, c.domain);
+		url_escape(&path, argv[optind]);
+		fc_buf_addch(&path, '/');
+		url_escape(&path, c.version);
+		rc = get_json(&c, path.buf, &lp);
+	} else {
+		fc_buf_addf(&path, "/api/v1/active_launch_plans/%s/%s/", c.project, c.domain);
+		url_escape(&path, argv[optind]);
+		rc = get_json_ex(&c, path.buf, true, &lp);
+		if (rc == CLI_EXIT_SPEC) { /* no active version: the latest */
+			json_t *list = NULL;
+
+			fc_buf_reset(&path);
+			fc_buf_addf(&path, "/api/v1/launch_plans/%s/%s/", c.project, c.domain);
+			url_escape(&path, argv[optind]);
+			fc_buf_adds(&path, "?limit=1");
+			rc = get_json(&c, path.buf, &list);
+			if (!rc) {
+				lp = json_incref(json_array_get(json_object_get(list, "launchPlans"), 0));
+				if (!lp) {
+					fprintf(stderr, "flytec: launch plan %s not found\n", argv[optind]);
+					rc = CLI_EXIT_SPEC;
+				}
+			}
+			json_decref(list);
+		}
+	}
+	if (rc)
+		goto out;
+	literals = json_object();
+	req = json_pack("{s:s, s:s, s:{s:O}, s:{s:o}}", "project", c.project, "domain", c.domain, "spec", "launchPlan",
+			json_object_get(lp, "id"), "inputs", "literals", literals);
+	if (c.name)
+		json_object_set_new(req, "name", json_string(c.name));
+	for (i = 0; i < c.ninputs && !rc; i++) {
+		char *eq = strchr(c.inputs[i], '=');
+		json_t *lit;
+
+		if (!eq) {
+			fprintf(stderr, "flytec: --input takes NAME=VALUE, not '%s'\n", c.inputs[i]);
+			rc = CLI_EXIT_USAGE;
+			break;
+		}
+		*eq = '\0';
+		rc = input_literal(lp, c.inputs[i], eq + 1, &lit);
+		if (!rc)
+			json_object_set_new(literals, c.inputs[i], lit);
+	}
+	if (rc)
+		goto out;
+	fc_pbjson_dump(req, 0, &body, NULL);
+	rc = http(&c, "POST", "/api/v1/executions", body.buf, &answer, &status);
+	if (rc)
+		goto out;
+	if (status != 200) {
+		print_api_error(status, &answer);
+		rc = CLI_EXIT_SPEC;
+		goto out;
+	}
+	ans = json_loadb(answer.buf, answer.len, 0, NULL);
+	if (c.format != OUT_TABLE && ans)
+		print_doc(&c, ans);
+	else
+		printf("%s\n", jstr(ans, "id", "name", NULL));
+out:
+	json_decref(ans);
+	json_decref(req);
+	json_decref(lp);
+	fc_buf_release(&path);
+	fc_buf_release(&body);
+	fc_buf_release(&answer);
+	client_release(&c);
+	return rc < 0 ? 0 : rc;
+}
+
+static const char activate_usage[] =
+	"usage: flytec activate LAUNCH_PLAN VERSION [--deactivate] [options]\n"
+	"\n"
+	"Make VERSION the active version of LAUNCH_PLAN (the others of that name become inactive), or deactivate it.\n\n";
+
+int cmd_activate(int argc, char **argv)
+{
+	struct client c;
+	struct fc_buf path = FC_BUF_INIT, answer = FC_BUF_INIT;
+	long status = 0;
+	int rc;
+
+	rc = client_init(&c, argc, argv, activate_usage);
+	if (rc)
+		goto out;
+	if (optind != argc - 2) {
+		fputs(activate_usage, stderr);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	fc_buf_addf(&path, "/api/v1/launch_plans/%s/%s/", c.project, c.domain);
+	url_escape(&path, argv[optind]);
+	fc_buf_addch(&path, '/');
+	url_escape(&path, argv[optind + 1]);
+	rc = http(&c, "PUT", path.buf, c.deactivate ? "{\"state\":\"INACTIVE\"}" : "{\"state\":\"ACTIVE\"}", &answer,
+		  &status);
+	if (!rc && status != 200) {
+		print_api_error(status, &answer);
+		rc = CLI_EXIT_SPEC;
+	}
+	if (!rc)
+		printf("%s %s %s\n", argv[optind], argv[optind + 1], c.deactivate ? "deactivated" : "activated");
+out:
+	fc_buf_release(&path);
+	fc_buf_release(&answer);
+	client_release(&c);
+	return rc < 0 ? 0 : rc;
+}
+
+static const char terminate_usage[] =
+	"usage: flytec terminate EXECUTION [--cause TEXT] [options]\n\nAbort an execution.\n\n";
+
+int cmd_terminate(int argc, char **argv)
+{
+	struct client c;
+	struct fc_buf path = FC_BUF_INIT, answer = FC_BUF_INIT, body = FC_BUF_INIT;
+	long status = 0;
+	int rc;
+
+	rc = client_init(&c, argc, argv, terminate_usage);
+	if (rc)
+		goto out;
+	if (optind != argc - 1) {
+		fputs(terminate_usage, stderr);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	fc_buf_addf(&path, "/api/v1/executions/%s/%s/", c.project, c.domain);
+	url_escape(&path, argv[optind]);
+	fc_buf_adds(&body, "{\"cause\":");
+	fc_buf_add_json_string(&body, c.cause ? c.cause : "terminated with flytec terminate",
+			       strlen(c.cause ? c.cause : "terminated with flytec terminate"));
+	fc_buf_addch(&body, '}');
+	rc = http(&c, "DELETE", path.buf, body.buf, &answer, &status);
+	if (!rc && status != 200) {
+		print_api_error(status, &answer);
+		rc = CLI_EXIT_SPEC;
+	}
+	if (!rc)
+		printf("%s terminated\n", argv[optind]);
+out:
+	fc_buf_release(&path);
+	fc_buf_release(&answer);
+	fc_buf_release(&body);
+	client_release(&c);
+	return rc < 0 ? 0 : rc;
+}
+
+static const char status_usage[] =
+	"usage: flytec status [--errors] [options]\n"
+	"\n"
+	"The compile status of the admin's watched repository: every file with errors shows its diagnostics.\n"
+	"Exit status 1 when a file has errors.\n\n";
+
+int cmd_status(int argc, char **argv)
+{
+	struct client c;
+	json_t *j = NULL, *f;
+	size_t i, bad = 0, total = 0;
+	int rc;
+
+	rc = client_init(&c, argc, argv, status_usage);
+	if (rc)
+		goto out;
+	if (optind != argc) {
+		fputs(status_usage, stderr);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	rc = get_json(&c, c.errors_only ? "/api/v1/repository/status?errors_only=true" : "/api/v1/repository/status",
+		      &j);
+	if (rc)
+		goto out;
+	json_array_foreach(json_object_get(j, "files"), i, f) {
+		if (json_is_true(json_object_get(f, "deleted")))
+			continue;
+		total++;
+		bad += !json_is_true(json_object_get(f, "ok"));
+	}
+	if (c.format != OUT_TABLE) {
+		print_doc(&c, j);
+	} else {
+		struct table t = {4, (const char *[]){"FILE", "STATUS", "ERRORS", "WARNINGS"}, NULL, 0, 0};
+
+		json_array_foreach(json_object_get(j, "files"), i, f) {
+			char ne[32], nw[32];
+
+			if (json_is_true(json_object_get(f, "deleted")))
+				continue;
+			snprintf(ne, sizeof(ne), "%lld", (long long)json_integer_value(json_object_get(f, "errors")));
+			snprintf(nw, sizeof(nw), "%lld", (long long)json_integer_value(json_object_get(f, "warnings")));
+			table_row(&t, jstr(f, "path", NULL), json_is_true(json_object_get(f, "ok")) ? "ok" : "FAILED", ne, nw);
+		}
+		table_print(&t);
+		json_array_foreach(json_object_get(j, "files"), i, f)
+			if (!json_is_true(json_object_get(f, "ok")) && !json_is_true(json_object_get(f, "deleted")))
+				printf("\n%s", jstr(f, "diagnostics", NULL));
+		printf("\n%zu file(s), %zu with errors\n", total, bad);
+	}
+	rc = bad ? CLI_EXIT_SPEC : CLI_EXIT_OK;
+out:
+	json_decref(j);
+	client_release(&c);
+	return rc < 0 ? 0 : rc;
+}

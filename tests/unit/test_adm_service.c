@@ -1,0 +1,387 @@
+/* test_adm_service.c: admin-lite's IDL layer: registration diffs, launching, events intake, workflow assembly. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "admin-lite/diff.h"
+#include "admin-lite/service.h"
+#include "admin-lite/store.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct fixture {
+	char dir[64];
+	struct adm_store *s;
+	struct fc_arena a;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char path[128];
+	struct fc_err err;
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/adm_svc_XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(path, sizeof(path), "%s/admin.db", f->dir);
+	assert_int_equal(adm_store_open(path, &f->s, &err), 0);
+	fc_arena_init(&f->a, 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	adm_store_free(f->s);
+	fc_arena_release(&f->a);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* --- diff ------------------------------------------------------------------------------------------------- */
+static void test_diff(void **state)
+{
+	struct fc_buf out = FC_BUF_INIT;
+	struct fc_buf big_a = FC_BUF_INIT, big_b = FC_BUF_INIT;
+	int i;
+
+	(void)state;
+	adm_diff_lines("a", "x\ny\n", "b", "x\ny\n", 3, &out);
+	assert_int_equal(out.len, 0);
+	adm_diff_lines("old", "1\n2\n3\n4\n5\n6\n7\n8\n9\n", "new", "1\n2\n3\n4\nfive\n6\n7\n8\n9\n", 1, &out);
+	assert_string_equal(out.buf, "--- old\n+++ new\n@@ line 4 @@\n 4\n-5\n+five\n 6\n");
+	fc_buf_reset(&out);
+	adm_diff_lines("old", "a\n", "new", "a\nb\n", 3, &out);
+	assert_string_equal(out.buf, "--- old\n+++ new\n@@ line 1 @@\n a\n+b\n");
+	fc_buf_reset(&out);
+	adm_diff_lines("old", "a\nb\nc\n", "new", "", 0, &out);
+	assert_string_equal(out.buf, "--- old\n+++ new\n@@ line 1 @@\n-a\n-b\n-c\n");
+	/* two distant changes make two hunks */
+	fc_buf_reset(&out);
+	adm_diff_lines("o", "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n", "n", "x\n2\n3\n4\n5\n6\n7\n8\n9\ny\n", 1, &out);
+	assert_string_equal(out.buf, "--- o\n+++ n\n@@ line 1 @@\n-1\n+x\n 2\n@@ line 9 @@\n 9\n-10\n+y\n");
+	/* inputs too large for the LCS table still produce a correct (if coarse) diff */
+	for (i = 0; i < 3000; i++) {
+		fc_buf_addf(&big_a, "a%d\n", i);
+		fc_buf_addf(&big_b, "b%d\n", i);
+	}
+	fc_buf_reset(&out);
+	adm_diff_lines("o", big_a.buf, "n", big_b.buf, 3, &out);
+	assert_non_null(strstr(out.buf, "-a2999\n"));
+	assert_non_null(strstr(out.buf, "+b0\n"));
+	fc_buf_release(&out);
+	fc_buf_release(&big_a);
+	fc_buf_release(&big_b);
+}
+
+/* --- fixtures as IDL --------------------------------------------------------------------------------------- */
+static Flyteidl__Core__LiteralType *int_type(struct fc_arena *a)
+{
+	Flyteidl__Core__LiteralType *t = fc_arena_alloc(a, sizeof(*t));
+
+	flyteidl__core__literal_type__init(t);
+	t->type_case = FLYTEIDL__CORE__LITERAL_TYPE__TYPE_SIMPLE;
+	t->simple = FLYTEIDL__CORE__SIMPLE_TYPE__INTEGER;
+	return t;
+}
+
+static Flyteidl__Core__Literal *int_literal(struct fc_arena *a, int64_t v)
+{
+	Flyteidl__Core__Literal *l = fc_arena_alloc(a, sizeof(*l));
+	Flyteidl__Core__Scalar *s = fc_arena_alloc(a, sizeof(*s));
+	Flyteidl__Core__Primitive *p = fc_arena_alloc(a, sizeof(*p));
+
+	flyteidl__core__literal__init(l);
+	flyteidl__core__scalar__init(s);
+	flyteidl__core__primitive__init(p);
+	p->value_case = FLYTEIDL__CORE__PRIMITIVE__VALUE_INTEGER;
+	p->integer = v;
+	s->value_case = FLYTEIDL__CORE__SCALAR__VALUE_PRIMITIVE;
+	s->primitive = p;
+	l->value_case = FLYTEIDL__CORE__LITERAL__VALUE_SCALAR;
+	l->scalar = s;
+	return l;
+}
+
+static Flyteidl__Core__Literal *string_literal(struct fc_arena *a, const char *v)
+{
+	Flyteidl__Core__Literal *l = int_literal(a, 0);
+
+	l->scalar->primitive->value_case = FLYTEIDL__CORE__PRIMITIVE__VALUE_STRING_VALUE;
+	l->scalar->primitive->string_value = (char *)v;
+	return l;
+}
+
+static Flyteidl__Core__Identifier *ident(struct fc_arena *a, Flyteidl__Core__ResourceType rt, const char *name,
+					 const char *version)
+{
+	Flyteidl__Core__Identifier *id = fc_arena_alloc(a, sizeof(*id));
+
+	flyteidl__core__identifier__init(id);
+	id->resource_type = rt;
+	id->project = (char *)"proj";
+	id->domain = (char *)"development";
+	id->name = (char *)name;
+	id->version = (char *)version;
+	return id;
+}
+
+static void register_task(struct fixture *f, const char *image, int expect)
+{
+	Flyteidl__Core__TaskTemplate *t = fc_arena_alloc(&f->a, sizeof(*t));
+	Flyteidl__Core__Container *c = fc_arena_alloc(&f->a, sizeof(*c));
+	Flyteidl__Core__CompiledTask ct = FLYTEIDL__CORE__COMPILED_TASK__INIT;
+	struct fc_buf diff = FC_BUF_INIT;
+	struct fc_err err;
+	bool created;
+
+	flyteidl__core__task_template__init(t);
+	flyteidl__core__container__init(c);
+	t->id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__TASK, "t", "v1");
+	t->type = (char *)"container";
+	c->image = (char *)image;
+	t->target_case = FLYTEIDL__CORE__TASK_TEMPLATE__TARGET_CONTAINER;
+	t->container = c;
+	ct.template_ = t;
+	assert_int_equal(adm_register_task(f->s, t->id, &ct, NULL, &created, &diff, &err), expect);
+	if (expect == FC_ECONFLICT) {
+		assert_non_null(strstr(diff.buf, "--- registered\n+++ new\n"));
+		assert_non_null(strstr(diff.buf, "-      \"image\": \"alpine\"\n+      \"image\": \"busybox\"\n"));
+	}
+	fc_buf_release(&diff);
+}
+
+/* A workflow w(x: integer) with one node n0 running task t, and launch plan lp with x defaulting to 1. */
+static void register_world(struct fixture *f, bool x_required)
+{
+	Flyteidl__Admin__WorkflowCreateRequest wreq = FLYTEIDL__ADMIN__WORKFLOW_CREATE_REQUEST__INIT;
+	Flyteidl__Admin__WorkflowSpec ws = FLYTEIDL__ADMIN__WORKFLOW_SPEC__INIT;
+	Flyteidl__Core__WorkflowTemplate tpl = FLYTEIDL__CORE__WORKFLOW_TEMPLATE__INIT;
+	Flyteidl__Core__Node node = FLYTEIDL__CORE__NODE__INIT, *nodes[1] = {&node};
+	Flyteidl__Core__TaskNode tn = FLYTEIDL__CORE__TASK_NODE__INIT;
+	Flyteidl__Admin__LaunchPlanCreateRequest lreq = FLYTEIDL__ADMIN__LAUNCH_PLAN_CREATE_REQUEST__INIT;
+	Flyteidl__Admin__LaunchPlanSpec spec = FLYTEIDL__ADMIN__LAUNCH_PLAN_SPEC__INIT;
+	Flyteidl__Core__ParameterMap pm = FLYTEIDL__CORE__PARAMETER_MAP__INIT;
+	Flyteidl__Core__ParameterMap__ParametersEntry pe = FLYTEIDL__CORE__PARAMETER_MAP__PARAMETERS_ENTRY__INIT, *pes[1] = {&pe};
+	Flyteidl__Core__Parameter p = FLYTEIDL__CORE__PARAMETER__INIT;
+	Flyteidl__Core__Variable var = FLYTEIDL__CORE__VARIABLE__INIT;
+	struct fc_buf diff = FC_BUF_INIT;
+	struct fc_err err;
+	bool created;
+
+	register_task(f, "alpine", 0);
+	node.id = (char *)"n0";
+	tn.reference_case = FLYTEIDL__CORE__TASK_NODE__REFERENCE_REFERENCE_ID;
+	tn.reference_id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__TASK, "t", "v1");
+	node.target_case = FLYTEIDL__CORE__NODE__TARGET_TASK_NODE;
+	node.task_node = &tn;
+	tpl.id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__WORKFLOW, "w", "v1");
+	tpl.n_nodes = 1;
+	tpl.nodes = nodes;
+	ws.template_ = &tpl;
+	wreq.id = tpl.id;
+	wreq.spec = &ws;
+	assert_int_equal(adm_create_workflow(f->s, &wreq, &created, &diff, &err), 0);
+
+	var.type = int_type(&f->a);
+	p.var = &var;
+	if (x_required) {
+		p.behavior_case = FLYTEIDL__CORE__PARAMETER__BEHAVIOR_REQUIRED;
+		p.required = 1;
+	} else {
+		p.behavior_case = FLYTEIDL__CORE__PARAMETER__BEHAVIOR_DEFAULT;
+		p.default_ = int_literal(&f->a, 1);
+	}
+	pe.key = (char *)"x";
+	pe.value = &p;
+	pm.n_parameters = 1;
+	pm.parameters = pes;
+	spec.workflow_id = tpl.id;
+	spec.default_inputs = &pm;
+	lreq.id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__LAUNCH_PLAN, "lp", x_required ? "v2" : "v1");
+	lreq.spec = &spec;
+	assert_int_equal(adm_create_launch_plan(f->s, &lreq, &created, &diff, &err), 0);
+	fc_buf_release(&diff);
+}
+
+static void test_register_conflict_diff(void **state)
+{
+	struct fixture *f = *state;
+
+	register_task(f, "alpine", 0);
+	register_task(f, "alpine", 0);
+	register_task(f, "busybox", FC_ECONFLICT);
+}
+
+static void test_workflow_assembly(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_id id = {"proj", "development", "w", "v1"};
+	Flyteidl__Admin__Workflow *w;
+	struct adm_entity e;
+	struct fc_err err;
+
+	register_world(f, false);
+	assert_int_equal(adm_entity_get(f->s, ADM_WORKFLOW, &id, &f->a, &e, &err), 0);
+	assert_int_equal(adm_workflow_msg(&e, &f->a, &w, &err), 0);
+	assert_int_equal(w->closure->compiled_workflow->n_tasks, 1);
+	assert_int_equal(w->closure->compiled_workflow->primary->template_->n_nodes, 3);
+	assert_string_equal(w->closure->compiled_workflow->primary->template_->nodes[0]->id, "start-node");
+	assert_string_equal(w->closure->compiled_workflow->primary->template_->nodes[1]->id, "end-node");
+	assert_int_equal(w->closure->compiled_workflow->primary->connections->n_upstream, 2);
+}
+
+static Flyteidl__Admin__ExecutionCreateRequest *exec_req(struct fixture *f, const char *name, const char *version,
+							  const char *key, Flyteidl__Core__Literal *value)
+{
+	Flyteidl__Admin__ExecutionCreateRequest *req = fc_arena_alloc(&f->a, sizeof(*req));
+	Flyteidl__Admin__ExecutionSpec *spec = fc_arena_alloc(&f->a, sizeof(*spec));
+
+	flyteidl__admin__execution_create_request__init(req);
+	flyteidl__admin__execution_spec__init(spec);
+	req->project = (char *)"proj";
+	req->domain = (char *)"development";
+	req->name = (char *)name;
+	spec->launch_plan = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__LAUNCH_PLAN, "lp", version);
+	req->spec = spec;
+	if (key) {
+		Flyteidl__Core__LiteralMap *m = fc_arena_alloc(&f->a, sizeof(*m));
+		Flyteidl__Core__LiteralMap__LiteralsEntry *e = fc_arena_alloc(&f->a, sizeof(*e));
+
+		flyteidl__core__literal_map__init(m);
+		flyteidl__core__literal_map__literals_entry__init(e);
+		e->key = (char *)key;
+		e->value = value;
+		m->n_literals = 1;
+		m->literals = fc_arena_memdup(&f->a, &e, sizeof(e));
+		req->inputs = m;
+	}
+	return req;
+}
+
+static void test_launch_inputs(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_exec_id id;
+	struct adm_execution x;
+	Flyteidl__Core__LiteralMap *inputs;
+	struct fc_err err;
+
+	register_world(f, false);
+	register_world(f, true);
+	/* default used */
+	assert_int_equal(adm_launch(f->s, exec_req(f, "e1", "v1", NULL, NULL), 0, &f->a, &id, &err), 0);
+	assert_int_equal(adm_execution_get(f->s, &id, &f->a, &x, &err), 0);
+	inputs = flyteidl__core__literal_map__unpack(fc_arena_pb_allocator(&f->a), x.inputs_len, x.inputs);
+	assert_int_equal(inputs->n_literals, 1);
+	assert_int_equal(inputs->literals[0]->value->scalar->primitive->integer, 1);
+	assert_string_equal(x.workflow.name, "w");
+	/* given value */
+	assert_int_equal(adm_launch(f->s, exec_req(f, "e2", "v1", "x", int_literal(&f->a, 9)), 0, &f->a, &id, &err), 0);
+	/* required missing, unknown, wrong type, unknown launch plan, name taken */
+	assert_int_equal(adm_launch(f->s, exec_req(f, "e3", "v2", NULL, NULL), 0, &f->a, &id, &err), FC_EINVAL);
+	assert_non_null(strstr(err.msg, "required"));
+	assert_int_equal(adm_launch(f->s, exec_req(f, "e3", "v1", "y", int_literal(&f->a, 1)), 0, &f->a, &id, &err),
+			 FC_EINVAL);
+	assert_non_null(strstr(err.msg, "unknown input 'y'"));
+	assert_int_equal(adm_launch(f->s, exec_req(f, "e3", "v1", "x", string_literal(&f->a, "1")), 0, &f->a, &id, &err),
+			 FC_EINVAL);
+	assert_int_equal(adm_launch(f->s, exec_req(f, "e3", "v9", NULL, NULL), 0, &f->a, &id, &err), FC_EINVAL);
+	assert_int_equal(adm_launch(f->s, exec_req(f, "e1", "v1", NULL, NULL), 0, &f->a, &id, &err), FC_EEXIST);
+	/* no version: the latest (none active) */
+	assert_int_equal(adm_launch(f->s, exec_req(f, "e4", "", "x", int_literal(&f->a, 2)), 0, &f->a, &id, &err), 0);
+	assert_int_equal(adm_execution_get(f->s, &id, &f->a, &x, &err), 0);
+	assert_string_equal(x.launch_plan.version, "v2");
+	/* generated name */
+	assert_int_equal(adm_launch(f->s, exec_req(f, "", "v1", NULL, NULL), 0, &f->a, &id, &err), 0);
+	assert_int_equal(strlen(id.name), 20);
+}
+
+static void test_launch_scheduled_once(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_exec_id id;
+	struct fc_err err;
+
+	register_world(f, false);
+	assert_int_equal(adm_launch_scheduled(f->s, exec_req(f, "lp-1000", "v1", NULL, NULL), 1000, &f->a, &id, &err),
+			 0);
+	assert_int_equal(adm_launch_scheduled(f->s, exec_req(f, "lp-1000b", "v1", NULL, NULL), 1000, &f->a, &id, &err),
+			 FC_EEXIST);
+	assert_int_equal(adm_launch_scheduled(f->s, exec_req(f, "lp-999", "v1", NULL, NULL), 999, &f->a, &id, &err),
+			 FC_EEXIST);
+	assert_int_equal(adm_launch_scheduled(f->s, exec_req(f, "lp-2000", "v1", NULL, NULL), 2000, &f->a, &id, &err),
+			 0);
+}
+
+static void test_events_intake(void **state)
+{
+	struct fixture *f = *state;
+	Flyteidl__Event__WorkflowExecutionEvent wev = FLYTEIDL__EVENT__WORKFLOW_EXECUTION_EVENT__INIT;
+	Flyteidl__Event__NodeExecutionEvent nev = FLYTEIDL__EVENT__NODE_EXECUTION_EVENT__INIT;
+	Flyteidl__Core__NodeExecutionIdentifier nid = FLYTEIDL__CORE__NODE_EXECUTION_IDENTIFIER__INIT;
+	Flyteidl__Core__ExecutionError error = FLYTEIDL__CORE__EXECUTION_ERROR__INIT;
+	struct adm_exec_id id;
+	struct adm_execution x;
+	Flyteidl__Admin__Execution *m;
+	struct fc_err err;
+	bool applied;
+
+	register_world(f, false);
+	assert_int_equal(adm_launch(f->s, exec_req(f, "ev1", "v1", NULL, NULL), 0, &f->a, &id, &err), 0);
+	wev.execution_id = adm_exec_id_msg(&f->a, &id);
+	wev.phase = FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__RUNNING;
+	wev.occurred_at = adm_timestamp_msg(&f->a, 1000000000LL);
+	assert_int_equal(adm_intake_workflow_event(f->s, &wev, &applied, &err), 0);
+	assert_true(applied);
+	nid.node_id = (char *)"n0";
+	nid.execution_id = wev.execution_id;
+	nev.id = &nid;
+	nev.phase = FLYTEIDL__CORE__NODE_EXECUTION__PHASE__FAILED;
+	assert_int_equal(adm_intake_node_event(f->s, &nev, &applied, &err), 0);
+	error.code = (char *)"USER:Boom";
+	error.message = (char *)"it broke";
+	wev.phase = FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED;
+	wev.occurred_at = adm_timestamp_msg(&f->a, 3500000000LL);
+	wev.output_result_case = FLYTEIDL__EVENT__WORKFLOW_EXECUTION_EVENT__OUTPUT_RESULT_ERROR;
+	wev.error = &error;
+	assert_int_equal(adm_intake_workflow_event(f->s, &wev, &applied, &err), 0);
+	assert_int_equal(adm_execution_get(f->s, &id, &f->a, &x, &err), 0);
+	assert_int_equal(adm_execution_msg(&x, &f->a, &m, &err), 0);
+	assert_int_equal(m->closure->phase, FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED);
+	assert_int_equal(m->closure->output_result_case, FLYTEIDL__ADMIN__EXECUTION_CLOSURE__OUTPUT_RESULT_ERROR);
+	assert_string_equal(m->closure->error->message, "it broke");
+	assert_int_equal(m->closure->duration->seconds, 2);
+	assert_int_equal(m->closure->duration->nanos, 500000000);
+	/* bad ids are refused before the store is touched */
+	nid.node_id = (char *)"../x";
+	assert_int_equal(adm_intake_node_event(f->s, &nev, &applied, &err), FC_EINVAL);
+	wev.execution_id = NULL;
+	assert_int_equal(adm_intake_workflow_event(f->s, &wev, &applied, &err), FC_EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_diff),
+		cmocka_unit_test_setup_teardown(test_register_conflict_diff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_workflow_assembly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_launch_inputs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_launch_scheduled_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_intake, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,613 @@
+/* test_adm_store.c: admin-lite's sqlite store. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "admin-lite/query.h"
+#include "admin-lite/store.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct adm_store *s;
+	struct fc_arena a;
+	int64_t clock;
+};
+
+static int64_t fake_now(void *ctx)
+{
+	struct fixture *f = ctx;
+
+	return f->clock += 1000;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct fc_err err;
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/adm_store_XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/admin.db", f->dir);
+	assert_int_equal(adm_store_open(f->path, &f->s, &err), 0);
+	f->clock = 1700000000LL * 1000000000LL;
+	adm_store_set_clock(f->s, fake_now, f);
+	fc_arena_init(&f->a, 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[256];
+
+	adm_store_free(f->s);
+	fc_arena_release(&f->a);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static struct adm_entity entity(enum adm_kind kind, const char *name, const char *version, const char *spec)
+{
+	struct adm_entity e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = kind;
+	e.id.project = "flytesnacks";
+	e.id.domain = "development";
+	e.id.name = name;
+	e.id.version = version;
+	e.spec = (const uint8_t *)spec;
+	e.spec_len = strlen(spec);
+	return e;
+}
+
+static void test_open_migrate_reopen(void **state)
+{
+	struct fixture *f = *state;
+	struct fc_err err;
+
+	assert_int_equal(adm_store_schema_version(f->s), ADM_SCHEMA_VERSION);
+	adm_store_free(f->s);
+	assert_int_equal(adm_store_open(f->path, &f->s, &err), 0);
+	adm_store_set_clock(f->s, fake_now, f);
+	assert_int_equal(adm_store_schema_version(f->s), ADM_SCHEMA_VERSION);
+	assert_true(adm_domain_exists(f->s, "production"));
+	assert_false(adm_domain_exists(f->s, "nope"));
+}
+
+static void test_names(void **state)
+{
+	struct fc_err err;
+
+	(void)state;
+	assert_int_equal(adm_check_project("flyte-snacks1", &err), 0);
+	assert_int_equal(adm_check_project("Flyte", &err), FC_EINVAL);
+	assert_int_equal(adm_check_project("-a", &err), FC_EINVAL);
+	assert_int_equal(adm_check_project("a_b", &err), FC_EINVAL);
+	assert_int_equal(adm_check_project("", &err), FC_EINVAL);
+	assert_int_equal(adm_check_name("name", "my.workflow_1", &err), 0);
+	assert_int_equal(adm_check_name("name", "../etc/passwd", &err), FC_EINVAL);
+	assert_int_equal(adm_check_name("name", "a/b", &err), FC_EINVAL);
+	assert_int_equal(adm_check_name("name", "a b", &err), FC_EINVAL);
+	assert_int_equal(adm_check_name("name", ".hidden", &err), FC_EINVAL);
+	assert_int_equal(adm_check_name("name", "x'; DROP TABLE entities;--", &err), FC_EINVAL);
+	assert_non_null(strstr(err.msg, "not allowed"));
+}
+
+static void test_register_idempotent_and_conflict(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_entity e = entity(ADM_TASK, "t1", "v1", "AAAA"), got, existing;
+	struct fc_err err;
+	bool created;
+
+	assert_int_equal(adm_entity_register(f->s, &e, &created, &f->a, NULL, &err), 0);
+	assert_true(created);
+	assert_int_equal(adm_entity_register(f->s, &e, &created, &f->a, NULL, &err), 0);
+	assert_false(created);
+	e.spec = (const uint8_t *)"BBBB";
+	assert_int_equal(adm_entity_register(f->s, &e, &created, &f->a, &existing, &err), FC_ECONFLICT);
+	assert_non_null(strstr(err.msg, "different content"));
+	assert_memory_equal(existing.spec, "AAAA", 4);
+	/* the stored version is unchanged */
+	assert_int_equal(adm_entity_get(f->s, ADM_TASK, &e.id, &f->a, &got, &err), 0);
+	assert_memory_equal(got.spec, "AAAA", 4);
+	/* a new version is fine; "latest" finds it */
+	e.id.version = "v2";
+	assert_int_equal(adm_entity_register(f->s, &e, &created, &f->a, NULL, &err), 0);
+	e.id.version = NULL;
+	assert_int_equal(adm_entity_get(f->s, ADM_TASK, &e.id, &f->a, &got, &err), 0);
+	assert_string_equal(got.id.version, "v2");
+	/* the project was created on the way */
+	{
+		struct adm_project p;
+
+		assert_int_equal(adm_project_get(f->s, "flytesnacks", &f->a, &p, &err), 0);
+	}
+	/* unknown domain, bad names */
+	e = entity(ADM_TASK, "t1", "v1", "AAAA");
+	e.id.domain = "qa";
+	assert_int_equal(adm_entity_register(f->s, &e, &created, &f->a, NULL, &err), FC_EINVAL);
+	e = entity(ADM_TASK, "../x", "v1", "AAAA");
+	assert_int_equal(adm_entity_register(f->s, &e, &created, &f->a, NULL, &err), FC_EINVAL);
+	e = entity(ADM_WORKFLOW, "t1", "v1", "AAAA");
+	assert_int_equal(adm_entity_register(f->s, &e, &created, &f->a, NULL, &err), 0);
+	assert_true(created); /* same id, different kind */
+}
+
+static void test_list_filters_pages(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_query q = {0};
+	struct adm_entity *list;
+	const char **names;
+	size_t n, total = 0;
+	char *token = NULL, versions[64][8];
+	struct fc_err err;
+	bool created;
+	int i;
+
+	for (i = 0; i < 25; i++) {
+		struct adm_entity e;
+
+		snprintf(versions[i], sizeof(versions[i]), "v%02d", i);
+		e = entity(ADM_WORKFLOW, i % 2 ? "odd" : "even", versions[i], versions[i]);
+		assert_int_equal(adm_entity_register(f->s, &e, &created, &f->a, NULL, &err), 0);
+	}
+	q.project = "flytesnacks";
+	q.domain = "development";
+	q.limit = 10;
+	do {
+		q.token = token;
+		assert_int_equal(adm_entity_list(f->s, ADM_WORKFLOW, &q, &f->a, &list, &n, &token, &err), 0);
+		total += n;
+	} while (token);
+	assert_int_equal(total, 25);
+	/* newest first by default */
+	q.token = NULL;
+	q.limit = 1;
+	assert_int_equal(adm_entity_list(f->s, ADM_WORKFLOW, &q, &f->a, &list, &n, &token, &err), 0);
+	assert_string_equal(list[0].id.version, "v24");
+	assert_string_equal(token, "1");
+	/* filters and sorting */
+	q.limit = 100;
+	q.name = "odd";
+	q.filters = "gte(version,v10)+contains(version,1)";
+	q.sort_key = "version";
+	q.sort_asc = true;
+	assert_int_equal(adm_entity_list(f->s, ADM_WORKFLOW, &q, &f->a, &list, &n, &token, &err), 0);
+	assert_int_equal(n, 6); /* v11 v13 v15 v17 v19 v21 */
+	assert_string_equal(list[0].id.version, "v11");
+	assert_null(token);
+	q.filters = "value_in(version,v01;v03;v04)";
+	assert_int_equal(adm_entity_list(f->s, ADM_WORKFLOW, &q, &f->a, &list, &n, &token, &err), 0);
+	assert_int_equal(n, 2);
+	q.filters = "eq(version,x' OR 1=1 --)";
+	assert_int_equal(adm_entity_list(f->s, ADM_WORKFLOW, &q, &f->a, &list, &n, &token, &err), 0);
+	assert_int_equal(n, 0);
+	q.filters = "gte(created_at,2023-11-14T23:13:20+01:00)+lt(created_at,2100-01-01T00:00:00.5-05:30)";
+	assert_int_equal(adm_entity_list(f->s, ADM_WORKFLOW, &q, &f->a, &list, &n, &token, &err), 0);
+	assert_int_equal(n, 12); /* '+' inside a time offset does not split the filter */
+	q.filters = "eq(name,odd)+";
+	assert_int_equal(adm_entity_list(f->s, ADM_WORKFLOW, &q, &f->a, &list, &n, &token, &err), FC_EINVAL);
+	q.filters = "value_in(version,)";
+	assert_int_equal(adm_entity_list(f->s, ADM_WORKFLOW, &q, &f->a, &list, &n, &token, &err), FC_EINVAL);
+	q.filters = "contains(version,%)";
+	assert_int_equal(adm_entity_list(f->s, ADM_WORKFLOW, &q, &f->a, &list, &n, &token, &err), 0);
+	assert_int_equal(n, 0); /* '%' is matched literally */
+	q.filters = "gte(created_at,2023-11-14T22:13:20Z)";
+	assert_int_equal(adm_entity_list(f->s, ADM_WORKFLOW, &q, &f->a, &list, &n, &token, &err), 0);
+	assert_int_equal(n, 12); /* every odd version */
+	/* errors */
+	q.filters = "eq(password,x)";
+	assert_int_equal(adm_entity_list(f->s, ADM_WORKFLOW, &q, &f->a, &list, &n, &token, &err), FC_EINVAL);
+	assert_non_null(strstr(err.msg, "cannot filter on 'password'"));
+	q.filters = "like(name,x)";
+	assert_int_equal(adm_entity_list(f->s, ADM_WORKFLOW, &q, &f->a, &list, &n, &token, &err), FC_EINVAL);
+	q.filters = "eq(name";
+	assert_int_equal(adm_entity_list(f->s, ADM_WORKFLOW, &q, &f->a, &list, &n, &token, &err), FC_EINVAL);
+	q.filters = "gte(created_at,yesterday)";
+	assert_int_equal(adm_entity_list(f->s, ADM_WORKFLOW, &q, &f->a, &list, &n, &token, &err), FC_EINVAL);
+	q.filters = NULL;
+	q.sort_key = "1; DROP TABLE entities";
+	assert_int_equal(adm_entity_list(f->s, ADM_WORKFLOW, &q, &f->a, &list, &n, &token, &err), FC_EINVAL);
+	q.sort_key = NULL;
+	q.token = "-3";
+	assert_int_equal(adm_entity_list(f->s, ADM_WORKFLOW, &q, &f->a, &list, &n, &token, &err), FC_EINVAL);
+	q.token = NULL;
+	q.limit = ADM_LIMIT_MAX + 1;
+	assert_int_equal(adm_entity_list(f->s, ADM_WORKFLOW, &q, &f->a, &list, &n, &token, &err), FC_ELIMIT);
+	/* names */
+	q.limit = 1;
+	q.name = NULL;
+	assert_int_equal(adm_entity_names(f->s, ADM_WORKFLOW, &q, &f->a, &names, &n, &token, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(names[0], "even");
+	assert_string_equal(token, "1");
+}
+
+static void test_launch_plan_activation(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_entity e = entity(ADM_LAUNCH_PLAN, "lp", "v1", "one"), got;
+	struct adm_id name = {"flytesnacks", "development", "lp", NULL};
+	struct fc_err err;
+	bool created;
+	size_t n;
+
+	e.source = "specs/lp.yaml";
+	assert_int_equal(adm_entity_register(f->s, &e, &created, &f->a, NULL, &err), 0);
+	e.id.version = "v2";
+	e.spec = (const uint8_t *)"two";
+	assert_int_equal(adm_entity_register(f->s, &e, &created, &f->a, NULL, &err), 0);
+	assert_int_equal(adm_launch_plan_get_active(f->s, &name, &f->a, &got, &err), FC_ENOENT);
+	e.id.version = "v1";
+	assert_int_equal(adm_launch_plan_set_state(f->s, &e.id, 1, &err), 0);
+	assert_int_equal(adm_launch_plan_get_active(f->s, &name, &f->a, &got, &err), 0);
+	assert_string_equal(got.id.version, "v1");
+	e.id.version = "v2";
+	assert_int_equal(adm_launch_plan_set_state(f->s, &e.id, 1, &err), 0);
+	assert_int_equal(adm_launch_plan_get_active(f->s, &name, &f->a, &got, &err), 0);
+	assert_string_equal(got.id.version, "v2");
+	e.id.version = "v1";
+	assert_int_equal(adm_entity_get(f->s, ADM_LAUNCH_PLAN, &e.id, &f->a, &got, &err), 0);
+	assert_int_equal(got.state, 0);
+	e.id.version = "v9";
+	assert_int_equal(adm_launch_plan_set_state(f->s, &e.id, 1, &err), FC_ENOENT);
+	/* the previously active version stays active after a failed activation */
+	assert_int_equal(adm_launch_plan_get_active(f->s, &name, &f->a, &got, &err), 0);
+	assert_string_equal(got.id.version, "v2");
+	assert_int_equal(adm_launch_plan_deactivate_source(f->s, "specs/lp.yaml", &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(adm_launch_plan_get_active(f->s, &name, &f->a, &got, &err), FC_ENOENT);
+}
+
+static void make_exec(struct fixture *f, const char *name)
+{
+	struct adm_execution x;
+	struct fc_err err;
+
+	memset(&x, 0, sizeof(x));
+	x.id.project = "flytesnacks";
+	x.id.domain = "development";
+	x.id.name = name;
+	x.workflow.project = "flytesnacks";
+	x.workflow.domain = "development";
+	x.workflow.name = "wf";
+	x.workflow.version = "v1";
+	x.spec = (const uint8_t *)"spec";
+	x.spec_len = 4;
+	assert_int_equal(adm_execution_create(f->s, &x, &err), 0);
+}
+
+static void test_events_transitions(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_exec_id id = {"flytesnacks", "development", "x1"};
+	struct adm_wf_event wev;
+	struct adm_node_event nev;
+	struct adm_task_event tev;
+	struct adm_execution x;
+	struct adm_task_execution *tl;
+	struct adm_event_row *hist;
+	struct fc_err err;
+	char *token;
+	bool applied;
+	size_t n;
+
+	make_exec(f, "x1");
+	memset(&x, 0, sizeof(x));
+	x.id = id;
+	x.spec = (const uint8_t *)"s";
+	x.spec_len = 1;
+	assert_int_equal(adm_execution_create(f->s, &x, &err), FC_EEXIST);
+
+	memset(&wev, 0, sizeof(wev));
+	wev.exec = id;
+	wev.phase = 2; /* RUNNING */
+	assert_int_equal(adm_event_workflow(f->s, &wev, &applied, &err), 0);
+	assert_true(applied);
+	assert_int_equal(adm_event_workflow(f->s, &wev, &applied, &err), 0);
+	assert_false(applied); /* same phase: no-op */
+
+	memset(&nev, 0, sizeof(nev));
+	nev.exec = id;
+	nev.node_id = "n0";
+	nev.phase = 2;
+	assert_int_equal(adm_event_node(f->s, &nev, &applied, &err), 0);
+	assert_true(applied);
+
+	memset(&tev, 0, sizeof(tev));
+	tev.exec = id;
+	tev.node_id = "n0";
+	tev.task = (struct adm_id){"flytesnacks", "development", "t", "v1"};
+	tev.phase = 2;
+	tev.phase_version = 0;
+	assert_int_equal(adm_event_task(f->s, &tev, &applied, &err), 0);
+	assert_true(applied);
+	assert_int_equal(adm_event_task(f->s, &tev, &applied, &err), 0);
+	assert_false(applied);
+	tev.phase_version = 1; /* same phase, newer version (new logs): applied */
+	assert_int_equal(adm_event_task(f->s, &tev, &applied, &err), 0);
+	assert_true(applied);
+	tev.phase = 8; /* RETRYABLE_FAILED */
+	assert_int_equal(adm_event_task(f->s, &tev, &applied, &err), 0);
+	tev.retry_attempt = 1;
+	tev.phase = 3; /* SUCCEEDED, second attempt */
+	tev.phase_version = 0;
+	assert_int_equal(adm_event_task(f->s, &tev, &applied, &err), 0);
+	tev.phase = 2;
+	assert_int_equal(adm_event_task(f->s, &tev, &applied, &err), FC_ECONFLICT);
+	assert_int_equal(adm_task_execution_list(f->s, &id, "n0", NULL, &f->a, &tl, &n, &token, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(tl[0].phase, 8);
+	assert_int_equal(tl[1].phase, 3);
+
+	nev.phase = 3;
+	assert_int_equal(adm_event_node(f->s, &nev, &applied, &err), 0);
+	nev.phase = 2;
+	assert_int_equal(adm_event_node(f->s, &nev, &applied, &err), FC_ECONFLICT);
+	/* a task event for a node that never started */
+	tev.node_id = "n9";
+	assert_int_equal(adm_event_task(f->s, &tev, &applied, &err), FC_ENOENT);
+
+	wev.phase = 4; /* SUCCEEDED */
+	wev.output_uri = "file:///data/x1/outputs.pb";
+	assert_int_equal(adm_event_workflow(f->s, &wev, &applied, &err), 0);
+	wev.phase = 2;
+	assert_int_equal(adm_event_workflow(f->s, &wev, &applied, &err), FC_ECONFLICT);
+	assert_non_null(strstr(err.msg, "terminal"));
+	nev.node_id = "n1";
+	assert_int_equal(adm_event_node(f->s, &nev, &applied, &err), FC_ECONFLICT);
+	wev.phase = 42;
+	assert_int_equal(adm_event_workflow(f->s, &wev, &applied, &err), FC_EINVAL);
+
+	assert_int_equal(adm_execution_get(f->s, &id, &f->a, &x, &err), 0);
+	assert_int_equal(x.phase, 4);
+	assert_string_equal(x.output_uri, "file:///data/x1/outputs.pb");
+	assert_true(x.started_at > 0);
+	assert_true(x.duration_ns > 0);
+	assert_int_equal(adm_event_history(f->s, &id, 0, &f->a, &hist, &n, &err), 0);
+	assert_int_equal(n, 8); /* wf RUNNING, node RUNNING, 4 task, node SUCCEEDED, wf SUCCEEDED */
+	assert_int_equal(hist[0].kind, 1);
+	assert_int_equal(hist[n - 1].phase, 4);
+	/* unknown execution */
+	wev.exec.name = "nope";
+	wev.phase = 2;
+	assert_int_equal(adm_event_workflow(f->s, &wev, &applied, &err), FC_ENOENT);
+}
+
+static void test_queue_and_terminate(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_exec_id a = {"flytesnacks", "development", "qa"}, b = {"flytesnacks", "development", "qb"};
+	struct adm_entity wf = entity(ADM_WORKFLOW, "wf", "v1", "CLOSURE");
+	struct adm_execution x;
+	struct adm_claim c;
+	struct adm_query q = {0};
+	struct adm_execution *list;
+	struct fc_err err;
+	char *token;
+	bool created;
+	size_t n;
+
+	assert_int_equal(adm_entity_register(f->s, &wf, &created, &f->a, NULL, &err), 0);
+	make_exec(f, "qa");
+	make_exec(f, "qb");
+	make_exec(f, "qc");
+	assert_int_equal(adm_queue_claim(f->s, "prop-1", &f->a, &c, &err), 0);
+	assert_string_equal(c.exec.id.name, "qa");
+	assert_int_equal(c.closure_len, 7);
+	assert_memory_equal(c.closure, "CLOSURE", 7);
+	/* qb queued and unclaimed: terminate aborts at once */
+	assert_int_equal(adm_execution_terminate(f->s, &b, "not needed", "me", &err), 0);
+	assert_int_equal(adm_execution_get(f->s, &b, &f->a, &x, &err), 0);
+	assert_int_equal(x.phase, 7);
+	assert_string_equal(x.abort_cause, "not needed");
+	assert_int_equal(adm_execution_terminate(f->s, &b, NULL, NULL, &err), FC_ECONFLICT);
+	/* qa claimed: ABORTING until the propeller reports */
+	assert_int_equal(adm_execution_terminate(f->s, &a, NULL, NULL, &err), 0);
+	assert_int_equal(adm_execution_get(f->s, &a, &f->a, &x, &err), 0);
+	assert_int_equal(x.phase, 9);
+	/* next claim skips the aborted one */
+	assert_int_equal(adm_queue_claim(f->s, "prop-1", &f->a, &c, &err), 0);
+	assert_string_equal(c.exec.id.name, "qc");
+	assert_int_equal(adm_queue_claim(f->s, "prop-1", &f->a, &c, &err), FC_ENOENT);
+	/* a restarted propeller gets its work back */
+	assert_int_equal(adm_queue_recover(f->s, "prop-1", &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(adm_queue_claim(f->s, "prop-2", &f->a, &c, &err), 0);
+	assert_string_equal(c.exec.id.name, "qa");
+	/* listing with an enum filter */
+	q.project = "flytesnacks";
+	q.domain = "development";
+	q.filters = "eq(phase,ABORTED)";
+	assert_int_equal(adm_execution_list(f->s, &q, &f->a, &list, &n, &token, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].id.name, "qb");
+	q.filters = "value_in(phase,QUEUED;ABORTING)";
+	assert_int_equal(adm_execution_list(f->s, &q, &f->a, &list, &n, &token, &err), 0);
+	assert_int_equal(n, 2);
+	q.filters = "eq(phase,DONE)";
+	assert_int_equal(adm_execution_list(f->s, &q, &f->a, &list, &n, &token, &err), FC_EINVAL);
+}
+
+static void test_schedule_fire_once(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_entity e = entity(ADM_LAUNCH_PLAN, "nightly", "v1", "lp");
+	struct adm_id name = {"flytesnacks", "development", "nightly", NULL};
+	struct adm_scheduled_lp *list;
+	struct adm_execution x;
+	struct fc_err err;
+	bool created;
+	size_t n;
+
+	e.has_schedule = true;
+	e.policy.max_catchup = 5;
+	assert_int_equal(adm_entity_register(f->s, &e, &created, &f->a, NULL, &err), 0);
+	assert_int_equal(adm_schedule_list(f->s, &f->a, &list, &n, &err), 0);
+	assert_int_equal(n, 0); /* inactive */
+	assert_int_equal(adm_launch_plan_set_state(f->s, &e.id, 1, &err), 0);
+	assert_int_equal(adm_schedule_list(f->s, &f->a, &list, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(list[0].last_slot, INT64_MIN);
+	assert_int_equal(list[0].lp.policy.max_catchup, 5);
+
+	memset(&x, 0, sizeof(x));
+	x.id = (struct adm_exec_id){"flytesnacks", "development", "nightly-100"};
+	x.spec = (const uint8_t *)"s";
+	x.spec_len = 1;
+	x.mode = 1;
+	assert_int_equal(adm_schedule_fire(f->s, &name, 100, &x, &err), 0);
+	x.id.name = "nightly-100b";
+	assert_int_equal(adm_schedule_fire(f->s, &name, 100, &x, &err), FC_EEXIST);
+	/* an execution-name clash rolls back the slot too */
+	x.id.name = "nightly-100";
+	assert_int_equal(adm_schedule_fire(f->s, &name, 200, &x, &err), FC_EEXIST);
+	assert_int_equal(adm_schedule_last_slot(f->s, &name), 100);
+	x.id.name = "nightly-200";
+	assert_int_equal(adm_schedule_fire(f->s, &name, 200, &x, &err), 0);
+	assert_int_equal(adm_schedule_last_slot(f->s, &name), 200);
+	assert_int_equal(adm_schedule_list(f->s, &f->a, &list, &n, &err), 0);
+	assert_int_equal(list[0].last_slot, 200);
+
+	/* the policy is not part of the spec: the same bytes with another policy update it... */
+	e.policy.max_catchup = 9;
+	e.policy.catchup = 1;
+	e.policy_set = true;
+	assert_int_equal(adm_entity_register(f->s, &e, &created, &f->a, NULL, &err), 0);
+	assert_false(created);
+	assert_int_equal(adm_schedule_list(f->s, &f->a, &list, &n, &err), 0);
+	assert_int_equal(list[0].lp.policy.max_catchup, 9);
+	assert_int_equal(list[0].lp.policy.catchup, 1);
+	/* ... unless the caller does not know it (the REST API) */
+	e.policy.max_catchup = 0;
+	e.policy_set = false;
+	assert_int_equal(adm_entity_register(f->s, &e, &created, &f->a, NULL, &err), 0);
+	assert_int_equal(adm_schedule_list(f->s, &f->a, &list, &n, &err), 0);
+	assert_int_equal(list[0].lp.policy.max_catchup, 9);
+}
+
+static void test_signals(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_signal sig, out, *list;
+	struct fc_err err;
+	char *token;
+	size_t n;
+
+	make_exec(f, "gx");
+	memset(&sig, 0, sizeof(sig));
+	sig.exec = (struct adm_exec_id){"flytesnacks", "development", "gx"};
+	sig.signal_id = "approve";
+	sig.type = (const uint8_t *)"T1";
+	sig.type_len = 2;
+	assert_int_equal(adm_signal_get_or_create(f->s, &sig, &f->a, &out, &err), 0);
+	assert_null(out.value);
+	assert_int_equal(adm_signal_get_or_create(f->s, &sig, &f->a, &out, &err), 0);
+	sig.type = (const uint8_t *)"T2";
+	assert_int_equal(adm_signal_get_or_create(f->s, &sig, &f->a, &out, &err), FC_ECONFLICT);
+	assert_int_equal(adm_signal_set(f->s, &sig.exec, "approve", (const uint8_t *)"yes", 3, &err), 0);
+	assert_int_equal(adm_signal_set(f->s, &sig.exec, "approve", (const uint8_t *)"yes", 3, &err), 0);
+	assert_int_equal(adm_signal_set(f->s, &sig.exec, "approve", (const uint8_t *)"no", 2, &err), FC_ECONFLICT);
+	assert_int_equal(adm_signal_set(f->s, &sig.exec, "other", (const uint8_t *)"no", 2, &err), FC_ENOENT);
+	assert_int_equal(adm_signal_list(f->s, &sig.exec, NULL, &f->a, &list, &n, &token, &err), 0);
+	assert_int_equal(n, 1);
+	assert_memory_equal(list[0].value, "yes", 3);
+}
+
+static void test_files_and_counts(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_file_status st = {"wf/a.yaml", false, 2, 0, "a.yaml:1:1: error", "[]", 0, false}, *list;
+	struct adm_store_counts c;
+	struct fc_err err;
+	size_t n;
+
+	assert_int_equal(adm_file_status_put(f->s, &st, &err), 0);
+	st.path = "wf/b.yaml";
+	st.ok = true;
+	st.nerrors = 0;
+	assert_int_equal(adm_file_status_put(f->s, &st, &err), 0);
+	assert_int_equal(adm_file_status_list(f->s, true, &f->a, &list, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].path, "wf/a.yaml");
+	assert_int_equal(list[0].nerrors, 2);
+	st.path = "wf/a.yaml";
+	st.ok = true;
+	assert_int_equal(adm_file_status_put(f->s, &st, &err), 0);
+	assert_int_equal(adm_file_status_list(f->s, true, &f->a, &list, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(adm_store_counts(f->s, &c, &err), 0);
+	assert_int_equal(c.files_failed, 0);
+}
+
+static void test_transaction_rollback(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_entity e = entity(ADM_TASK, "rb", "v1", "x"), got;
+	struct fc_err err;
+	bool created;
+
+	assert_int_equal(adm_store_begin(f->s, &err), 0);
+	assert_int_equal(adm_entity_register(f->s, &e, &created, &f->a, NULL, &err), 0);
+	adm_store_rollback(f->s);
+	assert_int_equal(adm_entity_get(f->s, ADM_TASK, &e.id, &f->a, &got, &err), FC_ENOENT);
+	assert_int_equal(adm_store_begin(f->s, &err), 0);
+	assert_int_equal(adm_entity_register(f->s, &e, &created, &f->a, NULL, &err), 0);
+	assert_int_equal(adm_store_commit(f->s, &err), 0);
+	assert_int_equal(adm_entity_get(f->s, ADM_TASK, &e.id, &f->a, &got, &err), 0);
+}
+
+static void test_time_parse(void **state)
+{
+	struct fc_buf b = FC_BUF_INIT;
+	struct fc_err err;
+	int64_t ns;
+
+	(void)state;
+	assert_int_equal(adm_parse_time("2024-01-02T03:04:05Z", &ns, &err), 0);
+	assert_true(ns == 1704164645LL * 1000000000LL);
+	assert_int_equal(adm_parse_time("2024-01-02T05:04:05.5+02:00", &ns, &err), 0);
+	assert_true(ns == 1704164645LL * 1000000000LL + 500000000LL);
+	adm_format_time(ns, &b);
+	assert_string_equal(b.buf, "2024-01-02T03:04:05.5Z");
+	assert_int_equal(adm_parse_time("2024-13-02T03:04:05Z", &ns, &err), FC_EINVAL);
+	assert_int_equal(adm_parse_time("2024-01-02", &ns, &err), FC_EINVAL);
+	assert_int_equal(adm_parse_time("2024-01-02T03:04:05", &ns, &err), FC_EINVAL);
+	fc_buf_release(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open_migrate_reopen, setup, teardown),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test_setup_teardown(test_register_idempotent_and_conflict, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_filters_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_launch_plan_activation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_transitions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_and_terminate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schedule_fire_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_files_and_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transaction_rollback, setup, teardown),
+		cmocka_unit_test(test_time_parse),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

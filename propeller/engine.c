@@ -299,6 +299,7 @@ int prop_engine_open(const struct prop_config *cfg, struct prop_engine **out, st
 	int rc;
 
 	*out = NULL;
+	plg_container_prefork();
 	e->epfd = e->timerfd = e->wakefd = -1;
 	if (!cfg->data_dir) {
 		rc = fc_err_set(err, FC_EINVAL, "the propeller needs a data directory");
@@ -982,10 +983,25 @@ static void poll_events(struct prop_engine *e, int timeout_ms)
 	}
 }
 
+/* A finished execution's nodes may still sit in the timer list (a deadline or a retry that no longer matters):
+ * drop them before the execution's memory goes. */
+static void forget_timers_of(struct prop_engine *e, const struct prop_exec *ex)
+{
+	size_t i = 0;
+
+	while (i < e->ntimed) {
+		if (e->timed[i]->wf && e->timed[i]->wf->ex == ex)
+			e->timed[i] = e->timed[--e->ntimed];
+		else
+			i++;
+	}
+}
+
 int prop_engine_step(struct prop_engine *e, int timeout_ms, struct fc_err *err)
 {
 	struct prop_exec *ex, **link;
 	struct prop_node *n;
+	bool finishing = false;
 	int rc;
 
 	poll_events(e, 0);
@@ -996,15 +1012,23 @@ int prop_engine_step(struct prop_engine *e, int timeout_ms, struct fc_err *err)
 	rc = commit(e, err);
 	if (rc)
 		return rc;
-	for (ex = e->execs; ex; ex = ex->next)
+	for (ex = e->execs; ex; ex = ex->next) {
 		deliver(e, ex);
-	rc = commit(e, err); /* record deliveries */
-	if (rc)
-		return rc;
+		finishing |= ex->done;
+	}
+	/* Deliveries are recorded (their events deleted from the outbox) with the next round's changes, which saves
+	 * a transaction per round; right away only when an execution is over, so that it can be let go. A kill in
+	 * between sends those events again: delivery is at least once. */
+	if (finishing) {
+		rc = commit(e, err);
+		if (rc)
+			return rc;
+	}
 	for (link = &e->execs; *link;) {
 		ex = *link;
 		if (exec_finished(ex)) {
 			*link = ex->next;
+			forget_timers_of(e, ex);
 			exec_free(ex);
 			continue;
 		}

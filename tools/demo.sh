@@ -6,8 +6,14 @@ flytec=${FLYTEC:-bin/flytec}
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 has_cmd() { "$flytec" help 2>/dev/null | grep -q "^  $1 "; }
 
-step "flytec compile examples/workflows  (every spec, checked and compiled)"
-"$flytec" compile examples/workflows || exit 1
+out=$(mktemp -d "${TMPDIR:-/tmp}/flytec-demo-out.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+step "flytec compile -o OUT examples/workflows  (every spec checked, compiled to Flyte IDL protobufs)"
+"$flytec" compile -o "$out" examples/workflows || exit 1
+(cd "$out" && find . -name '*.pb' | sort | sed 's/^/  /')
+
+step "flytec compile examples/workflows  (the canonical text of one workflow; golden tests diff this form)"
+"$flytec" compile examples/workflows | awk '/^workflow .*\/train_and_publish@/ { on = 1 } on && /^$/ { exit } on'
 
 if [ -d examples/broken ]; then
   step "flytec compile examples/broken  (a spec with mistakes: every error at once, with positions)"

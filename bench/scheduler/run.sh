@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# bench/scheduler/run.sh: the scheduler's benchmark (bench_sch.c says what each figure is and its baseline).
+#   1. load and arm SCH_BENCH_N schedules (default 100000) vs the store's own listing of them; memory per schedule;
+#   2. CPU over SCH_BENCH_IDLE seconds of idle (default 10; the figure is also scaled to a minute);
+#   3. delay from slot time to execution creation, p50/p99, for SCH_BENCH_LATENCY_N (default 1000) slots due at
+#      the same minute, on the real clock (waits for the next minute boundary: up to 60 s).
+set -eu
+cd "$(dirname "$0")/../.." || exit 2
+N=${SCH_BENCH_N:-100000}
+IDLE=${SCH_BENCH_IDLE:-10}
+LAT=${SCH_BENCH_LATENCY_N:-1000}
+BUILD=${BUILD:-build}
+OUT=bench/out/scheduler
+rm -rf "$OUT"
+mkdir -p "$OUT"
+PKGS="yaml-0.1 libprotobuf-c jansson sqlite3 libcurl libmicrohttpd libarchive libcrypto libpcre2-8"
+gcc -std=c11 -D_GNU_SOURCE -O2 -I. -I"$BUILD/gen" $(pkg-config --cflags $PKGS) -o "$OUT/bench_sch" \
+	bench/scheduler/bench_sch.c "$BUILD/libflytec.a" $(pkg-config --libs $PKGS) -linotifytools -lm -lpthread
+echo "-- scheduler: $N schedules, $IDLE s idle, $LAT slots due at one minute"
+"$OUT/bench_sch" "$OUT" "$N" "$IDLE" "$LAT" | tee "$OUT/results.txt"

@@ -1,0 +1,1475 @@
+/*
+ * scheduler.c: entries, the timer heap, catch-up, concurrency, firing, reloads and the thread.
+ *
+ * State of one entry (a launch plan name with an active scheduled version):
+ *   last_slot   the last slot recorded in the store (seconds; SCH_NEVER before the first fire)
+ *   pending     the slot to fire when the entry comes up (SCH_NEVER: none, e.g. the expression is unparsable)
+ *   retry_ns    while failing, the earliest time of the next attempt
+ *   due_ns      the heap key: max(pending, retry_ns), and "now" for a slot already in the past, so that a catch-up
+ *               of many slots takes turns with the others instead of running ahead of them (ties go in FIFO order)
+ *   episode     after downtime: the slots a catch-up policy chose, (ep_floor, ep_end]; slots in it fire even though
+ *               they are late, every other late slot goes back through the policy.
+ *
+ * Locks: `mu` guards all state and is held for a whole pass; `wake_mu` guards only the flags the thread sleeps on,
+ * so sch_notify() never waits for a pass. Lock order: mu, then the store's lock (inside adm_* calls), then
+ * wake_mu (briefly, to read the flags).
+ */
+#include "scheduler/scheduler.h"
+
+#include "admin-lite/query.h"
+#include "admin-lite/service.h"
+#include "admin-lite/store.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/cron.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/sha256.h"
+#include "core/strmap.h"
+#include "core/tz.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NS_PER_S INT64_C(1000000000)
+#define NOT_IN_HEAP SIZE_MAX
+#define NAME_ATTEMPTS 3
+#define RUNNING_LIMIT 100
+
+/* enum cmp_catchup and enum cmp_concurrency (compiler.h), as the store keeps them. */
+enum { CATCHUP_LATEST = 0, CATCHUP_ALL = 1, CATCHUP_NONE = 2 };
+enum { CONCURRENCY_ALLOW = 0, CONCURRENCY_SKIP = 1, CONCURRENCY_REPLACE = 2 };
+
+/*
+ * A parsed expression, shared by every entry that uses the same text. A "CRON_TZ=Zone rest" expression is kept as
+ * the parsed `rest` plus the entry's zone, and zones are loaded once per name, so plans in one zone share its
+ * transition table and "30 2 * * *" is parsed once whatever its zone.
+ */
+struct sch_expr {
+	char *key;      /* "cron:<expression>" or "rate:<seconds>" */
+	char *display;  /* normalised form (without the zone) */
+	struct fc_cron *cron;
+	size_t refs;
+};
+
+struct sch_zone {
+	char *name;
+	struct fc_tz *tz;
+};
+
+struct sch_entry {
+	char *key;            /* "project/domain/name"; project, domain and name point into the same block */
+	const char *project, *domain, *name;
+	char *vblock;         /* version and kickoff input, replaced when the version changes */
+	const char *version, *kickoff;
+	uint64_t digest_hash; /* of the spec's digest (a registered version never changes; this is a second check) */
+	int64_t updated_ns;   /* the row's updated_at: any change (activation, policy) rebuilds the entry */
+	int64_t activated_ns; /* when this version was activated (adm_launch_plan_activated_at) */
+	struct adm_schedule_policy policy; /* as stored, to see changes */
+	uint32_t max_catchup;
+	int64_t window_s;
+	struct sch_expr *expr;
+	const struct fc_tz *zone; /* the CRON_TZ= zone (shared, owned by the scheduler), NULL: UTC */
+	int64_t anchor_s;
+	int64_t last_slot;
+	int64_t pending;
+	int64_t retry_ns;
+	int64_t due_ns;
+	uint64_t seq;
+	size_t heap_idx;
+	int64_t ep_floor, ep_end;
+	bool ep_active;
+	char *error;
+	uint32_t failures;
+	uint64_t fired, skipped, replaced, missed;
+	unsigned gen;
+	bool dead;            /* deactivated: out of the heap, freed by purge_dead() */
+};
+
+struct sch {
+	struct adm_store *store;
+	struct sch_clock clock;
+	struct sch_options opts;
+	const char *principal;
+
+	pthread_mutex_t mu;
+	struct fc_strmap entries; /* key -> entry */
+	struct fc_strmap exprs;   /* expression key -> sch_expr */
+	struct fc_strmap zones;   /* zone name -> sch_zone, kept until the scheduler is freed */
+	struct sch_entry **heap;
+	size_t heap_nr, heap_alloc;
+	uint64_t seq;
+	unsigned gen;
+	size_t dead;              /* dead entries still in the map */
+	bool loaded;
+	struct sch_stats totals;  /* counters only; sizes are computed */
+
+	pthread_mutex_t wake_mu;
+	pthread_cond_t wake_cond;
+	bool notified, stopping, running;
+	pthread_t thread;
+};
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Time helpers. Slots are seconds; the heap, the clock and the store speak nanoseconds.
+ */
+static int64_t slot_ns(int64_t slot)
+{
+	if (slot == SCH_NEVER)
+		return SCH_NEVER;
+	if (slot > INT64_MAX / NS_PER_S - 1)
+		return INT64_MAX - 1; /* after 2262: never reached */
+	if (slot < INT64_MIN / NS_PER_S + 1)
+		return INT64_MIN + 1;
+	return slot * NS_PER_S;
+}
+
+static int64_t ns_to_s(int64_t ns)
+{
+	if (ns == SCH_NEVER)
+		return SCH_NEVER;
+	return ns >= 0 ? ns / NS_PER_S : -((-ns + NS_PER_S - 1) / NS_PER_S);
+}
+
+static int64_t sat_add(int64_t a, int64_t b)
+{
+	if (b > 0 && a > INT64_MAX - b)
+		return INT64_MAX;
+	if (b < 0 && a < INT64_MIN - b)
+		return INT64_MIN;
+	return a + b;
+}
+
+static void format_slot(int64_t slot, char out[FC_RFC3339_MAX])
+{
+	fc_time_format_rfc3339(slot, 0, out);
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Execution names.
+ */
+void sch_execution_name(const char *project, const char *domain, const char *name, int64_t slot_s,
+			unsigned attempt, char out[SCH_EXEC_NAME_LEN + 1])
+{
+	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	unsigned char sum[FC_SHA256_LEN];
+	struct fc_sha256 h;
+	struct fc_civil c;
+	uint64_t v = 0;
+	char when[16];
+	int i;
+
+	fc_sha256_init(&h);
+	fc_sha256_update(&h, project, strlen(project));
+	fc_sha256_update(&h, "/", 1);
+	fc_sha256_update(&h, domain, strlen(domain));
+	fc_sha256_update(&h, "/", 1);
+	fc_sha256_update(&h, name, strlen(name));
+	if (attempt) {
+		char extra[32];
+		int n = snprintf(extra, sizeof(extra), "#%u", attempt);
+
+		fc_sha256_update(&h, extra, (size_t)n);
+	}
+	fc_sha256_final(&h, sum);
+	for (i = 0; i < 8; i++)
+		v = v << 8 | sum[i];
+	out[0] = 's';
+	for (i = 7; i >= 1; i--) {
+		out[i] = digits[v % 36];
+		v /= 36;
+	}
+	fc_time_to_civil(slot_s, 0, &c);
+	snprintf(when, sizeof(when), "%02d%02d%02d%02d%02d%02d", c.year % 100, c.month, c.day, c.hour, c.minute,
+		 c.second);
+	memcpy(out + 8, when, 12);
+	out[SCH_EXEC_NAME_LEN] = '\0';
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * The heap: a binary min-heap on (due_ns, seq).
+ */
+static bool heap_less(const struct sch_entry *a, const struct sch_entry *b)
+{
+	return a->due_ns < b->due_ns || (a->due_ns == b->due_ns && a->seq < b->seq);
+}
+
+static void heap_set(struct sch *s, size_t i, struct sch_entry *e)
+{
+	s->heap[i] = e;
+	e->heap_idx = i;
+}
+
+static void heap_up(struct sch *s, size_t i)
+{
+	struct sch_entry *e = s->heap[i];
+
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+
+		if (!heap_less(e, s->heap[parent]))
+			break;
+		heap_set(s, i, s->heap[parent]);
+		i = parent;
+	}
+	heap_set(s, i, e);
+}
+
+static void heap_down(struct sch *s, size_t i)
+{
+	struct sch_entry *e = s->heap[i];
+
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		struct sch_entry *best = e;
+
+		if (l < s->heap_nr && heap_less(s->heap[l], best)) {
+			m = l;
+			best = s->heap[l];
+		}
+		if (r < s->heap_nr && heap_less(s->heap[r], best))
+			m = r;
+		if (m == i)
+			break;
+		heap_set(s, i, s->heap[m]);
+		i = m;
+	}
+	heap_set(s, i, e);
+}
+
+static void heap_remove(struct sch *s, struct sch_entry *e)
+{
+	size_t i = e->heap_idx;
+	struct sch_entry *last;
+
+	if (i == NOT_IN_HEAP)
+		return;
+	e->heap_idx = NOT_IN_HEAP;
+	last = s->heap[--s->heap_nr];
+	if (i == s->heap_nr)
+		return;
+	heap_set(s, i, last);
+	heap_up(s, i);
+	heap_down(s, last->heap_idx);
+}
+
+/* Put `e` in the heap at its due_ns (or take it out when it has nothing due). */
+static void heap_place(struct sch *s, struct sch_entry *e)
+{
+	heap_remove(s, e);
+	if (e->due_ns == SCH_NEVER)
+		return;
+	e->seq = s->seq++;
+	FC_ALLOC_GROW(s->heap, s->heap_nr + 1, s->heap_alloc);
+	heap_set(s, s->heap_nr++, e);
+	heap_up(s, e->heap_idx);
+}
+
+static struct sch_entry *heap_pop_due(struct sch *s, int64_t now_ns)
+{
+	struct sch_entry *e;
+
+	if (!s->heap_nr || s->heap[0]->due_ns > now_ns)
+		return NULL;
+	e = s->heap[0];
+	heap_remove(s, e);
+	return e;
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Shared expressions.
+ */
+static struct sch_expr *expr_get(struct sch *s, const char *key, const char *cron_text, int64_t rate_s,
+				 struct fc_err *err)
+{
+	struct sch_expr *x = fc_strmap_get(&s->exprs, key);
+	struct fc_cron *cron = NULL;
+	struct fc_buf norm = FC_BUF_INIT;
+	size_t column = 0;
+	int rc;
+
+	if (x) {
+		x->refs++;
+		return x;
+	}
+	rc = cron_text ? fc_cron_parse(cron_text, &cron, &column, err) : fc_cron_every(rate_s, &cron, err);
+	if (rc)
+		return NULL;
+	x = fc_xcalloc(1, sizeof(*x));
+	x->key = fc_xstrdup(key);
+	x->cron = cron;
+	fc_cron_normalise(cron, &norm);
+	x->display = fc_buf_detach(&norm, NULL);
+	x->refs = 1;
+	fc_strmap_put(&s->exprs, x->key, x);
+	return x;
+}
+
+static void expr_put(struct sch_expr *x)
+{
+	if (x)
+		x->refs--; /* freed by exprs_compact() once unused */
+}
+
+static void expr_free(struct sch_expr *x)
+{
+	fc_cron_free(x->cron);
+	free(x->display);
+	free(x->key);
+	free(x);
+}
+
+/* Free expressions nobody uses any more (the map has no delete: rebuild it). */
+static void exprs_compact(struct sch *s)
+{
+	struct fc_strmap kept = FC_STRMAP_INIT;
+	size_t i, unused = 0;
+
+	for (i = 0; i < s->exprs.cap; i++)
+		if (s->exprs.slots[i].key && !((struct sch_expr *)s->exprs.slots[i].value)->refs)
+			unused++;
+	if (!unused)
+		return;
+	for (i = 0; i < s->exprs.cap; i++) {
+		struct sch_expr *x;
+
+		if (!s->exprs.slots[i].key)
+			continue;
+		x = s->exprs.slots[i].value;
+		if (x->refs)
+			fc_strmap_put(&kept, x->key, x);
+		else
+			expr_free(x);
+	}
+	fc_strmap_release(&s->exprs);
+	s->exprs = kept;
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Entries.
+ */
+static struct sch_entry *entry_new(const struct adm_id *id)
+{
+	struct sch_entry *e = fc_xcalloc(1, sizeof(*e));
+	size_t lp = strlen(id->project), ld = strlen(id->domain), ln = strlen(id->name);
+	char *b = fc_xmalloc(2 * (lp + ld + ln) + 6);
+
+	/* "p/d/n\0p\0d\0n\0" */
+	memcpy(b, id->project, lp);
+	b[lp] = '/';
+	memcpy(b + lp + 1, id->domain, ld);
+	b[lp + 1 + ld] = '/';
+	memcpy(b + lp + ld + 2, id->name, ln + 1);
+	e->key = b;
+	b += lp + ld + ln + 3;
+	memcpy(b, id->project, lp + 1);
+	e->project = b;
+	b += lp + 1;
+	memcpy(b, id->domain, ld + 1);
+	e->domain = b;
+	b += ld + 1;
+	memcpy(b, id->name, ln + 1);
+	e->name = b;
+	e->last_slot = SCH_NEVER;
+	e->pending = SCH_NEVER;
+	e->retry_ns = SCH_NEVER;
+	e->due_ns = SCH_NEVER;
+	e->heap_idx = NOT_IN_HEAP;
+	return e;
+}
+
+static void entry_free(struct sch_entry *e)
+{
+	if (!e)
+		return;
+	expr_put(e->expr);
+	free(e->vblock);
+	free(e->error);
+	free(e->key);
+	free(e);
+}
+
+static void entry_set_error(struct sch_entry *e, const char *msg)
+{
+	char *copy = fc_xstrdup(msg); /* `msg` may be e->error itself */
+
+	free(e->error);
+	e->error = copy;
+}
+
+static bool policy_equal(const struct adm_schedule_policy *a, const struct adm_schedule_policy *b)
+{
+	return a->catchup == b->catchup && a->max_catchup == b->max_catchup &&
+	       a->catchup_window_seconds == b->catchup_window_seconds && a->concurrency == b->concurrency;
+}
+
+/* The active version differs from what the entry was built from. */
+static bool entry_changed(const struct sch_entry *e, const struct adm_entity *lp)
+{
+	return !e->version || strcmp(e->version, lp->id.version ? lp->id.version : "") ||
+	       e->digest_hash != fc_hash_bytes(lp->digest, strlen(lp->digest)) || e->updated_ns != lp->updated_at ||
+	       !policy_equal(&e->policy, &lp->policy);
+}
+
+/* The schedule of a launch plan spec: a cron text or a rate in seconds, and the kickoff input. */
+static int read_schedule(const struct adm_entity *lp, struct fc_arena *a, const char **cron_text, int64_t *rate_s,
+			 const char **kickoff, struct fc_err *err)
+{
+	Flyteidl__Admin__LaunchPlanSpec *spec;
+	Flyteidl__Admin__Schedule *sched;
+
+	*cron_text = NULL;
+	*rate_s = 0;
+	*kickoff = NULL;
+	spec = flyteidl__admin__launch_plan_spec__unpack(fc_arena_pb_allocator(a), lp->spec_len, lp->spec);
+	if (!spec)
+		return fc_err_set(err, FC_EPARSE, "launch plan spec does not decode");
+	sched = spec->entity_metadata ? spec->entity_metadata->schedule : NULL;
+	if (!sched)
+		return fc_err_set(err, FC_EINVAL, "launch plan has no schedule");
+	if (sched->kickoff_time_input_arg && *sched->kickoff_time_input_arg)
+		*kickoff = sched->kickoff_time_input_arg;
+	switch (sched->schedule_expression_case) {
+	case FLYTEIDL__ADMIN__SCHEDULE__SCHEDULE_EXPRESSION_CRON_SCHEDULE:
+		*cron_text = sched->cron_schedule && sched->cron_schedule->schedule ? sched->cron_schedule->schedule : "";
+		return 0;
+	case FLYTEIDL__ADMIN__SCHEDULE__SCHEDULE_EXPRESSION_CRON_EXPRESSION:
+		/* Flyte's deprecated field (AWS's six-field syntax there): parsed like the others, so an AWS form is
+		 * reported as unparsable rather than guessed at. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+		*cron_text = sched->cron_expression ? sched->cron_expression : "";
+#pragma GCC diagnostic pop
+		return 0;
+	case FLYTEIDL__ADMIN__SCHEDULE__SCHEDULE_EXPRESSION_RATE:
+		if (!sched->rate)
+			return fc_err_set(err, FC_EINVAL, "schedule: rate without a value");
+		if (fc_fixed_rate_seconds(sched->rate->value, (int)sched->rate->unit, rate_s, err))
+			return fc_err_prefix(err, "schedule: rate: ");
+		return 0;
+	default:
+		return fc_err_set(err, FC_EINVAL, "schedule has neither a cron expression nor a rate");
+	}
+}
+
+/* A zone by name, loaded once. */
+static const struct fc_tz *zone_get(struct sch *s, const char *name)
+{
+	struct sch_zone *z = fc_strmap_get(&s->zones, name);
+	struct fc_tz *tz;
+
+	if (z)
+		return z->tz;
+	if (fc_tz_load(name, &tz, NULL))
+		return NULL;
+	z = fc_xcalloc(1, sizeof(*z));
+	z->name = fc_xstrdup(name);
+	z->tz = tz;
+	fc_strmap_put(&s->zones, z->name, z);
+	return tz;
+}
+
+/* "CRON_TZ=Zone rest" (or "TZ=Zone rest"): copy the zone name and point at the rest; false without a prefix. */
+static bool split_zone(const char *text, char *zone, size_t size, const char **rest)
+{
+	const char *p = text, *z, *end;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (!strncmp(p, "CRON_TZ=", 8))
+		z = p + 8;
+	else if (!strncmp(p, "TZ=", 3))
+		z = p + 3;
+	else
+		return false;
+	for (end = z; *end && *end != ' ' && *end != '\t'; end++)
+		;
+	if (end == z || (size_t)(end - z) >= size || !*end)
+		return false;
+	memcpy(zone, z, (size_t)(end - z));
+	zone[end - z] = '\0';
+	*rest = end;
+	return true;
+}
+
+/*
+ * The expression of a cron text, sharing zones: the zone-less rest is parsed and the zone loaded by name. Whenever
+ * that does not work, the whole text is parsed as written, so what is accepted and every error message are
+ * exactly fc_cron_parse()'s.
+ */
+static struct sch_expr *cron_expr_get(struct sch *s, const char *text, const struct fc_tz **zone, struct fc_err *err)
+{
+	char name[FC_TZ_NAME_MAX + 1];
+	const char *rest;
+	struct fc_buf key = FC_BUF_INIT;
+	struct sch_expr *x = NULL;
+
+	*zone = NULL;
+	if (split_zone(text, name, sizeof(name), &rest) && (*zone = zone_get(s, name))) {
+		fc_buf_addf(&key, "cron:%s", rest);
+		x = expr_get(s, key.buf, rest, 0, NULL);
+		if (x && fc_cron_zone(x->cron)) { /* "CRON_TZ=a CRON_TZ=b ...": let the full parse judge */
+			expr_put(x);
+			x = NULL;
+		}
+		if (!x)
+			*zone = NULL;
+	}
+	if (!x) {
+		fc_buf_reset(&key);
+		fc_buf_addf(&key, "cron:%s", text);
+		x = expr_get(s, key.buf, text, 0, err);
+	}
+	fc_buf_release(&key);
+	return x;
+}
+
+/*
+ * (Re)build an entry from its launch plan row. On an unusable schedule the entry keeps no expression and carries
+ * the error; the caller marks it failing.
+ */
+static int entry_configure(struct sch *s, struct sch_entry *e, const struct adm_entity *lp, struct fc_err *err)
+{
+	const char *cron_text, *kickoff, *version = lp->id.version ? lp->id.version : "";
+	struct fc_arena a;
+	int64_t rate_s;
+	size_t lv, lk;
+	char *b;
+	int rc;
+
+	fc_arena_init(&a, 0);
+	expr_put(e->expr);
+	e->expr = NULL;
+	e->zone = NULL;
+	rc = read_schedule(lp, &a, &cron_text, &rate_s, &kickoff, err);
+	lv = strlen(version);
+	lk = !rc && kickoff ? strlen(kickoff) : 0;
+	free(e->vblock);
+	e->vblock = b = fc_xmalloc(lv + lk + 2);
+	memcpy(b, version, lv + 1);
+	e->version = b;
+	e->kickoff = NULL;
+	if (!rc && kickoff) {
+		memcpy(b + lv + 1, kickoff, lk + 1);
+		e->kickoff = b + lv + 1;
+	}
+	e->digest_hash = fc_hash_bytes(lp->digest, strlen(lp->digest));
+	e->updated_ns = lp->updated_at;
+	/* the activation time, which a policy update does not move (updated_at when the store has none) */
+	e->activated_ns = adm_launch_plan_activated_at(s->store, &lp->id);
+	if (!e->activated_ns)
+		e->activated_ns = lp->updated_at;
+	e->anchor_s = ns_to_s(e->activated_ns);
+	e->policy = lp->policy;
+	e->max_catchup = lp->policy.max_catchup ? lp->policy.max_catchup : SCH_DEFAULT_MAX_CATCHUP;
+	e->window_s = lp->policy.catchup_window_seconds > 0 ? lp->policy.catchup_window_seconds
+							     : SCH_DEFAULT_CATCHUP_WINDOW_S;
+	e->ep_active = false;
+	if (!rc && cron_text) {
+		e->expr = cron_expr_get(s, cron_text, &e->zone, err);
+		if (!e->expr)
+			rc = fc_err_prefix(err, "schedule '%s': ", cron_text);
+	} else if (!rc) {
+		struct fc_buf key = FC_BUF_INIT;
+
+		fc_buf_addf(&key, "rate:%" PRId64, rate_s);
+		e->expr = expr_get(s, key.buf, NULL, rate_s, err);
+		if (!e->expr)
+			rc = fc_err_prefix(err, "schedule: ");
+		fc_buf_release(&key);
+	}
+	fc_arena_release(&a);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Arming: which slot an entry fires next, and when it comes up.
+ */
+static int64_t next_slot(const struct sch_entry *e, int64_t after_s)
+{
+	return fc_cron_next(e->expr->cron, e->zone, after_s, e->anchor_s); /* FC_CRON_NONE == SCH_NEVER */
+}
+
+static bool is_late(const struct sch *s, int64_t slot, int64_t now_ns)
+{
+	return sat_add(slot_ns(slot), s->opts.grace_s * NS_PER_S) < now_ns;
+}
+
+static bool in_episode(const struct sch_entry *e, int64_t slot)
+{
+	return e->ep_active && slot > e->ep_floor && slot <= e->ep_end;
+}
+
+static const char *catchup_name(int c)
+{
+	return c == CATCHUP_ALL ? "all" : c == CATCHUP_NONE ? "none" : "latest";
+}
+
+/*
+ * The entry's next slot is late (after downtime, a long failure or a stalled process): choose the slots to fire
+ * among those in the catch-up window, (max(after, now - window), now], by the policy. The chosen ones are always
+ * the last k candidates: all -> k = min(max_catchup, n); latest -> k = min(1, n); none -> the candidates that are
+ * not late (within the grace period). The others count as missed.
+ */
+static void start_episode(struct sch *s, struct sch_entry *e, int64_t after, int64_t now_ns)
+{
+	int64_t now_s = ns_to_s(now_ns), lo = after, t, first = SCH_NEVER;
+	uint64_t n = 0, on_time = 0, k, i;
+	bool older;
+
+	if (now_s - e->window_s - 1 > lo)
+		lo = now_s - e->window_s - 1;
+	older = lo > after && (t = next_slot(e, after)) != SCH_NEVER && t <= lo;
+	for (t = next_slot(e, lo); t != SCH_NEVER && t <= now_s; t = next_slot(e, t)) {
+		n++;
+		if (!is_late(s, t, now_ns))
+			on_time++;
+	}
+	switch (e->policy.catchup) {
+	case CATCHUP_ALL:
+		k = n < e->max_catchup ? n : e->max_catchup;
+		break;
+	case CATCHUP_NONE:
+		k = on_time;
+		break;
+	default:
+		k = n ? 1 : 0;
+		break;
+	}
+	if (k) {
+		for (i = 0, t = next_slot(e, lo); i < n - k; i++)
+			t = next_slot(e, t);
+		first = t;
+		e->ep_active = true;
+		e->ep_floor = first - 1;
+		e->ep_end = now_s;
+		e->pending = first;
+	} else {
+		e->ep_active = false;
+		e->pending = next_slot(e, now_s);
+	}
+	e->missed += n - k;
+	s->totals.missed += n - k;
+	if ((n - k || older) && !s->opts.quiet) {
+		char from[FC_RFC3339_MAX];
+
+		format_slot(first != SCH_NEVER ? first : now_s, from);
+		fc_info("scheduler: %s: catch-up (%s, window %" PRId64 "s, max %u): %" PRIu64 " of %" PRIu64
+			" missed slots in the window fire%s%s%s", e->key, catchup_name(e->policy.catchup), e->window_s,
+			e->max_catchup, k, n, k ? " from " : "", k ? from : "",
+			older ? "; older slots are outside the window" : "");
+	}
+}
+
+/* Choose the entry's pending slot after its last slot and compute when it comes up; place it in the heap. */
+static void entry_arm(struct sch *s, struct sch_entry *e, int64_t now_ns)
+{
+	int64_t after, cand;
+
+	if (!e->expr) {
+		e->pending = SCH_NEVER;
+		e->due_ns = e->retry_ns;
+		heap_place(s, e);
+		return;
+	}
+	/* Never before the activation: slots of a time the plan was inactive do not fire. */
+	after = e->last_slot != SCH_NEVER && e->last_slot > e->anchor_s ? e->last_slot : e->anchor_s;
+	cand = next_slot(e, after);
+	if (cand == SCH_NEVER) {
+		e->pending = SCH_NEVER;
+	} else if (!is_late(s, cand, now_ns) || in_episode(e, cand)) {
+		if (e->ep_active && cand > e->ep_end)
+			e->ep_active = false;
+		e->pending = cand;
+	} else {
+		start_episode(s, e, after, now_ns);
+	}
+	if (e->pending == SCH_NEVER) {
+		e->due_ns = SCH_NEVER; /* never fires again */
+	} else {
+		int64_t at = slot_ns(e->pending);
+
+		if (at < now_ns)
+			at = now_ns;
+		if (e->retry_ns != SCH_NEVER && e->retry_ns > at)
+			at = e->retry_ns;
+		e->due_ns = at;
+	}
+	heap_place(s, e);
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Failures.
+ */
+static int64_t backoff_ns(const struct sch *s, uint32_t failures)
+{
+	int64_t d = s->opts.backoff_min_s;
+	uint32_t i;
+
+	for (i = 1; i < failures && d < s->opts.backoff_max_s; i++)
+		d *= 2;
+	if (d > s->opts.backoff_max_s)
+		d = s->opts.backoff_max_s;
+	return d * NS_PER_S;
+}
+
+static void entry_fail(struct sch *s, struct sch_entry *e, const char *msg, int64_t now_ns)
+{
+	bool first = !e->failures || !e->error || (msg != e->error && strcmp(e->error, msg));
+
+	e->failures++;
+	s->totals.failures++;
+	entry_set_error(e, msg);
+	e->retry_ns = sat_add(now_ns, backoff_ns(s, e->failures));
+	e->ep_active = false; /* a retry that comes late asks the catch-up policy again */
+	if (!s->opts.quiet) {
+		if (first)
+			fc_warn("scheduler: %s: failing: %s (retry in %" PRId64 "s)", e->key, msg,
+				(e->retry_ns - now_ns) / NS_PER_S);
+		else
+			fc_debug("scheduler: %s: still failing (%u): %s", e->key, e->failures, msg);
+	}
+}
+
+static void entry_recover(struct sch *s, struct sch_entry *e)
+{
+	if (e->failures && !s->opts.quiet)
+		fc_info("scheduler: %s: recovered after %u failure(s)", e->key, e->failures);
+	e->failures = 0;
+	e->retry_ns = SCH_NEVER;
+	free(e->error);
+	e->error = NULL;
+}
+
+/* Configure from a row and arm; an unusable schedule fails at once (retried with backoff). */
+static void entry_load(struct sch *s, struct sch_entry *e, const struct adm_entity *lp, int64_t now_ns)
+{
+	struct fc_err err;
+
+	entry_recover(s, e);
+	if (entry_configure(s, e, lp, &err))
+		entry_fail(s, e, err.msg, now_ns);
+	entry_arm(s, e, now_ns);
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Firing.
+ */
+static Flyteidl__Core__LiteralMap *kickoff_inputs(struct fc_arena *a, const char *input, int64_t slot)
+{
+	Flyteidl__Core__LiteralMap *m = fc_arena_alloc(a, sizeof(*m));
+	Flyteidl__Core__LiteralMap__LiteralsEntry **entries = fc_arena_alloc(a, sizeof(*entries));
+	Flyteidl__Core__LiteralMap__LiteralsEntry *me = fc_arena_alloc(a, sizeof(*me));
+	Flyteidl__Core__Literal *l = fc_arena_alloc(a, sizeof(*l));
+	Flyteidl__Core__Scalar *sc = fc_arena_alloc(a, sizeof(*sc));
+	Flyteidl__Core__Primitive *p = fc_arena_alloc(a, sizeof(*p));
+	Google__Protobuf__Timestamp *ts = fc_arena_alloc(a, sizeof(*ts));
+
+	flyteidl__core__literal_map__init(m);
+	flyteidl__core__literal_map__literals_entry__init(me);
+	flyteidl__core__literal__init(l);
+	flyteidl__core__scalar__init(sc);
+	flyteidl__core__primitive__init(p);
+	google__protobuf__timestamp__init(ts);
+	ts->seconds = slot;
+	p->value_case = FLYTEIDL__CORE__PRIMITIVE__VALUE_DATETIME;
+	p->datetime = ts;
+	sc->value_case = FLYTEIDL__CORE__SCALAR__VALUE_PRIMITIVE;
+	sc->primitive = p;
+	l->value_case = FLYTEIDL__CORE__LITERAL__VALUE_SCALAR;
+	l->scalar = sc;
+	me->key = (char *)input;
+	me->value = l;
+	entries[0] = me;
+	m->n_literals = 1;
+	m->literals = entries;
+	return m;
+}
+
+static Flyteidl__Admin__ExecutionCreateRequest *build_request(struct fc_arena *a, const struct sch *s,
+							      const struct sch_entry *e, int64_t slot)
+{
+	Flyteidl__Admin__ExecutionCreateRequest *req = fc_arena_alloc(a, sizeof(*req));
+	Flyteidl__Admin__ExecutionSpec *spec = fc_arena_alloc(a, sizeof(*spec));
+	Flyteidl__Admin__ExecutionMetadata *md = fc_arena_alloc(a, sizeof(*md));
+	Flyteidl__Core__Identifier *lp = fc_arena_alloc(a, sizeof(*lp));
+	Google__Protobuf__Timestamp *ts = fc_arena_alloc(a, sizeof(*ts));
+
+	flyteidl__admin__execution_create_request__init(req);
+	flyteidl__admin__execution_spec__init(spec);
+	flyteidl__admin__execution_metadata__init(md);
+	flyteidl__core__identifier__init(lp);
+	google__protobuf__timestamp__init(ts);
+	lp->resource_type = FLYTEIDL__CORE__RESOURCE_TYPE__LAUNCH_PLAN;
+	lp->project = (char *)e->project;
+	lp->domain = (char *)e->domain;
+	lp->name = (char *)e->name;
+	lp->version = (char *)e->version;
+	ts->seconds = slot;
+	md->mode = FLYTEIDL__ADMIN__EXECUTION_METADATA__EXECUTION_MODE__SCHEDULED;
+	md->principal = (char *)s->principal;
+	md->scheduled_at = ts;
+	spec->launch_plan = lp;
+	spec->metadata = md;
+	req->project = (char *)e->project;
+	req->domain = (char *)e->domain;
+	req->spec = spec;
+	if (e->kickoff)
+		req->inputs = kickoff_inputs(a, e->kickoff, slot);
+	return req;
+}
+
+/* Scheduled executions of this launch plan name that have not finished (for skip and replace). */
+static int running_executions(struct sch *s, const struct sch_entry *e, struct fc_arena *a,
+			      struct adm_execution **out, size_t *nr, struct fc_err *err)
+{
+	struct adm_query q;
+	char *filters, *token = NULL;
+
+	memset(&q, 0, sizeof(q));
+	q.project = e->project;
+	q.domain = e->domain;
+	filters = fc_arena_printf(a, "eq(launch_plan.name,%s)+eq(mode,%d)+value_not_in(phase,SUCCEEDED;FAILED;ABORTED;"
+				  "TIMED_OUT)", e->name, FLYTEIDL__ADMIN__EXECUTION_METADATA__EXECUTION_MODE__SCHEDULED);
+	q.filters = filters;
+	q.limit = RUNNING_LIMIT;
+	return adm_execution_list(s->store, &q, a, out, nr, &token, err);
+}
+
+enum fire_result { FIRE_OK, FIRE_ALREADY, FIRE_CHANGED, FIRE_GONE, FIRE_FAILED };
+
+/*
+ * Launch `slot` in one store transaction: check the entry is still the active version, apply the concurrency
+ * policy, create the execution and record the slot. Nothing is written unless all of it is.
+ */
+static enum fire_result fire(struct sch *s, struct sch_entry *e, int64_t slot, struct fc_arena *a,
+			     struct adm_entity *active, struct fc_err *err)
+{
+	const struct adm_id name_id = {e->project, e->domain, e->name, NULL};
+	Flyteidl__Admin__ExecutionCreateRequest *req;
+	struct adm_execution *running = NULL;
+	struct adm_exec_id created;
+	size_t nrunning = 0, i;
+	char name[SCH_EXEC_NAME_LEN + 1], when[FC_RFC3339_MAX];
+	enum fire_result result = FIRE_FAILED;
+	unsigned attempt;
+	int rc;
+
+	if (adm_store_begin(s->store, err))
+		return FIRE_FAILED;
+	rc = adm_launch_plan_get_active(s->store, &name_id, a, active, err);
+	if (rc == FC_ENOENT) {
+		result = FIRE_GONE;
+		goto rollback;
+	}
+	if (rc)
+		goto rollback;
+	if (!active->has_schedule) {
+		result = FIRE_GONE;
+		goto rollback;
+	}
+	if (entry_changed(e, active)) {
+		result = FIRE_CHANGED;
+		goto rollback;
+	}
+	if (e->policy.concurrency == CONCURRENCY_SKIP || e->policy.concurrency == CONCURRENCY_REPLACE) {
+		if (running_executions(s, e, a, &running, &nrunning, err))
+			goto rollback;
+	}
+	req = build_request(a, s, e, slot);
+	format_slot(slot, when);
+	if (e->policy.concurrency == CONCURRENCY_REPLACE) {
+		char *cause = fc_arena_printf(a, "replaced by the scheduled run of %s (concurrency: replace)", when);
+
+		size_t kept = 0;
+
+		for (i = 0; i < nrunning; i++) {
+			if (running[i].phase == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__ABORTING)
+				continue; /* already being stopped */
+			rc = adm_execution_terminate(s->store, &running[i].id, cause, s->principal, err);
+			if (rc == FC_ECONFLICT)
+				continue; /* finished meanwhile */
+			if (rc)
+				goto rollback;
+			running[kept++] = running[i];
+		}
+		nrunning = kept;
+	}
+	for (attempt = 0;; attempt++) {
+		if (attempt < NAME_ATTEMPTS) {
+			sch_execution_name(e->project, e->domain, e->name, slot, attempt, name);
+			req->name = name;
+		} else {
+			req->name = (char *)""; /* the admin generates one */
+		}
+		rc = adm_launch_scheduled(s->store, req, slot_ns(slot), a, &created, err);
+		if (rc != FC_EEXIST || attempt >= NAME_ATTEMPTS)
+			break;
+		/* Already fired (a previous life of this scheduler), or the name is another execution's. */
+		if (adm_schedule_last_slot(s->store, &name_id) >= slot_ns(slot)) {
+			result = FIRE_ALREADY;
+			goto rollback;
+		}
+	}
+	if (rc)
+		goto rollback;
+	if (e->policy.concurrency == CONCURRENCY_SKIP && nrunning) {
+		/* The slot is kept, visibly: its execution is created and aborted at once, with the reason. */
+		char *cause = fc_arena_printf(a, "skipped: the previous scheduled run %s is still %s (concurrency: skip)",
+					      running[0].id.name, running[0].phase == 1 ? "QUEUED" : "running");
+
+		rc = adm_execution_terminate(s->store, &created, cause, s->principal, err);
+		if (rc)
+			goto rollback;
+	}
+	if (adm_store_commit(s->store, err))
+		return FIRE_FAILED;
+	e->fired++;
+	s->totals.fired++;
+	if (e->policy.concurrency == CONCURRENCY_SKIP && nrunning) {
+		e->skipped++;
+		s->totals.skipped++;
+		if (!s->opts.quiet)
+			fc_info("scheduler: %s: slot %s skipped (recorded as %s): %s is still running", e->key, when,
+				created.name, running[0].id.name);
+	} else if (e->policy.concurrency == CONCURRENCY_REPLACE && nrunning) { /* the ones terminated now */
+		e->replaced += nrunning;
+		s->totals.replaced += nrunning;
+		if (!s->opts.quiet)
+			fc_info("scheduler: %s: slot %s replaced %zu running execution(s) (%s first)", e->key, when,
+				nrunning, running[0].id.name);
+	} else if (!s->opts.quiet) {
+		fc_debug("scheduler: %s: fired slot %s as %s", e->key, when, created.name);
+	}
+	return FIRE_OK;
+rollback:
+	adm_store_rollback(s->store);
+	return result;
+}
+
+static void entry_remove(struct sch *s, struct sch_entry *e);
+
+/* An entry came up at `now_ns`. */
+static void entry_process(struct sch *s, struct sch_entry *e, int64_t now_ns)
+{
+	struct adm_entity active;
+	struct fc_arena a;
+	struct fc_err err;
+	enum fire_result r;
+	int64_t slot;
+
+	if (!e->expr) {
+		/* Unparsable: look at the active version again (a fix may have been registered without a notify). */
+		const struct adm_id name_id = {e->project, e->domain, e->name, NULL};
+		int rc;
+
+		fc_arena_init(&a, 0);
+		rc = adm_launch_plan_get_active(s->store, &name_id, &a, &active, &err);
+		if (rc == FC_ENOENT || (!rc && !active.has_schedule)) {
+			entry_remove(s, e);
+		} else if (rc) {
+			entry_fail(s, e, err.msg, now_ns);
+			entry_arm(s, e, now_ns);
+		} else if (entry_changed(e, &active)) {
+			entry_load(s, e, &active, now_ns);
+		} else {
+			entry_fail(s, e, e->error ? e->error : "unusable schedule", now_ns);
+			entry_arm(s, e, now_ns);
+		}
+		fc_arena_release(&a);
+		return;
+	}
+	slot = e->pending;
+	if (slot == SCH_NEVER)
+		return;
+	if (is_late(s, slot, now_ns) && !in_episode(e, slot)) {
+		/* Late without the policy having chosen it (a stalled process, a retry after a failure). */
+		e->retry_ns = SCH_NEVER;
+		entry_arm(s, e, now_ns);
+		if (e->due_ns > now_ns || e->pending == SCH_NEVER)
+			return;
+		heap_remove(s, e);
+		slot = e->pending;
+	}
+	fc_arena_init(&a, 0);
+	r = fire(s, e, slot, &a, &active, &err);
+	switch (r) {
+	case FIRE_OK:
+		e->last_slot = slot;
+		entry_recover(s, e);
+		entry_arm(s, e, now_ns);
+		break;
+	case FIRE_ALREADY:
+		e->last_slot = ns_to_s(adm_schedule_last_slot(s->store, &(struct adm_id){e->project, e->domain, e->name,
+											      NULL}));
+		entry_recover(s, e);
+		entry_arm(s, e, now_ns);
+		break;
+	case FIRE_CHANGED:
+		entry_load(s, e, &active, now_ns);
+		break;
+	case FIRE_GONE:
+		entry_remove(s, e);
+		break;
+	case FIRE_FAILED: {
+		char when[FC_RFC3339_MAX], *msg;
+
+		format_slot(slot, when);
+		msg = fc_arena_printf(&a, "slot %s: %s", when, err.msg);
+		entry_fail(s, e, msg, now_ns);
+		entry_arm(s, e, now_ns);
+		break;
+	}
+	}
+	fc_arena_release(&a);
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Reloading. The entries map has no delete, so removals rebuild it (reloads are O(n) anyway).
+ */
+static void entries_rebuild(struct sch *s, bool drop_unseen)
+{
+	struct fc_strmap kept = FC_STRMAP_INIT;
+	size_t i;
+
+	for (i = 0; i < s->entries.cap; i++) {
+		struct sch_entry *e = s->entries.slots[i].value;
+
+		if (!s->entries.slots[i].key)
+			continue;
+		if (e->dead || (drop_unseen && e->gen != s->gen)) {
+			heap_remove(s, e);
+			entry_free(e);
+			continue;
+		}
+		fc_strmap_put(&kept, e->key, e);
+	}
+	fc_strmap_release(&s->entries);
+	s->entries = kept;
+	s->dead = 0;
+}
+
+/* Take an entry out (its launch plan was deactivated). It stays in the map, which borrows its key, until
+ * purge_dead() rebuilds the map at the end of the pass. */
+static void entry_remove(struct sch *s, struct sch_entry *e)
+{
+	if (!s->opts.quiet)
+		fc_info("scheduler: %s: no longer scheduled (deactivated)", e->key);
+	heap_remove(s, e);
+	e->dead = true;
+	s->dead++;
+}
+
+static void purge_dead(struct sch *s)
+{
+	if (s->dead)
+		entries_rebuild(s, false);
+}
+
+static int reload_locked(struct sch *s, int64_t now_ns, struct fc_err *err)
+{
+	struct adm_scheduled_lp *rows;
+	struct fc_arena a;
+	size_t n, i, added = 0, changed = 0, before;
+	int rc;
+
+	fc_arena_init(&a, 1 << 20);
+	rc = adm_schedule_list(s->store, &a, &rows, &n, err);
+	if (rc) {
+		fc_arena_release(&a);
+		return rc;
+	}
+	purge_dead(s);
+	s->gen++;
+	before = s->entries.size;
+	for (i = 0; i < n; i++) {
+		const struct adm_entity *lp = &rows[i].lp;
+		int64_t last = ns_to_s(rows[i].last_slot);
+		struct sch_entry *e;
+		char *key = fc_arena_printf(&a, "%s/%s/%s", lp->id.project, lp->id.domain, lp->id.name);
+
+		e = fc_strmap_get(&s->entries, key);
+		if (!e) {
+			e = entry_new(&lp->id);
+			e->last_slot = last;
+			fc_strmap_put(&s->entries, e->key, e);
+			entry_load(s, e, lp, now_ns);
+			added++;
+		} else if (entry_changed(e, lp)) {
+			if (last != SCH_NEVER && (e->last_slot == SCH_NEVER || last > e->last_slot))
+				e->last_slot = last;
+			entry_load(s, e, lp, now_ns);
+			changed++;
+		} else if (last != SCH_NEVER && (e->last_slot == SCH_NEVER || last > e->last_slot)) {
+			e->last_slot = last; /* fired elsewhere: move on */
+			if (e->expr)
+				entry_arm(s, e, now_ns);
+		}
+		e->gen = s->gen;
+	}
+	entries_rebuild(s, true);
+	exprs_compact(s);
+	s->loaded = true;
+	s->totals.reloads++;
+	if (!s->opts.quiet && (added || changed || before + added != s->entries.size))
+		fc_info("scheduler: %zu schedule(s) armed (%zu new, %zu changed, %zu removed)", s->entries.size, added,
+			changed, before + added - s->entries.size);
+	fc_arena_release(&a);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Passes and the thread.
+ */
+static bool take_notified(struct sch *s)
+{
+	bool notified;
+
+	pthread_mutex_lock(&s->wake_mu);
+	notified = s->notified;
+	s->notified = false;
+	pthread_mutex_unlock(&s->wake_mu);
+	return notified;
+}
+
+static bool stop_requested(struct sch *s)
+{
+	bool stop;
+
+	pthread_mutex_lock(&s->wake_mu);
+	stop = s->stopping;
+	pthread_mutex_unlock(&s->wake_mu);
+	return stop;
+}
+
+static int64_t next_deadline(const struct sch *s)
+{
+	return s->heap_nr ? s->heap[0]->due_ns : SCH_FOREVER;
+}
+
+static int step_locked(struct sch *s, int64_t now_ns, int64_t *next_ns, struct fc_err *err)
+{
+	struct sch_entry *e;
+	int rc = 0;
+
+	if (take_notified(s) || !s->loaded)
+		rc = reload_locked(s, now_ns, err);
+	s->totals.passes++;
+	/* `now_ns` is fixed for the pass: what was due when it began is judged on time or late against it. A stop
+	 * ends a long pass (a big catch-up) between two fires; what was not fired stays due for the next start. */
+	while (!stop_requested(s) && (e = heap_pop_due(s, now_ns)))
+		entry_process(s, e, now_ns);
+	purge_dead(s);
+	if (next_ns)
+		*next_ns = next_deadline(s);
+	return rc;
+}
+
+int sch_step(struct sch *s, int64_t now_ns, int64_t *next_ns, struct fc_err *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	rc = step_locked(s, now_ns, next_ns, err);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+int sch_reload(struct sch *s, struct fc_err *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	rc = reload_locked(s, s->clock.now(s->clock.ctx), err);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+static void *thread_main(void *arg)
+{
+	struct sch *s = arg;
+
+	for (;;) {
+		int64_t now = s->clock.now(s->clock.ctx), next = SCH_FOREVER;
+		struct fc_err err;
+		bool failed = false;
+
+		if (sch_step(s, now, &next, &err)) {
+			int64_t retry = sat_add(now, s->opts.backoff_min_s * NS_PER_S);
+
+			/* the store failed to list the schedules: reload again at the retry time (or earlier if due) */
+			if (!s->opts.quiet)
+				fc_error("scheduler: %s (reloading in %" PRId64 "s)", err.msg, s->opts.backoff_min_s);
+			if (retry < next)
+				next = retry;
+			failed = true;
+		}
+		pthread_mutex_lock(&s->wake_mu);
+		if (s->stopping) {
+			pthread_mutex_unlock(&s->wake_mu);
+			break;
+		}
+		if (failed || !s->notified)
+			s->clock.wait(s->clock.ctx, &s->wake_cond, &s->wake_mu, next);
+		if (failed)
+			s->notified = true;
+		pthread_mutex_unlock(&s->wake_mu);
+	}
+	return NULL;
+}
+
+int sch_start(struct sch *s, struct fc_err *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->wake_mu);
+	if (s->running) {
+		pthread_mutex_unlock(&s->wake_mu);
+		return fc_err_set(err, FC_ECONFLICT, "scheduler: already running");
+	}
+	s->stopping = false;
+	rc = pthread_create(&s->thread, NULL, thread_main, s);
+	if (!rc)
+		s->running = true;
+	pthread_mutex_unlock(&s->wake_mu);
+	if (rc)
+		return fc_err_set(err, FC_EINTERNAL, "scheduler: cannot start its thread: %s", strerror(rc));
+	return 0;
+}
+
+void sch_stop(struct sch *s)
+{
+	bool running;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->wake_mu);
+	running = s->running;
+	s->stopping = true;
+	pthread_cond_broadcast(&s->wake_cond);
+	pthread_mutex_unlock(&s->wake_mu);
+	if (running)
+		pthread_join(s->thread, NULL);
+	pthread_mutex_lock(&s->wake_mu);
+	s->running = false;
+	s->stopping = false; /* sch_step() works again, and so does sch_start() */
+	pthread_mutex_unlock(&s->wake_mu);
+}
+
+void sch_notify(struct sch *s)
+{
+	pthread_mutex_lock(&s->wake_mu);
+	s->notified = true;
+	pthread_cond_broadcast(&s->wake_cond);
+	pthread_mutex_unlock(&s->wake_mu);
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Construction and status.
+ */
+int sch_new(struct adm_store *store, const struct sch_clock *clock, const struct sch_options *opts,
+	    struct sch **out, struct fc_err *err)
+{
+	struct sch *s;
+
+	*out = NULL;
+	if (!store)
+		return fc_err_set(err, FC_EINVAL, "scheduler: no store");
+	if (clock && (!clock->now || !clock->wait))
+		return fc_err_set(err, FC_EINVAL, "scheduler: the clock needs now() and wait()");
+	s = fc_xcalloc(1, sizeof(*s));
+	s->store = store;
+	s->clock = clock ? *clock : *sch_clock_real();
+	if (opts)
+		s->opts = *opts;
+	if (s->opts.grace_s <= 0)
+		s->opts.grace_s = SCH_DEFAULT_GRACE_S;
+	if (s->opts.backoff_min_s <= 0)
+		s->opts.backoff_min_s = SCH_DEFAULT_BACKOFF_MIN_S;
+	if (s->opts.backoff_max_s <= 0)
+		s->opts.backoff_max_s = SCH_DEFAULT_BACKOFF_MAX_S;
+	if (s->opts.backoff_max_s < s->opts.backoff_min_s)
+		s->opts.backoff_max_s = s->opts.backoff_min_s;
+	s->principal = fc_xstrdup(s->opts.principal && *s->opts.principal ? s->opts.principal : "flytec-scheduler");
+	s->opts.principal = NULL;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->wake_mu, NULL);
+	pthread_cond_init(&s->wake_cond, NULL);
+	*out = s;
+	return 0;
+}
+
+void sch_free(struct sch *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	sch_stop(s);
+	for (i = 0; i < s->entries.cap; i++)
+		if (s->entries.slots[i].key)
+			entry_free(s->entries.slots[i].value);
+	fc_strmap_release(&s->entries);
+	exprs_compact(s);
+	for (i = 0; i < s->exprs.cap; i++)
+		if (s->exprs.slots[i].key)
+			expr_free(s->exprs.slots[i].value);
+	fc_strmap_release(&s->exprs);
+	for (i = 0; i < s->zones.cap; i++) {
+		struct sch_zone *z = s->zones.slots[i].value;
+
+		if (!s->zones.slots[i].key)
+			continue;
+		fc_tz_free(z->tz);
+		free(z->name);
+		free(z);
+	}
+	fc_strmap_release(&s->zones);
+	free(s->heap);
+	free((char *)s->principal);
+	pthread_cond_destroy(&s->wake_cond);
+	pthread_mutex_destroy(&s->wake_mu);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
+
+static int status_cmp(const void *pa, const void *pb)
+{
+	const struct sch_status *a = pa, *b = pb;
+	int c = strcmp(a->project, b->project);
+
+	if (!c)
+		c = strcmp(a->domain, b->domain);
+	return c ? c : strcmp(a->name, b->name);
+}
+
+int sch_status_list(struct sch *s, struct fc_arena *a, struct sch_status **out, size_t *nr, struct fc_err *err)
+{
+	struct sch_status *list;
+	size_t i, n = 0;
+
+	(void)err;
+	pthread_mutex_lock(&s->mu);
+	list = fc_arena_array(a, s->entries.size + 1, sizeof(*list));
+	for (i = 0; i < s->entries.cap; i++) {
+		const struct sch_entry *e = s->entries.slots[i].value;
+		struct sch_status *st;
+
+		if (!s->entries.slots[i].key || e->dead)
+			continue;
+		st = &list[n++];
+		st->project = fc_arena_strdup(a, e->project);
+		st->domain = fc_arena_strdup(a, e->domain);
+		st->name = fc_arena_strdup(a, e->name);
+		st->version = fc_arena_strdup(a, e->version ? e->version : "");
+		if (e->expr && e->zone)
+			st->expression = fc_arena_printf(a, "CRON_TZ=%s %s", fc_tz_name(e->zone), e->expr->display);
+		else
+			st->expression = e->expr ? fc_arena_strdup(a, e->expr->display) : NULL;
+		st->kickoff_input = e->kickoff ? fc_arena_strdup(a, e->kickoff) : NULL;
+		st->catchup = e->policy.catchup;
+		st->max_catchup = e->max_catchup;
+		st->catchup_window_s = e->window_s;
+		st->concurrency = e->policy.concurrency;
+		st->anchor_ns = e->activated_ns;
+		st->next_fire_ns = slot_ns(e->pending);
+		st->due_ns = e->due_ns;
+		st->last_slot_ns = slot_ns(e->last_slot);
+		st->failing = e->failures > 0;
+		st->error = e->failures && e->error ? fc_arena_strdup(a, e->error) : NULL;
+		st->failures = e->failures;
+		st->fired = e->fired;
+		st->skipped = e->skipped;
+		st->replaced = e->replaced;
+		st->missed = e->missed;
+	}
+	pthread_mutex_unlock(&s->mu);
+	qsort(list, n, sizeof(*list), status_cmp);
+	*out = list;
+	*nr = n;
+	return 0;
+}
+
+void sch_get_stats(struct sch *s, struct sch_stats *out)
+{
+	size_t i;
+
+	pthread_mutex_lock(&s->mu);
+	*out = s->totals;
+	out->schedules = 0;
+	out->failing = 0;
+	for (i = 0; i < s->entries.cap; i++) {
+		const struct sch_entry *e = s->entries.slots[i].value;
+
+		if (!s->entries.slots[i].key || e->dead)
+			continue;
+		out->schedules++;
+		if (e->failures)
+			out->failing++;
+	}
+	out->shared_expressions = s->exprs.size;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * JSON for the API and the console.
+ */
+static void json_time(struct fc_buf *out, const char *key, int64_t ns)
+{
+	char t[FC_RFC3339_MAX];
+
+	fc_buf_addf(out, ",\"%s\":", key);
+	if (ns == SCH_NEVER || ns == SCH_FOREVER) {
+		fc_buf_adds(out, "null");
+		return;
+	}
+	fc_time_format_rfc3339(ns_to_s(ns), 0, t);
+	fc_buf_add_json_string(out, t, strlen(t));
+}
+
+static void json_str(struct fc_buf *out, const char *key, const char *v, bool first)
+{
+	fc_buf_addf(out, "%s\"%s\":", first ? "" : ",", key);
+	if (v)
+		fc_buf_add_json_string(out, v, strlen(v));
+	else
+		fc_buf_adds(out, "null");
+}
+
+void sch_status_render_json(const struct sch_status *list, size_t n, struct fc_buf *out)
+{
+	static const char *const catchups[] = {"latest", "all", "none"};
+	static const char *const concurrencies[] = {"allow", "skip", "replace"};
+	size_t i;
+
+	fc_buf_adds(out, "{\"schedules\":[");
+	for (i = 0; i < n; i++) {
+		const struct sch_status *st = &list[i];
+
+		fc_buf_adds(out, i ? ",{" : "{");
+		json_str(out, "project", st->project, true);
+		json_str(out, "domain", st->domain, false);
+		json_str(out, "name", st->name, false);
+		json_str(out, "version", st->version, false);
+		json_str(out, "expression", st->expression, false);
+		json_str(out, "kickoffInput", st->kickoff_input, false);
+		json_str(out, "catchUp", st->catchup >= 0 && st->catchup < 3 ? catchups[st->catchup] : "latest", false);
+		fc_buf_addf(out, ",\"maxCatchUp\":%u,\"catchUpWindowSeconds\":%" PRId64, st->max_catchup,
+			    st->catchup_window_s);
+		json_str(out, "concurrency",
+			 st->concurrency >= 0 && st->concurrency < 3 ? concurrencies[st->concurrency] : "allow", false);
+		json_time(out, "activatedAt", st->anchor_ns);
+		json_time(out, "nextFire", st->next_fire_ns);
+		json_time(out, "due", st->due_ns);
+		json_time(out, "lastSlot", st->last_slot_ns);
+		fc_buf_addf(out, ",\"failing\":%s", st->failing ? "true" : "false");
+		json_str(out, "error", st->error, false);
+		fc_buf_addf(out,
+			    ",\"failures\":%u,\"fired\":%" PRIu64 ",\"skipped\":%" PRIu64 ",\"replaced\":%" PRIu64
+			    ",\"missed\":%" PRIu64 "}",
+			    st->failures, st->fired, st->skipped, st->replaced, st->missed);
+	}
+	fc_buf_adds(out, "]}");
+}

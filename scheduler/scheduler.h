@@ -1,0 +1,180 @@
+/*
+ * scheduler.h: the scheduler daemon. It turns active launch plans with a cron or fixed-rate schedule into
+ * executions, each slot exactly once, with catch-up and concurrency policies (docs/schedules.md, "Catch-up,
+ * concurrency, isolation and exactly-once" is the user's side of this header).
+ *
+ * How it works:
+ *   - Every active scheduled launch plan is one entry in a min-heap keyed by the time it is next due (its next
+ *     slot, or the time of its next retry when it is failing). A thread sleeps until the top of the heap is due
+ *     (one timed wait on a condition variable, through the injectable clock), fires what is due and sleeps again.
+ *     Nothing walks all schedules except a reload.
+ *   - sch_notify() wakes the thread early and makes it reload the list of schedules from the store (call it after
+ *     registering, activating or deactivating launch plans). A reload diffs the list against the heap: unchanged
+ *     entries keep their state, changed ones are rebuilt, deactivated ones leave.
+ *   - A slot fires through adm_launch_scheduled(): the execution (name derived from the launch plan and the slot,
+ *     sch_execution_name()) and the slot record are written in one transaction, and the store refuses a slot at or
+ *     before the recorded one, so a slot never fires twice, even across crashes and restarts.
+ *   - Before firing, the entry is checked against the launch plan's active version (one indexed read in the same
+ *     transaction), so a version change or a deactivation the scheduler was not told about is still obeyed.
+ *   - A slot that comes up more than the grace period late goes through the launch plan's catch-up policy: of
+ *     the slots in the catch-up window, `all` fires the last max_catchup, `latest` the last one, `none` only
+ *     those not late. The others are counted as missed.
+ *   - Concurrency `skip` records the skipped slot as its execution, created and aborted at once with the reason
+ *     (visible in the API, counted); `replace` terminates the previous runs and launches, in one transaction.
+ *   - A schedule that cannot launch (unparsable expression, bad inputs, store refusal) is marked failing with its
+ *     error and retried with exponential backoff; other entries are not delayed by it.
+ *
+ * Slots are whole seconds since the epoch (the cron code's unit); everything that crosses this API is in
+ * nanoseconds since the epoch, like the store (an adm_execution's scheduled_at, last_slot, next_fire...).
+ *
+ * Threads: all functions may be called from any thread; sch_status_list() and sch_get_stats() wait for a pass
+ * in progress to finish. One scheduler per store (two would both fire; the store still keeps each slot once).
+ *
+ * Ownership: the store and the clock are borrowed and must outlive the scheduler. sch_status_list() answers in
+ * the caller's arena.
+ */
+#ifndef SCH_SCHEDULER_H
+#define SCH_SCHEDULER_H
+
+#include "core/fc.h"
+
+#include <pthread.h>
+
+struct adm_store;
+struct fc_arena;
+struct fc_buf;
+struct fc_err;
+
+/* No time: a schedule that will never fire again, a launch plan that never fired. */
+#define SCH_NEVER INT64_MIN
+/* No deadline (sch_step()'s answer when nothing is armed). */
+#define SCH_FOREVER INT64_MAX
+
+/* Defaults, also documented in docs/schedules.md. */
+#define SCH_DEFAULT_MAX_CATCHUP 100u
+#define SCH_DEFAULT_CATCHUP_WINDOW_S INT64_C(86400)
+#define SCH_DEFAULT_GRACE_S INT64_C(60)
+#define SCH_DEFAULT_BACKOFF_MIN_S INT64_C(10)
+#define SCH_DEFAULT_BACKOFF_MAX_S INT64_C(3600)
+
+/*
+ * The clock. now() returns nanoseconds since the epoch (wall time: slots are wall-clock instants). wait() is
+ * called with `mutex` held; it returns when `deadline_ns` (SCH_FOREVER: none) has been reached by now() or when
+ * `cond` is signalled, like pthread_cond_timedwait(), and may return early for no reason (the caller checks
+ * again). The real clock is sch_clock_real(); tests use the manual clock below.
+ */
+struct sch_clock {
+	int64_t (*now)(void *ctx);
+	void (*wait)(void *ctx, pthread_cond_t *cond, pthread_mutex_t *mutex, int64_t deadline_ns);
+	void *ctx;
+};
+
+/* CLOCK_REALTIME and pthread_cond_timedwait() (an absolute deadline, so a wall-clock change is followed). */
+const struct sch_clock *sch_clock_real(void);
+
+/*
+ * A manual clock: time moves only when sch_manual_clock_set() says so, which also wakes a scheduler thread
+ * waiting on it. Lets tests and benchmarks run a threaded scheduler through days in microseconds.
+ */
+struct sch_manual_clock {
+	struct sch_clock clock; /* pass &c->clock to sch_new() */
+	pthread_mutex_t mu;
+	int64_t now_ns;
+	int64_t deadline_ns;    /* what the waiting thread waits for (SCH_FOREVER when it is not waiting) */
+	uint64_t waits;         /* calls to wait() so far: a test sees the thread went back to sleep */
+	pthread_cond_t *cond;   /* the condition a thread inside wait() waits on, else NULL */
+	pthread_mutex_t *cond_mu;
+};
+
+void sch_manual_clock_init(struct sch_manual_clock *c, int64_t now_ns);
+void sch_manual_clock_release(struct sch_manual_clock *c);
+void sch_manual_clock_set(struct sch_manual_clock *c, int64_t now_ns);
+int64_t sch_manual_clock_now(struct sch_manual_clock *c);
+uint64_t sch_manual_clock_waits(struct sch_manual_clock *c);
+
+struct sch_options {
+	int64_t grace_s;          /* a slot later than this when it comes up is "missed": catch-up policy (0: 60) */
+	int64_t backoff_min_s;    /* first retry of a failing schedule (0: 10) */
+	int64_t backoff_max_s;    /* retries double up to this (0: 3600) */
+	const char *principal;    /* the principal of scheduled executions and of the terminations the scheduler makes
+				   * (NULL: "flytec-scheduler") */
+	bool quiet;               /* no log lines (benchmarks) */
+};
+
+/* A snapshot of one schedule for `flytec serve`'s API and console. */
+struct sch_status {
+	const char *project, *domain, *name, *version;
+	const char *expression;   /* normalised cron, "@every 1h" for a rate; NULL when unparsable */
+	const char *kickoff_input;/* NULL when none */
+	int catchup;              /* enum cmp_catchup: 0 latest, 1 all, 2 none */
+	uint32_t max_catchup;     /* effective (defaults applied) */
+	int64_t catchup_window_s; /* effective */
+	int concurrency;          /* enum cmp_concurrency: 0 allow, 1 skip, 2 replace */
+	int64_t anchor_ns;        /* activation time: fixed rates count from it, cron starts after it */
+	int64_t next_fire_ns;     /* next slot to fire (SCH_NEVER: none) */
+	int64_t due_ns;           /* when the entry comes up: next_fire_ns, or the retry time while failing */
+	int64_t last_slot_ns;     /* last slot recorded in the store (SCH_NEVER: none) */
+	bool failing;
+	const char *error;        /* the last error while failing, else NULL */
+	uint32_t failures;        /* consecutive failures */
+	uint64_t fired;           /* executions created since load (skip records included) */
+	uint64_t skipped;         /* slots recorded as skipped (concurrency skip) */
+	uint64_t replaced;        /* executions terminated by concurrency replace */
+	uint64_t missed;          /* slots in the catch-up window the policy did not fire */
+};
+
+struct sch_stats {
+	size_t schedules;         /* entries armed */
+	size_t failing;
+	uint64_t fired, skipped, replaced, missed, failures;
+	uint64_t passes;          /* sch_step() passes */
+	uint64_t reloads;
+	size_t shared_expressions;/* distinct parsed expressions (entries share them) */
+};
+
+struct sch;
+
+/* A scheduler over `store`. `clock` NULL: the real clock; `opts` NULL: defaults. Loads nothing yet. */
+int sch_new(struct adm_store *store, const struct sch_clock *clock, const struct sch_options *opts,
+	    struct sch **out, struct fc_err *err);
+/* Stops the thread if running and frees. NULL does nothing. */
+void sch_free(struct sch *s);
+
+/* Run the scheduler on its own thread (loads the schedules first). */
+int sch_start(struct sch *s, struct fc_err *err);
+/* Stop and join the thread; a fire in progress completes. Safe when not started. */
+void sch_stop(struct sch *s);
+/* Schedules changed: wake the thread, which reloads them before its next pass. Cheap; never blocks on a pass. */
+void sch_notify(struct sch *s);
+
+/* Reload the schedules from the store now, on the caller's thread. */
+int sch_reload(struct sch *s, struct fc_err *err);
+/*
+ * One synchronous pass at time `now_ns`: reload first if never loaded or notified, then fire everything due by
+ * `now_ns` (catch-up slots included) and arm the next slots. *next_ns (may be NULL) receives the next deadline
+ * (SCH_FOREVER when nothing is armed). Errors are the store's (a schedule's own failure is not an error here).
+ */
+int sch_step(struct sch *s, int64_t now_ns, int64_t *next_ns, struct fc_err *err);
+
+/* Every schedule, sorted by project, domain, name; allocated in `a`. */
+int sch_status_list(struct sch *s, struct fc_arena *a, struct sch_status **out, size_t *nr, struct fc_err *err);
+void sch_get_stats(struct sch *s, struct sch_stats *out);
+/*
+ * The list as JSON for the API: {"schedules":[{"project","domain","name","version","expression","kickoffInput",
+ * "catchUp","maxCatchUp","catchUpWindowSeconds","concurrency","activatedAt","nextFire","due","lastSlot","failing",
+ * "error","failures","fired","skipped","replaced","missed"}]}; times are RFC 3339 UTC or null.
+ */
+void sch_status_render_json(const struct sch_status *list, size_t n, struct fc_buf *out);
+
+/*
+ * The execution name of a slot: 's', 7 base-36 characters of SHA-256("project/domain/name") and the slot's UTC
+ * time as yymmddhhmmss, 20 characters in all, e.g. "s0k3x9qa240310073000". Lower case, starts with a letter, a
+ * valid Flyte execution name. `attempt` > 0 gives the alternates used when the name is already taken by another
+ * execution (a hash clash between two launch plans of one project and domain): the slot record, not the name, is
+ * what keeps a slot from firing twice.
+ */
+#define SCH_EXEC_NAME_LEN 20
+void sch_execution_name(const char *project, const char *domain, const char *name, int64_t slot_s,
+			unsigned attempt, char out[SCH_EXEC_NAME_LEN + 1]);
+
+#endif

@@ -632,6 +632,25 @@ static const char *short_time(const char *rfc3339, char buf[32])
 	return buf;
 }
 
+/* "7.558893s" -> "7.6s", "0.004933735s" -> "4.9ms", "184.2s" -> "3m4s": durations for people. */
+static const char *short_duration(const char *text, char buf[32])
+{
+	char *end;
+	double secs = strtod(text, &end);
+
+	if (!*text || *end != 's')
+		return text;
+	if (secs < 1)
+		snprintf(buf, 32, "%.1fms", secs * 1000);
+	else if (secs < 60)
+		snprintf(buf, 32, "%.1fs", secs);
+	else if (secs < 3600)
+		snprintf(buf, 32, "%dm%02ds", (int)secs / 60, (int)secs % 60);
+	else
+		snprintf(buf, 32, "%dh%02dm", (int)secs / 3600, (int)secs % 3600 / 60);
+	return buf;
+}
+
 static int get_entities(struct client *c, const char *kind, const char *ids_path, const char *list_key,
 			const char *name)
 {
@@ -736,18 +755,24 @@ static int get_executions(struct client *c, const char *name)
 		items = json_incref(json_object_get(j, "executions"));
 	}
 	{
-		struct table t = {5, (const char *[]){"NAME", "LAUNCH PLAN", "PHASE", "STARTED", "DURATION"}, NULL, 0, 0};
-		char tb[32];
+		struct table t = {7,
+				  (const char *[]){"NAME", "LAUNCH PLAN", "MODE", "SCHEDULED FOR", "PHASE", "STARTED", "DURATION"},
+				  NULL, 0, 0};
+		char tb[32], sb[32], db[32];
 
 		json_array_foreach(items, i, e) {
 			const char *err = jstr(e, "closure", "error", "message", NULL);
+			const char *mode = jstr(e, "spec", "metadata", "mode", NULL);
+			const char *sched = jstr(e, "spec", "metadata", "scheduledAt", NULL);
 			struct fc_buf phase = FC_BUF_INIT;
 
 			fc_buf_adds(&phase, jstr(e, "closure", "phase", NULL));
 			if (*err)
 				fc_buf_addf(&phase, " (%s)", err);
-			table_row(&t, jstr(e, "id", "name", NULL), jstr(e, "spec", "launchPlan", "name", NULL), phase.buf,
-				  short_time(jstr(e, "closure", "startedAt", NULL), tb), jstr(e, "closure", "duration", NULL));
+			table_row(&t, jstr(e, "id", "name", NULL), jstr(e, "spec", "launchPlan", "name", NULL),
+				  *mode ? mode : "MANUAL", *sched ? short_time(sched, sb) : "-", phase.buf,
+				  short_time(jstr(e, "closure", "startedAt", NULL), tb),
+				  short_duration(jstr(e, "closure", "duration", NULL), db));
 			fc_buf_release(&phase);
 		}
 		table_print(&t);
@@ -778,11 +803,12 @@ static int get_nodes(struct client *c, const char *exec)
 	}
 	{
 		struct table t = {4, (const char *[]){"NODE", "PHASE", "STARTED", "DURATION"}, NULL, 0, 0};
-		char tb[32];
+		char tb[32], db[32];
 
 		json_array_foreach(json_object_get(j, "nodeExecutions"), i, e)
 			table_row(&t, jstr(e, "id", "nodeId", NULL), jstr(e, "closure", "phase", NULL),
-				  short_time(jstr(e, "closure", "startedAt", NULL), tb), jstr(e, "closure", "duration", NULL));
+				  short_time(jstr(e, "closure", "startedAt", NULL), tb),
+				  short_duration(jstr(e, "closure", "duration", NULL), db));
 		table_print(&t);
 	}
 out:

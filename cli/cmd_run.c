@@ -44,6 +44,7 @@ static void usage(FILE *out)
 		"  --plugin-dir DIR       load external task-type plugins (*.so) from DIR\n"
 		"  --overwrite-cache      run cached tasks again\n"
 		"  --resume               continue unfinished executions of the data directory\n"
+		"  --stats                print the engine's counters at the end (tasks, events, commits, node memory)\n"
 		"  -v, --verbose          print every event\n");
 }
 
@@ -113,6 +114,18 @@ out:
 	return rc;
 }
 
+static void print_stats(const struct prop_engine *e)
+{
+	struct prop_stats st;
+
+	prop_engine_stats(e, &st);
+	fprintf(stderr,
+		"stats: nodes=%zu node_bytes=%zu tasks_started=%llu cache_hits=%llu cache_misses=%llu events=%llu "
+		"commits=%llu\n",
+		st.nodes, st.node_bytes, (unsigned long long)st.tasks_started, (unsigned long long)st.cache_hits,
+		(unsigned long long)st.cache_misses, (unsigned long long)st.events, (unsigned long long)st.commits);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	const char *data_dir = ".flytec/data", *name = NULL, *project = CMP_DEFAULT_PROJECT;
@@ -120,7 +133,7 @@ int cmd_run(int argc, char **argv)
 	bool project_given = false, domain_given = false;
 	const char **inputs = NULL;
 	size_t ninputs = 0, i;
-	bool verbose = false, resume = false, overwrite_cache = false;
+	bool verbose = false, resume = false, overwrite_cache = false, stats = false;
 	unsigned long parallelism = 0;
 	struct cmp_session *s = NULL;
 	struct prop_engine *e = NULL;
@@ -147,6 +160,8 @@ int cmd_run(int argc, char **argv)
 			verbose = true;
 		} else if (!strcmp(a, "--resume")) {
 			resume = true;
+		} else if (!strcmp(a, "--stats")) {
+			stats = true;
 		} else if (!strcmp(a, "--overwrite-cache")) {
 			overwrite_cache = true;
 		} else if ((!strcmp(a, "--input") || !strcmp(a, "-i")) && val) {
@@ -301,14 +316,25 @@ int cmd_run(int argc, char **argv)
 			domain = tmpl->id->domain;
 		if (tmpl->interface && tmpl->interface->inputs) {
 			const Flyteidl__Core__VariableMap *vm = tmpl->interface->inputs;
+			size_t missing = 0;
 
+			/* Name every missing input at once, with its type. */
 			for (i = 0; i < vm->n_variables; i++) {
-				if (!prop_litmap_get(in, vm->variables[i]->key)) {
-					fprintf(stderr, "flytec run: missing input '%s' (--input %s=VALUE)\n",
-						vm->variables[i]->key, vm->variables[i]->key);
-					rc = CLI_EXIT_USAGE;
-					goto out;
-				}
+				const Flyteidl__Core__Variable *v = vm->variables[i]->value;
+				struct fc_buf type = FC_BUF_INIT;
+
+				if (prop_litmap_get(in, vm->variables[i]->key))
+					continue;
+				if (v && v->type)
+					cmp_type_render(v->type, &type);
+				fprintf(stderr, "flytec run: missing input '%s'%s%s (--input %s=VALUE)\n",
+					vm->variables[i]->key, type.len ? " of type " : "", type.buf, vm->variables[i]->key);
+				fc_buf_release(&type);
+				missing++;
+			}
+			if (missing) {
+				rc = CLI_EXIT_USAGE;
+				goto out;
 			}
 		}
 		if (!name) {
@@ -336,6 +362,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	rc = print_result(e, project, domain, name);
 out:
+	if (stats && e)
+		print_stats(e);
 	prop_engine_free(e);
 	prop_event_sink_free(sink);
 	cmp_session_free(s);

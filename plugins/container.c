@@ -3,15 +3,16 @@
  * local process (an argv exec'd with posix_spawn, never through a shell we add), following Flyte's raw-container
  * conventions; see docs/plugins.md for the full contract.
  *
- * Each attempt is run by a small monitor process forked from the engine. The monitor becomes a process-group
- * leader, claims the attempt by linking a locked file `run.lock` (holding its pid) into the sandbox, spawns the
- * task, waits for it and writes its exit status to `exit` (atomically). The file system is the truth, so handle()
- * is idempotent and survives a restart of the propeller: `exit` present means finished; `run.lock` present and
- * locked means running (adopt it by pid); `run.lock` present and unlocked without `exit` means the process was
- * lost; neither means not started. Two monitors of one attempt can never both run the task: link() lets only one
- * claim it.
+ * The process is started by launcher.c (the engine's supervisor process, or a monitor process for the attempt),
+ * which claims the attempt by linking a locked file `run.lock` (holding the pid of the task's process group) into
+ * the sandbox, waits for the task and writes its exit status to `exit` (atomically) before releasing the lock.
+ * The file system is the truth, so handle() is idempotent and survives a restart of the propeller: `exit` present
+ * means finished; `run.lock` present and locked means running (adopt it by pid); `run.lock` present and unlocked
+ * without `exit` means the process was lost; neither means not started. Two runners of one attempt can never both
+ * run the task: link() lets only one claim it.
  */
 #include "plugins/plugin.h"
+#include "plugins/launcher.h"
 #include "plugins/registry.h"
 
 #include "core/buf.h"
@@ -22,58 +23,37 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
-extern char **environ;
-
-#define EXIT_FILE "exit"
-#define LOCK_FILE "run.lock"
 #define MAX_OUTPUT_FILE (16u * 1024 * 1024)
 
+/* The plugin's persisted state of an attempt. */
 struct container_state {
-	int32_t monitor_pid; /* 0: not spawned */
-	int32_t spawner_pid; /* the propeller process that forked it */
+	int32_t monitor_pid; /* a monitor this process forked for the attempt; 0: none */
+	int32_t spawner_pid; /* the propeller process that started the attempt */
+	uint32_t unclaimed;  /* starts that ended without claiming the attempt */
+	uint32_t how;        /* enum how_started */
 };
 
-struct spawn_plan {
-	char **argv;
-	char **envp;
-	char *workdir;
-	char *stdout_path, *stderr_path;
-	char *sandbox;
-	struct rlimit mem, fsize;
-	bool has_mem, has_fsize;
-};
+enum how_started { STARTED_NOT = 0, STARTED_MONITOR, STARTED_SUPERVISED };
 
-static void strv_free(char **v)
-{
-	char **p;
-
-	for (p = v; p && *p; p++)
-		free(*p);
-	free(v);
-}
-
-static void plan_release(struct spawn_plan *p)
-{
-	strv_free(p->argv);
-	strv_free(p->envp);
-	free(p->workdir);
-	free(p->stdout_path);
-	free(p->stderr_path);
-	free(p->sandbox);
-	memset(p, 0, sizeof(*p));
-}
+/* A start that ends without claiming the attempt (the runner could not create run.lock, or lost the claim to an
+ * older runner that then vanished, or died) is tried again at most this many times. */
+#define MAX_UNCLAIMED 3
+/* How often to look again at an attempt whose exit is being recorded by another process. */
+#define RECHECK_NS (20 * 1000000LL)
+/* Watching an adopted pid also looks again this often: a safety net, should the pid have been reused. */
+#define ADOPTED_RECHECK_NS (1000 * 1000000LL)
 
 static char *path_join(const char *dir, const char *name)
 {
@@ -288,11 +268,13 @@ static int write_text_file(const char *path, const char *text)
 }
 
 /* Build the argv, environment and limits of the attempt, and write the input files. */
-static int make_plan(const struct plg_task_ctx *ctx, const Flyteidl__Core__Container *c, struct spawn_plan *plan,
+static int make_plan(const struct plg_task_ctx *ctx, const Flyteidl__Core__Container *c, struct plg_spawn_plan *plan,
 		     struct fc_buf *errmsg)
 {
 	const Flyteidl__Core__TaskTemplate *task = ctx->task_template;
 	const Flyteidl__Core__VariableMap *inputs = task->interface ? task->interface->inputs : NULL;
+	const Flyteidl__Core__VariableMap *outputs = task->interface ? task->interface->outputs : NULL;
+	bool has_outputs = outputs && outputs->n_variables;
 	const Flyteidl__Core__DataLoadingConfig *dc = c->data_config;
 	char *in_dir = path_join(ctx->sandbox_dir, "inputs");
 	char *out_dir = path_join(ctx->sandbox_dir, "outputs");
@@ -307,8 +289,14 @@ static int make_plan(const struct plg_task_ctx *ctx, const Flyteidl__Core__Conta
 	if (slash)
 		*slash = '\0';
 	memset(plan, 0, sizeof(*plan));
-	if ((mkdir(in_dir, 0755) < 0 && errno != EEXIST) || (mkdir(out_dir, 0755) < 0 && errno != EEXIST)) {
+	/* The directories exist when there is something to put in them (each costs a file system inode, which is
+	 * a good part of an attempt's cost for a short task). */
+	if (((inputs && inputs->n_variables) || (dc && dc->enabled)) && mkdir(in_dir, 0755) < 0 && errno != EEXIST) {
 		fc_buf_addf(errmsg, "cannot create %s: %s", in_dir, strerror(errno));
+		goto out;
+	}
+	if ((has_outputs || (dc && dc->enabled)) && mkdir(out_dir, 0755) < 0 && errno != EEXIST) {
+		fc_buf_addf(errmsg, "cannot create %s: %s", out_dir, strerror(errno));
 		goto out;
 	}
 	for (i = 0; inputs && i < inputs->n_variables; i++) {
@@ -419,112 +407,11 @@ out:
 	free(out_dir);
 	free(node_data_dir);
 	if (rc)
-		plan_release(plan);
+		plg_spawn_plan_release(plan);
 	return rc;
 }
 
-/* --- the monitor process ----------------------------------------------------------------------------------- */
-
-static void write_all(int fd, const char *s)
-{
-	size_t len = strlen(s);
-
-	while (len) {
-		ssize_t n = write(fd, s, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		s += n;
-		len -= (size_t)n;
-	}
-}
-
-static void monitor_write_exit(const char *sandbox, const char *text)
-{
-	char tmp[4096], final[4096];
-	int fd;
-
-	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", sandbox, EXIT_FILE);
-	snprintf(final, sizeof(final), "%s/%s", sandbox, EXIT_FILE);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return;
-	write_all(fd, text);
-	close(fd);
-	rename(tmp, final);
-}
-
-FC_NORETURN static void monitor_main(const struct spawn_plan *plan)
-{
-	char tmp[4096], lock[4096], text[128];
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, all;
-	pid_t child;
-	int fd, status, err;
-
-	setpgid(0, 0);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	snprintf(tmp, sizeof(tmp), "%s/%s.%ld", plan->sandbox, LOCK_FILE, (long)getpid());
-	snprintf(lock, sizeof(lock), "%s/%s", plan->sandbox, LOCK_FILE);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || flock(fd, LOCK_EX) < 0)
-		_exit(126);
-	snprintf(text, sizeof(text), "%ld\n", (long)getpid());
-	write_all(fd, text);
-	if (link(tmp, lock) < 0) {
-		/* Another monitor owns this attempt. */
-		unlink(tmp);
-		_exit(125);
-	}
-	unlink(tmp);
-	if (plan->has_mem)
-		setrlimit(RLIMIT_AS, &plan->mem);
-	if (plan->has_fsize)
-		setrlimit(RLIMIT_FSIZE, &plan->fsize);
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, plan->stdout_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-	posix_spawn_file_actions_addopen(&fa, 2, plan->stderr_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-	posix_spawn_file_actions_addchdir_np(&fa, plan->workdir);
-	posix_spawnattr_init(&attr);
-	sigfillset(&all);
-	sigdelset(&all, SIGKILL);
-	sigdelset(&all, SIGSTOP);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-	/* posix_spawnp searches the PATH we run with; the task's own PATH is in its environment. */
-	err = posix_spawnp(&child, plan->argv[0], &fa, &attr, plan->argv, plan->envp);
-	if (err) {
-		snprintf(text, sizeof(text), "spawn %d\n", err);
-		monitor_write_exit(plan->sandbox, text);
-		_exit(0);
-	}
-	while (waitpid(child, &status, 0) < 0) {
-		if (errno != EINTR) {
-			monitor_write_exit(plan->sandbox, "lost 0\n");
-			_exit(0);
-		}
-	}
-	if (WIFEXITED(status))
-		snprintf(text, sizeof(text), "exit %d\n", WEXITSTATUS(status));
-	else
-		snprintf(text, sizeof(text), "signal %d\n", WTERMSIG(status));
-	monitor_write_exit(plan->sandbox, text);
-	_exit(0);
-}
-
 /* --- handle ------------------------------------------------------------------------------------------------ */
-
-static int pidfd_open_(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
 
 static void read_state(const struct plg_task_ctx *ctx, struct container_state *st)
 {
@@ -536,7 +423,7 @@ static void read_state(const struct plg_task_ctx *ctx, struct container_state *s
 /* 1: locked (a monitor holds it; *pid set), 0: present but unlocked, -1: absent. */
 static int probe_lock(const char *sandbox, pid_t *pid)
 {
-	char *path = path_join(sandbox, LOCK_FILE);
+	char *path = path_join(sandbox, PLG_LOCK_FILE);
 	char text[32];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int state = -1;
@@ -560,9 +447,41 @@ static int probe_lock(const char *sandbox, pid_t *pid)
 	return state;
 }
 
+/* A small file, whole (core's fc_buf_read_file reads in 64 KiB steps: too much per attempt for tiny files). */
 static bool read_small(const char *path, struct fc_buf *out, size_t max)
 {
-	return fc_buf_read_file(out, path, max, NULL) == FC_OK;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool ok = false;
+
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (max && (uint64_t)st.st_size > max))
+		goto out;
+	fc_buf_grow(out, (size_t)st.st_size + 1);
+	for (;;) {
+		ssize_t n;
+
+		if (out->alloc <= out->len + 1)
+			fc_buf_grow(out, out->len < 4096 ? 4096 : out->len);
+		if (fc_buf_error(out))
+			goto out;
+		n = read(fd, out->buf + out->len, out->alloc - out->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out;
+		if (n == 0)
+			break;
+		out->len += (size_t)n;
+		out->buf[out->len] = '\0';
+		if (max && out->len > max)
+			goto out;
+	}
+	ok = true;
+out:
+	close(fd);
+	return ok;
 }
 
 static void add_logs(const struct plg_task_ctx *ctx, struct plg_transition *out)
@@ -579,21 +498,31 @@ static void add_logs(const struct plg_task_ctx *ctx, struct plg_transition *out)
 	free(p2);
 }
 
-/* The last few lines of stderr, for error messages. */
+/* The end of stderr (its last 400 bytes), for error messages. */
 static void stderr_tail(const struct plg_task_ctx *ctx, struct fc_buf *msg)
 {
 	char *path = path_join(ctx->sandbox_dir, "stderr.log");
-	struct fc_buf b = FC_BUF_INIT;
-	const char *start;
+	char tail[401];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	off_t size;
+	ssize_t n = 0;
+	size_t len;
 
-	if (read_small(path, &b, 0) && b.len) {
-		while (b.len && b.buf[b.len - 1] == '\n')
-			fc_buf_truncate(&b, b.len - 1);
-		start = b.len > 400 ? b.buf + b.len - 400 : b.buf;
-		fc_buf_addf(msg, "; stderr: %s%s", b.len > 400 ? "..." : "", start);
-	}
-	fc_buf_release(&b);
 	free(path);
+	if (fd < 0)
+		return;
+	size = lseek(fd, 0, SEEK_END);
+	if (size > 0 && lseek(fd, size > 400 ? size - 400 : 0, SEEK_SET) >= 0)
+		n = read(fd, tail, sizeof(tail) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	len = (size_t)n;
+	while (len && tail[len - 1] == '\n')
+		len--;
+	tail[len] = '\0';
+	if (len)
+		fc_buf_addf(msg, "; stderr: %s%s", size > 400 ? "..." : "", tail);
 }
 
 static bool error_document(const struct plg_task_ctx *ctx, struct plg_transition *out)
@@ -627,13 +556,17 @@ static int collect_outputs(const struct plg_task_ctx *ctx, struct plg_transition
 {
 	const Flyteidl__Core__TaskTemplate *task = ctx->task_template;
 	const Flyteidl__Core__VariableMap *outputs = task->interface ? task->interface->outputs : NULL;
-	char *pb = path_join(ctx->output_prefix, "outputs.pb");
-	char *out_dir = path_join(ctx->sandbox_dir, "outputs");
-	bool have_pb = access(pb, F_OK) == 0;
+	char *pb, *out_dir;
+	bool have_pb;
 	size_t i;
 
-	free(pb);
 	out->phase = PLG_PHASE_SUCCESS;
+	if (!outputs || !outputs->n_variables)
+		return 0;
+	pb = path_join(ctx->output_prefix, "outputs.pb");
+	out_dir = path_join(ctx->sandbox_dir, "outputs");
+	have_pb = access(pb, F_OK) == 0;
+	free(pb);
 	/* outputs.pb written by the task (flytekit's convention) wins; the engine reads it. */
 	for (i = 0; !have_pb && outputs && i < outputs->n_variables; i++) {
 		const char *var = outputs->variables[i]->key;
@@ -670,8 +603,27 @@ static void reap_own_child(const struct container_state *st)
 {
 	siginfo_t info;
 
-	if (st->monitor_pid > 0 && st->spawner_pid == getpid())
+	if (st->how == STARTED_MONITOR && st->monitor_pid > 0 && st->spawner_pid == getpid())
 		waitid(P_PID, (id_t)st->monitor_pid, &info, WEXITED | WNOHANG);
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Has the process of this pidfd ended? (A zombie has.) */
+static bool pidfd_ended(int fd)
+{
+	struct pollfd p;
+
+	p.fd = fd;
+	p.events = POLLIN;
+	p.revents = 0;
+	return poll(&p, 1, 0) != 0;
 }
 
 static int finish(const struct plg_task_ctx *ctx, const char *exit_text, struct plg_transition *out)
@@ -712,61 +664,90 @@ out:
 	return 0;
 }
 
-static int watch_pid(const struct plg_task_ctx *ctx, pid_t pid)
+/* The attempt runs in another process that holds run.lock (its pid in `pid`, 0 when not written yet): watch the
+ * pid. When it has already ended (its exit is being recorded), or cannot be watched, look again shortly. */
+static void adopt(const struct plg_task_ctx *ctx, pid_t pid, struct plg_transition *out)
 {
-	int fd = pidfd_open_(pid);
+	int fd = plg_pidfd_open(pid);
 
-	if (fd < 0)
-		return -1;
-	return ctx->host->watch_fd(ctx, fd);
+	if (fd >= 0 && pidfd_ended(fd)) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0 && ctx->host->watch_fd(ctx, fd) == 0) {
+		/* The pid was read before the pidfd was opened: should the process have ended and its pid been
+		 * reused in between, this still finds the exit. */
+		ctx->host->wake_at(ctx, now_ns() + ADOPTED_RECHECK_NS);
+	} else {
+		ctx->host->wake_at(ctx, now_ns() + RECHECK_NS);
+	}
+	out->phase = PLG_PHASE_RUNNING;
+	add_logs(ctx, out);
 }
 
-static int spawn_monitor(const struct plg_task_ctx *ctx, struct plg_transition *out)
+/* Start the attempt (out filled). */
+static void start(const struct plg_task_ctx *ctx, struct container_state *st, struct plg_transition *out)
 {
 	const Flyteidl__Core__Container *c = container_of(ctx);
-	struct spawn_plan plan;
+	struct plg_spawn_plan plan;
+	struct plg_launch launch;
 	struct fc_buf errmsg = FC_BUF_INIT;
-	struct container_state st;
-	pid_t pid;
+	enum plg_launch_result res;
 
 	if (!c) {
 		fail(out, PLG_PHASE_PERMANENT_FAILURE, PLG_ERROR_USER, "NoContainer", ctx,
 		     "the task has no container to run");
-		return 0;
+		return;
 	}
 	if (make_plan(ctx, c, &plan, &errmsg) < 0) {
 		fail(out, PLG_PHASE_PERMANENT_FAILURE, PLG_ERROR_USER, "BadTaskSpec", ctx, errmsg.buf);
 		fc_buf_release(&errmsg);
-		return 0;
+		return;
 	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		fc_buf_addf(&errmsg, "fork: %s", strerror(errno));
+	res = plg_launch(&plan, &launch);
+	plg_spawn_plan_release(&plan);
+	if (res == PLG_LAUNCH_FAILED) {
+		fc_buf_addf(&errmsg, "cannot start the task: %s", strerror(errno));
 		fail(out, PLG_PHASE_RETRYABLE_FAILURE, PLG_ERROR_SYSTEM, "ForkFailed", ctx, errmsg.buf);
 		fc_buf_release(&errmsg);
-		plan_release(&plan);
-		return 0;
+		return;
 	}
-	if (pid == 0)
-		monitor_main(&plan);
-	plan_release(&plan);
-	st.monitor_pid = pid;
-	st.spawner_pid = getpid();
-	ctx->host->set_state(ctx, &st, sizeof(st));
-	if (watch_pid(ctx, pid) < 0) {
-		fail(out, PLG_PHASE_RETRYABLE_FAILURE, PLG_ERROR_SYSTEM, "PidfdFailed", ctx,
-		     "cannot watch the task's monitor process");
-		return 0;
+	st->monitor_pid = launch.own_child ? launch.pid : 0;
+	st->spawner_pid = getpid();
+	st->how = launch.supervised ? STARTED_SUPERVISED : STARTED_MONITOR;
+	ctx->host->set_state(ctx, st, sizeof(*st));
+	if (launch.watch_fd < 0 || ctx->host->watch_fd(ctx, launch.watch_fd) < 0) {
+		/* Nothing to watch: look at the sandbox again from time to time. */
+		ctx->host->wake_at(ctx, now_ns() + RECHECK_NS);
 	}
 	out->phase = PLG_PHASE_RUNNING;
 	add_logs(ctx, out);
-	return 0;
+}
+
+/* A pidfd of the monitor this process started for the attempt when it is still running (not claimed yet), else
+ * -1. */
+static int own_monitor_alive(const struct container_state *st)
+{
+	int fd;
+
+	if (st->how != STARTED_MONITOR || st->monitor_pid <= 0 || st->spawner_pid != getpid())
+		return -1;
+	fd = plg_pidfd_open(st->monitor_pid);
+	if (fd >= 0 && pidfd_ended(fd)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static bool exit_complete(const struct fc_buf *text)
+{
+	return text->len && text->buf[text->len - 1] == '\n';
 }
 
 static int container_handle(const struct plg_task_ctx *ctx, struct plg_transition *out)
 {
-	char *exit_path = path_join(ctx->sandbox_dir, EXIT_FILE);
+	char *exit_path = path_join(ctx->sandbox_dir, PLG_EXIT_FILE);
 	struct fc_buf exit_text = FC_BUF_INIT;
 	struct container_state st;
 	pid_t lock_pid;
@@ -776,19 +757,35 @@ static int container_handle(const struct plg_task_ctx *ctx, struct plg_transitio
 	read_state(ctx, &st);
 	reap_own_child(&st);
 	for (tries = 0; tries < 3; tries++) {
-		/* Order matters: the lock is released only after `exit` is written. */
-		lock = probe_lock(ctx->sandbox_dir, &lock_pid);
-		if (read_small(exit_path, &exit_text, 4096)) {
-			rc = finish(ctx, exit_text.buf, out);
-			goto out;
+		/* A complete exit record settles it. Otherwise look at the lock, then at the record again: the lock
+		 * is released only after the record is written. */
+		fc_buf_reset(&exit_text);
+		if (!read_small(exit_path, &exit_text, 4096) || !exit_complete(&exit_text)) {
+			lock = probe_lock(ctx->sandbox_dir, &lock_pid);
+			fc_buf_reset(&exit_text);
+			/* No run.lock: nobody had claimed the attempt, so there can be no record (a runner claims
+			 * before it records, and run.lock stays). */
+			if (lock != -1)
+				read_small(exit_path, &exit_text, 4096);
+		} else {
+			lock = 0;
 		}
-		if (lock == 1) {
-			if (watch_pid(ctx, lock_pid) == 0) {
-				out->phase = PLG_PHASE_RUNNING;
+		if (exit_text.len) {
+			if (exit_complete(&exit_text)) {
+				rc = finish(ctx, exit_text.buf, out);
+				goto out;
+			}
+			/* Incomplete: being written (the lock is still held), or its writer died. */
+			if (lock != 1) {
+				fail(out, PLG_PHASE_RETRYABLE_FAILURE, PLG_ERROR_SYSTEM, "TaskProcessLost", ctx,
+				     "the task's runner died while recording its exit status");
 				add_logs(ctx, out);
 				goto out;
 			}
-			continue; /* it just exited: look again */
+		}
+		if (lock == 1) {
+			adopt(ctx, lock_pid, out);
+			goto out;
 		}
 		if (lock == 0) {
 			fail(out, PLG_PHASE_RETRYABLE_FAILURE, PLG_ERROR_SYSTEM, "TaskProcessLost", ctx,
@@ -797,12 +794,12 @@ static int container_handle(const struct plg_task_ctx *ctx, struct plg_transitio
 			goto out;
 		}
 		/* No lock yet. A monitor we forked may still be starting: wait for it. */
-		if (st.monitor_pid > 0 && st.spawner_pid == getpid()) {
-			siginfo_t info;
+		if (st.how == STARTED_MONITOR && st.monitor_pid > 0 && st.spawner_pid == getpid()) {
+			int fd = own_monitor_alive(&st);
 
-			memset(&info, 0, sizeof(info));
-			if (waitid(P_PID, (id_t)st.monitor_pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-			    info.si_pid == 0 && watch_pid(ctx, st.monitor_pid) == 0) {
+			if (fd >= 0) {
+				if (ctx->host->watch_fd(ctx, fd) < 0)
+					ctx->host->wake_at(ctx, now_ns() + RECHECK_NS);
 				out->phase = PLG_PHASE_RUNNING;
 				goto out;
 			}
@@ -812,7 +809,16 @@ static int container_handle(const struct plg_task_ctx *ctx, struct plg_transitio
 			if (tries == 0)
 				continue;
 		}
-		rc = spawn_monitor(ctx, out);
+		/* A start by this process that did not claim the attempt (the supervisor closes the watch pipe only
+		 * after claiming and recording, or when it could not claim, or when it died): start again, a few
+		 * times. */
+		if (st.how != STARTED_NOT && st.spawner_pid == getpid() && ++st.unclaimed > MAX_UNCLAIMED) {
+			fail(out, PLG_PHASE_RETRYABLE_FAILURE, PLG_ERROR_SYSTEM, "MonitorFailed", ctx,
+			     "the task's runner ends without starting it (is the sandbox writable?)");
+			add_logs(ctx, out);
+			goto out;
+		}
+		start(ctx, &st, out);
 		goto out;
 	}
 	fail(out, PLG_PHASE_RETRYABLE_FAILURE, PLG_ERROR_SYSTEM, "TaskProcessLost", ctx,
@@ -829,9 +835,17 @@ static int container_abort(const struct plg_task_ctx *ctx)
 	pid_t lock_pid;
 
 	read_state(ctx, &st);
+	/* While run.lock is locked, the pid in it is the task's process group (its runner reaps it only after the
+	 * lock is released), so this cannot hit another process. */
 	if (probe_lock(ctx->sandbox_dir, &lock_pid) == 1 && lock_pid > 0)
 		killpg(lock_pid, SIGKILL);
-	if (st.monitor_pid > 0 && st.spawner_pid == getpid()) {
+	if (st.spawner_pid != getpid())
+		return 0;
+	if (st.how == STARTED_SUPERVISED) {
+		/* The supervisor may not have started it yet (or written its pid): it kills it once it has. */
+		plg_launch_abort(ctx->sandbox_dir);
+	} else if (st.how == STARTED_MONITOR && st.monitor_pid > 0) {
+		/* A monitor forked here (not reaped yet, so the pid is still its own). */
 		killpg(st.monitor_pid, SIGKILL);
 		kill(st.monitor_pid, SIGKILL);
 		reap_own_child(&st);
@@ -848,3 +862,8 @@ const struct plg_plugin plg_container_plugin = {
 	.handle = container_handle,
 	.abort = container_abort,
 };
+
+void plg_container_prefork(void)
+{
+	plg_launcher_prefork();
+}

@@ -18,6 +18,11 @@ extern const struct plg_plugin plg_echo_plugin;      /* "echo" */
 extern const struct plg_plugin plg_sleep_plugin;     /* "sleep" */
 
 struct plg_registry *plg_registry_new(void);
+
+/* Start the container plugin's spawner, the small helper process that forks its monitors, now: forking is cheap
+ * while the process is still small (the engine calls it first thing). Optional: the plugin starts it on first use
+ * otherwise. One per process; it exits when the process does. */
+void plg_container_prefork(void);
 void plg_registry_free(struct plg_registry *r);
 
 /* dlopen every *.so in `dir` (sorted by name) and register the plugin its entry point returns. A missing entry

@@ -348,7 +348,7 @@ int prop_engine_open(const struct prop_config *cfg, struct prop_engine **out, st
 	epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->timerfd, &ev);
 	ev.data.ptr = &e->wakefd;
 	epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->wakefd, &ev);
-	fc_strmap_init(&e->cache_owners);
+	prop_catalog_owner_init(&e->cache_owner, e->cache_engine_id, sizeof(e->cache_engine_id));
 	*out = e;
 	e = NULL;
 out:
@@ -371,6 +371,8 @@ void prop_engine_free(struct prop_engine *e)
 	}
 	if (e->own_plugins)
 		plg_registry_free(e->plugins);
+	if (e->catalog && e->cache_owner.engine)
+		prop_catalog_release_all(e->catalog, e->cache_owner.engine, NULL);
 	prop_catalog_free(e->catalog);
 	prop_state_free(e->state);
 	prop_store_free(e->store);
@@ -380,7 +382,7 @@ void prop_engine_free(struct prop_engine *e)
 		close(e->timerfd);
 	if (e->wakefd >= 0)
 		close(e->wakefd);
-	fc_strmap_release(&e->cache_owners);
+	free(e->cache_waiters);
 	free(e->runq);
 	free(e->dirty);
 	free(e->timed);
@@ -427,6 +429,7 @@ static void exec_free(struct prop_exec *ex)
 
 	if (!ex)
 		return;
+	prop_cache_forget_exec(ex->e, ex);
 	if (ex->top)
 		free_nodes_of(ex->top);
 	for (i = ex->events_head; i < ex->nevents; i++)

@@ -7,6 +7,7 @@
 #include "core/buf.h"
 #include "core/strmap.h"
 #include "plugins/plugin.h"
+#include "propeller/catalog.h"
 #include "propeller/engine.h"
 #include "propeller/state.h"
 
@@ -38,6 +39,8 @@ struct prop_node {
 	char *uid;
 	uint8_t kind, phase;
 	bool in_runq, dirty, holds_slot, waiting_slot, blocked, upstream_skipped, is_failure_node, has_row;
+	bool cache_reserved, cache_waiting; /* cache serialization: holds the key's reservation / waits for it */
+	uint8_t cache_polls;                /* waits on another process's reservation so far (back-off) */
 	uint32_t attempts, user_failures, sys_failures;
 	uint32_t pending_up;
 	struct prop_node **down;
@@ -48,6 +51,7 @@ struct prop_node {
 	int64_t aux;     /* branch: case taken + 1; gate: deadline */
 	int watch_fd;
 	int cache_status;
+	const char *cache_key; /* computed once the inputs are known (cached tasks) */
 	const Flyteidl__Core__TaskTemplate *task;
 	const struct plg_plugin *plugin;
 	void *pstate;
@@ -128,7 +132,12 @@ struct prop_engine {
 	size_t ndirty, dirty_alloc;
 	struct prop_node **timed;
 	size_t ntimed, timed_alloc;
-	struct fc_strmap cache_owners; /* cache key -> node computing it (cache serialization) */
+	/* Cache serialization: this engine's identity in the catalog's reservations, and the nodes waiting for a
+	 * reservation held by another node of this engine (woken when it is released). */
+	struct prop_catalog_owner cache_owner;
+	char cache_engine_id[96];
+	struct prop_node **cache_waiters;
+	size_t ncache_waiters, cache_waiters_alloc;
 	struct prop_stats stats;
 };
 
@@ -143,6 +152,7 @@ bool prop_take_slot(struct prop_node *n);
 
 /* node.c */
 void prop_node_step(struct prop_node *n);
+void prop_cache_forget_exec(struct prop_engine *e, struct prop_exec *ex);
 struct prop_wf *prop_wf_new(struct prop_exec *ex, const Flyteidl__Core__WorkflowTemplate *tmpl, const char *prefix,
 			    struct prop_node *owner, Flyteidl__Core__LiteralMap *inputs);
 void prop_wf_start(struct prop_wf *wf);

@@ -3,6 +3,7 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/duration.h"
 #include "core/err.h"
 #include "core/sha256.h"
 
@@ -202,62 +203,34 @@ static char *trimmed(struct fc_arena *a, const char *text)
 	return fc_arena_strndup(a, text, len);
 }
 
-/* "1h30m", "250ms", "90s", "1.5h", or plain seconds. */
+/* Plain seconds ("90", "1.5"): the propeller's own form, what a program writes most easily. Everything else is
+ * core's duration grammar, the one specs use ("1h30m", "250ms", "1.5h", "2d"). */
 static int parse_duration(const char *s, int64_t *secs, int32_t *nanos)
 {
-	long double total = 0;
-	const char *p = s;
+	long double total;
+	int64_t ns;
 	char *end;
 
-	if (!*p)
+	if (!*s)
 		return -1;
 	errno = 0;
-	total = strtold(p, &end);
-	if (end != p && !*end && !errno) {
-		goto done;
-	}
-	total = 0;
-	while (*p) {
-		long double v;
-		long double unit;
-
-		errno = 0;
-		v = strtold(p, &end);
-		if (end == p || errno || v < 0)
+	total = strtold(s, &end);
+	if (end != s && !*end && !errno) {
+		if (!(total >= -9.2e18L && total <= 9.2e18L))
 			return -1;
-		p = end;
-		if (!strncmp(p, "ms", 2)) {
-			unit = 1e-3L;
-			p += 2;
-		} else if (!strncmp(p, "us", 2)) {
-			unit = 1e-6L;
-			p += 2;
-		} else if (!strncmp(p, "ns", 2)) {
-			unit = 1e-9L;
-			p += 2;
-		} else if (*p == 'h') {
-			unit = 3600;
-			p++;
-		} else if (*p == 'm') {
-			unit = 60;
-			p++;
-		} else if (*p == 's') {
-			unit = 1;
-			p++;
-		} else {
-			return -1;
-		}
-		total += v * unit;
+		*secs = (int64_t)total;
+		*nanos = (int32_t)llroundl((total - (long double)*secs) * 1e9L);
+		return 0;
 	}
-done:
-	if (!(total >= -9.2e18L && total <= 9.2e18L))
+	if (fc_duration_parse(s, &ns, NULL, NULL))
 		return -1;
-	*secs = (int64_t)total;
-	*nanos = (int32_t)llroundl((total - (long double)*secs) * 1e9L);
+	*secs = ns / 1000000000;
+	*nanos = (int32_t)(ns % 1000000000);
 	return 0;
 }
 
-/* RFC 3339: 2024-01-02T03:04:05[.frac](Z|+hh:mm|-hh:mm); a bare date means midnight UTC. */
+/* RFC 3339 with the fraction kept to the nanosecond (core's fc_time_parse_rfc3339 keeps whole seconds, all that
+ * schedules need), and a bare date meaning midnight UTC. */
 static int parse_datetime(const char *s, int64_t *secs, int32_t *nanos)
 {
 	struct tm tm;

@@ -748,37 +748,99 @@ static const char *cache_version(const struct prop_node *n)
 static const char *cache_key_of(struct prop_node *n)
 {
 	struct fc_buf key = FC_BUF_INIT;
-	const char *k;
 
-	prop_catalog_key(n->task, cache_version(n), n->inputs, &key);
-	k = fc_arena_strdup(&n->wf->ex->arena, key.buf);
-	fc_buf_release(&key);
-	return k;
+	if (!n->cache_key) {
+		prop_catalog_key(n->task, cache_version(n), n->inputs, &key);
+		n->cache_key = fc_arena_strdup(&n->wf->ex->arena, key.buf);
+		fc_buf_release(&key);
+	}
+	return n->cache_key;
 }
 
-/* Cache serialization (one of several identical cacheable tasks runs, the others wait) is not implemented yet:
- * identical tasks running at the same time both run; the last one to finish writes the entry. */
+/* Does the node serialize its cache (Flyte's cache_serializable, of the node's metadata or else the task's)? */
+static bool cache_serializable(const struct prop_node *n)
+{
+	const Flyteidl__Core__NodeMetadata *md = n->spec->metadata;
+
+	if (md && md->cache_serializable_value_case ==
+			  FLYTEIDL__CORE__NODE_METADATA__CACHE_SERIALIZABLE_VALUE_CACHE_SERIALIZABLE)
+		return md->cache_serializable;
+	return n->task && n->task->metadata && n->task->metadata->cache_serializable;
+}
+
+/* How long a node waits before looking again at a reservation held by another process (its release cannot wake
+ * us): 50 ms, doubling up to 2 s. A reservation held in this engine wakes its waiters when released; they look
+ * again after 2 s all the same, as a safety net. */
+#define CACHE_POLL_FIRST_NS (50 * 1000000LL)
+#define CACHE_POLL_MAX_NS (2000 * 1000000LL)
+
+static void cache_wait(struct prop_node *n, bool in_this_engine)
+{
+	struct prop_engine *e = n->wf->ex->e;
+	int64_t delay = CACHE_POLL_MAX_NS;
+
+	if (!in_this_engine) {
+		delay = CACHE_POLL_FIRST_NS << (n->cache_polls < 6 ? n->cache_polls : 6);
+		if (delay > CACHE_POLL_MAX_NS)
+			delay = CACHE_POLL_MAX_NS;
+		if (n->cache_polls < 255)
+			n->cache_polls++;
+	}
+	if (!n->cache_waiting) {
+		n->cache_waiting = true;
+		FC_ALLOC_GROW(e->cache_waiters, e->ncache_waiters + 1, e->cache_waiters_alloc);
+		e->cache_waiters[e->ncache_waiters++] = n;
+	}
+	prop_set_wake(n, prop_now_ns() + delay);
+}
+
+/* Give back the reservation the node holds (it finished, failed or was aborted) and wake the nodes of this engine
+ * that wait for it: one of them finds the entry (or takes the reservation and runs, when this one failed). */
 static void cache_release(struct prop_node *n)
 {
-	(void)n;
+	struct prop_engine *e = n->wf->ex->e;
+	struct fc_err err;
+	size_t i, kept = 0;
+
+	n->cache_waiting = false; /* dropped from the list below, or at the next release */
+	if (!n->cache_reserved)
+		return;
+	n->cache_reserved = false;
+	if (prop_catalog_release(e->catalog, n->cache_key, e->cache_owner.engine, &err))
+		fc_warn("cache: %s", err.msg);
+	for (i = 0; i < e->ncache_waiters; i++) {
+		struct prop_node *w = e->cache_waiters[i];
+
+		if (!w->cache_waiting)
+			continue;
+		if (!strcmp(w->cache_key, n->cache_key)) {
+			w->cache_waiting = false;
+			prop_enqueue(w);
+			continue;
+		}
+		e->cache_waiters[kept++] = w;
+	}
+	e->ncache_waiters = kept;
 }
 
-/* Returns true when the node is done (cache hit). */
-static bool cache_lookup(struct prop_node *n)
+void prop_cache_forget_exec(struct prop_engine *e, struct prop_exec *ex)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < e->ncache_waiters; i++)
+		if (e->cache_waiters[i]->wf->ex != ex)
+			e->cache_waiters[kept++] = e->cache_waiters[i];
+	e->ncache_waiters = kept;
+}
+
+/* Read the catalog entry of the node's key. Returns true on a hit (the node's outputs are set). */
+static bool cache_read(struct prop_node *n, const char *key)
 {
 	struct prop_exec *ex = n->wf->ex;
 	struct fc_buf out_key = FC_BUF_INIT;
-	const char *key;
 	void *msg = NULL;
 	bool hit = false;
 
-	if (!cache_version(n) || (n->plugin && n->plugin->disable_node_level_caching))
-		return false;
-	key = cache_key_of(n);
-	if (ex->cfg.overwrite_cache) {
-		n->cache_status = FLYTEIDL__CORE__CATALOG_CACHE_STATUS__CACHE_SKIPPED;
-		return false;
-	}
 	if (!prop_catalog_get(ex->e->catalog, key, &out_key, NULL)) {
 		if (!prop_store_get_msg(ex->e->store, out_key.buf, &ex->arena, &flyteidl__core__literal_map__descriptor,
 					&msg, NULL)) {
@@ -791,13 +853,59 @@ static bool cache_lookup(struct prop_node *n)
 		}
 	}
 	fc_buf_release(&out_key);
-	n->cache_status = hit ? FLYTEIDL__CORE__CATALOG_CACHE_STATUS__CACHE_HIT
-			      : FLYTEIDL__CORE__CATALOG_CACHE_STATUS__CACHE_MISS;
-	if (hit)
-		ex->e->stats.cache_hits++;
-	else
-		ex->e->stats.cache_misses++;
 	return hit;
+}
+
+enum cache_outcome { CACHE_RUN, CACHE_DONE, CACHE_WAIT };
+
+/* Before the first attempt of a cached task: a hit ends the node (CACHE_DONE); a serializable task whose key
+ * another node computes right now waits (CACHE_WAIT); otherwise the task runs. */
+static enum cache_outcome cache_lookup(struct prop_node *n)
+{
+	struct prop_exec *ex = n->wf->ex;
+	struct prop_engine *e = ex->e;
+	struct fc_buf holder = FC_BUF_INIT;
+	struct fc_err err;
+	const char *key;
+	bool got = false;
+
+	n->cache_waiting = false; /* woken */
+	if (!cache_version(n) || (n->plugin && n->plugin->disable_node_level_caching))
+		return CACHE_RUN;
+	key = cache_key_of(n);
+	if (ex->cfg.overwrite_cache) {
+		n->cache_status = FLYTEIDL__CORE__CATALOG_CACHE_STATUS__CACHE_SKIPPED;
+		return CACHE_RUN;
+	}
+	if (cache_read(n, key))
+		goto hit;
+	if (cache_serializable(n) && !n->cache_reserved) {
+		char *what = fc_arena_printf(&ex->arena, "%s/%s", ex->key, n->uid);
+
+		if (prop_catalog_reserve(e->catalog, key, &e->cache_owner, what, &got, &holder, &err)) {
+			fc_warn("cache: %s; running %s without waiting for identical tasks", err.msg, n->uid);
+		} else if (!got) {
+			fc_debug("%s: waiting for %s, which computes the same cache key", n->uid, holder.buf);
+			cache_wait(n, !strcmp(holder.buf, e->cache_owner.engine));
+			fc_buf_release(&holder);
+			return CACHE_WAIT;
+		} else {
+			n->cache_reserved = true;
+			/* The previous holder may have stored the entry just before giving the reservation back. */
+			if (cache_read(n, key)) {
+				cache_release(n);
+				goto hit;
+			}
+		}
+		fc_buf_release(&holder);
+	}
+	n->cache_status = FLYTEIDL__CORE__CATALOG_CACHE_STATUS__CACHE_MISS;
+	e->stats.cache_misses++;
+	return CACHE_RUN;
+hit:
+	n->cache_status = FLYTEIDL__CORE__CATALOG_CACHE_STATUS__CACHE_HIT;
+	e->stats.cache_hits++;
+	return CACHE_DONE;
 }
 
 static void cache_store(struct prop_node *n)
@@ -889,16 +997,17 @@ static int take_outputs(struct prop_node *n)
 	attempt_key(n, cur_attempt(n), "outputs.pb", &key);
 	if (n->set_outputs) {
 		n->outputs = n->set_outputs;
-	} else if (prop_store_exists(ex->e->store, key.buf)) {
+	} else {
 		rc = prop_store_get_msg(ex->e->store, key.buf, &ex->arena, &flyteidl__core__literal_map__descriptor,
 					&msg, &err);
-		if (rc) {
+		if (rc == FC_ENOENT) {
+			rc = 0;
+			msg = prop_litmap_new(&ex->arena, 0);
+		} else if (rc) {
 			set_error(n, "BadOutputs", PLG_ERROR_USER, "%s", err.msg);
 			goto out;
 		}
 		n->outputs = msg;
-	} else {
-		n->outputs = prop_litmap_new(&ex->arena, 0);
 	}
 	for (i = 0; decl && i < decl->n_variables; i++) {
 		if (!prop_litmap_get(n->outputs, decl->variables[i]->key)) {
@@ -1056,6 +1165,7 @@ static void start_attempt(struct prop_node *n)
 	struct prop_exec *ex = n->wf->ex;
 	struct fc_buf dir = FC_BUF_INIT;
 	struct fc_err err;
+	size_t base_len;
 
 	if (!prop_take_slot(n))
 		return; /* queued for a slot; stepped again when one frees */
@@ -1067,8 +1177,9 @@ static void start_attempt(struct prop_node *n)
 	n->pstate = NULL;
 	n->pstate_len = 0;
 	prop_store_local_path(ex->e->store, ex->key, &dir, NULL);
+	base_len = dir.len; /* the execution's directory exists: start-node's outputs are in it */
 	fc_buf_addf(&dir, "/%s/data/%u/sandbox", n->uid, cur_attempt(n));
-	if (prop_mkdirs(dir.buf, &err)) {
+	if (prop_mkdirs_below(dir.buf, base_len, &err)) {
 		fc_buf_release(&dir);
 		attempt_failed(n, "SandboxFailed", err.msg, PLG_ERROR_SYSTEM, true, NP_FAILED);
 		return;
@@ -1100,10 +1211,17 @@ static void task_step(struct prop_node *n)
 		}
 	}
 	if (n->phase == NP_QUEUED) {
-		if (n->attempts == 0 && !n->waiting_slot && cache_lookup(n)) {
-			prop_mark_dirty(n);
-			node_complete(n, NP_SUCCEEDED);
-			return;
+		if (n->attempts == 0 && !n->waiting_slot) {
+			switch (cache_lookup(n)) {
+			case CACHE_DONE:
+				prop_mark_dirty(n);
+				node_complete(n, NP_SUCCEEDED);
+				return;
+			case CACHE_WAIT:
+				return;
+			case CACHE_RUN:
+				break;
+			}
 		}
 		start_attempt(n);
 		return;
@@ -1111,6 +1229,18 @@ static void task_step(struct prop_node *n)
 	/* Running: resume after a restart, or a wake-up. */
 	if (!n->holds_slot && !prop_take_slot(n))
 		return;
+	if (!n->cache_reserved && n->cache_status == FLYTEIDL__CORE__CATALOG_CACHE_STATUS__CACHE_MISS &&
+	    cache_version(n) && cache_serializable(n)) {
+		/* After a restart: take back the reservation our dead process held, so that identical tasks keep
+		 * waiting for this one (if another process took it over meanwhile, both run). */
+		struct fc_err err;
+		bool got = false;
+
+		if (!prop_catalog_reserve(ex->e->catalog, cache_key_of(n), &ex->e->cache_owner,
+					  fc_arena_printf(&ex->arena, "%s/%s", ex->key, n->uid), &got, NULL, &err) &&
+		    got)
+			n->cache_reserved = true;
+	}
 	run_plugin(n);
 }
 
@@ -1522,6 +1652,7 @@ static void abort_node(struct prop_node *n, int final_phase)
 	prop_node_close_watch(n);
 	prop_release_slot(n);
 	n->wake_ns = 0;
+	cache_release(n);
 	prop_mark_dirty(n);
 	prop_emit_node(n, event_phase_of(final_phase));
 	if (!n->parent && !n->is_failure_node)

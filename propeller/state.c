@@ -23,17 +23,27 @@ enum {
 	ST_COUNT
 };
 
+/* An execution's resource (closure, inputs, config) is written once into `executions`; what changes (phase,
+ * abort request, error, event sequence) goes to `exec_state`, so that updating it does not rewrite the closure,
+ * which is megabytes for large workflows (it did, once per loop round). `executions` keeps its own phase columns:
+ * their values at submission (and data directories written before exec_state existed still read right). */
+#define EXEC_PHASE "COALESCE(s.phase, e.phase)"
+#define EXEC_SELECT                                                                                                \
+	"SELECT e.key, e.project, e.domain, e.name, e.closure, e.inputs, e.config, " EXEC_PHASE ", "               \
+	"CASE WHEN s.key IS NULL THEN e.abort_reason ELSE s.abort_reason END, "                                    \
+	"CASE WHEN s.key IS NULL THEN e.error ELSE s.error END, e.created_ns, COALESCE(s.event_seq, e.event_seq) " \
+	"FROM executions e LEFT JOIN exec_state s ON s.key = e.key "
+
 static const char *const sql_text[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_EXEC_INSERT] = "INSERT INTO executions(key, project, domain, name, closure, inputs, config, phase, "
 			   "abort_reason, error, created_ns, event_seq) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-	[ST_EXEC_UPDATE] = "UPDATE executions SET phase=?, abort_reason=?, error=?, event_seq=? WHERE key=?",
-	[ST_EXEC_GET] = "SELECT key, project, domain, name, closure, inputs, config, phase, abort_reason, error, "
-			"created_ns, event_seq FROM executions WHERE key=?",
-	[ST_EXEC_ACTIVE] = "SELECT key, project, domain, name, closure, inputs, config, phase, abort_reason, error, "
-			   "created_ns, event_seq FROM executions WHERE phase NOT IN (4, 6, 7, 8) ORDER BY created_ns",
+	[ST_EXEC_UPDATE] = "INSERT OR REPLACE INTO exec_state(phase, abort_reason, error, event_seq, key) "
+			   "VALUES(?,?,?,?,?)",
+	[ST_EXEC_GET] = EXEC_SELECT "WHERE e.key=?",
+	[ST_EXEC_ACTIVE] = EXEC_SELECT "WHERE " EXEC_PHASE " NOT IN (4, 6, 7, 8) ORDER BY e.created_ns",
 	[ST_NODE_PUT] = "INSERT OR REPLACE INTO nodes(exec, uid, phase, attempts, user_failures, sys_failures, "
 			"started_ns, attempt_started_ns, aux, pstate, error_code, error_msg, error_kind, cache_status, "
 			"task_phase) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -49,6 +59,8 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS executions(key TEXT PRIMARY KEY, project TEXT NOT NULL, domain TEXT NOT NULL, "
 	"  name TEXT NOT NULL, closure BLOB NOT NULL, inputs BLOB, config TEXT, phase INTEGER NOT NULL, "
 	"  abort_reason TEXT, error TEXT, created_ns INTEGER NOT NULL, event_seq INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE IF NOT EXISTS exec_state(key TEXT PRIMARY KEY, phase INTEGER NOT NULL, abort_reason TEXT, "
+	"  error TEXT, event_seq INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS nodes(exec TEXT NOT NULL, uid TEXT NOT NULL, phase INTEGER NOT NULL, "
 	"  attempts INTEGER NOT NULL, user_failures INTEGER NOT NULL, sys_failures INTEGER NOT NULL, "
 	"  started_ns INTEGER, attempt_started_ns INTEGER, aux INTEGER, pstate BLOB, error_code TEXT, "

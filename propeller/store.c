@@ -51,30 +51,116 @@ bool prop_store_key_valid(const char *key)
 
 int prop_mkdirs(const char *path, struct fc_err *err)
 {
-	char *copy;
-	char *p;
-	int rc = FC_OK;
+	char *parent, *slash;
+	int rc;
 
-	/* Usually only the last levels are missing: try the whole path first. */
+	/* Usually only the last levels are missing: make the path, and its parent first only when that is
+	 * missing too (a few system calls per missing level, none for the levels that exist). */
 	if (mkdir(path, 0755) == 0 || errno == EEXIST)
 		return FC_OK;
-	copy = fc_xstrdup(path);
-	for (p = copy + 1; ; p++) {
-		if (*p == '/' || !*p) {
-			char saved = *p;
+	if (errno != ENOENT)
+		return fc_err_set(err, FC_EIO, "mkdir %s: %s", path, strerror(errno));
+	parent = fc_xstrdup(path);
+	slash = strrchr(parent, '/');
+	while (slash && slash > parent && slash[-1] == '/')
+		slash--;
+	if (!slash || slash == parent) {
+		free(parent);
+		return fc_err_set(err, FC_EIO, "mkdir %s: %s", path, strerror(ENOENT));
+	}
+	*slash = '\0';
+	rc = prop_mkdirs(parent, err);
+	free(parent);
+	if (rc)
+		return rc;
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return fc_err_set(err, FC_EIO, "mkdir %s: %s", path, strerror(errno));
+	return FC_OK;
+}
 
-			*p = '\0';
-			if (mkdir(copy, 0755) < 0 && errno != EEXIST) {
-				rc = fc_err_set(err, FC_EIO, "mkdir %s: %s", copy, strerror(errno));
-				goto out;
-			}
-			*p = saved;
-			if (!saved)
+int prop_mkdirs_below(const char *path, size_t base_len, struct fc_err *err)
+{
+	char *copy = fc_xstrdup(path), *base = fc_xstrndup(path, base_len);
+	char *rel = copy + base_len, *p;
+	int dirfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int rc = FC_OK;
+
+	/* Top down from a directory known to exist, each level relative to it (short lookups): one mkdirat per
+	 * level, no failed lookups. */
+	while (*rel == '/')
+		rel++;
+	p = rel;
+	if (dirfd < 0)
+		goto slow;
+	for (; *p; p++) {
+		if (p[1] != '/' && p[1] != '\0')
+			continue;
+		if (p[1] == '/') {
+			p[1] = '\0';
+			if (mkdirat(dirfd, rel, 0755) < 0 && errno != EEXIST)
 				break;
+			p[1] = '/';
+		} else if (mkdirat(dirfd, rel, 0755) < 0 && errno != EEXIST) {
+			break;
+		}
+	}
+	close(dirfd);
+	if (!*p)
+		goto out;
+slow:
+	rc = prop_mkdirs(path, err); /* the base was missing after all, or a real error: the slow way */
+out:
+	free(copy);
+	free(base);
+	return rc;
+}
+
+int prop_read_file(const char *path, struct fc_buf *out, size_t max, struct fc_err *err)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc = FC_OK;
+
+	if (fd < 0)
+		return fc_err_set(err, errno == ENOENT ? FC_ENOENT : FC_EIO, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+		rc = fc_err_set(err, FC_EIO, "%s: %s", path, S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+		goto out;
+	}
+	if (max && (uint64_t)st.st_size > max) {
+		rc = fc_err_set(err, FC_ELIMIT, "%s: file is %lld bytes, more than the limit of %zu bytes", path,
+				(long long)st.st_size, max);
+		goto out;
+	}
+	/* One allocation sized by the file (+1: the read that sees the end), more only if it grows meanwhile. */
+	fc_buf_grow(out, (size_t)st.st_size + 1);
+	for (;;) {
+		ssize_t n;
+
+		if (out->alloc <= out->len + 1)
+			fc_buf_grow(out, out->len < 4096 ? 4096 : out->len);
+		if (fc_buf_error(out)) {
+			rc = fc_err_set(err, FC_ELIMIT, "%s: file is too large", path);
+			goto out;
+		}
+		n = read(fd, out->buf + out->len, out->alloc - out->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = fc_err_set(err, FC_EIO, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		out->len += (size_t)n;
+		out->buf[out->len] = '\0';
+		if (max && out->len > max) {
+			rc = fc_err_set(err, FC_ELIMIT, "%s: file is larger than the limit of %zu bytes", path, max);
+			goto out;
 		}
 	}
 out:
-	free(copy);
+	close(fd);
 	return rc;
 }
 
@@ -179,10 +265,9 @@ static int local_get(struct prop_store *s, const char *key, struct fc_buf *out, 
 	int rc;
 
 	local_key_path(ls, key, &path);
-	if (access(path.buf, F_OK) < 0 && errno == ENOENT)
+	rc = prop_read_file(path.buf, out, max, err);
+	if (rc == FC_ENOENT)
 		rc = fc_err_set(err, FC_ENOENT, "%s: no such blob", key);
-	else
-		rc = fc_buf_read_file(out, path.buf, max, err);
 	fc_buf_release(&path);
 	return rc;
 }

@@ -6,6 +6,8 @@
 
 #include "test_prop_fixture.h"
 
+#include "plugins/launcher.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -515,6 +517,39 @@ static void test_cache(void **state)
 	fc_buf_release(&script);
 }
 
+/* Resource limits of the container become rlimits of the task (and only of the task). */
+static void test_resource_limits(void **state)
+{
+	struct t *t = *state;
+	struct fx *fx = &t->fx;
+	Flyteidl__Core__TaskTemplate *task;
+	Flyteidl__Core__Resources *res = fc_arena_alloc(&fx->a, sizeof(*res));
+	Flyteidl__Core__Resources__ResourceEntry *mem = fc_arena_alloc(&fx->a, sizeof(*mem));
+	Flyteidl__Core__Resources__ResourceEntry *disk = fc_arena_alloc(&fx->a, sizeof(*disk));
+	Flyteidl__Core__LiteralMap *out = NULL;
+
+	task = fx_task(fx, "limited", "container", "", "as:int,fsize:int",
+		       sh(0, t, "ulimit -v > $FLYTE_OUTPUT_DIR/as; ulimit -f > $FLYTE_OUTPUT_DIR/fsize"));
+	flyteidl__core__resources__init(res);
+	flyteidl__core__resources__resource_entry__init(mem);
+	flyteidl__core__resources__resource_entry__init(disk);
+	mem->name = FLYTEIDL__CORE__RESOURCES__RESOURCE_NAME__MEMORY;
+	mem->value = fc_arena_strdup(&fx->a, "256Mi");
+	disk->name = FLYTEIDL__CORE__RESOURCES__RESOURCE_NAME__EPHEMERAL_STORAGE;
+	disk->value = fc_arena_strdup(&fx->a, "1Mi");
+	res->n_limits = 2;
+	res->limits = fc_arena_array(&fx->a, 2, sizeof(*res->limits));
+	res->limits[0] = mem;
+	res->limits[1] = disk;
+	task->container->resources = res;
+	fx_task_node(fx, "n0", task);
+	fx_wf_output(fx, fx->wf, "as", fx_bd_promise(fx, "n0", "as"));
+	fx_wf_output(fx, fx->wf, "fsize", fx_bd_promise(fx, "n0", "fsize"));
+	assert_int_equal(fx_run_exec(fx, t->e, "limits", NULL, 0, &out, NULL), SUCCEEDED);
+	assert_int_equal(fx_int(out, "as"), 256 * 1024);      /* KiB */
+	assert_int_equal(fx_int(out, "fsize"), 1024 * 1024 / 512); /* 512-byte blocks (dash) */
+}
+
 /* Abort stops running tasks (their processes die) and ends the execution Aborted. */
 static void test_abort(void **state)
 {
@@ -621,6 +656,48 @@ static void test_parallelism(void **state)
 	fc_buf_release(&script);
 }
 
+/* Which runner ran a task: the supervisor starts it as the leader of its own process group; a monitor runs it
+ * in the monitor's group. The task exits 0 when it leads its group. */
+static int run_group_probe(struct t *t, const char *name)
+{
+	struct fx *fx = &t->fx;
+
+	fx_task_node(fx, name, fx_task(fx, name, "container", "", "",
+				      sh(0, t, "read -r pid comm state ppid pgrp rest < /proc/$$/stat; test $pgrp = $$")));
+	return fx_run_exec(fx, t->e, name, NULL, 0, NULL, NULL);
+}
+
+static void test_task_process_group(void **state)
+{
+	assert_int_equal(run_group_probe(*state, "group"), SUCCEEDED);
+}
+
+/* Without the supervisor (a monitor forked per attempt): data, failures, limits and abort work the same. */
+static void test_monitor_per_attempt(void **state)
+{
+	plg_launcher_use_supervisor(false);
+	assert_int_equal(run_group_probe(*state, "group"), FAILED); /* it did run under a monitor */
+	teardown(state);
+	setup(state);
+	test_chain_with_data(state);
+	teardown(state);
+	setup(state);
+	test_retries(state);
+	teardown(state);
+	setup(state);
+	test_retries_exhausted(state);
+	teardown(state);
+	setup(state);
+	test_timeout(state);
+	teardown(state);
+	setup(state);
+	test_resource_limits(state);
+	teardown(state);
+	setup(state);
+	test_abort(state);
+	plg_launcher_use_supervisor(true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -638,11 +715,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gate_sleep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_array_partial_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resource_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_submit_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_task_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parallelism, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_task_process_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_monitor_per_attempt, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

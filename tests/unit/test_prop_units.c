@@ -72,10 +72,35 @@ static void test_lit_text(void **state)
 	dt.simple = FLYTEIDL__CORE__SIMPLE_TYPE__DURATION;
 	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "1h30m", &l, &err), 0);
 	assert_int_equal(l->scalar->primitive->duration->seconds, 5400);
+	/* Plain seconds (the propeller's own form), and core's grammar for the rest. */
+	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "1.5\n", &l, &err), 0);
+	assert_int_equal(l->scalar->primitive->duration->seconds, 1);
+	assert_int_equal(l->scalar->primitive->duration->nanos, 500000000);
+	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "90", &l, &err), 0);
+	assert_int_equal(l->scalar->primitive->duration->seconds, 90);
+	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "250ms", &l, &err), 0);
+	assert_int_equal(l->scalar->primitive->duration->seconds, 0);
+	assert_int_equal(l->scalar->primitive->duration->nanos, 250000000);
+	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "1.5h", &l, &err), 0);
+	assert_int_equal(l->scalar->primitive->duration->seconds, 5400);
+	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "2d", &l, &err), 0);
+	assert_int_equal(l->scalar->primitive->duration->seconds, 172800);
+	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "soon", &l, &err), FC_EINVAL);
+	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "5 parsecs", &l, &err), FC_EINVAL);
 	dt.simple = FLYTEIDL__CORE__SIMPLE_TYPE__DATETIME;
 	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "2024-01-02T03:04:05+01:00", &l, &err), 0);
 	prop_lit_render(l, &b);
 	assert_string_equal(b.buf, "2024-01-02T02:04:05Z");
+	/* Fractions are kept to the nanosecond; a bare date is midnight UTC. */
+	fc_buf_reset(&b);
+	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "2024-01-02T03:04:05.25Z", &l, &err), 0);
+	assert_int_equal(l->scalar->primitive->datetime->nanos, 250000000);
+	prop_lit_render(l, &b);
+	assert_string_equal(b.buf, "2024-01-02T03:04:05.250000000Z");
+	fc_buf_reset(&b);
+	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "2024-01-02", &l, &err), 0);
+	prop_lit_render(l, &b);
+	assert_string_equal(b.buf, "2024-01-02T00:00:00Z");
 	fc_buf_release(&b);
 	fx_release(&fx);
 }

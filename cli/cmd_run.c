@@ -37,6 +37,8 @@ static void usage(FILE *out)
 		"usage: flytec run FILE[:WORKFLOW] [--input NAME=VALUE]... [options]\n"
 		"       flytec run --resume [--data-dir DIR]\n\n"
 		"  --input NAME=VALUE     a workflow input, converted by its declared type\n"
+		"  --approve ID           approve the approve gate waiting on signal ID\n"
+		"  --signal ID=VALUE      the value of signal ID for a signal gate, converted by its declared type\n"
 		"  --data-dir DIR         state, blobs and logs (default: .flytec/data)\n"
 		"  --name NAME            execution name (default: generated)\n"
 		"  --project P --domain D execution id (defaults: the workflow's own)\n"
@@ -46,6 +48,39 @@ static void usage(FILE *out)
 		"  --resume               continue unfinished executions of the data directory\n"
 		"  --stats                print the engine's counters at the end (tasks, events, commits, node memory)\n"
 		"  -v, --verbose          print every event\n");
+}
+
+/* Signals given on the command line (--approve ID, --signal ID=VALUE), for approve and signal gates. */
+struct cli_signals {
+	const char **given; /* "ID=VALUE" */
+	size_t n;
+};
+
+static int cli_signal_get(void *ctx, const char *project, const char *domain, const char *exec_name,
+			  const char *signal_id, const Flyteidl__Core__LiteralType *type, struct fc_arena *arena,
+			  Flyteidl__Core__Literal **value, struct fc_err *err)
+{
+	const struct cli_signals *sigs = ctx;
+	size_t i, idlen = strlen(signal_id);
+	int rc;
+
+	(void)project;
+	(void)domain;
+	(void)exec_name;
+	for (i = 0; i < sigs->n; i++) {
+		const char *g = sigs->given[i];
+
+		if (strncmp(g, signal_id, idlen) || g[idlen] != '=')
+			continue;
+		rc = cmp_literal_from_text(arena, type, g + idlen + 1, value, err);
+		if (rc)
+			return fc_err_prefix(err, "--signal %s: ", signal_id);
+		return FC_OK;
+	}
+	return fc_err_set(err, FC_EINVAL,
+			  "the workflow waits for signal '%s': give it with --signal %s=VALUE (or --approve %s for an "
+			  "approval)",
+			  signal_id, signal_id, signal_id);
 }
 
 static const Flyteidl__Core__LiteralType *input_type(const Flyteidl__Core__WorkflowTemplate *wf, const char *name)
@@ -132,6 +167,8 @@ int cmd_run(int argc, char **argv)
 	const char *domain = CMP_DEFAULT_DOMAIN, *plugin_dir = NULL, *target = NULL;
 	bool project_given = false, domain_given = false;
 	const char **inputs = NULL;
+	struct cli_signals signals = {NULL, 0};
+	struct prop_signal_source signal_source;
 	size_t ninputs = 0, i;
 	bool verbose = false, resume = false, overwrite_cache = false, stats = false;
 	unsigned long parallelism = 0;
@@ -148,6 +185,7 @@ int cmd_run(int argc, char **argv)
 
 	fc_arena_init(&arena, 0);
 	inputs = fc_xcalloc((size_t)argc + 1, sizeof(*inputs));
+	signals.given = fc_xcalloc((size_t)argc + 1, sizeof(*signals.given));
 	for (i = 1; i < (size_t)argc; i++) {
 		const char *a = argv[i];
 		const char *val = i + 1 < (size_t)argc ? argv[i + 1] : NULL;
@@ -166,6 +204,17 @@ int cmd_run(int argc, char **argv)
 			overwrite_cache = true;
 		} else if ((!strcmp(a, "--input") || !strcmp(a, "-i")) && val) {
 			inputs[ninputs++] = val;
+			i++;
+		} else if (!strcmp(a, "--signal") && val) {
+			if (!strchr(val, '=')) {
+				fprintf(stderr, "flytec run: --signal takes ID=VALUE, not '%s'\n", val);
+				rc = CLI_EXIT_USAGE;
+				goto out;
+			}
+			signals.given[signals.n++] = val;
+			i++;
+		} else if (!strcmp(a, "--approve") && val) {
+			signals.given[signals.n++] = fc_arena_printf(&arena, "%s=true", val);
 			i++;
 		} else if (!strcmp(a, "--data-dir") && val) {
 			data_dir = val;
@@ -205,6 +254,9 @@ int cmd_run(int argc, char **argv)
 	cfg.data_dir = data_dir;
 	cfg.plugin_dir = plugin_dir;
 	cfg.sink = sink;
+	signal_source.get = cli_signal_get;
+	signal_source.ctx = &signals;
+	cfg.signals = &signal_source;
 	cfg.producer_id = "flytec-run";
 	rc = 1;
 	if (prop_engine_open(&cfg, &e, &err)) {
@@ -369,6 +421,7 @@ out:
 	cmp_session_free(s);
 	free(file);
 	free(inputs);
+	free(signals.given);
 	fc_arena_release(&arena);
 	return rc;
 }

@@ -31,9 +31,42 @@ struct admin_sink {
 	struct adm_store *store;
 };
 
+/* Approve and signal gates read the admin's signals: the gate creates its signal (so it is listed and can be set
+ * with POST /api/v1/signals) and waits until it has a value. */
+static int signal_get(void *ctx, const char *project, const char *domain, const char *exec_name, const char *signal_id,
+		      const Flyteidl__Core__LiteralType *type, struct fc_arena *arena, Flyteidl__Core__Literal **value,
+		      struct fc_err *err)
+{
+	struct adm_store *store = ctx;
+	struct adm_signal want, got;
+	size_t len = protobuf_c_message_get_packed_size(&type->base);
+	uint8_t *type_bytes = fc_arena_alloc(arena, len + 1);
+	int rc;
+
+	*value = NULL;
+	protobuf_c_message_pack(&type->base, type_bytes);
+	memset(&want, 0, sizeof(want));
+	want.exec.project = project;
+	want.exec.domain = domain;
+	want.exec.name = exec_name;
+	want.signal_id = signal_id;
+	want.type = type_bytes;
+	want.type_len = len;
+	rc = adm_signal_get_or_create(store, &want, arena, &got, err);
+	if (rc)
+		return rc;
+	if (!got.value || !got.value_len)
+		return FC_OK;
+	*value = flyteidl__core__literal__unpack(fc_arena_pb_allocator(arena), got.value_len, got.value);
+	if (!*value)
+		return fc_err_set(err, FC_EINVAL, "signal '%s' holds a value that is not a literal", signal_id);
+	return FC_OK;
+}
+
 struct serve_exec {
 	struct adm_store *store;
 	struct admin_sink sink;
+	struct prop_signal_source signals;
 	struct prop_engine *engine;
 	pthread_t thread;
 	bool started;
@@ -225,6 +258,9 @@ int serve_exec_start(struct adm_store *store, const char *data_dir, struct serve
 	cfg.data_dir = dir.buf;
 	cfg.sink = &x->sink.base;
 	cfg.producer_id = EXEC_OWNER;
+	x->signals.get = signal_get;
+	x->signals.ctx = store;
+	cfg.signals = &x->signals;
 	rc = prop_engine_open(&cfg, &x->engine, err);
 	if (!rc)
 		rc = prop_engine_resume_all(x->engine, &resumed, err);

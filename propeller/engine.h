@@ -25,13 +25,27 @@
 #include "flyteidl/core/identifier.pb-c.h"
 #include "flyteidl/core/literals.pb-c.h"
 
+struct fc_arena;
 struct fc_err;
 struct plg_registry;
 struct prop_engine;
 struct prop_event_sink;
 
+/*
+ * Where approve and signal gates get their values. `get` sets *value (allocated in `arena`) when the signal has
+ * one, leaves it NULL while it is pending (the gate asks again a little later), and returns an error code to
+ * fail the gate. An approve gate asks for a boolean signal: true lets the values through, false fails the node.
+ */
+struct prop_signal_source {
+	int (*get)(void *ctx, const char *project, const char *domain, const char *exec_name, const char *signal_id,
+		   const Flyteidl__Core__LiteralType *type, struct fc_arena *arena, Flyteidl__Core__Literal **value,
+		   struct fc_err *err);
+	void *ctx;
+};
+
 struct prop_config {
 	const char *data_dir;          /* required: state db, catalog and blob store live here */
+	const struct prop_signal_source *signals; /* borrowed; NULL: approve/signal gates fail with a clear error */
 	const char *raw_output_prefix; /* NULL: <data_dir>/raw */
 	const char *plugin_dir;        /* external plugins (*.so); NULL: none */
 	struct plg_registry *plugins;  /* NULL: the engine makes one with the built-ins (+ plugin_dir) */

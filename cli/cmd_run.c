@@ -83,6 +83,33 @@ static int cli_signal_get(void *ctx, const char *project, const char *domain, co
 			  signal_id, signal_id, signal_id);
 }
 
+/* Launch-plan nodes run the plan's workflow from the same compile session. */
+static int cli_launch_plan_get(void *ctx, const Flyteidl__Core__Identifier *lp_id, struct fc_arena *arena,
+			       const Flyteidl__Core__CompiledWorkflowClosure **closure, Flyteidl__Core__LiteralMap **defaults,
+			       Flyteidl__Core__LiteralMap **fixed, struct fc_err *err)
+{
+	struct cmp_session *s = *(struct cmp_session **)ctx;
+	const struct cmp_launch_plan_result *lp = s && lp_id ? cmp_find_launch_plan(s, lp_id->name) : NULL;
+	const struct cmp_workflow_result *wf;
+	const Flyteidl__Core__ParameterMap *pm;
+	size_t i;
+
+	if (!lp)
+		return fc_err_set(err, FC_ENOENT, "launch plan '%s' is not among the compiled specs",
+				  lp_id ? lp_id->name : "?");
+	wf = cmp_find_workflow(s, lp->launch_plan->spec->workflow_id->name);
+	if (!wf)
+		return fc_err_set(err, FC_ENOENT, "the workflow of launch plan '%s' did not compile", lp_id->name);
+	*closure = wf->closure;
+	*fixed = lp->launch_plan->spec->fixed_inputs;
+	*defaults = prop_litmap_new(arena, 4);
+	pm = lp->launch_plan->spec->default_inputs;
+	for (i = 0; pm && i < pm->n_parameters; i++)
+		if (pm->parameters[i]->value->behavior_case == FLYTEIDL__CORE__PARAMETER__BEHAVIOR_DEFAULT)
+			prop_litmap_put(arena, *defaults, pm->parameters[i]->key, pm->parameters[i]->value->default_);
+	return FC_OK;
+}
+
 static const Flyteidl__Core__LiteralType *input_type(const Flyteidl__Core__WorkflowTemplate *wf, const char *name)
 {
 	const Flyteidl__Core__VariableMap *vm = wf->interface ? wf->interface->inputs : NULL;
@@ -169,6 +196,7 @@ int cmd_run(int argc, char **argv)
 	const char **inputs = NULL;
 	struct cli_signals signals = {NULL, 0};
 	struct prop_signal_source signal_source;
+	struct prop_launch_plan_source lp_source;
 	size_t ninputs = 0, i;
 	bool verbose = false, resume = false, overwrite_cache = false, stats = false;
 	unsigned long parallelism = 0;
@@ -257,6 +285,9 @@ int cmd_run(int argc, char **argv)
 	signal_source.get = cli_signal_get;
 	signal_source.ctx = &signals;
 	cfg.signals = &signal_source;
+	lp_source.get = cli_launch_plan_get;
+	lp_source.ctx = &s; /* the session is made below, before anything runs */
+	cfg.launch_plans = &lp_source;
 	cfg.producer_id = "flytec-run";
 	rc = 1;
 	if (prop_engine_open(&cfg, &e, &err)) {

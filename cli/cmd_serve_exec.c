@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "propeller/engine.h"
 #include "propeller/events.h"
+#include "propeller/lit.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -63,10 +64,49 @@ static int signal_get(void *ctx, const char *project, const char *domain, const 
 	return FC_OK;
 }
 
+/* Launch-plan nodes run the plan's registered workflow inside the calling execution (see docs/propeller.md). */
+static int launch_plan_get(void *ctx, const Flyteidl__Core__Identifier *lp_id, struct fc_arena *arena,
+			   const Flyteidl__Core__CompiledWorkflowClosure **closure, Flyteidl__Core__LiteralMap **defaults,
+			   Flyteidl__Core__LiteralMap **fixed, struct fc_err *err)
+{
+	struct adm_store *store = ctx;
+	struct adm_entity lpe, wfe;
+	struct adm_id id = {lp_id->project, lp_id->domain, lp_id->name, lp_id->version};
+	Flyteidl__Admin__LaunchPlanSpec *spec;
+	const Flyteidl__Core__ParameterMap *pm;
+	size_t i;
+	int rc;
+
+	rc = adm_entity_get(store, ADM_LAUNCH_PLAN, &id, arena, &lpe, err);
+	if (rc)
+		return rc;
+	spec = flyteidl__admin__launch_plan_spec__unpack(fc_arena_pb_allocator(arena), lpe.spec_len, lpe.spec);
+	if (!spec || !spec->workflow_id)
+		return fc_err_set(err, FC_EINVAL, "launch plan '%s' is stored unreadable", lp_id->name);
+	id.project = spec->workflow_id->project;
+	id.domain = spec->workflow_id->domain;
+	id.name = spec->workflow_id->name;
+	id.version = spec->workflow_id->version;
+	rc = adm_entity_get(store, ADM_WORKFLOW, &id, arena, &wfe, err);
+	if (rc)
+		return rc;
+	*closure = flyteidl__core__compiled_workflow_closure__unpack(fc_arena_pb_allocator(arena), wfe.spec_len, wfe.spec);
+	if (!*closure || !(*closure)->primary)
+		return fc_err_set(err, FC_EINVAL, "workflow '%s' is stored unreadable", id.name);
+	*fixed = spec->fixed_inputs;
+	*defaults = prop_litmap_new(arena, 4);
+	pm = spec->default_inputs;
+	for (i = 0; pm && i < pm->n_parameters; i++)
+		if (pm->parameters[i]->value->behavior_case == FLYTEIDL__CORE__PARAMETER__BEHAVIOR_DEFAULT)
+			prop_litmap_put(arena, *defaults, pm->parameters[i]->key, pm->parameters[i]->value->default_);
+	return FC_OK;
+}
+
 struct serve_exec {
 	struct adm_store *store;
 	struct admin_sink sink;
 	struct prop_signal_source signals;
+	struct prop_launch_plan_source launch_plans;
 	struct prop_engine *engine;
 	pthread_t thread;
 	bool started;
@@ -261,6 +301,9 @@ int serve_exec_start(struct adm_store *store, const char *data_dir, struct serve
 	x->signals.get = signal_get;
 	x->signals.ctx = store;
 	cfg.signals = &x->signals;
+	x->launch_plans.get = launch_plan_get;
+	x->launch_plans.ctx = store;
+	cfg.launch_plans = &x->launch_plans;
 	rc = prop_engine_open(&cfg, &x->engine, err);
 	if (!rc)
 		rc = prop_engine_resume_all(x->engine, &resumed, err);

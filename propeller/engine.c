@@ -359,6 +359,42 @@ out:
 
 static void exec_free(struct prop_exec *ex);
 
+/* Make a closure's tasks and subworkflows findable by id in an execution (its own, and a launch plan's). */
+int prop_exec_index_closure(struct prop_exec *ex, const Flyteidl__Core__CompiledWorkflowClosure *c, struct fc_err *err)
+{
+	struct fc_buf b = FC_BUF_INIT;
+	size_t i;
+	int rc = FC_OK;
+
+	for (i = 0; i < c->n_tasks && !rc; i++) {
+		const Flyteidl__Core__TaskTemplate *t = c->tasks[i]->template_;
+
+		if (!t || !t->id) {
+			rc = fc_err_set(err, FC_EINVAL, "task %zu of the closure has no template or id", i);
+			break;
+		}
+		fc_buf_reset(&b);
+		fc_buf_addf(&b, "%s/%s/%s/%s", t->id->project, t->id->domain, t->id->name, t->id->version);
+		if (!fc_strmap_has(&ex->tasks, b.buf))
+			fc_strmap_put(&ex->tasks, fc_arena_strdup(&ex->arena, b.buf), (void *)t);
+	}
+	for (i = 0; i < c->n_sub_workflows && !rc; i++) {
+		const Flyteidl__Core__CompiledWorkflow *w = c->sub_workflows[i];
+
+		if (!w->template_ || !w->template_->id) {
+			rc = fc_err_set(err, FC_EINVAL, "subworkflow %zu of the closure has no template or id", i);
+			break;
+		}
+		fc_buf_reset(&b);
+		fc_buf_addf(&b, "%s/%s/%s/%s", w->template_->id->project, w->template_->id->domain,
+			    w->template_->id->name, w->template_->id->version);
+		if (!fc_strmap_has(&ex->subwfs, b.buf))
+			fc_strmap_put(&ex->subwfs, fc_arena_strdup(&ex->arena, b.buf), (void *)w);
+	}
+	fc_buf_release(&b);
+	return rc;
+}
+
 void prop_engine_free(struct prop_engine *e)
 {
 	if (!e)
@@ -500,7 +536,6 @@ static int exec_build(struct prop_engine *e, const char *project, const char *do
 	struct prop_exec *ex = fc_xcalloc(1, sizeof(*ex));
 	struct fc_buf b = FC_BUF_INIT;
 	void *msg;
-	size_t i;
 	int rc;
 
 	*out = NULL;
@@ -534,29 +569,9 @@ static int exec_build(struct prop_engine *e, const char *project, const char *do
 		rc = fc_err_set(err, FC_EINVAL, "the closure has no primary workflow");
 		goto out;
 	}
-	for (i = 0; i < ex->closure->n_tasks; i++) {
-		const Flyteidl__Core__TaskTemplate *t = ex->closure->tasks[i]->template_;
-
-		if (!t || !t->id) {
-			rc = fc_err_set(err, FC_EINVAL, "task %zu of the closure has no template or id", i);
-			goto out;
-		}
-		fc_buf_reset(&b);
-		fc_buf_addf(&b, "%s/%s/%s/%s", t->id->project, t->id->domain, t->id->name, t->id->version);
-		fc_strmap_put(&ex->tasks, fc_arena_strdup(&ex->arena, b.buf), (void *)t);
-	}
-	for (i = 0; i < ex->closure->n_sub_workflows; i++) {
-		const Flyteidl__Core__CompiledWorkflow *w = ex->closure->sub_workflows[i];
-
-		if (!w->template_ || !w->template_->id) {
-			rc = fc_err_set(err, FC_EINVAL, "subworkflow %zu of the closure has no template or id", i);
-			goto out;
-		}
-		fc_buf_reset(&b);
-		fc_buf_addf(&b, "%s/%s/%s/%s", w->template_->id->project, w->template_->id->domain,
-			    w->template_->id->name, w->template_->id->version);
-		fc_strmap_put(&ex->subwfs, fc_arena_strdup(&ex->arena, b.buf), (void *)w);
-	}
+	rc = prop_exec_index_closure(ex, ex->closure, err);
+	if (rc)
+		goto out;
 	*out = ex;
 	ex = NULL;
 out:

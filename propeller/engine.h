@@ -43,8 +43,21 @@ struct prop_signal_source {
 	void *ctx;
 };
 
+/*
+ * Where launch-plan nodes find what they launch. `get` returns the compiled closure of the launch plan's
+ * workflow and its inputs: `defaults` (overridable by the node's bindings) and `fixed` (not), all allocated in
+ * `arena`. The engine runs that workflow inside the calling execution, like a subworkflow.
+ */
+struct prop_launch_plan_source {
+	int (*get)(void *ctx, const Flyteidl__Core__Identifier *launch_plan, struct fc_arena *arena,
+		   const Flyteidl__Core__CompiledWorkflowClosure **closure, Flyteidl__Core__LiteralMap **defaults,
+		   Flyteidl__Core__LiteralMap **fixed, struct fc_err *err);
+	void *ctx;
+};
+
 struct prop_config {
 	const char *data_dir;          /* required: state db, catalog and blob store live here */
+	const struct prop_launch_plan_source *launch_plans; /* borrowed; NULL: launch-plan nodes fail clearly */
 	const struct prop_signal_source *signals; /* borrowed; NULL: approve/signal gates fail with a clear error */
 	const char *raw_output_prefix; /* NULL: <data_dir>/raw */
 	const char *plugin_dir;        /* external plugins (*.so); NULL: none */

@@ -116,6 +116,8 @@ struct prop_exec {
 	struct prop_exec *next;
 };
 
+int prop_exec_index_closure(struct prop_exec *ex, const Flyteidl__Core__CompiledWorkflowClosure *c, struct fc_err *err);
+
 struct prop_engine {
 	struct prop_config cfg;
 	char *data_dir, *raw_prefix, *producer;

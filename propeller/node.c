@@ -1277,6 +1277,57 @@ static void sub_step(struct prop_node *n)
 	}
 }
 
+/* A launch-plan node: the launch plan's workflow runs inside this execution, like a subworkflow, with the plan's
+ * defaults under the node's inputs and its fixed inputs over them. */
+static void launch_plan_step(struct prop_node *n)
+{
+	struct prop_exec *ex = n->wf->ex;
+	const struct prop_launch_plan_source *src = ex->e->cfg.launch_plans;
+
+	if (!n->sub) {
+		const Flyteidl__Core__CompiledWorkflowClosure *c = NULL;
+		Flyteidl__Core__LiteralMap *defaults = NULL, *fixed = NULL, *in;
+		struct fc_buf prefix = FC_BUF_INIT;
+		struct fc_err err;
+		size_t i;
+
+		if (!src || !src->get) {
+			node_fail(n, NP_FAILED, "LaunchPlanNotFound", PLG_ERROR_USER,
+				  "launch-plan nodes need a launch plan source (flytec run and flytec serve provide one)");
+			return;
+		}
+		if (src->get(src->ctx, n->spec->workflow_node->launchplan_ref, &ex->arena, &c, &defaults, &fixed, &err) ||
+		    prop_exec_index_closure(ex, c, &err)) {
+			node_fail(n, NP_FAILED, "LaunchPlanNotFound", PLG_ERROR_USER, err.msg);
+			return;
+		}
+		in = prop_litmap_new(&ex->arena, 8);
+		for (i = 0; defaults && i < defaults->n_literals; i++)
+			if (!prop_litmap_get(n->inputs, defaults->literals[i]->key))
+				prop_litmap_put(&ex->arena, in, defaults->literals[i]->key, defaults->literals[i]->value);
+		for (i = 0; n->inputs && i < n->inputs->n_literals; i++)
+			if (!fixed || !prop_litmap_get(fixed, n->inputs->literals[i]->key))
+				prop_litmap_put(&ex->arena, in, n->inputs->literals[i]->key, n->inputs->literals[i]->value);
+		for (i = 0; fixed && i < fixed->n_literals; i++)
+			prop_litmap_put(&ex->arena, in, fixed->literals[i]->key, fixed->literals[i]->value);
+		fc_buf_addf(&prefix, "%s-0-", n->uid);
+		n->sub = prop_wf_new(ex, c->primary->template_, prefix.buf, n, in);
+		fc_buf_release(&prefix);
+		prop_wf_start(n->sub);
+		return;
+	}
+	if (n->sub->phase == NP_SUCCEEDED) {
+		n->outputs = n->sub->outputs;
+		if (save_outputs(n, NULL))
+			fc_warn("%s: could not save outputs", n->uid);
+		node_complete(n, NP_SUCCEEDED);
+	} else if (terminal(n->sub->phase)) {
+		node_fail(n, n->sub->phase == NP_ABORTED ? NP_ABORTED : NP_FAILED,
+			  n->sub->error_code ? n->sub->error_code : "LaunchPlanFailed", PLG_ERROR_USER,
+			  n->sub->error_msg ? n->sub->error_msg : "the launched workflow failed");
+	}
+}
+
 static int eval_operand(struct prop_node *n, const Flyteidl__Core__Operand *op, Flyteidl__Core__Literal **out,
 			struct fc_err *err)
 {
@@ -1784,6 +1835,7 @@ void prop_node_step(struct prop_node *n)
 		task_step(n);
 		break;
 	case NK_SUBWORKFLOW:
+	case NK_LAUNCHPLAN:
 	case NK_BRANCH:
 	case NK_ARRAY:
 	case NK_GATE:
@@ -1794,17 +1846,14 @@ void prop_node_step(struct prop_node *n)
 		}
 		if (n->kind == NK_SUBWORKFLOW)
 			sub_step(n);
+		else if (n->kind == NK_LAUNCHPLAN)
+			launch_plan_step(n);
 		else if (n->kind == NK_BRANCH)
 			branch_step(n);
 		else if (n->kind == NK_ARRAY)
 			array_step(n);
 		else
 			gate_step(n);
-		break;
-	case NK_LAUNCHPLAN:
-		node_fail(n, NP_FAILED, "LaunchPlanNeedsAdmin", PLG_ERROR_USER,
-			  "launch plan nodes start a child execution through the admin (flytec serve); include the "
-			  "workflow as a subworkflow to run it with flytec run");
 		break;
 	}
 }

@@ -7,8 +7,14 @@ CC ?= gcc
 ifeq ($(origin CC),default)
 CC := gcc
 endif
-BUILD ?= build
 SANITIZE ?=
+# Objects of a sanitized build never mix with plain ones: each mode has its own build directory, and bin/flytec
+# is relinked whenever the mode changes.
+comma := ,
+MODE := $(if $(SANITIZE),san-$(subst $(comma),-,$(SANITIZE)),plain)
+BUILD ?= build/$(MODE)
+MODE_FILE := bin/.mode
+$(shell mkdir -p bin; [ "$$(cat $(MODE_FILE) 2>/dev/null)" = "$(MODE)" ] || echo "$(MODE)" > $(MODE_FILE))
 OPT ?= -O2
 
 PKGS := yaml-0.1 libprotobuf-c jansson sqlite3 libcurl libmicrohttpd libarchive libcrypto libpcre2-8
@@ -59,7 +65,7 @@ $(LIB): $(LIB_OBJ)
 	ar rcs $@ $^
 
 BIN ?= bin/flytec
-$(BIN): $(CLI_OBJ) $(LIB)
+$(BIN): $(CLI_OBJ) $(LIB) $(MODE_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS)
 
@@ -90,7 +96,7 @@ integration: bin/flytec
 
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
-	@bash tests/run-all.sh
+	@BUILD=$(BUILD) bash tests/run-all.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -111,7 +117,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) | $(GEN_STAMP)
 fuzz: $(FUZZ_BIN)
 
 clean:
-	rm -rf $(BUILD) bin
+	rm -rf build bin
 
 help:
 	@echo "make            build bin/flytec"

@@ -18,8 +18,8 @@ cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/
 trap cleanup EXIT
 
 PKGS="yaml-0.1 libprotobuf-c jansson sqlite3 libcurl libmicrohttpd libarchive libcrypto libpcre2-8"
-gcc -std=c11 -D_GNU_SOURCE -O2 -I. -Ibuild/gen $(pkg-config --cflags $PKGS) -o "$OUT/bench_store" \
-	bench/admin/bench_store.c build/libflytec.a $(pkg-config --libs $PKGS) -linotifytools -lm -lpthread
+gcc -std=c11 -D_GNU_SOURCE -O2 -I. -I${BUILD:-build/plain}/gen $(pkg-config --cflags $PKGS) -o "$OUT/bench_store" \
+	bench/admin/bench_store.c ${BUILD:-build/plain}/libflytec.a $(pkg-config --libs $PKGS) -linotifytools -lm -lpthread
 
 echo "-- store: $N tasks registered each way, 200000 lookups"
 "$OUT/bench_store" "$OUT/admin.db" "$N" 200000 | tee "$OUT/store.txt"

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.." || exit 2
 N=${SCH_BENCH_N:-100000}
 IDLE=${SCH_BENCH_IDLE:-10}
 LAT=${SCH_BENCH_LATENCY_N:-1000}
-BUILD=${BUILD:-build}
+BUILD=${BUILD:-build/plain}
 OUT=bench/out/scheduler
 rm -rf "$OUT"
 mkdir -p "$OUT"

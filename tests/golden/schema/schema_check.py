@@ -15,16 +15,16 @@ SCHEMA = json.load(open(os.path.join(ROOT, "schemas", "flytec-spec.schema.json")
 
 
 def build_helper():
-    exe = os.path.join(ROOT, "build", "tests", "yaml2json")
+    exe = os.path.join(ROOT, "build", "yaml2json")
     src = os.path.join(HERE, "yaml2json.c")
-    lib = os.path.join(ROOT, "build", "libflytec.a")
+    lib = os.path.join(ROOT, "build", "plain", "libflytec.a")
     if os.path.exists(exe) and os.path.getmtime(exe) > max(os.path.getmtime(src), os.path.getmtime(lib)):
         return exe
     os.makedirs(os.path.dirname(exe), exist_ok=True)
     pkgs = "yaml-0.1 libprotobuf-c jansson sqlite3 libcurl libmicrohttpd libarchive libcrypto libpcre2-8"
     cflags = subprocess.run("pkg-config --cflags " + pkgs, shell=True, capture_output=True, text=True).stdout.split()
     libs = subprocess.run("pkg-config --libs " + pkgs, shell=True, capture_output=True, text=True).stdout.split()
-    subprocess.run(["cc", "-std=c11", "-D_GNU_SOURCE", "-I" + ROOT, "-I" + os.path.join(ROOT, "build", "gen")] + cflags
+    subprocess.run(["cc", "-std=c11", "-D_GNU_SOURCE", "-I" + ROOT, "-I" + os.path.join(ROOT, "build", "plain", "gen")] + cflags
                    + ["-o", exe, src, lib] + libs + ["-linotifytools", "-lm", "-lpthread"], check=True)
     return exe
 

@@ -211,7 +211,7 @@ Flyteidl__Core__Identifier *cmp_ident(struct fc_arena *a, Flyteidl__Core__Resour
 const char *cmp_ident_str(struct fc_arena *a, const Flyteidl__Core__Identifier *id);
 /* Sort a VariableMap's entries by key (for deterministic output). */
 void cmp_varmap_sort(Flyteidl__Core__VariableMap *vm);
-/* Content hash of a message: first 16 hex digits... of SHA-256 over its packed bytes. */
+/* Content hash of a message: the first 20 hex digits of SHA-256 over `salt` and its packed bytes. */
 const char *cmp_hash_msg(struct fc_arena *a, const ProtobufCMessage *msg, const char *salt);
 
 #endif

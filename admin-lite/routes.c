@@ -115,13 +115,21 @@ static void get_entity(struct adm_req *r, enum adm_kind kind)
 	struct adm_entity e;
 	ProtobufCMessage *m;
 	struct fc_err err;
+	/* a task or workflow version never changes: its answer is rendered once (launch plans carry their state) */
+	const char *key = kind == ADM_LAUNCH_PLAN || !id.project || !id.domain || !id.name || !id.version
+				  ? NULL
+				  : fc_arena_printf(&r->arena, "%d\n%s\n%s\n%s\n%s", (int)kind, id.project, id.domain,
+						    id.name, id.version);
 
+	if (key && adm_cache_reply(r, key))
+		return;
 	if (adm_check_id(&id, true, &err) || adm_entity_get(r->store, kind, &id, &r->arena, &e, &err) ||
 	    entity_msg(r, &e, &m, &err)) {
 		fail(r, &err);
 		return;
 	}
 	adm_reply_msg(r, 200, m);
+	adm_cache_store(r, key);
 }
 
 static void list_entities(struct adm_req *r, enum adm_kind kind)

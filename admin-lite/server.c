@@ -4,10 +4,12 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/pbjson.h"
+#include "core/strmap.h"
 
 #include <microhttpd.h>
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -22,9 +24,18 @@ struct route_stats {
 	uint64_t duration_us;
 };
 
+/*
+ * Rendered answers of immutable resources (a task or workflow version never changes once registered), keyed by
+ * what they are (kind and full id). Bounded: when it would pass ADM_CACHE_MAX_BYTES it is emptied and fills again.
+ */
+#define ADM_CACHE_MAX_BYTES (64u * 1024 * 1024)
+
 struct adm_server {
 	struct MHD_Daemon *daemon;
 	struct adm_store *store;
+	pthread_mutex_t cache_lock;
+	struct fc_strmap cache; /* owned path -> owned JSON text */
+	size_t cache_bytes;
 	struct adm_server_opts_copy opts;
 	unsigned port;
 	struct route_stats *stats; /* adm_nroutes + 1 (the last: unrouted) */
@@ -455,6 +466,7 @@ int adm_server_start(struct adm_store *store, const struct adm_server_options *o
 		return rc;
 	srv = fc_xcalloc(1, sizeof(*srv));
 	srv->store = store;
+	pthread_mutex_init(&srv->cache_lock, NULL);
 	srv->opts.token = opts && opts->token && *opts->token ? fc_xstrdup(opts->token) : NULL;
 	srv->opts.version = fc_xstrdup(opts && opts->version ? opts->version : "unknown");
 	srv->opts.max_body = opts && opts->max_body ? opts->max_body : ADM_DEFAULT_MAX_BODY;
@@ -483,12 +495,67 @@ unsigned adm_server_port(const struct adm_server *srv)
 	return srv->port;
 }
 
+static void cache_clear(struct adm_server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < srv->cache.cap; i++) {
+		if (srv->cache.slots[i].key) {
+			free((char *)srv->cache.slots[i].key);
+			free(srv->cache.slots[i].value);
+		}
+	}
+	fc_strmap_release(&srv->cache);
+	srv->cache_bytes = 0;
+}
+
+bool adm_cache_reply(struct adm_req *r, const char *key)
+{
+	struct adm_server *srv = r->srv;
+	const char *json;
+	bool hit = false;
+
+	if (!srv || !key)
+		return false;
+	pthread_mutex_lock(&srv->cache_lock);
+	json = fc_strmap_get(&srv->cache, key);
+	if (json) {
+		fc_buf_reset(&r->out);
+		fc_buf_adds(&r->out, json);
+		r->status = 200;
+		r->content_type = "application/json";
+		hit = true;
+	}
+	pthread_mutex_unlock(&srv->cache_lock);
+	return hit;
+}
+
+void adm_cache_store(struct adm_req *r, const char *key)
+{
+	struct adm_server *srv = r->srv;
+	size_t size;
+
+	if (!srv || !key || r->status != 200)
+		return;
+	size = strlen(key) + r->out.len + 2;
+	pthread_mutex_lock(&srv->cache_lock);
+	if (!fc_strmap_has(&srv->cache, key)) {
+		if (srv->cache_bytes + size > ADM_CACHE_MAX_BYTES)
+			cache_clear(srv);
+		fc_strmap_put(&srv->cache, fc_xstrdup(key), fc_xstrdup(r->out.buf));
+		srv->cache_bytes += size;
+	}
+	pthread_mutex_unlock(&srv->cache_lock);
+}
+
 void adm_server_stop(struct adm_server *srv)
 {
 	if (!srv)
 		return;
 	if (srv->daemon)
 		MHD_stop_daemon(srv->daemon);
+	cache_clear(srv);
+	pthread_mutex_destroy(&srv->cache_lock);
 	free(srv->opts.token);
 	free(srv->opts.version);
 	free(srv->stats);

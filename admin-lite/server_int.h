@@ -56,6 +56,11 @@ const struct adm_server_opts_copy *adm_server_opts(const struct adm_server *srv)
 void adm_server_metrics(struct adm_server *srv, struct fc_buf *out);
 
 /* Path parameter i (0-based, in pattern order). */
+/* Answers of immutable resources, by a key naming them: reply from the cache (true when it did), or remember the
+ * answer just made. */
+bool adm_cache_reply(struct adm_req *r, const char *key);
+void adm_cache_store(struct adm_req *r, const char *key);
+
 const char *adm_req_param(const struct adm_req *r, size_t i);
 /* A query-string argument, or NULL. */
 const char *adm_req_arg(const struct adm_req *r, const char *name);

@@ -1149,6 +1149,7 @@ const struct adm_route adm_routes[] = {
 	{"POST", P "/events/tasks", h_event_task, true},
 	{"GET", P "/events/{project}/{domain}/{name}", h_event_history, false},
 
+	{"GET", P "/schedules", adm_reply_schedules, false},
 	{"GET", P "/signals/{project}/{domain}/{name}", h_list_signals, false},
 	{"POST", P "/signals", h_set_signal, true},
 

@@ -41,6 +41,8 @@ struct adm_server {
 	struct route_stats *stats; /* adm_nroutes + 1 (the last: unrouted) */
 	void (*on_change)(void *ctx);
 	void *on_change_ctx;
+	int (*schedules_json)(void *ctx, struct fc_buf *out, struct fc_err *err);
+	void *schedules_ctx;
 };
 
 static int64_t mono_ns(void)
@@ -473,6 +475,8 @@ int adm_server_start(struct adm_store *store, const struct adm_server_options *o
 	srv->stats = fc_xcalloc(adm_nroutes + 1, sizeof(*srv->stats));
 	srv->on_change = opts ? opts->on_change : NULL;
 	srv->on_change_ctx = opts ? opts->on_change_ctx : NULL;
+	srv->schedules_json = opts ? opts->schedules_json : NULL;
+	srv->schedules_ctx = opts ? opts->schedules_ctx : NULL;
 	srv->daemon = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO, ntohs(sin.sin_port), NULL, NULL,
 		on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin, MHD_OPTION_THREAD_POOL_SIZE, threads,
@@ -507,6 +511,25 @@ static void cache_clear(struct adm_server *srv)
 	}
 	fc_strmap_release(&srv->cache);
 	srv->cache_bytes = 0;
+}
+
+void adm_reply_schedules(struct adm_req *r)
+{
+	struct adm_server *srv = r->srv;
+	struct fc_err err;
+
+	if (!srv || !srv->schedules_json) {
+		adm_reply_error(r, FC_ENOENT, "no scheduler runs in this server (started with --no-scheduler?)");
+		return;
+	}
+	fc_buf_reset(&r->out);
+	if (srv->schedules_json(srv->schedules_ctx, &r->out, &err)) {
+		adm_reply_err(r, &err);
+		return;
+	}
+	fc_buf_addch(&r->out, '\n');
+	r->status = 200;
+	r->content_type = "application/json";
 }
 
 bool adm_cache_reply(struct adm_req *r, const char *key)

@@ -17,6 +17,9 @@ struct fc_err;
 #define ADM_DEFAULT_MAX_BODY (8u * 1024 * 1024)
 #define ADM_DEFAULT_MAX_HEADER (32u * 1024)
 
+struct fc_buf;
+struct fc_err;
+
 struct adm_server_options {
 	const char *listen;    /* "HOST:PORT" (IPv4 literal, or "localhost"); PORT 0 picks a free port. NULL: default */
 	const char *token;     /* bearer token for mutations; NULL or "": none */
@@ -28,6 +31,10 @@ struct adm_server_options {
 	 * that launch plans may have changed. NULL: none. */
 	void (*on_change)(void *ctx);
 	void *on_change_ctx;
+	/* Renders GET /api/v1/schedules (the scheduler's view: next fire, last slot, failing state and error) as
+	 * JSON into `out`; returns an error code for a 500. NULL: the endpoint answers 404 (no scheduler running). */
+	int (*schedules_json)(void *ctx, struct fc_buf *out, struct fc_err *err);
+	void *schedules_ctx;
 };
 
 struct adm_server;

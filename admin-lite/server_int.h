@@ -56,6 +56,9 @@ const struct adm_server_opts_copy *adm_server_opts(const struct adm_server *srv)
 void adm_server_metrics(struct adm_server *srv, struct fc_buf *out);
 
 /* Path parameter i (0-based, in pattern order). */
+/* GET /api/v1/schedules through the server's schedules_json hook. */
+void adm_reply_schedules(struct adm_req *r);
+
 /* Answers of immutable resources, by a key naming them: reply from the cache (true when it did), or remember the
  * answer just made. */
 bool adm_cache_reply(struct adm_req *r, const char *key);

@@ -610,7 +610,7 @@ out:
  * get
  */
 static const char get_usage[] =
-	"usage: flytec get tasks|workflows|launch-plans|executions [NAME] [options]\n"
+	"usage: flytec get tasks|workflows|launch-plans|executions|schedules [NAME] [options]\n"
 	"       flytec get nodes EXECUTION [options]\n"
 	"\n"
 	"List names (no NAME), the versions of NAME, or one version (--version); executions: the list, or one.\n"
@@ -784,6 +784,48 @@ out:
 	return rc;
 }
 
+/* The scheduler's view: every active schedule, its next fire, last slot, and whether it is failing (and why). */
+static int get_schedules(struct client *c, const char *name)
+{
+	json_t *j = NULL, *e;
+	size_t i;
+	int rc;
+
+	rc = get_json(c, "/api/v1/schedules", &j);
+	if (rc)
+		goto out;
+	if (c->format != OUT_TABLE) {
+		print_doc(c, j);
+		goto out;
+	}
+	{
+		struct table t = {6, (const char *[]){"LAUNCH PLAN", "SCHEDULE", "NEXT FIRE", "LAST SLOT", "FIRED", "STATE"},
+				  NULL, 0, 0};
+		char nb[32], lb[32], fired[32];
+
+		json_array_foreach(json_object_get(j, "schedules"), i, e) {
+			struct fc_buf state = FC_BUF_INIT;
+
+			if (strcmp(jstr(e, "project", NULL), c->project) || strcmp(jstr(e, "domain", NULL), c->domain) ||
+			    (name && strcmp(jstr(e, "name", NULL), name)))
+				continue;
+			if (json_is_true(json_object_get(e, "failing")))
+				fc_buf_addf(&state, "FAILING: %s", jstr(e, "error", NULL));
+			else
+				fc_buf_adds(&state, "ok");
+			snprintf(fired, sizeof(fired), "%lld", (long long)json_integer_value(json_object_get(e, "fired")));
+			table_row(&t, jstr(e, "name", NULL), jstr(e, "expression", NULL),
+				  *jstr(e, "nextFire", NULL) ? short_time(jstr(e, "nextFire", NULL), nb) : "-",
+				  *jstr(e, "lastSlot", NULL) ? short_time(jstr(e, "lastSlot", NULL), lb) : "-", fired, state.buf);
+			fc_buf_release(&state);
+		}
+		table_print(&t);
+	}
+out:
+	json_decref(j);
+	return rc;
+}
+
 static int get_nodes(struct client *c, const char *exec)
 {
 	struct fc_buf path = FC_BUF_INIT;
@@ -843,6 +885,8 @@ int cmd_get(int argc, char **argv)
 		rc = get_executions(&c, name);
 	else if ((!strcmp(what, "nodes") || !strcmp(what, "node-executions")) && name)
 		rc = get_nodes(&c, name);
+	else if (!strcmp(what, "schedules") || !strcmp(what, "schedule"))
+		rc = get_schedules(&c, name);
 	else {
 		fputs(get_usage, stderr);
 		rc = CLI_EXIT_USAGE;

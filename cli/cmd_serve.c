@@ -204,6 +204,22 @@ static bool stop_requested(const sigset_t *set, long wait_ms)
 	return sigtimedwait(set, NULL, &ts) > 0;
 }
 
+/* GET /api/v1/schedules: the scheduler's own view of every schedule. */
+static int schedules_json(void *ctx, struct fc_buf *out, struct fc_err *err)
+{
+	struct fc_arena a;
+	struct sch_status *list;
+	size_t n;
+	int rc;
+
+	fc_arena_init(&a, 0);
+	rc = sch_status_list(ctx, &a, &list, &n, err);
+	if (!rc)
+		sch_status_render_json(list, n, out);
+	fc_arena_release(&a);
+	return rc;
+}
+
 /* Launch plans may have changed (a registration, an activation): the scheduler reloads its list. */
 static void notify_scheduler(void *ctx)
 {
@@ -356,6 +372,10 @@ int cmd_serve(int argc, char **argv)
 	so.version = FLYTEC_VERSION;
 	so.on_change = notify_scheduler;
 	so.on_change_ctx = sch;
+	if (sch) {
+		so.schedules_json = schedules_json;
+		so.schedules_ctx = sch;
+	}
 	if (adm_server_start(store, &so, &srv, &err)) {
 		fprintf(stderr, "flytec serve: %s\n", err.msg);
 		rc = CLI_EXIT_USAGE;

@@ -799,7 +799,7 @@ static int get_schedules(struct client *c, const char *name)
 		goto out;
 	}
 	{
-		struct table t = {6, (const char *[]){"LAUNCH PLAN", "SCHEDULE", "NEXT FIRE", "LAST SLOT", "FIRED", "STATE"},
+		struct table t = {6, (const char *[]){"LAUNCH PLAN", "SCHEDULE", "NEXT FIRE (UTC)", "LAST SLOT (UTC)", "FIRED", "STATE"},
 				  NULL, 0, 0};
 		char nb[32], lb[32], fired[32];
 

@@ -29,6 +29,8 @@ say "flytec serve --repo $tmp/repo is listening on $FLYTEC_ADMIN; it compiled an
 run "$flytec" status
 run "$flytec" get workflows -p "$project"
 run "$flytec" get launch-plans -p "$project"
+say "the scheduler arms the active launch plans that have a schedule (the nightly ETL)"
+run "$flytec" get schedules -p "$project"
 say "the same through the REST API (docs/api.md)"
 run curl -s "$FLYTEC_ADMIN/api/v1/launch_plan_ids/$project/development"
 echo

@@ -51,7 +51,8 @@ static void reply_registered(struct adm_req *r, int rc, bool created, const stru
 	adm_reply_json_text(r, 200, "{}\n");
 }
 
-static void create_task(struct adm_req *r)
+/* POST of a task, workflow or launch plan: decode the create request, register, answer (with a diff on conflict). */
+static void create_entity(struct adm_req *r, const ProtobufCMessageDescriptor *desc)
 {
 	ProtobufCMessage *m;
 	struct fc_buf diff = FC_BUF_INIT;
@@ -59,41 +60,24 @@ static void create_task(struct adm_req *r)
 	bool created = false;
 	int rc;
 
-	if (adm_req_decode(r, &flyteidl__admin__task_create_request__descriptor, &m))
+	if (adm_req_decode(r, desc, &m))
 		return;
-	rc = adm_create_task(r->store, (Flyteidl__Admin__TaskCreateRequest *)m, &created, &diff, &err);
+	if (desc == &flyteidl__admin__task_create_request__descriptor)
+		rc = adm_create_task(r->store, (Flyteidl__Admin__TaskCreateRequest *)m, &created, &diff, &err);
+	else if (desc == &flyteidl__admin__workflow_create_request__descriptor)
+		rc = adm_create_workflow(r->store, (Flyteidl__Admin__WorkflowCreateRequest *)m, &created, &diff, &err);
+	else
+		rc = adm_create_launch_plan(r->store, (Flyteidl__Admin__LaunchPlanCreateRequest *)m, &created, &diff,
+					    &err);
 	reply_registered(r, rc, created, &err, &diff);
 	fc_buf_release(&diff);
 }
 
-static void create_workflow(struct adm_req *r)
-{
-	ProtobufCMessage *m;
-	struct fc_buf diff = FC_BUF_INIT;
-	struct fc_err err;
-	bool created = false;
-	int rc;
-
-	if (adm_req_decode(r, &flyteidl__admin__workflow_create_request__descriptor, &m))
-		return;
-	rc = adm_create_workflow(r->store, (Flyteidl__Admin__WorkflowCreateRequest *)m, &created, &diff, &err);
-	reply_registered(r, rc, created, &err, &diff);
-	fc_buf_release(&diff);
-}
-
+static void create_task(struct adm_req *r) { create_entity(r, &flyteidl__admin__task_create_request__descriptor); }
+static void create_workflow(struct adm_req *r) { create_entity(r, &flyteidl__admin__workflow_create_request__descriptor); }
 static void create_launch_plan(struct adm_req *r)
 {
-	ProtobufCMessage *m;
-	struct fc_buf diff = FC_BUF_INIT;
-	struct fc_err err;
-	bool created = false;
-	int rc;
-
-	if (adm_req_decode(r, &flyteidl__admin__launch_plan_create_request__descriptor, &m))
-		return;
-	rc = adm_create_launch_plan(r->store, (Flyteidl__Admin__LaunchPlanCreateRequest *)m, &created, &diff, &err);
-	reply_registered(r, rc, created, &err, &diff);
-	fc_buf_release(&diff);
+	create_entity(r, &flyteidl__admin__launch_plan_create_request__descriptor);
 }
 
 static int entity_msg(struct adm_req *r, const struct adm_entity *e, ProtobufCMessage **out, struct fc_err *err)

@@ -343,6 +343,35 @@ static cmp_type *parse_type_expr(struct type_lexer *lx)
 	return t;
 }
 
+/* The legacy schema's column types and the simple types they stand for: one table, read both ways. */
+static const struct {
+	Flyteidl__Core__SimpleType simple;
+	Flyteidl__Core__SchemaType__SchemaColumn__SchemaColumnType column;
+} schema_columns[] = {
+	{FLYTEIDL__CORE__SIMPLE_TYPE__INTEGER, FLYTEIDL__CORE__SCHEMA_TYPE__SCHEMA_COLUMN__SCHEMA_COLUMN_TYPE__INTEGER},
+	{FLYTEIDL__CORE__SIMPLE_TYPE__FLOAT, FLYTEIDL__CORE__SCHEMA_TYPE__SCHEMA_COLUMN__SCHEMA_COLUMN_TYPE__FLOAT},
+	{FLYTEIDL__CORE__SIMPLE_TYPE__STRING, FLYTEIDL__CORE__SCHEMA_TYPE__SCHEMA_COLUMN__SCHEMA_COLUMN_TYPE__STRING},
+	{FLYTEIDL__CORE__SIMPLE_TYPE__BOOLEAN, FLYTEIDL__CORE__SCHEMA_TYPE__SCHEMA_COLUMN__SCHEMA_COLUMN_TYPE__BOOLEAN},
+	{FLYTEIDL__CORE__SIMPLE_TYPE__DATETIME, FLYTEIDL__CORE__SCHEMA_TYPE__SCHEMA_COLUMN__SCHEMA_COLUMN_TYPE__DATETIME},
+	{FLYTEIDL__CORE__SIMPLE_TYPE__DURATION, FLYTEIDL__CORE__SCHEMA_TYPE__SCHEMA_COLUMN__SCHEMA_COLUMN_TYPE__DURATION},
+};
+
+/* The schema column type of a simple type; false when a schema cannot hold it. */
+static bool schema_column_of(const cmp_type *t, Flyteidl__Core__SchemaType__SchemaColumn__SchemaColumnType *out)
+{
+	size_t i;
+
+	if (!t || t->type_case != FLYTEIDL__CORE__LITERAL_TYPE__TYPE_SIMPLE)
+		return false;
+	for (i = 0; i < FC_ARRAY_LEN(schema_columns); i++) {
+		if (schema_columns[i].simple == t->simple) {
+			*out = schema_columns[i].column;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* --- the mapping form: {list: T}, {blob: {format: csv}}, {dataset: {format: parquet, columns: {...}}} ------ */
 static cmp_type *parse_type_map(struct cmp_session *s, struct fc_source *src, const struct fc_ynode *n, unsigned depth);
 
@@ -533,37 +562,11 @@ static cmp_type *parse_type_map(struct cmp_session *s, struct fc_source *src, co
 							flyteidl__core__schema_type__schema_column__descriptor);
 
 					c->name = (char *)cname;
-					if (ct->type_case != FLYTEIDL__CORE__LITERAL_TYPE__TYPE_SIMPLE) {
+					if (!schema_column_of(ct, &c->type)) {
 						fc_diag_add(&s->diags, FC_SEV_ERROR, "InvalidType",
 							    cmp_ynode_loc(src, columns->u.map.pairs[i].value),
 							    "schema columns are integer, float, string, boolean, datetime "
 							    "or duration");
-						return NULL;
-					}
-					switch (ct->simple) {
-					case FLYTEIDL__CORE__SIMPLE_TYPE__INTEGER:
-						c->type = FLYTEIDL__CORE__SCHEMA_TYPE__SCHEMA_COLUMN__SCHEMA_COLUMN_TYPE__INTEGER;
-						break;
-					case FLYTEIDL__CORE__SIMPLE_TYPE__FLOAT:
-						c->type = FLYTEIDL__CORE__SCHEMA_TYPE__SCHEMA_COLUMN__SCHEMA_COLUMN_TYPE__FLOAT;
-						break;
-					case FLYTEIDL__CORE__SIMPLE_TYPE__STRING:
-						c->type = FLYTEIDL__CORE__SCHEMA_TYPE__SCHEMA_COLUMN__SCHEMA_COLUMN_TYPE__STRING;
-						break;
-					case FLYTEIDL__CORE__SIMPLE_TYPE__BOOLEAN:
-						c->type = FLYTEIDL__CORE__SCHEMA_TYPE__SCHEMA_COLUMN__SCHEMA_COLUMN_TYPE__BOOLEAN;
-						break;
-					case FLYTEIDL__CORE__SIMPLE_TYPE__DATETIME:
-						c->type = FLYTEIDL__CORE__SCHEMA_TYPE__SCHEMA_COLUMN__SCHEMA_COLUMN_TYPE__DATETIME;
-						break;
-					case FLYTEIDL__CORE__SIMPLE_TYPE__DURATION:
-						c->type = FLYTEIDL__CORE__SCHEMA_TYPE__SCHEMA_COLUMN__SCHEMA_COLUMN_TYPE__DURATION;
-						break;
-					default:
-						fc_diag_add(&s->diags, FC_SEV_ERROR, "InvalidType",
-							    cmp_ynode_loc(src, columns->u.map.pairs[i].value),
-							    "schema columns are integer, float, string, boolean, "
-							    "datetime or duration");
 						return NULL;
 					}
 					CMP_PUSH(a, t->schema->columns, t->schema->n_columns, c);
@@ -684,24 +687,9 @@ static bool castable(const cmp_type *up, const cmp_type *down);
 
 static bool schema_col_matches(Flyteidl__Core__SchemaType__SchemaColumn__SchemaColumnType ct, const cmp_type *t)
 {
-	if (!t || t->type_case != FLYTEIDL__CORE__LITERAL_TYPE__TYPE_SIMPLE)
-		return false;
-	switch (ct) {
-	case FLYTEIDL__CORE__SCHEMA_TYPE__SCHEMA_COLUMN__SCHEMA_COLUMN_TYPE__INTEGER:
-		return t->simple == FLYTEIDL__CORE__SIMPLE_TYPE__INTEGER;
-	case FLYTEIDL__CORE__SCHEMA_TYPE__SCHEMA_COLUMN__SCHEMA_COLUMN_TYPE__FLOAT:
-		return t->simple == FLYTEIDL__CORE__SIMPLE_TYPE__FLOAT;
-	case FLYTEIDL__CORE__SCHEMA_TYPE__SCHEMA_COLUMN__SCHEMA_COLUMN_TYPE__STRING:
-		return t->simple == FLYTEIDL__CORE__SIMPLE_TYPE__STRING;
-	case FLYTEIDL__CORE__SCHEMA_TYPE__SCHEMA_COLUMN__SCHEMA_COLUMN_TYPE__BOOLEAN:
-		return t->simple == FLYTEIDL__CORE__SIMPLE_TYPE__BOOLEAN;
-	case FLYTEIDL__CORE__SCHEMA_TYPE__SCHEMA_COLUMN__SCHEMA_COLUMN_TYPE__DATETIME:
-		return t->simple == FLYTEIDL__CORE__SIMPLE_TYPE__DATETIME;
-	case FLYTEIDL__CORE__SCHEMA_TYPE__SCHEMA_COLUMN__SCHEMA_COLUMN_TYPE__DURATION:
-		return t->simple == FLYTEIDL__CORE__SIMPLE_TYPE__DURATION;
-	default:
-		return false;
-	}
+	Flyteidl__Core__SchemaType__SchemaColumn__SchemaColumnType want;
+
+	return schema_column_of(t, &want) && want == ct;
 }
 
 /* Downstream columns must be a subset of upstream columns with matching types (either side may have none). */

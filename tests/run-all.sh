@@ -17,7 +17,9 @@ suite() { # suite COMMAND...: run it, echo its output, add its summary line to t
 # the unit-test binaries (not their .d dependency files or logs)
 suite bash tests/run-unit.sh $(find "${BUILD:-build}/tests" -maxdepth 1 -type f -name 'test_*' ! -name '*.*' -perm -u+x 2>/dev/null | sort)
 suite bash tests/golden/run.sh
-suite bash tests/integration/run.sh
+suite bash tests/integration/run.sh tests/integration
+suite bash tests/integration/run.sh tests/faults
+suite bash tests/integration/run.sh tests/k8s
 if [ "$status" -eq 0 ]; then echo "make test: all suites passed"; else echo "make test: FAILED"; fi
 echo "tests: $total_pass passed, $total_fail failed"
 exit "$status"

@@ -1070,10 +1070,12 @@ static int offload(struct fw_ctx *c, json_t *res, const struct cmp_fw_options *o
 	uint8_t *bytes;
 	int rc;
 
+	if (empty(o->closure_path) && o->force_offload)
+		return fc_err_set(c->err, FC_ELIMIT, "offloading the closure needs a path to write it to");
 	if (empty(o->closure_path))
 		return fc_err_set(c->err, FC_ELIMIT,
-				  "the FlyteWorkflow is %zu bytes, over the %zu-byte limit for one Kubernetes object: "
-				  "give a path to offload the closure to",
+				  "the FlyteWorkflow is %zu bytes, over the %zu-byte limit for one Kubernetes object, and "
+				  "no path to offload its closure to was given",
 				  size, o->max_inline_bytes ? o->max_inline_bytes : (size_t)FC_K8S_RESOURCE_MAX_INLINE_BYTES);
 	bytes = fc_xmalloc(len ? len : 1);
 	protobuf_c_message_pack(&c->closure->base, bytes);

@@ -332,10 +332,348 @@ static void test_conformance_with_flyte(void **state)
 	assert_int_equal(matched, n);
 }
 
+/* --- the builder on specs written here -------------------------------------------------------------------- */
+
+static const char spec_text[] =
+	"project: demo\n"
+	"tasks:\n"
+	"  - name: step\n"
+	"    type: echo\n"
+	"    inputs: {x: integer}\n"
+	"    outputs: {x: integer}\n"
+	"    retries: 2\n"
+	"workflows:\n"
+	"  - name: Demo_Flow\n"
+	"    inputs:\n"
+	"      x: {type: integer, default: 1}\n"
+	"      label: string\n"
+	"    nodes:\n"
+	"      - {id: a, task: step, inputs: {x: !ref inputs.x}, timeout: 45m}\n"
+	"      - {id: b, task: step, inputs: {x: !ref a.x}, timeout: 1.5s, retries: 4}\n"
+	"      - {id: c, task: step, inputs: {x: !ref b.x}, timeout: 250ms}\n"
+	"      - {id: d, task: step, inputs: {x: !ref c.x}, timeout: 26h}\n"
+	"    outputs:\n"
+	"      x: !ref d.x\n";
+
+struct built {
+	struct cmp_session *s;
+	struct fc_arena arena;
+	const Flyteidl__Core__CompiledWorkflowClosure *closure;
+	Flyteidl__Core__LiteralMap *inputs;
+};
+
+static void build_fixture(struct built *b, const char *text)
+{
+	struct fc_err err;
+	const struct cmp_workflow_result *r;
+	Flyteidl__Core__Literal *lit;
+	Flyteidl__Core__LiteralMap *m;
+	const char *names[2] = {"x", "label"};
+	const char *values[2] = {"7", "hello"};
+	size_t i;
+
+	b->s = cmp_session_new(NULL);
+	assert_int_equal(cmp_add_source_take(b->s, "demo.yaml", strdup(text), strlen(text)), FC_OK);
+	if (cmp_compile(b->s)) {
+		struct fc_buf out = FC_BUF_INIT;
+
+		fc_diags_render(cmp_diags(b->s), FC_DIAG_TEXT, false, &out);
+		fail_msg("%s", out.buf);
+	}
+	r = cmp_find_workflow(b->s, "Demo_Flow");
+	assert_non_null(r);
+	b->closure = r->closure;
+	fc_arena_init(&b->arena, 0);
+	m = fc_arena_alloc(&b->arena, sizeof(*m));
+	flyteidl__core__literal_map__init(m);
+	m->literals = fc_arena_array(&b->arena, 2, sizeof(*m->literals));
+	for (i = 0; i < 2; i++) {
+		const Flyteidl__Core__VariableMap *vm = r->closure->primary->template_->interface->inputs;
+		const Flyteidl__Core__LiteralType *type = NULL;
+		Flyteidl__Core__LiteralMap__LiteralsEntry *e = fc_arena_alloc(&b->arena, sizeof(*e));
+		size_t k;
+
+		for (k = 0; k < vm->n_variables; k++)
+			if (!strcmp(vm->variables[k]->key, names[i]))
+				type = vm->variables[k]->value->type;
+		assert_non_null(type);
+		assert_int_equal(cmp_literal_from_text(&b->arena, type, values[i], &lit, &err), FC_OK);
+		flyteidl__core__literal_map__literals_entry__init(e);
+		e->key = (char *)names[i];
+		e->value = lit;
+		m->literals[m->n_literals++] = e;
+	}
+	b->inputs = m;
+}
+
+static void built_release(struct built *b)
+{
+	fc_arena_release(&b->arena);
+	cmp_session_free(b->s);
+}
+
+static const char *node_str(json_t *res, const char *node, const char *key)
+{
+	return json_string_value(json_object_get(
+		json_object_get(json_object_get(json_object_get(res, "spec"), "nodes"), node), key));
+}
+
+static void test_node_fields(void **state)
+{
+	struct cmp_fw_options o = {.exec_project = "demo", .exec_domain = "development", .exec_name = "run-1",
+				   .k8s_namespace = "demo-development"};
+	struct built b;
+	struct fc_err err;
+	json_t *res = NULL, *labels, *nodes;
+
+	(void)state;
+	build_fixture(&b, spec_text);
+	assert_int_equal(cmp_flyteworkflow_build(b.closure, b.inputs, &o, &res, NULL, &err), FC_OK);
+	/* Go's time.Duration text, and twice the timeout as the active deadline. */
+	assert_string_equal(node_str(res, "a", "executionDeadline"), "45m0s");
+	assert_string_equal(node_str(res, "a", "activeDeadline"), "1h30m0s");
+	assert_string_equal(node_str(res, "b", "executionDeadline"), "1.5s");
+	assert_string_equal(node_str(res, "b", "activeDeadline"), "3s");
+	assert_string_equal(node_str(res, "c", "executionDeadline"), "250ms");
+	assert_string_equal(node_str(res, "c", "activeDeadline"), "500ms");
+	assert_string_equal(node_str(res, "d", "executionDeadline"), "26h0m0s");
+	nodes = json_object_get(json_object_get(res, "spec"), "nodes");
+	/* Retries: the node's (4 -> 5 attempts), else the task's (2 -> 3). */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(nodes, "b"), "retry"),
+							    "minAttempts")), 5);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(nodes, "a"), "retry"),
+							    "minAttempts")), 3);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(nodes, "start-node"), "kind")), "start");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(res, "spec"), "id")),
+			    "demo:development:Demo_Flow");
+	labels = json_object_get(json_object_get(res, "metadata"), "labels");
+	assert_string_equal(json_string_value(json_object_get(labels, "workflow-name")), "demo-flow");
+	assert_string_equal(json_string_value(json_object_get(labels, "execution-id")), "run-1");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(res, "metadata"), "name")), "run-1");
+	assert_null(json_object_get(json_object_get(res, "metadata"), "finalizers"));
+	assert_int_equal(json_object_size(json_object_get(res, "executionId")), 0);
+	{
+		json_t *x = json_object_get(json_object_get(json_object_get(res, "inputs"), "literals"), "x");
+
+		x = json_object_get(json_object_get(json_object_get(x, "scalar"), "primitive"), "integer");
+		assert_string_equal(json_string_value(x), "7");
+	}
+	/* Deterministic: the same build gives the same bytes. */
+	{
+		json_t *again = NULL;
+		char *x, *y;
+
+		assert_int_equal(cmp_flyteworkflow_build(b.closure, b.inputs, &o, &again, NULL, &err), FC_OK);
+		x = json_dumps(res, JSON_COMPACT);
+		y = json_dumps(again, JSON_COMPACT);
+		assert_string_equal(x, y);
+		free(x);
+		free(y);
+		json_decref(again);
+	}
+	json_decref(res);
+	built_release(&b);
+}
+
+static void test_prepare_and_generate_name(void **state)
+{
+	const struct cmp_fw_pair labels[] = {{"team", "data"}, {"project", "override"}};
+	const struct cmp_fw_pair ann[] = {{"note", "n"}};
+	struct cmp_fw_options o = {.exec_project = "demo", .exec_domain = "development", .exec_name = "run-2",
+				   .prepare = true, .labels = labels, .n_labels = 2, .annotations = ann,
+				   .n_annotations = 1, .service_account = "runner", .raw_output_prefix = "/data/raw",
+				   .admin_url = "http://127.0.0.1:8089", .max_parallelism = 3};
+	struct cmp_fw_options g = {0};
+	struct built b;
+	struct fc_err err;
+	json_t *res = NULL, *md;
+	const char *gen;
+
+	(void)state;
+	build_fixture(&b, spec_text);
+	assert_int_equal(cmp_flyteworkflow_build(b.closure, b.inputs, &o, &res, NULL, &err), FC_OK);
+	md = json_object_get(res, "metadata");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(md, "labels"), "team")), "data");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(md, "labels"), "project")), "override");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(md, "annotations"), CMP_FW_ADMIN_URL_ANNOTATION)),
+			    "http://127.0.0.1:8089");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(md, "finalizers"), 0)), CMP_FW_FINALIZER);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(res, "executionId"), "name")), "run-2");
+	assert_string_equal(json_string_value(json_object_get(res, "serviceAccountName")), "runner");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(res, "securityContext"),
+									      "run_as"), "k8s_service_account")), "runner");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(res, "rawOutputDataConfig"),
+							      "output_location_prefix")), "/data/raw");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "executionConfig"), "MaxParallelism")), 3);
+	json_decref(res);
+	/* No execution: Flyte's generateName, "project-domain-name" cut to 32 characters plus "-". */
+	assert_int_equal(cmp_flyteworkflow_build(b.closure, b.inputs, &g, &res, NULL, &err), FC_OK);
+	md = json_object_get(res, "metadata");
+	assert_null(json_object_get(md, "name"));
+	gen = json_string_value(json_object_get(md, "generateName"));
+	assert_string_equal(gen, "demo-development-Demo_Flow-");
+	json_decref(res);
+	built_release(&b);
+}
+
+static void test_bad_input_is_an_error(void **state)
+{
+	struct cmp_fw_options o = {.exec_project = "demo", .exec_domain = "development", .exec_name = "run-3"};
+	struct built b;
+	struct fc_err err;
+	json_t *res = NULL;
+	size_t n;
+
+	(void)state;
+	build_fixture(&b, spec_text);
+	/* A missing input. */
+	n = b.inputs->n_literals;
+	b.inputs->n_literals = 1;
+	assert_int_equal(cmp_flyteworkflow_build(b.closure, b.inputs, &o, &res, NULL, &err), FC_EINVAL);
+	assert_non_null(strstr(err.msg, "'label'"));
+	assert_int_equal(cmp_flyteworkflow_build(b.closure, NULL, &o, &res, NULL, &err), FC_EINVAL);
+	/* An unknown input. */
+	b.inputs->n_literals = n;
+	b.inputs->literals[1]->key = (char *)"nope";
+	assert_int_equal(cmp_flyteworkflow_build(b.closure, b.inputs, &o, &res, NULL, &err), FC_EINVAL);
+	assert_non_null(strstr(err.msg, "'nope'"));
+	b.inputs->literals[1]->key = (char *)"label";
+	/* Names the API server would refuse. */
+	o.exec_name = "Run_3";
+	assert_int_equal(cmp_flyteworkflow_build(b.closure, b.inputs, &o, &res, NULL, &err), FC_EINVAL);
+	assert_non_null(strstr(err.msg, "Run_3"));
+	o.exec_name = "run-3";
+	o.k8s_namespace = "bad.namespace";
+	assert_int_equal(cmp_flyteworkflow_build(b.closure, b.inputs, &o, &res, NULL, &err), FC_EINVAL);
+	o.k8s_namespace = NULL;
+	/* A closure without a primary workflow. */
+	{
+		Flyteidl__Core__CompiledWorkflowClosure empty_closure = FLYTEIDL__CORE__COMPILED_WORKFLOW_CLOSURE__INIT;
+
+		assert_int_equal(cmp_flyteworkflow_build(&empty_closure, NULL, &o, &res, NULL, &err), FC_EINVAL);
+	}
+	assert_int_equal(cmp_flyteworkflow_build(b.closure, b.inputs, &o, &res, NULL, &err), FC_OK);
+	json_decref(res);
+	built_release(&b);
+}
+
+/* A generated workflow of 4000 chained nodes is over the limit: its closure is offloaded. */
+static void test_offload_large_workflow(void **state)
+{
+	struct fc_buf text = FC_BUF_INIT, path = FC_BUF_INIT, bytes = FC_BUF_INIT;
+	char dir[] = "/tmp/test_k8s_resource.XXXXXX";
+	struct cmp_fw_options o = {.exec_project = "demo", .exec_domain = "development", .exec_name = "big"};
+	struct built b;
+	struct fc_err err;
+	json_t *res = NULL;
+	bool offloaded = true;
+	char *compact;
+	size_t i;
+
+	(void)state;
+	fc_buf_adds(&text, "project: demo\ntasks:\n  - {name: step, type: echo, inputs: {x: integer}, outputs: {x: integer}}\n"
+			   "workflows:\n  - name: Demo_Flow\n    inputs: {x: integer, label: string}\n    nodes:\n");
+	for (i = 0; i < 4000; i++)
+		fc_buf_addf(&text, "      - {id: node-%zu, task: step, inputs: {x: !ref %s%zu.x}}\n", i,
+			    i ? "node-" : "inputs", i ? i - 1 : 0);
+	/* the first node reads inputs.x: rewrite "inputs0.x" */
+	{
+		char *p = strstr(text.buf, "inputs0.x");
+
+		assert_non_null(p);
+		memmove(p + 6, p + 7, strlen(p + 7) + 1);
+		text.len--;
+	}
+	fc_buf_adds(&text, "    outputs: {x: !ref node-3999.x}\n");
+	build_fixture(&b, text.buf);
+	assert_non_null(mkdtemp(dir));
+	fc_buf_addf(&path, "%s/closure.pb", dir);
+
+	/* Over the limit without a place for the closure: a clear error. */
+	assert_int_equal(cmp_flyteworkflow_build(b.closure, b.inputs, &o, &res, &offloaded, &err), FC_ELIMIT);
+	assert_non_null(strstr(err.msg, "over the"));
+	assert_false(offloaded);
+
+	o.closure_path = path.buf;
+	assert_int_equal(cmp_flyteworkflow_build(b.closure, b.inputs, &o, &res, &offloaded, &err), FC_OK);
+	assert_true(offloaded);
+	assert_true(json_is_null(json_object_get(res, "spec")));
+	assert_true(json_is_null(json_object_get(res, "tasks")));
+	assert_null(json_object_get(res, "subWorkflows"));
+	assert_string_equal(json_string_value(json_object_get(res, "workflowClosureReference")), path.buf);
+	assert_non_null(json_object_get(json_object_get(json_object_get(res, "inputs"), "literals"), "x"));
+	compact = json_dumps(res, JSON_COMPACT);
+	assert_true(strlen(compact) < 4096);
+	free(compact);
+	json_decref(res);
+	/* The file is the closure, byte for byte. */
+	assert_int_equal(fc_buf_read_file(&bytes, path.buf, 64u << 20, &err), FC_OK);
+	{
+		size_t len = protobuf_c_message_get_packed_size(&b.closure->base);
+		uint8_t *want = malloc(len);
+
+		protobuf_c_message_pack(&b.closure->base, want);
+		assert_int_equal(bytes.len, len);
+		assert_memory_equal(bytes.buf, want, len);
+		free(want);
+	}
+	/* The same workflow with a large enough limit stays inline, and is indeed over 1 MiB. */
+	o.max_inline_bytes = 64u << 20;
+	assert_int_equal(cmp_flyteworkflow_build(b.closure, b.inputs, &o, &res, &offloaded, &err), FC_OK);
+	assert_false(offloaded);
+	compact = json_dumps(res, JSON_COMPACT);
+	assert_true(strlen(compact) > FC_K8S_RESOURCE_MAX_INLINE_BYTES);
+	free(compact);
+	json_decref(res);
+	/* Inputs that are too large even when the closure is offloaded. */
+	o.max_inline_bytes = 64;
+	assert_int_equal(cmp_flyteworkflow_build(b.closure, b.inputs, &o, &res, &offloaded, &err), FC_ELIMIT);
+	assert_non_null(strstr(err.msg, "inputs"));
+	unlink(path.buf);
+	rmdir(dir);
+	fc_buf_release(&bytes);
+	fc_buf_release(&path);
+	fc_buf_release(&text);
+	built_release(&b);
+}
+
+static void test_identifier_text_and_labels(void **state)
+{
+	Flyteidl__Core__Identifier id = FLYTEIDL__CORE__IDENTIFIER__INIT;
+	struct fc_buf b = FC_BUF_INIT;
+
+	(void)state;
+	id.resource_type = FLYTEIDL__CORE__RESOURCE_TYPE__TASK;
+	id.name = (char *)"a\"b\\c\n";
+	cmp_fw_identifier_text(&id, &b);
+	assert_string_equal(b.buf, "resource_type:TASK name:\"a\\\"b\\\\c\\n\"");
+	fc_buf_reset(&b);
+	id.project = (char *)"p";
+	id.version = (char *)"v1";
+	id.name = (char *)"n";
+	cmp_fw_identifier_text(&id, &b);
+	assert_string_equal(b.buf, "resource_type:TASK project:\"p\" name:\"n\" version:\"v1\"");
+	fc_buf_reset(&b);
+	cmp_fw_sanitize_label("Core.Flyte_Basics..Hello", &b);
+	assert_string_equal(b.buf, "core-flyte-basics-hello");
+	fc_buf_reset(&b);
+	cmp_fw_sanitize_label("__x__", &b);
+	assert_string_equal(b.buf, "x");
+	fc_buf_reset(&b);
+	cmp_fw_sanitize_label("abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijab-cdef", &b);
+	assert_int_equal(b.len, 62); /* cut to 63, then the trailing '-' trimmed */
+	fc_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conformance_with_flyte),
+		cmocka_unit_test(test_node_fields),
+		cmocka_unit_test(test_prepare_and_generate_name),
+		cmocka_unit_test(test_bad_input_is_an_error),
+		cmocka_unit_test(test_offload_large_workflow),
+		cmocka_unit_test(test_identifier_text_and_labels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -88,14 +88,14 @@ check "RBAC grants nothing else" \
    ! can list configmaps -n any'
 
 # Create a resource and read it back: everything but server-filled metadata and status is unchanged.
-roundtrip() { # roundtrip FILE
-  local ns name
-  ns=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["metadata"]["namespace"])' "$1")
-  name=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["metadata"]["name"])' "$1")
+roundtrip() { # roundtrip FILE [KUBECTL-CREATE-OPTION...]
+  local ns name f=$1; shift
+  ns=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["metadata"]["namespace"])' "$f")
+  name=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["metadata"]["name"])' "$f")
   k get namespace "$ns" > /dev/null 2>&1 || k create namespace "$ns" > /dev/null || return 1
-  k create -f "$1" > /dev/null || return 1
-  k -n "$ns" get fly "$name" -o json > "$1.back" || return 1
-  python3 - "$1" "$1.back" <<'EOF'
+  k create "$@" -f "$f" > /dev/null || return 1
+  k -n "$ns" get fly "$name" -o json > "$f.back" || return 1
+  python3 - "$f" "$f.back" <<'EOF'
 import json, sys
 sent, back = (json.load(open(p)) for p in sys.argv[1:3])
 for key in sent:
@@ -118,7 +118,7 @@ check "examples/hello round-trips (admin fields too)" \
    roundtrip "$tmp/hello.json"'
 check "examples/orders_etl round-trips" \
   'emit "$tmp/etl.json" examples/workflows --workflow orders_etl --execution flytesnacks:development:etl-1 \
-     --input day=2024-05-01T00:00:00Z && roundtrip "$tmp/etl.json"'
+     --input day=2024-05-01T00:00:00Z --input source=web && roundtrip "$tmp/etl.json"'
 check "examples/train_and_publish round-trips" \
   'emit "$tmp/train.json" examples/workflows --workflow train_and_publish --execution flytesnacks:development:train-1 &&
    roundtrip "$tmp/train.json"'
@@ -133,7 +133,7 @@ golden() { # golden CASE WORKFLOW NAME INPUTS...
 }
 check "every node kind round-trips: subworkflow, launch plan, branch, gates, array, failure node, overrides" \
   'golden node_subworkflow outer k-sub x=1 && golden node_launch_plan all_regions k-lp day=x &&
-   golden node_branch_nested router k-branch fast=true && golden node_branch_else_fail deploy k-elsefail approved=true &&
+   golden node_branch_nested router k-branch fast=true n=1 && golden node_branch_else_fail deploy k-elsefail approved=true env=prod &&
    golden node_gate_approve release_train k-approve version=1 && golden node_gate_signal manual_scale k-signal &&
    golden node_gate_sleep warm_then_read k-sleep key=k && golden node_map_basic squares k-array "xs=[1, 2]" &&
    golden workflow_failure_node careful k-failure x=1 && golden node_overrides tuned k-overrides n=1'
@@ -184,9 +184,11 @@ else
   echo "skip: $snacks absent, no snacks-core workflows"
 fi
 
+# With the status subresource the API server drops the status of a created object: an empty PHASE until the
+# operator writes one.
 check "kubectl get fly shows NAME, PHASE and AGE" \
   'k -n flytesnacks-development get fly > "$tmp/get.txt" && head -n 1 "$tmp/get.txt" | grep -Eq "^NAME +PHASE +AGE" &&
-   grep -Eq "^hello-1 +0 +[0-9]+s" "$tmp/get.txt"'
+   grep -Eq "^hello-1 +[0-9]+s" "$tmp/get.txt"'
 check "status is written through the status subresource and shown as PHASE" \
   'api -X PATCH -H "Content-Type: application/merge-patch+json" -d "{\"status\":{\"phase\":2}}" \
      "$KUBE_API_URL/apis/flyte.lyft.com/v1alpha1/namespaces/flytesnacks-development/flyteworkflows/hello-1/status" > /dev/null &&
@@ -222,7 +224,10 @@ import json, sys; d = json.load(open(sys.argv[1]))
 assert d[\"spec\"] is None and d[\"tasks\"] is None and \"subWorkflows\" not in d and d[\"workflowClosureReference\"] == sys.argv[2]
 assert d[\"inputs\"][\"literals\"][\"x\"][\"scalar\"][\"primitive\"][\"integer\"] == \"1\"" "$tmp/big.json" "$tmp/big-closure.pb" &&
    protoc -Ischemas -I/usr/include --decode=flyteidl.core.CompiledWorkflowClosure flyteidl/core/compiler.proto < "$tmp/big-closure.pb" | grep -c "^      id: \"n" | grep -q "^4000$"'
-check "the offloaded resource is accepted by the API server" 'roundtrip "$tmp/big.json"'
+# kubectl 1.20's client-side validation trips over the null spec and tasks (Flyte's own shape): the API server
+# takes them, as it takes them from Flyte's admin.
+check "the offloaded resource is accepted by the API server and reads back with null spec and tasks" \
+  'roundtrip "$tmp/big.json" --validate=false'
 check "the inline resource would be over 1 MiB" \
   'emit "$tmp/big-inline.json" "$tmp/big.yaml" --workflow big --execution big:development:big-2 --max-resource-bytes 100000000 &&
    test $(python3 -c "import json,sys; print(len(json.dumps(json.load(open(sys.argv[1])), separators=(\",\", \":\"))))" "$tmp/big-inline.json") -gt 1048576'

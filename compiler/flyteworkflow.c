@@ -364,9 +364,11 @@ static int add_node(struct fw_ctx *c, json_t *nodes, const char *parent, json_t 
 	json_t *old = json_object_get(nodes, id);
 
 	if (old && !json_equal(old, spec)) {
-		json_decref(spec);
-		return fc_err_set(c->err, FC_EINVAL, "node %s: node id '%s' is used twice with different contents",
-				  parent, id);
+		int rc = fc_err_set(c->err, FC_EINVAL, "node %s: node id '%s' is used twice with different contents",
+				    parent, id);
+
+		json_decref(spec); /* `id` points into it */
+		return rc;
 	}
 	json_object_set_new(nodes, id, spec);
 	return FC_OK;

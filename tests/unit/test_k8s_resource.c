@@ -665,6 +665,68 @@ static void test_identifier_text_and_labels(void **state)
 	fc_buf_release(&b);
 }
 
+/* Hand-written or corrupt closures get an error naming the node, never a crash. */
+static void test_corrupt_closures(void **state)
+{
+	static const struct {
+		const char *json;
+		const char *want;
+	} cases[] = {
+		{"{\"primary\": {\"template\": {\"id\": {\"name\": \"w\"}, \"nodes\": [{\"id\": \"start-node\"}, {\"id\": \"x\"}]}}}",
+		 "node x: no target"},
+		{"{\"primary\": {\"template\": {\"id\": {\"name\": \"w\"}, \"nodes\": [{\"id\": \"start-node\"}, {\"id\": \"t\", "
+		 "\"taskNode\": {\"referenceId\": {\"resourceType\": \"TASK\", \"name\": \"missing\"}}}]}}}",
+		 "node t: task resource_type:TASK name:\"missing\" is not in the closure"},
+		{"{\"primary\": {\"template\": {\"id\": {\"name\": \"w\"}, \"nodes\": [{\"id\": \"b\", \"branchNode\": {}}]}}}",
+		 "node b: branch without if_else"},
+		{"{\"primary\": {\"template\": {\"id\": {\"name\": \"w\"}, \"nodes\": [{\"id\": \"b\", \"branchNode\": {\"ifElse\": "
+		 "{\"case\": {\"thenNode\": {\"id\": \"x\", \"gateNode\": {}}}}}}]}}}",
+		 "node b: a branch arm needs a condition and a then-node"},
+		{"{\"primary\": {\"template\": {\"id\": {\"name\": \"w\"}, \"nodes\": [{\"id\": \"a\", \"arrayNode\": {}}]}}}",
+		 "node a: array node without a sub-node"},
+		{"{\"primary\": {\"template\": {\"id\": {\"name\": \"w\"}, \"nodes\": [{\"id\": \"a\", \"workflowNode\": {}}]}}}",
+		 "node a: workflow node without a reference"},
+		{"{\"primary\": {\"template\": {\"id\": {\"name\": \"w\"}, \"nodes\": [{\"id\": \"a\", \"gateNode\": {}}]}}}",
+		 "has no start-node"},
+		{"{\"primary\": {\"template\": {\"id\": {\"name\": \"w\"}, \"nodes\": [{\"id\": \"start-node\"}, {\"id\": \"a\", "
+		 "\"gateNode\": {}, \"metadata\": {\"timeout\": \"315576000000s\"}}]}}}",
+		 "node a: timeout out of range"},
+		{"{\"primary\": {\"template\": {\"id\": {\"name\": \"w\"}, \"nodes\": [{\"id\": \"start-node\"}, {\"id\": \"a\", "
+		 "\"gateNode\": {}}, {\"id\": \"a\", \"gateNode\": {\"sleep\": {\"duration\": \"1s\"}}}]}}}",
+		 "node id 'a' is used twice"},
+		{"{\"primary\": {\"template\": {\"id\": {\"name\": \"w\"}, \"nodes\": [{\"id\": \"start-node\"}, {\"id\": \"a\", "
+		 "\"taskNode\": {\"referenceId\": {\"resourceType\": \"TASK\", \"name\": \"t\"}, \"overrides\": {\"resources\": "
+		 "{\"limits\": [{\"name\": \"CPU\", \"value\": \"lots\"}]}}}}]}}, \"tasks\": [{\"template\": {\"id\": "
+		 "{\"resourceType\": \"TASK\", \"name\": \"t\"}}}]}",
+		 "node a: resource override 'lots'"},
+		{"{\"primary\": {\"template\": {\"id\": {\"name\": \"w\"}, \"nodes\": [{\"id\": \"start-node\"}]}}, \"tasks\": "
+		 "[{\"template\": {\"id\": {\"name\": \"t\"}}}, {\"template\": {\"id\": {\"name\": \"t\"}}}]}",
+		 "is twice in the closure"},
+		{"{}", "no primary workflow"},
+	};
+	struct cmp_fw_options o = {.exec_project = "p", .exec_domain = "d", .exec_name = "n"};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < FC_ARRAY_LEN(cases); i++) {
+		ProtobufCMessage *msg = NULL;
+		json_t *res = NULL;
+		struct fc_err err;
+
+		if (fc_pbjson_decode_text(cases[i].json, strlen(cases[i].json),
+					  &flyteidl__core__compiled_workflow_closure__descriptor, NULL, 0, &msg, &err))
+			fail_msg("case %zu does not decode: %s", i, err.msg);
+		err.msg[0] = '\0';
+		if (cmp_flyteworkflow_build((Flyteidl__Core__CompiledWorkflowClosure *)msg, NULL, &o, &res, NULL, &err) ==
+		    FC_OK)
+			fail_msg("case %zu was accepted", i);
+		if (!strstr(err.msg, cases[i].want))
+			fail_msg("case %zu: got '%s', want '%s'", i, err.msg, cases[i].want);
+		assert_null(res);
+		protobuf_c_message_free_unpacked(msg, NULL);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -674,6 +736,7 @@ int main(void)
 		cmocka_unit_test(test_bad_input_is_an_error),
 		cmocka_unit_test(test_offload_large_workflow),
 		cmocka_unit_test(test_identifier_text_and_labels),
+		cmocka_unit_test(test_corrupt_closures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,10 +42,9 @@ enum {
 	{"max-resource-bytes", required_argument, NULL, CLI_FW_OPT_MAX_BYTES}
 
 #define CLI_FW_USAGE                                                                                       \
-	"\n"                                                                                               \
 	"  --emit flyteworkflow prints the FlyteWorkflow custom resource of --workflow NAME:\n"           \
 	"      --execution P:D:N     execution identifier (name of the resource; default: generateName)\n"   \
-	"      --namespace NS        the resource's namespace\n"                                           \
+	"      --namespace NS        the resource's namespace (default: PROJECT-DOMAIN of --execution)\n"   \
 	"      --input NAME=VALUE    a workflow input (repeatable; default: the workflow's defaults)\n"     \
 	"      --prepare             also fill what the admin adds (executionId, finalizer, ...); implied by\n" \
 	"                            --label, --annotation, --service-account, --raw-output-prefix, --admin-url\n" \

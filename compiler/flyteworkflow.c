@@ -27,6 +27,7 @@
 struct fw_ctx {
 	const Flyteidl__Core__CompiledWorkflowClosure *closure;
 	struct fc_err *err;
+	bool bad_text; /* sticky: a string was not UTF-8 (the message is in err) */
 };
 
 /* --- small helpers ------------------------------------------------------------------------------------------ */
@@ -66,6 +67,29 @@ static json_t *sorted(json_t *obj)
 static int pb(struct fw_ctx *c, const ProtobufCMessage *msg, json_t **out)
 {
 	return fc_pbjson_encode(msg, FC_PBJSON_SORT_MAPS, out, c->err);
+}
+
+/* A JSON string; text that is not UTF-8 becomes null and a sticky error, checked once at the end. */
+static json_t *str(struct fw_ctx *c, const char *s)
+{
+	json_t *j = json_string(s ? s : "");
+
+	if (j)
+		return j;
+	if (!c->bad_text)
+		fc_err_set(c->err, FC_EINVAL, "text is not valid UTF-8: \"%.40s\"", s);
+	c->bad_text = true;
+	return json_null();
+}
+
+/* json_object_set_new() for keys that come from the input (ids, names): a key that is not UTF-8 is an error. */
+static void set_key(struct fw_ctx *c, json_t *obj, const char *key, json_t *value)
+{
+	if (json_object_set_new(obj, key, value) == 0)
+		return;
+	if (!c->bad_text)
+		fc_err_set(c->err, FC_EINVAL, "name is not valid UTF-8: \"%.40s\"", key);
+	c->bad_text = true;
 }
 
 /* Go prototext string: quoted, with C escapes for quotes, backslashes and control bytes. */
@@ -125,13 +149,13 @@ void cmp_fw_identifier_text(const Flyteidl__Core__Identifier *id, struct fc_buf 
 	}
 }
 
-static json_t *id_text(const Flyteidl__Core__Identifier *id)
+static json_t *id_text(struct fw_ctx *c, const Flyteidl__Core__Identifier *id)
 {
 	struct fc_buf b = FC_BUF_INIT;
 	json_t *j;
 
 	cmp_fw_identifier_text(id, &b);
-	j = json_stringn(b.buf, b.len);
+	j = str(c, b.buf);
 	fc_buf_release(&b);
 	return j;
 }
@@ -322,7 +346,7 @@ static int resource_list(struct fw_ctx *c, const char *node_id, Flyteidl__Core__
 					  entries[i]->value, qerr.msg);
 		}
 		if (name && milli)
-			json_object_set_new(list, name, json_string(entries[i]->value));
+			json_object_set_new(list, name, str(c, entries[i]->value));
 	}
 	*out = sorted(list);
 	return FC_OK;
@@ -370,7 +394,7 @@ static int add_node(struct fw_ctx *c, json_t *nodes, const char *parent, json_t 
 		json_decref(spec); /* `id` points into it */
 		return rc;
 	}
-	json_object_set_new(nodes, id, spec);
+	set_key(c, nodes, id, spec);
 	return FC_OK;
 }
 
@@ -391,7 +415,7 @@ static int if_block(struct fw_ctx *c, const char *parent, const Flyteidl__Core__
 		return rc;
 	blk = json_object();
 	json_object_set_new(blk, "condition", cond);
-	json_object_set_new(blk, "then", json_string(b->then_node->id));
+	json_object_set_new(blk, "then", str(c, b->then_node->id));
 	*out = blk;
 	return FC_OK;
 }
@@ -429,14 +453,14 @@ static int branch_spec(struct fw_ctx *c, const Flyteidl__Core__Node *n, json_t *
 		json_object_set(br, "elseIf", others);
 	json_decref(others);
 	if (ie->default_case == FLYTEIDL__CORE__IF_ELSE_BLOCK__DEFAULT_ELSE_NODE && ie->else_node) {
-		json_object_set_new(br, "else", json_string(ie->else_node->id));
+		json_object_set_new(br, "else", str(c, ie->else_node->id));
 	} else if (ie->default_case == FLYTEIDL__CORE__IF_ELSE_BLOCK__DEFAULT_ERROR && ie->error) {
 		json_t *ef = json_object();
 
 		if (!empty(ie->error->failed_node_id))
-			json_object_set_new(ef, "failed_node_id", json_string(ie->error->failed_node_id));
+			json_object_set_new(ef, "failed_node_id", str(c, ie->error->failed_node_id));
 		if (!empty(ie->error->message))
-			json_object_set_new(ef, "message", json_string(ie->error->message));
+			json_object_set_new(ef, "message", str(c, ie->error->message));
 		json_object_set_new(br, "elseFail", ef);
 	}
 	*out = br;
@@ -463,11 +487,11 @@ static int gate_spec(struct fw_ctx *c, const Flyteidl__Core__Node *n, json_t **o
 	gate = json_object();
 	if (!kind) {
 		/* Flyte leaves the gate empty when no condition is set; its kind is then "". */
-		json_object_set_new(gate, "kind", json_string(""));
+		json_object_set_new(gate, "kind", str(c, ""));
 		*out = gate;
 		return FC_OK;
 	}
-	json_object_set_new(gate, "kind", json_string(kind));
+	json_object_set_new(gate, "kind", str(c, kind));
 	if ((rc = pb(c, cond, &j))) {
 		json_decref(gate);
 		return rc;
@@ -515,7 +539,7 @@ static int array_spec(struct fw_ctx *c, const Flyteidl__Core__Node *n, json_t **
 		size_t i;
 
 		for (i = 0; i < a->n_bound_inputs; i++)
-			json_array_append_new(list, json_string(a->bound_inputs[i]));
+			json_array_append_new(list, str(c, a->bound_inputs[i]));
 		json_object_set_new(arr, "BoundInputs", list);
 	} else {
 		json_object_set_new(arr, "BoundInputs", json_null());
@@ -537,7 +561,7 @@ static int workflow_spec_ref(struct fw_ctx *c, const Flyteidl__Core__Node *n, js
 		}
 		json_object_set_new(wn, "launchPlanRefId", j);
 	} else if (w->reference_case == FLYTEIDL__CORE__WORKFLOW_NODE__REFERENCE_SUB_WORKFLOW_REF && w->sub_workflow_ref) {
-		json_object_set_new(wn, "subWorkflowRef", id_text(w->sub_workflow_ref));
+		json_object_set_new(wn, "subWorkflowRef", id_text(c, w->sub_workflow_ref));
 	} else {
 		json_decref(wn);
 		return fc_err_set(c->err, FC_EINVAL, "node %s: workflow node without a reference", n->id);
@@ -596,9 +620,9 @@ static int build_node(struct fw_ctx *c, const Flyteidl__Core__Node *n, json_t *n
 		has_timeout = true;
 	}
 
-	json_object_set_new(spec, "id", json_string(n->id));
+	json_object_set_new(spec, "id", str(c, n->id));
 	if (md && !empty(md->name))
-		json_object_set_new(spec, "name", json_string(md->name));
+		json_object_set_new(spec, "name", str(c, md->name));
 	if ((rc = node_resources(c, n, &j)))
 		goto fail;
 	json_object_set_new(spec, "resources", j);
@@ -623,10 +647,10 @@ static int build_node(struct fw_ctx *c, const Flyteidl__Core__Node *n, json_t *n
 		kind = !strcmp(n->id, START_NODE) ? "start" : "end";
 		break;
 	}
-	json_object_set_new(spec, "kind", json_string(kind));
+	json_object_set_new(spec, "kind", str(c, kind));
 	switch (n->target_case) {
 	case FLYTEIDL__CORE__NODE__TARGET_TASK_NODE:
-		json_object_set_new(spec, "task", id_text(n->task_node->reference_id));
+		json_object_set_new(spec, "task", id_text(c, n->task_node->reference_id));
 		break;
 	case FLYTEIDL__CORE__NODE__TARGET_WORKFLOW_NODE:
 		if ((rc = workflow_spec_ref(c, n, &j)))
@@ -687,9 +711,9 @@ static int build_node(struct fw_ctx *c, const Flyteidl__Core__Node *n, json_t *n
 		for (i = 0; i < n->n_output_aliases; i++) {
 			j = json_object();
 			if (!empty(n->output_aliases[i]->var))
-				json_object_set_new(j, "var", json_string(n->output_aliases[i]->var));
+				json_object_set_new(j, "var", str(c, n->output_aliases[i]->var));
 			if (!empty(n->output_aliases[i]->alias))
-				json_object_set_new(j, "alias", json_string(n->output_aliases[i]->alias));
+				json_object_set_new(j, "alias", str(c, n->output_aliases[i]->alias));
 			json_array_append_new(list, j);
 		}
 		json_object_set_new(spec, "outputAlias", list);
@@ -698,10 +722,10 @@ static int build_node(struct fw_ctx *c, const Flyteidl__Core__Node *n, json_t *n
 		struct fc_buf d = FC_BUF_INIT;
 
 		go_duration(timeout_ns, &d);
-		json_object_set_new(spec, "executionDeadline", json_string(d.buf));
+		json_object_set_new(spec, "executionDeadline", str(c, d.buf));
 		fc_buf_reset(&d);
 		go_duration(timeout_ns * 2, &d);
-		json_object_set_new(spec, "activeDeadline", json_string(d.buf));
+		json_object_set_new(spec, "activeDeadline", str(c, d.buf));
 		fc_buf_release(&d);
 	}
 	if (md && md->interruptible_value_case == FLYTEIDL__CORE__NODE_METADATA__INTERRUPTIBLE_VALUE_INTERRUPTIBLE)
@@ -715,7 +739,7 @@ static int build_node(struct fw_ctx *c, const Flyteidl__Core__Node *n, json_t *n
 			json_object_set_new(spec, "extendedResources", j);
 		}
 		if (!empty(o->container_image))
-			json_object_set_new(spec, "containerImage", json_string(o->container_image));
+			json_object_set_new(spec, "containerImage", str(c, o->container_image));
 		if (o->pod_template) {
 			if ((rc = pb(c, &o->pod_template->base, &j)))
 				goto fail;
@@ -731,38 +755,39 @@ fail:
 
 /* --- workflow specs ----------------------------------------------------------------------------------------- */
 
-static void add_id_list(json_t *map, const char *key, const Flyteidl__Core__ConnectionSet__IdList *l)
+static void add_id_list(struct fw_ctx *c, json_t *map, const char *key,
+			const Flyteidl__Core__ConnectionSet__IdList *l)
 {
 	json_t *ids;
 	size_t k;
 
 	if (!l || !l->n_ids) {
-		json_object_set_new(map, key, json_null()); /* Go's nil slice */
+		set_key(c, map, key, json_null()); /* Go's nil slice */
 		return;
 	}
 	ids = json_array();
 	for (k = 0; k < l->n_ids; k++)
-		json_array_append_new(ids, json_string(l->ids[k]));
-	json_object_set_new(map, key, ids);
+		json_array_append_new(ids, str(c, l->ids[k]));
+	set_key(c, map, key, ids);
 }
 
-static json_t *downstream_map(const Flyteidl__Core__ConnectionSet *cs)
+static json_t *downstream_map(struct fw_ctx *c, const Flyteidl__Core__ConnectionSet *cs)
 {
 	json_t *map = json_object();
 	size_t i;
 
 	for (i = 0; cs && i < cs->n_downstream; i++)
-		add_id_list(map, cs->downstream[i]->key, cs->downstream[i]->value);
+		add_id_list(c, map, cs->downstream[i]->key, cs->downstream[i]->value);
 	return sorted(map);
 }
 
-static json_t *upstream_map(const Flyteidl__Core__ConnectionSet *cs)
+static json_t *upstream_map(struct fw_ctx *c, const Flyteidl__Core__ConnectionSet *cs)
 {
 	json_t *map = json_object();
 	size_t i;
 
 	for (i = 0; cs && i < cs->n_upstream; i++)
-		add_id_list(map, cs->upstream[i]->key, cs->upstream[i]->value);
+		add_id_list(c, map, cs->upstream[i]->key, cs->upstream[i]->value);
 	return sorted(map);
 }
 
@@ -784,7 +809,7 @@ static int build_spec(struct fw_ctx *c, const Flyteidl__Core__CompiledWorkflow *
 		rc = fc_err_set(c->err, FC_EINVAL, "a compiled workflow has no template");
 		goto fail;
 	}
-	json_object_set_new(spec, "id", json_string(wf_id_string(t->id, &id)));
+	json_object_set_new(spec, "id", str(c, wf_id_string(t->id, &id)));
 	for (i = 0; i < t->n_nodes; i++) {
 		json_t *n = NULL;
 
@@ -799,9 +824,9 @@ static int build_spec(struct fw_ctx *c, const Flyteidl__Core__CompiledWorkflow *
 	nodes = NULL;
 	/* The deprecated "connections" is the downstream map alone; "edges" has both directions. */
 	edges = json_object();
-	json_object_set_new(spec, "connections", downstream_map(wf->connections));
-	json_object_set_new(edges, "downstream", downstream_map(wf->connections));
-	json_object_set_new(edges, "upstream", upstream_map(wf->connections));
+	json_object_set_new(spec, "connections", downstream_map(c, wf->connections));
+	json_object_set_new(edges, "downstream", downstream_map(c, wf->connections));
+	json_object_set_new(edges, "upstream", upstream_map(c, wf->connections));
 	json_object_set_new(spec, "edges", edges);
 	if (t->failure_node) {
 		json_t *scratch = json_object();
@@ -838,7 +863,7 @@ static int build_spec(struct fw_ctx *c, const Flyteidl__Core__CompiledWorkflow *
 			&flyteidl__core__workflow_metadata__on_failure_policy__descriptor, (int)t->metadata->on_failure);
 
 		if (ev)
-			json_object_set_new(spec, "onFailurePolicy", json_string(ev->name));
+			json_object_set_new(spec, "onFailurePolicy", str(c, ev->name));
 	}
 	fc_buf_release(&id);
 	*out = spec;
@@ -873,7 +898,7 @@ static int build_tasks(struct fw_ctx *c, json_t **out)
 		if ((rc = pb(c, &t->template_->base, &j)))
 			break;
 		strip_interface(json_object_get(j, "interface"));
-		json_object_set_new(tasks, key.buf, j);
+		set_key(c, tasks, key.buf, j);
 	}
 	fc_buf_release(&key);
 	if (rc) {
@@ -968,7 +993,7 @@ static int build_metadata(struct fw_ctx *c, const Flyteidl__Core__WorkflowTempla
 					"digits, '-' and '.', at most 253)", o->exec_name);
 			goto out;
 		}
-		json_object_set_new(md, "name", json_string(o->exec_name));
+		json_object_set_new(md, "name", str(c, o->exec_name));
 		fc_buf_adds(&label, o->exec_name);
 		project = o->exec_project ? o->exec_project : "";
 		domain = o->exec_domain ? o->exec_domain : "";
@@ -993,25 +1018,25 @@ static int build_metadata(struct fw_ctx *c, const Flyteidl__Core__WorkflowTempla
 				"at most 63)", o->k8s_namespace);
 		goto out;
 	}
-	json_object_set_new(md, "namespace", json_string(o->k8s_namespace ? o->k8s_namespace : ""));
-	json_object_set_new(labels, "domain", json_string(domain));
-	json_object_set_new(labels, "execution-id", json_string(label.buf));
-	json_object_set_new(labels, "project", json_string(project));
+	json_object_set_new(md, "namespace", str(c, o->k8s_namespace ? o->k8s_namespace : ""));
+	json_object_set_new(labels, "domain", str(c, domain));
+	json_object_set_new(labels, "execution-id", str(c, label.buf));
+	json_object_set_new(labels, "project", str(c, project));
 	snprintf(shard, sizeof(shard), "%u", fnv32a(label.buf) % CMP_FW_SHARD_KEYSPACE);
-	json_object_set_new(labels, "shard-key", json_string(shard));
+	json_object_set_new(labels, "shard-key", str(c, shard));
 	{
 		/* WorkflowNameFromID: the third of exactly three ':'-separated parts, else "". */
 		const char *first = strchr(spec_id, ':'), *second = first ? strchr(first + 1, ':') : NULL;
 		const char *name = second && !strchr(second + 1, ':') ? second + 1 : "";
 
 		cmp_fw_sanitize_label(name, &wname);
-		json_object_set_new(labels, "workflow-name", json_string(wname.buf));
+		json_object_set_new(labels, "workflow-name", str(c, wname.buf));
 	}
 	if (o->prepare) {
 		size_t i;
 
 		for (i = 0; i < o->n_labels; i++)
-			json_object_set_new(labels, o->labels[i].key, json_string(o->labels[i].value));
+			set_key(c, labels, o->labels[i].key, str(c, o->labels[i].value));
 	}
 	json_object_set_new(md, "labels", sorted(labels));
 	labels = NULL;
@@ -1020,9 +1045,9 @@ static int build_metadata(struct fw_ctx *c, const Flyteidl__Core__WorkflowTempla
 		size_t i;
 
 		for (i = 0; i < o->n_annotations; i++)
-			json_object_set_new(ann, o->annotations[i].key, json_string(o->annotations[i].value));
+			set_key(c, ann, o->annotations[i].key, str(c, o->annotations[i].value));
 		if (!empty(o->admin_url))
-			json_object_set_new(ann, CMP_FW_ADMIN_URL_ANNOTATION, json_string(o->admin_url));
+			json_object_set_new(ann, CMP_FW_ADMIN_URL_ANNOTATION, str(c, o->admin_url));
 		if (json_object_size(ann))
 			json_object_set_new(md, "annotations", sorted(ann));
 		else
@@ -1089,7 +1114,7 @@ static int offload(struct fw_ctx *c, json_t *res, const struct cmp_fw_options *o
 	json_object_set_new(res, "spec", json_null());
 	json_object_set_new(res, "tasks", json_null());
 	json_object_del(res, "subWorkflows");
-	json_object_set_new(res, "workflowClosureReference", json_string(o->closure_path));
+	json_object_set_new(res, "workflowClosureReference", str(c, o->closure_path));
 	return FC_OK;
 }
 
@@ -1099,7 +1124,7 @@ int cmp_flyteworkflow_build(const Flyteidl__Core__CompiledWorkflowClosure *closu
 {
 	static const struct cmp_fw_options no_options;
 	const struct cmp_fw_options *o = opts ? opts : &no_options;
-	struct fw_ctx c = {closure, err};
+	struct fw_ctx c = {closure, err, false};
 	const Flyteidl__Core__WorkflowTemplate *t;
 	json_t *res = json_object(), *spec = NULL, *j = NULL;
 	char *text = NULL;
@@ -1118,8 +1143,8 @@ int cmp_flyteworkflow_build(const Flyteidl__Core__CompiledWorkflowClosure *closu
 	if ((rc = build_spec(&c, closure->primary, &spec)))
 		goto fail;
 
-	json_object_set_new(res, "kind", json_string(CMP_FW_KIND));
-	json_object_set_new(res, "apiVersion", json_string(CMP_FW_API_VERSION));
+	json_object_set_new(res, "kind", str(&c, CMP_FW_KIND));
+	json_object_set_new(res, "apiVersion", str(&c, CMP_FW_API_VERSION));
 	if ((rc = build_metadata(&c, t, o, json_string_value(json_object_get(spec, "id")), &j)))
 		goto fail;
 	json_object_set_new(res, "metadata", j);
@@ -1137,11 +1162,11 @@ int cmp_flyteworkflow_build(const Flyteidl__Core__CompiledWorkflowClosure *closu
 	j = json_object();
 	if (o->prepare) {
 		if (!empty(o->exec_project))
-			json_object_set_new(j, "project", json_string(o->exec_project));
+			json_object_set_new(j, "project", str(&c, o->exec_project));
 		if (!empty(o->exec_domain))
-			json_object_set_new(j, "domain", json_string(o->exec_domain));
+			json_object_set_new(j, "domain", str(&c, o->exec_domain));
 		if (!empty(o->exec_name))
-			json_object_set_new(j, "name", json_string(o->exec_name));
+			json_object_set_new(j, "name", str(&c, o->exec_name));
 	}
 	json_object_set_new(res, "executionId", j);
 	if ((rc = build_tasks(&c, &j)))
@@ -1159,7 +1184,7 @@ int cmp_flyteworkflow_build(const Flyteidl__Core__CompiledWorkflowClosure *closu
 				break;
 			fc_buf_reset(&key);
 			cmp_fw_identifier_text(sw->template_->id, &key);
-			json_object_set_new(subs, key.buf, j);
+			set_key(&c, subs, key.buf, j);
 		}
 		fc_buf_release(&key);
 		if (rc) {
@@ -1173,9 +1198,9 @@ int cmp_flyteworkflow_build(const Flyteidl__Core__CompiledWorkflowClosure *closu
 		json_object_set_new(j, "interruptible", json_true());
 	json_object_set_new(res, "node-defaults", j);
 	if (o->prepare && !empty(o->accepted_at))
-		json_object_set_new(res, "acceptedAt", json_string(o->accepted_at));
+		json_object_set_new(res, "acceptedAt", str(&c, o->accepted_at));
 	if (o->prepare && !empty(o->service_account))
-		json_object_set_new(res, "serviceAccountName", json_string(o->service_account));
+		json_object_set_new(res, "serviceAccountName", str(&c, o->service_account));
 	j = json_object();
 	if (o->prepare && !empty(o->service_account))
 		json_object_set_new(j, "run_as", json_pack("{s:s}", "k8s_service_account", o->service_account));
@@ -1183,10 +1208,14 @@ int cmp_flyteworkflow_build(const Flyteidl__Core__CompiledWorkflowClosure *closu
 	json_object_set_new(res, "status", json_pack("{s:i}", "phase", 0));
 	j = json_object();
 	if (o->prepare && !empty(o->raw_output_prefix))
-		json_object_set_new(j, "output_location_prefix", json_string(o->raw_output_prefix));
+		json_object_set_new(j, "output_location_prefix", str(&c, o->raw_output_prefix));
 	json_object_set_new(res, "rawOutputDataConfig", j);
 	json_object_set_new(res, "executionConfig", execution_config(o));
 
+	if (c.bad_text) {
+		rc = err ? err->code : FC_EINVAL;
+		goto fail;
+	}
 	text = json_dumps(res, JSON_COMPACT);
 	if (!text) {
 		rc = fc_err_set(err, FC_EINTERNAL, "cannot serialise the FlyteWorkflow");

@@ -727,6 +727,50 @@ static void test_corrupt_closures(void **state)
 	}
 }
 
+/* Text that is not UTF-8 (protobuf-c does not check it; argv may hold anything) is an error, not a lost field. */
+static void test_invalid_utf8(void **state)
+{
+	static const char json_text[] =
+		"{\"primary\": {\"template\": {\"id\": {\"name\": \"w\"}, \"nodes\": [{\"id\": \"start-node\"}, "
+		"{\"id\": \"g\", \"gateNode\": {\"sleep\": {\"duration\": \"1s\"}}, \"metadata\": {\"name\": \"x\"}}]}}}";
+	const struct cmp_fw_pair bad_label[] = {{"team", "\xff\xfe"}};
+	struct cmp_fw_options o = {.exec_project = "p", .exec_domain = "d", .exec_name = "n"};
+	Flyteidl__Core__CompiledWorkflowClosure *cl;
+	ProtobufCMessage *msg = NULL;
+	json_t *res = NULL;
+	struct fc_err err;
+	char *saved;
+
+	(void)state;
+	assert_int_equal(fc_pbjson_decode_text(json_text, strlen(json_text),
+					       &flyteidl__core__compiled_workflow_closure__descriptor, NULL, 0, &msg, &err),
+			 FC_OK);
+	cl = (Flyteidl__Core__CompiledWorkflowClosure *)msg;
+	assert_int_equal(cmp_flyteworkflow_build(cl, NULL, &o, &res, NULL, &err), FC_OK);
+	json_decref(res);
+	res = NULL;
+	/* a display name */
+	saved = cl->primary->template_->nodes[1]->metadata->name;
+	cl->primary->template_->nodes[1]->metadata->name = (char *)"bad \xc3\x28 name";
+	assert_int_equal(cmp_flyteworkflow_build(cl, NULL, &o, &res, NULL, &err), FC_EINVAL);
+	assert_non_null(strstr(err.msg, "UTF-8"));
+	assert_null(res);
+	cl->primary->template_->nodes[1]->metadata->name = saved;
+	/* a node id, which is also a key */
+	saved = cl->primary->template_->nodes[1]->id;
+	cl->primary->template_->nodes[1]->id = (char *)"g\xff";
+	assert_int_equal(cmp_flyteworkflow_build(cl, NULL, &o, &res, NULL, &err), FC_EINVAL);
+	assert_non_null(strstr(err.msg, "UTF-8"));
+	cl->primary->template_->nodes[1]->id = saved;
+	/* a label from the caller */
+	o.prepare = true;
+	o.labels = bad_label;
+	o.n_labels = 1;
+	assert_int_equal(cmp_flyteworkflow_build(cl, NULL, &o, &res, NULL, &err), FC_EINVAL);
+	assert_non_null(strstr(err.msg, "UTF-8"));
+	protobuf_c_message_free_unpacked(msg, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -737,6 +781,7 @@ int main(void)
 		cmocka_unit_test(test_offload_large_workflow),
 		cmocka_unit_test(test_identifier_text_and_labels),
 		cmocka_unit_test(test_corrupt_closures),
+		cmocka_unit_test(test_invalid_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

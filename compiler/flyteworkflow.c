@@ -322,6 +322,45 @@ static const Flyteidl__Core__TaskTemplate *find_task(struct fw_ctx *c, const Fly
 	return found;
 }
 
+/*
+ * A quantity as Kubernetes writes it back (resource.Quantity's canonical form), from its text and its value in
+ * milli-units: binary-suffixed values of at least 1024 in the largest binary unit that divides them ("1.5Gi" ->
+ * "1536Mi"), everything else in the largest power of 1000 that divides it, as an SI suffix ("0.5" -> "500m",
+ * "2000" -> "2k") or, for values written with an exponent, as one ("1e3").
+ */
+static void canonical_quantity(const char *text, int64_t milli, struct fc_buf *out)
+{
+	static const char *const binary[] = {"", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
+	static const char *const decimal[] = {"m", "", "k", "M", "G", "T", "P", "E"};
+	size_t len = strlen(text);
+	const char *p = text;
+	bool exponent_form = false;
+	int64_t v;
+	int e;
+
+	if (milli == 0) {
+		fc_buf_adds(out, "0");
+		return;
+	}
+	while (*p == '+' || (*p >= '0' && *p <= '9') || *p == '.')
+		p++;
+	exponent_form = (*p == 'e' || *p == 'E') && p[1] >= '0' && p[1] <= '9';
+	if (len >= 2 && text[len - 1] == 'i' && milli % 1000 == 0 && milli >= 1024000) {
+		for (v = milli / 1000, e = 0; v % 1024 == 0 && e < 6; e++)
+			v /= 1024;
+		fc_buf_addf(out, "%lld%s", (long long)v, binary[e]);
+		return;
+	}
+	for (v = milli, e = 0; v % 1000 == 0 && e < 7; e++)
+		v /= 1000;
+	if (exponent_form && e != 1)
+		fc_buf_addf(out, "%llde%d", (long long)v, 3 * (e - 1));
+	else if (exponent_form)
+		fc_buf_addf(out, "%lld", (long long)v);
+	else
+		fc_buf_addf(out, "%lld%s", (long long)v, decimal[e]);
+}
+
 static int resource_list(struct fw_ctx *c, const char *node_id, Flyteidl__Core__Resources__ResourceEntry **entries,
 			 size_t n, json_t **out)
 {
@@ -345,8 +384,13 @@ static int resource_list(struct fw_ctx *c, const char *node_id, Flyteidl__Core__
 			return fc_err_set(c->err, FC_EINVAL, "node %s: resource override '%s': %s", node_id,
 					  entries[i]->value, qerr.msg);
 		}
-		if (name && milli)
-			json_object_set_new(list, name, str(c, entries[i]->value));
+		if (name && milli) {
+			struct fc_buf q = FC_BUF_INIT;
+
+			canonical_quantity(entries[i]->value, milli, &q);
+			json_object_set_new(list, name, str(c, q.buf));
+			fc_buf_release(&q);
+		}
 	}
 	*out = sorted(list);
 	return FC_OK;
@@ -484,13 +528,12 @@ static int gate_spec(struct fw_ctx *c, const Flyteidl__Core__Node *n, json_t **o
 	case FLYTEIDL__CORE__GATE_NODE__CONDITION_SLEEP: kind = "sleep"; cond = &g->sleep->base; break;
 	default: break;
 	}
-	gate = json_object();
 	if (!kind) {
-		/* Flyte leaves the gate empty when no condition is set; its kind is then "". */
-		json_object_set_new(gate, "kind", str(c, ""));
-		*out = gate;
+		/* Flyte leaves the gate spec out when no condition is set (the operator then fails the node). */
+		*out = NULL;
 		return FC_OK;
 	}
+	gate = json_object();
 	json_object_set_new(gate, "kind", str(c, kind));
 	if ((rc = pb(c, cond, &j))) {
 		json_decref(gate);
@@ -669,7 +712,8 @@ static int build_node(struct fw_ctx *c, const Flyteidl__Core__Node *n, json_t *n
 	case FLYTEIDL__CORE__NODE__TARGET_GATE_NODE:
 		if ((rc = gate_spec(c, n, &j)))
 			goto fail;
-		json_object_set_new(spec, "gate", j);
+		if (j)
+			json_object_set_new(spec, "gate", j);
 		break;
 	case FLYTEIDL__CORE__NODE__TARGET_ARRAY_NODE:
 		if ((rc = array_spec(c, n, &j)))

@@ -665,6 +665,59 @@ static void test_identifier_text_and_labels(void **state)
 	fc_buf_release(&b);
 }
 
+/* Resource overrides in Kubernetes' canonical quantity text, as Flyte's resource.Quantity writes them. */
+static void test_resource_quantities(void **state)
+{
+	static const char text[] =
+		"project: q\n"
+		"tasks:\n"
+		"  - {name: t, inputs: {n: integer}, outputs: {n: integer}, container: {image: \"x:1\", command: [x]}}\n"
+		"workflows:\n"
+		"  - name: w\n"
+		"    nodes:\n"
+		"      - id: a\n"
+		"        task: t\n"
+		"        inputs: {n: 1}\n"
+		"        resources: {requests: {cpu: \"0.5\", memory: 1.5Gi}, limits: {cpu: 1000m, memory: 2048Mi, gpu: \"1e3\"}}\n"
+		"      - id: b\n"
+		"        task: t\n"
+		"        inputs: {n: 1}\n"
+		"        resources: {requests: {cpu: 1500m, memory: 0.5Ki}, limits: {cpu: \"2000\", memory: \"1e6\", gpu: \"0\"}}\n";
+	static const struct {
+		const char *node, *list, *name, *want;
+	} cases[] = {
+		{"a", "requests", "cpu", "500m"},    {"a", "requests", "memory", "1536Mi"},
+		{"a", "limits", "cpu", "1"},         {"a", "limits", "memory", "2Gi"},
+		{"a", "limits", "nvidia.com/gpu", "1e3"}, {"b", "requests", "cpu", "1500m"},
+		{"b", "requests", "memory", "512"},  {"b", "limits", "cpu", "2k"},
+		{"b", "limits", "memory", "1e6"},
+	};
+	struct cmp_fw_options o = {.exec_project = "q", .exec_domain = "d", .exec_name = "n"};
+	struct cmp_session *s = cmp_session_new(NULL);
+	struct fc_err err;
+	json_t *res = NULL, *nodes;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(cmp_add_source_take(s, "q.yaml", strdup(text), strlen(text)), FC_OK);
+	assert_int_equal(cmp_compile(s), FC_OK);
+	assert_int_equal(cmp_flyteworkflow_build(cmp_find_workflow(s, "w")->closure, NULL, &o, &res, NULL, &err), FC_OK);
+	nodes = json_object_get(json_object_get(res, "spec"), "nodes");
+	for (i = 0; i < FC_ARRAY_LEN(cases); i++) {
+		json_t *r = json_object_get(json_object_get(nodes, cases[i].node), "resources");
+		const char *got = json_string_value(json_object_get(json_object_get(r, cases[i].list), cases[i].name));
+
+		if (!got || strcmp(got, cases[i].want))
+			fail_msg("%s %s %s: got %s, want %s", cases[i].node, cases[i].list, cases[i].name,
+				 got ? got : "(none)", cases[i].want);
+	}
+	/* a zero quantity is left out, as Flyte does */
+	assert_null(json_object_get(json_object_get(json_object_get(json_object_get(nodes, "b"), "resources"), "limits"),
+				    "nvidia.com/gpu"));
+	json_decref(res);
+	cmp_session_free(s);
+}
+
 /* Hand-written or corrupt closures get an error naming the node, never a crash. */
 static void test_corrupt_closures(void **state)
 {
@@ -780,6 +833,7 @@ int main(void)
 		cmocka_unit_test(test_bad_input_is_an_error),
 		cmocka_unit_test(test_offload_large_workflow),
 		cmocka_unit_test(test_identifier_text_and_labels),
+		cmocka_unit_test(test_resource_quantities),
 		cmocka_unit_test(test_corrupt_closures),
 		cmocka_unit_test(test_invalid_utf8),
 	};

@@ -100,7 +100,10 @@ static void add_test_config(struct fc_arena *a, Flyteidl__Core__TaskTemplate *t)
 }
 #pragma GCC diagnostic pop
 
-/* Flyte's makeDefaultInputs / MakeDefaultLiteralForType, as proto3 JSON of a Literal for a LiteralType's JSON. */
+/*
+ * Flyte's makeDefaultInputs / MakeDefaultLiteralForType (flyteidl/clients/go/coreutils), as proto3 JSON of a
+ * Literal for a LiteralType's JSON, for every kind of type, so that more workflows can be compared the same way.
+ */
 static json_t *default_literal(const json_t *type)
 {
 	const char *simple = json_string_value(json_object_get(type, "simple"));
@@ -120,6 +123,23 @@ static json_t *default_literal(const json_t *type)
 		j = default_literal(json_object_get(type, "mapValueType"));
 		return j ? json_pack("{s:{s:{s:o}}}", "map", "literals", "itemKey", j) : NULL;
 	}
+	if (json_object_get(type, "enumType")) { /* the first value */
+		json_t *first = json_array_get(json_object_get(json_object_get(type, "enumType"), "values"), 0);
+
+		return first ? json_pack("{s:{s:{s:O}}}", "scalar", "primitive", "stringValue", first) : NULL;
+	}
+	if (json_object_get(type, "schema")) { /* Go's "%v" of a nil path */
+		json_t *cols = json_object_get(json_object_get(type, "schema"), "columns");
+
+		return cols ? json_pack("{s:{s:{s:s, s:{s:O}}}}", "scalar", "schema", "uri", "<nil>", "type", "columns", cols)
+			    : json_pack("{s:{s:{s:s, s:{}}}}", "scalar", "schema", "uri", "<nil>", "type");
+	}
+	if (json_object_get(type, "unionType")) { /* the first variant */
+		json_t *first = json_array_get(json_object_get(json_object_get(type, "unionType"), "variants"), 0);
+
+		j = first ? default_literal(first) : NULL;
+		return j ? json_pack("{s:{s:{s:o, s:O}}}", "scalar", "union", "value", j, "type", first) : NULL;
+	}
 	if (!simple)
 		simple = "NONE"; /* the enum's zero value is omitted in JSON */
 	if (!strcmp(simple, "INTEGER"))
@@ -138,6 +158,10 @@ static json_t *default_literal(const json_t *type)
 		return json_pack("{s:{s:{}}}", "scalar", "generic");
 	if (!strcmp(simple, "NONE"))
 		return json_pack("{s:{s:{}}}", "scalar", "noneType");
+	if (!strcmp(simple, "BINARY"))
+		return json_pack("{s:{s:{s:s}}}", "scalar", "binary", "tag", "msgpack");
+	if (!strcmp(simple, "ERROR"))
+		return json_pack("{s:{s:{s:s}}}", "scalar", "error", "message", "Default Error message");
 	return NULL;
 }
 
@@ -330,6 +354,51 @@ static void test_conformance_with_flyte(void **state)
 	fc_arena_release(&arena);
 	cmp_session_free(s);
 	assert_int_equal(matched, n);
+}
+
+/* The harness's default inputs cover every kind of type (checked on the golden type cases), so workflows beyond
+ * the 31 can be compared the same way. */
+static void test_default_inputs_every_type(void **state)
+{
+	static const char *const files[] = {
+		"tests/golden/cases/type_simple/input.yaml",         "tests/golden/cases/type_enum/input.yaml",
+		"tests/golden/cases/type_union_optional/input.yaml", "tests/golden/cases/type_dataset_schema/input.yaml",
+		"tests/golden/cases/type_list_map_nested/input.yaml", "tests/golden/cases/type_file_directory/input.yaml",
+	};
+	struct fc_arena arena;
+	size_t f, i, built = 0;
+
+	(void)state;
+	fc_arena_init(&arena, 0);
+	for (f = 0; f < FC_ARRAY_LEN(files); f++) {
+		/* one session per file: the cases reuse names */
+		struct cmp_session *s = cmp_session_new(NULL);
+
+		assert_int_equal(cmp_add_path(s, files[f]), FC_OK);
+		if (cmp_compile(s)) {
+			cmp_session_free(s);
+			fc_arena_release(&arena);
+			fail_msg("%s does not compile", files[f]);
+		}
+		for (i = 0; i < cmp_workflow_count(s); i++) {
+			const Flyteidl__Core__CompiledWorkflowClosure *cl = cmp_workflow_at(s, i)->closure;
+			const Flyteidl__Core__WorkflowTemplate *t = cl->primary->template_;
+			struct cmp_fw_options o = {.exec_project = "p", .exec_domain = "d", .exec_name = "n"};
+			Flyteidl__Core__LiteralMap *in = default_inputs(&arena, t);
+			struct fc_err err;
+			json_t *res = NULL;
+
+			if (cmp_flyteworkflow_build(cl, in, &o, &res, NULL, &err))
+				fail_msg("%s: %s", cmp_workflow_at(s, i)->name, err.msg);
+			assert_int_equal(json_object_size(json_object_get(json_object_get(res, "inputs"), "literals")),
+					 t->interface && t->interface->inputs ? t->interface->inputs->n_variables : 0);
+			json_decref(res);
+			built++;
+		}
+		cmp_session_free(s);
+	}
+	assert_true(built >= 6);
+	fc_arena_release(&arena);
 }
 
 /* --- the builder on specs written here -------------------------------------------------------------------- */
@@ -828,6 +897,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conformance_with_flyte),
+		cmocka_unit_test(test_default_inputs_every_type),
 		cmocka_unit_test(test_node_fields),
 		cmocka_unit_test(test_prepare_and_generate_name),
 		cmocka_unit_test(test_bad_input_is_an_error),

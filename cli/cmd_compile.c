@@ -1,5 +1,6 @@
 /* cmd_compile.c: `flytec compile` checks specs, reports every error, and writes or prints compiled IDL. */
 #include "cli/cli.h"
+#include "cli/cmd_k8s.h"
 #include "compiler/compiler.h"
 #include "core/arena.h"
 #include "core/buf.h"
@@ -22,7 +23,7 @@ static const char compile_usage[] =
 	"Compile YAML specs (files or directories, recursively) into Flyte IDL, reporting every error.\n"
 	"\n"
 	"  -o, --output DIR          write DIR/{tasks,workflows,launch_plans}/NAME.pb\n"
-	"      --emit FORMAT         print text (default with no -o), json, yaml, dot or pb\n"
+	"      --emit FORMAT         print text (default with no -o), json, yaml, dot, pb or flyteworkflow\n"
 	"      --workflow NAME       with --emit: only this workflow's compiled closure\n"
 	"      --error-format FMT    text (default) or json\n"
 	"      --project NAME        default project (default " CMP_DEFAULT_PROJECT ")\n"
@@ -33,9 +34,11 @@ static const char compile_usage[] =
 	"      --color WHEN          auto, always or never\n"
 	"  -q, --quiet               no summary line\n"
 	"\n"
+	CLI_FW_USAGE
+	"\n"
 	"Exit status: 0 no errors, 1 errors in the specs, 2 usage or I/O errors.\n";
 
-enum emit_format { EMIT_NONE, EMIT_TEXT, EMIT_JSON, EMIT_YAML, EMIT_DOT, EMIT_PB };
+enum emit_format { EMIT_NONE, EMIT_TEXT, EMIT_JSON, EMIT_YAML, EMIT_DOT, EMIT_PB, EMIT_FLYTEWORKFLOW };
 
 static int mkdir_p(const char *path)
 {
@@ -193,6 +196,7 @@ static int emit(struct cmp_session *s, enum emit_format fmt, const char *workflo
 		}
 		break;
 	case EMIT_NONE:
+	case EMIT_FLYTEWORKFLOW: /* cli_fw_emit() */
 		break;
 	}
 	if (!rc && fwrite(out.buf, 1, out.len, stdout) != out.len)
@@ -217,8 +221,10 @@ int cmd_compile(int argc, char **argv)
 		{"color", required_argument, NULL, 'c'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
+		CLI_FW_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
+	struct cli_fw_args fw;
 	struct cmp_options opts;
 	enum emit_format fmt = EMIT_NONE;
 	enum fc_diag_format diag_fmt = FC_DIAG_TEXT;
@@ -230,6 +236,7 @@ int cmd_compile(int argc, char **argv)
 	int c, i, rc, status;
 
 	memset(&opts, 0, sizeof(opts));
+	cli_fw_args_init(&fw);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:Wqh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -240,8 +247,9 @@ int cmd_compile(int argc, char **argv)
 			else if (!strcmp(optarg, "yaml")) fmt = EMIT_YAML;
 			else if (!strcmp(optarg, "dot")) fmt = EMIT_DOT;
 			else if (!strcmp(optarg, "pb")) fmt = EMIT_PB;
+			else if (!strcmp(optarg, "flyteworkflow")) fmt = EMIT_FLYTEWORKFLOW;
 			else {
-				fprintf(stderr, "flytec compile: --emit takes text, json, yaml, dot or pb, not '%s'\n", optarg);
+				fprintf(stderr, "flytec compile: --emit takes text, json, yaml, dot, pb or flyteworkflow, not '%s'\n", optarg);
 				return CLI_EXIT_USAGE;
 			}
 			break;
@@ -273,15 +281,26 @@ int cmd_compile(int argc, char **argv)
 		case 'q': quiet = true; break;
 		case 'h':
 			fputs(compile_usage, stdout);
+			cli_fw_args_release(&fw);
 			return CLI_EXIT_OK;
 		default:
-			fputs(compile_usage, stderr);
+			if (c >= CLI_FW_OPT_EXECUTION && !cli_fw_option(&fw, c, optarg))
+				break;
+			if (c < CLI_FW_OPT_EXECUTION)
+				fputs(compile_usage, stderr);
+			cli_fw_args_release(&fw);
 			return CLI_EXIT_USAGE;
 		}
+	}
+	if (fw.used && fmt != EMIT_FLYTEWORKFLOW) {
+		fputs("flytec compile: --execution, --namespace, --input, ... go with --emit flyteworkflow\n", stderr);
+		cli_fw_args_release(&fw);
+		return CLI_EXIT_USAGE;
 	}
 	if (optind >= argc) {
 		fputs("flytec compile: give at least one file or directory\n\n", stderr);
 		fputs(compile_usage, stderr);
+		cli_fw_args_release(&fw);
 		return CLI_EXIT_USAGE;
 	}
 	if (fmt == EMIT_NONE && !outdir)
@@ -304,7 +323,12 @@ int cmd_compile(int argc, char **argv)
 			fprintf(stderr, "flytec compile: %s\n", err.msg);
 			status = CLI_EXIT_USAGE;
 		}
-		if (status == CLI_EXIT_OK && fmt != EMIT_NONE && emit(s, fmt, workflow, &err)) {
+		if (status == CLI_EXIT_OK && fmt == EMIT_FLYTEWORKFLOW) {
+			if (cli_fw_emit(s, workflow, &fw, &err)) {
+				fprintf(stderr, "flytec compile: %s\n", err.msg);
+				status = CLI_EXIT_USAGE;
+			}
+		} else if (status == CLI_EXIT_OK && fmt != EMIT_NONE && emit(s, fmt, workflow, &err)) {
 			fprintf(stderr, "flytec compile: %s\n", err.msg);
 			status = err.code == FC_EIO ? CLI_EXIT_USAGE : CLI_EXIT_USAGE;
 		}
@@ -321,5 +345,6 @@ int cmd_compile(int argc, char **argv)
 	}
 	fc_buf_release(&diag_text);
 	cmp_session_free(s);
+	cli_fw_args_release(&fw);
 	return status;
 }

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_admin.h"
 #include "cli/cmd_convert.h"
+#include "cli/cmd_k8s.h"
 #include "cli/cmd_run.h"
 #include "cli/cmd_schedule.h"
 #include "core/err.h"
@@ -20,6 +21,7 @@ static const struct cli_command commands[] = {
 	{"convert", cmd_convert, "turn Flyte IDL (a pyflyte package, a closure) into YAML specs"},
 	{"get", cmd_get, "list or show tasks, workflows, launch plans, executions, nodes"},
 	{"help", cmd_help, "show this help"},
+	{"k8s", cmd_k8s, "print the Kubernetes manifests (CRD, RBAC, operator Deployment)"},
 	{"launch", cmd_launch, "launch an execution of a launch plan on a running admin"},
 	{"package", cmd_package, "write a flytectl-compatible .tgz from specs"},
 	{"register", cmd_register, "register specs with a running admin"},

@@ -283,6 +283,8 @@ static int on_watch_data(void *ud, const char *data, size_t len)
 	for (i = 0; i < len; i++) {
 		if (data[i] != '\n')
 			continue;
+		if (inf->abort_stream)
+			return 1; /* dropped: what follows is read again by the next watch from the RV we had */
 		fc_buf_add(&inf->line, data + start, i - start);
 		if (fc_buf_error(&inf->line)) {
 			fc_warn("kube informer %s: a watch event is larger than %u bytes; listing again", inf->path,

@@ -182,20 +182,25 @@ int kube_elector_tick(struct kube_elector *e, bool *leader, struct fc_err *err)
 		bool ours = holder && !strcmp(holder, e->identity);
 		const char *acq = ours ? json_string_value(json_object_get(spec, "acquireTime")) : NULL;
 		json_t *new_spec = lease_spec(e, acq, ours ? transitions : transitions + 1);
+		char *previous = fc_xstrdup(holder ? holder : "");
 
+		/* `holder` and `acq` point into the old spec, which this frees */
 		json_object_set_new(lease, "spec", new_spec);
+		holder = acq = NULL;
 		rc = kube_update(e->client, e->path, lease, &out, &st, err);
-		if (rc == FC_ECONFLICT) {
-			/* Someone wrote in between: not ours this round. */
-			rc = 0;
-			e->leader = false;
+		if (rc) {
+			if (rc == FC_ECONFLICT) {
+				/* Someone wrote in between: not ours this round. */
+				rc = 0;
+				e->leader = false;
+			}
+			free(previous);
 			goto out;
 		}
-		if (rc)
-			goto out;
 		if (!ours)
 			fc_info("leader election %s/%s: %s takes over from '%s'", e->namespace, e->name, e->identity,
-				holder ? holder : "");
+				previous);
+		free(previous);
 		e->leader = true;
 		e->last_renew_ns = mono_ns();
 		e->transitions = ours ? transitions : transitions + 1;

@@ -1,0 +1,740 @@
+/*
+ * test_kube_api.c: the Kubernetes client against a real kube-apiserver (tests/k8s/kube_api_test.sh starts one with
+ * ../shared/k8s and runs this binary with its env file loaded). Without KUBE_API_URL / KUBECONFIG every test skips,
+ * so `make test`'s unit pass runs it harmlessly; the tests/k8s suite is what runs it for real.
+ *
+ * Covers: kubeconfig and in-cluster config on the real server, CRUD with error reasons, the QPS limit and keep-alive,
+ * the informer (list+watch, adds/updates/deletes, label selector, queue dedup, resume after a dropped stream and
+ * after the server's watch timeout, re-list after 410 Gone, resync), two lease contenders, and pods built by
+ * plugins/k8s_pod.c (accepted, AlreadyExists adopted, run by a real kubelet when one is up, status mapped).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* Fixtures point protobuf-c char * fields at string literals; the builder never writes through them. */
+#pragma GCC diagnostic ignored "-Wdiscarded-qualifiers"
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "flyteidl/core/tasks.pb-c.h"
+#include "kube/client.h"
+#include "kube/config.h"
+#include "kube/informer.h"
+#include "kube/lease.h"
+#include "kube/queue.h"
+#include "kube/store.h"
+#include "plugins/k8s_pod.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct kube_client *client;
+static char ns[64];
+static char path[512];
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void msleep(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
+static bool have_server(void)
+{
+	return getenv("KUBE_API_URL") && getenv("KUBECONFIG");
+}
+
+#define NEED_SERVER()                                                                                      \
+	do {                                                                                                 \
+		if (!client) {                                                                                   \
+			print_message("skipped: no KUBE_API_URL/KUBECONFIG (run tests/k8s/kube_api_test.sh)\n"); \
+			skip();                                                                                  \
+		}                                                                                                \
+	} while (0)
+
+static const char *P(const char *fmt, ...) FC_PRINTF(1, 2);
+static const char *P(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	return path;
+}
+
+static int setup(void **state)
+{
+	struct kube_config cfg;
+	struct kube_client_opts o = {200, 400, 0, 0, 0, 0};
+	struct fc_err err;
+	json_t *nsobj;
+
+	(void)state;
+	if (!have_server())
+		return 0;
+	kube_config_init(&cfg);
+	if (kube_config_load_default(&cfg, NULL, &err)) {
+		fprintf(stderr, "kubeconfig: %s\n", err.msg);
+		return -1;
+	}
+	if (kube_client_new(&cfg, &o, &client, &err)) {
+		kube_config_release(&cfg);
+		return -1;
+	}
+	kube_config_release(&cfg);
+	snprintf(ns, sizeof(ns), "t-kube-%d-%ld", (int)getpid(), (long)time(NULL) % 100000);
+	nsobj = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind", "Namespace", "metadata", "name", ns);
+	if (kube_create(client, "/api/v1/namespaces", nsobj, NULL, NULL, &err)) {
+		fprintf(stderr, "namespace: %s\n", err.msg);
+		json_decref(nsobj);
+		return -1;
+	}
+	json_decref(nsobj);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	if (client) {
+		kube_delete(client, P("/api/v1/namespaces/%s", ns), NULL, NULL, NULL);
+		kube_client_free(client);
+	}
+	return 0;
+}
+
+static json_t *configmap(const char *name, const char *app, const char *value)
+{
+	return json_pack("{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:s}}", "apiVersion", "v1", "kind", "ConfigMap", "metadata",
+			 "name", name, "labels", "app", app, "data", "k", value);
+}
+
+/* --- config ---------------------------------------------------------------------------------------------- */
+
+static void test_incluster_on_real_server(void **state)
+{
+	struct kube_config cfg;
+	struct kube_client *c;
+	struct fc_err err;
+	char dir[] = "/tmp/kube-sa-XXXXXX", cmd[600];
+	const char *url = getenv("KUBE_API_URL"), *colon;
+	json_t *out = NULL;
+	FILE *f;
+
+	(void)state;
+	NEED_SERVER();
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "%s/token", dir);
+	f = fopen(cmd, "w");
+	fprintf(f, "%s\n", getenv("KUBE_TOKEN"));
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s/ca.crt' && echo %s > '%s/namespace'", getenv("KUBE_CA_FILE"), dir, ns,
+		 dir);
+	assert_int_equal(system(cmd), 0);
+	colon = strrchr(url, ':');
+	setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1", 1);
+	setenv("KUBERNETES_SERVICE_PORT", colon + 1, 1);
+	kube_config_init(&cfg);
+	assert_int_equal(kube_config_load_incluster(&cfg, dir, &err), 0);
+	assert_string_equal(cfg.namespace, ns);
+	assert_int_equal(kube_client_new(&cfg, NULL, &c, &err), 0);
+	/* verified TLS (the service-account CA) and the token: */
+	assert_int_equal(kube_get(c, P("/api/v1/namespaces/%s", ns), &out, NULL, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(out, "metadata"), "name")), ns);
+	json_decref(out);
+	kube_client_free(c);
+	/* a wrong token: Unauthorized, distinguishable */
+	free(cfg.token);
+	cfg.token = strdup("wrong");
+	assert_int_equal(kube_client_new(&cfg, NULL, &c, &err), 0);
+	{
+		struct kube_status st;
+
+		assert_int_equal(kube_get(c, "/api/v1/namespaces", NULL, &st, &err), FC_EPERM);
+		assert_int_equal(st.reason, KUBE_REASON_UNAUTHORIZED);
+	}
+	kube_client_free(c);
+	/* a CA that did not sign the server: a TLS error, not an answer */
+	snprintf(cmd, sizeof(cmd), "%s/other-ca.crt", dir);
+	f = fopen(cmd, "w");
+	fputs("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", f);
+	fclose(f);
+	free(cfg.ca_file);
+	cfg.ca_file = strdup(cmd);
+	{
+		struct kube_client_opts o = {0, 0, -1, 0, 0, 0};
+		struct kube_status st;
+
+		assert_int_equal(kube_client_new(&cfg, &o, &c, &err), 0);
+		assert_int_equal(kube_get(c, "/api/v1/namespaces", NULL, &st, &err), FC_EIO);
+		assert_int_equal(st.reason, KUBE_REASON_CONNECTION);
+		kube_client_free(c);
+	}
+	kube_config_release(&cfg);
+	unsetenv("KUBERNETES_SERVICE_HOST");
+	unsetenv("KUBERNETES_SERVICE_PORT");
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* --- CRUD ------------------------------------------------------------------------------------------------ */
+
+static void test_crud(void **state)
+{
+	struct fc_err err;
+	struct kube_status st;
+	json_t *cm, *out = NULL, *stale = NULL, *patch;
+	double t0 = now_s();
+
+	(void)state;
+	NEED_SERVER();
+	cm = configmap("a", "crud", "v");
+	assert_int_equal(kube_create(client, P("/api/v1/namespaces/%s/configmaps", ns), cm, &out, &st, &err), 0);
+	assert_int_equal(st.http_code, 201);
+	assert_non_null(json_string_value(json_object_get(json_object_get(out, "metadata"), "uid")));
+	stale = out;
+	out = NULL;
+	assert_int_equal(kube_create(client, P("/api/v1/namespaces/%s/configmaps", ns), cm, NULL, &st, &err), FC_EEXIST);
+	assert_int_equal(st.reason, KUBE_REASON_ALREADY_EXISTS);
+	assert_int_equal(st.http_code, 409);
+	print_message("AlreadyExists: %s\n", err.msg);
+	json_decref(cm);
+
+	patch = json_pack("{s:{s:s}}", "data", "k2", "merged");
+	assert_int_equal(kube_patch(client, P("/api/v1/namespaces/%s/configmaps/a", ns), KUBE_MERGE_PATCH, patch, &out,
+				    &st, &err),
+			 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(out, "data"), "k2")), "merged");
+	json_decref(out);
+	json_decref(patch);
+	patch = json_pack("[{s:s, s:s, s:s}]", "op", "replace", "path", "/data/k", "value", "v2");
+	assert_int_equal(kube_patch(client, P("/api/v1/namespaces/%s/configmaps/a", ns), KUBE_JSON_PATCH, patch, &out,
+				    &st, &err),
+			 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(out, "data"), "k")), "v2");
+	json_decref(out);
+	json_decref(patch);
+
+	/* PUT with the resourceVersion from before the patches: optimistic concurrency says Conflict */
+	json_object_set_new(json_object_get(stale, "data"), "k", json_string("lost update"));
+	assert_int_equal(kube_update(client, P("/api/v1/namespaces/%s/configmaps/a", ns), stale, NULL, &st, &err),
+			 FC_ECONFLICT);
+	assert_int_equal(st.reason, KUBE_REASON_CONFLICT);
+	print_message("Conflict: %s\n", err.msg);
+	/* with the current one it goes through */
+	assert_int_equal(kube_get(client, P("/api/v1/namespaces/%s/configmaps/a", ns), &out, &st, &err), 0);
+	json_object_set_new(json_object_get(out, "data"), "k", json_string("v3"));
+	json_decref(stale);
+	stale = out;
+	out = NULL;
+	assert_int_equal(kube_update(client, P("/api/v1/namespaces/%s/configmaps/a", ns), stale, &out, &st, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(out, "data"), "k")), "v3");
+	json_decref(out);
+	json_decref(stale);
+
+	cm = configmap("Bad_Name", "crud", "v");
+	assert_int_equal(kube_create(client, P("/api/v1/namespaces/%s/configmaps", ns), cm, NULL, &st, &err), FC_EINVAL);
+	assert_int_equal(st.reason, KUBE_REASON_INVALID);
+	assert_int_equal(st.http_code, 422);
+	print_message("Invalid: %s\n", err.msg);
+	json_decref(cm);
+
+	assert_int_equal(kube_delete(client, P("/api/v1/namespaces/%s/configmaps/a", ns), NULL, &st, &err), 0);
+	assert_int_equal(kube_get(client, P("/api/v1/namespaces/%s/configmaps/a", ns), NULL, &st, &err), FC_ENOENT);
+	assert_int_equal(st.reason, KUBE_REASON_NOT_FOUND);
+	print_message("NotFound: %s\n", err.msg);
+	assert_int_equal(kube_delete(client, P("/api/v1/namespaces/%s/configmaps/a", ns), NULL, &st, &err), FC_ENOENT);
+	print_message("crud: %.2f s\n", now_s() - t0);
+}
+
+static void test_qps(void **state)
+{
+	struct kube_config cfg;
+	struct kube_client_opts o = {10, 2, 0, 0, 0, 0};
+	struct kube_client *c;
+	struct kube_client_stats stats;
+	struct fc_err err;
+	double t0, dt;
+	int i;
+
+	(void)state;
+	NEED_SERVER();
+	kube_config_init(&cfg);
+	assert_int_equal(kube_config_load_default(&cfg, NULL, &err), 0);
+	assert_int_equal(kube_client_new(&cfg, &o, &c, &err), 0);
+	kube_config_release(&cfg);
+	t0 = now_s();
+	for (i = 0; i < 12; i++)
+		assert_int_equal(kube_get(c, P("/api/v1/namespaces/%s", ns), NULL, NULL, &err), 0);
+	dt = now_s() - t0;
+	kube_client_stats(c, &stats);
+	print_message("qps 10 burst 2: 12 GETs in %.2f s, %llu throttled, %llu TCP connections\n", dt,
+		      (unsigned long long)stats.throttled, (unsigned long long)stats.connections);
+	assert_true(dt >= 0.95 && dt < 5);
+	assert_int_equal(stats.throttled, 10);
+	assert_int_equal(stats.connections, 1);
+	kube_client_free(c);
+}
+
+/* --- informer -------------------------------------------------------------------------------------------- */
+
+/* Take keys from the queue until `want` comes out (true) or `timeout_ms` passes. */
+static bool wait_key(struct kube_queue *q, const char *want, long timeout_ms)
+{
+	double end = now_s() + (double)timeout_ms / 1000;
+
+	while (now_s() < end) {
+		char *k;
+
+		if (!kube_queue_wait(q, 200))
+			continue;
+		while (kube_queue_get(q, &k)) {
+			bool hit = !strcmp(k, want);
+
+			kube_queue_done(q, k);
+			free(k);
+			if (hit)
+				return true;
+		}
+	}
+	return false;
+}
+
+static void drain(struct kube_queue *q)
+{
+	char *k;
+
+	while (kube_queue_get(q, &k)) {
+		kube_queue_done(q, k);
+		free(k);
+	}
+}
+
+/* Compact etcd up to its current revision (etcd's JSON gateway at ETCD_URL, spoken with the same client), so
+ * that every older resourceVersion is gone for good, as after the apiserver's own periodic compaction. */
+static bool compact_etcd(void)
+{
+	struct kube_config cfg;
+	struct kube_client *etcd;
+	struct fc_err err;
+	json_t *req, *out = NULL;
+	const char *rev;
+	bool ok = false;
+
+	if (!getenv("ETCD_URL") || !*getenv("ETCD_URL"))
+		return false;
+	kube_config_init(&cfg);
+	cfg.server = getenv("ETCD_URL");
+	if (kube_client_new(&cfg, NULL, &etcd, &err))
+		return false;
+	req = json_pack("{s:s}", "key", "AA==");
+	if (kube_request(etcd, "POST", "/v3/kv/range", req, NULL, &out, NULL, &err) == 0 &&
+	    (rev = json_string_value(json_object_get(json_object_get(out, "header"), "revision")))) {
+		json_t *c = json_pack("{s:s, s:b}", "revision", rev, "physical", 1);
+
+		ok = kube_request(etcd, "POST", "/v3/kv/compaction", c, NULL, NULL, NULL, &err) == 0;
+		if (!ok)
+			print_message("etcd compaction: %s\n", err.msg);
+		else
+			print_message("etcd compacted at revision %s\n", rev);
+		json_decref(c);
+	}
+	json_decref(req);
+	json_decref(out);
+	kube_client_free(etcd);
+	return ok;
+}
+
+static void test_informer(void **state)
+{
+	struct kube_queue *q;
+	struct kube_informer *inf;
+	struct kube_informer_opts o;
+	struct kube_informer_stats s0, s;
+	struct fc_err err;
+	char key[128];
+	json_t *cm, *got, *patch;
+	double t0, t;
+	int i;
+
+	(void)state;
+	NEED_SERVER();
+	q = kube_queue_new(0, 0);
+	cm = configmap("pre", "inf", "0");
+	assert_int_equal(kube_create(client, P("/api/v1/namespaces/%s/configmaps", ns), cm, NULL, NULL, &err), 0);
+	json_decref(cm);
+	cm = configmap("other", "x", "0");
+	assert_int_equal(kube_create(client, P("/api/v1/namespaces/%s/configmaps", ns), cm, NULL, NULL, &err), 0);
+	json_decref(cm);
+
+	memset(&o, 0, sizeof(o));
+	o.path = P("/api/v1/namespaces/%s/configmaps", ns);
+	o.label_selector = "app=inf";
+	o.queue = q;
+	o.watch_timeout_s = 2; /* the server ends each watch after 2 s: resumes must follow */
+	o.resync_ms = 1500;
+	o.list_page = 1;       /* paging with continue tokens */
+	t0 = now_s();
+	assert_int_equal(kube_informer_start(client, &o, &inf, &err), 0);
+	assert_true(kube_informer_wait_synced(inf, 10000));
+	print_message("informer synced in %.3f s\n", now_s() - t0);
+	snprintf(key, sizeof(key), "%s/pre", ns);
+	assert_int_equal(kube_store_len(kube_informer_store(inf)), 1); /* "other" filtered by the selector */
+	assert_true(wait_key(q, key, 5000));
+
+	/* add */
+	t0 = now_s();
+	cm = configmap("w1", "inf", "0");
+	assert_int_equal(kube_create(client, P("/api/v1/namespaces/%s/configmaps", ns), cm, NULL, NULL, &err), 0);
+	json_decref(cm);
+	snprintf(key, sizeof(key), "%s/w1", ns);
+	assert_true(wait_key(q, key, 10000));
+	print_message("add seen through the watch in %.3f s\n", now_s() - t0);
+	got = kube_store_get(kube_informer_store(inf), key);
+	assert_non_null(got);
+	json_decref(got);
+
+	/* three updates while nobody takes keys: one key in the queue (dedup) */
+	drain(q);
+	kube_informer_stats(inf, &s0);
+	for (i = 1; i <= 3; i++) {
+		patch = json_pack("{s:{s:i}}", "data", "k", i);
+		json_object_set_new(json_object_get(patch, "data"), "k", json_sprintf("%d", i));
+		assert_int_equal(kube_patch(client, P("/api/v1/namespaces/%s/configmaps/w1", ns), NULL, patch, NULL,
+					    NULL, &err),
+				 0);
+		json_decref(patch);
+	}
+	for (t = now_s(); now_s() - t < 10; msleep(50)) {
+		kube_informer_stats(inf, &s);
+		if (s.modified >= s0.modified + 3)
+			break;
+	}
+	assert_true(s.modified >= s0.modified + 3);
+	{
+		size_t n = kube_queue_len(q);
+		char *k = NULL;
+
+		print_message("3 updates -> %zu key(s) queued\n", n);
+		assert_true(n >= 1);
+		/* a resync may have queued others; w1 itself is there once */
+		int w1 = 0;
+		while (kube_queue_get(q, &k)) {
+			w1 += !strcmp(k, key);
+			kube_queue_done(q, k);
+			free(k);
+		}
+		assert_int_equal(w1, 1);
+	}
+	got = kube_store_get(kube_informer_store(inf), key);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(got, "data"), "k")), "3");
+	json_decref(got);
+
+	/* delete */
+	assert_int_equal(kube_delete(client, P("/api/v1/namespaces/%s/configmaps/w1", ns), NULL, NULL, &err), 0);
+	assert_true(wait_key(q, key, 10000));
+	assert_null(kube_store_get(kube_informer_store(inf), key));
+
+	/* a dropped stream: resume from the last resourceVersion, nothing missed */
+	kube_informer_stats(inf, &s0);
+	kube_informer_drop_watch(inf, NULL);
+	cm = configmap("w2", "inf", "0");
+	assert_int_equal(kube_create(client, P("/api/v1/namespaces/%s/configmaps", ns), cm, NULL, NULL, &err), 0);
+	json_decref(cm);
+	snprintf(key, sizeof(key), "%s/w2", ns);
+	assert_true(wait_key(q, key, 10000));
+	kube_informer_stats(inf, &s);
+	assert_true(s.resumes > s0.resumes);
+	assert_int_equal(s.relists_gone, s0.relists_gone);
+
+	/* 410: watch from a resourceVersion the server no longer has -> list again; a change made meanwhile and a
+	 * deletion made meanwhile both show up */
+	kube_informer_stats(inf, &s0);
+	assert_true(compact_etcd());
+	t0 = now_s();
+	kube_informer_drop_watch(inf, "2"); /* "1" is special-cased by the watch cache; 2 is long gone */
+	cm = configmap("w3", "inf", "0");
+	assert_int_equal(kube_create(client, P("/api/v1/namespaces/%s/configmaps", ns), cm, NULL, NULL, &err), 0);
+	json_decref(cm);
+	assert_int_equal(kube_delete(client, P("/api/v1/namespaces/%s/configmaps/w2", ns), NULL, NULL, &err), 0);
+	for (t = now_s(); now_s() - t < 15; msleep(50)) {
+		kube_informer_stats(inf, &s);
+		if (s.relists_gone > s0.relists_gone && s.lists > s0.lists)
+			break;
+	}
+	print_message("410 -> re-list in %.3f s (relists_gone %llu, lists %llu)\n", now_s() - t0,
+		      (unsigned long long)s.relists_gone, (unsigned long long)s.lists);
+	assert_true(s.relists_gone > s0.relists_gone);
+	assert_true(s.lists > s0.lists);
+	for (t = now_s(); now_s() - t < 10; msleep(50)) {
+		got = kube_store_get(kube_informer_store(inf), P("%s/w3", ns));
+		if (got && !kube_store_get(kube_informer_store(inf), P("%s/w2", ns)))
+			break;
+		json_decref(got);
+		got = NULL;
+	}
+	assert_non_null(got);
+	json_decref(got);
+	assert_null(kube_store_get(kube_informer_store(inf), P("%s/w2", ns)));
+
+	/* the server's own watch timeout (2 s) ended streams, and resyncs (1.5 s) ran */
+	msleep(2500);
+	kube_informer_stats(inf, &s);
+	print_message("informer: lists %llu, relists after 410 %llu, watches %llu, resumes %llu, added %llu, modified "
+		      "%llu, deleted %llu, bookmarks %llu, errors %llu, resyncs %llu\n",
+		      (unsigned long long)s.lists, (unsigned long long)s.relists_gone, (unsigned long long)s.watches,
+		      (unsigned long long)s.resumes, (unsigned long long)s.added, (unsigned long long)s.modified,
+		      (unsigned long long)s.deleted, (unsigned long long)s.bookmarks, (unsigned long long)s.errors,
+		      (unsigned long long)s.resyncs);
+	assert_true(s.resumes >= 2);
+	assert_true(s.resyncs >= 1);
+	kube_informer_free(inf);
+	kube_queue_free(q);
+}
+
+/* --- leases ---------------------------------------------------------------------------------------------- */
+
+static void test_lease(void **state)
+{
+	struct kube_elector *a, *b;
+	struct kube_elector_opts oa = {NULL, "flytec-test", "contender-a", 2000, 1500, 250};
+	struct kube_elector_opts ob;
+	struct fc_err err;
+	bool la = false, lb = false;
+	double t0, t_renewed = 0;
+	int i;
+
+	(void)state;
+	NEED_SERVER();
+	oa.namespace = ns;
+	ob = oa;
+	ob.identity = "contender-b";
+	assert_int_equal(kube_elector_new(client, &oa, &a, &err), 0);
+	assert_int_equal(kube_elector_new(client, &ob, &b, &err), 0);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(kube_elector_tick(a, &la, &err), 0);
+		t_renewed = now_s();
+		assert_int_equal(kube_elector_tick(b, &lb, &err), 0);
+		assert_true(la != lb); /* exactly one leader at every round */
+		msleep(250);
+	}
+	assert_true(la);
+	/* a stops renewing (as if it hung): b takes over once the lease has not changed for its duration */
+	t0 = now_s();
+	while (!lb && now_s() - t0 < 10) {
+		assert_int_equal(kube_elector_tick(b, &lb, &err), 0);
+		if (!lb)
+			msleep(250);
+	}
+	print_message("takeover %.2f s after the leader's last renewal (lease duration 2 s)\n", now_s() - t_renewed);
+	assert_true(lb);
+	assert_true(now_s() - t_renewed >= 1.95);
+	/* a's renew deadline (1.5 s) has passed: it knows it is no leader even before reading the lease */
+	assert_false(kube_elector_is_leader(a));
+	assert_int_equal(kube_elector_tick(a, &la, &err), 0);
+	assert_false(la);
+	assert_int_equal(kube_elector_transitions(b), 1);
+	/* b gives the lease up: a gets it at its next tick */
+	assert_int_equal(kube_elector_release(b, &err), 0);
+	assert_false(kube_elector_is_leader(b));
+	t0 = now_s();
+	assert_int_equal(kube_elector_tick(a, &la, &err), 0);
+	assert_true(la);
+	print_message("takeover after release: %.3f s\n", now_s() - t0);
+	kube_elector_free(a);
+	kube_elector_free(b);
+	{
+		struct kube_elector_opts bad = oa;
+
+		bad.renew_deadline_ms = 5000; /* > lease duration */
+		assert_int_equal(kube_elector_new(client, &bad, &a, &err), FC_EINVAL);
+	}
+}
+
+/* --- pods ------------------------------------------------------------------------------------------------ */
+
+static const char *no_inputs(void *ud, const char *name)
+{
+	(void)ud;
+	return !strcmp(name, "n") ? "7" : NULL;
+}
+
+static json_t *build_pod(const char *exec, const char *script)
+{
+	Flyteidl__Core__TaskTemplate t = FLYTEIDL__CORE__TASK_TEMPLATE__INIT;
+	Flyteidl__Core__Identifier id = FLYTEIDL__CORE__IDENTIFIER__INIT;
+	Flyteidl__Core__Container c = FLYTEIDL__CORE__CONTAINER__INIT;
+	static char *cmd[] = {"sh", "-c"};
+	char *args[1];
+	struct plg_k8s_pod_task task;
+	struct plg_k8s_pod_config cfg;
+	const char *image = getenv("FLYTEC_K8S_BUSYBOX_IMAGE");
+	json_t *pod = NULL;
+	struct fc_err err;
+
+	args[0] = (char *)script;
+	id.project = "p";
+	id.domain = "d";
+	id.name = "t.sh";
+	id.version = "1";
+	t.id = &id;
+	t.target_case = FLYTEIDL__CORE__TASK_TEMPLATE__TARGET_CONTAINER;
+	t.container = &c;
+	c.image = (char *)(image && *image ? image : "localhost/flytec/busybox:1.35");
+	c.n_command = 2;
+	c.command = cmd;
+	c.n_args = 1;
+	c.args = args;
+	memset(&task, 0, sizeof(task));
+	task.namespace = ns;
+	task.project = "p";
+	task.domain = "d";
+	task.exec_name = exec;
+	task.node_id = "n0";
+	task.attempt = 0;
+	task.output_prefix = "/tmp/out";
+	task.input_text = no_inputs;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.default_requests.cpu = "10m";
+	cfg.default_requests.memory = "16Mi";
+	cfg.max_limits.memory = "64Mi";
+	cfg.image_pull_policy = "Never";
+	assert_int_equal(plg_k8s_pod_build(&t, &task, &cfg, &pod, &err), 0);
+	return pod;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Play the kubelet: write the pod's status subresource. */
+static void fake_status(const char *name, const char *phase, int code)
+{
+	struct fc_err err;
+	json_t *patch = json_pack("{s:{s:s, s:[{s:s, s:s, s:s, s:b, s:i, s:{s:{s:i, s:s}}}]}}", "status", "phase", phase,
+				  "containerStatuses", "name", name, "image", "busybox", "imageID", "", "ready", 0,
+				  "restartCount", 0, "state", "terminated", "exitCode", code, "reason",
+				  code ? "Error" : "Completed");
+
+	assert_int_equal(kube_patch(client, P("/api/v1/namespaces/%s/pods/%s/status", ns, name), KUBE_MERGE_PATCH,
+				    patch, NULL, NULL, &err),
+			 0);
+	json_decref(patch);
+}
+
+/* Wait for a terminal phase (real kubelet) and map it. */
+static void wait_pod(const char *name, struct plg_k8s_pod_status *st, double *secs)
+{
+	double t0 = now_s();
+	struct fc_err err;
+
+	for (;;) {
+		json_t *pod = NULL;
+
+		assert_int_equal(kube_get(client, P("/api/v1/namespaces/%s/pods/%s", ns, name), &pod, NULL, &err), 0);
+		plg_k8s_pod_phase(pod, wall_ms(), NULL, st);
+		json_decref(pod);
+		if (st->phase == PLG_PHASE_SUCCESS || st->phase == PLG_PHASE_RETRYABLE_FAILURE ||
+		    st->phase == PLG_PHASE_PERMANENT_FAILURE || now_s() - t0 > 90)
+			break;
+		msleep(200);
+	}
+	*secs = now_s() - t0;
+}
+
+static void test_pods(void **state)
+{
+	bool node = getenv("FLYTEC_K8S_NODE") && *getenv("FLYTEC_K8S_NODE");
+	json_t *ok, *bad, *out = NULL;
+	const char *okname, *badname;
+	char uid[64];
+	struct plg_k8s_pod_status st;
+	struct kube_status kst;
+	struct fc_err err;
+	double secs, t0 = now_s();
+
+	(void)state;
+	NEED_SERVER();
+	ok = build_pod("exok", "echo n={{.inputs.n}}");
+	bad = build_pod("exbad", "exit 3");
+	okname = json_string_value(json_object_get(json_object_get(ok, "metadata"), "name"));
+	badname = json_string_value(json_object_get(json_object_get(bad, "metadata"), "name"));
+	assert_int_equal(kube_create(client, P("/api/v1/namespaces/%s/pods", ns), ok, &out, &kst, &err), 0);
+	snprintf(uid, sizeof(uid), "%s", json_string_value(json_object_get(json_object_get(out, "metadata"), "uid")));
+	json_decref(out);
+	/* a retried create finds the pod and adopts it */
+	assert_int_equal(kube_create(client, P("/api/v1/namespaces/%s/pods", ns), ok, NULL, &kst, &err), FC_EEXIST);
+	assert_int_equal(kst.reason, KUBE_REASON_ALREADY_EXISTS);
+	assert_int_equal(kube_get(client, P("/api/v1/namespaces/%s/pods/%s", ns, okname), &out, NULL, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(out, "metadata"), "uid")), uid);
+	json_decref(out);
+	assert_int_equal(kube_create(client, P("/api/v1/namespaces/%s/pods", ns), bad, NULL, &kst, &err), 0);
+	print_message("two pods accepted by the apiserver in %.2f s\n", now_s() - t0);
+	if (node) {
+		wait_pod(okname, &st, &secs);
+		print_message("real kubelet: %s -> %s in %.2f s\n", okname, plg_k8s_phase_name(st.phase), secs);
+		assert_int_equal(st.phase, PLG_PHASE_SUCCESS);
+		wait_pod(badname, &st, &secs);
+		print_message("real kubelet: %s -> %s (%s, exit %d: %s) in %.2f s\n", badname, plg_k8s_phase_name(st.phase),
+			      st.code, st.exit_code, st.message, secs);
+		assert_int_equal(st.phase, PLG_PHASE_RETRYABLE_FAILURE);
+		assert_int_equal(st.error_kind, PLG_ERROR_USER);
+		assert_int_equal(st.exit_code, 3);
+	} else {
+		print_message("no node (FLYTEC_K8S_NODE unset): playing the kubelet through the status subresource\n");
+		fake_status(okname, "Succeeded", 0);
+		fake_status(badname, "Failed", 3);
+		wait_pod(okname, &st, &secs);
+		assert_int_equal(st.phase, PLG_PHASE_SUCCESS);
+		wait_pod(badname, &st, &secs);
+		assert_int_equal(st.phase, PLG_PHASE_RETRYABLE_FAILURE);
+		assert_int_equal(st.exit_code, 3);
+	}
+	/* deleted: gone from the API -> a system error */
+	assert_int_equal(kube_delete(client, P("/api/v1/namespaces/%s/pods/%s?gracePeriodSeconds=0", ns, okname), NULL,
+				     NULL, &err),
+			 0);
+	for (t0 = now_s(); now_s() - t0 < 30; msleep(200))
+		if (kube_get(client, P("/api/v1/namespaces/%s/pods/%s", ns, okname), NULL, &kst, &err) == FC_ENOENT)
+			break;
+	assert_int_equal(kst.reason, KUBE_REASON_NOT_FOUND);
+	plg_k8s_pod_phase(NULL, wall_ms(), NULL, &st);
+	assert_string_equal(st.code, "ResourceDeletedExternally");
+	kube_delete(client, P("/api/v1/namespaces/%s/pods/%s?gracePeriodSeconds=0", ns, badname), NULL, NULL, &err);
+	json_decref(ok);
+	json_decref(bad);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_incluster_on_real_server),
+		cmocka_unit_test(test_crud),
+		cmocka_unit_test(test_qps),
+		cmocka_unit_test(test_informer),
+		cmocka_unit_test(test_lease),
+		cmocka_unit_test(test_pods),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

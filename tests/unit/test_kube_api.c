@@ -28,9 +28,14 @@
 #include "kube/store.h"
 #include "plugins/k8s_pod.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -508,6 +513,191 @@ static void test_informer(void **state)
 	kube_queue_free(q);
 }
 
+/* --- a TCP proxy in front of the apiserver, to cut connections for real -------------------------------- */
+
+#define PROXY_MAX 32
+
+struct proxy {
+	int lfd, port, target_port;
+	pthread_t thread;
+	volatile int stop, cut, refuse;
+	int fds[PROXY_MAX][2];
+	int n;
+	int accepted, cuts;
+};
+
+static void proxy_close(struct proxy *p, int i)
+{
+	close(p->fds[i][0]);
+	close(p->fds[i][1]);
+	p->fds[i][0] = p->fds[p->n - 1][0];
+	p->fds[i][1] = p->fds[p->n - 1][1];
+	p->n--;
+}
+
+static void *proxy_run(void *arg)
+{
+	struct proxy *p = arg;
+	char buf[65536];
+
+	while (!p->stop) {
+		struct pollfd pfd[1 + 2 * PROXY_MAX];
+		int i, n = 1;
+
+		if (p->cut) {
+			while (p->n)
+				proxy_close(p, 0);
+			p->cut = 0;
+			p->cuts++;
+		}
+		pfd[0].fd = p->lfd;
+		pfd[0].events = POLLIN;
+		for (i = 0; i < p->n; i++) {
+			pfd[n].fd = p->fds[i][0];
+			pfd[n++].events = POLLIN;
+			pfd[n].fd = p->fds[i][1];
+			pfd[n++].events = POLLIN;
+		}
+		if (poll(pfd, (nfds_t)n, 50) <= 0)
+			continue;
+		for (i = p->n - 1; i >= 0; i--) {
+			int side;
+
+			for (side = 0; side < 2; side++) {
+				short re = pfd[1 + 2 * i + side].revents;
+				ssize_t r;
+
+				if (!(re & (POLLIN | POLLHUP | POLLERR)))
+					continue;
+				r = read(p->fds[i][side], buf, sizeof(buf));
+				if (r <= 0 || write(p->fds[i][!side], buf, (size_t)r) != r) {
+					proxy_close(p, i);
+					break;
+				}
+			}
+		}
+		if (pfd[0].revents & POLLIN) {
+			int c = accept(p->lfd, NULL, NULL), t;
+			struct sockaddr_in a;
+
+			if (c < 0)
+				continue;
+			if (p->refuse || p->n == PROXY_MAX) {
+				close(c);
+				continue;
+			}
+			t = socket(AF_INET, SOCK_STREAM, 0);
+			memset(&a, 0, sizeof(a));
+			a.sin_family = AF_INET;
+			a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			a.sin_port = htons((uint16_t)p->target_port);
+			if (connect(t, (struct sockaddr *)&a, sizeof(a))) {
+				close(c);
+				close(t);
+				continue;
+			}
+			p->fds[p->n][0] = c;
+			p->fds[p->n][1] = t;
+			p->n++;
+			p->accepted++;
+		}
+	}
+	while (p->n)
+		proxy_close(p, 0);
+	return NULL;
+}
+
+static void proxy_start(struct proxy *p, int target_port)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+
+	memset(p, 0, sizeof(*p));
+	p->target_port = target_port;
+	p->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(p->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(p->lfd, 16), 0);
+	getsockname(p->lfd, (struct sockaddr *)&a, &alen);
+	p->port = ntohs(a.sin_port);
+	assert_int_equal(pthread_create(&p->thread, NULL, proxy_run, p), 0);
+}
+
+static void proxy_stop(struct proxy *p)
+{
+	p->stop = 1;
+	pthread_join(p->thread, NULL);
+	close(p->lfd);
+}
+
+/* The watch's TCP connection is cut and the server refuses connections for 1.5 s (as during an apiserver
+ * restart); meanwhile an object is created. The informer must reconnect and see it without a re-list. */
+static void test_informer_connection_cut(void **state)
+{
+	struct proxy px;
+	struct kube_config cfg;
+	struct kube_client *c;
+	struct kube_queue *q;
+	struct kube_informer *inf;
+	struct kube_informer_opts o;
+	struct kube_informer_stats s0, s;
+	struct fc_err err;
+	char url[64], key[128];
+	json_t *cm;
+	double t0;
+
+	(void)state;
+	NEED_SERVER();
+	proxy_start(&px, atoi(strrchr(getenv("KUBE_API_URL"), ':') + 1));
+	kube_config_init(&cfg);
+	assert_int_equal(kube_config_load_default(&cfg, NULL, &err), 0);
+	free(cfg.server);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d", px.port);
+	cfg.server = strdup(url);
+	assert_int_equal(kube_client_new(&cfg, NULL, &c, &err), 0);
+	kube_config_release(&cfg);
+	q = kube_queue_new(0, 0);
+	memset(&o, 0, sizeof(o));
+	o.path = P("/api/v1/namespaces/%s/configmaps", ns);
+	o.label_selector = "app=cut";
+	o.queue = q;
+	assert_int_equal(kube_informer_start(c, &o, &inf, &err), 0);
+	assert_true(kube_informer_wait_synced(inf, 10000));
+	cm = configmap("c1", "cut", "0");
+	assert_int_equal(kube_create(client, P("/api/v1/namespaces/%s/configmaps", ns), cm, NULL, NULL, &err), 0);
+	json_decref(cm);
+	snprintf(key, sizeof(key), "%s/c1", ns);
+	assert_true(wait_key(q, key, 10000));
+
+	kube_informer_stats(inf, &s0);
+	t0 = now_s();
+	px.refuse = 1;
+	px.cut = 1;
+	msleep(300);
+	cm = configmap("c2", "cut", "0");
+	assert_int_equal(kube_create(client, P("/api/v1/namespaces/%s/configmaps", ns), cm, NULL, NULL, &err), 0);
+	json_decref(cm);
+	msleep(1200);
+	px.refuse = 0;
+	snprintf(key, sizeof(key), "%s/c2", ns);
+	assert_true(wait_key(q, key, 15000));
+	kube_informer_stats(inf, &s);
+	print_message("connection cut + 1.5 s refused: the change made meanwhile seen %.2f s after the cut "
+		      "(watch errors %llu, resumes %llu, re-lists %llu, proxy cuts %d, connections %d)\n",
+		      now_s() - t0, (unsigned long long)(s.errors - s0.errors),
+		      (unsigned long long)(s.resumes - s0.resumes), (unsigned long long)(s.lists - s0.lists), px.cuts,
+		      px.accepted);
+	assert_int_equal(px.cuts, 1);
+	assert_true(s.errors + s.resumes > s0.errors + s0.resumes);
+	assert_int_equal(s.lists, s0.lists); /* resumed from the resourceVersion: no re-list */
+	kube_informer_free(inf);
+	kube_queue_free(q);
+	kube_client_free(c);
+	proxy_stop(&px);
+}
+
 /* --- leases ---------------------------------------------------------------------------------------------- */
 
 static void test_lease(void **state)
@@ -732,6 +922,7 @@ int main(void)
 		cmocka_unit_test(test_crud),
 		cmocka_unit_test(test_qps),
 		cmocka_unit_test(test_informer),
+		cmocka_unit_test(test_informer_connection_cut),
 		cmocka_unit_test(test_lease),
 		cmocka_unit_test(test_pods),
 	};

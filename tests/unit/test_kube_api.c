@@ -198,6 +198,72 @@ static void test_incluster_on_real_server(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A client certificate signed by the cluster's CA (kube-up.sh's apiserver trusts it with --client-ca-file), given
+ * to the kubeconfig once as files and once as -data (in-memory PEM): both authenticate, no token involved. */
+static void test_client_certificate(void **state)
+{
+	char dir[] = "/tmp/kube-cert-XXXXXX", cmd[2048], cadir[512], *slash;
+	struct kube_config cfg;
+	struct kube_client *c;
+	struct kube_status st;
+	struct fc_err err;
+	FILE *f;
+	int variant;
+
+	(void)state;
+	NEED_SERVER();
+	snprintf(cadir, sizeof(cadir), "%s", getenv("KUBE_CA_FILE"));
+	slash = strrchr(cadir, '/');
+	assert_non_null(slash);
+	*slash = 0;
+	snprintf(cmd, sizeof(cmd), "%s/ca.key", cadir);
+	if (access(cmd, R_OK)) {
+		print_message("skipped: no CA key next to KUBE_CA_FILE to sign a client certificate\n");
+		skip();
+	}
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && openssl req -new -newkey rsa:2048 -nodes -keyout client.key -subj "
+		 "'/O=system:masters/CN=flytec-cert-user' -out client.csr 2>/dev/null && "
+		 "openssl x509 -req -in client.csr -CA '%s/ca.crt' -CAkey '%s/ca.key' -CAcreateserial -CAserial ca.srl "
+		 "-days 1 -out client.crt 2>/dev/null && base64 -w0 client.crt > crt.b64 && base64 -w0 client.key > key.b64",
+		 dir, cadir, cadir);
+	assert_int_equal(system(cmd), 0);
+	for (variant = 0; variant < 2; variant++) {
+		struct fc_buf crt = FC_BUF_INIT, key = FC_BUF_INIT;
+
+		snprintf(cmd, sizeof(cmd), "%s/crt.b64", dir);
+		assert_int_equal(fc_buf_read_file(&crt, cmd, 0, NULL), 0);
+		snprintf(cmd, sizeof(cmd), "%s/key.b64", dir);
+		assert_int_equal(fc_buf_read_file(&key, cmd, 0, NULL), 0);
+		snprintf(cmd, sizeof(cmd), "%s/kubeconfig", dir);
+		f = fopen(cmd, "w");
+		fprintf(f, "current-context: c\nclusters:\n- name: k\n  cluster:\n    server: %s\n"
+			   "    certificate-authority: %s\nusers:\n- name: u\n  user:\n",
+			getenv("KUBE_API_URL"), getenv("KUBE_CA_FILE"));
+		if (variant == 0)
+			fprintf(f, "    client-certificate: client.crt\n    client-key: client.key\n");
+		else
+			fprintf(f, "    client-certificate-data: %s\n    client-key-data: %s\n", crt.buf, key.buf);
+		fprintf(f, "contexts:\n- name: c\n  context: {cluster: k, user: u, namespace: %s}\n", ns);
+		fclose(f);
+		fc_buf_release(&crt);
+		fc_buf_release(&key);
+		kube_config_init(&cfg);
+		assert_int_equal(kube_config_load_file(&cfg, cmd, NULL, &err), 0);
+		assert_null(cfg.token);
+		assert_true(variant ? cfg.cert_data != NULL : cfg.cert_file != NULL);
+		assert_int_equal(kube_client_new(&cfg, NULL, &c, &err), 0);
+		assert_int_equal(kube_get(c, P("/api/v1/namespaces/%s/configmaps", ns), NULL, &st, &err), 0);
+		assert_int_equal(st.http_code, 200);
+		kube_client_free(c);
+		kube_config_release(&cfg);
+	}
+	print_message("client certificate (files and -data) accepted\n");
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* --- CRUD ------------------------------------------------------------------------------------------------ */
 
 static void test_crud(void **state)
@@ -919,6 +985,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_incluster_on_real_server),
+		cmocka_unit_test(test_client_certificate),
 		cmocka_unit_test(test_crud),
 		cmocka_unit_test(test_qps),
 		cmocka_unit_test(test_informer),

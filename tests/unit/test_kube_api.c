@@ -831,7 +831,7 @@ static const char *no_inputs(void *ud, const char *name)
 	return !strcmp(name, "n") ? "7" : NULL;
 }
 
-static json_t *build_pod(const char *exec, const char *script)
+static json_t *build_pod(const char *exec, const char *script, const char *host_path)
 {
 	Flyteidl__Core__TaskTemplate t = FLYTEIDL__CORE__TASK_TEMPLATE__INIT;
 	Flyteidl__Core__Identifier id = FLYTEIDL__CORE__IDENTIFIER__INIT;
@@ -864,13 +864,15 @@ static json_t *build_pod(const char *exec, const char *script)
 	task.exec_name = exec;
 	task.node_id = "n0";
 	task.attempt = 0;
-	task.output_prefix = "/tmp/out";
+	task.output_prefix = "/data/out";
 	task.input_text = no_inputs;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.default_requests.cpu = "10m";
 	cfg.default_requests.memory = "16Mi";
 	cfg.max_limits.memory = "64Mi";
 	cfg.image_pull_policy = "Never";
+	cfg.data_host_path = host_path;
+	cfg.data_mount_path = "/data";
 	assert_int_equal(plg_k8s_pod_build(&t, &task, &cfg, &pod, &err), 0);
 	return pod;
 }
@@ -923,7 +925,7 @@ static void test_pods(void **state)
 	bool node = getenv("FLYTEC_K8S_NODE") && *getenv("FLYTEC_K8S_NODE");
 	json_t *ok, *bad, *out = NULL;
 	const char *okname, *badname;
-	char uid[64];
+	char uid[64], host_dir[512] = "";
 	struct plg_k8s_pod_status st;
 	struct kube_status kst;
 	struct fc_err err;
@@ -931,8 +933,12 @@ static void test_pods(void **state)
 
 	(void)state;
 	NEED_SERVER();
-	ok = build_pod("exok", "echo n={{.inputs.n}}");
-	bad = build_pod("exbad", "exit 3");
+	/* the data volume: a hostPath under the node's dir (the kubelet runs in its own mount namespace) */
+	if (node && getenv("FLYTEC_K8S_NODE_DIR"))
+		snprintf(host_dir, sizeof(host_dir), "%s/%s-data", getenv("FLYTEC_K8S_NODE_DIR"), ns);
+	ok = build_pod("exok", "mkdir -p {{.outputPrefix}} && echo n={{.inputs.n}} > {{.outputPrefix}}/o",
+		       host_dir[0] ? host_dir : NULL);
+	bad = build_pod("exbad", "exit 3", NULL);
 	okname = json_string_value(json_object_get(json_object_get(ok, "metadata"), "name"));
 	badname = json_string_value(json_object_get(json_object_get(bad, "metadata"), "name"));
 	assert_int_equal(kube_create(client, P("/api/v1/namespaces/%s/pods", ns), ok, &out, &kst, &err), 0);
@@ -950,6 +956,19 @@ static void test_pods(void **state)
 		wait_pod(okname, &st, &secs);
 		print_message("real kubelet: %s -> %s in %.2f s\n", okname, plg_k8s_phase_name(st.phase), secs);
 		assert_int_equal(st.phase, PLG_PHASE_SUCCESS);
+		if (host_dir[0]) {
+			struct fc_buf o = FC_BUF_INIT;
+			char file[600];
+
+			/* the command's template variables were substituted and its output landed on the data volume */
+			snprintf(file, sizeof(file), "%s/out/o", host_dir);
+			assert_int_equal(fc_buf_read_file(&o, file, 0, NULL), 0);
+			assert_string_equal(o.buf, "n=7\n");
+			fc_buf_release(&o);
+			snprintf(file, sizeof(file), "rm -rf '%s'", host_dir);
+			assert_int_equal(system(file), 0);
+			print_message("the pod wrote {{.outputPrefix}}/o = 'n=7' on the hostPath data volume\n");
+		}
 		wait_pod(badname, &st, &secs);
 		print_message("real kubelet: %s -> %s (%s, exit %d: %s) in %.2f s\n", badname, plg_k8s_phase_name(st.phase),
 			      st.code, st.exit_code, st.message, secs);

@@ -36,7 +36,8 @@ struct kube_informer {
 
 	/* The watch stream being parsed (thread only). */
 	struct fc_buf line;
-	bool gone;
+	bool gone;         /* the server said 410: list again */
+	bool stream_error; /* an ERROR event other than 410: back off before watching again */
 };
 
 static int64_t mono_ns(void)
@@ -221,6 +222,8 @@ static void apply_event(struct kube_informer *inf, const char *line, size_t len)
 		fc_info("kube informer %s: watch error %lld: %s", inf->path, (long long)code, msg ? msg : "");
 		if (code == 410)
 			inf->gone = true;
+		else
+			inf->stream_error = true;
 		inf->abort_stream = 1;
 		goto out;
 	}
@@ -326,6 +329,7 @@ static int do_watch(struct kube_informer *inf, struct fc_err *err)
 	fc_buf_reset(&inf->line);
 	inf->line.err = 0;
 	inf->gone = false;
+	inf->stream_error = false;
 	pthread_mutex_lock(&inf->lock);
 	inf->stats.watches++;
 	pthread_mutex_unlock(&inf->lock);
@@ -333,6 +337,8 @@ static int do_watch(struct kube_informer *inf, struct fc_err *err)
 				&st, err);
 	if (rc && (st.reason == KUBE_REASON_GONE || st.reason == KUBE_REASON_EXPIRED || st.http_code == 410))
 		inf->gone = true;
+	if (!rc && inf->stream_error)
+		rc = fc_err_set(err, FC_EUNAVAILABLE, "the watch reported an error");
 	fc_buf_release(&url);
 	return rc;
 }

@@ -3,14 +3,16 @@
 # k8s_up [node]   finds ../shared/k8s (or $FLYTEC_K8S_DIR); without it prints a skip summary for $SUITE and exits 0.
 #                 Starts kube-up.sh (controllers on), or node-up.sh when "node" is asked, the kubelet is in the build
 #                 cache and we are root (falls back to kube-up.sh if the node does not come up), in
-#                 $FLYTEC_K8S_RUN (default ${TMPDIR:-/tmp}/flytec-k8s-tests-UID, never another engineer's run dir),
+#                 $FLYTEC_K8S_RUN (default ${TMPDIR:-/tmp}/flytec-k8s-tests-UID-HASH, HASH from the checkout's
+#                 path: never another checkout's run dir),
 #                 then loads its env file. Whatever this script started is stopped by the EXIT trap (kube-down.sh,
 #                 which stops the node first); a control plane that was already running is left running.
 #                 K8S_KEEP=1 keeps what was started (faster reruns).
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
 K8S_DIR=${FLYTEC_K8S_DIR:-$PWD/../shared/k8s}
-export FLYTEC_K8S_RUN=${FLYTEC_K8S_RUN:-${TMPDIR:-/tmp}/flytec-k8s-tests-$(id -u)}
+# one run dir per checkout, so that test runs in two worktrees never share (or tear down) one control plane
+export FLYTEC_K8S_RUN=${FLYTEC_K8S_RUN:-${TMPDIR:-/tmp}/flytec-k8s-tests-$(id -u)-$(pwd | sha256sum | cut -c1-8)}
 K8S_STARTED=0
 
 k8s_cleanup() {

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -862,6 +863,69 @@ static void test_lease(void **state)
 	}
 }
 
+struct tick_arg {
+	struct kube_elector *e;
+	bool leader;
+	int rc;
+	pthread_barrier_t *go;
+};
+
+static void *tick_thread(void *arg)
+{
+	struct tick_arg *t = arg;
+	struct fc_err err;
+
+	pthread_barrier_wait(t->go);
+	t->rc = kube_elector_tick(t->e, &t->leader, &err);
+	return NULL;
+}
+
+/* Two contenders tick at the same moment for a free lease, 10 rounds: optimistic concurrency (PUT with the
+ * resourceVersion read) lets exactly one win each time; the loser got Conflict and is a follower. */
+static void test_lease_race(void **state)
+{
+	struct kube_elector_opts oa = {NULL, "flytec-race", "racer-a", 3000, 2000, 500}, ob;
+	struct kube_elector *e[2];
+	struct fc_err err;
+	int round, wins[2] = {0, 0};
+
+	(void)state;
+	NEED_SERVER();
+	oa.namespace = ns;
+	ob = oa;
+	ob.identity = "racer-b";
+	assert_int_equal(kube_elector_new(client, &oa, &e[0], &err), 0);
+	assert_int_equal(kube_elector_new(client, &ob, &e[1], &err), 0);
+	for (round = 0; round < 10; round++) {
+		pthread_barrier_t go;
+		pthread_t th[2];
+		struct tick_arg ta[2];
+		int i;
+
+		pthread_barrier_init(&go, NULL, 2);
+		for (i = 0; i < 2; i++) {
+			ta[i].e = e[i];
+			ta[i].leader = false;
+			ta[i].rc = -1;
+			ta[i].go = &go;
+			assert_int_equal(pthread_create(&th[i], NULL, tick_thread, &ta[i]), 0);
+		}
+		for (i = 0; i < 2; i++)
+			pthread_join(th[i], NULL);
+		pthread_barrier_destroy(&go);
+		assert_int_equal(ta[0].rc, 0);
+		assert_int_equal(ta[1].rc, 0);
+		assert_true(ta[0].leader != ta[1].leader);
+		wins[ta[0].leader ? 0 : 1]++;
+		/* the winner lets go, so the next round races for a free lease again */
+		assert_int_equal(kube_elector_release(e[ta[0].leader ? 0 : 1], &err), 0);
+	}
+	print_message("10 simultaneous races for a free lease: exactly one leader each time (a %d, b %d)\n", wins[0],
+		      wins[1]);
+	kube_elector_free(e[0]);
+	kube_elector_free(e[1]);
+}
+
 /* --- pods ------------------------------------------------------------------------------------------------ */
 
 static const char *no_inputs(void *ud, const char *name)
@@ -1044,6 +1108,81 @@ static void test_pods(void **state)
 	json_decref(bad);
 }
 
+/* The operator's shape: an informer on pods (label selector) feeds the queue; a single-threaded epoll loop waits on
+ * the queue's eventfd, takes keys and maps each pod from the store, with no GET. */
+static void test_pod_informer_epoll(void **state)
+{
+	bool node = getenv("FLYTEC_K8S_NODE") && *getenv("FLYTEC_K8S_NODE");
+	struct kube_queue *q;
+	struct kube_informer *inf;
+	struct kube_informer_opts o;
+	struct kube_client_stats c0, c1;
+	struct plg_k8s_pod_status st;
+	struct epoll_event ev = {0}, out;
+	struct fc_err err;
+	json_t *pod;
+	const char *name;
+	char key[160];
+	int ep, wakeups = 0;
+	double t0;
+	bool done = false;
+
+	(void)state;
+	NEED_SERVER();
+	q = kube_queue_new(0, 0);
+	memset(&o, 0, sizeof(o));
+	o.path = P("/api/v1/namespaces/%s/pods", ns);
+	o.label_selector = "execution-id=exep,app.kubernetes.io/managed-by=flytec";
+	o.queue = q;
+	assert_int_equal(kube_informer_start(client, &o, &inf, &err), 0);
+	assert_true(kube_informer_wait_synced(inf, 10000));
+	pod = build_pod("exep", "echo from epoll", NULL);
+	if (node)
+		json_object_set_new(json_object_get(pod, "spec"), "nodeName", json_string(getenv("FLYTEC_K8S_NODE")));
+	name = json_string_value(json_object_get(json_object_get(pod, "metadata"), "name"));
+	snprintf(key, sizeof(key), "%s/%s", ns, name);
+	kube_client_stats(client, &c0);
+	t0 = now_s();
+	assert_int_equal(kube_create(client, P("/api/v1/namespaces/%s/pods", ns), pod, NULL, NULL, &err), 0);
+	if (!node)
+		fake_status(name, "Succeeded", 0);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ev.events = EPOLLIN;
+	ev.data.fd = kube_queue_fd(q);
+	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, kube_queue_fd(q), &ev), 0);
+	while (!done && now_s() - t0 < 60) {
+		long tmo = kube_queue_timeout_ms(q);
+		char *k;
+
+		if (epoll_wait(ep, &out, 1, tmo < 0 || tmo > 1000 ? 1000 : (int)tmo) <= 0)
+			continue;
+		wakeups++;
+		while (kube_queue_get(q, &k)) {
+			json_t *obj = kube_store_get(kube_informer_store(inf), k);
+
+			if (!strcmp(k, key)) {
+				plg_k8s_pod_phase(obj, wall_ms(), NULL, &st);
+				done = st.phase == PLG_PHASE_SUCCESS;
+			}
+			json_decref(obj);
+			kube_queue_done(q, k);
+			free(k);
+		}
+	}
+	kube_client_stats(client, &c1);
+	print_message("epoll loop: pod %s -> %s in %.2f s, %d wakeups, %llu API requests from this loop's side "
+		      "(create%s)\n",
+		      name, plg_k8s_phase_name(st.phase), now_s() - t0, wakeups,
+		      (unsigned long long)(c1.requests - c0.requests), node ? "" : " + the fake kubelet's status write");
+	assert_true(done);
+	assert_true(c1.requests - c0.requests <= (node ? 1u : 2u) + 1u); /* no GET per round; +1: a watch restart */
+	close(ep);
+	kube_delete(client, P("/api/v1/namespaces/%s/pods/%s?gracePeriodSeconds=0", ns, name), NULL, NULL, &err);
+	json_decref(pod);
+	kube_informer_free(inf);
+	kube_queue_free(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1055,7 +1194,9 @@ int main(void)
 		cmocka_unit_test(test_informer_relist_410),
 		cmocka_unit_test(test_informer_connection_cut),
 		cmocka_unit_test(test_lease),
+		cmocka_unit_test(test_lease_race),
 		cmocka_unit_test(test_pods),
+		cmocka_unit_test(test_pod_informer_epoll),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

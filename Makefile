@@ -46,7 +46,7 @@ $(GEN_STAMP): $(PROTOS)
 $(GEN_C) $(GEN_H): $(GEN_STAMP)
 
 # --- the library: every component's sources, found by wildcard -----------------------------------------------
-COMPONENTS := core compiler scheduler propeller plugins admin-lite
+COMPONENTS := core kube compiler scheduler propeller plugins admin-lite
 LIB_SRC := $(foreach c,$(COMPONENTS),$(wildcard $(c)/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(GEN_C:$(BUILD)/gen/%.c=$(BUILD)/obj/gen/%.o)
 CLI_SRC := $(wildcard cli/*.c)
@@ -76,7 +76,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(GEN_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(LIB) $(LDFLAGS) $(PKG_LIBS) -lcmocka
 
-.PHONY: all deps test unit golden integration golden-update demo bench fuzz clean help
+.PHONY: all deps test unit golden integration golden-update demo bench fuzz clean help k8s-up k8s-down
 all: $(BIN)
 
 deps:
@@ -106,6 +106,20 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bash bench/run.sh
 
+# A real kube-apiserver (+ controllers) on loopback from ../shared/k8s, built once into ~/.cache/flytec-k8s (keyed by
+# the Kubernetes source version); prints the env file to load. K8S_NODE=1 adds a real kubelet (node-up.sh).
+K8S_DIR ?= ../shared/k8s
+K8S_RUN ?= $(or $(FLYTEC_K8S_RUN),$(or $(TMPDIR),/tmp)/flytec-k8s-$(shell id -u))
+k8s-up:
+	@if [ ! -x "$(K8S_DIR)/kube-up.sh" ]; then \
+		echo "k8s-up: $(K8S_DIR) not found: the Kubernetes scripts are not available here (skipping)"; exit 0; fi; \
+	export FLYTEC_K8S_RUN="$(K8S_RUN)"; \
+	if [ "$(K8S_NODE)" = 1 ]; then "$(K8S_DIR)/node-up.sh" >/dev/null || exit 1; \
+	else FLYTEC_K8S_CONTROLLERS=1 "$(K8S_DIR)/kube-up.sh" >/dev/null || exit 1; fi; \
+	echo "k8s-up: env file $(K8S_RUN)/env (load it with: set -a; . $(K8S_RUN)/env; set +a)"
+k8s-down:
+	@if [ -x "$(K8S_DIR)/kube-down.sh" ]; then FLYTEC_K8S_RUN="$(K8S_RUN)" "$(K8S_DIR)/kube-down.sh"; fi
+
 # libFuzzer targets (clang): `make fuzz` builds them into build/fuzz/.
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
@@ -127,6 +141,8 @@ help:
 	@echo "make golden-update   rewrite tests/golden expected outputs (review the diff!)"
 	@echo "make bench      benchmarks (figures go to bench/RESULTS.md by hand)"
 	@echo "make fuzz       libFuzzer targets in build/fuzz/"
+	@echo "make k8s-up     start a real kube-apiserver on loopback (K8S_NODE=1: and a kubelet); prints its env file"
+	@echo "make k8s-down   stop it"
 	@echo "make SANITIZE=address,undefined ...   build with sanitizers"
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -13,4 +13,25 @@
  * statuses into the same object, which grows with every node. 1 MiB leaves a third of etcd's limit for them. */
 #define FC_K8S_RESOURCE_MAX_INLINE_BYTES (1024u * 1024)
 
+/* --- kube/: the Kubernetes client ------------------------------------------------------------------------ */
+
+/* A kubeconfig, token, CA or certificate file: real ones are a few KiB; 4 MiB refuses a wrong file early. */
+#define KUBE_MAX_CONFIG_FILE (4u * 1024 * 1024)
+/* One API response body (a LIST page, an object): etcd refuses objects over 1.5 MiB by default, and lists are read
+ * in pages (limit=500), so 64 MiB is generous and still bounds memory against a broken server. */
+#define KUBE_MAX_RESPONSE (64u * 1024 * 1024)
+/* One line (one event) of a watch stream: an event carries one object (<= 1.5 MiB in etcd) plus framing. */
+#define KUBE_MAX_WATCH_EVENT (8u * 1024 * 1024)
+/* Easy handles kept for reuse (each holds keep-alive connections through the shared connection cache). */
+#define KUBE_POOL_MAX 16
+/* Retries of one request on 429 / 5xx / connection errors before giving up; the backoff doubles from 100 ms and
+ * is capped at 10 s (Retry-After is honoured up to that cap), so one request waits at most about a minute. */
+#define KUBE_MAX_RETRIES_CAP 10
+#define KUBE_BACKOFF_CAP_MS 10000
+/* Keys waiting in one work queue: a queue is per resource kind of one operator; a million keys means a bug. */
+#define KUBE_QUEUE_MAX 1000000
+/* A pod name may be a DNS-1123 subdomain (253), but task pod names are kept to a DNS-1123 label (63) so that they
+ * can double as label values and host names, as Flyte does. */
+#define KUBE_POD_NAME_MAX 63
+
 #endif

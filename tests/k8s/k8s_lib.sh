@@ -1,0 +1,73 @@
+# k8s_lib.sh: start (or reuse) a real control plane for the tests/k8s suite (sourced, not run).
+#
+# k8s_up [node]   finds ../shared/k8s (or $FLYTEC_K8S_DIR); without it prints a skip summary for $SUITE and exits 0.
+#                 Starts kube-up.sh (controllers on), or node-up.sh when "node" is asked, the kubelet is in the build
+#                 cache and we are root (falls back to kube-up.sh if the node does not come up), in
+#                 $FLYTEC_K8S_RUN (default ${TMPDIR:-/tmp}/flytec-k8s-tests-UID-HASH, HASH from the checkout's
+#                 path: never another checkout's run dir),
+#                 then loads its env file. Whatever this script started is stopped by the EXIT trap (kube-down.sh,
+#                 which stops the node first); a control plane that was already running is left running.
+#                 K8S_KEEP=1 keeps what was started (faster reruns).
+set -u
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
+K8S_DIR=${FLYTEC_K8S_DIR:-$PWD/../shared/k8s}
+# one run dir per checkout, so that test runs in two worktrees never share (or tear down) one control plane
+export FLYTEC_K8S_RUN=${FLYTEC_K8S_RUN:-${TMPDIR:-/tmp}/flytec-k8s-tests-$(id -u)-$(pwd | sha256sum | cut -c1-8)}
+K8S_STARTED=0
+
+k8s_cleanup() {
+	if [ "$K8S_STARTED" = 1 ] && [ "${K8S_KEEP:-0}" != 1 ]; then
+		"$K8S_DIR/kube-down.sh" --purge >/dev/null 2>&1 || true
+	fi
+}
+trap k8s_cleanup EXIT
+
+k8s_up() {
+	local want_node=${1:-} t0 t1 script=kube-up.sh
+	if [ ! -x "$K8S_DIR/kube-up.sh" ]; then
+		echo "skipped: $K8S_DIR (the shared Kubernetes scripts) not found; nothing to test against"
+		echo "$SUITE: 0 passed, 0 failed"
+		exit 0
+	fi
+	if ! { [ -f "$FLYTEC_K8S_RUN/env" ] && grep -q '^KUBE_API_URL=' "$FLYTEC_K8S_RUN/env" &&
+		curl -sfk --max-time 2 "$(sed -n 's/^KUBE_API_URL=//p' "$FLYTEC_K8S_RUN/env")/readyz" >/dev/null; }; then
+		K8S_STARTED=1
+	fi
+	if [ "$want_node" = node ] && [ "$(id -u)" = 0 ] && [ "${FLYTEC_K8S_NODE_TESTS:-1}" != 0 ] &&
+		ls "${FLYTEC_K8S_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flytec-k8s}"/*/bin/kubelet >/dev/null 2>&1; then
+		script=node-up.sh
+	fi
+	mkdir -p build
+	t0=$(date +%s.%N)
+	if [ "$script" = node-up.sh ]; then
+		# node-up.sh is idempotent; a second try gets past a slow image import (seen once here)
+		if ! "$K8S_DIR/node-up.sh" > build/k8s-node-up.log 2>&1 &&
+			! "$K8S_DIR/node-up.sh" >> build/k8s-node-up.log 2>&1; then
+			echo "node-up.sh failed twice (see build/k8s-node-up.log); continuing without a kubelet:"
+			grep -i 'error' build/k8s-node-up.log | tail -n 3 | sed 's/^/  /'
+			script=kube-up.sh
+		fi
+	fi
+	if [ "$script" = kube-up.sh ] && ! FLYTEC_K8S_CONTROLLERS=1 "$K8S_DIR/kube-up.sh" > build/k8s-kube-up.log 2>&1; then
+		echo "kube-up.sh failed:"
+		tail -n 20 build/k8s-kube-up.log | sed 's/^/  /'
+		echo "$SUITE: 0 passed, 1 failed"
+		exit 1
+	fi
+	t1=$(date +%s.%N)
+	set -a
+	# shellcheck disable=SC1091
+	. "$FLYTEC_K8S_RUN/env"
+	set +a
+	printf '%s ready in %.1f s (%s, run dir %s)\n' "$script" "$(echo "$t1 - $t0" | bc)" \
+		"$([ "$K8S_STARTED" = 1 ] && echo started || echo reused)" "$FLYTEC_K8S_RUN"
+}
+
+# The unit-test binaries of the current build mode (make test sets BUILD; default: the sanitized build if present).
+k8s_bin() {
+	local b=${BUILD:-}
+	if [ -z "$b" ]; then
+		if [ -d build/san-address-undefined/tests ]; then b=build/san-address-undefined; else b=build/plain; fi
+	fi
+	echo "$b/tests/$1"
+}

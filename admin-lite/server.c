@@ -619,10 +619,19 @@ static enum MHD_Result add_header_bytes(void *cls, enum MHD_ValueKind kind, cons
 	return MHD_YES;
 }
 
-/* Bytes of the request line and headers, as the client sent them (near enough). */
-static size_t request_head_bytes(struct MHD_Connection *conn, const char *method, const char *url)
+/* Bytes of the URL (path, and the query string that libmicrohttpd has already split off), near enough. */
+static size_t request_url_bytes(struct MHD_Connection *conn, const char *url)
 {
-	size_t total = strlen(method) + strlen(url) + 12; /* " HTTP/1.1\r\n" */
+	size_t total = strlen(url);
+
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_header_bytes, &total);
+	return total;
+}
+
+/* Bytes of the request line and headers, as the client sent them (near enough). */
+static size_t request_head_bytes(struct MHD_Connection *conn, const char *method, size_t url_bytes)
+{
+	size_t total = strlen(method) + url_bytes + 12; /* " HTTP/1.1\r\n" */
 
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_bytes, &total);
 	return total;
@@ -638,7 +647,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)version;
 	if (!r) {
 		const char *clen;
-		size_t head_bytes;
+		size_t url_bytes, head_bytes;
 
 		conn_head_arrived(srv, conn);
 		r = fc_xcalloc(1, sizeof(*r));
@@ -654,14 +663,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		fc_arena_init(&r->arena, 8192);
 		*con_cls = r;
 		r->route_index = adm_nroutes;
-		head_bytes = request_head_bytes(conn, method, url);
-		if (strlen(url) > ADM_MAX_URL) {
-			reply_error_status(r, 414, "limit", "the URL is longer than the server's limit (see docs/api.md)");
-			return send_reply(conn, r);
-		}
-		if (head_bytes > srv->max_header) {
-			reply_error_status(r, 431, "limit",
-					   "the request line and headers are larger than the server's limit (see docs/api.md)");
+		url_bytes = request_url_bytes(conn, url);
+		head_bytes = request_head_bytes(conn, method, url_bytes);
+		if (url_bytes > ADM_MAX_URL || head_bytes > srv->max_header) {
+			char msg[160];
+
+			if (url_bytes > ADM_MAX_URL)
+				snprintf(msg, sizeof(msg), "the URL has %zu bytes, more than the server's limit of %d",
+					 url_bytes, ADM_MAX_URL);
+			else
+				snprintf(msg, sizeof(msg),
+					 "the request line and headers have %zu bytes, more than the server's limit of %zu",
+					 head_bytes, srv->max_header);
+			reply_error_status(r, url_bytes > ADM_MAX_URL ? 414 : 431, "limit", msg);
 			return send_reply(conn, r);
 		}
 		route(r, url);
@@ -895,7 +909,8 @@ int adm_server_start(struct adm_store *store, const struct adm_server_options *o
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	if (!srv->daemon) {
 		adm_server_stop(srv);
-		return fc_err_set(err, FC_EIO, "cannot listen on %s (address in use, or not allowed)", listen);
+		return fc_err_set(err, FC_EIO, "cannot listen on %s (address in use, or not allowed%s)", listen,
+				  opts && opts->tls_cert ? "; or the TLS certificate and key were refused: do they match?" : "");
 	}
 	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	srv->port = info ? info->port : ntohs(sin.sin_port);

@@ -6,6 +6,7 @@
 #include "core/diag.h"
 #include "admin-lite/store.h"
 #include "core/err.h"
+#include "core/pbdepth.h"
 #include "core/pbjson.h"
 
 #include "flyteidl/admin/common.pb-c.h"
@@ -19,6 +20,20 @@
 static void fail(struct adm_req *r, const struct fc_err *err)
 {
 	adm_reply_err(r, err);
+}
+
+/*
+ * Unpack stored bytes that began as a request body (inputs, outputs, events). Request bodies are JSON, decoded
+ * by core/pbjson.c within FC_PBJSON_MAX_DEPTH; the nesting is checked again before protobuf-c recurses through
+ * the bytes, so a store written by anything else (an older flytec, a hand edit) cannot exhaust the stack. NULL
+ * when the bytes are too deep or not a valid message.
+ */
+static ProtobufCMessage *unpack_stored(struct adm_req *r, const ProtobufCMessageDescriptor *desc, const uint8_t *data,
+				       size_t len)
+{
+	if (!fc_pb_nesting_ok(desc, data, len, FC_PB_MAX_DEPTH))
+		return NULL;
+	return protobuf_c_message_unpack(desc, fc_arena_pb_allocator(&r->arena), len, data);
 }
 
 static char *tok(struct adm_req *r, const char *t)
@@ -364,11 +379,11 @@ static void h_execution_data(struct adm_req *r)
 		return;
 	}
 	if (x.inputs)
-		resp.full_inputs = flyteidl__core__literal_map__unpack(fc_arena_pb_allocator(&r->arena), x.inputs_len,
-								       x.inputs);
+		resp.full_inputs = (Flyteidl__Core__LiteralMap *)unpack_stored(
+			r, &flyteidl__core__literal_map__descriptor, x.inputs, x.inputs_len);
 	if (x.outputs)
-		resp.full_outputs = flyteidl__core__literal_map__unpack(fc_arena_pb_allocator(&r->arena),
-									x.outputs_len, x.outputs);
+		resp.full_outputs = (Flyteidl__Core__LiteralMap *)unpack_stored(
+			r, &flyteidl__core__literal_map__descriptor, x.outputs, x.outputs_len);
 	adm_reply_msg(r, 200, &resp.base);
 }
 
@@ -648,8 +663,7 @@ static void h_event_history(struct adm_req *r)
 		json_object_set_new(o, "occurredAt", json_string(t1.buf));
 		json_object_set_new(o, "recordedAt", json_string(t2.buf));
 		if (k && e->raw) {
-			ProtobufCMessage *m = protobuf_c_message_unpack(msgs[k], fc_arena_pb_allocator(&r->arena), e->raw_len,
-									e->raw);
+			ProtobufCMessage *m = unpack_stored(r, msgs[k], e->raw, e->raw_len);
 
 			if (m && !fc_pbjson_encode(m, 0, &ev, NULL))
 				json_object_set_new(o, "event", ev);

@@ -153,15 +153,16 @@ void adm_reply_err(struct adm_req *r, const struct fc_err *err)
 /* An answer past the limit: refused before (or instead of) rendering it. */
 static void reply_too_large(struct adm_req *r, size_t size, bool estimated)
 {
+	size_t limit = r->out.cap;
 	char msg[256];
 
 	snprintf(msg, sizeof(msg),
 		 "the answer %s %zu bytes, more than this server's limit of %zu bytes (flytec serve --max-answer)",
-		 estimated ? "would be at least" : "is over", size, r->srv->opts.max_answer);
+		 estimated ? "would be at least" : "is over", size, limit);
 	fc_buf_reset(&r->out);
 	fc_buf_set_cap(&r->out, 0);
 	reply_error_status(r, 500, "limit", msg);
-	fc_buf_set_cap(&r->out, r->srv->opts.max_answer);
+	fc_buf_set_cap(&r->out, limit);
 }
 
 void adm_reply_msg(struct adm_req *r, unsigned status, const ProtobufCMessage *msg)
@@ -172,7 +173,7 @@ void adm_reply_msg(struct adm_req *r, unsigned status, const ProtobufCMessage *m
 	/* proto3 JSON is never smaller than the wire form by much (bytes grow by a third in base64, names are longer
 	 * than field numbers), so a message whose wire form alone passes the limit is refused before a JSON tree of
 	 * several times its size is built */
-	if (r->srv && packed > r->srv->opts.max_answer) {
+	if (r->out.cap && packed > r->out.cap) {
 		reply_too_large(r, packed, true);
 		return;
 	}
@@ -205,7 +206,7 @@ const char *adm_req_param(const struct adm_req *r, size_t i)
 
 const char *adm_req_arg(const struct adm_req *r, const char *name)
 {
-	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+	return r->conn ? MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name) : NULL;
 }
 
 int adm_req_query(struct adm_req *r, struct adm_query *q)
@@ -735,6 +736,35 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	fc_arena_release(&r->arena);
 	free(r);
 	*con_cls = NULL;
+}
+
+void adm_serve_offline(struct adm_store *store, const char *method, const char *url, const void *body, size_t len,
+		       unsigned *status, struct fc_buf *out)
+{
+	struct adm_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.store = store;
+	r.method = method;
+	fc_buf_init(&r.body, 0);
+	fc_buf_add(&r.body, body, len);
+	fc_buf_init(&r.out, 0);
+	fc_buf_set_cap(&r.out, ADM_MAX_ANSWER);
+	fc_arena_init(&r.arena, 8192);
+	r.route_index = adm_nroutes;
+	route(&r, url);
+	if (r.route)
+		r.route->handler(&r);
+	if (!r.status)
+		adm_reply_error(&r, FC_EINTERNAL, "the handler gave no answer");
+	if (r.content_type && !strncmp(r.content_type, "application/json", 16))
+		fc_buf_fix_utf8(&r.out);
+	*status = r.status;
+	fc_buf_reset(out);
+	fc_buf_add(out, r.out.buf, r.out.len);
+	fc_buf_release(&r.body);
+	fc_buf_release(&r.out);
+	fc_arena_release(&r.arena);
 }
 
 void adm_server_metrics(struct adm_server *srv, struct fc_buf *out)

@@ -61,6 +61,10 @@ struct adm_server_opts_copy {
 };
 
 const struct adm_server_opts_copy *adm_server_opts(const struct adm_server *srv);
+/* One request through routing and its handler without a connection or server (fuzz targets and tests): no token
+ * check, no query string, no cache. The answer's status and body go to *status and `out`. */
+void adm_serve_offline(struct adm_store *store, const char *method, const char *url, const void *body, size_t len,
+		       unsigned *status, struct fc_buf *out);
 /* Prometheus text of the request counters. */
 void adm_server_metrics(struct adm_server *srv, struct fc_buf *out);
 

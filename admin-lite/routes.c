@@ -1081,6 +1081,15 @@ static void h_repository_register(struct adm_req *r)
 		goto out;
 	}
 	out = json_object();
+	if (rep.conflicts || rep.failures) {
+		/* an error answer carries a code and a message like every other, the results beside them */
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "%zu of %zu results %s", rep.conflicts ? rep.conflicts : rep.failures,
+			 json_array_size(rep.results), rep.conflicts ? "conflict with registered versions" : "failed");
+		json_object_set_new(out, "code", json_string(rep.conflicts ? "conflict" : "invalid"));
+		json_object_set_new(out, "message", json_string(msg));
+	}
 	json_object_set(out, "results", rep.results);
 	fc_buf_reset(&r->out);
 	if (fc_pbjson_dump(out, 0, &r->out, &err)) {

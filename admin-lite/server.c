@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -846,6 +847,35 @@ static int parse_listen(const char *listen, struct sockaddr_in *sin, struct fc_e
 	return 0;
 }
 
+/*
+ * Every connection is a descriptor: raise the soft limit on open files to what `max_conns` needs (plus room for the
+ * store, the watcher and the executor), up to the hard limit; when even that is too low, serve fewer connections
+ * rather than fail accepts at random. Returns the number of connections to allow.
+ */
+static unsigned fit_open_files(unsigned max_conns)
+{
+	const rlim_t spare = 128;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return max_conns;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)max_conns + spare) {
+		rlim_t want = (rlim_t)max_conns + spare;
+
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)max_conns + spare) {
+		unsigned fit = rl.rlim_cur > 2 * spare ? (unsigned)(rl.rlim_cur - spare) : (unsigned)(rl.rlim_cur / 2);
+
+		fc_warn("serve: the open-file limit (%llu) allows %u connections, not %u (raise ulimit -n)",
+			(unsigned long long)rl.rlim_cur, fit, max_conns);
+		return fit;
+	}
+	return max_conns;
+}
+
 bool adm_server_tls_supported(void)
 {
 	return MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES;
@@ -894,6 +924,7 @@ int adm_server_start(struct adm_store *store, const struct adm_server_options *o
 		return fc_err_set(err, FC_EUNSUPPORTED,
 				  "this libmicrohttpd was built without TLS support: HTTPS is not available (serve plain "
 				  "HTTP behind a TLS proxy instead, see docs/api.md)");
+	max_conns = fit_open_files(max_conns);
 	srv = fc_xcalloc(1, sizeof(*srv));
 	if (guard_init(&srv->guard, head_timeout, max_conns, (size_t)per_ip, err)) {
 		free(srv);

@@ -84,23 +84,35 @@ python3 "$T/slow.py" "$PORT" 1000 "$HOLD" "$T/slow.json" &
 SLOW=$!
 sleep 2   # let the slow clients take their slots
 
-slowest=0 ok=0 bad=0
-end=$((SECONDS + HOLD - 4))
-while [ $SECONDS -lt $end ]; do
-	t=$(curl -s -o /dev/null -m 3 -w '%{http_code} %{time_total}' "$URL/api/v1/projects")
-	code=${t% *} secs=${t#* }
-	if [ "$code" = 200 ] && python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 1.0 else 1)" "$secs"; then
-		ok=$((ok + 1))
-	else
-		bad=$((bad + 1))
-		echo "    ordinary request: status $code in ${secs}s"
-	fi
-	slowest=$(python3 -c "import sys; print(max(float(sys.argv[1]), float(sys.argv[2])))" "$slowest" "$secs")
-	sleep 0.3
-done
+# ordinary requests meanwhile, each on a new connection, from 127.0.0.1 like a third of the slow clients
+python3 - "$URL" "$((HOLD - 4))" >"$T/ordinary" <<'PY'
+import sys, time, urllib.request
+url, duration = sys.argv[1], float(sys.argv[2])
+ok = bad = 0
+slowest = 0.0
+end = time.monotonic() + duration
+while time.monotonic() < end:
+    t0 = time.monotonic()
+    try:
+        with urllib.request.urlopen(url + "/api/v1/projects", timeout=3) as r:
+            status = r.status
+            r.read()
+    except Exception as e:
+        status = str(e)
+    took = time.monotonic() - t0
+    slowest = max(slowest, took)
+    if status == 200 and took < 1.0:
+        ok += 1
+    else:
+        bad += 1
+        print("    ordinary request: %s in %.2fs" % (status, took), file=sys.stderr)
+    time.sleep(0.2)
+print(ok, bad, round(slowest, 3))
+PY
+read -r ok bad slowest <"$T/ordinary"
 wait "$SLOW"
 echo "  ordinary requests: $ok fine, $bad slow or failed (slowest ${slowest}s); slow clients: $(cat "$T/slow.json")"
-check "ordinary requests answered while 1,000 slow clients trickle" [ "$ok" -ge 10 ] && [ "$bad" -eq 0 ]
+check "ordinary requests answered while 1,000 slow clients trickle" test "$ok" -ge 5 -a "$bad" -eq 0
 stat() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$T/slow.json" "$1"; }
 check "the 1,000 slow clients connected" [ "$(stat first)" -eq 1000 ]
 check "every first slow connection was cut" eq "$(stat first_cut)" "$(stat first)"

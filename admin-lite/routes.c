@@ -6,6 +6,7 @@
 #include "core/diag.h"
 #include "admin-lite/store.h"
 #include "core/err.h"
+#include "core/pbdepth.h"
 #include "core/pbjson.h"
 
 #include "flyteidl/admin/common.pb-c.h"
@@ -19,6 +20,20 @@
 static void fail(struct adm_req *r, const struct fc_err *err)
 {
 	adm_reply_err(r, err);
+}
+
+/*
+ * Unpack stored bytes that began as a request body (inputs, outputs, events). Request bodies are JSON, decoded
+ * by core/pbjson.c within FC_PBJSON_MAX_DEPTH; the nesting is checked again before protobuf-c recurses through
+ * the bytes, so a store written by anything else (an older flytec, a hand edit) cannot exhaust the stack. NULL
+ * when the bytes are too deep or not a valid message.
+ */
+static ProtobufCMessage *unpack_stored(struct adm_req *r, const ProtobufCMessageDescriptor *desc, const uint8_t *data,
+				       size_t len)
+{
+	if (!fc_pb_nesting_ok(desc, data, len, FC_PB_MAX_DEPTH))
+		return NULL;
+	return protobuf_c_message_unpack(desc, fc_arena_pb_allocator(&r->arena), len, data);
 }
 
 static char *tok(struct adm_req *r, const char *t)
@@ -364,11 +379,11 @@ static void h_execution_data(struct adm_req *r)
 		return;
 	}
 	if (x.inputs)
-		resp.full_inputs = flyteidl__core__literal_map__unpack(fc_arena_pb_allocator(&r->arena), x.inputs_len,
-								       x.inputs);
+		resp.full_inputs = (Flyteidl__Core__LiteralMap *)unpack_stored(
+			r, &flyteidl__core__literal_map__descriptor, x.inputs, x.inputs_len);
 	if (x.outputs)
-		resp.full_outputs = flyteidl__core__literal_map__unpack(fc_arena_pb_allocator(&r->arena),
-									x.outputs_len, x.outputs);
+		resp.full_outputs = (Flyteidl__Core__LiteralMap *)unpack_stored(
+			r, &flyteidl__core__literal_map__descriptor, x.outputs, x.outputs_len);
 	adm_reply_msg(r, 200, &resp.base);
 }
 
@@ -648,8 +663,7 @@ static void h_event_history(struct adm_req *r)
 		json_object_set_new(o, "occurredAt", json_string(t1.buf));
 		json_object_set_new(o, "recordedAt", json_string(t2.buf));
 		if (k && e->raw) {
-			ProtobufCMessage *m = protobuf_c_message_unpack(msgs[k], fc_arena_pb_allocator(&r->arena), e->raw_len,
-									e->raw);
+			ProtobufCMessage *m = unpack_stored(r, msgs[k], e->raw, e->raw_len);
 
 			if (m && !fc_pbjson_encode(m, 0, &ev, NULL))
 				json_object_set_new(o, "event", ev);
@@ -1067,6 +1081,15 @@ static void h_repository_register(struct adm_req *r)
 		goto out;
 	}
 	out = json_object();
+	if (rep.conflicts || rep.failures) {
+		/* an error answer carries a code and a message like every other, the results beside them */
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "%zu of %zu results %s", rep.conflicts ? rep.conflicts : rep.failures,
+			 json_array_size(rep.results), rep.conflicts ? "conflict with registered versions" : "failed");
+		json_object_set_new(out, "code", json_string(rep.conflicts ? "conflict" : "invalid"));
+		json_object_set_new(out, "message", json_string(msg));
+	}
 	json_object_set(out, "results", rep.results);
 	fc_buf_reset(&r->out);
 	if (fc_pbjson_dump(out, 0, &r->out, &err)) {
@@ -1086,59 +1109,59 @@ out:
 /* ------------------------------------------------------------------------------------------------------------ */
 #define P "/api/v1"
 const struct adm_route adm_routes[] = {
-	{"GET", "/healthz", h_healthz, false},
-	{"GET", "/metrics", h_metrics, false},
-	{"GET", P "/version", h_version, false},
-	{"GET", P "/projects", h_list_projects, false},
-	{"POST", P "/projects", h_register_project, true},
-	{"PUT", P "/projects/{id}", h_update_project, true},
-	{"GET", P "/domains", h_list_domains, false},
+	{"GET", "/healthz", h_healthz, ADM_OPEN},
+	{"GET", "/metrics", h_metrics, ADM_READ},
+	{"GET", P "/version", h_version, ADM_READ},
+	{"GET", P "/projects", h_list_projects, ADM_READ},
+	{"POST", P "/projects", h_register_project, ADM_WRITE},
+	{"PUT", P "/projects/{id}", h_update_project, ADM_WRITE},
+	{"GET", P "/domains", h_list_domains, ADM_READ},
 
-	{"POST", P "/tasks", create_task, true},
-	{"GET", P "/tasks/{project}/{domain}", h_list_tasks, false},
-	{"GET", P "/tasks/{project}/{domain}/{name}", h_list_tasks, false},
-	{"GET", P "/tasks/{project}/{domain}/{name}/{version}", h_get_task, false},
-	{"GET", P "/task_ids/{project}/{domain}", h_task_ids, false},
+	{"POST", P "/tasks", create_task, ADM_WRITE},
+	{"GET", P "/tasks/{project}/{domain}", h_list_tasks, ADM_READ},
+	{"GET", P "/tasks/{project}/{domain}/{name}", h_list_tasks, ADM_READ},
+	{"GET", P "/tasks/{project}/{domain}/{name}/{version}", h_get_task, ADM_READ},
+	{"GET", P "/task_ids/{project}/{domain}", h_task_ids, ADM_READ},
 
-	{"POST", P "/workflows", create_workflow, true},
-	{"GET", P "/workflows/{project}/{domain}", h_list_workflows, false},
-	{"GET", P "/workflows/{project}/{domain}/{name}", h_list_workflows, false},
-	{"GET", P "/workflows/{project}/{domain}/{name}/{version}", h_get_workflow, false},
-	{"GET", P "/workflow_ids/{project}/{domain}", h_workflow_ids, false},
+	{"POST", P "/workflows", create_workflow, ADM_WRITE},
+	{"GET", P "/workflows/{project}/{domain}", h_list_workflows, ADM_READ},
+	{"GET", P "/workflows/{project}/{domain}/{name}", h_list_workflows, ADM_READ},
+	{"GET", P "/workflows/{project}/{domain}/{name}/{version}", h_get_workflow, ADM_READ},
+	{"GET", P "/workflow_ids/{project}/{domain}", h_workflow_ids, ADM_READ},
 
-	{"POST", P "/launch_plans", create_launch_plan, true},
-	{"GET", P "/launch_plans/{project}/{domain}", h_list_launch_plans, false},
-	{"GET", P "/launch_plans/{project}/{domain}/{name}", h_list_launch_plans, false},
-	{"GET", P "/launch_plans/{project}/{domain}/{name}/{version}", h_get_launch_plan, false},
-	{"PUT", P "/launch_plans/{project}/{domain}/{name}/{version}", h_update_launch_plan, true},
-	{"GET", P "/launch_plan_ids/{project}/{domain}", h_launch_plan_ids, false},
-	{"GET", P "/active_launch_plans/{project}/{domain}", h_active_launch_plans, false},
-	{"GET", P "/active_launch_plans/{project}/{domain}/{name}", h_active_launch_plan, false},
+	{"POST", P "/launch_plans", create_launch_plan, ADM_WRITE},
+	{"GET", P "/launch_plans/{project}/{domain}", h_list_launch_plans, ADM_READ},
+	{"GET", P "/launch_plans/{project}/{domain}/{name}", h_list_launch_plans, ADM_READ},
+	{"GET", P "/launch_plans/{project}/{domain}/{name}/{version}", h_get_launch_plan, ADM_READ},
+	{"PUT", P "/launch_plans/{project}/{domain}/{name}/{version}", h_update_launch_plan, ADM_WRITE},
+	{"GET", P "/launch_plan_ids/{project}/{domain}", h_launch_plan_ids, ADM_READ},
+	{"GET", P "/active_launch_plans/{project}/{domain}", h_active_launch_plans, ADM_READ},
+	{"GET", P "/active_launch_plans/{project}/{domain}/{name}", h_active_launch_plan, ADM_READ},
 
-	{"POST", P "/executions", h_create_execution, true},
-	{"POST", P "/executions/relaunch", h_relaunch_execution, true},
-	{"GET", P "/executions/{project}/{domain}", h_list_executions, false},
-	{"GET", P "/executions/{project}/{domain}/{name}", h_get_execution, false},
-	{"DELETE", P "/executions/{project}/{domain}/{name}", h_terminate_execution, true},
-	{"GET", P "/data/executions/{project}/{domain}/{name}", h_execution_data, false},
-	{"GET", P "/node_executions/{project}/{domain}/{name}", h_list_node_executions, false},
-	{"GET", P "/node_executions/{project}/{domain}/{name}/{node_id}", h_get_node_execution, false},
-	{"GET", P "/node_execution/{project}/{domain}/{name}/{node_id}", h_get_node_execution, false},
-	{"GET", P "/task_executions/{project}/{domain}/{name}/{node_id}", h_list_task_executions, false},
+	{"POST", P "/executions", h_create_execution, ADM_WRITE},
+	{"POST", P "/executions/relaunch", h_relaunch_execution, ADM_WRITE},
+	{"GET", P "/executions/{project}/{domain}", h_list_executions, ADM_READ},
+	{"GET", P "/executions/{project}/{domain}/{name}", h_get_execution, ADM_READ},
+	{"DELETE", P "/executions/{project}/{domain}/{name}", h_terminate_execution, ADM_WRITE},
+	{"GET", P "/data/executions/{project}/{domain}/{name}", h_execution_data, ADM_READ},
+	{"GET", P "/node_executions/{project}/{domain}/{name}", h_list_node_executions, ADM_READ},
+	{"GET", P "/node_executions/{project}/{domain}/{name}/{node_id}", h_get_node_execution, ADM_READ},
+	{"GET", P "/node_execution/{project}/{domain}/{name}/{node_id}", h_get_node_execution, ADM_READ},
+	{"GET", P "/task_executions/{project}/{domain}/{name}/{node_id}", h_list_task_executions, ADM_READ},
 	{"GET", P "/task_executions/{project}/{domain}/{name}/{node_id}/{tproject}/{tdomain}/{tname}/{tversion}/{retry}",
-	 h_get_task_execution, false},
+	 h_get_task_execution, ADM_READ},
 
-	{"POST", P "/events/workflows", h_event_workflow, true},
-	{"POST", P "/events/nodes", h_event_node, true},
-	{"POST", P "/events/tasks", h_event_task, true},
-	{"GET", P "/events/{project}/{domain}/{name}", h_event_history, false},
+	{"POST", P "/events/workflows", h_event_workflow, ADM_WRITE},
+	{"POST", P "/events/nodes", h_event_node, ADM_WRITE},
+	{"POST", P "/events/tasks", h_event_task, ADM_WRITE},
+	{"GET", P "/events/{project}/{domain}/{name}", h_event_history, ADM_READ},
 
-	{"GET", P "/schedules", adm_reply_schedules, false},
-	{"GET", P "/signals/{project}/{domain}/{name}", h_list_signals, false},
-	{"POST", P "/signals", h_set_signal, true},
+	{"GET", P "/schedules", adm_reply_schedules, ADM_READ},
+	{"GET", P "/signals/{project}/{domain}/{name}", h_list_signals, ADM_READ},
+	{"POST", P "/signals", h_set_signal, ADM_WRITE},
 
-	{"GET", P "/repository/status", h_repository_status, false},
-	{"POST", P "/repository/register", h_repository_register, true},
+	{"GET", P "/repository/status", h_repository_status, ADM_READ},
+	{"POST", P "/repository/register", h_repository_register, ADM_WRITE},
 };
 #undef P
 const size_t adm_nroutes = FC_ARRAY_LEN(adm_routes);

@@ -1,7 +1,8 @@
-/* server.c: HTTP plumbing on libmicrohttpd: routing, limits, auth, JSON replies, request metrics. */
+/* server.c: HTTP plumbing on libmicrohttpd: connections, routing, limits, auth, TLS, JSON replies, metrics. */
 #include "admin-lite/server_int.h"
 #include "admin-lite/store.h"
 #include "core/err.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/pbjson.h"
 #include "core/strmap.h"
@@ -15,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 
 enum { STATUS_CLASSES = 5 }; /* 1xx..5xx */
@@ -30,13 +33,46 @@ struct route_stats {
  */
 #define ADM_CACHE_MAX_BYTES (64u * 1024 * 1024)
 
+/*
+ * Connections, watched for slow clients (docs/api.md, "Connections"). libmicrohttpd's own timeout is an idle
+ * timeout, which a client sending one header line every few seconds never meets; so each connection is tracked
+ * from its accept with the time it started waiting for a request head (0 while a request is being served). A
+ * reaper thread cuts (shutdown(2)) connections whose head is late; libmicrohttpd then sees the socket end and
+ * closes it. The accept policy keeps per-address limits and a reserve of free slots the same way: a newcomer
+ * pushes out the connection that has waited longest for its head. A node lives from MHD's STARTED notification to
+ * its CLOSED one, which comes before the socket is closed, so a tracked fd is always the connection's own.
+ */
+struct adm_conn {
+	struct adm_conn *prev, *next;
+	int fd;
+	bool has_ip;
+	uint32_t ip;	      /* IPv4 address, network order */
+	int64_t waiting_since; /* monotonic ns since the connection waits for a request head; 0: serving one */
+	bool cut;	      /* shut down by us; closing */
+};
+
+struct conn_guard {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	pthread_t reaper;
+	bool reaper_started, reaper_idle, stopping;
+	struct adm_conn list; /* sentinel of a circular list */
+	size_t nconns, ncut;
+	int64_t head_timeout_ns;
+	size_t max_conns, reserve, max_per_ip;
+	uint64_t cut_late, cut_pushed, refused; /* counters for /metrics */
+};
+
 struct adm_server {
 	struct MHD_Daemon *daemon;
+	struct conn_guard guard;
+	char *tls_cert, *tls_key;
 	struct adm_store *store;
 	pthread_mutex_t cache_lock;
 	struct fc_strmap cache; /* owned path -> owned JSON text */
 	size_t cache_bytes;
 	struct adm_server_opts_copy opts;
+	size_t max_header;
 	unsigned port;
 	struct route_stats *stats; /* adm_nroutes + 1 (the last: unrouted) */
 	void (*on_change)(void *ctx);
@@ -79,6 +115,8 @@ unsigned adm_http_status(int code)
 	case FC_EUNSUPPORTED:
 		return 501;
 	case FC_EUNAVAILABLE:
+	case FC_ESTORAGE:
+	case FC_EIO: /* in a handler, only the store's disk can fail this way: not the client's fault */
 		return 503;
 	default:
 		return 500;
@@ -113,12 +151,39 @@ void adm_reply_err(struct adm_req *r, const struct fc_err *err)
 	adm_reply_error(r, err->code ? err->code : FC_EINTERNAL, "%s", err->msg[0] ? err->msg : fc_strerror(err->code));
 }
 
+/* An answer past the limit: refused before (or instead of) rendering it. */
+static void reply_too_large(struct adm_req *r, size_t size, bool estimated)
+{
+	size_t limit = r->out.cap;
+	char msg[256];
+
+	snprintf(msg, sizeof(msg),
+		 "the answer %s %zu bytes, more than this server's limit of %zu bytes (flytec serve --max-answer)",
+		 estimated ? "would be at least" : "is over", size, limit);
+	fc_buf_reset(&r->out);
+	fc_buf_set_cap(&r->out, 0);
+	reply_error_status(r, 500, "limit", msg);
+	fc_buf_set_cap(&r->out, limit);
+}
+
 void adm_reply_msg(struct adm_req *r, unsigned status, const ProtobufCMessage *msg)
 {
 	struct fc_err err;
+	size_t packed = protobuf_c_message_get_packed_size(msg);
 
+	/* proto3 JSON is never smaller than the wire form by much (bytes grow by a third in base64, names are longer
+	 * than field numbers), so a message whose wire form alone passes the limit is refused before a JSON tree of
+	 * several times its size is built */
+	if (r->out.cap && packed > r->out.cap) {
+		reply_too_large(r, packed, true);
+		return;
+	}
 	fc_buf_reset(&r->out);
 	if (fc_pbjson_encode_buf(msg, 0, &r->out, &err)) {
+		if (fc_buf_error(&r->out)) {
+			reply_too_large(r, r->out.cap, false);
+			return;
+		}
 		adm_reply_error(r, FC_EINTERNAL, "encoding the answer: %s", err.msg);
 		return;
 	}
@@ -142,7 +207,7 @@ const char *adm_req_param(const struct adm_req *r, size_t i)
 
 const char *adm_req_arg(const struct adm_req *r, const char *name)
 {
-	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+	return r->conn ? MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name) : NULL;
 }
 
 int adm_req_query(struct adm_req *r, struct adm_query *q)
@@ -267,6 +332,7 @@ static void route(struct adm_req *r, const char *url)
 		r->status = 405;
 }
 
+/* Whether the request may go on: no token configured, an open route, a read with public reads, or the right token. */
 static bool token_ok(struct adm_req *r)
 {
 	const char *tok = r->srv->opts.token;
@@ -274,7 +340,7 @@ static bool token_ok(struct adm_req *r)
 	size_t i, n;
 	unsigned char diff = 0;
 
-	if (!tok || !*tok)
+	if (!tok || !*tok || r->route->access == ADM_OPEN || (r->route->access == ADM_READ && r->srv->opts.public_reads))
 		return true;
 	auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	if (!auth || strncmp(auth, "Bearer ", 7))
@@ -297,6 +363,12 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct adm_req *r
 
 	if (!r->status)
 		adm_reply_error(r, FC_EINTERNAL, "the handler gave no answer");
+	if (fc_buf_error(&r->out)) /* a handler rendered past the cap on its own */
+		reply_too_large(r, r->out.cap, false);
+	/* every JSON answer is valid UTF-8 whatever the store holds (a binary file's line in a diagnostic): invalid
+	 * bytes can only sit inside strings, since the structure is ASCII, and become U+FFFD there */
+	if (r->content_type && !strncmp(r->content_type, "application/json", 16))
+		fc_buf_fix_utf8(&r->out);
 	len = r->out.len;
 	body = fc_buf_detach(&r->out, NULL);
 	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
@@ -309,9 +381,262 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct adm_req *r
 		MHD_add_response_header(resp, r->extra_header, r->extra_value);
 	if (r->status == 401)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+	if (r->status == 503) {
+		char secs[16];
+
+		snprintf(secs, sizeof(secs), "%d", ADM_RETRY_AFTER_S);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+	}
 	ret = MHD_queue_response(conn, r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Connections: head deadline, per-address limit, reserve (see struct conn_guard).
+ */
+static void guard_cut(struct conn_guard *g, struct adm_conn *c)
+{
+	shutdown(c->fd, SHUT_RDWR);
+	c->cut = true;
+	g->ncut++;
+}
+
+/* The connection that has waited longest for its head, among those from `ip` when `by_ip`; NULL if none waits. */
+static struct adm_conn *guard_oldest_waiting(struct conn_guard *g, bool by_ip, uint32_t ip)
+{
+	struct adm_conn *c, *best = NULL;
+
+	for (c = g->list.next; c != &g->list; c = c->next) {
+		if (c->cut || !c->waiting_since || (by_ip && (!c->has_ip || c->ip != ip)))
+			continue;
+		if (!best || c->waiting_since < best->waiting_since)
+			best = c;
+	}
+	return best;
+}
+
+static void *guard_reaper(void *arg)
+{
+	struct conn_guard *g = arg;
+
+	pthread_mutex_lock(&g->lock);
+	while (!g->stopping) {
+		int64_t now = mono_ns(), next = 0;
+		struct adm_conn *c;
+
+		for (c = g->list.next; c != &g->list; c = c->next) {
+			int64_t deadline = c->waiting_since + g->head_timeout_ns;
+
+			if (c->cut || !c->waiting_since)
+				continue;
+			if (deadline <= now) {
+				guard_cut(g, c);
+				g->cut_late++;
+			} else if (!next || deadline < next) {
+				next = deadline;
+			}
+		}
+		if (!next) {
+			/* nothing waits for a head: sleep until a connection comes (an idle server stays asleep) */
+			g->reaper_idle = true;
+			pthread_cond_wait(&g->wake, &g->lock);
+			g->reaper_idle = false;
+		} else {
+			struct timespec ts;
+
+			ts.tv_sec = (time_t)(next / 1000000000);
+			ts.tv_nsec = (long)(next % 1000000000);
+			pthread_cond_timedwait(&g->wake, &g->lock, &ts);
+		}
+	}
+	pthread_mutex_unlock(&g->lock);
+	return NULL;
+}
+
+static int guard_init(struct conn_guard *g, unsigned head_timeout_s, size_t max_conns, size_t max_per_ip,
+		      struct fc_err *err)
+{
+	pthread_condattr_t ca;
+
+	memset(g, 0, sizeof(*g));
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&g->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	g->list.next = g->list.prev = &g->list;
+	g->head_timeout_ns = (int64_t)head_timeout_s * 1000000000;
+	g->max_conns = max_conns;
+	g->reserve = max_conns > 4 * ADM_CONN_RESERVE ? ADM_CONN_RESERVE : max_conns / 4;
+	g->max_per_ip = max_per_ip;
+	if (pthread_create(&g->reaper, NULL, guard_reaper, g))
+		return fc_err_set(err, FC_EINTERNAL, "cannot start the connection reaper thread");
+	g->reaper_started = true;
+	return 0;
+}
+
+static void guard_stop(struct conn_guard *g)
+{
+	if (!g->reaper_started)
+		return;
+	pthread_mutex_lock(&g->lock);
+	g->stopping = true;
+	pthread_cond_signal(&g->wake);
+	pthread_mutex_unlock(&g->lock);
+	pthread_join(g->reaper, NULL);
+	g->reaper_started = false;
+}
+
+static void guard_release(struct conn_guard *g)
+{
+	guard_stop(g);
+	pthread_cond_destroy(&g->wake);
+	pthread_mutex_destroy(&g->lock);
+}
+
+/* libmicrohttpd's accept policy: make room for a newcomer from `addr`, or refuse it when nothing can give way. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct conn_guard *g = &((struct adm_server *)cls)->guard;
+	enum MHD_Result ok = MHD_YES;
+	struct adm_conn *victim;
+	bool has_ip = addr && addr->sa_family == AF_INET && addrlen >= (socklen_t)sizeof(struct sockaddr_in);
+	uint32_t ip = has_ip ? ((const struct sockaddr_in *)(const void *)addr)->sin_addr.s_addr : 0;
+
+	pthread_mutex_lock(&g->lock);
+	if (has_ip && g->max_per_ip) {
+		size_t from_ip = 0;
+		struct adm_conn *c;
+
+		for (c = g->list.next; c != &g->list; c = c->next)
+			from_ip += !c->cut && c->has_ip && c->ip == ip;
+		if (from_ip >= g->max_per_ip) {
+			victim = guard_oldest_waiting(g, true, ip);
+			if (!victim) {
+				ok = MHD_NO;
+				goto out;
+			}
+			guard_cut(g, victim);
+			g->cut_pushed++;
+		}
+	}
+	if (g->nconns - g->ncut >= g->max_conns - g->reserve) {
+		victim = guard_oldest_waiting(g, false, 0);
+		if (victim) {
+			guard_cut(g, victim);
+			g->cut_pushed++;
+		} else if (g->nconns - g->ncut >= g->max_conns) {
+			ok = MHD_NO;
+		}
+	}
+out:
+	if (ok == MHD_NO)
+		g->refused++;
+	pthread_mutex_unlock(&g->lock);
+	return ok;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct conn_guard *g = &((struct adm_server *)cls)->guard;
+	struct adm_conn *c = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *addr = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+		c = fc_xcalloc(1, sizeof(*c));
+		c->fd = fd ? fd->connect_fd : -1;
+		if (addr && addr->client_addr && addr->client_addr->sa_family == AF_INET) {
+			c->has_ip = true;
+			c->ip = ((const struct sockaddr_in *)(const void *)addr->client_addr)->sin_addr.s_addr;
+		}
+		c->waiting_since = mono_ns();
+		pthread_mutex_lock(&g->lock);
+		c->prev = g->list.prev;
+		c->next = &g->list;
+		g->list.prev->next = c;
+		g->list.prev = c;
+		g->nconns++;
+		if (c->fd < 0) /* cannot be cut: never waits */
+			c->waiting_since = 0;
+		if (g->reaper_idle)
+			pthread_cond_signal(&g->wake);
+		pthread_mutex_unlock(&g->lock);
+		*socket_context = c;
+	} else if (c) {
+		pthread_mutex_lock(&g->lock);
+		c->prev->next = c->next;
+		c->next->prev = c->prev;
+		g->nconns--;
+		if (c->cut)
+			g->ncut--;
+		pthread_mutex_unlock(&g->lock);
+		free(c);
+		*socket_context = NULL;
+	}
+}
+
+static struct adm_conn *conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return info ? info->socket_context : NULL;
+}
+
+/* A request head is complete: the connection no longer races the deadline. */
+static void conn_head_arrived(struct adm_server *srv, struct MHD_Connection *conn)
+{
+	struct adm_conn *c = conn_of(conn);
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&srv->guard.lock);
+	c->waiting_since = 0;
+	pthread_mutex_unlock(&srv->guard.lock);
+}
+
+/* A request is over: a kept-alive connection waits for the next head, with a new deadline. */
+static void conn_wait_head(struct adm_server *srv, struct MHD_Connection *conn)
+{
+	struct adm_conn *c = conn_of(conn);
+
+	if (!c || c->fd < 0)
+		return;
+	pthread_mutex_lock(&srv->guard.lock);
+	c->waiting_since = mono_ns();
+	if (srv->guard.reaper_idle)
+		pthread_cond_signal(&srv->guard.wake);
+	pthread_mutex_unlock(&srv->guard.lock);
+}
+
+static enum MHD_Result add_header_bytes(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	size_t *total = cls;
+
+	(void)kind;
+	*total += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+	return MHD_YES;
+}
+
+/* Bytes of the URL (path, and the query string that libmicrohttpd has already split off), near enough. */
+static size_t request_url_bytes(struct MHD_Connection *conn, const char *url)
+{
+	size_t total = strlen(url);
+
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_header_bytes, &total);
+	return total;
+}
+
+/* Bytes of the request line and headers, as the client sent them (near enough). */
+static size_t request_head_bytes(struct MHD_Connection *conn, const char *method, size_t url_bytes)
+{
+	size_t total = strlen(method) + url_bytes + 12; /* " HTTP/1.1\r\n" */
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_bytes, &total);
+	return total;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -324,7 +649,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)version;
 	if (!r) {
 		const char *clen;
+		size_t url_bytes, head_bytes;
 
+		conn_head_arrived(srv, conn);
 		r = fc_xcalloc(1, sizeof(*r));
 		r->srv = srv;
 		r->store = srv->store;
@@ -334,12 +661,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		fc_buf_init(&r->body, 0);
 		fc_buf_set_cap(&r->body, srv->opts.max_body);
 		fc_buf_init(&r->out, 0);
+		fc_buf_set_cap(&r->out, srv->opts.max_answer);
 		fc_arena_init(&r->arena, 8192);
 		*con_cls = r;
+		r->route_index = adm_nroutes;
+		url_bytes = request_url_bytes(conn, url);
+		head_bytes = request_head_bytes(conn, method, url_bytes);
+		if (url_bytes > ADM_MAX_URL || head_bytes > srv->max_header) {
+			char msg[160];
+
+			if (url_bytes > ADM_MAX_URL)
+				snprintf(msg, sizeof(msg), "the URL has %zu bytes, more than the server's limit of %d",
+					 url_bytes, ADM_MAX_URL);
+			else
+				snprintf(msg, sizeof(msg),
+					 "the request line and headers have %zu bytes, more than the server's limit of %zu",
+					 head_bytes, srv->max_header);
+			reply_error_status(r, url_bytes > ADM_MAX_URL ? 414 : 431, "limit", msg);
+			return send_reply(conn, r);
+		}
 		route(r, url);
-		if (r->route && r->route->mutates && !token_ok(r)) {
+		if (r->route && !token_ok(r)) {
 			reply_error_status(r, 401, "unauthenticated",
-					   "this request changes state and needs 'Authorization: Bearer <token>'");
+					   r->route->access == ADM_WRITE ? "this request changes state and needs 'Authorization: Bearer <token>'"
+							     : "this server needs 'Authorization: Bearer <token>' on every request");
 			r->route = NULL;
 		}
 		clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -366,7 +711,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		reply_error_status(r, 413, "limit", "request body is larger than the limit");
 	} else {
 		r->route->handler(r);
-		if (r->route->mutates && r->status / 100 == 2 && srv->on_change)
+		if (r->route->access == ADM_WRITE && r->status / 100 == 2 && srv->on_change)
 			srv->on_change(srv->on_change_ctx);
 	}
 	return send_reply(conn, r);
@@ -379,8 +724,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct adm_req *r = *con_cls;
 	unsigned klass;
 
-	(void)conn;
 	(void)toe;
+	conn_wait_head(srv, conn);
 	if (!r)
 		return;
 	klass = r->status >= 100 && r->status < 600 ? r->status / 100 - 1 : 4;
@@ -394,9 +739,59 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+void adm_serve_offline(struct adm_store *store, const char *method, const char *url, const void *body, size_t len,
+		       unsigned *status, struct fc_buf *out)
+{
+	struct adm_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.store = store;
+	r.method = method;
+	fc_buf_init(&r.body, 0);
+	fc_buf_add(&r.body, body, len);
+	fc_buf_init(&r.out, 0);
+	fc_buf_set_cap(&r.out, ADM_MAX_ANSWER);
+	fc_arena_init(&r.arena, 8192);
+	r.route_index = adm_nroutes;
+	route(&r, url);
+	if (r.route)
+		r.route->handler(&r);
+	if (!r.status)
+		adm_reply_error(&r, FC_EINTERNAL, "the handler gave no answer");
+	if (r.content_type && !strncmp(r.content_type, "application/json", 16))
+		fc_buf_fix_utf8(&r.out);
+	*status = r.status;
+	fc_buf_reset(out);
+	fc_buf_add(out, r.out.buf, r.out.len);
+	fc_buf_release(&r.body);
+	fc_buf_release(&r.out);
+	fc_arena_release(&r.arena);
+}
+
 void adm_server_metrics(struct adm_server *srv, struct fc_buf *out)
 {
-	size_t i, k;
+	struct conn_guard *g = &srv->guard;
+	size_t i, k, open_conns;
+	uint64_t late, pushed, refused;
+
+	pthread_mutex_lock(&g->lock);
+	open_conns = g->nconns;
+	late = g->cut_late;
+	pushed = g->cut_pushed;
+	refused = g->refused;
+	pthread_mutex_unlock(&g->lock);
+	fc_buf_addf(out,
+		    "# HELP flytec_http_connections Connections open now.\n"
+		    "# TYPE flytec_http_connections gauge\n"
+		    "flytec_http_connections %zu\n"
+		    "# HELP flytec_http_connections_cut_total Connections cut before they sent a request head.\n"
+		    "# TYPE flytec_http_connections_cut_total counter\n"
+		    "flytec_http_connections_cut_total{reason=\"head_timeout\"} %llu\n"
+		    "flytec_http_connections_cut_total{reason=\"pushed_out\"} %llu\n"
+		    "# HELP flytec_http_connections_refused_total Connections refused at accept (limits full of busy ones).\n"
+		    "# TYPE flytec_http_connections_refused_total counter\n"
+		    "flytec_http_connections_refused_total %llu\n",
+		    open_conns, (unsigned long long)late, (unsigned long long)pushed, (unsigned long long)refused);
 
 	fc_buf_adds(out, "# HELP flytec_http_requests_total HTTP requests answered, by route and status class.\n"
 			 "# TYPE flytec_http_requests_total counter\n");
@@ -452,6 +847,57 @@ static int parse_listen(const char *listen, struct sockaddr_in *sin, struct fc_e
 	return 0;
 }
 
+/*
+ * Every connection is a descriptor: raise the soft limit on open files to what `max_conns` needs (plus room for the
+ * store, the watcher and the executor), up to the hard limit; when even that is too low, serve fewer connections
+ * rather than fail accepts at random. Returns the number of connections to allow.
+ */
+static unsigned fit_open_files(unsigned max_conns)
+{
+	const rlim_t spare = 128;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return max_conns;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)max_conns + spare) {
+		rlim_t want = (rlim_t)max_conns + spare;
+
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)max_conns + spare) {
+		unsigned fit = rl.rlim_cur > 2 * spare ? (unsigned)(rl.rlim_cur - spare) : (unsigned)(rl.rlim_cur / 2);
+
+		fc_warn("serve: the open-file limit (%llu) allows %u connections, not %u (raise ulimit -n)",
+			(unsigned long long)rl.rlim_cur, fit, max_conns);
+		return fit;
+	}
+	return max_conns;
+}
+
+bool adm_server_tls_supported(void)
+{
+	return MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES;
+}
+
+static int read_pem(const char *path, const char *what, char **out, struct fc_err *err)
+{
+	struct fc_buf b = FC_BUF_INIT;
+	int rc = fc_buf_read_file(&b, path, 1024 * 1024, err);
+
+	if (rc) {
+		fc_buf_release(&b);
+		return fc_err_prefix(err, "TLS %s", what);
+	}
+	if (!strstr(b.buf, "-----BEGIN ")) {
+		fc_buf_release(&b);
+		return fc_err_set(err, FC_EINVAL, "TLS %s %s is not a PEM file (no '-----BEGIN' line)", what, path);
+	}
+	*out = fc_buf_detach(&b, NULL);
+	return 0;
+}
+
 int adm_server_start(struct adm_store *store, const struct adm_server_options *opts, struct adm_server **out,
 		     struct fc_err *err)
 {
@@ -460,33 +906,72 @@ int adm_server_start(struct adm_store *store, const struct adm_server_options *o
 	const union MHD_DaemonInfo *info;
 	const char *listen = opts && opts->listen ? opts->listen : ADM_DEFAULT_LISTEN;
 	unsigned threads = opts && opts->threads ? opts->threads : 2;
+	unsigned max_conns = opts && opts->max_conns ? opts->max_conns : ADM_MAX_CONNS;
+	unsigned head_timeout = opts && opts->head_timeout ? opts->head_timeout : ADM_HEAD_TIMEOUT_S;
+	int per_ip = opts && opts->max_conns_per_ip >= 0 ? opts->max_conns_per_ip : ADM_MAX_CONNS_PER_IP;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
+	struct MHD_OptionItem tls[3];
+	size_t pool;
 	int rc;
 
 	*out = NULL;
 	rc = parse_listen(listen, &sin, err);
 	if (rc)
 		return rc;
+	if (opts && (!opts->tls_cert != !opts->tls_key))
+		return fc_err_set(err, FC_EINVAL, "TLS needs both a certificate (--tls-cert) and a key (--tls-key)");
+	if (opts && opts->tls_cert && !adm_server_tls_supported())
+		return fc_err_set(err, FC_EUNSUPPORTED,
+				  "this libmicrohttpd was built without TLS support: HTTPS is not available (serve plain "
+				  "HTTP behind a TLS proxy instead, see docs/api.md)");
+	max_conns = fit_open_files(max_conns);
 	srv = fc_xcalloc(1, sizeof(*srv));
+	if (guard_init(&srv->guard, head_timeout, max_conns, (size_t)per_ip, err)) {
+		free(srv);
+		return FC_EINTERNAL;
+	}
+	memset(tls, 0, sizeof(tls));
+	tls[0].option = tls[1].option = tls[2].option = MHD_OPTION_END;
+	if (opts && opts->tls_cert) {
+		rc = read_pem(opts->tls_cert, "certificate", &srv->tls_cert, err);
+		if (!rc)
+			rc = read_pem(opts->tls_key, "key", &srv->tls_key, err);
+		if (rc) {
+			adm_server_stop(srv);
+			return rc;
+		}
+		flags |= MHD_USE_TLS;
+		tls[0].option = MHD_OPTION_HTTPS_MEM_CERT;
+		tls[0].ptr_value = srv->tls_cert;
+		tls[1].option = MHD_OPTION_HTTPS_MEM_KEY;
+		tls[1].ptr_value = srv->tls_key;
+	}
 	srv->store = store;
 	pthread_mutex_init(&srv->cache_lock, NULL);
 	srv->opts.token = opts && opts->token && *opts->token ? fc_xstrdup(opts->token) : NULL;
 	srv->opts.version = fc_xstrdup(opts && opts->version ? opts->version : "unknown");
 	srv->opts.max_body = opts && opts->max_body ? opts->max_body : ADM_DEFAULT_MAX_BODY;
+	srv->opts.max_answer = opts && opts->max_answer ? opts->max_answer : ADM_MAX_ANSWER;
+	srv->opts.public_reads = opts && opts->public_reads;
+	srv->max_header = opts && opts->max_header ? opts->max_header : ADM_DEFAULT_MAX_HEADER;
+	/* libmicrohttpd answers a head that does not fit its connection's memory pool itself, with an HTML page; the
+	 * pool is made big enough for heads well past our own limits, which answer in JSON (414, 431) */
+	pool = 2 * (srv->max_header > ADM_MAX_URL ? srv->max_header : ADM_MAX_URL) + 64 * 1024;
 	srv->stats = fc_xcalloc(adm_nroutes + 1, sizeof(*srv->stats));
 	srv->on_change = opts ? opts->on_change : NULL;
 	srv->on_change_ctx = opts ? opts->on_change_ctx : NULL;
 	srv->schedules_json = opts ? opts->schedules_json : NULL;
 	srv->schedules_ctx = opts ? opts->schedules_ctx : NULL;
 	srv->daemon = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO, ntohs(sin.sin_port), NULL, NULL,
-		on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin, MHD_OPTION_THREAD_POOL_SIZE, threads,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)(opts && opts->max_header ? opts->max_header : ADM_DEFAULT_MAX_HEADER),
-		MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
+		flags, ntohs(sin.sin_port), on_accept, srv, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)ADM_IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT, max_conns,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	if (!srv->daemon) {
 		adm_server_stop(srv);
-		return fc_err_set(err, FC_EIO, "cannot listen on %s (address in use, or not allowed)", listen);
+		return fc_err_set(err, FC_EIO, "cannot listen on %s (address in use, or not allowed%s)", listen,
+				  opts && opts->tls_cert ? "; or the TLS certificate and key were refused: do they match?" : "");
 	}
 	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	srv->port = info ? info->port : ntohs(sin.sin_port);
@@ -575,8 +1060,12 @@ void adm_server_stop(struct adm_server *srv)
 {
 	if (!srv)
 		return;
+	guard_stop(&srv->guard);
 	if (srv->daemon)
 		MHD_stop_daemon(srv->daemon);
+	guard_release(&srv->guard);
+	free(srv->tls_cert);
+	free(srv->tls_key);
 	cache_clear(srv);
 	pthread_mutex_destroy(&srv->cache_lock);
 	free(srv->opts.token);

@@ -2,8 +2,11 @@
  * server.h: admin-lite's REST API on libmicrohttpd (routes and their JSON shapes: docs/api.md).
  *
  * The server answers on its own threads (a small pool) and shares the store, which serialises access. It listens on
- * 127.0.0.1 unless told otherwise. With a token, every request that changes state (POST, PUT, DELETE, PATCH) must
- * carry "Authorization: Bearer <token>". Request bodies are capped (413 past the cap), header space too (431).
+ * 127.0.0.1 unless told otherwise. With a token, every request but GET /healthz must carry "Authorization: Bearer
+ * <token>" (with `public_reads`, only requests that change state). Request bodies are capped (413 past the cap),
+ * header space too (431), URLs (414) and answers (500 "limit"). A connection must send its whole request head within
+ * a deadline; connections per client address are limited and slots are kept free for newcomers (docs/api.md,
+ * "Connections"). Every answer, errors included, is JSON in valid UTF-8. With a certificate and key it speaks TLS.
  */
 #ifndef ADM_SERVER_H
 #define ADM_SERVER_H
@@ -22,7 +25,14 @@ struct fc_err;
 
 struct adm_server_options {
 	const char *listen;    /* "HOST:PORT" (IPv4 literal, or "localhost"); PORT 0 picks a free port. NULL: default */
-	const char *token;     /* bearer token for mutations; NULL or "": none */
+	const char *token;     /* bearer token; NULL or "": none */
+	bool public_reads;     /* with a token: GET and HEAD need none */
+	const char *tls_cert;  /* PEM certificate (chain) file; with tls_key: HTTPS. NULL: plain HTTP */
+	const char *tls_key;   /* PEM private key file */
+	unsigned head_timeout; /* seconds for a whole request head; 0: ADM_HEAD_TIMEOUT_S */
+	unsigned max_conns;    /* 0: ADM_MAX_CONNS */
+	int max_conns_per_ip;  /* per client address; 0: no limit; -1: ADM_MAX_CONNS_PER_IP */
+	size_t max_answer;     /* bytes of one answer; 0: ADM_MAX_ANSWER */
 	size_t max_body;       /* bytes; 0: ADM_DEFAULT_MAX_BODY */
 	size_t max_header;     /* bytes of request line + headers; 0: ADM_DEFAULT_MAX_HEADER */
 	unsigned threads;      /* 0: 2 */
@@ -41,6 +51,8 @@ struct adm_server;
 
 int adm_server_start(struct adm_store *store, const struct adm_server_options *opts, struct adm_server **out,
 		     struct fc_err *err);
+/* Whether this libmicrohttpd can serve HTTPS (Debian's links GnuTLS). */
+bool adm_server_tls_supported(void);
 /* The port actually bound (useful with port 0). */
 unsigned adm_server_port(const struct adm_server *srv);
 /* Stop accepting, finish in-flight requests, free. NULL does nothing. */

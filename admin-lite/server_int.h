@@ -14,11 +14,18 @@
 struct adm_req;
 typedef void (*adm_handler)(struct adm_req *r);
 
+/* What a route needs when the server has a token. */
+enum adm_access {
+	ADM_READ,  /* the token, unless the server allows public reads */
+	ADM_WRITE, /* changes state: the token, always */
+	ADM_OPEN,  /* nothing (/healthz, for load balancers and probes) */
+};
+
 struct adm_route {
 	const char *method;
 	const char *pattern; /* "/api/v1/tasks/{project}/{domain}": {x} matches one non-empty segment */
 	adm_handler handler;
-	bool mutates; /* needs the bearer token when one is configured (every non-GET route) */
+	enum adm_access access;
 };
 
 extern const struct adm_route adm_routes[];
@@ -49,9 +56,15 @@ struct adm_server_opts_copy {
 	char *token;
 	char *version;
 	size_t max_body;
+	size_t max_answer;
+	bool public_reads;
 };
 
 const struct adm_server_opts_copy *adm_server_opts(const struct adm_server *srv);
+/* One request through routing and its handler without a connection or server (fuzz targets and tests): no token
+ * check, no query string, no cache. The answer's status and body go to *status and `out`. */
+void adm_serve_offline(struct adm_store *store, const char *method, const char *url, const void *body, size_t len,
+		       unsigned *status, struct fc_buf *out);
 /* Prometheus text of the request counters. */
 void adm_server_metrics(struct adm_server *srv, struct fc_buf *out);
 

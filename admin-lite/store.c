@@ -129,8 +129,10 @@ int adm_sql_err(struct adm_store *s, struct fc_err *err, const char *what)
 		code = FC_EUNAVAILABLE;
 	else if ((ext & 0xff) == SQLITE_CONSTRAINT)
 		code = FC_ECONFLICT;
-	else if ((ext & 0xff) == SQLITE_FULL || (ext & 0xff) == SQLITE_TOOBIG)
+	else if ((ext & 0xff) == SQLITE_TOOBIG)
 		code = FC_ELIMIT;
+	else if ((ext & 0xff) == SQLITE_FULL || (ext & 0xff) == SQLITE_IOERR || (ext & 0xff) == SQLITE_READONLY)
+		code = FC_ESTORAGE;
 	return fc_err_set(err, code, "store: %s: %s", what, sqlite3_errmsg(s->db));
 }
 

@@ -26,6 +26,7 @@ enum out_format { OUT_TABLE, OUT_JSON, OUT_YAML };
 struct client {
 	char *admin;   /* base URL without trailing '/' */
 	char *token;   /* bearer token or NULL */
+	char *ca_file; /* PEM CA bundle to trust for https:// admins, or NULL (the system's) */
 	char *cfg_project, *cfg_domain; /* owned copies from the config file */
 	const char *project, *domain;
 	enum out_format format;
@@ -39,8 +40,10 @@ struct client {
 
 static const char client_common[] =
 	"  -a, --admin URL         the admin API (default $FLYTEC_ADMIN or http://" "127.0.0.1:8089)\n"
-	"      --token-file FILE   bearer token for changes (default $FLYTEC_TOKEN_FILE)\n"
-	"      --config FILE       'key = value' lines: admin, token_file, project, domain\n"
+	"      --token-file FILE   bearer token (default $FLYTEC_TOKEN_FILE)\n"
+	"      --ca-file FILE      trust the CA certificate(s) in FILE for an https:// admin\n"
+	"                          (default $FLYTEC_CA_FILE, else the system's CAs)\n"
+	"      --config FILE       'key = value' lines: admin, token_file, ca_file, project, domain\n"
 	"                          (default $FLYTEC_CONFIG, else ~/.config/flytec/config when it exists)\n"
 	"  -p, --project NAME      default " CMP_DEFAULT_PROJECT "\n"
 	"  -d, --domain NAME       default " CMP_DEFAULT_DOMAIN "\n"
@@ -65,6 +68,7 @@ static int http(struct client *c, const char *method, const char *path, const ch
 	struct curl_slist *headers = NULL;
 	struct fc_buf url = FC_BUF_INIT, auth = FC_BUF_INIT;
 	CURL *h = curl_easy_init();
+	char detail[CURL_ERROR_SIZE] = "";
 	CURLcode cc;
 
 	if (!h)
@@ -79,6 +83,9 @@ static int http(struct client *c, const char *method, const char *path, const ch
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, 300L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
+	if (c->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
 	if (body) {
 		headers = curl_slist_append(headers, "Content-Type: application/json");
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
@@ -91,15 +98,35 @@ static int http(struct client *c, const char *method, const char *path, const ch
 	if (headers)
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 	cc = curl_easy_perform(h);
-	if (cc == CURLE_OK)
+	if (cc == CURLE_OK) {
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-	else
-		fprintf(stderr, "flytec: %s %s: %s\n", method, url.buf, curl_easy_strerror(cc));
+		/* an older admin may send invalid UTF-8 (a binary file's line in a diagnostic): show it as U+FFFD
+		 * rather than fail to parse the whole answer */
+		fc_buf_fix_utf8(out);
+	} else {
+		fprintf(stderr, "flytec: %s %s: %s%s%s%s\n", method, url.buf, curl_easy_strerror(cc), *detail ? " (" : "",
+			detail, *detail ? ")" : "");
+		if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE)
+			fprintf(stderr, "flytec: the admin's TLS certificate is not trusted%s: give the CA that signed it "
+				"with --ca-file FILE, FLYTEC_CA_FILE or 'ca_file' in the config\n",
+				c->ca_file ? " by the CA file given" : "");
+		else if (cc == CURLE_SSL_CONNECT_ERROR && !strncmp(c->admin, "https://", 8))
+			fprintf(stderr, "flytec: the TLS handshake failed: is the admin serving https (flytec serve "
+				"--tls-cert)?\n");
+	}
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(h);
 	fc_buf_release(&url);
 	fc_buf_release(&auth);
 	return cc == CURLE_OK ? 0 : CLI_EXIT_USAGE;
+}
+
+/* Print text from the admin (a diagnostic may quote a binary file's line) without handing control characters to the
+ * terminal: each one but newline and tab shows as '?'. */
+static void print_text(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t' ? '?' : *s == 0x7f ? '?' : *s, f);
 }
 
 /* Print an error answer ({"code", "message", "diff"?, "diagnostics"?}) for people. */
@@ -111,8 +138,10 @@ static void print_api_error(long status, const struct fc_buf *body)
 	const char *diags = j ? json_string_value(json_object_get(j, "diagnostics")) : NULL;
 
 	fprintf(stderr, "flytec: the admin answered %ld: %s\n", status, msg ? msg : body->buf);
+	if (status == 401)
+		fprintf(stderr, "flytec: give the admin's token with --token-file FILE or FLYTEC_TOKEN_FILE\n");
 	if (diags)
-		fputs(diags, stderr);
+		print_text(stderr, diags);
 	if (diff)
 		fputs(diff, stderr);
 	json_decref(j);
@@ -288,6 +317,9 @@ static int read_config(struct client *c, const char *file, bool must_exist, char
 		} else if (!strcmp(key, "token_file")) {
 			free(*token_file);
 			*token_file = fc_xstrdup(val);
+		} else if (!strcmp(key, "ca_file")) {
+			free(c->ca_file);
+			c->ca_file = fc_xstrdup(val);
 		} else if (!strcmp(key, "project")) {
 			free(c->cfg_project);
 			c->project = c->cfg_project = fc_xstrdup(val);
@@ -295,7 +327,7 @@ static int read_config(struct client *c, const char *file, bool must_exist, char
 			free(c->cfg_domain);
 			c->domain = c->cfg_domain = fc_xstrdup(val);
 		} else {
-			fprintf(stderr, "flytec: %s:%d: unknown key '%s' (admin, token_file, project, domain)\n", file, n,
+			fprintf(stderr, "flytec: %s:%d: unknown key '%s' (admin, token_file, ca_file, project, domain)\n", file, n,
 				key);
 			fclose(f);
 			return CLI_EXIT_USAGE;
@@ -305,12 +337,13 @@ static int read_config(struct client *c, const char *file, bool must_exist, char
 	return 0;
 }
 
-enum { OPT_TOKEN_FILE = 256, OPT_CONFIG, OPT_VERSION, OPT_FILTERS, OPT_LIMIT, OPT_NAME, OPT_CAUSE, OPT_INPUT,
+enum { OPT_TOKEN_FILE = 256, OPT_CA_FILE, OPT_CONFIG, OPT_VERSION, OPT_FILTERS, OPT_LIMIT, OPT_NAME, OPT_CAUSE, OPT_INPUT,
        OPT_DEACTIVATE, OPT_ERRORS, OPT_SORT };
 
 static const struct option client_opts[] = {
 	{"admin", required_argument, NULL, 'a'},
 	{"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+	{"ca-file", required_argument, NULL, OPT_CA_FILE},
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"project", required_argument, NULL, 'p'},
 	{"domain", required_argument, NULL, 'd'},
@@ -332,6 +365,7 @@ static void client_release(struct client *c)
 {
 	free(c->admin);
 	free(c->token);
+	free(c->ca_file);
 	free(c->inputs);
 	free(c->cfg_project);
 	free(c->cfg_domain);
@@ -351,6 +385,8 @@ static int client_init(struct client *c, int argc, char **argv, const char *usag
 	c->admin = fc_xstrdup((env = getenv("FLYTEC_ADMIN")) && *env ? env : "http://127.0.0.1:8089");
 	if ((env = getenv("FLYTEC_TOKEN_FILE")) && *env)
 		token_file = fc_xstrdup(env);
+	if ((env = getenv("FLYTEC_CA_FILE")) && *env)
+		c->ca_file = fc_xstrdup(env);
 	/* the config file first, so that options override it */
 	for (opt = 1; opt < argc - 1; opt++)
 		if (!strcmp(argv[opt], "--config"))
@@ -376,6 +412,10 @@ static int client_init(struct client *c, int argc, char **argv, const char *usag
 		case OPT_TOKEN_FILE:
 			free(token_file);
 			token_file = fc_xstrdup(optarg);
+			break;
+		case OPT_CA_FILE:
+			free(c->ca_file);
+			c->ca_file = fc_xstrdup(optarg);
 			break;
 		case OPT_CONFIG: break;
 		case 'p': c->project = optarg; break;
@@ -1152,9 +1192,12 @@ int cmd_status(int argc, char **argv)
 			table_row(&t, jstr(f, "path", NULL), json_is_true(json_object_get(f, "ok")) ? "ok" : "FAILED", ne, nw);
 		}
 		table_print(&t);
-		json_array_foreach(json_object_get(j, "files"), i, f)
-			if (!json_is_true(json_object_get(f, "ok")) && !json_is_true(json_object_get(f, "deleted")))
-				printf("\n%s", jstr(f, "diagnostics", NULL));
+		json_array_foreach(json_object_get(j, "files"), i, f) {
+			if (!json_is_true(json_object_get(f, "ok")) && !json_is_true(json_object_get(f, "deleted"))) {
+				putchar('\n');
+				print_text(stdout, jstr(f, "diagnostics", NULL));
+			}
+		}
 		printf("\n%zu file(s), %zu with errors\n", total, bad);
 	}
 	rc = bad ? CLI_EXIT_SPEC : CLI_EXIT_OK;

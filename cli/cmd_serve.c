@@ -31,8 +31,16 @@ static const char serve_usage[] =
 	"      --db PATH           the sqlite store (default DATA_DIR/admin.db)\n"
 	"      --listen HOST:PORT  address to listen on (default " ADM_DEFAULT_LISTEN "; port 0 picks one)\n"
 	"      --port-file FILE    write the port listened on to FILE once ready\n"
-	"      --token-file FILE   require 'Authorization: Bearer <contents of FILE>' on mutating requests\n"
+	"      --token-file FILE   require 'Authorization: Bearer <contents of FILE>' on every request\n"
+	"                          but GET /healthz\n"
+	"      --public-reads      with --token-file: reads (GET) need no token, only changes do\n"
+	"      --tls-cert FILE     serve HTTPS with this PEM certificate (chain); needs --tls-key\n"
+	"      --tls-key FILE      the certificate's PEM private key\n"
 	"      --max-body BYTES    largest request body (default 8 MiB)\n"
+	"      --max-answer BYTES  largest answer (default 32 MiB); larger ones are refused\n"
+	"      --head-timeout SEC  time a connection has to send a whole request head (default 5)\n"
+	"      --max-conns N       connections at once (default 1024)\n"
+	"      --max-conns-per-ip N  connections from one client address (default 128; 0: no limit)\n"
 	"      --threads N         HTTP worker threads (default 2)\n"
 	"      --project NAME      default project for specs that name none\n"
 	"      --domain NAME       default domain for specs that name none\n"
@@ -55,9 +63,11 @@ static const char watch_usage[] =
 
 struct serve_opts {
 	const char *repo, *data_dir, *db, *listen, *port_file, *token_file, *project, *domain;
-	size_t max_body;
-	unsigned threads, debounce_ms;
-	bool once, no_scheduler, no_executor;
+	const char *tls_cert, *tls_key;
+	size_t max_body, max_answer;
+	unsigned threads, debounce_ms, head_timeout, max_conns;
+	int max_conns_per_ip; /* -1: default */
+	bool once, no_scheduler, no_executor, public_reads;
 };
 
 static int open_store(const struct serve_opts *o, struct adm_store **store)
@@ -107,7 +117,9 @@ static int read_token(const char *file, char **out)
 }
 
 enum { OPT_REPO = 256, OPT_DATA_DIR, OPT_DB, OPT_LISTEN, OPT_PORT_FILE, OPT_TOKEN_FILE, OPT_MAX_BODY, OPT_THREADS,
-       OPT_PROJECT, OPT_DOMAIN, OPT_DEBOUNCE, OPT_ONCE, OPT_NO_SCHEDULER, OPT_NO_EXECUTOR };
+       OPT_PROJECT, OPT_DOMAIN, OPT_DEBOUNCE, OPT_ONCE, OPT_NO_SCHEDULER, OPT_NO_EXECUTOR,
+       OPT_PUBLIC_READS, OPT_TLS_CERT, OPT_TLS_KEY, OPT_MAX_ANSWER, OPT_HEAD_TIMEOUT, OPT_MAX_CONNS,
+       OPT_MAX_CONNS_PER_IP };
 
 static const struct option long_opts[] = {
 	{"repo", required_argument, NULL, OPT_REPO},
@@ -124,6 +136,13 @@ static const struct option long_opts[] = {
 	{"once", no_argument, NULL, OPT_ONCE},
 	{"no-scheduler", no_argument, NULL, OPT_NO_SCHEDULER},
 	{"no-executor", no_argument, NULL, OPT_NO_EXECUTOR},
+	{"public-reads", no_argument, NULL, OPT_PUBLIC_READS},
+	{"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+	{"tls-key", required_argument, NULL, OPT_TLS_KEY},
+	{"max-answer", required_argument, NULL, OPT_MAX_ANSWER},
+	{"head-timeout", required_argument, NULL, OPT_HEAD_TIMEOUT},
+	{"max-conns", required_argument, NULL, OPT_MAX_CONNS},
+	{"max-conns-per-ip", required_argument, NULL, OPT_MAX_CONNS_PER_IP},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -143,6 +162,7 @@ static int parse_opts(int argc, char **argv, const char *usage, struct serve_opt
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->max_conns_per_ip = -1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -157,6 +177,29 @@ static int parse_opts(int argc, char **argv, const char *usage, struct serve_opt
 		case OPT_ONCE: o->once = true; break;
 		case OPT_NO_SCHEDULER: o->no_scheduler = true; break;
 		case OPT_NO_EXECUTOR: o->no_executor = true; break;
+		case OPT_PUBLIC_READS: o->public_reads = true; break;
+		case OPT_TLS_CERT: o->tls_cert = optarg; break;
+		case OPT_TLS_KEY: o->tls_key = optarg; break;
+		case OPT_MAX_ANSWER:
+			if (!parse_uint(optarg, 1ULL << 32, &v) || v < 1024)
+				goto bad_number;
+			o->max_answer = (size_t)v;
+			break;
+		case OPT_HEAD_TIMEOUT:
+			if (!parse_uint(optarg, 3600, &v) || !v)
+				goto bad_number;
+			o->head_timeout = (unsigned)v;
+			break;
+		case OPT_MAX_CONNS:
+			if (!parse_uint(optarg, 65536, &v) || v < 8)
+				goto bad_number;
+			o->max_conns = (unsigned)v;
+			break;
+		case OPT_MAX_CONNS_PER_IP:
+			if (!parse_uint(optarg, 65536, &v))
+				goto bad_number;
+			o->max_conns_per_ip = (int)v;
+			break;
 		case OPT_MAX_BODY:
 			if (!parse_uint(optarg, 1ULL << 32, &v) || !v)
 				goto bad_number;
@@ -348,6 +391,10 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (o.token_file && read_token(o.token_file, &token))
 		return CLI_EXIT_USAGE;
+	if (o.public_reads && !token) {
+		fprintf(stderr, "flytec serve: --public-reads only makes sense with --token-file\n");
+		return CLI_EXIT_USAGE;
+	}
 	block_signals(&set);
 	rc = open_store(&o, &store);
 	if (rc)
@@ -368,6 +415,13 @@ int cmd_serve(int argc, char **argv)
 	so.listen = o.listen;
 	so.token = token;
 	so.max_body = o.max_body;
+	so.public_reads = o.public_reads;
+	so.tls_cert = o.tls_cert;
+	so.tls_key = o.tls_key;
+	so.max_answer = o.max_answer;
+	so.head_timeout = o.head_timeout;
+	so.max_conns = o.max_conns;
+	so.max_conns_per_ip = o.max_conns_per_ip;
 	so.threads = o.threads;
 	so.version = FLYTEC_VERSION;
 	so.on_change = notify_scheduler;
@@ -385,9 +439,17 @@ int cmd_serve(int argc, char **argv)
 		const char *listen = o.listen ? o.listen : ADM_DEFAULT_LISTEN, *colon = strrchr(listen, ':');
 		int hostlen = colon && colon > listen ? (int)(colon - listen) : 0;
 
-		fprintf(stderr, "flytec serve: listening on http://%.*s:%u%s%s\n", hostlen ? hostlen : 9,
-			hostlen ? listen : "127.0.0.1", adm_server_port(srv), o.repo ? ", watching " : "",
-			o.repo ? o.repo : "");
+		bool loopback = !hostlen || !strncmp(listen, "127.", 4) || !strncmp(listen, "localhost:", 10);
+
+		fprintf(stderr, "flytec serve: listening on %s://%.*s:%u%s%s\n", o.tls_cert ? "https" : "http",
+			hostlen ? hostlen : 9, hostlen ? listen : "127.0.0.1", adm_server_port(srv),
+			o.repo ? ", watching " : "", o.repo ? o.repo : "");
+		if (!loopback && !o.tls_cert)
+			fprintf(stderr, "flytec serve: warning: listening beyond loopback without TLS: requests%s travel "
+				"in clear (see --tls-cert and docs/api.md)\n", token ? " and the token" : "");
+		if (!loopback && !token)
+			fprintf(stderr, "flytec serve: warning: listening beyond loopback without --token-file: anyone "
+				"who reaches the port can change state\n");
 	}
 	if (!o.no_executor) {
 		struct fc_buf dir = FC_BUF_INIT;

@@ -194,6 +194,68 @@ int fc_buf_error(const struct fc_buf *b)
 	return b->err;
 }
 
+/* Length of the valid UTF-8 sequence at s[0..n), or 0 when it is not one (RFC 3629, as jansson checks it). */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+size_t fc_buf_fix_utf8(struct fc_buf *b)
+{
+	static const char replacement[] = "\xef\xbf\xbd";
+	struct fc_buf fixed = FC_BUF_INIT;
+	const unsigned char *s = (const unsigned char *)b->buf;
+	size_t i = 0, bad = 0, len;
+
+	/* the common case, all valid, costs one pass and no copy */
+	while (i < b->len && (len = utf8_seq_len(s + i, b->len - i)))
+		i += len;
+	if (i == b->len)
+		return 0;
+	fc_buf_add(&fixed, b->buf, i);
+	while (i < b->len) {
+		len = utf8_seq_len(s + i, b->len - i);
+		if (len) {
+			fc_buf_add(&fixed, s + i, len);
+			i += len;
+		} else {
+			fc_buf_add(&fixed, replacement, 3);
+			bad++;
+			i++;
+		}
+	}
+	fixed.cap = b->cap;
+	fc_buf_release(b);
+	*b = fixed;
+	return bad;
+}
+
 int fc_buf_read_file(struct fc_buf *b, const char *path, size_t max_size, struct fc_err *err)
 {
 	struct stat st;

@@ -39,6 +39,9 @@ void fc_buf_addchars(struct fc_buf *b, int c, size_t n);
 /* Append `s` as a JSON string literal with quotes and escapes. */
 void fc_buf_add_json_string(struct fc_buf *b, const char *s, size_t len);
 int fc_buf_error(const struct fc_buf *b);
+/* Replace each byte that does not start or belong to a valid UTF-8 sequence (stray continuation bytes, truncated or
+ * overlong sequences, surrogates, past U+10FFFF) with U+FFFD, in place. Returns how many were replaced. */
+size_t fc_buf_fix_utf8(struct fc_buf *b);
 
 struct fc_err;
 /* Read a whole file into `b`, refusing files larger than `max_size` bytes (0: no limit) with FC_ELIMIT. */

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/admin_lib.sh"
 
 echo "secret-token" >"$T/token"
-adm_start --token-file "$T/token" --max-body 65536 --no-executor --no-scheduler
+adm_start --token-file "$T/token" --public-reads --max-body 65536 --no-executor --no-scheduler
 AUTH=(-H "Authorization: Bearer secret-token")
 PD=flytesnacks/development
 

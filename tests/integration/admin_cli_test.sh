@@ -26,7 +26,7 @@ launch_plans:
     active: true
 EOF
 echo "token-123" >"$T/token"
-adm_start --repo "$T/repo" --token-file "$T/token" --no-executor --no-scheduler
+adm_start --repo "$T/repo" --token-file "$T/token" --public-reads --no-executor --no-scheduler
 export FLYTEC_ADMIN=$URL
 cli() {
 	"$FLYTEC" "$@" -p demo >"$T/cli.out" 2>"$T/cli.err"

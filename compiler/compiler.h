@@ -10,6 +10,7 @@
 #define CMP_COMPILER_H
 
 #include "core/fc.h"
+#include "core/limits.h"
 #include "core/yaml.h"
 
 #include "flyteidl/admin/launch_plan.pb-c.h"
@@ -25,7 +26,7 @@ struct fc_source;
 
 #define CMP_DEFAULT_PROJECT "flytesnacks"
 #define CMP_DEFAULT_DOMAIN "development"
-#define CMP_MAX_FILE_SIZE (64u * 1024 * 1024)
+#define CMP_MAX_FILE_SIZE FC_LIMIT_CMP_FILE_SIZE /* core/limits.h */
 
 struct cmp_options {
 	const char *project; /* default project for specs that name none (CMP_DEFAULT_PROJECT when NULL) */
@@ -34,6 +35,7 @@ struct cmp_options {
 	size_t max_file_size;               /* 0: CMP_MAX_FILE_SIZE */
 	struct fc_yaml_limits yaml_limits;  /* zeros: defaults */
 	bool warnings_as_errors;
+	bool walk_outside; /* directory inputs: read files that symbolic links lead to outside the directory */
 };
 
 /* What a launch plan's schedule does after downtime and while a previous run is still going (flytec's own

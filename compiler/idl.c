@@ -19,9 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IDL_MAX_ENTRIES 100000
-#define IDL_MAX_ENTRY_SIZE (64u * 1024 * 1024)
-#define IDL_MAX_ARCHIVE_TOTAL (512u * 1024 * 1024)
+/* Archive limits and their reasons: core/limits.h. */
+#define IDL_MAX_ENTRIES FC_LIMIT_CMP_ARCHIVE_ENTRIES
+#define IDL_MAX_ENTRY_SIZE FC_LIMIT_CMP_ARCHIVE_ENTRY_SIZE
+#define IDL_MAX_ARCHIVE_TOTAL FC_LIMIT_CMP_ARCHIVE_TOTAL
 
 static struct fc_loc file_loc(struct fc_source *src)
 {

@@ -264,8 +264,9 @@ int cmd_package(int argc, char **argv)
 	} else {
 		status = write_output(o.output, &out, "package");
 		if (status == CLI_EXIT_OK && !o.quiet && o.diag_fmt == FC_DIAG_TEXT)
-			fprintf(stderr, "flytec: wrote %s: %zu tasks, %zu workflows, %zu launch plans\n", o.output,
-				stats.tasks, stats.workflows, stats.launch_plans);
+			fprintf(stderr, "flytec: wrote %s: %zu tasks, %zu workflows, %zu launch plans%s\n", o.output,
+				stats.tasks, stats.workflows, stats.launch_plans,
+				stats.fast_bundles ? ", and the fast-register code bundle" : "");
 	}
 	fc_buf_release(&out);
 	cmp_session_free(s);

@@ -123,6 +123,10 @@ struct cmp_session {
 	size_t nlp_results;
 	bool compiled;
 	unsigned walking; /* inside a directory walk: unrelated JSON files are skipped, not errors */
+	struct cmp_fast_bundle *fast; /* code bundles found in packages (data: the source's text) */
+	size_t nfast, fast_alloc;
+	size_t entities_seen; /* definitions read, duplicates of earlier ones included (a file that adds none is
+			       * reported) */
 };
 
 struct cmp_entity *cmp_entity_new(struct cmp_session *s, enum cmp_kind kind, const char *name, struct fc_loc loc);
@@ -147,7 +151,8 @@ const struct fc_ynode *cmp_get_pending(struct cmp_session *s, const Flyteidl__Co
 /* --- front ends -------------------------------------------------------------------------------------------- */
 /* YAML specs: adds entities for every task, workflow and launch plan in the file. */
 void cmp_spec_load(struct cmp_session *s, struct fc_source *src);
-/* IDL files (.pb, .json, .tgz/.tar.gz/.tar): false when the extension is not an IDL one. */
+/* IDL files (protobuf, JSON, tar/tar.gz packages, fast-register bundles), told by content as well as by name:
+ * false when the file is for the YAML front end. */
 bool cmp_idl_load(struct cmp_session *s, struct fc_source *src);
 /* A YAML document holding an IDL message (a WorkflowClosure etc.): loads it and returns true. */
 bool cmp_idl_yaml_doc(struct cmp_session *s, struct fc_source *src, const struct fc_ynode *root);

@@ -8,6 +8,10 @@
  * workflow. Templates are written as Flyte's admin expects them: without the start-node and end-node the compiler
  * adds. The index is zero-padded to one width, so the names sort in index order.
  *
+ * A fast-register code bundle read from an input package (fast<digest>.tar.gz, `pyflyte package --fast`) is written
+ * again as it came, after the .pb files, so `flytectl register files` fast-registers the result as it would have
+ * the input.
+ *
  * Determinism: entities are ordered by name (then by dependency), every tar entry has mode 0644, uid/gid 0, no
  * owner names and mtime 0, and the gzip header carries no timestamp, so the same input gives the same bytes.
  */
@@ -253,6 +257,24 @@ static int write_archive(struct pkg *p, bool placeholders, struct fc_buf *out, s
 		free(bytes);
 		archive_entry_free(ent);
 	}
+	/* Fast-register code bundles go in as they came, after the entities: flytectl finds them by name. */
+	for (i = 0; i < cmp_fast_bundle_count(p->s) && !rc; i++) {
+		const struct cmp_fast_bundle *fb = cmp_fast_bundle_at(p->s, i);
+		struct archive_entry *ent = archive_entry_new();
+
+		archive_entry_set_pathname(ent, fb->name);
+		archive_entry_set_filetype(ent, AE_IFREG);
+		archive_entry_set_perm(ent, 0644);
+		archive_entry_set_size(ent, (la_int64_t)fb->len);
+		archive_entry_set_mtime(ent, 0, 0);
+		archive_entry_set_uid(ent, 0);
+		archive_entry_set_gid(ent, 0);
+		if (archive_write_header(ar, ent) != ARCHIVE_OK ||
+		    (fb->len && archive_write_data(ar, fb->data, fb->len) != (la_ssize_t)fb->len))
+			rc = fc_err_set(err, FC_EIO, "cannot write %s into the archive: %s", fb->name,
+					archive_error_string(ar));
+		archive_entry_free(ent);
+	}
 	if (!rc && archive_write_close(ar) != ARCHIVE_OK)
 		rc = fc_err_set(err, FC_EIO, "cannot finish the archive: %s", archive_error_string(ar));
 out:
@@ -318,6 +340,7 @@ int cmp_package_write(struct cmp_session *s, const struct cmp_package_options *o
 				    "are flytec's own; Flyte's LaunchPlan cannot carry them, so the archive leaves them out",
 				    e->name);
 	}
+	stats->fast_bundles = cmp_fast_bundle_count(s);
 	rc = write_archive(&p, opts && opts->placeholders, out, err);
 	free(sorted);
 	free(p.entries);

@@ -44,6 +44,7 @@ void cmp_session_free(struct cmp_session *s)
 	for (i = 0; i < s->nentities; i++)
 		free(s->entities[i]->defaults);
 	free(s->entities);
+	free(s->fast);
 	for (i = 0; i < s->nsources; i++)
 		fc_source_free(s->sources[i]);
 	free(s->sources);
@@ -67,12 +68,14 @@ struct cmp_entity *cmp_entity_new(struct cmp_session *s, enum cmp_kind kind, con
 	struct cmp_entity *e;
 
 	if (prev) {
+		s->entities_seen++;
 		struct fc_diag *dg = fc_diag_add(&s->diags, FC_SEV_ERROR, "DuplicateDefinition", loc,
 						 "%s '%s' is defined twice", cmp_kind_name(kind), name);
 
 		fc_diag_note(dg, prev->loc, "'%s' is first defined here", name);
 		return NULL;
 	}
+	s->entities_seen++;
 	e = fc_arena_alloc(&s->arena, sizeof(*e));
 	e->kind = kind;
 	e->name = fc_arena_strdup(&s->arena, name);
@@ -99,21 +102,31 @@ void cmp_add_source(struct cmp_session *s, struct fc_source *src)
 	s->sources[s->nsources++] = src;
 }
 
-int cmp_add_source_take(struct cmp_session *s, const char *path, char *text, size_t len)
-{
-	struct fc_source *src = fc_source_new_take(path, text, len);
-
-	cmp_add_source(s, src);
-	if (!cmp_idl_load(s, src))
-		cmp_spec_load(s, src);
-	return FC_OK;
-}
-
 static bool has_suffix(const char *name, const char *suffix)
 {
 	size_t n = strlen(name), m = strlen(suffix);
 
 	return n > m && !strcmp(name + n - m, suffix);
+}
+
+int cmp_add_source_take(struct cmp_session *s, const char *path, char *text, size_t len)
+{
+	struct fc_source *src = fc_source_new_take(path, text, len);
+	size_t seen = s->entities_seen, errors = s->diags.nerrors, bundles = s->nfast;
+
+	cmp_add_source(s, src);
+	if (!cmp_idl_load(s, src))
+		cmp_spec_load(s, src);
+	/* A file that defines nothing is worth a word (an empty spec, tasks the front end could not see...); unrelated
+	 * JSON in a walked directory is skipped quietly. */
+	if (s->entities_seen == seen && s->diags.nerrors == errors && s->nfast == bundles &&
+	    !(s->walking && has_suffix(path, ".json"))) {
+		struct fc_loc loc = {src, 0, 0};
+
+		fc_diag_add(&s->diags, FC_SEV_WARNING, "NoEntities", loc,
+			    "defines no task, workflow or launch plan");
+	}
+	return FC_OK;
 }
 
 /* What a directory walk reads: specs, and the IDL forms (JSON only as *.json holding a Flyte message). */
@@ -507,6 +520,16 @@ size_t cmp_launch_plan_count(const struct cmp_session *s)
 const struct cmp_launch_plan_result *cmp_launch_plan_at(const struct cmp_session *s, size_t i)
 {
 	return i < s->nlp_results ? &s->lp_results[i] : NULL;
+}
+
+size_t cmp_fast_bundle_count(const struct cmp_session *s)
+{
+	return s->nfast;
+}
+
+const struct cmp_fast_bundle *cmp_fast_bundle_at(const struct cmp_session *s, size_t i)
+{
+	return i < s->nfast ? &s->fast[i] : NULL;
 }
 
 const struct cmp_workflow_result *cmp_find_workflow(const struct cmp_session *s, const char *name)

@@ -6,6 +6,7 @@
 #include "core/diag.h"
 #include "core/err.h"
 #include "core/pbjson.h"
+#include "core/walk.h"
 #include "core/yamljson.h"
 
 #include <errno.h>
@@ -37,27 +38,6 @@ static const char compile_usage[] =
 
 enum emit_format { EMIT_NONE, EMIT_TEXT, EMIT_JSON, EMIT_YAML, EMIT_DOT, EMIT_PB };
 
-static int mkdir_p(const char *path)
-{
-	char tmp[4096];
-	size_t i, len = strlen(path);
-
-	if (len >= sizeof(tmp))
-		return -1;
-	memcpy(tmp, path, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (tmp[i] == '/' || tmp[i] == '\0') {
-			char c = tmp[i];
-
-			tmp[i] = '\0';
-			if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-				return -1;
-			tmp[i] = c;
-		}
-	}
-	return 0;
-}
-
 static int write_pb(const char *dir, const char *kind, const char *name, const ProtobufCMessage *msg,
 		    struct fc_err *err)
 {
@@ -67,10 +47,9 @@ static int write_pb(const char *dir, const char *kind, const char *name, const P
 	int rc;
 
 	fc_buf_addf(&path, "%s/%s", dir, kind);
-	if (mkdir_p(path.buf) < 0) {
-		rc = fc_err_set(err, FC_EIO, "%s: %s", path.buf, strerror(errno));
+	rc = fc_mkdir_p(path.buf, err);
+	if (rc)
 		goto out;
-	}
 	fc_buf_addf(&path, "/%s.pb", name);
 	protobuf_c_message_pack(msg, bytes);
 	rc = fc_write_file_atomic(path.buf, bytes, len, err);

@@ -210,3 +210,27 @@ out:
 	fc_buf_release(&path);
 	return rc;
 }
+
+int fc_mkdir_p(const char *path, struct fc_err *err)
+{
+	struct fc_buf tmp = FC_BUF_INIT;
+	size_t i, len = strlen(path);
+	int rc = FC_OK;
+
+	fc_buf_add(&tmp, path, len);
+	for (i = 1; i <= len && !rc; i++) {
+		if (tmp.buf[i] == '/' || tmp.buf[i] == '\0') {
+			char c = tmp.buf[i];
+			struct stat st;
+
+			tmp.buf[i] = '\0';
+			if (mkdir(tmp.buf, 0755) < 0 && errno != EEXIST)
+				rc = fc_err_set(err, FC_EIO, "%s: %s", tmp.buf, strerror(errno));
+			else if (!c && (stat(tmp.buf, &st) < 0 || !S_ISDIR(st.st_mode)))
+				rc = fc_err_set(err, FC_EIO, "%s: exists and is not a directory", tmp.buf);
+			tmp.buf[i] = c;
+		}
+	}
+	fc_buf_release(&tmp);
+	return rc;
+}

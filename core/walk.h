@@ -1,5 +1,6 @@
 /*
- * walk.h: the project's one directory walker (the compiler's directory inputs, the watched repository's scans).
+ * walk.h: the project's one directory walker (the compiler's directory inputs, the watched repository's scans), and
+ * `mkdir -p` for the commands that write directories.
  *
  * A walk visits the regular files under a directory in a stable order (names sorted bytewise, depth first),
  * following symbolic links, and is safe on hostile trees:
@@ -38,5 +39,8 @@ struct fc_walk_options {
  * non-zero value `on_file` returned, or FC_ENOENT / FC_EIO when the root or the start cannot be read (with `err`).
  */
 int fc_walk(const char *root, const char *start, const struct fc_walk_options *opts, struct fc_err *err);
+
+/* Make a directory and its missing parents (mode 0755), as `mkdir -p` does. FC_EIO with the path that failed. */
+int fc_mkdir_p(const char *path, struct fc_err *err);
 
 #endif

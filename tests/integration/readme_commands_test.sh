@@ -87,5 +87,33 @@ else
   bad "no background serve command in the README"
 fi
 
+# Project Python scripts run with Debian's python3 (/usr/bin/python3, what `make deps` installs), isolated from any
+# user site-packages: each compiles and every module it imports exists there.
+if [ -x /usr/bin/python3 ]; then
+  for f in $(git ls-files '*.py' 2>/dev/null; grep -rlE '^#!.*python' --include='*' bench tests tools examples 2>/dev/null | grep -v '\.py$'); do
+    if msg=$(/usr/bin/python3 -I - "$f" 2>&1 <<'PY'
+import ast, importlib.util, sys
+path = sys.argv[1]
+src = open(path, encoding="utf-8").read()
+first = src.splitlines()[0] if src else ""
+if first.startswith("#!") and first not in ("#!/usr/bin/env python3", "#!/usr/bin/python3"):
+    sys.exit("shebang %r: use #!/usr/bin/env python3" % first)
+tree = ast.parse(src, path)
+missing = set()
+for node in ast.walk(tree):
+    names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+            [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else []
+    for name in names:
+        if importlib.util.find_spec(name.split(".")[0]) is None:
+            missing.add(name)
+if missing:
+    sys.exit("needs modules Debian's python3 lacks: " + ", ".join(sorted(missing)))
+PY
+); then ok "python: $f runs on /usr/bin/python3"; else bad "python: $f: $msg"; fi
+  done
+else
+  bad "python: /usr/bin/python3 missing (make deps installs it)"
+fi
+
 echo "readme_commands_test: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

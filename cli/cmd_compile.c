@@ -30,6 +30,8 @@ static const char compile_usage[] =
 	"      --domain NAME         default domain (default " CMP_DEFAULT_DOMAIN ")\n"
 	"      --version V           use V as every version instead of content hashes\n"
 	"      --max-file-size BYTES refuse larger files (default 64 MiB)\n"
+	"      --follow-outside-links  in directories, read files that symbolic links lead to outside the\n"
+	"                            directory given (skipped with a SkippedPath warning by default)\n"
 	"  -W, --warnings-as-errors  fail on warnings too\n"
 	"      --color WHEN          auto, always or never\n"
 	"  -q, --quiet               no summary line\n"
@@ -192,6 +194,7 @@ int cmd_compile(int argc, char **argv)
 		{"domain", required_argument, NULL, 'D'},
 		{"version", required_argument, NULL, 'V'},
 		{"max-file-size", required_argument, NULL, 'M'},
+		{"follow-outside-links", no_argument, NULL, 'L'},
 		{"warnings-as-errors", no_argument, NULL, 'W'},
 		{"color", required_argument, NULL, 'c'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -236,6 +239,7 @@ int cmd_compile(int argc, char **argv)
 		case 'P': opts.project = optarg; break;
 		case 'D': opts.domain = optarg; break;
 		case 'V': opts.version = optarg; break;
+		case 'L': opts.walk_outside = true; break;
 		case 'M': {
 			char *end;
 			unsigned long long v = strtoull(optarg, &end, 10);

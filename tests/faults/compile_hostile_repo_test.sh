@@ -77,6 +77,14 @@ if run escape 20 300 compile --color never "$tmp/esc"; then
   done
   if grep -q -e SECRET_FIRST_LINE -e 'root:' "$tmp/out"; then bad "escape: content of an outside file shown"; else ok "escape: no outside content shown"; fi
 fi
+# --follow-outside-links reads them (the loop guard still holds)
+if run escape-follow 20 300 compile --color never --follow-outside-links --emit text "$tmp/esc"; then
+  if grep -q "SECRET_FIRST_LINE" "$tmp/out" && ! grep -q "outdir: symbolic link leading outside" "$tmp/out"; then
+    ok "escape: --follow-outside-links reads the linked files"
+  else
+    bad "escape: --follow-outside-links did not read the linked files"
+  fi
+fi
 # a link inside the repository still works
 mkdir -p "$tmp/inside/real"
 cp examples/workflows/hello.yaml "$tmp/inside/real/"

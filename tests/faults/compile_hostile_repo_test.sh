@@ -153,5 +153,23 @@ if run aliases-ok 10 100 compile --color never "$tmp/shared.yaml"; then
   if [ "$status" -eq 0 ]; then ok "aliases: modest sharing compiles"; else bad "aliases-ok: exit $status"; fi
 fi
 
+# --- a compiled entity over the limit: 100 KB of file, a default of 18 MB through aliases within the allowance --
+python3 - "$tmp/big.yaml" <<'PY'
+import sys
+block = ", ".join("x" * 1000 for _ in range(100))
+lines = ["tasks:", "  - {name: t, type: echo, inputs: {x: list<list<string>>}, outputs: {x: list<list<string>>}}",
+         "workflows:", "  - name: big", "    inputs:", "      x:", "        type: list<list<string>>", "        default:",
+         "          - &blk [" + block + "]"] + ["          - *blk"] * 179 + \
+        ["    nodes:", "      - {id: n, task: t, inputs: {x: !ref inputs.x}}"]
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+PY
+if run entity-size 30 400 compile --color never "$tmp/big.yaml"; then
+  if [ "$status" -eq 1 ] && grep -q "error\[EntityTooLarge\]: launch plan 'big' compiles to" "$tmp/out"; then
+    ok "entity size: an 18 MB launch plan is EntityTooLarge, exit 1 (peak $peak_mb MB)"
+  else
+    bad "entity-size: exit $status, want 1 with EntityTooLarge"
+  fi
+fi
+
 echo "compile_hostile_repo_test: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -322,7 +322,7 @@ static const cmp_type *validate_binding(struct bind_ctx *bc, Flyteidl__Core__Bin
 	const struct fc_ynode *pending = cmp_get_pending(w->s, bd);
 	size_t i;
 
-	if (depth > 100) {
+	if (depth > FC_LIMIT_CMP_VALUE_DEPTH) {
 		werr(w, bd, bc->node, "InvalidValue", bc->node->id, bc->param, "binding nested too deeply");
 		return NULL;
 	}

@@ -40,6 +40,10 @@
  * scalar aliased 100 times costs 1.6 million nodes, over the absolute cap). */
 #define FC_LIMIT_YAML_ALIAS_BYTES_PER_NODE 64
 
+/* The YAML <-> JSON bridge (core/yamljson.c, used for IDL messages written as YAML and for proto3 JSON written out
+ * as YAML): nesting it converts. Above the loader's depth because JSON from the API reaches it directly. */
+#define FC_LIMIT_YAMLJSON_DEPTH 1024
+
 /* ============================================================================================================
  * The compiler (compiler/)
  * ============================================================================================================ */
@@ -54,6 +58,18 @@
  * gRPC services refuse messages over 4 MB by default. 16 MB leaves room for large fixed inputs while keeping a
  * literal built from aliases or a huge default from growing the server without bound. */
 #define FC_LIMIT_CMP_ENTITY_SIZE (16u * 1024 * 1024)
+
+/* Nesting the spec language accepts, each checked where it is parsed, with a position: a type such as
+ * list<list<...>> (64: real types nest under ten), nodes inside branches and maps (32), a branch condition's
+ * parentheses and operators (100), a literal value or a binding's collections and maps (100). They keep the
+ * compiler's recursive passes far from the stack's end (the YAML loader's 256 bounds the input first). */
+#define FC_LIMIT_CMP_TYPE_DEPTH 64
+#define FC_LIMIT_CMP_NODE_DEPTH 32
+#define FC_LIMIT_CMP_EXPR_DEPTH 100
+#define FC_LIMIT_CMP_VALUE_DEPTH 100
+
+/* Protobuf input (.pb files, archive entries) is checked for nesting before protobuf-c unpacks it:
+ * FC_PB_MAX_DEPTH (512) in core/pbdepth.h, shared with the admin's protobuf bodies. */
 
 /* pyflyte package archives: entries, bytes per entry, bytes in all (a gzip bomb stops here). */
 #define FC_LIMIT_CMP_ARCHIVE_ENTRIES 100000

@@ -1255,6 +1255,15 @@ static void test_package_duplicates_and_fast_bundle(void **state)
 	spec_entries[k++] = (struct spec_entry){"999_t_1.pb", owned[nowned++], len, 0};
 	spec_entries[k++] = (struct spec_entry){"fast0123456789abcdef.tar.gz", bundle.buf, bundle.len, 0};
 	make_archive(spec_entries, k, &pkg);
+	{
+		/* kept for inspection (and for trying another flytec on it): build/pyflyte-like.tgz */
+		FILE *f = fopen("build/pyflyte-like.tgz", "wb");
+
+		if (f) {
+			fwrite(pkg.buf, 1, pkg.len, f);
+			fclose(f);
+		}
+	}
 
 	b = session_from_text("pyflyte-like.tgz", pkg.buf, pkg.len, NULL);
 	if (cmp_diags(b)->nr)
@@ -1274,6 +1283,10 @@ static void test_package_duplicates_and_fast_bundle(void **state)
 			found = outs[i].len == bundle.len && !memcmp(outs[i].data, bundle.buf, bundle.len);
 	assert_true(found);
 	free_entries(outs, nout);
+	/* convert cannot carry it into a YAML spec, and says so */
+	fc_buf_reset(&out);
+	assert_int_equal(cmp_convert_to_spec(b, NULL, &out, NULL, &err), FC_OK);
+	assert_int_equal(count_code(b, "NotConvertible", "fast-register code bundle"), 1);
 
 	/* a second copy that really differs is still a duplicate definition */
 	fc_buf_reset(&pkg);

@@ -8,11 +8,20 @@ cd "$(dirname "$0")/../.." || exit 2
 flytec=${FLYTEC:-$PWD/bin/flytec}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/flytec-hostile-repo.XXXXXX")
 server_pid=""
+# stop the background server: SIGTERM, then SIGKILL if it has not stopped within 5 s (a hung walk must not hang us)
+stop_server() {
+  [ -n "$server_pid" ] || return 0
+  kill "$server_pid" 2>/dev/null
+  for _ in $(seq 1 50); do
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -9 "$server_pid" 2>/dev/null
+  wait "$server_pid" 2>/dev/null
+  server_pid=""
+}
 cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null
-    wait "$server_pid" 2>/dev/null
-  fi
+  stop_server
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -107,9 +116,7 @@ if [ -s "$tmp/port" ] && curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.
 else
   fail=$((fail + 1)); echo "FAIL serve: not listening within 10 s"; tail -n 5 "$tmp/server.log"
 fi
-kill "$server_pid" 2>/dev/null
-wait "$server_pid" 2>/dev/null
-server_pid=""
+stop_server
 if grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$tmp/server.log"; then
   bad "serve: sanitizer report"; grep -m 5 -E "Sanitizer|runtime error" "$tmp/server.log"
 else

@@ -216,6 +216,18 @@ Flyteidl__Core__Identifier *cmp_ident(struct fc_arena *a, Flyteidl__Core__Resour
 const char *cmp_ident_str(struct fc_arena *a, const Flyteidl__Core__Identifier *id);
 /* Sort a VariableMap's entries by key (for deterministic output). */
 void cmp_varmap_sort(Flyteidl__Core__VariableMap *vm);
+/* Walk an IDL message and every message inside it (repeated elements, the set member of a oneof) through the
+ * descriptors, so no field of a newer IDL is missed. `message` is called for each, parents first; `repeated`
+ * (optional) for each repeated message field after its elements were walked. */
+enum cmp_visit { CMP_VISIT_CHILDREN, CMP_VISIT_SKIP, CMP_VISIT_STOP };
+struct cmp_visitor {
+	enum cmp_visit (*message)(void *ctx, ProtobufCMessage *m); /* SKIP: not its sub-messages; STOP: end */
+	void (*repeated)(void *ctx, const ProtobufCFieldDescriptor *f, ProtobufCMessage **items, size_t n);
+	void *ctx;
+	unsigned max_depth; /* messages nested deeper are not visited */
+};
+/* false when a visit said CMP_VISIT_STOP. */
+bool cmp_visit_messages(ProtobufCMessage *m, const struct cmp_visitor *v);
 /* Content hash of a message: the first 20 hex digits of SHA-256 over `salt` and its packed bytes. */
 const char *cmp_hash_msg(struct fc_arena *a, const ProtobufCMessage *msg, const char *salt);
 

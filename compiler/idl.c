@@ -68,39 +68,20 @@ static void fill_identifier(struct cmp_session *s, Flyteidl__Core__Identifier *i
 		id->version = (char *)"";
 }
 
-/* Visit every Identifier inside a message, through the descriptors (so nothing is missed in new IDL fields). */
-static void walk_identifiers(struct cmp_session *s, ProtobufCMessage *m, unsigned depth)
+/* Fill every Identifier inside a message (node references, launch plan workflow ids, sub-workflows...). */
+static enum cmp_visit fill_one_identifier(void *ctx, ProtobufCMessage *m)
 {
-	const ProtobufCMessageDescriptor *d;
-	unsigned i;
+	if (m->descriptor != &flyteidl__core__identifier__descriptor)
+		return CMP_VISIT_CHILDREN;
+	fill_identifier(ctx, (Flyteidl__Core__Identifier *)m);
+	return CMP_VISIT_SKIP;
+}
 
-	if (!m || depth > 200)
-		return;
-	d = m->descriptor;
-	if (d == &flyteidl__core__identifier__descriptor) {
-		fill_identifier(s, (Flyteidl__Core__Identifier *)m);
-		return;
-	}
-	for (i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		char *base = (char *)m;
+static void walk_identifiers(struct cmp_session *s, ProtobufCMessage *m)
+{
+	const struct cmp_visitor v = {fill_one_identifier, NULL, s, 200};
 
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(size_t *)(base + f->quantifier_offset), j;
-			ProtobufCMessage **arr = *(ProtobufCMessage ***)(base + f->offset);
-
-			for (j = 0; j < n; j++)
-				walk_identifiers(s, arr[j], depth + 1);
-			continue;
-		}
-		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-			if (*(uint32_t *)(base + f->quantifier_offset) != f->id)
-				continue;
-		}
-		walk_identifiers(s, *(ProtobufCMessage **)(base + f->offset), depth + 1);
-	}
+	cmp_visit_messages(m, &v);
 }
 
 /* --- entities ---------------------------------------------------------------------------------------------- */
@@ -113,87 +94,56 @@ static bool is_map_entry(const ProtobufCMessageDescriptor *d)
 	       !strcmp(d->fields[1].name, "value");
 }
 
+/* Map keys in a deterministic order: strings by bytes; other key types (none in Flyte's IDL) by their stored bytes,
+ * which is all canonical bytes need. */
 static int entry_key_cmp(const void *a, const void *b, void *arg)
 {
 	const ProtobufCFieldDescriptor *key = arg;
 	const char *x = (const char *)*(ProtobufCMessage *const *)a + key->offset;
 	const char *y = (const char *)*(ProtobufCMessage *const *)b + key->offset;
+	size_t size;
 
-	switch (key->type) {
-	case PROTOBUF_C_TYPE_STRING: {
+	if (key->type == PROTOBUF_C_TYPE_STRING) {
 		const char *sx = *(char *const *)x, *sy = *(char *const *)y;
 
 		return strcmp(sx ? sx : "", sy ? sy : "");
 	}
+	switch (key->type) {
 	case PROTOBUF_C_TYPE_INT64:
 	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64: {
-		int64_t vx, vy;
-
-		memcpy(&vx, x, sizeof(vx));
-		memcpy(&vy, y, sizeof(vy));
-		return vx < vy ? -1 : vx > vy;
-	}
+	case PROTOBUF_C_TYPE_SFIXED64:
 	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64: {
-		uint64_t vx, vy;
+	case PROTOBUF_C_TYPE_FIXED64: size = 8; break;
+	case PROTOBUF_C_TYPE_BOOL: size = sizeof(protobuf_c_boolean); break;
+	default: size = 4; break;
+	}
+	return memcmp(x, y, size);
+}
 
-		memcpy(&vx, x, sizeof(vx));
-		memcpy(&vy, y, sizeof(vy));
-		return vx < vy ? -1 : vx > vy;
-	}
-	case PROTOBUF_C_TYPE_BOOL:
-		return (int)*(const protobuf_c_boolean *)x - (int)*(const protobuf_c_boolean *)y;
-	case PROTOBUF_C_TYPE_UINT32:
-	case PROTOBUF_C_TYPE_FIXED32: {
-		uint32_t vx, vy;
+static enum cmp_visit visit_all(void *ctx, ProtobufCMessage *m)
+{
+	(void)ctx;
+	(void)m;
+	return CMP_VISIT_CHILDREN;
+}
 
-		memcpy(&vx, x, sizeof(vx));
-		memcpy(&vy, y, sizeof(vy));
-		return vx < vy ? -1 : vx > vy;
-	}
-	default: {
-		int32_t vx, vy;
+static void sort_map(void *ctx, const ProtobufCFieldDescriptor *f, ProtobufCMessage **items, size_t n)
+{
+	const ProtobufCMessageDescriptor *entry = f->descriptor;
 
-		memcpy(&vx, x, sizeof(vx));
-		memcpy(&vy, y, sizeof(vy));
-		return vx < vy ? -1 : vx > vy;
-	}
-	}
+	(void)ctx;
+	if (n > 1 && is_map_entry(entry))
+		qsort_r(items, n, sizeof(*items), entry_key_cmp, (void *)&entry->fields[0]);
 }
 
 /* Put every map (google.protobuf.Struct's fields included) in key order, so that equal messages pack to equal
  * bytes. Protobuf leaves the order of map entries on the wire unspecified, and flytekit writes them in whatever
  * order a Python dict had. */
-static void canonicalize(ProtobufCMessage *m, unsigned depth)
+static void canonicalize(ProtobufCMessage *m)
 {
-	const ProtobufCMessageDescriptor *d;
-	unsigned i;
+	const struct cmp_visitor v = {visit_all, sort_map, NULL, 200};
 
-	if (!m || depth > 200)
-		return;
-	d = m->descriptor;
-	for (i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		char *base = (char *)m;
-
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(size_t *)(base + f->quantifier_offset), j;
-			ProtobufCMessage **arr = *(ProtobufCMessage ***)(base + f->offset);
-			const ProtobufCMessageDescriptor *ed = f->descriptor;
-
-			for (j = 0; j < n; j++)
-				canonicalize(arr[j], depth + 1);
-			if (n > 1 && is_map_entry(ed))
-				qsort_r(arr, n, sizeof(*arr), entry_key_cmp, (void *)&ed->fields[0]);
-			continue;
-		}
-		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && *(uint32_t *)(base + f->quantifier_offset) != f->id)
-			continue;
-		canonicalize(*(ProtobufCMessage **)(base + f->offset), depth + 1);
-	}
+	cmp_visit_messages(m, &v);
 }
 
 /* The canonical bytes of a message: a copy with its maps sorted, packed (deterministic packing). */
@@ -210,7 +160,7 @@ static uint8_t *canonical_bytes(const ProtobufCMessage *m, struct fc_arena *scra
 		return raw; /* cannot happen for a message we packed; compare the raw bytes then */
 	}
 	free(raw);
-	canonicalize(copy, 0);
+	canonicalize(copy);
 	*len = protobuf_c_message_get_packed_size(copy);
 	out = fc_xmalloc(*len + 1);
 	protobuf_c_message_pack(copy, out);
@@ -258,7 +208,7 @@ static void add_task(struct cmp_session *s, struct fc_source *src, Flyteidl__Cor
 		fc_diag_add(&s->diags, FC_SEV_ERROR, "ValueRequired", file_loc(src), "a task template has no id or name");
 		return;
 	}
-	walk_identifiers(s, &t->base, 0);
+	walk_identifiers(s, &t->base);
 	s->entities_seen++;
 	prev = fc_strmap_get(&s->tasks, t->id->name);
 	if (prev && prev->task && prev->state == CMP_NEW_ENTITY && same_message(&prev->task->base, &t->base))
@@ -282,7 +232,7 @@ static void add_workflow(struct cmp_session *s, struct fc_source *src, Flyteidl_
 		fc_diag_add(&s->diags, FC_SEV_ERROR, "ValueRequired", file_loc(src), "a workflow template has no id or name");
 		return;
 	}
-	walk_identifiers(s, &w->base, 0);
+	walk_identifiers(s, &w->base);
 	s->entities_seen++;
 	/* A compiled template already has start-node and end-node: compile from the user's nodes only. */
 	strip_start_end(s, w);
@@ -310,7 +260,7 @@ static void add_launch_plan(struct cmp_session *s, struct fc_source *src, Flytei
 			    "a launch plan has no id, name or spec");
 		return;
 	}
-	walk_identifiers(s, &lp->base, 0);
+	walk_identifiers(s, &lp->base);
 	s->entities_seen++;
 	prev = fc_strmap_get(&s->launch_plans, lp->id->name);
 	if (prev && prev->launch_plan && prev->from_idl && prev->state == CMP_NEW_ENTITY &&
@@ -338,46 +288,35 @@ static void add_launch_plan(struct cmp_session *s, struct fc_source *src, Flytei
 	cmp_set_loc(s, e, e->loc);
 }
 
-/* A map entry whose message value is missing (protobuf allows it; the checks assume every entry has one). Returns
- * the entry's key, or NULL when every entry has its value. */
-static const char *empty_map_value(const ProtobufCMessage *m, unsigned depth)
+/* A map entry whose message value is missing (protobuf allows it; the checks assume every entry has one): the
+ * walk stops at the first and keeps its key. */
+static enum cmp_visit find_empty_map_value(void *ctx, ProtobufCMessage *m)
 {
-	const ProtobufCMessageDescriptor *d;
-	unsigned i;
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	const char **bad_key = ctx;
 
-	if (!m || depth > 200)
-		return NULL;
-	d = m->descriptor;
 	if (d->n_fields == 2 && !strcmp(d->fields[0].name, "key") && !strcmp(d->fields[1].name, "value") &&
-	    d->fields[1].type == PROTOBUF_C_TYPE_MESSAGE && !*(ProtobufCMessage *const *)((const char *)m + d->fields[1].offset))
-		return d->fields[0].type == PROTOBUF_C_TYPE_STRING ? *(char *const *)((const char *)m + d->fields[0].offset)
-								    : "?";
-	for (i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		const char *base = (const char *)m, *bad;
-
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(const size_t *)(base + f->quantifier_offset), j;
-			ProtobufCMessage *const *arr = *(ProtobufCMessage *const *const *)(base + f->offset);
-
-			for (j = 0; j < n; j++)
-				if ((bad = empty_map_value(arr[j], depth + 1)))
-					return bad;
-			continue;
-		}
-		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && *(const uint32_t *)(base + f->quantifier_offset) != f->id)
-			continue;
-		if ((bad = empty_map_value(*(ProtobufCMessage *const *)(base + f->offset), depth + 1)))
-			return bad;
+	    d->fields[1].type == PROTOBUF_C_TYPE_MESSAGE && !*(ProtobufCMessage *const *)((const char *)m + d->fields[1].offset)) {
+		*bad_key = d->fields[0].type == PROTOBUF_C_TYPE_STRING ? *(char *const *)((const char *)m + d->fields[0].offset)
+								       : "?";
+		return CMP_VISIT_STOP;
 	}
-	return NULL;
+	return CMP_VISIT_CHILDREN;
+}
+
+/* The key of a map entry without its value, or NULL when every entry has one. */
+static const char *empty_map_value(ProtobufCMessage *m)
+{
+	const char *bad_key = NULL;
+	const struct cmp_visitor v = {find_empty_map_value, NULL, &bad_key, 200};
+
+	cmp_visit_messages(m, &v);
+	return bad_key;
 }
 
 static void add_message(struct cmp_session *s, struct fc_source *src, ProtobufCMessage *m)
 {
-	const char *bad_key = empty_map_value(m, 0);
+	const char *bad_key = empty_map_value(m);
 	size_t i;
 
 	if (bad_key) {
@@ -423,37 +362,17 @@ static void add_message(struct cmp_session *s, struct fc_source *src, ProtobufCM
 }
 
 /* --- binary protobuf --------------------------------------------------------------------------------------- */
-static bool has_unknown_fields(const ProtobufCMessage *m, unsigned depth)
+static enum cmp_visit find_unknown_fields(void *ctx, ProtobufCMessage *m)
 {
-	const ProtobufCMessageDescriptor *d;
-	unsigned i;
+	(void)ctx;
+	return m->n_unknown_fields ? CMP_VISIT_STOP : CMP_VISIT_CHILDREN;
+}
 
-	if (!m || depth > 100)
-		return false;
-	if (m->n_unknown_fields)
-		return true;
-	d = m->descriptor;
-	for (i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		const char *base = (const char *)m;
+static bool has_unknown_fields(ProtobufCMessage *m)
+{
+	const struct cmp_visitor v = {find_unknown_fields, NULL, NULL, 100};
 
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(const size_t *)(base + f->quantifier_offset), j;
-			ProtobufCMessage *const *arr = *(ProtobufCMessage *const *const *)(base + f->offset);
-
-			for (j = 0; j < n; j++)
-				if (has_unknown_fields(arr[j], depth + 1))
-					return true;
-			continue;
-		}
-		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && *(const uint32_t *)(base + f->quantifier_offset) != f->id)
-			continue;
-		if (has_unknown_fields(*(ProtobufCMessage *const *)(base + f->offset), depth + 1))
-			return true;
-	}
-	return false;
+	return !cmp_visit_messages(m, &v);
 }
 
 /* Which message a `.pb` holds: pyflyte's `<idx>_<name>_<1|2|3>.pb` says so; otherwise try the forms in turn. */
@@ -500,7 +419,7 @@ static void load_pb(struct cmp_session *s, struct fc_source *src)
 				    want->name, src->path[strlen(src->path) - 4]);
 			return;
 		}
-		if (has_unknown_fields(m, 0))
+		if (has_unknown_fields(m))
 			fc_diag_add(&s->diags, FC_SEV_WARNING, "UnknownFields", file_loc(src),
 				    "%s has fields this flytec does not know; they are ignored", want->name);
 		add_message(s, src, m);
@@ -509,7 +428,7 @@ static void load_pb(struct cmp_session *s, struct fc_source *src)
 	for (i = 0; i < FC_ARRAY_LEN(candidates); i++) {
 		m = protobuf_c_message_unpack(candidates[i], fc_arena_pb_allocator(&s->arena), src->len,
 					      (const uint8_t *)src->text);
-		if (m && !has_unknown_fields(m, 0) && (candidates[i] != &flyteidl__core__compiled_workflow_closure__descriptor ||
+		if (m && !has_unknown_fields(m) && (candidates[i] != &flyteidl__core__compiled_workflow_closure__descriptor ||
 						       ((Flyteidl__Core__CompiledWorkflowClosure *)m)->primary)) {
 			add_message(s, src, m);
 			return;

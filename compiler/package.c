@@ -156,40 +156,25 @@ static void place_launch_plan(struct pkg *p, struct cmp_entity *e, unsigned dept
 }
 
 /* --- placeholders ------------------------------------------------------------------------------------------ */
-static void set_placeholders(ProtobufCMessage *m, unsigned depth)
+static enum cmp_visit set_placeholder(void *ctx, ProtobufCMessage *m)
 {
-	const ProtobufCMessageDescriptor *d;
-	unsigned i;
+	Flyteidl__Core__Identifier *id = (Flyteidl__Core__Identifier *)m;
 
-	if (!m || depth > 200)
-		return;
-	d = m->descriptor;
-	if (d == &flyteidl__core__identifier__descriptor) {
-		Flyteidl__Core__Identifier *id = (Flyteidl__Core__Identifier *)m;
+	(void)ctx;
+	if (m->descriptor != &flyteidl__core__identifier__descriptor)
+		return CMP_VISIT_CHILDREN;
+	id->project = (char *)CMP_PLACEHOLDER_PROJECT;
+	id->domain = (char *)CMP_PLACEHOLDER_DOMAIN;
+	id->version = (char *)CMP_PLACEHOLDER_VERSION;
+	return CMP_VISIT_SKIP;
+}
 
-		id->project = (char *)CMP_PLACEHOLDER_PROJECT;
-		id->domain = (char *)CMP_PLACEHOLDER_DOMAIN;
-		id->version = (char *)CMP_PLACEHOLDER_VERSION;
-		return;
-	}
-	for (i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		char *base = (char *)m;
+/* pyflyte's registration placeholders in every identifier of a message. */
+static void set_placeholders(ProtobufCMessage *m)
+{
+	const struct cmp_visitor v = {set_placeholder, NULL, NULL, 200};
 
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(size_t *)(base + f->quantifier_offset), j;
-			ProtobufCMessage **arr = *(ProtobufCMessage ***)(base + f->offset);
-
-			for (j = 0; j < n; j++)
-				set_placeholders(arr[j], depth + 1);
-			continue;
-		}
-		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && *(uint32_t *)(base + f->quantifier_offset) != f->id)
-			continue;
-		set_placeholders(*(ProtobufCMessage **)(base + f->offset), depth + 1);
-	}
+	cmp_visit_messages(m, &v);
 }
 
 /* --- the archive ------------------------------------------------------------------------------------------- */
@@ -238,7 +223,7 @@ static int write_archive(struct pkg *p, bool placeholders, struct fc_buf *out, s
 				rc = fc_err_set(err, FC_EINTERNAL, "cannot copy %s", path);
 				break;
 			}
-			set_placeholders(copy, 0);
+			set_placeholders(copy);
 			free(bytes);
 			len = protobuf_c_message_get_packed_size(copy);
 			bytes = fc_xmalloc(len + 1);

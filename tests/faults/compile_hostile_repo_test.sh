@@ -7,21 +7,9 @@ set -u
 cd "$(dirname "$0")/../.." || exit 2
 flytec=${FLYTEC:-$PWD/bin/flytec}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/flytec-hostile-repo.XXXXXX")
-server_pid=""
-# stop the background server: SIGTERM, then SIGKILL if it has not stopped within 5 s (a hung walk must not hang us)
-stop_server() {
-  [ -n "$server_pid" ] || return 0
-  kill "$server_pid" 2>/dev/null
-  for _ in $(seq 1 50); do
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -9 "$server_pid" 2>/dev/null
-  wait "$server_pid" 2>/dev/null
-  server_pid=""
-}
+. tests/integration/bg_server_lib.sh
 cleanup() {
-  stop_server
+  bg_server_stop
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -103,22 +91,16 @@ if run inside-link 20 300 compile --color never --emit text "$tmp/inside"; then
 fi
 
 # --- serve --repo on the looping repository starts listening --------------------------------------------------
-"$flytec" serve --no-executor --db "$tmp/admin.db" --listen 127.0.0.1:0 --port-file "$tmp/port" --repo "$repo" \
-  > "$tmp/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 200); do
-  [ -s "$tmp/port" ] && break
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.05
-done
+bg_server_start "$tmp/port" "$tmp/server.log" \
+  "$flytec" serve --no-executor --db "$tmp/admin.db" --listen 127.0.0.1:0 --port-file "$tmp/port" --repo "$repo"
 if [ -s "$tmp/port" ] && curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(cat "$tmp/port")/api/v1/projects" | grep -q 200; then
   ok "serve: listening within 10 s on a repository with loops"
 else
   fail=$((fail + 1)); echo "FAIL serve: not listening within 10 s"; tail -n 5 "$tmp/server.log"
 fi
-stop_server
-if grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$tmp/server.log"; then
-  bad "serve: sanitizer report"; grep -m 5 -E "Sanitizer|runtime error" "$tmp/server.log"
+bg_server_stop
+if bg_server_sanitizer_report "$tmp/server.log"; then
+  bad "serve: sanitizer report"
 else
   ok "serve: no sanitizer report"
 fi

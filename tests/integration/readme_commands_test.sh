@@ -7,21 +7,9 @@ set -u
 cd "$(dirname "$0")/../.." || exit 2
 root=$PWD
 work=$(mktemp -d "${TMPDIR:-/tmp}/flytec-readme.XXXXXX")
-server_pid=""
-# stop the background server: SIGTERM, then SIGKILL if it has not stopped within 5 s (a hung walk must not hang us)
-stop_server() {
-  [ -n "$server_pid" ] || return 0
-  kill "$server_pid" 2>/dev/null
-  for _ in $(seq 1 50); do
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -9 "$server_pid" 2>/dev/null
-  wait "$server_pid" 2>/dev/null
-  server_pid=""
-}
+. tests/integration/bg_server_lib.sh
 cleanup() {
-  stop_server
+  bg_server_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -54,13 +42,7 @@ while IFS= read -r line; do
     *' &')
       cmd=${cmd% &}
       run=$(printf '%s\n' "$cmd" | sed -E "s#--listen 127\.0\.0\.1:[0-9]+#--listen 127.0.0.1:0 --port-file $work/port#")
-      (cd "$work" && exec bash -c "exec $run") > "$work/server.log" 2>&1 &
-      server_pid=$!
-      for _ in $(seq 1 200); do
-        [ -s "$work/port" ] && break
-        kill -0 "$server_pid" 2>/dev/null || break
-        sleep 0.05
-      done
+      bg_server_start "$work/port" "$work/server.log" bash -c "cd '$work' && exec $run"
       if [ -s "$work/port" ]; then ok "$cmd (background, port $(cat "$work/port"))"; else bad "$cmd: not listening"; tail -n 5 "$work/server.log"; fi
       continue ;;
   esac
@@ -84,9 +66,9 @@ while IFS= read -r line; do
 done < "$work/commands"
 
 if [ -n "$server_pid" ]; then
-  stop_server
-  if grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$work/server.log"; then
-    bad "serve: sanitizer report"; grep -m 5 -E "Sanitizer|runtime error" "$work/server.log"
+  bg_server_stop
+  if bg_server_sanitizer_report "$work/server.log"; then
+    bad "serve: sanitizer report"
   else
     ok "serve: stopped cleanly"
   fi

@@ -21,6 +21,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/test_data.h"
+
+#include "compiler/cmp_int.h" /* cmp_visit_messages, to reorder maps in fixtures */
 #include "compiler/compiler.h"
 #include "compiler/convert.h"
 #include "core/buf.h"
@@ -41,21 +44,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define SNACKS "../shared/flyte-testdata/snacks-core"
+#define SNACKS SNACKS_DIR
 #define GOLDEN "tests/golden/cases"
 #define EXAMPLES "examples/workflows"
 
-/* Flyte's test data lives next to this tree (../shared); without it the tests that read it are skipped with a
- * message, not failed or crashed. */
-static bool have_shared_data(const char *dir)
-{
-	struct stat st;
-
-	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-		return true;
-	print_message("skipped: %s is missing (Flyte's test data, expected next to this tree)\n", dir);
-	return false;
-}
 
 /* --- helpers ----------------------------------------------------------------------------------------------- */
 static bool has_suffix(const char *s, const char *suffix)
@@ -1102,40 +1094,34 @@ static const char dup_spec[] =
 	"    outputs: {a: !ref sub.a}\n";
 
 /* Reverse every map (repeated ...Entry messages, Struct fields included): the same message, other bytes. */
-static void reverse_maps(ProtobufCMessage *m, unsigned depth)
+static enum cmp_visit visit_every(void *ctx, ProtobufCMessage *m)
 {
-	const ProtobufCMessageDescriptor *d;
-	unsigned i;
+	(void)ctx;
+	(void)m;
+	return CMP_VISIT_CHILDREN;
+}
 
-	if (!m || depth > 100)
+static void reverse_if_map(void *ctx, const ProtobufCFieldDescriptor *f, ProtobufCMessage **items, size_t n)
+{
+	const char *name = ((const ProtobufCMessageDescriptor *)f->descriptor)->name;
+	size_t j;
+
+	(void)ctx;
+	if (strlen(name) <= 5 || strcmp(name + strlen(name) - 5, "Entry"))
 		return;
-	d = m->descriptor;
-	for (i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		char *base = (char *)m;
+	for (j = 0; j < n / 2; j++) {
+		ProtobufCMessage *t = items[j];
 
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(size_t *)(base + f->quantifier_offset), j;
-			ProtobufCMessage **arr = *(ProtobufCMessage ***)(base + f->offset);
-			const char *name = ((const ProtobufCMessageDescriptor *)f->descriptor)->name;
-
-			for (j = 0; j < n; j++)
-				reverse_maps(arr[j], depth + 1);
-			if (strlen(name) > 5 && !strcmp(name + strlen(name) - 5, "Entry"))
-				for (j = 0; j < n / 2; j++) {
-					ProtobufCMessage *t = arr[j];
-
-					arr[j] = arr[n - 1 - j];
-					arr[n - 1 - j] = t;
-				}
-			continue;
-		}
-		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && *(uint32_t *)(base + f->quantifier_offset) != f->id)
-			continue;
-		reverse_maps(*(ProtobufCMessage **)(base + f->offset), depth + 1);
+		items[j] = items[n - 1 - j];
+		items[n - 1 - j] = t;
 	}
+}
+
+static void reverse_maps(ProtobufCMessage *m)
+{
+	const struct cmp_visitor v = {visit_every, reverse_if_map, NULL, 100};
+
+	cmp_visit_messages(m, &v);
 }
 
 static uint8_t *pack_copy(const ProtobufCMessage *m, size_t *len)
@@ -1185,7 +1171,7 @@ static uint8_t *task_variant(const struct entry *e, bool reversed, const char *t
 	if (type)
 		ts->template_->type = (char *)type;
 	if (reversed)
-		reverse_maps(&ts->base, 0);
+		reverse_maps(&ts->base);
 	bytes = pack_copy(&ts->base, len);
 	ts->template_->custom = NULL;
 	ts->template_->type = old_type;
@@ -1199,7 +1185,7 @@ static uint8_t *workflow_reversed(const struct entry *e, size_t *len)
 	uint8_t *bytes;
 
 	assert_non_null(ws);
-	reverse_maps(&ws->base, 0);
+	reverse_maps(&ws->base);
 	bytes = pack_copy(&ws->base, len);
 	flyteidl__admin__workflow_spec__free_unpacked(ws, NULL);
 	return bytes;

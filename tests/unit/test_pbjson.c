@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "tests/unit/test_data.h"
+
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/diag.h"
@@ -40,21 +42,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#define DATA_DIR "../shared/flyte-testdata/snacks-core"
+#define DATA_DIR SNACKS_DIR
 
-/* Flyte's test data lives next to this tree (../shared); without it the tests that read it are skipped with a
- * message, not failed or crashed. */
-static bool have_shared_data(const char *dir)
-{
-	struct stat st;
-
-	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-		return true;
-	print_message("skipped: %s is missing (Flyte's test data, expected next to this tree)\n", dir);
-	return false;
-}
 
 /* --- helpers ----------------------------------------------------------------------------------------------- */
 

@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/strmap.h"
+#include "core/walk.h"
 
 #include <inotifytools/inotify.h>
 #include <inotifytools/inotifytools.h>
@@ -205,38 +206,33 @@ void adm_watch_get_stats(const struct adm_watch *w, struct adm_watch_stats *out)
 /* ------------------------------------------------------------------------------------------------------------
  * Walking the repository.
  */
+static int walk_file(void *ctx, const char *path, const char *rel, const struct stat *st)
+{
+	const char *base = strrchr(rel, '/');
+
+	(void)path;
+	(void)st;
+	if (is_spec_name(base ? base + 1 : rel))
+		list_add(ctx, fc_xstrdup(rel));
+	return 0;
+}
+
+static void walk_warn(void *ctx, const char *rel, const char *why)
+{
+	(void)ctx;
+	fc_warn("watch: %s: %s", rel, why);
+}
+
+/* The spec files under `rel`, through the shared walker (core/walk.h): each directory once whatever the links, and
+ * nothing whose real path is outside the repository. `depth` is unused (the walker has its own limit). */
 static void walk(const char *root, const char *rel, unsigned depth, struct str_list *out)
 {
-	struct fc_buf dir = FC_BUF_INIT;
-	struct dirent **entries = NULL;
-	int n, i;
+	struct fc_walk_options wo = {true, walk_file, walk_warn, out};
+	struct fc_err err;
 
-	if (depth > 64)
-		return;
-	fc_buf_addf(&dir, "%s%s%s", root, *rel ? "/" : "", rel);
-	n = scandir(dir.buf, &entries, NULL, alphasort);
-	for (i = 0; i < n; i++) {
-		const char *name = entries[i]->d_name;
-		struct fc_buf child = FC_BUF_INIT, full = FC_BUF_INIT;
-		struct stat st;
-
-		if (name[0] == '.')
-			goto next;
-		fc_buf_addf(&child, "%s%s%s", rel, *rel ? "/" : "", name);
-		fc_buf_addf(&full, "%s/%s", root, child.buf);
-		if (stat(full.buf, &st) < 0)
-			goto next;
-		if (S_ISDIR(st.st_mode))
-			walk(root, child.buf, depth + 1, out);
-		else if (S_ISREG(st.st_mode) && is_spec_name(name))
-			list_add(out, fc_buf_detach(&child, NULL));
-	next:
-		fc_buf_release(&child);
-		fc_buf_release(&full);
-		free(entries[i]);
-	}
-	free(entries);
-	fc_buf_release(&dir);
+	(void)depth;
+	if (fc_walk(root, rel, &wo, &err))
+		fc_warn("watch: %s", err.msg);
 }
 
 /* ------------------------------------------------------------------------------------------------------------

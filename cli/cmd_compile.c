@@ -7,6 +7,7 @@
 #include "core/diag.h"
 #include "core/err.h"
 #include "core/pbjson.h"
+#include "core/walk.h"
 #include "core/yamljson.h"
 
 #include <errno.h>
@@ -30,6 +31,8 @@ static const char compile_usage[] =
 	"      --domain NAME         default domain (default " CMP_DEFAULT_DOMAIN ")\n"
 	"      --version V           use V as every version instead of content hashes\n"
 	"      --max-file-size BYTES refuse larger files (default 64 MiB)\n"
+	"      --follow-outside-links  in directories, read files that symbolic links lead to outside the\n"
+	"                            directory given (skipped with a SkippedPath warning by default)\n"
 	"  -W, --warnings-as-errors  fail on warnings too\n"
 	"      --color WHEN          auto, always or never\n"
 	"  -q, --quiet               no summary line\n"
@@ -40,27 +43,6 @@ static const char compile_usage[] =
 
 enum emit_format { EMIT_NONE, EMIT_TEXT, EMIT_JSON, EMIT_YAML, EMIT_DOT, EMIT_PB, EMIT_FLYTEWORKFLOW };
 
-static int mkdir_p(const char *path)
-{
-	char tmp[4096];
-	size_t i, len = strlen(path);
-
-	if (len >= sizeof(tmp))
-		return -1;
-	memcpy(tmp, path, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (tmp[i] == '/' || tmp[i] == '\0') {
-			char c = tmp[i];
-
-			tmp[i] = '\0';
-			if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-				return -1;
-			tmp[i] = c;
-		}
-	}
-	return 0;
-}
-
 static int write_pb(const char *dir, const char *kind, const char *name, const ProtobufCMessage *msg,
 		    struct fc_err *err)
 {
@@ -70,10 +52,9 @@ static int write_pb(const char *dir, const char *kind, const char *name, const P
 	int rc;
 
 	fc_buf_addf(&path, "%s/%s", dir, kind);
-	if (mkdir_p(path.buf) < 0) {
-		rc = fc_err_set(err, FC_EIO, "%s: %s", path.buf, strerror(errno));
+	rc = fc_mkdir_p(path.buf, err);
+	if (rc)
 		goto out;
-	}
 	fc_buf_addf(&path, "/%s.pb", name);
 	protobuf_c_message_pack(msg, bytes);
 	rc = fc_write_file_atomic(path.buf, bytes, len, err);
@@ -217,6 +198,7 @@ int cmd_compile(int argc, char **argv)
 		{"domain", required_argument, NULL, 'D'},
 		{"version", required_argument, NULL, 'V'},
 		{"max-file-size", required_argument, NULL, 'M'},
+		{"follow-outside-links", no_argument, NULL, 'L'},
 		{"warnings-as-errors", no_argument, NULL, 'W'},
 		{"color", required_argument, NULL, 'c'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -265,6 +247,7 @@ int cmd_compile(int argc, char **argv)
 		case 'P': opts.project = optarg; break;
 		case 'D': opts.domain = optarg; break;
 		case 'V': opts.version = optarg; break;
+		case 'L': opts.walk_outside = true; break;
 		case 'M': {
 			char *end;
 			unsigned long long v = strtoull(optarg, &end, 10);

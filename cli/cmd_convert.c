@@ -10,16 +10,18 @@
 #include "core/buf.h"
 #include "core/diag.h"
 #include "core/err.h"
+#include "core/walk.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char convert_usage[] =
-	"usage: flytec convert [options] PATH... [--to yaml-spec] [-o FILE]\n"
+	"usage: flytec convert [options] PATH... [--to yaml-spec] [-o FILE|DIR/]\n"
 	"\n"
 	"Turn Flyte IDL into flytec's YAML spec language: `pyflyte package` archives (.tgz, .tar.gz, .tar),\n"
 	"admin TaskSpec / WorkflowSpec / LaunchPlan protobufs (NNN_name_1|2|3.pb), and workflow closures as\n"
@@ -28,7 +30,9 @@ static const char convert_usage[] =
 	"is reported as a NotConvertible warning naming the entity and the field.\n"
 	"\n"
 	"      --to FORMAT           yaml-spec (the default and only format)\n"
-	"  -o, --output FILE         write the spec here (default: standard output)\n"
+	"  -o, --output FILE|DIR/    write the spec to FILE, or into DIR as NAME.yaml (NAME: the first PATH's\n"
+	"                            name without its suffix); a path ending in '/' or naming a directory is a\n"
+	"                            directory, made when missing (default: standard output)\n"
 	"      --project NAME        fill {{ registration.project }} and empty projects (default " CMP_DEFAULT_PROJECT ")\n"
 	"      --domain NAME         the same for domains (default " CMP_DEFAULT_DOMAIN ")\n"
 	"      --error-format FMT    diagnostics as text (default) or json\n"
@@ -190,6 +194,49 @@ static int write_output(const char *path, const struct fc_buf *data, const char 
 	return CLI_EXIT_OK;
 }
 
+/* `-o DIR/` or `-o DIR` (an existing directory): DIR/NAME.yaml, NAME from the first input ("my-project.tgz" ->
+ * "my-project"); the directory is made when missing. Otherwise `output` itself. NULL (with `err`) on failure. */
+static char *convert_output_path(const char *output, const char *first_input, struct fc_err *err)
+{
+	static const char *const suffixes[] = {".tar.gz", ".tgz", ".tar", ".pb", ".json", ".yaml", ".yml"};
+	struct fc_buf path = FC_BUF_INIT;
+	struct stat st;
+	size_t n = strlen(output), i;
+	const char *base;
+	bool dir = n && output[n - 1] == '/';
+
+	if (!dir && stat(output, &st) == 0 && S_ISDIR(st.st_mode))
+		dir = true;
+	if (!dir)
+		return fc_xstrdup(output);
+	if (fc_mkdir_p(output, err))
+		return NULL;
+	while (n > 1 && output[n - 1] == '/')
+		n--;
+	fc_buf_add(&path, output, n);
+	fc_buf_addch(&path, '/');
+	n = strlen(first_input);
+	while (n > 1 && first_input[n - 1] == '/')
+		n--;
+	for (base = first_input + n; base > first_input && base[-1] != '/'; base--)
+		;
+	n -= (size_t)(base - first_input);
+	for (i = 0; i < FC_ARRAY_LEN(suffixes); i++) {
+		size_t m = strlen(suffixes[i]);
+
+		if (n > m && !strncmp(base + n - m, suffixes[i], m)) {
+			n -= m;
+			break;
+		}
+	}
+	if (!n || (n == 1 && *base == '.'))
+		fc_buf_adds(&path, "converted");
+	else
+		fc_buf_add(&path, base, n);
+	fc_buf_adds(&path, ".yaml");
+	return fc_buf_detach(&path, NULL);
+}
+
 int cmd_convert(int argc, char **argv)
 {
 	struct common o;
@@ -198,6 +245,7 @@ int cmd_convert(int argc, char **argv)
 	struct cmp_session *s;
 	struct fc_buf out = FC_BUF_INIT;
 	struct fc_err err;
+	char *path = NULL;
 	int status, rc;
 	bool read_ok;
 
@@ -218,18 +266,27 @@ int cmd_convert(int argc, char **argv)
 		status = CLI_EXIT_USAGE;
 		goto done;
 	}
-	status = write_output(o.output, &out, "convert");
-	if (status == CLI_EXIT_OK && !read_ok)
+	if (o.output && !(path = convert_output_path(o.output, argv[optind], &err))) {
+		fprintf(stderr, "flytec convert: %s\n", err.msg);
 		status = CLI_EXIT_USAGE;
-	if (status == CLI_EXIT_OK && (rc == FC_ESPEC || cmp_diags(s)->nerrors))
+		goto done;
+	}
+	status = write_output(path, &out, "convert");
+	if (status != CLI_EXIT_OK)
+		goto done; /* nothing was written: no summary */
+	if (!read_ok)
+		status = CLI_EXIT_USAGE;
+	else if (rc == FC_ESPEC || cmp_diags(s)->nerrors)
 		status = CLI_EXIT_SPEC;
 	if (!o.quiet && o.diag_fmt == FC_DIAG_TEXT)
 		fprintf(stderr,
-			"flytec: converted %zu tasks, %zu workflows, %zu launch plans (%zu folded into workflow "
+			"flytec: %s%s%sconverted %zu tasks, %zu workflows, %zu launch plans (%zu folded into workflow "
 			"defaults); %zu of %zu compile back to the same IDL; %zu not convertible exactly\n",
-			stats.tasks, stats.workflows, stats.launch_plans, stats.folded, stats.verified,
+			path ? "wrote " : "", path ? path : "", path ? ": " : "", stats.tasks, stats.workflows,
+			stats.launch_plans, stats.folded, stats.verified,
 			stats.tasks + stats.workflows + stats.launch_plans + stats.folded, stats.not_convertible);
 done:
+	free(path);
 	fc_buf_release(&out);
 	cmp_session_free(s);
 	return status;
@@ -264,8 +321,9 @@ int cmd_package(int argc, char **argv)
 	} else {
 		status = write_output(o.output, &out, "package");
 		if (status == CLI_EXIT_OK && !o.quiet && o.diag_fmt == FC_DIAG_TEXT)
-			fprintf(stderr, "flytec: wrote %s: %zu tasks, %zu workflows, %zu launch plans\n", o.output,
-				stats.tasks, stats.workflows, stats.launch_plans);
+			fprintf(stderr, "flytec: wrote %s: %zu tasks, %zu workflows, %zu launch plans%s\n", o.output,
+				stats.tasks, stats.workflows, stats.launch_plans,
+				stats.fast_bundles ? ", and the fast-register code bundle" : "");
 	}
 	fc_buf_release(&out);
 	cmp_session_free(s);

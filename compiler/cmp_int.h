@@ -123,6 +123,10 @@ struct cmp_session {
 	size_t nlp_results;
 	bool compiled;
 	unsigned walking; /* inside a directory walk: unrelated JSON files are skipped, not errors */
+	struct cmp_fast_bundle *fast; /* code bundles found in packages (data: the source's text) */
+	size_t nfast, fast_alloc;
+	size_t entities_seen; /* definitions read, duplicates of earlier ones included (a file that adds none is
+			       * reported) */
 };
 
 struct cmp_entity *cmp_entity_new(struct cmp_session *s, enum cmp_kind kind, const char *name, struct fc_loc loc);
@@ -147,7 +151,8 @@ const struct fc_ynode *cmp_get_pending(struct cmp_session *s, const Flyteidl__Co
 /* --- front ends -------------------------------------------------------------------------------------------- */
 /* YAML specs: adds entities for every task, workflow and launch plan in the file. */
 void cmp_spec_load(struct cmp_session *s, struct fc_source *src);
-/* IDL files (.pb, .json, .tgz/.tar.gz/.tar): false when the extension is not an IDL one. */
+/* IDL files (protobuf, JSON, tar/tar.gz packages, fast-register bundles), told by content as well as by name:
+ * false when the file is for the YAML front end. */
 bool cmp_idl_load(struct cmp_session *s, struct fc_source *src);
 /* A YAML document holding an IDL message (a WorkflowClosure etc.): loads it and returns true. */
 bool cmp_idl_yaml_doc(struct cmp_session *s, struct fc_source *src, const struct fc_ynode *root);
@@ -211,6 +216,18 @@ Flyteidl__Core__Identifier *cmp_ident(struct fc_arena *a, Flyteidl__Core__Resour
 const char *cmp_ident_str(struct fc_arena *a, const Flyteidl__Core__Identifier *id);
 /* Sort a VariableMap's entries by key (for deterministic output). */
 void cmp_varmap_sort(Flyteidl__Core__VariableMap *vm);
+/* Walk an IDL message and every message inside it (repeated elements, the set member of a oneof) through the
+ * descriptors, so no field of a newer IDL is missed. `message` is called for each, parents first; `repeated`
+ * (optional) for each repeated message field after its elements were walked. */
+enum cmp_visit { CMP_VISIT_CHILDREN, CMP_VISIT_SKIP, CMP_VISIT_STOP };
+struct cmp_visitor {
+	enum cmp_visit (*message)(void *ctx, ProtobufCMessage *m); /* SKIP: not its sub-messages; STOP: end */
+	void (*repeated)(void *ctx, const ProtobufCFieldDescriptor *f, ProtobufCMessage **items, size_t n);
+	void *ctx;
+	unsigned max_depth; /* messages nested deeper are not visited */
+};
+/* false when a visit said CMP_VISIT_STOP. */
+bool cmp_visit_messages(ProtobufCMessage *m, const struct cmp_visitor *v);
 /* Content hash of a message: the first 20 hex digits of SHA-256 over `salt` and its packed bytes. */
 const char *cmp_hash_msg(struct fc_arena *a, const ProtobufCMessage *msg, const char *salt);
 

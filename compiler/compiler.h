@@ -10,6 +10,7 @@
 #define CMP_COMPILER_H
 
 #include "core/fc.h"
+#include "core/limits.h"
 #include "core/yaml.h"
 
 #include "flyteidl/admin/launch_plan.pb-c.h"
@@ -25,7 +26,7 @@ struct fc_source;
 
 #define CMP_DEFAULT_PROJECT "flytesnacks"
 #define CMP_DEFAULT_DOMAIN "development"
-#define CMP_MAX_FILE_SIZE (64u * 1024 * 1024)
+#define CMP_MAX_FILE_SIZE FC_LIMIT_CMP_FILE_SIZE /* core/limits.h */
 
 struct cmp_options {
 	const char *project; /* default project for specs that name none (CMP_DEFAULT_PROJECT when NULL) */
@@ -34,6 +35,7 @@ struct cmp_options {
 	size_t max_file_size;               /* 0: CMP_MAX_FILE_SIZE */
 	struct fc_yaml_limits yaml_limits;  /* zeros: defaults */
 	bool warnings_as_errors;
+	bool walk_outside; /* directory inputs: read files that symbolic links lead to outside the directory */
 };
 
 /* What a launch plan's schedule does after downtime and while a previous run is still going (flytec's own
@@ -69,6 +71,16 @@ struct cmp_launch_plan_result {
 	struct cmp_schedule_policy policy;
 };
 
+/* A fast-register code bundle (`pyflyte package --fast` puts the code in the package as fast<digest>.tar.gz). The
+ * compiler does not read it; it keeps it so that `flytec package` writes it again and a registration can store it
+ * (flytectl uploads it and substitutes {{ .remote_package_path }} in the tasks' arguments with where it went). */
+struct cmp_fast_bundle {
+	const char *name;   /* fast<digest>.tar.gz */
+	const char *source; /* where it was found ("pkg.tgz:fastabc.tar.gz") */
+	const char *data;
+	size_t len;
+};
+
 struct cmp_session;
 
 struct cmp_session *cmp_session_new(const struct cmp_options *opts);
@@ -92,6 +104,8 @@ size_t cmp_workflow_count(const struct cmp_session *s);
 const struct cmp_workflow_result *cmp_workflow_at(const struct cmp_session *s, size_t i);
 size_t cmp_launch_plan_count(const struct cmp_session *s);
 const struct cmp_launch_plan_result *cmp_launch_plan_at(const struct cmp_session *s, size_t i);
+size_t cmp_fast_bundle_count(const struct cmp_session *s);
+const struct cmp_fast_bundle *cmp_fast_bundle_at(const struct cmp_session *s, size_t i);
 /* Find by spec name (NULL when absent). */
 const struct cmp_workflow_result *cmp_find_workflow(const struct cmp_session *s, const char *name);
 const struct cmp_launch_plan_result *cmp_find_launch_plan(const struct cmp_session *s, const char *name);

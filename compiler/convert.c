@@ -2163,6 +2163,16 @@ int cmp_convert_to_spec(struct cmp_session *s, const struct cmp_convert_options 
 		stats = &local;
 	memset(stats, 0, sizeof(*stats));
 	compile_rc = cmp_compile(s);
+	for (i = 0; i < s->nfast; i++) {
+		struct fc_loc loc = {NULL, 0, 0};
+
+		fc_diag_add(&s->diags, FC_SEV_WARNING, "NotConvertible", loc,
+			    "%s: the fast-register code bundle %s has no place in a YAML spec; the tasks' "
+			    "{{ .remote_package_path }} arguments need it at registration (package the archive, not the "
+			    "spec, to fast-register)",
+			    s->fast[i].source, s->fast[i].name);
+		stats->not_convertible++;
+	}
 	memset(&c, 0, sizeof(c));
 	c.s = s;
 	c.stats = stats;

@@ -54,6 +54,7 @@ struct cmp_package_options {
 
 struct cmp_package_stats {
 	size_t tasks, workflows, launch_plans; /* files written, by kind */
+	size_t fast_bundles;                   /* fast-register code bundles carried over from input packages */
 };
 
 /*

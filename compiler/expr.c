@@ -203,7 +203,7 @@ static Flyteidl__Core__BooleanExpression *parse_primary(struct expr_parser *p)
 	Flyteidl__Core__ComparisonExpression *cmp;
 	size_t i, start;
 
-	if (++p->depth > 100) {
+	if (++p->depth > FC_LIMIT_CMP_EXPR_DEPTH) {
 		expr_error(p, p->pos, "SyntaxError", "condition nested too deeply");
 		return NULL;
 	}

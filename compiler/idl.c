@@ -19,9 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IDL_MAX_ENTRIES 100000
-#define IDL_MAX_ENTRY_SIZE (64u * 1024 * 1024)
-#define IDL_MAX_ARCHIVE_TOTAL (512u * 1024 * 1024)
+/* Archive limits and their reasons: core/limits.h. */
+#define IDL_MAX_ENTRIES FC_LIMIT_CMP_ARCHIVE_ENTRIES
+#define IDL_MAX_ENTRY_SIZE FC_LIMIT_CMP_ARCHIVE_ENTRY_SIZE
+#define IDL_MAX_ARCHIVE_TOTAL FC_LIMIT_CMP_ARCHIVE_TOTAL
 
 static struct fc_loc file_loc(struct fc_source *src)
 {
@@ -67,58 +68,136 @@ static void fill_identifier(struct cmp_session *s, Flyteidl__Core__Identifier *i
 		id->version = (char *)"";
 }
 
-/* Visit every Identifier inside a message, through the descriptors (so nothing is missed in new IDL fields). */
-static void walk_identifiers(struct cmp_session *s, ProtobufCMessage *m, unsigned depth)
+/* Fill every Identifier inside a message (node references, launch plan workflow ids, sub-workflows...). */
+static enum cmp_visit fill_one_identifier(void *ctx, ProtobufCMessage *m)
 {
-	const ProtobufCMessageDescriptor *d;
-	unsigned i;
+	if (m->descriptor != &flyteidl__core__identifier__descriptor)
+		return CMP_VISIT_CHILDREN;
+	fill_identifier(ctx, (Flyteidl__Core__Identifier *)m);
+	return CMP_VISIT_SKIP;
+}
 
-	if (!m || depth > 200)
-		return;
-	d = m->descriptor;
-	if (d == &flyteidl__core__identifier__descriptor) {
-		fill_identifier(s, (Flyteidl__Core__Identifier *)m);
-		return;
-	}
-	for (i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		char *base = (char *)m;
+static void walk_identifiers(struct cmp_session *s, ProtobufCMessage *m)
+{
+	const struct cmp_visitor v = {fill_one_identifier, NULL, s, 200};
 
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(size_t *)(base + f->quantifier_offset), j;
-			ProtobufCMessage **arr = *(ProtobufCMessage ***)(base + f->offset);
-
-			for (j = 0; j < n; j++)
-				walk_identifiers(s, arr[j], depth + 1);
-			continue;
-		}
-		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-			if (*(uint32_t *)(base + f->quantifier_offset) != f->id)
-				continue;
-		}
-		walk_identifiers(s, *(ProtobufCMessage **)(base + f->offset), depth + 1);
-	}
+	cmp_visit_messages(m, &v);
 }
 
 /* --- entities ---------------------------------------------------------------------------------------------- */
+/* A map entry message (protobuf-c represents `map<K, V>` as repeated `...Entry {key = 1; value = 2}`). */
+static bool is_map_entry(const ProtobufCMessageDescriptor *d)
+{
+	size_t n = strlen(d->name);
+
+	return d->n_fields == 2 && n > 5 && !strcmp(d->name + n - 5, "Entry") && !strcmp(d->fields[0].name, "key") &&
+	       !strcmp(d->fields[1].name, "value");
+}
+
+/* Map keys in a deterministic order: strings by bytes; other key types (none in Flyte's IDL) by their stored bytes,
+ * which is all canonical bytes need. */
+static int entry_key_cmp(const void *a, const void *b, void *arg)
+{
+	const ProtobufCFieldDescriptor *key = arg;
+	const char *x = (const char *)*(ProtobufCMessage *const *)a + key->offset;
+	const char *y = (const char *)*(ProtobufCMessage *const *)b + key->offset;
+	size_t size;
+
+	if (key->type == PROTOBUF_C_TYPE_STRING) {
+		const char *sx = *(char *const *)x, *sy = *(char *const *)y;
+
+		return strcmp(sx ? sx : "", sy ? sy : "");
+	}
+	switch (key->type) {
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64: size = 8; break;
+	case PROTOBUF_C_TYPE_BOOL: size = sizeof(protobuf_c_boolean); break;
+	default: size = 4; break;
+	}
+	return memcmp(x, y, size);
+}
+
+static enum cmp_visit visit_all(void *ctx, ProtobufCMessage *m)
+{
+	(void)ctx;
+	(void)m;
+	return CMP_VISIT_CHILDREN;
+}
+
+static void sort_map(void *ctx, const ProtobufCFieldDescriptor *f, ProtobufCMessage **items, size_t n)
+{
+	const ProtobufCMessageDescriptor *entry = f->descriptor;
+
+	(void)ctx;
+	if (n > 1 && is_map_entry(entry))
+		qsort_r(items, n, sizeof(*items), entry_key_cmp, (void *)&entry->fields[0]);
+}
+
+/* Put every map (google.protobuf.Struct's fields included) in key order, so that equal messages pack to equal
+ * bytes. Protobuf leaves the order of map entries on the wire unspecified, and flytekit writes them in whatever
+ * order a Python dict had. */
+static void canonicalize(ProtobufCMessage *m)
+{
+	const struct cmp_visitor v = {visit_all, sort_map, NULL, 200};
+
+	cmp_visit_messages(m, &v);
+}
+
+/* The canonical bytes of a message: a copy with its maps sorted, packed (deterministic packing). */
+static uint8_t *canonical_bytes(const ProtobufCMessage *m, struct fc_arena *scratch, size_t *len)
+{
+	size_t n = protobuf_c_message_get_packed_size(m);
+	uint8_t *raw = fc_xmalloc(n + 1), *out;
+	ProtobufCMessage *copy;
+
+	protobuf_c_message_pack(m, raw);
+	copy = protobuf_c_message_unpack(m->descriptor, fc_arena_pb_allocator(scratch), n, raw);
+	if (!copy) {
+		*len = n;
+		return raw; /* cannot happen for a message we packed; compare the raw bytes then */
+	}
+	free(raw);
+	canonicalize(copy);
+	*len = protobuf_c_message_get_packed_size(copy);
+	out = fc_xmalloc(*len + 1);
+	protobuf_c_message_pack(copy, out);
+	return out;
+}
+
+/* Equal messages, whatever the order of their map entries and Struct keys. */
 static bool same_message(const ProtobufCMessage *a, const ProtobufCMessage *b)
 {
-	size_t la = protobuf_c_message_get_packed_size(a), lb = protobuf_c_message_get_packed_size(b);
+	struct fc_arena scratch;
 	uint8_t *x, *y;
+	size_t la, lb;
 	bool same;
 
-	if (la != lb)
+	if (a->descriptor != b->descriptor)
 		return false;
-	x = fc_xmalloc(la + 1);
-	y = fc_xmalloc(lb + 1);
-	protobuf_c_message_pack(a, x);
-	protobuf_c_message_pack(b, y);
-	same = !memcmp(x, y, la);
+	fc_arena_init(&scratch, 64 * 1024);
+	x = canonical_bytes(a, &scratch, &la);
+	y = canonical_bytes(b, &scratch, &lb);
+	same = la == lb && !memcmp(x, y, la);
 	free(x);
 	free(y);
+	fc_arena_release(&scratch);
 	return same;
+}
+
+/* The nodes of a template without the start-node and end-node a compiled template carries. */
+static void strip_start_end(struct cmp_session *s, Flyteidl__Core__WorkflowTemplate *w)
+{
+	Flyteidl__Core__Node **nodes = fc_arena_array(&s->arena, w->n_nodes ? w->n_nodes : 1, sizeof(*nodes));
+	size_t i, n = 0;
+
+	for (i = 0; i < w->n_nodes; i++)
+		if (!w->nodes[i]->id || (strcmp(w->nodes[i]->id, CMP_START_NODE) && strcmp(w->nodes[i]->id, CMP_END_NODE)))
+			nodes[n++] = w->nodes[i];
+	w->nodes = nodes;
+	w->n_nodes = n;
 }
 
 static void add_task(struct cmp_session *s, struct fc_source *src, Flyteidl__Core__TaskTemplate *t)
@@ -129,10 +208,11 @@ static void add_task(struct cmp_session *s, struct fc_source *src, Flyteidl__Cor
 		fc_diag_add(&s->diags, FC_SEV_ERROR, "ValueRequired", file_loc(src), "a task template has no id or name");
 		return;
 	}
-	walk_identifiers(s, &t->base, 0);
+	walk_identifiers(s, &t->base);
+	s->entities_seen++;
 	prev = fc_strmap_get(&s->tasks, t->id->name);
-	if (prev && prev->task && same_message(&prev->task->base, &t->base))
-		return; /* the same task shipped twice (e.g. in several closures) */
+	if (prev && prev->task && prev->state == CMP_NEW_ENTITY && same_message(&prev->task->base, &t->base))
+		return; /* the same task shipped twice (in several closures, or maps written in another order) */
 	e = cmp_entity_new(s, CMP_KIND_TASK, t->id->name, file_loc(src));
 	if (!e)
 		return;
@@ -147,27 +227,22 @@ static void add_task(struct cmp_session *s, struct fc_source *src, Flyteidl__Cor
 static void add_workflow(struct cmp_session *s, struct fc_source *src, Flyteidl__Core__WorkflowTemplate *w)
 {
 	struct cmp_entity *e, *prev;
-	Flyteidl__Core__Node **nodes;
-	size_t i, n = 0;
 
 	if (!w || !w->id || !w->id->name || !*w->id->name) {
 		fc_diag_add(&s->diags, FC_SEV_ERROR, "ValueRequired", file_loc(src), "a workflow template has no id or name");
 		return;
 	}
-	walk_identifiers(s, &w->base, 0);
+	walk_identifiers(s, &w->base);
+	s->entities_seen++;
+	/* A compiled template already has start-node and end-node: compile from the user's nodes only. */
+	strip_start_end(s, w);
+	/* pyflyte ships a sub-workflow in its parent's sub_workflows and as its own _2.pb: the same workflow */
 	prev = fc_strmap_get(&s->workflows, w->id->name);
 	if (prev && prev->workflow && prev->state == CMP_NEW_ENTITY && same_message(&prev->workflow->base, &w->base))
 		return;
 	e = cmp_entity_new(s, CMP_KIND_WORKFLOW, w->id->name, file_loc(src));
 	if (!e)
 		return;
-	/* A compiled template already has start-node and end-node: compile from the user's nodes only. */
-	nodes = fc_arena_array(&s->arena, w->n_nodes ? w->n_nodes : 1, sizeof(*nodes));
-	for (i = 0; i < w->n_nodes; i++)
-		if (strcmp(w->nodes[i]->id, CMP_START_NODE) && strcmp(w->nodes[i]->id, CMP_END_NODE))
-			nodes[n++] = w->nodes[i];
-	w->nodes = nodes;
-	w->n_nodes = n;
 	e->project = w->id->project;
 	e->domain = w->id->domain;
 	e->workflow = w;
@@ -178,14 +253,27 @@ static void add_workflow(struct cmp_session *s, struct fc_source *src, Flyteidl_
 
 static void add_launch_plan(struct cmp_session *s, struct fc_source *src, Flyteidl__Admin__LaunchPlan *lp)
 {
-	struct cmp_entity *e;
+	struct cmp_entity *e, *prev;
 
 	if (!lp || !lp->id || !lp->id->name || !*lp->id->name || !lp->spec) {
 		fc_diag_add(&s->diags, FC_SEV_ERROR, "ValueRequired", file_loc(src),
 			    "a launch plan has no id, name or spec");
 		return;
 	}
-	walk_identifiers(s, &lp->base, 0);
+	walk_identifiers(s, &lp->base);
+	s->entities_seen++;
+	prev = fc_strmap_get(&s->launch_plans, lp->id->name);
+	if (prev && prev->launch_plan && prev->from_idl && prev->state == CMP_NEW_ENTITY &&
+	    prev->lp_active == (lp->closure && lp->closure->state == FLYTEIDL__ADMIN__LAUNCH_PLAN_STATE__ACTIVE)) {
+		Flyteidl__Admin__LaunchPlanClosure *closure = lp->closure;
+		bool same;
+
+		lp->closure = NULL;
+		same = same_message(&prev->launch_plan->base, &lp->base);
+		lp->closure = closure;
+		if (same)
+			return;
+	}
 	e = cmp_entity_new(s, CMP_KIND_LAUNCH_PLAN, lp->id->name, file_loc(src));
 	if (!e)
 		return;
@@ -200,46 +288,35 @@ static void add_launch_plan(struct cmp_session *s, struct fc_source *src, Flytei
 	cmp_set_loc(s, e, e->loc);
 }
 
-/* A map entry whose message value is missing (protobuf allows it; the checks assume every entry has one). Returns
- * the entry's key, or NULL when every entry has its value. */
-static const char *empty_map_value(const ProtobufCMessage *m, unsigned depth)
+/* A map entry whose message value is missing (protobuf allows it; the checks assume every entry has one): the
+ * walk stops at the first and keeps its key. */
+static enum cmp_visit find_empty_map_value(void *ctx, ProtobufCMessage *m)
 {
-	const ProtobufCMessageDescriptor *d;
-	unsigned i;
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	const char **bad_key = ctx;
 
-	if (!m || depth > 200)
-		return NULL;
-	d = m->descriptor;
 	if (d->n_fields == 2 && !strcmp(d->fields[0].name, "key") && !strcmp(d->fields[1].name, "value") &&
-	    d->fields[1].type == PROTOBUF_C_TYPE_MESSAGE && !*(ProtobufCMessage *const *)((const char *)m + d->fields[1].offset))
-		return d->fields[0].type == PROTOBUF_C_TYPE_STRING ? *(char *const *)((const char *)m + d->fields[0].offset)
-								    : "?";
-	for (i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		const char *base = (const char *)m, *bad;
-
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(const size_t *)(base + f->quantifier_offset), j;
-			ProtobufCMessage *const *arr = *(ProtobufCMessage *const *const *)(base + f->offset);
-
-			for (j = 0; j < n; j++)
-				if ((bad = empty_map_value(arr[j], depth + 1)))
-					return bad;
-			continue;
-		}
-		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && *(const uint32_t *)(base + f->quantifier_offset) != f->id)
-			continue;
-		if ((bad = empty_map_value(*(ProtobufCMessage *const *)(base + f->offset), depth + 1)))
-			return bad;
+	    d->fields[1].type == PROTOBUF_C_TYPE_MESSAGE && !*(ProtobufCMessage *const *)((const char *)m + d->fields[1].offset)) {
+		*bad_key = d->fields[0].type == PROTOBUF_C_TYPE_STRING ? *(char *const *)((const char *)m + d->fields[0].offset)
+								       : "?";
+		return CMP_VISIT_STOP;
 	}
-	return NULL;
+	return CMP_VISIT_CHILDREN;
+}
+
+/* The key of a map entry without its value, or NULL when every entry has one. */
+static const char *empty_map_value(ProtobufCMessage *m)
+{
+	const char *bad_key = NULL;
+	const struct cmp_visitor v = {find_empty_map_value, NULL, &bad_key, 200};
+
+	cmp_visit_messages(m, &v);
+	return bad_key;
 }
 
 static void add_message(struct cmp_session *s, struct fc_source *src, ProtobufCMessage *m)
 {
-	const char *bad_key = empty_map_value(m, 0);
+	const char *bad_key = empty_map_value(m);
 	size_t i;
 
 	if (bad_key) {
@@ -285,37 +362,17 @@ static void add_message(struct cmp_session *s, struct fc_source *src, ProtobufCM
 }
 
 /* --- binary protobuf --------------------------------------------------------------------------------------- */
-static bool has_unknown_fields(const ProtobufCMessage *m, unsigned depth)
+static enum cmp_visit find_unknown_fields(void *ctx, ProtobufCMessage *m)
 {
-	const ProtobufCMessageDescriptor *d;
-	unsigned i;
+	(void)ctx;
+	return m->n_unknown_fields ? CMP_VISIT_STOP : CMP_VISIT_CHILDREN;
+}
 
-	if (!m || depth > 100)
-		return false;
-	if (m->n_unknown_fields)
-		return true;
-	d = m->descriptor;
-	for (i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		const char *base = (const char *)m;
+static bool has_unknown_fields(ProtobufCMessage *m)
+{
+	const struct cmp_visitor v = {find_unknown_fields, NULL, NULL, 100};
 
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(const size_t *)(base + f->quantifier_offset), j;
-			ProtobufCMessage *const *arr = *(ProtobufCMessage *const *const *)(base + f->offset);
-
-			for (j = 0; j < n; j++)
-				if (has_unknown_fields(arr[j], depth + 1))
-					return true;
-			continue;
-		}
-		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && *(const uint32_t *)(base + f->quantifier_offset) != f->id)
-			continue;
-		if (has_unknown_fields(*(ProtobufCMessage *const *)(base + f->offset), depth + 1))
-			return true;
-	}
-	return false;
+	return !cmp_visit_messages(m, &v);
 }
 
 /* Which message a `.pb` holds: pyflyte's `<idx>_<name>_<1|2|3>.pb` says so; otherwise try the forms in turn. */
@@ -362,7 +419,7 @@ static void load_pb(struct cmp_session *s, struct fc_source *src)
 				    want->name, src->path[strlen(src->path) - 4]);
 			return;
 		}
-		if (has_unknown_fields(m, 0))
+		if (has_unknown_fields(m))
 			fc_diag_add(&s->diags, FC_SEV_WARNING, "UnknownFields", file_loc(src),
 				    "%s has fields this flytec does not know; they are ignored", want->name);
 		add_message(s, src, m);
@@ -371,7 +428,7 @@ static void load_pb(struct cmp_session *s, struct fc_source *src)
 	for (i = 0; i < FC_ARRAY_LEN(candidates); i++) {
 		m = protobuf_c_message_unpack(candidates[i], fc_arena_pb_allocator(&s->arena), src->len,
 					      (const uint8_t *)src->text);
-		if (m && !has_unknown_fields(m, 0) && (candidates[i] != &flyteidl__core__compiled_workflow_closure__descriptor ||
+		if (m && !has_unknown_fields(m) && (candidates[i] != &flyteidl__core__compiled_workflow_closure__descriptor ||
 						       ((Flyteidl__Core__CompiledWorkflowClosure *)m)->primary)) {
 			add_message(s, src, m);
 			return;
@@ -470,6 +527,53 @@ bool cmp_idl_yaml_doc(struct cmp_session *s, struct fc_source *src, const struct
 }
 
 /* --- pyflyte package archives ------------------------------------------------------------------------------ */
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *colon = strrchr(path, ':');
+
+	if (colon && (!slash || colon > slash))
+		slash = colon;
+	return slash ? slash + 1 : path;
+}
+
+/* `pyflyte package --fast` puts the code in the package as fast<digest>.tar.gz (flytectl uploads it and points
+ * the tasks' {{ .remote_package_path }} argument at it). */
+static bool is_fast_bundle_name(const char *path)
+{
+	const char *base = base_name(path);
+	size_t n = strlen(base);
+
+	return !strncmp(base, "fast", 4) && n > 11 && !strcmp(base + n - 7, ".tar.gz");
+}
+
+/* Keep a code bundle as it is: it is not ours to read, only to carry (flytec package writes it again). */
+static void add_fast_bundle(struct cmp_session *s, struct fc_source *src)
+{
+	const char *name = base_name(src->path);
+	size_t i;
+
+	if (src->len > FC_LIMIT_CMP_FAST_BUNDLE_SIZE) {
+		fc_diag_add(&s->diags, FC_SEV_ERROR, "FileTooLarge", file_loc(src),
+			    "fast-register code bundle of %zu bytes is larger than the limit of %u bytes", src->len,
+			    FC_LIMIT_CMP_FAST_BUNDLE_SIZE);
+		return;
+	}
+	for (i = 0; i < s->nfast; i++) {
+		if (strcmp(s->fast[i].name, name))
+			continue;
+		if (s->fast[i].len != src->len || memcmp(s->fast[i].data, src->text, src->len))
+			fc_diag_add(&s->diags, FC_SEV_ERROR, "DuplicateDefinition", file_loc(src),
+				    "two different code bundles are both named %s (the name carries their digest)", name);
+		return;
+	}
+	FC_ALLOC_GROW(s->fast, s->nfast + 1, s->fast_alloc);
+	s->fast[s->nfast].name = fc_arena_strdup(&s->arena, name);
+	s->fast[s->nfast].source = src->path;
+	s->fast[s->nfast].data = src->text;
+	s->fast[s->nfast].len = src->len;
+	s->nfast++;
+}
+
 static bool safe_entry_name(const char *name)
 {
 	const char *base;
@@ -573,10 +677,13 @@ static void load_archive(struct cmp_session *s, struct fc_source *archive_src)
 		cmp_add_source(s, entries[i]);
 		if (n > 3 && !strcmp(p + n - 3, ".pb")) {
 			load_pb(s, entries[i]);
+		} else if (is_fast_bundle_name(p)) {
+			add_fast_bundle(s, entries[i]);
 		} else if ((n > 4 && !strcmp(p + n - 4, ".tgz")) || (n > 7 && !strcmp(p + n - 7, ".tar.gz")) ||
 			   (n > 4 && !strcmp(p + n - 4, ".tar"))) {
-			fc_diag_add(&s->diags, FC_SEV_ERROR, "InvalidArchive", file_loc(entries[i]),
-				    "archives inside archives are not read");
+			fc_diag_add(&s->diags, FC_SEV_WARNING, "InvalidArchive", file_loc(entries[i]),
+				    "an archive inside the package that is not a fast-register code bundle "
+				    "(fast<digest>.tar.gz); skipped");
 		} else {
 			fc_diag_add(&s->diags, FC_SEV_WARNING, "InvalidArchive", file_loc(entries[i]),
 				    "not a .pb file; skipped");
@@ -590,24 +697,146 @@ out:
 	archive_read_free(ar);
 }
 
-/* Called for files whose extension says IDL; returns false when the file is not one of ours. */
+/* --- what a file holds ------------------------------------------------------------------------------------ */
+enum content_kind { CONTENT_TEXT, CONTENT_BINARY, CONTENT_GZIP, CONTENT_TAR, CONTENT_ZIP };
+enum suffix_kind { SUFFIX_NONE, SUFFIX_YAML, SUFFIX_JSON, SUFFIX_PB, SUFFIX_ARCHIVE };
+
+static bool has_suffix(const char *p, const char *suffix)
+{
+	size_t n = strlen(p), m = strlen(suffix);
+
+	return n > m && !strcmp(p + n - m, suffix);
+}
+
+static enum suffix_kind suffix_of(const char *p)
+{
+	if (has_suffix(p, ".yaml") || has_suffix(p, ".yml"))
+		return SUFFIX_YAML;
+	if (has_suffix(p, ".json"))
+		return SUFFIX_JSON;
+	if (has_suffix(p, ".pb"))
+		return SUFFIX_PB;
+	if (has_suffix(p, ".tgz") || has_suffix(p, ".tar.gz") || has_suffix(p, ".tar"))
+		return SUFFIX_ARCHIVE;
+	return SUFFIX_NONE;
+}
+
+/* Magic numbers first (gzip, tar's "ustar" at 257, zip), then text: UTF-8 with no control bytes but tab, CR and
+ * LF in the first 8 KB (protobuf's tags and lengths are control bytes within the first few). */
+static enum content_kind content_of(const struct fc_source *src)
+{
+	const unsigned char *t = (const unsigned char *)src->text;
+	size_t n = src->len < 8192 ? src->len : 8192, i;
+
+	if (src->len >= 2 && t[0] == 0x1f && t[1] == 0x8b)
+		return CONTENT_GZIP;
+	if (src->len >= 262 && !memcmp(t + 257, "ustar", 5))
+		return CONTENT_TAR;
+	if (src->len >= 4 && !memcmp(t, "PK\003\004", 4))
+		return CONTENT_ZIP;
+	for (i = 0; i < n; i++) {
+		size_t more = 0, k;
+
+		if ((t[i] < 0x20 && t[i] != '\t' && t[i] != '\n' && t[i] != '\r') || t[i] == 0x7f)
+			return CONTENT_BINARY;
+		if (t[i] < 0x80)
+			continue;
+		/* UTF-8: a lead byte and its continuation bytes (a sequence cut by the 8 KB window counts as text) */
+		if (t[i] >= 0xc2 && t[i] <= 0xdf)
+			more = 1;
+		else if (t[i] >= 0xe0 && t[i] <= 0xef)
+			more = 2;
+		else if (t[i] >= 0xf0 && t[i] <= 0xf4)
+			more = 3;
+		else
+			return CONTENT_BINARY;
+		for (k = 1; k <= more && i + k < n; k++)
+			if ((t[i + k] & 0xc0) != 0x80)
+				return CONTENT_BINARY;
+		i += more;
+	}
+	return CONTENT_TEXT;
+}
+
+static const char *const content_names[] = {"text", "binary (protobuf)", "a gzip'd archive", "a tar archive",
+					    "a zip archive"};
+static const char *const suffix_expects[] = {"", "YAML", "JSON", "protobuf", "a tar or tar.gz archive"};
+
+static void load_text(struct cmp_session *s, struct fc_source *src, bool *yaml)
+{
+	const char *p = src->text;
+
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	if (*p == '{')
+		load_json(s, src);
+	else
+		*yaml = true;
+}
+
+/*
+ * Read a file by what it holds, not only by its name: `workflow.pb.golden` is protobuf, a package renamed `.bin` is
+ * still a package. The suffix says what is expected; when the content is clearly something else it is read as
+ * what it is, with a warning saying both. Returns false when the file is for the YAML spec front end.
+ */
 bool cmp_idl_load(struct cmp_session *s, struct fc_source *src)
 {
-	const char *p = src->path;
-	size_t n = strlen(p);
+	enum suffix_kind suffix = suffix_of(src->path);
+	enum content_kind content = content_of(src);
+	bool yaml = false;
 
-	if (n > 3 && !strcmp(p + n - 3, ".pb")) {
-		load_pb(s, src);
+	if (is_fast_bundle_name(src->path) && content == CONTENT_GZIP) {
+		add_fast_bundle(s, src);
 		return true;
 	}
-	if (n > 5 && !strcmp(p + n - 5, ".json")) {
-		load_json(s, src);
+	if (content == CONTENT_ZIP) {
+		fc_diag_add(&s->diags, FC_SEV_ERROR, "InvalidArchive", file_loc(src),
+			    "this is a zip archive; packages are read as tar or tar.gz (what `pyflyte package` "
+			    "writes)%s%s",
+			    suffix != SUFFIX_NONE ? ", and the name promised " : "",
+			    suffix != SUFFIX_NONE ? suffix_expects[suffix] : "");
 		return true;
 	}
-	if ((n > 4 && !strcmp(p + n - 4, ".tgz")) || (n > 7 && !strcmp(p + n - 7, ".tar.gz")) ||
-	    (n > 4 && !strcmp(p + n - 4, ".tar"))) {
+	if (content == CONTENT_GZIP || content == CONTENT_TAR) {
+		if (suffix != SUFFIX_ARCHIVE && suffix != SUFFIX_NONE)
+			fc_diag_add(&s->diags, FC_SEV_WARNING, "FileKind", file_loc(src),
+				    "the name says %s but the content is %s; read as a package", suffix_expects[suffix],
+				    content_names[content]);
 		load_archive(s, src);
 		return true;
 	}
-	return false;
+	switch (suffix) {
+	case SUFFIX_ARCHIVE:
+		fc_diag_add(&s->diags, FC_SEV_ERROR, "InvalidArchive", file_loc(src),
+			    "expected a tar or tar.gz archive (the name says so) but the content is %s",
+			    content_names[content]);
+		return true;
+	case SUFFIX_PB:
+		if (content == CONTENT_TEXT && src->len) {
+			fc_diag_add(&s->diags, FC_SEV_WARNING, "FileKind", file_loc(src),
+				    "the name says protobuf but the content is text; read as JSON or YAML");
+			load_text(s, src, &yaml);
+			return !yaml;
+		}
+		load_pb(s, src);
+		return true;
+	case SUFFIX_JSON:
+		if (content == CONTENT_BINARY) {
+			fc_diag_add(&s->diags, FC_SEV_ERROR, "FileKind", file_loc(src),
+				    "expected JSON (the name says so) but the content is binary");
+			return true;
+		}
+		load_json(s, src);
+		return true;
+	case SUFFIX_YAML:
+		return false; /* binary content gets the YAML reader's error, with the offending byte */
+	case SUFFIX_NONE:
+		break;
+	}
+	if (content == CONTENT_BINARY) {
+		load_pb(s, src);
+		return true;
+	}
+	load_text(s, src, &yaml);
+	return !yaml;
 }

@@ -208,7 +208,7 @@ static Google__Protobuf__Value *value_from_ynode(struct fc_arena *a, const struc
 	const char *k;
 	size_t i;
 
-	if (depth > 100) {
+	if (depth > FC_LIMIT_CMP_VALUE_DEPTH) {
 		fail(why, bad, n, "value nested too deeply");
 		return NULL;
 	}

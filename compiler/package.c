@@ -8,6 +8,10 @@
  * workflow. Templates are written as Flyte's admin expects them: without the start-node and end-node the compiler
  * adds. The index is zero-padded to one width, so the names sort in index order.
  *
+ * A fast-register code bundle read from an input package (fast<digest>.tar.gz, `pyflyte package --fast`) is written
+ * again as it came, after the .pb files, so `flytectl register files` fast-registers the result as it would have
+ * the input.
+ *
  * Determinism: entities are ordered by name (then by dependency), every tar entry has mode 0644, uid/gid 0, no
  * owner names and mtime 0, and the gzip header carries no timestamp, so the same input gives the same bytes.
  */
@@ -152,40 +156,25 @@ static void place_launch_plan(struct pkg *p, struct cmp_entity *e, unsigned dept
 }
 
 /* --- placeholders ------------------------------------------------------------------------------------------ */
-static void set_placeholders(ProtobufCMessage *m, unsigned depth)
+static enum cmp_visit set_placeholder(void *ctx, ProtobufCMessage *m)
 {
-	const ProtobufCMessageDescriptor *d;
-	unsigned i;
+	Flyteidl__Core__Identifier *id = (Flyteidl__Core__Identifier *)m;
 
-	if (!m || depth > 200)
-		return;
-	d = m->descriptor;
-	if (d == &flyteidl__core__identifier__descriptor) {
-		Flyteidl__Core__Identifier *id = (Flyteidl__Core__Identifier *)m;
+	(void)ctx;
+	if (m->descriptor != &flyteidl__core__identifier__descriptor)
+		return CMP_VISIT_CHILDREN;
+	id->project = (char *)CMP_PLACEHOLDER_PROJECT;
+	id->domain = (char *)CMP_PLACEHOLDER_DOMAIN;
+	id->version = (char *)CMP_PLACEHOLDER_VERSION;
+	return CMP_VISIT_SKIP;
+}
 
-		id->project = (char *)CMP_PLACEHOLDER_PROJECT;
-		id->domain = (char *)CMP_PLACEHOLDER_DOMAIN;
-		id->version = (char *)CMP_PLACEHOLDER_VERSION;
-		return;
-	}
-	for (i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		char *base = (char *)m;
+/* pyflyte's registration placeholders in every identifier of a message. */
+static void set_placeholders(ProtobufCMessage *m)
+{
+	const struct cmp_visitor v = {set_placeholder, NULL, NULL, 200};
 
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(size_t *)(base + f->quantifier_offset), j;
-			ProtobufCMessage **arr = *(ProtobufCMessage ***)(base + f->offset);
-
-			for (j = 0; j < n; j++)
-				set_placeholders(arr[j], depth + 1);
-			continue;
-		}
-		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && *(uint32_t *)(base + f->quantifier_offset) != f->id)
-			continue;
-		set_placeholders(*(ProtobufCMessage **)(base + f->offset), depth + 1);
-	}
+	cmp_visit_messages(m, &v);
 }
 
 /* --- the archive ------------------------------------------------------------------------------------------- */
@@ -234,7 +223,7 @@ static int write_archive(struct pkg *p, bool placeholders, struct fc_buf *out, s
 				rc = fc_err_set(err, FC_EINTERNAL, "cannot copy %s", path);
 				break;
 			}
-			set_placeholders(copy, 0);
+			set_placeholders(copy);
 			free(bytes);
 			len = protobuf_c_message_get_packed_size(copy);
 			bytes = fc_xmalloc(len + 1);
@@ -251,6 +240,24 @@ static int write_archive(struct pkg *p, bool placeholders, struct fc_buf *out, s
 		    (len && archive_write_data(ar, bytes, len) != (la_ssize_t)len))
 			rc = fc_err_set(err, FC_EIO, "cannot write %s into the archive: %s", path, archive_error_string(ar));
 		free(bytes);
+		archive_entry_free(ent);
+	}
+	/* Fast-register code bundles go in as they came, after the entities: flytectl finds them by name. */
+	for (i = 0; i < cmp_fast_bundle_count(p->s) && !rc; i++) {
+		const struct cmp_fast_bundle *fb = cmp_fast_bundle_at(p->s, i);
+		struct archive_entry *ent = archive_entry_new();
+
+		archive_entry_set_pathname(ent, fb->name);
+		archive_entry_set_filetype(ent, AE_IFREG);
+		archive_entry_set_perm(ent, 0644);
+		archive_entry_set_size(ent, (la_int64_t)fb->len);
+		archive_entry_set_mtime(ent, 0, 0);
+		archive_entry_set_uid(ent, 0);
+		archive_entry_set_gid(ent, 0);
+		if (archive_write_header(ar, ent) != ARCHIVE_OK ||
+		    (fb->len && archive_write_data(ar, fb->data, fb->len) != (la_ssize_t)fb->len))
+			rc = fc_err_set(err, FC_EIO, "cannot write %s into the archive: %s", fb->name,
+					archive_error_string(ar));
 		archive_entry_free(ent);
 	}
 	if (!rc && archive_write_close(ar) != ARCHIVE_OK)
@@ -318,6 +325,7 @@ int cmp_package_write(struct cmp_session *s, const struct cmp_package_options *o
 				    "are flytec's own; Flyte's LaunchPlan cannot carry them, so the archive leaves them out",
 				    e->name);
 	}
+	stats->fast_bundles = cmp_fast_bundle_count(s);
 	rc = write_archive(&p, opts && opts->placeholders, out, err);
 	free(sorted);
 	free(p.entries);

@@ -1,7 +1,7 @@
 /* session.c: a compilation session: inputs, the entity registry, dependency order, versions and results. */
 #include "compiler/cmp_int.h"
+#include "core/walk.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +44,7 @@ void cmp_session_free(struct cmp_session *s)
 	for (i = 0; i < s->nentities; i++)
 		free(s->entities[i]->defaults);
 	free(s->entities);
+	free(s->fast);
 	for (i = 0; i < s->nsources; i++)
 		fc_source_free(s->sources[i]);
 	free(s->sources);
@@ -67,12 +68,14 @@ struct cmp_entity *cmp_entity_new(struct cmp_session *s, enum cmp_kind kind, con
 	struct cmp_entity *e;
 
 	if (prev) {
+		s->entities_seen++;
 		struct fc_diag *dg = fc_diag_add(&s->diags, FC_SEV_ERROR, "DuplicateDefinition", loc,
 						 "%s '%s' is defined twice", cmp_kind_name(kind), name);
 
 		fc_diag_note(dg, prev->loc, "'%s' is first defined here", name);
 		return NULL;
 	}
+	s->entities_seen++;
 	e = fc_arena_alloc(&s->arena, sizeof(*e));
 	e->kind = kind;
 	e->name = fc_arena_strdup(&s->arena, name);
@@ -99,21 +102,31 @@ void cmp_add_source(struct cmp_session *s, struct fc_source *src)
 	s->sources[s->nsources++] = src;
 }
 
-int cmp_add_source_take(struct cmp_session *s, const char *path, char *text, size_t len)
-{
-	struct fc_source *src = fc_source_new_take(path, text, len);
-
-	cmp_add_source(s, src);
-	if (!cmp_idl_load(s, src))
-		cmp_spec_load(s, src);
-	return FC_OK;
-}
-
 static bool has_suffix(const char *name, const char *suffix)
 {
 	size_t n = strlen(name), m = strlen(suffix);
 
 	return n > m && !strcmp(name + n - m, suffix);
+}
+
+int cmp_add_source_take(struct cmp_session *s, const char *path, char *text, size_t len)
+{
+	struct fc_source *src = fc_source_new_take(path, text, len);
+	size_t seen = s->entities_seen, errors = s->diags.nerrors, bundles = s->nfast;
+
+	cmp_add_source(s, src);
+	if (!cmp_idl_load(s, src))
+		cmp_spec_load(s, src);
+	/* A file that defines nothing is worth a word (an empty spec, tasks the front end could not see...); unrelated
+	 * JSON in a walked directory is skipped quietly. */
+	if (s->entities_seen == seen && s->diags.nerrors == errors && s->nfast == bundles &&
+	    !(s->walking && has_suffix(path, ".json"))) {
+		struct fc_loc loc = {src, 0, 0};
+
+		fc_diag_add(&s->diags, FC_SEV_WARNING, "NoEntities", loc,
+			    "defines no task, workflow or launch plan");
+	}
+	return FC_OK;
 }
 
 /* What a directory walk reads: specs, and the IDL forms (JSON only as *.json holding a Flyte message). */
@@ -143,49 +156,52 @@ static int add_file(struct cmp_session *s, const char *path)
 	return cmp_add_source_take(s, path, text, len);
 }
 
-static int add_dir(struct cmp_session *s, const char *path, unsigned depth)
+struct dir_walk {
+	struct cmp_session *s;
+	const char *root;
+	int rc; /* the first I/O error */
+};
+
+static int walk_file(void *ctx, const char *path, const char *rel, const struct stat *st)
 {
-	struct dirent **entries = NULL;
+	struct dir_walk *dw = ctx;
+	const char *base = strrchr(rel, '/');
+	int rc;
+
+	(void)st;
+	if (!is_spec_file(base ? base + 1 : rel))
+		return FC_OK;
+	rc = add_file(dw->s, path);
+	if (rc && !dw->rc)
+		dw->rc = rc;
+	return FC_OK;
+}
+
+static void walk_warn(void *ctx, const char *rel, const char *why)
+{
+	struct dir_walk *dw = ctx;
 	struct fc_loc loc = {NULL, 0, 0};
-	int n, i, rc = FC_OK;
 
-	if (depth > 64) {
-		fc_diag_add(&s->diags, FC_SEV_ERROR, "IOError", loc, "%s: directories nested too deeply", path);
-		return FC_ELIMIT;
+	fc_diag_add(&dw->s->diags, FC_SEV_WARNING, "SkippedPath", loc, "%s%s%s: %s", dw->root,
+		    dw->root[strlen(dw->root) - 1] == '/' ? "" : "/", rel, why);
+}
+
+/* A directory input: the shared walker (core/walk.h) enters each directory once and, unless the options say
+ * otherwise, reads nothing whose real path is outside the directory given. */
+static int add_dir(struct cmp_session *s, const char *path)
+{
+	struct dir_walk dw = {s, path, FC_OK};
+	struct fc_walk_options wo = {!s->opts.walk_outside, walk_file, walk_warn, &dw};
+	struct fc_loc loc = {NULL, 0, 0};
+	struct fc_err err;
+	int rc;
+
+	rc = fc_walk(path, "", &wo, &err);
+	if (rc) {
+		fc_diag_add(&s->diags, FC_SEV_ERROR, "IOError", loc, "%s", err.msg);
+		return rc == FC_ENOENT ? FC_ENOENT : FC_EIO;
 	}
-	n = scandir(path, &entries, NULL, alphasort);
-	if (n < 0) {
-		fc_diag_add(&s->diags, FC_SEV_ERROR, "IOError", loc, "%s: %s", path, strerror(errno));
-		return FC_EIO;
-	}
-	for (i = 0; i < n; i++) {
-		const char *name = entries[i]->d_name;
-		struct fc_buf child = FC_BUF_INIT;
-		struct stat st;
-
-		if (name[0] == '.')
-			goto next; /* ., .., .git, editor swap files */
-		fc_buf_addf(&child, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", name);
-		if (stat(child.buf, &st) < 0)
-			goto next; /* vanished while we looked: a later scan sees it */
-		if (S_ISDIR(st.st_mode)) {
-			int r = add_dir(s, child.buf, depth + 1);
-
-
-			if (r && !rc)
-				rc = r;
-		} else if (S_ISREG(st.st_mode) && is_spec_file(name)) {
-			int r = add_file(s, child.buf);
-
-			if (r && !rc)
-				rc = r;
-		}
-	next:
-		fc_buf_release(&child);
-		free(entries[i]);
-	}
-	free(entries);
-	return rc;
+	return dw.rc;
 }
 
 int cmp_add_path(struct cmp_session *s, const char *path)
@@ -201,7 +217,7 @@ int cmp_add_path(struct cmp_session *s, const char *path)
 		int rc;
 
 		s->walking++;
-		rc = add_dir(s, path, 0);
+		rc = add_dir(s, path);
 		s->walking--;
 		return rc;
 	}
@@ -219,6 +235,21 @@ static void set_version(struct cmp_session *s, struct cmp_entity *e, Flyteidl__C
 		id->version = (char *)cmp_hash_msg(&s->arena, content, cmp_kind_name(e->kind));
 	}
 	e->version = id->version;
+}
+
+/* A compiled entity is stored, sent and copied whole: refuse one larger than the limit (core/limits.h). */
+static bool entity_size_ok(struct cmp_session *s, struct cmp_entity *e, const ProtobufCMessage *content)
+{
+	size_t size = protobuf_c_message_get_packed_size(content);
+
+	if (size <= FC_LIMIT_CMP_ENTITY_SIZE)
+		return true;
+	cmp_error_at(s, e, NULL, "EntityTooLarge",
+		     "%s '%s' compiles to %zu bytes, more than the limit of %u bytes for one entity (it is stored, "
+		     "sent and run as one message; large data belongs in inputs or blobs, not in defaults or fixed "
+		     "inputs)",
+		     cmp_kind_name(e->kind), e->name, size, FC_LIMIT_CMP_ENTITY_SIZE);
+	return false;
 }
 
 bool cmp_ensure(struct cmp_session *s, struct cmp_entity *e)
@@ -242,17 +273,17 @@ bool cmp_ensure(struct cmp_session *s, struct cmp_entity *e)
 	e->state = CMP_RESOLVING;
 	switch (e->kind) {
 	case CMP_KIND_TASK:
-		ok = cmp_compile_task(s, e);
+		ok = cmp_compile_task(s, e) && entity_size_ok(s, e, &e->task->base);
 		if (ok)
 			set_version(s, e, e->task->id, &e->task->base);
 		break;
 	case CMP_KIND_WORKFLOW:
-		ok = cmp_compile_workflow(s, e);
+		ok = cmp_compile_workflow(s, e) && entity_size_ok(s, e, &e->workflow->base);
 		if (ok)
 			set_version(s, e, e->workflow->id, &e->workflow->base);
 		break;
 	case CMP_KIND_LAUNCH_PLAN:
-		ok = cmp_compile_launch_plan(s, e);
+		ok = cmp_compile_launch_plan(s, e) && entity_size_ok(s, e, &e->launch_plan->spec->base);
 		if (ok)
 			set_version(s, e, e->launch_plan->id, &e->launch_plan->spec->base);
 		break;
@@ -489,6 +520,16 @@ size_t cmp_launch_plan_count(const struct cmp_session *s)
 const struct cmp_launch_plan_result *cmp_launch_plan_at(const struct cmp_session *s, size_t i)
 {
 	return i < s->nlp_results ? &s->lp_results[i] : NULL;
+}
+
+size_t cmp_fast_bundle_count(const struct cmp_session *s)
+{
+	return s->nfast;
+}
+
+const struct cmp_fast_bundle *cmp_fast_bundle_at(const struct cmp_session *s, size_t i)
+{
+	return i < s->nfast ? &s->fast[i] : NULL;
 }
 
 const struct cmp_workflow_result *cmp_find_workflow(const struct cmp_session *s, const char *name)

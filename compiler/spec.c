@@ -1097,8 +1097,8 @@ static Flyteidl__Core__Node *parse_node(struct spec_ctx *c, const struct fc_ynod
 	size_t i, ntargets = 0;
 	static const char *const kinds[] = {"task", "workflow", "launch_plan", "branch", "gate", "map"};
 
-	if (depth > 32) {
-		err_at(c, n, "InvalidValue", "nodes nested more than 32 levels deep");
+	if (depth > FC_LIMIT_CMP_NODE_DEPTH) {
+		err_at(c, n, "InvalidValue", "nodes nested more than %d levels deep", FC_LIMIT_CMP_NODE_DEPTH);
 		return NULL;
 	}
 	if (!expect_kind(c, n, FC_Y_MAP, "a node"))

@@ -180,8 +180,8 @@ static cmp_type *parse_type_primary(struct type_lexer *lx)
 			type_error(lx, lx->pos, "expected a type name");
 		return NULL;
 	}
-	if (++lx->depth > 64) {
-		type_error(lx, start, "type nested more than 64 levels deep");
+	if (++lx->depth > FC_LIMIT_CMP_TYPE_DEPTH) {
+		type_error(lx, start, "type nested more than %d levels deep", FC_LIMIT_CMP_TYPE_DEPTH);
 		return NULL;
 	}
 	for (i = 0; i < FC_ARRAY_LEN(simple_names); i++)
@@ -378,7 +378,7 @@ static cmp_type *parse_type_map(struct cmp_session *s, struct fc_source *src, co
 static cmp_type *parse_type_node(struct cmp_session *s, struct fc_source *src, const struct fc_ynode *n,
 				 unsigned depth)
 {
-	if (depth > 64) {
+	if (depth > FC_LIMIT_CMP_TYPE_DEPTH) {
 		fc_diag_add(&s->diags, FC_SEV_ERROR, "InvalidType", cmp_ynode_loc(src, n), "type nested too deeply");
 		return NULL;
 	}

@@ -369,3 +369,46 @@ const char *cmp_hash_msg(struct fc_arena *a, const ProtobufCMessage *msg, const 
 	fc_hex(digest, 10, hex);
 	return fc_arena_strdup(a, hex);
 }
+
+static bool visit(ProtobufCMessage *m, const struct cmp_visitor *v, unsigned depth)
+{
+	const ProtobufCMessageDescriptor *d;
+	unsigned i;
+
+	if (!m || depth > v->max_depth)
+		return true;
+	switch (v->message(v->ctx, m)) {
+	case CMP_VISIT_STOP: return false;
+	case CMP_VISIT_SKIP: return true;
+	case CMP_VISIT_CHILDREN: break;
+	}
+	d = m->descriptor;
+	for (i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		char *base = (char *)m;
+
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = *(size_t *)(base + f->quantifier_offset), j;
+			ProtobufCMessage **items = *(ProtobufCMessage ***)(base + f->offset);
+
+			for (j = 0; j < n; j++)
+				if (!visit(items[j], v, depth + 1))
+					return false;
+			if (v->repeated)
+				v->repeated(v->ctx, f, items, n);
+			continue;
+		}
+		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && *(uint32_t *)(base + f->quantifier_offset) != f->id)
+			continue;
+		if (!visit(*(ProtobufCMessage **)(base + f->offset), v, depth + 1))
+			return false;
+	}
+	return true;
+}
+
+bool cmp_visit_messages(ProtobufCMessage *m, const struct cmp_visitor *v)
+{
+	return visit(m, v, 0);
+}

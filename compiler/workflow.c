@@ -322,7 +322,7 @@ static const cmp_type *validate_binding(struct bind_ctx *bc, Flyteidl__Core__Bin
 	const struct fc_ynode *pending = cmp_get_pending(w->s, bd);
 	size_t i;
 
-	if (depth > 100) {
+	if (depth > FC_LIMIT_CMP_VALUE_DEPTH) {
 		werr(w, bd, bc->node, "InvalidValue", bc->node->id, bc->param, "binding nested too deeply");
 		return NULL;
 	}
@@ -1434,19 +1434,34 @@ bool cmp_compile_task(struct cmp_session *s, struct cmp_entity *e)
 {
 	Flyteidl__Core__TaskTemplate *t = e->task;
 	size_t before = s->diags.nerrors;
+	const char *type;
 
 	t->interface = normalize_iface(&s->arena, t->interface);
 	if (!t->id || !*t->id->name)
 		cmp_error_at(s, t, e, "ValueRequired", "task has no id");
-	if (!t->type || !*t->type)
-		return false; /* reported by the front end */
-	if ((!strcmp(t->type, "container") || !strcmp(t->type, "raw-container")) &&
-	    t->target_case != FLYTEIDL__CORE__TASK_TEMPLATE__TARGET_CONTAINER)
+	if (!t->type || !*t->type) {
+		if (!e->from_idl)
+			return false; /* reported by the front end */
+		/* Flyte's IDL: a task without a type runs on the default plugin, the container one; the template keeps
+		 * its empty type as Flyte's admin would store it. */
+		if (t->target_case != FLYTEIDL__CORE__TASK_TEMPLATE__TARGET_CONTAINER &&
+		    t->target_case != FLYTEIDL__CORE__TASK_TEMPLATE__TARGET_K8S_POD) {
+			cmp_error_at(s, t, e, "ValueRequired",
+				     "task '%s' has no type, so it runs as a container task (as in Flyte), but it has no "
+				     "container or pod to run",
+				     e->name);
+			return false;
+		}
+	}
+	type = t->type && *t->type ? t->type : "container";
+	if ((!strcmp(type, "container") || !strcmp(type, "raw-container")) &&
+	    t->target_case != FLYTEIDL__CORE__TASK_TEMPLATE__TARGET_CONTAINER &&
+	    !(type != t->type && t->target_case == FLYTEIDL__CORE__TASK_TEMPLATE__TARGET_K8S_POD))
 		fc_diag_about(cmp_error_at(s, t, e, "ValueRequired", "task '%s' of type %s needs a 'container'", e->name,
-					   t->type),
+					   type),
 			      NULL, NULL, NULL);
 	if (t->target_case == FLYTEIDL__CORE__TASK_TEMPLATE__TARGET_CONTAINER && t->container &&
-	    (!t->container->image || !*t->container->image) && !strcmp(t->type, "container"))
+	    (!t->container->image || !*t->container->image) && !strcmp(type, "container"))
 		(void)0; /* reported by the front end */
 	convert_defaults(s, e, t->interface->inputs);
 	if (s->diags.nerrors != before)

@@ -31,7 +31,9 @@ struct loader {
 	size_t nchildren, children_alloc;
 	struct anchor *anchors;
 	size_t nanchors, anchors_alloc;
-	size_t nodes; /* weighted node count */
+	size_t nodes;       /* weighted node count */
+	size_t alias_nodes; /* what aliases added to it */
+	size_t max_alias_nodes;
 	struct fc_ynode *root;
 };
 
@@ -197,12 +199,15 @@ static int close_collection(struct loader *ld)
 	struct fc_ynode *n = f->node;
 	size_t count = ld->nchildren - f->first_child;
 	struct fc_ynode **kids = ld->children ? ld->children + f->first_child : NULL; /* NULL: none yet */
-	size_t i, weight = 1;
+	size_t i, weight = 1, bytes = 0;
 	int rc = FC_OK;
 
-	for (i = 0; i < count; i++)
+	for (i = 0; i < count; i++) {
 		weight += kids[i]->weight;
+		bytes += kids[i]->bytes;
+	}
 	n->weight = weight;
+	n->bytes = bytes;
 	if (n->kind == FC_Y_SEQ) {
 		n->u.seq.items = fc_arena_array(ld->arena, count, sizeof(*n->u.seq.items));
 		if (count)
@@ -277,6 +282,7 @@ static int on_scalar(struct loader *ld, const yaml_event_t *ev)
 	}
 	n->u.scalar.str = fc_arena_strndup(ld->arena, (const char *)ev->data.scalar.value, ev->data.scalar.length);
 	n->u.scalar.len = ev->data.scalar.length;
+	n->bytes = ev->data.scalar.length;
 	rc = add_node_weight(ld, 1, ev->start_mark);
 	if (rc)
 		return rc;
@@ -295,7 +301,17 @@ static int on_alias(struct loader *ld, const yaml_event_t *ev)
 			    "alias '*%s' names no anchor defined before it", ev->data.alias.anchor);
 		return FC_EPARSE;
 	}
-	/* The alias shares the anchored subtree; count it as if it were copied. */
+	/* The alias shares the anchored subtree; count it as if it were copied (its scalars' bytes too: whoever
+	 * converts the tree copies them once per alias). */
+	ld->alias_nodes += target->weight + target->bytes / FC_LIMIT_YAML_ALIAS_BYTES_PER_NODE;
+	if (ld->alias_nodes > ld->max_alias_nodes) {
+		fc_diag_add(ld->diags, FC_SEV_ERROR, "YamlLimit", mark_loc(ld, ev->start_mark),
+			    "aliases expand this %zu-byte file by more than %zu nodes (alias '*%s' repeats %zu nodes "
+			    "and %zu bytes); aliases may add a few nodes per byte of the file, at most %u",
+			    ld->src->len, ld->max_alias_nodes, ev->data.alias.anchor, target->weight, target->bytes,
+			    FC_LIMIT_YAML_ALIAS_NODES_ABSOLUTE);
+		return FC_ELIMIT;
+	}
 	rc = add_node_weight(ld, target->weight, ev->start_mark);
 	if (rc)
 		return rc;
@@ -351,6 +367,7 @@ int fc_yaml_load(struct fc_arena *arena, struct fc_source *src, const struct fc_
 	ld.src = src;
 	ld.limits = limits ? limits : &default_limits;
 	ld.diags = diags;
+	ld.max_alias_nodes = ld.limits->max_alias_nodes ? ld.limits->max_alias_nodes : fc_yaml_alias_allowance(src->len);
 	if (!yaml_parser_initialize(&parser))
 		fc_die_oom(sizeof(parser));
 	yaml_parser_set_input_string(&parser, (const unsigned char *)src->text, src->len);
@@ -421,6 +438,18 @@ int fc_yaml_load(struct fc_arena *arena, struct fc_source *src, const struct fc_
 	}
 	free(docs);
 	return rc;
+}
+
+size_t fc_yaml_alias_allowance(size_t size)
+{
+	size_t allowance = FC_LIMIT_YAML_ALIAS_NODES_FLOOR;
+
+	if (size < FC_LIMIT_YAML_ALIAS_NODES_ABSOLUTE / FC_LIMIT_YAML_ALIAS_NODES_PER_BYTE &&
+	    size * FC_LIMIT_YAML_ALIAS_NODES_PER_BYTE > allowance)
+		allowance = size * FC_LIMIT_YAML_ALIAS_NODES_PER_BYTE;
+	else if (size >= FC_LIMIT_YAML_ALIAS_NODES_ABSOLUTE / FC_LIMIT_YAML_ALIAS_NODES_PER_BYTE)
+		allowance = FC_LIMIT_YAML_ALIAS_NODES_ABSOLUTE;
+	return allowance;
 }
 
 bool fc_ynode_is_null(const struct fc_ynode *n)

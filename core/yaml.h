@@ -2,13 +2,15 @@
  * yaml.h: the project's one YAML loader, on libyaml's event parser.
  *
  * It builds a tree in an arena, keeps a 1-based line and column for every node, and enforces limits on nesting
- * depth, node count and alias expansion (a "billion laughs" document is refused, not expanded). Duplicate mapping
+ * depth, node count and alias expansion (a "billion laughs" document is refused, not expanded; what aliases may
+ * add is bounded relative to the file's size as well as absolutely). Duplicate mapping
  * keys are errors. Problems become diagnostics with positions; the loader never aborts on user input.
  */
 #ifndef FC_YAML_H
 #define FC_YAML_H
 
 #include "fc.h"
+#include "limits.h"
 
 struct fc_arena;
 struct fc_diags;
@@ -30,6 +32,7 @@ struct fc_ynode {
 	uint32_t line, col;          /* 1-based */
 	const char *tag;             /* NULL or the tag as written after resolution ("!ref") */
 	size_t weight;               /* nodes in this subtree, for alias accounting */
+	size_t bytes;                /* scalar bytes in this subtree, for alias accounting */
 	union {
 		struct {
 			const char *str; /* NUL-terminated; may contain NULs within len */
@@ -46,13 +49,18 @@ struct fc_ynode {
 	} u;
 };
 
+/* The limits and their reasons are in core/limits.h. */
 struct fc_yaml_limits {
 	size_t max_depth;       /* nesting of collections */
 	size_t max_nodes;       /* nodes in one file, aliases counted by what they expand to */
 	size_t max_scalar;      /* bytes in one scalar */
+	size_t max_alias_nodes; /* nodes aliases may add in one file; 0: derived from the file's size (limits.h) */
 };
 
-#define FC_YAML_LIMITS_DEFAULT {256, 4000000, 16 * 1024 * 1024}
+#define FC_YAML_LIMITS_DEFAULT {FC_LIMIT_YAML_DEPTH, FC_LIMIT_YAML_NODES, FC_LIMIT_YAML_SCALAR, 0}
+
+/* What aliases may add to a file of `size` bytes when the limits say 0: max(floor, per-byte * size), capped. */
+size_t fc_yaml_alias_allowance(size_t size);
 
 struct fc_ydoc {
 	struct fc_ynode *root; /* NULL for an empty document */

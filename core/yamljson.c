@@ -13,7 +13,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#define YAMLJSON_MAX_DEPTH 1024
+#define YAMLJSON_MAX_DEPTH FC_LIMIT_YAMLJSON_DEPTH /* core/limits.h */
 #define TAG_PREFIX "tag:yaml.org,2002:"
 
 /* --- YAML -> JSON ------------------------------------------------------------------------------------------ */

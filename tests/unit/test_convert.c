@@ -21,6 +21,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/test_data.h"
+
+#include "compiler/cmp_int.h" /* cmp_visit_messages, to reorder maps in fixtures */
 #include "compiler/compiler.h"
 #include "compiler/convert.h"
 #include "core/buf.h"
@@ -28,8 +31,10 @@
 #include "core/err.h"
 #include "core/pbjson.h"
 
+#include "flyteidl/admin/launch_plan.pb-c.h"
 #include "flyteidl/admin/task.pb-c.h"
 #include "flyteidl/admin/workflow.pb-c.h"
+#include "google/protobuf/struct.pb-c.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -39,9 +44,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define SNACKS "../shared/flyte-testdata/snacks-core"
+#define SNACKS SNACKS_DIR
 #define GOLDEN "tests/golden/cases"
 #define EXAMPLES "examples/workflows"
+
 
 /* --- helpers ----------------------------------------------------------------------------------------------- */
 static bool has_suffix(const char *s, const char *suffix)
@@ -296,7 +302,7 @@ static void free_golden(struct golden_case *cases, size_t n)
 }
 
 /* --- convert ----------------------------------------------------------------------------------------------- */
-static void test_convert_snacks_round_trip(void **state)
+static void test_convert_snacks_round_trip_run(void **state)
 {
 	struct cmp_session *a = cmp_session_new(NULL), *b;
 	struct cmp_convert_options copts = {false, true};
@@ -366,6 +372,13 @@ static void test_convert_snacks_round_trip(void **state)
 	fc_buf_release(&yaml);
 	cmp_session_free(a);
 	cmp_session_free(b);
+}
+
+static void test_convert_snacks_round_trip(void **state)
+{
+	if (!have_shared_data(SNACKS))
+		skip();
+	test_convert_snacks_round_trip_run(state);
 }
 
 /* Specs -> archive -> convert -> spec: the same tasks, workflows and launch plans, and nothing to warn about.
@@ -621,7 +634,7 @@ static void test_package_round_trip_examples_and_golden(void **state)
 	free_golden(cases, n);
 }
 
-static void test_package_round_trip_snacks(void **state)
+static void test_package_round_trip_snacks_run(void **state)
 {
 	char **files;
 	size_t n = list_dir(SNACKS, ".pb", &files), i, k = 0, checked;
@@ -636,6 +649,13 @@ static void test_package_round_trip_snacks(void **state)
 	fprintf(stderr, "package: snacks-core: %zu tasks, workflows and launch plans round-trip\n", checked);
 	assert_true(checked > 100);
 	free_list(files, k);
+}
+
+static void test_package_round_trip_snacks(void **state)
+{
+	if (!have_shared_data(SNACKS))
+		skip();
+	test_package_round_trip_snacks_run(state);
 }
 
 static void package_bytes(const char *path, bool placeholders, struct fc_buf *out, struct cmp_package_stats *stats)
@@ -894,7 +914,7 @@ static void deep_task_spec(unsigned levels, struct fc_buf *out)
 	free(buf);
 }
 
-static void test_hostile_archives(void **state)
+static void test_hostile_archives_run(void **state)
 {
 	struct fc_buf task = read_snack("083_core.flyte_basics.basic_workflow.t1_1.pb");
 	struct fc_buf wf = read_snack("085_core.flyte_basics.basic_workflow.my_wf_2.pb");
@@ -920,11 +940,18 @@ static void test_hostile_archives(void **state)
 		struct spec_entry in[] = {{"000_t_1.pb", task.buf, task.len, 0}};
 		struct spec_entry e[] = {{"000_inner.tgz", NULL, 0, 0}, {"001_t_1.pb", task.buf, task.len, 0}};
 
+		struct cmp_session *s;
+
 		make_archive(in, 1, &inner);
 		e[0].data = inner.buf;
 		e[0].len = inner.len;
 		make_archive(e, 2, &tgz);
-		expect_archive_error(&tgz, "InvalidArchive", "hostile.tgz:000_inner.tgz", "a nested archive");
+		/* not a code bundle: skipped with a warning, the rest of the package is read */
+		s = session_from_text("hostile.tgz", tgz.buf, tgz.len, NULL);
+		assert_int_equal(count_code(s, "InvalidArchive", "fast-register"), 1);
+		assert_int_equal(cmp_diags(s)->nerrors, 0);
+		assert_int_equal(cmp_task_count(s), 1);
+		cmp_session_free(s);
 	}
 	fc_buf_reset(&tgz);
 	{
@@ -1013,8 +1040,15 @@ static void test_hostile_archives(void **state)
 	fc_buf_release(&lp);
 }
 
+static void test_hostile_archives(void **state)
+{
+	if (!have_shared_data(SNACKS))
+		skip();
+	test_hostile_archives_run(state);
+}
+
 /* Converting a hostile archive reports the reader's errors and writes nothing it could not read. */
-static void test_convert_hostile_archive(void **state)
+static void test_convert_hostile_archive_run(void **state)
 {
 	struct fc_buf task = read_snack("083_core.flyte_basics.basic_workflow.t1_1.pb");
 	struct fc_buf tgz = FC_BUF_INIT, out = FC_BUF_INIT;
@@ -1034,6 +1068,352 @@ static void test_convert_hostile_archive(void **state)
 	fc_buf_release(&task);
 }
 
+static void test_convert_hostile_archive(void **state)
+{
+	if (!have_shared_data(SNACKS))
+		skip();
+	test_convert_hostile_archive_run(state);
+}
+
+
+/* --- real packages: duplicates, map order, code bundles, content sniffing ---------------------------------- */
+static const char dup_spec[] =
+	"project: p\n"
+	"tasks:\n"
+	"  - {name: t, type: echo, inputs: {a: integer, b: string, c: float}, outputs: {a: integer, b: string}}\n"
+	"workflows:\n"
+	"  - name: inner\n"
+	"    inputs: {a: integer, b: string, c: float}\n"
+	"    nodes:\n"
+	"      - {id: n, task: t, inputs: {a: !ref inputs.a, b: !ref inputs.b, c: !ref inputs.c}}\n"
+	"    outputs: {a: !ref n.a, b: !ref n.b}\n"
+	"  - name: outer\n"
+	"    inputs: {a: integer, b: string, c: float}\n"
+	"    nodes:\n"
+	"      - {id: sub, workflow: inner, inputs: {a: !ref inputs.a, b: !ref inputs.b, c: !ref inputs.c}}\n"
+	"    outputs: {a: !ref sub.a}\n";
+
+/* Reverse every map (repeated ...Entry messages, Struct fields included): the same message, other bytes. */
+static enum cmp_visit visit_every(void *ctx, ProtobufCMessage *m)
+{
+	(void)ctx;
+	(void)m;
+	return CMP_VISIT_CHILDREN;
+}
+
+static void reverse_if_map(void *ctx, const ProtobufCFieldDescriptor *f, ProtobufCMessage **items, size_t n)
+{
+	const char *name = ((const ProtobufCMessageDescriptor *)f->descriptor)->name;
+	size_t j;
+
+	(void)ctx;
+	if (strlen(name) <= 5 || strcmp(name + strlen(name) - 5, "Entry"))
+		return;
+	for (j = 0; j < n / 2; j++) {
+		ProtobufCMessage *t = items[j];
+
+		items[j] = items[n - 1 - j];
+		items[n - 1 - j] = t;
+	}
+}
+
+static void reverse_maps(ProtobufCMessage *m)
+{
+	const struct cmp_visitor v = {visit_every, reverse_if_map, NULL, 100};
+
+	cmp_visit_messages(m, &v);
+}
+
+static uint8_t *pack_copy(const ProtobufCMessage *m, size_t *len)
+{
+	uint8_t *b;
+
+	*len = protobuf_c_message_get_packed_size(m);
+	b = malloc(*len + 1);
+	protobuf_c_message_pack(m, b);
+	return b;
+}
+
+/* A TaskSpec's bytes with `custom` set to {x: 1, y: "s", z: true}, keys in order or reversed, maps reversed too. */
+static uint8_t *task_variant(const struct entry *e, bool reversed, const char *type, size_t *len)
+{
+	Flyteidl__Admin__TaskSpec *ts = flyteidl__admin__task_spec__unpack(NULL, e->len, e->data);
+	Google__Protobuf__Value vx = GOOGLE__PROTOBUF__VALUE__INIT, vy = GOOGLE__PROTOBUF__VALUE__INIT,
+				vz = GOOGLE__PROTOBUF__VALUE__INIT;
+	Google__Protobuf__Struct__FieldsEntry ex = GOOGLE__PROTOBUF__STRUCT__FIELDS_ENTRY__INIT,
+					      ey = GOOGLE__PROTOBUF__STRUCT__FIELDS_ENTRY__INIT,
+					      ez = GOOGLE__PROTOBUF__STRUCT__FIELDS_ENTRY__INIT;
+	Google__Protobuf__Struct__FieldsEntry *order[3];
+	Google__Protobuf__Struct custom = GOOGLE__PROTOBUF__STRUCT__INIT;
+	char *old_type;
+	uint8_t *bytes;
+
+	assert_non_null(ts);
+	vx.kind_case = GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE;
+	vx.number_value = 1;
+	vy.kind_case = GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE;
+	vy.string_value = (char *)"s";
+	vz.kind_case = GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE;
+	vz.bool_value = 1;
+	ex.key = (char *)"x";
+	ex.value = &vx;
+	ey.key = (char *)"y";
+	ey.value = &vy;
+	ez.key = (char *)"z";
+	ez.value = &vz;
+	order[0] = reversed ? &ez : &ex;
+	order[1] = &ey;
+	order[2] = reversed ? &ex : &ez;
+	custom.n_fields = 3;
+	custom.fields = order;
+	ts->template_->custom = &custom;
+	old_type = ts->template_->type;
+	if (type)
+		ts->template_->type = (char *)type;
+	if (reversed)
+		reverse_maps(&ts->base);
+	bytes = pack_copy(&ts->base, len);
+	ts->template_->custom = NULL;
+	ts->template_->type = old_type;
+	flyteidl__admin__task_spec__free_unpacked(ts, NULL);
+	return bytes;
+}
+
+static uint8_t *workflow_reversed(const struct entry *e, size_t *len)
+{
+	Flyteidl__Admin__WorkflowSpec *ws = flyteidl__admin__workflow_spec__unpack(NULL, e->len, e->data);
+	uint8_t *bytes;
+
+	assert_non_null(ws);
+	reverse_maps(&ws->base);
+	bytes = pack_copy(&ws->base, len);
+	flyteidl__admin__workflow_spec__free_unpacked(ws, NULL);
+	return bytes;
+}
+
+/*
+ * A pyflyte-like package made here from our own spec: the sub-workflow both inside its parent's sub_workflows and
+ * as its own _2.pb with its maps in another order, the task twice (Struct keys and interface maps reordered), and a
+ * fast-register code bundle. It compiles with no error, and `flytec package` carries the bundle over.
+ */
+static void test_package_duplicates_and_fast_bundle(void **state)
+{
+	struct cmp_session *a = cmp_session_new(NULL), *b, *c;
+	struct cmp_package_options popts = {true};
+	struct fc_buf tgz = FC_BUF_INIT, pkg = FC_BUF_INIT, bundle = FC_BUF_INIT, out = FC_BUF_INIT;
+	struct entry *ents, *outs;
+	struct spec_entry spec_entries[16];
+	uint8_t *owned[16];
+	size_t n, nout, k = 0, nowned = 0, i, len;
+	const struct entry *task = NULL;
+	struct cmp_package_stats stats;
+	struct fc_err err;
+	bool found = false;
+
+	(void)state;
+	cmp_add_source_take(a, "dup.yaml", strdup(dup_spec), strlen(dup_spec));
+	assert_int_equal(cmp_package_write(a, &popts, &tgz, NULL, &err), FC_OK);
+	n = read_archive(&tgz, &ents);
+	assert_true(n >= 5);
+	{
+		static const char py[] = "print('hello from the code bundle')\n";
+		struct spec_entry code[] = {{"workflows/hello.py", py, sizeof(py) - 1, 0}};
+
+		make_archive(code, 1, &bundle);
+	}
+	for (i = 0; i < n; i++) {
+		const char *name = ents[i].name;
+		size_t nl = strlen(name);
+
+		if (!strcmp(name + nl - 5, "_1.pb")) {
+			task = &ents[i];
+			owned[nowned] = task_variant(task, false, NULL, &len);
+			spec_entries[k++] = (struct spec_entry){name, owned[nowned++], len, 0};
+		} else if (strstr(name, "_inner_2.pb")) {
+			owned[nowned] = workflow_reversed(&ents[i], &len);
+			spec_entries[k++] = (struct spec_entry){name, owned[nowned++], len, 0};
+		} else {
+			spec_entries[k++] = (struct spec_entry){name, ents[i].data, ents[i].len, 0};
+		}
+	}
+	assert_non_null(task);
+	owned[nowned] = task_variant(task, true, NULL, &len);
+	spec_entries[k++] = (struct spec_entry){"999_t_1.pb", owned[nowned++], len, 0};
+	spec_entries[k++] = (struct spec_entry){"fast0123456789abcdef.tar.gz", bundle.buf, bundle.len, 0};
+	make_archive(spec_entries, k, &pkg);
+	{
+		/* kept for inspection (and for trying another flytec on it): build/pyflyte-like.tgz */
+		FILE *f = fopen("build/pyflyte-like.tgz", "wb");
+
+		if (f) {
+			fwrite(pkg.buf, 1, pkg.len, f);
+			fclose(f);
+		}
+	}
+
+	b = session_from_text("pyflyte-like.tgz", pkg.buf, pkg.len, NULL);
+	if (cmp_diags(b)->nr)
+		print_diags(b);
+	assert_int_equal(cmp_diags(b)->nerrors, 0);
+	assert_int_equal(count_code(b, "DuplicateDefinition", ""), 0);
+	assert_int_equal(cmp_task_count(b), 1);
+	assert_int_equal(cmp_workflow_count(b), 2);
+	assert_int_equal(cmp_fast_bundle_count(b), 1);
+	assert_string_equal(cmp_fast_bundle_at(b, 0)->name, "fast0123456789abcdef.tar.gz");
+	/* carried through `flytec package`, byte for byte */
+	assert_int_equal(cmp_package_write(b, NULL, &out, &stats, &err), FC_OK);
+	assert_int_equal(stats.fast_bundles, 1);
+	nout = read_archive(&out, &outs);
+	for (i = 0; i < nout; i++)
+		if (!strcmp(outs[i].name, "fast0123456789abcdef.tar.gz"))
+			found = outs[i].len == bundle.len && !memcmp(outs[i].data, bundle.buf, bundle.len);
+	assert_true(found);
+	free_entries(outs, nout);
+	/* convert cannot carry it into a YAML spec, and says so */
+	fc_buf_reset(&out);
+	assert_int_equal(cmp_convert_to_spec(b, NULL, &out, NULL, &err), FC_OK);
+	assert_int_equal(count_code(b, "NotConvertible", "fast-register code bundle"), 1);
+
+	/* a second copy that really differs is still a duplicate definition */
+	fc_buf_reset(&pkg);
+	free(owned[nowned - 1]);
+	owned[nowned - 1] = task_variant(task, true, "sleep", &len);
+	spec_entries[k - 2].data = owned[nowned - 1];
+	spec_entries[k - 2].len = len;
+	make_archive(spec_entries, k, &pkg);
+	c = session_from_text("pyflyte-like.tgz", pkg.buf, pkg.len, NULL);
+	assert_int_equal(count_code(c, "DuplicateDefinition", "task 't'"), 1);
+	cmp_session_free(c);
+
+	for (i = 0; i < nowned; i++)
+		free(owned[i]);
+	free_entries(ents, n);
+	fc_buf_release(&tgz);
+	fc_buf_release(&pkg);
+	fc_buf_release(&bundle);
+	fc_buf_release(&out);
+	cmp_session_free(a);
+	cmp_session_free(b);
+}
+
+/* Files are read by what they hold: a renamed protobuf or package still loads; a zip says what it is. */
+static void test_content_sniffing(void **state)
+{
+	struct cmp_session *a = cmp_session_new(NULL), *s;
+	struct fc_buf tgz = FC_BUF_INIT;
+	struct entry *ents;
+	size_t n, i;
+	struct fc_err err;
+	static const char zip[] = "PK\003\004\024\000\000\000\010\000rest of a zip file";
+
+	(void)state;
+	cmp_add_source_take(a, "dup.yaml", strdup(dup_spec), strlen(dup_spec));
+	assert_int_equal(cmp_package_write(a, NULL, &tgz, NULL, &err), FC_OK);
+	n = read_archive(&tgz, &ents);
+	/* a TaskSpec and a WorkflowSpec saved as task.pb.golden and workflow.pb.golden: protobuf, not YAML */
+	s = cmp_session_new(NULL);
+	for (i = 0; i < n; i++) {
+		const char *as = strstr(ents[i].name, "_t_1.pb") ? "task.pb.golden"
+				 : strstr(ents[i].name, "_outer_2.pb") ? "workflow.pb.golden" : NULL;
+
+		if (as)
+			cmp_add_source_take(s, as, memcpy(malloc(ents[i].len), ents[i].data, ents[i].len), ents[i].len);
+	}
+	cmp_compile(s);
+	if (cmp_diags(s)->nr)
+		print_diags(s);
+	assert_int_equal(cmp_diags(s)->nerrors, 0);
+	assert_int_equal(cmp_task_count(s), 1);
+	assert_int_equal(cmp_workflow_count(s), 2);
+	cmp_session_free(s);
+	/* a package without its suffix, and one named .yaml */
+	s = session_from_text("package.bin", tgz.buf, tgz.len, NULL);
+	assert_int_equal(cmp_diags(s)->nerrors, 0);
+	assert_int_equal(cmp_workflow_count(s), 2);
+	cmp_session_free(s);
+	s = session_from_text("package.yaml", tgz.buf, tgz.len, NULL);
+	assert_int_equal(cmp_diags(s)->nerrors, 0);
+	assert_int_equal(count_code(s, "FileKind", "the name says YAML"), 1);
+	cmp_session_free(s);
+	/* a zip, under any name */
+	s = session_from_text("package.zip", zip, sizeof(zip) - 1, NULL);
+	assert_int_equal(count_code(s, "InvalidArchive", "zip archive"), 1);
+	cmp_session_free(s);
+	s = session_from_text("workflows.yaml", zip, sizeof(zip) - 1, NULL);
+	assert_int_equal(count_code(s, "InvalidArchive", "zip archive"), 1);
+	assert_int_equal(count_code(s, "YamlSyntax", ""), 0);
+	cmp_session_free(s);
+	free_entries(ents, n);
+	fc_buf_release(&tgz);
+	cmp_session_free(a);
+}
+
+/* A task without a type is a container task, as in Flyte; a file that defines nothing says so. */
+static void test_untyped_task_and_empty_file(void **state)
+{
+	struct cmp_session *a = cmp_session_new(NULL), *s;
+	struct fc_buf tgz = FC_BUF_INIT;
+	struct entry *ents;
+	size_t n, i, len;
+	struct fc_err err;
+	static const char untyped[] = "tasks:\n"
+				      "  - {name: c, type: container, container: {image: 'debian:12', command: [true]},"
+				      " inputs: {x: integer}}\n";
+	static const char empty[] = "tasks: []\n";
+
+	(void)state;
+	cmp_add_source_take(a, "c.yaml", strdup(untyped), strlen(untyped));
+	assert_int_equal(cmp_package_write(a, NULL, &tgz, NULL, &err), FC_OK);
+	n = read_archive(&tgz, &ents);
+	for (i = 0; i < n; i++) {
+		Flyteidl__Admin__TaskSpec *ts;
+		uint8_t *bytes;
+
+		if (!strstr(ents[i].name, "_1.pb"))
+			continue;
+		ts = flyteidl__admin__task_spec__unpack(NULL, ents[i].len, ents[i].data);
+		assert_non_null(ts);
+		{
+			char *old = ts->template_->type;
+
+			ts->template_->type = (char *)"";
+			bytes = pack_copy(&ts->base, &len);
+			ts->template_->type = old;
+		}
+		s = session_from_text("000_c_1.pb", (const char *)bytes, len, NULL);
+		if (cmp_diags(s)->nerrors)
+			print_diags(s);
+		assert_int_equal(cmp_diags(s)->nerrors, 0);
+		assert_int_equal(cmp_task_count(s), 1);
+		cmp_session_free(s);
+		free(bytes);
+		/* no type and nothing to run: an error, not silence */
+		{
+			Flyteidl__Core__Container *ct = ts->template_->container;
+			char *old = ts->template_->type;
+
+			ts->template_->type = (char *)"";
+			ts->template_->container = NULL;
+			ts->template_->target_case = FLYTEIDL__CORE__TASK_TEMPLATE__TARGET__NOT_SET;
+			bytes = pack_copy(&ts->base, &len);
+			ts->template_->type = old;
+			ts->template_->container = ct;
+			ts->template_->target_case = FLYTEIDL__CORE__TASK_TEMPLATE__TARGET_CONTAINER;
+		}
+		s = session_from_text("000_c_1.pb", (const char *)bytes, len, NULL);
+		assert_int_equal(count_code(s, "ValueRequired", "no type"), 1);
+		cmp_session_free(s);
+		free(bytes);
+		flyteidl__admin__task_spec__free_unpacked(ts, NULL);
+	}
+	s = session_from_text("empty.yaml", empty, sizeof(empty) - 1, NULL);
+	assert_int_equal(count_code(s, "NoEntities", ""), 1);
+	cmp_session_free(s);
+	free_entries(ents, n);
+	fc_buf_release(&tgz);
+	cmp_session_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1048,6 +1428,9 @@ int main(void)
 		cmocka_unit_test(test_package_refuses_errors),
 		cmocka_unit_test(test_hostile_archives),
 		cmocka_unit_test(test_convert_hostile_archive),
+		cmocka_unit_test(test_package_duplicates_and_fast_bundle),
+		cmocka_unit_test(test_content_sniffing),
+		cmocka_unit_test(test_untyped_task_and_empty_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -227,7 +227,7 @@ static void test_yaml_rejects(void **state)
 	struct fc_arena a;
 	const char *code;
 	uint32_t line, col;
-	struct fc_yaml_limits small = {5, 1000, 100};
+	struct fc_yaml_limits small = {5, 1000, 100, 0};
 	char deep[40000];
 	size_t i;
 
@@ -295,6 +295,34 @@ static void test_yaml_alias_bomb(void **state)
 	fc_arena_release(&a);
 }
 
+/* Aliases under the node limit: a few hundred bytes that would expand to a million nodes (a 37 MB literal once
+ * converted) are refused by the allowance relative to the file's size; sharing a block a few times is fine. */
+static void test_yaml_alias_allowance(void **state)
+{
+	static const char small_bomb[] = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+					 "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+					 "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+					 "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+					 "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+					 "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n";
+	static const char shared[] = "res: &r {cpu: 1, mem: 1Gi, gpu: 0}\n"
+				     "t1: *r\nt2: *r\nt3: *r\nt4: *r\nt5: *r\n";
+	struct fc_yaml_limits only_nodes = {256, 4000000, 1024, 0};
+	struct fc_arena a;
+	const char *code;
+
+	(void)state;
+	fc_arena_init(&a, 0);
+	/* 1.1 million nodes: under the node limit, over what aliases may add to a 300-byte file */
+	assert_true(load(small_bomb, sizeof(small_bomb) - 1, &only_nodes, &code, NULL, NULL, NULL, NULL, &a) >= 1);
+	assert_string_equal(code, "YamlLimit");
+	assert_int_equal(load(shared, sizeof(shared) - 1, &only_nodes, &code, NULL, NULL, NULL, NULL, &a), 0);
+	assert_int_equal(fc_yaml_alias_allowance(100), FC_LIMIT_YAML_ALIAS_NODES_FLOOR);
+	assert_int_equal(fc_yaml_alias_allowance(100000), 100000 * FC_LIMIT_YAML_ALIAS_NODES_PER_BYTE);
+	assert_int_equal(fc_yaml_alias_allowance(64u * 1024 * 1024), FC_LIMIT_YAML_ALIAS_NODES_ABSOLUTE);
+	fc_arena_release(&a);
+}
+
 static void test_yaml_multi_document(void **state)
 {
 	struct fc_arena a;
@@ -346,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_durations),       cmocka_unit_test(test_quantities),
 		cmocka_unit_test(test_sha256),          cmocka_unit_test(test_yaml_positions),
 		cmocka_unit_test(test_yaml_rejects),    cmocka_unit_test(test_yaml_alias_bomb),
+		cmocka_unit_test(test_yaml_alias_allowance),
 		cmocka_unit_test(test_yaml_multi_document), cmocka_unit_test(test_diag_render),
 	};
 

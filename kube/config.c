@@ -230,7 +230,7 @@ int kube_config_load_file(struct kube_config *cfg, const char *path, const char 
 	struct kc_file f = {path, NULL, err};
 	const struct fc_ynode *root, *ctx = NULL, *cluster = NULL, *user = NULL;
 	const char *ctx_name = context, *cluster_name, *user_name, *ns;
-	static const struct fc_yaml_limits limits = {64, 100000, KUBE_MAX_CONFIG_FILE};
+	static const struct fc_yaml_limits limits = {64, 100000, KUBE_MAX_CONFIG_FILE, 0};
 	char *slash;
 	int rc;
 

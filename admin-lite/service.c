@@ -1138,7 +1138,7 @@ int adm_relaunch(struct adm_store *s, const Flyteidl__Admin__ExecutionRelaunchRe
 /* ------------------------------------------------------------------------------------------------------------
  * Events intake.
  */
-int adm_intake_workflow_event(struct adm_store *s, const Flyteidl__Event__WorkflowExecutionEvent *ev,
+static int intake_workflow_event(struct adm_store *s, const Flyteidl__Event__WorkflowExecutionEvent *ev,
 			      bool *applied, struct fc_err *err)
 {
 	struct adm_wf_event w;
@@ -1173,7 +1173,7 @@ int adm_intake_workflow_event(struct adm_store *s, const Flyteidl__Event__Workfl
 	return rc;
 }
 
-int adm_intake_node_event(struct adm_store *s, const Flyteidl__Event__NodeExecutionEvent *ev, bool *applied,
+static int intake_node_event(struct adm_store *s, const Flyteidl__Event__NodeExecutionEvent *ev, bool *applied,
 			  struct fc_err *err)
 {
 	struct adm_node_event n;
@@ -1222,7 +1222,7 @@ int adm_intake_node_event(struct adm_store *s, const Flyteidl__Event__NodeExecut
 	return rc;
 }
 
-int adm_intake_task_event(struct adm_store *s, const Flyteidl__Event__TaskExecutionEvent *ev, bool *applied,
+static int intake_task_event(struct adm_store *s, const Flyteidl__Event__TaskExecutionEvent *ev, bool *applied,
 			  struct fc_err *err)
 {
 	struct adm_task_event t;
@@ -1266,4 +1266,18 @@ int adm_intake_task_event(struct adm_store *s, const Flyteidl__Event__TaskExecut
 	rc = adm_event_task(s, &t, applied, err);
 	fc_arena_release(&a);
 	return rc;
+}
+
+int adm_intake_event(struct adm_store *s, const ProtobufCMessage *ev, bool *applied, struct fc_err *err)
+{
+	*applied = false;
+	if (!ev)
+		return fc_err_set(err, FC_EINVAL, "event: no message");
+	if (ev->descriptor == &flyteidl__event__workflow_execution_event__descriptor)
+		return intake_workflow_event(s, (const Flyteidl__Event__WorkflowExecutionEvent *)ev, applied, err);
+	if (ev->descriptor == &flyteidl__event__node_execution_event__descriptor)
+		return intake_node_event(s, (const Flyteidl__Event__NodeExecutionEvent *)ev, applied, err);
+	if (ev->descriptor == &flyteidl__event__task_execution_event__descriptor)
+		return intake_task_event(s, (const Flyteidl__Event__TaskExecutionEvent *)ev, applied, err);
+	return fc_err_set(err, FC_EINVAL, "event: %s is not an execution event", ev->descriptor->name);
 }

@@ -120,18 +120,40 @@ void adm_store_unlock(struct adm_store *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+bool adm_store_retryable(int code)
+{
+	return code == FC_ESTORAGE || code == FC_EUNAVAILABLE;
+}
+
+/* The fc_err code for an sqlite result code (extended or primary). */
+static int sqlite_code(int ext)
+{
+	switch (ext & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return FC_EUNAVAILABLE;
+	case SQLITE_CONSTRAINT:
+		return FC_ECONFLICT;
+	case SQLITE_TOOBIG:
+		return FC_ELIMIT;
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+	case SQLITE_PROTOCOL:
+		return FC_ESTORAGE;
+	default:
+		return FC_EIO;
+	}
+}
+
 int adm_sql_err(struct adm_store *s, struct fc_err *err, const char *what)
 {
 	int ext = sqlite3_extended_errcode(s->db);
-	int code = FC_EIO;
+	int code = sqlite_code(ext);
 
-	if (ext == SQLITE_BUSY || ext == SQLITE_LOCKED || (ext & 0xff) == SQLITE_BUSY)
-		code = FC_EUNAVAILABLE;
-	else if ((ext & 0xff) == SQLITE_CONSTRAINT)
-		code = FC_ECONFLICT;
-	else if ((ext & 0xff) == SQLITE_FULL || (ext & 0xff) == SQLITE_TOOBIG)
-		code = FC_ELIMIT;
-	return fc_err_set(err, code, "store: %s: %s", what, sqlite3_errmsg(s->db));
+	return fc_err_set(err, code, "store: %s: %s%s", what, sqlite3_errmsg(s->db),
+			  code == FC_ESTORAGE ? " (the disk is full or failing; retry later)" : "");
 }
 
 sqlite3_stmt *adm_stmt(struct adm_store *s, const char *sql, struct fc_err *err)
@@ -204,9 +226,12 @@ int adm_step_done(struct adm_store *s, sqlite3_stmt *st, struct fc_err *err)
 static int exec_sql(struct adm_store *s, const char *sql, struct fc_err *err)
 {
 	char *msg = NULL;
+	int src = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
 
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		int rc = adm_sql_err(s, err, msg ? msg : sql);
+	if (src != SQLITE_OK) {
+		int code = sqlite_code(sqlite3_extended_errcode(s->db) ? sqlite3_extended_errcode(s->db) : src);
+		int rc = fc_err_set(err, code, "store: %s%s", msg ? msg : sql,
+				    code == FC_ESTORAGE ? " (the disk is full or failing; retry later)" : "");
 
 		sqlite3_free(msg);
 		return rc;
@@ -219,6 +244,13 @@ int adm_tx_begin(struct adm_store *s, struct fc_err *err)
 	int rc;
 
 	adm_store_lock(s);
+	if (s->tx_depth && sqlite3_get_autocommit(s->db)) {
+		/* the enclosing transaction was rolled back by a write failure: a savepoint now would start (and
+		 * commit) a transaction of its own, half of what the caller groups */
+		adm_store_unlock(s);
+		return fc_err_set(err, FC_ESTORAGE, "store: the transaction was rolled back by a write failure "
+				  "(the disk is full or failing; retry later)");
+	}
 	rc = exec_sql(s, s->tx_depth ? "SAVEPOINT adm" : "BEGIN IMMEDIATE", err);
 	if (rc) {
 		adm_store_unlock(s);
@@ -232,10 +264,18 @@ int adm_tx_end(struct adm_store *s, int rc, struct fc_err *err)
 {
 	s->tx_depth--;
 	if (rc) {
-		if (s->tx_depth)
+		/* sqlite may have rolled the whole transaction back itself (SQLITE_FULL, SQLITE_IOERR): then there is
+		 * nothing left to roll back, and the outer levels must fail too (they see autocommit mode) */
+		if (sqlite3_get_autocommit(s->db))
+			;
+		else if (s->tx_depth)
 			exec_sql(s, "ROLLBACK TO adm; RELEASE adm", NULL);
 		else
 			exec_sql(s, "ROLLBACK", NULL);
+	} else if (sqlite3_get_autocommit(s->db)) {
+		/* an inner level's failure rolled everything back: committing now would claim work that is gone */
+		rc = fc_err_set(err, FC_ESTORAGE, "store: the transaction was rolled back by a write failure "
+				"(the disk is full or failing; retry later)");
 	} else {
 		rc = exec_sql(s, s->tx_depth ? "RELEASE adm" : "COMMIT", err);
 		if (rc && !s->tx_depth)
@@ -385,8 +425,8 @@ int adm_store_open(const char *path, struct adm_store **out, struct fc_err *err)
 	pthread_mutexattr_destroy(&attr);
 	fc_strmap_init(&s->stmts);
 	s->now = real_now;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    adm_store_fault_vfs()) != SQLITE_OK) {
 		rc = fc_err_set(err, FC_EIO, "store: cannot open %s: %s", path,
 				s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto out;
@@ -409,6 +449,13 @@ out:
 	return 0;
 }
 
+static void unsaved_release(struct adm_file_status *f)
+{
+	free((char *)f->path);
+	free((char *)f->diagnostics_text);
+	free((char *)f->diagnostics_json);
+}
+
 void adm_store_free(struct adm_store *s)
 {
 	size_t i;
@@ -422,6 +469,9 @@ void adm_store_free(struct adm_store *s)
 		}
 	}
 	fc_strmap_release(&s->stmts);
+	for (i = 0; i < s->nunsaved_files; i++)
+		unsaved_release(&s->unsaved_files[i]);
+	free(s->unsaved_files);
 	if (s->db)
 		sqlite3_close_v2(s->db);
 	pthread_mutex_destroy(&s->lock);
@@ -1325,6 +1375,36 @@ out:
 /* ------------------------------------------------------------------------------------------------------------
  * Repository files.
  */
+/* Keep (rc is a storage failure) or drop (rc == 0) the unsaved status of f->path. */
+static void unsaved_put(struct adm_store *s, const struct adm_file_status *f, int rc)
+{
+	size_t i;
+
+	if (rc && !adm_store_retryable(rc))
+		return;
+	adm_store_lock(s);
+	for (i = 0; i < s->nunsaved_files; i++)
+		if (!strcmp(s->unsaved_files[i].path, f->path))
+			break;
+	if (i < s->nunsaved_files) {
+		unsaved_release(&s->unsaved_files[i]);
+		s->unsaved_files[i] = s->unsaved_files[--s->nunsaved_files];
+	}
+	if (rc) {
+		struct adm_file_status *u;
+
+		FC_ALLOC_GROW(s->unsaved_files, s->nunsaved_files + 1, s->aunsaved_files);
+		u = &s->unsaved_files[s->nunsaved_files++];
+		*u = *f;
+		u->path = fc_xstrdup(f->path);
+		u->diagnostics_text = f->diagnostics_text ? fc_xstrdup(f->diagnostics_text) : NULL;
+		u->diagnostics_json = f->diagnostics_json ? fc_xstrdup(f->diagnostics_json) : NULL;
+		if (!u->updated_at)
+			u->updated_at = adm_store_now(s);
+	}
+	adm_store_unlock(s);
+}
+
 int adm_file_status_put(struct adm_store *s, const struct adm_file_status *f, struct fc_err *err)
 {
 	sqlite3_stmt *st;
@@ -1353,14 +1433,21 @@ int adm_file_status_put(struct adm_store *s, const struct adm_file_status *f, st
 	rc = adm_step_done(s, st, err);
 	adm_stmt_done(s, st);
 out:
-	return adm_tx_end(s, rc, err);
+	rc = adm_tx_end(s, rc, err);
+	unsaved_put(s, f, rc);
+	return rc;
+}
+
+static int status_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct adm_file_status *)x)->path, ((const struct adm_file_status *)y)->path);
 }
 
 int adm_file_status_list(struct adm_store *s, bool errors_only, struct fc_arena *a, struct adm_file_status **out,
 			 size_t *nr, struct fc_err *err)
 {
 	struct adm_file_status *list = NULL;
-	size_t n = 0, alloc = 0;
+	size_t n = 0, alloc = 0, i;
 	sqlite3_stmt *st;
 	int rc = 0, step;
 
@@ -1392,6 +1479,26 @@ int adm_file_status_list(struct adm_store *s, bool errors_only, struct fc_arena 
 	if (step != SQLITE_DONE)
 		rc = adm_sql_err(s, err, "listing files");
 	adm_stmt_done(s, st);
+	/* statuses the store could not write replace what it holds for those paths */
+	for (i = 0; i < s->nunsaved_files && !rc; i++) {
+		const struct adm_file_status *u = &s->unsaved_files[i];
+		size_t j;
+
+		if (errors_only && (u->ok || u->deleted))
+			continue;
+		for (j = 0; j < n && strcmp(list[j].path, u->path); j++)
+			;
+		if (j == n) {
+			FC_ALLOC_GROW(list, n + 1, alloc);
+			n++;
+		}
+		list[j] = *u;
+		list[j].path = fc_arena_strdup(a, u->path);
+		list[j].diagnostics_text = u->diagnostics_text ? fc_arena_strdup(a, u->diagnostics_text) : NULL;
+		list[j].diagnostics_json = u->diagnostics_json ? fc_arena_strdup(a, u->diagnostics_json) : NULL;
+	}
+	if (!rc && s->nunsaved_files)
+		qsort(list, n, sizeof(*list), status_cmp);
 out:
 	adm_store_unlock(s);
 	if (!rc) {

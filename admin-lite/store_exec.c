@@ -539,6 +539,46 @@ static int record_event(struct adm_store *s, int64_t exec_rowid, int kind, const
 	return rc;
 }
 
+/*
+ * An execution reached a terminal phase: its nodes and task attempts still in a non-terminal phase will never get
+ * another event (they are refused from now on), so close them as ABORTED in the same transaction, as Flyte's
+ * propeller aborts what still runs when a workflow fails or is aborted, with an entry in the history each.
+ */
+static int close_open_children(struct adm_store *s, int64_t rowid, int64_t at, struct fc_err *err)
+{
+	static const char *const sql[] = {
+		"INSERT INTO events(exec_id, kind, node_id, retry_attempt, phase, phase_version, occurred_at, "
+		"recorded_at, raw) SELECT exec_id, 3, node_id, retry_attempt, ?2, phase_version, ?3, ?4, NULL "
+		"FROM task_executions WHERE exec_id = ?1 AND phase NOT IN (3, 4, 5, 8) ORDER BY id",
+		"UPDATE task_executions SET phase = ?2, updated_at = ?4, "
+		"duration = CASE WHEN started_at > 0 THEN ?3 - started_at ELSE duration END "
+		"WHERE exec_id = ?1 AND phase NOT IN (3, 4, 5, 8)",
+		"INSERT INTO events(exec_id, kind, node_id, retry_attempt, phase, phase_version, occurred_at, "
+		"recorded_at, raw) SELECT exec_id, 2, node_id, 0, ?5, 0, ?3, ?4, NULL "
+		"FROM node_executions WHERE exec_id = ?1 AND phase NOT IN (3, 5, 6, 7, 8, 10) ORDER BY id",
+		"UPDATE node_executions SET phase = ?5, updated_at = ?4, "
+		"duration = CASE WHEN started_at > 0 THEN ?3 - started_at ELSE duration END "
+		"WHERE exec_id = ?1 AND phase NOT IN (3, 5, 6, 7, 8, 10)",
+	};
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < FC_ARRAY_LEN(sql) && !rc; i++) {
+		sqlite3_stmt *st = adm_stmt(s, sql[i], err);
+
+		if (!st)
+			return err ? err->code : FC_EIO;
+		sqlite3_bind_int64(st, 1, rowid);
+		sqlite3_bind_int(st, 2, FLYTEIDL__CORE__TASK_EXECUTION__PHASE__ABORTED);
+		sqlite3_bind_int64(st, 3, at);
+		sqlite3_bind_int64(st, 4, adm_store_now(s));
+		sqlite3_bind_int(st, 5, FLYTEIDL__CORE__NODE_EXECUTION__PHASE__ABORTED);
+		rc = adm_step_done(s, st, err);
+		adm_stmt_done(s, st);
+	}
+	return rc;
+}
+
 int adm_event_workflow(struct adm_store *s, const struct adm_wf_event *ev, bool *applied, struct fc_err *err)
 {
 	const ProtobufCEnumDescriptor *pd = &flyteidl__core__workflow_execution__phase__descriptor;
@@ -603,10 +643,15 @@ int adm_event_workflow(struct adm_store *s, const struct adm_wf_event *ev, bool 
 	adm_stmt_done(s, st);
 	if (!rc)
 		rc = record_event(s, rowid, 1, NULL, 0, ev->phase, 0, at, ev->raw, ev->raw_len, err);
+	if (!rc && adm_wf_phase_terminal(ev->phase))
+		rc = close_open_children(s, rowid, at, err);
 	if (!rc)
 		*applied = true;
 out:
-	return adm_tx_end(s, rc, err);
+	rc = adm_tx_end(s, rc, err);
+	if (rc)
+		*applied = false; /* not committed: nothing of it was stored */
+	return rc;
 }
 
 static int check_exec_open(struct adm_store *s, const struct adm_exec_id *id, int64_t *rowid, struct fc_err *err)
@@ -702,7 +747,10 @@ int adm_event_node(struct adm_store *s, const struct adm_node_event *ev, bool *a
 	if (!rc)
 		*applied = true;
 out:
-	return adm_tx_end(s, rc, err);
+	rc = adm_tx_end(s, rc, err);
+	if (rc)
+		*applied = false; /* not committed: nothing of it was stored */
+	return rc;
 }
 
 int adm_event_task(struct adm_store *s, const struct adm_task_event *ev, bool *applied, struct fc_err *err)
@@ -813,7 +861,10 @@ int adm_event_task(struct adm_store *s, const struct adm_task_event *ev, bool *a
 	if (!rc)
 		*applied = true;
 out:
-	return adm_tx_end(s, rc, err);
+	rc = adm_tx_end(s, rc, err);
+	if (rc)
+		*applied = false; /* not committed: nothing of it was stored */
+	return rc;
 }
 
 /* ------------------------------------------------------------------------------------------------------------

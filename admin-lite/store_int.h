@@ -18,7 +18,13 @@ struct adm_store {
 	struct fc_strmap stmts; /* SQL text (owned copy) -> sqlite3_stmt* */
 	int64_t (*now)(void *ctx);
 	void *now_ctx;
+	/* file statuses that could not be written (strings owned), shown by adm_file_status_list() meanwhile */
+	struct adm_file_status *unsaved_files;
+	size_t nunsaved_files, aunsaved_files;
 };
+
+/* The name of the write-fault VFS shim to open databases with (store_fault.c), or NULL when it is unavailable. */
+const char *adm_store_fault_vfs(void);
 
 void adm_store_lock(struct adm_store *s);
 void adm_store_unlock(struct adm_store *s);

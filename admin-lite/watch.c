@@ -8,6 +8,7 @@
 #include "core/buf.h"
 #include "core/diag.h"
 #include "core/err.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/strmap.h"
 
@@ -60,6 +61,10 @@ struct adm_watch {
 	bool pending_full;
 	bool rewatch; /* a directory moved: libinotifytools' wd -> path map is stale, watch everything again */
 	int64_t first_event_ns, last_event_ns;
+	/* the store could not write: the batch stays pending and is tried again at retry_at_ns (backoff) */
+	int64_t retry_at_ns;
+	unsigned retry_ms;
+	bool follow_external_links;
 	struct adm_watch_stats stats;
 };
 
@@ -156,6 +161,7 @@ int adm_watch_new(struct adm_store *store, const struct adm_watch_options *opts,
 	w->full_threshold = opts->full_threshold ? opts->full_threshold : 256;
 	w->on_change = opts->on_change;
 	w->on_change_ctx = opts->on_change_ctx;
+	w->follow_external_links = opts->follow_external_links;
 	fc_strmap_init(&w->files);
 	fc_strmap_init(&w->pending_set);
 	*out = w;
@@ -327,8 +333,8 @@ static void on_registered(void *ctx, const struct adm_reg_result *r)
 	static const char kind_letter[] = {'?', 'T', 'W', 'L'};
 	size_t j;
 
-	if (!fr)
-		return;
+	if (!fr || r->skipped)
+		return; /* its file's own errors say why */
 	if (r->rc) {
 		fr->nerrors++;
 		fc_buf_addf(&fr->extra, "%s: error[Registration]: %s\n", fr->rel, r->message);
@@ -355,6 +361,40 @@ static void on_registered(void *ctx, const struct adm_reg_result *r)
  * Compile `rels` (relative paths of existing files) in one session. With `allow_fallback`, errors make the caller
  * compile the whole repository instead: *fallback is set and nothing is registered.
  */
+/* The store could not write the results of compiling `rels`: show each file as failed with the reason until a
+ * retry stores it (the store keeps such statuses in memory when it cannot write them either). */
+static void put_unstored(struct adm_watch *w, const struct str_list *rels, const struct fc_err *why)
+{
+	size_t i;
+
+	for (i = 0; i < rels->nr; i++) {
+		struct fc_buf text = FC_BUF_INIT;
+		struct adm_file_status st;
+
+		fc_buf_addf(&text, "%s: error[StoreUnavailable]: not registered yet: %s; the watcher tries again until "
+			    "it is stored\n", rels->items[i], why->msg);
+		memset(&st, 0, sizeof(st));
+		st.path = rels->items[i];
+		st.nerrors = 1;
+		st.diagnostics_text = text.buf;
+		adm_file_status_put(w->store, &st, NULL);
+		fc_buf_release(&text);
+	}
+}
+
+/* True when `path` resolves to a file inside the repository; *real receives the resolved path (owned). */
+static bool inside_repo(const struct adm_watch *w, const char *path, char **real)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(w->repo);
+
+	*real = NULL;
+	if (!realpath(path, buf))
+		return true; /* does not exist (any more): reading it reports that */
+	*real = fc_xstrdup(buf);
+	return !strncmp(buf, w->repo, n) && buf[n] == '/';
+}
+
 static int compile_set(struct adm_watch *w, struct str_list *rels, bool allow_fallback, bool *fallback,
 		       struct fc_err *err)
 {
@@ -378,14 +418,27 @@ static int compile_set(struct adm_watch *w, struct str_list *rels, bool allow_fa
 	for (i = 0; i < rels->nr; i++) {
 		struct fc_buf text = FC_BUF_INIT;
 		struct fc_err rerr;
+		char *real = NULL;
 
 		fc_buf_reset(&path);
 		fc_buf_addf(&path, "%s/%s", w->repo, rels->items[i]);
-		if (fc_buf_read_file(&text, path.buf, CMP_MAX_FILE_SIZE, &rerr)) {
-			read_errors[i] = fc_xstrdup(rerr.msg);
-			fc_buf_release(&text);
+		if (!w->follow_external_links && !inside_repo(w, path.buf, &real)) {
+			/* name the link, never read what it points to */
+			read_errors[i] = fc_xstrdup("error[ExternalLink]: a symbolic link to a file outside the repository; "
+						    "not read (serve/watch --follow-external-links allows it)");
+			free(real);
 			continue;
 		}
+		if (fc_buf_read_file(&text, real ? real : path.buf, CMP_MAX_FILE_SIZE, &rerr)) {
+			struct fc_buf msg = FC_BUF_INIT;
+
+			fc_buf_addf(&msg, "error[IOError]: %s", rerr.msg);
+			read_errors[i] = fc_buf_detach(&msg, NULL);
+			fc_buf_release(&text);
+			free(real);
+			continue;
+		}
+		free(real);
 		{
 			size_t len;
 			char *bytes = fc_buf_detach(&text, &len);
@@ -405,7 +458,7 @@ static int compile_set(struct adm_watch *w, struct str_list *rels, bool allow_fa
 		fc_buf_init(&res[i].extra, 0);
 		if (read_errors[i]) {
 			res[i].nerrors++;
-			fc_buf_addf(&res[i].extra, "%s: error[IOError]: %s\n", res[i].rel, read_errors[i]);
+			fc_buf_addf(&res[i].extra, "%s: %s\n", res[i].rel, read_errors[i]);
 		}
 	}
 	rc = adm_store_begin(w->store, err);
@@ -454,6 +507,8 @@ static int compile_set(struct adm_watch *w, struct str_list *rels, bool allow_fa
 		adm_store_rollback(w->store);
 	else
 		rc = adm_store_commit(w->store, err);
+	if (adm_store_retryable(rc))
+		put_unstored(w, rels, err);
 out_res:
 	for (i = 0; i < rels->nr; i++) {
 		list_free(&res[i].defines);
@@ -539,9 +594,34 @@ static int full_compile(struct adm_watch *w, struct fc_err *err)
 	return rc;
 }
 
+/*
+ * After a batch: a store that could not write (disk full or failing) leaves the batch pending as a full rescan,
+ * tried again after a backoff delay, so no change is lost; any other outcome clears it.
+ */
+static int batch_done(struct adm_watch *w, int rc, struct fc_err *err)
+{
+	if (adm_store_retryable(rc)) {
+		w->retry_ms = w->retry_ms ? w->retry_ms * 2 : ADM_WATCH_RETRY_MIN_MS;
+		if (w->retry_ms > ADM_WATCH_RETRY_MAX_MS)
+			w->retry_ms = ADM_WATCH_RETRY_MAX_MS;
+		w->retry_at_ns = mono_ns() + (int64_t)w->retry_ms * 1000000;
+		fc_warn("watch: %s; trying again in %u ms", err ? err->msg : "the store cannot write", w->retry_ms);
+		w->pending_full = true;
+		if (!w->first_event_ns)
+			w->first_event_ns = w->last_event_ns = mono_ns();
+		return 0;
+	}
+	if (w->retry_ms && !rc)
+		fc_info("watch: the store writes again; the repository is registered");
+	w->retry_ms = 0;
+	w->retry_at_ns = 0;
+	pending_clear(w);
+	return rc;
+}
+
 int adm_watch_scan(struct adm_watch *w, struct fc_err *err)
 {
-	return full_compile(w, err);
+	return batch_done(w, full_compile(w, err), err);
 }
 
 /* The changed files plus every file depending on them and every file they depend on, transitively. */
@@ -670,7 +750,7 @@ out:
 	list_free(&existing);
 	list_free(&set);
 	fc_buf_release(&full);
-	pending_clear(w);
+	rc = batch_done(w, rc, err);
 	if (w->on_change)
 		w->on_change(w->on_change_ctx);
 	return rc;
@@ -817,8 +897,13 @@ static void handle_event(struct adm_watch *w, const struct inotify_event *ev)
 	}
 	/* a file's IN_CREATE is followed by its IN_CLOSE_WRITE once written: waiting for that one spares a compile of
 	 * a half-written file */
-	if ((ev->mask & IN_CREATE) && !(ev->mask & IN_CLOSE_WRITE))
-		goto out;
+	if ((ev->mask & IN_CREATE) && !(ev->mask & IN_CLOSE_WRITE)) {
+		struct stat lst;
+
+		/* ... except a symbolic link, which is complete when created (and never written through here) */
+		if (!(lstat(full.buf, &lst) == 0 && S_ISLNK(lst.st_mode)))
+			goto out;
+	}
 	if (is_spec_name(ev->name)) {
 		fc_debug("watch: %s changed (%s)", rel, inotifytools_event_to_str((int)ev->mask));
 		pending_add(w, rel);
@@ -830,6 +915,8 @@ out:
 static bool batch_due(const struct adm_watch *w, int64_t now)
 {
 	if (!w->pending.nr && !w->pending_full)
+		return false;
+	if (w->retry_at_ns && now < w->retry_at_ns)
 		return false;
 	return now - w->last_event_ns >= (int64_t)w->debounce_ms * 1000000 ||
 	       now - w->first_event_ns >= (int64_t)w->max_delay_ms * 1000000;
@@ -880,6 +967,14 @@ int adm_watch_poll(struct adm_watch *w, unsigned timeout_ms, struct fc_err *err)
 
 			if (latest < due)
 				due = latest;
+			if (w->retry_at_ns > due)
+				due = w->retry_at_ns;
+			/* a batch waiting for a retry returns to the caller at its deadline (it may want to stop) */
+			if (w->retry_at_ns && due > deadline) {
+				if (now >= deadline)
+					return 0;
+				due = deadline;
+			}
 			wait_ms = (int)((due - now) / 1000000) + 1;
 		} else if (now >= deadline) {
 			return 0;

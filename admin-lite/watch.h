@@ -13,6 +13,10 @@
  * incremental compile reports errors, or the batch is large, or a directory moved, the whole repository is compiled
  * instead, so results never depend on what the incremental set happened to contain.
  *
+ * When the store cannot write (disk full or failing), the files of the batch are shown as failed with the reason
+ * (error[StoreUnavailable]) and the whole repository is compiled and registered again after a backoff delay
+ * (ADM_WATCH_RETRY_MIN_MS doubling to ADM_WATCH_RETRY_MAX_MS, core/limits.h) until it is stored: no change is lost.
+ *
  * libinotifytools keeps global state: one watcher per process.
  */
 #ifndef ADM_WATCH_H
@@ -30,6 +34,9 @@ struct adm_watch_options {
 	unsigned debounce_ms;      /* quiet period before a batch is compiled; 0: 30 */
 	unsigned max_delay_ms;     /* compile a pending batch after this long even if events continue; 0: 1000 */
 	size_t full_threshold;     /* batches of more changed files compile the whole repository; 0: 256 */
+	/* Read spec files whose real path is outside the repository (through symbolic links). Off: such a file is not
+	 * read, and its status names the link with error[ExternalLink]. */
+	bool follow_external_links;
 	/* Called after every compile that may have registered, activated or deactivated something (NULL: none). */
 	void (*on_change)(void *ctx);
 	void *on_change_ctx;

@@ -23,7 +23,8 @@
 	X(FC_EUNSUPPORTED, "unsupported", "not supported")                                                 \
 	X(FC_EPERM, "permission", "permission denied")                                                     \
 	X(FC_EUNAVAILABLE, "unavailable", "temporarily unavailable")                                       \
-	X(FC_EINTERNAL, "internal", "internal error")
+	X(FC_EINTERNAL, "internal", "internal error")                                                      \
+	X(FC_ESTORAGE, "storage", "the store cannot write (disk full or I/O error); retry later")
 
 enum fc_error_code {
 #define FC_X_ENUM(code, name, desc) code,

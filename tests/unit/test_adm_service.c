@@ -344,20 +344,20 @@ static void test_events_intake(void **state)
 	wev.execution_id = adm_exec_id_msg(&f->a, &id);
 	wev.phase = FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__RUNNING;
 	wev.occurred_at = adm_timestamp_msg(&f->a, 1000000000LL);
-	assert_int_equal(adm_intake_workflow_event(f->s, &wev, &applied, &err), 0);
+	assert_int_equal(adm_intake_event(f->s, &wev.base, &applied, &err), 0);
 	assert_true(applied);
 	nid.node_id = (char *)"n0";
 	nid.execution_id = wev.execution_id;
 	nev.id = &nid;
 	nev.phase = FLYTEIDL__CORE__NODE_EXECUTION__PHASE__FAILED;
-	assert_int_equal(adm_intake_node_event(f->s, &nev, &applied, &err), 0);
+	assert_int_equal(adm_intake_event(f->s, &nev.base, &applied, &err), 0);
 	error.code = (char *)"USER:Boom";
 	error.message = (char *)"it broke";
 	wev.phase = FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED;
 	wev.occurred_at = adm_timestamp_msg(&f->a, 3500000000LL);
 	wev.output_result_case = FLYTEIDL__EVENT__WORKFLOW_EXECUTION_EVENT__OUTPUT_RESULT_ERROR;
 	wev.error = &error;
-	assert_int_equal(adm_intake_workflow_event(f->s, &wev, &applied, &err), 0);
+	assert_int_equal(adm_intake_event(f->s, &wev.base, &applied, &err), 0);
 	assert_int_equal(adm_execution_get(f->s, &id, &f->a, &x, &err), 0);
 	assert_int_equal(adm_execution_msg(&x, &f->a, &m, &err), 0);
 	assert_int_equal(m->closure->phase, FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED);
@@ -367,9 +367,193 @@ static void test_events_intake(void **state)
 	assert_int_equal(m->closure->duration->nanos, 500000000);
 	/* bad ids are refused before the store is touched */
 	nid.node_id = (char *)"../x";
-	assert_int_equal(adm_intake_node_event(f->s, &nev, &applied, &err), FC_EINVAL);
+	assert_int_equal(adm_intake_event(f->s, &nev.base, &applied, &err), FC_EINVAL);
 	wev.execution_id = NULL;
-	assert_int_equal(adm_intake_workflow_event(f->s, &wev, &applied, &err), FC_EINVAL);
+	assert_int_equal(adm_intake_event(f->s, &wev.base, &applied, &err), FC_EINVAL);
+}
+
+/* --- write faults (sqlite's *fault.test model): the Nth write fails; nothing half-written, nothing lost ------- */
+
+static size_t history_len(struct fixture *f, const struct adm_exec_id *id)
+{
+	struct adm_event_row *rows;
+	struct fc_err err;
+	size_t n;
+
+	assert_int_equal(adm_event_history(f->s, id, 0, &f->a, &rows, &n, &err), 0);
+	return n;
+}
+
+static void test_fault_launch(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_exec_id id;
+	struct adm_execution x;
+	struct fc_err err;
+	unsigned long hits = 1;
+	long n;
+
+	register_world(f, false);
+	for (n = 0; hits; n++) {
+		char name[32];
+		int rc;
+
+		assert_true(n < 1000);
+		snprintf(name, sizeof(name), "f%ld", n);
+		adm_store_fault_arm(n, false);
+		rc = adm_launch(f->s, exec_req(f, name, "v1", NULL, NULL), 0, &f->a, &id, &err);
+		hits = adm_store_fault_hits();
+		adm_store_fault_disarm();
+		id.project = "proj";
+		id.domain = "development";
+		id.name = name;
+		if (rc) {
+			/* refused as a store failure, and nothing of it stored */
+			assert_int_equal(rc, FC_ESTORAGE);
+			assert_true(adm_store_retryable(rc));
+			assert_int_equal(adm_execution_get(f->s, &id, &f->a, &x, &err), FC_ENOENT);
+			/* retried once space returns: stored */
+			assert_int_equal(adm_launch(f->s, exec_req(f, name, "v1", NULL, NULL), 0, &f->a, &id, &err), 0);
+		}
+		assert_int_equal(adm_execution_get(f->s, &id, &f->a, &x, &err), 0);
+		assert_int_equal(x.phase, FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__QUEUED);
+	}
+	assert_true(n > 1); /* the hook did fail writes */
+}
+
+static int node_phase(struct fixture *f, const struct adm_exec_id *id, const char *node)
+{
+	struct adm_node_execution ne;
+	struct fc_err err;
+
+	assert_int_equal(adm_node_execution_get(f->s, id, node, &f->a, &ne, &err), 0);
+	return ne.phase;
+}
+
+static int task_phase(struct fixture *f, const struct adm_exec_id *id, const char *node)
+{
+	struct adm_task_execution *list;
+	struct fc_err err;
+	char *token;
+	size_t n;
+
+	assert_int_equal(adm_task_execution_list(f->s, id, node, NULL, &f->a, &list, &n, &token, &err), 0);
+	assert_int_equal(n, 1);
+	return list[0].phase;
+}
+
+/* An execution with n0 RUNNING (task attempt RUNNING) and n1 SUCCEEDED. */
+static void running_exec(struct fixture *f, const char *name, struct adm_exec_id *id,
+			 Flyteidl__Event__WorkflowExecutionEvent *wev)
+{
+	Flyteidl__Event__NodeExecutionEvent *nev = fc_arena_alloc(&f->a, sizeof(*nev));
+	Flyteidl__Event__TaskExecutionEvent *tev = fc_arena_alloc(&f->a, sizeof(*tev));
+	Flyteidl__Core__NodeExecutionIdentifier *nid = fc_arena_alloc(&f->a, sizeof(*nid));
+	struct fc_err err;
+	bool applied;
+
+	flyteidl__event__node_execution_event__init(nev);
+	flyteidl__event__task_execution_event__init(tev);
+	flyteidl__core__node_execution_identifier__init(nid);
+	assert_int_equal(adm_launch(f->s, exec_req(f, name, "v1", NULL, NULL), 0, &f->a, id, &err), 0);
+	flyteidl__event__workflow_execution_event__init(wev);
+	wev->execution_id = adm_exec_id_msg(&f->a, id);
+	wev->phase = FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__RUNNING;
+	assert_int_equal(adm_intake_event(f->s, &wev->base, &applied, &err), 0);
+	nid->execution_id = wev->execution_id;
+	nid->node_id = (char *)"n1";
+	nev->id = nid;
+	nev->phase = FLYTEIDL__CORE__NODE_EXECUTION__PHASE__SUCCEEDED;
+	assert_int_equal(adm_intake_event(f->s, &nev->base, &applied, &err), 0);
+	nid->node_id = (char *)"n0";
+	nev->phase = FLYTEIDL__CORE__NODE_EXECUTION__PHASE__RUNNING;
+	assert_int_equal(adm_intake_event(f->s, &nev->base, &applied, &err), 0);
+	tev->parent_node_execution_id = nid;
+	tev->task_id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__TASK, "t", "v1");
+	tev->phase = FLYTEIDL__CORE__TASK_EXECUTION__PHASE__RUNNING;
+	assert_int_equal(adm_intake_event(f->s, &tev->base, &applied, &err), 0);
+	wev->phase = FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED;
+}
+
+/* 19.3c: a terminal execution never keeps a running node, and an event that cannot be stored is not half-stored. */
+static void test_fault_terminal_event(void **state)
+{
+	struct fixture *f = *state;
+	Flyteidl__Event__WorkflowExecutionEvent wev;
+	struct adm_exec_id id;
+	struct adm_execution x;
+	struct fc_err err;
+	unsigned long hits = 1;
+	bool applied;
+	long n;
+
+	register_world(f, false);
+	for (n = 0; hits; n++) {
+		char name[32];
+		size_t before;
+		int rc;
+
+		assert_true(n < 1000);
+		snprintf(name, sizeof(name), "ev%ld", n);
+		running_exec(f, name, &id, &wev);
+		before = history_len(f, &id);
+		adm_store_fault_arm(n, false);
+		rc = adm_intake_event(f->s, &wev.base, &applied, &err);
+		hits = adm_store_fault_hits();
+		adm_store_fault_disarm();
+		if (rc) {
+			assert_int_equal(rc, FC_ESTORAGE);
+			assert_false(applied);
+			/* all or nothing: the execution, its nodes and its history are as before */
+			assert_int_equal(adm_execution_get(f->s, &id, &f->a, &x, &err), 0);
+			assert_int_equal(x.phase, FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__RUNNING);
+			assert_int_equal(node_phase(f, &id, "n0"), FLYTEIDL__CORE__NODE_EXECUTION__PHASE__RUNNING);
+			assert_int_equal(history_len(f, &id), before);
+			/* the sender retries: now it is stored */
+			assert_int_equal(adm_intake_event(f->s, &wev.base, &applied, &err), 0);
+		}
+		assert_true(applied);
+		assert_int_equal(adm_execution_get(f->s, &id, &f->a, &x, &err), 0);
+		assert_int_equal(x.phase, FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED);
+		/* the running node and task attempt were closed with it; the finished node kept its phase */
+		assert_int_equal(node_phase(f, &id, "n0"), FLYTEIDL__CORE__NODE_EXECUTION__PHASE__ABORTED);
+		assert_int_equal(task_phase(f, &id, "n0"), FLYTEIDL__CORE__TASK_EXECUTION__PHASE__ABORTED);
+		assert_int_equal(node_phase(f, &id, "n1"), FLYTEIDL__CORE__NODE_EXECUTION__PHASE__SUCCEEDED);
+		assert_int_equal(history_len(f, &id), before + 3); /* workflow FAILED, task and node ABORTED */
+	}
+	assert_true(n > 1);
+}
+
+static void test_fault_file_status(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_file_status st, *list;
+	struct fc_err err;
+	size_t n;
+
+	memset(&st, 0, sizeof(st));
+	st.path = "a.yaml";
+	st.nerrors = 1;
+	st.diagnostics_text = "a.yaml: error[StoreUnavailable]: not registered yet\n";
+	adm_store_fault_arm(0, true);
+	assert_int_equal(adm_file_status_put(f->s, &st, &err), FC_ESTORAGE);
+	adm_store_fault_disarm();
+	/* shown meanwhile, from memory */
+	assert_int_equal(adm_file_status_list(f->s, true, &f->a, &list, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].path, "a.yaml");
+	assert_false(list[0].ok);
+	assert_non_null(strstr(list[0].diagnostics_text, "StoreUnavailable"));
+	/* written once the store writes again, replacing the one in memory */
+	memset(&st, 0, sizeof(st));
+	st.path = "a.yaml";
+	st.ok = true;
+	assert_int_equal(adm_file_status_put(f->s, &st, &err), 0);
+	assert_int_equal(adm_file_status_list(f->s, true, &f->a, &list, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(adm_file_status_list(f->s, false, &f->a, &list, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_true(list[0].ok);
 }
 
 int main(void)
@@ -381,6 +565,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_launch_inputs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_launch_scheduled_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_intake, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_launch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_terminal_event, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_file_status, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -370,7 +370,11 @@ static void put_unstored(struct adm_watch *w, const struct str_list *rels, const
 	for (i = 0; i < rels->nr; i++) {
 		struct fc_buf text = FC_BUF_INIT;
 		struct adm_file_status st;
+		struct file_info *fi = file_get(w, rels->items[i], false);
 
+		/* a retry compiles everything: a file registered before and not changed since stays as it was */
+		if (fi && fi->known && w->pending.nr && !fc_strmap_has(&w->pending_set, rels->items[i]))
+			continue;
 		fc_buf_addf(&text, "%s: error[StoreUnavailable]: not registered yet: %s; the watcher tries again until "
 			    "it is stored\n", rels->items[i], why->msg);
 		memset(&st, 0, sizeof(st));

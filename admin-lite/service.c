@@ -976,6 +976,10 @@ static int prepare_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionC
 		return fc_err_set(err, FC_EINVAL, "domain '%s' is not valid", req->domain);
 	if (!req->spec || !req->spec->launch_plan)
 		return fc_err_set(err, FC_EINVAL, "spec.launchPlan is required");
+	/* the execution's project must exist: a launch never creates one */
+	rc = adm_check_scope(s, req->project, req->domain, true, err);
+	if (rc)
+		return rc;
 	rc = id_from_msg(req->spec->launch_plan, ADM_LAUNCH_PLAN, false, &lpid, err);
 	if (rc)
 		return fc_err_prefix(err, "spec.launchPlan: ");

@@ -622,6 +622,65 @@ int adm_project_ensure(struct adm_store *s, const char *project, struct fc_err *
 	return rc == FC_EEXIST ? 0 : rc;
 }
 
+/* Append "a, b, c" (the first `max` ids of `sql`'s single column) to `out`, or "none". */
+static void list_ids(struct adm_store *s, const char *sql, size_t max, struct fc_buf *out)
+{
+	sqlite3_stmt *st = adm_stmt(s, sql, NULL);
+	size_t n = 0;
+
+	if (st) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			if (n++ == max) {
+				fc_buf_adds(out, ", ...");
+				break;
+			}
+			fc_buf_addf(out, "%s%s", n > 1 ? ", " : "", (const char *)sqlite3_column_text(st, 0));
+		}
+		adm_stmt_done(s, st);
+	}
+	if (!n)
+		fc_buf_adds(out, "none");
+}
+
+int adm_check_scope(struct adm_store *s, const char *project, const char *domain, bool project_must_exist,
+		    struct fc_err *err)
+{
+	struct fc_buf known = FC_BUF_INIT;
+	sqlite3_stmt *st;
+	bool found = false;
+	int rc;
+
+	rc = adm_check_project(project, err);
+	if (rc)
+		return rc;
+	if (adm_check_project(domain, NULL))
+		return fc_err_set(err, FC_EINVAL, "domain '%s' is not valid", domain ? domain : "");
+	adm_store_lock(s);
+	if (!adm_domain_exists(s, domain)) {
+		list_ids(s, "SELECT id FROM domains ORDER BY id", 50, &known);
+		rc = fc_err_set(err, FC_EINVAL, "domain '%s' does not exist (domains: %s)", domain, known.buf);
+		goto out;
+	}
+	if (!project_must_exist)
+		goto out;
+	st = adm_stmt(s, "SELECT 1 FROM projects WHERE id = ?", err);
+	if (!st) {
+		rc = err ? err->code : FC_EIO;
+		goto out;
+	}
+	adm_bind_text(st, 1, project);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	adm_stmt_done(s, st);
+	if (!found) {
+		list_ids(s, "SELECT id FROM projects ORDER BY id", 50, &known);
+		rc = fc_err_set(err, FC_EINVAL, "project '%s' does not exist (projects: %s)", project, known.buf);
+	}
+out:
+	adm_store_unlock(s);
+	fc_buf_release(&known);
+	return rc;
+}
+
 int adm_project_update(struct adm_store *s, const struct adm_project *p, struct fc_err *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -960,13 +1019,15 @@ static const struct adm_field entity_fields[] = {
 	{"digest", "digest", ADM_FIELD_TEXT, NULL},
 };
 
-static int require_scope(const struct adm_query *q, struct fc_err *err)
+static int require_scope(struct adm_store *s, const struct adm_query *q, struct fc_err *err)
 {
 	if (!q || !q->project || !*q->project)
 		return fc_err_set(err, FC_EINVAL, "project is required");
 	if (!q->domain || !*q->domain)
 		return fc_err_set(err, FC_EINVAL, "domain is required");
-	return 0;
+	if (q->name && *q->name && adm_check_name("name", q->name, err))
+		return FC_EINVAL;
+	return adm_check_scope(s, q->project, q->domain, false, err);
 }
 
 static int entity_list_sql(struct adm_store *s, const char *base, enum adm_kind kind, const struct adm_query *q,
@@ -1043,7 +1104,7 @@ out:
 int adm_entity_list(struct adm_store *s, enum adm_kind kind, const struct adm_query *q, struct fc_arena *a,
 		    struct adm_entity **out, size_t *nr, char **next_token, struct fc_err *err)
 {
-	int rc = require_scope(q, err);
+	int rc = require_scope(s, q, err);
 
 	if (rc)
 		return rc;
@@ -1071,7 +1132,7 @@ int adm_entity_names(struct adm_store *s, enum adm_kind kind, const struct adm_q
 	*names = NULL;
 	*nr = 0;
 	*next_token = NULL;
-	rc = require_scope(q, err);
+	rc = require_scope(s, q, err);
 	if (rc)
 		return rc;
 	adm_binds_init(&binds);

@@ -89,6 +89,13 @@ int adm_project_get(struct adm_store *s, const char *id, struct fc_arena *a, str
 		    struct fc_err *err);
 int adm_project_list(struct adm_store *s, const struct adm_query *q, struct fc_arena *a, struct adm_project **out,
 		     size_t *nr, char **next_token, struct fc_err *err);
+/* A request's project and domain: valid names, an existing domain and (with project_must_exist) an existing
+ * project. FC_EINVAL otherwise, with the domains (or projects) that do exist in the message: a request naming an
+ * unknown one is a bad request, as Flyte's admin answers InvalidArgument. Launches need the project to exist (they
+ * never create one); listings in a project nobody created are empty; registration creates its project
+ * (adm_project_ensure()). */
+int adm_check_scope(struct adm_store *s, const char *project, const char *domain, bool project_must_exist,
+		    struct fc_err *err);
 int adm_domain_list(struct adm_store *s, struct fc_arena *a, const char ***ids, size_t *nr, struct fc_err *err);
 bool adm_domain_exists(struct adm_store *s, const char *domain);
 

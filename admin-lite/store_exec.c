@@ -309,6 +309,9 @@ int adm_execution_list(struct adm_store *s, const struct adm_query *q, struct fc
 
 	if (!q || !q->project || !*q->project || !q->domain || !*q->domain)
 		return fc_err_set(err, FC_EINVAL, "project and domain are required");
+	rc = adm_check_scope(s, q->project, q->domain, false, err);
+	if (rc)
+		return rc;
 	adm_binds_init(&binds);
 	fc_buf_adds(&sql, "SELECT " EXEC_COLS " FROM executions WHERE project = ? AND domain = ?");
 	adm_binds_add_text(&binds, q->project);
@@ -942,6 +945,20 @@ static const struct adm_field node_fields[] = {
 	{"duration", "n.duration", ADM_FIELD_INT, NULL},
 };
 
+/* The execution a child listing is about must exist: an unknown or invalid one is an error, not an empty list. */
+static int check_exec_exists(struct adm_store *s, const struct adm_exec_id *exec, struct fc_err *err)
+{
+	int64_t rowid;
+	int rc = check_exec_id(exec, err);
+
+	if (rc)
+		return rc;
+	adm_store_lock(s);
+	rc = adm_exec_rowid(s, exec, &rowid, NULL, err);
+	adm_store_unlock(s);
+	return rc;
+}
+
 int adm_node_execution_list(struct adm_store *s, const struct adm_exec_id *exec, const char *parent_node_id,
 			    const struct adm_query *q, struct fc_arena *a, struct adm_node_execution **out,
 			    size_t *nr, char **next_token, struct fc_err *err)
@@ -951,6 +968,9 @@ int adm_node_execution_list(struct adm_store *s, const struct adm_exec_id *exec,
 	struct adm_query sorted = q ? *q : (struct adm_query){0};
 	int rc;
 
+	rc = check_exec_exists(s, exec, err);
+	if (rc)
+		return rc;
 	adm_binds_init(&binds);
 	if (!sorted.sort_key) {
 		sorted.sort_key = "created_at";
@@ -1025,6 +1045,9 @@ int adm_task_execution_list(struct adm_store *s, const struct adm_exec_id *exec,
 	struct adm_query sorted = q ? *q : (struct adm_query){0};
 	int rc;
 
+	rc = check_exec_exists(s, exec, err);
+	if (rc)
+		return rc;
 	adm_binds_init(&binds);
 	if (!sorted.sort_key) {
 		sorted.sort_key = "retry_attempt";

@@ -1,8 +1,10 @@
 /* service.c: IDL messages <-> store rows, request checks, launch, events intake. */
 #include "admin-lite/service.h"
 #include "admin-lite/diff.h"
+#include "compiler/compiler.h"
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/diag.h"
 #include "core/err.h"
 #include "core/pbjson.h"
 
@@ -537,6 +539,68 @@ static Flyteidl__Core__CompiledWorkflow *compiled_wf(struct fc_arena *a, const F
 	return cw;
 }
 
+/*
+ * Run the compiler's checks on a WorkflowCreateRequest, the same checks a spec in the watched repository gets
+ * (binding types with Flyte's castability rules, references, cycles, unreachable nodes, names): the spec goes in
+ * as the admin.WorkflowSpec it is, with the registered tasks it references as admin.TaskSpec messages. FC_ESPEC
+ * with the compiler's diagnostics (error[Code]) when it does not compile.
+ */
+static int compile_check(const Flyteidl__Admin__WorkflowCreateRequest *req, Flyteidl__Core__CompiledTask **tasks,
+			 size_t ntasks, struct fc_err *err)
+{
+	struct cmp_options opts;
+	struct cmp_session *cs;
+	struct fc_buf name = FC_BUF_INIT;
+	size_t i, len;
+	uint8_t *bytes;
+	int rc = 0;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.project = req->id->project;
+	opts.domain = req->id->domain;
+	cs = cmp_session_new(&opts);
+	for (i = 0; i < ntasks; i++) {
+		Flyteidl__Admin__TaskSpec ts = FLYTEIDL__ADMIN__TASK_SPEC__INIT;
+
+		if (!tasks[i]->template_)
+			continue;
+		ts.template_ = tasks[i]->template_;
+		len = protobuf_c_message_get_packed_size(&ts.base);
+		bytes = fc_xmalloc(len + 1);
+		protobuf_c_message_pack(&ts.base, bytes);
+		bytes[len] = 0;
+		fc_buf_reset(&name);
+		fc_buf_addf(&name, "registered-task-%zu_1.pb", i);
+		cmp_add_source_take(cs, name.buf, (char *)bytes, len);
+	}
+	len = protobuf_c_message_get_packed_size(&req->spec->base);
+	bytes = fc_xmalloc(len + 1);
+	protobuf_c_message_pack(&req->spec->base, bytes);
+	bytes[len] = 0;
+	fc_buf_reset(&name);
+	fc_buf_addf(&name, "request-%s_2.pb", req->id->name);
+	cmp_add_source_take(cs, name.buf, (char *)bytes, len);
+	if (cmp_compile(cs)) {
+		struct fc_diags *d = cmp_diags(cs);
+		struct fc_buf text = FC_BUF_INIT;
+
+		for (i = 0; i < d->nr; i++) {
+			const struct fc_diag *dg = &d->items[i];
+
+			if (dg->sev != FC_SEV_ERROR)
+				continue;
+			fc_buf_addf(&text, "%serror[%s]: %s%s%s", text.len ? "; " : "", dg->code, dg->node ? "node " : "",
+				    dg->node ? dg->node : "", dg->node ? ": " : "");
+			fc_buf_adds(&text, dg->msg);
+		}
+		rc = fc_err_set(err, FC_ESPEC, "workflow %s does not compile: %s", req->id->name, text.buf);
+		fc_buf_release(&text);
+	}
+	fc_buf_release(&name);
+	cmp_session_free(cs);
+	return rc;
+}
+
 int adm_create_workflow(struct adm_store *s, const Flyteidl__Admin__WorkflowCreateRequest *req, bool *created,
 			struct fc_buf *diff, struct fc_err *err)
 {
@@ -566,6 +630,8 @@ int adm_create_workflow(struct adm_store *s, const Flyteidl__Admin__WorkflowCrea
 	for (i = 0; i < req->spec->n_sub_workflows; i++)
 		walk_template(&b, req->spec->sub_workflows[i]);
 	rc = b.rc;
+	if (!rc)
+		rc = compile_check(req, b.tasks, b.ntasks, err);
 	if (rc)
 		goto out;
 	closure.primary = compiled_wf(&a, req->spec->template_);

@@ -372,6 +372,92 @@ static void test_events_intake(void **state)
 	assert_int_equal(adm_intake_event(f->s, &wev.base, &applied, &err), FC_EINVAL);
 }
 
+static Flyteidl__Core__VariableMap *one_var(struct fc_arena *a, const char *name, Flyteidl__Core__SimpleType simple)
+{
+	Flyteidl__Core__VariableMap *m = fc_arena_alloc(a, sizeof(*m));
+	Flyteidl__Core__VariableMap__VariablesEntry *e = fc_arena_alloc(a, sizeof(*e));
+	Flyteidl__Core__Variable *v = fc_arena_alloc(a, sizeof(*v));
+
+	flyteidl__core__variable_map__init(m);
+	flyteidl__core__variable_map__variables_entry__init(e);
+	flyteidl__core__variable__init(v);
+	v->type = int_type(a);
+	v->type->simple = simple;
+	e->key = (char *)name;
+	e->value = v;
+	m->n_variables = 1;
+	m->variables = fc_arena_memdup(a, &e, sizeof(e));
+	return m;
+}
+
+/* Issue 11: POST /api/v1/workflows goes through the compiler's checks: a binding of a string to an integer input
+ * is refused with the compiler's error code, as the watcher would refuse the same spec. */
+static void test_create_workflow_type_checked(void **state)
+{
+	struct fixture *f = *state;
+	Flyteidl__Core__TaskTemplate *t = fc_arena_alloc(&f->a, sizeof(*t));
+	Flyteidl__Core__Container *c = fc_arena_alloc(&f->a, sizeof(*c));
+	Flyteidl__Core__TypedInterface *ti = fc_arena_alloc(&f->a, sizeof(*ti));
+	Flyteidl__Core__CompiledTask ct = FLYTEIDL__CORE__COMPILED_TASK__INIT;
+	Flyteidl__Admin__WorkflowCreateRequest wreq = FLYTEIDL__ADMIN__WORKFLOW_CREATE_REQUEST__INIT;
+	Flyteidl__Admin__WorkflowSpec ws = FLYTEIDL__ADMIN__WORKFLOW_SPEC__INIT;
+	Flyteidl__Core__WorkflowTemplate tpl = FLYTEIDL__CORE__WORKFLOW_TEMPLATE__INIT;
+	Flyteidl__Core__TypedInterface wi = FLYTEIDL__CORE__TYPED_INTERFACE__INIT;
+	Flyteidl__Core__Node node = FLYTEIDL__CORE__NODE__INIT, *nodes[1] = {&node};
+	Flyteidl__Core__TaskNode tn = FLYTEIDL__CORE__TASK_NODE__INIT;
+	Flyteidl__Core__Binding bind = FLYTEIDL__CORE__BINDING__INIT, *binds[1] = {&bind};
+	Flyteidl__Core__BindingData bd = FLYTEIDL__CORE__BINDING_DATA__INIT;
+	Flyteidl__Core__OutputReference ref = FLYTEIDL__CORE__OUTPUT_REFERENCE__INIT;
+	struct adm_id wid = {"proj", "development", "typed", "v1"};
+	struct adm_entity e;
+	struct fc_buf diff = FC_BUF_INIT;
+	struct fc_err err;
+	bool created;
+
+	flyteidl__core__task_template__init(t);
+	flyteidl__core__container__init(c);
+	flyteidl__core__typed_interface__init(ti);
+	t->id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__TASK, "takes_int", "v1");
+	t->type = (char *)"container";
+	c->image = (char *)"alpine";
+	t->target_case = FLYTEIDL__CORE__TASK_TEMPLATE__TARGET_CONTAINER;
+	t->container = c;
+	ti->inputs = one_var(&f->a, "x", FLYTEIDL__CORE__SIMPLE_TYPE__INTEGER);
+	t->interface = ti;
+	ct.template_ = t;
+	assert_int_equal(adm_register_task(f->s, t->id, &ct, NULL, &created, &diff, &err), 0);
+
+	wi.inputs = one_var(&f->a, "s", FLYTEIDL__CORE__SIMPLE_TYPE__STRING);
+	tpl.interface = &wi;
+	ref.var = (char *)"s";
+	ref.node_id = (char *)"start-node";
+	bd.value_case = FLYTEIDL__CORE__BINDING_DATA__VALUE_PROMISE;
+	bd.promise = &ref;
+	bind.var = (char *)"x";
+	bind.binding = &bd;
+	node.id = (char *)"n0";
+	node.n_inputs = 1;
+	node.inputs = binds;
+	tn.reference_case = FLYTEIDL__CORE__TASK_NODE__REFERENCE_REFERENCE_ID;
+	tn.reference_id = t->id;
+	node.target_case = FLYTEIDL__CORE__NODE__TARGET_TASK_NODE;
+	node.task_node = &tn;
+	tpl.id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__WORKFLOW, "typed", "v1");
+	tpl.n_nodes = 1;
+	tpl.nodes = nodes;
+	ws.template_ = &tpl;
+	wreq.id = tpl.id;
+	wreq.spec = &ws;
+	assert_int_equal(adm_create_workflow(f->s, &wreq, &created, &diff, &err), FC_ESPEC);
+	assert_non_null(strstr(err.msg, "error[MismatchingTypes]"));
+	assert_int_equal(adm_entity_get(f->s, ADM_WORKFLOW, &wid, &f->a, &e, &err), FC_ENOENT);
+	/* the same workflow with a matching input type registers */
+	wi.inputs = one_var(&f->a, "s", FLYTEIDL__CORE__SIMPLE_TYPE__INTEGER);
+	assert_int_equal(adm_create_workflow(f->s, &wreq, &created, &diff, &err), 0);
+	assert_true(created);
+	fc_buf_release(&diff);
+}
+
 /* --- write faults (sqlite's *fault.test model): the Nth write fails; nothing half-written, nothing lost ------- */
 
 static size_t history_len(struct fixture *f, const struct adm_exec_id *id)
@@ -565,6 +651,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_launch_inputs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_launch_scheduled_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_intake, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_workflow_type_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_launch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_terminal_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_file_status, setup, teardown),

@@ -133,7 +133,6 @@ static int register_pass(struct adm_store *s, struct cmp_session *cs,
 	}
 	for (i = 0; i < cmp_launch_plan_count(cs) && !adm_store_retryable(one); i++) {
 		const struct cmp_launch_plan_result *lp = cmp_launch_plan_at(cs, i);
-		struct adm_schedule_policy policy;
 		struct adm_reg_result r;
 
 		memset(&r, 0, sizeof(r));
@@ -146,12 +145,8 @@ static int register_pass(struct adm_store *s, struct cmp_session *cs,
 			keep_skipped(rs, &r);
 			continue;
 		}
-		policy.catchup = (int)lp->policy.catchup;
-		policy.max_catchup = lp->policy.max_catchup;
-		policy.catchup_window_seconds = lp->policy.catchup_window_seconds;
-		policy.concurrency = (int)lp->policy.concurrency;
 		fc_buf_reset(&diff);
-		one = adm_register_launch_plan(s, lp->launch_plan, &policy, source_of ? source_of(ctx, lp->file) : NULL,
+		one = adm_register_launch_plan(s, lp->launch_plan, &lp->policy, source_of ? source_of(ctx, lp->file) : NULL,
 					       &r.created, &diff, &rerr);
 		if (!one && lp->active && r.id) {
 			struct adm_id id = {r.id->project, r.id->domain, r.id->name, r.id->version};

@@ -150,7 +150,7 @@ static int render_json(const ProtobufCMessage *m, struct fc_buf *out)
 
 static int register_common(struct adm_store *s, enum adm_kind kind, const struct adm_id *id,
 			   const ProtobufCMessage *spec, const ProtobufCMessage *closure, const char *source,
-			   const struct adm_schedule_policy *policy, bool has_schedule, bool *created,
+			   const struct cmp_schedule_policy *policy, bool has_schedule, bool *created,
 			   struct fc_buf *diff, struct fc_err *err)
 {
 	struct fc_arena a;
@@ -245,7 +245,7 @@ static int workflow_outputs(struct adm_store *s, const Flyteidl__Core__Identifie
 }
 
 int adm_register_launch_plan(struct adm_store *s, const Flyteidl__Admin__LaunchPlan *lp,
-			     const struct adm_schedule_policy *policy, const char *source, bool *created,
+			     const struct cmp_schedule_policy *policy, const char *source, bool *created,
 			     struct fc_buf *diff, struct fc_err *err)
 {
 	Flyteidl__Admin__LaunchPlanClosure closure = FLYTEIDL__ADMIN__LAUNCH_PLAN_CLOSURE__INIT;

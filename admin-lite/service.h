@@ -39,7 +39,7 @@ int adm_register_workflow(struct adm_store *s, const Flyteidl__Core__Identifier 
  * spec's default inputs and the registered workflow's outputs; the workflow must be registered). The launch plan
  * is stored inactive. */
 int adm_register_launch_plan(struct adm_store *s, const Flyteidl__Admin__LaunchPlan *lp,
-			     const struct adm_schedule_policy *policy, const char *source, bool *created,
+			     const struct cmp_schedule_policy *policy, const char *source, bool *created,
 			     struct fc_buf *diff, struct fc_err *err);
 
 /* The REST API's create requests: TaskCreateRequest (spec.template becomes the CompiledTask) and

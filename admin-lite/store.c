@@ -834,10 +834,10 @@ static void read_entity(struct fc_arena *a, sqlite3_stmt *st, int first, struct 
 	e->source = adm_col_text(a, st, first + 8);
 	e->state = sqlite3_column_int(st, first + 9);
 	e->has_schedule = sqlite3_column_int(st, first + 10) != 0;
-	e->policy.catchup = sqlite3_column_int(st, first + 11);
+	e->policy.catchup = (enum cmp_catchup)sqlite3_column_int(st, first + 11);
 	e->policy.max_catchup = (uint32_t)sqlite3_column_int64(st, first + 12);
 	e->policy.catchup_window_seconds = sqlite3_column_int64(st, first + 13);
-	e->policy.concurrency = sqlite3_column_int(st, first + 14);
+	e->policy.concurrency = (enum cmp_concurrency)sqlite3_column_int(st, first + 14);
 	e->created_at = sqlite3_column_int64(st, first + 15);
 	e->updated_at = sqlite3_column_int64(st, first + 16);
 }

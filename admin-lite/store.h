@@ -18,6 +18,7 @@
 #ifndef ADM_STORE_H
 #define ADM_STORE_H
 
+#include "compiler/compiler.h"
 #include "core/fc.h"
 
 struct fc_arena;
@@ -102,14 +103,6 @@ bool adm_domain_exists(struct adm_store *s, const char *domain);
 /* ---------------------------------------------------------------------------------------------------------- */
 /* Tasks, workflows and launch plans. */
 
-/* A launch plan's schedule settings as stored for the scheduler (flytec's policy, see compiler.h). */
-struct adm_schedule_policy {
-	int catchup;      /* enum cmp_catchup */
-	uint32_t max_catchup;
-	int64_t catchup_window_seconds;
-	int concurrency;  /* enum cmp_concurrency */
-};
-
 struct adm_entity {
 	enum adm_kind kind;
 	struct adm_id id;
@@ -124,7 +117,7 @@ struct adm_entity {
 	const char *source;  /* repository file it came from, or NULL */
 	int state;           /* launch plans: admin.LaunchPlanState (0 inactive, 1 active) */
 	bool has_schedule;   /* launch plans: spec.entity_metadata.schedule is set */
-	struct adm_schedule_policy policy;
+	struct cmp_schedule_policy policy; /* flytec's schedule policy, the compiler's one struct */
 	/* Registration: the caller knows the policy (the compiler does, the REST API does not). The policy is not
 	 * part of the immutable spec: an identical re-registration with policy_set updates it. */
 	bool policy_set;

@@ -138,22 +138,59 @@ static Flyteidl__Core__Identifier *ident(struct fc_arena *a, Flyteidl__Core__Res
 	return id;
 }
 
-static void register_task(struct fixture *f, const char *image, int expect)
+/* A container task `name`@v1 running `image`, in the arena. */
+static Flyteidl__Core__TaskTemplate *task_template(struct fixture *f, const char *name, const char *image)
 {
 	Flyteidl__Core__TaskTemplate *t = fc_arena_alloc(&f->a, sizeof(*t));
 	Flyteidl__Core__Container *c = fc_arena_alloc(&f->a, sizeof(*c));
+
+	flyteidl__core__task_template__init(t);
+	flyteidl__core__container__init(c);
+	t->id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__TASK, name, "v1");
+	t->type = (char *)"container";
+	c->image = (char *)image;
+	t->target_case = FLYTEIDL__CORE__TASK_TEMPLATE__TARGET_CONTAINER;
+	t->container = c;
+	return t;
+}
+
+/* A WorkflowCreateRequest for `name`@v1 with one node n0 running `task`, in the arena. */
+static Flyteidl__Admin__WorkflowCreateRequest *one_node_workflow(struct fixture *f, const char *name,
+								 Flyteidl__Core__Identifier *task)
+{
+	Flyteidl__Admin__WorkflowCreateRequest *req = fc_arena_alloc(&f->a, sizeof(*req));
+	Flyteidl__Admin__WorkflowSpec *ws = fc_arena_alloc(&f->a, sizeof(*ws));
+	Flyteidl__Core__WorkflowTemplate *tpl = fc_arena_alloc(&f->a, sizeof(*tpl));
+	Flyteidl__Core__Node *node = fc_arena_alloc(&f->a, sizeof(*node));
+	Flyteidl__Core__TaskNode *tn = fc_arena_alloc(&f->a, sizeof(*tn));
+
+	flyteidl__admin__workflow_create_request__init(req);
+	flyteidl__admin__workflow_spec__init(ws);
+	flyteidl__core__workflow_template__init(tpl);
+	flyteidl__core__node__init(node);
+	flyteidl__core__task_node__init(tn);
+	node->id = (char *)"n0";
+	tn->reference_case = FLYTEIDL__CORE__TASK_NODE__REFERENCE_REFERENCE_ID;
+	tn->reference_id = task;
+	node->target_case = FLYTEIDL__CORE__NODE__TARGET_TASK_NODE;
+	node->task_node = tn;
+	tpl->id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__WORKFLOW, name, "v1");
+	tpl->n_nodes = 1;
+	tpl->nodes = fc_arena_memdup(&f->a, &node, sizeof(node));
+	ws->template_ = tpl;
+	req->id = tpl->id;
+	req->spec = ws;
+	return req;
+}
+
+static void register_task(struct fixture *f, const char *image, int expect)
+{
+	Flyteidl__Core__TaskTemplate *t = task_template(f, "t", image);
 	Flyteidl__Core__CompiledTask ct = FLYTEIDL__CORE__COMPILED_TASK__INIT;
 	struct fc_buf diff = FC_BUF_INIT;
 	struct fc_err err;
 	bool created;
 
-	flyteidl__core__task_template__init(t);
-	flyteidl__core__container__init(c);
-	t->id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__TASK, "t", "v1");
-	t->type = (char *)"container";
-	c->image = (char *)image;
-	t->target_case = FLYTEIDL__CORE__TASK_TEMPLATE__TARGET_CONTAINER;
-	t->container = c;
 	ct.template_ = t;
 	assert_int_equal(adm_register_task(f->s, t->id, &ct, NULL, &created, &diff, &err), expect);
 	if (expect == FC_ECONFLICT) {
@@ -166,11 +203,7 @@ static void register_task(struct fixture *f, const char *image, int expect)
 /* A workflow w(x: integer) with one node n0 running task t, and launch plan lp with x defaulting to 1. */
 static void register_world(struct fixture *f, bool x_required)
 {
-	Flyteidl__Admin__WorkflowCreateRequest wreq = FLYTEIDL__ADMIN__WORKFLOW_CREATE_REQUEST__INIT;
-	Flyteidl__Admin__WorkflowSpec ws = FLYTEIDL__ADMIN__WORKFLOW_SPEC__INIT;
-	Flyteidl__Core__WorkflowTemplate tpl = FLYTEIDL__CORE__WORKFLOW_TEMPLATE__INIT;
-	Flyteidl__Core__Node node = FLYTEIDL__CORE__NODE__INIT, *nodes[1] = {&node};
-	Flyteidl__Core__TaskNode tn = FLYTEIDL__CORE__TASK_NODE__INIT;
+	Flyteidl__Admin__WorkflowCreateRequest *wreq;
 	Flyteidl__Admin__LaunchPlanCreateRequest lreq = FLYTEIDL__ADMIN__LAUNCH_PLAN_CREATE_REQUEST__INIT;
 	Flyteidl__Admin__LaunchPlanSpec spec = FLYTEIDL__ADMIN__LAUNCH_PLAN_SPEC__INIT;
 	Flyteidl__Core__ParameterMap pm = FLYTEIDL__CORE__PARAMETER_MAP__INIT;
@@ -182,18 +215,8 @@ static void register_world(struct fixture *f, bool x_required)
 	bool created;
 
 	register_task(f, "alpine", 0);
-	node.id = (char *)"n0";
-	tn.reference_case = FLYTEIDL__CORE__TASK_NODE__REFERENCE_REFERENCE_ID;
-	tn.reference_id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__TASK, "t", "v1");
-	node.target_case = FLYTEIDL__CORE__NODE__TARGET_TASK_NODE;
-	node.task_node = &tn;
-	tpl.id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__WORKFLOW, "w", "v1");
-	tpl.n_nodes = 1;
-	tpl.nodes = nodes;
-	ws.template_ = &tpl;
-	wreq.id = tpl.id;
-	wreq.spec = &ws;
-	assert_int_equal(adm_create_workflow(f->s, &wreq, &created, &diff, &err), 0);
+	wreq = one_node_workflow(f, "w", ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__TASK, "t", "v1"));
+	assert_int_equal(adm_create_workflow(f->s, wreq, &created, &diff, &err), 0);
 
 	var.type = int_type(&f->a);
 	p.var = &var;
@@ -208,7 +231,7 @@ static void register_world(struct fixture *f, bool x_required)
 	pe.value = &p;
 	pm.n_parameters = 1;
 	pm.parameters = pes;
-	spec.workflow_id = tpl.id;
+	spec.workflow_id = wreq->id;
 	spec.default_inputs = &pm;
 	lreq.id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__LAUNCH_PLAN, "lp", x_required ? "v2" : "v1");
 	lreq.spec = &spec;
@@ -395,16 +418,12 @@ static Flyteidl__Core__VariableMap *one_var(struct fc_arena *a, const char *name
 static void test_create_workflow_type_checked(void **state)
 {
 	struct fixture *f = *state;
-	Flyteidl__Core__TaskTemplate *t = fc_arena_alloc(&f->a, sizeof(*t));
-	Flyteidl__Core__Container *c = fc_arena_alloc(&f->a, sizeof(*c));
+	Flyteidl__Core__TaskTemplate *t = task_template(f, "takes_int", "alpine");
 	Flyteidl__Core__TypedInterface *ti = fc_arena_alloc(&f->a, sizeof(*ti));
 	Flyteidl__Core__CompiledTask ct = FLYTEIDL__CORE__COMPILED_TASK__INIT;
-	Flyteidl__Admin__WorkflowCreateRequest wreq = FLYTEIDL__ADMIN__WORKFLOW_CREATE_REQUEST__INIT;
-	Flyteidl__Admin__WorkflowSpec ws = FLYTEIDL__ADMIN__WORKFLOW_SPEC__INIT;
-	Flyteidl__Core__WorkflowTemplate tpl = FLYTEIDL__CORE__WORKFLOW_TEMPLATE__INIT;
+	Flyteidl__Admin__WorkflowCreateRequest *wreq = one_node_workflow(f, "typed", t->id);
+	Flyteidl__Core__Node *node = wreq->spec->template_->nodes[0];
 	Flyteidl__Core__TypedInterface wi = FLYTEIDL__CORE__TYPED_INTERFACE__INIT;
-	Flyteidl__Core__Node node = FLYTEIDL__CORE__NODE__INIT, *nodes[1] = {&node};
-	Flyteidl__Core__TaskNode tn = FLYTEIDL__CORE__TASK_NODE__INIT;
 	Flyteidl__Core__Binding bind = FLYTEIDL__CORE__BINDING__INIT, *binds[1] = {&bind};
 	Flyteidl__Core__BindingData bd = FLYTEIDL__CORE__BINDING_DATA__INIT;
 	Flyteidl__Core__OutputReference ref = FLYTEIDL__CORE__OUTPUT_REFERENCE__INIT;
@@ -414,46 +433,28 @@ static void test_create_workflow_type_checked(void **state)
 	struct fc_err err;
 	bool created;
 
-	flyteidl__core__task_template__init(t);
-	flyteidl__core__container__init(c);
 	flyteidl__core__typed_interface__init(ti);
-	t->id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__TASK, "takes_int", "v1");
-	t->type = (char *)"container";
-	c->image = (char *)"alpine";
-	t->target_case = FLYTEIDL__CORE__TASK_TEMPLATE__TARGET_CONTAINER;
-	t->container = c;
 	ti->inputs = one_var(&f->a, "x", FLYTEIDL__CORE__SIMPLE_TYPE__INTEGER);
 	t->interface = ti;
 	ct.template_ = t;
 	assert_int_equal(adm_register_task(f->s, t->id, &ct, NULL, &created, &diff, &err), 0);
-
+	/* the workflow's string input bound to the task's integer input */
 	wi.inputs = one_var(&f->a, "s", FLYTEIDL__CORE__SIMPLE_TYPE__STRING);
-	tpl.interface = &wi;
+	wreq->spec->template_->interface = &wi;
 	ref.var = (char *)"s";
 	ref.node_id = (char *)"start-node";
 	bd.value_case = FLYTEIDL__CORE__BINDING_DATA__VALUE_PROMISE;
 	bd.promise = &ref;
 	bind.var = (char *)"x";
 	bind.binding = &bd;
-	node.id = (char *)"n0";
-	node.n_inputs = 1;
-	node.inputs = binds;
-	tn.reference_case = FLYTEIDL__CORE__TASK_NODE__REFERENCE_REFERENCE_ID;
-	tn.reference_id = t->id;
-	node.target_case = FLYTEIDL__CORE__NODE__TARGET_TASK_NODE;
-	node.task_node = &tn;
-	tpl.id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__WORKFLOW, "typed", "v1");
-	tpl.n_nodes = 1;
-	tpl.nodes = nodes;
-	ws.template_ = &tpl;
-	wreq.id = tpl.id;
-	wreq.spec = &ws;
-	assert_int_equal(adm_create_workflow(f->s, &wreq, &created, &diff, &err), FC_ESPEC);
+	node->n_inputs = 1;
+	node->inputs = binds;
+	assert_int_equal(adm_create_workflow(f->s, wreq, &created, &diff, &err), FC_ESPEC);
 	assert_non_null(strstr(err.msg, "error[MismatchingTypes]"));
 	assert_int_equal(adm_entity_get(f->s, ADM_WORKFLOW, &wid, &f->a, &e, &err), FC_ENOENT);
 	/* the same workflow with a matching input type registers */
 	wi.inputs = one_var(&f->a, "s", FLYTEIDL__CORE__SIMPLE_TYPE__INTEGER);
-	assert_int_equal(adm_create_workflow(f->s, &wreq, &created, &diff, &err), 0);
+	assert_int_equal(adm_create_workflow(f->s, wreq, &created, &diff, &err), 0);
 	assert_true(created);
 	fc_buf_release(&diff);
 }

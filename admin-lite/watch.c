@@ -12,8 +12,7 @@
 #include "core/log.h"
 #include "core/strmap.h"
 
-#include <inotifytools/inotify.h>
-#include <inotifytools/inotifytools.h>
+#include <sys/inotify.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -54,12 +53,14 @@ struct adm_watch {
 	struct file_info **infos;
 	size_t ninfos, ainfos;
 	bool started;
-	int fd; /* libinotifytools' inotify descriptor, read directly (its next_event() waits in whole seconds) */
+	int fd;              /* our inotify instance (-1 before adm_watch_start) */
+	char **dir_of_wd;    /* watch descriptor -> the watched directory's absolute path (owned), NULL when free */
+	size_t ndir_of_wd;
 	/* the pending batch */
 	struct fc_strmap pending_set;
 	struct str_list pending;
 	bool pending_full;
-	bool rewatch; /* a directory moved: libinotifytools' wd -> path map is stale, watch everything again */
+	bool rewatch; /* a directory moved: the wd -> path map is stale, watch everything again */
 	int64_t first_event_ns, last_event_ns;
 	/* the store could not write: the batch stays pending and is tried again at retry_at_ns (backoff) */
 	int64_t retry_at_ns;
@@ -161,12 +162,15 @@ int adm_watch_new(struct adm_store *store, const struct adm_watch_options *opts,
 	w->full_threshold = opts->full_threshold ? opts->full_threshold : 256;
 	w->on_change = opts->on_change;
 	w->on_change_ctx = opts->on_change_ctx;
+	w->fd = -1;
 	w->follow_external_links = opts->follow_external_links;
 	fc_strmap_init(&w->files);
 	fc_strmap_init(&w->pending_set);
 	*out = w;
 	return 0;
 }
+
+static void inotify_close(struct adm_watch *w);
 
 static void pending_clear(struct adm_watch *w)
 {
@@ -183,8 +187,7 @@ void adm_watch_free(struct adm_watch *w)
 
 	if (!w)
 		return;
-	if (w->started)
-		inotifytools_cleanup();
+	inotify_close(w);
 	for (i = 0; i < w->ninfos; i++) {
 		struct file_info *fi = w->infos[i];
 
@@ -766,73 +769,96 @@ out:
 #define WATCH_EVENTS                                                                                       \
 	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF)
 
-static int watch_dir(struct adm_watch *w, const char *dir, struct fc_err *err)
+/*
+ * Plain inotify with our own watch-descriptor map (libinotifytools keeps one global instance per process and does
+ * not hand out its descriptor; see docs/architecture.md). Directories are watched with IN_DONT_FOLLOW and the walk
+ * below does not enter symbolic links, so no watch reaches outside the repository through a link.
+ */
+static void inotify_close(struct adm_watch *w)
 {
-	static const char *exclude[] = {".git", NULL};
+	size_t i;
 
-	(void)w;
-	if (!inotifytools_watch_recursively_with_exclude(dir, WATCH_EVENTS, exclude)) {
-		int e = inotifytools_error();
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	for (i = 0; i < w->ndir_of_wd; i++)
+		free(w->dir_of_wd[i]);
+	free(w->dir_of_wd);
+	w->dir_of_wd = NULL;
+	w->ndir_of_wd = 0;
+	w->started = false;
+}
 
+static void wd_set(struct adm_watch *w, int wd, const char *dir)
+{
+	size_t n = w->ndir_of_wd;
+
+	if (wd < 0)
+		return;
+	if ((size_t)wd >= n) {
+		size_t grown = n ? n : 16;
+
+		while (grown <= (size_t)wd)
+			grown *= 2;
+		w->dir_of_wd = fc_xrealloc(w->dir_of_wd, grown * sizeof(*w->dir_of_wd));
+		memset(w->dir_of_wd + n, 0, (grown - n) * sizeof(*w->dir_of_wd));
+		w->ndir_of_wd = grown;
+	}
+	free(w->dir_of_wd[wd]);
+	w->dir_of_wd[wd] = dir ? fc_xstrdup(dir) : NULL;
+}
+
+static const char *wd_dir(const struct adm_watch *w, int wd)
+{
+	return wd >= 0 && (size_t)wd < w->ndir_of_wd ? w->dir_of_wd[wd] : NULL;
+}
+
+/* Watch `dir` (absolute) and the directories below it, not entering dot directories or symbolic links. */
+static int watch_dir(struct adm_watch *w, const char *dir, unsigned depth, struct fc_err *err)
+{
+	DIR *d;
+	struct dirent *de;
+	int wd, rc = 0;
+
+	if (depth > 64)
+		return 0;
+	wd = inotify_add_watch(w->fd, dir, WATCH_EVENTS | IN_ONLYDIR | IN_DONT_FOLLOW);
+	if (wd < 0) {
+		int e = errno;
+
+		if (e == ENOENT || e == ENOTDIR)
+			return 0; /* gone meanwhile: its parent's event says so */
 		return fc_err_set(err, FC_EIO, "watch: cannot watch %s: %s%s", dir, strerror(e),
 				  e == ENOSPC ? " (raise fs.inotify.max_user_watches)" : "");
 	}
-	return 0;
-}
-
-/*
- * The inotify descriptors open in this process (a bitmap of fds below 1024): libinotifytools does not hand out
- * its descriptor, and its next_event() can only wait in whole seconds, which is too coarse for a 30 ms debounce.
- * We manage watches through the library (recursive watches, wd -> path) and read events from its descriptor.
- */
-static void inotify_fds(unsigned char set[128])
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-
-	memset(set, 0, 128);
+	wd_set(w, wd, dir);
+	d = opendir(dir);
 	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char link[64], target[64];
-		long fd = strtol(de->d_name, NULL, 10);
-		ssize_t n;
+		return 0;
+	while (!rc && (de = readdir(d))) {
+		struct fc_buf child = FC_BUF_INIT;
+		struct stat st;
 
-		if (de->d_name[0] == '.' || fd < 0 || fd >= 1024)
+		if (de->d_name[0] == '.')
 			continue;
-		snprintf(link, sizeof(link), "/proc/self/fd/%ld", fd);
-		n = readlink(link, target, sizeof(target) - 1);
-		if (n > 0) {
-			target[n] = '\0';
-			if (!strcmp(target, "anon_inode:inotify"))
-				set[fd / 8] |= (unsigned char)(1u << (fd % 8));
-		}
+		fc_buf_addf(&child, "%s/%s", dir, de->d_name);
+		if (lstat(child.buf, &st) == 0 && S_ISDIR(st.st_mode))
+			rc = watch_dir(w, child.buf, depth + 1, err);
+		fc_buf_release(&child);
 	}
 	closedir(d);
+	return rc;
 }
 
 /* (Re)create the inotify instance and watch the repository recursively. */
 static int inotify_setup(struct adm_watch *w, struct fc_err *err)
 {
-	unsigned char before[128], after[128];
-	int fd;
-
-	if (w->started) {
-		inotifytools_cleanup();
-		w->started = false;
-	}
-	inotify_fds(before);
-	if (!inotifytools_initialize())
-		return fc_err_set(err, FC_EIO, "watch: inotify: %s", strerror(inotifytools_error()));
-	w->started = true;
-	inotify_fds(after);
-	w->fd = -1;
-	for (fd = 0; fd < 1024 && w->fd < 0; fd++)
-		if ((after[fd / 8] & ~before[fd / 8]) & (1u << (fd % 8)))
-			w->fd = fd;
+	inotify_close(w);
+	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (w->fd < 0)
-		return fc_err_set(err, FC_EIO, "watch: cannot find the inotify descriptor");
-	return watch_dir(w, w->repo, err);
+		return fc_err_set(err, FC_EIO, "watch: inotify: %s", strerror(errno));
+	w->started = true;
+	return watch_dir(w, w->repo, 0, err);
 }
 
 int adm_watch_start(struct adm_watch *w, struct fc_err *err)
@@ -855,10 +881,14 @@ static void pending_add(struct adm_watch *w, const char *rel)
 
 static void handle_event(struct adm_watch *w, const struct inotify_event *ev)
 {
-	const char *dir = inotifytools_filename_from_wd(ev->wd);
+	const char *dir = wd_dir(w, ev->wd);
 	struct fc_buf full = FC_BUF_INIT;
 	const char *rel;
 
+	if (ev->mask & IN_IGNORED) {
+		wd_set(w, ev->wd, NULL); /* the directory's watch is gone (deleted, or unmounted) */
+		return;
+	}
 	if (w->first_event_ns == 0)
 		w->first_event_ns = mono_ns();
 	w->last_event_ns = mono_ns();
@@ -881,7 +911,7 @@ static void handle_event(struct adm_watch *w, const struct inotify_event *ev)
 			struct str_list found = {0};
 			size_t i;
 
-			if (watch_dir(w, full.buf, NULL))
+			if (watch_dir(w, full.buf, 0, NULL))
 				fc_warn("watch: cannot watch new directory %s", full.buf);
 			/* files created before the watch was in place */
 			walk(w->repo, rel, 0, &found);
@@ -890,7 +920,7 @@ static void handle_event(struct adm_watch *w, const struct inotify_event *ev)
 			list_free(&found);
 		}
 		if (ev->mask & (IN_MOVED_FROM | IN_MOVED_TO)) {
-			/* the kernel's watches follow the moved directories, libinotifytools' paths do not (and a directory
+			/* the kernel's watches follow the moved directories, our wd -> path map does not (and a directory
 			 * moved in may hold watched inodes): watch everything again, then compile everything */
 			w->rewatch = true;
 			w->pending_full = true;
@@ -909,7 +939,7 @@ static void handle_event(struct adm_watch *w, const struct inotify_event *ev)
 			goto out;
 	}
 	if (is_spec_name(ev->name)) {
-		fc_debug("watch: %s changed (%s)", rel, inotifytools_event_to_str((int)ev->mask));
+		fc_debug("watch: %s changed (mask 0x%x)", rel, (unsigned)ev->mask);
 		pending_add(w, rel);
 	}
 out:

@@ -7,7 +7,8 @@
  * the last good versions of its entities stay registered and active. Deleting a file deactivates its launch plans.
  *
  * adm_watch_scan() compiles everything (run it at start: it catches up with changes made while nobody watched).
- * adm_watch_start() adds recursive inotify watches (libinotifytools); adm_watch_poll() then waits for events and,
+ * adm_watch_start() adds recursive inotify watches (plain inotify, one instance per watcher, never through a
+ * symbolic link); adm_watch_poll() then waits for events and,
  * once a batch of changes has been quiet for `debounce_ms` (or pending for `max_delay_ms`), compiles the changed
  * files with every file that depends on them and every file they depend on, and registers the results. When that
  * incremental compile reports errors, or the batch is large, or a directory moved, the whole repository is compiled
@@ -17,7 +18,7 @@
  * (error[StoreUnavailable]) and the whole repository is compiled and registered again after a backoff delay
  * (ADM_WATCH_RETRY_MIN_MS doubling to ADM_WATCH_RETRY_MAX_MS, core/limits.h) until it is stored: no change is lost.
  *
- * libinotifytools keeps global state: one watcher per process.
+ * Watchers are independent: several may run in one process.
  */
 #ifndef ADM_WATCH_H
 #define ADM_WATCH_H

@@ -381,6 +381,56 @@ static void test_symlink_escape(void **state)
 	assert_true(st && st->ok);
 }
 
+/* Plain inotify: two watchers in one process follow their own repositories (libinotifytools allowed one). */
+static void test_two_watchers(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_watch_options o;
+	struct adm_store *s2, *keep;
+	struct adm_watch *w2;
+	struct fc_err err;
+	char repo2[128], path[160];
+	FILE *fp;
+	int i;
+
+	snprintf(repo2, sizeof(repo2), "%s/repo2", f->dir);
+	assert_int_equal(mkdir(repo2, 0755), 0);
+	snprintf(path, sizeof(path), "%s/second.db", f->dir);
+	assert_int_equal(adm_store_open(path, &s2, &err), 0);
+	memset(&o, 0, sizeof(o));
+	o.repo = repo2;
+	o.debounce_ms = 20;
+	assert_int_equal(adm_watch_new(s2, &o, &w2, &err), 0);
+	assert_int_equal(adm_watch_start(w2, &err), 0);
+	assert_int_equal(adm_watch_scan(w2, &err), 0);
+	snprintf(path, sizeof(path), "%s/other.yaml", repo2);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("project: demo\ntasks:\n  - name: other\n    container: {image: alpine}\n", fp);
+	fclose(fp);
+	write_file(f, "mine.yaml", "project: demo\ntasks:\n  - name: mine\n    container: {image: alpine}\n");
+	keep = f->s;
+	for (i = 0; i < 50; i++) {
+		assert_int_equal(adm_watch_poll(w2, 50, &err), 0);
+		assert_int_equal(adm_watch_poll(f->w, 50, &err), 0);
+		f->s = s2;
+		if (versions(f, ADM_TASK, "other") == 1) {
+			f->s = keep;
+			if (versions(f, ADM_TASK, "mine") == 1)
+				break;
+		}
+		f->s = keep;
+	}
+	f->s = s2;
+	assert_int_equal(versions(f, ADM_TASK, "other"), 1);
+	assert_int_equal(versions(f, ADM_TASK, "mine"), 0); /* each store has its own repository's entities */
+	f->s = keep;
+	assert_int_equal(versions(f, ADM_TASK, "mine"), 1);
+	assert_int_equal(versions(f, ADM_TASK, "other"), 0);
+	adm_watch_free(w2);
+	adm_store_free(s2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +442,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_scan_write_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_escape, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_watchers, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -331,6 +331,57 @@ char *adm_next_token(struct fc_arena *a, size_t nrows, uint32_t limit, int64_t o
 	return fc_arena_printf(a, "%" PRId64, offset + limit);
 }
 
+
+int adm_run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,
+		    const struct adm_field *fields, size_t nfields, const char *default_sort, size_t item_size,
+		    adm_row_reader reader, struct fc_arena *a, void **out, size_t *nr, char **next_token,
+		    struct fc_err *err)
+{
+	char *items = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *st;
+	uint32_t limit;
+	int64_t offset;
+	int rc, step;
+
+	*out = NULL;
+	*nr = 0;
+	*next_token = NULL;
+	rc = adm_query_where(q, fields, nfields, sql, binds, err);
+	if (!rc)
+		rc = adm_query_order_limit(q, fields, nfields, default_sort, sql, binds, &limit, &offset, err);
+	if (rc)
+		return rc;
+	adm_store_lock(s);
+	st = adm_stmt(s, sql->buf, err);
+	if (!st) {
+		adm_store_unlock(s);
+		return FC_EIO;
+	}
+	adm_bind_all(st, 1, binds);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		FC_ALLOC_GROW(items, (n + 1) * item_size, alloc);
+		reader(a, st, items + n * item_size);
+		if (++n > limit)
+			break; /* one row past the page says another page exists */
+	}
+	if (step != SQLITE_DONE && step != SQLITE_ROW)
+		rc = adm_sql_err(s, err, "listing");
+	adm_stmt_done(s, st);
+	adm_store_unlock(s);
+	if (!rc) {
+		*next_token = adm_next_token(a, n, limit, offset);
+		if (n > limit)
+			n = limit;
+		*out = fc_arena_array(a, n + 1, item_size);
+		if (n)
+			memcpy(*out, items, n * item_size);
+		*nr = n;
+	}
+	free(items);
+	return rc;
+}
+
 static int64_t real_now(void *ctx)
 {
 	struct timespec ts;
@@ -748,63 +799,27 @@ static const struct adm_field project_fields[] = {
 	{"created_at", "created_at", ADM_FIELD_TIME, NULL},
 };
 
+static void project_reader(struct fc_arena *a, sqlite3_stmt *st, void *item)
+{
+	read_project(a, st, item);
+}
+
 int adm_project_list(struct adm_store *s, const struct adm_query *q, struct fc_arena *a, struct adm_project **out,
 		     size_t *nr, char **next_token, struct fc_err *err)
 {
+	struct adm_query by_id = q ? *q : (struct adm_query){0};
 	struct fc_buf sql = FC_BUF_INIT;
 	struct adm_binds binds;
-	struct adm_project *list = NULL;
-	size_t n = 0, alloc = 0;
-	sqlite3_stmt *st = NULL;
-	uint32_t limit;
-	int64_t offset;
-	int rc, step;
+	int rc;
 
 	adm_binds_init(&binds);
-	*out = NULL;
-	*nr = 0;
-	*next_token = NULL;
+	if (!by_id.sort_key) {
+		by_id.sort_key = "id";
+		by_id.sort_asc = true;
+	}
 	fc_buf_adds(&sql, "SELECT id, name, description, state, created_at FROM projects WHERE 1");
-	rc = adm_query_where(q, project_fields, FC_ARRAY_LEN(project_fields), &sql, &binds, err);
-	if (!rc) {
-		struct adm_query by_id = q ? *q : (struct adm_query){0};
-
-		if (!by_id.sort_key) {
-			by_id.sort_key = "id";
-			by_id.sort_asc = true;
-		}
-		rc = adm_query_order_limit(&by_id, project_fields, FC_ARRAY_LEN(project_fields), "id", &sql, &binds,
-					   &limit, &offset, err);
-	}
-	if (rc)
-		goto out;
-	adm_store_lock(s);
-	st = adm_stmt(s, sql.buf, err);
-	if (!st) {
-		adm_store_unlock(s);
-		rc = FC_EIO;
-		goto out;
-	}
-	adm_bind_all(st, 1, &binds);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		FC_ALLOC_GROW(list, n + 1, alloc);
-		read_project(a, st, &list[n++]);
-	}
-	if (step != SQLITE_DONE)
-		rc = adm_sql_err(s, err, "listing projects");
-	adm_stmt_done(s, st);
-	adm_store_unlock(s);
-	if (rc)
-		goto out;
-	*next_token = adm_next_token(a, n, limit, offset);
-	if (n > limit)
-		n = limit;
-	*out = fc_arena_array(a, n + 1, sizeof(**out));
-	if (n)
-		memcpy(*out, list, n * sizeof(*list));
-	*nr = n;
-out:
-	free(list);
+	rc = adm_run_list(s, &sql, &binds, &by_id, project_fields, FC_ARRAY_LEN(project_fields), "id", sizeof(**out),
+			  project_reader, a, (void **)out, nr, next_token, err);
 	adm_binds_release(&binds);
 	fc_buf_release(&sql);
 	return rc;
@@ -1030,23 +1045,20 @@ static int require_scope(struct adm_store *s, const struct adm_query *q, struct 
 	return adm_check_scope(s, q->project, q->domain, false, err);
 }
 
+static void entity_reader(struct fc_arena *a, sqlite3_stmt *st, void *item)
+{
+	read_entity(a, st, 0, item);
+}
+
 static int entity_list_sql(struct adm_store *s, const char *base, enum adm_kind kind, const struct adm_query *q,
 			   const char *default_sort, struct fc_arena *a, struct adm_entity **out, size_t *nr,
 			   char **next_token, struct fc_err *err)
 {
 	struct fc_buf sql = FC_BUF_INIT;
 	struct adm_binds binds;
-	struct adm_entity *list = NULL;
-	size_t n = 0, alloc = 0;
-	sqlite3_stmt *st = NULL;
-	uint32_t limit;
-	int64_t offset;
-	int rc, step;
+	int rc;
 
 	adm_binds_init(&binds);
-	*out = NULL;
-	*nr = 0;
-	*next_token = NULL;
 	fc_buf_adds(&sql, base);
 	adm_binds_add_int(&binds, (int)kind);
 	if (q && q->project && *q->project) {
@@ -1061,41 +1073,8 @@ static int entity_list_sql(struct adm_store *s, const char *base, enum adm_kind 
 		fc_buf_adds(&sql, " AND name = ?");
 		adm_binds_add_text(&binds, q->name);
 	}
-	rc = adm_query_where(q, entity_fields, FC_ARRAY_LEN(entity_fields), &sql, &binds, err);
-	if (!rc)
-		rc = adm_query_order_limit(q, entity_fields, FC_ARRAY_LEN(entity_fields), default_sort, &sql, &binds,
-					   &limit, &offset, err);
-	if (rc)
-		goto out;
-	adm_store_lock(s);
-	st = adm_stmt(s, sql.buf, err);
-	if (!st) {
-		adm_store_unlock(s);
-		rc = FC_EIO;
-		goto out;
-	}
-	adm_bind_all(st, 1, &binds);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		FC_ALLOC_GROW(list, n + 1, alloc);
-		read_entity(a, st, 0, &list[n++]);
-		if (n > limit)
-			break;
-	}
-	if (step != SQLITE_DONE && step != SQLITE_ROW)
-		rc = adm_sql_err(s, err, "listing");
-	adm_stmt_done(s, st);
-	adm_store_unlock(s);
-	if (rc)
-		goto out;
-	*next_token = adm_next_token(a, n, limit, offset);
-	if (n > limit)
-		n = limit;
-	*out = fc_arena_array(a, n + 1, sizeof(**out));
-	if (n)
-		memcpy(*out, list, n * sizeof(*list));
-	*nr = n;
-out:
-	free(list);
+	rc = adm_run_list(s, &sql, &binds, q, entity_fields, FC_ARRAY_LEN(entity_fields), default_sort,
+			  sizeof(**out), entity_reader, a, (void **)out, nr, next_token, err);
 	adm_binds_release(&binds);
 	fc_buf_release(&sql);
 	return rc;
@@ -1112,6 +1091,11 @@ int adm_entity_list(struct adm_store *s, enum adm_kind kind, const struct adm_qu
 			       out, nr, next_token, err);
 }
 
+static void name_reader(struct fc_arena *a, sqlite3_stmt *st, void *item)
+{
+	*(const char **)item = adm_col_text(a, st, 0);
+}
+
 int adm_entity_names(struct adm_store *s, enum adm_kind kind, const struct adm_query *q, struct fc_arena *a,
 		     const char ***names, size_t *nr, char **next_token, struct fc_err *err)
 {
@@ -1122,12 +1106,7 @@ int adm_entity_names(struct adm_store *s, enum adm_kind kind, const struct adm_q
 	struct fc_buf sql = FC_BUF_INIT;
 	struct adm_binds binds;
 	struct adm_query sorted;
-	const char **list = NULL;
-	size_t n = 0, alloc = 0;
-	sqlite3_stmt *st = NULL;
-	uint32_t limit;
-	int64_t offset;
-	int rc, step;
+	int rc;
 
 	*names = NULL;
 	*nr = 0;
@@ -1145,39 +1124,8 @@ int adm_entity_names(struct adm_store *s, enum adm_kind kind, const struct adm_q
 	adm_binds_add_int(&binds, (int)kind);
 	adm_binds_add_text(&binds, q->project);
 	adm_binds_add_text(&binds, q->domain);
-	rc = adm_query_where(q, name_fields, FC_ARRAY_LEN(name_fields), &sql, &binds, err);
-	if (!rc)
-		rc = adm_query_order_limit(&sorted, name_fields, FC_ARRAY_LEN(name_fields), "name", &sql, &binds,
-					   &limit, &offset, err);
-	if (rc)
-		goto out;
-	adm_store_lock(s);
-	st = adm_stmt(s, sql.buf, err);
-	if (!st) {
-		adm_store_unlock(s);
-		rc = FC_EIO;
-		goto out;
-	}
-	adm_bind_all(st, 1, &binds);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		FC_ALLOC_GROW(list, n + 1, alloc);
-		list[n++] = adm_col_text(a, st, 0);
-	}
-	if (step != SQLITE_DONE)
-		rc = adm_sql_err(s, err, "listing names");
-	adm_stmt_done(s, st);
-	adm_store_unlock(s);
-	if (rc)
-		goto out;
-	*next_token = adm_next_token(a, n, limit, offset);
-	if (n > limit)
-		n = limit;
-	*names = fc_arena_array(a, n + 1, sizeof(**names));
-	if (n)
-		memcpy(*names, list, n * sizeof(*list));
-	*nr = n;
-out:
-	free(list);
+	rc = adm_run_list(s, &sql, &binds, &sorted, name_fields, FC_ARRAY_LEN(name_fields), "name", sizeof(**names),
+			  name_reader, a, (void **)names, nr, next_token, err);
 	adm_binds_release(&binds);
 	fc_buf_release(&sql);
 	return rc;

@@ -244,57 +244,6 @@ static const struct adm_field exec_fields[] = {
 };
 
 /* Shared list runner: `sql` already holds SELECT ... WHERE ... with `binds`; adds filters/order/limit. */
-typedef void (*row_reader)(struct fc_arena *a, sqlite3_stmt *st, void *item);
-
-static int run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,
-		    const struct adm_field *fields, size_t nfields, const char *default_sort, size_t item_size,
-		    row_reader reader, struct fc_arena *a, void **out, size_t *nr, char **next_token,
-		    struct fc_err *err)
-{
-	char *items = NULL;
-	size_t n = 0, alloc = 0;
-	sqlite3_stmt *st;
-	uint32_t limit;
-	int64_t offset;
-	int rc, step;
-
-	*out = NULL;
-	*nr = 0;
-	*next_token = NULL;
-	rc = adm_query_where(q, fields, nfields, sql, binds, err);
-	if (!rc)
-		rc = adm_query_order_limit(q, fields, nfields, default_sort, sql, binds, &limit, &offset, err);
-	if (rc)
-		return rc;
-	adm_store_lock(s);
-	st = adm_stmt(s, sql->buf, err);
-	if (!st) {
-		adm_store_unlock(s);
-		return FC_EIO;
-	}
-	adm_bind_all(st, 1, binds);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		FC_ALLOC_GROW(items, (n + 1) * item_size, alloc);
-		reader(a, st, items + n * item_size);
-		n++;
-	}
-	if (step != SQLITE_DONE)
-		rc = adm_sql_err(s, err, "listing");
-	adm_stmt_done(s, st);
-	adm_store_unlock(s);
-	if (!rc) {
-		*next_token = adm_next_token(a, n, limit, offset);
-		if (n > limit)
-			n = limit;
-		*out = fc_arena_array(a, n + 1, item_size);
-		if (n)
-			memcpy(*out, items, n * item_size);
-		*nr = n;
-	}
-	free(items);
-	return rc;
-}
-
 static void exec_reader(struct fc_arena *a, sqlite3_stmt *st, void *item)
 {
 	read_exec(a, st, item);
@@ -320,7 +269,7 @@ int adm_execution_list(struct adm_store *s, const struct adm_query *q, struct fc
 		fc_buf_adds(&sql, " AND name = ?");
 		adm_binds_add_text(&binds, q->name);
 	}
-	rc = run_list(s, &sql, &binds, q, exec_fields, FC_ARRAY_LEN(exec_fields), "created_at", sizeof(**out),
+	rc = adm_run_list(s, &sql, &binds, q, exec_fields, FC_ARRAY_LEN(exec_fields), "created_at", sizeof(**out),
 		      exec_reader, a, (void **)out, nr, next_token, err);
 	adm_binds_release(&binds);
 	fc_buf_release(&sql);
@@ -985,7 +934,7 @@ int adm_node_execution_list(struct adm_store *s, const struct adm_exec_id *exec,
 		fc_buf_adds(&sql, " AND n.parent_node_id = ?");
 		adm_binds_add_text(&binds, parent_node_id);
 	}
-	rc = run_list(s, &sql, &binds, &sorted, node_fields, FC_ARRAY_LEN(node_fields), "n.created_at",
+	rc = adm_run_list(s, &sql, &binds, &sorted, node_fields, FC_ARRAY_LEN(node_fields), "n.created_at",
 		      sizeof(**out), read_node, a, (void **)out, nr, next_token, err);
 	adm_binds_release(&binds);
 	fc_buf_release(&sql);
@@ -1059,7 +1008,7 @@ int adm_task_execution_list(struct adm_store *s, const struct adm_exec_id *exec,
 	adm_binds_add_text(&binds, exec->domain);
 	adm_binds_add_text(&binds, exec->name);
 	adm_binds_add_text(&binds, node_id);
-	rc = run_list(s, &sql, &binds, &sorted, task_fields, FC_ARRAY_LEN(task_fields), "t.created_at",
+	rc = adm_run_list(s, &sql, &binds, &sorted, task_fields, FC_ARRAY_LEN(task_fields), "t.created_at",
 		      sizeof(**out), read_task, a, (void **)out, nr, next_token, err);
 	adm_binds_release(&binds);
 	fc_buf_release(&sql);
@@ -1306,7 +1255,7 @@ int adm_signal_list(struct adm_store *s, const struct adm_exec_id *exec, const s
 	adm_binds_add_text(&binds, exec->project);
 	adm_binds_add_text(&binds, exec->domain);
 	adm_binds_add_text(&binds, exec->name);
-	rc = run_list(s, &sql, &binds, &sorted, signal_fields, FC_ARRAY_LEN(signal_fields), "g.created_at",
+	rc = adm_run_list(s, &sql, &binds, &sorted, signal_fields, FC_ARRAY_LEN(signal_fields), "g.created_at",
 		      sizeof(**out), read_signal, a, (void **)out, nr, next_token, err);
 	adm_binds_release(&binds);
 	fc_buf_release(&sql);

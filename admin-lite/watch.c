@@ -12,6 +12,8 @@
 #include "core/log.h"
 #include "core/strmap.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <sys/inotify.h>
 
 #include <dirent.h>
@@ -66,6 +68,7 @@ struct adm_watch {
 	int64_t retry_at_ns;
 	unsigned retry_ms;
 	bool follow_external_links;
+	pcre2_code *include, *exclude; /* the selection of spec files, or NULL */
 	struct adm_watch_stats stats;
 };
 
@@ -138,9 +141,45 @@ static void strs_add_unique(char ***v, size_t *n, size_t *alloc, const char *s)
 	(*v)[(*n)++] = fc_xstrdup(s);
 }
 
+/* Compile `pattern` (NULL: none) for --include / --exclude. */
+static int compile_pattern(const char *what, const char *pattern, pcre2_code **out, struct fc_err *err)
+{
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE offset;
+	int code;
+
+	*out = NULL;
+	if (!pattern)
+		return 0;
+	*out = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &code, &offset, NULL);
+	if (*out)
+		return 0;
+	pcre2_get_error_message(code, msg, sizeof(msg));
+	return fc_err_set(err, FC_EINVAL, "watch: --%s '%s': %s at offset %zu", what, pattern, (const char *)msg,
+			  (size_t)offset);
+}
+
+static bool pattern_matches(pcre2_code *re, const char *rel)
+{
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+	int rc = pcre2_match(re, (PCRE2_SPTR)rel, PCRE2_ZERO_TERMINATED, 0, 0, md, NULL);
+
+	pcre2_match_data_free(md);
+	return rc >= 0;
+}
+
+/* Is `rel` one of the repository's spec files (--include / --exclude)? */
+static bool selected(const struct adm_watch *w, const char *rel)
+{
+	if (w->exclude && pattern_matches(w->exclude, rel))
+		return false;
+	return !w->include || pattern_matches(w->include, rel);
+}
+
 int adm_watch_new(struct adm_store *store, const struct adm_watch_options *opts, struct adm_watch **out,
 		  struct fc_err *err)
 {
+	pcre2_code *include = NULL, *exclude = NULL;
 	struct adm_watch *w;
 	char real[PATH_MAX];
 	struct stat st;
@@ -152,7 +191,14 @@ int adm_watch_new(struct adm_store *store, const struct adm_watch_options *opts,
 		return fc_err_set(err, FC_ENOENT, "watch: %s: %s", opts->repo, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return fc_err_set(err, FC_EINVAL, "watch: %s is not a directory", opts->repo);
+	if (compile_pattern("include", opts->include, &include, err) ||
+	    compile_pattern("exclude", opts->exclude, &exclude, err)) {
+		pcre2_code_free(include);
+		return FC_EINVAL;
+	}
 	w = fc_xcalloc(1, sizeof(*w));
+	w->include = include;
+	w->exclude = exclude;
 	w->store = store;
 	w->repo = fc_xstrdup(real);
 	w->project = opts->project ? fc_xstrdup(opts->project) : NULL;
@@ -200,6 +246,8 @@ void adm_watch_free(struct adm_watch *w)
 	fc_strmap_release(&w->files);
 	pending_clear(w);
 	fc_strmap_release(&w->pending_set);
+	pcre2_code_free(w->include);
+	pcre2_code_free(w->exclude);
 	free(w->repo);
 	free(w->project);
 	free(w->domain);
@@ -572,6 +620,17 @@ static int full_compile(struct adm_watch *w, struct fc_err *err)
 	int rc = 0;
 
 	walk(w->repo, "", 0, &rels);
+	if (w->include || w->exclude) {
+		size_t kept = 0;
+
+		for (i = 0; i < rels.nr; i++) {
+			if (selected(w, rels.items[i]))
+				rels.items[kept++] = rels.items[i];
+			else
+				free(rels.items[i]);
+		}
+		rels.nr = kept;
+	}
 	fc_strmap_init(&present);
 	for (i = 0; i < rels.nr; i++)
 		fc_strmap_put(&present, rels.items[i], rels.items[i]);
@@ -872,6 +931,8 @@ static void pending_add(struct adm_watch *w, const char *rel)
 {
 	char *copy;
 
+	if (!selected(w, rel))
+		return;
 	if (fc_strmap_has(&w->pending_set, rel))
 		return;
 	copy = fc_xstrdup(rel);

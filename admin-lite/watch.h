@@ -38,6 +38,11 @@ struct adm_watch_options {
 	/* Read spec files whose real path is outside the repository (through symbolic links). Off: such a file is not
 	 * read, and its status names the link with error[ExternalLink]. */
 	bool follow_external_links;
+	/* Which spec files the repository holds, as PCRE2 regular expressions matched against each file's path
+	 * relative to the repository ("dir/file.yaml"): with `include`, only matching files; with `exclude`, never
+	 * matching ones (exclude wins). NULL: every .yaml and .yml file. An invalid expression fails adm_watch_new(). */
+	const char *include;
+	const char *exclude;
 	/* Called after every compile that may have registered, activated or deactivated something (NULL: none). */
 	void (*on_change)(void *ctx);
 	void *on_change_ctx;

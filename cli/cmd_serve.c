@@ -39,6 +39,8 @@ static const char serve_usage[] =
 	"      --debounce-ms N     quiet time before a batch of file changes is compiled (default 30)\n"
 	"      --follow-external-links  read specs through symbolic links that leave the repository\n"
 	"                          (by default such a file is reported as error[ExternalLink] and not read)\n"
+	"      --include REGEX     only spec files whose path in the repository matches (PCRE2)\n"
+	"      --exclude REGEX     never spec files whose path in the repository matches (PCRE2)\n"
 	"      --no-scheduler      do not fire scheduled launch plans (the scheduler runs by default)\n"
 	"      --no-executor       do not run executions (the executor runs by default, its state under\n"
 	"                          DATA_DIR/propeller, or next to --db)\n";
@@ -54,10 +56,12 @@ static const char watch_usage[] =
 	"      --domain NAME       default domain for specs that name none\n"
 	"      --debounce-ms N     quiet time before a batch of changes is compiled (default 30)\n"
 	"      --follow-external-links  read specs through symbolic links that leave the repository\n"
+	"      --include REGEX     only spec files whose path in DIR matches (PCRE2)\n"
+	"      --exclude REGEX     never spec files whose path in DIR matches (PCRE2)\n"
 	"      --once              scan once, print the compile status, and exit (1 when a file has errors)\n";
 
 struct serve_opts {
-	const char *repo, *data_dir, *db, *listen, *port_file, *token_file, *project, *domain;
+	const char *repo, *data_dir, *db, *listen, *port_file, *token_file, *project, *domain, *include, *exclude;
 	size_t max_body;
 	unsigned threads, debounce_ms;
 	bool once, no_scheduler, no_executor, follow_external_links;
@@ -110,7 +114,8 @@ static int read_token(const char *file, char **out)
 }
 
 enum { OPT_REPO = 256, OPT_DATA_DIR, OPT_DB, OPT_LISTEN, OPT_PORT_FILE, OPT_TOKEN_FILE, OPT_MAX_BODY, OPT_THREADS,
-       OPT_PROJECT, OPT_DOMAIN, OPT_DEBOUNCE, OPT_ONCE, OPT_NO_SCHEDULER, OPT_NO_EXECUTOR, OPT_FOLLOW_LINKS };
+       OPT_PROJECT, OPT_DOMAIN, OPT_DEBOUNCE, OPT_ONCE, OPT_NO_SCHEDULER, OPT_NO_EXECUTOR, OPT_FOLLOW_LINKS,
+       OPT_INCLUDE, OPT_EXCLUDE };
 
 static const struct option long_opts[] = {
 	{"repo", required_argument, NULL, OPT_REPO},
@@ -128,6 +133,8 @@ static const struct option long_opts[] = {
 	{"no-scheduler", no_argument, NULL, OPT_NO_SCHEDULER},
 	{"no-executor", no_argument, NULL, OPT_NO_EXECUTOR},
 	{"follow-external-links", no_argument, NULL, OPT_FOLLOW_LINKS},
+	{"include", required_argument, NULL, OPT_INCLUDE},
+	{"exclude", required_argument, NULL, OPT_EXCLUDE},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -162,6 +169,8 @@ static int parse_opts(int argc, char **argv, const char *usage, struct serve_opt
 		case OPT_NO_SCHEDULER: o->no_scheduler = true; break;
 		case OPT_NO_EXECUTOR: o->no_executor = true; break;
 		case OPT_FOLLOW_LINKS: o->follow_external_links = true; break;
+		case OPT_INCLUDE: o->include = optarg; break;
+		case OPT_EXCLUDE: o->exclude = optarg; break;
 		case OPT_MAX_BODY:
 			if (!parse_uint(optarg, 1ULL << 32, &v) || !v)
 				goto bad_number;
@@ -245,6 +254,8 @@ static struct adm_watch *start_watch(struct adm_store *store, const struct serve
 	wo.domain = o->domain;
 	wo.debounce_ms = o->debounce_ms;
 	wo.follow_external_links = o->follow_external_links;
+	wo.include = o->include;
+	wo.exclude = o->exclude;
 	wo.on_change = notify_scheduler;
 	wo.on_change_ctx = sch;
 	if (adm_watch_new(store, &wo, &w, &err)) {

@@ -431,6 +431,54 @@ static void test_two_watchers(void **state)
 	adm_store_free(s2);
 }
 
+/* --include / --exclude (PCRE2 over the path in the repository): excluded files are neither compiled nor shown. */
+static void test_include_exclude(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_watch_options o;
+	struct adm_store *s2, *keep = f->s;
+	struct adm_watch *w2;
+	struct fc_err err;
+	char path[160];
+	int i;
+
+	snprintf(path, sizeof(path), "%s/drafts", f->repo);
+	assert_int_equal(mkdir(path, 0755), 0);
+	write_file(f, "drafts/broken.yaml", wf_broken);
+	write_file(f, "extra.yaml", "project: demo\ntasks:\n  - name: extra\n    container: {image: alpine}\n");
+	memset(&o, 0, sizeof(o));
+	o.repo = f->repo;
+	o.exclude = "(^drafts/|^extra)";
+	o.include = "[.]yaml$";
+	snprintf(path, sizeof(path), "%s/sel.db", f->dir);
+	assert_int_equal(adm_store_open(path, &s2, &err), 0);
+	/* an invalid expression is refused with its position */
+	o.include = "(unclosed";
+	assert_int_equal(adm_watch_new(s2, &o, &w2, &err), FC_EINVAL);
+	assert_non_null(strstr(err.msg, "--include '(unclosed'"));
+	o.include = "[.]yaml$";
+	assert_int_equal(adm_watch_new(s2, &o, &w2, &err), 0);
+	assert_int_equal(adm_watch_start(w2, &err), 0);
+	assert_int_equal(adm_watch_scan(w2, &err), 0);
+	f->s = s2;
+	assert_null(status_of(f, "drafts/broken.yaml"));
+	assert_null(status_of(f, "extra.yaml"));
+	assert_non_null(status_of(f, "wf.yaml"));
+	assert_int_equal(versions(f, ADM_TASK, "extra"), 0);
+	assert_int_equal(versions(f, ADM_TASK, "t"), 1);
+	/* a later change to an excluded file is ignored; an included one is compiled */
+	write_file(f, "drafts/late.yaml", "project: demo\ntasks:\n  - name: late\n    container: {image: alpine}\n");
+	write_file(f, "kept.yaml", "project: demo\ntasks:\n  - name: kept\n    container: {image: alpine}\n");
+	for (i = 0; i < 50 && versions(f, ADM_TASK, "kept") == 0; i++)
+		assert_int_equal(adm_watch_poll(w2, 100, &err), 0);
+	assert_int_equal(versions(f, ADM_TASK, "kept"), 1);
+	assert_int_equal(versions(f, ADM_TASK, "late"), 0);
+	assert_null(status_of(f, "drafts/late.yaml"));
+	f->s = keep;
+	adm_watch_free(w2);
+	adm_store_free(s2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -443,6 +491,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_file_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_escape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_watchers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_include_exclude, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,7 @@ struct adm_reg_result {
 	int rc;                                /* 0, or the error (FC_ECONFLICT: same version, other bytes) */
 	bool created;                          /* false: identical content was already registered */
 	bool activated;                        /* a launch plan activated because its spec says active */
+	bool skipped;                          /* not attempted: its file has errors (rc FC_ESPEC) */
 	const char *message;                   /* the error, when rc != 0 */
 	const char *diff;                      /* for FC_ECONFLICT: what changed */
 	const Flyteidl__Core__CompiledWorkflowClosure *closure; /* workflows */
@@ -31,9 +32,12 @@ struct adm_reg_result {
 typedef void (*adm_reg_callback)(void *ctx, const struct adm_reg_result *r);
 
 /*
- * Register the tasks, then the workflows, then the launch plans of a compiled session, in one transaction
- * (results that fail are reported, the others still register). `source_of` maps a compiler file path to the
- * source recorded in the store (NULL: record none). Returns a store error only; per-entity problems go to `cb`.
+ * Register the tasks, then the workflows, then the launch plans of a compiled session, in one transaction. A file
+ * registers all of its entities or none: the entities of a file with compile errors, or of a file one of whose
+ * entities fails to register, are not registered (reported with `skipped` and FC_ESPEC, or with their own error).
+ * `source_of` maps a compiler file path to the source recorded in the store (NULL: record none). The callback
+ * runs once per entity after the transaction committed. Returns a store error only (then nothing was registered
+ * and the callback was not called; adm_store_retryable() tells whether trying again later can help).
  */
 int adm_register_session(struct adm_store *s, struct cmp_session *cs,
 			 const char *(*source_of)(void *ctx, const char *file), adm_reg_callback cb, void *ctx,

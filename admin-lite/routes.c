@@ -592,7 +592,7 @@ static void h_event_workflow(struct adm_req *r)
 
 	if (decode_event(r, &flyteidl__event__workflow_execution_event__descriptor, &ev))
 		return;
-	rc = adm_intake_workflow_event(r->store, (Flyteidl__Event__WorkflowExecutionEvent *)ev, &applied, &err);
+	rc = adm_intake_event(r->store, ev, &applied, &err);
 	reply_event(r, rc, applied, &err);
 }
 
@@ -605,7 +605,7 @@ static void h_event_node(struct adm_req *r)
 
 	if (decode_event(r, &flyteidl__event__node_execution_event__descriptor, &ev))
 		return;
-	rc = adm_intake_node_event(r->store, (Flyteidl__Event__NodeExecutionEvent *)ev, &applied, &err);
+	rc = adm_intake_event(r->store, ev, &applied, &err);
 	reply_event(r, rc, applied, &err);
 }
 
@@ -618,7 +618,7 @@ static void h_event_task(struct adm_req *r)
 
 	if (decode_event(r, &flyteidl__event__task_execution_event__descriptor, &ev))
 		return;
-	rc = adm_intake_task_event(r->store, (Flyteidl__Event__TaskExecutionEvent *)ev, &applied, &err);
+	rc = adm_intake_event(r->store, ev, &applied, &err);
 	reply_event(r, rc, applied, &err);
 }
 

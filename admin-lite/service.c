@@ -1,8 +1,10 @@
 /* service.c: IDL messages <-> store rows, request checks, launch, events intake. */
 #include "admin-lite/service.h"
 #include "admin-lite/diff.h"
+#include "compiler/compiler.h"
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/diag.h"
 #include "core/err.h"
 #include "core/pbjson.h"
 
@@ -148,7 +150,7 @@ static int render_json(const ProtobufCMessage *m, struct fc_buf *out)
 
 static int register_common(struct adm_store *s, enum adm_kind kind, const struct adm_id *id,
 			   const ProtobufCMessage *spec, const ProtobufCMessage *closure, const char *source,
-			   const struct adm_schedule_policy *policy, bool has_schedule, bool *created,
+			   const struct cmp_schedule_policy *policy, bool has_schedule, bool *created,
 			   struct fc_buf *diff, struct fc_err *err)
 {
 	struct fc_arena a;
@@ -243,7 +245,7 @@ static int workflow_outputs(struct adm_store *s, const Flyteidl__Core__Identifie
 }
 
 int adm_register_launch_plan(struct adm_store *s, const Flyteidl__Admin__LaunchPlan *lp,
-			     const struct adm_schedule_policy *policy, const char *source, bool *created,
+			     const struct cmp_schedule_policy *policy, const char *source, bool *created,
 			     struct fc_buf *diff, struct fc_err *err)
 {
 	Flyteidl__Admin__LaunchPlanClosure closure = FLYTEIDL__ADMIN__LAUNCH_PLAN_CLOSURE__INIT;
@@ -537,6 +539,68 @@ static Flyteidl__Core__CompiledWorkflow *compiled_wf(struct fc_arena *a, const F
 	return cw;
 }
 
+/*
+ * Run the compiler's checks on a WorkflowCreateRequest, the same checks a spec in the watched repository gets
+ * (binding types with Flyte's castability rules, references, cycles, unreachable nodes, names): the spec goes in
+ * as the admin.WorkflowSpec it is, with the registered tasks it references as admin.TaskSpec messages. FC_ESPEC
+ * with the compiler's diagnostics (error[Code]) when it does not compile.
+ */
+static int compile_check(const Flyteidl__Admin__WorkflowCreateRequest *req, Flyteidl__Core__CompiledTask **tasks,
+			 size_t ntasks, struct fc_err *err)
+{
+	struct cmp_options opts;
+	struct cmp_session *cs;
+	struct fc_buf name = FC_BUF_INIT;
+	size_t i, len;
+	uint8_t *bytes;
+	int rc = 0;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.project = req->id->project;
+	opts.domain = req->id->domain;
+	cs = cmp_session_new(&opts);
+	for (i = 0; i < ntasks; i++) {
+		Flyteidl__Admin__TaskSpec ts = FLYTEIDL__ADMIN__TASK_SPEC__INIT;
+
+		if (!tasks[i]->template_)
+			continue;
+		ts.template_ = tasks[i]->template_;
+		len = protobuf_c_message_get_packed_size(&ts.base);
+		bytes = fc_xmalloc(len + 1);
+		protobuf_c_message_pack(&ts.base, bytes);
+		bytes[len] = 0;
+		fc_buf_reset(&name);
+		fc_buf_addf(&name, "registered-task-%zu_1.pb", i);
+		cmp_add_source_take(cs, name.buf, (char *)bytes, len);
+	}
+	len = protobuf_c_message_get_packed_size(&req->spec->base);
+	bytes = fc_xmalloc(len + 1);
+	protobuf_c_message_pack(&req->spec->base, bytes);
+	bytes[len] = 0;
+	fc_buf_reset(&name);
+	fc_buf_addf(&name, "request-%s_2.pb", req->id->name);
+	cmp_add_source_take(cs, name.buf, (char *)bytes, len);
+	if (cmp_compile(cs)) {
+		struct fc_diags *d = cmp_diags(cs);
+		struct fc_buf text = FC_BUF_INIT;
+
+		for (i = 0; i < d->nr; i++) {
+			const struct fc_diag *dg = &d->items[i];
+
+			if (dg->sev != FC_SEV_ERROR)
+				continue;
+			fc_buf_addf(&text, "%serror[%s]: %s%s%s", text.len ? "; " : "", dg->code, dg->node ? "node " : "",
+				    dg->node ? dg->node : "", dg->node ? ": " : "");
+			fc_buf_adds(&text, dg->msg);
+		}
+		rc = fc_err_set(err, FC_ESPEC, "workflow %s does not compile: %s", req->id->name, text.buf);
+		fc_buf_release(&text);
+	}
+	fc_buf_release(&name);
+	cmp_session_free(cs);
+	return rc;
+}
+
 int adm_create_workflow(struct adm_store *s, const Flyteidl__Admin__WorkflowCreateRequest *req, bool *created,
 			struct fc_buf *diff, struct fc_err *err)
 {
@@ -566,6 +630,8 @@ int adm_create_workflow(struct adm_store *s, const Flyteidl__Admin__WorkflowCrea
 	for (i = 0; i < req->spec->n_sub_workflows; i++)
 		walk_template(&b, req->spec->sub_workflows[i]);
 	rc = b.rc;
+	if (!rc)
+		rc = compile_check(req, b.tasks, b.ntasks, err);
 	if (rc)
 		goto out;
 	closure.primary = compiled_wf(&a, req->spec->template_);
@@ -976,6 +1042,10 @@ static int prepare_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionC
 		return fc_err_set(err, FC_EINVAL, "domain '%s' is not valid", req->domain);
 	if (!req->spec || !req->spec->launch_plan)
 		return fc_err_set(err, FC_EINVAL, "spec.launchPlan is required");
+	/* the execution's project must exist: a launch never creates one */
+	rc = adm_check_scope(s, req->project, req->domain, true, err);
+	if (rc)
+		return rc;
 	rc = id_from_msg(req->spec->launch_plan, ADM_LAUNCH_PLAN, false, &lpid, err);
 	if (rc)
 		return fc_err_prefix(err, "spec.launchPlan: ");
@@ -1138,7 +1208,7 @@ int adm_relaunch(struct adm_store *s, const Flyteidl__Admin__ExecutionRelaunchRe
 /* ------------------------------------------------------------------------------------------------------------
  * Events intake.
  */
-int adm_intake_workflow_event(struct adm_store *s, const Flyteidl__Event__WorkflowExecutionEvent *ev,
+static int intake_workflow_event(struct adm_store *s, const Flyteidl__Event__WorkflowExecutionEvent *ev,
 			      bool *applied, struct fc_err *err)
 {
 	struct adm_wf_event w;
@@ -1173,7 +1243,7 @@ int adm_intake_workflow_event(struct adm_store *s, const Flyteidl__Event__Workfl
 	return rc;
 }
 
-int adm_intake_node_event(struct adm_store *s, const Flyteidl__Event__NodeExecutionEvent *ev, bool *applied,
+static int intake_node_event(struct adm_store *s, const Flyteidl__Event__NodeExecutionEvent *ev, bool *applied,
 			  struct fc_err *err)
 {
 	struct adm_node_event n;
@@ -1222,7 +1292,7 @@ int adm_intake_node_event(struct adm_store *s, const Flyteidl__Event__NodeExecut
 	return rc;
 }
 
-int adm_intake_task_event(struct adm_store *s, const Flyteidl__Event__TaskExecutionEvent *ev, bool *applied,
+static int intake_task_event(struct adm_store *s, const Flyteidl__Event__TaskExecutionEvent *ev, bool *applied,
 			  struct fc_err *err)
 {
 	struct adm_task_event t;
@@ -1266,4 +1336,18 @@ int adm_intake_task_event(struct adm_store *s, const Flyteidl__Event__TaskExecut
 	rc = adm_event_task(s, &t, applied, err);
 	fc_arena_release(&a);
 	return rc;
+}
+
+int adm_intake_event(struct adm_store *s, const ProtobufCMessage *ev, bool *applied, struct fc_err *err)
+{
+	*applied = false;
+	if (!ev)
+		return fc_err_set(err, FC_EINVAL, "event: no message");
+	if (ev->descriptor == &flyteidl__event__workflow_execution_event__descriptor)
+		return intake_workflow_event(s, (const Flyteidl__Event__WorkflowExecutionEvent *)ev, applied, err);
+	if (ev->descriptor == &flyteidl__event__node_execution_event__descriptor)
+		return intake_node_event(s, (const Flyteidl__Event__NodeExecutionEvent *)ev, applied, err);
+	if (ev->descriptor == &flyteidl__event__task_execution_event__descriptor)
+		return intake_task_event(s, (const Flyteidl__Event__TaskExecutionEvent *)ev, applied, err);
+	return fc_err_set(err, FC_EINVAL, "event: %s is not an execution event", ev->descriptor->name);
 }

@@ -39,7 +39,7 @@ int adm_register_workflow(struct adm_store *s, const Flyteidl__Core__Identifier 
  * spec's default inputs and the registered workflow's outputs; the workflow must be registered). The launch plan
  * is stored inactive. */
 int adm_register_launch_plan(struct adm_store *s, const Flyteidl__Admin__LaunchPlan *lp,
-			     const struct adm_schedule_policy *policy, const char *source, bool *created,
+			     const struct cmp_schedule_policy *policy, const char *source, bool *created,
 			     struct fc_buf *diff, struct fc_err *err);
 
 /* The REST API's create requests: TaskCreateRequest (spec.template becomes the CompiledTask) and
@@ -88,15 +88,20 @@ int adm_relaunch(struct adm_store *s, const Flyteidl__Admin__ExecutionRelaunchRe
 void adm_generate_name(char out[21]);
 
 /*
- * The events intake (POST /api/v1/events/..., and in-process for the propeller). Each applies one flyteidl.event
- * message with Flyte's transition rules (see store.h); *applied is false for a repeated phase (a no-op).
+ * The one events intake: POST /api/v1/events/... and the in-process executor's sink both hand their message here.
+ * `ev` is a flyteidl.event WorkflowExecutionEvent, NodeExecutionEvent or TaskExecutionEvent; it is applied with
+ * Flyte's transition rules (see store.h) in one transaction, all or nothing: its row changes and its history entry
+ * are stored together or not at all. A workflow event into a terminal phase also closes, in the same transaction,
+ * the execution's nodes and task attempts still in a non-terminal phase (as ABORTED, with a history entry each), so
+ * a terminal execution never keeps a running node.
+ *
+ * Contract for senders: FC_OK means stored (*applied false: it repeated the current phase, a no-op). When
+ * adm_store_retryable(rc) (FC_ESTORAGE: disk full or failing; FC_EUNAVAILABLE: busy), nothing was stored and the
+ * sender must send the same event again later (with backoff) until it is stored; events of one execution must be
+ * retried in order, so a sender holds back that execution's later events meanwhile. Any other code is a final
+ * refusal of this event (invalid, unknown execution, out of a terminal phase): retrying cannot change it.
  */
-int adm_intake_workflow_event(struct adm_store *s, const Flyteidl__Event__WorkflowExecutionEvent *ev,
-			      bool *applied, struct fc_err *err);
-int adm_intake_node_event(struct adm_store *s, const Flyteidl__Event__NodeExecutionEvent *ev, bool *applied,
-			  struct fc_err *err);
-int adm_intake_task_event(struct adm_store *s, const Flyteidl__Event__TaskExecutionEvent *ev, bool *applied,
-			  struct fc_err *err);
+int adm_intake_event(struct adm_store *s, const ProtobufCMessage *ev, bool *applied, struct fc_err *err);
 
 /* Conversions between ns since the epoch and google.protobuf messages. */
 Google__Protobuf__Timestamp *adm_timestamp_msg(struct fc_arena *a, int64_t ns);

@@ -120,20 +120,40 @@ void adm_store_unlock(struct adm_store *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+bool adm_store_retryable(int code)
+{
+	return code == FC_ESTORAGE || code == FC_EUNAVAILABLE;
+}
+
+/* The fc_err code for an sqlite result code (extended or primary). */
+static int sqlite_code(int ext)
+{
+	switch (ext & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return FC_EUNAVAILABLE;
+	case SQLITE_CONSTRAINT:
+		return FC_ECONFLICT;
+	case SQLITE_TOOBIG:
+		return FC_ELIMIT;
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+	case SQLITE_PROTOCOL:
+		return FC_ESTORAGE;
+	default:
+		return FC_EIO;
+	}
+}
+
 int adm_sql_err(struct adm_store *s, struct fc_err *err, const char *what)
 {
 	int ext = sqlite3_extended_errcode(s->db);
-	int code = FC_EIO;
+	int code = sqlite_code(ext);
 
-	if (ext == SQLITE_BUSY || ext == SQLITE_LOCKED || (ext & 0xff) == SQLITE_BUSY)
-		code = FC_EUNAVAILABLE;
-	else if ((ext & 0xff) == SQLITE_CONSTRAINT)
-		code = FC_ECONFLICT;
-	else if ((ext & 0xff) == SQLITE_TOOBIG)
-		code = FC_ELIMIT;
-	else if ((ext & 0xff) == SQLITE_FULL || (ext & 0xff) == SQLITE_IOERR || (ext & 0xff) == SQLITE_READONLY)
-		code = FC_ESTORAGE;
-	return fc_err_set(err, code, "store: %s: %s", what, sqlite3_errmsg(s->db));
+	return fc_err_set(err, code, "store: %s: %s%s", what, sqlite3_errmsg(s->db),
+			  code == FC_ESTORAGE ? " (the disk is full or failing; retry later)" : "");
 }
 
 sqlite3_stmt *adm_stmt(struct adm_store *s, const char *sql, struct fc_err *err)
@@ -206,9 +226,12 @@ int adm_step_done(struct adm_store *s, sqlite3_stmt *st, struct fc_err *err)
 static int exec_sql(struct adm_store *s, const char *sql, struct fc_err *err)
 {
 	char *msg = NULL;
+	int src = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
 
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		int rc = adm_sql_err(s, err, msg ? msg : sql);
+	if (src != SQLITE_OK) {
+		int code = sqlite_code(sqlite3_extended_errcode(s->db) ? sqlite3_extended_errcode(s->db) : src);
+		int rc = fc_err_set(err, code, "store: %s%s", msg ? msg : sql,
+				    code == FC_ESTORAGE ? " (the disk is full or failing; retry later)" : "");
 
 		sqlite3_free(msg);
 		return rc;
@@ -221,6 +244,13 @@ int adm_tx_begin(struct adm_store *s, struct fc_err *err)
 	int rc;
 
 	adm_store_lock(s);
+	if (s->tx_depth && sqlite3_get_autocommit(s->db)) {
+		/* the enclosing transaction was rolled back by a write failure: a savepoint now would start (and
+		 * commit) a transaction of its own, half of what the caller groups */
+		adm_store_unlock(s);
+		return fc_err_set(err, FC_ESTORAGE, "store: the transaction was rolled back by a write failure "
+				  "(the disk is full or failing; retry later)");
+	}
 	rc = exec_sql(s, s->tx_depth ? "SAVEPOINT adm" : "BEGIN IMMEDIATE", err);
 	if (rc) {
 		adm_store_unlock(s);
@@ -234,10 +264,18 @@ int adm_tx_end(struct adm_store *s, int rc, struct fc_err *err)
 {
 	s->tx_depth--;
 	if (rc) {
-		if (s->tx_depth)
+		/* sqlite may have rolled the whole transaction back itself (SQLITE_FULL, SQLITE_IOERR): then there is
+		 * nothing left to roll back, and the outer levels must fail too (they see autocommit mode) */
+		if (sqlite3_get_autocommit(s->db))
+			;
+		else if (s->tx_depth)
 			exec_sql(s, "ROLLBACK TO adm; RELEASE adm", NULL);
 		else
 			exec_sql(s, "ROLLBACK", NULL);
+	} else if (sqlite3_get_autocommit(s->db)) {
+		/* an inner level's failure rolled everything back: committing now would claim work that is gone */
+		rc = fc_err_set(err, FC_ESTORAGE, "store: the transaction was rolled back by a write failure "
+				"(the disk is full or failing; retry later)");
 	} else {
 		rc = exec_sql(s, s->tx_depth ? "RELEASE adm" : "COMMIT", err);
 		if (rc && !s->tx_depth)
@@ -291,6 +329,57 @@ char *adm_next_token(struct fc_arena *a, size_t nrows, uint32_t limit, int64_t o
 	if (nrows <= limit)
 		return NULL;
 	return fc_arena_printf(a, "%" PRId64, offset + limit);
+}
+
+
+int adm_run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,
+		    const struct adm_field *fields, size_t nfields, const char *default_sort, size_t item_size,
+		    adm_row_reader reader, struct fc_arena *a, void **out, size_t *nr, char **next_token,
+		    struct fc_err *err)
+{
+	char *items = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *st;
+	uint32_t limit;
+	int64_t offset;
+	int rc, step;
+
+	*out = NULL;
+	*nr = 0;
+	*next_token = NULL;
+	rc = adm_query_where(q, fields, nfields, sql, binds, err);
+	if (!rc)
+		rc = adm_query_order_limit(q, fields, nfields, default_sort, sql, binds, &limit, &offset, err);
+	if (rc)
+		return rc;
+	adm_store_lock(s);
+	st = adm_stmt(s, sql->buf, err);
+	if (!st) {
+		adm_store_unlock(s);
+		return FC_EIO;
+	}
+	adm_bind_all(st, 1, binds);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		FC_ALLOC_GROW(items, (n + 1) * item_size, alloc);
+		reader(a, st, items + n * item_size);
+		if (++n > limit)
+			break; /* one row past the page says another page exists */
+	}
+	if (step != SQLITE_DONE && step != SQLITE_ROW)
+		rc = adm_sql_err(s, err, "listing");
+	adm_stmt_done(s, st);
+	adm_store_unlock(s);
+	if (!rc) {
+		*next_token = adm_next_token(a, n, limit, offset);
+		if (n > limit)
+			n = limit;
+		*out = fc_arena_array(a, n + 1, item_size);
+		if (n)
+			memcpy(*out, items, n * item_size);
+		*nr = n;
+	}
+	free(items);
+	return rc;
 }
 
 static int64_t real_now(void *ctx)
@@ -387,8 +476,8 @@ int adm_store_open(const char *path, struct adm_store **out, struct fc_err *err)
 	pthread_mutexattr_destroy(&attr);
 	fc_strmap_init(&s->stmts);
 	s->now = real_now;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    adm_store_fault_vfs()) != SQLITE_OK) {
 		rc = fc_err_set(err, FC_EIO, "store: cannot open %s: %s", path,
 				s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto out;
@@ -411,6 +500,13 @@ out:
 	return 0;
 }
 
+static void unsaved_release(struct adm_file_status *f)
+{
+	free((char *)f->path);
+	free((char *)f->diagnostics_text);
+	free((char *)f->diagnostics_json);
+}
+
 void adm_store_free(struct adm_store *s)
 {
 	size_t i;
@@ -424,6 +520,9 @@ void adm_store_free(struct adm_store *s)
 		}
 	}
 	fc_strmap_release(&s->stmts);
+	for (i = 0; i < s->nunsaved_files; i++)
+		unsaved_release(&s->unsaved_files[i]);
+	free(s->unsaved_files);
 	if (s->db)
 		sqlite3_close_v2(s->db);
 	pthread_mutex_destroy(&s->lock);
@@ -574,6 +673,65 @@ int adm_project_ensure(struct adm_store *s, const char *project, struct fc_err *
 	return rc == FC_EEXIST ? 0 : rc;
 }
 
+/* Append "a, b, c" (the first `max` ids of `sql`'s single column) to `out`, or "none". */
+static void list_ids(struct adm_store *s, const char *sql, size_t max, struct fc_buf *out)
+{
+	sqlite3_stmt *st = adm_stmt(s, sql, NULL);
+	size_t n = 0;
+
+	if (st) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			if (n++ == max) {
+				fc_buf_adds(out, ", ...");
+				break;
+			}
+			fc_buf_addf(out, "%s%s", n > 1 ? ", " : "", (const char *)sqlite3_column_text(st, 0));
+		}
+		adm_stmt_done(s, st);
+	}
+	if (!n)
+		fc_buf_adds(out, "none");
+}
+
+int adm_check_scope(struct adm_store *s, const char *project, const char *domain, bool project_must_exist,
+		    struct fc_err *err)
+{
+	struct fc_buf known = FC_BUF_INIT;
+	sqlite3_stmt *st;
+	bool found = false;
+	int rc;
+
+	rc = adm_check_project(project, err);
+	if (rc)
+		return rc;
+	if (adm_check_project(domain, NULL))
+		return fc_err_set(err, FC_EINVAL, "domain '%s' is not valid", domain ? domain : "");
+	adm_store_lock(s);
+	if (!adm_domain_exists(s, domain)) {
+		list_ids(s, "SELECT id FROM domains ORDER BY id", 50, &known);
+		rc = fc_err_set(err, FC_EINVAL, "domain '%s' does not exist (domains: %s)", domain, known.buf);
+		goto out;
+	}
+	if (!project_must_exist)
+		goto out;
+	st = adm_stmt(s, "SELECT 1 FROM projects WHERE id = ?", err);
+	if (!st) {
+		rc = err ? err->code : FC_EIO;
+		goto out;
+	}
+	adm_bind_text(st, 1, project);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	adm_stmt_done(s, st);
+	if (!found) {
+		list_ids(s, "SELECT id FROM projects ORDER BY id", 50, &known);
+		rc = fc_err_set(err, FC_EINVAL, "project '%s' does not exist (projects: %s)", project, known.buf);
+	}
+out:
+	adm_store_unlock(s);
+	fc_buf_release(&known);
+	return rc;
+}
+
 int adm_project_update(struct adm_store *s, const struct adm_project *p, struct fc_err *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -641,63 +799,27 @@ static const struct adm_field project_fields[] = {
 	{"created_at", "created_at", ADM_FIELD_TIME, NULL},
 };
 
+static void project_reader(struct fc_arena *a, sqlite3_stmt *st, void *item)
+{
+	read_project(a, st, item);
+}
+
 int adm_project_list(struct adm_store *s, const struct adm_query *q, struct fc_arena *a, struct adm_project **out,
 		     size_t *nr, char **next_token, struct fc_err *err)
 {
+	struct adm_query by_id = q ? *q : (struct adm_query){0};
 	struct fc_buf sql = FC_BUF_INIT;
 	struct adm_binds binds;
-	struct adm_project *list = NULL;
-	size_t n = 0, alloc = 0;
-	sqlite3_stmt *st = NULL;
-	uint32_t limit;
-	int64_t offset;
-	int rc, step;
+	int rc;
 
 	adm_binds_init(&binds);
-	*out = NULL;
-	*nr = 0;
-	*next_token = NULL;
+	if (!by_id.sort_key) {
+		by_id.sort_key = "id";
+		by_id.sort_asc = true;
+	}
 	fc_buf_adds(&sql, "SELECT id, name, description, state, created_at FROM projects WHERE 1");
-	rc = adm_query_where(q, project_fields, FC_ARRAY_LEN(project_fields), &sql, &binds, err);
-	if (!rc) {
-		struct adm_query by_id = q ? *q : (struct adm_query){0};
-
-		if (!by_id.sort_key) {
-			by_id.sort_key = "id";
-			by_id.sort_asc = true;
-		}
-		rc = adm_query_order_limit(&by_id, project_fields, FC_ARRAY_LEN(project_fields), "id", &sql, &binds,
-					   &limit, &offset, err);
-	}
-	if (rc)
-		goto out;
-	adm_store_lock(s);
-	st = adm_stmt(s, sql.buf, err);
-	if (!st) {
-		adm_store_unlock(s);
-		rc = FC_EIO;
-		goto out;
-	}
-	adm_bind_all(st, 1, &binds);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		FC_ALLOC_GROW(list, n + 1, alloc);
-		read_project(a, st, &list[n++]);
-	}
-	if (step != SQLITE_DONE)
-		rc = adm_sql_err(s, err, "listing projects");
-	adm_stmt_done(s, st);
-	adm_store_unlock(s);
-	if (rc)
-		goto out;
-	*next_token = adm_next_token(a, n, limit, offset);
-	if (n > limit)
-		n = limit;
-	*out = fc_arena_array(a, n + 1, sizeof(**out));
-	if (n)
-		memcpy(*out, list, n * sizeof(*list));
-	*nr = n;
-out:
-	free(list);
+	rc = adm_run_list(s, &sql, &binds, &by_id, project_fields, FC_ARRAY_LEN(project_fields), "id", sizeof(**out),
+			  project_reader, a, (void **)out, nr, next_token, err);
 	adm_binds_release(&binds);
 	fc_buf_release(&sql);
 	return rc;
@@ -727,10 +849,10 @@ static void read_entity(struct fc_arena *a, sqlite3_stmt *st, int first, struct 
 	e->source = adm_col_text(a, st, first + 8);
 	e->state = sqlite3_column_int(st, first + 9);
 	e->has_schedule = sqlite3_column_int(st, first + 10) != 0;
-	e->policy.catchup = sqlite3_column_int(st, first + 11);
+	e->policy.catchup = (enum cmp_catchup)sqlite3_column_int(st, first + 11);
 	e->policy.max_catchup = (uint32_t)sqlite3_column_int64(st, first + 12);
 	e->policy.catchup_window_seconds = sqlite3_column_int64(st, first + 13);
-	e->policy.concurrency = sqlite3_column_int(st, first + 14);
+	e->policy.concurrency = (enum cmp_concurrency)sqlite3_column_int(st, first + 14);
 	e->created_at = sqlite3_column_int64(st, first + 15);
 	e->updated_at = sqlite3_column_int64(st, first + 16);
 }
@@ -912,13 +1034,20 @@ static const struct adm_field entity_fields[] = {
 	{"digest", "digest", ADM_FIELD_TEXT, NULL},
 };
 
-static int require_scope(const struct adm_query *q, struct fc_err *err)
+static int require_scope(struct adm_store *s, const struct adm_query *q, struct fc_err *err)
 {
 	if (!q || !q->project || !*q->project)
 		return fc_err_set(err, FC_EINVAL, "project is required");
 	if (!q->domain || !*q->domain)
 		return fc_err_set(err, FC_EINVAL, "domain is required");
-	return 0;
+	if (q->name && *q->name && adm_check_name("name", q->name, err))
+		return FC_EINVAL;
+	return adm_check_scope(s, q->project, q->domain, false, err);
+}
+
+static void entity_reader(struct fc_arena *a, sqlite3_stmt *st, void *item)
+{
+	read_entity(a, st, 0, item);
 }
 
 static int entity_list_sql(struct adm_store *s, const char *base, enum adm_kind kind, const struct adm_query *q,
@@ -927,17 +1056,9 @@ static int entity_list_sql(struct adm_store *s, const char *base, enum adm_kind 
 {
 	struct fc_buf sql = FC_BUF_INIT;
 	struct adm_binds binds;
-	struct adm_entity *list = NULL;
-	size_t n = 0, alloc = 0;
-	sqlite3_stmt *st = NULL;
-	uint32_t limit;
-	int64_t offset;
-	int rc, step;
+	int rc;
 
 	adm_binds_init(&binds);
-	*out = NULL;
-	*nr = 0;
-	*next_token = NULL;
 	fc_buf_adds(&sql, base);
 	adm_binds_add_int(&binds, (int)kind);
 	if (q && q->project && *q->project) {
@@ -952,41 +1073,8 @@ static int entity_list_sql(struct adm_store *s, const char *base, enum adm_kind 
 		fc_buf_adds(&sql, " AND name = ?");
 		adm_binds_add_text(&binds, q->name);
 	}
-	rc = adm_query_where(q, entity_fields, FC_ARRAY_LEN(entity_fields), &sql, &binds, err);
-	if (!rc)
-		rc = adm_query_order_limit(q, entity_fields, FC_ARRAY_LEN(entity_fields), default_sort, &sql, &binds,
-					   &limit, &offset, err);
-	if (rc)
-		goto out;
-	adm_store_lock(s);
-	st = adm_stmt(s, sql.buf, err);
-	if (!st) {
-		adm_store_unlock(s);
-		rc = FC_EIO;
-		goto out;
-	}
-	adm_bind_all(st, 1, &binds);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		FC_ALLOC_GROW(list, n + 1, alloc);
-		read_entity(a, st, 0, &list[n++]);
-		if (n > limit)
-			break;
-	}
-	if (step != SQLITE_DONE && step != SQLITE_ROW)
-		rc = adm_sql_err(s, err, "listing");
-	adm_stmt_done(s, st);
-	adm_store_unlock(s);
-	if (rc)
-		goto out;
-	*next_token = adm_next_token(a, n, limit, offset);
-	if (n > limit)
-		n = limit;
-	*out = fc_arena_array(a, n + 1, sizeof(**out));
-	if (n)
-		memcpy(*out, list, n * sizeof(*list));
-	*nr = n;
-out:
-	free(list);
+	rc = adm_run_list(s, &sql, &binds, q, entity_fields, FC_ARRAY_LEN(entity_fields), default_sort,
+			  sizeof(**out), entity_reader, a, (void **)out, nr, next_token, err);
 	adm_binds_release(&binds);
 	fc_buf_release(&sql);
 	return rc;
@@ -995,12 +1083,17 @@ out:
 int adm_entity_list(struct adm_store *s, enum adm_kind kind, const struct adm_query *q, struct fc_arena *a,
 		    struct adm_entity **out, size_t *nr, char **next_token, struct fc_err *err)
 {
-	int rc = require_scope(q, err);
+	int rc = require_scope(s, q, err);
 
 	if (rc)
 		return rc;
 	return entity_list_sql(s, "SELECT " ENTITY_COLS " FROM entities WHERE kind = ?", kind, q, "created_at", a,
 			       out, nr, next_token, err);
+}
+
+static void name_reader(struct fc_arena *a, sqlite3_stmt *st, void *item)
+{
+	*(const char **)item = adm_col_text(a, st, 0);
 }
 
 int adm_entity_names(struct adm_store *s, enum adm_kind kind, const struct adm_query *q, struct fc_arena *a,
@@ -1013,17 +1106,12 @@ int adm_entity_names(struct adm_store *s, enum adm_kind kind, const struct adm_q
 	struct fc_buf sql = FC_BUF_INIT;
 	struct adm_binds binds;
 	struct adm_query sorted;
-	const char **list = NULL;
-	size_t n = 0, alloc = 0;
-	sqlite3_stmt *st = NULL;
-	uint32_t limit;
-	int64_t offset;
-	int rc, step;
+	int rc;
 
 	*names = NULL;
 	*nr = 0;
 	*next_token = NULL;
-	rc = require_scope(q, err);
+	rc = require_scope(s, q, err);
 	if (rc)
 		return rc;
 	adm_binds_init(&binds);
@@ -1036,39 +1124,8 @@ int adm_entity_names(struct adm_store *s, enum adm_kind kind, const struct adm_q
 	adm_binds_add_int(&binds, (int)kind);
 	adm_binds_add_text(&binds, q->project);
 	adm_binds_add_text(&binds, q->domain);
-	rc = adm_query_where(q, name_fields, FC_ARRAY_LEN(name_fields), &sql, &binds, err);
-	if (!rc)
-		rc = adm_query_order_limit(&sorted, name_fields, FC_ARRAY_LEN(name_fields), "name", &sql, &binds,
-					   &limit, &offset, err);
-	if (rc)
-		goto out;
-	adm_store_lock(s);
-	st = adm_stmt(s, sql.buf, err);
-	if (!st) {
-		adm_store_unlock(s);
-		rc = FC_EIO;
-		goto out;
-	}
-	adm_bind_all(st, 1, &binds);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		FC_ALLOC_GROW(list, n + 1, alloc);
-		list[n++] = adm_col_text(a, st, 0);
-	}
-	if (step != SQLITE_DONE)
-		rc = adm_sql_err(s, err, "listing names");
-	adm_stmt_done(s, st);
-	adm_store_unlock(s);
-	if (rc)
-		goto out;
-	*next_token = adm_next_token(a, n, limit, offset);
-	if (n > limit)
-		n = limit;
-	*names = fc_arena_array(a, n + 1, sizeof(**names));
-	if (n)
-		memcpy(*names, list, n * sizeof(*list));
-	*nr = n;
-out:
-	free(list);
+	rc = adm_run_list(s, &sql, &binds, &sorted, name_fields, FC_ARRAY_LEN(name_fields), "name", sizeof(**names),
+			  name_reader, a, (void **)names, nr, next_token, err);
 	adm_binds_release(&binds);
 	fc_buf_release(&sql);
 	return rc;
@@ -1327,6 +1384,36 @@ out:
 /* ------------------------------------------------------------------------------------------------------------
  * Repository files.
  */
+/* Keep (rc is a storage failure) or drop (rc == 0) the unsaved status of f->path. */
+static void unsaved_put(struct adm_store *s, const struct adm_file_status *f, int rc)
+{
+	size_t i;
+
+	if (rc && !adm_store_retryable(rc))
+		return;
+	adm_store_lock(s);
+	for (i = 0; i < s->nunsaved_files; i++)
+		if (!strcmp(s->unsaved_files[i].path, f->path))
+			break;
+	if (i < s->nunsaved_files) {
+		unsaved_release(&s->unsaved_files[i]);
+		s->unsaved_files[i] = s->unsaved_files[--s->nunsaved_files];
+	}
+	if (rc) {
+		struct adm_file_status *u;
+
+		FC_ALLOC_GROW(s->unsaved_files, s->nunsaved_files + 1, s->aunsaved_files);
+		u = &s->unsaved_files[s->nunsaved_files++];
+		*u = *f;
+		u->path = fc_xstrdup(f->path);
+		u->diagnostics_text = f->diagnostics_text ? fc_xstrdup(f->diagnostics_text) : NULL;
+		u->diagnostics_json = f->diagnostics_json ? fc_xstrdup(f->diagnostics_json) : NULL;
+		if (!u->updated_at)
+			u->updated_at = adm_store_now(s);
+	}
+	adm_store_unlock(s);
+}
+
 int adm_file_status_put(struct adm_store *s, const struct adm_file_status *f, struct fc_err *err)
 {
 	sqlite3_stmt *st;
@@ -1355,14 +1442,21 @@ int adm_file_status_put(struct adm_store *s, const struct adm_file_status *f, st
 	rc = adm_step_done(s, st, err);
 	adm_stmt_done(s, st);
 out:
-	return adm_tx_end(s, rc, err);
+	rc = adm_tx_end(s, rc, err);
+	unsaved_put(s, f, rc);
+	return rc;
+}
+
+static int status_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct adm_file_status *)x)->path, ((const struct adm_file_status *)y)->path);
 }
 
 int adm_file_status_list(struct adm_store *s, bool errors_only, struct fc_arena *a, struct adm_file_status **out,
 			 size_t *nr, struct fc_err *err)
 {
 	struct adm_file_status *list = NULL;
-	size_t n = 0, alloc = 0;
+	size_t n = 0, alloc = 0, i;
 	sqlite3_stmt *st;
 	int rc = 0, step;
 
@@ -1394,6 +1488,26 @@ int adm_file_status_list(struct adm_store *s, bool errors_only, struct fc_arena 
 	if (step != SQLITE_DONE)
 		rc = adm_sql_err(s, err, "listing files");
 	adm_stmt_done(s, st);
+	/* statuses the store could not write replace what it holds for those paths */
+	for (i = 0; i < s->nunsaved_files && !rc; i++) {
+		const struct adm_file_status *u = &s->unsaved_files[i];
+		size_t j;
+
+		if (errors_only && (u->ok || u->deleted))
+			continue;
+		for (j = 0; j < n && strcmp(list[j].path, u->path); j++)
+			;
+		if (j == n) {
+			FC_ALLOC_GROW(list, n + 1, alloc);
+			n++;
+		}
+		list[j] = *u;
+		list[j].path = fc_arena_strdup(a, u->path);
+		list[j].diagnostics_text = u->diagnostics_text ? fc_arena_strdup(a, u->diagnostics_text) : NULL;
+		list[j].diagnostics_json = u->diagnostics_json ? fc_arena_strdup(a, u->diagnostics_json) : NULL;
+	}
+	if (!rc && s->nunsaved_files)
+		qsort(list, n, sizeof(*list), status_cmp);
 out:
 	adm_store_unlock(s);
 	if (!rc) {

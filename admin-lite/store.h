@@ -18,6 +18,7 @@
 #ifndef ADM_STORE_H
 #define ADM_STORE_H
 
+#include "compiler/compiler.h"
 #include "core/fc.h"
 
 struct fc_arena;
@@ -40,6 +41,14 @@ struct adm_id {
 
 /* Store schema version after all migrations. */
 #define ADM_SCHEMA_VERSION 2
+
+/*
+ * Write failures. A write the store cannot make because the disk is full or failing (sqlite's SQLITE_FULL,
+ * SQLITE_IOERR*, SQLITE_CANTOPEN, a read-only file) is FC_ESTORAGE, and the transaction it was part of is rolled
+ * back whole: nothing is half-written. FC_ESTORAGE and FC_EUNAVAILABLE (the database is busy) mean "not done, try
+ * again later"; adm_store_retryable() says so. Every other error is final for that request.
+ */
+bool adm_store_retryable(int code);
 
 int adm_store_open(const char *path, struct adm_store **out, struct fc_err *err);
 void adm_store_free(struct adm_store *s);
@@ -81,19 +90,18 @@ int adm_project_get(struct adm_store *s, const char *id, struct fc_arena *a, str
 		    struct fc_err *err);
 int adm_project_list(struct adm_store *s, const struct adm_query *q, struct fc_arena *a, struct adm_project **out,
 		     size_t *nr, char **next_token, struct fc_err *err);
+/* A request's project and domain: valid names, an existing domain and (with project_must_exist) an existing
+ * project. FC_EINVAL otherwise, with the domains (or projects) that do exist in the message: a request naming an
+ * unknown one is a bad request, as Flyte's admin answers InvalidArgument. Launches need the project to exist (they
+ * never create one); listings in a project nobody created are empty; registration creates its project
+ * (adm_project_ensure()). */
+int adm_check_scope(struct adm_store *s, const char *project, const char *domain, bool project_must_exist,
+		    struct fc_err *err);
 int adm_domain_list(struct adm_store *s, struct fc_arena *a, const char ***ids, size_t *nr, struct fc_err *err);
 bool adm_domain_exists(struct adm_store *s, const char *domain);
 
 /* ---------------------------------------------------------------------------------------------------------- */
 /* Tasks, workflows and launch plans. */
-
-/* A launch plan's schedule settings as stored for the scheduler (flytec's policy, see compiler.h). */
-struct adm_schedule_policy {
-	int catchup;      /* enum cmp_catchup */
-	uint32_t max_catchup;
-	int64_t catchup_window_seconds;
-	int concurrency;  /* enum cmp_concurrency */
-};
 
 struct adm_entity {
 	enum adm_kind kind;
@@ -109,7 +117,7 @@ struct adm_entity {
 	const char *source;  /* repository file it came from, or NULL */
 	int state;           /* launch plans: admin.LaunchPlanState (0 inactive, 1 active) */
 	bool has_schedule;   /* launch plans: spec.entity_metadata.schedule is set */
-	struct adm_schedule_policy policy;
+	struct cmp_schedule_policy policy; /* flytec's schedule policy, the compiler's one struct */
 	/* Registration: the caller knows the policy (the compiler does, the REST API does not). The policy is not
 	 * part of the immutable spec: an identical re-registration with policy_set updates it. */
 	bool policy_set;
@@ -402,6 +410,24 @@ struct adm_file_status {
 int adm_file_status_put(struct adm_store *s, const struct adm_file_status *st, struct fc_err *err);
 int adm_file_status_list(struct adm_store *s, bool errors_only, struct fc_arena *a, struct adm_file_status **out,
 			 size_t *nr, struct fc_err *err);
+
+/*
+ * A file status that could not be written (the store was failing) is kept in memory and shown by
+ * adm_file_status_list() in its place, so `flytec status` shows the file as failed with the reason until the
+ * watcher's retry writes it. adm_file_status_put() keeps it there itself when its write fails; a later successful
+ * put of the same path replaces it.
+ */
+
+/*
+ * Test hook: make the store's writes fail (see store_fault.c). After `after` more writes (sqlite's xWrite, xTruncate
+ * and xSync on the database, WAL or journal), the next one fails as a full disk would (SQLITE_FULL); with
+ * `persistent`, every later one fails too until adm_store_fault_disarm(). Process-wide, inert unless armed; the
+ * environment variables FLYTEC_FAULT_WRITE_AFTER=N and FLYTEC_FAULT_PERSIST=1 arm it when the first store opens.
+ * adm_store_fault_hits() counts the writes failed since the last arm.
+ */
+void adm_store_fault_arm(long after, bool persistent);
+void adm_store_fault_disarm(void);
+unsigned long adm_store_fault_hits(void);
 
 /* A cheap query: 0 when the database answers (for /healthz). */
 int adm_store_ping(struct adm_store *s, struct fc_err *err);

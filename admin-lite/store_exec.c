@@ -244,57 +244,6 @@ static const struct adm_field exec_fields[] = {
 };
 
 /* Shared list runner: `sql` already holds SELECT ... WHERE ... with `binds`; adds filters/order/limit. */
-typedef void (*row_reader)(struct fc_arena *a, sqlite3_stmt *st, void *item);
-
-static int run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,
-		    const struct adm_field *fields, size_t nfields, const char *default_sort, size_t item_size,
-		    row_reader reader, struct fc_arena *a, void **out, size_t *nr, char **next_token,
-		    struct fc_err *err)
-{
-	char *items = NULL;
-	size_t n = 0, alloc = 0;
-	sqlite3_stmt *st;
-	uint32_t limit;
-	int64_t offset;
-	int rc, step;
-
-	*out = NULL;
-	*nr = 0;
-	*next_token = NULL;
-	rc = adm_query_where(q, fields, nfields, sql, binds, err);
-	if (!rc)
-		rc = adm_query_order_limit(q, fields, nfields, default_sort, sql, binds, &limit, &offset, err);
-	if (rc)
-		return rc;
-	adm_store_lock(s);
-	st = adm_stmt(s, sql->buf, err);
-	if (!st) {
-		adm_store_unlock(s);
-		return FC_EIO;
-	}
-	adm_bind_all(st, 1, binds);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		FC_ALLOC_GROW(items, (n + 1) * item_size, alloc);
-		reader(a, st, items + n * item_size);
-		n++;
-	}
-	if (step != SQLITE_DONE)
-		rc = adm_sql_err(s, err, "listing");
-	adm_stmt_done(s, st);
-	adm_store_unlock(s);
-	if (!rc) {
-		*next_token = adm_next_token(a, n, limit, offset);
-		if (n > limit)
-			n = limit;
-		*out = fc_arena_array(a, n + 1, item_size);
-		if (n)
-			memcpy(*out, items, n * item_size);
-		*nr = n;
-	}
-	free(items);
-	return rc;
-}
-
 static void exec_reader(struct fc_arena *a, sqlite3_stmt *st, void *item)
 {
 	read_exec(a, st, item);
@@ -309,6 +258,9 @@ int adm_execution_list(struct adm_store *s, const struct adm_query *q, struct fc
 
 	if (!q || !q->project || !*q->project || !q->domain || !*q->domain)
 		return fc_err_set(err, FC_EINVAL, "project and domain are required");
+	rc = adm_check_scope(s, q->project, q->domain, false, err);
+	if (rc)
+		return rc;
 	adm_binds_init(&binds);
 	fc_buf_adds(&sql, "SELECT " EXEC_COLS " FROM executions WHERE project = ? AND domain = ?");
 	adm_binds_add_text(&binds, q->project);
@@ -317,7 +269,7 @@ int adm_execution_list(struct adm_store *s, const struct adm_query *q, struct fc
 		fc_buf_adds(&sql, " AND name = ?");
 		adm_binds_add_text(&binds, q->name);
 	}
-	rc = run_list(s, &sql, &binds, q, exec_fields, FC_ARRAY_LEN(exec_fields), "created_at", sizeof(**out),
+	rc = adm_run_list(s, &sql, &binds, q, exec_fields, FC_ARRAY_LEN(exec_fields), "created_at", sizeof(**out),
 		      exec_reader, a, (void **)out, nr, next_token, err);
 	adm_binds_release(&binds);
 	fc_buf_release(&sql);
@@ -539,6 +491,46 @@ static int record_event(struct adm_store *s, int64_t exec_rowid, int kind, const
 	return rc;
 }
 
+/*
+ * An execution reached a terminal phase: its nodes and task attempts still in a non-terminal phase will never get
+ * another event (they are refused from now on), so close them as ABORTED in the same transaction, as Flyte's
+ * propeller aborts what still runs when a workflow fails or is aborted, with an entry in the history each.
+ */
+static int close_open_children(struct adm_store *s, int64_t rowid, int64_t at, struct fc_err *err)
+{
+	static const char *const sql[] = {
+		"INSERT INTO events(exec_id, kind, node_id, retry_attempt, phase, phase_version, occurred_at, "
+		"recorded_at, raw) SELECT exec_id, 3, node_id, retry_attempt, ?2, phase_version, ?3, ?4, NULL "
+		"FROM task_executions WHERE exec_id = ?1 AND phase NOT IN (3, 4, 5, 8) ORDER BY id",
+		"UPDATE task_executions SET phase = ?2, updated_at = ?4, "
+		"duration = CASE WHEN started_at > 0 THEN ?3 - started_at ELSE duration END "
+		"WHERE exec_id = ?1 AND phase NOT IN (3, 4, 5, 8)",
+		"INSERT INTO events(exec_id, kind, node_id, retry_attempt, phase, phase_version, occurred_at, "
+		"recorded_at, raw) SELECT exec_id, 2, node_id, 0, ?5, 0, ?3, ?4, NULL "
+		"FROM node_executions WHERE exec_id = ?1 AND phase NOT IN (3, 5, 6, 7, 8, 10) ORDER BY id",
+		"UPDATE node_executions SET phase = ?5, updated_at = ?4, "
+		"duration = CASE WHEN started_at > 0 THEN ?3 - started_at ELSE duration END "
+		"WHERE exec_id = ?1 AND phase NOT IN (3, 5, 6, 7, 8, 10)",
+	};
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < FC_ARRAY_LEN(sql) && !rc; i++) {
+		sqlite3_stmt *st = adm_stmt(s, sql[i], err);
+
+		if (!st)
+			return err ? err->code : FC_EIO;
+		sqlite3_bind_int64(st, 1, rowid);
+		sqlite3_bind_int(st, 2, FLYTEIDL__CORE__TASK_EXECUTION__PHASE__ABORTED);
+		sqlite3_bind_int64(st, 3, at);
+		sqlite3_bind_int64(st, 4, adm_store_now(s));
+		sqlite3_bind_int(st, 5, FLYTEIDL__CORE__NODE_EXECUTION__PHASE__ABORTED);
+		rc = adm_step_done(s, st, err);
+		adm_stmt_done(s, st);
+	}
+	return rc;
+}
+
 int adm_event_workflow(struct adm_store *s, const struct adm_wf_event *ev, bool *applied, struct fc_err *err)
 {
 	const ProtobufCEnumDescriptor *pd = &flyteidl__core__workflow_execution__phase__descriptor;
@@ -603,10 +595,15 @@ int adm_event_workflow(struct adm_store *s, const struct adm_wf_event *ev, bool 
 	adm_stmt_done(s, st);
 	if (!rc)
 		rc = record_event(s, rowid, 1, NULL, 0, ev->phase, 0, at, ev->raw, ev->raw_len, err);
+	if (!rc && adm_wf_phase_terminal(ev->phase))
+		rc = close_open_children(s, rowid, at, err);
 	if (!rc)
 		*applied = true;
 out:
-	return adm_tx_end(s, rc, err);
+	rc = adm_tx_end(s, rc, err);
+	if (rc)
+		*applied = false; /* not committed: nothing of it was stored */
+	return rc;
 }
 
 static int check_exec_open(struct adm_store *s, const struct adm_exec_id *id, int64_t *rowid, struct fc_err *err)
@@ -702,7 +699,10 @@ int adm_event_node(struct adm_store *s, const struct adm_node_event *ev, bool *a
 	if (!rc)
 		*applied = true;
 out:
-	return adm_tx_end(s, rc, err);
+	rc = adm_tx_end(s, rc, err);
+	if (rc)
+		*applied = false; /* not committed: nothing of it was stored */
+	return rc;
 }
 
 int adm_event_task(struct adm_store *s, const struct adm_task_event *ev, bool *applied, struct fc_err *err)
@@ -813,7 +813,10 @@ int adm_event_task(struct adm_store *s, const struct adm_task_event *ev, bool *a
 	if (!rc)
 		*applied = true;
 out:
-	return adm_tx_end(s, rc, err);
+	rc = adm_tx_end(s, rc, err);
+	if (rc)
+		*applied = false; /* not committed: nothing of it was stored */
+	return rc;
 }
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -891,6 +894,20 @@ static const struct adm_field node_fields[] = {
 	{"duration", "n.duration", ADM_FIELD_INT, NULL},
 };
 
+/* The execution a child listing is about must exist: an unknown or invalid one is an error, not an empty list. */
+static int check_exec_exists(struct adm_store *s, const struct adm_exec_id *exec, struct fc_err *err)
+{
+	int64_t rowid;
+	int rc = check_exec_id(exec, err);
+
+	if (rc)
+		return rc;
+	adm_store_lock(s);
+	rc = adm_exec_rowid(s, exec, &rowid, NULL, err);
+	adm_store_unlock(s);
+	return rc;
+}
+
 int adm_node_execution_list(struct adm_store *s, const struct adm_exec_id *exec, const char *parent_node_id,
 			    const struct adm_query *q, struct fc_arena *a, struct adm_node_execution **out,
 			    size_t *nr, char **next_token, struct fc_err *err)
@@ -900,6 +917,9 @@ int adm_node_execution_list(struct adm_store *s, const struct adm_exec_id *exec,
 	struct adm_query sorted = q ? *q : (struct adm_query){0};
 	int rc;
 
+	rc = check_exec_exists(s, exec, err);
+	if (rc)
+		return rc;
 	adm_binds_init(&binds);
 	if (!sorted.sort_key) {
 		sorted.sort_key = "created_at";
@@ -914,7 +934,7 @@ int adm_node_execution_list(struct adm_store *s, const struct adm_exec_id *exec,
 		fc_buf_adds(&sql, " AND n.parent_node_id = ?");
 		adm_binds_add_text(&binds, parent_node_id);
 	}
-	rc = run_list(s, &sql, &binds, &sorted, node_fields, FC_ARRAY_LEN(node_fields), "n.created_at",
+	rc = adm_run_list(s, &sql, &binds, &sorted, node_fields, FC_ARRAY_LEN(node_fields), "n.created_at",
 		      sizeof(**out), read_node, a, (void **)out, nr, next_token, err);
 	adm_binds_release(&binds);
 	fc_buf_release(&sql);
@@ -974,6 +994,9 @@ int adm_task_execution_list(struct adm_store *s, const struct adm_exec_id *exec,
 	struct adm_query sorted = q ? *q : (struct adm_query){0};
 	int rc;
 
+	rc = check_exec_exists(s, exec, err);
+	if (rc)
+		return rc;
 	adm_binds_init(&binds);
 	if (!sorted.sort_key) {
 		sorted.sort_key = "retry_attempt";
@@ -985,7 +1008,7 @@ int adm_task_execution_list(struct adm_store *s, const struct adm_exec_id *exec,
 	adm_binds_add_text(&binds, exec->domain);
 	adm_binds_add_text(&binds, exec->name);
 	adm_binds_add_text(&binds, node_id);
-	rc = run_list(s, &sql, &binds, &sorted, task_fields, FC_ARRAY_LEN(task_fields), "t.created_at",
+	rc = adm_run_list(s, &sql, &binds, &sorted, task_fields, FC_ARRAY_LEN(task_fields), "t.created_at",
 		      sizeof(**out), read_task, a, (void **)out, nr, next_token, err);
 	adm_binds_release(&binds);
 	fc_buf_release(&sql);
@@ -1232,7 +1255,7 @@ int adm_signal_list(struct adm_store *s, const struct adm_exec_id *exec, const s
 	adm_binds_add_text(&binds, exec->project);
 	adm_binds_add_text(&binds, exec->domain);
 	adm_binds_add_text(&binds, exec->name);
-	rc = run_list(s, &sql, &binds, &sorted, signal_fields, FC_ARRAY_LEN(signal_fields), "g.created_at",
+	rc = adm_run_list(s, &sql, &binds, &sorted, signal_fields, FC_ARRAY_LEN(signal_fields), "g.created_at",
 		      sizeof(**out), read_signal, a, (void **)out, nr, next_token, err);
 	adm_binds_release(&binds);
 	fc_buf_release(&sql);

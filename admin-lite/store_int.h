@@ -18,7 +18,13 @@ struct adm_store {
 	struct fc_strmap stmts; /* SQL text (owned copy) -> sqlite3_stmt* */
 	int64_t (*now)(void *ctx);
 	void *now_ctx;
+	/* file statuses that could not be written (strings owned), shown by adm_file_status_list() meanwhile */
+	struct adm_file_status *unsaved_files;
+	size_t nunsaved_files, aunsaved_files;
 };
+
+/* The name of the write-fault VFS shim to open databases with (store_fault.c), or NULL when it is unavailable. */
+const char *adm_store_fault_vfs(void);
 
 void adm_store_lock(struct adm_store *s);
 void adm_store_unlock(struct adm_store *s);
@@ -43,6 +49,14 @@ const char *adm_col_text(struct fc_arena *a, sqlite3_stmt *st, int i);
 const uint8_t *adm_col_blob(struct fc_arena *a, sqlite3_stmt *st, int i, size_t *len);
 /* Execute a statement to completion (no rows expected); returns 0 or an FC_ error. */
 int adm_step_done(struct adm_store *s, sqlite3_stmt *st, struct fc_err *err);
+
+/* The generic row runner of every listing: appends q's filters, order and page to `sql`, runs it and reads each
+ * row with `reader` into an array of `item_size` items allocated in `a` (*out, *nr), with the next page's token. */
+typedef void (*adm_row_reader)(struct fc_arena *a, sqlite3_stmt *st, void *item);
+int adm_run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,
+		 const struct adm_field *fields, size_t nfields, const char *default_sort, size_t item_size,
+		 adm_row_reader reader, struct fc_arena *a, void **out, size_t *nr, char **next_token,
+		 struct fc_err *err);
 
 /* Format the next page token: offset + limit when more rows exist, else NULL. */
 char *adm_next_token(struct fc_arena *a, size_t nrows, uint32_t limit, int64_t offset);

@@ -8,12 +8,14 @@
 #include "core/buf.h"
 #include "core/diag.h"
 #include "core/err.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/strmap.h"
 #include "core/walk.h"
 
-#include <inotifytools/inotify.h>
-#include <inotifytools/inotifytools.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <sys/inotify.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -54,13 +56,20 @@ struct adm_watch {
 	struct file_info **infos;
 	size_t ninfos, ainfos;
 	bool started;
-	int fd; /* libinotifytools' inotify descriptor, read directly (its next_event() waits in whole seconds) */
+	int fd;              /* our inotify instance (-1 before adm_watch_start) */
+	char **dir_of_wd;    /* watch descriptor -> the watched directory's absolute path (owned), NULL when free */
+	size_t ndir_of_wd;
 	/* the pending batch */
 	struct fc_strmap pending_set;
 	struct str_list pending;
 	bool pending_full;
-	bool rewatch; /* a directory moved: libinotifytools' wd -> path map is stale, watch everything again */
+	bool rewatch; /* a directory moved: the wd -> path map is stale, watch everything again */
 	int64_t first_event_ns, last_event_ns;
+	/* the store could not write: the batch stays pending and is tried again at retry_at_ns (backoff) */
+	int64_t retry_at_ns;
+	unsigned retry_ms;
+	bool follow_external_links;
+	pcre2_code *include, *exclude; /* the selection of spec files, or NULL */
 	struct adm_watch_stats stats;
 };
 
@@ -133,9 +142,45 @@ static void strs_add_unique(char ***v, size_t *n, size_t *alloc, const char *s)
 	(*v)[(*n)++] = fc_xstrdup(s);
 }
 
+/* Compile `pattern` (NULL: none) for --include / --exclude. */
+static int compile_pattern(const char *what, const char *pattern, pcre2_code **out, struct fc_err *err)
+{
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE offset;
+	int code;
+
+	*out = NULL;
+	if (!pattern)
+		return 0;
+	*out = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &code, &offset, NULL);
+	if (*out)
+		return 0;
+	pcre2_get_error_message(code, msg, sizeof(msg));
+	return fc_err_set(err, FC_EINVAL, "watch: --%s '%s': %s at offset %zu", what, pattern, (const char *)msg,
+			  (size_t)offset);
+}
+
+static bool pattern_matches(pcre2_code *re, const char *rel)
+{
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+	int rc = pcre2_match(re, (PCRE2_SPTR)rel, PCRE2_ZERO_TERMINATED, 0, 0, md, NULL);
+
+	pcre2_match_data_free(md);
+	return rc >= 0;
+}
+
+/* Is `rel` one of the repository's spec files (--include / --exclude)? */
+static bool selected(const struct adm_watch *w, const char *rel)
+{
+	if (w->exclude && pattern_matches(w->exclude, rel))
+		return false;
+	return !w->include || pattern_matches(w->include, rel);
+}
+
 int adm_watch_new(struct adm_store *store, const struct adm_watch_options *opts, struct adm_watch **out,
 		  struct fc_err *err)
 {
+	pcre2_code *include = NULL, *exclude = NULL;
 	struct adm_watch *w;
 	char real[PATH_MAX];
 	struct stat st;
@@ -147,7 +192,14 @@ int adm_watch_new(struct adm_store *store, const struct adm_watch_options *opts,
 		return fc_err_set(err, FC_ENOENT, "watch: %s: %s", opts->repo, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return fc_err_set(err, FC_EINVAL, "watch: %s is not a directory", opts->repo);
+	if (compile_pattern("include", opts->include, &include, err) ||
+	    compile_pattern("exclude", opts->exclude, &exclude, err)) {
+		pcre2_code_free(include);
+		return FC_EINVAL;
+	}
 	w = fc_xcalloc(1, sizeof(*w));
+	w->include = include;
+	w->exclude = exclude;
 	w->store = store;
 	w->repo = fc_xstrdup(real);
 	w->project = opts->project ? fc_xstrdup(opts->project) : NULL;
@@ -157,11 +209,15 @@ int adm_watch_new(struct adm_store *store, const struct adm_watch_options *opts,
 	w->full_threshold = opts->full_threshold ? opts->full_threshold : 256;
 	w->on_change = opts->on_change;
 	w->on_change_ctx = opts->on_change_ctx;
+	w->fd = -1;
+	w->follow_external_links = opts->follow_external_links;
 	fc_strmap_init(&w->files);
 	fc_strmap_init(&w->pending_set);
 	*out = w;
 	return 0;
 }
+
+static void inotify_close(struct adm_watch *w);
 
 static void pending_clear(struct adm_watch *w)
 {
@@ -178,8 +234,7 @@ void adm_watch_free(struct adm_watch *w)
 
 	if (!w)
 		return;
-	if (w->started)
-		inotifytools_cleanup();
+	inotify_close(w);
 	for (i = 0; i < w->ninfos; i++) {
 		struct file_info *fi = w->infos[i];
 
@@ -192,6 +247,8 @@ void adm_watch_free(struct adm_watch *w)
 	fc_strmap_release(&w->files);
 	pending_clear(w);
 	fc_strmap_release(&w->pending_set);
+	pcre2_code_free(w->include);
+	pcre2_code_free(w->exclude);
 	free(w->repo);
 	free(w->project);
 	free(w->domain);
@@ -323,8 +380,8 @@ static void on_registered(void *ctx, const struct adm_reg_result *r)
 	static const char kind_letter[] = {'?', 'T', 'W', 'L'};
 	size_t j;
 
-	if (!fr)
-		return;
+	if (!fr || r->skipped)
+		return; /* its file's own errors say why */
 	if (r->rc) {
 		fr->nerrors++;
 		fc_buf_addf(&fr->extra, "%s: error[Registration]: %s\n", fr->rel, r->message);
@@ -351,6 +408,44 @@ static void on_registered(void *ctx, const struct adm_reg_result *r)
  * Compile `rels` (relative paths of existing files) in one session. With `allow_fallback`, errors make the caller
  * compile the whole repository instead: *fallback is set and nothing is registered.
  */
+/* The store could not write the results of compiling `rels`: show each file as failed with the reason until a
+ * retry stores it (the store keeps such statuses in memory when it cannot write them either). */
+static void put_unstored(struct adm_watch *w, const struct str_list *rels, const struct fc_err *why)
+{
+	size_t i;
+
+	for (i = 0; i < rels->nr; i++) {
+		struct fc_buf text = FC_BUF_INIT;
+		struct adm_file_status st;
+		struct file_info *fi = file_get(w, rels->items[i], false);
+
+		/* a retry compiles everything: a file registered before and not changed since stays as it was */
+		if (fi && fi->known && w->pending.nr && !fc_strmap_has(&w->pending_set, rels->items[i]))
+			continue;
+		fc_buf_addf(&text, "%s: error[StoreUnavailable]: not registered yet: %s; the watcher tries again until "
+			    "it is stored\n", rels->items[i], why->msg);
+		memset(&st, 0, sizeof(st));
+		st.path = rels->items[i];
+		st.nerrors = 1;
+		st.diagnostics_text = text.buf;
+		adm_file_status_put(w->store, &st, NULL);
+		fc_buf_release(&text);
+	}
+}
+
+/* True when `path` resolves to a file inside the repository; *real receives the resolved path (owned). */
+static bool inside_repo(const struct adm_watch *w, const char *path, char **real)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(w->repo);
+
+	*real = NULL;
+	if (!realpath(path, buf))
+		return true; /* does not exist (any more): reading it reports that */
+	*real = fc_xstrdup(buf);
+	return !strncmp(buf, w->repo, n) && buf[n] == '/';
+}
+
 static int compile_set(struct adm_watch *w, struct str_list *rels, bool allow_fallback, bool *fallback,
 		       struct fc_err *err)
 {
@@ -374,14 +469,27 @@ static int compile_set(struct adm_watch *w, struct str_list *rels, bool allow_fa
 	for (i = 0; i < rels->nr; i++) {
 		struct fc_buf text = FC_BUF_INIT;
 		struct fc_err rerr;
+		char *real = NULL;
 
 		fc_buf_reset(&path);
 		fc_buf_addf(&path, "%s/%s", w->repo, rels->items[i]);
-		if (fc_buf_read_file(&text, path.buf, CMP_MAX_FILE_SIZE, &rerr)) {
-			read_errors[i] = fc_xstrdup(rerr.msg);
-			fc_buf_release(&text);
+		if (!w->follow_external_links && !inside_repo(w, path.buf, &real)) {
+			/* name the link, never read what it points to */
+			read_errors[i] = fc_xstrdup("error[ExternalLink]: a symbolic link to a file outside the repository; "
+						    "not read (serve/watch --follow-external-links allows it)");
+			free(real);
 			continue;
 		}
+		if (fc_buf_read_file(&text, real ? real : path.buf, CMP_MAX_FILE_SIZE, &rerr)) {
+			struct fc_buf msg = FC_BUF_INIT;
+
+			fc_buf_addf(&msg, "error[IOError]: %s", rerr.msg);
+			read_errors[i] = fc_buf_detach(&msg, NULL);
+			fc_buf_release(&text);
+			free(real);
+			continue;
+		}
+		free(real);
 		{
 			size_t len;
 			char *bytes = fc_buf_detach(&text, &len);
@@ -401,7 +509,7 @@ static int compile_set(struct adm_watch *w, struct str_list *rels, bool allow_fa
 		fc_buf_init(&res[i].extra, 0);
 		if (read_errors[i]) {
 			res[i].nerrors++;
-			fc_buf_addf(&res[i].extra, "%s: error[IOError]: %s\n", res[i].rel, read_errors[i]);
+			fc_buf_addf(&res[i].extra, "%s: %s\n", res[i].rel, read_errors[i]);
 		}
 	}
 	rc = adm_store_begin(w->store, err);
@@ -450,6 +558,8 @@ static int compile_set(struct adm_watch *w, struct str_list *rels, bool allow_fa
 		adm_store_rollback(w->store);
 	else
 		rc = adm_store_commit(w->store, err);
+	if (adm_store_retryable(rc))
+		put_unstored(w, rels, err);
 out_res:
 	for (i = 0; i < rels->nr; i++) {
 		list_free(&res[i].defines);
@@ -506,6 +616,17 @@ static int full_compile(struct adm_watch *w, struct fc_err *err)
 	int rc = 0;
 
 	walk(w->repo, "", 0, &rels);
+	if (w->include || w->exclude) {
+		size_t kept = 0;
+
+		for (i = 0; i < rels.nr; i++) {
+			if (selected(w, rels.items[i]))
+				rels.items[kept++] = rels.items[i];
+			else
+				free(rels.items[i]);
+		}
+		rels.nr = kept;
+	}
 	fc_strmap_init(&present);
 	for (i = 0; i < rels.nr; i++)
 		fc_strmap_put(&present, rels.items[i], rels.items[i]);
@@ -535,9 +656,34 @@ static int full_compile(struct adm_watch *w, struct fc_err *err)
 	return rc;
 }
 
+/*
+ * After a batch: a store that could not write (disk full or failing) leaves the batch pending as a full rescan,
+ * tried again after a backoff delay, so no change is lost; any other outcome clears it.
+ */
+static int batch_done(struct adm_watch *w, int rc, struct fc_err *err)
+{
+	if (adm_store_retryable(rc)) {
+		w->retry_ms = w->retry_ms ? w->retry_ms * 2 : ADM_WATCH_RETRY_MIN_MS;
+		if (w->retry_ms > ADM_WATCH_RETRY_MAX_MS)
+			w->retry_ms = ADM_WATCH_RETRY_MAX_MS;
+		w->retry_at_ns = mono_ns() + (int64_t)w->retry_ms * 1000000;
+		fc_warn("watch: %s; trying again in %u ms", err ? err->msg : "the store cannot write", w->retry_ms);
+		w->pending_full = true;
+		if (!w->first_event_ns)
+			w->first_event_ns = w->last_event_ns = mono_ns();
+		return 0;
+	}
+	if (w->retry_ms && !rc)
+		fc_info("watch: the store writes again; the repository is registered");
+	w->retry_ms = 0;
+	w->retry_at_ns = 0;
+	pending_clear(w);
+	return rc;
+}
+
 int adm_watch_scan(struct adm_watch *w, struct fc_err *err)
 {
-	return full_compile(w, err);
+	return batch_done(w, full_compile(w, err), err);
 }
 
 /* The changed files plus every file depending on them and every file they depend on, transitively. */
@@ -666,7 +812,7 @@ out:
 	list_free(&existing);
 	list_free(&set);
 	fc_buf_release(&full);
-	pending_clear(w);
+	rc = batch_done(w, rc, err);
 	if (w->on_change)
 		w->on_change(w->on_change_ctx);
 	return rc;
@@ -678,73 +824,96 @@ out:
 #define WATCH_EVENTS                                                                                       \
 	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF)
 
-static int watch_dir(struct adm_watch *w, const char *dir, struct fc_err *err)
+/*
+ * Plain inotify with our own watch-descriptor map (libinotifytools keeps one global instance per process and does
+ * not hand out its descriptor; see docs/architecture.md). Directories are watched with IN_DONT_FOLLOW and the walk
+ * below does not enter symbolic links, so no watch reaches outside the repository through a link.
+ */
+static void inotify_close(struct adm_watch *w)
 {
-	static const char *exclude[] = {".git", NULL};
+	size_t i;
 
-	(void)w;
-	if (!inotifytools_watch_recursively_with_exclude(dir, WATCH_EVENTS, exclude)) {
-		int e = inotifytools_error();
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	for (i = 0; i < w->ndir_of_wd; i++)
+		free(w->dir_of_wd[i]);
+	free(w->dir_of_wd);
+	w->dir_of_wd = NULL;
+	w->ndir_of_wd = 0;
+	w->started = false;
+}
 
+static void wd_set(struct adm_watch *w, int wd, const char *dir)
+{
+	size_t n = w->ndir_of_wd;
+
+	if (wd < 0)
+		return;
+	if ((size_t)wd >= n) {
+		size_t grown = n ? n : 16;
+
+		while (grown <= (size_t)wd)
+			grown *= 2;
+		w->dir_of_wd = fc_xrealloc(w->dir_of_wd, grown * sizeof(*w->dir_of_wd));
+		memset(w->dir_of_wd + n, 0, (grown - n) * sizeof(*w->dir_of_wd));
+		w->ndir_of_wd = grown;
+	}
+	free(w->dir_of_wd[wd]);
+	w->dir_of_wd[wd] = dir ? fc_xstrdup(dir) : NULL;
+}
+
+static const char *wd_dir(const struct adm_watch *w, int wd)
+{
+	return wd >= 0 && (size_t)wd < w->ndir_of_wd ? w->dir_of_wd[wd] : NULL;
+}
+
+/* Watch `dir` (absolute) and the directories below it, not entering dot directories or symbolic links. */
+static int watch_dir(struct adm_watch *w, const char *dir, unsigned depth, struct fc_err *err)
+{
+	DIR *d;
+	struct dirent *de;
+	int wd, rc = 0;
+
+	if (depth > 64)
+		return 0;
+	wd = inotify_add_watch(w->fd, dir, WATCH_EVENTS | IN_ONLYDIR | IN_DONT_FOLLOW);
+	if (wd < 0) {
+		int e = errno;
+
+		if (e == ENOENT || e == ENOTDIR)
+			return 0; /* gone meanwhile: its parent's event says so */
 		return fc_err_set(err, FC_EIO, "watch: cannot watch %s: %s%s", dir, strerror(e),
 				  e == ENOSPC ? " (raise fs.inotify.max_user_watches)" : "");
 	}
-	return 0;
-}
-
-/*
- * The inotify descriptors open in this process (a bitmap of fds below 1024): libinotifytools does not hand out
- * its descriptor, and its next_event() can only wait in whole seconds, which is too coarse for a 30 ms debounce.
- * We manage watches through the library (recursive watches, wd -> path) and read events from its descriptor.
- */
-static void inotify_fds(unsigned char set[128])
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-
-	memset(set, 0, 128);
+	wd_set(w, wd, dir);
+	d = opendir(dir);
 	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char link[64], target[64];
-		long fd = strtol(de->d_name, NULL, 10);
-		ssize_t n;
+		return 0;
+	while (!rc && (de = readdir(d))) {
+		struct fc_buf child = FC_BUF_INIT;
+		struct stat st;
 
-		if (de->d_name[0] == '.' || fd < 0 || fd >= 1024)
+		if (de->d_name[0] == '.')
 			continue;
-		snprintf(link, sizeof(link), "/proc/self/fd/%ld", fd);
-		n = readlink(link, target, sizeof(target) - 1);
-		if (n > 0) {
-			target[n] = '\0';
-			if (!strcmp(target, "anon_inode:inotify"))
-				set[fd / 8] |= (unsigned char)(1u << (fd % 8));
-		}
+		fc_buf_addf(&child, "%s/%s", dir, de->d_name);
+		if (lstat(child.buf, &st) == 0 && S_ISDIR(st.st_mode))
+			rc = watch_dir(w, child.buf, depth + 1, err);
+		fc_buf_release(&child);
 	}
 	closedir(d);
+	return rc;
 }
 
 /* (Re)create the inotify instance and watch the repository recursively. */
 static int inotify_setup(struct adm_watch *w, struct fc_err *err)
 {
-	unsigned char before[128], after[128];
-	int fd;
-
-	if (w->started) {
-		inotifytools_cleanup();
-		w->started = false;
-	}
-	inotify_fds(before);
-	if (!inotifytools_initialize())
-		return fc_err_set(err, FC_EIO, "watch: inotify: %s", strerror(inotifytools_error()));
-	w->started = true;
-	inotify_fds(after);
-	w->fd = -1;
-	for (fd = 0; fd < 1024 && w->fd < 0; fd++)
-		if ((after[fd / 8] & ~before[fd / 8]) & (1u << (fd % 8)))
-			w->fd = fd;
+	inotify_close(w);
+	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (w->fd < 0)
-		return fc_err_set(err, FC_EIO, "watch: cannot find the inotify descriptor");
-	return watch_dir(w, w->repo, err);
+		return fc_err_set(err, FC_EIO, "watch: inotify: %s", strerror(errno));
+	w->started = true;
+	return watch_dir(w, w->repo, 0, err);
 }
 
 int adm_watch_start(struct adm_watch *w, struct fc_err *err)
@@ -758,6 +927,8 @@ static void pending_add(struct adm_watch *w, const char *rel)
 {
 	char *copy;
 
+	if (!selected(w, rel))
+		return;
 	if (fc_strmap_has(&w->pending_set, rel))
 		return;
 	copy = fc_xstrdup(rel);
@@ -767,10 +938,14 @@ static void pending_add(struct adm_watch *w, const char *rel)
 
 static void handle_event(struct adm_watch *w, const struct inotify_event *ev)
 {
-	const char *dir = inotifytools_filename_from_wd(ev->wd);
+	const char *dir = wd_dir(w, ev->wd);
 	struct fc_buf full = FC_BUF_INIT;
 	const char *rel;
 
+	if (ev->mask & IN_IGNORED) {
+		wd_set(w, ev->wd, NULL); /* the directory's watch is gone (deleted, or unmounted) */
+		return;
+	}
 	if (w->first_event_ns == 0)
 		w->first_event_ns = mono_ns();
 	w->last_event_ns = mono_ns();
@@ -793,7 +968,7 @@ static void handle_event(struct adm_watch *w, const struct inotify_event *ev)
 			struct str_list found = {0};
 			size_t i;
 
-			if (watch_dir(w, full.buf, NULL))
+			if (watch_dir(w, full.buf, 0, NULL))
 				fc_warn("watch: cannot watch new directory %s", full.buf);
 			/* files created before the watch was in place */
 			walk(w->repo, rel, 0, &found);
@@ -802,7 +977,7 @@ static void handle_event(struct adm_watch *w, const struct inotify_event *ev)
 			list_free(&found);
 		}
 		if (ev->mask & (IN_MOVED_FROM | IN_MOVED_TO)) {
-			/* the kernel's watches follow the moved directories, libinotifytools' paths do not (and a directory
+			/* the kernel's watches follow the moved directories, our wd -> path map does not (and a directory
 			 * moved in may hold watched inodes): watch everything again, then compile everything */
 			w->rewatch = true;
 			w->pending_full = true;
@@ -813,10 +988,15 @@ static void handle_event(struct adm_watch *w, const struct inotify_event *ev)
 	}
 	/* a file's IN_CREATE is followed by its IN_CLOSE_WRITE once written: waiting for that one spares a compile of
 	 * a half-written file */
-	if ((ev->mask & IN_CREATE) && !(ev->mask & IN_CLOSE_WRITE))
-		goto out;
+	if ((ev->mask & IN_CREATE) && !(ev->mask & IN_CLOSE_WRITE)) {
+		struct stat lst;
+
+		/* ... except a symbolic link, which is complete when created (and never written through here) */
+		if (!(lstat(full.buf, &lst) == 0 && S_ISLNK(lst.st_mode)))
+			goto out;
+	}
 	if (is_spec_name(ev->name)) {
-		fc_debug("watch: %s changed (%s)", rel, inotifytools_event_to_str((int)ev->mask));
+		fc_debug("watch: %s changed (mask 0x%x)", rel, (unsigned)ev->mask);
 		pending_add(w, rel);
 	}
 out:
@@ -826,6 +1006,8 @@ out:
 static bool batch_due(const struct adm_watch *w, int64_t now)
 {
 	if (!w->pending.nr && !w->pending_full)
+		return false;
+	if (w->retry_at_ns && now < w->retry_at_ns)
 		return false;
 	return now - w->last_event_ns >= (int64_t)w->debounce_ms * 1000000 ||
 	       now - w->first_event_ns >= (int64_t)w->max_delay_ms * 1000000;
@@ -876,6 +1058,14 @@ int adm_watch_poll(struct adm_watch *w, unsigned timeout_ms, struct fc_err *err)
 
 			if (latest < due)
 				due = latest;
+			if (w->retry_at_ns > due)
+				due = w->retry_at_ns;
+			/* a batch waiting for a retry returns to the caller at its deadline (it may want to stop) */
+			if (w->retry_at_ns && due > deadline) {
+				if (now >= deadline)
+					return 0;
+				due = deadline;
+			}
 			wait_ms = (int)((due - now) / 1000000) + 1;
 		} else if (now >= deadline) {
 			return 0;

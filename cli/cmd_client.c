@@ -29,6 +29,7 @@ struct client {
 	char *ca_file; /* PEM CA bundle to trust for https:// admins, or NULL (the system's) */
 	char *cfg_project, *cfg_domain; /* owned copies from the config file */
 	const char *project, *domain;
+	bool project_given; /* by -p or the config file, not the default */
 	enum out_format format;
 	/* per-command */
 	const char *version, *filters, *name, *cause, *sort_by;
@@ -323,6 +324,7 @@ static int read_config(struct client *c, const char *file, bool must_exist, char
 		} else if (!strcmp(key, "project")) {
 			free(c->cfg_project);
 			c->project = c->cfg_project = fc_xstrdup(val);
+			c->project_given = true;
 		} else if (!strcmp(key, "domain")) {
 			free(c->cfg_domain);
 			c->domain = c->cfg_domain = fc_xstrdup(val);
@@ -418,7 +420,7 @@ static int client_init(struct client *c, int argc, char **argv, const char *usag
 			c->ca_file = fc_xstrdup(optarg);
 			break;
 		case OPT_CONFIG: break;
-		case 'p': c->project = optarg; break;
+		case 'p': c->project = optarg, c->project_given = true; break;
 		case 'd': c->domain = optarg; break;
 		case 'o':
 			if (!strcmp(optarg, "table")) {
@@ -899,6 +901,54 @@ out:
 	return rc;
 }
 
+/*
+ * `get` without -p: the default project may not exist (a repository registers under its own project). Then use
+ * the only project there is, saying so, or name the projects that exist and stop.
+ */
+static int resolve_default_project(struct client *c)
+{
+	struct fc_buf names = FC_BUF_INIT;
+	json_t *j = NULL, *p, *projects;
+	const char *only = NULL;
+	bool found = false;
+	size_t i;
+	int rc;
+
+	if (c->project_given)
+		return 0;
+	rc = get_json(c, "/api/v1/projects", &j);
+	if (rc)
+		goto out;
+	projects = json_object_get(j, "projects");
+	json_array_foreach(projects, i, p) {
+		const char *id = jstr(p, "id", NULL);
+
+		found |= !strcmp(id, c->project);
+		only = id;
+		fc_buf_addf(&names, "%s%s", i ? ", " : "", id);
+	}
+	if (found)
+		goto out;
+	if (json_array_size(projects) == 1) {
+		fprintf(stderr, "flytec: project '%s' does not exist; showing '%s', the only project (-p to choose)\n",
+			c->project, only);
+		free(c->cfg_project);
+		c->project = c->cfg_project = fc_xstrdup(only);
+	} else if (!json_array_size(projects)) {
+		fprintf(stderr, "flytec: project '%s' does not exist, and no project exists yet (register specs first)\n",
+			c->project);
+		rc = CLI_EXIT_USAGE;
+	} else {
+		fprintf(stderr, "flytec: project '%s' does not exist; the projects are: %s (choose one with -p)\n",
+			c->project, names.buf);
+		rc = CLI_EXIT_USAGE;
+	}
+out:
+	json_decref(j);
+	fc_buf_release(&names);
+	return rc;
+}
+
 int cmd_get(int argc, char **argv)
 {
 	struct client c;
@@ -915,6 +965,11 @@ int cmd_get(int argc, char **argv)
 	}
 	what = argv[optind];
 	name = optind + 1 < argc ? argv[optind + 1] : NULL;
+	if (strcmp(what, "schedules") && strcmp(what, "schedule")) {
+		rc = resolve_default_project(&c);
+		if (rc)
+			goto out;
+	}
 	if (!strcmp(what, "tasks") || !strcmp(what, "task"))
 		rc = get_entities(&c, "tasks", "task_ids", "tasks", name);
 	else if (!strcmp(what, "workflows") || !strcmp(what, "workflow"))

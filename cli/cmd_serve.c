@@ -45,6 +45,10 @@ static const char serve_usage[] =
 	"      --project NAME      default project for specs that name none\n"
 	"      --domain NAME       default domain for specs that name none\n"
 	"      --debounce-ms N     quiet time before a batch of file changes is compiled (default 30)\n"
+	"      --follow-external-links  read specs through symbolic links that leave the repository\n"
+	"                          (by default such a file is reported as error[ExternalLink] and not read)\n"
+	"      --include REGEX     only spec files whose path in the repository matches (PCRE2)\n"
+	"      --exclude REGEX     never spec files whose path in the repository matches (PCRE2)\n"
 	"      --no-scheduler      do not fire scheduled launch plans (the scheduler runs by default)\n"
 	"      --no-executor       do not run executions (the executor runs by default, its state under\n"
 	"                          DATA_DIR/propeller, or next to --db)\n";
@@ -59,15 +63,18 @@ static const char watch_usage[] =
 	"      --project NAME      default project for specs that name none\n"
 	"      --domain NAME       default domain for specs that name none\n"
 	"      --debounce-ms N     quiet time before a batch of changes is compiled (default 30)\n"
+	"      --follow-external-links  read specs through symbolic links that leave the repository\n"
+	"      --include REGEX     only spec files whose path in DIR matches (PCRE2)\n"
+	"      --exclude REGEX     never spec files whose path in DIR matches (PCRE2)\n"
 	"      --once              scan once, print the compile status, and exit (1 when a file has errors)\n";
 
 struct serve_opts {
-	const char *repo, *data_dir, *db, *listen, *port_file, *token_file, *project, *domain;
+	const char *repo, *data_dir, *db, *listen, *port_file, *token_file, *project, *domain, *include, *exclude;
 	const char *tls_cert, *tls_key;
 	size_t max_body, max_answer;
 	unsigned threads, debounce_ms, head_timeout, max_conns;
 	int max_conns_per_ip; /* -1: default */
-	bool once, no_scheduler, no_executor, public_reads;
+	bool once, no_scheduler, no_executor, public_reads, follow_external_links;
 };
 
 static int open_store(const struct serve_opts *o, struct adm_store **store)
@@ -119,7 +126,7 @@ static int read_token(const char *file, char **out)
 enum { OPT_REPO = 256, OPT_DATA_DIR, OPT_DB, OPT_LISTEN, OPT_PORT_FILE, OPT_TOKEN_FILE, OPT_MAX_BODY, OPT_THREADS,
        OPT_PROJECT, OPT_DOMAIN, OPT_DEBOUNCE, OPT_ONCE, OPT_NO_SCHEDULER, OPT_NO_EXECUTOR,
        OPT_PUBLIC_READS, OPT_TLS_CERT, OPT_TLS_KEY, OPT_MAX_ANSWER, OPT_HEAD_TIMEOUT, OPT_MAX_CONNS,
-       OPT_MAX_CONNS_PER_IP };
+       OPT_MAX_CONNS_PER_IP, OPT_FOLLOW_LINKS, OPT_INCLUDE, OPT_EXCLUDE };
 
 static const struct option long_opts[] = {
 	{"repo", required_argument, NULL, OPT_REPO},
@@ -143,6 +150,9 @@ static const struct option long_opts[] = {
 	{"head-timeout", required_argument, NULL, OPT_HEAD_TIMEOUT},
 	{"max-conns", required_argument, NULL, OPT_MAX_CONNS},
 	{"max-conns-per-ip", required_argument, NULL, OPT_MAX_CONNS_PER_IP},
+	{"follow-external-links", no_argument, NULL, OPT_FOLLOW_LINKS},
+	{"include", required_argument, NULL, OPT_INCLUDE},
+	{"exclude", required_argument, NULL, OPT_EXCLUDE},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -200,6 +210,9 @@ static int parse_opts(int argc, char **argv, const char *usage, struct serve_opt
 				goto bad_number;
 			o->max_conns_per_ip = (int)v;
 			break;
+		case OPT_FOLLOW_LINKS: o->follow_external_links = true; break;
+		case OPT_INCLUDE: o->include = optarg; break;
+		case OPT_EXCLUDE: o->exclude = optarg; break;
 		case OPT_MAX_BODY:
 			if (!parse_uint(optarg, 1ULL << 32, &v) || !v)
 				goto bad_number;
@@ -282,6 +295,9 @@ static struct adm_watch *start_watch(struct adm_store *store, const struct serve
 	wo.project = o->project;
 	wo.domain = o->domain;
 	wo.debounce_ms = o->debounce_ms;
+	wo.follow_external_links = o->follow_external_links;
+	wo.include = o->include;
+	wo.exclude = o->exclude;
 	wo.on_change = notify_scheduler;
 	wo.on_change_ctx = sch;
 	if (adm_watch_new(store, &wo, &w, &err)) {

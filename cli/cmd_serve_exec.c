@@ -5,7 +5,7 @@
  *
  * One thread: claim queued executions (adm_queue_claim) and submit them (prop_engine_submit), pass abort requests
  * on (adm_queue_aborting -> prop_engine_abort), and step the engine, which delivers events to the sink below
- * (adm_intake_*_event, Flyte's transition rules). After a crash, the engine resumes what it had (its own state
+ * (adm_intake_event, Flyte's transition rules). After a crash, the engine resumes what it had (its own state
  * under DATA_DIR/propeller), and executions claimed but never submitted are claimed again.
  */
 #include "admin-lite/service.h"
@@ -124,26 +124,19 @@ static int sink_send(struct prop_event_sink *base, const struct prop_event *ev, 
 
 	switch (ev->kind) {
 	case PROP_EVENT_WORKFLOW:
-		rc = adm_intake_workflow_event(sink->store, (const Flyteidl__Event__WorkflowExecutionEvent *)ev->msg,
-					       &applied, &e);
-		break;
 	case PROP_EVENT_NODE:
-		rc = adm_intake_node_event(sink->store, (const Flyteidl__Event__NodeExecutionEvent *)ev->msg, &applied,
-					   &e);
-		break;
 	case PROP_EVENT_TASK:
-		rc = adm_intake_task_event(sink->store, (const Flyteidl__Event__TaskExecutionEvent *)ev->msg, &applied,
-					   &e);
+		rc = adm_intake_event(sink->store, ev->msg, &applied, &e);
 		break;
 	default:
 		return 0;
 	}
 	if (!rc)
 		return 0;
-	if (rc == FC_EUNAVAILABLE || rc == FC_EIO) {
+	if (adm_store_retryable(rc) || rc == FC_EIO) {
 		if (err)
 			*err = e;
-		return rc; /* the store is busy or failing: the engine sends it again later */
+		return rc; /* the store is busy, full or failing: nothing was stored, the engine sends it again later */
 	}
 	fc_warn("serve: event %s #%llu not applied: %s", ev->exec_key, (unsigned long long)ev->seq, e.msg);
 	return 0;
@@ -168,7 +161,7 @@ static void report_failed(struct adm_store *store, const struct adm_exec_id *id,
 	error.kind = FLYTEIDL__CORE__EXECUTION_ERROR__ERROR_KIND__SYSTEM;
 	ev.output_result_case = FLYTEIDL__EVENT__WORKFLOW_EXECUTION_EVENT__OUTPUT_RESULT_ERROR;
 	ev.error = &error;
-	if (adm_intake_workflow_event(store, &ev, &applied, &err))
+	if (adm_intake_event(store, &ev.base, &applied, &err))
 		fc_warn("serve: recording the failure of %s: %s", id->name, err.msg);
 	fc_arena_release(&a);
 }
@@ -242,7 +235,7 @@ static void pass_aborts(struct serve_exec *x)
 				ev.execution_id = adm_exec_id_msg(&a, &ids[i]);
 				ev.phase = FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__ABORTED;
 				ev.producer_id = (char *)EXEC_OWNER;
-				adm_intake_workflow_event(x->store, &ev, &applied, NULL);
+				adm_intake_event(x->store, &ev.base, &applied, NULL);
 			}
 		}
 	}

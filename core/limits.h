@@ -160,4 +160,12 @@
 /* Directories entered in one walk: a repository with more is surely a mistake (a home directory watched). */
 #define FC_LIMIT_WALK_DIRS 100000
 
+/* ---- admin-lite: the watched repository --------------------------------------------------------------------- */
+
+/* When the store cannot write (disk full or failing), the watcher keeps the changed files pending and tries
+ * again after a delay that starts here and doubles up to the maximum: soon enough that a freed disk is noticed
+ * within seconds, rare enough that a full disk costs no CPU and few log lines. */
+#define ADM_WATCH_RETRY_MIN_MS 100
+#define ADM_WATCH_RETRY_MAX_MS 30000
+
 #endif

@@ -39,8 +39,6 @@
 #define RUNNING_LIMIT 100
 
 /* enum cmp_catchup and enum cmp_concurrency (compiler.h), as the store keeps them. */
-enum { CATCHUP_LATEST = 0, CATCHUP_ALL = 1, CATCHUP_NONE = 2 };
-enum { CONCURRENCY_ALLOW = 0, CONCURRENCY_SKIP = 1, CONCURRENCY_REPLACE = 2 };
 
 /*
  * A parsed expression, shared by every entry that uses the same text. A "CRON_TZ=Zone rest" expression is kept as
@@ -67,7 +65,7 @@ struct sch_entry {
 	uint64_t digest_hash; /* of the spec's digest (a registered version never changes; this is a second check) */
 	int64_t updated_ns;   /* the row's updated_at: any change (activation, policy) rebuilds the entry */
 	int64_t activated_ns; /* when this version was activated (adm_launch_plan_activated_at) */
-	struct adm_schedule_policy policy; /* as stored, to see changes */
+	struct cmp_schedule_policy policy; /* as stored, to see changes */
 	uint32_t max_catchup;
 	int64_t window_s;
 	struct sch_expr *expr;
@@ -399,7 +397,7 @@ static void entry_set_error(struct sch_entry *e, const char *msg)
 	e->error = copy;
 }
 
-static bool policy_equal(const struct adm_schedule_policy *a, const struct adm_schedule_policy *b)
+static bool policy_equal(const struct cmp_schedule_policy *a, const struct cmp_schedule_policy *b)
 {
 	return a->catchup == b->catchup && a->max_catchup == b->max_catchup &&
 	       a->catchup_window_seconds == b->catchup_window_seconds && a->concurrency == b->concurrency;
@@ -604,7 +602,7 @@ static bool in_episode(const struct sch_entry *e, int64_t slot)
 
 static const char *catchup_name(int c)
 {
-	return c == CATCHUP_ALL ? "all" : c == CATCHUP_NONE ? "none" : "latest";
+	return c == CMP_CATCHUP_ALL ? "all" : c == CMP_CATCHUP_NONE ? "none" : "latest";
 }
 
 /*
@@ -628,10 +626,10 @@ static void start_episode(struct sch *s, struct sch_entry *e, int64_t after, int
 			on_time++;
 	}
 	switch (e->policy.catchup) {
-	case CATCHUP_ALL:
+	case CMP_CATCHUP_ALL:
 		k = n < e->max_catchup ? n : e->max_catchup;
 		break;
-	case CATCHUP_NONE:
+	case CMP_CATCHUP_NONE:
 		k = on_time;
 		break;
 	default:
@@ -874,13 +872,13 @@ static enum fire_result fire(struct sch *s, struct sch_entry *e, int64_t slot, s
 		result = FIRE_CHANGED;
 		goto rollback;
 	}
-	if (e->policy.concurrency == CONCURRENCY_SKIP || e->policy.concurrency == CONCURRENCY_REPLACE) {
+	if (e->policy.concurrency == CMP_CONCURRENCY_SKIP || e->policy.concurrency == CMP_CONCURRENCY_REPLACE) {
 		if (running_executions(s, e, a, &running, &nrunning, err))
 			goto rollback;
 	}
 	req = build_request(a, s, e, slot);
 	format_slot(slot, when);
-	if (e->policy.concurrency == CONCURRENCY_REPLACE) {
+	if (e->policy.concurrency == CMP_CONCURRENCY_REPLACE) {
 		char *cause = fc_arena_printf(a, "replaced by the scheduled run of %s (concurrency: replace)", when);
 
 		size_t kept = 0;
@@ -915,7 +913,7 @@ static enum fire_result fire(struct sch *s, struct sch_entry *e, int64_t slot, s
 	}
 	if (rc)
 		goto rollback;
-	if (e->policy.concurrency == CONCURRENCY_SKIP && nrunning) {
+	if (e->policy.concurrency == CMP_CONCURRENCY_SKIP && nrunning) {
 		/* The slot is kept, visibly: its execution is created and aborted at once, with the reason. */
 		char *cause = fc_arena_printf(a, "skipped: the previous scheduled run %s is still %s (concurrency: skip)",
 					      running[0].id.name, running[0].phase == 1 ? "QUEUED" : "running");
@@ -928,13 +926,13 @@ static enum fire_result fire(struct sch *s, struct sch_entry *e, int64_t slot, s
 		return FIRE_FAILED;
 	e->fired++;
 	s->totals.fired++;
-	if (e->policy.concurrency == CONCURRENCY_SKIP && nrunning) {
+	if (e->policy.concurrency == CMP_CONCURRENCY_SKIP && nrunning) {
 		e->skipped++;
 		s->totals.skipped++;
 		if (!s->opts.quiet)
 			fc_info("scheduler: %s: slot %s skipped (recorded as %s): %s is still running", e->key, when,
 				created.name, running[0].id.name);
-	} else if (e->policy.concurrency == CONCURRENCY_REPLACE && nrunning) { /* the ones terminated now */
+	} else if (e->policy.concurrency == CMP_CONCURRENCY_REPLACE && nrunning) { /* the ones terminated now */
 		e->replaced += nrunning;
 		s->totals.replaced += nrunning;
 		if (!s->opts.quiet)

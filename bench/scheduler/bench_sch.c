@@ -130,7 +130,7 @@ static void add_lp(struct adm_store *store, struct cmp_session *cs, const char *
 	Flyteidl__Admin__Schedule sched = *md.schedule;
 	Flyteidl__Admin__CronSchedule cron_sched = FLYTEIDL__ADMIN__CRON_SCHEDULE__INIT;
 	Flyteidl__Admin__FixedRate rate = FLYTEIDL__ADMIN__FIXED_RATE__INIT;
-	struct adm_schedule_policy policy = {0, 0, 0, 0};
+	struct cmp_schedule_policy policy = {CMP_CATCHUP_LATEST, 0, 0, CMP_CONCURRENCY_ALLOW};
 	struct fc_err err;
 	bool created;
 

@@ -138,22 +138,59 @@ static Flyteidl__Core__Identifier *ident(struct fc_arena *a, Flyteidl__Core__Res
 	return id;
 }
 
-static void register_task(struct fixture *f, const char *image, int expect)
+/* A container task `name`@v1 running `image`, in the arena. */
+static Flyteidl__Core__TaskTemplate *task_template(struct fixture *f, const char *name, const char *image)
 {
 	Flyteidl__Core__TaskTemplate *t = fc_arena_alloc(&f->a, sizeof(*t));
 	Flyteidl__Core__Container *c = fc_arena_alloc(&f->a, sizeof(*c));
+
+	flyteidl__core__task_template__init(t);
+	flyteidl__core__container__init(c);
+	t->id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__TASK, name, "v1");
+	t->type = (char *)"container";
+	c->image = (char *)image;
+	t->target_case = FLYTEIDL__CORE__TASK_TEMPLATE__TARGET_CONTAINER;
+	t->container = c;
+	return t;
+}
+
+/* A WorkflowCreateRequest for `name`@v1 with one node n0 running `task`, in the arena. */
+static Flyteidl__Admin__WorkflowCreateRequest *one_node_workflow(struct fixture *f, const char *name,
+								 Flyteidl__Core__Identifier *task)
+{
+	Flyteidl__Admin__WorkflowCreateRequest *req = fc_arena_alloc(&f->a, sizeof(*req));
+	Flyteidl__Admin__WorkflowSpec *ws = fc_arena_alloc(&f->a, sizeof(*ws));
+	Flyteidl__Core__WorkflowTemplate *tpl = fc_arena_alloc(&f->a, sizeof(*tpl));
+	Flyteidl__Core__Node *node = fc_arena_alloc(&f->a, sizeof(*node));
+	Flyteidl__Core__TaskNode *tn = fc_arena_alloc(&f->a, sizeof(*tn));
+
+	flyteidl__admin__workflow_create_request__init(req);
+	flyteidl__admin__workflow_spec__init(ws);
+	flyteidl__core__workflow_template__init(tpl);
+	flyteidl__core__node__init(node);
+	flyteidl__core__task_node__init(tn);
+	node->id = (char *)"n0";
+	tn->reference_case = FLYTEIDL__CORE__TASK_NODE__REFERENCE_REFERENCE_ID;
+	tn->reference_id = task;
+	node->target_case = FLYTEIDL__CORE__NODE__TARGET_TASK_NODE;
+	node->task_node = tn;
+	tpl->id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__WORKFLOW, name, "v1");
+	tpl->n_nodes = 1;
+	tpl->nodes = fc_arena_memdup(&f->a, &node, sizeof(node));
+	ws->template_ = tpl;
+	req->id = tpl->id;
+	req->spec = ws;
+	return req;
+}
+
+static void register_task(struct fixture *f, const char *image, int expect)
+{
+	Flyteidl__Core__TaskTemplate *t = task_template(f, "t", image);
 	Flyteidl__Core__CompiledTask ct = FLYTEIDL__CORE__COMPILED_TASK__INIT;
 	struct fc_buf diff = FC_BUF_INIT;
 	struct fc_err err;
 	bool created;
 
-	flyteidl__core__task_template__init(t);
-	flyteidl__core__container__init(c);
-	t->id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__TASK, "t", "v1");
-	t->type = (char *)"container";
-	c->image = (char *)image;
-	t->target_case = FLYTEIDL__CORE__TASK_TEMPLATE__TARGET_CONTAINER;
-	t->container = c;
 	ct.template_ = t;
 	assert_int_equal(adm_register_task(f->s, t->id, &ct, NULL, &created, &diff, &err), expect);
 	if (expect == FC_ECONFLICT) {
@@ -166,11 +203,7 @@ static void register_task(struct fixture *f, const char *image, int expect)
 /* A workflow w(x: integer) with one node n0 running task t, and launch plan lp with x defaulting to 1. */
 static void register_world(struct fixture *f, bool x_required)
 {
-	Flyteidl__Admin__WorkflowCreateRequest wreq = FLYTEIDL__ADMIN__WORKFLOW_CREATE_REQUEST__INIT;
-	Flyteidl__Admin__WorkflowSpec ws = FLYTEIDL__ADMIN__WORKFLOW_SPEC__INIT;
-	Flyteidl__Core__WorkflowTemplate tpl = FLYTEIDL__CORE__WORKFLOW_TEMPLATE__INIT;
-	Flyteidl__Core__Node node = FLYTEIDL__CORE__NODE__INIT, *nodes[1] = {&node};
-	Flyteidl__Core__TaskNode tn = FLYTEIDL__CORE__TASK_NODE__INIT;
+	Flyteidl__Admin__WorkflowCreateRequest *wreq;
 	Flyteidl__Admin__LaunchPlanCreateRequest lreq = FLYTEIDL__ADMIN__LAUNCH_PLAN_CREATE_REQUEST__INIT;
 	Flyteidl__Admin__LaunchPlanSpec spec = FLYTEIDL__ADMIN__LAUNCH_PLAN_SPEC__INIT;
 	Flyteidl__Core__ParameterMap pm = FLYTEIDL__CORE__PARAMETER_MAP__INIT;
@@ -182,18 +215,8 @@ static void register_world(struct fixture *f, bool x_required)
 	bool created;
 
 	register_task(f, "alpine", 0);
-	node.id = (char *)"n0";
-	tn.reference_case = FLYTEIDL__CORE__TASK_NODE__REFERENCE_REFERENCE_ID;
-	tn.reference_id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__TASK, "t", "v1");
-	node.target_case = FLYTEIDL__CORE__NODE__TARGET_TASK_NODE;
-	node.task_node = &tn;
-	tpl.id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__WORKFLOW, "w", "v1");
-	tpl.n_nodes = 1;
-	tpl.nodes = nodes;
-	ws.template_ = &tpl;
-	wreq.id = tpl.id;
-	wreq.spec = &ws;
-	assert_int_equal(adm_create_workflow(f->s, &wreq, &created, &diff, &err), 0);
+	wreq = one_node_workflow(f, "w", ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__TASK, "t", "v1"));
+	assert_int_equal(adm_create_workflow(f->s, wreq, &created, &diff, &err), 0);
 
 	var.type = int_type(&f->a);
 	p.var = &var;
@@ -208,7 +231,7 @@ static void register_world(struct fixture *f, bool x_required)
 	pe.value = &p;
 	pm.n_parameters = 1;
 	pm.parameters = pes;
-	spec.workflow_id = tpl.id;
+	spec.workflow_id = wreq->id;
 	spec.default_inputs = &pm;
 	lreq.id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__LAUNCH_PLAN, "lp", x_required ? "v2" : "v1");
 	lreq.spec = &spec;
@@ -344,20 +367,20 @@ static void test_events_intake(void **state)
 	wev.execution_id = adm_exec_id_msg(&f->a, &id);
 	wev.phase = FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__RUNNING;
 	wev.occurred_at = adm_timestamp_msg(&f->a, 1000000000LL);
-	assert_int_equal(adm_intake_workflow_event(f->s, &wev, &applied, &err), 0);
+	assert_int_equal(adm_intake_event(f->s, &wev.base, &applied, &err), 0);
 	assert_true(applied);
 	nid.node_id = (char *)"n0";
 	nid.execution_id = wev.execution_id;
 	nev.id = &nid;
 	nev.phase = FLYTEIDL__CORE__NODE_EXECUTION__PHASE__FAILED;
-	assert_int_equal(adm_intake_node_event(f->s, &nev, &applied, &err), 0);
+	assert_int_equal(adm_intake_event(f->s, &nev.base, &applied, &err), 0);
 	error.code = (char *)"USER:Boom";
 	error.message = (char *)"it broke";
 	wev.phase = FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED;
 	wev.occurred_at = adm_timestamp_msg(&f->a, 3500000000LL);
 	wev.output_result_case = FLYTEIDL__EVENT__WORKFLOW_EXECUTION_EVENT__OUTPUT_RESULT_ERROR;
 	wev.error = &error;
-	assert_int_equal(adm_intake_workflow_event(f->s, &wev, &applied, &err), 0);
+	assert_int_equal(adm_intake_event(f->s, &wev.base, &applied, &err), 0);
 	assert_int_equal(adm_execution_get(f->s, &id, &f->a, &x, &err), 0);
 	assert_int_equal(adm_execution_msg(&x, &f->a, &m, &err), 0);
 	assert_int_equal(m->closure->phase, FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED);
@@ -367,9 +390,257 @@ static void test_events_intake(void **state)
 	assert_int_equal(m->closure->duration->nanos, 500000000);
 	/* bad ids are refused before the store is touched */
 	nid.node_id = (char *)"../x";
-	assert_int_equal(adm_intake_node_event(f->s, &nev, &applied, &err), FC_EINVAL);
+	assert_int_equal(adm_intake_event(f->s, &nev.base, &applied, &err), FC_EINVAL);
 	wev.execution_id = NULL;
-	assert_int_equal(adm_intake_workflow_event(f->s, &wev, &applied, &err), FC_EINVAL);
+	assert_int_equal(adm_intake_event(f->s, &wev.base, &applied, &err), FC_EINVAL);
+}
+
+static Flyteidl__Core__VariableMap *one_var(struct fc_arena *a, const char *name, Flyteidl__Core__SimpleType simple)
+{
+	Flyteidl__Core__VariableMap *m = fc_arena_alloc(a, sizeof(*m));
+	Flyteidl__Core__VariableMap__VariablesEntry *e = fc_arena_alloc(a, sizeof(*e));
+	Flyteidl__Core__Variable *v = fc_arena_alloc(a, sizeof(*v));
+
+	flyteidl__core__variable_map__init(m);
+	flyteidl__core__variable_map__variables_entry__init(e);
+	flyteidl__core__variable__init(v);
+	v->type = int_type(a);
+	v->type->simple = simple;
+	e->key = (char *)name;
+	e->value = v;
+	m->n_variables = 1;
+	m->variables = fc_arena_memdup(a, &e, sizeof(e));
+	return m;
+}
+
+/* Issue 11: POST /api/v1/workflows goes through the compiler's checks: a binding of a string to an integer input
+ * is refused with the compiler's error code, as the watcher would refuse the same spec. */
+static void test_create_workflow_type_checked(void **state)
+{
+	struct fixture *f = *state;
+	Flyteidl__Core__TaskTemplate *t = task_template(f, "takes_int", "alpine");
+	Flyteidl__Core__TypedInterface *ti = fc_arena_alloc(&f->a, sizeof(*ti));
+	Flyteidl__Core__CompiledTask ct = FLYTEIDL__CORE__COMPILED_TASK__INIT;
+	Flyteidl__Admin__WorkflowCreateRequest *wreq = one_node_workflow(f, "typed", t->id);
+	Flyteidl__Core__Node *node = wreq->spec->template_->nodes[0];
+	Flyteidl__Core__TypedInterface wi = FLYTEIDL__CORE__TYPED_INTERFACE__INIT;
+	Flyteidl__Core__Binding bind = FLYTEIDL__CORE__BINDING__INIT, *binds[1] = {&bind};
+	Flyteidl__Core__BindingData bd = FLYTEIDL__CORE__BINDING_DATA__INIT;
+	Flyteidl__Core__OutputReference ref = FLYTEIDL__CORE__OUTPUT_REFERENCE__INIT;
+	struct adm_id wid = {"proj", "development", "typed", "v1"};
+	struct adm_entity e;
+	struct fc_buf diff = FC_BUF_INIT;
+	struct fc_err err;
+	bool created;
+
+	flyteidl__core__typed_interface__init(ti);
+	ti->inputs = one_var(&f->a, "x", FLYTEIDL__CORE__SIMPLE_TYPE__INTEGER);
+	t->interface = ti;
+	ct.template_ = t;
+	assert_int_equal(adm_register_task(f->s, t->id, &ct, NULL, &created, &diff, &err), 0);
+	/* the workflow's string input bound to the task's integer input */
+	wi.inputs = one_var(&f->a, "s", FLYTEIDL__CORE__SIMPLE_TYPE__STRING);
+	wreq->spec->template_->interface = &wi;
+	ref.var = (char *)"s";
+	ref.node_id = (char *)"start-node";
+	bd.value_case = FLYTEIDL__CORE__BINDING_DATA__VALUE_PROMISE;
+	bd.promise = &ref;
+	bind.var = (char *)"x";
+	bind.binding = &bd;
+	node->n_inputs = 1;
+	node->inputs = binds;
+	assert_int_equal(adm_create_workflow(f->s, wreq, &created, &diff, &err), FC_ESPEC);
+	assert_non_null(strstr(err.msg, "error[MismatchingTypes]"));
+	assert_int_equal(adm_entity_get(f->s, ADM_WORKFLOW, &wid, &f->a, &e, &err), FC_ENOENT);
+	/* the same workflow with a matching input type registers */
+	wi.inputs = one_var(&f->a, "s", FLYTEIDL__CORE__SIMPLE_TYPE__INTEGER);
+	assert_int_equal(adm_create_workflow(f->s, wreq, &created, &diff, &err), 0);
+	assert_true(created);
+	fc_buf_release(&diff);
+}
+
+/* --- write faults (sqlite's *fault.test model): the Nth write fails; nothing half-written, nothing lost ------- */
+
+static size_t history_len(struct fixture *f, const struct adm_exec_id *id)
+{
+	struct adm_event_row *rows;
+	struct fc_err err;
+	size_t n;
+
+	assert_int_equal(adm_event_history(f->s, id, 0, &f->a, &rows, &n, &err), 0);
+	return n;
+}
+
+static void test_fault_launch(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_exec_id id;
+	struct adm_execution x;
+	struct fc_err err;
+	unsigned long hits = 1;
+	long n;
+
+	register_world(f, false);
+	for (n = 0; hits; n++) {
+		char name[32];
+		int rc;
+
+		assert_true(n < 1000);
+		snprintf(name, sizeof(name), "f%ld", n);
+		adm_store_fault_arm(n, false);
+		rc = adm_launch(f->s, exec_req(f, name, "v1", NULL, NULL), 0, &f->a, &id, &err);
+		hits = adm_store_fault_hits();
+		adm_store_fault_disarm();
+		id.project = "proj";
+		id.domain = "development";
+		id.name = name;
+		if (rc) {
+			/* refused as a store failure, and nothing of it stored */
+			assert_int_equal(rc, FC_ESTORAGE);
+			assert_true(adm_store_retryable(rc));
+			assert_int_equal(adm_execution_get(f->s, &id, &f->a, &x, &err), FC_ENOENT);
+			/* retried once space returns: stored */
+			assert_int_equal(adm_launch(f->s, exec_req(f, name, "v1", NULL, NULL), 0, &f->a, &id, &err), 0);
+		}
+		assert_int_equal(adm_execution_get(f->s, &id, &f->a, &x, &err), 0);
+		assert_int_equal(x.phase, FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__QUEUED);
+	}
+	assert_true(n > 1); /* the hook did fail writes */
+}
+
+static int node_phase(struct fixture *f, const struct adm_exec_id *id, const char *node)
+{
+	struct adm_node_execution ne;
+	struct fc_err err;
+
+	assert_int_equal(adm_node_execution_get(f->s, id, node, &f->a, &ne, &err), 0);
+	return ne.phase;
+}
+
+static int task_phase(struct fixture *f, const struct adm_exec_id *id, const char *node)
+{
+	struct adm_task_execution *list;
+	struct fc_err err;
+	char *token;
+	size_t n;
+
+	assert_int_equal(adm_task_execution_list(f->s, id, node, NULL, &f->a, &list, &n, &token, &err), 0);
+	assert_int_equal(n, 1);
+	return list[0].phase;
+}
+
+/* An execution with n0 RUNNING (task attempt RUNNING) and n1 SUCCEEDED. */
+static void running_exec(struct fixture *f, const char *name, struct adm_exec_id *id,
+			 Flyteidl__Event__WorkflowExecutionEvent *wev)
+{
+	Flyteidl__Event__NodeExecutionEvent *nev = fc_arena_alloc(&f->a, sizeof(*nev));
+	Flyteidl__Event__TaskExecutionEvent *tev = fc_arena_alloc(&f->a, sizeof(*tev));
+	Flyteidl__Core__NodeExecutionIdentifier *nid = fc_arena_alloc(&f->a, sizeof(*nid));
+	struct fc_err err;
+	bool applied;
+
+	flyteidl__event__node_execution_event__init(nev);
+	flyteidl__event__task_execution_event__init(tev);
+	flyteidl__core__node_execution_identifier__init(nid);
+	assert_int_equal(adm_launch(f->s, exec_req(f, name, "v1", NULL, NULL), 0, &f->a, id, &err), 0);
+	flyteidl__event__workflow_execution_event__init(wev);
+	wev->execution_id = adm_exec_id_msg(&f->a, id);
+	wev->phase = FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__RUNNING;
+	assert_int_equal(adm_intake_event(f->s, &wev->base, &applied, &err), 0);
+	nid->execution_id = wev->execution_id;
+	nid->node_id = (char *)"n1";
+	nev->id = nid;
+	nev->phase = FLYTEIDL__CORE__NODE_EXECUTION__PHASE__SUCCEEDED;
+	assert_int_equal(adm_intake_event(f->s, &nev->base, &applied, &err), 0);
+	nid->node_id = (char *)"n0";
+	nev->phase = FLYTEIDL__CORE__NODE_EXECUTION__PHASE__RUNNING;
+	assert_int_equal(adm_intake_event(f->s, &nev->base, &applied, &err), 0);
+	tev->parent_node_execution_id = nid;
+	tev->task_id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__TASK, "t", "v1");
+	tev->phase = FLYTEIDL__CORE__TASK_EXECUTION__PHASE__RUNNING;
+	assert_int_equal(adm_intake_event(f->s, &tev->base, &applied, &err), 0);
+	wev->phase = FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED;
+}
+
+/* 19.3c: a terminal execution never keeps a running node, and an event that cannot be stored is not half-stored. */
+static void test_fault_terminal_event(void **state)
+{
+	struct fixture *f = *state;
+	Flyteidl__Event__WorkflowExecutionEvent wev;
+	struct adm_exec_id id;
+	struct adm_execution x;
+	struct fc_err err;
+	unsigned long hits = 1;
+	bool applied;
+	long n;
+
+	register_world(f, false);
+	for (n = 0; hits; n++) {
+		char name[32];
+		size_t before;
+		int rc;
+
+		assert_true(n < 1000);
+		snprintf(name, sizeof(name), "ev%ld", n);
+		running_exec(f, name, &id, &wev);
+		before = history_len(f, &id);
+		adm_store_fault_arm(n, false);
+		rc = adm_intake_event(f->s, &wev.base, &applied, &err);
+		hits = adm_store_fault_hits();
+		adm_store_fault_disarm();
+		if (rc) {
+			assert_int_equal(rc, FC_ESTORAGE);
+			assert_false(applied);
+			/* all or nothing: the execution, its nodes and its history are as before */
+			assert_int_equal(adm_execution_get(f->s, &id, &f->a, &x, &err), 0);
+			assert_int_equal(x.phase, FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__RUNNING);
+			assert_int_equal(node_phase(f, &id, "n0"), FLYTEIDL__CORE__NODE_EXECUTION__PHASE__RUNNING);
+			assert_int_equal(history_len(f, &id), before);
+			/* the sender retries: now it is stored */
+			assert_int_equal(adm_intake_event(f->s, &wev.base, &applied, &err), 0);
+		}
+		assert_true(applied);
+		assert_int_equal(adm_execution_get(f->s, &id, &f->a, &x, &err), 0);
+		assert_int_equal(x.phase, FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED);
+		/* the running node and task attempt were closed with it; the finished node kept its phase */
+		assert_int_equal(node_phase(f, &id, "n0"), FLYTEIDL__CORE__NODE_EXECUTION__PHASE__ABORTED);
+		assert_int_equal(task_phase(f, &id, "n0"), FLYTEIDL__CORE__TASK_EXECUTION__PHASE__ABORTED);
+		assert_int_equal(node_phase(f, &id, "n1"), FLYTEIDL__CORE__NODE_EXECUTION__PHASE__SUCCEEDED);
+		assert_int_equal(history_len(f, &id), before + 3); /* workflow FAILED, task and node ABORTED */
+	}
+	assert_true(n > 1);
+}
+
+static void test_fault_file_status(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_file_status st, *list;
+	struct fc_err err;
+	size_t n;
+
+	memset(&st, 0, sizeof(st));
+	st.path = "a.yaml";
+	st.nerrors = 1;
+	st.diagnostics_text = "a.yaml: error[StoreUnavailable]: not registered yet\n";
+	adm_store_fault_arm(0, true);
+	assert_int_equal(adm_file_status_put(f->s, &st, &err), FC_ESTORAGE);
+	adm_store_fault_disarm();
+	/* shown meanwhile, from memory */
+	assert_int_equal(adm_file_status_list(f->s, true, &f->a, &list, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].path, "a.yaml");
+	assert_false(list[0].ok);
+	assert_non_null(strstr(list[0].diagnostics_text, "StoreUnavailable"));
+	/* written once the store writes again, replacing the one in memory */
+	memset(&st, 0, sizeof(st));
+	st.path = "a.yaml";
+	st.ok = true;
+	assert_int_equal(adm_file_status_put(f->s, &st, &err), 0);
+	assert_int_equal(adm_file_status_list(f->s, true, &f->a, &list, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(adm_file_status_list(f->s, false, &f->a, &list, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_true(list[0].ok);
 }
 
 int main(void)
@@ -381,6 +652,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_launch_inputs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_launch_scheduled_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_intake, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_workflow_type_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_launch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_terminal_event, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_file_status, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -487,7 +487,7 @@ static void test_schedule_fire_once(void **state)
 
 	/* the policy is not part of the spec: the same bytes with another policy update it... */
 	e.policy.max_catchup = 9;
-	e.policy.catchup = 1;
+	e.policy.catchup = CMP_CATCHUP_ALL;
 	e.policy_set = true;
 	assert_int_equal(adm_entity_register(f->s, &e, &created, &f->a, NULL, &err), 0);
 	assert_false(created);

@@ -134,7 +134,6 @@ static void register_variant(struct sfx *f, struct cmp_session *cs, const char *
 	Flyteidl__Admin__LaunchPlanMetadata md;
 	Flyteidl__Admin__Schedule sched;
 	Flyteidl__Admin__CronSchedule cron_sched = FLYTEIDL__ADMIN__CRON_SCHEDULE__INIT;
-	struct adm_schedule_policy policy;
 	struct fc_err err;
 	bool created;
 
@@ -164,11 +163,7 @@ static void register_variant(struct sfx *f, struct cmp_session *cs, const char *
 	}
 	if (kickoff)
 		sched.kickoff_time_input_arg = (char *)kickoff;
-	policy.catchup = (int)r->policy.catchup;
-	policy.max_catchup = r->policy.max_catchup;
-	policy.catchup_window_seconds = r->policy.catchup_window_seconds;
-	policy.concurrency = (int)r->policy.concurrency;
-	if (adm_register_launch_plan(f->store, &lp, &policy, NULL, &created, NULL, &err))
+	if (adm_register_launch_plan(f->store, &lp, &r->policy, NULL, &created, NULL, &err))
 		fail_msg("registering %s: %s", name, err.msg);
 	if (adm_launch_plan_set_state(f->store, &(struct adm_id){id.project, id.domain, name, version}, 1, &err))
 		fail_msg("activating %s: %s", name, err.msg);

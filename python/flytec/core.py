@@ -197,29 +197,29 @@ class Promise:
         return "inputs.%s" % self.var if self.node is None else "%s.%s" % (self.node.id, self.var)
 
     def _misuse(self, what):
-        raise _err("the promise %s is used as a %s while the workflow is traced; its value exists only when the "
+        raise _err("the promise %s is used as %s while the workflow is traced; its value exists only when the "
                    "workflow runs (pass it to a task, or use conditional() to branch on it)" % (self.ref(), what))
 
     def __bool__(self):
-        self._misuse("bool (in if/and/or/not)")
+        self._misuse("a bool (in if/and/or/not)")
 
     def __int__(self):
-        self._misuse("int")
+        self._misuse("an int")
 
     def __float__(self):
-        self._misuse("float")
+        self._misuse("a float")
 
     def __index__(self):
-        self._misuse("index")
+        self._misuse("an index")
 
     def __iter__(self):
-        self._misuse("sequence (unpacking or iteration)")
+        self._misuse("a sequence (unpacking or iteration)")
 
     def __len__(self):
-        self._misuse("sized value")
+        self._misuse("a sized value")
 
     def __format__(self, spec):
-        self._misuse("string (formatting)")
+        self._misuse("a string (formatting)")
 
     def __str__(self):
         return "Promise(%s)" % self.ref()
@@ -342,8 +342,9 @@ class Comparison:
         return Conjunction(self, "or", o)
 
     def __bool__(self):
-        raise _err("a condition cannot be evaluated while tracing: combine conditions with & and | (not 'and' / "
-                   "'or'), with parentheses around each comparison")
+        raise _err("a condition cannot be used as a bool while tracing (its value exists only when the workflow "
+                   "runs): branch with conditional(), and combine conditions with & and | (not 'and' / 'or'), "
+                   "with parentheses around each comparison")
 
     def promises(self):
         return [x for x in (self.lhs, self.rhs) if isinstance(x, Promise)]
@@ -611,7 +612,8 @@ class _Builder:
         self.wf = wf
         self.nodes = []
         self.count = 0
-        self.cond = None  # the open conditional, if any
+        self.cond = None  # the conditional whose case is being built, if any
+        self.unfinished = []  # conditionals without their else_() yet
 
     def new_node(self, kind, target, loc):
         if self.cond is not None:
@@ -660,9 +662,10 @@ class Workflow(Entity):
         try:
             args = {k: Promise(None, k, t) for k, (t, _d) in self.interface.inputs.items()}
             ret = self.fn(**args)
-            if b.cond is not None:
-                raise _err("workflow '%s': a conditional is not finished (it needs .else_())" % self.name,
-                           b.cond.loc)
+            if b.unfinished:
+                c = b.unfinished[0]
+                raise _err("workflow '%s': conditional '%s' is not finished (it needs .else_().then(...) or "
+                           ".else_().fail(...))" % (self.name, c.name), c.loc)
             outs = self._bind_outputs(ret)
             if self.on_failure is not None:
                 fn = b.new_node(self.on_failure.kind if self.on_failure.kind != "container_task" else "task",
@@ -807,6 +810,7 @@ class conditional:
         self._c.node.id = name if name else "n%d" % b.count
         b.count += 1
         b.cond = self._c
+        b.unfinished.append(self._c)
         self._state = "if"
 
     def _open(self, kind, cond):
@@ -878,6 +882,7 @@ class _Case:
                 outs = collections.OrderedDict((k, t) for k, t in outs.items() if k in o and o[k] == t)
         node.outputs.update(outs or {})
         c.builder.nodes.append(node)
+        c.builder.unfinished.remove(c)
         return node.promises()
 
 
@@ -983,9 +988,6 @@ class FixedRate:
         self.kickoff_time_input_arg = kickoff_time_input_arg
 
 
-_launch_plans = {}
-
-
 class LaunchPlan(Entity):
     kind = "launch_plan"
 
@@ -1036,10 +1038,6 @@ class LaunchPlan(Entity):
             return workflow  # its default launch plan
         lp = LaunchPlan(workflow, name, default_inputs, fixed_inputs, schedule, max_parallelism, labels,
                         annotations, auto_activate or schedule is not None, loc)
-        prev = _launch_plans.get(name)
-        if prev is not None and prev.workflow is not workflow:
-            raise _err("launch plan '%s' is already defined for workflow '%s'" % (name, prev.workflow.name), loc)
-        _launch_plans[name] = lp
         return lp
 
     def __call__(self, *args, **kwargs):

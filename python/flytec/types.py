@@ -68,8 +68,13 @@ class FlyteFile(os.PathLike):
     def download(self):
         return self.path
 
+    _formats = {}
+
     def __class_getitem__(cls, fmt):
-        return type("%s[%s]" % (cls.__name__, fmt), (cls,), {"format": str(fmt)})
+        key = (cls, str(fmt))
+        if key not in FlyteFile._formats:  # one class per format, so FlyteFile["csv"] is FlyteFile["csv"]
+            FlyteFile._formats[key] = type("%s[%s]" % (cls.__name__, fmt), (cls,), {"format": str(fmt)})
+        return FlyteFile._formats[key]
 
 
 class FlyteDirectory(FlyteFile):

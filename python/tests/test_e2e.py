@@ -51,7 +51,7 @@ class Examples(unittest.TestCase):
         counts = [len(re.findall(r"^%s " % k, r.stdout, re.M)) for k in ("task", "workflow", "launch_plan")]
         self.assertEqual(counts, [27, 15, 18])
         self.assertIn('schedule: cron "CRON_TZ=Europe/Berlin 30 2 * * *"', r.stdout)
-        self.assertIn("schedule: every 1 hours", r.stdout)
+        self.assertIn("schedule: every 1 hour kickoff_input=kickoff_time", r.stdout)
 
     @needs_pb
     def test_hello_world(self):

@@ -40,6 +40,7 @@ def _protos(root):
 
 def generate(schemas, dest):
     """Run protoc on every .proto below SCHEMAS/flyteidl, writing Python modules under DEST."""
+    dest = os.path.abspath(dest)
     os.makedirs(dest, exist_ok=True)
     protos = _protos(schemas)
     subprocess.run(["protoc", "-I" + schemas, "-I/usr/include", "--python_out=" + dest] + protos,

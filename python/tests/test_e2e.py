@@ -183,3 +183,24 @@ class PackageForm(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PipInstall(unittest.TestCase):
+    @needs_pb
+    def test_pip_install_generates_the_idl_modules(self):
+        if run([sys.executable, "-m", "pip", "--version"]).returncode != 0:
+            self.skipTest("pip is not installed for %s" % sys.executable)
+        from tests.helpers import PYDIR
+        with tempfile.TemporaryDirectory() as d:
+            target = os.path.join(d, "site")
+            work = os.path.join(d, "src")
+            # build from a copy, so that the checkout gets no build/ or egg-info
+            run(["cp", "-r", PYDIR, work])
+            run(["ln", "-s", os.path.join(os.path.dirname(PYDIR), "schemas"), os.path.join(d, "schemas")])
+            r = run([sys.executable, "-m", "pip", "install", "--no-index", "--no-deps", "--target", target, work])
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertTrue(os.path.exists(os.path.join(target, "flytec", "_gen", "flyteidl", "core",
+                                                        "literals_pb2.py")))
+            env_code = ("import sys; sys.path.insert(0, %r); import flytec._pb as p; print(p._find())" % target)
+            r = run([sys.executable, "-c", env_code], cwd=d)
+            self.assertEqual(r.stdout.strip(), os.path.join(target, "flytec", "_gen"), r.stderr)

@@ -7,6 +7,23 @@ import sys
 from .types import FlytecError
 
 
+def _local_python():
+    """This interpreter, unless it lacks protobuf and Debian's /usr/bin/python3 has it (a pyenv or venv python
+    first on PATH): tasks need protobuf to run."""
+    try:
+        import google.protobuf  # noqa: F401
+        return sys.executable
+    except ImportError:
+        pass
+    alt = "/usr/bin/python3"
+    if os.path.realpath(alt) != os.path.realpath(sys.executable) and os.access(alt, os.X_OK):
+        import subprocess
+        if subprocess.run([alt, "-c", "import google.protobuf"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode == 0:
+            return alt
+    return sys.executable
+
+
 def _settings(a, roots):
     from .emit_yaml import Settings
     env = {}
@@ -14,7 +31,7 @@ def _settings(a, roots):
     if a.local:
         here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env["PYTHONPATH"] = os.pathsep.join(list(roots) + [here])
-        python = sys.executable
+        python = _local_python()
     for kv in a.env or []:
         k, _, v = kv.partition("=")
         env[k] = v
@@ -55,6 +72,11 @@ def main(argv=None):
                 n += 1
             print("flytec emit: %d entities in %d files under %s" % (len(ents), n, a.output))
         else:
+            from . import _pb
+            ok, why = _pb.available()
+            if not ok:
+                print("error: cannot write the archive: %s" % why, file=sys.stderr)
+                return 1
             from .emit_idl import write_archive
             count = write_archive(ents, st, a.output)
             print("flytec package: %d files in %s" % (count, a.output))

@@ -33,6 +33,8 @@ def load(targets):
         elif t.endswith(".py") and os.path.isfile(t):
             root = os.path.dirname(os.path.abspath(t))
             names = [os.path.basename(t)[:-3]]
+        elif os.sep in t or t.endswith(".py"):
+            raise FlytecError("%s: no such file or directory" % t)
         else:
             root = os.getcwd()
             names = [t]

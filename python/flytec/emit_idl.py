@@ -148,7 +148,7 @@ def _upstream(n, outer_ids):
         if i in outer_ids and i not in ups:
             ups.append(i)
     if n.kind == "branch":
-        for var in sorted(n.extra.get("branch_vars", {})):
+        for var in n.extra.get("branch_vars", {}):
             p = n.extra["branch_vars"][var]
             if p.node is not None:
                 add(p.node.id)
@@ -163,6 +163,13 @@ def _upstream(n, outer_ids):
     for a in n.after:
         add(a.id)
     return ups
+
+
+def _inner_upstream(inner, outer_ids, case):
+    """Upstream ids of a branch case's node as the spec compiler sets them: the outer nodes it reads, except one
+    named like the case node's own id before the branch prefix (n<case>): compiler/spec.c compares ids with the
+    unprefixed id when it drops self-references. Mirrored so both forms compile alike (reported as a bug)."""
+    return [u for u in _upstream(inner, outer_ids) if u != "n%d" % case]
 
 
 def _promises_of(n):
@@ -263,15 +270,15 @@ def node_msg(m, n, nodes_by_id, sub=False):
                 blk = ie.case if kind == "if" else ie.other.add()
                 blk.condition.CopyFrom(_condition(m, cond, branch_inputs))
                 blk.then_node.CopyFrom(node_msg(m, inner, nodes_by_id, sub=True))
+                blk.then_node.upstream_node_ids.extend(_inner_upstream(inner, nodes_by_id, i))
             elif inner is not None:
-                # the compiler keeps upstream ids on a branch's else node only (see docs/python.md)
                 ie.else_node.CopyFrom(node_msg(m, inner, nodes_by_id, sub=True))
-                ie.else_node.upstream_node_ids.extend(_upstream(inner, nodes_by_id))
+                ie.else_node.upstream_node_ids.extend(_inner_upstream(inner, nodes_by_id, i))
             else:
                 ie.error.failed_node_id = n.id
                 ie.error.message = msg
         n.extra["branch_vars"] = dict(branch_inputs)
-        for var in sorted(branch_inputs):
+        for var in branch_inputs:  # in order of appearance, as the compiler adds them
             p = branch_inputs[var]
             node.inputs.add(var=var, binding=binding_data(m, p, p.ltype))
     if "name" in ov:

@@ -142,6 +142,14 @@ class Determinism(unittest.TestCase):
                 self.assertEqual(fa.read(), fb.read())
 
 
+def _json(path):
+    import json
+    r = run([FLYTEC, "compile", "-q", "--emit", "json", path])
+    if r.returncode != 0:
+        raise AssertionError(r.stderr)
+    return json.loads(r.stdout)
+
+
 @needs_pb
 @needs_flytec
 class PackageForm(unittest.TestCase):
@@ -160,6 +168,27 @@ class PackageForm(unittest.TestCase):
             want = re.sub(r" \(default\)$", "", a.stdout, flags=re.M)
             self.assertEqual(want.splitlines(), b.stdout.splitlines())
             self.assertIn("workflow flytesnacks/development/conditions.multiplier@", b.stdout)
+            self.assertEqual(_json(specs), _json(tgz))
+
+    def test_every_construct_compiles_alike_in_both_forms(self):
+        from tests.test_authoring import ALL
+        with tempfile.TemporaryDirectory() as d:
+            src = os.path.join(d, "mods")
+            os.makedirs(src)
+            with open(os.path.join(src, "allmod.py"), "w") as f:
+                f.write(ALL)
+            specs = os.path.join(d, "specs")
+            tgz = os.path.join(d, "pkg.tgz")
+            r = run([sys.executable, "-m", "flytec", "emit", src, "-o", specs])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = run([sys.executable, "-m", "flytec", "package", src, "-o", tgz])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            a = run([FLYTEC, "compile", "-q", specs])
+            b = run([FLYTEC, "compile", "-q", "-W", tgz])
+            self.assertEqual(b.returncode, 0, b.stdout + b.stderr)
+            self.assertEqual(re.sub(r" \(default\)$", "", a.stdout, flags=re.M), b.stdout)
+            # the JSON holds what the text leaves out (binding order, metadata); versions are content hashes
+            self.assertEqual(_json(specs), _json(tgz))
 
     def test_archive_layout(self):
         import tarfile

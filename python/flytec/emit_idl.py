@@ -370,8 +370,9 @@ def launch_plan(m, lp):
         p = spec.default_inputs.parameters[k]
         p.var.type.CopyFrom(t.idl())
         v = defaults.get(k, d)
-        if v is _NO:
+        if v is _NO or (k not in defaults and v is None and isinstance(t, UnionT) and NONE in t.variants):
             if isinstance(t, UnionT) and NONE in t.variants:
+                # the YAML form leaves such an input out, and the compiler defaults it to a plain none
                 p.default.CopyFrom(_plain_literal(NONE, None))
             else:
                 p.required = True

@@ -87,6 +87,21 @@ rate = LaunchPlan.get_or_create(sub, name="sub_rate", fixed_inputs={"x": 1},
 @workflow
 def uses_lp(x: int = 1) -> int:
     return sub(x=x)
+
+@task
+def opt(a: typing.Optional[int], b: typing.Optional[str] = None, c: typing.Union[int, str] = "x",
+        d: typing.List[typing.Optional[float]] = [1.0, None], e: typing.Dict[str, bool] = {"k": True}
+        ) -> typing.Optional[int]:
+    return a
+
+@workflow
+def opt_wf(a: typing.Optional[int], b: typing.Optional[str] = None, c: typing.Union[int, str] = 3,
+           e: typing.Dict[str, bool] = {"z": False}) -> typing.Optional[int]:
+    first = opt(a=a, b=b, c=c, e=e)
+    return opt(a=first, d=[2.0, None], e={"k": False, "j": True})
+
+opt_lp = LaunchPlan.get_or_create(opt_wf, name="opt_lp", default_inputs={"b": None, "c": "s"},
+                                  fixed_inputs={"a": None})
 """
 
 

@@ -968,10 +968,13 @@ class CronSchedule:
     """A cron schedule: CronSchedule(schedule="0 2 * * *", kickoff_time_input_arg="day", timezone="Europe/Berlin").
     flytekit's cron_expression= is accepted too."""
 
-    def __init__(self, schedule=None, kickoff_time_input_arg=None, timezone=None, cron_expression=None):
+    def __init__(self, schedule=None, kickoff_time_input_arg=None, timezone=None, cron_expression=None,
+                 offset=None):
         self.schedule = schedule or cron_expression
         if not self.schedule:
             raise _err("CronSchedule needs schedule=")
+        if offset is not None:
+            raise _err("CronSchedule(offset=...) is not supported by flytec's scheduler; shift the expression")
         self.kickoff_time_input_arg = kickoff_time_input_arg
         self.timezone = timezone
 

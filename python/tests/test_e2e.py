@@ -170,6 +170,14 @@ class PackageForm(unittest.TestCase):
             self.assertIn("workflow flytesnacks/development/conditions.multiplier@", b.stdout)
             self.assertEqual(_json(specs), _json(tgz))
 
+    def test_flytec_convert_reads_the_archive_exactly(self):
+        with tempfile.TemporaryDirectory() as d:
+            tgz = os.path.join(d, "pkg.tgz")
+            _emit("package", tgz)
+            r = run([FLYTEC, "convert", tgz, "--to", "yaml-spec", "-W", "-o", os.path.join(d, "back.yaml")])
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("60 of 60 compile back to the same IDL; 0 not convertible exactly", r.stdout + r.stderr)
+
     def test_every_construct_compiles_alike_in_both_forms(self):
         from tests.test_authoring import ALL
         with tempfile.TemporaryDirectory() as d:

@@ -15,6 +15,6 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 PKGS="yaml-0.1 libprotobuf-c jansson sqlite3 libcurl libmicrohttpd libarchive libcrypto libpcre2-8"
 gcc -std=c11 -D_GNU_SOURCE -O2 -I. -I"$BUILD/gen" $(pkg-config --cflags $PKGS) -o "$OUT/bench_sch" \
-	bench/scheduler/bench_sch.c "$BUILD/libflytec.a" $(pkg-config --libs $PKGS) -linotifytools -lm -lpthread
+	bench/scheduler/bench_sch.c "$BUILD/libflytec.a" $(pkg-config --libs $PKGS) -lm -lpthread
 echo "-- scheduler: $N schedules, $IDLE s idle, $LAT slots due at one minute"
 "$OUT/bench_sch" "$OUT" "$N" "$IDLE" "$LAT" | tee "$OUT/results.txt"

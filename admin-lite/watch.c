@@ -99,11 +99,11 @@ static void list_free(struct str_list *l)
 
 static bool is_spec_name(const char *name)
 {
-	size_t n = strlen(name);
-
 	if (name[0] == '.')
 		return false;
-	return (n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml"));
+	/* YAML specs, protobuf files and pyflyte archives; JSON files in a repository are more often configuration than
+	 * Flyte messages, so the watcher leaves them to `flytec compile` (docs/api.md, watched repository) */
+	return cmp_is_source_name(name, false);
 }
 
 static struct file_info *file_get(struct adm_watch *w, const char *rel, bool create)

@@ -89,6 +89,9 @@ void cmp_session_free(struct cmp_session *s);
 /* Add a file, or a directory (recursively: *.yaml, *.yml, and the IDL forms). I/O errors become diagnostics too;
  * the return value is FC_EIO / FC_ENOENT for them so a CLI can exit 2. */
 int cmp_add_path(struct cmp_session *s, const char *path);
+/* Whether a file of this name is one the compiler reads in a directory: YAML specs, protobuf files, pyflyte archives
+ * (.tgz, .tar.gz, .tar) and, `with_json`, JSON IDL files. The watched repository uses the same rule without JSON. */
+bool cmp_is_source_name(const char *name, bool with_json);
 /* Add an in-memory source; takes ownership of `text` (malloc'd, NUL-terminated, `len` bytes). */
 int cmp_add_source_take(struct cmp_session *s, const char *path, char *text, size_t len);
 

@@ -129,12 +129,17 @@ int cmp_add_source_take(struct cmp_session *s, const char *path, char *text, siz
 	return FC_OK;
 }
 
-/* What a directory walk reads: specs, and the IDL forms (JSON only as *.json holding a Flyte message). */
-static bool is_spec_file(const char *name)
+bool cmp_is_source_name(const char *name, bool with_json)
 {
 	return has_suffix(name, ".yaml") || has_suffix(name, ".yml") || has_suffix(name, ".pb") ||
 	       has_suffix(name, ".tgz") || has_suffix(name, ".tar.gz") || has_suffix(name, ".tar") ||
-	       has_suffix(name, ".json");
+	       (with_json && has_suffix(name, ".json"));
+}
+
+/* What a directory walk reads: specs, and the IDL forms (JSON only as *.json holding a Flyte message). */
+static bool is_spec_file(const char *name)
+{
+	return cmp_is_source_name(name, true);
 }
 
 static int add_file(struct cmp_session *s, const char *path)

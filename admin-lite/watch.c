@@ -276,19 +276,23 @@ static int walk_file(void *ctx, const char *path, const char *rel, const struct 
 
 static void walk_warn(void *ctx, const char *rel, const char *why)
 {
-	(void)ctx;
+	const char *base = strrchr(rel, '/');
+
 	fc_warn("watch: %s: %s", rel, why);
+	/* A spec-named link leading outside the repository is listed all the same: compiling the set names it as an
+	 * ExternalLink error in the repository status (without reading it), so a person sees why it is not used. */
+	if (strstr(why, "outside") && is_spec_name(base ? base + 1 : rel))
+		list_add(ctx, fc_xstrdup(rel));
 }
 
 /* The spec files under `rel`, through the shared walker (core/walk.h): each directory once whatever the links, and
- * nothing whose real path is outside the repository. `depth` is unused (the walker has its own limit). */
-static void walk(const char *root, const char *rel, unsigned depth, struct str_list *out)
+ * nothing whose real path is outside the repository unless --follow-external-links. */
+static void walk(const struct adm_watch *w, const char *rel, struct str_list *out)
 {
-	struct fc_walk_options wo = {true, walk_file, walk_warn, out};
+	struct fc_walk_options wo = {!w->follow_external_links, walk_file, walk_warn, out};
 	struct fc_err err;
 
-	(void)depth;
-	if (fc_walk(root, rel, &wo, &err))
+	if (fc_walk(w->repo, rel, &wo, &err))
 		fc_warn("watch: %s", err.msg);
 }
 
@@ -615,7 +619,7 @@ static int full_compile(struct adm_watch *w, struct fc_err *err)
 	size_t i;
 	int rc = 0;
 
-	walk(w->repo, "", 0, &rels);
+	walk(w, "", &rels);
 	if (w->include || w->exclude) {
 		size_t kept = 0;
 
@@ -971,7 +975,7 @@ static void handle_event(struct adm_watch *w, const struct inotify_event *ev)
 			if (watch_dir(w, full.buf, 0, NULL))
 				fc_warn("watch: cannot watch new directory %s", full.buf);
 			/* files created before the watch was in place */
-			walk(w->repo, rel, 0, &found);
+			walk(w, rel, &found);
 			for (i = 0; i < found.nr; i++)
 				pending_add(w, found.items[i]);
 			list_free(&found);

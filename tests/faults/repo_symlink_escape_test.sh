@@ -14,7 +14,7 @@ printf 'SECRET-IN-DIR: [unclosed\n' >"$O/dir/inner.yaml"
 ln -s /etc/passwd "$R/pw.yaml"
 ln -s "$O/dir" "$R/ext"
 echo token123 >"$T/token"
-adm_start --repo "$R" --no-executor --no-scheduler --token-file "$T/token" || exit 1
+adm_start --repo "$R" --no-executor --no-scheduler --token-file "$T/token" --public-reads || exit 1
 
 status_of() { # path -> its diagnostics ('' when absent)
 	get /api/v1/repository/status

@@ -88,6 +88,11 @@ first = src.splitlines()[0] if src else ""
 if first.startswith("#!") and first not in ("#!/usr/bin/env python3", "#!/usr/bin/python3"):
     sys.exit("shebang %r: use #!/usr/bin/env python3" % first)
 tree = ast.parse(src, path)
+if not first.startswith("#!"):
+    sys.exit(0)  # a module, not a script: it runs where its package puts it (python/ on PYTHONPATH); syntax checked
+# the project's own modules count: the Python package in python/ and modules beside the script
+import os
+sys.path[:0] = [os.path.dirname(os.path.abspath(path)), os.path.abspath("python")]
 missing = set()
 for node in ast.walk(tree):
     names = [a.name for a in node.names] if isinstance(node, ast.Import) else \

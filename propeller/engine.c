@@ -2,6 +2,7 @@
 #include "propeller/engine_int.h"
 
 #include "core/err.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "plugins/registry.h"
 #include "propeller/catalog.h"
@@ -117,6 +118,23 @@ bool prop_take_slot(struct prop_node *n)
 	n->holds_slot = true;
 	ex->running_tasks++;
 	return true;
+}
+
+int64_t prop_store_backoff_ns(unsigned failures)
+{
+	int64_t ms = PROP_STORE_BACKOFF_MIN_MS;
+
+	while (failures-- > 1 && ms < PROP_STORE_BACKOFF_MAX_MS)
+		ms *= 2;
+	return (ms < PROP_STORE_BACKOFF_MAX_MS ? ms : PROP_STORE_BACKOFF_MAX_MS) * 1000000;
+}
+
+void prop_node_store_retry(struct prop_node *n, const struct fc_err *err)
+{
+	if (n->store_retries < UINT8_MAX)
+		n->store_retries++;
+	fc_warn("%s: storage write failed, retrying: %s", n->wf->ex->key, err ? err->msg : "?");
+	prop_set_wake(n, prop_now_ns() + prop_store_backoff_ns(n->store_retries));
 }
 
 void prop_release_slot(struct prop_node *n)
@@ -1015,13 +1033,47 @@ static void forget_timers_of(struct prop_engine *e, const struct prop_exec *ex)
 	}
 }
 
+/* A state commit failed: back off (bounded, exponential) before the next try. Returns `rc`. */
+static int store_trouble(struct prop_engine *e, int rc, const struct fc_err *err)
+{
+	e->store_failures++;
+	e->store_retry_ns = prop_now_ns() + prop_store_backoff_ns(e->store_failures);
+	fc_warn("propeller: saving state failed, retrying in %lld ms: %s",
+		(long long)(prop_store_backoff_ns(e->store_failures) / 1000000), err ? err->msg : "?");
+	return rc;
+}
+
+/* While backing off after a failed commit: wait (at most `timeout_ms`, -1: the whole back-off) and tell whether
+ * the back-off is over. Nodes woken meanwhile stay queued; nothing runs until state is saved again. */
+static bool store_backoff_over(struct prop_engine *e, int timeout_ms)
+{
+	int64_t left_ms = (e->store_retry_ns - prop_now_ns() + 999999) / 1000000;
+
+	if (left_ms <= 0)
+		return true;
+	if (timeout_ms == 0)
+		return false;
+	poll_events(e, timeout_ms < 0 || left_ms < timeout_ms ? (int)left_ms : timeout_ms);
+	return prop_now_ns() >= e->store_retry_ns;
+}
+
 int prop_engine_step(struct prop_engine *e, int timeout_ms, struct fc_err *err)
 {
 	struct prop_exec *ex, **link;
 	struct prop_node *n;
-	bool finishing = false;
+	bool finishing = false, released = false;
 	int rc;
 
+	if (e->store_retry_ns) {
+		if (!store_backoff_over(e, timeout_ms))
+			return FC_OK;
+		rc = commit(e, err);
+		if (rc)
+			return store_trouble(e, rc, err);
+		fc_info("propeller: saving state works again after %u failure(s)", e->store_failures);
+		e->store_failures = 0;
+		e->store_retry_ns = 0;
+	}
 	poll_events(e, 0);
 	fire_timers(e);
 	check_exec_requests(e);
@@ -1029,7 +1081,7 @@ int prop_engine_step(struct prop_engine *e, int timeout_ms, struct fc_err *err)
 		prop_node_step(n);
 	rc = commit(e, err);
 	if (rc)
-		return rc;
+		return store_trouble(e, rc, err);
 	for (ex = e->execs; ex; ex = ex->next) {
 		deliver(e, ex);
 		finishing |= ex->done;
@@ -1040,7 +1092,7 @@ int prop_engine_step(struct prop_engine *e, int timeout_ms, struct fc_err *err)
 	if (finishing) {
 		rc = commit(e, err);
 		if (rc)
-			return rc;
+			return store_trouble(e, rc, err);
 	}
 	for (link = &e->execs; *link;) {
 		ex = *link;
@@ -1048,11 +1100,15 @@ int prop_engine_step(struct prop_engine *e, int timeout_ms, struct fc_err *err)
 			*link = ex->next;
 			forget_timers_of(e, ex);
 			exec_free(ex);
+			released = true;
 			continue;
 		}
 		link = &ex->next;
 	}
-	if (!e->runq_len && timeout_ms != 0 && e->execs) {
+	/* Idle means asleep: with nothing queued, wait for a task, a timer or a request, also when no execution is
+	 * loaded if the caller bounds the wait (an embedding loop waiting for new work). Not when an execution just
+	 * ended: the caller may be waiting for that. */
+	if (!e->runq_len && timeout_ms != 0 && !released && (e->execs || timeout_ms > 0)) {
 		int64_t wake = next_wake(e);
 		struct itimerspec its;
 
@@ -1098,6 +1154,14 @@ int prop_engine_run(struct prop_engine *e, struct fc_err *err)
 int prop_engine_fd(const struct prop_engine *e)
 {
 	return e->epfd;
+}
+
+void prop_engine_wake(struct prop_engine *e)
+{
+	uint64_t one = 1;
+
+	if (write(e->wakefd, &one, sizeof(one)) < 0)
+		fc_debug("eventfd write: %s", strerror(errno));
 }
 
 void prop_engine_stats(const struct prop_engine *e, struct prop_stats *out)

@@ -1017,8 +1017,16 @@ static int take_outputs(struct prop_node *n)
 			goto out;
 		}
 	}
-	if (n->set_outputs && (rc = save_outputs(n, &err)) != 0)
+	if (n->set_outputs && (rc = save_outputs(n, &err)) != 0) {
+		if (rc == FC_EUNAVAILABLE) {
+			/* a full disk: the caller asks the plugin again later (handle() is idempotent) */
+			n->outputs = NULL;
+			n->set_outputs = NULL;
+			prop_node_store_retry(n, &err);
+			goto out;
+		}
 		set_error(n, "OutputsNotWritten", PLG_ERROR_SYSTEM, "%s", err.msg);
+	}
 out:
 	fc_buf_release(&key);
 	return rc;
@@ -1057,7 +1065,7 @@ static void attempt_failed(struct prop_node *n, const char *code, const char *ms
 
 static void handle_transition(struct prop_node *n, struct plg_task_ctx *ctx, const struct plg_transition *t)
 {
-	int task_phase;
+	int task_phase, outputs_rc = 0;
 
 	switch (t->phase) {
 	case PLG_PHASE_SUCCESS:
@@ -1083,7 +1091,9 @@ static void handle_transition(struct prop_node *n, struct plg_task_ctx *ctx, con
 		task_phase = FLYTEIDL__CORE__TASK_EXECUTION__PHASE__RUNNING;
 		break;
 	}
-	if (t->phase == PLG_PHASE_SUCCESS && take_outputs(n)) {
+	if (t->phase == PLG_PHASE_SUCCESS && (outputs_rc = take_outputs(n)) == FC_EUNAVAILABLE)
+		return; /* the attempt stays running; stepped again after a back-off */
+	if (t->phase == PLG_PHASE_SUCCESS && outputs_rc) {
 		struct plg_transition bad = *t;
 
 		bad.phase = PLG_PHASE_PERMANENT_FAILURE;
@@ -1181,9 +1191,17 @@ static void start_attempt(struct prop_node *n)
 	fc_buf_addf(&dir, "/%s/data/%u/sandbox", n->uid, cur_attempt(n));
 	if (prop_mkdirs_below(dir.buf, base_len, &err)) {
 		fc_buf_release(&dir);
+		if (err.code == FC_EUNAVAILABLE) {
+			/* a full disk: this attempt did not start; start it later */
+			n->attempts--;
+			prop_release_slot(n);
+			prop_node_store_retry(n, &err);
+			return;
+		}
 		attempt_failed(n, "SandboxFailed", err.msg, PLG_ERROR_SYSTEM, true, NP_FAILED);
 		return;
 	}
+	n->store_retries = 0;
 	fc_buf_release(&dir);
 	ex->e->stats.tasks_started++;
 	if (n->phase != NP_RUNNING) {
@@ -1814,9 +1832,16 @@ void prop_node_step(struct prop_node *n)
 			node_key(n, "inputs.pb", &key);
 			if (prop_store_put_msg(ex->e->store, key.buf, &n->inputs->base, &err)) {
 				fc_buf_release(&key);
+				if (err.code == FC_EUNAVAILABLE) {
+					/* a full disk is not the node's fault: try again later, with the same inputs */
+					n->inputs = NULL;
+					prop_node_store_retry(n, &err);
+					return;
+				}
 				node_fail(n, NP_FAILED, "InputsNotWritten", PLG_ERROR_SYSTEM, err.msg);
 				return;
 			}
+			n->store_retries = 0;
 			fc_buf_release(&key);
 		} else if (n->inputs->n_literals && n->kind == NK_TASK) {
 			struct fc_buf key = FC_BUF_INIT;

@@ -30,6 +30,8 @@ struct fc_err;
 struct plg_registry;
 struct prop_engine;
 struct prop_event_sink;
+struct prop_state_backend;
+struct prop_task_runtime;
 
 /*
  * Where approve and signal gates get their values. `get` sets *value (allocated in `arena`) when the signal has
@@ -67,6 +69,10 @@ struct prop_config {
 	uint32_t system_retries;       /* attempts allowed to fail with system errors (0: default 3) */
 	bool durable;                  /* fsync blobs, synchronous=FULL: survive power loss, not only kills */
 	bool no_events;                /* do not build or persist events at all (benchmarks of the bare engine) */
+	/* The engine's two interfaces (propeller/backend.h), borrowed. NULL: the local ones: the sqlite state at
+	 * <data_dir>/propeller.db, and tasks as local processes through `plugins`. */
+	const struct prop_state_backend *state;
+	const struct prop_task_runtime *runtime;
 };
 
 /* The execution config of one FlyteWorkflow resource. */

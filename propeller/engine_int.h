@@ -7,6 +7,7 @@
 #include "core/buf.h"
 #include "core/strmap.h"
 #include "plugins/plugin.h"
+#include "propeller/backend.h"
 #include "propeller/catalog.h"
 #include "propeller/engine.h"
 #include "propeller/state.h"
@@ -123,7 +124,9 @@ struct prop_engine {
 	struct prop_config cfg;
 	char *data_dir, *raw_prefix, *producer;
 	struct prop_store *store;
-	struct prop_state *state;
+	struct prop_state *state;           /* the sqlite state when the engine made it (no cfg.state), else NULL */
+	struct prop_state_backend sb;       /* where state goes: cfg.state, or the sqlite state */
+	struct prop_task_runtime runtime;   /* where attempts run: cfg.runtime, or the local-process runtime */
 	struct prop_catalog *catalog;
 	struct plg_registry *plugins;
 	bool own_plugins;

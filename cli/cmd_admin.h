@@ -20,12 +20,4 @@ int cmd_activate(int argc, char **argv);
 int cmd_terminate(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 
-/* Used by cmd_serve.c: the executor (admin-lite's queue -> the propeller -> admin-lite's events intake) on its own
- * thread, its state under DATA_DIR/propeller (cmd_serve_exec.c). */
-struct adm_store;
-struct fc_err;
-struct serve_exec;
-int serve_exec_start(struct adm_store *store, const char *data_dir, struct serve_exec **out, struct fc_err *err);
-void serve_exec_stop(struct serve_exec *x);
-
 #endif

@@ -91,8 +91,6 @@ static int cli_launch_plan_get(void *ctx, const Flyteidl__Core__Identifier *lp_i
 	struct cmp_session *s = *(struct cmp_session **)ctx;
 	const struct cmp_launch_plan_result *lp = s && lp_id ? cmp_find_launch_plan(s, lp_id->name) : NULL;
 	const struct cmp_workflow_result *wf;
-	const Flyteidl__Core__ParameterMap *pm;
-	size_t i;
 
 	if (!lp)
 		return fc_err_set(err, FC_ENOENT, "launch plan '%s' is not among the compiled specs",
@@ -103,10 +101,7 @@ static int cli_launch_plan_get(void *ctx, const Flyteidl__Core__Identifier *lp_i
 	*closure = wf->closure;
 	*fixed = lp->launch_plan->spec->fixed_inputs;
 	*defaults = prop_litmap_new(arena, 4);
-	pm = lp->launch_plan->spec->default_inputs;
-	for (i = 0; pm && i < pm->n_parameters; i++)
-		if (pm->parameters[i]->value->behavior_case == FLYTEIDL__CORE__PARAMETER__BEHAVIOR_DEFAULT)
-			prop_litmap_put(arena, *defaults, pm->parameters[i]->key, pm->parameters[i]->value->default_);
+	prop_litmap_put_defaults(arena, *defaults, lp->launch_plan->spec->default_inputs, false);
 	return FC_OK;
 }
 
@@ -381,16 +376,10 @@ int cmd_run(int argc, char **argv)
 		/* Inputs not given take the workflow's defaults (its default launch plan carries them). */
 		{
 			const struct cmp_launch_plan_result *lp = cmp_find_launch_plan(s, wr->name);
-			const Flyteidl__Core__ParameterMap *pm =
-				lp && lp->launch_plan->spec ? lp->launch_plan->spec->default_inputs : NULL;
 
-			for (i = 0; pm && i < pm->n_parameters; i++) {
-				const Flyteidl__Core__Parameter *p = pm->parameters[i]->value;
-
-				if (p->behavior_case == FLYTEIDL__CORE__PARAMETER__BEHAVIOR_DEFAULT && p->default_ &&
-				    !prop_litmap_get(in, pm->parameters[i]->key))
-					prop_litmap_put(&arena, in, pm->parameters[i]->key, p->default_);
-			}
+			prop_litmap_put_defaults(&arena, in,
+						 lp && lp->launch_plan->spec ? lp->launch_plan->spec->default_inputs : NULL,
+						 true);
 		}
 		/* The execution lives in the workflow's project and domain unless told otherwise. */
 		if (!project_given && tmpl->id && tmpl->id->project && *tmpl->id->project)

@@ -8,7 +8,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/log.h"
-#include "scheduler/scheduler.h"
+#include "serve/serve.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -68,6 +68,8 @@ static const char watch_usage[] =
 	"      --exclude REGEX     never spec files whose path in DIR matches (PCRE2)\n"
 	"      --once              scan once, print the compile status, and exit (1 when a file has errors)\n";
 
+#define STOP_POLL_MS 100
+
 struct serve_opts {
 	const char *repo, *data_dir, *db, *listen, *port_file, *token_file, *project, *domain, *include, *exclude;
 	const char *tls_cert, *tls_key;
@@ -79,27 +81,13 @@ struct serve_opts {
 
 static int open_store(const struct serve_opts *o, struct adm_store **store)
 {
-	struct fc_buf path = FC_BUF_INIT;
 	struct fc_err err;
-	int rc;
 
-	if (o->db) {
-		fc_buf_adds(&path, o->db);
-	} else {
-		const char *dir = o->data_dir ? o->data_dir : ".flytec";
-
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			fprintf(stderr, "flytec: %s: %s\n", dir, strerror(errno));
-			fc_buf_release(&path);
-			return CLI_EXIT_USAGE;
-		}
-		fc_buf_addf(&path, "%s/admin.db", dir);
-	}
-	rc = adm_store_open(path.buf, store, &err);
-	if (rc)
+	if (srv_store_open(o->data_dir, o->db, store, &err)) {
 		fprintf(stderr, "flytec: %s\n", err.msg);
-	fc_buf_release(&path);
-	return rc ? CLI_EXIT_USAGE : 0;
+		return CLI_EXIT_USAGE;
+	}
+	return 0;
 }
 
 static int read_token(const char *file, char **out)
@@ -260,54 +248,21 @@ static bool stop_requested(const sigset_t *set, long wait_ms)
 	return sigtimedwait(set, NULL, &ts) > 0;
 }
 
-/* GET /api/v1/schedules: the scheduler's own view of every schedule. */
-static int schedules_json(void *ctx, struct fc_buf *out, struct fc_err *err)
+static struct adm_watch *start_watch(struct adm_store *store, const struct serve_opts *o, const char *repo)
 {
-	struct fc_arena a;
-	struct sch_status *list;
-	size_t n;
-	int rc;
-
-	fc_arena_init(&a, 0);
-	rc = sch_status_list(ctx, &a, &list, &n, err);
-	if (!rc)
-		sch_status_render_json(list, n, out);
-	fc_arena_release(&a);
-	return rc;
-}
-
-/* Launch plans may have changed (a registration, an activation): the scheduler reloads its list. */
-static void notify_scheduler(void *ctx)
-{
-	if (ctx)
-		sch_notify(ctx);
-}
-
-static struct adm_watch *start_watch(struct adm_store *store, const struct serve_opts *o, const char *repo,
-				     struct sch *sch)
-{
-	struct adm_watch_options wo;
+	struct srv_options so;
 	struct adm_watch *w;
 	struct fc_err err;
 
-	memset(&wo, 0, sizeof(wo));
-	wo.repo = repo;
-	wo.project = o->project;
-	wo.domain = o->domain;
-	wo.debounce_ms = o->debounce_ms;
-	wo.follow_external_links = o->follow_external_links;
-	wo.include = o->include;
-	wo.exclude = o->exclude;
-	wo.on_change = notify_scheduler;
-	wo.on_change_ctx = sch;
-	if (adm_watch_new(store, &wo, &w, &err)) {
+	memset(&so, 0, sizeof(so));
+	so.project = o->project;
+	so.domain = o->domain;
+	so.debounce_ms = o->debounce_ms;
+	so.follow_external_links = o->follow_external_links;
+	so.include = o->include;
+	so.exclude = o->exclude;
+	if (srv_watch_open(store, &so, repo, o->once, NULL, NULL, &w, &err)) {
 		fprintf(stderr, "flytec: %s\n", err.msg);
-		return NULL;
-	}
-	/* watch first, then scan: a change made during the scan is seen as an event */
-	if ((!o->once && adm_watch_start(w, &err)) || adm_watch_scan(w, &err)) {
-		fprintf(stderr, "flytec: %s\n", err.msg);
-		adm_watch_free(w);
 		return NULL;
 	}
 	return w;
@@ -359,7 +314,7 @@ int cmd_watch(int argc, char **argv)
 	rc = open_store(&o, &store);
 	if (rc)
 		return rc;
-	w = start_watch(store, &o, argv[optind], NULL);
+	w = start_watch(store, &o, argv[optind]);
 	if (!w) {
 		rc = CLI_EXIT_USAGE;
 		goto out;
@@ -386,13 +341,9 @@ out:
 
 int cmd_serve(int argc, char **argv)
 {
-	struct adm_server_options so;
+	struct srv_options so;
 	struct serve_opts o;
-	struct adm_store *store = NULL;
-	struct adm_server *srv = NULL;
-	struct adm_watch *w = NULL;
-	struct sch *sch = NULL;
-	struct serve_exec *exec = NULL;
+	struct srv *srv = NULL;
 	char *token = NULL;
 	sigset_t set;
 	struct fc_err err;
@@ -412,41 +363,31 @@ int cmd_serve(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	block_signals(&set);
-	rc = open_store(&o, &store);
-	if (rc)
-		goto out;
-	if (!o.no_scheduler && sch_new(store, NULL, NULL, &sch, &err)) {
-		fprintf(stderr, "flytec serve: scheduler: %s\n", err.msg);
-		rc = CLI_EXIT_USAGE;
-		goto out;
-	}
-	if (o.repo) {
-		w = start_watch(store, &o, o.repo, sch);
-		if (!w) {
-			rc = CLI_EXIT_USAGE;
-			goto out;
-		}
-	}
 	memset(&so, 0, sizeof(so));
-	so.listen = o.listen;
-	so.token = token;
-	so.max_body = o.max_body;
-	so.public_reads = o.public_reads;
-	so.tls_cert = o.tls_cert;
-	so.tls_key = o.tls_key;
-	so.max_answer = o.max_answer;
-	so.head_timeout = o.head_timeout;
-	so.max_conns = o.max_conns;
-	so.max_conns_per_ip = o.max_conns_per_ip;
-	so.threads = o.threads;
-	so.version = FLYTEC_VERSION;
-	so.on_change = notify_scheduler;
-	so.on_change_ctx = sch;
-	if (sch) {
-		so.schedules_json = schedules_json;
-		so.schedules_ctx = sch;
-	}
-	if (adm_server_start(store, &so, &srv, &err)) {
+	so.repo = o.repo;
+	so.data_dir = o.data_dir;
+	so.db = o.db;
+	so.project = o.project;
+	so.domain = o.domain;
+	so.debounce_ms = o.debounce_ms;
+	so.follow_external_links = o.follow_external_links;
+	so.include = o.include;
+	so.exclude = o.exclude;
+	so.no_scheduler = o.no_scheduler;
+	so.no_executor = o.no_executor;
+	so.server.listen = o.listen;
+	so.server.token = token;
+	so.server.max_body = o.max_body;
+	so.server.public_reads = o.public_reads;
+	so.server.tls_cert = o.tls_cert;
+	so.server.tls_key = o.tls_key;
+	so.server.max_answer = o.max_answer;
+	so.server.head_timeout = o.head_timeout;
+	so.server.max_conns = o.max_conns;
+	so.server.max_conns_per_ip = o.max_conns_per_ip;
+	so.server.threads = o.threads;
+	so.server.version = FLYTEC_VERSION;
+	if (srv_start(&so, &srv, &err)) {
 		fprintf(stderr, "flytec serve: %s\n", err.msg);
 		rc = CLI_EXIT_USAGE;
 		goto out;
@@ -458,7 +399,7 @@ int cmd_serve(int argc, char **argv)
 		bool loopback = !hostlen || !strncmp(listen, "127.", 4) || !strncmp(listen, "localhost:", 10);
 
 		fprintf(stderr, "flytec serve: listening on %s://%.*s:%u%s%s\n", o.tls_cert ? "https" : "http",
-			hostlen ? hostlen : 9, hostlen ? listen : "127.0.0.1", adm_server_port(srv),
+			hostlen ? hostlen : 9, hostlen ? listen : "127.0.0.1", srv_port(srv),
 			o.repo ? ", watching " : "", o.repo ? o.repo : "");
 		if (!loopback && !o.tls_cert)
 			fprintf(stderr, "flytec serve: warning: listening beyond loopback without TLS: requests%s travel "
@@ -467,57 +408,31 @@ int cmd_serve(int argc, char **argv)
 			fprintf(stderr, "flytec serve: warning: listening beyond loopback without --token-file: anyone "
 				"who reaches the port can change state\n");
 	}
-	if (!o.no_executor) {
-		struct fc_buf dir = FC_BUF_INIT;
-
-		/* the executor's state lives with the store: --data-dir, else next to --db, else .flytec */
-		if (o.data_dir) {
-			fc_buf_adds(&dir, o.data_dir);
-		} else if (o.db && strrchr(o.db, '/')) {
-			fc_buf_add(&dir, o.db, (size_t)(strrchr(o.db, '/') - o.db));
-		} else {
-			fc_buf_adds(&dir, o.db ? "." : ".flytec");
-		}
-		rc = serve_exec_start(store, dir.len ? dir.buf : "/", &exec, &err);
-		fc_buf_release(&dir);
-		if (rc) {
-			fprintf(stderr, "flytec serve: executor: %s\n", err.msg);
-			rc = CLI_EXIT_USAGE;
-			goto out;
-		}
-	}
-	if (sch && sch_start(sch, &err)) {
-		fprintf(stderr, "flytec serve: scheduler: %s\n", err.msg);
-		rc = CLI_EXIT_USAGE;
-		goto out;
-	}
 	if (o.port_file) {
 		char port[16];
 
-		snprintf(port, sizeof(port), "%u\n", adm_server_port(srv));
+		snprintf(port, sizeof(port), "%u\n", srv_port(srv));
 		if (fc_write_file_atomic(o.port_file, port, strlen(port), &err)) {
 			fprintf(stderr, "flytec serve: %s\n", err.msg);
 			rc = CLI_EXIT_USAGE;
 			goto out;
 		}
 	}
+	/* short waits, so that SIGTERM is taken within STOP_POLL_MS */
 	for (;;) {
-		if (w) {
+		if (srv_watching(srv)) {
 			if (stop_requested(&set, 0))
 				break;
-			if (adm_watch_poll(w, 1000, &err))
+			if (srv_poll(srv, STOP_POLL_MS, &err))
 				fprintf(stderr, "flytec serve: watch: %s\n", err.msg);
-		} else if (stop_requested(&set, 1000)) {
+		} else if (stop_requested(&set, STOP_POLL_MS)) {
 			break;
 		}
 	}
 	fprintf(stderr, "flytec serve: stopping\n");
 out:
-	adm_server_stop(srv);
-	serve_exec_stop(exec);
-	sch_free(sch); /* stops its thread; after the server, so no request notifies a freed scheduler */
-	adm_watch_free(w);
-	adm_store_free(store);
+	srv_free(srv);
+	fc_log_flush();
 	free(token);
 	return rc;
 }

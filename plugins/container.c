@@ -50,6 +50,9 @@ enum how_started { STARTED_NOT = 0, STARTED_MONITOR, STARTED_SUPERVISED };
 /* A start that ends without claiming the attempt (the runner could not create run.lock, or lost the claim to an
  * older runner that then vanished, or died) is tried again at most this many times. */
 #define MAX_UNCLAIMED 3
+/* How often an attempt that could not start because the sandbox's file system is full tries again (a few system
+ * calls each time: cheap enough not to need a growing back-off). */
+#define FULL_RETRY_NS (500 * 1000000LL)
 /* How often to look again at an attempt whose exit is being recorded by another process. */
 #define RECHECK_NS (20 * 1000000LL)
 /* Watching an adopted pid also looks again this often: a safety net, should the pid have been reused. */
@@ -268,6 +271,14 @@ static int write_text_file(const char *path, const char *text)
 }
 
 /* Build the argv, environment and limits of the attempt, and write the input files. */
+/* A full file system (or quota) passes; the attempt waits for it instead of failing. */
+static bool storage_full(int e)
+{
+	return e == ENOSPC || e == EDQUOT;
+}
+
+/* Returns 0, -1 with a message (the spec cannot run), or -2 with a message (the sandbox's file system is full:
+ * try again later). */
 static int make_plan(const struct plg_task_ctx *ctx, const Flyteidl__Core__Container *c, struct plg_spawn_plan *plan,
 		     struct fc_buf *errmsg)
 {
@@ -293,10 +304,12 @@ static int make_plan(const struct plg_task_ctx *ctx, const Flyteidl__Core__Conta
 	 * a good part of an attempt's cost for a short task). */
 	if (((inputs && inputs->n_variables) || (dc && dc->enabled)) && mkdir(in_dir, 0755) < 0 && errno != EEXIST) {
 		fc_buf_addf(errmsg, "cannot create %s: %s", in_dir, strerror(errno));
+		rc = storage_full(errno) ? -2 : -1;
 		goto out;
 	}
 	if ((has_outputs || (dc && dc->enabled)) && mkdir(out_dir, 0755) < 0 && errno != EEXIST) {
 		fc_buf_addf(errmsg, "cannot create %s: %s", out_dir, strerror(errno));
+		rc = storage_full(errno) ? -2 : -1;
 		goto out;
 	}
 	for (i = 0; inputs && i < inputs->n_variables; i++) {
@@ -309,6 +322,7 @@ static int make_plan(const struct plg_task_ctx *ctx, const Flyteidl__Core__Conta
 		path = path_join(in_dir, var);
 		if (write_text_file(path, text) < 0) {
 			fc_buf_addf(errmsg, "cannot write %s: %s", path, strerror(errno));
+			rc = storage_full(errno) ? -2 : -1;
 			free(path);
 			goto out;
 		}
@@ -699,7 +713,18 @@ static void start(const struct plg_task_ctx *ctx, struct container_state *st, st
 		     "the task has no container to run");
 		return;
 	}
-	if (make_plan(ctx, c, &plan, &errmsg) < 0) {
+	switch (make_plan(ctx, c, &plan, &errmsg)) {
+	case 0:
+		break;
+	case -2:
+		/* nothing started: look again later (the engine keeps the attempt queued) */
+		ctx->host->log(ctx, PLG_LOG_WARN, errmsg.buf);
+		ctx->host->wake_at(ctx, now_ns() + FULL_RETRY_NS);
+		out->phase = PLG_PHASE_NOT_READY;
+		out->reason = "the sandbox's file system is full";
+		fc_buf_release(&errmsg);
+		return;
+	default:
 		fail(out, PLG_PHASE_PERMANENT_FAILURE, PLG_ERROR_USER, "BadTaskSpec", ctx, errmsg.buf);
 		fc_buf_release(&errmsg);
 		return;

@@ -25,11 +25,14 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define REQUEST_MAGIC "flytec-launch-1"
 #define MAX_REQUEST (32u << 20)
 #define MAX_SUPERVISOR_STARTS 3
+/* A monitor whose exit record cannot be written for a full file system tries again this often. */
+#define EXIT_RETRY_MS 200
 
 static void strv_free(char **v)
 {
@@ -78,17 +81,49 @@ static void write_all(int fd, const char *s)
  * with a newline); while it is being written, run.lock is still locked (it is released after this returns), so
  * an incomplete record with the lock released means the runner died while writing it. Written in place, not
  * through a temporary file and a rename: one inode less per attempt. */
-static void write_exit(const char *sandbox, const char *text)
+static bool write_exit_once(const char *sandbox, const char *text)
 {
 	char path[4096];
+	size_t len = strlen(text);
+	const char *p = text;
+	bool ok = true;
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", sandbox, PLG_EXIT_FILE);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return;
-	write_all(fd, text);
-	close(fd);
+		return false;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ok = false;
+			break;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) < 0)
+		ok = false;
+	return ok;
+}
+
+static void write_exit(const char *sandbox, const char *text)
+{
+	write_exit_once(sandbox, text);
+}
+
+/* The same in a monitor process, which may wait: when the file system is full, try again (every EXIT_RETRY_MS)
+ * until the record is written, holding run.lock meanwhile, so that the engine keeps waiting for this attempt
+ * instead of taking it for lost and running the task again. */
+static void write_exit_patiently(const char *sandbox, const char *text)
+{
+	struct timespec ts = {0, EXIT_RETRY_MS * 1000000L};
+
+	while (!write_exit_once(sandbox, text) && (errno == ENOSPC || errno == EDQUOT))
+		nanosleep(&ts, NULL);
 }
 
 static void status_text(int code, int status, char *text, size_t len)
@@ -239,12 +274,12 @@ FC_NORETURN static void monitor_main(const struct plg_spawn_plan *plan)
 	err = spawn_task(plan, false, &child);
 	if (err) {
 		snprintf(text, sizeof(text), "spawn %d\n", err);
-		write_exit(plan->sandbox, text);
+		write_exit_patiently(plan->sandbox, text);
 		_exit(0);
 	}
 	while (waitpid(child, &status, 0) < 0) {
 		if (errno != EINTR) {
-			write_exit(plan->sandbox, "lost 0\n");
+			write_exit_patiently(plan->sandbox, "lost 0\n");
 			_exit(0);
 		}
 	}
@@ -252,7 +287,7 @@ FC_NORETURN static void monitor_main(const struct plg_spawn_plan *plan)
 		status_text(CLD_EXITED, WEXITSTATUS(status), text, sizeof(text));
 	else
 		status_text(CLD_KILLED, WTERMSIG(status), text, sizeof(text));
-	write_exit(plan->sandbox, text);
+	write_exit_patiently(plan->sandbox, text);
 	_exit(0);
 }
 
@@ -440,8 +475,10 @@ static void add_job(struct supervisor *s, pid_t pid, int lock_fd, int notify_fd,
 }
 
 /* Record the end of every child that has exited. The exit is written and the lock released before the child is
- * reaped: while run.lock is locked, the pid in it cannot belong to another process. */
-static void reap(struct supervisor *s)
+ * reaped: while run.lock is locked, the pid in it cannot belong to another process. Returns true when a record
+ * could not be written for a full file system: that child is kept (and its lock held, so the engine keeps
+ * waiting) until a later call writes it. */
+static bool reap(struct supervisor *s)
 {
 	for (;;) {
 		siginfo_t info;
@@ -449,14 +486,15 @@ static void reap(struct supervisor *s)
 
 		memset(&info, 0, sizeof(info));
 		if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) < 0 || info.si_pid == 0)
-			return;
+			return false;
 		for (i = 0; i < s->njobs && s->jobs[i].pid != info.si_pid; i++)
 			;
 		if (i < s->njobs) {
 			char text[64];
 
 			status_text(info.si_code, info.si_status, text, sizeof(text));
-			write_exit(s->jobs[i].sandbox, text);
+			if (!write_exit_once(s->jobs[i].sandbox, text) && (errno == ENOSPC || errno == EDQUOT))
+				return true;
 			close(s->jobs[i].lock_fd);
 		}
 		while (waitpid(info.si_pid, NULL, 0) < 0 && errno == EINTR)
@@ -580,6 +618,7 @@ FC_NORETURN static void supervisor_main(int sock)
 	struct pollfd pfd[2];
 	sigset_t chld;
 	int sigfd, devnull;
+	bool exit_pending; /* an exit record waits for space: try again every EXIT_RETRY_MS */
 
 	/* Its own process group: signals meant for the engine's group (a terminal's ^C, a killpg) leave the tasks
 	 * alone, as the engine's death does. Only the socket and stderr are kept: a pipe the engine's caller reads
@@ -608,6 +647,7 @@ FC_NORETURN static void supervisor_main(int sock)
 	sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 	memset(&s, 0, sizeof(s));
 	s.sock = sock;
+	exit_pending = false;
 	for (;;) {
 		struct signalfd_siginfo si;
 		nfds_t n = 0;
@@ -625,12 +665,12 @@ FC_NORETURN static void supervisor_main(int sock)
 			pfd[n++].revents = 0;
 		}
 		/* Without a signalfd, look for exited children every 50 ms. */
-		if (poll(pfd, n, sigfd >= 0 ? -1 : 50) < 0 && errno != EINTR)
+		if (poll(pfd, n, exit_pending ? EXIT_RETRY_MS : sigfd >= 0 ? -1 : 50) < 0 && errno != EINTR)
 			_exit(1);
 		if (sigfd >= 0)
 			while (read(sigfd, &si, sizeof(si)) > 0)
 				;
-		reap(&s);
+		exit_pending = reap(&s);
 		if (s.sock >= 0 && (pfd[n - 1].revents & (POLLIN | POLLHUP | POLLERR)) && !serve_request(&s)) {
 			close(s.sock); /* the engine is gone: finish the running tasks, then go */
 			s.sock = -1;

@@ -2,6 +2,7 @@
 #include "propeller/engine_int.h"
 
 #include "core/err.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "plugins/registry.h"
 #include "propeller/catalog.h"
@@ -117,6 +118,23 @@ bool prop_take_slot(struct prop_node *n)
 	n->holds_slot = true;
 	ex->running_tasks++;
 	return true;
+}
+
+int64_t prop_store_backoff_ns(unsigned failures)
+{
+	int64_t ms = PROP_STORE_BACKOFF_MIN_MS;
+
+	while (failures-- > 1 && ms < PROP_STORE_BACKOFF_MAX_MS)
+		ms *= 2;
+	return (ms < PROP_STORE_BACKOFF_MAX_MS ? ms : PROP_STORE_BACKOFF_MAX_MS) * 1000000;
+}
+
+void prop_node_store_retry(struct prop_node *n, const struct fc_err *err)
+{
+	if (n->store_retries < UINT8_MAX)
+		n->store_retries++;
+	fc_warn("%s: storage write failed, retrying: %s", n->wf->ex->key, err ? err->msg : "?");
+	prop_set_wake(n, prop_now_ns() + prop_store_backoff_ns(n->store_retries));
 }
 
 void prop_release_slot(struct prop_node *n)
@@ -289,6 +307,25 @@ const struct plg_host prop_plugin_host = {
 	.log = host_log,
 };
 
+/* --- the local-process task runtime (backend.h) ------------------------------------------------------------ */
+
+static const struct plg_plugin *local_plugin_for(void *ctx, const char *task_type)
+{
+	return plg_registry_find(ctx, task_type);
+}
+
+static int local_prepare_attempt(void *ctx, const char *sandbox_dir, size_t existing_len, struct fc_err *err)
+{
+	(void)ctx;
+	return prop_mkdirs_below(sandbox_dir, existing_len, err);
+}
+
+static const struct prop_task_runtime_ops local_runtime_ops = {
+	.name = "local",
+	.plugin_for = local_plugin_for,
+	.prepare_attempt = local_prepare_attempt,
+};
+
 /* --- open / free ------------------------------------------------------------------------------------------- */
 
 int prop_engine_open(const struct prop_config *cfg, struct prop_engine **out, struct fc_err *err)
@@ -317,11 +354,16 @@ int prop_engine_open(const struct prop_config *cfg, struct prop_engine **out, st
 		prop_store_local_path(e->store, "raw", &path, NULL);
 		e->raw_prefix = fc_buf_detach(&path, NULL);
 	}
-	fc_buf_reset(&path);
-	prop_store_local_path(e->store, "propeller.db", &path, NULL);
-	rc = prop_state_open(path.buf, cfg->durable, &e->state, err);
-	if (rc)
-		goto out;
+	if (cfg->state) {
+		e->sb = *cfg->state;
+	} else {
+		fc_buf_reset(&path);
+		prop_store_local_path(e->store, "propeller.db", &path, NULL);
+		rc = prop_state_open(path.buf, cfg->durable, &e->state, err);
+		if (rc)
+			goto out;
+		prop_state_sqlite_backend(e->state, &e->sb);
+	}
 	fc_buf_reset(&path);
 	prop_store_local_path(e->store, "catalog.db", &path, NULL);
 	rc = prop_catalog_open(path.buf, &e->catalog, err);
@@ -334,6 +376,12 @@ int prop_engine_open(const struct prop_config *cfg, struct prop_engine **out, st
 		e->own_plugins = true;
 		if (cfg->plugin_dir && (rc = plg_registry_load_dir(e->plugins, cfg->plugin_dir, err)))
 			goto out;
+	}
+	if (cfg->runtime) {
+		e->runtime = *cfg->runtime;
+	} else {
+		e->runtime.ops = &local_runtime_ops;
+		e->runtime.ctx = e->plugins;
 	}
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
 	e->timerfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -629,7 +677,7 @@ int prop_engine_submit(struct prop_engine *e, const struct prop_workflow_resourc
 	row.config = config.buf;
 	row.phase = ex->phase;
 	row.created_ns = ex->created_ns;
-	rc = prop_state_exec_insert(e->state, &row, err);
+	rc = e->sb.ops->exec_insert(e->sb.ctx, &row, err);
 	if (rc)
 		goto out;
 	/* Workflow inputs are the start node's outputs, as in Flyte. */
@@ -720,7 +768,7 @@ int prop_engine_resume_all(struct prop_engine *e, size_t *count, struct fc_err *
 
 	if (count)
 		*count = 0;
-	res = prop_state_exec_each_active(e->state, resume_exec_cb, &rc, err);
+	res = e->sb.ops->exec_each_active(e->sb.ctx, resume_exec_cb, &rc, err);
 	if (!res)
 		res = rc.rc;
 	for (i = 0; i < rc.n; i++) {
@@ -730,9 +778,9 @@ int prop_engine_resume_all(struct prop_engine *e, size_t *count, struct fc_err *
 			exec_free(ex);
 			continue;
 		}
-		res = prop_state_node_each(e->state, ex->key, resume_node_cb, ex, err);
+		res = e->sb.ops->node_each(e->sb.ctx, ex->key, resume_node_cb, ex, err);
 		if (!res)
-			res = prop_state_event_each(e->state, ex->key, resume_event_cb, ex, err);
+			res = e->sb.ops->event_each(e->sb.ctx, ex->key, resume_event_cb, ex, err);
 		if (res) {
 			exec_free(ex);
 			continue;
@@ -809,32 +857,32 @@ static int commit(struct prop_engine *e, struct fc_err *err)
 		any = ex->dirty || ex->deleted_seq < ex->delivered_seq;
 	if (!any)
 		return FC_OK;
-	rc = prop_state_begin(e->state, err);
+	rc = e->sb.ops->begin(e->sb.ctx, err);
 	if (rc)
 		return rc;
 	for (i = 0; i < e->ndirty && !rc; i++) {
 		struct prop_node *n = e->dirty[i];
 
 		node_row(n, &row);
-		rc = prop_state_node_put(e->state, n->wf->ex->key, &row, err);
+		rc = e->sb.ops->node_put(e->sb.ctx, n->wf->ex->key, &row, err);
 	}
 	for (ex = e->execs; ex && !rc; ex = ex->next) {
 		for (i = ex->events_head; i < ex->nevents && !rc; i++) {
 			struct prop_pending_event *ev = &ex->events[i];
 
 			if (!ev->persisted)
-				rc = prop_state_event_add(e->state, ex->key, ev->seq, ev->kind, ev->data, ev->len, err);
+				rc = e->sb.ops->event_add(e->sb.ctx, ex->key, ev->seq, ev->kind, ev->data, ev->len, err);
 		}
 		if (!rc && ex->deleted_seq < ex->delivered_seq)
-			rc = prop_state_event_delete_upto(e->state, ex->key, ex->delivered_seq, err);
+			rc = e->sb.ops->event_delete_upto(e->sb.ctx, ex->key, ex->delivered_seq, err);
 		if (!rc && ex->dirty)
-			rc = prop_state_exec_update(e->state, ex->key, ex->phase, ex->abort_reason, ex->error_msg,
+			rc = e->sb.ops->exec_update(e->sb.ctx, ex->key, ex->phase, ex->abort_reason, ex->error_msg,
 						    ex->event_seq, err);
 	}
 	if (!rc)
-		rc = prop_state_commit(e->state, err);
+		rc = e->sb.ops->commit(e->sb.ctx, err);
 	if (rc) {
-		prop_state_rollback(e->state);
+		e->sb.ops->rollback(e->sb.ctx);
 		return rc;
 	}
 	e->stats.commits++;
@@ -1015,13 +1063,47 @@ static void forget_timers_of(struct prop_engine *e, const struct prop_exec *ex)
 	}
 }
 
+/* A state commit failed: back off (bounded, exponential) before the next try. Returns `rc`. */
+static int store_trouble(struct prop_engine *e, int rc, const struct fc_err *err)
+{
+	e->store_failures++;
+	e->store_retry_ns = prop_now_ns() + prop_store_backoff_ns(e->store_failures);
+	fc_warn("propeller: saving state failed, retrying in %lld ms: %s",
+		(long long)(prop_store_backoff_ns(e->store_failures) / 1000000), err ? err->msg : "?");
+	return rc;
+}
+
+/* While backing off after a failed commit: wait (at most `timeout_ms`, -1: the whole back-off) and tell whether
+ * the back-off is over. Nodes woken meanwhile stay queued; nothing runs until state is saved again. */
+static bool store_backoff_over(struct prop_engine *e, int timeout_ms)
+{
+	int64_t left_ms = (e->store_retry_ns - prop_now_ns() + 999999) / 1000000;
+
+	if (left_ms <= 0)
+		return true;
+	if (timeout_ms == 0)
+		return false;
+	poll_events(e, timeout_ms < 0 || left_ms < timeout_ms ? (int)left_ms : timeout_ms);
+	return prop_now_ns() >= e->store_retry_ns;
+}
+
 int prop_engine_step(struct prop_engine *e, int timeout_ms, struct fc_err *err)
 {
 	struct prop_exec *ex, **link;
 	struct prop_node *n;
-	bool finishing = false;
+	bool finishing = false, released = false;
 	int rc;
 
+	if (e->store_retry_ns) {
+		if (!store_backoff_over(e, timeout_ms))
+			return FC_OK;
+		rc = commit(e, err);
+		if (rc)
+			return store_trouble(e, rc, err);
+		fc_info("propeller: saving state works again after %u failure(s)", e->store_failures);
+		e->store_failures = 0;
+		e->store_retry_ns = 0;
+	}
 	poll_events(e, 0);
 	fire_timers(e);
 	check_exec_requests(e);
@@ -1029,7 +1111,7 @@ int prop_engine_step(struct prop_engine *e, int timeout_ms, struct fc_err *err)
 		prop_node_step(n);
 	rc = commit(e, err);
 	if (rc)
-		return rc;
+		return store_trouble(e, rc, err);
 	for (ex = e->execs; ex; ex = ex->next) {
 		deliver(e, ex);
 		finishing |= ex->done;
@@ -1040,7 +1122,7 @@ int prop_engine_step(struct prop_engine *e, int timeout_ms, struct fc_err *err)
 	if (finishing) {
 		rc = commit(e, err);
 		if (rc)
-			return rc;
+			return store_trouble(e, rc, err);
 	}
 	for (link = &e->execs; *link;) {
 		ex = *link;
@@ -1048,11 +1130,15 @@ int prop_engine_step(struct prop_engine *e, int timeout_ms, struct fc_err *err)
 			*link = ex->next;
 			forget_timers_of(e, ex);
 			exec_free(ex);
+			released = true;
 			continue;
 		}
 		link = &ex->next;
 	}
-	if (!e->runq_len && timeout_ms != 0 && e->execs) {
+	/* Idle means asleep: with nothing queued, wait for a task, a timer or a request, also when no execution is
+	 * loaded if the caller bounds the wait (an embedding loop waiting for new work). Not when an execution just
+	 * ended: the caller may be waiting for that. */
+	if (!e->runq_len && timeout_ms != 0 && !released && (e->execs || timeout_ms > 0)) {
 		int64_t wake = next_wake(e);
 		struct itimerspec its;
 
@@ -1100,6 +1186,14 @@ int prop_engine_fd(const struct prop_engine *e)
 	return e->epfd;
 }
 
+void prop_engine_wake(struct prop_engine *e)
+{
+	uint64_t one = 1;
+
+	if (write(e->wakefd, &one, sizeof(one)) < 0)
+		fc_debug("eventfd write: %s", strerror(errno));
+}
+
 void prop_engine_stats(const struct prop_engine *e, struct prop_stats *out)
 {
 	*out = e->stats;
@@ -1133,7 +1227,7 @@ int prop_engine_result(struct prop_engine *e, const char *project, const char *d
 	if (error)
 		*error = NULL;
 	prop_exec_key(project, domain, name, &key);
-	rc = prop_state_exec_get(e->state, key.buf, result_cb, &r, err);
+	rc = e->sb.ops->exec_get(e->sb.ctx, key.buf, result_cb, &r, err);
 	if (rc)
 		goto out;
 	*phase = r.phase;

@@ -30,6 +30,8 @@ struct fc_err;
 struct plg_registry;
 struct prop_engine;
 struct prop_event_sink;
+struct prop_state_backend;
+struct prop_task_runtime;
 
 /*
  * Where approve and signal gates get their values. `get` sets *value (allocated in `arena`) when the signal has
@@ -67,6 +69,10 @@ struct prop_config {
 	uint32_t system_retries;       /* attempts allowed to fail with system errors (0: default 3) */
 	bool durable;                  /* fsync blobs, synchronous=FULL: survive power loss, not only kills */
 	bool no_events;                /* do not build or persist events at all (benchmarks of the bare engine) */
+	/* The engine's two interfaces (propeller/backend.h), borrowed. NULL: the local ones: the sqlite state at
+	 * <data_dir>/propeller.db, and tasks as local processes through `plugins`. */
+	const struct prop_state_backend *state;
+	const struct prop_task_runtime *runtime;
 };
 
 /* The execution config of one FlyteWorkflow resource. */
@@ -101,7 +107,9 @@ int prop_engine_abort(struct prop_engine *e, const char *project, const char *do
 		      const char *reason, struct fc_err *err);
 
 /* Run one round: handle everything that is ready, commit, deliver events, and wait up to `timeout_ms` (-1: until
- * something happens) when nothing was ready. Returns FC_OK; store errors are returned. */
+ * something happens) when nothing was ready, whether or not executions are loaded: an idle engine sleeps. Returns
+ * FC_OK; store errors are returned, after which the engine backs off (core/limits.h): later calls wait out the
+ * back-off (within their timeout), then retry the commit; no node runs and nothing is lost until it succeeds. */
 int prop_engine_step(struct prop_engine *e, int timeout_ms, struct fc_err *err);
 /* Step until no execution is left running (and every event was delivered, or the sink keeps refusing). */
 int prop_engine_run(struct prop_engine *e, struct fc_err *err);
@@ -109,6 +117,11 @@ int prop_engine_run(struct prop_engine *e, struct fc_err *err);
 size_t prop_engine_active(const struct prop_engine *e);
 /* An fd that becomes readable when the engine has work (for embedding). */
 int prop_engine_fd(const struct prop_engine *e);
+/* The back-off delay after the `failures`-th storage failure in a row (>= 1): PROP_STORE_BACKOFF_MIN_MS doubling
+ * up to PROP_STORE_BACKOFF_MAX_MS (core/limits.h). For callers that back off the same way (the serve executor). */
+int64_t prop_store_backoff_ns(unsigned failures);
+/* Wake a prop_engine_step() waiting in another thread (it returns early). Safe from any thread. */
+void prop_engine_wake(struct prop_engine *e);
 
 /* The outcome of an execution, from the state store (finished or not). `*phase` is a
  * Flyteidl__Core__WorkflowExecution__Phase. `outputs` (may be NULL) gets the outputs LiteralMap of a succeeded

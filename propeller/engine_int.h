@@ -7,6 +7,7 @@
 #include "core/buf.h"
 #include "core/strmap.h"
 #include "plugins/plugin.h"
+#include "propeller/backend.h"
 #include "propeller/catalog.h"
 #include "propeller/engine.h"
 #include "propeller/state.h"
@@ -41,6 +42,7 @@ struct prop_node {
 	bool in_runq, dirty, holds_slot, waiting_slot, blocked, upstream_skipped, is_failure_node, has_row;
 	bool cache_reserved, cache_waiting; /* cache serialization: holds the key's reservation / waits for it */
 	uint8_t cache_polls;                /* waits on another process's reservation so far (back-off) */
+	uint8_t store_retries;              /* blob writes of this node that failed in a row (back-off) */
 	uint32_t attempts, user_failures, sys_failures;
 	uint32_t pending_up;
 	struct prop_node **down;
@@ -122,7 +124,9 @@ struct prop_engine {
 	struct prop_config cfg;
 	char *data_dir, *raw_prefix, *producer;
 	struct prop_store *store;
-	struct prop_state *state;
+	struct prop_state *state;           /* the sqlite state when the engine made it (no cfg.state), else NULL */
+	struct prop_state_backend sb;       /* where state goes: cfg.state, or the sqlite state */
+	struct prop_task_runtime runtime;   /* where attempts run: cfg.runtime, or the local-process runtime */
 	struct prop_catalog *catalog;
 	struct plg_registry *plugins;
 	bool own_plugins;
@@ -141,6 +145,10 @@ struct prop_engine {
 	struct prop_node **cache_waiters;
 	size_t ncache_waiters, cache_waiters_alloc;
 	struct prop_stats stats;
+	/* Storage trouble (a full disk, a failing state db): state commits are retried with a bounded exponential
+	 * back-off (core/limits.h) and no node is stepped meanwhile; dirty state and events stay in memory. */
+	unsigned store_failures;
+	int64_t store_retry_ns; /* realtime; 0: the last commit succeeded */
 };
 
 /* engine.c */
@@ -151,6 +159,9 @@ void prop_set_wake(struct prop_node *n, int64_t realtime_ns);
 void prop_exec_dirty(struct prop_exec *ex);
 void prop_release_slot(struct prop_node *n);
 bool prop_take_slot(struct prop_node *n);
+/* A blob write of node `n` failed (`err`): log it (rate-limited) and step the node again after a back-off,
+ * instead of failing it. */
+void prop_node_store_retry(struct prop_node *n, const struct fc_err *err);
 
 /* node.c */
 void prop_node_step(struct prop_node *n);

@@ -140,6 +140,23 @@ void prop_litmap_put(struct fc_arena *a, Flyteidl__Core__LiteralMap *m, const ch
 	m->literals = grown;
 }
 
+void prop_litmap_put_defaults(struct fc_arena *a, Flyteidl__Core__LiteralMap *m,
+			      const Flyteidl__Core__ParameterMap *params, bool keep)
+{
+	size_t i;
+
+	for (i = 0; params && i < params->n_parameters; i++) {
+		const Flyteidl__Core__Parameter *p = params->parameters[i]->value;
+		const char *key = params->parameters[i]->key;
+
+		if (!p || p->behavior_case != FLYTEIDL__CORE__PARAMETER__BEHAVIOR_DEFAULT || !p->default_)
+			continue;
+		if (keep && prop_litmap_get(m, key))
+			continue;
+		prop_litmap_put(a, m, key, p->default_);
+	}
+}
+
 Flyteidl__Core__Literal *prop_litmap_get(const Flyteidl__Core__LiteralMap *m, const char *key)
 {
 	size_t i;

@@ -9,6 +9,7 @@
 
 #include "core/fc.h"
 
+#include "flyteidl/core/interface.pb-c.h"
 #include "flyteidl/core/literals.pb-c.h"
 #include "flyteidl/core/types.pb-c.h"
 
@@ -29,6 +30,10 @@ Flyteidl__Core__LiteralMap *prop_litmap_new(struct fc_arena *a, size_t cap);
 /* Append an entry (the key is copied into the arena; `cap` given to prop_litmap_new() is a hint only). */
 void prop_litmap_put(struct fc_arena *a, Flyteidl__Core__LiteralMap *m, const char *key, Flyteidl__Core__Literal *v);
 Flyteidl__Core__Literal *prop_litmap_get(const Flyteidl__Core__LiteralMap *m, const char *key);
+/* Put the default value of every parameter of `params` (a launch plan's default inputs) that has one into `m`;
+ * `keep` true: an entry already in `m` is kept (given inputs win over defaults). `params` may be NULL. */
+void prop_litmap_put_defaults(struct fc_arena *a, Flyteidl__Core__LiteralMap *m,
+			      const Flyteidl__Core__ParameterMap *params, bool keep);
 
 /* Deep copy of any message into `a` (pack + unpack). Returns NULL only when `msg` is NULL. */
 void *prop_pb_copy(struct fc_arena *a, const ProtobufCMessage *msg);

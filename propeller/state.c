@@ -1,5 +1,6 @@
 /* state.c: the propeller's state store over sqlite (WAL, prepared statements only). */
 #include "propeller/state.h"
+#include "propeller/backend.h"
 
 #include "core/err.h"
 
@@ -361,4 +362,95 @@ int prop_state_event_delete_upto(struct prop_state *s, const char *exec_key, uin
 	bind_text(st, 1, exec_key);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
 	return run_done(s, st, err, "delete events");
+}
+
+/* --- the sqlite state as a state backend (backend.h) ----------------------------------------------------------- */
+
+static int sq_begin(void *ctx, struct fc_err *err)
+{
+	return prop_state_begin(ctx, err);
+}
+
+static int sq_commit(void *ctx, struct fc_err *err)
+{
+	return prop_state_commit(ctx, err);
+}
+
+static void sq_rollback(void *ctx)
+{
+	prop_state_rollback(ctx);
+}
+
+static int sq_exec_insert(void *ctx, const struct prop_exec_row *row, struct fc_err *err)
+{
+	return prop_state_exec_insert(ctx, row, err);
+}
+
+static int sq_exec_update(void *ctx, const char *key, int phase, const char *abort_reason, const char *error,
+			  uint64_t event_seq, struct fc_err *err)
+{
+	return prop_state_exec_update(ctx, key, phase, abort_reason, error, event_seq, err);
+}
+
+static int sq_exec_get(void *ctx, const char *key, void (*cb)(void *data, const struct prop_exec_row *row), void *data,
+		       struct fc_err *err)
+{
+	return prop_state_exec_get(ctx, key, cb, data, err);
+}
+
+static int sq_exec_each_active(void *ctx, void (*cb)(void *data, const struct prop_exec_row *row), void *data,
+			       struct fc_err *err)
+{
+	return prop_state_exec_each_active(ctx, cb, data, err);
+}
+
+static int sq_node_put(void *ctx, const char *exec_key, const struct prop_node_row *row, struct fc_err *err)
+{
+	return prop_state_node_put(ctx, exec_key, row, err);
+}
+
+static int sq_node_each(void *ctx, const char *exec_key, void (*cb)(void *data, const struct prop_node_row *row),
+			void *data, struct fc_err *err)
+{
+	return prop_state_node_each(ctx, exec_key, cb, data, err);
+}
+
+static int sq_event_add(void *ctx, const char *exec_key, uint64_t seq, int kind, const void *payload, size_t len,
+			struct fc_err *err)
+{
+	return prop_state_event_add(ctx, exec_key, seq, kind, payload, len, err);
+}
+
+static int sq_event_each(void *ctx, const char *exec_key,
+			 void (*cb)(void *data, uint64_t seq, int kind, const void *payload, size_t len), void *data,
+			 struct fc_err *err)
+{
+	return prop_state_event_each(ctx, exec_key, cb, data, err);
+}
+
+static int sq_event_delete_upto(void *ctx, const char *exec_key, uint64_t seq, struct fc_err *err)
+{
+	return prop_state_event_delete_upto(ctx, exec_key, seq, err);
+}
+
+static const struct prop_state_backend_ops sqlite_backend_ops = {
+	.name = "sqlite",
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.exec_insert = sq_exec_insert,
+	.exec_update = sq_exec_update,
+	.exec_get = sq_exec_get,
+	.exec_each_active = sq_exec_each_active,
+	.node_put = sq_node_put,
+	.node_each = sq_node_each,
+	.event_add = sq_event_add,
+	.event_each = sq_event_each,
+	.event_delete_upto = sq_event_delete_upto,
+};
+
+void prop_state_sqlite_backend(struct prop_state *s, struct prop_state_backend *out)
+{
+	out->ops = &sqlite_backend_ops;
+	out->ctx = s;
 }

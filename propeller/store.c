@@ -49,6 +49,12 @@ bool prop_store_key_valid(const char *key)
 	return true;
 }
 
+/* The error code for a failed write: a full file system (or quota) is temporary, anything else is I/O. */
+static int write_errno_code(int e)
+{
+	return e == ENOSPC || e == EDQUOT ? FC_EUNAVAILABLE : FC_EIO;
+}
+
 int prop_mkdirs(const char *path, struct fc_err *err)
 {
 	char *parent, *slash;
@@ -59,7 +65,7 @@ int prop_mkdirs(const char *path, struct fc_err *err)
 	if (mkdir(path, 0755) == 0 || errno == EEXIST)
 		return FC_OK;
 	if (errno != ENOENT)
-		return fc_err_set(err, FC_EIO, "mkdir %s: %s", path, strerror(errno));
+		return fc_err_set(err, write_errno_code(errno), "mkdir %s: %s", path, strerror(errno));
 	parent = fc_xstrdup(path);
 	slash = strrchr(parent, '/');
 	while (slash && slash > parent && slash[-1] == '/')
@@ -74,7 +80,7 @@ int prop_mkdirs(const char *path, struct fc_err *err)
 	if (rc)
 		return rc;
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return fc_err_set(err, FC_EIO, "mkdir %s: %s", path, strerror(errno));
+		return fc_err_set(err, write_errno_code(errno), "mkdir %s: %s", path, strerror(errno));
 	return FC_OK;
 }
 
@@ -191,7 +197,7 @@ int prop_write_file(const char *path, const void *data, size_t len, bool durable
 	fc_buf_addf(&tmp, "%s.tmp%ld", path, (long)getpid());
 	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		rc = fc_err_set(err, FC_EIO, "%s: %s", tmp.buf, strerror(errno));
+		rc = fc_err_set(err, write_errno_code(errno), "%s: %s", tmp.buf, strerror(errno));
 		goto out;
 	}
 	while (len) {
@@ -200,28 +206,28 @@ int prop_write_file(const char *path, const void *data, size_t len, bool durable
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = fc_err_set(err, FC_EIO, "%s: %s", tmp.buf, strerror(errno));
+			rc = fc_err_set(err, write_errno_code(errno), "%s: %s", tmp.buf, strerror(errno));
 			goto out;
 		}
 		p += n;
 		len -= (size_t)n;
 	}
 	if (durable && fsync(fd) < 0) {
-		rc = fc_err_set(err, FC_EIO, "fsync %s: %s", tmp.buf, strerror(errno));
+		rc = fc_err_set(err, write_errno_code(errno), "fsync %s: %s", tmp.buf, strerror(errno));
 		goto out;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		rc = fc_err_set(err, FC_EIO, "%s: %s", tmp.buf, strerror(errno));
+		rc = fc_err_set(err, write_errno_code(errno), "%s: %s", tmp.buf, strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp.buf, path) < 0) {
-		rc = fc_err_set(err, FC_EIO, "rename to %s: %s", path, strerror(errno));
+		rc = fc_err_set(err, write_errno_code(errno), "rename to %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (durable && fsync_dir_of(path) < 0)
-		rc = fc_err_set(err, FC_EIO, "fsync directory of %s: %s", path, strerror(errno));
+		rc = fc_err_set(err, write_errno_code(errno), "fsync directory of %s: %s", path, strerror(errno));
 out:
 	if (fd >= 0)
 		close(fd);

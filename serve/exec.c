@@ -1,5 +1,5 @@
 /*
- * cmd_serve_exec.c: the executor inside `flytec serve`: admin-lite's queue feeding the propeller, and the
+ * exec.c: the executor inside `flytec serve`: admin-lite's queue feeding the propeller, and the
  * propeller's events feeding admin-lite's events intake. The planes meet only through IDL messages: the
  * execution's compiled closure, inputs and spec go in; flyteidl.event messages come out.
  *
@@ -7,13 +7,19 @@
  * on (adm_queue_aborting -> prop_engine_abort), and step the engine, which delivers events to the sink below
  * (adm_intake_event, Flyte's transition rules). After a crash, the engine resumes what it had (its own state
  * under DATA_DIR/propeller), and executions claimed but never submitted are claimed again.
+ *
+ * Idle means asleep: the thread waits in prop_engine_step() until the engine has work, srv_exec_notify() wakes it
+ * (after every mutating API request), or SRV_EXEC_IDLE_MS pass (core/limits.h). Store failures (a full disk) back
+ * off instead of spinning, and an event the admin could not store is sent again until it is stored.
  */
+#include "serve/exec.h"
+
 #include "admin-lite/service.h"
 #include "admin-lite/store.h"
-#include "cli/cmd_admin.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "propeller/engine.h"
 #include "propeller/events.h"
@@ -22,10 +28,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define EXEC_OWNER "flytec-serve"
 #define CLAIMS_PER_ROUND 16
-#define STEP_MS 50
 
 struct admin_sink {
 	struct prop_event_sink base;
@@ -58,8 +64,7 @@ static int signal_get(void *ctx, const char *project, const char *domain, const 
 		return rc;
 	if (!got.value || !got.value_len)
 		return FC_OK;
-	*value = flyteidl__core__literal__unpack(fc_arena_pb_allocator(arena), got.value_len, got.value);
-	if (!*value)
+	if (prop_pb_unpack(arena, &flyteidl__core__literal__descriptor, got.value, got.value_len, (void **)value, err))
 		return fc_err_set(err, FC_EINVAL, "signal '%s' holds a value that is not a literal", signal_id);
 	return FC_OK;
 }
@@ -72,15 +77,15 @@ static int launch_plan_get(void *ctx, const Flyteidl__Core__Identifier *lp_id, s
 	struct adm_store *store = ctx;
 	struct adm_entity lpe, wfe;
 	struct adm_id id = {lp_id->project, lp_id->domain, lp_id->name, lp_id->version};
-	Flyteidl__Admin__LaunchPlanSpec *spec;
-	const Flyteidl__Core__ParameterMap *pm;
-	size_t i;
+	Flyteidl__Admin__LaunchPlanSpec *spec = NULL;
+	void *msg;
 	int rc;
 
 	rc = adm_entity_get(store, ADM_LAUNCH_PLAN, &id, arena, &lpe, err);
 	if (rc)
 		return rc;
-	spec = flyteidl__admin__launch_plan_spec__unpack(fc_arena_pb_allocator(arena), lpe.spec_len, lpe.spec);
+	if (!prop_pb_unpack(arena, &flyteidl__admin__launch_plan_spec__descriptor, lpe.spec, lpe.spec_len, &msg, NULL))
+		spec = msg;
 	if (!spec || !spec->workflow_id)
 		return fc_err_set(err, FC_EINVAL, "launch plan '%s' is stored unreadable", lp_id->name);
 	id.project = spec->workflow_id->project;
@@ -90,19 +95,18 @@ static int launch_plan_get(void *ctx, const Flyteidl__Core__Identifier *lp_id, s
 	rc = adm_entity_get(store, ADM_WORKFLOW, &id, arena, &wfe, err);
 	if (rc)
 		return rc;
-	*closure = flyteidl__core__compiled_workflow_closure__unpack(fc_arena_pb_allocator(arena), wfe.spec_len, wfe.spec);
-	if (!*closure || !(*closure)->primary)
+	if (prop_pb_unpack(arena, &flyteidl__core__compiled_workflow_closure__descriptor, wfe.spec, wfe.spec_len, &msg,
+			   NULL) ||
+	    !((Flyteidl__Core__CompiledWorkflowClosure *)msg)->primary)
 		return fc_err_set(err, FC_EINVAL, "workflow '%s' is stored unreadable", id.name);
+	*closure = msg;
 	*fixed = spec->fixed_inputs;
 	*defaults = prop_litmap_new(arena, 4);
-	pm = spec->default_inputs;
-	for (i = 0; pm && i < pm->n_parameters; i++)
-		if (pm->parameters[i]->value->behavior_case == FLYTEIDL__CORE__PARAMETER__BEHAVIOR_DEFAULT)
-			prop_litmap_put(arena, *defaults, pm->parameters[i]->key, pm->parameters[i]->value->default_);
+	prop_litmap_put_defaults(arena, *defaults, spec->default_inputs, false);
 	return FC_OK;
 }
 
-struct serve_exec {
+struct srv_exec {
 	struct adm_store *store;
 	struct admin_sink sink;
 	struct prop_signal_source signals;
@@ -111,10 +115,31 @@ struct serve_exec {
 	pthread_t thread;
 	bool started;
 	int stop; /* atomic */
+	/* the admin's queue failing (a full disk): claims wait until retry_ns, backing off like the engine */
+	unsigned queue_failures;
+	int64_t queue_retry_ns;
 };
 
-/* Hand one propeller event to the admin. Refusals that retrying cannot fix (an event out of a terminal phase, an
- * execution the admin does not know) are accepted and logged, or the engine would retry them forever. */
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* May retrying help? A store that is busy or failing (I/O, a full disk) may recover; a refusal on the event's
+ * merits (an event out of a terminal phase, an execution the admin does not know, a malformed message) will not. */
+/* The admin's contract (admin-lite/service.h): a busy, full or failing store stored nothing and asks to be tried
+ * again; every other refusal is final. */
+static bool retryable(int rc)
+{
+	return adm_store_retryable(rc) || rc == FC_EIO;
+}
+
+/* Hand one propeller event to the admin. Refusals that retrying cannot fix are accepted and logged, or the engine
+ * would retry them forever; everything else is refused, so the engine keeps the event and sends it again (with
+ * back-off) until the admin has stored it: no event is dropped. */
 static int sink_send(struct prop_event_sink *base, const struct prop_event *ev, struct fc_err *err)
 {
 	struct admin_sink *sink = (struct admin_sink *)base;
@@ -122,6 +147,8 @@ static int sink_send(struct prop_event_sink *base, const struct prop_event *ev, 
 	bool applied = false;
 	int rc;
 
+	e.code = FC_OK;
+	e.msg[0] = '\0';
 	switch (ev->kind) {
 	case PROP_EVENT_WORKFLOW:
 	case PROP_EVENT_NODE:
@@ -133,23 +160,27 @@ static int sink_send(struct prop_event_sink *base, const struct prop_event *ev, 
 	}
 	if (!rc)
 		return 0;
-	if (adm_store_retryable(rc) || rc == FC_EIO) {
+	if (retryable(rc)) {
+		fc_warn("serve: storing event %s #%llu failed (sent again later): %s", ev->exec_key,
+			(unsigned long long)ev->seq, e.msg[0] ? e.msg : fc_strerror(rc));
 		if (err)
 			*err = e;
-		return rc; /* the store is busy, full or failing: nothing was stored, the engine sends it again later */
+		return rc;
 	}
-	fc_warn("serve: event %s #%llu not applied: %s", ev->exec_key, (unsigned long long)ev->seq, e.msg);
+	fc_warn("serve: event %s #%llu not applied: %s", ev->exec_key, (unsigned long long)ev->seq,
+		e.msg[0] ? e.msg : fc_strerror(rc));
 	return 0;
 }
 
-/* The execution could not start at all: record it as FAILED with the reason. */
-static void report_failed(struct adm_store *store, const struct adm_exec_id *id, const char *code, const char *msg)
+/* The execution could not start at all: record it as FAILED with the reason. Returns false when the admin could
+ * not store that (the execution is then given back to the queue and tried again later). */
+static bool report_failed(struct adm_store *store, const struct adm_exec_id *id, const char *code, const char *msg)
 {
 	Flyteidl__Event__WorkflowExecutionEvent ev = FLYTEIDL__EVENT__WORKFLOW_EXECUTION_EVENT__INIT;
 	Flyteidl__Core__ExecutionError error = FLYTEIDL__CORE__EXECUTION_ERROR__INIT;
 	struct fc_arena a;
 	struct fc_err err;
-	bool applied;
+	bool applied, stored = true;
 
 	fc_arena_init(&a, 0);
 	ev.execution_id = adm_exec_id_msg(&a, id);
@@ -161,17 +192,30 @@ static void report_failed(struct adm_store *store, const struct adm_exec_id *id,
 	error.kind = FLYTEIDL__CORE__EXECUTION_ERROR__ERROR_KIND__SYSTEM;
 	ev.output_result_case = FLYTEIDL__EVENT__WORKFLOW_EXECUTION_EVENT__OUTPUT_RESULT_ERROR;
 	ev.error = &error;
-	if (adm_intake_event(store, &ev.base, &applied, &err))
+	if (adm_intake_event(store, &ev.base, &applied, &err)) {
 		fc_warn("serve: recording the failure of %s: %s", id->name, err.msg);
+		stored = !retryable(err.code);
+	}
 	fc_arena_release(&a);
+	return stored;
 }
 
-static void submit(struct serve_exec *x, const struct adm_claim *c)
+/* The admin's queue or the engine's store failed: claim nothing for a while (bounded exponential back-off). */
+static void queue_trouble(struct srv_exec *x)
+{
+	x->queue_failures++;
+	x->queue_retry_ns = now_ns() + prop_store_backoff_ns(x->queue_failures);
+}
+
+/* Submit one claimed execution. Returns false when it must be claimed again later (a store failure). */
+static bool submit(struct srv_exec *x, const struct adm_claim *c)
 {
 	struct prop_workflow_resource res;
 	Flyteidl__Admin__ExecutionSpec *spec = NULL;
 	struct fc_arena a;
 	struct fc_err err;
+	void *msg;
+	bool ok = true;
 	int rc;
 
 	fc_arena_init(&a, 0);
@@ -180,18 +224,21 @@ static void submit(struct serve_exec *x, const struct adm_claim *c)
 	res.domain = c->exec.id.domain;
 	res.name = c->exec.id.name;
 	if (!c->closure) {
-		report_failed(x->store, &c->exec.id, "SYSTEM:NoWorkflow", "the execution's workflow is not registered");
+		ok = report_failed(x->store, &c->exec.id, "SYSTEM:NoWorkflow", "the execution's workflow is not registered");
 		goto out;
 	}
-	res.closure = flyteidl__core__compiled_workflow_closure__unpack(fc_arena_pb_allocator(&a), c->closure_len,
-									c->closure);
-	if (c->exec.inputs)
-		res.inputs = flyteidl__core__literal_map__unpack(fc_arena_pb_allocator(&a), c->exec.inputs_len,
-								  c->exec.inputs);
-	if (c->exec.spec)
-		spec = flyteidl__admin__execution_spec__unpack(fc_arena_pb_allocator(&a), c->exec.spec_len, c->exec.spec);
+	if (!prop_pb_unpack(&a, &flyteidl__core__compiled_workflow_closure__descriptor, c->closure, c->closure_len,
+			    &msg, NULL))
+		res.closure = msg;
+	if (c->exec.inputs && !prop_pb_unpack(&a, &flyteidl__core__literal_map__descriptor, c->exec.inputs,
+					      c->exec.inputs_len, &msg, NULL))
+		res.inputs = msg;
+	if (c->exec.spec && !prop_pb_unpack(&a, &flyteidl__admin__execution_spec__descriptor, c->exec.spec,
+					    c->exec.spec_len, &msg, NULL))
+		spec = msg;
 	if (!res.closure || (c->exec.inputs && !res.inputs)) {
-		report_failed(x->store, &c->exec.id, "SYSTEM:CorruptRecord", "the stored workflow or inputs do not decode");
+		ok = report_failed(x->store, &c->exec.id, "SYSTEM:CorruptRecord",
+				   "the stored workflow or inputs do not decode");
 		goto out;
 	}
 	if (spec) {
@@ -203,18 +250,17 @@ static void submit(struct serve_exec *x, const struct adm_claim *c)
 	if (rc == FC_EEXIST) {
 		fc_debug("serve: %s was already submitted (resumed)", res.name);
 	} else if (rc == FC_EINVAL) {
-		report_failed(x->store, &c->exec.id, "SYSTEM:Rejected", err.msg);
+		ok = report_failed(x->store, &c->exec.id, "SYSTEM:Rejected", err.msg);
 	} else if (rc) {
-		size_t n;
-
 		fc_warn("serve: submitting %s: %s (retrying later)", res.name, err.msg);
-		adm_queue_recover(x->store, EXEC_OWNER, &n, NULL);
+		ok = false;
 	}
 out:
 	fc_arena_release(&a);
+	return ok;
 }
 
-static void pass_aborts(struct serve_exec *x)
+static void pass_aborts(struct srv_exec *x)
 {
 	struct adm_exec_id *ids;
 	struct fc_arena a;
@@ -242,41 +288,73 @@ static void pass_aborts(struct serve_exec *x)
 	fc_arena_release(&a);
 }
 
+/* Claim what is queued (a few per round) and submit it. Returns true when the round's quota was used up (more may
+ * be waiting). */
+static bool claim_round(struct srv_exec *x)
+{
+	struct fc_err err;
+	int claimed;
+
+	if (x->queue_retry_ns && now_ns() < x->queue_retry_ns)
+		return false;
+	for (claimed = 0; claimed < CLAIMS_PER_ROUND; claimed++) {
+		struct adm_claim c;
+		struct fc_arena a;
+		bool ok = true;
+		int rc;
+
+		fc_arena_init(&a, 0);
+		err.code = FC_OK;
+		err.msg[0] = '\0';
+		rc = adm_queue_claim(x->store, EXEC_OWNER, &a, &c, &err);
+		/* one terminated while nobody ran it (given back after a crash) is not started: pass_aborts() stops
+		 * it in the engine or records it ABORTED */
+		if (!rc && c.exec.phase != FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__ABORTING)
+			ok = submit(x, &c);
+		else if (rc && rc != FC_ENOENT)
+			fc_warn("serve: claiming: %s", err.msg[0] ? err.msg : fc_strerror(rc));
+		fc_arena_release(&a);
+		if (!ok) {
+			size_t n;
+
+			/* give it back: claimed again once the back-off is over */
+			adm_queue_recover(x->store, EXEC_OWNER, &n, NULL);
+		}
+		if ((rc && rc != FC_ENOENT) || !ok) {
+			queue_trouble(x);
+			return false;
+		}
+		if (rc)
+			break;
+	}
+	x->queue_failures = 0;
+	x->queue_retry_ns = 0;
+	return claimed == CLAIMS_PER_ROUND;
+}
+
 static void *exec_main(void *arg)
 {
-	struct serve_exec *x = arg;
+	struct srv_exec *x = arg;
 	struct fc_err err;
 
 	while (!__atomic_load_n(&x->stop, __ATOMIC_ACQUIRE)) {
-		int claimed;
+		bool more = claim_round(x);
+		int wait_ms;
 
-		for (claimed = 0; claimed < CLAIMS_PER_ROUND; claimed++) {
-			struct adm_claim c;
-			struct fc_arena a;
-			int rc;
-
-			fc_arena_init(&a, 0);
-			rc = adm_queue_claim(x->store, EXEC_OWNER, &a, &c, &err);
-			/* one terminated while nobody ran it (given back after a crash) is not started: pass_aborts()
-			 * stops it in the engine or records it ABORTED */
-			if (!rc && c.exec.phase != FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__ABORTING)
-				submit(x, &c);
-			else if (rc != FC_ENOENT)
-				fc_warn("serve: claiming: %s", err.msg);
-			fc_arena_release(&a);
-			if (rc)
-				break;
-		}
 		pass_aborts(x);
-		if (prop_engine_step(x->engine, claimed == CLAIMS_PER_ROUND ? 0 : STEP_MS, &err))
-			fc_warn("serve: executor: %s", err.msg);
+		if (__atomic_load_n(&x->stop, __ATOMIC_ACQUIRE))
+			break;
+		wait_ms = more ? 0 : prop_engine_active(x->engine) ? SRV_EXEC_BUSY_MS : SRV_EXEC_IDLE_MS;
+		fc_err_clear(&err);
+		if (prop_engine_step(x->engine, wait_ms, &err))
+			fc_warn("serve: executor: %s", err.msg[0] ? err.msg : fc_strerror(err.code));
 	}
 	return NULL;
 }
 
-int serve_exec_start(struct adm_store *store, const char *data_dir, struct serve_exec **out, struct fc_err *err)
+int srv_exec_start(struct adm_store *store, const char *data_dir, struct srv_exec **out, struct fc_err *err)
 {
-	struct serve_exec *x = fc_xcalloc(1, sizeof(*x));
+	struct srv_exec *x = fc_xcalloc(1, sizeof(*x));
 	struct prop_config cfg;
 	struct fc_buf dir = FC_BUF_INIT;
 	size_t resumed = 0, reclaimed = 0;
@@ -307,7 +385,7 @@ int serve_exec_start(struct adm_store *store, const char *data_dir, struct serve
 		rc = fc_err_set(err, FC_EIO, "serve: cannot start the executor thread");
 	fc_buf_release(&dir);
 	if (rc) {
-		serve_exec_stop(x);
+		srv_exec_stop(x);
 		return rc;
 	}
 	x->started = true;
@@ -317,12 +395,19 @@ int serve_exec_start(struct adm_store *store, const char *data_dir, struct serve
 	return 0;
 }
 
-void serve_exec_stop(struct serve_exec *x)
+void srv_exec_notify(struct srv_exec *x)
+{
+	if (x && x->engine)
+		prop_engine_wake(x->engine);
+}
+
+void srv_exec_stop(struct srv_exec *x)
 {
 	if (!x)
 		return;
 	if (x->started) {
 		__atomic_store_n(&x->stop, 1, __ATOMIC_RELEASE);
+		prop_engine_wake(x->engine);
 		pthread_join(x->thread, NULL);
 	}
 	prop_engine_free(x->engine);

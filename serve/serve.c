@@ -1,0 +1,203 @@
+/* serve.c: the assembly of `flytec serve` (serve.h). */
+#include "serve/serve.h"
+
+#include "admin-lite/store.h"
+#include "admin-lite/watch.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "scheduler/scheduler.h"
+#include "serve/exec.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct srv {
+	struct adm_store *store;
+	struct adm_server *server;
+	struct adm_watch *watch;
+	struct sch *sch;
+	struct srv_exec *exec;
+};
+
+int srv_store_open(const char *data_dir, const char *db, struct adm_store **out, struct fc_err *err)
+{
+	struct fc_buf path = FC_BUF_INIT;
+	int rc;
+
+	*out = NULL;
+	if (db) {
+		fc_buf_adds(&path, db);
+	} else {
+		const char *dir = data_dir ? data_dir : ".flytec";
+
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			rc = fc_err_set(err, FC_EIO, "%s: %s", dir, strerror(errno));
+			goto out;
+		}
+		fc_buf_addf(&path, "%s/admin.db", dir);
+	}
+	rc = adm_store_open(path.buf, out, err);
+out:
+	fc_buf_release(&path);
+	return rc;
+}
+
+int srv_watch_open(struct adm_store *store, const struct srv_options *o, const char *repo, bool scan_only,
+		   void (*on_change)(void *ctx), void *on_change_ctx, struct adm_watch **out, struct fc_err *err)
+{
+	struct adm_watch_options wo;
+	struct adm_watch *w;
+	int rc;
+
+	*out = NULL;
+	memset(&wo, 0, sizeof(wo));
+	wo.repo = repo;
+	wo.project = o->project;
+	wo.domain = o->domain;
+	wo.debounce_ms = o->debounce_ms;
+	wo.follow_external_links = o->follow_external_links;
+	wo.include = o->include;
+	wo.exclude = o->exclude;
+	wo.on_change = on_change;
+	wo.on_change_ctx = on_change_ctx;
+	rc = adm_watch_new(store, &wo, &w, err);
+	if (rc)
+		return rc;
+	/* watch first, then scan: a change made during the scan is seen as an event */
+	rc = scan_only ? 0 : adm_watch_start(w, err);
+	if (!rc)
+		rc = adm_watch_scan(w, err);
+	if (rc) {
+		adm_watch_free(w);
+		return rc;
+	}
+	*out = w;
+	return FC_OK;
+}
+
+/* GET /api/v1/schedules: the scheduler's own view of every schedule. */
+static int schedules_json(void *ctx, struct fc_buf *out, struct fc_err *err)
+{
+	struct fc_arena a;
+	struct sch_status *list;
+	size_t n;
+	int rc;
+
+	fc_arena_init(&a, 0);
+	rc = sch_status_list(ctx, &a, &list, &n, err);
+	if (!rc)
+		sch_status_render_json(list, n, out);
+	fc_arena_release(&a);
+	return rc;
+}
+
+/* Registrations changed (the watcher): the scheduler reloads its launch plans. */
+static void watch_changed(void *ctx)
+{
+	struct srv *s = ctx;
+
+	if (s->sch)
+		sch_notify(s->sch);
+}
+
+/* A request changed something: launch plans (the scheduler reloads), or the execution queue, an abort request, a
+ * signal (the executor looks now instead of at its next idle check). */
+static void request_changed(void *ctx)
+{
+	struct srv *s = ctx;
+
+	if (s->sch)
+		sch_notify(s->sch);
+	srv_exec_notify(s->exec);
+}
+
+/* The executor's state lives with the store: DATA_DIR, else next to the db, else .flytec. */
+static void exec_dir(const struct srv_options *o, struct fc_buf *dir)
+{
+	if (o->data_dir)
+		fc_buf_adds(dir, o->data_dir);
+	else if (o->db && strrchr(o->db, '/'))
+		fc_buf_add(dir, o->db, (size_t)(strrchr(o->db, '/') - o->db));
+	else
+		fc_buf_adds(dir, o->db ? "." : ".flytec");
+	if (!dir->len)
+		fc_buf_adds(dir, "/");
+}
+
+int srv_start(const struct srv_options *o, struct srv **out, struct fc_err *err)
+{
+	struct srv *s = fc_xcalloc(1, sizeof(*s));
+	struct adm_server_options so = o->server;
+	int rc;
+
+	*out = NULL;
+	rc = srv_store_open(o->data_dir, o->db, &s->store, err);
+	if (rc)
+		goto out;
+	if (!o->no_scheduler && (rc = sch_new(s->store, NULL, NULL, &s->sch, err)) != 0) {
+		fc_err_prefix(err, "scheduler: ");
+		goto out;
+	}
+	if (o->repo && (rc = srv_watch_open(s->store, o, o->repo, false, watch_changed, s, &s->watch, err)) != 0)
+		goto out;
+	so.on_change = request_changed;
+	so.on_change_ctx = s;
+	if (s->sch) {
+		so.schedules_json = schedules_json;
+		so.schedules_ctx = s->sch;
+	}
+	/* the executor before the server, so that every request's notification finds it */
+	if (!o->no_executor) {
+		struct fc_buf dir = FC_BUF_INIT;
+
+		exec_dir(o, &dir);
+		rc = srv_exec_start(s->store, dir.buf, &s->exec, err);
+		fc_buf_release(&dir);
+		if (rc) {
+			fc_err_prefix(err, "executor: ");
+			goto out;
+		}
+	}
+	rc = adm_server_start(s->store, &so, &s->server, err);
+	if (rc)
+		goto out;
+	if (s->sch && (rc = sch_start(s->sch, err)) != 0) {
+		fc_err_prefix(err, "scheduler: ");
+		goto out;
+	}
+	*out = s;
+	s = NULL;
+out:
+	srv_free(s);
+	return rc;
+}
+
+unsigned srv_port(const struct srv *s)
+{
+	return adm_server_port(s->server);
+}
+
+bool srv_watching(const struct srv *s)
+{
+	return s->watch != NULL;
+}
+
+int srv_poll(struct srv *s, unsigned timeout_ms, struct fc_err *err)
+{
+	return s->watch ? adm_watch_poll(s->watch, timeout_ms, err) : FC_OK;
+}
+
+void srv_free(struct srv *s)
+{
+	if (!s)
+		return;
+	adm_server_stop(s->server);
+	srv_exec_stop(s->exec);
+	sch_free(s->sch); /* stops its thread; after the server, so no request notifies a freed scheduler */
+	adm_watch_free(s->watch);
+	adm_store_free(s->store);
+	free(s);
+}

@@ -1,0 +1,55 @@
+/*
+ * serve.h: `flytec serve` put together: the admin's store, its REST server, the repository watcher, the scheduler
+ * and the executor (serve/exec.h), each told about the others through callbacks. cli/ parses options and signals;
+ * this module owns the wiring (docs/architecture.md, "The serve module").
+ *
+ * Threads: the server's pool, the scheduler's thread and the executor's thread run on their own; the watcher runs
+ * on the caller's thread through srv_poll().
+ *
+ * Ownership: option strings are borrowed and must outlive the srv.
+ */
+#ifndef SRV_SERVE_H
+#define SRV_SERVE_H
+
+#include "core/fc.h"
+
+#include "admin-lite/server.h"
+
+struct adm_store;
+struct adm_watch;
+struct fc_err;
+struct srv;
+
+struct srv_options {
+	const char *repo;        /* watch this directory of specs; NULL: none */
+	const char *data_dir;    /* where state lives; NULL: .flytec (the executor's: next to `db` when that is given) */
+	const char *db;          /* the admin's sqlite file; NULL: DATA_DIR/admin.db */
+	const char *project, *domain; /* defaults for specs that name none */
+	unsigned debounce_ms;    /* the watcher's quiet time (0: its default) */
+	bool follow_external_links; /* the watcher reads specs through links leaving the repository */
+	const char *include, *exclude; /* PCRE2 patterns over paths in the repository (NULL: none) */
+	bool no_scheduler, no_executor;
+	/* The REST server's own options (listen, token, limits, threads, version...). The wiring fields (on_change,
+	 * schedules_json and their contexts) are filled in by srv_start(). */
+	struct adm_server_options server;
+};
+
+/* Open (creating DATA_DIR if needed) the admin's store: `db`, else DATA_DIR/admin.db. */
+int srv_store_open(const char *data_dir, const char *db, struct adm_store **out, struct fc_err *err);
+/* A watcher of `repo` over `store`: watching starts before the first scan (a change during the scan is seen),
+ * unless `scan_only`. `on_change` (may be NULL) is told when registrations changed. */
+int srv_watch_open(struct adm_store *store, const struct srv_options *o, const char *repo, bool scan_only,
+		   void (*on_change)(void *ctx), void *on_change_ctx, struct adm_watch **out, struct fc_err *err);
+
+/* Start everything `o` asks for. */
+int srv_start(const struct srv_options *o, struct srv **out, struct fc_err *err);
+/* The port the server listens on. */
+unsigned srv_port(const struct srv *s);
+/* The caller thread's share of the work (the repository watcher) for up to about `timeout_ms`; without a watcher
+ * it returns at once. */
+int srv_poll(struct srv *s, unsigned timeout_ms, struct fc_err *err);
+bool srv_watching(const struct srv *s);
+/* Stop everything (server first, so no request reaches a stopped part) and free. NULL does nothing. */
+void srv_free(struct srv *s);
+
+#endif

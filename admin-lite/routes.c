@@ -2,6 +2,7 @@
 #include "admin-lite/register.h"
 #include "admin-lite/server_int.h"
 #include "admin-lite/service.h"
+#include "admin-lite/service_entities.h"
 #include "compiler/compiler.h"
 #include "core/diag.h"
 #include "admin-lite/store.h"
@@ -46,6 +47,12 @@ static char *tok(struct adm_req *r, const char *t)
  */
 static void reply_registered(struct adm_req *r, int rc, bool created, const struct fc_err *err, struct fc_buf *diff)
 {
+	if (rc == FC_ECONFLICT && r->pb_out) {
+		/* a google.rpc.Status has no diff member: the diff follows the message */
+		adm_reply_error(r, FC_ECONFLICT, "%s\n%.*s", err->msg, (int)(diff->len > 2048 ? 2048 : diff->len),
+				diff->buf);
+		return;
+	}
 	if (rc == FC_ECONFLICT) {
 		fc_buf_reset(&r->out);
 		fc_buf_adds(&r->out, "{\"code\":\"conflict\",\"message\":");
@@ -1106,6 +1113,177 @@ out:
 	cmp_session_free(cs);
 }
 
+/* ------------------------------------------------------------------------------------------------------------
+ * What Flyte's console reads besides the above (service_entities.c): named entities, description entities, the
+ * data panels, the caller and the authentication settings.
+ */
+static int path_kind(struct adm_req *r, enum adm_kind *kind)
+{
+	struct fc_err err;
+
+	if (adm_resource_type_parse(adm_req_param(r, 0), kind, &err)) {
+		fail(r, &err);
+		return -1;
+	}
+	return 0;
+}
+
+static void h_list_named_entities(struct adm_req *r)
+{
+	Flyteidl__Admin__NamedEntityList *l;
+	enum adm_kind kind;
+	struct adm_query q;
+	struct fc_err err;
+
+	if (path_kind(r, &kind) || adm_req_query(r, &q))
+		return;
+	q.project = adm_req_param(r, 1);
+	q.domain = adm_req_param(r, 2);
+	if (adm_named_entity_list(r->store, kind, &q, &r->arena, &l, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_msg(r, 200, &l->base);
+}
+
+static void h_get_named_entity(struct adm_req *r)
+{
+	struct adm_id id = {adm_req_param(r, 1), adm_req_param(r, 2), adm_req_param(r, 3), NULL};
+	Flyteidl__Admin__NamedEntity *e;
+	enum adm_kind kind;
+	struct fc_err err;
+
+	if (path_kind(r, &kind))
+		return;
+	if (adm_named_entity_get(r->store, kind, &id, &r->arena, &e, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_msg(r, 200, &e->base);
+}
+
+static void h_update_named_entity(struct adm_req *r)
+{
+	struct adm_id id = {adm_req_param(r, 1), adm_req_param(r, 2), adm_req_param(r, 3), NULL};
+	Flyteidl__Admin__NamedEntityUpdateRequest *req;
+	Flyteidl__Admin__NamedEntityUpdateResponse resp = FLYTEIDL__ADMIN__NAMED_ENTITY_UPDATE_RESPONSE__INIT;
+	enum adm_kind kind;
+	struct fc_err err;
+
+	if (path_kind(r, &kind) ||
+	    adm_req_decode(r, &flyteidl__admin__named_entity_update_request__descriptor, (ProtobufCMessage **)&req))
+		return;
+	if (adm_named_entity_update(r->store, kind, &id, req->metadata, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_msg(r, 200, &resp.base);
+}
+
+static void h_list_description_entities(struct adm_req *r)
+{
+	struct adm_id id = {adm_req_param(r, 1), adm_req_param(r, 2), adm_req_param(r, 3), NULL};
+	Flyteidl__Admin__DescriptionEntityList *l;
+	enum adm_kind kind;
+	struct adm_query q;
+	struct fc_err err;
+
+	if (path_kind(r, &kind) || adm_req_query(r, &q))
+		return;
+	if (adm_description_entity_list(r->store, kind, &id, &r->arena, &l, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_msg(r, 200, &l->base);
+}
+
+static void h_get_description_entity(struct adm_req *r)
+{
+	enum adm_kind kind;
+
+	if (path_kind(r, &kind))
+		return;
+	adm_reply_error(r, FC_ENOENT, "no description entity for %s %s/%s/%s version %s (flytec stores none)",
+			adm_kind_name(kind), adm_req_param(r, 1), adm_req_param(r, 2), adm_req_param(r, 3),
+			adm_req_param(r, 4));
+}
+
+static void h_node_execution_data(struct adm_req *r)
+{
+	Flyteidl__Admin__NodeExecutionGetDataResponse *resp;
+	struct adm_exec_id id;
+	struct fc_err err;
+
+	if (path_exec_id(r, &id, &err) ||
+	    adm_node_execution_data(r->store, &id, adm_req_param(r, 3), &r->arena, &resp, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_msg(r, 200, &resp->base);
+}
+
+static void h_task_execution_data(struct adm_req *r)
+{
+	struct adm_id task = {adm_req_param(r, 4), adm_req_param(r, 5), adm_req_param(r, 6), adm_req_param(r, 7)};
+	Flyteidl__Admin__TaskExecutionGetDataResponse *resp;
+	struct adm_exec_id id;
+	struct fc_err err;
+	const char *attempt = adm_req_param(r, 8);
+	char *end;
+	unsigned long retry = strtoul(attempt, &end, 10);
+
+	if (*end || attempt[0] == '-' || retry > UINT32_MAX) {
+		adm_reply_error(r, FC_EINVAL, "retry attempt '%s' is not a number", attempt);
+		return;
+	}
+	if (path_exec_id(r, &id, &err) || adm_task_execution_data(r->store, &id, adm_req_param(r, 3), &task,
+								   (uint32_t)retry, &r->arena, &resp, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_msg(r, 200, &resp->base);
+}
+
+/* The caller (Flyte's UserInfoResponse as JSON, the console's /me). Without a token there is no user: 404, as
+ * Flyte's admin answers with authentication off; the console then offers "Login". */
+static void h_me(struct adm_req *r)
+{
+	if (!adm_server_opts(r->srv)->token) {
+		adm_reply_error(r, FC_ENOENT, "authentication is off on this server: there is no user");
+		return;
+	}
+	if (!adm_req_bearer_ok(r)) {
+		adm_reply_error(r, FC_EPERM, "no valid 'Authorization: Bearer <token>' on this request");
+		r->status = 401;
+		return;
+	}
+	adm_reply_json_text(r, 200, "{\"subject\":\"flytec-token\",\"name\":\"token holder\","
+				    "\"preferred_username\":\"flytec-token\"}\n");
+}
+
+/* Flyte clients' auth discovery (PublicClientAuthConfigResponse, and RFC 8414 server metadata). flytec has no
+ * OAuth server: with authentication off both are 404 (as Flyte's admin); with --token-file the client config
+ * names the header a static bearer token goes in, and there are no OAuth flows to describe. */
+static void h_flyte_client_config(struct adm_req *r)
+{
+	if (!adm_server_opts(r->srv)->token) {
+		adm_reply_error(r, FC_ENOENT, "authentication is off on this server");
+		return;
+	}
+	adm_reply_json_text(r, 200, "{\"client_id\":\"flytec\",\"redirect_uri\":\"\",\"scopes\":[],"
+				    "\"authorization_metadata_key\":\"authorization\",\"service_http_endpoint\":\"\","
+				    "\"audience\":\"\"}\n");
+}
+
+static void h_oauth_metadata(struct adm_req *r)
+{
+	adm_reply_error(r, FC_ENOENT, "%s",
+			adm_server_opts(r->srv)->token
+				? "flytec has no OAuth authorization server: send the static token from --token-file as "
+				  "'Authorization: Bearer <token>'"
+				: "authentication is off on this server");
+}
+
 /* ------------------------------------------------------------------------------------------------------------ */
 #define P "/api/v1"
 const struct adm_route adm_routes[] = {
@@ -1150,6 +1328,23 @@ const struct adm_route adm_routes[] = {
 	{"GET", P "/task_executions/{project}/{domain}/{name}/{node_id}", h_list_task_executions, ADM_READ},
 	{"GET", P "/task_executions/{project}/{domain}/{name}/{node_id}/{tproject}/{tdomain}/{tname}/{tversion}/{retry}",
 	 h_get_task_execution, ADM_READ},
+	{"GET", P "/data/node_executions/{project}/{domain}/{name}/{node_id}", h_node_execution_data, ADM_READ},
+	{"GET",
+	 P "/data/task_executions/{project}/{domain}/{name}/{node_id}/{tproject}/{tdomain}/{tname}/{tversion}/{retry}",
+	 h_task_execution_data, ADM_READ},
+
+	{"GET", P "/named_entities/{resource_type}/{project}/{domain}", h_list_named_entities, ADM_READ},
+	{"GET", P "/named_entities/{resource_type}/{project}/{domain}/{name}", h_get_named_entity, ADM_READ},
+	{"PUT", P "/named_entities/{resource_type}/{project}/{domain}/{name}", h_update_named_entity, ADM_WRITE},
+	{"GET", P "/description_entities/{resource_type}/{project}/{domain}", h_list_description_entities, ADM_READ},
+	{"GET", P "/description_entities/{resource_type}/{project}/{domain}/{name}", h_list_description_entities,
+	 ADM_READ},
+	{"GET", P "/description_entities/{resource_type}/{project}/{domain}/{name}/{version}", h_get_description_entity,
+	 ADM_READ},
+
+	{"GET", "/me", h_me, ADM_OPEN},
+	{"GET", "/config/v1/flyte_client", h_flyte_client_config, ADM_OPEN},
+	{"GET", "/.well-known/oauth-authorization-server", h_oauth_metadata, ADM_OPEN},
 
 	{"POST", P "/events/workflows", h_event_workflow, ADM_WRITE},
 	{"POST", P "/events/nodes", h_event_node, ADM_WRITE},

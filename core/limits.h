@@ -74,5 +74,11 @@
 /* Seconds a client is told to wait (Retry-After) when the store cannot write (disk full, I/O errors): long enough
  * not to hammer a failing disk, short enough that work resumes soon after space returns. */
 #define ADM_RETRY_AFTER_S 5
+/* Origins named with --cors-origin: a console or two per team; each request compares its Origin with every one. */
+#define ADM_MAX_CORS_ORIGINS 16
+/* How long a browser may cache a CORS preflight answer (seconds). */
+#define ADM_CORS_MAX_AGE_S 600
+/* Bytes of a named entity's description (PUT /api/v1/named_entities/...): a paragraph for a list page. */
+#define ADM_NAMED_DESCRIPTION_MAX 4096
 
 #endif

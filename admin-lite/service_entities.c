@@ -1,0 +1,175 @@
+/* service_entities.c: named entities, description entities, node and task data (see service_entities.h). */
+#include "admin-lite/service_entities.h"
+#include "admin-lite/query.h"
+#include "admin-lite/store_named.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/limits.h"
+#include "core/pbdepth.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int adm_resource_type_parse(const char *s, enum adm_kind *out, struct fc_err *err)
+{
+	static const struct {
+		const char *number, *name;
+		enum adm_kind kind;
+	} types[] = {
+		{"1", "TASK", ADM_TASK},
+		{"2", "WORKFLOW", ADM_WORKFLOW},
+		{"3", "LAUNCH_PLAN", ADM_LAUNCH_PLAN},
+	};
+	size_t i;
+
+	for (i = 0; s && i < sizeof(types) / sizeof(types[0]); i++) {
+		if (!strcmp(s, types[i].number) || !strcmp(s, types[i].name)) {
+			*out = types[i].kind;
+			return 0;
+		}
+	}
+	return fc_err_set(err, FC_EINVAL,
+			  "resource type '%s' has no named entities here: use 1 (TASK), 2 (WORKFLOW) or 3 (LAUNCH_PLAN)",
+			  s ? s : "");
+}
+
+static Flyteidl__Admin__NamedEntity *named_entity(struct fc_arena *a, enum adm_kind kind, const char *project,
+						   const char *domain, const struct adm_named *row)
+{
+	Flyteidl__Admin__NamedEntity *e = fc_arena_alloc(a, sizeof(*e));
+	Flyteidl__Admin__NamedEntityIdentifier *id = fc_arena_alloc(a, sizeof(*id));
+	Flyteidl__Admin__NamedEntityMetadata *md = fc_arena_alloc(a, sizeof(*md));
+
+	flyteidl__admin__named_entity__init(e);
+	flyteidl__admin__named_entity_identifier__init(id);
+	flyteidl__admin__named_entity_metadata__init(md);
+	id->project = fc_arena_strdup(a, project);
+	id->domain = fc_arena_strdup(a, domain);
+	id->name = (char *)row->name;
+	md->description = (char *)(row->description ? row->description : protobuf_c_empty_string);
+	md->state = (Flyteidl__Admin__NamedEntityState)row->state;
+	e->resource_type = (Flyteidl__Core__ResourceType)kind;
+	e->id = id;
+	e->metadata = md;
+	return e;
+}
+
+int adm_named_entity_list(struct adm_store *s, enum adm_kind kind, const struct adm_query *q, struct fc_arena *a,
+			  Flyteidl__Admin__NamedEntityList **out, struct fc_err *err)
+{
+	Flyteidl__Admin__NamedEntityList *l = fc_arena_alloc(a, sizeof(*l));
+	struct adm_named *rows = NULL;
+	char *next = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	flyteidl__admin__named_entity_list__init(l);
+	*out = NULL;
+	rc = adm_check_project(q->project, err);
+	if (!rc)
+		rc = adm_named_list(s, kind, q, a, &rows, &n, &next, err);
+	if (rc)
+		return rc;
+	l->n_entities = n;
+	l->entities = fc_arena_array(a, n + 1, sizeof(*l->entities));
+	for (i = 0; i < n; i++)
+		l->entities[i] = named_entity(a, kind, q->project, q->domain, &rows[i]);
+	l->token = next ? next : (char *)protobuf_c_empty_string;
+	*out = l;
+	return 0;
+}
+
+/* The named entity's row, after checking the id's parts; FC_ENOENT when no version of it is registered. */
+static int named_row_get(struct adm_store *s, enum adm_kind kind, const struct adm_id *id, struct fc_arena *a,
+			 struct adm_named *row, struct fc_err *err)
+{
+	struct adm_id name_id = {id->project, id->domain, id->name, NULL};
+	int rc = adm_check_id(&name_id, false, err);
+
+	return rc ? rc : adm_named_get(s, kind, &name_id, a, row, err);
+}
+
+int adm_named_entity_get(struct adm_store *s, enum adm_kind kind, const struct adm_id *id, struct fc_arena *a,
+			 Flyteidl__Admin__NamedEntity **out, struct fc_err *err)
+{
+	struct adm_named row;
+	int rc = named_row_get(s, kind, id, a, &row, err);
+
+	*out = rc ? NULL : named_entity(a, kind, id->project, id->domain, &row);
+	return rc;
+}
+
+int adm_named_entity_update(struct adm_store *s, enum adm_kind kind, const struct adm_id *id,
+			    const Flyteidl__Admin__NamedEntityMetadata *md, struct fc_err *err)
+{
+	struct adm_id name_id = {id->project, id->domain, id->name, NULL};
+	int rc = adm_check_id(&name_id, false, err);
+
+	if (rc)
+		return rc;
+	if (!md)
+		return fc_err_set(err, FC_EINVAL, "'metadata' is required");
+	if (md->state < 0 || md->state > FLYTEIDL__ADMIN__NAMED_ENTITY_STATE__SYSTEM_GENERATED)
+		return fc_err_set(err, FC_EINVAL, "unknown named entity state %d", (int)md->state);
+	if (md->description && strlen(md->description) > ADM_NAMED_DESCRIPTION_MAX)
+		return fc_err_set(err, FC_ELIMIT, "description longer than %d bytes", ADM_NAMED_DESCRIPTION_MAX);
+	return adm_named_set(s, kind, &name_id, md->description, (int)md->state, err);
+}
+
+int adm_description_entity_list(struct adm_store *s, enum adm_kind kind, const struct adm_id *id, struct fc_arena *a,
+				Flyteidl__Admin__DescriptionEntityList **out, struct fc_err *err)
+{
+	Flyteidl__Admin__DescriptionEntityList *l = fc_arena_alloc(a, sizeof(*l));
+	struct adm_named row;
+	int rc = id->name ? named_row_get(s, kind, id, a, &row, err) : adm_check_project(id->project, err);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	flyteidl__admin__description_entity_list__init(l);
+	*out = l;
+	return 0;
+}
+
+/* Stored output bytes as a LiteralMap in `a` (checked for nesting first); NULL when absent or unreadable. */
+static Flyteidl__Core__LiteralMap *stored_literals(struct fc_arena *a, const uint8_t *data, size_t len)
+{
+	if (!data || !fc_pb_nesting_ok(&flyteidl__core__literal_map__descriptor, data, len, FC_PB_MAX_DEPTH))
+		return NULL;
+	return (Flyteidl__Core__LiteralMap *)protobuf_c_message_unpack(&flyteidl__core__literal_map__descriptor,
+									 fc_arena_pb_allocator(a), len, data);
+}
+
+int adm_node_execution_data(struct adm_store *s, const struct adm_exec_id *exec, const char *node_id,
+			    struct fc_arena *a, Flyteidl__Admin__NodeExecutionGetDataResponse **out, struct fc_err *err)
+{
+	Flyteidl__Admin__NodeExecutionGetDataResponse *resp = fc_arena_alloc(a, sizeof(*resp));
+	struct adm_node_execution n;
+	int rc = adm_node_execution_get(s, exec, node_id, a, &n, err);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	flyteidl__admin__node_execution_get_data_response__init(resp);
+	resp->full_outputs = stored_literals(a, n.outputs, n.outputs_len);
+	*out = resp;
+	return 0;
+}
+
+int adm_task_execution_data(struct adm_store *s, const struct adm_exec_id *exec, const char *node_id,
+			    const struct adm_id *task, uint32_t retry_attempt, struct fc_arena *a,
+			    Flyteidl__Admin__TaskExecutionGetDataResponse **out, struct fc_err *err)
+{
+	Flyteidl__Admin__TaskExecutionGetDataResponse *resp = fc_arena_alloc(a, sizeof(*resp));
+	struct adm_task_execution t;
+	int rc = adm_task_execution_get(s, exec, node_id, task, retry_attempt, a, &t, err);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	flyteidl__admin__task_execution_get_data_response__init(resp);
+	resp->full_outputs = stored_literals(a, t.outputs, t.outputs_len);
+	*out = resp;
+	return 0;
+}

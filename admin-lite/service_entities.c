@@ -141,6 +141,33 @@ static Flyteidl__Core__LiteralMap *stored_literals(struct fc_arena *a, const uin
 									 fc_arena_pb_allocator(a), len, data);
 }
 
+/*
+ * A LiteralMap the propeller wrote next to the store (an input_uri / output_uri of a local run: an absolute path,
+ * or file://). Only files named inputs.pb or outputs.pb are read, with no ".." in the path, at most
+ * ADM_DATA_FILE_MAX bytes: a URI in an event cannot make the admin serve another file. NULL when absent or
+ * unreadable (blob-store URIs such as s3:// are left to the client, as their URI is in the closure).
+ */
+static Flyteidl__Core__LiteralMap *local_literals(struct fc_arena *a, const char *uri)
+{
+	struct fc_buf b = FC_BUF_INIT;
+	Flyteidl__Core__LiteralMap *m = NULL;
+	struct fc_err err;
+	size_t len;
+
+	if (!uri)
+		return NULL;
+	if (!strncmp(uri, "file://", 7))
+		uri += 7;
+	len = strlen(uri);
+	if (uri[0] != '/' || strstr(uri, "/../") || !((len > 10 && !strcmp(uri + len - 10, "/inputs.pb")) ||
+						       (len > 11 && !strcmp(uri + len - 11, "/outputs.pb"))))
+		return NULL;
+	if (!fc_buf_read_file(&b, uri, ADM_DATA_FILE_MAX, &err))
+		m = stored_literals(a, (const uint8_t *)b.buf, b.len);
+	fc_buf_release(&b);
+	return m;
+}
+
 int adm_node_execution_data(struct adm_store *s, const struct adm_exec_id *exec, const char *node_id,
 			    struct fc_arena *a, Flyteidl__Admin__NodeExecutionGetDataResponse **out, struct fc_err *err)
 {
@@ -152,7 +179,8 @@ int adm_node_execution_data(struct adm_store *s, const struct adm_exec_id *exec,
 	if (rc)
 		return rc;
 	flyteidl__admin__node_execution_get_data_response__init(resp);
-	resp->full_outputs = stored_literals(a, n.outputs, n.outputs_len);
+	resp->full_inputs = local_literals(a, n.input_uri);
+	resp->full_outputs = n.outputs ? stored_literals(a, n.outputs, n.outputs_len) : local_literals(a, n.output_uri);
 	*out = resp;
 	return 0;
 }
@@ -169,7 +197,8 @@ int adm_task_execution_data(struct adm_store *s, const struct adm_exec_id *exec,
 	if (rc)
 		return rc;
 	flyteidl__admin__task_execution_get_data_response__init(resp);
-	resp->full_outputs = stored_literals(a, t.outputs, t.outputs_len);
+	resp->full_inputs = local_literals(a, t.input_uri);
+	resp->full_outputs = t.outputs ? stored_literals(a, t.outputs, t.outputs_len) : local_literals(a, t.output_uri);
 	*out = resp;
 	return 0;
 }

@@ -42,7 +42,8 @@ int adm_named_entity_update(struct adm_store *s, enum adm_kind kind, const struc
 int adm_description_entity_list(struct adm_store *s, enum adm_kind kind, const struct adm_id *id, struct fc_arena *a,
 				Flyteidl__Admin__DescriptionEntityList **out, struct fc_err *err);
 
-/* The data panels: a node's outputs (its inputs are not stored, only their URI) and a task attempt's. */
+/* The data panels of a node and of a task attempt: inputs and outputs, from the store or, for a local run, from
+ * the inputs.pb / outputs.pb files the propeller wrote (their URIs are in the closure). */
 int adm_node_execution_data(struct adm_store *s, const struct adm_exec_id *exec, const char *node_id,
 			    struct fc_arena *a, Flyteidl__Admin__NodeExecutionGetDataResponse **out, struct fc_err *err);
 int adm_task_execution_data(struct adm_store *s, const struct adm_exec_id *exec, const char *node_id,

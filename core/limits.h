@@ -80,5 +80,8 @@
 #define ADM_CORS_MAX_AGE_S 600
 /* Bytes of a named entity's description (PUT /api/v1/named_entities/...): a paragraph for a list page. */
 #define ADM_NAMED_DESCRIPTION_MAX 4096
+/* Bytes of a local inputs.pb / outputs.pb read for /api/v1/data/...: literal maps of a few values; 16 MiB leaves
+ * room for inline blobs and stays under the answer cap. */
+#define ADM_DATA_FILE_MAX (16u * 1024 * 1024)
 
 #endif

@@ -147,11 +147,26 @@ static void list_entities(struct adm_req *r, enum adm_kind kind)
 	char *next;
 	struct fc_err err;
 
+	struct adm_wf_match wf;
+	bool by_workflow = false;
+	uint32_t want;
+
 	if (adm_req_query(r, &q))
 		return;
 	q.project = adm_req_param(r, 0);
 	q.domain = adm_req_param(r, 1);
 	q.name = adm_req_param(r, 2);
+	want = q.limit ? q.limit : ADM_LIMIT_DEFAULT;
+	/* launch plans of a workflow: matched on their specs over the first ADM_LIMIT_MAX versions, one page */
+	if (kind == ADM_LAUNCH_PLAN &&
+	    adm_split_workflow_filters(q.filters, &r->arena, &q.filters, &wf, &by_workflow, &err)) {
+		fail(r, &err);
+		return;
+	}
+	if (by_workflow) {
+		q.limit = ADM_LIMIT_MAX;
+		q.token = NULL;
+	}
 	if (adm_check_project(q.project, &err) || adm_entity_list(r->store, kind, &q, &r->arena, &list, &n, &next, &err)) {
 		fail(r, &err);
 		return;
@@ -162,6 +177,15 @@ static void list_entities(struct adm_req *r, enum adm_kind kind)
 			fail(r, &err);
 			return;
 		}
+	}
+	if (by_workflow) {
+		size_t kept = 0;
+
+		for (i = 0; i < n && kept < want; i++)
+			if (adm_wf_match_launch_plan(&wf, (Flyteidl__Admin__LaunchPlan *)items[i]))
+				items[kept++] = items[i];
+		n = kept;
+		next = NULL;
 	}
 	switch (kind) {
 	case ADM_TASK: {

@@ -132,6 +132,67 @@ int adm_description_entity_list(struct adm_store *s, enum adm_kind kind, const s
 	return 0;
 }
 
+int adm_split_workflow_filters(const char *filters, struct fc_arena *a, const char **rest, struct adm_wf_match *m,
+			       bool *found, struct fc_err *err)
+{
+	static const char *const attrs[] = {"project", "domain", "name", "version"};
+	struct fc_buf kept = FC_BUF_INIT;
+	const char *p, *start;
+	int depth = 0;
+
+	memset(m, 0, sizeof(*m));
+	*rest = filters;
+	*found = false;
+	if (!filters || !*filters)
+		return 0;
+	if (strlen(filters) > 4096)
+		return fc_err_set(err, FC_ELIMIT, "filters longer than 4096 characters");
+	for (p = start = filters;; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')')
+			depth--;
+		if ((*p == '+' && depth == 0) || !*p) {
+			size_t len = (size_t)(p - start), i, alen = 0;
+			const char *attr = len > 13 && !strncmp(start, "eq(workflow.", 12) && start[len - 1] == ')'
+						   ? start + 12
+						   : NULL;
+
+			for (i = 0; attr && i < FC_ARRAY_LEN(attrs); i++) {
+				alen = strlen(attrs[i]);
+				if (!strncmp(attr, attrs[i], alen) && attr[alen] == ',')
+					break;
+			}
+			if (attr && i < FC_ARRAY_LEN(attrs)) {
+				const char **slot[] = {&m->project, &m->domain, &m->name, &m->version};
+
+				*slot[i] = fc_arena_strndup(a, attr + alen + 1, len - 12 - alen - 2);
+				*found = true;
+			} else if (len) {
+				if (kept.len)
+					fc_buf_addch(&kept, '+');
+				fc_buf_add(&kept, start, len);
+			}
+			start = p + 1;
+		}
+		if (!*p)
+			break;
+	}
+	*rest = kept.len ? fc_arena_strndup(a, kept.buf, kept.len) : NULL;
+	fc_buf_release(&kept);
+	return 0;
+}
+
+bool adm_wf_match_launch_plan(const struct adm_wf_match *m, const Flyteidl__Admin__LaunchPlan *lp)
+{
+	const Flyteidl__Core__Identifier *w = lp->spec ? lp->spec->workflow_id : NULL;
+
+	if (!w)
+		return false;
+	return (!m->project || !strcmp(m->project, w->project)) && (!m->domain || !strcmp(m->domain, w->domain)) &&
+	       (!m->name || !strcmp(m->name, w->name)) && (!m->version || !strcmp(m->version, w->version));
+}
+
 /* Stored output bytes as a LiteralMap in `a` (checked for nesting first); NULL when absent or unreadable. */
 static Flyteidl__Core__LiteralMap *stored_literals(struct fc_arena *a, const uint8_t *data, size_t len)
 {

@@ -15,6 +15,7 @@
 
 #include "flyteidl/admin/common.pb-c.h"
 #include "flyteidl/admin/description_entity.pb-c.h"
+#include "flyteidl/admin/launch_plan.pb-c.h"
 #include "flyteidl/admin/node_execution.pb-c.h"
 #include "flyteidl/admin/task_execution.pb-c.h"
 
@@ -36,6 +37,19 @@ int adm_named_entity_get(struct adm_store *s, enum adm_kind kind, const struct a
 /* Set a named entity's metadata (description and state); FC_ENOENT when it does not exist. */
 int adm_named_entity_update(struct adm_store *s, enum adm_kind kind, const struct adm_id *id,
 			    const Flyteidl__Admin__NamedEntityMetadata *md, struct fc_err *err);
+
+/*
+ * Launch plans filtered on the workflow they launch (the console's eq(workflow.name,W)+eq(workflow.version,V)):
+ * the store keeps no column for it, so the terms eq(workflow.project|domain|name|version, X) are taken out of
+ * `filters` into `m` (the rest, or NULL, goes to *rest) and matched against each launch plan's spec.
+ * *found tells whether there was any.
+ */
+struct adm_wf_match {
+	const char *project, *domain, *name, *version; /* NULL: any */
+};
+int adm_split_workflow_filters(const char *filters, struct fc_arena *a, const char **rest, struct adm_wf_match *m,
+			       bool *found, struct fc_err *err);
+bool adm_wf_match_launch_plan(const struct adm_wf_match *m, const Flyteidl__Admin__LaunchPlan *lp);
 
 /* Description entities: flytec stores none (its specs carry no long description), so a list is empty once the
  * named entity is known to exist (FC_ENOENT otherwise), and a get is FC_ENOENT. */

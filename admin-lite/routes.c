@@ -82,7 +82,7 @@ static void create_entity(struct adm_req *r, const ProtobufCMessageDescriptor *d
 	bool created = false;
 	int rc;
 
-	if (adm_req_decode(r, desc, &m))
+	if (adm_req_decode(r, &m))
 		return;
 	if (desc == &flyteidl__admin__task_create_request__descriptor)
 		rc = adm_create_task(r->store, (Flyteidl__Admin__TaskCreateRequest *)m, &created, &diff, &err);
@@ -266,7 +266,7 @@ static void h_update_launch_plan(struct adm_req *r)
 	Flyteidl__Admin__LaunchPlanUpdateRequest *req;
 	struct fc_err err;
 
-	if (adm_req_decode(r, &flyteidl__admin__launch_plan_update_request__descriptor, (ProtobufCMessage **)&req))
+	if (adm_req_decode(r, (ProtobufCMessage **)&req))
 		return;
 	if (req->id && ((*req->id->project && strcmp(req->id->project, id.project)) ||
 			(*req->id->domain && strcmp(req->id->domain, id.domain)) ||
@@ -348,7 +348,7 @@ static void h_create_execution(struct adm_req *r)
 	struct adm_exec_id id;
 	struct fc_err err;
 
-	if (adm_req_decode(r, &flyteidl__admin__execution_create_request__descriptor, (ProtobufCMessage **)&req))
+	if (adm_req_decode(r, (ProtobufCMessage **)&req))
 		return;
 	if (adm_launch(r->store, req, FLYTEIDL__ADMIN__EXECUTION_METADATA__EXECUTION_MODE__MANUAL, &r->arena, &id,
 		       &err)) {
@@ -364,7 +364,7 @@ static void h_relaunch_execution(struct adm_req *r)
 	struct adm_exec_id id;
 	struct fc_err err;
 
-	if (adm_req_decode(r, &flyteidl__admin__execution_relaunch_request__descriptor, (ProtobufCMessage **)&req))
+	if (adm_req_decode(r, (ProtobufCMessage **)&req))
 		return;
 	if (adm_relaunch(r->store, req, &r->arena, &id, &err)) {
 		fail(r, &err);
@@ -453,8 +453,7 @@ static void h_terminate_execution(struct adm_req *r)
 	struct adm_exec_id id;
 	struct fc_err err;
 
-	if (r->body.len && adm_req_decode(r, &flyteidl__admin__execution_terminate_request__descriptor,
-					  (ProtobufCMessage **)&req))
+	if (r->body.len && adm_req_decode(r, (ProtobufCMessage **)&req))
 		return;
 	if (path_exec_id(r, &id, &err) ||
 	    adm_execution_terminate(r->store, &id, req ? req->cause : NULL, "api", &err)) {
@@ -575,6 +574,11 @@ static int decode_event(struct adm_req *r, const ProtobufCMessageDescriptor *des
 	struct fc_err err;
 	int rc = FC_EINVAL;
 
+	if (r->pb_in) {
+		adm_reply_error(r, FC_EINVAL, "event bodies are JSON ({\"requestId\", \"event\"}) on this server; "
+					     "the protobuf encoding is not accepted here");
+		return FC_EINVAL;
+	}
 	*out = NULL;
 	root = json_loadb(r->body.buf, r->body.len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root || !json_is_object(root)) {
@@ -778,7 +782,7 @@ static void h_register_project(struct adm_req *r)
 	struct adm_project p;
 	struct fc_err err;
 
-	if (adm_req_decode(r, &flyteidl__admin__project_register_request__descriptor, (ProtobufCMessage **)&req))
+	if (adm_req_decode(r, (ProtobufCMessage **)&req))
 		return;
 	if (!req->project) {
 		adm_reply_error(r, FC_EINVAL, "'project' is required");
@@ -802,7 +806,7 @@ static void h_update_project(struct adm_req *r)
 	struct adm_project p;
 	struct fc_err err;
 
-	if (adm_req_decode(r, &flyteidl__admin__project__descriptor, (ProtobufCMessage **)&req))
+	if (adm_req_decode(r, (ProtobufCMessage **)&req))
 		return;
 	if (*req->id && strcmp(req->id, adm_req_param(r, 0))) {
 		adm_reply_error(r, FC_EINVAL, "the body's id does not match the path");
@@ -865,7 +869,7 @@ static void h_set_signal(struct adm_req *r)
 	size_t len;
 	struct fc_err err;
 
-	if (adm_req_decode(r, &flyteidl__admin__signal_set_request__descriptor, (ProtobufCMessage **)&req))
+	if (adm_req_decode(r, (ProtobufCMessage **)&req))
 		return;
 	if (!req->id || !req->id->execution_id || !req->value) {
 		adm_reply_error(r, FC_EINVAL, "id (with executionId) and value are required");
@@ -1195,7 +1199,7 @@ static void h_update_named_entity(struct adm_req *r)
 	struct fc_err err;
 
 	if (path_kind(r, &kind) ||
-	    adm_req_decode(r, &flyteidl__admin__named_entity_update_request__descriptor, (ProtobufCMessage **)&req))
+	    adm_req_decode(r, (ProtobufCMessage **)&req))
 		return;
 	if (adm_named_entity_update(r->store, kind, &id, req->metadata, &err)) {
 		fail(r, &err);
@@ -1310,77 +1314,104 @@ static void h_oauth_metadata(struct adm_req *r)
 
 /* ------------------------------------------------------------------------------------------------------------ */
 #define P "/api/v1"
+#define MSG(name) &flyteidl__admin__##name##__descriptor
 const struct adm_route adm_routes[] = {
-	{"GET", "/healthz", h_healthz, ADM_OPEN},
-	{"GET", "/metrics", h_metrics, ADM_READ},
-	{"GET", P "/version", h_version, ADM_READ},
-	{"GET", P "/projects", h_list_projects, ADM_READ},
-	{"POST", P "/projects", h_register_project, ADM_WRITE},
-	{"PUT", P "/projects/{id}", h_update_project, ADM_WRITE},
-	{"GET", P "/domains", h_list_domains, ADM_READ},
+	/* request message (the body) and response message (the answer) of each path: the one mapping that both
+	 * encodings use (adm_req_decode(), adm_reply_msg()); NULL: not a message (flytec's own JSON, or events) */
+	{"GET", "/healthz", h_healthz, ADM_OPEN, NULL, NULL},
+	{"GET", "/metrics", h_metrics, ADM_READ, NULL, NULL},
+	{"GET", P "/version", h_version, ADM_READ, NULL, MSG(get_version_response)},
+	{"GET", P "/projects", h_list_projects, ADM_READ, NULL, MSG(projects)},
+	{"POST", P "/projects",
+	 h_register_project, ADM_WRITE, MSG(project_register_request), MSG(project_register_response)},
+	{"PUT", P "/projects/{id}", h_update_project, ADM_WRITE, MSG(project), MSG(project_update_response)},
+	{"GET", P "/domains", h_list_domains, ADM_READ, NULL, MSG(get_domains_response)},
 
-	{"POST", P "/tasks", create_task, ADM_WRITE},
-	{"GET", P "/tasks/{project}/{domain}", h_list_tasks, ADM_READ},
-	{"GET", P "/tasks/{project}/{domain}/{name}", h_list_tasks, ADM_READ},
-	{"GET", P "/tasks/{project}/{domain}/{name}/{version}", h_get_task, ADM_READ},
-	{"GET", P "/task_ids/{project}/{domain}", h_task_ids, ADM_READ},
+	{"POST", P "/tasks", create_task, ADM_WRITE, MSG(task_create_request), MSG(task_create_response)},
+	{"GET", P "/tasks/{project}/{domain}", h_list_tasks, ADM_READ, NULL, MSG(task_list)},
+	{"GET", P "/tasks/{project}/{domain}/{name}", h_list_tasks, ADM_READ, NULL, MSG(task_list)},
+	{"GET", P "/tasks/{project}/{domain}/{name}/{version}", h_get_task, ADM_READ, NULL, MSG(task)},
+	{"GET", P "/task_ids/{project}/{domain}", h_task_ids, ADM_READ, NULL, MSG(named_entity_identifier_list)},
 
-	{"POST", P "/workflows", create_workflow, ADM_WRITE},
-	{"GET", P "/workflows/{project}/{domain}", h_list_workflows, ADM_READ},
-	{"GET", P "/workflows/{project}/{domain}/{name}", h_list_workflows, ADM_READ},
-	{"GET", P "/workflows/{project}/{domain}/{name}/{version}", h_get_workflow, ADM_READ},
-	{"GET", P "/workflow_ids/{project}/{domain}", h_workflow_ids, ADM_READ},
+	{"POST", P "/workflows",
+	 create_workflow, ADM_WRITE, MSG(workflow_create_request), MSG(workflow_create_response)},
+	{"GET", P "/workflows/{project}/{domain}", h_list_workflows, ADM_READ, NULL, MSG(workflow_list)},
+	{"GET", P "/workflows/{project}/{domain}/{name}", h_list_workflows, ADM_READ, NULL, MSG(workflow_list)},
+	{"GET", P "/workflows/{project}/{domain}/{name}/{version}", h_get_workflow, ADM_READ, NULL, MSG(workflow)},
+	{"GET", P "/workflow_ids/{project}/{domain}",
+	 h_workflow_ids, ADM_READ, NULL, MSG(named_entity_identifier_list)},
 
-	{"POST", P "/launch_plans", create_launch_plan, ADM_WRITE},
-	{"GET", P "/launch_plans/{project}/{domain}", h_list_launch_plans, ADM_READ},
-	{"GET", P "/launch_plans/{project}/{domain}/{name}", h_list_launch_plans, ADM_READ},
-	{"GET", P "/launch_plans/{project}/{domain}/{name}/{version}", h_get_launch_plan, ADM_READ},
-	{"PUT", P "/launch_plans/{project}/{domain}/{name}/{version}", h_update_launch_plan, ADM_WRITE},
-	{"GET", P "/launch_plan_ids/{project}/{domain}", h_launch_plan_ids, ADM_READ},
-	{"GET", P "/active_launch_plans/{project}/{domain}", h_active_launch_plans, ADM_READ},
-	{"GET", P "/active_launch_plans/{project}/{domain}/{name}", h_active_launch_plan, ADM_READ},
+	{"POST", P "/launch_plans",
+	 create_launch_plan, ADM_WRITE, MSG(launch_plan_create_request), MSG(launch_plan_create_response)},
+	{"GET", P "/launch_plans/{project}/{domain}", h_list_launch_plans, ADM_READ, NULL, MSG(launch_plan_list)},
+	{"GET", P "/launch_plans/{project}/{domain}/{name}",
+	 h_list_launch_plans, ADM_READ, NULL, MSG(launch_plan_list)},
+	{"GET", P "/launch_plans/{project}/{domain}/{name}/{version}",
+	 h_get_launch_plan, ADM_READ, NULL, MSG(launch_plan)},
+	{"PUT", P "/launch_plans/{project}/{domain}/{name}/{version}",
+	 h_update_launch_plan, ADM_WRITE, MSG(launch_plan_update_request), MSG(launch_plan_update_response)},
+	{"GET", P "/launch_plan_ids/{project}/{domain}",
+	 h_launch_plan_ids, ADM_READ, NULL, MSG(named_entity_identifier_list)},
+	{"GET", P "/active_launch_plans/{project}/{domain}",
+	 h_active_launch_plans, ADM_READ, NULL, MSG(launch_plan_list)},
+	{"GET", P "/active_launch_plans/{project}/{domain}/{name}",
+	 h_active_launch_plan, ADM_READ, NULL, MSG(launch_plan)},
 
-	{"POST", P "/executions", h_create_execution, ADM_WRITE},
-	{"POST", P "/executions/relaunch", h_relaunch_execution, ADM_WRITE},
-	{"GET", P "/executions/{project}/{domain}", h_list_executions, ADM_READ},
-	{"GET", P "/executions/{project}/{domain}/{name}", h_get_execution, ADM_READ},
-	{"DELETE", P "/executions/{project}/{domain}/{name}", h_terminate_execution, ADM_WRITE},
-	{"GET", P "/data/executions/{project}/{domain}/{name}", h_execution_data, ADM_READ},
-	{"GET", P "/node_executions/{project}/{domain}/{name}", h_list_node_executions, ADM_READ},
-	{"GET", P "/node_executions/{project}/{domain}/{name}/{node_id}", h_get_node_execution, ADM_READ},
-	{"GET", P "/node_execution/{project}/{domain}/{name}/{node_id}", h_get_node_execution, ADM_READ},
-	{"GET", P "/task_executions/{project}/{domain}/{name}/{node_id}", h_list_task_executions, ADM_READ},
+	{"POST", P "/executions",
+	 h_create_execution, ADM_WRITE, MSG(execution_create_request), MSG(execution_create_response)},
+	{"POST", P "/executions/relaunch",
+	 h_relaunch_execution, ADM_WRITE, MSG(execution_relaunch_request), MSG(execution_create_response)},
+	{"GET", P "/executions/{project}/{domain}", h_list_executions, ADM_READ, NULL, MSG(execution_list)},
+	{"GET", P "/executions/{project}/{domain}/{name}", h_get_execution, ADM_READ, NULL, MSG(execution)},
+	{"DELETE", P "/executions/{project}/{domain}/{name}",
+	 h_terminate_execution, ADM_WRITE, MSG(execution_terminate_request), MSG(execution_terminate_response)},
+	{"GET", P "/data/executions/{project}/{domain}/{name}",
+	 h_execution_data, ADM_READ, NULL, MSG(workflow_execution_get_data_response)},
+	{"GET", P "/node_executions/{project}/{domain}/{name}",
+	 h_list_node_executions, ADM_READ, NULL, MSG(node_execution_list)},
+	{"GET", P "/node_executions/{project}/{domain}/{name}/{node_id}",
+	 h_get_node_execution, ADM_READ, NULL, MSG(node_execution)},
+	{"GET", P "/node_execution/{project}/{domain}/{name}/{node_id}",
+	 h_get_node_execution, ADM_READ, NULL, MSG(node_execution)},
+	{"GET", P "/task_executions/{project}/{domain}/{name}/{node_id}",
+	 h_list_task_executions, ADM_READ, NULL, MSG(task_execution_list)},
 	{"GET", P "/task_executions/{project}/{domain}/{name}/{node_id}/{tproject}/{tdomain}/{tname}/{tversion}/{retry}",
-	 h_get_task_execution, ADM_READ},
-	{"GET", P "/data/node_executions/{project}/{domain}/{name}/{node_id}", h_node_execution_data, ADM_READ},
+	 h_get_task_execution, ADM_READ, NULL, MSG(task_execution)},
+	{"GET", P "/data/node_executions/{project}/{domain}/{name}/{node_id}",
+	 h_node_execution_data, ADM_READ, NULL, MSG(node_execution_get_data_response)},
 	{"GET",
 	 P "/data/task_executions/{project}/{domain}/{name}/{node_id}/{tproject}/{tdomain}/{tname}/{tversion}/{retry}",
-	 h_task_execution_data, ADM_READ},
+	 h_task_execution_data, ADM_READ, NULL, MSG(task_execution_get_data_response)},
 
-	{"GET", P "/named_entities/{resource_type}/{project}/{domain}", h_list_named_entities, ADM_READ},
-	{"GET", P "/named_entities/{resource_type}/{project}/{domain}/{name}", h_get_named_entity, ADM_READ},
-	{"PUT", P "/named_entities/{resource_type}/{project}/{domain}/{name}", h_update_named_entity, ADM_WRITE},
-	{"GET", P "/description_entities/{resource_type}/{project}/{domain}", h_list_description_entities, ADM_READ},
-	{"GET", P "/description_entities/{resource_type}/{project}/{domain}/{name}", h_list_description_entities,
-	 ADM_READ},
-	{"GET", P "/description_entities/{resource_type}/{project}/{domain}/{name}/{version}", h_get_description_entity,
-	 ADM_READ},
+	{"GET", P "/named_entities/{resource_type}/{project}/{domain}",
+	 h_list_named_entities, ADM_READ, NULL, MSG(named_entity_list)},
+	{"GET", P "/named_entities/{resource_type}/{project}/{domain}/{name}",
+	 h_get_named_entity, ADM_READ, NULL, MSG(named_entity)},
+	{"PUT", P "/named_entities/{resource_type}/{project}/{domain}/{name}",
+	 h_update_named_entity, ADM_WRITE, MSG(named_entity_update_request), MSG(named_entity_update_response)},
+	{"GET", P "/description_entities/{resource_type}/{project}/{domain}",
+	 h_list_description_entities, ADM_READ, NULL, MSG(description_entity_list)},
+	{"GET", P "/description_entities/{resource_type}/{project}/{domain}/{name}",
+	 h_list_description_entities, ADM_READ, NULL, MSG(description_entity_list)},
+	{"GET", P "/description_entities/{resource_type}/{project}/{domain}/{name}/{version}",
+	 h_get_description_entity, ADM_READ, NULL, MSG(description_entity)},
 
-	{"GET", "/me", h_me, ADM_OPEN},
-	{"GET", "/config/v1/flyte_client", h_flyte_client_config, ADM_OPEN},
-	{"GET", "/.well-known/oauth-authorization-server", h_oauth_metadata, ADM_OPEN},
+	{"GET", "/me", h_me, ADM_OPEN, NULL, NULL},
+	{"GET", "/config/v1/flyte_client", h_flyte_client_config, ADM_OPEN, NULL, NULL},
+	{"GET", "/.well-known/oauth-authorization-server", h_oauth_metadata, ADM_OPEN, NULL, NULL},
 
-	{"POST", P "/events/workflows", h_event_workflow, ADM_WRITE},
-	{"POST", P "/events/nodes", h_event_node, ADM_WRITE},
-	{"POST", P "/events/tasks", h_event_task, ADM_WRITE},
-	{"GET", P "/events/{project}/{domain}/{name}", h_event_history, ADM_READ},
+	{"POST", P "/events/workflows", h_event_workflow, ADM_WRITE, NULL, NULL},
+	{"POST", P "/events/nodes", h_event_node, ADM_WRITE, NULL, NULL},
+	{"POST", P "/events/tasks", h_event_task, ADM_WRITE, NULL, NULL},
+	{"GET", P "/events/{project}/{domain}/{name}", h_event_history, ADM_READ, NULL, NULL},
 
-	{"GET", P "/schedules", adm_reply_schedules, ADM_READ},
-	{"GET", P "/signals/{project}/{domain}/{name}", h_list_signals, ADM_READ},
-	{"POST", P "/signals", h_set_signal, ADM_WRITE},
+	{"GET", P "/schedules", adm_reply_schedules, ADM_READ, NULL, NULL},
+	{"GET", P "/signals/{project}/{domain}/{name}", h_list_signals, ADM_READ, NULL, MSG(signal_list)},
+	{"POST", P "/signals", h_set_signal, ADM_WRITE, MSG(signal_set_request), MSG(signal_set_response)},
 
-	{"GET", P "/repository/status", h_repository_status, ADM_READ},
-	{"POST", P "/repository/register", h_repository_register, ADM_WRITE},
+	{"GET", P "/repository/status", h_repository_status, ADM_READ, NULL, NULL},
+	{"POST", P "/repository/register", h_repository_register, ADM_WRITE, NULL, NULL},
 };
+#undef MSG
 #undef P
 const size_t adm_nroutes = FC_ARRAY_LEN(adm_routes);

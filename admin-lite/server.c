@@ -223,7 +223,14 @@ static void reply_too_large(struct adm_req *r, size_t size, bool estimated)
 void adm_reply_msg(struct adm_req *r, unsigned status, const ProtobufCMessage *msg)
 {
 	struct fc_err err;
-	size_t packed = protobuf_c_message_get_packed_size(msg);
+	size_t packed;
+
+	if (r->route && r->route->response != msg->descriptor) {
+		adm_reply_error(r, FC_EINTERNAL, "the answer is a %s, but the route table says %s", msg->descriptor->name,
+				r->route->response ? r->route->response->name : "no message");
+		return;
+	}
+	packed = protobuf_c_message_get_packed_size(msg);
 
 	/* proto3 JSON is never smaller than the wire form by much (bytes grow by a third in base64, names are longer
 	 * than field numbers), so a message whose wire form alone passes the limit is refused before a JSON tree of
@@ -314,11 +321,16 @@ int adm_req_query(struct adm_req *r, struct adm_query *q)
 	return 0;
 }
 
-int adm_req_decode(struct adm_req *r, const ProtobufCMessageDescriptor *desc, ProtobufCMessage **out)
+int adm_req_decode(struct adm_req *r, ProtobufCMessage **out)
 {
+	const ProtobufCMessageDescriptor *desc = r->route ? r->route->request : NULL;
 	struct fc_err err;
 
 	*out = NULL;
+	if (!desc) {
+		adm_reply_error(r, FC_EINTERNAL, "the route table names no request message for this path");
+		return FC_EINTERNAL;
+	}
 	if (r->pb_in) {
 		/* an empty body is a valid (empty) message in protobuf; the same nesting limit as the JSON side, checked
 		 * before protobuf-c recurses; unknown fields are kept and ignored (a newer client's additions) */

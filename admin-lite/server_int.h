@@ -26,6 +26,10 @@ struct adm_route {
 	const char *pattern; /* "/api/v1/tasks/{project}/{domain}": {x} matches one non-empty segment */
 	adm_handler handler;
 	enum adm_access access;
+	/* the path's request message (its body) and response message (its answer), in both encodings; NULL: not a
+	 * message (flytec's own JSON endpoints, events) */
+	const ProtobufCMessageDescriptor *request;
+	const ProtobufCMessageDescriptor *response;
 };
 
 extern const struct adm_route adm_routes[];
@@ -89,10 +93,13 @@ bool adm_req_bearer_ok(struct adm_req *r);
 const char *adm_req_arg(const struct adm_req *r, const char *name);
 /* Fill q from limit, token, filters, sort_by.key / sort_by.direction (Flyte's REST names). 400 on bad values. */
 int adm_req_query(struct adm_req *r, struct adm_query *q);
-/* Decode the body as `desc`: proto3 JSON (strict: unknown fields are errors), or protobuf when the request said
- * Content-Type: application/octet-stream (same size and nesting limits); on failure the 400 answer is set. */
-int adm_req_decode(struct adm_req *r, const ProtobufCMessageDescriptor *desc, ProtobufCMessage **out);
+/* Decode the body as the route's request message: proto3 JSON (strict: unknown fields are errors), or protobuf
+ * when the request said Content-Type: application/octet-stream (same size and nesting limits); on failure the 400
+ * answer is set. */
+int adm_req_decode(struct adm_req *r, ProtobufCMessage **out);
 
+/* Answer with `msg`, which must be the route's response message (a mismatch is a 500: the table is the contract),
+ * as proto3 JSON or, when the client accepts application/octet-stream, packed protobuf. */
 void adm_reply_msg(struct adm_req *r, unsigned status, const ProtobufCMessage *msg);
 /* A fixed JSON answer. "{}" (an empty message) is an empty body when protobuf is asked for. */
 void adm_reply_json_text(struct adm_req *r, unsigned status, const char *json);

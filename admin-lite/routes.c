@@ -1272,11 +1272,17 @@ static void h_task_execution_data(struct adm_req *r)
 	adm_reply_msg(r, 200, &resp->base);
 }
 
+/* The server's token, or NULL (also without a server: adm_serve_offline). */
+static const char *server_token(const struct adm_req *r)
+{
+	return r->srv ? adm_server_opts(r->srv)->token : NULL;
+}
+
 /* The caller (Flyte's UserInfoResponse as JSON, the console's /me). Without a token there is no user: 404, as
  * Flyte's admin answers with authentication off; the console then offers "Login". */
 static void h_me(struct adm_req *r)
 {
-	if (!adm_server_opts(r->srv)->token) {
+	if (!server_token(r)) {
 		adm_reply_error(r, FC_ENOENT, "authentication is off on this server: there is no user");
 		return;
 	}
@@ -1294,7 +1300,7 @@ static void h_me(struct adm_req *r)
  * names the header a static bearer token goes in, and there are no OAuth flows to describe. */
 static void h_flyte_client_config(struct adm_req *r)
 {
-	if (!adm_server_opts(r->srv)->token) {
+	if (!server_token(r)) {
 		adm_reply_error(r, FC_ENOENT, "authentication is off on this server");
 		return;
 	}
@@ -1306,7 +1312,7 @@ static void h_flyte_client_config(struct adm_req *r)
 static void h_oauth_metadata(struct adm_req *r)
 {
 	adm_reply_error(r, FC_ENOENT, "%s",
-			adm_server_opts(r->srv)->token
+			server_token(r)
 				? "flytec has no OAuth authorization server: send the static token from --token-file as "
 				  "'Authorization: Bearer <token>'"
 				: "authentication is off on this server");

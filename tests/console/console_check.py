@@ -18,7 +18,7 @@ from selenium.webdriver.common.by import By
 
 console, admin, project, execution, out = sys.argv[1:6]
 domain = "development"
-TIMEOUT = 40
+TIMEOUT = 75  # seconds per page: generous, a loaded CI machine under ASan renders slowly
 
 
 def driver():

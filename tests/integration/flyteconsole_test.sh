@@ -39,7 +39,7 @@ CONSOLE_PID=$!
 trap 'kill $CONSOLE_PID 2>/dev/null; wait $CONSOLE_PID 2>/dev/null; adm_cleanup' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$CPORT/console/" >/dev/null && break; sleep 0.1; done
 
-timeout 400 /usr/bin/python3 tests/console/console_check.py "http://127.0.0.1:$CPORT" "$URL" examples console1 "$OUT" \
+timeout 540 /usr/bin/python3 tests/console/console_check.py "http://127.0.0.1:$CPORT" "$URL" examples console1 "$OUT" \
 	>"$T/console_check.out" 2>&1
 while IFS= read -r line; do
 	case "$line" in

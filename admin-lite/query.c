@@ -281,12 +281,87 @@ out:
 	return rc;
 }
 
+/*
+ * Flyte's console names fields by the entity they belong to (`workflow.name`, `task.project`, `launch_plan.domain`,
+ * as flyteadmin joins tables) and filters launch plans on `schedule_type`. A resource whose table has no such field
+ * still answers (docs/api.md, "Filters the console uses"):
+ *  - `E.project` / `E.domain` (E: workflow, task, launch_plan): the list is already scoped to the path's project
+ *    and domain, so eq/ne against them is a constant;
+ *  - `E.name` on a table of versions (tasks, workflows, launch plans: their fields include "version") is the row's
+ *    own `name`; elsewhere (no such column) eq matches nothing and ne everything;
+ *  - `schedule_type` on a table of versions: NONE is "no schedule", CRON and RATE "a schedule" (has_schedule).
+ * Sets *done when it wrote the term.
+ */
+static int entity_alias(const struct adm_query *q, const char *expr, size_t len, const struct adm_field *fields,
+			size_t nfields, struct fc_buf *sql, struct adm_binds *binds, bool *done, struct fc_err *err)
+{
+	static const char *const entities[] = {"workflow.", "task.", "launch_plan."};
+	const char *open = memchr(expr, '(', len), *comma, *close = expr + len - 1, *field, *attr = NULL;
+	size_t flen, vlen, i;
+	bool eq, ne, versions = find_field(fields, nfields, "version", 7) != NULL;
+
+	*done = false;
+	if (!open || *close != ')' || !(comma = memchr(open, ',', (size_t)(close - open))))
+		return 0; /* one_filter() explains */
+	field = open + 1;
+	flen = (size_t)(comma - field);
+	vlen = (size_t)(close - comma - 1);
+	if (find_field(fields, nfields, field, flen))
+		return 0;
+	eq = open - expr == 2 && !memcmp(expr, "eq", 2);
+	ne = open - expr == 2 && !memcmp(expr, "ne", 2);
+	for (i = 0; i < FC_ARRAY_LEN(entities); i++)
+		if (flen > strlen(entities[i]) && !memcmp(field, entities[i], strlen(entities[i])))
+			attr = field + strlen(entities[i]);
+	if (attr && (eq || ne)) {
+		size_t alen = flen - (size_t)(attr - field);
+		const char *scope = alen == 7 && !memcmp(attr, "project", 7)  ? q->project
+				    : alen == 6 && !memcmp(attr, "domain", 6) ? q->domain
+									      : NULL;
+
+		if (scope) {
+			bool same = strlen(scope) == vlen && !memcmp(scope, comma + 1, vlen);
+
+			fc_buf_adds(sql, same == eq ? " AND 1" : " AND 0");
+			*done = true;
+			return 0;
+		}
+		if (alen == 4 && !memcmp(attr, "name", 4) && !versions) {
+			fc_buf_adds(sql, eq ? " AND 0" : " AND 1");
+			*done = true;
+			return 0;
+		}
+	}
+	if (attr && versions && flen - (size_t)(attr - field) == 4 && !memcmp(attr, "name", 4)) {
+		/* the same term on the row's own name */
+		struct fc_buf own = FC_BUF_INIT;
+		int rc;
+
+		fc_buf_addf(&own, "%.*s(name%.*s", (int)(open - expr), expr, (int)(len - (size_t)(comma - expr)), comma);
+		rc = one_filter(own.buf, own.len, fields, nfields, sql, binds, err);
+		fc_buf_release(&own);
+		*done = true;
+		return rc;
+	}
+	if (flen == 13 && !memcmp(field, "schedule_type", 13) && versions && (eq || ne)) {
+		bool none = vlen == 4 && !memcmp(comma + 1, "NONE", 4);
+
+		if (!none && !(vlen == 4 && !memcmp(comma + 1, "CRON", 4)) && !(vlen == 4 && !memcmp(comma + 1, "RATE", 4)))
+			return fc_err_set(err, FC_EINVAL, "schedule_type is NONE, CRON or RATE, not '%.*s'", (int)vlen,
+					  comma + 1);
+		fc_buf_adds(sql, none == eq ? " AND has_schedule = 0" : " AND has_schedule <> 0");
+		*done = true;
+	}
+	return 0;
+}
+
 int adm_query_where(const struct adm_query *q, const struct adm_field *fields, size_t nfields, struct fc_buf *sql,
 		    struct adm_binds *binds, struct fc_err *err)
 {
 	const char *p, *start;
 	size_t n = 0;
 	int depth = 0, rc;
+	bool done;
 
 	if (!q || !q->filters || !*q->filters)
 		return 0;
@@ -303,7 +378,9 @@ int adm_query_where(const struct adm_query *q, const struct adm_field *fields, s
 				return fc_err_set(err, FC_EINVAL, "empty filter in '%s'", q->filters);
 			if (++n > ADM_FILTERS_MAX)
 				return fc_err_set(err, FC_ELIMIT, "more than %d filters", ADM_FILTERS_MAX);
-			rc = one_filter(start, (size_t)(p - start), fields, nfields, sql, binds, err);
+			rc = entity_alias(q, start, (size_t)(p - start), fields, nfields, sql, binds, &done, err);
+			if (!rc && !done)
+				rc = one_filter(start, (size_t)(p - start), fields, nfields, sql, binds, err);
 			if (rc)
 				return rc;
 			start = p + 1;

@@ -2,6 +2,7 @@
 #include "admin-lite/register.h"
 #include "admin-lite/server_int.h"
 #include "admin-lite/service.h"
+#include "admin-lite/service_entities.h"
 #include "compiler/compiler.h"
 #include "core/diag.h"
 #include "admin-lite/store.h"
@@ -46,6 +47,12 @@ static char *tok(struct adm_req *r, const char *t)
  */
 static void reply_registered(struct adm_req *r, int rc, bool created, const struct fc_err *err, struct fc_buf *diff)
 {
+	if (rc == FC_ECONFLICT && r->pb_out) {
+		/* a google.rpc.Status has no diff member: the diff follows the message */
+		adm_reply_error(r, FC_ECONFLICT, "%s\n%.*s", err->msg, (int)(diff->len > 2048 ? 2048 : diff->len),
+				diff->buf);
+		return;
+	}
 	if (rc == FC_ECONFLICT) {
 		fc_buf_reset(&r->out);
 		fc_buf_adds(&r->out, "{\"code\":\"conflict\",\"message\":");
@@ -75,7 +82,7 @@ static void create_entity(struct adm_req *r, const ProtobufCMessageDescriptor *d
 	bool created = false;
 	int rc;
 
-	if (adm_req_decode(r, desc, &m))
+	if (adm_req_decode(r, &m))
 		return;
 	if (desc == &flyteidl__admin__task_create_request__descriptor)
 		rc = adm_create_task(r->store, (Flyteidl__Admin__TaskCreateRequest *)m, &created, &diff, &err);
@@ -140,11 +147,26 @@ static void list_entities(struct adm_req *r, enum adm_kind kind)
 	char *next;
 	struct fc_err err;
 
+	struct adm_wf_match wf;
+	bool by_workflow = false;
+	uint32_t want;
+
 	if (adm_req_query(r, &q))
 		return;
 	q.project = adm_req_param(r, 0);
 	q.domain = adm_req_param(r, 1);
 	q.name = adm_req_param(r, 2);
+	want = q.limit ? q.limit : ADM_LIMIT_DEFAULT;
+	/* launch plans of a workflow: matched on their specs over the first ADM_LIMIT_MAX versions, one page */
+	if (kind == ADM_LAUNCH_PLAN &&
+	    adm_split_workflow_filters(q.filters, &r->arena, &q.filters, &wf, &by_workflow, &err)) {
+		fail(r, &err);
+		return;
+	}
+	if (by_workflow) {
+		q.limit = ADM_LIMIT_MAX;
+		q.token = NULL;
+	}
 	if (adm_check_project(q.project, &err) || adm_entity_list(r->store, kind, &q, &r->arena, &list, &n, &next, &err)) {
 		fail(r, &err);
 		return;
@@ -155,6 +177,15 @@ static void list_entities(struct adm_req *r, enum adm_kind kind)
 			fail(r, &err);
 			return;
 		}
+	}
+	if (by_workflow) {
+		size_t kept = 0;
+
+		for (i = 0; i < n && kept < want; i++)
+			if (adm_wf_match_launch_plan(&wf, (Flyteidl__Admin__LaunchPlan *)items[i]))
+				items[kept++] = items[i];
+		n = kept;
+		next = NULL;
 	}
 	switch (kind) {
 	case ADM_TASK: {
@@ -235,7 +266,7 @@ static void h_update_launch_plan(struct adm_req *r)
 	Flyteidl__Admin__LaunchPlanUpdateRequest *req;
 	struct fc_err err;
 
-	if (adm_req_decode(r, &flyteidl__admin__launch_plan_update_request__descriptor, (ProtobufCMessage **)&req))
+	if (adm_req_decode(r, (ProtobufCMessage **)&req))
 		return;
 	if (req->id && ((*req->id->project && strcmp(req->id->project, id.project)) ||
 			(*req->id->domain && strcmp(req->id->domain, id.domain)) ||
@@ -317,7 +348,7 @@ static void h_create_execution(struct adm_req *r)
 	struct adm_exec_id id;
 	struct fc_err err;
 
-	if (adm_req_decode(r, &flyteidl__admin__execution_create_request__descriptor, (ProtobufCMessage **)&req))
+	if (adm_req_decode(r, (ProtobufCMessage **)&req))
 		return;
 	if (adm_launch(r->store, req, FLYTEIDL__ADMIN__EXECUTION_METADATA__EXECUTION_MODE__MANUAL, &r->arena, &id,
 		       &err)) {
@@ -333,7 +364,7 @@ static void h_relaunch_execution(struct adm_req *r)
 	struct adm_exec_id id;
 	struct fc_err err;
 
-	if (adm_req_decode(r, &flyteidl__admin__execution_relaunch_request__descriptor, (ProtobufCMessage **)&req))
+	if (adm_req_decode(r, (ProtobufCMessage **)&req))
 		return;
 	if (adm_relaunch(r->store, req, &r->arena, &id, &err)) {
 		fail(r, &err);
@@ -422,8 +453,7 @@ static void h_terminate_execution(struct adm_req *r)
 	struct adm_exec_id id;
 	struct fc_err err;
 
-	if (r->body.len && adm_req_decode(r, &flyteidl__admin__execution_terminate_request__descriptor,
-					  (ProtobufCMessage **)&req))
+	if (r->body.len && adm_req_decode(r, (ProtobufCMessage **)&req))
 		return;
 	if (path_exec_id(r, &id, &err) ||
 	    adm_execution_terminate(r->store, &id, req ? req->cause : NULL, "api", &err)) {
@@ -544,6 +574,11 @@ static int decode_event(struct adm_req *r, const ProtobufCMessageDescriptor *des
 	struct fc_err err;
 	int rc = FC_EINVAL;
 
+	if (r->pb_in) {
+		adm_reply_error(r, FC_EINVAL, "event bodies are JSON ({\"requestId\", \"event\"}) on this server; "
+					     "the protobuf encoding is not accepted here");
+		return FC_EINVAL;
+	}
 	*out = NULL;
 	root = json_loadb(r->body.buf, r->body.len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root || !json_is_object(root)) {
@@ -747,7 +782,7 @@ static void h_register_project(struct adm_req *r)
 	struct adm_project p;
 	struct fc_err err;
 
-	if (adm_req_decode(r, &flyteidl__admin__project_register_request__descriptor, (ProtobufCMessage **)&req))
+	if (adm_req_decode(r, (ProtobufCMessage **)&req))
 		return;
 	if (!req->project) {
 		adm_reply_error(r, FC_EINVAL, "'project' is required");
@@ -771,7 +806,7 @@ static void h_update_project(struct adm_req *r)
 	struct adm_project p;
 	struct fc_err err;
 
-	if (adm_req_decode(r, &flyteidl__admin__project__descriptor, (ProtobufCMessage **)&req))
+	if (adm_req_decode(r, (ProtobufCMessage **)&req))
 		return;
 	if (*req->id && strcmp(req->id, adm_req_param(r, 0))) {
 		adm_reply_error(r, FC_EINVAL, "the body's id does not match the path");
@@ -834,7 +869,7 @@ static void h_set_signal(struct adm_req *r)
 	size_t len;
 	struct fc_err err;
 
-	if (adm_req_decode(r, &flyteidl__admin__signal_set_request__descriptor, (ProtobufCMessage **)&req))
+	if (adm_req_decode(r, (ProtobufCMessage **)&req))
 		return;
 	if (!req->id || !req->id->execution_id || !req->value) {
 		adm_reply_error(r, FC_EINVAL, "id (with executionId) and value are required");
@@ -1106,62 +1141,283 @@ out:
 	cmp_session_free(cs);
 }
 
+/* ------------------------------------------------------------------------------------------------------------
+ * What Flyte's console reads besides the above (service_entities.c): named entities, description entities, the
+ * data panels, the caller and the authentication settings.
+ */
+static int path_kind(struct adm_req *r, enum adm_kind *kind)
+{
+	struct fc_err err;
+
+	if (adm_resource_type_parse(adm_req_param(r, 0), kind, &err)) {
+		fail(r, &err);
+		return -1;
+	}
+	return 0;
+}
+
+static void h_list_named_entities(struct adm_req *r)
+{
+	Flyteidl__Admin__NamedEntityList *l;
+	enum adm_kind kind;
+	struct adm_query q;
+	struct fc_err err;
+
+	if (path_kind(r, &kind) || adm_req_query(r, &q))
+		return;
+	q.project = adm_req_param(r, 1);
+	q.domain = adm_req_param(r, 2);
+	if (adm_named_entity_list(r->store, kind, &q, &r->arena, &l, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_msg(r, 200, &l->base);
+}
+
+static void h_get_named_entity(struct adm_req *r)
+{
+	struct adm_id id = {adm_req_param(r, 1), adm_req_param(r, 2), adm_req_param(r, 3), NULL};
+	Flyteidl__Admin__NamedEntity *e;
+	enum adm_kind kind;
+	struct fc_err err;
+
+	if (path_kind(r, &kind))
+		return;
+	if (adm_named_entity_get(r->store, kind, &id, &r->arena, &e, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_msg(r, 200, &e->base);
+}
+
+static void h_update_named_entity(struct adm_req *r)
+{
+	struct adm_id id = {adm_req_param(r, 1), adm_req_param(r, 2), adm_req_param(r, 3), NULL};
+	Flyteidl__Admin__NamedEntityUpdateRequest *req;
+	Flyteidl__Admin__NamedEntityUpdateResponse resp = FLYTEIDL__ADMIN__NAMED_ENTITY_UPDATE_RESPONSE__INIT;
+	enum adm_kind kind;
+	struct fc_err err;
+
+	if (path_kind(r, &kind) ||
+	    adm_req_decode(r, (ProtobufCMessage **)&req))
+		return;
+	if (adm_named_entity_update(r->store, kind, &id, req->metadata, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_msg(r, 200, &resp.base);
+}
+
+static void h_list_description_entities(struct adm_req *r)
+{
+	struct adm_id id = {adm_req_param(r, 1), adm_req_param(r, 2), adm_req_param(r, 3), NULL};
+	Flyteidl__Admin__DescriptionEntityList *l;
+	enum adm_kind kind;
+	struct adm_query q;
+	struct fc_err err;
+
+	if (path_kind(r, &kind) || adm_req_query(r, &q))
+		return;
+	if (adm_description_entity_list(r->store, kind, &id, &r->arena, &l, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_msg(r, 200, &l->base);
+}
+
+static void h_get_description_entity(struct adm_req *r)
+{
+	enum adm_kind kind;
+
+	if (path_kind(r, &kind))
+		return;
+	adm_reply_error(r, FC_ENOENT, "no description entity for %s %s/%s/%s version %s (flytec stores none)",
+			adm_kind_name(kind), adm_req_param(r, 1), adm_req_param(r, 2), adm_req_param(r, 3),
+			adm_req_param(r, 4));
+}
+
+static void h_node_execution_data(struct adm_req *r)
+{
+	Flyteidl__Admin__NodeExecutionGetDataResponse *resp;
+	struct adm_exec_id id;
+	struct fc_err err;
+
+	if (path_exec_id(r, &id, &err) ||
+	    adm_node_execution_data(r->store, &id, adm_req_param(r, 3), &r->arena, &resp, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_msg(r, 200, &resp->base);
+}
+
+static void h_task_execution_data(struct adm_req *r)
+{
+	struct adm_id task = {adm_req_param(r, 4), adm_req_param(r, 5), adm_req_param(r, 6), adm_req_param(r, 7)};
+	Flyteidl__Admin__TaskExecutionGetDataResponse *resp;
+	struct adm_exec_id id;
+	struct fc_err err;
+	const char *attempt = adm_req_param(r, 8);
+	char *end;
+	unsigned long retry = strtoul(attempt, &end, 10);
+
+	if (*end || attempt[0] == '-' || retry > UINT32_MAX) {
+		adm_reply_error(r, FC_EINVAL, "retry attempt '%s' is not a number", attempt);
+		return;
+	}
+	if (path_exec_id(r, &id, &err) || adm_task_execution_data(r->store, &id, adm_req_param(r, 3), &task,
+								   (uint32_t)retry, &r->arena, &resp, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_msg(r, 200, &resp->base);
+}
+
+/* The server's token, or NULL (also without a server: adm_serve_offline). */
+static const char *server_token(const struct adm_req *r)
+{
+	return r->srv ? adm_server_opts(r->srv)->token : NULL;
+}
+
+/* The caller (Flyte's UserInfoResponse as JSON, the console's /me). Without a token there is no user: 404, as
+ * Flyte's admin answers with authentication off; the console then offers "Login". */
+static void h_me(struct adm_req *r)
+{
+	if (!server_token(r)) {
+		adm_reply_error(r, FC_ENOENT, "authentication is off on this server: there is no user");
+		return;
+	}
+	if (!adm_req_bearer_ok(r)) {
+		adm_reply_error(r, FC_EPERM, "no valid 'Authorization: Bearer <token>' on this request");
+		r->status = 401;
+		return;
+	}
+	adm_reply_json_text(r, 200, "{\"subject\":\"flytec-token\",\"name\":\"token holder\","
+				    "\"preferred_username\":\"flytec-token\"}\n");
+}
+
+/* Flyte clients' auth discovery (PublicClientAuthConfigResponse, and RFC 8414 server metadata). flytec has no
+ * OAuth server: with authentication off both are 404 (as Flyte's admin); with --token-file the client config
+ * names the header a static bearer token goes in, and there are no OAuth flows to describe. */
+static void h_flyte_client_config(struct adm_req *r)
+{
+	if (!server_token(r)) {
+		adm_reply_error(r, FC_ENOENT, "authentication is off on this server");
+		return;
+	}
+	adm_reply_json_text(r, 200, "{\"client_id\":\"flytec\",\"redirect_uri\":\"\",\"scopes\":[],"
+				    "\"authorization_metadata_key\":\"authorization\",\"service_http_endpoint\":\"\","
+				    "\"audience\":\"\"}\n");
+}
+
+static void h_oauth_metadata(struct adm_req *r)
+{
+	adm_reply_error(r, FC_ENOENT, "%s",
+			server_token(r)
+				? "flytec has no OAuth authorization server: send the static token from --token-file as "
+				  "'Authorization: Bearer <token>'"
+				: "authentication is off on this server");
+}
+
 /* ------------------------------------------------------------------------------------------------------------ */
 #define P "/api/v1"
+#define MSG(name) &flyteidl__admin__##name##__descriptor
 const struct adm_route adm_routes[] = {
-	{"GET", "/healthz", h_healthz, ADM_OPEN},
-	{"GET", "/metrics", h_metrics, ADM_READ},
-	{"GET", P "/version", h_version, ADM_READ},
-	{"GET", P "/projects", h_list_projects, ADM_READ},
-	{"POST", P "/projects", h_register_project, ADM_WRITE},
-	{"PUT", P "/projects/{id}", h_update_project, ADM_WRITE},
-	{"GET", P "/domains", h_list_domains, ADM_READ},
+	/* request message (the body) and response message (the answer) of each path: the one mapping that both
+	 * encodings use (adm_req_decode(), adm_reply_msg()); NULL: not a message (flytec's own JSON, or events) */
+	{"GET", "/healthz", h_healthz, ADM_OPEN, NULL, NULL},
+	{"GET", "/metrics", h_metrics, ADM_READ, NULL, NULL},
+	{"GET", P "/version", h_version, ADM_READ, NULL, MSG(get_version_response)},
+	{"GET", P "/projects", h_list_projects, ADM_READ, NULL, MSG(projects)},
+	{"POST", P "/projects",
+	 h_register_project, ADM_WRITE, MSG(project_register_request), MSG(project_register_response)},
+	{"PUT", P "/projects/{id}", h_update_project, ADM_WRITE, MSG(project), MSG(project_update_response)},
+	{"GET", P "/domains", h_list_domains, ADM_READ, NULL, MSG(get_domains_response)},
 
-	{"POST", P "/tasks", create_task, ADM_WRITE},
-	{"GET", P "/tasks/{project}/{domain}", h_list_tasks, ADM_READ},
-	{"GET", P "/tasks/{project}/{domain}/{name}", h_list_tasks, ADM_READ},
-	{"GET", P "/tasks/{project}/{domain}/{name}/{version}", h_get_task, ADM_READ},
-	{"GET", P "/task_ids/{project}/{domain}", h_task_ids, ADM_READ},
+	{"POST", P "/tasks", create_task, ADM_WRITE, MSG(task_create_request), MSG(task_create_response)},
+	{"GET", P "/tasks/{project}/{domain}", h_list_tasks, ADM_READ, NULL, MSG(task_list)},
+	{"GET", P "/tasks/{project}/{domain}/{name}", h_list_tasks, ADM_READ, NULL, MSG(task_list)},
+	{"GET", P "/tasks/{project}/{domain}/{name}/{version}", h_get_task, ADM_READ, NULL, MSG(task)},
+	{"GET", P "/task_ids/{project}/{domain}", h_task_ids, ADM_READ, NULL, MSG(named_entity_identifier_list)},
 
-	{"POST", P "/workflows", create_workflow, ADM_WRITE},
-	{"GET", P "/workflows/{project}/{domain}", h_list_workflows, ADM_READ},
-	{"GET", P "/workflows/{project}/{domain}/{name}", h_list_workflows, ADM_READ},
-	{"GET", P "/workflows/{project}/{domain}/{name}/{version}", h_get_workflow, ADM_READ},
-	{"GET", P "/workflow_ids/{project}/{domain}", h_workflow_ids, ADM_READ},
+	{"POST", P "/workflows",
+	 create_workflow, ADM_WRITE, MSG(workflow_create_request), MSG(workflow_create_response)},
+	{"GET", P "/workflows/{project}/{domain}", h_list_workflows, ADM_READ, NULL, MSG(workflow_list)},
+	{"GET", P "/workflows/{project}/{domain}/{name}", h_list_workflows, ADM_READ, NULL, MSG(workflow_list)},
+	{"GET", P "/workflows/{project}/{domain}/{name}/{version}", h_get_workflow, ADM_READ, NULL, MSG(workflow)},
+	{"GET", P "/workflow_ids/{project}/{domain}",
+	 h_workflow_ids, ADM_READ, NULL, MSG(named_entity_identifier_list)},
 
-	{"POST", P "/launch_plans", create_launch_plan, ADM_WRITE},
-	{"GET", P "/launch_plans/{project}/{domain}", h_list_launch_plans, ADM_READ},
-	{"GET", P "/launch_plans/{project}/{domain}/{name}", h_list_launch_plans, ADM_READ},
-	{"GET", P "/launch_plans/{project}/{domain}/{name}/{version}", h_get_launch_plan, ADM_READ},
-	{"PUT", P "/launch_plans/{project}/{domain}/{name}/{version}", h_update_launch_plan, ADM_WRITE},
-	{"GET", P "/launch_plan_ids/{project}/{domain}", h_launch_plan_ids, ADM_READ},
-	{"GET", P "/active_launch_plans/{project}/{domain}", h_active_launch_plans, ADM_READ},
-	{"GET", P "/active_launch_plans/{project}/{domain}/{name}", h_active_launch_plan, ADM_READ},
+	{"POST", P "/launch_plans",
+	 create_launch_plan, ADM_WRITE, MSG(launch_plan_create_request), MSG(launch_plan_create_response)},
+	{"GET", P "/launch_plans/{project}/{domain}", h_list_launch_plans, ADM_READ, NULL, MSG(launch_plan_list)},
+	{"GET", P "/launch_plans/{project}/{domain}/{name}",
+	 h_list_launch_plans, ADM_READ, NULL, MSG(launch_plan_list)},
+	{"GET", P "/launch_plans/{project}/{domain}/{name}/{version}",
+	 h_get_launch_plan, ADM_READ, NULL, MSG(launch_plan)},
+	{"PUT", P "/launch_plans/{project}/{domain}/{name}/{version}",
+	 h_update_launch_plan, ADM_WRITE, MSG(launch_plan_update_request), MSG(launch_plan_update_response)},
+	{"GET", P "/launch_plan_ids/{project}/{domain}",
+	 h_launch_plan_ids, ADM_READ, NULL, MSG(named_entity_identifier_list)},
+	{"GET", P "/active_launch_plans/{project}/{domain}",
+	 h_active_launch_plans, ADM_READ, NULL, MSG(launch_plan_list)},
+	{"GET", P "/active_launch_plans/{project}/{domain}/{name}",
+	 h_active_launch_plan, ADM_READ, NULL, MSG(launch_plan)},
 
-	{"POST", P "/executions", h_create_execution, ADM_WRITE},
-	{"POST", P "/executions/relaunch", h_relaunch_execution, ADM_WRITE},
-	{"GET", P "/executions/{project}/{domain}", h_list_executions, ADM_READ},
-	{"GET", P "/executions/{project}/{domain}/{name}", h_get_execution, ADM_READ},
-	{"DELETE", P "/executions/{project}/{domain}/{name}", h_terminate_execution, ADM_WRITE},
-	{"GET", P "/data/executions/{project}/{domain}/{name}", h_execution_data, ADM_READ},
-	{"GET", P "/node_executions/{project}/{domain}/{name}", h_list_node_executions, ADM_READ},
-	{"GET", P "/node_executions/{project}/{domain}/{name}/{node_id}", h_get_node_execution, ADM_READ},
-	{"GET", P "/node_execution/{project}/{domain}/{name}/{node_id}", h_get_node_execution, ADM_READ},
-	{"GET", P "/task_executions/{project}/{domain}/{name}/{node_id}", h_list_task_executions, ADM_READ},
+	{"POST", P "/executions",
+	 h_create_execution, ADM_WRITE, MSG(execution_create_request), MSG(execution_create_response)},
+	{"POST", P "/executions/relaunch",
+	 h_relaunch_execution, ADM_WRITE, MSG(execution_relaunch_request), MSG(execution_create_response)},
+	{"GET", P "/executions/{project}/{domain}", h_list_executions, ADM_READ, NULL, MSG(execution_list)},
+	{"GET", P "/executions/{project}/{domain}/{name}", h_get_execution, ADM_READ, NULL, MSG(execution)},
+	{"DELETE", P "/executions/{project}/{domain}/{name}",
+	 h_terminate_execution, ADM_WRITE, MSG(execution_terminate_request), MSG(execution_terminate_response)},
+	{"GET", P "/data/executions/{project}/{domain}/{name}",
+	 h_execution_data, ADM_READ, NULL, MSG(workflow_execution_get_data_response)},
+	{"GET", P "/node_executions/{project}/{domain}/{name}",
+	 h_list_node_executions, ADM_READ, NULL, MSG(node_execution_list)},
+	{"GET", P "/node_executions/{project}/{domain}/{name}/{node_id}",
+	 h_get_node_execution, ADM_READ, NULL, MSG(node_execution)},
+	{"GET", P "/node_execution/{project}/{domain}/{name}/{node_id}",
+	 h_get_node_execution, ADM_READ, NULL, MSG(node_execution)},
+	{"GET", P "/task_executions/{project}/{domain}/{name}/{node_id}",
+	 h_list_task_executions, ADM_READ, NULL, MSG(task_execution_list)},
 	{"GET", P "/task_executions/{project}/{domain}/{name}/{node_id}/{tproject}/{tdomain}/{tname}/{tversion}/{retry}",
-	 h_get_task_execution, ADM_READ},
+	 h_get_task_execution, ADM_READ, NULL, MSG(task_execution)},
+	{"GET", P "/data/node_executions/{project}/{domain}/{name}/{node_id}",
+	 h_node_execution_data, ADM_READ, NULL, MSG(node_execution_get_data_response)},
+	{"GET",
+	 P "/data/task_executions/{project}/{domain}/{name}/{node_id}/{tproject}/{tdomain}/{tname}/{tversion}/{retry}",
+	 h_task_execution_data, ADM_READ, NULL, MSG(task_execution_get_data_response)},
 
-	{"POST", P "/events/workflows", h_event_workflow, ADM_WRITE},
-	{"POST", P "/events/nodes", h_event_node, ADM_WRITE},
-	{"POST", P "/events/tasks", h_event_task, ADM_WRITE},
-	{"GET", P "/events/{project}/{domain}/{name}", h_event_history, ADM_READ},
+	{"GET", P "/named_entities/{resource_type}/{project}/{domain}",
+	 h_list_named_entities, ADM_READ, NULL, MSG(named_entity_list)},
+	{"GET", P "/named_entities/{resource_type}/{project}/{domain}/{name}",
+	 h_get_named_entity, ADM_READ, NULL, MSG(named_entity)},
+	{"PUT", P "/named_entities/{resource_type}/{project}/{domain}/{name}",
+	 h_update_named_entity, ADM_WRITE, MSG(named_entity_update_request), MSG(named_entity_update_response)},
+	{"GET", P "/description_entities/{resource_type}/{project}/{domain}",
+	 h_list_description_entities, ADM_READ, NULL, MSG(description_entity_list)},
+	{"GET", P "/description_entities/{resource_type}/{project}/{domain}/{name}",
+	 h_list_description_entities, ADM_READ, NULL, MSG(description_entity_list)},
+	{"GET", P "/description_entities/{resource_type}/{project}/{domain}/{name}/{version}",
+	 h_get_description_entity, ADM_READ, NULL, MSG(description_entity)},
 
-	{"GET", P "/schedules", adm_reply_schedules, ADM_READ},
-	{"GET", P "/signals/{project}/{domain}/{name}", h_list_signals, ADM_READ},
-	{"POST", P "/signals", h_set_signal, ADM_WRITE},
+	{"GET", "/me", h_me, ADM_OPEN, NULL, NULL},
+	{"GET", "/config/v1/flyte_client", h_flyte_client_config, ADM_OPEN, NULL, NULL},
+	{"GET", "/.well-known/oauth-authorization-server", h_oauth_metadata, ADM_OPEN, NULL, NULL},
 
-	{"GET", P "/repository/status", h_repository_status, ADM_READ},
-	{"POST", P "/repository/register", h_repository_register, ADM_WRITE},
+	{"POST", P "/events/workflows", h_event_workflow, ADM_WRITE, NULL, NULL},
+	{"POST", P "/events/nodes", h_event_node, ADM_WRITE, NULL, NULL},
+	{"POST", P "/events/tasks", h_event_task, ADM_WRITE, NULL, NULL},
+	{"GET", P "/events/{project}/{domain}/{name}", h_event_history, ADM_READ, NULL, NULL},
+
+	{"GET", P "/schedules", adm_reply_schedules, ADM_READ, NULL, NULL},
+	{"GET", P "/signals/{project}/{domain}/{name}", h_list_signals, ADM_READ, NULL, MSG(signal_list)},
+	{"POST", P "/signals", h_set_signal, ADM_WRITE, MSG(signal_set_request), MSG(signal_set_response)},
+
+	{"GET", P "/repository/status", h_repository_status, ADM_READ, NULL, NULL},
+	{"POST", P "/repository/register", h_repository_register, ADM_WRITE, NULL, NULL},
 };
+#undef MSG
 #undef P
 const size_t adm_nroutes = FC_ARRAY_LEN(adm_routes);

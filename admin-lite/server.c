@@ -4,8 +4,11 @@
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/log.h"
+#include "core/pbdepth.h"
 #include "core/pbjson.h"
 #include "core/strmap.h"
+
+#include "google/rpc/status.pb-c.h"
 
 #include <microhttpd.h>
 
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -69,7 +73,7 @@ struct adm_server {
 	char *tls_cert, *tls_key;
 	struct adm_store *store;
 	pthread_mutex_t cache_lock;
-	struct fc_strmap cache; /* owned path -> owned JSON text */
+	struct fc_strmap cache; /* owned key (encoding + resource) -> owned struct cached_answer */
 	size_t cache_bytes;
 	struct adm_server_opts_copy opts;
 	size_t max_header;
@@ -123,9 +127,59 @@ unsigned adm_http_status(int code)
 	}
 }
 
+int adm_grpc_code(unsigned http_status)
+{
+	switch (http_status) {
+	case 400:
+		return 3; /* INVALID_ARGUMENT */
+	case 401:
+		return 16; /* UNAUTHENTICATED */
+	case 403:
+		return 7; /* PERMISSION_DENIED */
+	case 404:
+		return 5; /* NOT_FOUND */
+	case 409:
+		return 6; /* ALREADY_EXISTS */
+	case 412:
+		return 9; /* FAILED_PRECONDITION */
+	case 413:
+	case 414:
+	case 429:
+	case 431:
+		return 8; /* RESOURCE_EXHAUSTED */
+	case 405:
+	case 501:
+		return 12; /* UNIMPLEMENTED */
+	case 503:
+		return 14; /* UNAVAILABLE */
+	case 504:
+		return 4; /* DEADLINE_EXCEEDED */
+	default:
+		return http_status / 100 == 2 ? 0 : 13; /* INTERNAL */
+	}
+}
+
 static void reply_error_status(struct adm_req *r, unsigned status, const char *name, const char *msg)
 {
 	fc_buf_reset(&r->out);
+	if (r->pb_out) {
+		/* grpc-gateway's protobuf error body; a Status is a few hundred bytes, far below any answer cap */
+		Google__Rpc__Status st = GOOGLE__RPC__STATUS__INIT;
+		size_t n;
+
+		st.code = adm_grpc_code(status);
+		st.message = (char *)msg;
+		n = protobuf_c_message_get_packed_size(&st.base);
+		fc_buf_grow(&r->out, n);
+		if (!fc_buf_error(&r->out)) {
+			protobuf_c_message_pack(&st.base, (uint8_t *)r->out.buf);
+			r->out.len = n;
+			r->out.buf[n] = '\0';
+		}
+		r->status = status;
+		r->content_type = "application/octet-stream";
+		return;
+	}
 	fc_buf_adds(&r->out, "{\"code\":");
 	fc_buf_add_json_string(&r->out, name, strlen(name));
 	fc_buf_adds(&r->out, ",\"message\":");
@@ -169,7 +223,14 @@ static void reply_too_large(struct adm_req *r, size_t size, bool estimated)
 void adm_reply_msg(struct adm_req *r, unsigned status, const ProtobufCMessage *msg)
 {
 	struct fc_err err;
-	size_t packed = protobuf_c_message_get_packed_size(msg);
+	size_t packed;
+
+	if (r->route && r->route->response != msg->descriptor) {
+		adm_reply_error(r, FC_EINTERNAL, "the answer is a %s, but the route table says %s", msg->descriptor->name,
+				r->route->response ? r->route->response->name : "no message");
+		return;
+	}
+	packed = protobuf_c_message_get_packed_size(msg);
 
 	/* proto3 JSON is never smaller than the wire form by much (bytes grow by a third in base64, names are longer
 	 * than field numbers), so a message whose wire form alone passes the limit is refused before a JSON tree of
@@ -179,6 +240,19 @@ void adm_reply_msg(struct adm_req *r, unsigned status, const ProtobufCMessage *m
 		return;
 	}
 	fc_buf_reset(&r->out);
+	if (r->pb_out) {
+		fc_buf_grow(&r->out, packed);
+		if (fc_buf_error(&r->out)) {
+			reply_too_large(r, packed, false);
+			return;
+		}
+		protobuf_c_message_pack(msg, (uint8_t *)r->out.buf);
+		r->out.len = packed;
+		r->out.buf[packed] = '\0';
+		r->status = status;
+		r->content_type = "application/octet-stream";
+		return;
+	}
 	if (fc_pbjson_encode_buf(msg, 0, &r->out, &err)) {
 		if (fc_buf_error(&r->out)) {
 			reply_too_large(r, r->out.cap, false);
@@ -195,6 +269,11 @@ void adm_reply_msg(struct adm_req *r, unsigned status, const ProtobufCMessage *m
 void adm_reply_json_text(struct adm_req *r, unsigned status, const char *json)
 {
 	fc_buf_reset(&r->out);
+	if (r->pb_out && !strcmp(json, "{}\n")) {
+		r->status = status;
+		r->content_type = "application/octet-stream";
+		return;
+	}
 	fc_buf_adds(&r->out, json);
 	r->status = status;
 	r->content_type = "application/json";
@@ -242,11 +321,32 @@ int adm_req_query(struct adm_req *r, struct adm_query *q)
 	return 0;
 }
 
-int adm_req_decode(struct adm_req *r, const ProtobufCMessageDescriptor *desc, ProtobufCMessage **out)
+int adm_req_decode(struct adm_req *r, ProtobufCMessage **out)
 {
+	const ProtobufCMessageDescriptor *desc = r->route ? r->route->request : NULL;
 	struct fc_err err;
 
 	*out = NULL;
+	if (!desc) {
+		adm_reply_error(r, FC_EINTERNAL, "the route table names no request message for this path");
+		return FC_EINTERNAL;
+	}
+	if (r->pb_in) {
+		/* an empty body is a valid (empty) message in protobuf; the same nesting limit as the JSON side, checked
+		 * before protobuf-c recurses; unknown fields are kept and ignored (a newer client's additions) */
+		if (!fc_pb_nesting_ok(desc, (const uint8_t *)r->body.buf, r->body.len, FC_PBJSON_MAX_DEPTH)) {
+			adm_reply_error(r, FC_ELIMIT, "body is not a valid %s: nested deeper than %d levels", desc->name,
+					FC_PBJSON_MAX_DEPTH);
+			return FC_ELIMIT;
+		}
+		*out = protobuf_c_message_unpack(desc, fc_arena_pb_allocator(&r->arena), r->body.len,
+						 (const uint8_t *)(r->body.buf ? r->body.buf : ""));
+		if (!*out) {
+			adm_reply_error(r, FC_EINVAL, "body is not a valid %s in the protobuf encoding", desc->name);
+			return FC_EINVAL;
+		}
+		return 0;
+	}
 	if (!r->body.len) {
 		adm_reply_error(r, FC_EINVAL, "a JSON body (%s) is required", desc->name);
 		return FC_EINVAL;
@@ -332,16 +432,15 @@ static void route(struct adm_req *r, const char *url)
 		r->status = 405;
 }
 
-/* Whether the request may go on: no token configured, an open route, a read with public reads, or the right token. */
-static bool token_ok(struct adm_req *r)
+bool adm_req_bearer_ok(struct adm_req *r)
 {
-	const char *tok = r->srv->opts.token;
+	const char *tok = r->srv ? r->srv->opts.token : NULL;
 	const char *auth;
 	size_t i, n;
 	unsigned char diff = 0;
 
-	if (!tok || !*tok || r->route->access == ADM_OPEN || (r->route->access == ADM_READ && r->srv->opts.public_reads))
-		return true;
+	if (!tok || !*tok || !r->conn)
+		return false;
 	auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	if (!auth || strncmp(auth, "Bearer ", 7))
 		return false;
@@ -352,6 +451,62 @@ static bool token_ok(struct adm_req *r)
 	for (i = 0; i < n; i++)
 		diff |= (unsigned char)(auth[i] ^ tok[i]);
 	return diff == 0;
+}
+
+/* Whether the request may go on: no token configured, an open route, a read with public reads, or the right token. */
+static bool token_ok(struct adm_req *r)
+{
+	const char *tok = r->srv->opts.token;
+
+	if (!tok || !*tok || r->route->access == ADM_OPEN || (r->route->access == ADM_READ && r->srv->opts.public_reads))
+		return true;
+	return adm_req_bearer_ok(r);
+}
+
+/* The request's Origin when it is one of --cors-origin's (exact, case-sensitive as browsers send it), else NULL. */
+static const char *cors_origin(struct adm_server *srv, struct MHD_Connection *conn)
+{
+	const char *origin;
+	size_t i;
+
+	if (!srv->opts.n_cors_origins)
+		return NULL;
+	origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+	for (i = 0; origin && i < srv->opts.n_cors_origins; i++)
+		if (!strcmp(origin, srv->opts.cors_origins[i]))
+			return srv->opts.cors_origins[i];
+	return NULL;
+}
+
+static void add_cors_headers(struct MHD_Response *resp, const char *origin)
+{
+	MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
+	MHD_add_response_header(resp, "Access-Control-Allow-Credentials", "true");
+	MHD_add_response_header(resp, "Access-Control-Expose-Headers", "Content-Type, Flytec-Registration, Retry-After");
+	MHD_add_response_header(resp, "Vary", "Origin");
+}
+
+/* A CORS preflight from an allowed origin: 204 with what may follow (any of the admin's methods and the headers a
+ * console sends). */
+static enum MHD_Result send_preflight(struct MHD_Connection *conn, const char *origin)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	const char *want = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Access-Control-Request-Headers");
+	enum MHD_Result ret;
+	char age[16];
+
+	if (!resp)
+		return MHD_NO;
+	snprintf(age, sizeof(age), "%d", ADM_CORS_MAX_AGE_S);
+	add_cors_headers(resp, origin);
+	MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, DELETE, OPTIONS");
+	MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+				want && strlen(want) < 1024 ? want
+							    : "Accept, Authorization, Content-Type, Flyte-Authorization");
+	MHD_add_response_header(resp, "Access-Control-Max-Age", age);
+	ret = MHD_queue_response(conn, 204, resp);
+	MHD_destroy_response(resp);
+	return ret;
 }
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn, struct adm_req *r)
@@ -379,6 +534,12 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct adm_req *r
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type ? r->content_type : "text/plain");
 	if (r->extra_header)
 		MHD_add_response_header(resp, r->extra_header, r->extra_value);
+	if (r->srv) {
+		const char *origin = cors_origin(r->srv, conn);
+
+		if (origin)
+			add_cors_headers(resp, origin);
+	}
 	if (r->status == 401)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
 	if (r->status == 503) {
@@ -639,6 +800,28 @@ static size_t request_head_bytes(struct MHD_Connection *conn, const char *method
 	return total;
 }
 
+/* Flyte's admin (grpc-gateway's ProtoMarshaller) speaks protobuf to a client that names application/octet-stream;
+ * JSON stays the default. Parameters after ';' are ignored. */
+static bool is_octet_stream(const char *v)
+{
+	return v && !strncasecmp(v, "application/octet-stream", 24) && (!v[24] || v[24] == ';' || v[24] == ' ');
+}
+
+static void negotiate(struct adm_req *r, struct MHD_Connection *conn)
+{
+	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	const char *ctype = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+
+	r->pb_in = is_octet_stream(ctype);
+	/* "application/octet-stream" anywhere in the list, unless JSON is listed before it */
+	if (accept) {
+		const char *pb = strcasestr(accept, "application/octet-stream");
+		const char *json = strcasestr(accept, "application/json");
+
+		r->pb_out = pb && (!json || pb < json);
+	}
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_data_size,
 				  void **con_cls)
@@ -658,6 +841,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->conn = conn;
 		r->method = method;
 		r->started_ns = mono_ns();
+		negotiate(r, conn);
 		fc_buf_init(&r->body, 0);
 		fc_buf_set_cap(&r->body, srv->opts.max_body);
 		fc_buf_init(&r->out, 0);
@@ -679,6 +863,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 					 head_bytes, srv->max_header);
 			reply_error_status(r, url_bytes > ADM_MAX_URL ? 414 : 431, "limit", msg);
 			return send_reply(conn, r);
+		}
+		if (!strcmp(method, "OPTIONS")) {
+			const char *origin = cors_origin(srv, conn);
+
+			if (origin) {
+				r->status = 204; /* for the request counters */
+				return send_preflight(conn, origin);
+			}
 		}
 		route(r, url);
 		if (r->route && !token_ok(r)) {
@@ -953,6 +1145,18 @@ int adm_server_start(struct adm_store *store, const struct adm_server_options *o
 	srv->opts.max_body = opts && opts->max_body ? opts->max_body : ADM_DEFAULT_MAX_BODY;
 	srv->opts.max_answer = opts && opts->max_answer ? opts->max_answer : ADM_MAX_ANSWER;
 	srv->opts.public_reads = opts && opts->public_reads;
+	if (opts && opts->n_cors_origins) {
+		size_t i;
+
+		if (opts->n_cors_origins > ADM_MAX_CORS_ORIGINS) {
+			adm_server_stop(srv);
+			return fc_err_set(err, FC_ELIMIT, "more than %d --cors-origin", ADM_MAX_CORS_ORIGINS);
+		}
+		srv->opts.cors_origins = fc_xcalloc(opts->n_cors_origins, sizeof(char *));
+		srv->opts.n_cors_origins = opts->n_cors_origins;
+		for (i = 0; i < opts->n_cors_origins; i++)
+			srv->opts.cors_origins[i] = fc_xstrdup(opts->cors_origins[i]);
+	}
 	srv->max_header = opts && opts->max_header ? opts->max_header : ADM_DEFAULT_MAX_HEADER;
 	/* libmicrohttpd answers a head that does not fit its connection's memory pool itself, with an HTML page; the
 	 * pool is made big enough for heads well past our own limits, which answer in JSON (414, 431) */
@@ -1017,21 +1221,35 @@ void adm_reply_schedules(struct adm_req *r)
 	r->content_type = "application/json";
 }
 
+/* A cached answer: its bytes (JSON text or packed protobuf) and its encoding. */
+struct cached_answer {
+	size_t len;
+	bool pb;
+	char data[];
+};
+
+/* The cache key of `key` in the request's answer encoding, in the request's arena. */
+static const char *cache_key(struct adm_req *r, const char *key)
+{
+	return fc_arena_printf(&r->arena, "%s\n%s", r->pb_out ? "pb" : "json", key);
+}
+
 bool adm_cache_reply(struct adm_req *r, const char *key)
 {
 	struct adm_server *srv = r->srv;
-	const char *json;
+	const struct cached_answer *c;
 	bool hit = false;
 
 	if (!srv || !key)
 		return false;
+	key = cache_key(r, key);
 	pthread_mutex_lock(&srv->cache_lock);
-	json = fc_strmap_get(&srv->cache, key);
-	if (json) {
+	c = fc_strmap_get(&srv->cache, key);
+	if (c) {
 		fc_buf_reset(&r->out);
-		fc_buf_adds(&r->out, json);
+		fc_buf_add(&r->out, c->data, c->len);
 		r->status = 200;
-		r->content_type = "application/json";
+		r->content_type = c->pb ? "application/octet-stream" : "application/json";
 		hit = true;
 	}
 	pthread_mutex_unlock(&srv->cache_lock);
@@ -1045,12 +1263,18 @@ void adm_cache_store(struct adm_req *r, const char *key)
 
 	if (!srv || !key || r->status != 200)
 		return;
-	size = strlen(key) + r->out.len + 2;
+	key = cache_key(r, key);
+	size = strlen(key) + r->out.len + sizeof(struct cached_answer) + 1;
 	pthread_mutex_lock(&srv->cache_lock);
 	if (!fc_strmap_has(&srv->cache, key)) {
+		struct cached_answer *c = fc_xmalloc(sizeof(*c) + r->out.len);
+
+		c->len = r->out.len;
+		c->pb = r->pb_out;
+		memcpy(c->data, r->out.buf, r->out.len);
 		if (srv->cache_bytes + size > ADM_CACHE_MAX_BYTES)
 			cache_clear(srv);
-		fc_strmap_put(&srv->cache, fc_xstrdup(key), fc_xstrdup(r->out.buf));
+		fc_strmap_put(&srv->cache, fc_xstrdup(key), c);
 		srv->cache_bytes += size;
 	}
 	pthread_mutex_unlock(&srv->cache_lock);
@@ -1070,6 +1294,9 @@ void adm_server_stop(struct adm_server *srv)
 	pthread_mutex_destroy(&srv->cache_lock);
 	free(srv->opts.token);
 	free(srv->opts.version);
+	for (size_t i = 0; i < srv->opts.n_cors_origins; i++)
+		free(srv->opts.cors_origins[i]);
+	free(srv->opts.cors_origins);
 	free(srv->stats);
 	free(srv);
 }

@@ -37,6 +37,10 @@ struct adm_server_options {
 	size_t max_header;     /* bytes of request line + headers; 0: ADM_DEFAULT_MAX_HEADER */
 	unsigned threads;      /* 0: 2 */
 	const char *version;   /* reported by /api/v1/version */
+	/* Browser origins ("https://console.example.com:8080", exact) allowed to call with credentials (CORS); at most
+	 * ADM_MAX_CORS_ORIGINS. None: no CORS headers, OPTIONS is not answered. */
+	const char *const *cors_origins;
+	size_t n_cors_origins;
 	/* Called (on a server thread) after every state-changing request that succeeded, e.g. to tell the scheduler
 	 * that launch plans may have changed. NULL: none. */
 	void (*on_change)(void *ctx);

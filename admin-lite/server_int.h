@@ -26,6 +26,10 @@ struct adm_route {
 	const char *pattern; /* "/api/v1/tasks/{project}/{domain}": {x} matches one non-empty segment */
 	adm_handler handler;
 	enum adm_access access;
+	/* the path's request message (its body) and response message (its answer), in both encodings; NULL: not a
+	 * message (flytec's own JSON endpoints, events) */
+	const ProtobufCMessageDescriptor *request;
+	const ProtobufCMessageDescriptor *response;
 };
 
 extern const struct adm_route adm_routes[];
@@ -43,6 +47,9 @@ struct adm_req {
 	size_t nparams;
 	struct fc_buf body;
 	bool body_too_big;
+	/* content negotiation (docs/api.md, "Encodings"): the body is protobuf (Content-Type: application/octet-stream)
+	 * and the answer is wanted as protobuf (Accept: application/octet-stream); JSON otherwise */
+	bool pb_in, pb_out;
 	struct fc_arena arena;
 	/* the answer */
 	unsigned status;
@@ -58,6 +65,8 @@ struct adm_server_opts_copy {
 	size_t max_body;
 	size_t max_answer;
 	bool public_reads;
+	char **cors_origins;
+	size_t n_cors_origins;
 };
 
 const struct adm_server_opts_copy *adm_server_opts(const struct adm_server *srv);
@@ -78,19 +87,29 @@ bool adm_cache_reply(struct adm_req *r, const char *key);
 void adm_cache_store(struct adm_req *r, const char *key);
 
 const char *adm_req_param(const struct adm_req *r, size_t i);
+/* Whether the request carries 'Authorization: Bearer <the server's token>' (false without a token or connection). */
+bool adm_req_bearer_ok(struct adm_req *r);
 /* A query-string argument, or NULL. */
 const char *adm_req_arg(const struct adm_req *r, const char *name);
 /* Fill q from limit, token, filters, sort_by.key / sort_by.direction (Flyte's REST names). 400 on bad values. */
 int adm_req_query(struct adm_req *r, struct adm_query *q);
-/* Decode the JSON body as `desc` (strict: unknown fields are errors); on failure the 400 answer is set. */
-int adm_req_decode(struct adm_req *r, const ProtobufCMessageDescriptor *desc, ProtobufCMessage **out);
+/* Decode the body as the route's request message: proto3 JSON (strict: unknown fields are errors), or protobuf
+ * when the request said Content-Type: application/octet-stream (same size and nesting limits); on failure the 400
+ * answer is set. */
+int adm_req_decode(struct adm_req *r, ProtobufCMessage **out);
 
+/* Answer with `msg`, which must be the route's response message (a mismatch is a 500: the table is the contract),
+ * as proto3 JSON or, when the client accepts application/octet-stream, packed protobuf. */
 void adm_reply_msg(struct adm_req *r, unsigned status, const ProtobufCMessage *msg);
+/* A fixed JSON answer. "{}" (an empty message) is an empty body when protobuf is asked for. */
 void adm_reply_json_text(struct adm_req *r, unsigned status, const char *json);
-/* An error answer {"code": name, "message": msg}, status from the code (see adm_http_status()). */
+/* An error answer {"code": name, "message": msg}, status from the code (see adm_http_status()); with protobuf
+ * asked for, a google.rpc.Status message (gRPC code from the HTTP status, adm_grpc_code()) with the same status. */
 void adm_reply_error(struct adm_req *r, int code, const char *fmt, ...) FC_PRINTF(3, 4);
 struct fc_err;
 void adm_reply_err(struct adm_req *r, const struct fc_err *err);
 unsigned adm_http_status(int code);
+/* The gRPC code (google.rpc.Code) of an HTTP error status, the inverse of grpc-gateway's mapping. */
+int adm_grpc_code(unsigned http_status);
 
 #endif

@@ -7,6 +7,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "serve/serve.h"
 
@@ -36,6 +37,8 @@ static const char serve_usage[] =
 	"      --public-reads      with --token-file: reads (GET) need no token, only changes do\n"
 	"      --tls-cert FILE     serve HTTPS with this PEM certificate (chain); needs --tls-key\n"
 	"      --tls-key FILE      the certificate's PEM private key\n"
+	"      --cors-origin ORIGIN  let a browser page from ORIGIN (exact: scheme://host[:port]) call the API with\n"
+	"                          credentials, e.g. Flyte's console on its own server; repeatable (default: none)\n"
 	"      --max-body BYTES    largest request body (default 8 MiB)\n"
 	"      --max-answer BYTES  largest answer (default 32 MiB); larger ones are refused\n"
 	"      --head-timeout SEC  time a connection has to send a whole request head (default 5)\n"
@@ -77,6 +80,8 @@ struct serve_opts {
 	unsigned threads, debounce_ms, head_timeout, max_conns;
 	int max_conns_per_ip; /* -1: default */
 	bool once, no_scheduler, no_executor, public_reads, follow_external_links;
+	const char *cors_origins[ADM_MAX_CORS_ORIGINS];
+	size_t n_cors_origins;
 };
 
 static int open_store(const struct serve_opts *o, struct adm_store **store)
@@ -114,7 +119,7 @@ static int read_token(const char *file, char **out)
 enum { OPT_REPO = 256, OPT_DATA_DIR, OPT_DB, OPT_LISTEN, OPT_PORT_FILE, OPT_TOKEN_FILE, OPT_MAX_BODY, OPT_THREADS,
        OPT_PROJECT, OPT_DOMAIN, OPT_DEBOUNCE, OPT_ONCE, OPT_NO_SCHEDULER, OPT_NO_EXECUTOR,
        OPT_PUBLIC_READS, OPT_TLS_CERT, OPT_TLS_KEY, OPT_MAX_ANSWER, OPT_HEAD_TIMEOUT, OPT_MAX_CONNS,
-       OPT_MAX_CONNS_PER_IP, OPT_FOLLOW_LINKS, OPT_INCLUDE, OPT_EXCLUDE };
+       OPT_MAX_CONNS_PER_IP, OPT_FOLLOW_LINKS, OPT_INCLUDE, OPT_EXCLUDE, OPT_CORS_ORIGIN };
 
 static const struct option long_opts[] = {
 	{"repo", required_argument, NULL, OPT_REPO},
@@ -141,6 +146,7 @@ static const struct option long_opts[] = {
 	{"follow-external-links", no_argument, NULL, OPT_FOLLOW_LINKS},
 	{"include", required_argument, NULL, OPT_INCLUDE},
 	{"exclude", required_argument, NULL, OPT_EXCLUDE},
+	{"cors-origin", required_argument, NULL, OPT_CORS_ORIGIN},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -152,6 +158,20 @@ static bool parse_uint(const char *s, unsigned long long max, unsigned long long
 	errno = 0;
 	*out = strtoull(s, &end, 10);
 	return !errno && *s && *s != '-' && !*end && *out <= max;
+}
+
+/* An origin as browsers send it: http(s)://host[:port], nothing after (no path, no trailing slash, no wildcard). */
+static bool cors_origin_ok(const char *s)
+{
+	const char *host;
+
+	if (!strncmp(s, "http://", 7))
+		host = s + 7;
+	else if (!strncmp(s, "https://", 8))
+		host = s + 8;
+	else
+		return false;
+	return *host && !strpbrk(host, "/*?# \t\r\n");
 }
 
 static int parse_opts(int argc, char **argv, const char *usage, struct serve_opts *o)
@@ -178,6 +198,18 @@ static int parse_opts(int argc, char **argv, const char *usage, struct serve_opt
 		case OPT_PUBLIC_READS: o->public_reads = true; break;
 		case OPT_TLS_CERT: o->tls_cert = optarg; break;
 		case OPT_TLS_KEY: o->tls_key = optarg; break;
+		case OPT_CORS_ORIGIN:
+			if (!cors_origin_ok(optarg)) {
+				fprintf(stderr, "flytec serve: --cors-origin '%s' is not an origin (scheme://host[:port], no "
+						"path, no '*')\n", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			if (o->n_cors_origins == ADM_MAX_CORS_ORIGINS) {
+				fprintf(stderr, "flytec serve: at most %d --cors-origin\n", ADM_MAX_CORS_ORIGINS);
+				return CLI_EXIT_USAGE;
+			}
+			o->cors_origins[o->n_cors_origins++] = optarg;
+			break;
 		case OPT_MAX_ANSWER:
 			if (!parse_uint(optarg, 1ULL << 32, &v) || v < 1024)
 				goto bad_number;
@@ -379,6 +411,8 @@ int cmd_serve(int argc, char **argv)
 	so.server.token = token;
 	so.server.max_body = o.max_body;
 	so.server.public_reads = o.public_reads;
+	so.server.cors_origins = o.cors_origins;
+	so.server.n_cors_origins = o.n_cors_origins;
 	so.server.tls_cert = o.tls_cert;
 	so.server.tls_key = o.tls_key;
 	so.server.max_answer = o.max_answer;

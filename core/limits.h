@@ -81,6 +81,15 @@
 /* Seconds a client is told to wait (Retry-After) when the store cannot write (disk full, I/O errors): long enough
  * not to hammer a failing disk, short enough that work resumes soon after space returns. */
 #define ADM_RETRY_AFTER_S 5
+/* Origins named with --cors-origin: a console or two per team; each request compares its Origin with every one. */
+#define ADM_MAX_CORS_ORIGINS 16
+/* How long a browser may cache a CORS preflight answer (seconds). */
+#define ADM_CORS_MAX_AGE_S 600
+/* Bytes of a named entity's description (PUT /api/v1/named_entities/...): a paragraph for a list page. */
+#define ADM_NAMED_DESCRIPTION_MAX 4096
+/* Bytes of a local inputs.pb / outputs.pb read for /api/v1/data/...: literal maps of a few values; 16 MiB leaves
+ * room for inline blobs and stays under the answer cap. */
+#define ADM_DATA_FILE_MAX (16u * 1024 * 1024)
 
 /* ============================================================================================================
  * The YAML loader (core/yaml.c) and its JSON bridge (core/yamljson.c)

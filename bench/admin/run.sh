@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/admin/run.sh: admin-lite's benchmarks, each against a baseline measured in the same run.
 #   1. registration throughput (entities/s): one transaction per entity (the API) and batched (the watcher);
-#   2. GET /api/v1/tasks/{p}/{d}/{name}/{version} with wrk vs the same lookups done directly on sqlite (ratio);
+#   2. GET /api/v1/tasks/{p}/{d}/{name}/{version} with wrk vs the same lookups done directly on sqlite (ratio),
+#      then the same GETs in protobuf (Accept: application/octet-stream) on the same server, beside JSON;
 #   3. watch latency: rename of one file in a 10,000-file repository -> its new version served (p50, p99).
 # Sizes: ADMIN_BENCH_N (tasks, default 20000), ADMIN_BENCH_FILES (default 10000), ADMIN_BENCH_SAMPLES (200).
 set -eu
@@ -40,8 +41,17 @@ curl -sf "http://127.0.0.1:$PORT/api/v1/tasks/bench/development/a1/v1" >/dev/nul
 wrk -t2 -c16 -d10s -s "$OUT/get.lua" "http://127.0.0.1:$PORT" | tee "$OUT/wrk.txt"
 api_rate=$(awk '/Requests\/sec/ {print int($2)}' "$OUT/wrk.txt")
 errors=$(awk '/Non-2xx/ {print $NF}' "$OUT/wrk.txt")
-kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
 echo "api_get_per_s=$api_rate non_2xx=${errors:-0}"
+# the same GETs in the protobuf encoding (Accept: application/octet-stream, as Flyte's console asks), same server
+echo "-- the same GET in protobuf (Accept: application/octet-stream)"
+curl -sf -H "Accept: application/octet-stream" "http://127.0.0.1:$PORT/api/v1/tasks/bench/development/a1/v1" >/dev/null
+wrk -t2 -c16 -d10s -s "$OUT/get.lua" -H "Accept: application/octet-stream" "http://127.0.0.1:$PORT" |
+	tee "$OUT/wrk_pb.txt"
+pb_rate=$(awk '/Requests\/sec/ {print int($2)}' "$OUT/wrk_pb.txt")
+pb_errors=$(awk '/Non-2xx/ {print $NF}' "$OUT/wrk_pb.txt")
+kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
+echo "api_get_protobuf_per_s=$pb_rate non_2xx=${pb_errors:-0}"
+awk -v j="$api_rate" -v p="$pb_rate" 'BEGIN { printf "protobuf_over_json=%.2f\n", p / j }'
 awk -v s="$sqlite_rate" -v a="$api_rate" 'BEGIN { printf "ratio_sqlite_over_api=%.2f (target <= 3)\n", s / a }'
 
 echo "-- watch latency: $SAMPLES renames in a $FILES-file repository"

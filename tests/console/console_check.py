@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+"""console_check.py: FlyteConsole (v1.10.4, built from source) in headless Chromium against `flytec serve`.
+
+Run by tests/integration/flyteconsole_test.sh with the console's origin, the admin's URL, the project, a finished
+execution's name and an output directory for screenshots. Each check loads a console page, waits until the text
+it needs shows up (the console decodes the admin's protobuf answers; with JSON it shows nothing), saves a
+screenshot, and prints "PASS name" or "FAIL name: why".
+"""
+import json
+import sys
+import time
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+console, admin, project, execution, out = sys.argv[1:6]
+domain = "development"
+TIMEOUT = 75  # seconds per page: generous, a loaded CI machine under ASan renders slowly
+
+
+def driver():
+    o = Options()
+    o.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync",
+              "--no-first-run", "--disable-extensions", "--window-size=1400,1000"):
+        o.add_argument(a)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+
+
+def body_text(d):
+    try:
+        return d.find_element(By.TAG_NAME, "body").text
+    except Exception:
+        return ""
+
+
+def report(name, ok, why=""):
+    print(("PASS %s" % name) if ok else ("FAIL %s: %s" % (name, why)), flush=True)
+
+
+def page(d, n, name, path, wants, timeout=TIMEOUT):
+    """Open console path; pass when every string of `wants` is in the page's text (case-insensitive)."""
+    d.get(console + "/console" + path)
+    end = time.time() + timeout
+    text = ""
+    while time.time() < end:
+        text = body_text(d)
+        if all(w.lower() in text.lower() for w in wants):
+            break
+        time.sleep(0.5)
+    d.save_screenshot("%s/%02d-%s.png" % (out, n, name))
+    missing = [w for w in wants if w.lower() not in text.lower()]
+    report(name, not missing, "missing %s; page text: %s" % (missing, " ".join(text.split())[:300]))
+    return not missing
+
+
+def admin_json(path):
+    with urllib.request.urlopen(admin + path, timeout=10) as r:
+        return json.load(r)
+
+
+def executions():
+    d = admin_json("/api/v1/executions/%s/%s?limit=100" % (project, domain))
+    return {x["id"]["name"] for x in d.get("executions", [])}
+
+
+def click_text(d, labels, timeout=TIMEOUT):
+    """Click the first visible button whose text is one of `labels`; True when clicked."""
+    end = time.time() + timeout
+    while time.time() < end:
+        for b in d.find_elements(By.XPATH, "//button|//*[@role='button']"):
+            try:
+                if b.is_displayed() and b.text.strip().lower() in labels and b.get_attribute("disabled") is None:
+                    d.execute_script("arguments[0].scrollIntoView(true); arguments[0].click();", b)
+                    return True
+            except Exception:
+                pass
+        time.sleep(0.5)
+    return False
+
+
+def main():
+    d = driver()
+    try:
+        base = "/projects/%s/domains/%s" % (project, domain)
+        page(d, 1, "project-list", "/select-project", [project])
+        page(d, 2, "workflows", base + "/workflows", ["hello", "orders_etl", "train_and_publish"])
+        page(d, 3, "tasks", base + "/tasks", ["greet", "remember"])
+        page(d, 4, "launch-plans", base + "/launchPlans", ["hello", "orders_etl"])
+        versions = admin_json("/api/v1/workflows/%s/%s/hello?limit=5" % (project, domain))["workflows"]
+        page(d, 5, "workflow-versions", base + "/workflows/hello", ["versions", versions[0]["id"]["version"]])
+        x = admin_json("/api/v1/executions/%s/%s/%s" % (project, domain, execution))
+        nodes = admin_json("/api/v1/node_executions/%s/%s/%s" % (project, domain, execution))["nodeExecutions"]
+        node_ids = [n["id"]["nodeId"] for n in nodes if n["closure"]["phase"] == "SUCCEEDED"]
+        ok = x["closure"]["phase"] == "SUCCEEDED" and node_ids
+        if not ok:
+            report("execution-nodes", False, "the API says %s, nodes %s" % (x["closure"]["phase"], node_ids))
+        else:
+            page(d, 6, "execution-nodes", "/projects/%s/domains/%s/executions/%s" % (project, domain, execution),
+                 node_ids + ["succeeded"])
+        # relaunch from the execution page: the button opens the launch form (pre-filled), whose Launch button
+        # creates a new execution through POST /api/v1/executions with a protobuf body
+        before = executions()
+        clicked = click_text(d, {"relaunch"})
+        if clicked:
+            time.sleep(2)
+            d.save_screenshot("%s/07-relaunch-form.png" % out)
+            clicked = click_text(d, {"launch"})
+        new = set()
+        end = time.time() + TIMEOUT
+        while clicked and time.time() < end and not new:
+            new = executions() - before
+            time.sleep(0.5)
+        time.sleep(2)
+        d.save_screenshot("%s/08-relaunched.png" % out)
+        report("relaunch", clicked and bool(new),
+               "buttons clicked: %s; new executions: %s; page text: %s" %
+               (clicked, sorted(new), " ".join(body_text(d).split())[:300]))
+    finally:
+        d.quit()
+
+
+main()

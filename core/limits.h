@@ -13,6 +13,16 @@
  * statuses into the same object, which grows with every node. 1 MiB leaves a third of etcd's limit for them. */
 #define FC_K8S_RESOURCE_MAX_INLINE_BYTES (1024u * 1024)
 
+/* --- compiler/flyteworkflow_read.c: reading a FlyteWorkflow back (the operator's input) ---------------------- */
+
+/* Branch arms and array sub-nodes nest by reference; a hand-written resource can make a cycle of arms. Flyte's own
+ * compiler never nests deeper than a few levels; 64 is far past any real workflow and keeps the C stack small. */
+#define FC_K8S_READ_MAX_DEPTH 64
+/* Nodes in one workflow spec of a resource: ten times the largest fan-out the benchmarks use (1,000 tasks). */
+#define FC_K8S_READ_MAX_NODES 10000u
+/* An offloaded closure (workflowClosureReference) read back: 16 times the inline limit. */
+#define FC_K8S_READ_MAX_CLOSURE_BYTES ((size_t)16 * 1024 * 1024)
+
 /* --- kube/: the Kubernetes client ------------------------------------------------------------------------ */
 
 /* A kubeconfig, token, CA or certificate file: real ones are a few KiB; 4 MiB refuses a wrong file early. */

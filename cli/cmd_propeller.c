@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "kube/client.h"
 #include "kube/config.h"
+#include "plugins/k8s_runtime.h"
 #include "propeller/operator.h"
 
 #include <getopt.h>
@@ -235,11 +236,25 @@ int cmd_propeller(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	fc_info("propeller: watching FlyteWorkflows in %s on %s", o.k8s_namespace ? o.k8s_namespace : "all namespaces",
 		cfg.server);
-	if (prop_operator_run(op, &stop_requested, &err)) {
-		fprintf(stderr, "flytec propeller: %s\n", err.msg);
-		goto out;
+	rc = prop_operator_run(op, &stop_requested, &err) ? 1 : CLI_EXIT_OK;
+	{
+		struct prop_operator_stats st;
+		struct plg_k8s_runtime_stats ps;
+
+		prop_operator_stats(op, &st);
+		plg_k8s_runtime_stats(&ps);
+		fc_info("propeller: stats: reconciles=%llu submitted=%llu invalid=%llu status_writes=%llu conflicts=%llu "
+			"finalizers_added=%llu finalizers_removed=%llu aborted=%llu pods_created=%llu pods_adopted=%llu "
+			"pods_deleted=%llu pod_gets=%llu",
+			(unsigned long long)st.reconciles, (unsigned long long)st.submitted,
+			(unsigned long long)st.invalid, (unsigned long long)st.status_writes,
+			(unsigned long long)st.conflicts, (unsigned long long)st.finalizers_added,
+			(unsigned long long)st.finalizers_removed, (unsigned long long)st.aborted,
+			(unsigned long long)ps.pods_created, (unsigned long long)ps.pods_adopted,
+			(unsigned long long)ps.pods_deleted, (unsigned long long)ps.gets);
 	}
-	rc = CLI_EXIT_OK;
+	if (rc)
+		fprintf(stderr, "flytec propeller: %s\n", err.msg);
 out:
 	prop_operator_free(op);
 	kube_client_free(client);

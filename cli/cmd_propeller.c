@@ -46,7 +46,7 @@ static const char usage[] =
 	"  --max-parallelism N     task attempts at once per execution when the resource says 0 (default 25)\n"
 	"  --service-account SA    pods' service account when the task names none\n"
 	"  --image-pull-policy P   Always, IfNotPresent or Never (default: the cluster's)\n"
-	"  --admin-url URL         where events go (not implemented yet: events stay in the engine's outbox)\n";
+	"  --admin-url URL         where events go when a resource has no flytec.io/admin-url annotation\n";
 
 enum {
 	OPT_KUBECONFIG = 0x100,
@@ -150,9 +150,7 @@ int cmd_propeller(int argc, char **argv)
 		case OPT_NO_ELECTION: election = false; break;
 		case OPT_SERVICE_ACCOUNT: o.pod.service_account = optarg; break;
 		case OPT_PULL_POLICY: o.pod.image_pull_policy = optarg; break;
-		case OPT_ADMIN_URL:
-			fc_warn("propeller: --admin-url %s: sending events to the admin is not implemented yet", optarg);
-			break;
+		case OPT_ADMIN_URL: o.admin_url = optarg; break;
 		case OPT_LEASE_DURATION:
 		case OPT_RENEW_DEADLINE:
 		case OPT_RETRY_PERIOD:

@@ -19,8 +19,10 @@
 #include "plugins/registry.h"
 #include "propeller/engine.h"
 #include "propeller/engine_int.h"
+#include "propeller/events.h"
 #include "propeller/state.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -61,14 +63,23 @@ struct tracked {
 	char *exec_key; /* the engine's "<project>-<domain>-<name>" */
 	char *project, *domain, *exec_name;
 	struct plg_k8s_owner owner;
+	char *admin_url; /* where its events go: the resource's annotation, else --admin-url; "" none */
 	json_t *written; /* the status last written (without lastUpdatedAt), or NULL */
 	bool done;       /* terminal status written and finalizer removed */
 	bool aborting;
 	struct tracked *next;
 };
 
+/* Events to the admin over HTTP (docs/api.md "Events"): one POST per event, on one kept-alive handle. */
+struct http_sink {
+	struct prop_event_sink base;
+	struct prop_operator *op;
+	CURL *curl;
+};
+
 struct prop_operator {
 	struct prop_operator_opts o;
+	struct http_sink sink;
 	char *identity;
 	struct kube_queue *queue;
 	struct kube_informer *fw_inf, *pod_inf;
@@ -123,6 +134,74 @@ static bool owner_of(void *ud, const char *project, const char *domain, const ch
 		return false;
 	*out = t->owner;
 	return true;
+}
+
+/* --- events to the admin --------------------------------------------------------------------------------- */
+
+static size_t discard(char *ptr, size_t size, size_t n, void *ud)
+{
+	(void)ptr;
+	(void)ud;
+	return size * n;
+}
+
+/*
+ * POST {"requestId": "<exec>-<seq>", "event": {...}} to <admin>/api/v1/events/{workflows,nodes,tasks}. 2xx:
+ * accepted (the admin answers 200 to an event already applied, so a resend after a restart is harmless). 4xx
+ * other than 429: the admin's rules refuse it; resending would not change that, so it is dropped with a warning.
+ * 429, 5xx or no answer: FC_EUNAVAILABLE, and the engine sends it again later, nothing newer of that execution
+ * meanwhile.
+ */
+static int http_sink_send(struct prop_event_sink *base, const struct prop_event *ev, struct fc_err *err)
+{
+	struct http_sink *s = (struct http_sink *)base;
+	struct tracked *t = fc_strmap_get(&s->op->by_exec, ev->exec_key);
+	const char *admin = t ? t->admin_url : s->op->o.admin_url;
+	static const char *const kinds[] = {"", "workflows", "nodes", "tasks"};
+	struct fc_buf url = FC_BUF_INIT, id = FC_BUF_INIT;
+	struct curl_slist *headers = NULL;
+	json_t *body = NULL, *event = NULL;
+	char *text = NULL;
+	long status = 0;
+	CURLcode cc;
+	int rc = FC_OK;
+
+	if (!admin || !*admin || ev->kind < PROP_EVENT_WORKFLOW || ev->kind > PROP_EVENT_TASK || !ev->msg)
+		return FC_OK;
+	if (!s->curl && !(s->curl = curl_easy_init()))
+		return fc_err_set(err, FC_EUNAVAILABLE, "curl_easy_init failed");
+	if ((rc = fc_pbjson_encode(ev->msg, 0, &event, err)))
+		goto out;
+	fc_buf_addf(&id, "%s-%llu", ev->exec_key, (unsigned long long)ev->seq);
+	body = json_pack("{s:s, s:o}", "requestId", id.buf, "event", event);
+	text = json_dumps(body, JSON_COMPACT);
+	fc_buf_addf(&url, "%s/api/v1/events/%s", admin, kinds[ev->kind]);
+	headers = curl_slist_append(headers, "Content-Type: application/json");
+	curl_easy_reset(s->curl);
+	curl_easy_setopt(s->curl, CURLOPT_URL, url.buf);
+	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, text);
+	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(text));
+	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, 5000L);
+	cc = curl_easy_perform(s->curl);
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (cc != CURLE_OK || status == 429 || status >= 500) {
+		rc = fc_err_set(err, FC_EUNAVAILABLE, "POST %s: %s", url.buf,
+				cc != CURLE_OK ? curl_easy_strerror(cc) : "the admin answered with an error");
+	} else if (status >= 400) {
+		fc_warn("operator: the admin refused event %s (HTTP %ld): dropped", id.buf, status);
+	}
+out:
+	curl_slist_free_all(headers);
+	free(text);
+	json_decref(body);
+	fc_buf_release(&url);
+	fc_buf_release(&id);
+	return rc;
 }
 
 /* --- writes ------------------------------------------------------------------------------------------------ */
@@ -450,6 +529,7 @@ static struct tracked *track(struct prop_operator *op, const char *key, const st
 	snprintf(t->owner.k8s_namespace, sizeof(t->owner.k8s_namespace), "%s", r->k8s_namespace);
 	snprintf(t->owner.name, sizeof(t->owner.name), "%s", r->name);
 	snprintf(t->owner.uid, sizeof(t->owner.uid), "%s", r->uid);
+	t->admin_url = fc_xstrdup(*r->admin_url ? r->admin_url : op->o.admin_url ? op->o.admin_url : "");
 	t->next = op->all;
 	op->all = t;
 	fc_strmap_put(&op->by_key, t->key, t);
@@ -592,6 +672,9 @@ static int become_leader(struct prop_operator *op, struct fc_err *err)
 	cfg.data_dir = op->o.data_dir;
 	cfg.plugins = op->plugins;
 	cfg.producer_id = "flytec-operator";
+	op->sink.base.send = http_sink_send;
+	op->sink.op = op;
+	cfg.sink = &op->sink.base;
 	if ((rc = prop_engine_open(&cfg, &op->engine, err)))
 		goto out;
 	fc_buf_addf(&path, "%s/propeller.db", op->o.data_dir);
@@ -783,6 +866,8 @@ void prop_operator_free(struct prop_operator *op)
 	kube_informer_free(op->pod_inf);
 	prop_engine_free(op->engine);
 	prop_state_free(op->state);
+	if (op->sink.curl)
+		curl_easy_cleanup(op->sink.curl);
 	if (op->plugins)
 		plg_k8s_runtime_shutdown();
 	plg_registry_free(op->plugins);
@@ -795,6 +880,7 @@ void prop_operator_free(struct prop_operator *op)
 		free(t->project);
 		free(t->domain);
 		free(t->exec_name);
+		free(t->admin_url);
 		json_decref(t->written);
 		free(t);
 	}

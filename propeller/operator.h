@@ -15,6 +15,9 @@
  *     nodeStatus keyed by node id with phase, attempts, message, dataDir/outputDir, taskNodeStatus), only when they
  *     changed, at most one write per workflow per round, a PUT of the status subresource carrying the
  *     resourceVersion read (on 409 the object is read again and the status applied to it again);
+ *   - events (workflow, node, task) are POSTed to the admin (the resource's flytec.io/admin-url annotation, else
+ *     opts.admin_url) in order per execution; the engine keeps them in its outbox until accepted, so a restart
+ *     re-sends what was not acknowledged and the admin's rules make a resend a no-op;
  *   - deleting a resource aborts its execution: the engine aborts its nodes (the pod runtime deletes their pods),
  *     then the finalizer is removed and the API server deletes the object.
  *
@@ -51,6 +54,8 @@ struct prop_operator_opts {
 	long resync_ms;        /* periodic resync of every FlyteWorkflow (0: 30 s) */
 	long status_period_ms; /* how often running workflows' statuses are compared and written (0: 250 ms) */
 	unsigned max_parallelism; /* per execution when the resource says 0 (0: the engine's 25) */
+	const char *admin_url;    /* events go here unless the resource's flytec.io/admin-url says otherwise; NULL:
+				   * events of resources without the annotation are dropped */
 };
 
 struct prop_operator_stats {

@@ -8,7 +8,7 @@
 #   - an invalid resource is marked Failed with the reader's message; the operator carries on;
 #   - deleting a running workflow deletes its pod before the finalizer lets the resource go;
 #   - status writes under concurrent changes of the resource (409s): re-read and re-applied, the workflow finishes;
-#   - kill -9 of the operator 10 times at random points of a 100-node workflow: every task ran exactly once;
+#   - events reach the admin over HTTP in order, across 503s and a kill -9, none lost or changed;
 #   - two replicas with one Lease: one leads, the other takes over when the leader is killed.
 SUITE=operator
 # shellcheck source=tests/k8s/k8s_lib.sh
@@ -142,42 +142,43 @@ check "status writes met conflicts (409) and re-applied them (operator stats)" \
 	'grep "propeller: stats:" "$tmp/op1.log" | tail -n 1 | grep -Eq "conflicts=[1-9]"'
 grep "propeller: stats:" "$tmp/op1.log" | tail -n 1 | sed 's/.*stats: /  stats: /'
 
-# --- kill -9 at random points of a 100-node workflow --------------------------------------------------------
-python3 - "$tmp/hundred.yaml" "$data/marks" <<'EOF'
-import sys
-lines = ["project: optest", "tasks:", "  - name: mark", "    type: raw-container",
-         "    inputs: {log: string, prev: integer}", "    outputs: {n: integer}", "    container:",
-         "      image: localhost/flytec/busybox:1.35",
-         "      command: [sh, -c, 'echo \"$FLYTE_INTERNAL_NODE_ID $FLYTE_ATTEMPT_NUMBER\" >> \"$1\"; echo $(($2 + 1)) > \"$FLYTE_OUTPUT_DIR/n\"', mark, \"{{.inputs.log}}\", \"{{.inputs.prev}}\"]",
-         "workflows:", "  - name: hundred", "    nodes:"]
-for c in range(4):
-    for i in range(25):
-        prev = "0" if i == 0 else "!ref c%dn%d.n" % (c, i - 1)
-        lines.append("      - {id: c%dn%d, task: mark, inputs: {log: %s, prev: %s}}" % (c, i, sys.argv[2], prev))
-lines += ["    outputs:"] + ["      o%d: !ref c%dn24.n" % (c, c) for c in range(4)]
-open(sys.argv[1], "w").write("\n".join(lines) + "\n")
-EOF
-: > "$data/marks"
-chmod 666 "$data/marks"
-operator "$tmp/op2.log" --no-leader-election
-emit hundred h-1 "$tmp/hundred.yaml"
-kills=0
-for i in $(seq 1 10); do
-	sleep "$(python3 -c 'import random; print(round(random.uniform(0.5, 3.0), 2))')"
-	[ "$(phase h-1)" = 3 ] && break
-	kill -9 "$op"; wait "$op" 2>/dev/null
-	kills=$((kills + 1))
-	operator "$tmp/op2.log" --no-leader-election
-done
-echo "  killed the operator $kills times mid-run ($(wc -l < "$data/marks") of 100 tasks had run at the last kill)"
-check "after $kills kills the 100-node workflow Succeeds with outputs 25 25 25 25" \
-	'test "$kills" -ge 5 && wait_phase h-1 3 240 && test "$(outputs h-1)" = "25 25 25 25 "'
-check "every task ran exactly once (one line per node in the shared marks file, attempt 0)" \
-	'test "$(wc -l < "$data/marks")" -eq 100 && test "$(cut -d" " -f1 "$data/marks" | sort -u | wc -l)" -eq 100 &&
-	 ! grep -qv " 0$" "$data/marks"'
-check "one pod per node (100 pods, none for a second attempt)" \
-	'test "$(k -n "$ns" get pods -l execution-id=h-1 -o name | wc -l)" -eq 100 &&
-	 ! k -n "$ns" get pods -l execution-id=h-1 -o name | grep -qv -- "-0$"'
+# --- events to the admin over HTTP, across a kill -9 -------------------------------------------------------------
+: > "$tmp/events.log"
+FAIL_FIRST=3 python3 tests/k8s/event_recorder.py "$tmp/events.log" > "$tmp/recorder.port" &
+pids+=($!)
+for i in $(seq 1 50); do [ -s "$tmp/recorder.port" ] && break; sleep 0.1; done
+operator "$tmp/op3.log" --no-leader-election --admin-url "http://127.0.0.1:$(cat "$tmp/recorder.port")"
+emit nomap kinds-5
+sleep 3
+kill -9 "$op"; wait "$op" 2>/dev/null
+operator "$tmp/op3.log" --no-leader-election --admin-url "http://127.0.0.1:$(cat "$tmp/recorder.port")"
+check "events reach the admin: the workflow's last event is SUCCEEDED, every node and task reported" \
+	'wait_phase kinds-5 3 120 && sleep 1 && python3 - "$tmp/events.log" <<"EOF"
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1])]
+mine = [e for e in evs if e["requestId"].startswith("optest-development-kinds-5-")]
+wf = [e["event"]["phase"] for e in mine if e["path"].endswith("/workflows")]
+assert wf and wf[-1] == "SUCCEEDED", wf
+nodes = {e["event"]["id"]["nodeId"] for e in mine if e["path"].endswith("/nodes")}
+assert {"first", "route", "sub", "retried"} <= nodes, nodes
+tasks = {(e["event"]["parentNodeExecutionId"]["nodeId"], e["event"].get("retryAttempt", 0)) for e in mine if e["path"].endswith("/tasks")}
+assert ("retried", 0) in tasks and ("retried", 1) in tasks, tasks
+EOF'
+check "after 503s and a kill -9, no event is lost or changed: sequence numbers 1..N, a resent id has the same body" \
+	'python3 - "$tmp/events.log" <<"EOF"
+import json, sys
+seen = {}
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if not e["requestId"].startswith("optest-development-kinds-5-"):
+        continue
+    if e["requestId"] in seen:
+        assert seen[e["requestId"]] == e, "resent with another body: " + e["requestId"]
+    seen[e["requestId"]] = e
+seqs = sorted(int(r.rsplit("-", 1)[1]) for r in seen)
+assert seqs == list(range(1, len(seqs) + 1)), seqs[:20]
+print(len(seqs), "events")
+EOF'
 kill "$op" 2>/dev/null; wait "$op" 2>/dev/null
 
 # --- two replicas, one Lease ---------------------------------------------------------------------------------
@@ -198,4 +199,6 @@ check "after kill -9 of the leader the other replica takes the Lease and finishe
 	 test "$(k -n "$ns" get lease "optest-$$" -o jsonpath="{.spec.holderIdentity}")" = r2'
 kill "$r2" 2>/dev/null; wait "$r2" 2>/dev/null
 
+check "no sanitizer report in any operator's log (ASan, LeakSanitizer, UBSan)" \
+	'! grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$tmp"/op*.log "$tmp"/r*.log'
 summary

@@ -119,11 +119,12 @@ restart_apiserver() {
 	pid=$(cat "$pidf") || return 1
 	mapfile -d '' cmd < "/proc/$pid/cmdline" || return 1
 	dir=$(readlink "/proc/$pid/cwd") || return 1
+	echo "apiserver pid $pid"
 	kill "$pid" || return 1
 	for i in $(seq 1 100); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
 	(cd "$dir" && nohup "${cmd[@]}" < /dev/null >> apiserver.log 2>&1 & echo $! > "$pidf")
 	for i in $(seq 1 300); do
-		curl -sfk --max-time 2 "$KUBE_API_URL/readyz" > /dev/null && return 0
+		curl -sfk --max-time 2 "$KUBE_API_URL/readyz" > /dev/null && echo "new apiserver $(cat "$pidf") ready" && return 0
 		sleep 0.2
 	done
 	return 1
@@ -133,8 +134,8 @@ emit nomap r-1
 sleep 3
 check "the API server process restarts (same etcd) while the workflow runs" 'restart_apiserver'
 check "the workflow still Succeeds after the restart, outputs 412, one pod per attempt" \
-	'wait_phase r-1 3 180 && test "$(outputs r-1)" = "412 " &&
-	 test "$(k -n "$ns" get pods -l execution-id=r-1 -o name | wc -l)" -eq 5'
+	'wait_phase r-1 3 180 && echo "outputs: $(outputs r-1)" && test "$(outputs r-1)" = "412 " &&
+	 k -n "$ns" get pods -l execution-id=r-1 -o name && test "$(k -n "$ns" get pods -l execution-id=r-1 -o name | wc -l)" -eq 5'
 kill "$op" 2>/dev/null; wait "$op" 2>/dev/null
 
 check "no sanitizer report in any operator's log (ASan, LeakSanitizer, UBSan)" \

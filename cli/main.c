@@ -3,6 +3,7 @@
 #include "cli/cmd_admin.h"
 #include "cli/cmd_convert.h"
 #include "cli/cmd_k8s.h"
+#include "cli/cmd_propeller.h"
 #include "cli/cmd_run.h"
 #include "cli/cmd_schedule.h"
 #include "core/err.h"
@@ -24,6 +25,7 @@ static const struct cli_command commands[] = {
 	{"k8s", cmd_k8s, "print the Kubernetes manifests (CRD, RBAC, operator Deployment)"},
 	{"launch", cmd_launch, "launch an execution of a launch plan on a running admin"},
 	{"package", cmd_package, "write a flytectl-compatible .tgz from specs"},
+	{"propeller", cmd_propeller, "the Kubernetes operator: FlyteWorkflow resources driven with task pods"},
 	{"register", cmd_register, "register specs with a running admin"},
 	{"run", cmd_run, "run a workflow locally, in-process, with no server"},
 	{"schedule", cmd_schedule, "check a cron expression and print its next fire times"},

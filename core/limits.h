@@ -21,6 +21,25 @@
  * statuses into the same object, which grows with every node. 1 MiB leaves a third of etcd's limit for them. */
 #define FC_K8S_RESOURCE_MAX_INLINE_BYTES (1024u * 1024)
 
+/* --- compiler/flyteworkflow_read.c: reading a FlyteWorkflow back (the operator's input) ---------------------- */
+
+/* Branch arms and array sub-nodes nest by reference; a hand-written resource can make a cycle of arms. Flyte's own
+ * compiler never nests deeper than a few levels; 64 is far past any real workflow and keeps the C stack small. */
+#define FC_K8S_READ_MAX_DEPTH 64
+/* Nodes in one workflow spec of a resource: ten times the largest fan-out the benchmarks use (1,000 tasks). */
+#define FC_K8S_READ_MAX_NODES 10000u
+/* An offloaded closure (workflowClosureReference) read back: 16 times the inline limit. */
+#define FC_K8S_READ_MAX_CLOSURE_BYTES ((size_t)16 * 1024 * 1024)
+
+/* --- plugins/k8s_runtime.c and propeller/operator.c: the operator ------------------------------------------ */
+
+/* One text output file a pod writes (sandbox/outputs/<name>): as large as the local plugin reads, 16 MiB; bigger
+ * values belong in blobs. */
+#define FC_K8S_POD_MAX_OUTPUT_FILE ((size_t)16 * 1024 * 1024)
+/* The status the operator writes into one FlyteWorkflow: past this the node statuses are summarised (counts by
+ * phase) so the object stays under etcd's request limit next to an inline closure of up to 1 MiB. */
+#define FC_K8S_STATUS_MAX_BYTES ((size_t)400 * 1024)
+
 /* --- kube/: the Kubernetes client ------------------------------------------------------------------------ */
 
 /* A kubeconfig, token, CA or certificate file: real ones are a few KiB; 4 MiB refuses a wrong file early. */

@@ -170,6 +170,17 @@ out:
 	return rc;
 }
 
+int plg_registry_add(struct plg_registry *r, const struct plg_plugin *p, struct fc_err *err)
+{
+	if (!p || p->abi_version != PLG_ABI_VERSION || !p->name || !*p->name || !p->handle)
+		return fc_err_set(err, FC_EINVAL, "a plugin needs the current ABI version, a name and handle()");
+	if (plg_registry_by_name(r, p->name))
+		return fc_err_set(err, FC_EEXIST, "a plugin named '%s' is already registered", p->name);
+	FC_ALLOC_GROW(r->external, r->nexternal + 1, r->external_alloc);
+	r->external[r->nexternal++] = p;
+	return FC_OK;
+}
+
 static int name_cmp(const void *x, const void *y)
 {
 	return strcmp(*(char *const *)x, *(char *const *)y);

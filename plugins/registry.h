@@ -31,6 +31,9 @@ void plg_registry_free(struct plg_registry *r);
 int plg_registry_load_dir(struct plg_registry *r, const char *dir, struct fc_err *err);
 /* Load one shared object. */
 int plg_registry_load_file(struct plg_registry *r, const char *path, struct fc_err *err);
+/* Register an in-process plugin (borrowed; it must outlive the registry), looked up like an external one. Used by
+ * the operator for its pod runtime. Same checks as for shared objects. */
+int plg_registry_add(struct plg_registry *r, const struct plg_plugin *p, struct fc_err *err);
 /* Route `task_type` to the plugin named `plugin_name` (built-in or loaded). */
 int plg_registry_set_default(struct plg_registry *r, const char *task_type, const char *plugin_name,
 			     struct fc_err *err);

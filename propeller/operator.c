@@ -1,0 +1,891 @@
+/* operator.c: FlyteWorkflow resources driven by the engine, task pods by the pod runtime (see operator.h). */
+#include "propeller/operator.h"
+
+#include "compiler/flyteworkflow.h"
+#include "compiler/flyteworkflow_read.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/limits.h"
+#include "core/log.h"
+#include "core/pbjson.h"
+#include "core/strmap.h"
+#include "kube/client.h"
+#include "kube/informer.h"
+#include "kube/lease.h"
+#include "kube/queue.h"
+#include "kube/store.h"
+#include "plugins/k8s_runtime.h"
+#include "plugins/registry.h"
+#include "propeller/engine.h"
+#include "propeller/engine_int.h"
+#include "propeller/events.h"
+#include "propeller/state.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "flyteidl/core/execution.pb-c.h"
+
+#define FW_BASE "/apis/" CMP_FW_GROUP "/v1alpha1"
+#define POD_SELECTOR "app.kubernetes.io/managed-by=flytec"
+
+/* Flyte's v1alpha1 WorkflowPhase and NodePhase (flytepropeller/pkg/apis/flyteworkflow/v1alpha1/iface.go). */
+enum fw_phase {
+	FW_READY = 0,
+	FW_RUNNING = 1,
+	FW_SUCCEEDING = 2,
+	FW_SUCCESS = 3,
+	FW_FAILING = 4,
+	FW_FAILED = 5,
+	FW_ABORTED = 6,
+};
+enum fw_node_phase {
+	FWN_NOT_YET_STARTED = 0,
+	FWN_QUEUED = 1,
+	FWN_RUNNING = 2,
+	FWN_SUCCEEDED = 5,
+	FWN_FAILED = 6,
+	FWN_SKIPPED = 7,
+	FWN_TIMED_OUT = 10,
+};
+
+/* One FlyteWorkflow the leader drives. Never removed (the map has no delete): `done` marks finished ones. */
+struct tracked {
+	char *key;      /* "namespace/name" */
+	char *exec_key; /* the engine's "<project>-<domain>-<name>" */
+	char *project, *domain, *exec_name;
+	struct plg_k8s_owner owner;
+	char *admin_url; /* where its events go: the resource's annotation, else --admin-url; "" none */
+	json_t *written; /* the status last written (without lastUpdatedAt), or NULL */
+	bool done;       /* terminal status written and finalizer removed */
+	bool aborting;
+	struct tracked *next;
+};
+
+/* Events to the admin over HTTP (docs/api.md "Events"): one POST per event, on one kept-alive handle. */
+struct http_sink {
+	struct prop_event_sink base;
+	struct prop_operator *op;
+	CURL *curl;
+};
+
+struct prop_operator {
+	struct prop_operator_opts o;
+	struct http_sink sink;
+	char *identity;
+	struct kube_queue *queue;
+	struct kube_informer *fw_inf, *pod_inf;
+	struct kube_elector *elector;
+	bool leader, was_leader;
+	int64_t next_tick_ms, next_status_ms;
+	struct plg_registry *plugins;
+	struct prop_engine *engine;
+	struct prop_state *state; /* a reading connection to the engine's database */
+	struct fc_strmap by_exec; /* exec_key -> tracked */
+	struct fc_strmap by_key;  /* "ns/name" -> tracked */
+	struct tracked *all;
+	struct prop_operator_stats stats;
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void rfc3339_now(char out[FC_PBJSON_TIME_TEXT_MAX])
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (fc_pbjson_timestamp_format(ts.tv_sec, 0, out, NULL))
+		snprintf(out, FC_PBJSON_TIME_TEXT_MAX, "1970-01-01T00:00:00Z");
+}
+
+static void fw_path(struct fc_buf *b, const char *ns, const char *name, const char *sub)
+{
+	fc_buf_reset(b);
+	fc_buf_addf(b, FW_BASE "/namespaces/%s/" CMP_FW_PLURAL "/%s%s", ns, name, sub ? sub : "");
+}
+
+/* --- the owner lookup for the pod runtime ------------------------------------------------------------------ */
+
+static bool owner_of(void *ud, const char *project, const char *domain, const char *exec_name,
+		     struct plg_k8s_owner *out)
+{
+	struct prop_operator *op = ud;
+	struct fc_buf key = FC_BUF_INIT;
+	struct tracked *t;
+
+	prop_exec_key(project, domain, exec_name, &key);
+	t = fc_strmap_get(&op->by_exec, key.buf);
+	fc_buf_release(&key);
+	if (!t)
+		return false;
+	*out = t->owner;
+	return true;
+}
+
+/* --- events to the admin --------------------------------------------------------------------------------- */
+
+static size_t discard(char *ptr, size_t size, size_t n, void *ud)
+{
+	(void)ptr;
+	(void)ud;
+	return size * n;
+}
+
+/*
+ * POST {"requestId": "<exec>-<seq>", "event": {...}} to <admin>/api/v1/events/{workflows,nodes,tasks}. 2xx:
+ * accepted (the admin answers 200 to an event already applied, so a resend after a restart is harmless). 4xx
+ * other than 429: the admin's rules refuse it; resending would not change that, so it is dropped with a warning.
+ * 429, 5xx or no answer: FC_EUNAVAILABLE, and the engine sends it again later, nothing newer of that execution
+ * meanwhile.
+ */
+static int http_sink_send(struct prop_event_sink *base, const struct prop_event *ev, struct fc_err *err)
+{
+	struct http_sink *s = (struct http_sink *)base;
+	struct tracked *t = fc_strmap_get(&s->op->by_exec, ev->exec_key);
+	const char *admin = t ? t->admin_url : s->op->o.admin_url;
+	static const char *const kinds[] = {"", "workflows", "nodes", "tasks"};
+	struct fc_buf url = FC_BUF_INIT, id = FC_BUF_INIT;
+	struct curl_slist *headers = NULL;
+	json_t *body = NULL, *event = NULL;
+	char *text = NULL;
+	long status = 0;
+	CURLcode cc;
+	int rc = FC_OK;
+
+	if (!admin || !*admin || ev->kind < PROP_EVENT_WORKFLOW || ev->kind > PROP_EVENT_TASK || !ev->msg)
+		return FC_OK;
+	if (!s->curl && !(s->curl = curl_easy_init()))
+		return fc_err_set(err, FC_EUNAVAILABLE, "curl_easy_init failed");
+	if ((rc = fc_pbjson_encode(ev->msg, 0, &event, err)))
+		goto out;
+	fc_buf_addf(&id, "%s-%llu", ev->exec_key, (unsigned long long)ev->seq);
+	body = json_pack("{s:s, s:o}", "requestId", id.buf, "event", event);
+	text = json_dumps(body, JSON_COMPACT);
+	fc_buf_addf(&url, "%s/api/v1/events/%s", admin, kinds[ev->kind]);
+	headers = curl_slist_append(headers, "Content-Type: application/json");
+	curl_easy_reset(s->curl);
+	curl_easy_setopt(s->curl, CURLOPT_URL, url.buf);
+	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, text);
+	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(text));
+	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, 5000L);
+	cc = curl_easy_perform(s->curl);
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (cc != CURLE_OK || status == 429 || status >= 500) {
+		rc = fc_err_set(err, FC_EUNAVAILABLE, "POST %s: %s", url.buf,
+				cc != CURLE_OK ? curl_easy_strerror(cc) : "the admin answered with an error");
+	} else if (status >= 400) {
+		fc_warn("operator: the admin refused event %s (HTTP %ld): dropped", id.buf, status);
+	}
+out:
+	curl_slist_free_all(headers);
+	free(text);
+	json_decref(body);
+	fc_buf_release(&url);
+	fc_buf_release(&id);
+	return rc;
+}
+
+/* --- writes ------------------------------------------------------------------------------------------------ */
+
+/*
+ * Replace the status of `key` by `status` (borrowed) with optimistic concurrency: the object as the store has it,
+ * its resourceVersion; on 409 the object is read again (one GET) and the status applied to it again.
+ */
+static int write_status(struct prop_operator *op, const char *ns, const char *name, const json_t *status,
+			struct fc_err *err)
+{
+	struct fc_buf key = FC_BUF_INIT, path = FC_BUF_INIT;
+	json_t *obj, *copy = NULL;
+	struct kube_status st;
+	int attempt, rc = FC_OK;
+
+	fc_buf_addf(&key, "%s/%s", ns, name);
+	obj = kube_store_get(kube_informer_store(op->fw_inf), key.buf);
+	fw_path(&path, ns, name, "/status");
+	for (attempt = 0; attempt < 5; attempt++) {
+		if (!obj) {
+			rc = fc_err_set(err, FC_ENOENT, "FlyteWorkflow %s is gone", key.buf);
+			break;
+		}
+		copy = json_deep_copy(obj);
+		json_object_set(copy, "status", (json_t *)status);
+		rc = kube_update(op->o.client, path.buf, copy, NULL, &st, err);
+		json_decref(copy);
+		if (rc != FC_ECONFLICT)
+			break;
+		op->stats.conflicts++;
+		json_decref(obj);
+		obj = NULL;
+		fw_path(&path, ns, name, "");
+		rc = kube_get(op->o.client, path.buf, &obj, &st, err);
+		fw_path(&path, ns, name, "/status");
+		if (rc)
+			break;
+	}
+	if (rc == FC_OK)
+		op->stats.status_writes++;
+	json_decref(obj);
+	fc_buf_release(&key);
+	fc_buf_release(&path);
+	return rc;
+}
+
+/* Add or remove our finalizer: a JSON patch that tests the list it read, so a concurrent change is a conflict
+ * (then the object is read again and the change made again). */
+static int set_finalizer(struct prop_operator *op, const json_t *obj, bool present, struct fc_err *err)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	const char *ns = json_string_value(json_object_get(md, "namespace"));
+	const char *name = json_string_value(json_object_get(md, "name"));
+	struct fc_buf path = FC_BUF_INIT;
+	json_t *cur = json_incref((json_t *)obj);
+	struct kube_status st;
+	int attempt, rc = FC_OK;
+
+	fw_path(&path, ns ? ns : "", name ? name : "", "");
+	for (attempt = 0; attempt < 5; attempt++) {
+		const json_t *fins = json_object_get(json_object_get(cur, "metadata"), "finalizers");
+		json_t *list = json_array(), *patch, *v;
+		bool has = false;
+		size_t i;
+
+		json_array_foreach(fins, i, v) {
+			if (json_is_string(v) && !strcmp(json_string_value(v), CMP_FW_FINALIZER))
+				has = true;
+			else
+				json_array_append(list, v);
+		}
+		if (has == present) {
+			json_decref(list);
+			break;
+		}
+		if (present)
+			json_array_append_new(list, json_string(CMP_FW_FINALIZER));
+		patch = json_pack("[{s:s, s:s, s:O}, {s:s, s:s, s:o}]", "op", "test", "path", "/metadata/resourceVersion",
+				  "value", json_object_get(json_object_get(cur, "metadata"), "resourceVersion"), "op",
+				  "replace", "path", "/metadata/finalizers", "value", list);
+		if (!fins) /* "replace" needs the member; "add" creates it */
+			json_object_set_new(json_array_get(patch, 1), "op", json_string("add"));
+		rc = kube_patch(op->o.client, path.buf, KUBE_JSON_PATCH, patch, NULL, &st, err);
+		json_decref(patch);
+		if (rc == FC_OK) {
+			if (present)
+				op->stats.finalizers_added++;
+			else
+				op->stats.finalizers_removed++;
+			break;
+		}
+		/* a failed "test" is 422 Invalid; a stale resourceVersion 409: both mean "read again" */
+		if (rc != FC_ECONFLICT && rc != FC_EINVAL)
+			break;
+		op->stats.conflicts++;
+		json_decref(cur);
+		cur = NULL;
+		if ((rc = kube_get(op->o.client, path.buf, &cur, &st, err)))
+			break;
+	}
+	json_decref(cur);
+	fc_buf_release(&path);
+	return rc == FC_ENOENT ? FC_OK : rc;
+}
+
+/* --- statuses ---------------------------------------------------------------------------------------------- */
+
+static int fw_phase_of(int exec_phase)
+{
+	switch (exec_phase) {
+	case FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__SUCCEEDING: return FW_SUCCEEDING;
+	case FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__SUCCEEDED: return FW_SUCCESS;
+	case FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILING:
+	case FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__ABORTING: return FW_FAILING;
+	case FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED:
+	case FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__TIMED_OUT: return FW_FAILED;
+	case FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__ABORTED: return FW_ABORTED;
+	default: return FW_RUNNING;
+	}
+}
+
+static bool fw_terminal(int phase)
+{
+	return phase == FW_SUCCESS || phase == FW_FAILED || phase == FW_ABORTED;
+}
+
+static int node_phase_of(int np)
+{
+	switch (np) {
+	case NP_QUEUED: return FWN_QUEUED;
+	case NP_RUNNING: return FWN_RUNNING;
+	case NP_SUCCEEDED: return FWN_SUCCEEDED;
+	case NP_FAILED:
+	case NP_ABORTED: return FWN_FAILED;
+	case NP_SKIPPED: return FWN_SKIPPED;
+	case NP_TIMED_OUT: return FWN_TIMED_OUT;
+	default: return FWN_NOT_YET_STARTED;
+	}
+}
+
+struct node_walk {
+	struct prop_operator *op;
+	const struct tracked *t;
+	json_t *nodes;
+};
+
+static void node_status_cb(void *data, const struct prop_node_row *row)
+{
+	struct node_walk *w = data;
+	json_t *ns = json_object(), *task;
+	struct fc_buf dir = FC_BUF_INIT;
+
+	json_object_set_new(ns, "phase", json_integer(node_phase_of(row->phase)));
+	if (row->attempts)
+		json_object_set_new(ns, "attempts", json_integer(row->attempts));
+	if (row->sys_failures)
+		json_object_set_new(ns, "systemFailures", json_integer(row->sys_failures));
+	if (row->error_msg && *row->error_msg)
+		json_object_set_new(ns, "message", json_string(row->error_msg));
+	if (row->phase == NP_ABORTED)
+		json_object_set_new(ns, "message", json_string("aborted"));
+	fc_buf_addf(&dir, "%s/%s/%s/data", w->op->o.data_dir, w->t->exec_key, row->uid);
+	json_object_set_new(ns, "dataDir", json_string(dir.buf));
+	fc_buf_addf(&dir, "/%u", row->attempts ? row->attempts - 1 : 0);
+	json_object_set_new(ns, "outputDir", json_string(dir.buf));
+	if (row->cache_status)
+		json_object_set_new(ns, "cached", json_true());
+	if (row->task_phase || row->attempts) {
+		task = json_object();
+		json_object_set_new(task, "phase", json_integer(row->task_phase));
+		json_object_set_new(ns, "taskNodeStatus", task);
+	}
+	json_object_set_new(w->nodes, row->uid, ns);
+	fc_buf_release(&dir);
+}
+
+/* The status of `t` in Flyte's shape, from the engine's state; NULL when the engine does not know it (yet). */
+static json_t *build_status(struct prop_operator *op, struct tracked *t, int *fw_phase)
+{
+	struct fc_err err;
+	struct node_walk w = {op, t, json_object()};
+	char *error = NULL;
+	int phase = 0;
+	json_t *st;
+	struct fc_buf dir = FC_BUF_INIT;
+
+	if (prop_engine_result(op->engine, t->project, t->domain, t->exec_name, &phase, NULL, NULL, &error, &err)) {
+		json_decref(w.nodes);
+		return NULL;
+	}
+	*fw_phase = fw_phase_of(phase);
+	st = json_object();
+	json_object_set_new(st, "phase", json_integer(*fw_phase));
+	if (error && *error)
+		json_object_set_new(st, "message", json_string(error));
+	free(error);
+	fc_buf_addf(&dir, "%s/%s", op->o.data_dir, t->exec_key);
+	json_object_set_new(st, "dataDir", json_string(dir.buf));
+	if (*fw_phase == FW_SUCCESS) {
+		fc_buf_adds(&dir, "/end-node/data/0/outputs.pb");
+		json_object_set_new(st, "outputRef", json_string(dir.buf));
+	}
+	fc_buf_release(&dir);
+	if (prop_state_node_each(op->state, t->exec_key, node_status_cb, &w, &err) == FC_OK) {
+		char *text = json_dumps(w.nodes, JSON_COMPACT);
+
+		if (text && strlen(text) > FC_K8S_STATUS_MAX_BYTES) {
+			/* too many nodes to list: counts by phase instead (the engine's state has the details) */
+			json_t *counts = json_object(), *v;
+			const char *k;
+
+			json_object_foreach(w.nodes, k, v) {
+				char ph[16];
+				json_t *c;
+
+				snprintf(ph, sizeof(ph), "%lld", (long long)json_integer_value(json_object_get(v, "phase")));
+				c = json_object_get(counts, ph);
+				json_object_set_new(counts, ph, json_integer(c ? json_integer_value(c) + 1 : 1));
+			}
+			json_object_set_new(st, "nodeCountsByPhase", counts);
+		} else {
+			json_object_set(st, "nodeStatus", w.nodes);
+		}
+		free(text);
+	}
+	json_decref(w.nodes);
+	return st;
+}
+
+/* Write `t`'s status when it changed; once terminal, remove the finalizer. */
+static void sync_status(struct prop_operator *op, struct tracked *t)
+{
+	struct fc_err err;
+	int phase = FW_RUNNING;
+	json_t *st = build_status(op, t, &phase), *obj;
+	const char *slash = strchr(t->key, '/');
+	char now[FC_PBJSON_TIME_TEXT_MAX];
+
+	if (!st)
+		return;
+	if (!t->written || !json_equal(st, t->written)) {
+		json_t *out = json_deep_copy(st);
+		char ns[64];
+
+		snprintf(ns, sizeof(ns), "%.*s", (int)(slash - t->key), t->key);
+		rfc3339_now(now);
+		json_object_set_new(out, "lastUpdatedAt", json_string(now));
+		if (write_status(op, ns, slash + 1, out, &err) == FC_OK) {
+			json_decref(t->written);
+			t->written = json_incref(st);
+		} else if (err.code == FC_ENOENT) {
+			t->done = true;
+		} else {
+			fc_warn("operator: status of %s: %s", t->key, err.msg);
+		}
+		json_decref(out);
+	}
+	if (fw_terminal(phase) && t->written && json_equal(st, t->written)) {
+		obj = kube_store_get(kube_informer_store(op->fw_inf), t->key);
+		if (!obj || set_finalizer(op, obj, false, &err) == FC_OK)
+			t->done = true;
+		else
+			fc_warn("operator: finalizer of %s: %s", t->key, err.msg);
+		json_decref(obj);
+	}
+	json_decref(st);
+}
+
+static void sync_statuses(struct prop_operator *op)
+{
+	struct tracked *t;
+
+	for (t = op->all; t; t = t->next)
+		if (!t->done)
+			sync_status(op, t);
+}
+
+/* --- reconcile one key ------------------------------------------------------------------------------------- */
+
+static void mark_invalid(struct prop_operator *op, const json_t *obj, const char *ns, const char *name,
+			 const char *why)
+{
+	const json_t *old = json_object_get(obj, "status");
+	struct fc_buf msg = FC_BUF_INIT;
+	struct fc_err err;
+	char now[FC_PBJSON_TIME_TEXT_MAX];
+	json_t *st;
+
+	fc_buf_addf(&msg, "invalid FlyteWorkflow: %s", why);
+	if (json_integer_value(json_object_get(old, "phase")) != FW_FAILED ||
+	    !json_is_string(json_object_get(old, "message")) ||
+	    strcmp(json_string_value(json_object_get(old, "message")), msg.buf)) {
+		rfc3339_now(now);
+		st = json_pack("{s:i, s:s, s:s, s:s}", "phase", FW_FAILED, "message", msg.buf, "lastUpdatedAt", now,
+			       "stoppedAt", now);
+		if (st && write_status(op, ns, name, st, &err) == FC_OK) {
+			op->stats.invalid++;
+			fc_warn("operator: %s/%s: %s", ns, name, msg.buf);
+		} else if (st) {
+			fc_warn("operator: marking %s/%s failed: %s", ns, name, err.msg);
+		}
+		json_decref(st);
+	}
+	if (set_finalizer(op, obj, false, &err))
+		fc_warn("operator: finalizer of %s/%s: %s", ns, name, err.msg);
+	fc_buf_release(&msg);
+}
+
+static struct tracked *track(struct prop_operator *op, const char *key, const struct cmp_fw_resource *r,
+			     const char *project, const char *domain)
+{
+	struct tracked *t = fc_strmap_get(&op->by_key, key);
+	struct fc_buf ek = FC_BUF_INIT;
+
+	if (t)
+		return t;
+	t = fc_xcalloc(1, sizeof(*t));
+	t->key = fc_xstrdup(key);
+	t->project = fc_xstrdup(project);
+	t->domain = fc_xstrdup(domain);
+	t->exec_name = fc_xstrdup(r->exec_id->name);
+	prop_exec_key(project, domain, t->exec_name, &ek);
+	t->exec_key = fc_buf_detach(&ek, NULL);
+	snprintf(t->owner.k8s_namespace, sizeof(t->owner.k8s_namespace), "%s", r->k8s_namespace);
+	snprintf(t->owner.name, sizeof(t->owner.name), "%s", r->name);
+	snprintf(t->owner.uid, sizeof(t->owner.uid), "%s", r->uid);
+	t->admin_url = fc_xstrdup(*r->admin_url ? r->admin_url : op->o.admin_url ? op->o.admin_url : "");
+	t->next = op->all;
+	op->all = t;
+	fc_strmap_put(&op->by_key, t->key, t);
+	fc_strmap_put(&op->by_exec, t->exec_key, t);
+	return t;
+}
+
+/* The execution id the engine uses: the resource's, with Flyte's labels (or the namespace) for what is empty. */
+static void exec_parts(const json_t *obj, const struct cmp_fw_resource *r, const char **project, const char **domain)
+{
+	const json_t *labels = json_object_get(json_object_get(obj, "metadata"), "labels");
+	const char *s;
+
+	*project = r->exec_id->project && *r->exec_id->project ? r->exec_id->project
+		   : (s = json_string_value(json_object_get(labels, "project"))) && *s ? s
+										       : r->k8s_namespace;
+	*domain = r->exec_id->domain && *r->exec_id->domain ? r->exec_id->domain
+		  : (s = json_string_value(json_object_get(labels, "domain"))) && *s ? s
+										      : "default";
+}
+
+static void reconcile(struct prop_operator *op, const char *key)
+{
+	json_t *obj = kube_store_get(kube_informer_store(op->fw_inf), key);
+	struct cmp_fw_resource r;
+	struct fc_err err;
+	struct tracked *t = fc_strmap_get(&op->by_key, key);
+	const char *ns, *name, *project, *domain;
+	bool deleting;
+	int phase;
+
+	op->stats.reconciles++;
+	cmp_fw_resource_init(&r);
+	if (!obj) {
+		/* gone: abort what still runs (its pods go with it by ownerReference) */
+		if (t && !t->done) {
+			prop_engine_abort(op->engine, t->project, t->domain, t->exec_name, "FlyteWorkflow deleted", &err);
+			t->done = true;
+		}
+		goto out;
+	}
+	ns = json_string_value(json_object_get(json_object_get(obj, "metadata"), "namespace"));
+	name = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+	if (!ns || !name)
+		goto out;
+	deleting = json_object_get(json_object_get(obj, "metadata"), "deletionTimestamp") != NULL;
+	phase = (int)json_integer_value(json_object_get(json_object_get(obj, "status"), "phase"));
+	if (cmp_flyteworkflow_read(obj, op->o.data_dir, &r, &err)) {
+		if (deleting)
+			set_finalizer(op, obj, false, &err);
+		else
+			mark_invalid(op, obj, ns, name, err.msg);
+		goto out;
+	}
+	if (deleting) {
+		int ephase = 0;
+
+		if (!t || t->done) {
+			set_finalizer(op, obj, false, &err);
+			goto out;
+		}
+		if (!t->aborting) {
+			prop_engine_abort(op->engine, t->project, t->domain, t->exec_name, "FlyteWorkflow deleted", &err);
+			t->aborting = true;
+			op->stats.aborted++;
+		}
+		/* the finalizer goes once the engine has aborted every node (their pods deleted) */
+		if (prop_engine_result(op->engine, t->project, t->domain, t->exec_name, &ephase, NULL, NULL, NULL,
+				       &err) == FC_OK &&
+		    fw_terminal(fw_phase_of(ephase))) {
+			if (set_finalizer(op, obj, false, &err) == FC_OK)
+				t->done = true;
+		} else {
+			kube_queue_add_after(op->queue, key, 200);
+		}
+		goto out;
+	}
+	if (fw_terminal(phase) && (!t || t->done)) {
+		set_finalizer(op, obj, false, &err);
+		goto out;
+	}
+	if (!r.has_finalizer && !(t && t->done) && set_finalizer(op, obj, true, &err)) {
+		fc_warn("operator: adding the finalizer to %s: %s", key, err.msg);
+		kube_queue_add_rate_limited(op->queue, key);
+		goto out;
+	}
+	if (!t) {
+		struct prop_workflow_resource res = {0};
+		int rc;
+
+		exec_parts(obj, &r, &project, &domain);
+		res.project = project;
+		res.domain = domain;
+		res.name = r.exec_id->name;
+		res.closure = r.closure;
+		res.inputs = r.inputs;
+		res.config.max_parallelism = op->o.max_parallelism;
+		t = track(op, key, &r, project, domain);
+		rc = prop_engine_submit(op->engine, &res, &err);
+		if (rc == FC_OK) {
+			op->stats.submitted++;
+			fc_info("operator: %s: execution %s started", key, t->exec_key);
+		} else if (rc == FC_EEXIST) {
+			fc_debug("operator: %s: execution %s resumed", key, t->exec_key);
+		} else {
+			t->done = true;
+			mark_invalid(op, obj, ns, name, err.msg);
+		}
+	}
+out:
+	cmp_fw_resource_release(&r);
+	json_decref(obj);
+}
+
+/* --- leadership and the loop ------------------------------------------------------------------------------- */
+
+static int become_leader(struct prop_operator *op, struct fc_err *err)
+{
+	struct prop_config cfg = {0};
+	struct plg_k8s_runtime_config rcfg = {0};
+	struct fc_buf path = FC_BUF_INIT;
+	json_t *keys;
+	size_t i, resumed = 0;
+	int rc;
+
+	rcfg.client = op->o.client;
+	rcfg.pods = kube_informer_store(op->pod_inf);
+	rcfg.local_data_dir = op->o.data_dir;
+	rcfg.pod_data_dir = op->o.pod_data_dir ? op->o.pod_data_dir : op->o.data_dir;
+	rcfg.pod = op->o.pod;
+	if (!rcfg.pod.data_mount_path)
+		rcfg.pod.data_mount_path = rcfg.pod_data_dir;
+	rcfg.owner = owner_of;
+	rcfg.owner_ud = op;
+	if ((rc = plg_k8s_runtime_init(&rcfg, err)))
+		goto out;
+	op->plugins = plg_registry_new();
+	if ((rc = plg_registry_add(op->plugins, &plg_k8s_runtime_plugin, err)))
+		goto out;
+	cfg.data_dir = op->o.data_dir;
+	cfg.plugins = op->plugins;
+	cfg.producer_id = "flytec-operator";
+	op->sink.base.send = http_sink_send;
+	op->sink.op = op;
+	cfg.sink = &op->sink.base;
+	if ((rc = prop_engine_open(&cfg, &op->engine, err)))
+		goto out;
+	fc_buf_addf(&path, "%s/propeller.db", op->o.data_dir);
+	if ((rc = prop_state_open(path.buf, false, &op->state, err)))
+		goto out;
+	kube_informer_wait_synced(op->pod_inf, 30000);
+	kube_informer_wait_synced(op->fw_inf, 30000);
+	/* Executions of resources still present are resumed by their keys; resume_all continues the rest too. */
+	if ((rc = prop_engine_resume_all(op->engine, &resumed, err)))
+		goto out;
+	keys = kube_store_keys(kube_informer_store(op->fw_inf));
+	for (i = 0; i < json_array_size(keys); i++)
+		kube_queue_add(op->queue, json_string_value(json_array_get(keys, i)));
+	json_decref(keys);
+	fc_info("operator: leading (%s); %zu executions resumed", op->identity, resumed);
+out:
+	fc_buf_release(&path);
+	return rc;
+}
+
+int prop_operator_step(struct prop_operator *op, int timeout_ms, struct fc_err *err)
+{
+	struct pollfd pfd[2];
+	int64_t now = mono_ms(), wait;
+	int n = 0, rc = FC_OK, handled = 0;
+	char *key;
+
+	if (op->elector && now >= op->next_tick_ms) {
+		bool leader = false;
+
+		if (kube_elector_tick(op->elector, &leader, err))
+			fc_debug("operator: lease: %s", err->msg);
+		leader = kube_elector_is_leader(op->elector);
+		op->next_tick_ms = now + kube_elector_retry_period_ms(op->elector);
+		if (op->was_leader && !leader)
+			return fc_err_set(err, FC_EUNAVAILABLE, "lost the lease %s: stopping so another replica leads",
+					  op->o.lease_name);
+		op->leader = leader;
+	} else if (!op->elector) {
+		op->leader = true;
+	}
+	if (op->leader && !op->was_leader) {
+		if ((rc = become_leader(op, err)))
+			return rc;
+		op->was_leader = true;
+	}
+	op->stats.leader = op->leader;
+	if (op->leader) {
+		while (handled < 64 && kube_queue_get(op->queue, &key)) {
+			reconcile(op, key);
+			kube_queue_done(op->queue, key);
+			free(key);
+			handled++;
+		}
+		if ((rc = prop_engine_step(op->engine, 0, err)))
+			return rc;
+		if (mono_ms() >= op->next_status_ms) {
+			sync_statuses(op);
+			op->next_status_ms = mono_ms() + op->o.status_period_ms;
+		}
+	}
+	if (handled || timeout_ms == 0)
+		return FC_OK;
+	pfd[n].fd = kube_queue_fd(op->queue);
+	pfd[n++].events = POLLIN;
+	if (op->engine) {
+		pfd[n].fd = prop_engine_fd(op->engine);
+		pfd[n++].events = POLLIN;
+	}
+	wait = timeout_ms < 0 ? 1000 : timeout_ms;
+	if (op->leader && wait > op->o.status_period_ms)
+		wait = op->o.status_period_ms;
+	if (op->elector && op->next_tick_ms - mono_ms() < wait)
+		wait = op->next_tick_ms - mono_ms();
+	{
+		long q = kube_queue_timeout_ms(op->queue);
+
+		if (q >= 0 && q < wait)
+			wait = q;
+	}
+	if (wait < 0)
+		wait = 0;
+	if (poll(pfd, (nfds_t)n, (int)wait) < 0 && errno != EINTR)
+		return fc_err_set(err, FC_EIO, "poll: %s", strerror(errno));
+	if (op->engine && n > 1 && (pfd[1].revents & POLLIN))
+		rc = prop_engine_step(op->engine, 0, err);
+	return rc;
+}
+
+int prop_operator_run(struct prop_operator *op, const volatile sig_atomic_t *stop, struct fc_err *err)
+{
+	int rc = FC_OK;
+
+	while (!*stop && (rc = prop_operator_step(op, 1000, err)) == FC_OK)
+		;
+	if (op->elector && op->leader) {
+		struct fc_err rerr;
+
+		kube_elector_release(op->elector, &rerr);
+	}
+	return rc;
+}
+
+void prop_operator_stats(struct prop_operator *op, struct prop_operator_stats *out)
+{
+	*out = op->stats;
+}
+
+int prop_operator_new(const struct prop_operator_opts *opts, struct prop_operator **out, struct fc_err *err)
+{
+	struct prop_operator *op = fc_xcalloc(1, sizeof(*op));
+	struct kube_informer_opts fo = {0}, po = {0};
+	struct fc_buf path = FC_BUF_INIT, ppath = FC_BUF_INIT;
+	char host[128] = "flytec";
+	int rc;
+
+	op->o = *opts;
+	fc_strmap_init(&op->by_exec);
+	fc_strmap_init(&op->by_key);
+	if (!op->o.client || !op->o.data_dir || !*op->o.data_dir) {
+		rc = fc_err_set(err, FC_EINVAL, "the operator needs a Kubernetes client and a data directory");
+		goto fail;
+	}
+	if (mkdir(op->o.data_dir, 0755) < 0 && errno != EEXIST) {
+		rc = fc_err_set(err, FC_EIO, "cannot create the data directory %s: %s", op->o.data_dir, strerror(errno));
+		goto fail;
+	}
+	if (!op->o.resync_ms)
+		op->o.resync_ms = 30000;
+	if (!op->o.status_period_ms)
+		op->o.status_period_ms = 250;
+	gethostname(host, sizeof(host) - 1);
+	if (opts->identity && *opts->identity) {
+		op->identity = fc_xstrdup(opts->identity);
+	} else {
+		struct fc_buf id = FC_BUF_INIT;
+
+		fc_buf_addf(&id, "%s-%ld", host, (long)getpid());
+		op->identity = fc_buf_detach(&id, NULL);
+	}
+	op->queue = kube_queue_new(0, 0);
+	if (op->o.k8s_namespace && *op->o.k8s_namespace) {
+		fc_buf_addf(&path, FW_BASE "/namespaces/%s/" CMP_FW_PLURAL, op->o.k8s_namespace);
+		fc_buf_addf(&ppath, "/api/v1/namespaces/%s/pods", op->o.k8s_namespace);
+	} else {
+		fc_buf_adds(&path, FW_BASE "/" CMP_FW_PLURAL);
+		fc_buf_adds(&ppath, "/api/v1/pods");
+	}
+	fo.path = path.buf;
+	fo.resync_ms = op->o.resync_ms;
+	fo.queue = op->queue;
+	if ((rc = kube_informer_start(op->o.client, &fo, &op->fw_inf, err)))
+		goto fail;
+	po.path = ppath.buf;
+	po.label_selector = POD_SELECTOR;
+	if ((rc = kube_informer_start(op->o.client, &po, &op->pod_inf, err)))
+		goto fail;
+	if (op->o.lease_name && *op->o.lease_name) {
+		struct kube_elector_opts eo = {0};
+
+		eo.namespace = op->o.lease_namespace && *op->o.lease_namespace ? op->o.lease_namespace
+									       : kube_client_namespace(op->o.client);
+		eo.name = op->o.lease_name;
+		eo.identity = op->identity;
+		eo.lease_duration_ms = op->o.lease_duration_ms;
+		eo.renew_deadline_ms = op->o.renew_deadline_ms;
+		eo.retry_period_ms = op->o.retry_period_ms;
+		if ((rc = kube_elector_new(op->o.client, &eo, &op->elector, err)))
+			goto fail;
+	}
+	fc_buf_release(&path);
+	fc_buf_release(&ppath);
+	*out = op;
+	return FC_OK;
+fail:
+	fc_buf_release(&path);
+	fc_buf_release(&ppath);
+	prop_operator_free(op);
+	return rc;
+}
+
+void prop_operator_free(struct prop_operator *op)
+{
+	struct tracked *t, *next;
+
+	if (!op)
+		return;
+	kube_informer_free(op->fw_inf);
+	kube_informer_free(op->pod_inf);
+	prop_engine_free(op->engine);
+	prop_state_free(op->state);
+	if (op->sink.curl)
+		curl_easy_cleanup(op->sink.curl);
+	if (op->plugins)
+		plg_k8s_runtime_shutdown();
+	plg_registry_free(op->plugins);
+	kube_elector_free(op->elector);
+	kube_queue_free(op->queue);
+	for (t = op->all; t; t = next) {
+		next = t->next;
+		free(t->key);
+		free(t->exec_key);
+		free(t->project);
+		free(t->domain);
+		free(t->exec_name);
+		free(t->admin_url);
+		json_decref(t->written);
+		free(t);
+	}
+	fc_strmap_release(&op->by_exec);
+	fc_strmap_release(&op->by_key);
+	free(op->identity);
+	free(op);
+}

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# operator_kill_test.sh: kill -9 of `flytec propeller` at 10 random points of a 100-node workflow (4 chains of 25
+# tasks, each appending its node id and attempt to a file on the shared data volume): the workflow Succeeds, every
+# task ran exactly once, one pod per node. Same setup as operator_test.sh: a real API server and node-up.sh's
+# kubelet, or tests/k8s/fake_kubelet.py where no node runs.
+SUITE=operator_kill
+# shellcheck source=tests/k8s/k8s_lib.sh
+. "$(dirname "$0")/k8s_lib.sh"
+flytec=${FLYTEC:-bin/flytec}
+wf=tests/k8s/data/operator_wf.yaml
+fails=0 checks=0
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	if [ -n "${KUBECTL:-}" ]; then
+		"$KUBECTL" delete ns "$ns" --wait=false > /dev/null 2>&1
+	fi
+	rm -rf "$tmp"
+	k8s_cleanup
+}
+trap cleanup EXIT
+check() { # check NAME COMMAND...: the command must succeed
+	checks=$((checks + 1))
+	if (eval "${@:2}") > "$tmp/check.out" 2>&1; then echo "ok   $1"; else
+		echo "FAIL $1"; sed 's/^/     /' "$tmp/check.out" | head -n 20; fails=$((fails + 1)); fi
+}
+summary() { echo "$SUITE: $((checks - fails)) passed, $fails failed"; [ "$fails" -eq 0 ]; exit $?; }
+
+if [ ! -x "$flytec" ]; then
+	echo "FAIL: $flytec is not built"; echo "$SUITE: 0 passed, 1 failed"; exit 1
+fi
+k8s_up node
+k() { "$KUBECTL" --kubeconfig "$KUBECONFIG" "$@"; }
+ns=optest-$$
+data=$tmp/data
+mkdir -p "$data"
+chmod 755 "$tmp" "$data"
+k apply -f deploy/kubernetes/01-crd.yaml > /dev/null && k create ns "$ns" > /dev/null || {
+	echo "FAIL: cannot install the CRD or create $ns"; echo "$SUITE: 0 passed, 1 failed"; exit 1; }
+if [ -z "${FLYTEC_K8S_NODE:-}" ]; then
+	python3 tests/k8s/fake_kubelet.py "$ns" "$tmp/kubelet.log" 2> "$tmp/kubelet.err" &
+	pids+=($!)
+	echo "no kubelet: pods are run by tests/k8s/fake_kubelet.py"
+else
+	echo "pods run on the real kubelet of node $FLYTEC_K8S_NODE"
+fi
+
+operator() { # operator LOG [extra options]: start one in the background, pid in $op
+	FLYTEC_LOG=debug "$flytec" propeller --kubeconfig "$KUBECONFIG" --namespace "$ns" --data-dir "$data" \
+		--data-host-path "$data" --resync 5 "${@:2}" >> "$1" 2>&1 &
+	op=$!
+	pids+=($op)
+}
+emit() { # emit WORKFLOW NAME [yaml]: create the resource
+	"$flytec" compile -q "${3:-$wf}" --emit flyteworkflow --workflow "$1" --execution "optest:development:$2" \
+		--namespace "$ns" --prepare > "$tmp/$2.json" && k create -f "$tmp/$2.json" > /dev/null
+}
+phase() { k -n "$ns" get fly "$1" -o 'jsonpath={.status.phase}' 2>/dev/null; }
+wait_phase() { # wait_phase NAME PHASE SECONDS
+	local i
+	for i in $(seq 1 $(($3 * 5))); do
+		[ "$(phase "$1")" = "$2" ] && return 0
+		sleep 0.2
+	done
+	echo "phase of $1 is '$(phase "$1")', expected $2"; k -n "$ns" get fly "$1" -o json | python3 -c '
+import json, sys; print(json.dumps(json.load(sys.stdin).get("status"), indent=1)[:3000])'
+	return 1
+}
+outputs() { # outputs EXEC: the workflow outputs' integers, space-separated
+	protoc -Ischemas -I/usr/include --decode=flyteidl.core.LiteralMap flyteidl/core/literals.proto \
+		< "$data/optest-development-$1/end-node/data/0/outputs.pb" | sed -n 's/.*integer: //p' | tr '\n' ' '
+}
+
+# --- kill -9 at random points of a 100-node workflow --------------------------------------------------------
+python3 - "$tmp/hundred.yaml" "$data/marks" <<'EOF'
+import sys
+lines = ["project: optest", "tasks:", "  - name: mark", "    type: raw-container",
+         "    inputs: {log: string, prev: integer}", "    outputs: {n: integer}", "    container:",
+         "      image: localhost/flytec/busybox:1.35",
+         "      command: [sh, -c, 'echo \"$FLYTE_INTERNAL_NODE_ID $FLYTE_ATTEMPT_NUMBER\" >> \"$1\"; echo $(($2 + 1)) > \"$FLYTE_OUTPUT_DIR/n\"', mark, \"{{.inputs.log}}\", \"{{.inputs.prev}}\"]",
+         "workflows:", "  - name: hundred", "    nodes:"]
+for c in range(4):
+    for i in range(25):
+        prev = "0" if i == 0 else "!ref c%dn%d.n" % (c, i - 1)
+        lines.append("      - {id: c%dn%d, task: mark, inputs: {log: %s, prev: %s}}" % (c, i, sys.argv[2], prev))
+lines += ["    outputs:"] + ["      o%d: !ref c%dn24.n" % (c, c) for c in range(4)]
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+EOF
+: > "$data/marks"
+chmod 666 "$data/marks"
+operator "$tmp/op2.log" --no-leader-election
+emit hundred h-1 "$tmp/hundred.yaml"
+kills=0
+for i in $(seq 1 10); do
+	sleep "$(python3 -c 'import random; print(round(random.uniform(0.5, 3.0), 2))')"
+	[ "$(phase h-1)" = 3 ] && break
+	kill -9 "$op"; wait "$op" 2>/dev/null
+	kills=$((kills + 1))
+	operator "$tmp/op2.log" --no-leader-election
+done
+echo "  killed the operator $kills times mid-run ($(wc -l < "$data/marks") of 100 tasks had run at the last kill)"
+check "after $kills kills the 100-node workflow Succeeds with outputs 25 25 25 25" \
+	'test "$kills" -ge 5 && wait_phase h-1 3 240 && test "$(outputs h-1)" = "25 25 25 25 "'
+check "every task ran exactly once (one line per node in the shared marks file, attempt 0)" \
+	'test "$(wc -l < "$data/marks")" -eq 100 && test "$(cut -d" " -f1 "$data/marks" | sort -u | wc -l)" -eq 100 &&
+	 ! grep -qv " 0$" "$data/marks"'
+check "one pod per node (100 pods, none for a second attempt)" \
+	'test "$(k -n "$ns" get pods -l execution-id=h-1 -o name | wc -l)" -eq 100 &&
+	 ! k -n "$ns" get pods -l execution-id=h-1 -o name | grep -qv -- "-0$"'
+kill "$op" 2>/dev/null; wait "$op" 2>/dev/null
+
+# --- the API server restarts mid-run (the apiserver process only: etcd keeps the data) -------------------------
+restart_apiserver() {
+	local pidf=$FLYTEC_K8S_RUN/apiserver.pid pid dir i
+	local -a cmd
+	pid=$(cat "$pidf") || return 1
+	mapfile -d '' cmd < "/proc/$pid/cmdline" || return 1
+	dir=$(readlink "/proc/$pid/cwd") || return 1
+	echo "apiserver pid $pid"
+	kill "$pid" || return 1
+	for i in $(seq 1 100); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
+	(cd "$dir" && nohup "${cmd[@]}" < /dev/null >> apiserver.log 2>&1 & echo $! > "$pidf")
+	for i in $(seq 1 300); do
+		curl -sfk --max-time 2 "$KUBE_API_URL/readyz" > /dev/null && echo "new apiserver $(cat "$pidf") ready" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+operator "$tmp/op3.log" --no-leader-election
+emit nomap r-1
+sleep 3
+check "the API server process restarts (same etcd) while the workflow runs" 'restart_apiserver'
+check "the workflow still Succeeds after the restart, outputs 412, one pod per attempt" \
+	'wait_phase r-1 3 180 && echo "outputs: $(outputs r-1)" && test "$(outputs r-1)" = "412 " &&
+	 k -n "$ns" get pods -l execution-id=r-1 -o name && test "$(k -n "$ns" get pods -l execution-id=r-1 -o name | wc -l)" -eq 5'
+kill "$op" 2>/dev/null; wait "$op" 2>/dev/null
+
+check "no sanitizer report in any operator's log (ASan, LeakSanitizer, UBSan)" \
+	'! grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$tmp"/op*.log'
+summary
+

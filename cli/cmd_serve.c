@@ -1,4 +1,5 @@
 /* cmd_serve.c: `flytec serve` (REST API + optional repository watcher) and `flytec watch` (watcher alone). */
+#include "admin-lite/grpc.h"
 #include "admin-lite/server.h"
 #include "admin-lite/store.h"
 #include "admin-lite/watch.h"
@@ -31,6 +32,9 @@ static const char serve_usage[] =
 	"      --db PATH           the sqlite store (default DATA_DIR/admin.db)\n"
 	"      --listen HOST:PORT  address to listen on (default " ADM_DEFAULT_LISTEN "; port 0 picks one)\n"
 	"      --port-file FILE    write the port listened on to FILE once ready\n"
+	"      --grpc-listen HOST:PORT  also serve the admin API over gRPC (flyteidl.service.AdminService and\n"
+	"                          friends, for flytectl and FlyteRemote) on this separate port; port 0 picks one\n"
+	"      --grpc-port-file FILE  write the gRPC port to FILE once ready\n"
 	"      --token-file FILE   require 'Authorization: Bearer <contents of FILE>' on every request\n"
 	"                          but GET /healthz\n"
 	"      --public-reads      with --token-file: reads (GET) need no token, only changes do\n"
@@ -69,6 +73,7 @@ static const char watch_usage[] =
 	"      --once              scan once, print the compile status, and exit (1 when a file has errors)\n";
 
 struct serve_opts {
+	const char *grpc_listen, *grpc_port_file;
 	const char *repo, *data_dir, *db, *listen, *port_file, *token_file, *project, *domain, *include, *exclude;
 	const char *tls_cert, *tls_key;
 	size_t max_body, max_answer;
@@ -126,7 +131,7 @@ static int read_token(const char *file, char **out)
 enum { OPT_REPO = 256, OPT_DATA_DIR, OPT_DB, OPT_LISTEN, OPT_PORT_FILE, OPT_TOKEN_FILE, OPT_MAX_BODY, OPT_THREADS,
        OPT_PROJECT, OPT_DOMAIN, OPT_DEBOUNCE, OPT_ONCE, OPT_NO_SCHEDULER, OPT_NO_EXECUTOR,
        OPT_PUBLIC_READS, OPT_TLS_CERT, OPT_TLS_KEY, OPT_MAX_ANSWER, OPT_HEAD_TIMEOUT, OPT_MAX_CONNS,
-       OPT_MAX_CONNS_PER_IP, OPT_FOLLOW_LINKS, OPT_INCLUDE, OPT_EXCLUDE };
+       OPT_MAX_CONNS_PER_IP, OPT_FOLLOW_LINKS, OPT_INCLUDE, OPT_EXCLUDE, OPT_GRPC_LISTEN, OPT_GRPC_PORT_FILE };
 
 static const struct option long_opts[] = {
 	{"repo", required_argument, NULL, OPT_REPO},
@@ -153,6 +158,8 @@ static const struct option long_opts[] = {
 	{"follow-external-links", no_argument, NULL, OPT_FOLLOW_LINKS},
 	{"include", required_argument, NULL, OPT_INCLUDE},
 	{"exclude", required_argument, NULL, OPT_EXCLUDE},
+	{"grpc-listen", required_argument, NULL, OPT_GRPC_LISTEN},
+	{"grpc-port-file", required_argument, NULL, OPT_GRPC_PORT_FILE},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -181,6 +188,8 @@ static int parse_opts(int argc, char **argv, const char *usage, struct serve_opt
 		case OPT_DB: o->db = optarg; break;
 		case OPT_LISTEN: o->listen = optarg; break;
 		case OPT_PORT_FILE: o->port_file = optarg; break;
+		case OPT_GRPC_LISTEN: o->grpc_listen = optarg; break;
+		case OPT_GRPC_PORT_FILE: o->grpc_port_file = optarg; break;
 		case OPT_TOKEN_FILE: o->token_file = optarg; break;
 		case OPT_PROJECT: o->project = optarg; break;
 		case OPT_DOMAIN: o->domain = optarg; break;
@@ -390,6 +399,7 @@ int cmd_serve(int argc, char **argv)
 	struct serve_opts o;
 	struct adm_store *store = NULL;
 	struct adm_server *srv = NULL;
+	struct adm_grpc *grpc = NULL;
 	struct adm_watch *w = NULL;
 	struct sch *sch = NULL;
 	struct serve_exec *exec = NULL;
@@ -467,6 +477,25 @@ int cmd_serve(int argc, char **argv)
 			fprintf(stderr, "flytec serve: warning: listening beyond loopback without --token-file: anyone "
 				"who reaches the port can change state\n");
 	}
+	if (o.grpc_listen) {
+		struct adm_grpc_options go;
+
+		memset(&go, 0, sizeof(go));
+		go.listen = o.grpc_listen;
+		go.token = token;
+		go.public_reads = o.public_reads;
+		go.max_message = o.max_body;
+		go.max_answer = o.max_answer;
+		go.version = FLYTEC_VERSION;
+		go.on_change = notify_scheduler;
+		go.on_change_ctx = sch;
+		if (adm_grpc_start(store, &go, &grpc, &err)) {
+			fprintf(stderr, "flytec serve: %s\n", err.msg);
+			rc = CLI_EXIT_USAGE;
+			goto out;
+		}
+		fprintf(stderr, "flytec serve: gRPC (plaintext HTTP/2) on port %u\n", adm_grpc_port(grpc));
+	}
 	if (!o.no_executor) {
 		struct fc_buf dir = FC_BUF_INIT;
 
@@ -501,6 +530,16 @@ int cmd_serve(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (o.grpc_port_file) {
+		char port[16];
+
+		snprintf(port, sizeof(port), "%u\n", grpc ? adm_grpc_port(grpc) : 0);
+		if (!grpc || fc_write_file_atomic(o.grpc_port_file, port, strlen(port), &err)) {
+			fprintf(stderr, "flytec serve: --grpc-port-file: %s\n", grpc ? err.msg : "needs --grpc-listen");
+			rc = CLI_EXIT_USAGE;
+			goto out;
+		}
+	}
 	for (;;) {
 		if (w) {
 			if (stop_requested(&set, 0))
@@ -513,6 +552,7 @@ int cmd_serve(int argc, char **argv)
 	}
 	fprintf(stderr, "flytec serve: stopping\n");
 out:
+	adm_grpc_stop(grpc); /* drains its calls first: they may still use the store and notify the scheduler */
 	adm_server_stop(srv);
 	serve_exec_stop(exec);
 	sch_free(sch); /* stops its thread; after the server, so no request notifies a freed scheduler */

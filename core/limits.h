@@ -160,6 +160,27 @@
 /* Directories entered in one walk: a repository with more is surely a mistake (a home directory watched). */
 #define FC_LIMIT_WALK_DIRS 100000
 
+/* ---- admin-lite: the gRPC front door (admin-lite/grpc.c) --------------------------------------------------- */
+
+/* Bytes of one request message. gRPC's own default is 4 MiB; the REST body cap is 8 MiB and both doors take the same
+ * messages, so the same cap applies. gRPC core refuses a larger message itself with RESOURCE_EXHAUSTED before it
+ * is buffered whole. `flytec serve --max-body`. */
+#define ADM_GRPC_MAX_MESSAGE (8u * 1024 * 1024)
+/* Worker threads that run calls (each holds one call at a time; calls beyond them wait inside gRPC core, which
+ * buffers little per pending call). The store serialises writes anyway, so more threads buy only overlap of
+ * reads and of I/O with slow clients. */
+#define ADM_GRPC_THREADS 8
+/* Concurrent streams per HTTP/2 connection (gRPC's advertised SETTINGS_MAX_CONCURRENT_STREAMS). Python's and Go's
+ * clients queue calls beyond it on their side. */
+#define ADM_GRPC_MAX_STREAMS 256
+/* Seconds a call has to deliver its request message after its headers arrived (unary requests are sent at once;
+ * a client that opens a stream and sends nothing holds a worker), and seconds the answer may take to be written
+ * to a client that does not read. Past either the call is cancelled and the worker moves on. */
+#define ADM_GRPC_RECV_TIMEOUT_S 5
+#define ADM_GRPC_SEND_TIMEOUT_S 30
+/* Seconds graceful shutdown waits for calls in flight before cancelling them. */
+#define ADM_GRPC_DRAIN_S 5
+
 /* ---- admin-lite: the watched repository --------------------------------------------------------------------- */
 
 /* When the store cannot write (disk full or failing), the watcher keeps the changed files pending and tries

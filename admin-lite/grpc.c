@@ -9,6 +9,7 @@
  * ADM_GRPC_SEND_TIMEOUT_S). A wait that runs out cancels the call, so no client holds a worker longer than that.
  * Calls beyond the workers wait inside gRPC core. Errors become gRPC statuses through one table (grpc_status_of).
  */
+#include "admin-lite/dataproxy.h"
 #include "admin-lite/grpc.h"
 #include "admin-lite/server_int.h"
 #include "admin-lite/service.h"
@@ -23,6 +24,7 @@
 #include "flyteidl/admin/event.pb-c.h"
 #include "flyteidl/admin/version.pb-c.h"
 #include "flyteidl/service/auth.pb-c.h"
+#include "flyteidl/service/dataproxy.pb-c.h"
 #include "flyteidl/service/identity.pb-c.h"
 
 #include <grpc/byte_buffer.h>
@@ -35,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct grpc_worker {
 	struct adm_grpc *g;
@@ -57,6 +60,8 @@ struct adm_grpc {
 	struct grpc_worker *workers;
 	unsigned nworkers;
 	void **registered; /* per methods[] entry */
+	const struct adm_dataproxy *dataproxy;
+	char *http_base;
 	bool initialised; /* grpc_init() was called */
 };
 
@@ -906,6 +911,95 @@ static int m_user_info(struct gcall *c, const ProtobufCMessage *req, ProtobufCMe
 	return 0;
 }
 
+/* ------------------------------------------------------------------------------------------------------------
+ * DataProxyService: signed, expiring URLs served by the HTTP listener into the data directory.
+ */
+static int dataproxy_expiry(struct gcall *c, const Google__Protobuf__Duration *in, int64_t *expires,
+			    struct fc_err *err)
+{
+	int64_t secs = in ? in->seconds : 0;
+
+	if (!c->g->dataproxy)
+		return fc_err_set(err, FC_EUNAVAILABLE, "this server has no data proxy");
+	if (secs < 0 || secs > ADM_DATAPROXY_MAX_EXPIRY_S)
+		return fc_err_set(err, FC_ELIMIT, "expires_in must be from 0 to %d seconds, not %lld",
+				  ADM_DATAPROXY_MAX_EXPIRY_S, (long long)secs);
+	*expires = adm_store_now(c->g->store) / 1000000000 + (secs ? secs : ADM_DATAPROXY_EXPIRY_S);
+	return 0;
+}
+
+static int m_upload_location(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp,
+			     struct fc_err *err)
+{
+	const Flyteidl__Service__CreateUploadLocationRequest *r =
+		(const Flyteidl__Service__CreateUploadLocationRequest *)req;
+	Flyteidl__Service__CreateUploadLocationResponse *u =
+		new_msg(c, &flyteidl__service__create_upload_location_response__descriptor);
+	const char *name = *r->filename ? r->filename : "upload";
+	struct fc_buf key = FC_BUF_INIT, url = FC_BUF_INIT;
+	int64_t expires;
+	size_t i;
+
+	if (dataproxy_expiry(c, r->expires_in, &expires, err) || adm_check_scope(c->g->store, r->project, r->domain,
+										   false, err))
+		return err->code;
+	if (r->content_md5.len != 16)
+		return fc_err_set(err, FC_EINVAL, "content_md5 (the 16 bytes of the file's MD5) is required");
+	if (!adm_dataproxy_name_ok(name))
+		return fc_err_set(err, FC_EINVAL, "filename '%s' must be one path segment of letters, digits, '.', '_' "
+				  "and '-'", name);
+	fc_buf_addf(&key, "%s/%s/", r->project, r->domain);
+	for (i = 0; i < 16; i++)
+		fc_buf_addf(&key, "%02x", r->content_md5.data[i]);
+	fc_buf_addf(&key, "/%s", name);
+	fc_buf_adds(&url, c->g->http_base);
+	adm_dataproxy_sign(c->g->dataproxy, "PUT", key.buf, expires, &url);
+	u->signed_url = fc_arena_strdup(&c->arena, url.buf);
+	u->native_url = fc_arena_printf(&c->arena, "file://%s/%s", adm_dataproxy_dir(c->g->dataproxy), key.buf);
+	u->expires_at = adm_timestamp_msg(&c->arena, expires * 1000000000);
+	fc_buf_release(&key);
+	fc_buf_release(&url);
+	*resp = &u->base;
+	return 0;
+}
+
+static int m_download_location(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp,
+			       struct fc_err *err)
+{
+	const Flyteidl__Service__CreateDownloadLocationRequest *r =
+		(const Flyteidl__Service__CreateDownloadLocationRequest *)req;
+	Flyteidl__Service__CreateDownloadLocationResponse *d =
+		new_msg(c, &flyteidl__service__create_download_location_response__descriptor);
+	struct fc_buf prefix = FC_BUF_INIT, url = FC_BUF_INIT;
+	const char *key, *p;
+	int64_t expires;
+	int segs = 0;
+
+	if (dataproxy_expiry(c, r->expires_in, &expires, err))
+		return err->code;
+	fc_buf_addf(&prefix, "file://%s/", adm_dataproxy_dir(c->g->dataproxy));
+	if (strncmp(r->native_url, prefix.buf, prefix.len)) {
+		fc_buf_release(&prefix);
+		return fc_err_set(err, FC_EINVAL, "native_url must be one CreateUploadLocation gave (file://%s/...)",
+				  adm_dataproxy_dir(c->g->dataproxy));
+	}
+	key = r->native_url + prefix.len;
+	fc_buf_release(&prefix);
+	for (p = key; *p; p++)
+		segs += *p == '/';
+	if (segs != 3 || strstr(key, "..") || strstr(key, "//"))
+		return fc_err_set(err, FC_EINVAL, "native_url '%s' does not name an uploaded file", r->native_url);
+	if (access(r->native_url + 7, R_OK))
+		return fc_err_set(err, FC_ENOENT, "nothing was uploaded to %s", r->native_url);
+	fc_buf_adds(&url, c->g->http_base);
+	adm_dataproxy_sign(c->g->dataproxy, "GET", key, expires, &url);
+	d->signed_url = fc_arena_strdup(&c->arena, url.buf);
+	d->expires_at = adm_timestamp_msg(&c->arena, expires * 1000000000);
+	fc_buf_release(&url);
+	*resp = &d->base;
+	return 0;
+}
+
 /* ------------------------------------------------------------------------------------------------------------ */
 #define ADMIN "/flyteidl.service.AdminService/"
 #define D(x) &flyteidl__admin__##x##__descriptor
@@ -949,6 +1043,10 @@ static const struct grpc_method methods[] = {
 	 &flyteidl__service__oauth2_metadata_request__descriptor, m_oauth2_metadata, ADM_OPEN},
 	{"/flyteidl.service.AuthMetadataService/GetPublicClientConfig",
 	 &flyteidl__service__public_client_auth_config_request__descriptor, m_public_client_config, ADM_OPEN},
+	{"/flyteidl.service.DataProxyService/CreateUploadLocation",
+	 &flyteidl__service__create_upload_location_request__descriptor, m_upload_location, ADM_WRITE},
+	{"/flyteidl.service.DataProxyService/CreateDownloadLocation",
+	 &flyteidl__service__create_download_location_request__descriptor, m_download_location, ADM_READ},
 	{"/flyteidl.service.IdentityService/UserInfo", &flyteidl__service__user_info_request__descriptor, m_user_info,
 	 ADM_READ},
 };
@@ -1215,6 +1313,8 @@ int adm_grpc_start(struct adm_store *store, const struct adm_grpc_options *opts,
 	g->on_change = opts->on_change;
 	g->on_change_ctx = opts->on_change_ctx;
 	g->nworkers = opts->threads ? opts->threads : ADM_GRPC_THREADS;
+	g->dataproxy = opts->dataproxy;
+	g->http_base = fc_xstrdup(opts->http_base ? opts->http_base : "");
 	grpc_init();
 	g->initialised = true;
 
@@ -1319,6 +1419,7 @@ void adm_grpc_stop(struct adm_grpc *g)
 		grpc_shutdown();
 	free(g->workers);
 	free(g->registered);
+	free(g->http_base);
 	free(g->token);
 	free(g->version);
 	free(g);

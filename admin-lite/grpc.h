@@ -13,6 +13,7 @@
 
 #include "core/fc.h"
 
+struct adm_dataproxy;
 struct adm_store;
 struct fc_err;
 
@@ -24,6 +25,10 @@ struct adm_grpc_options {
 	size_t max_answer;   /* bytes of one answer; 0: ADM_MAX_ANSWER */
 	unsigned threads;    /* 0: ADM_GRPC_THREADS */
 	const char *version; /* reported by GetVersion */
+	/* DataProxyService: signs URLs that the HTTP listener at `http_base` ("http://HOST:PORT") serves. NULL: the
+	 * service answers UNAVAILABLE. Borrowed: must outlive the server. */
+	const struct adm_dataproxy *dataproxy;
+	const char *http_base;
 	/* Called (on a worker thread) after every state-changing call that succeeded. NULL: none. */
 	void (*on_change)(void *ctx);
 	void *on_change_ctx;

@@ -953,6 +953,7 @@ int adm_server_start(struct adm_store *store, const struct adm_server_options *o
 	srv->opts.max_body = opts && opts->max_body ? opts->max_body : ADM_DEFAULT_MAX_BODY;
 	srv->opts.max_answer = opts && opts->max_answer ? opts->max_answer : ADM_MAX_ANSWER;
 	srv->opts.public_reads = opts && opts->public_reads;
+	srv->opts.dataproxy = opts ? opts->dataproxy : NULL;
 	srv->max_header = opts && opts->max_header ? opts->max_header : ADM_DEFAULT_MAX_HEADER;
 	/* libmicrohttpd answers a head that does not fit its connection's memory pool itself, with an HTML page; the
 	 * pool is made big enough for heads well past our own limits, which answer in JSON (414, 431) */

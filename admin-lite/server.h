@@ -37,6 +37,9 @@ struct adm_server_options {
 	size_t max_header;     /* bytes of request line + headers; 0: ADM_DEFAULT_MAX_HEADER */
 	unsigned threads;      /* 0: 2 */
 	const char *version;   /* reported by /api/v1/version */
+	/* Serves the signed upload/download URLs the gRPC door's DataProxyService hands out (dataproxy.h). NULL: the
+	 * /api/v1/dataproxy/files/ paths answer 404. Borrowed: must outlive the server. */
+	const struct adm_dataproxy *dataproxy;
 	/* Called (on a server thread) after every state-changing request that succeeded, e.g. to tell the scheduler
 	 * that launch plans may have changed. NULL: none. */
 	void (*on_change)(void *ctx);

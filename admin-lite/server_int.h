@@ -58,6 +58,7 @@ struct adm_server_opts_copy {
 	size_t max_body;
 	size_t max_answer;
 	bool public_reads;
+	const struct adm_dataproxy *dataproxy;
 };
 
 const struct adm_server_opts_copy *adm_server_opts(const struct adm_server *srv);

@@ -1,4 +1,5 @@
 /* cmd_serve.c: `flytec serve` (REST API + optional repository watcher) and `flytec watch` (watcher alone). */
+#include "admin-lite/dataproxy.h"
 #include "admin-lite/grpc.h"
 #include "admin-lite/server.h"
 #include "admin-lite/store.h"
@@ -400,6 +401,7 @@ int cmd_serve(int argc, char **argv)
 	struct adm_store *store = NULL;
 	struct adm_server *srv = NULL;
 	struct adm_grpc *grpc = NULL;
+	struct adm_dataproxy *dataproxy = NULL;
 	struct adm_watch *w = NULL;
 	struct sch *sch = NULL;
 	struct serve_exec *exec = NULL;
@@ -437,7 +439,27 @@ int cmd_serve(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (o.grpc_listen) {
+		/* DataProxyService uploads live with the store, as the executor's state does */
+		struct fc_buf dir = FC_BUF_INIT;
+
+		if (o.data_dir)
+			fc_buf_adds(&dir, o.data_dir);
+		else if (o.db && strrchr(o.db, '/'))
+			fc_buf_add(&dir, o.db, (size_t)(strrchr(o.db, '/') - o.db));
+		else
+			fc_buf_adds(&dir, o.db ? "." : ".flytec");
+		fc_buf_adds(&dir, "/uploads");
+		rc = adm_dataproxy_new(dir.buf, &dataproxy, &err);
+		fc_buf_release(&dir);
+		if (rc) {
+			fprintf(stderr, "flytec serve: data proxy: %s\n", err.msg);
+			rc = CLI_EXIT_USAGE;
+			goto out;
+		}
+	}
 	memset(&so, 0, sizeof(so));
+	so.dataproxy = dataproxy;
 	so.listen = o.listen;
 	so.token = token;
 	so.max_body = o.max_body;
@@ -479,8 +501,20 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (o.grpc_listen) {
 		struct adm_grpc_options go;
+		const char *listen = o.listen ? o.listen : ADM_DEFAULT_LISTEN, *colon = strrchr(listen, ':');
+		int hostlen = colon && colon > listen ? (int)(colon - listen) : 0;
+		char base[300];
 
+		/* the signed URLs point at this HTTP listener, by the host it was given (0.0.0.0: loopback) */
+		if (!hostlen || (hostlen == 7 && !strncmp(listen, "0.0.0.0", 7)))
+			snprintf(base, sizeof(base), "%s://127.0.0.1:%u", o.tls_cert ? "https" : "http",
+				 adm_server_port(srv));
+		else
+			snprintf(base, sizeof(base), "%s://%.*s:%u", o.tls_cert ? "https" : "http", hostlen, listen,
+				 adm_server_port(srv));
 		memset(&go, 0, sizeof(go));
+		go.dataproxy = dataproxy;
+		go.http_base = base;
 		go.listen = o.grpc_listen;
 		go.token = token;
 		go.public_reads = o.public_reads;
@@ -554,6 +588,7 @@ int cmd_serve(int argc, char **argv)
 out:
 	adm_grpc_stop(grpc); /* drains its calls first: they may still use the store and notify the scheduler */
 	adm_server_stop(srv);
+	adm_dataproxy_free(dataproxy);
 	serve_exec_stop(exec);
 	sch_free(sch); /* stops its thread; after the server, so no request notifies a freed scheduler */
 	adm_watch_free(w);

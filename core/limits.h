@@ -180,6 +180,10 @@
 #define ADM_GRPC_SEND_TIMEOUT_S 30
 /* Seconds graceful shutdown waits for calls in flight before cancelling them. */
 #define ADM_GRPC_DRAIN_S 5
+/* Lifetime of a DataProxyService signed URL when the request names none, and the longest one may ask (Flyte's
+ * defaults: one hour, a day). The signing key is drawn at start, so a restart also ends every URL. */
+#define ADM_DATAPROXY_EXPIRY_S 3600
+#define ADM_DATAPROXY_MAX_EXPIRY_S 86400
 
 /* ---- admin-lite: the watched repository --------------------------------------------------------------------- */
 

@@ -26,6 +26,9 @@ from flyteidl.admin import matchable_resource_pb2  # noqa: E402
 from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2  # noqa: E402
 from flyteidl.core import execution_pb2 as core_execution_pb2  # noqa: E402
 from flyteidl.service import admin_pb2_grpc, auth_pb2, auth_pb2_grpc, signal_pb2_grpc  # noqa: E402
+from flyteidl.service import dataproxy_pb2, dataproxy_pb2_grpc  # noqa: E402
+import hashlib  # noqa: E402
+import urllib.error  # noqa: E402
 
 PASS = 0
 FAIL = 0
@@ -395,6 +398,41 @@ def scenario(addr, rest_url, compiled):
     code, cfg = code_of(am.GetPublicClientConfig, auth_pb2.PublicClientAuthConfigRequest())
     check("GetPublicClientConfig without a token: auth off", code == grpc.StatusCode.OK and
           not cfg.authorization_metadata_key, (code, cfg))
+
+    # DataProxyService: signed, expiring URLs on the HTTP listener
+    dp = dataproxy_pb2_grpc.DataProxyServiceStub(g.channel)
+    blob = b"a package's bytes\x00\xff" * 1000
+    code, up = code_of(dp.CreateUploadLocation, dataproxy_pb2.CreateUploadLocationRequest(
+        project=PROJECT, domain=DOMAIN, filename="pkg.tgz", content_md5=hashlib.md5(blob).digest()))
+    check("CreateUploadLocation gives a signed URL on the HTTP listener",
+          code == grpc.StatusCode.OK and up.signed_url.startswith(rest_url + "/api/v1/dataproxy/") and
+          up.native_url.startswith("file://") and up.expires_at.seconds > time.time(), (code, up))
+
+    def http(method, url, data=None):
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, data=data, method=method), timeout=10) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    if code == grpc.StatusCode.OK:
+        check("PUT of other bytes to it is refused (MD5)", http("PUT", up.signed_url, b"other")[0] == 400)
+        check("PUT with a forged signature is refused", http("PUT", up.signed_url[:-4] + "0000", blob)[0] == 403)
+        check("PUT of the bytes to the signed URL", http("PUT", up.signed_url, blob)[0] == 200)
+        code, down = code_of(dp.CreateDownloadLocation, dataproxy_pb2.CreateDownloadLocationRequest(
+            native_url=up.native_url))
+        check("CreateDownloadLocation of the upload", code == grpc.StatusCode.OK, (code, down))
+        if code == grpc.StatusCode.OK:
+            check("GET of the signed URL gives the bytes back", http("GET", down.signed_url) == (200, blob))
+            check("a download URL does not upload", http("PUT", down.signed_url, blob)[0] == 403)
+    code, details = code_of(dp.CreateDownloadLocation, dataproxy_pb2.CreateDownloadLocationRequest(
+        native_url="file:///etc/passwd"))
+    check("CreateDownloadLocation outside the data directory: INVALID_ARGUMENT",
+          code == grpc.StatusCode.INVALID_ARGUMENT, (code, details))
+    code, details = code_of(dp.CreateUploadLocation, dataproxy_pb2.CreateUploadLocationRequest(
+        project=PROJECT, domain=DOMAIN, content_md5=b"0" * 16, filename="../x"))
+    check("an upload file name with a path: INVALID_ARGUMENT", code == grpc.StatusCode.INVALID_ARGUMENT,
+          (code, details))
 
     # a 64 MB message is refused, and the server keeps serving
     big = common_pb2.ObjectGetRequest(id=identifier_pb2.Identifier(project=PROJECT, domain=DOMAIN,

@@ -1,13 +1,14 @@
 /*
  * grpc.c: the admin API over gRPC (grpc.h), on gRPC core's completion-queue server API.
  *
- * How a call travels: each worker thread owns a completion queue registered with the server and asks the server
- * for one call at a time (grpc_server_request_call). When a call arrives the worker checks the method and the
- * token, receives the request message (bounded wait: ADM_GRPC_RECV_TIMEOUT_S and the client's deadline), unpacks it
- * with protobuf-c into the call's arena, runs the method's handler (service.c and store.c functions, the ones the
- * REST routes call), packs the answer and sends it with the status in one batch (bounded wait:
- * ADM_GRPC_SEND_TIMEOUT_S). A wait that runs out cancels the call, so no client holds a worker longer than that.
- * Calls beyond the workers wait inside gRPC core. Errors become gRPC statuses through one table (grpc_status_of).
+ * How a call travels: every method of the table below is registered with gRPC core, which reads a call's request
+ * message before it hands the call over, so a client that never sends one holds no worker. Each worker thread owns
+ * a completion queue registered with the server, on which it keeps one request outstanding per method (and one
+ * for unregistered methods, answered UNIMPLEMENTED), and a second queue for the operations of the call it serves.
+ * A worker checks the token, unpacks the message with protobuf-c into the call's arena, runs the method's handler
+ * (the service.c and store.c functions the REST routes call), packs the answer and sends it with the status in one
+ * batch, waiting ADM_GRPC_SEND_TIMEOUT_S at most before it cancels the call. Calls beyond the workers wait inside
+ * gRPC core. Errors become gRPC statuses through one table (grpc_status_of).
  */
 #include "admin-lite/dataproxy.h"
 #include "admin-lite/grpc.h"
@@ -1416,7 +1417,7 @@ void adm_grpc_stop(struct adm_grpc *g)
 		grpc_completion_queue_destroy(cq);
 	}
 	if (g->initialised)
-		grpc_shutdown();
+		grpc_shutdown_blocking(); /* grpc_shutdown() may finish on a detached thread after exit */
 	free(g->workers);
 	free(g->registered);
 	free(g->http_base);

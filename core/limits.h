@@ -173,10 +173,9 @@
 /* Concurrent streams per HTTP/2 connection (gRPC's advertised SETTINGS_MAX_CONCURRENT_STREAMS). Python's and Go's
  * clients queue calls beyond it on their side. */
 #define ADM_GRPC_MAX_STREAMS 256
-/* Seconds a call has to deliver its request message after its headers arrived (unary requests are sent at once;
- * a client that opens a stream and sends nothing holds a worker), and seconds the answer may take to be written
- * to a client that does not read. Past either the call is cancelled and the worker moves on. */
-#define ADM_GRPC_RECV_TIMEOUT_S 5
+/* Seconds an answer may take to be written to a client that does not read it; past it the call is cancelled and
+ * the worker moves on. (A client that never sends its request holds no worker: gRPC core reads the request
+ * before handing the call over, and the call ends with the client's deadline or connection.) */
 #define ADM_GRPC_SEND_TIMEOUT_S 30
 /* Seconds graceful shutdown waits for calls in flight before cancelling them. */
 #define ADM_GRPC_DRAIN_S 5

@@ -1108,17 +1108,27 @@ static bool run_batch(grpc_completion_queue *cq, grpc_call *call, const grpc_op 
 static void finish(grpc_completion_queue *cq, grpc_call *call, grpc_status_code status, const char *details,
 		   const ProtobufCMessage *resp)
 {
+	static const char cut[] = "\n... (cut: the whole message is in the REST answer)";
 	grpc_op ops[4];
 	grpc_byte_buffer *bb = NULL;
-	grpc_slice msg = grpc_slice_from_copied_string(details ? details : "");
+	grpc_slice msg;
 	int cancelled = 0;
-	size_t n = 0;
+	size_t n = 0, len = details ? strlen(details) : 0;
 
+	if (len > ADM_GRPC_MAX_DETAILS) {
+		len = ADM_GRPC_MAX_DETAILS - (sizeof(cut) - 1);
+		while (len && ((unsigned char)details[len] & 0xC0) == 0x80)
+			len--; /* not inside a UTF-8 sequence */
+		msg = grpc_slice_malloc(len + sizeof(cut) - 1);
+		memcpy(GRPC_SLICE_START_PTR(msg), details, len);
+		memcpy(GRPC_SLICE_START_PTR(msg) + len, cut, sizeof(cut) - 1);
+	} else {
+		msg = grpc_slice_from_copied_buffer(details ? details : "", len);
+	}
 	memset(ops, 0, sizeof(ops));
 	ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
 	if (resp) {
-		size_t len = protobuf_c_message_get_packed_size(resp);
-		grpc_slice s = grpc_slice_malloc(len);
+		grpc_slice s = grpc_slice_malloc(protobuf_c_message_get_packed_size(resp));
 
 		protobuf_c_message_pack(resp, GRPC_SLICE_START_PTR(s));
 		bb = grpc_raw_byte_buffer_create(&s, 1);

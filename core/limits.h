@@ -177,6 +177,11 @@
  * the worker moves on. (A client that never sends its request holds no worker: gRPC core reads the request
  * before handing the call over, and the call ends with the client's deadline or connection.) */
 #define ADM_GRPC_SEND_TIMEOUT_S 30
+/* Bytes of a status message (a registration diff can be long). It travels in the trailers as grpc-message,
+ * percent-encoded (up to 3x), and gRPC clients refuse metadata past 8 KiB by default (GRPC_ARG_MAX_METADATA_SIZE),
+ * which would turn the real status into a client-side error; 2 KiB of text stays within. Longer messages are cut
+ * with a note; the whole diff is what REST's 409 answer carries. */
+#define ADM_GRPC_MAX_DETAILS 2048
 /* Seconds graceful shutdown waits for calls in flight before cancelling them. */
 #define ADM_GRPC_DRAIN_S 5
 /* Lifetime of a DataProxyService signed URL when the request names none, and the longest one may ask (Flyte's

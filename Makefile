@@ -20,6 +20,8 @@ OPT ?= -O2
 PKGS := yaml-0.1 libprotobuf-c jansson sqlite3 libcurl libmicrohttpd libarchive libcrypto libpcre2-8
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+# gRPC core (admin-lite/grpc.c) is linked into the flytec binary only: tests and fuzz targets never reach grpc.o.
+GRPC_LIBS := -lgrpc -lgpr
 
 WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wwrite-strings \
 	-Wformat=2 -Wvla -fno-common -Wno-format-nonliteral
@@ -67,7 +69,7 @@ $(LIB): $(LIB_OBJ)
 BIN ?= bin/flytec
 $(BIN): $(CLI_OBJ) $(LIB) $(MODE_FILE)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS) $(GRPC_LIBS)
 
 # --- tests ---------------------------------------------------------------------------------------------------
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

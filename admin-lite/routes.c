@@ -1,4 +1,5 @@
 /* routes.c: the REST API's route table and handlers (shapes: docs/api.md). */
+#include "admin-lite/dataproxy.h"
 #include "admin-lite/register.h"
 #include "admin-lite/server_int.h"
 #include "admin-lite/service.h"
@@ -13,7 +14,10 @@
 #include "flyteidl/admin/common.pb-c.h"
 #include "flyteidl/admin/version.pb-c.h"
 
+#include "core/walk.h"
+
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1318,6 +1322,91 @@ static void h_oauth_metadata(struct adm_req *r)
 				: "authentication is off on this server");
 }
 
+/*
+ * Files behind the DataProxyService's signed URLs (dataproxy.h): PUT stores the body when its MD5 is the one signed
+ * for, GET gives it back. A wrong or expired signature is 403.
+ */
+static const struct adm_dataproxy *dataproxy_key(struct adm_req *r, const char *method, struct fc_buf *key)
+{
+	const struct adm_dataproxy *dp = adm_server_opts(r->srv)->dataproxy;
+	size_t i;
+
+	if (!dp) {
+		adm_reply_error(r, FC_ENOENT, "this server has no data proxy");
+		return NULL;
+	}
+	for (i = 0; i < 4; i++) {
+		if (!adm_dataproxy_name_ok(adm_req_param(r, i))) {
+			adm_reply_error(r, FC_EINVAL, "'%s' is not a valid path segment", adm_req_param(r, i));
+			return NULL;
+		}
+		fc_buf_addf(key, "%s%s", i ? "/" : "", adm_req_param(r, i));
+	}
+	if (!adm_dataproxy_verify(dp, method, key->buf, adm_req_arg(r, "expires"), adm_req_arg(r, "signature"),
+				  adm_store_now(r->store) / 1000000000)) {
+		adm_reply_error(r, FC_EPERM, "the URL's signature is wrong or has expired");
+		return NULL;
+	}
+	return dp;
+}
+
+static void h_dataproxy_put(struct adm_req *r)
+{
+	struct fc_buf key = FC_BUF_INIT, path = FC_BUF_INIT;
+	const struct adm_dataproxy *dp = dataproxy_key(r, "PUT", &key);
+	unsigned char md5[16];
+	char hex[33];
+	struct fc_err err;
+	size_t i;
+
+	if (!dp)
+		goto out;
+	EVP_Digest(r->body.buf, r->body.len, md5, NULL, EVP_md5(), NULL);
+	for (i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md5[i]);
+	if (strcmp(hex, adm_req_param(r, 2))) {
+		adm_reply_error(r, FC_EINVAL, "the body's MD5 is %s, not the %s this URL was signed for", hex,
+				adm_req_param(r, 2));
+		goto out;
+	}
+	fc_buf_addf(&path, "%s/%s/%s/%s", adm_dataproxy_dir(dp), adm_req_param(r, 0), adm_req_param(r, 1),
+		    adm_req_param(r, 2));
+	if (fc_mkdir_p(path.buf, &err)) {
+		adm_reply_err(r, &err);
+		goto out;
+	}
+	fc_buf_addf(&path, "/%s", adm_req_param(r, 3));
+	if (fc_write_file_atomic(path.buf, r->body.buf, r->body.len, &err)) {
+		adm_reply_error(r, FC_ESTORAGE, "%s", err.msg);
+		goto out;
+	}
+	adm_reply_json_text(r, 200, "{}\n");
+out:
+	fc_buf_release(&key);
+	fc_buf_release(&path);
+}
+
+static void h_dataproxy_get(struct adm_req *r)
+{
+	struct fc_buf key = FC_BUF_INIT, path = FC_BUF_INIT;
+	const struct adm_dataproxy *dp = dataproxy_key(r, "GET", &key);
+	struct fc_err err;
+
+	if (!dp)
+		goto out;
+	fc_buf_addf(&path, "%s/%s", adm_dataproxy_dir(dp), key.buf);
+	fc_buf_reset(&r->out);
+	if (fc_buf_read_file(&r->out, path.buf, adm_server_opts(r->srv)->max_answer, &err)) {
+		adm_reply_error(r, err.code == FC_ELIMIT ? FC_ELIMIT : FC_ENOENT, "%s", err.msg);
+		goto out;
+	}
+	r->status = 200;
+	r->content_type = "application/octet-stream";
+out:
+	fc_buf_release(&key);
+	fc_buf_release(&path);
+}
+
 /* ------------------------------------------------------------------------------------------------------------ */
 #define P "/api/v1"
 #define MSG(name) &flyteidl__admin__##name##__descriptor
@@ -1414,6 +1503,10 @@ const struct adm_route adm_routes[] = {
 	{"GET", P "/schedules", adm_reply_schedules, ADM_READ, NULL, NULL},
 	{"GET", P "/signals/{project}/{domain}/{name}", h_list_signals, ADM_READ, NULL, MSG(signal_list)},
 	{"POST", P "/signals", h_set_signal, ADM_WRITE, MSG(signal_set_request), MSG(signal_set_response)},
+
+	/* signed URLs of the gRPC door's DataProxyService: the signature is the credential */
+	{"PUT", P "/dataproxy/files/{project}/{domain}/{digest}/{filename}", h_dataproxy_put, ADM_OPEN, NULL, NULL},
+	{"GET", P "/dataproxy/files/{project}/{domain}/{digest}/{filename}", h_dataproxy_get, ADM_OPEN, NULL, NULL},
 
 	{"GET", P "/repository/status", h_repository_status, ADM_READ, NULL, NULL},
 	{"POST", P "/repository/register", h_repository_register, ADM_WRITE, NULL, NULL},

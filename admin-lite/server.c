@@ -1157,6 +1157,7 @@ int adm_server_start(struct adm_store *store, const struct adm_server_options *o
 		for (i = 0; i < opts->n_cors_origins; i++)
 			srv->opts.cors_origins[i] = fc_xstrdup(opts->cors_origins[i]);
 	}
+	srv->opts.dataproxy = opts ? opts->dataproxy : NULL;
 	srv->max_header = opts && opts->max_header ? opts->max_header : ADM_DEFAULT_MAX_HEADER;
 	/* libmicrohttpd answers a head that does not fit its connection's memory pool itself, with an HTML page; the
 	 * pool is made big enough for heads well past our own limits, which answer in JSON (414, 431) */

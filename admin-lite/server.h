@@ -41,6 +41,9 @@ struct adm_server_options {
 	 * ADM_MAX_CORS_ORIGINS. None: no CORS headers, OPTIONS is not answered. */
 	const char *const *cors_origins;
 	size_t n_cors_origins;
+	/* Serves the signed upload/download URLs the gRPC door's DataProxyService hands out (dataproxy.h). NULL: the
+	 * /api/v1/dataproxy/files/ paths answer 404. Borrowed: must outlive the server. */
+	const struct adm_dataproxy *dataproxy;
 	/* Called (on a server thread) after every state-changing request that succeeded, e.g. to tell the scheduler
 	 * that launch plans may have changed. NULL: none. */
 	void (*on_change)(void *ctx);

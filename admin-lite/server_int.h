@@ -67,6 +67,7 @@ struct adm_server_opts_copy {
 	bool public_reads;
 	char **cors_origins;
 	size_t n_cors_origins;
+	const struct adm_dataproxy *dataproxy;
 };
 
 const struct adm_server_opts_copy *adm_server_opts(const struct adm_server *srv);

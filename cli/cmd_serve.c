@@ -32,6 +32,9 @@ static const char serve_usage[] =
 	"      --db PATH           the sqlite store (default DATA_DIR/admin.db)\n"
 	"      --listen HOST:PORT  address to listen on (default " ADM_DEFAULT_LISTEN "; port 0 picks one)\n"
 	"      --port-file FILE    write the port listened on to FILE once ready\n"
+	"      --grpc-listen HOST:PORT  also serve the admin API over gRPC (flyteidl.service.AdminService and\n"
+	"                          friends, for flytectl and FlyteRemote) on this separate port; port 0 picks one\n"
+	"      --grpc-port-file FILE  write the gRPC port to FILE once ready\n"
 	"      --token-file FILE   require 'Authorization: Bearer <contents of FILE>' on every request\n"
 	"                          but GET /healthz\n"
 	"      --public-reads      with --token-file: reads (GET) need no token, only changes do\n"
@@ -74,6 +77,7 @@ static const char watch_usage[] =
 #define STOP_POLL_MS 100
 
 struct serve_opts {
+	const char *grpc_listen, *grpc_port_file;
 	const char *repo, *data_dir, *db, *listen, *port_file, *token_file, *project, *domain, *include, *exclude;
 	const char *tls_cert, *tls_key;
 	size_t max_body, max_answer;
@@ -119,7 +123,8 @@ static int read_token(const char *file, char **out)
 enum { OPT_REPO = 256, OPT_DATA_DIR, OPT_DB, OPT_LISTEN, OPT_PORT_FILE, OPT_TOKEN_FILE, OPT_MAX_BODY, OPT_THREADS,
        OPT_PROJECT, OPT_DOMAIN, OPT_DEBOUNCE, OPT_ONCE, OPT_NO_SCHEDULER, OPT_NO_EXECUTOR,
        OPT_PUBLIC_READS, OPT_TLS_CERT, OPT_TLS_KEY, OPT_MAX_ANSWER, OPT_HEAD_TIMEOUT, OPT_MAX_CONNS,
-       OPT_MAX_CONNS_PER_IP, OPT_FOLLOW_LINKS, OPT_INCLUDE, OPT_EXCLUDE, OPT_CORS_ORIGIN };
+       OPT_MAX_CONNS_PER_IP, OPT_FOLLOW_LINKS, OPT_INCLUDE, OPT_EXCLUDE, OPT_CORS_ORIGIN, OPT_GRPC_LISTEN,
+       OPT_GRPC_PORT_FILE };
 
 static const struct option long_opts[] = {
 	{"repo", required_argument, NULL, OPT_REPO},
@@ -147,6 +152,8 @@ static const struct option long_opts[] = {
 	{"include", required_argument, NULL, OPT_INCLUDE},
 	{"exclude", required_argument, NULL, OPT_EXCLUDE},
 	{"cors-origin", required_argument, NULL, OPT_CORS_ORIGIN},
+	{"grpc-listen", required_argument, NULL, OPT_GRPC_LISTEN},
+	{"grpc-port-file", required_argument, NULL, OPT_GRPC_PORT_FILE},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -189,6 +196,8 @@ static int parse_opts(int argc, char **argv, const char *usage, struct serve_opt
 		case OPT_DB: o->db = optarg; break;
 		case OPT_LISTEN: o->listen = optarg; break;
 		case OPT_PORT_FILE: o->port_file = optarg; break;
+		case OPT_GRPC_LISTEN: o->grpc_listen = optarg; break;
+		case OPT_GRPC_PORT_FILE: o->grpc_port_file = optarg; break;
 		case OPT_TOKEN_FILE: o->token_file = optarg; break;
 		case OPT_PROJECT: o->project = optarg; break;
 		case OPT_DOMAIN: o->domain = optarg; break;
@@ -407,6 +416,7 @@ int cmd_serve(int argc, char **argv)
 	so.exclude = o.exclude;
 	so.no_scheduler = o.no_scheduler;
 	so.no_executor = o.no_executor;
+	so.grpc_listen = o.grpc_listen;
 	so.server.listen = o.listen;
 	so.server.token = token;
 	so.server.max_body = o.max_body;
@@ -442,12 +452,24 @@ int cmd_serve(int argc, char **argv)
 			fprintf(stderr, "flytec serve: warning: listening beyond loopback without --token-file: anyone "
 				"who reaches the port can change state\n");
 	}
+	if (o.grpc_listen)
+		fprintf(stderr, "flytec serve: gRPC (plaintext HTTP/2) on port %u\n", srv_grpc_port(srv));
 	if (o.port_file) {
 		char port[16];
 
 		snprintf(port, sizeof(port), "%u\n", srv_port(srv));
 		if (fc_write_file_atomic(o.port_file, port, strlen(port), &err)) {
 			fprintf(stderr, "flytec serve: %s\n", err.msg);
+			rc = CLI_EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (o.grpc_port_file) {
+		char port[16];
+
+		snprintf(port, sizeof(port), "%u\n", srv_grpc_port(srv));
+		if (!o.grpc_listen || fc_write_file_atomic(o.grpc_port_file, port, strlen(port), &err)) {
+			fprintf(stderr, "flytec serve: --grpc-port-file: %s\n", o.grpc_listen ? err.msg : "needs --grpc-listen");
 			rc = CLI_EXIT_USAGE;
 			goto out;
 		}

@@ -188,6 +188,35 @@
 /* Directories entered in one walk: a repository with more is surely a mistake (a home directory watched). */
 #define FC_LIMIT_WALK_DIRS 100000
 
+/* ---- admin-lite: the gRPC front door (admin-lite/grpc.c) --------------------------------------------------- */
+
+/* Bytes of one request message. gRPC's own default is 4 MiB; the REST body cap is 8 MiB and both doors take the same
+ * messages, so the same cap applies. gRPC core refuses a larger message itself with RESOURCE_EXHAUSTED before it
+ * is buffered whole. `flytec serve --max-body`. */
+#define ADM_GRPC_MAX_MESSAGE (8u * 1024 * 1024)
+/* Worker threads that run calls (each holds one call at a time; calls beyond them wait inside gRPC core, which
+ * buffers little per pending call). The store serialises writes anyway, so more threads buy only overlap of
+ * reads and of I/O with slow clients. */
+#define ADM_GRPC_THREADS 8
+/* Concurrent streams per HTTP/2 connection (gRPC's advertised SETTINGS_MAX_CONCURRENT_STREAMS). Python's and Go's
+ * clients queue calls beyond it on their side. */
+#define ADM_GRPC_MAX_STREAMS 256
+/* Seconds an answer may take to be written to a client that does not read it; past it the call is cancelled and
+ * the worker moves on. (A client that never sends its request holds no worker: gRPC core reads the request
+ * before handing the call over, and the call ends with the client's deadline or connection.) */
+#define ADM_GRPC_SEND_TIMEOUT_S 30
+/* Bytes of a status message (a registration diff can be long). It travels in the trailers as grpc-message,
+ * percent-encoded (up to 3x), and gRPC clients refuse metadata past 8 KiB by default (GRPC_ARG_MAX_METADATA_SIZE),
+ * which would turn the real status into a client-side error; 2 KiB of text stays within. Longer messages are cut
+ * with a note; the whole diff is what REST's 409 answer carries. */
+#define ADM_GRPC_MAX_DETAILS 2048
+/* Seconds graceful shutdown waits for calls in flight before cancelling them. */
+#define ADM_GRPC_DRAIN_S 5
+/* Lifetime of a DataProxyService signed URL when the request names none, and the longest one may ask (Flyte's
+ * defaults: one hour, a day). The signing key is drawn at start, so a restart also ends every URL. */
+#define ADM_DATAPROXY_EXPIRY_S 3600
+#define ADM_DATAPROXY_MAX_EXPIRY_S 86400
+
 /* ---- admin-lite: the watched repository --------------------------------------------------------------------- */
 
 /* When the store cannot write (disk full or failing), the watcher keeps the changed files pending and tries

@@ -1,6 +1,8 @@
 /* serve.c: the assembly of `flytec serve` (serve.h). */
 #include "serve/serve.h"
 
+#include "admin-lite/dataproxy.h"
+#include "admin-lite/grpc.h"
 #include "admin-lite/store.h"
 #include "admin-lite/watch.h"
 #include "core/arena.h"
@@ -10,6 +12,7 @@
 #include "serve/exec.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,6 +20,8 @@
 struct srv {
 	struct adm_store *store;
 	struct adm_server *server;
+	struct adm_grpc *grpc;
+	struct adm_dataproxy *dataproxy;
 	struct adm_watch *watch;
 	struct sch *sch;
 	struct srv_exec *exec;
@@ -127,6 +132,34 @@ static void exec_dir(const struct srv_options *o, struct fc_buf *dir)
 		fc_buf_adds(dir, "/");
 }
 
+/* The gRPC door, after the REST server: the signed URLs it hands out point at the REST listener, by the host it was
+ * given (0.0.0.0 or none: loopback). */
+static int grpc_start(struct srv *s, const struct srv_options *o, struct fc_err *err)
+{
+	struct adm_grpc_options go;
+	const char *listen = o->server.listen ? o->server.listen : ADM_DEFAULT_LISTEN, *colon = strrchr(listen, ':');
+	int hostlen = colon && colon > listen ? (int)(colon - listen) : 0;
+	const char *scheme = o->server.tls_cert ? "https" : "http";
+	char base[300];
+
+	if (!hostlen || (hostlen == 7 && !strncmp(listen, "0.0.0.0", 7)))
+		snprintf(base, sizeof(base), "%s://127.0.0.1:%u", scheme, adm_server_port(s->server));
+	else
+		snprintf(base, sizeof(base), "%s://%.*s:%u", scheme, hostlen, listen, adm_server_port(s->server));
+	memset(&go, 0, sizeof(go));
+	go.dataproxy = s->dataproxy;
+	go.http_base = base;
+	go.listen = o->grpc_listen;
+	go.token = o->server.token;
+	go.public_reads = o->server.public_reads;
+	go.max_message = o->server.max_body;
+	go.max_answer = o->server.max_answer;
+	go.version = o->server.version;
+	go.on_change = request_changed;
+	go.on_change_ctx = s;
+	return adm_grpc_start(s->store, &go, &s->grpc, err);
+}
+
 int srv_start(const struct srv_options *o, struct srv **out, struct fc_err *err)
 {
 	struct srv *s = fc_xcalloc(1, sizeof(*s));
@@ -161,8 +194,24 @@ int srv_start(const struct srv_options *o, struct srv **out, struct fc_err *err)
 			goto out;
 		}
 	}
+	if (o->grpc_listen) {
+		/* DataProxyService uploads live with the store, as the executor's state does */
+		struct fc_buf dir = FC_BUF_INIT;
+
+		exec_dir(o, &dir);
+		fc_buf_adds(&dir, "/uploads");
+		rc = adm_dataproxy_new(dir.buf, &s->dataproxy, err);
+		fc_buf_release(&dir);
+		if (rc) {
+			fc_err_prefix(err, "data proxy: ");
+			goto out;
+		}
+		so.dataproxy = s->dataproxy;
+	}
 	rc = adm_server_start(s->store, &so, &s->server, err);
 	if (rc)
+		goto out;
+	if (o->grpc_listen && (rc = grpc_start(s, o, err)) != 0)
 		goto out;
 	if (s->sch && (rc = sch_start(s->sch, err)) != 0) {
 		fc_err_prefix(err, "scheduler: ");
@@ -180,6 +229,11 @@ unsigned srv_port(const struct srv *s)
 	return adm_server_port(s->server);
 }
 
+unsigned srv_grpc_port(const struct srv *s)
+{
+	return s->grpc ? adm_grpc_port(s->grpc) : 0;
+}
+
 bool srv_watching(const struct srv *s)
 {
 	return s->watch != NULL;
@@ -194,7 +248,9 @@ void srv_free(struct srv *s)
 {
 	if (!s)
 		return;
+	adm_grpc_stop(s->grpc); /* drains its calls first: they may still use the store and notify the scheduler */
 	adm_server_stop(s->server);
+	adm_dataproxy_free(s->dataproxy);
 	srv_exec_stop(s->exec);
 	sch_free(s->sch); /* stops its thread; after the server, so no request notifies a freed scheduler */
 	adm_watch_free(s->watch);

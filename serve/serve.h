@@ -29,6 +29,9 @@ struct srv_options {
 	bool follow_external_links; /* the watcher reads specs through links leaving the repository */
 	const char *include, *exclude; /* PCRE2 patterns over paths in the repository (NULL: none) */
 	bool no_scheduler, no_executor;
+	/* Also serve the admin API over gRPC on this address (admin-lite/grpc.h), with DataProxyService's signed URLs
+	 * answered by the REST listener; NULL: no gRPC. */
+	const char *grpc_listen;
 	/* The REST server's own options (listen, token, limits, threads, version...). The wiring fields (on_change,
 	 * schedules_json and their contexts) are filled in by srv_start(). */
 	struct adm_server_options server;
@@ -43,8 +46,9 @@ int srv_watch_open(struct adm_store *store, const struct srv_options *o, const c
 
 /* Start everything `o` asks for. */
 int srv_start(const struct srv_options *o, struct srv **out, struct fc_err *err);
-/* The port the server listens on. */
+/* The port the server listens on; the gRPC port (0 without --grpc-listen). */
 unsigned srv_port(const struct srv *s);
+unsigned srv_grpc_port(const struct srv *s);
 /* The caller thread's share of the work (the repository watcher) for up to about `timeout_ms`; without a watcher
  * it returns at once. */
 int srv_poll(struct srv *s, unsigned timeout_ms, struct fc_err *err);

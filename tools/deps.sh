@@ -5,6 +5,7 @@ pkgs="gcc make pkg-config clang libclang-rt-14-dev python3 tzdata
 libyaml-dev libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev protobuf-compiler
 libsqlite3-dev sqlite3 libcurl4-openssl-dev libpcre2-dev libcmocka-dev
 libmicrohttpd-dev libjansson-dev libarchive-dev libssl-dev wrk
+libgrpc-dev python3-grpcio protobuf-compiler-grpc
 curl time bc graphviz python3-protobuf
 chromium chromium-driver python3-selenium"
 missing=""

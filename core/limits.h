@@ -168,4 +168,10 @@
 #define ADM_WATCH_RETRY_MIN_MS 100
 #define ADM_WATCH_RETRY_MAX_MS 30000
 
+/* --- scheduler/ and the launch-plan schedule keys ------------------------------------------------------- */
+
+/* Longest `jitter` of a schedule: jitter spreads the fire times of plans that share an expression over a window;
+ * an hour is more than any spread needs, and keeps a jittered slot before the next slot of an hourly plan. */
+#define CMP_MAX_JITTER_S 3600
+
 #endif

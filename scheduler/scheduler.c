@@ -66,6 +66,8 @@ struct sch_entry {
 	int64_t updated_ns;   /* the row's updated_at: any change (activation, policy) rebuilds the entry */
 	int64_t activated_ns; /* when this version was activated (adm_launch_plan_activated_at) */
 	struct cmp_schedule_policy policy; /* as stored, to see changes */
+	struct fc_cron_dst dst;            /* the policy's DST rules */
+	int64_t jitter_ns;                 /* this plan's fixed offset from each slot (sch_jitter_ns()) */
 	uint32_t max_catchup;
 	int64_t window_s;
 	struct sch_expr *expr;
@@ -148,6 +150,36 @@ static void format_slot(int64_t slot, char out[FC_RFC3339_MAX])
 /* ------------------------------------------------------------------------------------------------------------
  * Execution names.
  */
+void sch_format_time(int64_t ns, char out[SCH_TIME_MAX])
+{
+	int64_t sec = ns_to_s(ns), ms = (ns - sec * NS_PER_S) / 1000000;
+	size_t n = fc_time_format_rfc3339(sec, 0, out); /* fits: SCH_TIME_MAX > FC_RFC3339_MAX */
+
+	if (ms && n && out[n - 1] == 'Z')
+		snprintf(out + n - 1, SCH_TIME_MAX - (n - 1), ".%03dZ", (int)ms);
+}
+
+int64_t sch_jitter_ns(const char *project, const char *domain, const char *name, int64_t jitter_ms)
+{
+	unsigned char sum[FC_SHA256_LEN];
+	struct fc_sha256 h;
+	uint64_t v = 0;
+
+	if (jitter_ms <= 0)
+		return 0;
+	fc_sha256_init(&h);
+	fc_sha256_update(&h, "jitter:", 7);
+	fc_sha256_update(&h, project, strlen(project));
+	fc_sha256_update(&h, "/", 1);
+	fc_sha256_update(&h, domain, strlen(domain));
+	fc_sha256_update(&h, "/", 1);
+	fc_sha256_update(&h, name, strlen(name));
+	fc_sha256_final(&h, sum);
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | sum[i];
+	return (int64_t)(v % (uint64_t)jitter_ms) * 1000000; /* [0, jitter) in whole milliseconds */
+}
+
 void sch_execution_name(const char *project, const char *domain, const char *name, int64_t slot_s,
 			unsigned attempt, char out[SCH_EXEC_NAME_LEN + 1])
 {
@@ -561,6 +593,9 @@ static int entry_configure(struct sch *s, struct sch_entry *e, const struct adm_
 		e->activated_ns = lp->updated_at;
 	e->anchor_s = ns_to_s(e->activated_ns);
 	e->policy = lp->policy;
+	e->dst.repeat = (enum fc_cron_dst_repeat)lp->policy.dst_repeat;
+	e->dst.skip = (enum fc_cron_dst_skip)lp->policy.dst_skip;
+	e->jitter_ns = sch_jitter_ns(e->project, e->domain, e->name, lp->policy.jitter_ms);
 	e->max_catchup = lp->policy.max_catchup ? lp->policy.max_catchup : SCH_DEFAULT_MAX_CATCHUP;
 	e->window_s = lp->policy.catchup_window_seconds > 0 ? lp->policy.catchup_window_seconds
 							     : SCH_DEFAULT_CATCHUP_WINDOW_S;
@@ -587,12 +622,14 @@ static int entry_configure(struct sch *s, struct sch_entry *e, const struct adm_
  */
 static int64_t next_slot(const struct sch_entry *e, int64_t after_s)
 {
-	return fc_cron_next(e->expr->cron, e->zone, after_s, e->anchor_s); /* FC_CRON_NONE == SCH_NEVER */
+	/* FC_CRON_NONE == SCH_NEVER */
+	return fc_cron_next_dst(e->expr->cron, e->zone, after_s, e->anchor_s, &e->dst, NULL);
 }
 
-static bool is_late(const struct sch *s, int64_t slot, int64_t now_ns)
+/* Late: the slot comes up more than the grace period after its (jittered) fire time. */
+static bool is_late(const struct sch *s, const struct sch_entry *e, int64_t slot, int64_t now_ns)
 {
-	return sat_add(slot_ns(slot), s->opts.grace_s * NS_PER_S) < now_ns;
+	return sat_add(sat_add(slot_ns(slot), e->jitter_ns), s->opts.grace_s * NS_PER_S) < now_ns;
 }
 
 static bool in_episode(const struct sch_entry *e, int64_t slot)
@@ -622,7 +659,7 @@ static void start_episode(struct sch *s, struct sch_entry *e, int64_t after, int
 	older = lo > after && (t = next_slot(e, after)) != SCH_NEVER && t <= lo;
 	for (t = next_slot(e, lo); t != SCH_NEVER && t <= now_s; t = next_slot(e, t)) {
 		n++;
-		if (!is_late(s, t, now_ns))
+		if (!is_late(s, e, t, now_ns))
 			on_time++;
 	}
 	switch (e->policy.catchup) {
@@ -677,7 +714,7 @@ static void entry_arm(struct sch *s, struct sch_entry *e, int64_t now_ns)
 	cand = next_slot(e, after);
 	if (cand == SCH_NEVER) {
 		e->pending = SCH_NEVER;
-	} else if (!is_late(s, cand, now_ns) || in_episode(e, cand)) {
+	} else if (!is_late(s, e, cand, now_ns) || in_episode(e, cand)) {
 		if (e->ep_active && cand > e->ep_end)
 			e->ep_active = false;
 		e->pending = cand;
@@ -687,7 +724,7 @@ static void entry_arm(struct sch *s, struct sch_entry *e, int64_t now_ns)
 	if (e->pending == SCH_NEVER) {
 		e->due_ns = SCH_NEVER; /* never fires again */
 	} else {
-		int64_t at = slot_ns(e->pending);
+		int64_t at = sat_add(slot_ns(e->pending), e->jitter_ns);
 
 		if (at < now_ns)
 			at = now_ns;
@@ -982,7 +1019,7 @@ static void entry_process(struct sch *s, struct sch_entry *e, int64_t now_ns)
 	slot = e->pending;
 	if (slot == SCH_NEVER)
 		return;
-	if (is_late(s, slot, now_ns) && !in_episode(e, slot)) {
+	if (is_late(s, e, slot, now_ns) && !in_episode(e, slot)) {
 		/* Late without the policy having chosen it (a stalled process, a retry after a failure). */
 		e->retry_ns = SCH_NEVER;
 		entry_arm(s, e, now_ns);
@@ -1382,6 +1419,17 @@ int sch_status_list(struct sch *s, struct fc_arena *a, struct sch_status **out, 
 		st->skipped = e->skipped;
 		st->replaced = e->replaced;
 		st->missed = e->missed;
+		st->dst_repeat = e->dst.repeat;
+		st->dst_skip = e->dst.skip;
+		st->jitter_ns = e->jitter_ns;
+		for (int k = 0; k < SCH_STATUS_NEXT; k++) {
+			int64_t slot = !e->expr ? SCH_NEVER : k == 0 ? e->pending : ns_to_s(st->next_slots_ns[k - 1]);
+
+			if (k && slot != SCH_NEVER)
+				slot = next_slot(e, slot);
+			st->next_slots_ns[k] = slot_ns(slot);
+			st->next_fires_ns[k] = slot == SCH_NEVER ? SCH_NEVER : sat_add(slot_ns(slot), e->jitter_ns);
+		}
 	}
 	pthread_mutex_unlock(&s->mu);
 	qsort(list, n, sizeof(*list), status_cmp);
@@ -1416,14 +1464,14 @@ void sch_get_stats(struct sch *s, struct sch_stats *out)
  */
 static void json_time(struct fc_buf *out, const char *key, int64_t ns)
 {
-	char t[FC_RFC3339_MAX];
+	char t[SCH_TIME_MAX];
 
 	fc_buf_addf(out, ",\"%s\":", key);
 	if (ns == SCH_NEVER || ns == SCH_FOREVER) {
 		fc_buf_adds(out, "null");
 		return;
 	}
-	fc_time_format_rfc3339(ns_to_s(ns), 0, t);
+	sch_format_time(ns, t);
 	fc_buf_add_json_string(out, t, strlen(t));
 }
 
@@ -1466,8 +1514,20 @@ void sch_status_render_json(const struct sch_status *list, size_t n, struct fc_b
 		json_str(out, "error", st->error, false);
 		fc_buf_addf(out,
 			    ",\"failures\":%u,\"fired\":%" PRIu64 ",\"skipped\":%" PRIu64 ",\"replaced\":%" PRIu64
-			    ",\"missed\":%" PRIu64 "}",
+			    ",\"missed\":%" PRIu64,
 			    st->failures, st->fired, st->skipped, st->replaced, st->missed);
+		json_str(out, "dstRepeat", fc_cron_dst_repeat_name((enum fc_cron_dst_repeat)st->dst_repeat), false);
+		json_str(out, "dstSkip", fc_cron_dst_skip_name((enum fc_cron_dst_skip)st->dst_skip), false);
+		fc_buf_addf(out, ",\"jitterMs\":%" PRId64 ",\"nextFires\":[", st->jitter_ns / 1000000);
+		for (int k = 0, m = 0; k < SCH_STATUS_NEXT; k++) {
+			if (st->next_fires_ns[k] == SCH_NEVER)
+				continue;
+			fc_buf_addf(out, "%s{", m++ ? "," : "");
+			json_time(out, "slot", st->next_slots_ns[k]);
+			json_time(out, "firesAt", st->next_fires_ns[k]);
+			fc_buf_addch(out, '}');
+		}
+		fc_buf_adds(out, "]}");
 	}
 	fc_buf_adds(out, "]}");
 }

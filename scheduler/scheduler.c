@@ -1522,8 +1522,10 @@ void sch_status_render_json(const struct sch_status *list, size_t n, struct fc_b
 		for (int k = 0, m = 0; k < SCH_STATUS_NEXT; k++) {
 			if (st->next_fires_ns[k] == SCH_NEVER)
 				continue;
-			fc_buf_addf(out, "%s{", m++ ? "," : "");
-			json_time(out, "slot", st->next_slots_ns[k]);
+			char t[SCH_TIME_MAX];
+
+			sch_format_time(st->next_slots_ns[k], t);
+			fc_buf_addf(out, "%s{\"slot\":\"%s\"", m++ ? "," : "", t); /* RFC 3339: nothing to escape */
 			json_time(out, "firesAt", st->next_fires_ns[k]);
 			fc_buf_addch(out, '}');
 		}

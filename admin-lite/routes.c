@@ -901,6 +901,7 @@ static void h_metrics(struct adm_req *r)
 			    (long long)c.events, (long long)c.files_failed);
 	}
 	adm_server_metrics(r->srv, &r->out);
+	adm_server_schedule_metrics(r->srv, &r->out);
 	r->status = 200;
 	r->content_type = "text/plain; version=0.0.4";
 }

@@ -276,6 +276,12 @@ static int schedules_json(void *ctx, struct fc_buf *out, struct fc_err *err)
 	return rc;
 }
 
+/* GET /metrics: the scheduler's counters, missed slots per schedule included. */
+static void schedules_metrics(void *ctx, struct fc_buf *out)
+{
+	sch_metrics_render(ctx, out);
+}
+
 /* Launch plans may have changed (a registration, an activation): the scheduler reloads its list. */
 static void notify_scheduler(void *ctx)
 {
@@ -445,6 +451,7 @@ int cmd_serve(int argc, char **argv)
 	if (sch) {
 		so.schedules_json = schedules_json;
 		so.schedules_ctx = sch;
+		so.schedules_metrics = schedules_metrics;
 	}
 	if (adm_server_start(store, &so, &srv, &err)) {
 		fprintf(stderr, "flytec serve: %s\n", err.msg);

@@ -23,6 +23,7 @@
 #include "core/buf.h"
 #include "core/cron.h"
 #include "core/err.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/sha256.h"
 #include "core/strmap.h"
@@ -687,6 +688,23 @@ static void start_episode(struct sch *s, struct sch_entry *e, int64_t after, int
 	}
 	e->missed += n - k;
 	s->totals.missed += n - k;
+	if (n - k && !s->opts.quiet) {
+		/* one line per missed slot (the oldest SCH_MISSED_LOG_MAX of one catch-up, then a count) */
+		uint64_t logged = 0;
+
+		for (i = 0, t = next_slot(e, lo); i < n - k && t != SCH_NEVER; i++, t = next_slot(e, t)) {
+			char at[FC_RFC3339_MAX];
+
+			if (logged == SCH_MISSED_LOG_MAX) {
+				fc_warn("scheduler: %s: and %" PRIu64 " more missed slots", e->key, n - k - logged);
+				break;
+			}
+			format_slot(t, at);
+			fc_warn("scheduler: %s: missed slot %s (catch_up %s, window %" PRId64 "s, max %u)", e->key, at,
+				catchup_name(e->policy.catchup), e->window_s, e->max_catchup);
+			logged++;
+		}
+	}
 	if ((n - k || older) && !s->opts.quiet) {
 		char from[FC_RFC3339_MAX];
 
@@ -1482,6 +1500,59 @@ static void json_str(struct fc_buf *out, const char *key, const char *v, bool fi
 		fc_buf_add_json_string(out, v, strlen(v));
 	else
 		fc_buf_adds(out, "null");
+}
+
+/* A Prometheus label value: backslash, quote and newline escaped. */
+static void prom_label(struct fc_buf *out, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fc_buf_addch(out, '\\');
+		if (*v == '\n')
+			fc_buf_adds(out, "\\n");
+		else
+			fc_buf_addch(out, *v);
+	}
+}
+
+void sch_metrics_render(struct sch *s, struct fc_buf *out)
+{
+	struct sch_stats st;
+	bool header = false;
+
+	sch_get_stats(s, &st);
+	fc_buf_addf(out,
+		    "# HELP flytec_scheduler_slots_total Slots by outcome since the scheduler started.\n"
+		    "# TYPE flytec_scheduler_slots_total counter\n"
+		    "flytec_scheduler_slots_total{outcome=\"fired\"} %" PRIu64 "\n"
+		    "flytec_scheduler_slots_total{outcome=\"skipped\"} %" PRIu64 "\n"
+		    "flytec_scheduler_slots_total{outcome=\"replaced\"} %" PRIu64 "\n"
+		    "flytec_scheduler_slots_total{outcome=\"missed\"} %" PRIu64 "\n"
+		    "# HELP flytec_scheduler_schedules Schedules armed, by state.\n"
+		    "# TYPE flytec_scheduler_schedules gauge\n"
+		    "flytec_scheduler_schedules{state=\"ok\"} %zu\n"
+		    "flytec_scheduler_schedules{state=\"failing\"} %zu\n",
+		    st.fired, st.skipped, st.replaced, st.missed, st.schedules - st.failing, st.failing);
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < s->entries.cap; i++) {
+		const struct sch_entry *e = s->entries.slots[i].value;
+
+		if (!s->entries.slots[i].key || e->dead || !e->missed)
+			continue;
+		if (!header) {
+			fc_buf_adds(out, "# HELP flytec_scheduler_missed_slots_total Slots the catch-up policy did not fire, "
+					 "per schedule.\n# TYPE flytec_scheduler_missed_slots_total counter\n");
+			header = true;
+		}
+		fc_buf_adds(out, "flytec_scheduler_missed_slots_total{project=\"");
+		prom_label(out, e->project);
+		fc_buf_adds(out, "\",domain=\"");
+		prom_label(out, e->domain);
+		fc_buf_adds(out, "\",launch_plan=\"");
+		prom_label(out, e->name);
+		fc_buf_addf(out, "\"} %" PRIu64 "\n", e->missed);
+	}
+	pthread_mutex_unlock(&s->mu);
 }
 
 void sch_status_render_json(const struct sch_status *list, size_t n, struct fc_buf *out)

@@ -174,6 +174,13 @@ void sch_get_stats(struct sch *s, struct sch_stats *out);
  * "nextFires":[{"slot","firesAt"}]}]}; times are RFC 3339 UTC (with milliseconds when jittered) or null.
  */
 void sch_status_render_json(const struct sch_status *list, size_t n, struct fc_buf *out);
+/*
+ * Prometheus text for /metrics: flytec_scheduler_slots_total{outcome="fired|skipped|replaced|missed"},
+ * flytec_scheduler_schedules{state="ok|failing"} and flytec_scheduler_missed_slots_total{project,domain,
+ * launch_plan} for every schedule that missed a slot (the missed-catch-up alert: a slot the catch-up policy or
+ * window did not fire). Each missed slot is also one log line ("scheduler: P/D/N: missed slot TIME (...)").
+ */
+void sch_metrics_render(struct sch *s, struct fc_buf *out);
 
 /*
  * The execution name of a slot: 's', 7 base-36 characters of SHA-256("project/domain/name") and the slot's UTC

@@ -8,6 +8,8 @@
 
 #include "core/cron.h"
 
+#include <fcntl.h>
+
 /* The scheduled times of `lp`'s executions, in order, into want-compatible nanoseconds. */
 static void expect_slots(struct sfx *f, const char *lp, const int64_t *want, size_t nwant)
 {
@@ -191,6 +193,66 @@ static void test_status_json(void **state)
 	sfx_free(f);
 }
 
+/* Every missed slot is one log line and counts in /metrics, per schedule. */
+static void test_missed_slots_metric_and_log(void **state)
+{
+	struct sfx *f = sfx_new(utc(2024, 5, 1, 0, 0, 10));
+	char path[160], *text;
+	struct fc_buf m = FC_BUF_INIT;
+	struct adm_execution *x;
+	FILE *fp;
+	long len;
+	int saved, fd;
+
+	(void)state;
+	sfx_register(f, SFX_PREAMBLE SFX_LP("hourly", "cron: \"0 * * * *\", kickoff_input: day, catch_up: latest"));
+	sfx_step(f, sfx_now(f));
+	snprintf(path, sizeof(path), "%s/log", f->dir);
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	close(fd);
+	fc_log_set_level(FC_LOG_WARN);
+	sfx_step(f, utc(2024, 5, 1, 6, 10, 0)); /* down from 00:00:10 to 06:10: 01:00 ... 06:00 came and went */
+	fc_log_set_level(FC_LOG_ERROR);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	assert_int_equal(sfx_execs(f, "hourly", &x), 1); /* latest: 06:00 only */
+	assert_int_equal(x[0].scheduled_at, utc(2024, 5, 1, 6, 0, 0));
+	assert_int_equal(sfx_status(f, "hourly")->missed, 5);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	rewind(fp);
+	text = calloc(1, (size_t)len + 1);
+	assert_int_equal(fread(text, 1, (size_t)len, fp), (size_t)len);
+	fclose(fp);
+	{
+		int lines = 0;
+
+		for (const char *p = text; (p = strstr(p, "sched/development/hourly: missed slot ")); p++)
+			lines++;
+		if (lines != 5)
+			fail_msg("%d missed-slot lines, want 5:\n%s", lines, text);
+	}
+	assert_non_null(strstr(text, "missed slot 2024-05-01T01:00:00Z"));
+	assert_non_null(strstr(text, "missed slot 2024-05-01T05:00:00Z"));
+	assert_null(strstr(text, "missed slot 2024-05-01T06:00:00Z"));
+	free(text);
+	sch_metrics_render(f->sch, &m);
+	if (!strstr(m.buf, "flytec_scheduler_missed_slots_total{project=\"sched\",domain=\"development\","
+			   "launch_plan=\"hourly\"} 5\n"))
+		fail_msg("%s", m.buf);
+	assert_non_null(strstr(m.buf, "flytec_scheduler_slots_total{outcome=\"missed\"} 5\n"));
+	assert_non_null(strstr(m.buf, "flytec_scheduler_slots_total{outcome=\"fired\"} 1\n"));
+	fc_buf_release(&m);
+	sfx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +262,7 @@ int main(void)
 		cmocka_unit_test(test_jitter_is_not_lateness),
 		cmocka_unit_test(test_jitter_spreads),
 		cmocka_unit_test(test_status_json),
+		cmocka_unit_test(test_missed_slots_metric_and_log),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

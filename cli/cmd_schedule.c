@@ -2,6 +2,7 @@
 #include "cli/cmd_schedule.h"
 
 #include "cli/cli.h"
+#include "cli/cmd_admin.h"
 #include "core/buf.h"
 #include "core/cron.h"
 #include "core/duration.h"
@@ -22,6 +23,7 @@ static const char usage_text[] =
 	"                            [--dst-repeat first|last|both|auto] [--dst-skip shift|skip]\n"
 	"                            [--jitter DURATION --plan PROJECT/DOMAIN/NAME]\n"
 	"       flytec schedule check \"<expr>\"\n"
+	"       flytec schedule pause|unpause LAUNCH_PLAN [--note TEXT] [--catch-up]   (on a running admin)\n"
 	"\n"
 	"  next     print the next N fire times (default 5) after --from (default now), each as local time\n"
 	"           with the zone's offset, UTC time and zone abbreviation\n"
@@ -153,8 +155,10 @@ int cmd_schedule(int argc, char **argv)
 		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
 	}
 	sub = argv[1];
+	if (!strcmp(sub, "pause") || !strcmp(sub, "unpause"))
+		return cmd_schedule_pause(argc - 1, argv + 1, !strcmp(sub, "pause"));
 	if (strcmp(sub, "next") && strcmp(sub, "check"))
-		return usage_error("unknown subcommand '%s' (use next or check)", sub);
+		return usage_error("unknown subcommand '%s' (use next, check, pause or unpause)", sub);
 	for (int i = 2; i < argc; i++) {
 		const char *arg = argv[i], *value = NULL;
 		const char **slot = NULL;

@@ -69,6 +69,10 @@ struct sch_entry {
 	struct cmp_schedule_policy policy; /* as stored, to see changes */
 	struct fc_cron_dst dst;            /* the policy's DST rules */
 	int64_t jitter_ns;                 /* this plan's fixed offset from each slot (sch_jitter_ns()) */
+	bool paused;                       /* paused: out of the heap, nothing fires */
+	char *pause_note;
+	int64_t pause_changed_ns;
+	int64_t resume_from_s;             /* slots at or before it do not fire (unpaused without catch-up) */
 	uint32_t max_catchup;
 	int64_t window_s;
 	struct sch_expr *expr;
@@ -418,6 +422,7 @@ static void entry_free(struct sch_entry *e)
 	expr_put(e->expr);
 	free(e->vblock);
 	free(e->error);
+	free(e->pause_note);
 	free(e->key);
 	free(e);
 }
@@ -727,8 +732,18 @@ static void entry_arm(struct sch *s, struct sch_entry *e, int64_t now_ns)
 		heap_place(s, e);
 		return;
 	}
+	if (e->paused) {
+		e->pending = SCH_NEVER;
+		e->due_ns = SCH_NEVER;
+		e->ep_active = false;
+		heap_place(s, e);
+		return;
+	}
 	/* Never before the activation: slots of a time the plan was inactive do not fire. */
 	after = e->last_slot != SCH_NEVER && e->last_slot > e->anchor_s ? e->last_slot : e->anchor_s;
+	/* Nor those that fell in a pause, unless the unpause asked to catch up. */
+	if (e->resume_from_s > after)
+		after = e->resume_from_s;
 	cand = next_slot(e, after);
 	if (cand == SCH_NEVER) {
 		e->pending = SCH_NEVER;
@@ -1121,6 +1136,21 @@ static void purge_dead(struct sch *s)
 		entries_rebuild(s, false);
 }
 
+static bool pause_changed(const struct sch_entry *e, const struct adm_scheduled_lp *row)
+{
+	return e->paused != row->paused || e->pause_changed_ns != row->pause_changed_at ||
+	       e->resume_from_s != (row->resume_from > 0 ? ns_to_s(row->resume_from) : SCH_NEVER);
+}
+
+static void pause_apply(struct sch_entry *e, const struct adm_scheduled_lp *row)
+{
+	e->paused = row->paused;
+	e->resume_from_s = row->resume_from > 0 ? ns_to_s(row->resume_from) : SCH_NEVER;
+	e->pause_changed_ns = row->pause_changed_at;
+	free(e->pause_note);
+	e->pause_note = row->paused && row->pause_note ? fc_xstrdup(row->pause_note) : NULL;
+}
+
 static int reload_locked(struct sch *s, int64_t now_ns, struct fc_err *err)
 {
 	struct adm_scheduled_lp *rows;
@@ -1144,9 +1174,22 @@ static int reload_locked(struct sch *s, int64_t now_ns, struct fc_err *err)
 		char *key = fc_arena_printf(&a, "%s/%s/%s", lp->id.project, lp->id.domain, lp->id.name);
 
 		e = fc_strmap_get(&s->entries, key);
+		if (e && !entry_changed(e, lp) && pause_changed(e, &rows[i])) {
+			pause_apply(e, &rows[i]);
+			e->ep_active = false;
+			if (last != SCH_NEVER && (e->last_slot == SCH_NEVER || last > e->last_slot))
+				e->last_slot = last;
+			entry_arm(s, e, now_ns);
+			changed++;
+			e->gen = s->gen;
+			continue;
+		}
+		if (e)
+			pause_apply(e, &rows[i]);
 		if (!e) {
 			e = entry_new(&lp->id);
 			e->last_slot = last;
+			pause_apply(e, &rows[i]);
 			fc_strmap_put(&s->entries, e->key, e);
 			entry_load(s, e, lp, now_ns);
 			added++;
@@ -1437,6 +1480,9 @@ int sch_status_list(struct sch *s, struct fc_arena *a, struct sch_status **out, 
 		st->skipped = e->skipped;
 		st->replaced = e->replaced;
 		st->missed = e->missed;
+		st->paused = e->paused;
+		st->pause_note = e->pause_note ? fc_arena_strdup(a, e->pause_note) : NULL;
+		st->pause_changed_ns = e->pause_changed_ns ? e->pause_changed_ns : SCH_NEVER;
 		st->dst_repeat = e->dst.repeat;
 		st->dst_skip = e->dst.skip;
 		st->jitter_ns = e->jitter_ns;
@@ -1587,6 +1633,9 @@ void sch_status_render_json(const struct sch_status *list, size_t n, struct fc_b
 			    ",\"failures\":%u,\"fired\":%" PRIu64 ",\"skipped\":%" PRIu64 ",\"replaced\":%" PRIu64
 			    ",\"missed\":%" PRIu64,
 			    st->failures, st->fired, st->skipped, st->replaced, st->missed);
+		fc_buf_addf(out, ",\"paused\":%s", st->paused ? "true" : "false");
+		json_str(out, "pauseNote", st->pause_note, false);
+		json_time(out, "pauseChangedAt", st->pause_changed_ns);
 		json_str(out, "dstRepeat", fc_cron_dst_repeat_name((enum fc_cron_dst_repeat)st->dst_repeat), false);
 		json_str(out, "dstSkip", fc_cron_dst_skip_name((enum fc_cron_dst_skip)st->dst_skip), false);
 		fc_buf_addf(out, ",\"jitterMs\":%" PRId64 ",\"nextFires\":[", st->jitter_ns / 1000000);

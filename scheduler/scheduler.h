@@ -124,6 +124,9 @@ struct sch_status {
 	uint64_t skipped;         /* slots recorded as skipped (concurrency skip) */
 	uint64_t replaced;        /* executions terminated by concurrency replace */
 	uint64_t missed;          /* slots in the catch-up window the policy did not fire */
+	bool paused;              /* paused (flytec schedule pause): nothing fires */
+	const char *pause_note;   /* why, as given with the pause; NULL when not paused */
+	int64_t pause_changed_ns; /* when it was last paused or unpaused (SCH_NEVER: never) */
 	int dst_repeat;           /* enum fc_cron_dst_repeat */
 	int dst_skip;             /* enum fc_cron_dst_skip */
 	int64_t jitter_ns;        /* this plan's offset from each slot */

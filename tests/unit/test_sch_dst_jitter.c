@@ -9,6 +9,7 @@
 #include "core/cron.h"
 
 #include <fcntl.h>
+#include <sqlite3.h>
 
 /* The scheduled times of `lp`'s executions, in order, into want-compatible nanoseconds. */
 static void expect_slots(struct sfx *f, const char *lp, const int64_t *want, size_t nwant)
@@ -253,6 +254,43 @@ static void test_missed_slots_metric_and_log(void **state)
 	sfx_free(f);
 }
 
+/* A store file from before migration 3 (no DST or jitter columns) is brought up to date when opened, and its launch
+ * plans keep the old behaviour (dst auto/shift, no jitter). */
+static void test_migration_3_from_an_old_file(void **state)
+{
+	struct sfx *f = sfx_new(utc(2024, 5, 1, 0, 0, 10));
+	struct sch_status *st;
+	sqlite3 *db;
+
+	(void)state;
+	sfx_register(f, SFX_PREAMBLE SFX_LP("old", "cron: \"0 * * * *\", kickoff_input: day"));
+	sch_free(f->sch);
+	f->sch = NULL;
+	adm_store_free(f->store);
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "ALTER TABLE entities DROP COLUMN dst_repeat; ALTER TABLE entities DROP COLUMN "
+					  "dst_skip; ALTER TABLE entities DROP COLUMN jitter_ms; DROP TABLE schedule_pause; "
+					  "PRAGMA user_version = 2;",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	sfx_open_store(f);
+	assert_int_equal(adm_store_schema_version(f->store), ADM_SCHEMA_VERSION);
+	assert_true(ADM_SCHEMA_VERSION >= 3);
+	sfx_new_sch(f);
+	sfx_step(f, sfx_now(f));
+	st = sfx_status(f, "old");
+	assert_int_equal(st->dst_repeat, FC_DST_REPEAT_AUTO);
+	assert_int_equal(st->dst_skip, FC_DST_SKIP_SHIFT);
+	assert_int_equal(st->jitter_ns, 0);
+	/* and the new columns take a policy from then on */
+	sfx_register(f, SFX_PREAMBLE SFX_LP("new", "cron: \"0 * * * *\", kickoff_input: day, jitter: 10s"));
+	sfx_restart(f);
+	sfx_step(f, sfx_now(f));
+	assert_int_equal(sfx_status(f, "new")->jitter_ns, sch_jitter_ns("sched", "development", "new", 10000));
+	sfx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_jitter_spreads),
 		cmocka_unit_test(test_status_json),
 		cmocka_unit_test(test_missed_slots_metric_and_log),
+		cmocka_unit_test(test_migration_3_from_an_old_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

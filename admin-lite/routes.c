@@ -940,8 +940,66 @@ static void h_metrics(struct adm_req *r)
 			    (long long)c.events, (long long)c.files_failed);
 	}
 	adm_server_metrics(r->srv, &r->out);
+	adm_server_schedule_metrics(r->srv, &r->out);
 	r->status = 200;
 	r->content_type = "text/plain; version=0.0.4";
+}
+
+/*
+ * flytec's own: pause or unpause a launch plan's schedule. Body (optional): {"note": "why"} for a pause,
+ * {"note": "...", "catchUp": true} for an unpause (without catchUp the slots that fell in the pause never fire).
+ */
+static void schedule_pause(struct adm_req *r, bool paused)
+{
+	struct adm_id id = {adm_req_param(r, 0), adm_req_param(r, 1), adm_req_param(r, 2), NULL};
+	const char *note = NULL;
+	bool catch_up = false;
+	json_t *root = NULL, *v;
+	json_error_t jerr;
+	struct fc_err err;
+
+	if (r->body.len) {
+		root = json_loadb(r->body.buf, r->body.len, JSON_REJECT_DUPLICATES, &jerr);
+		if (!root || !json_is_object(root)) {
+			adm_reply_error(r, FC_EINVAL, "body: expected a JSON object such as {\"note\": \"...\"}%s%s",
+					root ? "" : ": ", root ? "" : jerr.text);
+			goto out;
+		}
+		if ((v = json_object_get(root, "note")) && !json_is_null(v)) {
+			if (!json_is_string(v)) {
+				adm_reply_error(r, FC_EINVAL, "note must be a string");
+				goto out;
+			}
+			note = json_string_value(v);
+		}
+		if ((v = json_object_get(root, "catchUp")) && !json_is_null(v)) {
+			if (!json_is_boolean(v) || paused) {
+				adm_reply_error(r, FC_EINVAL, "catchUp is a boolean, and only for unpause");
+				goto out;
+			}
+			catch_up = json_is_true(v);
+		}
+	}
+	if (adm_schedule_set_paused(r->store, &id, paused, note, catch_up, &err)) {
+		adm_reply_err(r, &err);
+		goto out;
+	}
+	fc_buf_reset(&r->out);
+	fc_buf_addf(&r->out, "{\"paused\":%s,\"catchUp\":%s}\n", paused ? "true" : "false", catch_up ? "true" : "false");
+	r->status = 200;
+	r->content_type = "application/json";
+out:
+	json_decref(root);
+}
+
+static void h_schedule_pause(struct adm_req *r)
+{
+	schedule_pause(r, true);
+}
+
+static void h_schedule_unpause(struct adm_req *r)
+{
+	schedule_pause(r, false);
 }
 
 /* flytec's own: the compile status of the watched repository's files. */
@@ -1501,6 +1559,8 @@ const struct adm_route adm_routes[] = {
 	{"GET", P "/events/{project}/{domain}/{name}", h_event_history, ADM_READ, NULL, NULL},
 
 	{"GET", P "/schedules", adm_reply_schedules, ADM_READ, NULL, NULL},
+	{"POST", P "/schedules/{project}/{domain}/{name}/pause", h_schedule_pause, ADM_WRITE, NULL, NULL},
+	{"POST", P "/schedules/{project}/{domain}/{name}/unpause", h_schedule_unpause, ADM_WRITE, NULL, NULL},
 	{"GET", P "/signals/{project}/{domain}/{name}", h_list_signals, ADM_READ, NULL, MSG(signal_list)},
 	{"POST", P "/signals", h_set_signal, ADM_WRITE, MSG(signal_set_request), MSG(signal_set_response)},
 

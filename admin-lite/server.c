@@ -83,6 +83,7 @@ struct adm_server {
 	void *on_change_ctx;
 	int (*schedules_json)(void *ctx, struct fc_buf *out, struct fc_err *err);
 	void *schedules_ctx;
+	void (*schedules_metrics)(void *ctx, struct fc_buf *out);
 };
 
 static int64_t mono_ns(void)
@@ -1167,6 +1168,7 @@ int adm_server_start(struct adm_store *store, const struct adm_server_options *o
 	srv->on_change_ctx = opts ? opts->on_change_ctx : NULL;
 	srv->schedules_json = opts ? opts->schedules_json : NULL;
 	srv->schedules_ctx = opts ? opts->schedules_ctx : NULL;
+	srv->schedules_metrics = opts ? opts->schedules_metrics : NULL;
 	srv->daemon = MHD_start_daemon(
 		flags, ntohs(sin.sin_port), on_accept, srv, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
@@ -1201,6 +1203,12 @@ static void cache_clear(struct adm_server *srv)
 	}
 	fc_strmap_release(&srv->cache);
 	srv->cache_bytes = 0;
+}
+
+void adm_server_schedule_metrics(struct adm_server *srv, struct fc_buf *out)
+{
+	if (srv && srv->schedules_metrics)
+		srv->schedules_metrics(srv->schedules_ctx, out);
 }
 
 void adm_reply_schedules(struct adm_req *r)

@@ -52,6 +52,8 @@ struct adm_server_options {
 	 * JSON into `out`; returns an error code for a 500. NULL: the endpoint answers 404 (no scheduler running). */
 	int (*schedules_json)(void *ctx, struct fc_buf *out, struct fc_err *err);
 	void *schedules_ctx;
+	/* Appends the scheduler's Prometheus text to GET /metrics (called with schedules_ctx). NULL: none. */
+	void (*schedules_metrics)(void *ctx, struct fc_buf *out);
 };
 
 struct adm_server;

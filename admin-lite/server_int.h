@@ -81,6 +81,8 @@ void adm_server_metrics(struct adm_server *srv, struct fc_buf *out);
 /* Path parameter i (0-based, in pattern order). */
 /* GET /api/v1/schedules through the server's schedules_json hook. */
 void adm_reply_schedules(struct adm_req *r);
+/* The scheduler's lines of GET /metrics (nothing when no scheduler runs). */
+void adm_server_schedule_metrics(struct adm_server *srv, struct fc_buf *out);
 
 /* Answers of immutable resources, by a key naming them: reply from the cache (true when it did), or remember the
  * answer just made. */

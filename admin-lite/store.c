@@ -93,6 +93,16 @@ static const char *const migrations[] = {
 	"  activated_at INTEGER NOT NULL, PRIMARY KEY(project, domain, name, version));"
 	"INSERT INTO lp_activations SELECT project, domain, name, version, updated_at FROM entities "
 	"  WHERE kind = 3 AND state = 1;",
+	/* 3: a schedule's DST policy and jitter (docs/schedules.md "DST policy", "Jitter"); 0 is the old behaviour */
+	"ALTER TABLE entities ADD COLUMN dst_repeat INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE entities ADD COLUMN dst_skip INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE entities ADD COLUMN jitter_ms INTEGER NOT NULL DEFAULT 0;",
+	/* 4: paused schedules, by launch plan name (docs/schedules.md "Pause and unpause"); resume_from: slots at or
+	 * before it do not fire (an unpause without catch-up) */
+	"CREATE TABLE schedule_pause("
+	"  project TEXT NOT NULL, domain TEXT NOT NULL, name TEXT NOT NULL, paused INTEGER NOT NULL,"
+	"  note TEXT NOT NULL DEFAULT '', changed_at INTEGER NOT NULL, resume_from INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY(project, domain, name));",
 };
 
 const char *adm_kind_name(enum adm_kind kind)
@@ -830,7 +840,7 @@ int adm_project_list(struct adm_store *s, const struct adm_query *q, struct fc_a
  */
 #define ENTITY_COLS                                                                                        \
 	"kind, project, domain, name, version, digest, spec, closure, source, state, has_schedule, catchup, "  \
-	"max_catchup, catchup_window, concurrency, created_at, updated_at"
+	"max_catchup, catchup_window, concurrency, created_at, updated_at, dst_repeat, dst_skip, jitter_ms"
 
 static void read_entity(struct fc_arena *a, sqlite3_stmt *st, int first, struct adm_entity *e)
 {
@@ -855,6 +865,16 @@ static void read_entity(struct fc_arena *a, sqlite3_stmt *st, int first, struct 
 	e->policy.concurrency = (enum cmp_concurrency)sqlite3_column_int(st, first + 14);
 	e->created_at = sqlite3_column_int64(st, first + 15);
 	e->updated_at = sqlite3_column_int64(st, first + 16);
+	e->policy.dst_repeat = sqlite3_column_int(st, first + 17);
+	e->policy.dst_skip = sqlite3_column_int(st, first + 18);
+	e->policy.jitter_ms = sqlite3_column_int64(st, first + 19);
+}
+
+static bool policy_equal(const struct cmp_schedule_policy *a, const struct cmp_schedule_policy *b)
+{
+	return a->catchup == b->catchup && a->max_catchup == b->max_catchup &&
+	       a->catchup_window_seconds == b->catchup_window_seconds && a->concurrency == b->concurrency &&
+	       a->dst_repeat == b->dst_repeat && a->dst_skip == b->dst_skip && a->jitter_ms == b->jitter_ms;
 }
 
 static int entity_lookup(struct adm_store *s, enum adm_kind kind, const struct adm_id *id, struct fc_arena *a,
@@ -902,8 +922,8 @@ int adm_entity_get(struct adm_store *s, enum adm_kind kind, const struct adm_id 
 static int update_policy(struct adm_store *s, const struct adm_entity *e, struct fc_err *err)
 {
 	sqlite3_stmt *st = adm_stmt(s, "UPDATE entities SET catchup = ?, max_catchup = ?, catchup_window = ?, "
-				       "concurrency = ?, updated_at = ? WHERE kind = 3 AND project = ? AND domain = ? AND "
-				       "name = ? AND version = ?", err);
+				       "concurrency = ?, updated_at = ?, dst_repeat = ?, dst_skip = ?, jitter_ms = ? "
+				       "WHERE kind = 3 AND project = ? AND domain = ? AND name = ? AND version = ?", err);
 	int rc;
 
 	if (!st)
@@ -913,10 +933,13 @@ static int update_policy(struct adm_store *s, const struct adm_entity *e, struct
 	sqlite3_bind_int64(st, 3, e->policy.catchup_window_seconds);
 	sqlite3_bind_int(st, 4, e->policy.concurrency);
 	sqlite3_bind_int64(st, 5, adm_store_now(s));
-	adm_bind_text(st, 6, e->id.project);
-	adm_bind_text(st, 7, e->id.domain);
-	adm_bind_text(st, 8, e->id.name);
-	adm_bind_text(st, 9, e->id.version);
+	sqlite3_bind_int(st, 6, e->policy.dst_repeat);
+	sqlite3_bind_int(st, 7, e->policy.dst_skip);
+	sqlite3_bind_int64(st, 8, e->policy.jitter_ms);
+	adm_bind_text(st, 9, e->id.project);
+	adm_bind_text(st, 10, e->id.domain);
+	adm_bind_text(st, 11, e->id.name);
+	adm_bind_text(st, 12, e->id.version);
 	rc = adm_step_done(s, st, err);
 	adm_stmt_done(s, st);
 	return rc;
@@ -956,10 +979,7 @@ int adm_entity_register(struct adm_store *s, const struct adm_entity *e, bool *c
 	if (rc == 0) {
 		if (!strcmp(old.digest, digest) && old.spec_len == e->spec_len) {
 			/* identical: already exists (a launch plan's schedule policy may still have changed) */
-			if (e->kind == ADM_LAUNCH_PLAN && e->policy_set &&
-			    (old.policy.catchup != e->policy.catchup || old.policy.max_catchup != e->policy.max_catchup ||
-			     old.policy.catchup_window_seconds != e->policy.catchup_window_seconds ||
-			     old.policy.concurrency != e->policy.concurrency))
+			if (e->kind == ADM_LAUNCH_PLAN && e->policy_set && !policy_equal(&old.policy, &e->policy))
 				rc = update_policy(s, e, err);
 			goto out;
 		}
@@ -974,8 +994,8 @@ int adm_entity_register(struct adm_store *s, const struct adm_entity *e, bool *c
 		goto out;
 	now = adm_store_now(s);
 	st = adm_stmt(s, "INSERT INTO entities(kind, project, domain, name, version, digest, spec, closure, source, "
-			 "state, has_schedule, catchup, max_catchup, catchup_window, concurrency, created_at, updated_at) "
-			 "VALUES(?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?)", err);
+			 "state, has_schedule, catchup, max_catchup, catchup_window, concurrency, created_at, updated_at, "
+			 "dst_repeat, dst_skip, jitter_ms) VALUES(?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?,?)", err);
 	if (!st) {
 		rc = FC_EIO;
 		goto out;
@@ -996,6 +1016,9 @@ int adm_entity_register(struct adm_store *s, const struct adm_entity *e, bool *c
 	sqlite3_bind_int(st, 14, e->policy.concurrency);
 	sqlite3_bind_int64(st, 15, now);
 	sqlite3_bind_int64(st, 16, now);
+	sqlite3_bind_int(st, 17, e->policy.dst_repeat);
+	sqlite3_bind_int(st, 18, e->policy.dst_skip);
+	sqlite3_bind_int64(st, 19, e->policy.jitter_ms);
 	rc = adm_step_done(s, st, err);
 	adm_stmt_done(s, st);
 	if (rc)
@@ -1275,8 +1298,10 @@ int adm_schedule_list(struct adm_store *s, struct fc_arena *a, struct adm_schedu
 	adm_store_lock(s);
 	st = adm_stmt(s, "SELECT e.kind, e.project, e.domain, e.name, e.version, e.digest, e.spec, e.closure, "
 			 "e.source, e.state, e.has_schedule, e.catchup, e.max_catchup, e.catchup_window, e.concurrency, "
-			 "e.created_at, e.updated_at, ss.last_slot FROM entities e LEFT JOIN schedule_state ss ON "
-			 "ss.project = e.project AND ss.domain = e.domain AND ss.name = e.name "
+			 "e.created_at, e.updated_at, e.dst_repeat, e.dst_skip, e.jitter_ms, ss.last_slot, sp.paused, sp.note, "
+			 "sp.changed_at, sp.resume_from FROM entities e LEFT JOIN schedule_state ss ON "
+			 "ss.project = e.project AND ss.domain = e.domain AND ss.name = e.name LEFT JOIN schedule_pause sp ON "
+			 "sp.project = e.project AND sp.domain = e.domain AND sp.name = e.name "
 			 "WHERE e.kind = 3 AND e.state = 1 AND e.has_schedule = 1 ORDER BY e.project, e.domain, e.name",
 		      err);
 	if (!st) {
@@ -1286,7 +1311,11 @@ int adm_schedule_list(struct adm_store *s, struct fc_arena *a, struct adm_schedu
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		FC_ALLOC_GROW(list, n + 1, alloc);
 		read_entity(a, st, 0, &list[n].lp);
-		list[n].last_slot = sqlite3_column_type(st, 17) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, 17);
+		list[n].last_slot = sqlite3_column_type(st, 20) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, 20);
+		list[n].paused = sqlite3_column_int(st, 21) != 0;
+		list[n].pause_note = list[n].paused ? adm_col_text(a, st, 22) : NULL;
+		list[n].pause_changed_at = sqlite3_column_int64(st, 23);
+		list[n].resume_from = sqlite3_column_int64(st, 24);
 		n++;
 	}
 	if (step != SQLITE_DONE)
@@ -1323,6 +1352,59 @@ int64_t adm_launch_plan_activated_at(struct adm_store *s, const struct adm_id *i
 	}
 	adm_store_unlock(s);
 	return at;
+}
+
+int adm_schedule_set_paused(struct adm_store *s, const struct adm_id *lp_name, bool paused, const char *note,
+			    bool catch_up, struct fc_err *err)
+{
+	sqlite3_stmt *st;
+	int64_t now;
+	int rc;
+
+	rc = adm_check_id(lp_name, false, err);
+	if (rc)
+		return rc;
+	if (note && strlen(note) > ADM_PAUSE_NOTE_MAX)
+		return fc_err_set(err, FC_EINVAL, "the note is %zu bytes; at most %d", strlen(note), ADM_PAUSE_NOTE_MAX);
+	rc = adm_tx_begin(s, err);
+	if (rc)
+		return rc;
+	now = adm_store_now(s);
+	st = adm_stmt(s, "SELECT 1 FROM entities WHERE kind = 3 AND project = ? AND domain = ? AND name = ? LIMIT 1",
+		      err);
+	if (!st) {
+		rc = FC_EIO;
+		goto out;
+	}
+	adm_bind_text(st, 1, lp_name->project);
+	adm_bind_text(st, 2, lp_name->domain);
+	adm_bind_text(st, 3, lp_name->name);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		rc = fc_err_set(err, FC_ENOENT, "launch plan %s/%s/%s not found", lp_name->project, lp_name->domain,
+				lp_name->name);
+	adm_stmt_done(s, st);
+	if (rc)
+		goto out;
+	/* Unpausing without catch-up: the slots that fell in the pause (up to now) never fire. */
+	st = adm_stmt(s, "INSERT INTO schedule_pause(project, domain, name, paused, note, changed_at, resume_from) "
+			 "VALUES(?,?,?,?,?,?,?) ON CONFLICT(project, domain, name) DO UPDATE SET paused = excluded.paused, "
+			 "note = excluded.note, changed_at = excluded.changed_at, resume_from = CASE WHEN excluded.paused "
+			 "THEN resume_from ELSE excluded.resume_from END", err);
+	if (!st) {
+		rc = FC_EIO;
+		goto out;
+	}
+	adm_bind_text(st, 1, lp_name->project);
+	adm_bind_text(st, 2, lp_name->domain);
+	adm_bind_text(st, 3, lp_name->name);
+	sqlite3_bind_int(st, 4, paused);
+	adm_bind_text(st, 5, note ? note : "");
+	sqlite3_bind_int64(st, 6, now);
+	sqlite3_bind_int64(st, 7, paused || catch_up ? 0 : now);
+	rc = adm_step_done(s, st, err);
+	adm_stmt_done(s, st);
+out:
+	return adm_tx_end(s, rc, err);
 }
 
 int64_t adm_schedule_last_slot(struct adm_store *s, const struct adm_id *lp_name)

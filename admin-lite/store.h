@@ -40,7 +40,7 @@ struct adm_id {
 };
 
 /* Store schema version after all migrations. */
-#define ADM_SCHEMA_VERSION 2
+#define ADM_SCHEMA_VERSION 4
 
 /*
  * Write failures. A write the store cannot make because the disk is full or failing (sqlite's SQLITE_FULL,
@@ -381,12 +381,25 @@ int adm_signal_list(struct adm_store *s, const struct adm_exec_id *exec, const s
 struct adm_scheduled_lp {
 	struct adm_entity lp;
 	int64_t last_slot;
+	bool paused;              /* `flytec schedule pause`: no slot fires while paused */
+	const char *pause_note;   /* the note given with the pause (NULL when not paused) */
+	int64_t pause_changed_at; /* when it was last paused or unpaused (ns; 0: never) */
+	int64_t resume_from;      /* ns: slots at or before it do not fire (an unpause without catch-up); 0: none */
 };
 
 int adm_schedule_list(struct adm_store *s, struct fc_arena *a, struct adm_scheduled_lp **out, size_t *nr,
 		      struct fc_err *err);
 int adm_schedule_fire(struct adm_store *s, const struct adm_id *lp_name, int64_t slot,
 		      const struct adm_execution *x, struct fc_err *err);
+/*
+ * Pause or unpause the schedule of launch plan name `lp_name` (any version; the pause belongs to the name, like the
+ * slot record). `note` says why (at most ADM_PAUSE_NOTE_MAX bytes). Unpausing with catch_up false records the
+ * current time as resume_from, so the slots that fell in the pause never fire; with catch_up true they go through
+ * the plan's catch-up policy. FC_ENOENT when no such launch plan exists.
+ */
+#define ADM_PAUSE_NOTE_MAX 1024
+int adm_schedule_set_paused(struct adm_store *s, const struct adm_id *lp_name, bool paused, const char *note,
+			    bool catch_up, struct fc_err *err);
 /* The last fired slot (INT64_MIN when none). */
 int64_t adm_schedule_last_slot(struct adm_store *s, const struct adm_id *lp_name);
 /* When launch plan version `id` was last activated (ns; adm_launch_plan_set_state() records it when the version

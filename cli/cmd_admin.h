@@ -11,6 +11,8 @@
 #ifndef FC_CMD_ADMIN_H
 #define FC_CMD_ADMIN_H
 
+#include <stdbool.h>
+
 int cmd_serve(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_register(int argc, char **argv);
@@ -18,6 +20,8 @@ int cmd_get(int argc, char **argv);
 int cmd_launch(int argc, char **argv);
 int cmd_activate(int argc, char **argv);
 int cmd_terminate(int argc, char **argv);
+/* `flytec schedule pause|unpause LP` (argv[0] is "pause" or "unpause"). */
+int cmd_schedule_pause(int argc, char **argv, bool pause);
 int cmd_status(int argc, char **argv);
 
 #endif

@@ -34,7 +34,8 @@ struct client {
 	/* per-command */
 	const char *version, *filters, *name, *cause, *sort_by;
 	unsigned limit;
-	bool all, deactivate, errors_only;
+	bool all, deactivate, errors_only, catch_up;
+	const char *note; /* schedule pause/unpause */
 	char **inputs;
 	size_t ninputs;
 };
@@ -340,7 +341,7 @@ static int read_config(struct client *c, const char *file, bool must_exist, char
 }
 
 enum { OPT_TOKEN_FILE = 256, OPT_CA_FILE, OPT_CONFIG, OPT_VERSION, OPT_FILTERS, OPT_LIMIT, OPT_NAME, OPT_CAUSE, OPT_INPUT,
-       OPT_DEACTIVATE, OPT_ERRORS, OPT_SORT };
+       OPT_DEACTIVATE, OPT_ERRORS, OPT_SORT, OPT_NOTE, OPT_CATCH_UP };
 
 static const struct option client_opts[] = {
 	{"admin", required_argument, NULL, 'a'},
@@ -358,6 +359,8 @@ static const struct option client_opts[] = {
 	{"cause", required_argument, NULL, OPT_CAUSE},
 	{"input", required_argument, NULL, OPT_INPUT},
 	{"deactivate", no_argument, NULL, OPT_DEACTIVATE},
+	{"note", required_argument, NULL, OPT_NOTE},
+	{"catch-up", no_argument, NULL, OPT_CATCH_UP},
 	{"errors", no_argument, NULL, OPT_ERRORS},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -440,6 +443,8 @@ static int client_init(struct client *c, int argc, char **argv, const char *usag
 		case OPT_NAME: c->name = optarg; break;
 		case OPT_CAUSE: c->cause = optarg; break;
 		case OPT_DEACTIVATE: c->deactivate = true; break;
+		case OPT_NOTE: c->note = optarg; break;
+		case OPT_CATCH_UP: c->catch_up = true; break;
 		case OPT_ERRORS: c->errors_only = true; break;
 		case OPT_LIMIT: {
 			char *end;
@@ -851,7 +856,10 @@ static int get_schedules(struct client *c, const char *name)
 			if (strcmp(jstr(e, "project", NULL), c->project) || strcmp(jstr(e, "domain", NULL), c->domain) ||
 			    (name && strcmp(jstr(e, "name", NULL), name)))
 				continue;
-			if (json_is_true(json_object_get(e, "failing")))
+			if (json_is_true(json_object_get(e, "paused")))
+				fc_buf_addf(&state, "PAUSED%s%s", *jstr(e, "pauseNote", NULL) ? ": " : "",
+					    jstr(e, "pauseNote", NULL));
+			else if (json_is_true(json_object_get(e, "failing")))
 				fc_buf_addf(&state, "FAILING: %s", jstr(e, "error", NULL));
 			else
 				fc_buf_adds(&state, "ok");
@@ -1158,6 +1166,51 @@ int cmd_activate(int argc, char **argv)
 out:
 	fc_buf_release(&path);
 	fc_buf_release(&answer);
+	client_release(&c);
+	return rc < 0 ? 0 : rc;
+}
+
+static const char pause_usage[] =
+	"usage: flytec schedule pause LAUNCH_PLAN [--note TEXT] [options]\n"
+	"       flytec schedule unpause LAUNCH_PLAN [--note TEXT] [--catch-up] [options]\n\n"
+	"Pause or unpause a launch plan's schedule on a running admin. Unpausing does not fire the slots that fell\n"
+	"in the pause unless --catch-up is given (then the plan's catch-up policy chooses them).\n\n";
+
+int cmd_schedule_pause(int argc, char **argv, bool pause)
+{
+	struct client c;
+	struct fc_buf path = FC_BUF_INIT, answer = FC_BUF_INIT, body = FC_BUF_INIT;
+	long status = 0;
+	int rc;
+
+	rc = client_init(&c, argc, argv, pause_usage);
+	if (rc)
+		goto out;
+	if (optind != argc - 1 || (pause && c.catch_up)) {
+		fputs(pause_usage, stderr);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	fc_buf_addf(&path, "/api/v1/schedules/%s/%s/", c.project, c.domain);
+	url_escape(&path, argv[optind]);
+	fc_buf_adds(&path, pause ? "/pause" : "/unpause");
+	fc_buf_adds(&body, "{\"note\":");
+	fc_buf_add_json_string(&body, c.note ? c.note : "", c.note ? strlen(c.note) : 0);
+	if (!pause)
+		fc_buf_addf(&body, ",\"catchUp\":%s", c.catch_up ? "true" : "false");
+	fc_buf_addch(&body, '}');
+	rc = http(&c, "POST", path.buf, body.buf, &answer, &status);
+	if (!rc && status != 200) {
+		print_api_error(status, &answer);
+		rc = CLI_EXIT_SPEC;
+	}
+	if (!rc)
+		printf("%s %s%s\n", argv[optind], pause ? "paused" : "unpaused",
+		       !pause && c.catch_up ? " (slots of the pause go through catch-up)" : "");
+out:
+	fc_buf_release(&path);
+	fc_buf_release(&answer);
+	fc_buf_release(&body);
 	client_release(&c);
 	return rc < 0 ? 0 : rc;
 }

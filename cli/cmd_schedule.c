@@ -2,10 +2,14 @@
 #include "cli/cmd_schedule.h"
 
 #include "cli/cli.h"
+#include "cli/cmd_admin.h"
 #include "core/buf.h"
 #include "core/cron.h"
+#include "core/duration.h"
 #include "core/err.h"
+#include "core/limits.h"
 #include "core/tz.h"
+#include "scheduler/scheduler.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +20,10 @@
 
 static const char usage_text[] =
 	"usage: flytec schedule next \"<expr>\" [--tz ZONE] [-n N] [--from TIME] [--anchor TIME]\n"
+	"                            [--dst-repeat first|last|both|auto] [--dst-skip shift|skip]\n"
+	"                            [--jitter DURATION --plan PROJECT/DOMAIN/NAME]\n"
 	"       flytec schedule check \"<expr>\"\n"
+	"       flytec schedule pause|unpause LAUNCH_PLAN [--note TEXT] [--catch-up]   (on a running admin)\n"
 	"\n"
 	"  next     print the next N fire times (default 5) after --from (default now), each as local time\n"
 	"           with the zone's offset, UTC time and zone abbreviation\n"
@@ -26,6 +33,13 @@ static const char usage_text[] =
 	"  -n, --count N   how many fire times (1-10000)\n"
 	"  --from TIME     RFC 3339 instant to start after, e.g. 2024-03-10T00:00:00Z\n"
 	"  --anchor TIME   RFC 3339 activation time for @every schedules (default: --from)\n"
+	"  --dst-repeat R  which occurrence of a repeated wall time fires (default auto: both when the hour\n"
+	"                  field covers every hour, else first)\n"
+	"  --dst-skip S    a skipped wall time fires at the transition (shift, default) or not at all (skip)\n"
+	"  --jitter D      the schedule's jitter (e.g. 30s); with --plan, prints when each slot fires\n"
+	"  --plan P/D/N    the launch plan whose jitter offset to use\n"
+	"\n"
+	"A time moved or chosen by a DST rule names the rule after the zone abbreviation.\n"
 	"\n"
 	"Expressions: 'minute hour day-of-month month day-of-week', @daily and the other descriptors,\n"
 	"'@every 1h30m', each optionally prefixed by 'CRON_TZ=Zone '. See docs/schedules.md.\n";
@@ -89,7 +103,7 @@ static int parse_time_option(const char *name, const char *text, int64_t *out)
 }
 
 static int print_next(const struct fc_cron *cron, const struct fc_tz *tz, int64_t from, int64_t anchor,
-		      long count)
+		      long count, const struct fc_cron_dst *dst, int64_t jitter_ns)
 {
 	const struct fc_tz *zone = fc_cron_zone(cron) ? fc_cron_zone(cron) : tz;
 	int64_t t = from;
@@ -98,7 +112,9 @@ static int print_next(const struct fc_cron *cron, const struct fc_tz *tz, int64_
 		char local[FC_RFC3339_MAX], utc[FC_RFC3339_MAX];
 		struct fc_civil civil;
 
-		t = fc_cron_next(cron, zone, t, anchor);
+		enum fc_cron_rule rule;
+
+		t = fc_cron_next_dst(cron, zone, t, anchor, dst, &rule);
 		if (t == FC_CRON_NONE) {
 			fprintf(stderr, "flytec: schedule: no further fire times before the year 10000\n");
 			break;
@@ -106,7 +122,16 @@ static int print_next(const struct fc_cron *cron, const struct fc_tz *tz, int64_
 		fc_tz_to_local(zone, t, &civil);
 		fc_time_format_rfc3339(t, civil.utc_offset, local);
 		fc_time_format_rfc3339(t, 0, utc);
-		printf("%s  %s  %s\n", local, utc, civil.abbr);
+		printf("%s  %s  %s", local, utc, civil.abbr);
+		if (jitter_ns) {
+			char fires[SCH_TIME_MAX];
+
+			sch_format_time(t * INT64_C(1000000000) + jitter_ns, fires);
+			printf("  fires %s", fires);
+		}
+		if (rule != FC_CRON_RULE_PLAIN)
+			printf("  (%s)", fc_cron_rule_name(rule));
+		putchar('\n');
 	}
 	return fflush(stdout) ? CLI_EXIT_SPEC : CLI_EXIT_OK;
 }
@@ -114,6 +139,9 @@ static int print_next(const struct fc_cron *cron, const struct fc_tz *tz, int64_
 int cmd_schedule(int argc, char **argv)
 {
 	const char *sub, *expr = NULL, *tz_name = NULL, *from_text = NULL, *anchor_text = NULL, *count_text = NULL;
+	const char *repeat_text = NULL, *skip_text = NULL, *jitter_text = NULL, *plan_text = NULL;
+	struct fc_cron_dst dst = {FC_DST_REPEAT_AUTO, FC_DST_SKIP_SHIFT};
+	int64_t jitter_ns = 0;
 	struct fc_cron *cron = NULL;
 	struct fc_tz *tz = NULL;
 	struct fc_err err;
@@ -127,8 +155,10 @@ int cmd_schedule(int argc, char **argv)
 		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
 	}
 	sub = argv[1];
+	if (!strcmp(sub, "pause") || !strcmp(sub, "unpause"))
+		return cmd_schedule_pause(argc - 1, argv + 1, !strcmp(sub, "pause"));
 	if (strcmp(sub, "next") && strcmp(sub, "check"))
-		return usage_error("unknown subcommand '%s' (use next or check)", sub);
+		return usage_error("unknown subcommand '%s' (use next, check, pause or unpause)", sub);
 	for (int i = 2; i < argc; i++) {
 		const char *arg = argv[i], *value = NULL;
 		const char **slot = NULL;
@@ -152,6 +182,14 @@ int cmd_schedule(int argc, char **argv)
 			slot = &from_text;
 		else if (take_option(argc, argv, &i, "--anchor", &value))
 			slot = &anchor_text;
+		else if (take_option(argc, argv, &i, "--dst-repeat", &value))
+			slot = &repeat_text;
+		else if (take_option(argc, argv, &i, "--dst-skip", &value))
+			slot = &skip_text;
+		else if (take_option(argc, argv, &i, "--jitter", &value))
+			slot = &jitter_text;
+		else if (take_option(argc, argv, &i, "--plan", &value))
+			slot = &plan_text;
 		if (slot) {
 			if (!value)
 				return usage_error("option %s needs a value", arg);
@@ -207,7 +245,40 @@ int cmd_schedule(int argc, char **argv)
 	anchor = from;
 	if (anchor_text && (rc = parse_time_option("--anchor", anchor_text, &anchor)))
 		goto out;
-	rc = print_next(cron, tz ? tz : fc_tz_utc(), from, anchor, count);
+	if ((repeat_text && fc_cron_dst_repeat_parse(repeat_text, &dst.repeat, &err)) ||
+	    (skip_text && fc_cron_dst_skip_parse(skip_text, &dst.skip, &err))) {
+		rc = usage_error("%s", err.msg);
+		goto out;
+	}
+	if (jitter_text) {
+		int64_t nanos;
+		char *p1, *p2;
+
+		if (fc_duration_parse(jitter_text, &nanos, NULL, &err) || nanos < 0 ||
+		    nanos > CMP_MAX_JITTER_S * INT64_C(1000000000)) {
+			rc = usage_error("--jitter %s: expected a duration from 0s to 1h", jitter_text);
+			goto out;
+		}
+		if (!plan_text || !(p1 = strchr(plan_text, '/')) || !(p2 = strchr(p1 + 1, '/')) || p1 == plan_text ||
+		    p2 == p1 + 1 || !p2[1] || strchr(p2 + 1, '/')) {
+			rc = usage_error("%s", "--jitter needs --plan PROJECT/DOMAIN/NAME (the offset depends on the plan)");
+			goto out;
+		}
+		{
+			char *copy = fc_xstrdup(plan_text);
+
+			copy[p1 - plan_text] = copy[p2 - plan_text] = '\0';
+			jitter_ns = sch_jitter_ns(copy, copy + (p1 - plan_text) + 1, copy + (p2 - plan_text) + 1,
+						  nanos / 1000000);
+			free(copy);
+		}
+		printf("jitter: %s fires %lld.%03llds after each slot (of up to %s)\n", plan_text,
+		       (long long)(jitter_ns / 1000000000), (long long)(jitter_ns / 1000000 % 1000), jitter_text);
+	} else if (plan_text) {
+		rc = usage_error("%s", "--plan only applies with --jitter");
+		goto out;
+	}
+	rc = print_next(cron, tz ? tz : fc_tz_utc(), from, anchor, count, &dst, jitter_ns);
 out:
 	fc_cron_free(cron);
 	fc_tz_free(tz);

@@ -48,6 +48,9 @@ struct cmp_schedule_policy {
 	uint32_t max_catchup;          /* most slots fired at once after downtime (0: default 100) */
 	int64_t catchup_window_seconds; /* slots older than this are not caught up (0: default 1 day) */
 	enum cmp_concurrency concurrency;
+	int dst_repeat;                 /* enum fc_cron_dst_repeat: 0 auto (cron users' default), first, last, both */
+	int dst_skip;                   /* enum fc_cron_dst_skip: 0 shift (fire at the transition), skip */
+	int64_t jitter_ms;              /* fire up to this much after each slot, per plan (0: none) */
 };
 
 struct cmp_task_result {

@@ -5,6 +5,7 @@
  * list in a fixed order. It shows what the IDL holds, in a form a person can diff.
  */
 #include "compiler/cmp_int.h"
+#include "core/cron.h"
 #include "core/duration.h"
 
 #include <stdlib.h>
@@ -590,6 +591,15 @@ static void render_launch_plan(struct fc_buf *out, const struct cmp_launch_plan_
 			fc_duration_format(r->policy.catchup_window_seconds * 1000000000LL, out);
 		}
 		fc_buf_addf(out, "\n  concurrency: %s\n", concs[r->policy.concurrency]);
+		if (r->policy.dst_repeat || r->policy.dst_skip)
+			fc_buf_addf(out, "  dst: repeat=%s skip=%s\n",
+				    fc_cron_dst_repeat_name((enum fc_cron_dst_repeat)r->policy.dst_repeat),
+				    fc_cron_dst_skip_name((enum fc_cron_dst_skip)r->policy.dst_skip));
+		if (r->policy.jitter_ms) {
+			fc_buf_adds(out, "  jitter: ");
+			fc_duration_format(r->policy.jitter_ms * 1000000LL, out);
+			fc_buf_addch(out, '\n');
+		}
 	}
 	if (spec->max_parallelism)
 		fc_buf_addf(out, "  max_parallelism: %d\n", spec->max_parallelism);

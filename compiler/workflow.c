@@ -6,6 +6,7 @@
 #include "compiler/cmp_int.h"
 #include "core/cron.h"
 #include "core/duration.h"
+#include "core/limits.h"
 #include "core/tz.h"
 
 #include <stdlib.h>
@@ -1541,7 +1542,8 @@ static cmp_literal *lp_value(struct cmp_session *s, struct cmp_entity *e, const 
 }
 
 static const char *const schedule_keys[] = {"cron",         "rate",  "timezone",        "kickoff_input",
-					    "catch_up",     "max_catch_up", "catch_up_window", "concurrency"};
+					    "catch_up",     "max_catch_up", "catch_up_window", "concurrency",
+					    "dst_repeat",   "dst_skip",     "jitter"};
 
 static void compile_schedule(struct cmp_session *s, struct cmp_entity *e, const Flyteidl__Core__VariableMap *inputs,
 			     bool *kickoff_ok, const char **kickoff_name)
@@ -1731,6 +1733,34 @@ static void compile_schedule(struct cmp_session *s, struct cmp_entity *e, const 
 			fc_diag_add(&s->diags, FC_SEV_ERROR, "InvalidSchedule", cmp_ynode_loc(src, x),
 				    "concurrency is 'allow', 'skip' or 'replace'");
 		}
+	}
+	if ((x = fc_ymap_get(sc, "dst_repeat"))) {
+		enum fc_cron_dst_repeat r;
+
+		if (x->kind != FC_Y_SCALAR || fc_cron_dst_repeat_parse(x->u.scalar.str, &r, NULL))
+			fc_diag_add(&s->diags, FC_SEV_ERROR, "InvalidSchedule", cmp_ynode_loc(src, x),
+				    "dst_repeat is 'first', 'last', 'both' or 'auto'");
+		else
+			e->lp_policy.dst_repeat = (int)r;
+	}
+	if ((x = fc_ymap_get(sc, "dst_skip"))) {
+		enum fc_cron_dst_skip k;
+
+		if (x->kind != FC_Y_SCALAR || fc_cron_dst_skip_parse(x->u.scalar.str, &k, NULL))
+			fc_diag_add(&s->diags, FC_SEV_ERROR, "InvalidSchedule", cmp_ynode_loc(src, x),
+				    "dst_skip is 'shift' or 'skip'");
+		else
+			e->lp_policy.dst_skip = (int)k;
+	}
+	if ((x = fc_ymap_get(sc, "jitter"))) {
+		int64_t nanos;
+
+		if (x->kind != FC_Y_SCALAR || fc_duration_parse(x->u.scalar.str, &nanos, NULL, NULL) || nanos < 0 ||
+		    nanos > CMP_MAX_JITTER_S * INT64_C(1000000000))
+			fc_diag_add(&s->diags, FC_SEV_ERROR, "InvalidSchedule", cmp_ynode_loc(src, x),
+				    "jitter is a duration from 0s to 1h, such as 30s or 5m");
+		else
+			e->lp_policy.jitter_ms = nanos / 1000000;
 	}
 	spec->entity_metadata = CMP_NEW(&s->arena, Flyteidl__Admin__LaunchPlanMetadata, flyteidl__admin__launch_plan_metadata__descriptor);
 	spec->entity_metadata->schedule = sched;

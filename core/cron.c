@@ -869,50 +869,127 @@ static int64_t every_next(int64_t period, int64_t after, int64_t anchor)
 
 int64_t fc_cron_next(const struct fc_cron *c, const struct fc_tz *tz, int64_t after_utc, int64_t anchor_utc)
 {
+	return fc_cron_next_dst(c, tz, after_utc, anchor_utc, NULL, NULL);
+}
+
+int64_t fc_cron_next_dst(const struct fc_cron *c, const struct fc_tz *tz, int64_t after_utc, int64_t anchor_utc,
+			 const struct fc_cron_dst *dst, enum fc_cron_rule *rule)
+{
+	static const struct fc_cron_dst defaults = {FC_DST_REPEAT_AUTO, FC_DST_SKIP_SHIFT};
 	const struct fc_tz *zone;
-	bool all_hours;
+	enum fc_cron_dst_repeat repeat;
 	int64_t limit, s, wall;
 
+	if (rule)
+		*rule = FC_CRON_RULE_PLAIN;
 	if (!c)
 		return FC_CRON_NONE;
 	if (c->every)
 		return every_next(c->period, after_utc, anchor_utc);
+	if (!dst)
+		dst = &defaults;
 	zone = c->zone ? c->zone : tz ? tz : fc_tz_utc();
 	if (after_utc >= FC_TIME_MAX)
 		return FC_CRON_NONE;
 	if (after_utc < FC_TIME_MIN - 1)
 		after_utc = FC_TIME_MIN - 1;
 	limit = after_utc > FC_TIME_MAX - HORIZON ? FC_TIME_MAX : after_utc + HORIZON;
-	all_hours = c->hours == ALL_HOURS;
+	repeat = dst->repeat;
+	if (repeat == FC_DST_REPEAT_AUTO)
+		repeat = c->hours == ALL_HOURS ? FC_DST_REPEAT_BOTH : FC_DST_REPEAT_FIRST;
 	s = after_utc + 1;
 	for (int guard = 0; guard < 1000000 && s <= limit; guard++) {
 		struct fc_tz_span sp;
-		int64_t end, from;
+		int64_t end, from, to, repeat_from = INT64_MAX;
+		bool back_before, back_after;
 
 		fc_tz_span(zone, s, &sp);
 		/*
 		 * A forward jump at the start of this span skipped the wall times [start + prev_offset, start +
-		 * offset): a match there fires at the transition, which is the first instant after the gap.
+		 * offset): under dst_skip shift a match there fires at the transition, the first instant after the gap.
 		 */
-		if (sp.start == s && sp.prev_offset < sp.utc_offset &&
-		    search(c, s + sp.prev_offset, s + sp.utc_offset, &wall))
+		if (dst->skip == FC_DST_SKIP_SHIFT && sp.start == s && sp.prev_offset < sp.utc_offset &&
+		    search(c, s + sp.prev_offset, s + sp.utc_offset, &wall)) {
+			if (rule)
+				*rule = FC_CRON_RULE_SHIFTED;
 			return s;
+		}
 		end = sp.end > limit ? limit + 1 : sp.end;
 		from = s + sp.utc_offset;
-		/*
-		 * After a backward jump the wall times [start + offset, start + prev_offset) come a second time.
-		 * Schedules that do not cover every hour fire only at the first occurrence: skip the repeat.
-		 */
-		if (!all_hours && sp.start != INT64_MIN && sp.prev_offset > sp.utc_offset &&
-		    sp.start + sp.prev_offset > from)
-			from = sp.start + sp.prev_offset;
-		if (search(c, from, end + sp.utc_offset, &wall))
+		to = end + sp.utc_offset;
+		/* The span began with a backward jump: its wall times [start + offset, start + prev_offset) repeat. */
+		back_before = sp.start != INT64_MIN && sp.prev_offset > sp.utc_offset;
+		/* The span ends with a backward jump: its wall times from end + next_offset on come again next span. */
+		back_after = sp.end != INT64_MAX && sp.next_offset < sp.utc_offset;
+		if (back_before && repeat == FC_DST_REPEAT_FIRST && sp.start + sp.prev_offset > from)
+			from = sp.start + sp.prev_offset; /* the second occurrence does not fire */
+		if (back_after) {
+			repeat_from = sp.end + sp.next_offset;
+			if (repeat == FC_DST_REPEAT_LAST && repeat_from < to && sp.end <= limit)
+				to = repeat_from; /* the first occurrence does not fire */
+		}
+		if (search(c, from, to, &wall)) {
+			if (rule) {
+				if (back_before && wall < sp.start + sp.prev_offset)
+					*rule = FC_CRON_RULE_REPEAT_LAST;
+				else if (back_after && wall >= repeat_from)
+					*rule = FC_CRON_RULE_REPEAT_FIRST;
+			}
 			return wall - sp.utc_offset;
+		}
 		if (sp.end > limit)
 			break;
 		s = sp.end;
 	}
 	return FC_CRON_NONE;
+}
+
+static const char *const dst_repeat_names[] = {"auto", "first", "last", "both"};
+static const char *const dst_skip_names[] = {"shift", "skip"};
+
+int fc_cron_dst_repeat_parse(const char *text, enum fc_cron_dst_repeat *out, struct fc_err *err)
+{
+	for (size_t i = 0; i < FC_ARRAY_LEN(dst_repeat_names); i++)
+		if (!strcmp(text, dst_repeat_names[i])) {
+			*out = (enum fc_cron_dst_repeat)i;
+			return FC_OK;
+		}
+	return fc_err_set(err, FC_EINVAL, "dst_repeat must be first, last, both or auto, not '%s'", text);
+}
+
+int fc_cron_dst_skip_parse(const char *text, enum fc_cron_dst_skip *out, struct fc_err *err)
+{
+	for (size_t i = 0; i < FC_ARRAY_LEN(dst_skip_names); i++)
+		if (!strcmp(text, dst_skip_names[i])) {
+			*out = (enum fc_cron_dst_skip)i;
+			return FC_OK;
+		}
+	return fc_err_set(err, FC_EINVAL, "dst_skip must be shift or skip, not '%s'", text);
+}
+
+const char *fc_cron_dst_repeat_name(enum fc_cron_dst_repeat r)
+{
+	return (unsigned)r < FC_ARRAY_LEN(dst_repeat_names) ? dst_repeat_names[r] : "?";
+}
+
+const char *fc_cron_dst_skip_name(enum fc_cron_dst_skip sk)
+{
+	return (unsigned)sk < FC_ARRAY_LEN(dst_skip_names) ? dst_skip_names[sk] : "?";
+}
+
+const char *fc_cron_rule_name(enum fc_cron_rule rule)
+{
+	switch (rule) {
+	case FC_CRON_RULE_SHIFTED:
+		return "dst_skip: shift";
+	case FC_CRON_RULE_REPEAT_FIRST:
+		return "dst_repeat: first occurrence";
+	case FC_CRON_RULE_REPEAT_LAST:
+		return "dst_repeat: second occurrence";
+	case FC_CRON_RULE_PLAIN:
+		break;
+	}
+	return "";
 }
 
 /* --- Flyte FixedRate ------------------------------------------------------------------------------------------- */

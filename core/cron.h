@@ -15,6 +15,7 @@
  *   - schedules whose hour field covers all 24 hours fire at every instant whose wall time matches, so in a
  *     repeated hour they fire in both occurrences (every 15 minutes stays every 15 minutes);
  *   - all other schedules fire once per wall time, at its first occurrence.
+ * These are the defaults; fc_cron_next_dst() takes an explicit policy (dst_repeat, dst_skip).
  * @every fires at anchor + k * period for k >= 1; zones do not matter to it.
  *
  * Ownership: fc_cron_parse() and fc_cron_every() hand over a schedule to fc_cron_free(); a schedule is immutable
@@ -71,6 +72,41 @@ int64_t fc_cron_period(const struct fc_cron *cron);
  * stops after 400 years (one full Gregorian cycle, so a schedule that ever fires is found) or at year 9999.
  */
 int64_t fc_cron_next(const struct fc_cron *cron, const struct fc_tz *tz, int64_t after_utc, int64_t anchor_utc);
+
+/*
+ * An explicit DST policy (a schedule's `dst_repeat` and `dst_skip` keys, docs/schedules.md "DST policy").
+ * dst_repeat says which occurrence of a wall time that happens twice (clocks go back) fires: AUTO is the rule above
+ * (both when the hour field covers all 24 hours, else the first), FIRST, LAST or BOTH. dst_skip says what happens
+ * to a wall time that does not occur (clocks go forward): SHIFT fires it at the first instant after the gap (the
+ * transition), SKIP does not fire it. The zero value is the default ({AUTO, SHIFT}), which is fc_cron_next().
+ */
+enum fc_cron_dst_repeat { FC_DST_REPEAT_AUTO = 0, FC_DST_REPEAT_FIRST, FC_DST_REPEAT_LAST, FC_DST_REPEAT_BOTH };
+enum fc_cron_dst_skip { FC_DST_SKIP_SHIFT = 0, FC_DST_SKIP_SKIP };
+struct fc_cron_dst {
+	enum fc_cron_dst_repeat repeat;
+	enum fc_cron_dst_skip skip;
+};
+/* Which rule gave a fire time (fc_cron_next_dst()'s *rule). */
+enum fc_cron_rule {
+	FC_CRON_RULE_PLAIN = 0,   /* the wall time occurs once: no DST rule involved */
+	FC_CRON_RULE_SHIFTED,     /* the wall time was skipped by a forward jump; fired at the transition */
+	FC_CRON_RULE_REPEAT_FIRST,/* the first occurrence of a repeated wall time */
+	FC_CRON_RULE_REPEAT_LAST, /* the second occurrence of a repeated wall time */
+};
+/*
+ * fc_cron_next() under `dst` (NULL: the default). *rule (may be NULL) receives the rule that gave the answer.
+ * With dst_skip SKIP a schedule can still fire at every wall time it names that exists; the search bound is the
+ * same 400 years.
+ */
+int64_t fc_cron_next_dst(const struct fc_cron *cron, const struct fc_tz *tz, int64_t after_utc, int64_t anchor_utc,
+			 const struct fc_cron_dst *dst, enum fc_cron_rule *rule);
+/* "first", "last", "both", "auto" / "shift", "skip" and back. */
+int fc_cron_dst_repeat_parse(const char *text, enum fc_cron_dst_repeat *out, struct fc_err *err);
+int fc_cron_dst_skip_parse(const char *text, enum fc_cron_dst_skip *out, struct fc_err *err);
+const char *fc_cron_dst_repeat_name(enum fc_cron_dst_repeat r);
+const char *fc_cron_dst_skip_name(enum fc_cron_dst_skip s);
+/* "plain", "dst_skip: shift", "dst_repeat: first" ... for `flytec schedule next`. */
+const char *fc_cron_rule_name(enum fc_cron_rule rule);
 
 /* Flyte's FixedRate: value and unit (numbered as flyteidl.admin.FixedRateUnit). */
 enum fc_fixed_rate_unit { FC_RATE_MINUTE = 0, FC_RATE_HOUR = 1, FC_RATE_DAY = 2 };

@@ -251,4 +251,13 @@
 #define SRV_EXEC_IDLE_MS 1000
 #define SRV_EXEC_BUSY_MS 50
 
+/* --- scheduler/ and the launch-plan schedule keys ------------------------------------------------------- */
+
+/* Longest `jitter` of a schedule: jitter spreads the fire times of plans that share an expression over a window;
+ * an hour is more than any spread needs, and keeps a jittered slot before the next slot of an hourly plan. */
+#define CMP_MAX_JITTER_S 3600
+/* Log lines for the missed slots of one catch-up: one per slot, up to this many, then one line with the count (a
+ * minutely plan down for a week would otherwise write 10,000 lines at once; the metric counts them all). */
+#define SCH_MISSED_LOG_MAX 100
+
 #endif

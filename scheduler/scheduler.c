@@ -23,6 +23,7 @@
 #include "core/buf.h"
 #include "core/cron.h"
 #include "core/err.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/sha256.h"
 #include "core/strmap.h"
@@ -66,6 +67,12 @@ struct sch_entry {
 	int64_t updated_ns;   /* the row's updated_at: any change (activation, policy) rebuilds the entry */
 	int64_t activated_ns; /* when this version was activated (adm_launch_plan_activated_at) */
 	struct cmp_schedule_policy policy; /* as stored, to see changes */
+	struct fc_cron_dst dst;            /* the policy's DST rules */
+	int64_t jitter_ns;                 /* this plan's fixed offset from each slot (sch_jitter_ns()) */
+	bool paused;                       /* paused: out of the heap, nothing fires */
+	char *pause_note;
+	int64_t pause_changed_ns;
+	int64_t resume_from_s;             /* slots at or before it do not fire (unpaused without catch-up) */
 	uint32_t max_catchup;
 	int64_t window_s;
 	struct sch_expr *expr;
@@ -148,6 +155,36 @@ static void format_slot(int64_t slot, char out[FC_RFC3339_MAX])
 /* ------------------------------------------------------------------------------------------------------------
  * Execution names.
  */
+void sch_format_time(int64_t ns, char out[SCH_TIME_MAX])
+{
+	int64_t sec = ns_to_s(ns), ms = (ns - sec * NS_PER_S) / 1000000;
+	size_t n = fc_time_format_rfc3339(sec, 0, out); /* fits: SCH_TIME_MAX > FC_RFC3339_MAX */
+
+	if (ms && n && out[n - 1] == 'Z')
+		snprintf(out + n - 1, SCH_TIME_MAX - (n - 1), ".%03dZ", (int)ms);
+}
+
+int64_t sch_jitter_ns(const char *project, const char *domain, const char *name, int64_t jitter_ms)
+{
+	unsigned char sum[FC_SHA256_LEN];
+	struct fc_sha256 h;
+	uint64_t v = 0;
+
+	if (jitter_ms <= 0)
+		return 0;
+	fc_sha256_init(&h);
+	fc_sha256_update(&h, "jitter:", 7);
+	fc_sha256_update(&h, project, strlen(project));
+	fc_sha256_update(&h, "/", 1);
+	fc_sha256_update(&h, domain, strlen(domain));
+	fc_sha256_update(&h, "/", 1);
+	fc_sha256_update(&h, name, strlen(name));
+	fc_sha256_final(&h, sum);
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | sum[i];
+	return (int64_t)(v % (uint64_t)jitter_ms) * 1000000; /* [0, jitter) in whole milliseconds */
+}
+
 void sch_execution_name(const char *project, const char *domain, const char *name, int64_t slot_s,
 			unsigned attempt, char out[SCH_EXEC_NAME_LEN + 1])
 {
@@ -385,6 +422,7 @@ static void entry_free(struct sch_entry *e)
 	expr_put(e->expr);
 	free(e->vblock);
 	free(e->error);
+	free(e->pause_note);
 	free(e->key);
 	free(e);
 }
@@ -561,6 +599,9 @@ static int entry_configure(struct sch *s, struct sch_entry *e, const struct adm_
 		e->activated_ns = lp->updated_at;
 	e->anchor_s = ns_to_s(e->activated_ns);
 	e->policy = lp->policy;
+	e->dst.repeat = (enum fc_cron_dst_repeat)lp->policy.dst_repeat;
+	e->dst.skip = (enum fc_cron_dst_skip)lp->policy.dst_skip;
+	e->jitter_ns = sch_jitter_ns(e->project, e->domain, e->name, lp->policy.jitter_ms);
 	e->max_catchup = lp->policy.max_catchup ? lp->policy.max_catchup : SCH_DEFAULT_MAX_CATCHUP;
 	e->window_s = lp->policy.catchup_window_seconds > 0 ? lp->policy.catchup_window_seconds
 							     : SCH_DEFAULT_CATCHUP_WINDOW_S;
@@ -587,12 +628,14 @@ static int entry_configure(struct sch *s, struct sch_entry *e, const struct adm_
  */
 static int64_t next_slot(const struct sch_entry *e, int64_t after_s)
 {
-	return fc_cron_next(e->expr->cron, e->zone, after_s, e->anchor_s); /* FC_CRON_NONE == SCH_NEVER */
+	/* FC_CRON_NONE == SCH_NEVER */
+	return fc_cron_next_dst(e->expr->cron, e->zone, after_s, e->anchor_s, &e->dst, NULL);
 }
 
-static bool is_late(const struct sch *s, int64_t slot, int64_t now_ns)
+/* Late: the slot comes up more than the grace period after its (jittered) fire time. */
+static bool is_late(const struct sch *s, const struct sch_entry *e, int64_t slot, int64_t now_ns)
 {
-	return sat_add(slot_ns(slot), s->opts.grace_s * NS_PER_S) < now_ns;
+	return sat_add(sat_add(slot_ns(slot), e->jitter_ns), s->opts.grace_s * NS_PER_S) < now_ns;
 }
 
 static bool in_episode(const struct sch_entry *e, int64_t slot)
@@ -622,7 +665,7 @@ static void start_episode(struct sch *s, struct sch_entry *e, int64_t after, int
 	older = lo > after && (t = next_slot(e, after)) != SCH_NEVER && t <= lo;
 	for (t = next_slot(e, lo); t != SCH_NEVER && t <= now_s; t = next_slot(e, t)) {
 		n++;
-		if (!is_late(s, t, now_ns))
+		if (!is_late(s, e, t, now_ns))
 			on_time++;
 	}
 	switch (e->policy.catchup) {
@@ -650,6 +693,23 @@ static void start_episode(struct sch *s, struct sch_entry *e, int64_t after, int
 	}
 	e->missed += n - k;
 	s->totals.missed += n - k;
+	if (n - k && !s->opts.quiet) {
+		/* one line per missed slot (the oldest SCH_MISSED_LOG_MAX of one catch-up, then a count) */
+		uint64_t logged = 0;
+
+		for (i = 0, t = next_slot(e, lo); i < n - k && t != SCH_NEVER; i++, t = next_slot(e, t)) {
+			char at[FC_RFC3339_MAX];
+
+			if (logged == SCH_MISSED_LOG_MAX) {
+				fc_warn("scheduler: %s: and %" PRIu64 " more missed slots", e->key, n - k - logged);
+				break;
+			}
+			format_slot(t, at);
+			fc_warn("scheduler: %s: missed slot %s (catch_up %s, window %" PRId64 "s, max %u)", e->key, at,
+				catchup_name(e->policy.catchup), e->window_s, e->max_catchup);
+			logged++;
+		}
+	}
 	if ((n - k || older) && !s->opts.quiet) {
 		char from[FC_RFC3339_MAX];
 
@@ -672,12 +732,22 @@ static void entry_arm(struct sch *s, struct sch_entry *e, int64_t now_ns)
 		heap_place(s, e);
 		return;
 	}
+	if (e->paused) {
+		e->pending = SCH_NEVER;
+		e->due_ns = SCH_NEVER;
+		e->ep_active = false;
+		heap_place(s, e);
+		return;
+	}
 	/* Never before the activation: slots of a time the plan was inactive do not fire. */
 	after = e->last_slot != SCH_NEVER && e->last_slot > e->anchor_s ? e->last_slot : e->anchor_s;
+	/* Nor those that fell in a pause, unless the unpause asked to catch up. */
+	if (e->resume_from_s > after)
+		after = e->resume_from_s;
 	cand = next_slot(e, after);
 	if (cand == SCH_NEVER) {
 		e->pending = SCH_NEVER;
-	} else if (!is_late(s, cand, now_ns) || in_episode(e, cand)) {
+	} else if (!is_late(s, e, cand, now_ns) || in_episode(e, cand)) {
 		if (e->ep_active && cand > e->ep_end)
 			e->ep_active = false;
 		e->pending = cand;
@@ -687,7 +757,7 @@ static void entry_arm(struct sch *s, struct sch_entry *e, int64_t now_ns)
 	if (e->pending == SCH_NEVER) {
 		e->due_ns = SCH_NEVER; /* never fires again */
 	} else {
-		int64_t at = slot_ns(e->pending);
+		int64_t at = sat_add(slot_ns(e->pending), e->jitter_ns);
 
 		if (at < now_ns)
 			at = now_ns;
@@ -982,7 +1052,7 @@ static void entry_process(struct sch *s, struct sch_entry *e, int64_t now_ns)
 	slot = e->pending;
 	if (slot == SCH_NEVER)
 		return;
-	if (is_late(s, slot, now_ns) && !in_episode(e, slot)) {
+	if (is_late(s, e, slot, now_ns) && !in_episode(e, slot)) {
 		/* Late without the policy having chosen it (a stalled process, a retry after a failure). */
 		e->retry_ns = SCH_NEVER;
 		entry_arm(s, e, now_ns);
@@ -1066,6 +1136,21 @@ static void purge_dead(struct sch *s)
 		entries_rebuild(s, false);
 }
 
+static bool pause_changed(const struct sch_entry *e, const struct adm_scheduled_lp *row)
+{
+	return e->paused != row->paused || e->pause_changed_ns != row->pause_changed_at ||
+	       e->resume_from_s != (row->resume_from > 0 ? ns_to_s(row->resume_from) : SCH_NEVER);
+}
+
+static void pause_apply(struct sch_entry *e, const struct adm_scheduled_lp *row)
+{
+	e->paused = row->paused;
+	e->resume_from_s = row->resume_from > 0 ? ns_to_s(row->resume_from) : SCH_NEVER;
+	e->pause_changed_ns = row->pause_changed_at;
+	free(e->pause_note);
+	e->pause_note = row->paused && row->pause_note ? fc_xstrdup(row->pause_note) : NULL;
+}
+
 static int reload_locked(struct sch *s, int64_t now_ns, struct fc_err *err)
 {
 	struct adm_scheduled_lp *rows;
@@ -1089,9 +1174,22 @@ static int reload_locked(struct sch *s, int64_t now_ns, struct fc_err *err)
 		char *key = fc_arena_printf(&a, "%s/%s/%s", lp->id.project, lp->id.domain, lp->id.name);
 
 		e = fc_strmap_get(&s->entries, key);
+		if (e && !entry_changed(e, lp) && pause_changed(e, &rows[i])) {
+			pause_apply(e, &rows[i]);
+			e->ep_active = false;
+			if (last != SCH_NEVER && (e->last_slot == SCH_NEVER || last > e->last_slot))
+				e->last_slot = last;
+			entry_arm(s, e, now_ns);
+			changed++;
+			e->gen = s->gen;
+			continue;
+		}
+		if (e)
+			pause_apply(e, &rows[i]);
 		if (!e) {
 			e = entry_new(&lp->id);
 			e->last_slot = last;
+			pause_apply(e, &rows[i]);
 			fc_strmap_put(&s->entries, e->key, e);
 			entry_load(s, e, lp, now_ns);
 			added++;
@@ -1382,6 +1480,20 @@ int sch_status_list(struct sch *s, struct fc_arena *a, struct sch_status **out, 
 		st->skipped = e->skipped;
 		st->replaced = e->replaced;
 		st->missed = e->missed;
+		st->paused = e->paused;
+		st->pause_note = e->pause_note ? fc_arena_strdup(a, e->pause_note) : NULL;
+		st->pause_changed_ns = e->pause_changed_ns ? e->pause_changed_ns : SCH_NEVER;
+		st->dst_repeat = e->dst.repeat;
+		st->dst_skip = e->dst.skip;
+		st->jitter_ns = e->jitter_ns;
+		for (int k = 0; k < SCH_STATUS_NEXT; k++) {
+			int64_t slot = !e->expr ? SCH_NEVER : k == 0 ? e->pending : ns_to_s(st->next_slots_ns[k - 1]);
+
+			if (k && slot != SCH_NEVER)
+				slot = next_slot(e, slot);
+			st->next_slots_ns[k] = slot_ns(slot);
+			st->next_fires_ns[k] = slot == SCH_NEVER ? SCH_NEVER : sat_add(slot_ns(slot), e->jitter_ns);
+		}
 	}
 	pthread_mutex_unlock(&s->mu);
 	qsort(list, n, sizeof(*list), status_cmp);
@@ -1416,14 +1528,14 @@ void sch_get_stats(struct sch *s, struct sch_stats *out)
  */
 static void json_time(struct fc_buf *out, const char *key, int64_t ns)
 {
-	char t[FC_RFC3339_MAX];
+	char t[SCH_TIME_MAX];
 
 	fc_buf_addf(out, ",\"%s\":", key);
 	if (ns == SCH_NEVER || ns == SCH_FOREVER) {
 		fc_buf_adds(out, "null");
 		return;
 	}
-	fc_time_format_rfc3339(ns_to_s(ns), 0, t);
+	sch_format_time(ns, t);
 	fc_buf_add_json_string(out, t, strlen(t));
 }
 
@@ -1434,6 +1546,59 @@ static void json_str(struct fc_buf *out, const char *key, const char *v, bool fi
 		fc_buf_add_json_string(out, v, strlen(v));
 	else
 		fc_buf_adds(out, "null");
+}
+
+/* A Prometheus label value: backslash, quote and newline escaped. */
+static void prom_label(struct fc_buf *out, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fc_buf_addch(out, '\\');
+		if (*v == '\n')
+			fc_buf_adds(out, "\\n");
+		else
+			fc_buf_addch(out, *v);
+	}
+}
+
+void sch_metrics_render(struct sch *s, struct fc_buf *out)
+{
+	struct sch_stats st;
+	bool header = false;
+
+	sch_get_stats(s, &st);
+	fc_buf_addf(out,
+		    "# HELP flytec_scheduler_slots_total Slots by outcome since the scheduler started.\n"
+		    "# TYPE flytec_scheduler_slots_total counter\n"
+		    "flytec_scheduler_slots_total{outcome=\"fired\"} %" PRIu64 "\n"
+		    "flytec_scheduler_slots_total{outcome=\"skipped\"} %" PRIu64 "\n"
+		    "flytec_scheduler_slots_total{outcome=\"replaced\"} %" PRIu64 "\n"
+		    "flytec_scheduler_slots_total{outcome=\"missed\"} %" PRIu64 "\n"
+		    "# HELP flytec_scheduler_schedules Schedules armed, by state.\n"
+		    "# TYPE flytec_scheduler_schedules gauge\n"
+		    "flytec_scheduler_schedules{state=\"ok\"} %zu\n"
+		    "flytec_scheduler_schedules{state=\"failing\"} %zu\n",
+		    st.fired, st.skipped, st.replaced, st.missed, st.schedules - st.failing, st.failing);
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < s->entries.cap; i++) {
+		const struct sch_entry *e = s->entries.slots[i].value;
+
+		if (!s->entries.slots[i].key || e->dead || !e->missed)
+			continue;
+		if (!header) {
+			fc_buf_adds(out, "# HELP flytec_scheduler_missed_slots_total Slots the catch-up policy did not fire, "
+					 "per schedule.\n# TYPE flytec_scheduler_missed_slots_total counter\n");
+			header = true;
+		}
+		fc_buf_adds(out, "flytec_scheduler_missed_slots_total{project=\"");
+		prom_label(out, e->project);
+		fc_buf_adds(out, "\",domain=\"");
+		prom_label(out, e->domain);
+		fc_buf_adds(out, "\",launch_plan=\"");
+		prom_label(out, e->name);
+		fc_buf_addf(out, "\"} %" PRIu64 "\n", e->missed);
+	}
+	pthread_mutex_unlock(&s->mu);
 }
 
 void sch_status_render_json(const struct sch_status *list, size_t n, struct fc_buf *out)
@@ -1466,8 +1631,25 @@ void sch_status_render_json(const struct sch_status *list, size_t n, struct fc_b
 		json_str(out, "error", st->error, false);
 		fc_buf_addf(out,
 			    ",\"failures\":%u,\"fired\":%" PRIu64 ",\"skipped\":%" PRIu64 ",\"replaced\":%" PRIu64
-			    ",\"missed\":%" PRIu64 "}",
+			    ",\"missed\":%" PRIu64,
 			    st->failures, st->fired, st->skipped, st->replaced, st->missed);
+		fc_buf_addf(out, ",\"paused\":%s", st->paused ? "true" : "false");
+		json_str(out, "pauseNote", st->pause_note, false);
+		json_time(out, "pauseChangedAt", st->pause_changed_ns);
+		json_str(out, "dstRepeat", fc_cron_dst_repeat_name((enum fc_cron_dst_repeat)st->dst_repeat), false);
+		json_str(out, "dstSkip", fc_cron_dst_skip_name((enum fc_cron_dst_skip)st->dst_skip), false);
+		fc_buf_addf(out, ",\"jitterMs\":%" PRId64 ",\"nextFires\":[", st->jitter_ns / 1000000);
+		for (int k = 0, m = 0; k < SCH_STATUS_NEXT; k++) {
+			if (st->next_fires_ns[k] == SCH_NEVER)
+				continue;
+			char t[SCH_TIME_MAX];
+
+			sch_format_time(st->next_slots_ns[k], t);
+			fc_buf_addf(out, "%s{\"slot\":\"%s\"", m++ ? "," : "", t); /* RFC 3339: nothing to escape */
+			json_time(out, "firesAt", st->next_fires_ns[k]);
+			fc_buf_addch(out, '}');
+		}
+		fc_buf_adds(out, "]}");
 	}
 	fc_buf_adds(out, "]}");
 }

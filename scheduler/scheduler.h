@@ -101,6 +101,9 @@ struct sch_options {
 	bool quiet;               /* no log lines (benchmarks) */
 };
 
+/* How many upcoming fire times a status lists. */
+#define SCH_STATUS_NEXT 5
+
 /* A snapshot of one schedule for `flytec serve`'s API and console. */
 struct sch_status {
 	const char *project, *domain, *name, *version;
@@ -121,6 +124,14 @@ struct sch_status {
 	uint64_t skipped;         /* slots recorded as skipped (concurrency skip) */
 	uint64_t replaced;        /* executions terminated by concurrency replace */
 	uint64_t missed;          /* slots in the catch-up window the policy did not fire */
+	bool paused;              /* paused (flytec schedule pause): nothing fires */
+	const char *pause_note;   /* why, as given with the pause; NULL when not paused */
+	int64_t pause_changed_ns; /* when it was last paused or unpaused (SCH_NEVER: never) */
+	int dst_repeat;           /* enum fc_cron_dst_repeat */
+	int dst_skip;             /* enum fc_cron_dst_skip */
+	int64_t jitter_ns;        /* this plan's offset from each slot */
+	int64_t next_slots_ns[SCH_STATUS_NEXT]; /* the next slots (SCH_NEVER past the last one) */
+	int64_t next_fires_ns[SCH_STATUS_NEXT]; /* when each of them fires: slot + jitter */
 };
 
 struct sch_stats {
@@ -162,9 +173,17 @@ void sch_get_stats(struct sch *s, struct sch_stats *out);
 /*
  * The list as JSON for the API: {"schedules":[{"project","domain","name","version","expression","kickoffInput",
  * "catchUp","maxCatchUp","catchUpWindowSeconds","concurrency","activatedAt","nextFire","due","lastSlot","failing",
- * "error","failures","fired","skipped","replaced","missed"}]}; times are RFC 3339 UTC or null.
+ * "error","failures","fired","skipped","replaced","missed","dstRepeat","dstSkip","jitterMs",
+ * "nextFires":[{"slot","firesAt"}]}]}; times are RFC 3339 UTC (with milliseconds when jittered) or null.
  */
 void sch_status_render_json(const struct sch_status *list, size_t n, struct fc_buf *out);
+/*
+ * Prometheus text for /metrics: flytec_scheduler_slots_total{outcome="fired|skipped|replaced|missed"},
+ * flytec_scheduler_schedules{state="ok|failing"} and flytec_scheduler_missed_slots_total{project,domain,
+ * launch_plan} for every schedule that missed a slot (the missed-catch-up alert: a slot the catch-up policy or
+ * window did not fire). Each missed slot is also one log line ("scheduler: P/D/N: missed slot TIME (...)").
+ */
+void sch_metrics_render(struct sch *s, struct fc_buf *out);
 
 /*
  * The execution name of a slot: 's', 7 base-36 characters of SHA-256("project/domain/name") and the slot's UTC
@@ -176,5 +195,16 @@ void sch_status_render_json(const struct sch_status *list, size_t n, struct fc_b
 #define SCH_EXEC_NAME_LEN 20
 void sch_execution_name(const char *project, const char *domain, const char *name, int64_t slot_s,
 			unsigned attempt, char out[SCH_EXEC_NAME_LEN + 1]);
+
+/*
+ * A launch plan's jitter: a fixed offset in [0, jitter) in whole milliseconds, from SHA-256 of "project/domain/name",
+ * so plans that share an expression spread over the window and each one always fires at the same offset. Every
+ * slot fires at slot + offset; the slot (the execution's name and scheduled_at) is unchanged. 0 when jitter_ms <= 0.
+ */
+int64_t sch_jitter_ns(const char *project, const char *domain, const char *name, int64_t jitter_ms);
+
+/* An instant as RFC 3339 UTC, with ".mmm" when it is not a whole second. */
+#define SCH_TIME_MAX 40
+void sch_format_time(int64_t ns, char out[SCH_TIME_MAX]);
 
 #endif

@@ -99,6 +99,12 @@ static int schedules_json(void *ctx, struct fc_buf *out, struct fc_err *err)
 	return rc;
 }
 
+/* GET /metrics: the scheduler's counters, missed slots per schedule included. */
+static void schedules_metrics(void *ctx, struct fc_buf *out)
+{
+	sch_metrics_render(ctx, out);
+}
+
 /* Registrations changed (the watcher): the scheduler reloads its launch plans. */
 static void watch_changed(void *ctx)
 {
@@ -181,6 +187,7 @@ int srv_start(const struct srv_options *o, struct srv **out, struct fc_err *err)
 	if (s->sch) {
 		so.schedules_json = schedules_json;
 		so.schedules_ctx = s->sch;
+		so.schedules_metrics = schedules_metrics;
 	}
 	/* the executor before the server, so that every request's notification finds it */
 	if (!o->no_executor) {

@@ -266,6 +266,99 @@ static void check_next_case(const struct next_case *nc)
 	fc_tz_free(zone);
 }
 
+/* Explicit DST policies: each want is a time and the rule that gave it (P plain, S shifted, F first, L last). */
+struct dst_case {
+	const char *zone, *expr, *repeat, *skip, *from;
+	const char *want[6];
+	const char *rules;
+};
+
+static const struct dst_case dst_cases[] = {
+	/* Europe/Berlin: 2024-03-31 02:00 -> 03:00, 2024-10-27 03:00 -> 02:00 */
+	{"Europe/Berlin", "30 2 * * *", "auto", "shift", "2024-03-30T12:00:00+01:00",
+	 {"2024-03-31T03:00:00+02:00", "2024-04-01T02:30:00+02:00"}, "SP"},
+	{"Europe/Berlin", "30 2 * * *", "auto", "skip", "2024-03-30T12:00:00+01:00",
+	 {"2024-04-01T02:30:00+02:00"}, "P"},
+	{"Europe/Berlin", "30 2 * * *", "first", "shift", "2024-10-26T12:00:00+02:00",
+	 {"2024-10-27T02:30:00+02:00", "2024-10-28T02:30:00+01:00"}, "FP"},
+	{"Europe/Berlin", "30 2 * * *", "last", "shift", "2024-10-26T12:00:00+02:00",
+	 {"2024-10-27T02:30:00+01:00", "2024-10-28T02:30:00+01:00"}, "LP"},
+	{"Europe/Berlin", "30 2 * * *", "both", "shift", "2024-10-26T12:00:00+02:00",
+	 {"2024-10-27T02:30:00+02:00", "2024-10-27T02:30:00+01:00", "2024-10-28T02:30:00+01:00"}, "FLP"},
+	{"Europe/Berlin", "0 * * * *", "first", "shift", "2024-10-27T01:30:00+02:00",
+	 {"2024-10-27T02:00:00+02:00", "2024-10-27T03:00:00+01:00"}, "FP"},
+	{"Europe/Berlin", "0 * * * *", "last", "shift", "2024-10-27T01:30:00+02:00",
+	 {"2024-10-27T02:00:00+01:00", "2024-10-27T03:00:00+01:00"}, "LP"},
+	{"Europe/Berlin", "0 * * * *", "auto", "shift", "2024-10-27T01:30:00+02:00",
+	 {"2024-10-27T02:00:00+02:00", "2024-10-27T02:00:00+01:00", "2024-10-27T03:00:00+01:00"}, "FLP"},
+	{"Europe/Berlin", "*/30 2 * * *", "auto", "skip", "2024-03-31T00:00:00+01:00",
+	 {"2024-04-01T02:00:00+02:00"}, "P"},
+	/* America/New_York: 2024-03-10 02:00 -> 03:00, 2024-11-03 02:00 -> 01:00 */
+	{"America/New_York", "30 1 * * *", "last", "shift", "2024-11-02T12:00:00-04:00",
+	 {"2024-11-03T01:30:00-05:00", "2024-11-04T01:30:00-05:00"}, "LP"},
+	{"America/New_York", "30 1 * * *", "both", "skip", "2024-11-02T12:00:00-04:00",
+	 {"2024-11-03T01:30:00-04:00", "2024-11-03T01:30:00-05:00"}, "FL"},
+	{"America/New_York", "30 2 * * *", "both", "skip", "2024-03-09T12:00:00-05:00",
+	 {"2024-03-11T02:30:00-04:00"}, "P"},
+	/* Australia/Lord_Howe: 30-minute shifts, 2024-04-07 02:00 -> 01:30, 2024-10-06 02:00 -> 02:30 */
+	{"Australia/Lord_Howe", "45 1 * * *", "last", "shift", "2024-04-06T12:00:00+11:00",
+	 {"2024-04-07T01:45:00+10:30", "2024-04-08T01:45:00+10:30"}, "LP"},
+	{"Australia/Lord_Howe", "45 1 * * *", "both", "shift", "2024-04-06T12:00:00+11:00",
+	 {"2024-04-07T01:45:00+11:00", "2024-04-07T01:45:00+10:30"}, "FL"},
+	{"Australia/Lord_Howe", "15 2 * * *", "auto", "skip", "2024-10-05T12:00:00+10:30",
+	 {"2024-10-07T02:15:00+11:00"}, "P"},
+	{"Australia/Lord_Howe", "15 2 * * *", "auto", "shift", "2024-10-05T12:00:00+10:30",
+	 {"2024-10-06T02:30:00+11:00", "2024-10-07T02:15:00+11:00"}, "SP"},
+	/* Pacific/Apia skipped 2011-12-30 altogether (-10 -> +14 at the end of the 29th) */
+	{"Pacific/Apia", "0 9 * * *", "auto", "shift", "2011-12-29T12:00:00-10:00",
+	 {"2011-12-31T00:00:00+14:00", "2011-12-31T09:00:00+14:00"}, "SP"},
+	{"Pacific/Apia", "0 9 * * *", "auto", "skip", "2011-12-29T12:00:00-10:00",
+	 {"2011-12-31T09:00:00+14:00"}, "P"},
+};
+
+static void test_dst_policies(void **state)
+{
+	(void)state;
+	for (size_t k = 0; k < FC_ARRAY_LEN(dst_cases); k++) {
+		const struct dst_case *dc = &dst_cases[k];
+		struct fc_tz *zone = load(dc->zone);
+		struct fc_cron *c = parse(dc->expr);
+		struct fc_cron_dst dst;
+		struct fc_err err;
+		int64_t t = rfc(dc->from);
+
+		assert_int_equal(fc_cron_dst_repeat_parse(dc->repeat, &dst.repeat, &err), FC_OK);
+		assert_int_equal(fc_cron_dst_skip_parse(dc->skip, &dst.skip, &err), FC_OK);
+		for (int i = 0; dc->want[i]; i++) {
+			static const char letters[] = "PSFL";
+			struct fc_civil civil;
+			char got[FC_RFC3339_MAX];
+			enum fc_cron_rule rule;
+
+			t = fc_cron_next_dst(c, zone, t, 0, &dst, &rule);
+			assert_true(t != FC_CRON_NONE);
+			fc_tz_to_local(zone, t, &civil);
+			fc_time_format_rfc3339(t, civil.utc_offset, got);
+			if (strcmp(got, dc->want[i]) || letters[rule] != dc->rules[i])
+				fail_msg("%s [%s] repeat %s skip %s from %s: #%d: got %s (%c), want %s (%c)", dc->expr,
+					 dc->zone, dc->repeat, dc->skip, dc->from, i, got, letters[rule], dc->want[i],
+					 dc->rules[i]);
+		}
+		fc_cron_free(c);
+		fc_tz_free(zone);
+	}
+	{
+		enum fc_cron_dst_repeat r;
+		enum fc_cron_dst_skip sk;
+		struct fc_err err;
+
+		assert_int_equal(fc_cron_dst_repeat_parse("twice", &r, &err), FC_EINVAL);
+		assert_non_null(strstr(err.msg, "first, last, both"));
+		assert_int_equal(fc_cron_dst_skip_parse("", &sk, &err), FC_EINVAL);
+	}
+	print_message("%zu DST policy tables\n", FC_ARRAY_LEN(dst_cases));
+}
+
 static void test_next_tables(void **state)
 {
 	(void)state;
@@ -857,6 +950,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_next_tables),
+		cmocka_unit_test(test_dst_policies),
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_canonical),
 		cmocka_unit_test(test_equal),

@@ -287,6 +287,7 @@ int cmd_compile(int argc, char **argv)
 	if (fmt == EMIT_NONE && !outdir)
 		fmt = EMIT_TEXT;
 	s = cmp_session_new(&opts);
+	cmp_diags(s)->tool_version = FLYTEC_VERSION;
 	for (i = optind; i < argc; i++)
 		if (cmp_add_path(s, argv[i]))
 			io_error = true;

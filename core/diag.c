@@ -82,9 +82,11 @@ void fc_diags_release(struct fc_diags *d)
 	free(d->items);
 	{
 		const char *(*help)(const char *) = d->rule_help;
+		const char *version = d->tool_version;
 
 		fc_diags_init(d);
 		d->rule_help = help;
+		d->tool_version = version;
 	}
 }
 
@@ -161,6 +163,32 @@ struct fc_diag *fc_diag_note(struct fc_diag *dg, struct fc_loc loc, const char *
 	return dg;
 }
 
+/* Columns count characters; these move between a column and a byte offset into the line's text. */
+static size_t col_to_byte(const char *line, size_t len, uint32_t col)
+{
+	size_t i = 0;
+	uint32_t c = 1;
+
+	while (i < len && c < col) {
+		i++;
+		while (i < len && ((unsigned char)line[i] & 0xc0) == 0x80)
+			i++;
+		c++;
+	}
+	return i + (c < col ? col - c : 0);
+}
+
+static uint32_t byte_to_col(const char *line, size_t len, size_t offset)
+{
+	uint32_t col = 1;
+	size_t i;
+
+	for (i = 0; i < offset; i++)
+		if (i >= len || ((unsigned char)line[i] & 0xc0) != 0x80)
+			col++;
+	return col;
+}
+
 struct fc_diag *fc_diag_range(struct fc_diag *dg, uint32_t end_line, uint32_t end_col)
 {
 	if (!dg || !end_line)
@@ -179,7 +207,7 @@ struct fc_diag *fc_diag_fix_word(struct fc_diag *dg, const char *wrong, const ch
 	if (!dg || !wrong || !right || !*wrong || !dg->loc.line || !dg->loc.col ||
 	    !fc_source_line(dg->loc.src, dg->loc.line, &line, &len))
 		return dg;
-	col = dg->loc.col - 1;
+	col = col_to_byte(line, len, dg->loc.col);
 	wlen = strlen(wrong);
 	if (col < len && line[col] == '!') { /* a tag ("!ref frist.x"): the word after it */
 		while (col < len && line[col] != ' ')
@@ -192,9 +220,9 @@ struct fc_diag *fc_diag_fix_word(struct fc_diag *dg, const char *wrong, const ch
 	if (col + wlen > len || memcmp(line + col, wrong, wlen))
 		return dg;
 	/* the range runs from the position (a tag, a quote) to the end of the word; the fix replaces the word */
-	start = (uint32_t)col + 1;
+	start = byte_to_col(line, len, col);
 	dg->end_line = dg->loc.line;
-	dg->end_col = start + (uint32_t)wlen;
+	dg->end_col = byte_to_col(line, len, col + wlen);
 	dg->fix_col = start;
 	free(dg->fix);
 	dg->fix = fc_xstrdup(right);
@@ -221,7 +249,7 @@ void fc_diag_end(const struct fc_diag *dg, uint32_t *end_line, uint32_t *end_col
 	}
 	if (!dg->loc.line || !fc_source_line(dg->loc.src, dg->loc.line, &line, &len))
 		return;
-	i = dg->loc.col ? dg->loc.col - 1 : 0;
+	i = col_to_byte(line, len, dg->loc.col ? dg->loc.col : 1);
 	if (i >= len)
 		return;
 	if (line[i] == '"' || line[i] == '\'') { /* a quoted scalar: to its closing quote */
@@ -241,8 +269,8 @@ void fc_diag_end(const struct fc_diag *dg, uint32_t *end_line, uint32_t *end_col
 		while (i < len && word_char((unsigned char)line[i]))
 			i++;
 	}
-	if (i + 1 > (size_t)dg->loc.col)
-		*end_col = (uint32_t)i + 1;
+	if (byte_to_col(line, len, i) > dg->loc.col)
+		*end_col = byte_to_col(line, len, i);
 }
 
 static int loc_cmp(const struct fc_loc *a, const struct fc_loc *b)
@@ -314,9 +342,10 @@ static void render_excerpt(struct fc_buf *out, const struct fc_loc *loc)
 		fc_buf_addch(out, c < 0x20 && c != '\t' ? '?' : c);
 	}
 	fc_buf_adds(out, "\n      | ");
-	col = loc->col ? loc->col - 1 : 0;
-	for (i = 0; i < col && i < len; i++)
-		fc_buf_addch(out, line[i] == '\t' ? '\t' : ' ');
+	col = col_to_byte(line, len, loc->col ? loc->col : 1);
+	for (i = 0; i < col && i < len; i++) /* one space per character, tabs kept */
+		if (((unsigned char)line[i] & 0xc0) != 0x80)
+			fc_buf_addch(out, line[i] == '\t' ? '\t' : ' ');
 	fc_buf_adds(out, "^\n");
 }
 
@@ -417,26 +446,6 @@ static void render_json(const struct fc_diag *dg, struct fc_buf *out)
 
 /* --- SARIF 2.1.0 ---------------------------------------------------------------------------------------------- */
 
-/* SARIF counts columns in Unicode code points (run.columnKind); flytec counts bytes. */
-static uint32_t code_point_col(struct fc_source *src, uint32_t line_no, uint32_t byte_col)
-{
-	const char *line;
-	size_t len, i;
-	uint32_t col = 1;
-
-	if (!byte_col || !fc_source_line(src, line_no, &line, &len))
-		return byte_col ? byte_col : 1;
-	for (i = 0; i + 1 < byte_col; i++) {
-		if (i >= len) {
-			col++;
-			continue;
-		}
-		if (((unsigned char)line[i] & 0xc0) != 0x80)
-			col++;
-	}
-	return col;
-}
-
 /* A path as a URI path: unreserved characters and '/' stay, everything else is %XX. */
 static void uri_path(struct fc_buf *uri, const char *path)
 {
@@ -468,22 +477,21 @@ static void sarif_artifact(struct fc_buf *out, const char *path)
 	fc_buf_addf(out, ",\"uriBaseId\":\"%s\"}", path[0] == '/' ? "ROOT" : "SRCROOT");
 }
 
-static void sarif_region(struct fc_buf *out, struct fc_source *src, uint32_t line, uint32_t col, uint32_t end_line,
-			 uint32_t end_col)
+static void sarif_region(struct fc_buf *out, uint32_t line, uint32_t col, uint32_t end_line, uint32_t end_col)
 {
 	if (!line)
 		return;
 	if (end_line < line || (end_line == line && end_col <= col))
 		end_line = line, end_col = col + 1;
 	fc_buf_addf(out, ",\"region\":{\"startLine\":%u,\"startColumn\":%u,\"endLine\":%u,\"endColumn\":%u}", line,
-		    code_point_col(src, line, col), end_line, code_point_col(src, end_line, end_col));
+		    col, end_line, end_col);
 }
 
 static void sarif_physical(struct fc_buf *out, const struct fc_loc *loc, uint32_t end_line, uint32_t end_col)
 {
 	fc_buf_adds(out, "{\"physicalLocation\":{\"artifactLocation\":");
 	sarif_artifact(out, loc->src->path);
-	sarif_region(out, loc->src, loc->line, loc->col ? loc->col : 1, end_line, end_col);
+	sarif_region(out, loc->line, loc->col ? loc->col : 1, end_line, end_col);
 	fc_buf_addch(out, '}');
 }
 
@@ -547,8 +555,8 @@ static void render_sarif_result(const struct fc_diags *d, const struct fc_diag *
 		sarif_artifact(out, dg->loc.src->path);
 		fc_buf_adds(out, ",\"replacements\":[{\"deletedRegion\":{");
 		fc_buf_addf(out, "\"startLine\":%u,\"startColumn\":%u,\"endLine\":%u,\"endColumn\":%u}", dg->loc.line,
-			    code_point_col(dg->loc.src, dg->loc.line, dg->fix_col), dg->end_line,
-			    code_point_col(dg->loc.src, dg->end_line, dg->end_col));
+			    dg->fix_col, dg->end_line,
+			    dg->end_col);
 		fc_buf_adds(out, ",\"insertedContent\":{\"text\":");
 		fc_buf_add_json_string(out, dg->fix, strlen(dg->fix));
 		fc_buf_adds(out, "}}]}]}]");
@@ -571,15 +579,23 @@ static void render_sarif(const struct fc_diags *d, struct fc_buf *out)
 		rule_of[i] = j;
 	}
 	fc_buf_adds(out, "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\","
-			 "\"runs\":[{\"tool\":{\"driver\":{\"name\":\"flytec\",\"informationUri\":"
-			 "\"https://github.com/flytec/flytec\",\"rules\":[");
+			 "\"runs\":[{\"tool\":{\"driver\":{\"name\":\"flytec\",");
+	if (d->tool_version) {
+		fc_buf_adds(out, "\"version\":");
+		fc_buf_add_json_string(out, d->tool_version, strlen(d->tool_version));
+		fc_buf_adds(out, ",\"semanticVersion\":");
+		fc_buf_add_json_string(out, d->tool_version, strlen(d->tool_version));
+		fc_buf_addch(out, ',');
+	}
+	fc_buf_adds(out, "\"informationUri\":\"https://github.com/flytec/flytec\",\"rules\":[");
 	for (j = 0; j < nrules; j++) {
 		const char *help = d->rule_help ? d->rule_help(rules[j]) : NULL;
 
 		if (help && !*help)
 			help = NULL;
 
-		fc_buf_addf(out, "%s{\"id\":\"%s\",\"name\":\"%s\",\"shortDescription\":", j ? "," : "", rules[j], rules[j]);
+		/* no "name": SARIF wants it to differ from the id, and the code is already what people read */
+		fc_buf_addf(out, "%s{\"id\":\"%s\",\"shortDescription\":", j ? "," : "", rules[j]);
 		sarif_message(out, help ? help : rules[j]);
 		fc_buf_adds(out, ",\"help\":");
 		{

@@ -32,7 +32,7 @@ bool fc_source_line(struct fc_source *src, uint32_t line, const char **start, si
 struct fc_loc {
 	struct fc_source *src; /* NULL: no file */
 	uint32_t line;         /* 1-based; 0: whole file */
-	uint32_t col;          /* 1-based, in bytes */
+	uint32_t col;          /* 1-based, in characters (Unicode code points, as libyaml counts) */
 };
 
 enum fc_severity { FC_SEV_ERROR, FC_SEV_WARNING, FC_SEV_NOTE };
@@ -62,6 +62,7 @@ struct fc_diag {
 struct fc_diags {
 	/* One-line help for a code (SARIF rules), or NULL; set by whoever owns the codes (the compiler). */
 	const char *(*rule_help)(const char *code);
+	const char *tool_version; /* SARIF's tool.driver.version, or NULL */
 	struct fc_diag *items;
 	size_t nr, alloc;
 	size_t nerrors, nwarnings;

@@ -19,6 +19,7 @@ int cmd_compile(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_golden(int argc, char **argv);
+int cmd_lsp(int argc, char **argv);
 
 /* Shared by `flytec diff` and `flytec golden` (cmd_diff.c): compile paths and cut the result into snapshots
  * (diagnostics printed to stderr); print a DAG diff as text or JSON on stdout. Return exit statuses. */

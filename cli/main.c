@@ -26,6 +26,7 @@ static const struct cli_command commands[] = {
 	{"help", cmd_help, "show this help"},
 	{"k8s", cmd_k8s, "print the Kubernetes manifests (CRD, RBAC, operator Deployment)"},
 	{"launch", cmd_launch, "launch an execution of a launch plan on a running admin"},
+	{"lsp", cmd_lsp, "the language server for editors (Language Server Protocol on stdio)"},
 	{"package", cmd_package, "write a flytectl-compatible .tgz from specs"},
 	{"register", cmd_register, "register specs with a running admin"},
 	{"run", cmd_run, "run a workflow locally, in-process, with no server"},

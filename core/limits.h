@@ -160,4 +160,12 @@
 /* Directories entered in one walk: a repository with more is surely a mistake (a home directory watched). */
 #define FC_LIMIT_WALK_DIRS 100000
 
+/* --- lsp/: the language server ------------------------------------------------------------------------- */
+
+/* One LSP message (a whole document with didOpen/didChange): 16 MiB is far above any spec someone types; a
+ * larger message is read and thrown away as it arrives, so a runaway client cannot make the server hold it. */
+#define FC_LIMIT_LSP_MESSAGE (16u * 1024 * 1024)
+/* The header block of one message ("Content-Length: N" and perhaps Content-Type): a few dozen bytes in practice. */
+#define FC_LIMIT_LSP_HEADER (8u * 1024)
+
 #endif

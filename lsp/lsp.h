@@ -19,14 +19,14 @@
 #define LSP_LSP_H
 
 #include "core/fc.h"
+#include "core/limits.h"
 
 struct fc_buf;
 struct fc_err;
 
-/* One message, and the header block: far above any spec (the compiler's file limit is 64 MiB, but an editor
- * buffer over 16 MiB is no spec anyone types), low enough that a runaway client cannot make us hold gigabytes. */
-#define LSP_MAX_MESSAGE (16u * 1024 * 1024)
-#define LSP_MAX_HEADER (8u * 1024)
+/* One message, and the header block (core/limits.h says why). */
+#define LSP_MAX_MESSAGE FC_LIMIT_LSP_MESSAGE
+#define LSP_MAX_HEADER FC_LIMIT_LSP_HEADER
 
 struct lsp_server;
 

@@ -5,7 +5,7 @@ pkgs="gcc make pkg-config clang libclang-rt-14-dev python3 tzdata
 libyaml-dev libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev protobuf-compiler
 libsqlite3-dev sqlite3 libcurl4-openssl-dev libinotifytools0-dev libpcre2-dev libcmocka-dev
 libmicrohttpd-dev libjansson-dev libarchive-dev libssl-dev wrk
-curl time bc graphviz neovim nodejs npm"
+curl time bc graphviz neovim"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

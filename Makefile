@@ -48,7 +48,7 @@ $(GEN_STAMP): $(PROTOS)
 $(GEN_C) $(GEN_H): $(GEN_STAMP)
 
 # --- the library: every component's sources, found by wildcard -----------------------------------------------
-COMPONENTS := core kube compiler scheduler propeller plugins admin-lite serve
+COMPONENTS := core kube compiler scheduler propeller plugins admin-lite lsp serve
 LIB_SRC := $(foreach c,$(COMPONENTS),$(wildcard $(c)/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(GEN_C:$(BUILD)/gen/%.c=$(BUILD)/obj/gen/%.o)
 CLI_SRC := $(wildcard cli/*.c)

@@ -16,5 +16,22 @@ struct cli_command {
 };
 
 int cmd_compile(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_golden(int argc, char **argv);
+int cmd_lsp(int argc, char **argv);
+
+/* Shared by `flytec diff` and `flytec golden` (cmd_diff.c): compile paths and cut the result into snapshots
+ * (diagnostics printed to stderr); print a DAG diff as text or JSON on stdout. Return exit statuses. */
+enum fc_diag_format;
+struct cmp_options;
+struct cmp_snapshots;
+struct cmp_dag_diff;
+int cli_compile_snapshots(const char *const *paths, size_t npaths, const struct cmp_options *opts,
+			  enum fc_diag_format diag_fmt, struct cmp_snapshots *out);
+int cli_print_dag_diff(const struct cmp_dag_diff *d, bool json);
+/* The snapshot of KIND/NAME at VERSION as registered on the admin at `admin` (cmd_client.c's HTTP client). */
+int cli_admin_snapshot(const char *admin, const char *entity, const char *version, const struct cmp_options *opts,
+		       struct cmp_snapshots *out);
 
 #endif

@@ -3,8 +3,10 @@
 #include "cli/cli.h"
 #include "cli/cmd_admin.h"
 #include "compiler/compiler.h"
+#include "compiler/dagdiff.h"
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/diag.h"
 #include "core/err.h"
 #include "core/pbjson.h"
 #include "core/yamljson.h"
@@ -1313,4 +1315,131 @@ out:
 	json_decref(j);
 	client_release(&c);
 	return rc < 0 ? 0 : rc;
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * `flytec diff --admin`: one registered version as a snapshot (cmd_diff.c). The admin's JSON pieces (a
+ * CompiledTask, a CompiledWorkflowClosure, a LaunchPlan and its workflow's closure) go into a compiler session as
+ * in-memory .json inputs, so the snapshot is rendered by the same code as a local compile.
+ */
+static int admin_piece(struct client *c, struct cmp_session *s, const char *kind, const char *name,
+		       const char *version, const char *closure_key, json_t **lp_out)
+{
+	struct fc_buf path = FC_BUF_INIT, src = FC_BUF_INIT;
+	json_t *j = NULL;
+	const json_t *piece;
+	char *text;
+	int rc;
+
+	fc_buf_addf(&path, "/api/v1/%s/", kind);
+	url_escape(&path, c->project);
+	fc_buf_addch(&path, '/');
+	url_escape(&path, c->domain);
+	fc_buf_addch(&path, '/');
+	url_escape(&path, name);
+	fc_buf_addch(&path, '/');
+	url_escape(&path, version);
+	rc = get_json(c, path.buf, &j);
+	if (rc)
+		goto out;
+	piece = closure_key ? json_object_get(json_object_get(j, "closure"), closure_key) : j;
+	if (!json_is_object(piece)) {
+		fprintf(stderr, "flytec diff: the admin's %s has no closure.%s\n", path.buf, closure_key);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	text = json_dumps(piece, JSON_COMPACT);
+	fc_buf_addf(&src, "%s%s.json", c->admin, path.buf);
+	cmp_add_source_take(s, src.buf, text, strlen(text));
+	if (lp_out)
+		*lp_out = json_incref(j);
+out:
+	json_decref(j);
+	fc_buf_release(&path);
+	fc_buf_release(&src);
+	return rc;
+}
+
+int cli_admin_snapshot(const char *admin, const char *entity, const char *version, const struct cmp_options *opts,
+		       struct cmp_snapshots *out)
+{
+	char *argv[] = {(char *)"diff", NULL};
+	const char *slash = strchr(entity, '/'), *name;
+	struct cmp_session *s = NULL;
+	struct client c;
+	json_t *lp = NULL;
+	size_t kind_len;
+	int rc;
+
+	if (!slash || !slash[1]) {
+		fprintf(stderr, "flytec diff: name the entity as task/NAME, workflow/NAME or launch_plan/NAME\n");
+		return CLI_EXIT_USAGE;
+	}
+	kind_len = (size_t)(slash - entity);
+	name = slash + 1;
+	rc = client_init(&c, 1, argv, "");
+	if (rc)
+		goto out;
+	free(c.admin);
+	c.admin = fc_xstrdup(admin);
+	while (*c.admin && c.admin[strlen(c.admin) - 1] == '/')
+		c.admin[strlen(c.admin) - 1] = '\0';
+	if (opts->project)
+		c.project = opts->project;
+	if (opts->domain)
+		c.domain = opts->domain;
+	s = cmp_session_new(opts);
+	if (kind_len == 4 && !strncmp(entity, "task", 4)) {
+		rc = admin_piece(&c, s, "tasks", name, version, "compiledTask", NULL);
+	} else if (kind_len == 8 && !strncmp(entity, "workflow", 8)) {
+		rc = admin_piece(&c, s, "workflows", name, version, "compiledWorkflow", NULL);
+	} else if (kind_len == 11 && !strncmp(entity, "launch_plan", 11)) {
+		rc = admin_piece(&c, s, "launch_plans", name, version, NULL, &lp);
+		if (!rc) {
+			const json_t *wid = json_object_get(json_object_get(lp, "spec"), "workflowId");
+			const char *wname = json_string_value(json_object_get(wid, "name"));
+			const char *wversion = json_string_value(json_object_get(wid, "version"));
+
+			if (!wname || !wversion) {
+				fprintf(stderr, "flytec diff: the admin's launch plan names no workflow\n");
+				rc = CLI_EXIT_USAGE;
+			} else {
+				rc = admin_piece(&c, s, "workflows", wname, wversion, "compiledWorkflow", NULL);
+			}
+		}
+	} else {
+		fprintf(stderr, "flytec diff: '%.*s' is not task, workflow or launch_plan\n", (int)kind_len, entity);
+		rc = CLI_EXIT_USAGE;
+	}
+	if (!rc && cmp_compile(s)) {
+		struct fc_buf diag_text = FC_BUF_INIT;
+
+		fc_diags_render(cmp_diags(s), FC_DIAG_TEXT, false, &diag_text);
+		fwrite(diag_text.buf, 1, diag_text.len, stderr);
+		fc_buf_release(&diag_text);
+		rc = CLI_EXIT_SPEC;
+	}
+	if (!rc) {
+		struct cmp_snapshots all;
+		const struct cmp_snapshot *snap;
+		char kind[16];
+
+		snprintf(kind, sizeof(kind), "%.*s", (int)kind_len, entity);
+		cmp_snapshots_init(&all);
+		cmp_snapshots_add_session(&all, s);
+		snap = cmp_snapshots_find(&all, kind, name);
+		if (snap)
+			cmp_snapshots_add_text(out, snap->text, strlen(snap->text));
+		else {
+			fprintf(stderr, "flytec diff: the admin's answer holds no %s named '%s'\n", kind, name);
+			rc = CLI_EXIT_USAGE;
+		}
+		cmp_snapshots_release(&all);
+	}
+out:
+	json_decref(lp);
+	if (s)
+		cmp_session_free(s);
+	client_release(&c);
+	return rc;
 }

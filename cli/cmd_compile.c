@@ -26,7 +26,7 @@ static const char compile_usage[] =
 	"  -o, --output DIR          write DIR/{tasks,workflows,launch_plans}/NAME.pb\n"
 	"      --emit FORMAT         print text (default with no -o), json, yaml, dot, pb or flyteworkflow\n"
 	"      --workflow NAME       with --emit: only this workflow's compiled closure\n"
-	"      --error-format FMT    text (default) or json\n"
+	"      --error-format FMT    text (default), json or sarif (SARIF 2.1.0, for CI code scanning)\n"
 	"      --project NAME        default project (default " CMP_DEFAULT_PROJECT ")\n"
 	"      --domain NAME         default domain (default " CMP_DEFAULT_DOMAIN ")\n"
 	"      --version V           use V as every version instead of content hashes\n"
@@ -237,10 +237,8 @@ int cmd_compile(int argc, char **argv)
 			break;
 		case 'w': workflow = optarg; break;
 		case 'f':
-			if (!strcmp(optarg, "json")) diag_fmt = FC_DIAG_JSON;
-			else if (!strcmp(optarg, "text")) diag_fmt = FC_DIAG_TEXT;
-			else {
-				fprintf(stderr, "flytec compile: --error-format takes text or json\n");
+			if (!fc_diag_format_parse(optarg, &diag_fmt)) {
+				fprintf(stderr, "flytec compile: --error-format takes text, json or sarif\n");
 				return CLI_EXIT_USAGE;
 			}
 			break;
@@ -289,6 +287,7 @@ int cmd_compile(int argc, char **argv)
 	if (fmt == EMIT_NONE && !outdir)
 		fmt = EMIT_TEXT;
 	s = cmp_session_new(&opts);
+	cmp_diags(s)->tool_version = FLYTEC_VERSION;
 	for (i = optind; i < argc; i++)
 		if (cmp_add_path(s, argv[i]))
 			io_error = true;
@@ -297,7 +296,7 @@ int cmd_compile(int argc, char **argv)
 		bool use_color = !strcmp(color, "always") || (!strcmp(color, "auto") && isatty(2) && !getenv("NO_COLOR"));
 
 		fc_diags_render(cmp_diags(s), diag_fmt, use_color && diag_fmt == FC_DIAG_TEXT, &diag_text);
-		if (diag_fmt == FC_DIAG_JSON || diag_text.len)
+		if (diag_fmt != FC_DIAG_TEXT || diag_text.len)
 			fwrite(diag_text.buf, 1, diag_text.len, stderr);
 	}
 	status = io_error ? CLI_EXIT_USAGE : rc ? CLI_EXIT_SPEC : CLI_EXIT_OK;

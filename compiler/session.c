@@ -1,5 +1,6 @@
 /* session.c: a compilation session: inputs, the entity registry, dependency order, versions and results. */
 #include "compiler/cmp_int.h"
+#include "compiler/explain.h"
 #include "core/walk.h"
 
 #include <errno.h>
@@ -32,6 +33,7 @@ struct cmp_session *cmp_session_new(const struct cmp_options *opts)
 		s->opts.max_file_size = CMP_MAX_FILE_SIZE;
 	fc_arena_init(&s->arena, 256 * 1024);
 	fc_diags_init(&s->diags);
+	s->diags.rule_help = cmp_explain_summary;
 	return s;
 }
 

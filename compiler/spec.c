@@ -67,7 +67,9 @@ static bool check_keys(struct spec_ctx *c, const struct fc_ynode *map, const cha
 			for (j = 0; j < nallowed; j++)
 				fc_buf_addf(&keys, "%s%s", j ? ", " : "", allowed[j]);
 			if (hint)
-				err_at(c, k, "UnknownKey", "unknown key '%s' in %s; did you mean '%s'?", name, what, hint);
+				fc_diag_fix_word(err_at(c, k, "UnknownKey", "unknown key '%s' in %s; did you mean '%s'?",
+							name, what, hint),
+						 name, hint);
 			else
 				err_at(c, k, "UnknownKey", "unknown key '%s' in %s (known keys: %s)", name, what, keys.buf);
 			fc_buf_release(&keys);

@@ -166,8 +166,9 @@ static struct cmp_entity *resolve_ref(struct wf_builder *w, const Flyteidl__Core
 			if (m->slots[i].key)
 				names[n++] = m->slots[i].key;
 		hint = cmp_did_you_mean(id->name, names, n);
-		werr(w, id, node, code, node->id, NULL, "%s '%s' is not defined%s%s%s", kind_word(kind), id->name,
-		     hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+		fc_diag_fix_word(werr(w, id, node, code, node->id, NULL, "%s '%s' is not defined%s%s%s", kind_word(kind),
+				      id->name, hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : ""),
+				 id->name, hint);
 		free(names);
 		return NULL;
 	}
@@ -263,10 +264,11 @@ static const cmp_type *validate_promise(struct bind_ctx *bc, Flyteidl__Core__Bin
 			if (w->list[i]->top_level)
 				ids[n++] = w->list[i]->node->id;
 		hint = cmp_did_you_mean(p->node_id, ids, n);
-		werr(w, p, bd, "NodeReferenceNotFound", bc->node->id, bc->param,
-		     "input '%s' of node '%s' refers to node '%s', which is not in workflow '%s'%s%s%s", bc->param,
-		     bc->node->id, p->node_id, w->wf_name, hint ? "; did you mean '" : "", hint ? hint : "",
-		     hint ? "'?" : "");
+		fc_diag_fix_word(werr(w, p, bd, "NodeReferenceNotFound", bc->node->id, bc->param,
+				      "input '%s' of node '%s' refers to node '%s', which is not in workflow '%s'%s%s%s",
+				      bc->param, bc->node->id, p->node_id, w->wf_name, hint ? "; did you mean '" : "",
+				      hint ? hint : "", hint ? "'?" : ""),
+				 p->node_id, hint);
 		free(ids);
 		return NULL;
 	}

@@ -32,7 +32,7 @@ bool fc_source_line(struct fc_source *src, uint32_t line, const char **start, si
 struct fc_loc {
 	struct fc_source *src; /* NULL: no file */
 	uint32_t line;         /* 1-based; 0: whole file */
-	uint32_t col;          /* 1-based, in bytes */
+	uint32_t col;          /* 1-based, in characters (Unicode code points, as libyaml counts) */
 };
 
 enum fc_severity { FC_SEV_ERROR, FC_SEV_WARNING, FC_SEV_NOTE };
@@ -46,13 +46,23 @@ struct fc_diag {
 	char *workflow;
 	char *node;
 	char *var;
-	/* Optional second position ("first defined here"). */
+	/* Optional second position ("first defined here"); SARIF shows it as a related location. */
 	struct fc_loc note_loc;
 	char *note;
+	/* Where the problem ends (exclusive column, same line numbering); line 0: not known, the renderers take the
+	 * word at `loc` (fc_diag_end()). */
+	uint32_t end_line, end_col;
+	/* A fix the compiler is sure of: replace the word at columns [fix_col, end_col) of line `loc.line` with `fix`
+	 * (owned, may be NULL). */
+	char *fix;
+	uint32_t fix_col;
 	size_t seq; /* insertion order, keeps sorting stable */
 };
 
 struct fc_diags {
+	/* One-line help for a code (SARIF rules), or NULL; set by whoever owns the codes (the compiler). */
+	const char *(*rule_help)(const char *code);
+	const char *tool_version; /* SARIF's tool.driver.version, or NULL */
 	struct fc_diag *items;
 	size_t nr, alloc;
 	size_t nerrors, nwarnings;
@@ -72,10 +82,26 @@ struct fc_diag *fc_diag_vadd(struct fc_diags *d, enum fc_severity sev, const cha
 struct fc_diag *fc_diag_about(struct fc_diag *dg, const char *workflow, const char *node, const char *var);
 struct fc_diag *fc_diag_note(struct fc_diag *dg, struct fc_loc loc, const char *fmt, ...) FC_PRINTF(3, 4);
 
+/* Mark where the problem ends (1-based line, exclusive 1-based column). Returns `dg` (may be NULL). */
+struct fc_diag *fc_diag_range(struct fc_diag *dg, uint32_t end_line, uint32_t end_col);
+/* A did-you-mean fix: when the source at the diagnostic's position reads `wrong` (plain or quoted), the range
+ * becomes that word and the fix replaces it with `right`. Does nothing otherwise, so a fix is never wrong. */
+struct fc_diag *fc_diag_fix_word(struct fc_diag *dg, const char *wrong, const char *right);
+/* The end of the diagnostic's range: the recorded one, else the end of the word at its position (a YAML scalar or
+ * key: up to a space, ':', ',', '[', ']', '{', '}', '#' or the end of the line), else the column after it. */
+void fc_diag_end(const struct fc_diag *dg, uint32_t *end_line, uint32_t *end_col);
+
 /* Sort by file, line, column, then insertion order. */
 void fc_diags_sort(struct fc_diags *d);
 
-enum fc_diag_format { FC_DIAG_TEXT, FC_DIAG_JSON };
+/*
+ * FC_DIAG_JSON: {"format_version": FC_DIAG_JSON_VERSION, "errors", "warnings", "diagnostics": [...]}, described by
+ * schemas/flytec-diagnostics.schema.json. FC_DIAG_SARIF: one SARIF 2.1.0 log with one run, a rule per code seen.
+ */
+enum fc_diag_format { FC_DIAG_TEXT, FC_DIAG_JSON, FC_DIAG_SARIF };
+#define FC_DIAG_JSON_VERSION 2
+/* "text", "json" or "sarif" to the format; false for anything else. */
+bool fc_diag_format_parse(const char *name, enum fc_diag_format *fmt);
 /* Render all diagnostics. `color` adds ANSI colors to text. */
 void fc_diags_render(const struct fc_diags *d, enum fc_diag_format fmt, bool color, struct fc_buf *out);
 

@@ -260,4 +260,12 @@
  * minutely plan down for a week would otherwise write 10,000 lines at once; the metric counts them all). */
 #define SCH_MISSED_LOG_MAX 100
 
+/* --- lsp/: the language server ------------------------------------------------------------------------- */
+
+/* One LSP message (a whole document with didOpen/didChange): 16 MiB is far above any spec someone types; a
+ * larger message is read and thrown away as it arrives, so a runaway client cannot make the server hold it. */
+#define FC_LIMIT_LSP_MESSAGE (16u * 1024 * 1024)
+/* The header block of one message ("Content-Length: N" and perhaps Content-Type): a few dozen bytes in practice. */
+#define FC_LIMIT_LSP_HEADER (8u * 1024)
+
 #endif

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# bench/lsp/run.sh: (1) flytec lsp: time from one didChange to its publishDiagnostics in a workspace of N specs
+# (each a task and a two-node workflow); (2) flytec golden check of the same tree beside a plain flytec compile.
+# Usage: bash bench/lsp/run.sh [N] (default 1000). Prints the figures for bench/RESULTS.md.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+n=${1:-1000}
+flytec=$(realpath "${FLYTEC:-bin/flytec}")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/ws"
+for i in $(seq 1 "$n"); do
+  cat > "$tmp/ws/s$i.yaml" <<YAML
+tasks:
+  - {name: t$i, type: echo, inputs: {x: integer}, outputs: {x: integer}}
+workflows:
+  - name: w$i
+    inputs: {x: integer}
+    nodes:
+      - {id: a, task: t$i, inputs: {x: !ref inputs.x}}
+      - {id: b, task: t$i, inputs: {x: !ref a.x}}
+    outputs: {x: !ref b.x}
+YAML
+done
+python3 - "$flytec" "$tmp/ws" <<'PY'
+import json, subprocess, sys, time
+flytec, root = sys.argv[1], sys.argv[2]
+p = subprocess.Popen([flytec, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+def send(o):
+    b = json.dumps(o).encode(); p.stdin.write(b"Content-Length: %d\r\n\r\n" % len(b) + b); p.stdin.flush()
+def recv():
+    h = b""
+    while not h.endswith(b"\r\n\r\n"):
+        h += p.stdout.read(1)
+    return json.loads(p.stdout.read(int(h.split(b":")[1])))
+send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"rootUri": "file://" + root}})
+recv()
+t = time.monotonic(); send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+send({"jsonrpc": "2.0", "id": 2, "method": "shutdown_probe"}); 
+while "id" not in recv(): pass
+first = time.monotonic() - t
+uri = "file://" + root + "/s1.yaml"
+good = open(root + "/s1.yaml").read()
+bad = good.replace("retries", "x").replace("type: echo", "type: echo, retires: 1")
+times = []
+for k in range(10):
+    text = bad if k % 2 == 0 else good
+    t = time.monotonic()
+    send({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"textDocument": {"uri": uri, "version": k + 2}, "contentChanges": [{"text": text}]}})
+    while recv().get("method") != "textDocument/publishDiagnostics": pass
+    times.append((time.monotonic() - t) * 1000)
+times.sort()
+print("lsp: %d specs: first check %.0f ms; re-check after one edit: median %.1f ms, max %.1f ms (10 edits)" % (len(__import__("os").listdir(root)), first * 1000, times[len(times) // 2], times[-1]))
+send({"jsonrpc": "2.0", "id": 3, "method": "shutdown"}); recv(); send({"jsonrpc": "2.0", "method": "exit"}); p.wait()
+PY
+cd "$tmp" || exit 2
+"$flytec" golden update -q ws > /dev/null 2>&1 || "$flytec" golden update ws > /dev/null 2>&1
+best() { # best of 3 wall times in ms
+  local b=999999 s e ms
+  for _ in 1 2 3; do s=$(date +%s%N); "$@" > /dev/null 2>&1; e=$(date +%s%N); ms=$(( (e - s) / 1000000 )); [ "$ms" -lt "$b" ] && b=$ms; done
+  echo "$b"
+}
+echo "golden check of $n specs ($(find tests/dags -name '*.dag' | wc -l) snapshots): $(best "$flytec" golden check ws) ms; plain flytec compile -q: $(best "$flytec" compile -q ws) ms (best of 3)"

@@ -24,8 +24,9 @@ suite bash tests/run-unit.sh $(find "${BUILD:-build}/tests" -maxdepth 1 -type f 
 suite bash tests/golden/run.sh
 suite bash tests/integration/run.sh tests/integration
 suite bash tests/integration/run.sh tests/faults
-k8s_suite() { wait "$k8s_pid"; local rc=$?; cat "$k8s_log"; return "$rc"; }
-suite k8s_suite
+wait "$k8s_pid"
+k8s_rc=$?
+suite bash -c 'cat "$1"; exit "$2"' k8s "$k8s_log" "$k8s_rc"
 if [ "$status" -eq 0 ]; then echo "make test: all suites passed"; else echo "make test: FAILED"; fi
 echo "tests: $total_pass passed, $total_fail failed"
 exit "$status"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# make test: every suite; fails if any fails. Each suite prints its own "N passed, N failed" line; the last line
-# totals them. The Kubernetes suite, which mostly waits on a real API server and kubelet, runs beside the others
-# (its output is shown when it ends); the rest run in order.
+# make test: every suite, in order; fails if any fails. Each suite prints its own "N passed, N failed" line; the
+# last line totals them. (The Kubernetes suite once ran beside the others; the browser test of Flyte's console then
+# failed to render a page under the load, so they run one after the other.)
 set -u
 cd "$(dirname "$0")/.." || exit 2
 status=0 total_pass=0 total_fail=0
@@ -15,18 +15,12 @@ suite() { # suite COMMAND...: run it, echo its output, add its summary line to t
   total_fail=$((total_fail + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"${line:-x 0 failed}")))
   [ "$rc" -eq 0 ] || status=1
 }
-mkdir -p build
-k8s_log=build/k8s-suite.out
-bash tests/integration/run.sh tests/k8s > "$k8s_log" 2>&1 &
-k8s_pid=$!
 # the unit-test binaries (not their .d dependency files or logs)
 suite bash tests/run-unit.sh $(find "${BUILD:-build}/tests" -maxdepth 1 -type f -name 'test_*' ! -name '*.*' -perm -u+x 2>/dev/null | sort)
 suite bash tests/golden/run.sh
 suite bash tests/integration/run.sh tests/integration
 suite bash tests/integration/run.sh tests/faults
-wait "$k8s_pid"
-k8s_rc=$?
-suite bash -c 'cat "$1"; exit "$2"' k8s "$k8s_log" "$k8s_rc"
+suite bash tests/integration/run.sh tests/k8s
 if [ "$status" -eq 0 ]; then echo "make test: all suites passed"; else echo "make test: FAILED"; fi
 echo "tests: $total_pass passed, $total_fail failed"
 exit "$status"

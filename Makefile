@@ -51,6 +51,16 @@ $(GEN_C) $(GEN_H): $(GEN_STAMP)
 COMPONENTS := core kube compiler scheduler propeller plugins admin-lite lsp serve
 LIB_SRC := $(foreach c,$(COMPONENTS),$(wildcard $(c)/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(GEN_C:$(BUILD)/gen/%.c=$(BUILD)/obj/gen/%.o)
+# the web console's files (console/, flat), embedded in the binary as a generated table (admin-lite/console.h)
+CONSOLE_FILES := $(sort $(wildcard console/*.html console/*.js console/*.css console/*.svg console/*.png))
+CONSOLE_C := $(BUILD)/gen/console_files.c
+LIB_OBJ += $(BUILD)/obj/gen/console_files.o
+$(CONSOLE_C): $(CONSOLE_FILES) tools/embed-console.sh
+	@mkdir -p $(dir $@)
+	bash tools/embed-console.sh $@ $(CONSOLE_FILES)
+$(BUILD)/obj/gen/console_files.o: $(CONSOLE_C) $(GEN_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(GEN_CFLAGS) -c $< -o $@
 CLI_SRC := $(wildcard cli/*.c)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libflytec.a
@@ -125,7 +135,7 @@ k8s-down:
 # libFuzzer targets (clang): `make fuzz` builds them into build/fuzz/.
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-FUZZ_LIB_SRC := $(LIB_SRC) $(GEN_C)
+FUZZ_LIB_SRC := $(LIB_SRC) $(GEN_C) $(CONSOLE_C)
 # the library is compiled once for every target (instrumented, without libFuzzer's main)
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. -I$(BUILD)/gen $(PKG_CFLAGS) -w
 FUZZ_LIB_OBJ := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRC))

@@ -1,4 +1,5 @@
 /* routes.c: the REST API's route table and handlers (shapes: docs/api.md). */
+#include "admin-lite/console.h"
 #include "admin-lite/dataproxy.h"
 #include "admin-lite/register.h"
 #include "admin-lite/server_int.h"
@@ -1569,6 +1570,9 @@ const struct adm_route adm_routes[] = {
 	{"GET", P "/dataproxy/files/{project}/{domain}/{digest}/{filename}", h_dataproxy_get, ADM_OPEN, NULL, NULL},
 
 	{"GET", P "/repository/status", h_repository_status, ADM_READ, NULL, NULL},
+	/* the web console's static files (console.c): open, since the page asks for the token itself */
+	{"GET", "/console", adm_console_get, ADM_OPEN, NULL, NULL},
+	{"GET", "/console/{file}", adm_console_get, ADM_OPEN, NULL, NULL},
 	{"POST", P "/repository/register", h_repository_register, ADM_WRITE, NULL, NULL},
 };
 #undef MSG

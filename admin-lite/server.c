@@ -454,6 +454,11 @@ bool adm_req_bearer_ok(struct adm_req *r)
 	return diff == 0;
 }
 
+const char *adm_req_header(const struct adm_req *r, const char *name)
+{
+	return r->conn ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name) : NULL;
+}
+
 /* Whether the request may go on: no token configured, an open route, a read with public reads, or the right token. */
 static bool token_ok(struct adm_req *r)
 {
@@ -535,6 +540,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct adm_req *r
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type ? r->content_type : "text/plain");
 	if (r->extra_header)
 		MHD_add_response_header(resp, r->extra_header, r->extra_value);
+	for (const char **h = r->headers; h && h[0]; h += 2)
+		MHD_add_response_header(resp, h[0], h[1]);
 	if (r->srv) {
 		const char *origin = cors_origin(r->srv, conn);
 
@@ -1159,6 +1166,7 @@ int adm_server_start(struct adm_store *store, const struct adm_server_options *o
 			srv->opts.cors_origins[i] = fc_xstrdup(opts->cors_origins[i]);
 	}
 	srv->opts.dataproxy = opts ? opts->dataproxy : NULL;
+	srv->opts.console_dir = opts && opts->console_dir ? fc_xstrdup(opts->console_dir) : NULL;
 	srv->max_header = opts && opts->max_header ? opts->max_header : ADM_DEFAULT_MAX_HEADER;
 	/* libmicrohttpd answers a head that does not fit its connection's memory pool itself, with an HTML page; the
 	 * pool is made big enough for heads well past our own limits, which answer in JSON (414, 431) */
@@ -1303,6 +1311,7 @@ void adm_server_stop(struct adm_server *srv)
 	pthread_mutex_destroy(&srv->cache_lock);
 	free(srv->opts.token);
 	free(srv->opts.version);
+	free(srv->opts.console_dir);
 	for (size_t i = 0; i < srv->opts.n_cors_origins; i++)
 		free(srv->opts.cors_origins[i]);
 	free(srv->opts.cors_origins);

@@ -54,6 +54,9 @@ struct adm_server_options {
 	void *schedules_ctx;
 	/* Appends the scheduler's Prometheus text to GET /metrics (called with schedules_ctx). NULL: none. */
 	void (*schedules_metrics)(void *ctx, struct fc_buf *out);
+	/* Serve the web console's files (/console/) from this directory instead of the copies embedded in the binary
+	 * (for working on the console without rebuilding). NULL: embedded. */
+	const char *console_dir;
 };
 
 struct adm_server;

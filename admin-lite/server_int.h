@@ -56,6 +56,8 @@ struct adm_req {
 	struct fc_buf out;
 	const char *content_type;
 	const char *extra_header, *extra_value;
+	/* more answer headers: name, value, name, value, ..., NULL (arena or static; NULL: none) */
+	const char **headers;
 	int64_t started_ns;
 };
 
@@ -68,6 +70,7 @@ struct adm_server_opts_copy {
 	char **cors_origins;
 	size_t n_cors_origins;
 	const struct adm_dataproxy *dataproxy;
+	char *console_dir;
 };
 
 const struct adm_server_opts_copy *adm_server_opts(const struct adm_server *srv);
@@ -92,6 +95,8 @@ void adm_cache_store(struct adm_req *r, const char *key);
 const char *adm_req_param(const struct adm_req *r, size_t i);
 /* Whether the request carries 'Authorization: Bearer <the server's token>' (false without a token or connection). */
 bool adm_req_bearer_ok(struct adm_req *r);
+/* A request header's value, or NULL (always NULL without a connection). */
+const char *adm_req_header(const struct adm_req *r, const char *name);
 /* A query-string argument, or NULL. */
 const char *adm_req_arg(const struct adm_req *r, const char *name);
 /* Fill q from limit, token, filters, sort_by.key / sort_by.direction (Flyte's REST names). 400 on bad values. */

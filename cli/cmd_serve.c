@@ -40,6 +40,8 @@ static const char serve_usage[] =
 	"      --public-reads      with --token-file: reads (GET) need no token, only changes do\n"
 	"      --tls-cert FILE     serve HTTPS with this PEM certificate (chain); needs --tls-key\n"
 	"      --tls-key FILE      the certificate's PEM private key\n"
+	"      --console-dir DIR   serve the web console (/console/) from DIR instead of the copy in the binary\n"
+	"                          (for working on console/ without rebuilding)\n"
 	"      --cors-origin ORIGIN  let a browser page from ORIGIN (exact: scheme://host[:port]) call the API with\n"
 	"                          credentials, e.g. Flyte's console on its own server; repeatable (default: none)\n"
 	"      --max-body BYTES    largest request body (default 8 MiB)\n"
@@ -79,7 +81,7 @@ static const char watch_usage[] =
 struct serve_opts {
 	const char *grpc_listen, *grpc_port_file;
 	const char *repo, *data_dir, *db, *listen, *port_file, *token_file, *project, *domain, *include, *exclude;
-	const char *tls_cert, *tls_key;
+	const char *tls_cert, *tls_key, *console_dir;
 	size_t max_body, max_answer;
 	unsigned threads, debounce_ms, head_timeout, max_conns;
 	int max_conns_per_ip; /* -1: default */
@@ -124,7 +126,7 @@ enum { OPT_REPO = 256, OPT_DATA_DIR, OPT_DB, OPT_LISTEN, OPT_PORT_FILE, OPT_TOKE
        OPT_PROJECT, OPT_DOMAIN, OPT_DEBOUNCE, OPT_ONCE, OPT_NO_SCHEDULER, OPT_NO_EXECUTOR,
        OPT_PUBLIC_READS, OPT_TLS_CERT, OPT_TLS_KEY, OPT_MAX_ANSWER, OPT_HEAD_TIMEOUT, OPT_MAX_CONNS,
        OPT_MAX_CONNS_PER_IP, OPT_FOLLOW_LINKS, OPT_INCLUDE, OPT_EXCLUDE, OPT_CORS_ORIGIN, OPT_GRPC_LISTEN,
-       OPT_GRPC_PORT_FILE };
+       OPT_GRPC_PORT_FILE, OPT_CONSOLE_DIR };
 
 static const struct option long_opts[] = {
 	{"repo", required_argument, NULL, OPT_REPO},
@@ -154,6 +156,7 @@ static const struct option long_opts[] = {
 	{"cors-origin", required_argument, NULL, OPT_CORS_ORIGIN},
 	{"grpc-listen", required_argument, NULL, OPT_GRPC_LISTEN},
 	{"grpc-port-file", required_argument, NULL, OPT_GRPC_PORT_FILE},
+	{"console-dir", required_argument, NULL, OPT_CONSOLE_DIR},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -207,6 +210,7 @@ static int parse_opts(int argc, char **argv, const char *usage, struct serve_opt
 		case OPT_PUBLIC_READS: o->public_reads = true; break;
 		case OPT_TLS_CERT: o->tls_cert = optarg; break;
 		case OPT_TLS_KEY: o->tls_key = optarg; break;
+		case OPT_CONSOLE_DIR: o->console_dir = optarg; break;
 		case OPT_CORS_ORIGIN:
 			if (!cors_origin_ok(optarg)) {
 				fprintf(stderr, "flytec serve: --cors-origin '%s' is not an origin (scheme://host[:port], no "
@@ -425,6 +429,7 @@ int cmd_serve(int argc, char **argv)
 	so.server.n_cors_origins = o.n_cors_origins;
 	so.server.tls_cert = o.tls_cert;
 	so.server.tls_key = o.tls_key;
+	so.server.console_dir = o.console_dir;
 	so.server.max_answer = o.max_answer;
 	so.server.head_timeout = o.head_timeout;
 	so.server.max_conns = o.max_conns;
@@ -445,6 +450,8 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "flytec serve: listening on %s://%.*s:%u%s%s\n", o.tls_cert ? "https" : "http",
 			hostlen ? hostlen : 9, hostlen ? listen : "127.0.0.1", srv_port(srv),
 			o.repo ? ", watching " : "", o.repo ? o.repo : "");
+		fprintf(stderr, "flytec serve: console at %s://%.*s:%u/console/\n", o.tls_cert ? "https" : "http",
+			hostlen ? hostlen : 9, hostlen ? listen : "127.0.0.1", srv_port(srv));
 		if (!loopback && !o.tls_cert)
 			fprintf(stderr, "flytec serve: warning: listening beyond loopback without TLS: requests%s travel "
 				"in clear (see --tls-cert and docs/api.md)\n", token ? " and the token" : "");

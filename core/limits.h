@@ -268,4 +268,12 @@
 /* The header block of one message ("Content-Length: N" and perhaps Content-Type): a few dozen bytes in practice. */
 #define FC_LIMIT_LSP_HEADER (8u * 1024)
 
+/* --- admin-lite/console.c: the web console's static files ------------------------------------------------ */
+
+/* Bytes of one console file served from --console-dir: the console's largest module is tens of kilobytes; 4 MiB
+ * leaves room for a vendored library while a stray large file in the directory is refused, not read whole. */
+#define ADM_CONSOLE_FILE_MAX (4u * 1024 * 1024)
+/* Bytes of a console file name (one path segment): the files are named by us, a longer name is not one of them. */
+#define ADM_CONSOLE_NAME_MAX 64
+
 #endif

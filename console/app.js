@@ -1,0 +1,781 @@
+// app.js: the console's pages, one per hash route (#/...), all drawn from the admin's REST API (docs/api.md).
+import * as api from './api.js';
+import * as dag from './dag.js';
+import { h, append, clear, link, route, time, duration, phaseBadge, TERMINAL, table, errorBox, toast } from './dom.js';
+import { typeName, render as renderLit, literalTable, fromPlain, isJsonInput, plain, InputError } from './literals.js';
+
+const LOG_CAP = 256 * 1024; // bytes of a task log shown at once (the rest: "load more")
+const POLL_MS = 1000; // live updates when the admin has no watch stream
+const PAGE = 25;
+
+const main = () => document.getElementById('main');
+let pageAbort = null; // stops the current page's streams and timers on navigation
+
+function newPage(title, ...crumbs) {
+  if (pageAbort) pageAbort.abort();
+  pageAbort = new AbortController();
+  document.title = title + ' · flytec';
+  const m = clear(main());
+  m.appendChild(h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumbs' }, crumbs.map((c, i) => [i ? ' / ' : null, c])));
+  m.appendChild(h('h1', null, title));
+  return { m, signal: pageAbort.signal };
+}
+
+function every(signal, ms, fn) {
+  const t = setInterval(fn, ms);
+  signal.addEventListener('abort', () => clearInterval(t));
+}
+
+function explain(err) {
+  if (err && err.status === 401) return 'This admin needs a token: enter it in the Token field above. (' + err.message + ')';
+  return err && err.message ? err.message : String(err);
+}
+
+function fail(m, err) {
+  m.appendChild(errorBox(explain(err)));
+}
+
+function section(title, ...content) {
+  return h('section', null, h('h2', null, title), content);
+}
+
+// ---- projects -----------------------------------------------------------------------------------------------
+async function pageProjects() {
+  const { m } = newPage('Projects', h('span', null, 'Projects'));
+  try {
+    const d = await api.get('/api/v1/projects');
+    const rows = (d.projects || []).map((p) => h('tr', null,
+      h('th', { scope: 'row' }, p.name || p.id, p.description ? h('div', { class: 'muted' }, p.description) : null),
+      h('td', null, (p.domains || []).map((dm) => [link(route('p', p.id, dm.id), dm.name || dm.id), ' ']))));
+    m.appendChild(table(['Project', 'Domains'], rows));
+    if (!rows.length) m.appendChild(h('p', { class: 'muted' }, 'No projects yet: register specs, or start serve with --repo.'));
+  } catch (e) {
+    fail(m, e);
+  }
+}
+
+// ---- a project's entities ----------------------------------------------------------------------------------
+const KINDS = {
+  workflow: { title: 'Workflows', ids: 'workflow_ids', list: 'workflows', key: 'workflows', rt: 'WORKFLOW' },
+  task: { title: 'Tasks', ids: 'task_ids', list: 'tasks', key: 'tasks', rt: 'TASK' },
+  launchplan: { title: 'Launch plans', ids: 'launch_plan_ids', list: 'launch_plans', key: 'launchPlans', rt: 'LAUNCH_PLAN' },
+};
+
+async function pageProject(p, d) {
+  const { m } = newPage(p + ' / ' + d, link('#/', 'Projects'), h('span', null, p + ' / ' + d));
+  m.appendChild(h('p', null, link(route('p', p, d, 'executions'), 'Executions →')));
+  const grid = h('div', { class: 'columns' });
+  m.appendChild(grid);
+  for (const [kind, k] of Object.entries(KINDS)) {
+    const col = h('section', null, h('h2', null, k.title));
+    grid.appendChild(col);
+    try {
+      const res = await api.get(api.path('api', 'v1', k.ids, p, d) + api.query({ limit: 1000, 'sort_by.key': 'name', 'sort_by.direction': 'ASCENDING' }));
+      const list = res.entities || [];
+      col.appendChild(list.length
+        ? h('ul', { class: 'plain' }, list.map((e) => h('li', null, link(route('p', p, d, kind, e.name), e.name))))
+        : h('p', { class: 'muted' }, 'none'));
+    } catch (e) {
+      col.appendChild(errorBox(explain(e)));
+    }
+  }
+}
+
+function interfaceTable(vars, params) {
+  const names = Object.keys(vars || params || {}).sort();
+  if (!names.length) return h('p', { class: 'muted' }, 'none');
+  return table(['Name', 'Type', 'Default', 'Description'], names.map((n) => {
+    const v = vars ? vars[n] : params[n].var;
+    const dflt = params && params[n] ? params[n]['default'] : null;
+    return h('tr', null, h('th', { scope: 'row' }, n), h('td', { class: 'type' }, typeName(v.type)),
+      h('td', null, dflt ? renderLit(dflt) : (params && params[n] && params[n].required ? h('span', { class: 'muted' }, 'required') : '')),
+      h('td', null, v.description || ''));
+  }), { class: 'iface' });
+}
+
+async function namedDescription(kind, p, d, name) {
+  try {
+    const ne = await api.get(api.path('api', 'v1', 'named_entities', KINDS[kind].rt, p, d, name));
+    return (ne.metadata && ne.metadata.description) || '';
+  } catch (e) {
+    return '';
+  }
+}
+
+async function pageEntity(p, d, kind, name, version) {
+  const k = KINDS[kind];
+  if (!k) return pageNotFound();
+  const { m, signal } = newPage(name, link('#/', 'Projects'), link(route('p', p, d), p + ' / ' + d), h('span', null, k.title));
+  m.firstChild.nextSibling.appendChild(h('span', { class: 'kind' }, kind === 'launchplan' ? 'launch plan' : kind));
+  let versions;
+  try {
+    const res = await api.get(api.path('api', 'v1', k.list, p, d, name) + api.query({ limit: 50, 'sort_by.key': 'created_at', 'sort_by.direction': 'DESCENDING' }));
+    versions = res[k.key] || [];
+  } catch (e) {
+    return fail(m, e);
+  }
+  if (!versions.length) return m.appendChild(h('p', null, 'No versions registered.'));
+  const desc = await namedDescription(kind, p, d, name);
+  if (desc) m.appendChild(h('p', { class: 'description' }, desc));
+  let cur = versions.find((v) => v.id.version === version);
+  if (!cur && version) {
+    try {
+      cur = await api.get(api.path('api', 'v1', k.list, p, d, name, version));
+    } catch (e) {
+      return fail(m, e);
+    }
+  }
+  cur = cur || versions[0];
+  const vsel = h('select', { id: 'version', 'aria-label': 'Version', onchange: (e) => { location.hash = route('p', p, d, kind, name, e.target.value); } },
+    versions.map((v) => h('option', { value: v.id.version, selected: v.id.version === cur.id.version }, v.id.version + '  ' + ((v.closure && v.closure.createdAt) || '').slice(0, 19).replace('T', ' '))));
+  m.appendChild(h('p', null, h('label', { for: 'version' }, 'Version '), vsel, ' ', h('span', { class: 'muted' }, versions.length + ' version(s), newest first')));
+  if (kind === 'workflow') return showWorkflow(m, p, d, cur);
+  if (kind === 'task') return showTask(m, cur);
+  return showLaunchPlan(m, p, d, cur, signal);
+}
+
+function showWorkflow(m, p, d, wf) {
+  const cw = wf.closure.compiledWorkflow;
+  const tmpl = cw.primary.template;
+  m.appendChild(h('p', null, 'Registered ', time(wf.closure.createdAt), ' · ',
+    link(route('p', p, d, 'executions') + '?workflow=' + encodeURIComponent(wf.id.name), 'executions of this workflow')));
+  m.appendChild(section('Inputs', interfaceTable(tmpl.interface && tmpl.interface.inputs && tmpl.interface.inputs.variables)));
+  m.appendChild(section('Outputs', interfaceTable(tmpl.interface && tmpl.interface.outputs && tmpl.interface.outputs.variables)));
+  m.appendChild(section('Graph', dag.render(cw.primary).el));
+  for (const sub of cw.subWorkflows || []) {
+    m.appendChild(section('Subworkflow ' + sub.template.id.name, dag.render(sub).el));
+  }
+}
+
+function showTask(m, t) {
+  const tmpl = t.closure.compiledTask.template;
+  const iface = tmpl.interface || {};
+  m.appendChild(h('p', null, 'Type ', h('code', null, tmpl.type || ''), ' · registered ', time(t.closure.createdAt)));
+  m.appendChild(section('Inputs', interfaceTable(iface.inputs && iface.inputs.variables)));
+  m.appendChild(section('Outputs', interfaceTable(iface.outputs && iface.outputs.variables)));
+  if (tmpl.container) {
+    m.appendChild(section('Container', h('p', null, 'Image ', h('code', null, tmpl.container.image || '')),
+      h('pre', { class: 'code' }, [...(tmpl.container.command || []), ...(tmpl.container.args || [])].join('\n'))));
+  }
+  if (tmpl.metadata && Object.keys(tmpl.metadata).length) {
+    m.appendChild(section('Metadata', h('pre', { class: 'code' }, JSON.stringify(tmpl.metadata, null, 2))));
+  }
+}
+
+function showLaunchPlan(m, p, d, lp, signal) {
+  const spec = lp.spec || {};
+  const wid = spec.workflowId || {};
+  m.appendChild(h('p', null, 'Workflow ', link(route('p', p, d, 'workflow', wid.name, wid.version), wid.name + '@' + wid.version),
+    ' · state ', h('strong', null, (lp.closure && lp.closure.state) || 'INACTIVE'),
+    spec.entityMetadata && spec.entityMetadata.schedule ? [' · schedule ', h('code', null, JSON.stringify(spec.entityMetadata.schedule))] : null));
+  const params = (lp.closure && lp.closure.expectedInputs && lp.closure.expectedInputs.parameters) || {};
+  m.appendChild(section('Inputs', interfaceTable(null, params)));
+  m.appendChild(section('Fixed inputs', literalTable(spec.fixedInputs)));
+  m.appendChild(section('Launch', launchForm(p, d, lp, params, signal)));
+}
+
+// ---- the launch form, generated from the launch plan's typed inputs ---------------------------------------------
+function launchForm(p, d, lp, params, signal) {
+  const fields = [];
+  const form = h('form', { class: 'launch', novalidate: true });
+  for (const name of Object.keys(params).sort()) {
+    const prm = params[name];
+    const t = prm.var.type;
+    const id = 'in-' + name;
+    const dflt = prm['default'] ? plain(prm['default']) : undefined;
+    let input;
+    if (t.simple === 'BOOLEAN') {
+      input = h('select', { id, name },
+        h('option', { value: '' }, dflt === undefined ? '(choose)' : '(default: ' + dflt + ')'),
+        h('option', { value: 'true', selected: dflt === true }, 'true'), h('option', { value: 'false', selected: dflt === false }, 'false'));
+    } else if (t.enumType) {
+      input = h('select', { id, name }, (t.enumType.values || []).map((v) => h('option', { value: v, selected: v === dflt }, v)));
+    } else if (isJsonInput(t)) {
+      input = h('textarea', { id, name, rows: 3, placeholder: 'JSON', value: dflt !== undefined ? JSON.stringify(dflt) : '' });
+    } else {
+      input = h('input', { id, name, type: 'text', value: dflt !== undefined && dflt !== null ? String(dflt) : '', placeholder: typeName(t) });
+    }
+    const msg = h('span', { class: 'field-error', id: id + '-err', 'aria-live': 'polite' });
+    input.setAttribute('aria-describedby', id + '-err');
+    fields.push({ name, t, input, msg, required: !!prm.required && !prm['default'] });
+    form.appendChild(h('div', { class: 'field' },
+      h('label', { for: id }, name, ' ', h('span', { class: 'type' }, typeName(t)), prm.required ? h('span', { class: 'req' }, ' *') : null),
+      input, prm.var.description ? h('small', null, prm.var.description) : null, msg));
+  }
+  const execName = h('input', { id: 'exec-name', type: 'text', placeholder: '(generated)', pattern: '[a-z][a-z0-9-]{0,62}' });
+  form.appendChild(h('div', { class: 'field' }, h('label', { for: 'exec-name' }, 'Execution name (optional)'), execName));
+  const status = h('div', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
+  form.appendChild(h('button', { type: 'submit', id: 'launch-btn' }, 'Launch'));
+  form.appendChild(status);
+  const check = () => {
+    const literals = {};
+    let ok = true;
+    for (const f of fields) {
+      f.msg.textContent = '';
+      f.input.removeAttribute('aria-invalid');
+      const raw = f.input.value;
+      if (raw === '') {
+        if (f.required) {
+          f.msg.textContent = 'required';
+          f.input.setAttribute('aria-invalid', 'true');
+          ok = false;
+        }
+        continue;
+      }
+      try {
+        let v = raw;
+        if (isJsonInput(f.t)) {
+          try {
+            v = JSON.parse(raw);
+          } catch (e) {
+            throw new InputError('not valid JSON: ' + e.message);
+          }
+        }
+        literals[f.name] = fromPlain(f.t, v, f.name);
+      } catch (e) {
+        f.msg.textContent = e.message;
+        f.input.setAttribute('aria-invalid', 'true');
+        ok = false;
+      }
+    }
+    return ok ? literals : null;
+  };
+  form.addEventListener('input', () => check());
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const literals = check();
+    if (!literals) {
+      status.textContent = 'Fix the marked inputs first.';
+      status.className = 'form-status bad';
+      return;
+    }
+    const body = { project: p, domain: d, spec: { launchPlan: lp.id }, inputs: { literals } };
+    if (execName.value) body.name = execName.value;
+    status.textContent = 'Launching…';
+    status.className = 'form-status';
+    try {
+      const res = await api.post('/api/v1/executions', body);
+      location.hash = route('p', p, d, 'execution', res.id.name);
+    } catch (err) {
+      status.textContent = 'The admin refused: ' + explain(err);
+      status.className = 'form-status bad';
+    }
+  });
+  void signal;
+  return form;
+}
+
+// ---- executions list ---------------------------------------------------------------------------------------
+const PHASES = ['QUEUED', 'RUNNING', 'SUCCEEDING', 'SUCCEEDED', 'FAILING', 'FAILED', 'ABORTING', 'ABORTED', 'TIMED_OUT'];
+const MODES = ['MANUAL', 'SCHEDULED', 'SYSTEM', 'RELAUNCH', 'CHILD_WORKFLOW', 'RECOVERED'];
+
+function filtersOf(q) {
+  const f = [];
+  if (q.get('phase')) f.push(`eq(phase,${q.get('phase')})`);
+  if (q.get('launchplan')) f.push(`eq(launch_plan.name,${q.get('launchplan')})`);
+  if (q.get('workflow')) f.push(`eq(workflow.name,${q.get('workflow')})`);
+  if (q.get('mode')) f.push(`eq(mode,${MODES.indexOf(q.get('mode'))})`);
+  if (q.get('from')) f.push(`gte(created_at,${new Date(q.get('from')).toISOString()})`);
+  if (q.get('to')) f.push(`lte(created_at,${new Date(q.get('to')).toISOString()})`);
+  return f.join('+');
+}
+
+async function pageExecutions(p, d, q) {
+  const { m, signal } = newPage('Executions', link('#/', 'Projects'), link(route('p', p, d), p + ' / ' + d), h('span', null, 'Executions'));
+  const sel = (name, label, opts) => h('label', null, label, ' ', h('select', { name },
+    h('option', { value: '' }, 'any'), opts.map((o) => h('option', { value: o, selected: q.get(name) === o }, o))));
+  const txt = (name, label, type) => h('label', null, label, ' ', h('input', { name, type: type || 'text', value: q.get(name) || '' }));
+  const form = h('form', { class: 'filters', 'aria-label': 'Filters' },
+    sel('phase', 'Phase', PHASES), txt('launchplan', 'Launch plan'), txt('workflow', 'Workflow'), sel('mode', 'Mode', MODES),
+    txt('from', 'From', 'datetime-local'), txt('to', 'To', 'datetime-local'), h('button', { type: 'submit' }, 'Filter'),
+    h('a', { href: route('p', p, d, 'executions') }, 'Clear'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const nq = new URLSearchParams();
+    for (const el of form.elements) if (el.name && el.value) nq.set(el.name, el.value);
+    location.hash = route('p', p, d, 'executions') + '?' + nq.toString();
+  });
+  m.appendChild(form);
+  const holder = h('div', { id: 'exec-list' });
+  m.appendChild(holder);
+  const tokens = (q.get('tokens') || '').split(',').filter(Boolean); // the tokens of the pages before this one
+  const load = async () => {
+    const t0 = performance.now();
+    const res = await api.get(api.path('api', 'v1', 'executions', p, d) + api.query({
+      limit: PAGE, token: q.get('token') || '', filters: filtersOf(q), 'sort_by.key': 'created_at', 'sort_by.direction': 'DESCENDING' }));
+    const ms = Math.round(performance.now() - t0);
+    const rows = (res.executions || []).map((x) => {
+      const c = x.closure || {};
+      const lp = (x.spec && x.spec.launchPlan) || {};
+      return h('tr', { 'data-name': x.id.name },
+        h('th', { scope: 'row' }, link(route('p', p, d, 'execution', x.id.name), x.id.name)),
+        h('td', null, phaseBadge(c.phase)), h('td', null, lp.name || ''),
+        h('td', null, (x.spec && x.spec.metadata && x.spec.metadata.mode) || 'MANUAL'),
+        h('td', null, time(c.createdAt)), h('td', null, duration(c.duration, c.startedAt, TERMINAL.has(c.phase) ? c.updatedAt : null)));
+    });
+    const pager = h('p', { class: 'pager' });
+    if (q.get('token')) {
+      const back = new URLSearchParams(q);
+      const prev = tokens.slice(0, -1);
+      back.set('token', tokens.length ? tokens[tokens.length - 1] : '');
+      if (!back.get('token')) back.delete('token');
+      back.set('tokens', prev.join(','));
+      pager.appendChild(link(route('p', p, d, 'executions') + '?' + back.toString(), '← Previous'));
+      pager.appendChild(document.createTextNode(' '));
+    }
+    if (res.token) {
+      const next = new URLSearchParams(q);
+      next.set('token', res.token);
+      next.set('tokens', [...tokens, q.get('token') || ''].join(','));
+      pager.appendChild(link(route('p', p, d, 'executions') + '?' + next.toString(), 'Next →'));
+    }
+    pager.appendChild(h('span', { class: 'muted' }, ` ${rows.length} shown · answered in ${ms} ms`));
+    clear(holder).appendChild(rows.length ? table(['Name', 'Phase', 'Launch plan', 'Mode', 'Created', 'Duration'], rows) : h('p', { class: 'muted' }, 'No executions match.'));
+    holder.appendChild(pager);
+  };
+  try {
+    await load();
+  } catch (e) {
+    return fail(m, e);
+  }
+  // live: the admin's change stream when it has one; otherwise refresh the first page every few seconds
+  if (!q.get('token')) {
+    followList(p, d, signal, () => load().catch(() => {}));
+  }
+}
+
+function followList(p, d, signal, refresh) {
+  let pending = false;
+  api.stream(api.path('api', 'v1', 'watch', 'executions', p, d), (type) => {
+    if (type !== 'changed' || pending) return;
+    pending = true;
+    setTimeout(() => { pending = false; refresh(); }, 200);
+  }, signal).catch((e) => {
+    if (signal.aborted) return;
+    void e;
+    every(signal, 3000, refresh);
+  });
+}
+
+// ---- one execution -------------------------------------------------------------------------------------------
+async function pageExecution(p, d, name) {
+  const { m, signal } = newPage(name, link('#/', 'Projects'), link(route('p', p, d), p + ' / ' + d),
+    link(route('p', p, d, 'executions'), 'Executions'));
+  let ex;
+  try {
+    ex = await api.get(api.path('api', 'v1', 'executions', p, d, name));
+  } catch (e) {
+    return fail(m, e);
+  }
+  const head = h('div', { class: 'exec-head' });
+  const actions = h('div', { class: 'actions' });
+  const gates = h('div', { id: 'gates' });
+  const graph = h('div', { id: 'graph' });
+  const nodesBox = h('div', { id: 'nodes' });
+  const detail = h('div', { id: 'node-detail' });
+  const io = h('div', { class: 'columns' });
+  m.append(head, actions, gates, section('Inputs and outputs', io), section('Graph', graph), section('Nodes', nodesBox), detail);
+  let picture = null;
+  let lastNodes = [];
+  let selected = null;
+  let ioShown = false;
+
+  const showIO = async (e) => {
+    clear(io);
+    try {
+      const data = await api.get(api.path('api', 'v1', 'data', 'executions', p, d, name));
+      io.append(h('div', null, h('h3', null, 'Inputs'), literalTable(data.fullInputs)));
+      const c = e.closure || {};
+      io.append(h('div', null, h('h3', null, 'Outputs'),
+        data.fullOutputs ? literalTable(data.fullOutputs)
+          : c.outputs && c.outputs.uri ? h('p', null, 'Stored at ', h('code', null, c.outputs.uri))
+          : h('p', { class: 'muted' }, TERMINAL.has(c.phase) ? 'none' : 'not yet')));
+    } catch (err) {
+      io.append(errorBox(explain(err)));
+    }
+  };
+
+  const drawHead = (e) => {
+    const c = e.closure || {};
+    const lp = (e.spec && e.spec.launchPlan) || {};
+    const wf = c.workflowId || {};
+    append(clear(head), [
+      h('p', { class: 'big' }, phaseBadge(c.phase), ' ', h('span', { id: 'exec-phase' }, c.phase || '')),
+      h('dl', { class: 'facts' },
+        h('dt', null, 'Launch plan'), h('dd', null, lp.name ? link(route('p', p, d, 'launchplan', lp.name, lp.version), lp.name) : '—'),
+        h('dt', null, 'Workflow'), h('dd', null, wf.name ? link(route('p', p, d, 'workflow', wf.name, wf.version), wf.name) : '—'),
+        h('dt', null, 'Mode'), h('dd', null, (e.spec.metadata && e.spec.metadata.mode) || 'MANUAL'),
+        h('dt', null, 'Created'), h('dd', null, time(c.createdAt)),
+        h('dt', null, 'Started'), h('dd', null, time(c.startedAt)),
+        h('dt', null, 'Duration'), h('dd', null, duration(c.duration, c.startedAt, TERMINAL.has(c.phase) ? c.updatedAt : null))),
+      c.error ? h('div', { class: 'error' }, (c.error.kind ? c.error.kind + ': ' : '') + (c.error.code ? c.error.code + ': ' : ''), c.error.message || '') : null,
+      c.abortMetadata ? h('div', { class: 'error' }, 'Aborted: ', c.abortMetadata.cause || '', c.abortMetadata.principal ? ' (by ' + c.abortMetadata.principal + ')' : '') : null]);
+    clear(actions);
+    if (!TERMINAL.has(c.phase) && c.phase !== 'ABORTING') {
+      actions.appendChild(h('button', { type: 'button', id: 'terminate', class: 'danger', onclick: async () => {
+        if (!confirm('Terminate ' + name + '?')) return;
+        try {
+          await api.del(api.path('api', 'v1', 'executions', p, d, name), { cause: 'terminated from the console' });
+          toast('Termination requested');
+          refresh();
+        } catch (err) {
+          toast(explain(err), true);
+        }
+      } }, 'Terminate'));
+    }
+    actions.appendChild(h('button', { type: 'button', id: 'relaunch', onclick: async () => {
+      try {
+        const res = await api.post('/api/v1/executions/relaunch', { id: { project: p, domain: d, name } });
+        location.hash = route('p', p, d, 'execution', res.id.name);
+      } catch (err) {
+        toast(explain(err), true);
+      }
+    } }, 'Relaunch'));
+  };
+
+  const drawGraph = async (e) => {
+    const wf = (e.closure && e.closure.workflowId) || null;
+    if (!wf || picture) return;
+    try {
+      const w = await api.get(api.path('api', 'v1', 'workflows', p, d, wf.name, wf.version));
+      picture = dag.render(w.closure.compiledWorkflow.primary, (id) => selectNode(id));
+      clear(graph).appendChild(picture.el);
+      paint();
+    } catch (err) {
+      clear(graph).appendChild(errorBox(explain(err)));
+    }
+  };
+
+  const paint = () => {
+    if (!picture) return;
+    const phases = {};
+    for (const n of lastNodes) phases[n.id.nodeId] = n.closure.phase;
+    picture.setPhases(phases);
+  };
+
+  const drawNodes = (list) => {
+    lastNodes = list;
+    paint();
+    const rows = list.map((n) => {
+      const c = n.closure || {};
+      const md = c.taskNodeMetadata || {};
+      const cache = md.cacheStatus ? md.cacheStatus.replace('CACHE_', '').toLowerCase() : '';
+      return h('tr', { 'data-node': n.id.nodeId, class: selected === n.id.nodeId ? 'selected' : null },
+        h('th', { scope: 'row' }, h('button', { type: 'button', class: 'linkish', onclick: () => selectNode(n.id.nodeId) }, n.id.nodeId)),
+        h('td', null, phaseBadge(c.phase)), h('td', null, time(c.startedAt)),
+        h('td', null, duration(c.duration, c.startedAt, TERMINAL.has(c.phase) ? c.updatedAt : null)),
+        h('td', { class: 'attempts' }, '—'), h('td', null, cache),
+        h('td', null, c.error ? (c.error.kind || 'USER') + (c.error.code ? ' ' + c.error.code : '') : ''),
+        h('td', { class: 'msg' }, c.error ? c.error.message || '' : ''));
+    });
+    clear(nodesBox).appendChild(rows.length ? table(['Node', 'Phase', 'Start', 'Duration', 'Attempts', 'Cache', 'Error', 'Message'], rows, { class: 'nodes-table' })
+      : h('p', { class: 'muted' }, 'No node has started yet.'));
+    fillAttempts(list);
+    if (selected) showNode(selected, false);
+  };
+
+  const attemptsSeen = {};
+  const fillAttempts = async (list) => {
+    for (const n of list) {
+      const id = n.id.nodeId;
+      const phase = n.closure && n.closure.phase;
+      if (attemptsSeen[id] && attemptsSeen[id].phase === phase && TERMINAL.has(phase)) {
+        setAttempts(id, attemptsSeen[id].n);
+        continue;
+      }
+      try {
+        const te = await api.get(api.path('api', 'v1', 'task_executions', p, d, name, id));
+        attemptsSeen[id] = { phase, n: (te.taskExecutions || []).length };
+        setAttempts(id, attemptsSeen[id].n);
+      } catch (e) {
+        void e;
+      }
+    }
+  };
+  const setAttempts = (id, n) => {
+    const row = nodesBox.querySelector(`tr[data-node="${CSS.escape(id)}"] .attempts`);
+    if (row) row.textContent = n ? String(n) : '—';
+  };
+
+  const selectNode = (id) => {
+    selected = id;
+    for (const tr of nodesBox.querySelectorAll('tr[data-node]')) tr.classList.toggle('selected', tr.getAttribute('data-node') === id);
+    showNode(id, true);
+  };
+
+  const showNode = async (id, scroll) => {
+    const box = clear(detail);
+    box.appendChild(h('h2', null, 'Node ', id));
+    const node = lastNodes.find((n) => n.id.nodeId === id);
+    if (!node) {
+      box.appendChild(h('p', { class: 'muted' }, 'This node has not run.'));
+      return;
+    }
+    const c = node.closure || {};
+    box.appendChild(h('p', null, phaseBadge(c.phase), ' started ', time(c.startedAt)));
+    if (c.error) box.appendChild(h('pre', { class: 'error' }, c.error.message || ''));
+    const cols = h('div', { class: 'columns' });
+    box.appendChild(cols);
+    try {
+      const data = await api.get(api.path('api', 'v1', 'data', 'node_executions', p, d, name, id));
+      cols.append(h('div', null, h('h3', null, 'Inputs'), literalTable(data.fullInputs)),
+        h('div', null, h('h3', null, 'Outputs'), literalTable(data.fullOutputs)));
+    } catch (e) {
+      cols.append(h('p', { class: 'muted' }, explain(e)));
+    }
+    try {
+      const te = await api.get(api.path('api', 'v1', 'task_executions', p, d, name, id));
+      const attempts = te.taskExecutions || [];
+      if (attempts.length) box.appendChild(h('h3', null, 'Attempts'));
+      attempts.forEach((t, i) => {
+        const tc = t.closure || {};
+        const attempt = t.id.retryAttempt || i;
+        box.appendChild(h('div', { class: 'attempt' },
+          h('p', null, 'Attempt ', String(attempt), ' ', phaseBadge(tc.phase), ' ', tc.taskType || '', ' · ', duration(tc.duration, tc.startedAt),
+            tc.reason ? [' · ', tc.reason] : null),
+          (tc.logs || []).length ? h('p', { class: 'muted' }, 'Log files: ', (tc.logs || []).map((l) => (l.name || '') + ' ' + (l.uri || '')).join(', ')) : null,
+          h('button', { type: 'button', class: 'show-log', onclick: (e) => showLog(e.target.parentNode, id, attempt, 0) }, 'Show log')));
+      });
+    } catch (e) {
+      void e;
+    }
+    if (scroll) box.scrollIntoView({ block: 'nearest' });
+  };
+
+  const showLog = async (where, nodeId, attempt, offset) => {
+    let pre = where.querySelector('pre.log');
+    if (!pre) {
+      pre = h('pre', { class: 'log', tabindex: '0', 'aria-label': 'Task log' });
+      where.appendChild(pre);
+    }
+    const old = where.querySelector('.log-more');
+    if (old) old.remove();
+    try {
+      const r = await api.text(api.path('api', 'v1', 'logs', p, d, name, nodeId) + api.query({ attempt, offset, limit: LOG_CAP }), LOG_CAP);
+      if (!offset) pre.textContent = '';
+      pre.appendChild(document.createTextNode(r.text));
+      const next = Number(r.headers.get('X-Log-Next-Offset') || offset + r.text.length);
+      const complete = r.headers.get('X-Log-Complete') === 'true';
+      if (!pre.textContent) pre.textContent = '(empty)';
+      if (!complete || r.cut) {
+        where.appendChild(h('button', { type: 'button', class: 'log-more', onclick: () => showLog(where, nodeId, attempt, next) }, 'Load more'));
+      }
+    } catch (e) {
+      pre.textContent = e.status === 404 ? 'logs unavailable (' + explain(e) + ')' : explain(e);
+    }
+  };
+
+  const drawGates = async (e) => {
+    clear(gates);
+    if (TERMINAL.has(e.closure && e.closure.phase)) return;
+    let list = [];
+    try {
+      list = (await api.get(api.path('api', 'v1', 'signals', p, d, name))).signals || [];
+    } catch (err) {
+      return;
+    }
+    const waiting = list.filter((sg) => !sg.value);
+    if (!waiting.length) return;
+    gates.appendChild(h('h2', null, 'Waiting for'));
+    for (const sg of waiting) {
+      const sid = sg.id.signalId;
+      const set = async (lit) => {
+        try {
+          await api.post('/api/v1/signals', { id: { executionId: { project: p, domain: d, name }, signalId: sid }, value: lit });
+          toast('Signal ' + sid + ' set');
+          drawGates(ex);
+        } catch (err) {
+          toast(explain(err), true);
+        }
+      };
+      const t = sg.type || {};
+      if (t.simple === 'BOOLEAN') {
+        gates.appendChild(h('div', { class: 'gate', 'data-signal': sid }, h('strong', null, sid), ' ',
+          h('button', { type: 'button', class: 'approve', onclick: () => set({ scalar: { primitive: { boolean: true } } }) }, 'Approve'), ' ',
+          h('button', { type: 'button', class: 'reject danger', onclick: () => set({ scalar: { primitive: { boolean: false } } }) }, 'Reject')));
+      } else {
+        const inp = h('input', { type: 'text', 'aria-label': 'value of ' + sid, placeholder: typeName(t) });
+        const err = h('span', { class: 'field-error' });
+        const f = h('form', { class: 'gate', 'data-signal': sid }, h('strong', null, sid), ' ', h('span', { class: 'type' }, typeName(t)), ' ', inp, ' ',
+          h('button', { type: 'submit' }, 'Set signal'), err);
+        f.addEventListener('submit', (ev) => {
+          ev.preventDefault();
+          try {
+            err.textContent = '';
+            set(fromPlain(t, isJsonInput(t) ? JSON.parse(inp.value) : inp.value, sid));
+          } catch (x) {
+            err.textContent = x.message;
+          }
+        });
+        gates.appendChild(f);
+      }
+    }
+  };
+
+  let lastPhase = null;
+  const onExecution = (e) => {
+    ex = e;
+    drawHead(e);
+    drawGraph(e);
+    const phase = e.closure && e.closure.phase;
+    if (!ioShown || (phase !== lastPhase && TERMINAL.has(phase))) {
+      ioShown = true;
+      showIO(e);
+    }
+    if (phase !== lastPhase) drawGates(e);
+    lastPhase = phase;
+  };
+  const refresh = async () => {
+    try {
+      onExecution(await api.get(api.path('api', 'v1', 'executions', p, d, name)));
+      drawNodes((await api.get(api.path('api', 'v1', 'node_executions', p, d, name) + api.query({ limit: 1000 }))).nodeExecutions || []);
+      if (!TERMINAL.has(ex.closure.phase)) drawGates(ex);
+    } catch (err) {
+      void err;
+    }
+  };
+  onExecution(ex);
+  try {
+    drawNodes((await api.get(api.path('api', 'v1', 'node_executions', p, d, name) + api.query({ limit: 1000 }))).nodeExecutions || []);
+  } catch (e) {
+    nodesBox.appendChild(errorBox(explain(e)));
+  }
+  if (TERMINAL.has(ex.closure.phase)) return;
+  // live: the admin's watch stream (fetch + reader, so the token travels in a header); polling where it has none
+  const live = h('p', { class: 'muted', id: 'live' }, 'live');
+  head.after(live);
+  api.stream(api.path('api', 'v1', 'watch', 'executions', p, d, name), (type, data) => {
+    try {
+      if (type === 'execution') onExecution(JSON.parse(data));
+      else if (type === 'nodes') drawNodes(JSON.parse(data).nodeExecutions || []);
+    } catch (e) {
+      void e;
+    }
+  }, signal).then(() => {
+    live.textContent = '';
+    refresh();
+  }, () => {
+    if (signal.aborted) return;
+    live.textContent = 'live (polling)';
+    every(signal, POLL_MS, () => {
+      if (ex && TERMINAL.has(ex.closure.phase)) {
+        live.textContent = '';
+        return;
+      }
+      refresh();
+    });
+  });
+}
+
+// ---- the watched repository ---------------------------------------------------------------------------------------
+async function pageRepository() {
+  const { m, signal } = newPage('Repository', link('#/', 'Projects'), h('span', null, 'Repository'));
+  const holder = h('div', { id: 'repo' });
+  m.appendChild(holder);
+  let last = '';
+  const load = async () => {
+    const res = await api.get('/api/v1/repository/status');
+    const key = JSON.stringify(res);
+    if (key === last) return;
+    last = key;
+    const files = res.files || [];
+    const bad = files.filter((f) => !f.ok && !f.deleted);
+    const summary = h('p', null, `${files.length} file(s), `, h('strong', { class: bad.length ? 'bad' : 'good' }, `${bad.length} failing`),
+      bad.length ? ' — the last good versions of their workflows, tasks and launch plans stay registered and active.' : '');
+    const rows = files.map((f) => h('tr', { 'data-path': f.path, class: f.ok ? null : 'failed' },
+      h('th', { scope: 'row' }, f.path), h('td', null, f.deleted ? 'deleted' : f.ok ? h('span', { class: 'good' }, 'ok') : h('span', { class: 'bad' }, 'failed')),
+      h('td', null, String(f.errors || 0)), h('td', null, String(f.warnings || 0)), h('td', null, time(f.updatedAt))));
+    clear(holder).append(summary, table(['File', 'Status', 'Errors', 'Warnings', 'Updated'], rows));
+    for (const f of files) {
+      if (!f.diagnostics) continue;
+      holder.appendChild(h('section', { class: 'diag', 'data-path': f.path }, h('h2', null, f.path),
+        h('pre', { class: 'diagnostics', tabindex: '0' }, f.diagnostics)));
+    }
+  };
+  try {
+    await load();
+  } catch (e) {
+    return fail(m, e);
+  }
+  every(signal, 1500, () => load().catch(() => {}));
+}
+
+// ---- schedules ------------------------------------------------------------------------------------------------
+function zoneOf(expr) {
+  const mm = /^CRON_TZ=(\S+)/.exec(expr || '');
+  return mm ? mm[1] : 'UTC';
+}
+
+function inZone(iso, tz) {
+  if (!iso) return h('span', { class: 'muted' }, '—');
+  let txt;
+  try {
+    txt = new Date(iso).toLocaleString(undefined, { timeZone: tz, dateStyle: 'medium', timeStyle: 'short' }) + ' ' + tz;
+  } catch (e) {
+    txt = iso;
+  }
+  return h('time', { datetime: iso, title: iso + ' (UTC)' }, txt);
+}
+
+async function pageSchedules() {
+  const { m } = newPage('Schedules', link('#/', 'Projects'), h('span', null, 'Schedules'));
+  try {
+    const res = await api.get('/api/v1/schedules');
+    const rows = (res.schedules || []).map((sc) => {
+      const tz = zoneOf(sc.expression);
+      return h('tr', { class: sc.failing ? 'failed' : null },
+        h('th', { scope: 'row' }, link(route('p', sc.project, sc.domain, 'launchplan', sc.name, sc.version), sc.project + '/' + sc.domain + '/' + sc.name)),
+        h('td', null, h('code', null, sc.expression || '')),
+        h('td', null, h('ol', { class: 'plain' }, (sc.nextFires || []).map((f) => h('li', null, inZone(f.firesAt || f.slot, tz))))),
+        h('td', null, inZone(sc.lastSlot, tz)),
+        h('td', null, `${sc.fired || 0} fired, ${sc.skipped || 0} skipped, ${sc.missed || 0} missed`),
+        h('td', null, sc.paused ? 'paused' + (sc.pauseNote ? ': ' + sc.pauseNote : '') : sc.failing ? h('span', { class: 'bad' }, 'failing: ' + (sc.error || '')) : h('span', { class: 'good' }, 'ok')));
+    });
+    m.appendChild(rows.length ? table(['Launch plan', 'Expression', 'Next fires (its zone)', 'Last slot', 'Counts', 'State'], rows)
+      : h('p', { class: 'muted' }, 'No active scheduled launch plan.'));
+  } catch (e) {
+    if (e.status === 404) m.appendChild(h('p', { class: 'muted' }, 'The scheduler is not running (serve --no-scheduler).'));
+    else fail(m, e);
+  }
+}
+
+function pageNotFound() {
+  const { m } = newPage('Not found', link('#/', 'Projects'));
+  m.appendChild(h('p', null, 'No such page.'));
+}
+
+// ---- routing ----------------------------------------------------------------------------------------------------
+function dispatch() {
+  const hash = location.hash.replace(/^#\/?/, '');
+  const qi = hash.indexOf('?');
+  const parts = (qi < 0 ? hash : hash.slice(0, qi)).split('/').filter(Boolean).map(decodeURIComponent);
+  const q = new URLSearchParams(qi < 0 ? '' : hash.slice(qi + 1));
+  for (const a of document.querySelectorAll('header nav a')) a.classList.toggle('current', a.getAttribute('href') === '#/' + (parts[0] || ''));
+  if (!parts.length) return pageProjects();
+  if (parts[0] === 'repository') return pageRepository();
+  if (parts[0] === 'schedules') return pageSchedules();
+  if (parts[0] === 'p' && parts.length === 3) return pageProject(parts[1], parts[2]);
+  if (parts[0] === 'p' && parts[3] === 'executions' && parts.length === 4) return pageExecutions(parts[1], parts[2], q);
+  if (parts[0] === 'p' && parts[3] === 'execution' && parts.length === 5) return pageExecution(parts[1], parts[2], parts[4]);
+  if (parts[0] === 'p' && parts.length >= 5) return pageEntity(parts[1], parts[2], parts[3], parts[4], parts[5]);
+  return pageNotFound();
+}
+
+function setupToken() {
+  const form = document.getElementById('token-form');
+  const input = document.getElementById('token-input');
+  const state = document.getElementById('token-state');
+  const show = () => { state.textContent = api.token() ? 'set for this tab' : 'none'; };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    api.setToken(input.value.trim());
+    input.value = '';
+    show();
+    dispatch();
+  });
+  show();
+}
+
+setupToken();
+window.addEventListener('hashchange', dispatch);
+dispatch();

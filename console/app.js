@@ -13,6 +13,7 @@ let pageAbort = null; // stops the current page's streams and timers on navigati
 
 function newPage(title, ...crumbs) {
   if (pageAbort) pageAbort.abort();
+  document.getElementById('toast').className = '';
   pageAbort = new AbortController();
   document.title = title + ' · flytec';
   const m = clear(main());
@@ -407,7 +408,7 @@ async function pageExecution(p, d, name) {
         h('dt', null, 'Mode'), h('dd', null, (e.spec.metadata && e.spec.metadata.mode) || 'MANUAL'),
         h('dt', null, 'Created'), h('dd', null, time(c.createdAt)),
         h('dt', null, 'Started'), h('dd', null, time(c.startedAt)),
-        h('dt', null, 'Duration'), h('dd', null, duration(c.duration, c.startedAt, TERMINAL.has(c.phase) ? c.updatedAt : null))),
+        h('dt', null, 'Duration'), h('dd', null, TERMINAL.has(c.phase) ? duration(c.duration, c.startedAt, c.updatedAt) : duration(null, c.startedAt, null))),
       c.error ? h('div', { class: 'error' }, (c.error.kind ? c.error.kind + ': ' : '') + (c.error.code ? c.error.code + ': ' : ''), c.error.message || '') : null,
       c.abortMetadata ? h('div', { class: 'error' }, 'Aborted: ', c.abortMetadata.cause || '', c.abortMetadata.principal ? ' (by ' + c.abortMetadata.principal + ')' : '') : null]);
     clear(actions);

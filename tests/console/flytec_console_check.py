@@ -1,0 +1,288 @@
+#!/usr/bin/python3
+"""flytec_console_check.py: flytec's own console (/console/) in headless Chromium against a real `flytec serve`.
+
+Run by tests/integration/console_test.sh with the admin's URL, its token, the watched repository directory and an
+output directory for screenshots. The server runs with --token-file and --public-reads: pages load without the
+token, changes need it. Each check drives the page as a person would (clicks, typing, keys), waits for what it needs
+to appear (never a fixed sleep as the condition), saves a screenshot and prints "PASS name" or "FAIL name: why".
+"""
+import json
+import os
+import re
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+admin, token, repo, out = sys.argv[1:5]
+P, D = "examples", "development"
+TIMEOUT = 60  # seconds for one condition: a loaded CI machine under ASan renders and runs slowly
+shot_no = [0]
+
+
+def report(name, ok, why=""):
+    print(("PASS %s" % name) if ok else ("FAIL %s: %s" % (name, why)), flush=True)
+    return ok
+
+
+def shot(d, name):
+    shot_no[0] += 1
+    d.save_screenshot("%s/%02d-%s.png" % (out, shot_no[0], name))
+
+
+def api(method, path, body=None, auth=True):
+    req = urllib.request.Request(admin + path, method=method, data=json.dumps(body).encode() if body is not None else None)
+    req.add_header("Content-Type", "application/json")
+    if auth:
+        req.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def launch(name, lp, inputs):
+    lits = {}
+    for k, v in inputs.items():
+        lits[k] = {"scalar": {"primitive": {"integer": str(v)} if isinstance(v, int) else {"stringValue": v}}}
+    return api("POST", "/api/v1/executions", {"project": P, "domain": D, "name": name,
+                                               "spec": {"launchPlan": {"project": P, "domain": D, "name": lp}},
+                                               "inputs": {"literals": lits}})
+
+
+def driver():
+    o = Options()
+    o.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync",
+              "--no-first-run", "--disable-extensions", "--window-size=1280,800"):
+        o.add_argument(a)
+    o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+
+
+def text(d):
+    try:
+        return d.find_element(By.TAG_NAME, "body").text
+    except WebDriverException:
+        return ""
+
+
+def wait(d, cond, timeout=TIMEOUT):
+    """Poll cond(d) until it is truthy; its last value (falsy on time-out)."""
+    end = time.time() + timeout
+    v = None
+    while time.time() < end:
+        try:
+            v = cond(d)
+        except WebDriverException:
+            v = None
+        if v:
+            return v
+        time.sleep(0.2)
+    return v
+
+
+def goto(d, hashpath):
+    d.get(admin + "/console/" + hashpath)
+    # a page of the console is drawn once its heading is; mark the window so a reload would be seen
+    wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "main h1"))
+    d.execute_script("window.__noReload = 1;")
+
+
+def page(d, name, hashpath, wants):
+    goto(d, hashpath)
+    ok = wait(d, lambda d: all(w in text(d) for w in wants))
+    shot(d, name)
+    missing = [w for w in wants if w not in text(d)]
+    return report(name, ok and not missing, "missing %s; page text: %s" % (missing, " ".join(text(d).split())[:400]))
+
+
+def phase_of(d):
+    els = d.find_elements(By.ID, "exec-phase")
+    return els[0].get_attribute("textContent") if els else ""
+
+
+def no_alert(d):
+    try:
+        a = d.switch_to.alert
+        msg = a.text
+        a.dismiss()
+        return "an alert opened: %r" % msg
+    except NoAlertPresentException:
+        return ""
+
+
+def main():
+    d = driver()
+    try:
+        run(d)
+    finally:
+        logs = []
+        try:
+            logs = [e for e in d.get_log("browser") if e.get("level") == "SEVERE" and "favicon" not in e.get("message", "")]
+        except WebDriverException:
+            pass
+        for e in logs[:20]:
+            print("browser console: %s" % e.get("message"))
+        d.quit()
+
+
+def run(d):
+    # pages a person opens first
+    page(d, "projects", "", ["examples", "development"])
+    page(d, "project", "#/p/%s/%s" % (P, D), ["hello", "gated", "xss_wf", "greet", "Launch plans"])
+    if page(d, "workflow-dag", "#/p/%s/%s/workflow/hello" % (P, D), ["Graph", "greet", "who to greet"]):
+        n = len(d.find_elements(By.CSS_SELECTOR, "svg.dag g.node"))
+        report("workflow-dag-nodes", n == 4, "%d nodes drawn, want 4 (start, greet, remember, end)" % n)
+    page(d, "workflow-branch-array", "#/p/%s/%s/workflow/train_and_publish" % (P, D), ["array of train_candidate", "else"])
+    page(d, "task", "#/p/%s/%s/task/greet" % (P, D), ["raw-container", "debian:12-slim", "name"])
+    page(d, "schedules", "#/schedules", ["orders_nightly", "Europe/Berlin"])
+
+    # keyboard: Tab reaches the skip link first; the DAG zooms with "+"
+    goto(d, "#/p/%s/%s/workflow/hello" % (P, D))
+    wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "svg.dag g.view[transform]"))
+    d.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    first = d.switch_to.active_element.text
+    svg = d.find_element(By.CSS_SELECTOR, "svg.dag")
+    before = d.find_element(By.CSS_SELECTOR, "svg.dag g.view").get_attribute("transform")
+    d.execute_script("arguments[0].focus()", svg)
+    d.switch_to.active_element.send_keys("+")
+    after = wait(d, lambda d: (lambda t: t if t != before else None)(d.find_element(By.CSS_SELECTOR, "svg.dag g.view").get_attribute("transform")), 10)
+    report("keyboard", first == "Skip to content" and after, "first Tab stop %r; transform %r -> %r" % (first, before, after))
+
+    # the token case: a launch without the token is refused and nothing is created
+    goto(d, "#/p/%s/%s/launchplan/hello" % (P, D))
+    wait(d, lambda d: d.find_elements(By.ID, "launch-btn"))
+    d.find_element(By.ID, "exec-name").send_keys("console-notoken")
+    d.find_element(By.ID, "launch-btn").click()
+    msg = wait(d, lambda d: (lambda t: t if "refused" in t else None)(d.find_element(By.CLASS_NAME, "form-status").text))
+    shot(d, "launch-without-token")
+    code, _ = api("GET", "/api/v1/executions/%s/%s/console-notoken" % (P, D))
+    report("token-refused", msg and "token" in msg and code == 404, "status %r; execution lookup %d" % (msg, code))
+
+    # in-page type checks on the gated launch plan's integer input
+    goto(d, "#/p/%s/%s/launchplan/gated" % (P, D))
+    field = wait(d, lambda d: d.find_elements(By.ID, "in-x"))
+    if field:
+        field[0].send_keys("abc")
+        err = wait(d, lambda d: d.find_element(By.ID, "in-x-err").text, 10)
+        shot(d, "launch-form-type-check")
+        report("form-type-check", err and "integer" in err, "field message %r" % err)
+    else:
+        report("form-type-check", False, "no input x on the gated launch plan")
+
+    # enter the token once in the header; the launch form then works and the execution runs to SUCCEEDED live
+    d.find_element(By.ID, "token-input").send_keys(token)
+    d.find_element(By.ID, "token-input").send_keys(Keys.ENTER)
+    wait(d, lambda d: "set" in d.find_element(By.ID, "token-state").text, 10)
+    goto(d, "#/p/%s/%s/launchplan/hello" % (P, D))
+    name_in = wait(d, lambda d: d.find_elements(By.ID, "in-name"))
+    name_in[0].clear()
+    name_in[0].send_keys("console")
+    d.find_element(By.ID, "exec-name").send_keys("console-form")
+    d.find_element(By.ID, "launch-btn").click()
+    wait(d, lambda d: phase_of(d))
+    seen = set()
+
+    def done(d):
+        seen.add(phase_of(d))
+        return phase_of(d) == "SUCCEEDED"
+
+    ok = wait(d, done)
+    reloaded = d.execute_script("return window.__noReload !== 1")
+    shot(d, "execution-succeeded")
+    report("launch-live-succeeded", ok and not reloaded and "console-form" in d.current_url,
+           "phases seen %s; reloaded %s; url %s" % (sorted(seen), reloaded, d.current_url))
+    greeting = wait(d, lambda d: "Hello, console!" in text(d) or None, 20)
+    painted = d.execute_script("return [...document.querySelectorAll('svg.dag g.node')].map(n => n.getAttribute('data-phase'))")
+    report("execution-page", "name" in text(d) and "console" in text(d) and painted.count("SUCCEEDED") >= 2,
+           "DAG phases %s; outputs shown %s" % (painted, bool(greeting)))
+
+    # a task's log, from the node's attempt
+    btn = [b for b in d.find_elements(By.CSS_SELECTOR, "#nodes button.linkish") if b.text == "greet"]
+    if btn:
+        btn[0].click()
+        show = wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "#node-detail button.show-log"))
+        show[0].click()
+        code, body = api("GET", "/api/v1/logs/%s/%s/console-form/greet?attempt=0" % (P, D))
+        want = "Hello" if code == 200 else "logs unavailable"
+        log = wait(d, lambda d: (lambda e: e[0].text if e and want in e[0].text else None)(d.find_elements(By.CSS_SELECTOR, "pre.log")))
+        d.execute_script("var e = document.querySelector('pre.log'); if (e) e.scrollIntoView({block: 'center'});")
+        shot(d, "task-log")
+        report("task-log", log, "want %r in the log view (the logs endpoint answered %d)" % (want, code))
+    else:
+        report("task-log", False, "no greet row in the node table")
+
+    # the executions list: filters and times in the viewer's zone with UTC on hover
+    if page(d, "executions-filtered", "#/p/%s/%s/executions?phase=SUCCEEDED" % (P, D), ["console-form", "answered in"]):
+        title = d.find_element(By.CSS_SELECTOR, "#exec-list time").get_attribute("title")
+        report("times-utc-hover", title.endswith("(UTC)"), "title %r" % title)
+    goto(d, "#/p/%s/%s/executions?phase=FAILED" % (P, D))
+    empty = wait(d, lambda d: "No executions match" in text(d))
+    report("executions-filter-excludes", empty and "console-form" not in text(d), " ".join(text(d).split())[:300])
+
+    # terminate a running execution from its page
+    code, body = launch("console-slow", "slow", {})
+    goto(d, "#/p/%s/%s/execution/console-slow" % (P, D))
+    term = wait(d, lambda d: d.find_elements(By.ID, "terminate"))
+    if term:
+        term[0].click()
+        wait(d, lambda d: d.switch_to.alert, 10).accept()
+        ok = wait(d, lambda d: phase_of(d) == "ABORTED")
+        shot(d, "execution-terminated")
+        report("terminate", ok, "phase %r (launch answered %d)" % (phase_of(d), code))
+    else:
+        report("terminate", False, "no Terminate button; launch answered %d %s; phase %r" % (code, body[:200], phase_of(d)))
+
+    # approve a gate
+    code, body = launch("console-gate", "gated", {"x": 4})
+    goto(d, "#/p/%s/%s/execution/console-gate" % (P, D))
+    appr = wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "#gates button.approve"))
+    shot(d, "gate-waiting")
+    if appr:
+        appr[0].click()
+        ok = wait(d, lambda d: phase_of(d) == "SUCCEEDED")
+        shot(d, "gate-approved")
+        report("approve-gate", ok, "phase %r" % phase_of(d))
+    else:
+        report("approve-gate", False, "no Approve button; launch answered %d; page: %s" % (code, " ".join(text(d).split())[:300]))
+
+    # the XSS case: markup in a description and a default value is shown as text; nothing runs
+    if page(d, "xss", "#/p/%s/%s/workflow/xss_wf" % (P, D), ["<script>alert(1)</script> shown as text", "<script>alert(3)</script>"]):
+        injected = d.execute_script("return document.querySelectorAll('main script, main img').length")
+        report("xss-inert", not no_alert(d) and injected == 0, "%s; %d script/img elements in main" % (no_alert(d), injected))
+    goto(d, "#/p/%s/%s/launchplan/xss_wf" % (P, D))
+    val = wait(d, lambda d: (lambda e: e[0].get_attribute("value") if e else None)(d.find_elements(By.ID, "in-note")))
+    report("xss-default-as-text", val == "<img src=x onerror=alert(2)>" and not no_alert(d), "value %r" % val)
+
+    # the watched repository: a spec broken while the page is open shows its error with the caret line
+    page(d, "repository", "#/repository", ["hello.yaml", "0 failing"])
+    with open(os.path.join(repo, "broken_console.yaml"), "w") as f:
+        f.write("project: examples\nworkflows:\n  - name: broken_console\n    nodes:\n      - {id: a, task: no_such_task}\n")
+    diag = wait(d, lambda d: (lambda e: e[0].text if e else None)(d.find_elements(By.CSS_SELECTOR, 'section.diag[data-path="broken_console.yaml"] pre')))
+    shot(d, "repository-broken")
+    ok = diag and re.search(r"broken_console\.yaml:\d+:\d+: error", diag) and "^" in diag and "no_such_task" in diag
+    report("repository-diagnostic", ok and "1 failing" in text(d) and d.execute_script("return window.__noReload === 1"),
+           "diagnostics %r" % diag)
+
+    # narrow window: nothing wider than the window
+    d.set_window_size(420, 900)
+    goto(d, "#/p/%s/%s/execution/console-form" % (P, D))
+    wait(d, lambda d: phase_of(d) == "SUCCEEDED")
+    wide = d.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+    shot(d, "narrow-execution")
+    report("narrow", wide[0] <= wide[1] + 2, "page %dpx wide in a %dpx window" % tuple(wide))
+    d.set_window_size(1280, 800)
+
+
+if __name__ == "__main__":
+    main()

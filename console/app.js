@@ -475,12 +475,21 @@ async function pageExecution(p, d, name) {
     if (selected) showNode(selected, false);
   };
 
+  // attempts per node, asked again only when a node's phase changed (a 500-node run must not cost 500 requests
+  // per update), one request at a time, and one pass at a time
   const attemptsSeen = {};
+  let filling = false;
+  let fillAgain = null;
   const fillAttempts = async (list) => {
+    if (filling) {
+      fillAgain = list;
+      return;
+    }
+    filling = true;
     for (const n of list) {
       const id = n.id.nodeId;
       const phase = n.closure && n.closure.phase;
-      if (attemptsSeen[id] && attemptsSeen[id].phase === phase && TERMINAL.has(phase)) {
+      if (attemptsSeen[id] && attemptsSeen[id].phase === phase) {
         setAttempts(id, attemptsSeen[id].n);
         continue;
       }
@@ -489,8 +498,14 @@ async function pageExecution(p, d, name) {
         attemptsSeen[id] = { phase, n: (te.taskExecutions || []).length };
         setAttempts(id, attemptsSeen[id].n);
       } catch (e) {
-        void e;
+        attemptsSeen[id] = { phase, n: 0 };
       }
+    }
+    filling = false;
+    if (fillAgain) {
+      const next = fillAgain;
+      fillAgain = null;
+      fillAttempts(next);
     }
   };
   const setAttempts = (id, n) => {

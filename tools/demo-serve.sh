@@ -18,7 +18,7 @@ run() { printf '$ %s\n' "$*"; "$@"; }
 
 cp -r examples/workflows "$tmp/repo"
 "$flytec" serve --repo "$tmp/repo" --data-dir "$tmp/data" --listen 127.0.0.1:0 --port-file "$tmp/port" \
-	2>"$tmp/serve.log" &
+	2>"$tmp/serve.log" </dev/null &
 pid=$!
 for _ in $(seq 1 200); do [ -s "$tmp/port" ] && break; sleep 0.05; done
 [ -s "$tmp/port" ] || { cat "$tmp/serve.log"; exit 1; }
@@ -62,4 +62,14 @@ if [ -n "$lp" ]; then
 	run "$flytec" get executions demo-run -p "$project"
 	run "$flytec" get nodes demo-run -p "$project"
 fi
-say "stopping the server"
+if [ "${FLYTEC_DEMO_STAY:-1}" = 1 ]; then
+	say "the web console: $FLYTEC_ADMIN/console/"
+	echo "Open it in a browser: projects, the DAGs, the executions above (demo-run), the repository's files and"
+	echo "the schedules. The server stays running for that (pid $pid, state in $tmp); stop it with:"
+	echo "  kill $pid; rm -rf $tmp"
+	echo "(FLYTEC_DEMO_STAY=0 make demo stops it at the end instead.)"
+	pid=""
+	trap - EXIT
+	exit 0
+fi
+say "stopping the server (the web console was at $FLYTEC_ADMIN/console/)"

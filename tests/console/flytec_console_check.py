@@ -142,6 +142,8 @@ def run(d):
     page(d, "project", "#/p/%s/%s" % (P, D), ["hello", "gated", "xss_wf", "greet", "Launch plans"])
     if page(d, "workflow-dag", "#/p/%s/%s/workflow/hello" % (P, D), ["Graph", "greet", "who to greet"]):
         n = len(d.find_elements(By.CSS_SELECTOR, "svg.dag g.node"))
+        d.execute_script("document.querySelector('svg.dag').scrollIntoView({block: 'center'})")
+        shot(d, "workflow-dag-picture")
         report("workflow-dag-nodes", n == 4, "%d nodes drawn, want 4 (start, greet, remember, end)" % n)
     page(d, "workflow-branch-array", "#/p/%s/%s/workflow/train_and_publish" % (P, D), ["array of train_candidate", "else"])
     page(d, "task", "#/p/%s/%s/task/greet" % (P, D), ["raw-container", "debian:12-slim", "name"])
@@ -204,6 +206,8 @@ def run(d):
            "phases seen %s; reloaded %s; url %s" % (sorted(seen), reloaded, d.current_url))
     greeting = wait(d, lambda d: "Hello, console!" in text(d) or None, 20)
     painted = d.execute_script("return [...document.querySelectorAll('svg.dag g.node')].map(n => n.getAttribute('data-phase'))")
+    d.execute_script("document.querySelector('svg.dag').scrollIntoView({block: 'end'})")
+    shot(d, "execution-dag")
     report("execution-page", "name" in text(d) and "console" in text(d) and painted.count("SUCCEEDED") >= 2,
            "DAG phases %s; outputs shown %s" % (painted, bool(greeting)))
 

@@ -1,6 +1,7 @@
 /* routes.c: the REST API's route table and handlers (shapes: docs/api.md). */
 #include "admin-lite/console.h"
 #include "admin-lite/dataproxy.h"
+#include "admin-lite/logs.h"
 #include "admin-lite/register.h"
 #include "admin-lite/server_int.h"
 #include "admin-lite/service.h"
@@ -1558,6 +1559,8 @@ const struct adm_route adm_routes[] = {
 	{"POST", P "/events/nodes", h_event_node, ADM_WRITE, NULL, NULL},
 	{"POST", P "/events/tasks", h_event_task, ADM_WRITE, NULL, NULL},
 	{"GET", P "/events/{project}/{domain}/{name}", h_event_history, ADM_READ, NULL, NULL},
+	/* the log of a node's attempt as text (admin-lite/logs.h) */
+	{"GET", P "/logs/{project}/{domain}/{name}/{node_id}", adm_reply_logs, ADM_READ, NULL, NULL},
 
 	{"GET", P "/schedules", adm_reply_schedules, ADM_READ, NULL, NULL},
 	{"POST", P "/schedules/{project}/{domain}/{name}/pause", h_schedule_pause, ADM_WRITE, NULL, NULL},

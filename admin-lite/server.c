@@ -1,5 +1,6 @@
 /* server.c: HTTP plumbing on libmicrohttpd: connections, routing, limits, auth, TLS, JSON replies, metrics. */
 #include "admin-lite/server_int.h"
+#include "admin-lite/logs.h"
 #include "admin-lite/store.h"
 #include "core/err.h"
 #include "core/limits.h"
@@ -84,6 +85,7 @@ struct adm_server {
 	int (*schedules_json)(void *ctx, struct fc_buf *out, struct fc_err *err);
 	void *schedules_ctx;
 	void (*schedules_metrics)(void *ctx, struct fc_buf *out);
+	struct adm_logs *logs;
 };
 
 static int64_t mono_ns(void)
@@ -97,6 +99,11 @@ static int64_t mono_ns(void)
 const struct adm_server_opts_copy *adm_server_opts(const struct adm_server *srv)
 {
 	return &srv->opts;
+}
+
+struct adm_logs *adm_server_logs(struct adm_server *srv)
+{
+	return srv->logs;
 }
 
 unsigned adm_http_status(int code)
@@ -488,7 +495,8 @@ static void add_cors_headers(struct MHD_Response *resp, const char *origin)
 {
 	MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
 	MHD_add_response_header(resp, "Access-Control-Allow-Credentials", "true");
-	MHD_add_response_header(resp, "Access-Control-Expose-Headers", "Content-Type, Flytec-Registration, Retry-After");
+	MHD_add_response_header(resp, "Access-Control-Expose-Headers",
+				"Content-Type, Flytec-Registration, Retry-After, X-Log-Next-Offset, X-Log-Complete");
 	MHD_add_response_header(resp, "Vary", "Origin");
 }
 
@@ -911,6 +919,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		reply_error_status(r, 413, "limit", "request body is larger than the limit");
 	} else {
 		r->route->handler(r);
+		if (r->suspended)
+			return MHD_YES; /* resumed later: this function is called again and so is the handler */
 		if (r->route->access == ADM_WRITE && r->status / 100 == 2 && srv->on_change)
 			srv->on_change(srv->on_change_ctx);
 	}
@@ -1109,7 +1119,7 @@ int adm_server_start(struct adm_store *store, const struct adm_server_options *o
 	unsigned max_conns = opts && opts->max_conns ? opts->max_conns : ADM_MAX_CONNS;
 	unsigned head_timeout = opts && opts->head_timeout ? opts->head_timeout : ADM_HEAD_TIMEOUT_S;
 	int per_ip = opts && opts->max_conns_per_ip >= 0 ? opts->max_conns_per_ip : ADM_MAX_CONNS_PER_IP;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
 	struct MHD_OptionItem tls[3];
 	size_t pool;
 	int rc;
@@ -1177,6 +1187,11 @@ int adm_server_start(struct adm_store *store, const struct adm_server_options *o
 	srv->schedules_json = opts ? opts->schedules_json : NULL;
 	srv->schedules_ctx = opts ? opts->schedules_ctx : NULL;
 	srv->schedules_metrics = opts ? opts->schedules_metrics : NULL;
+	rc = adm_logs_new(opts ? opts->logs_root : NULL, opts ? opts->logs_kube : NULL, &srv->logs, err);
+	if (rc) {
+		adm_server_stop(srv);
+		return rc;
+	}
 	srv->daemon = MHD_start_daemon(
 		flags, ntohs(sin.sin_port), on_accept, srv, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
@@ -1302,8 +1317,10 @@ void adm_server_stop(struct adm_server *srv)
 	if (!srv)
 		return;
 	guard_stop(&srv->guard);
+	adm_logs_shutdown(srv->logs); /* a daemon must not stop with suspended connections */
 	if (srv->daemon)
 		MHD_stop_daemon(srv->daemon);
+	adm_logs_free(srv->logs);
 	guard_release(&srv->guard);
 	free(srv->tls_cert);
 	free(srv->tls_key);

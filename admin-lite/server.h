@@ -15,6 +15,7 @@
 
 struct adm_store;
 struct fc_err;
+struct kube_client;
 
 #define ADM_DEFAULT_LISTEN "127.0.0.1:8089"
 #define ADM_DEFAULT_MAX_BODY (8u * 1024 * 1024)
@@ -44,6 +45,11 @@ struct adm_server_options {
 	/* Serves the signed upload/download URLs the gRPC door's DataProxyService hands out (dataproxy.h). NULL: the
 	 * /api/v1/dataproxy/files/ paths answer 404. Borrowed: must outlive the server. */
 	const struct adm_dataproxy *dataproxy;
+	/* GET /api/v1/logs/... (admin-lite/logs.h): log files named by task events are read only under this directory
+	 * (NULL: none are read), pod logs through this Kubernetes client (NULL: none; borrowed, must outlive the
+	 * server). */
+	const char *logs_root;
+	struct kube_client *logs_kube;
 	/* Called (on a server thread) after every state-changing request that succeeded, e.g. to tell the scheduler
 	 * that launch plans may have changed. NULL: none. */
 	void (*on_change)(void *ctx);

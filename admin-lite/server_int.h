@@ -59,6 +59,10 @@ struct adm_req {
 	/* more answer headers: name, value, name, value, ..., NULL (arena or static; NULL: none) */
 	const char **headers;
 	int64_t started_ns;
+	/* a handler that waits (logs.c, follow=1) suspends the connection: no answer is sent now, and the handler is
+	 * called again when the connection is resumed; wait_until_ns is its own deadline, kept across calls */
+	bool suspended;
+	int64_t wait_until_ns;
 };
 
 struct adm_server_opts_copy {
@@ -74,6 +78,8 @@ struct adm_server_opts_copy {
 };
 
 const struct adm_server_opts_copy *adm_server_opts(const struct adm_server *srv);
+/* The logs endpoint's state (logs.h). */
+struct adm_logs *adm_server_logs(struct adm_server *srv);
 /* One request through routing and its handler without a connection or server (fuzz targets and tests): no token
  * check, no query string, no cache. The answer's status and body go to *status and `out`. */
 void adm_serve_offline(struct adm_store *store, const char *method, const char *url, const void *body, size_t len,

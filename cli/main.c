@@ -27,6 +27,7 @@ static const struct cli_command commands[] = {
 	{"help", cmd_help, "show this help"},
 	{"k8s", cmd_k8s, "print the Kubernetes manifests (CRD, RBAC, operator Deployment)"},
 	{"launch", cmd_launch, "launch an execution of a launch plan on a running admin"},
+	{"logs", cmd_logs, "print (or follow with -f) the log of a node's attempt, local or on Kubernetes"},
 	{"lsp", cmd_lsp, "the language server for editors (Language Server Protocol on stdio)"},
 	{"package", cmd_package, "write a flytectl-compatible .tgz from specs"},
 	{"propeller", cmd_propeller, "the Kubernetes operator: FlyteWorkflow resources driven with task pods"},

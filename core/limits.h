@@ -251,6 +251,30 @@
 #define SRV_EXEC_IDLE_MS 1000
 #define SRV_EXEC_BUSY_MS 50
 
+/* --- admin-lite/logs.c: GET /api/v1/logs/... (docs/api.md "Logs") -------------------------------------------
+ * ADM_LOGS_LIMIT_DEFAULT: bytes of one answer without `limit`: 1 MiB is a screenful many times over and a few
+ * milliseconds to send. ADM_LOGS_LIMIT_MAX: the most a client may ask for in one answer (4 MiB): well under the
+ * server's answer cap (ADM_MAX_ANSWER), and a client reads on with X-Log-Next-Offset anyway.
+ * ADM_LOGS_FOLLOW_MS: the longest a `follow=1` request waits for bytes (25 s): below the connection idle timeout
+ * (ADM_IDLE_TIMEOUT_S) and the 30 s proxies commonly allow, so the empty answer arrives before anyone cuts it.
+ * ADM_LOGS_RECHECK_MS: a waiting request is suspended (no thread held) and looked at again this often: a log line
+ * shows within half a second, for one stat (or one pod-log request) and one indexed read per waiter.
+ * ADM_LOGS_MAX_WAITERS: followers waiting at once; more answer at once with what there is (possibly empty), so a
+ * crowd of consoles costs bounded memory. */
+#define ADM_LOGS_LIMIT_DEFAULT (1u * 1024 * 1024)
+#define ADM_LOGS_LIMIT_MAX (4u * 1024 * 1024)
+#define ADM_LOGS_FOLLOW_MS 25000
+#define ADM_LOGS_RECHECK_MS 500
+#define ADM_LOGS_MAX_WAITERS 256
+
+/* --- serve/cluster.c: `flytec serve --cluster` hands executions to Kubernetes -----------------------------------
+ * SRV_CLUSTER_CREATE_TRIES: rounds of creating one execution's FlyteWorkflow when the API server is down or
+ * answers 5xx (each round is the kube client's own retries with backoff); after them the execution is FAILED with
+ * the API's message. SRV_CLUSTER_BACKOFF_MS: the first wait between rounds, doubled each time (1 s, 2 s, 4 s...:
+ * about half a minute over all rounds, enough for an API server restart). */
+#define SRV_CLUSTER_CREATE_TRIES 5
+#define SRV_CLUSTER_BACKOFF_MS 1000
+
 /* --- scheduler/ and the launch-plan schedule keys ------------------------------------------------------- */
 
 /* Longest `jitter` of a schedule: jitter spreads the fire times of plans that share an expression over a window;

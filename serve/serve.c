@@ -25,6 +25,7 @@ struct srv {
 	struct adm_watch *watch;
 	struct sch *sch;
 	struct srv_exec *exec;
+	char *logs_root;
 };
 
 int srv_store_open(const char *data_dir, const char *db, struct adm_store **out, struct fc_err *err)
@@ -195,7 +196,10 @@ int srv_start(const struct srv_options *o, struct srv **out, struct fc_err *err)
 
 		exec_dir(o, &dir);
 		rc = srv_exec_start(s->store, dir.buf, &s->exec, err);
-		fc_buf_release(&dir);
+		/* GET /api/v1/logs reads the attempts' log files the executor keeps there, and nothing else */
+		fc_buf_adds(&dir, "/propeller");
+		s->logs_root = fc_buf_detach(&dir, NULL);
+		so.logs_root = s->logs_root;
 		if (rc) {
 			fc_err_prefix(err, "executor: ");
 			goto out;
@@ -262,5 +266,6 @@ void srv_free(struct srv *s)
 	sch_free(s->sch); /* stops its thread; after the server, so no request notifies a freed scheduler */
 	adm_watch_free(s->watch);
 	adm_store_free(s->store);
+	free(s->logs_root);
 	free(s);
 }

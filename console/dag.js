@@ -262,7 +262,18 @@ export function render(compiled, onSelect) {
     h('button', { type: 'button', onclick: fit }, 'Fit'),
     h('span', { class: 'muted' }, `${g.nodes.length} nodes, ${g.edges.length} edges, ${size.layers} layers`));
   const wrap = h('div', { class: 'dag-wrap' }, controls, svg);
-  requestAnimationFrame(fit);
+  // first view: the whole picture when it stays readable; a big one opens at a readable scale on its start
+  // instead (Fit shows all of it)
+  const first = () => {
+    fit();
+    if (st.k >= 0.5) return;
+    const start = byId.get('start-node');
+    st.k = 0.7;
+    st.x = 10;
+    st.y = (svg.clientHeight || 420) / 2 - (start ? start.y + start.hgt / 2 : 0) * st.k;
+    apply();
+  };
+  requestAnimationFrame(first);
   return {
     el: wrap,
     nodes: g.nodes,

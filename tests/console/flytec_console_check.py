@@ -66,7 +66,9 @@ def driver():
               "--no-first-run", "--disable-extensions", "--window-size=1280,800"):
         o.add_argument(a)
     o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+    d.set_script_timeout(60)
+    return d
 
 
 def text(d):
@@ -146,6 +148,21 @@ def run(d):
         shot(d, "workflow-dag-picture")
         report("workflow-dag-nodes", n == 4, "%d nodes drawn, want 4 (start, greet, remember, end)" % n)
     page(d, "workflow-branch-array", "#/p/%s/%s/workflow/train_and_publish" % (P, D), ["array of train_candidate", "else"])
+    # 500 nodes: drawn, and the layout's own time measured in the page
+    t0 = time.time()
+    if page(d, "workflow-500", "#/p/%s/%s/workflow/wide500" % (P, D), ["502 nodes"]):
+        print("the 500-node workflow page drawn in %.2f s (load, fetch, layout, SVG)" % (time.time() - t0), flush=True)
+        ms = d.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            Promise.all([import('/console/dag.js'), fetch('/api/v1/workflows/examples/development/wide500?limit=1').then(r => r.json())])
+              .then(([dag, res]) => {
+                const prim = res.workflows[0].closure.compiledWorkflow.primary;
+                const t0 = performance.now();
+                for (let i = 0; i < 5; i++) dag.layout(dag.graphOf(prim));
+                done((performance.now() - t0) / 5);
+              }, (e) => done(-1));""")
+        print("layout of 502 nodes: %.1f ms" % ms, flush=True)
+        report("dag-500-layout", 0 <= ms < 1000, "layout took %.1f ms" % ms)
     page(d, "task", "#/p/%s/%s/task/greet" % (P, D), ["raw-container", "debian:12-slim", "name"])
     page(d, "schedules", "#/schedules", ["orders_nightly", "Europe/Berlin"])
 

@@ -52,12 +52,24 @@ workflows:
     nodes:
       - {id: n, task: xss_task, inputs: {note: !ref inputs.note}}
 YAML
+# a 500-node workflow (50 layers of 10, each node fed by one of the layer before) for the DAG layout at size
+{
+	echo "project: examples"
+	echo "workflows:"
+	echo "  - name: wide500"
+	echo "    inputs: {x: integer}"
+	echo "    nodes:"
+	for i in $(seq 0 499); do
+		if [ "$i" -lt 10 ]; then src="inputs.x"; else src="n$(( (i - 10) / 10 * 10 + (i * 7) % 10 )).x"; fi
+		echo "      - {id: n$i, task: num, inputs: {x: !ref $src}}"
+	done
+} >"$T/repo/console_wide.yaml"
 TOKEN=console-test-token-$$
 printf '%s\n' "$TOKEN" >"$T/token"
 adm_start --repo "$T/repo" --token-file "$T/token" --public-reads
 AUTH=(-H "Authorization: Bearer $TOKEN")
-for _ in $(seq 1 200); do get /api/v1/launch_plan_ids/examples/development; contains "$(cat "$T/out")" xss_wf >/dev/null && break; sleep 0.05; done
-check specs-registered contains "$(cat "$T/out")" '"slow"'
+for _ in $(seq 1 200); do get /api/v1/launch_plan_ids/examples/development; contains "$(cat "$T/out")" wide500 >/dev/null && break; sleep 0.05; done
+check specs-registered contains "$(cat "$T/out")" '"wide500"'
 
 # --- serving: files, types, caching, headers --------------------------------------------------------------------
 H=$T/headers

@@ -103,6 +103,52 @@ async function namedDescription(kind, p, d, name) {
   }
 }
 
+// The repository file an entity version came from: the admin keeps it (the lists filter on `source`) but the
+// entity messages have no field for it, so ask file by file; only for repositories of at most SOURCE_SCAN_MAX
+// files, to keep a page view cheap.
+const SOURCE_SCAN_MAX = 50;
+
+async function repositoryFiles() {
+  try {
+    return ((await api.get('/api/v1/repository/status')).files || []).filter((f) => !f.deleted).map((f) => f.path);
+  } catch (e) {
+    return null;
+  }
+}
+
+async function sourceOf(kind, p, d, name, version) {
+  const files = await repositoryFiles();
+  if (!files || files.length > SOURCE_SCAN_MAX) return null;
+  for (const f of files) {
+    const res = await api.get(api.path('api', 'v1', KINDS[kind].list, p, d, name) +
+      api.query({ filters: `eq(source,${f})+eq(version,${version})`, limit: 1 }));
+    if ((res[KINDS[kind].key] || []).length) return f;
+  }
+  return null;
+}
+
+// What a file registered that is still there: the newest version of each name whose source is the file, in every
+// project and domain (for a failing file, the last good versions that stay active).
+async function registeredFrom(file) {
+  const out = [];
+  const projects = (await api.get('/api/v1/projects')).projects || [];
+  for (const pr of projects) {
+    for (const dm of pr.domains || []) {
+      for (const [kind, k] of Object.entries(KINDS)) {
+        const res = await api.get(api.path('api', 'v1', k.list, pr.id, dm.id) +
+          api.query({ filters: `eq(source,${file})`, limit: 100, 'sort_by.key': 'created_at', 'sort_by.direction': 'DESCENDING' }));
+        const seen = new Set();
+        for (const e of res[k.key] || []) {
+          if (seen.has(e.id.name)) continue;
+          seen.add(e.id.name);
+          out.push({ kind, p: pr.id, d: dm.id, name: e.id.name, version: e.id.version, state: e.closure && e.closure.state });
+        }
+      }
+    }
+  }
+  return out;
+}
+
 async function pageEntity(p, d, kind, name, version) {
   const k = KINDS[kind];
   if (!k) return pageNotFound();
@@ -130,6 +176,11 @@ async function pageEntity(p, d, kind, name, version) {
   const vsel = h('select', { id: 'version', 'aria-label': 'Version', onchange: (e) => { location.hash = route('p', p, d, kind, name, e.target.value); } },
     versions.map((v) => h('option', { value: v.id.version, selected: v.id.version === cur.id.version }, v.id.version + '  ' + ((v.closure && v.closure.createdAt) || '').slice(0, 19).replace('T', ' '))));
   m.appendChild(h('p', null, h('label', { for: 'version' }, 'Version '), vsel, ' ', h('span', { class: 'muted' }, versions.length + ' version(s), newest first')));
+  const src = h('p', { id: 'source', class: 'muted' });
+  m.appendChild(src);
+  sourceOf(kind, p, d, name, cur.id.version).then((f) => {
+    if (f) append(src, ['From ', link('#/repository', f), ' in the watched repository']);
+  }, () => {});
   if (kind === 'workflow') return showWorkflow(m, p, d, cur);
   if (kind === 'task') return showTask(m, cur);
   return showLaunchPlan(m, p, d, cur, signal);
@@ -702,10 +753,23 @@ async function pageRepository() {
       h('th', { scope: 'row' }, f.path), h('td', null, f.deleted ? 'deleted' : f.ok ? h('span', { class: 'good' }, 'ok') : h('span', { class: 'bad' }, 'failed')),
       h('td', null, String(f.errors || 0)), h('td', null, String(f.warnings || 0)), h('td', null, time(f.updatedAt))));
     clear(holder).append(summary, table(['File', 'Status', 'Errors', 'Warnings', 'Updated'], rows));
+    let failing = 0;
     for (const f of files) {
       if (!f.diagnostics) continue;
+      const still = h('div', { class: 'still-active' });
       holder.appendChild(h('section', { class: 'diag', 'data-path': f.path }, h('h2', null, f.path),
-        h('pre', { class: 'diagnostics', tabindex: '0' }, f.diagnostics)));
+        h('pre', { class: 'diagnostics', tabindex: '0' }, f.diagnostics), still));
+      if (f.ok || f.deleted || ++failing > 5) continue;
+      registeredFrom(f.path).then((list) => {
+        if (!list.length) {
+          still.appendChild(h('p', { class: 'muted' }, 'Nothing from this file was registered before: nothing of it is active.'));
+          return;
+        }
+        still.appendChild(h('p', null, 'Still registered from this file (its last good versions, in use until it compiles again):'));
+        still.appendChild(h('ul', null, list.map((e) => h('li', null, (e.kind === 'launchplan' ? 'launch plan' : e.kind) + ' ',
+          link(route('p', e.p, e.d, e.kind, e.name, e.version), e.p + '/' + e.d + '/' + e.name + '@' + e.version),
+          e.kind === 'launchplan' ? ' (' + (e.state || 'INACTIVE').toLowerCase() + ')' : ''))));
+      }, () => {});
     }
   };
   try {

@@ -142,12 +142,14 @@ def run(d):
     # pages a person opens first
     page(d, "projects", "", ["examples", "development"])
     page(d, "project", "#/p/%s/%s" % (P, D), ["hello", "gated", "xss_wf", "greet", "Launch plans"])
-    if page(d, "workflow-dag", "#/p/%s/%s/workflow/hello" % (P, D), ["Graph", "greet", "who to greet"]):
+    if page(d, "workflow-dag", "#/p/%s/%s/workflow/hello" % (P, D), ["Graph", "greet", "who to greet", "hello.yaml in the watched repository"]):
         n = len(d.find_elements(By.CSS_SELECTOR, "svg.dag g.node"))
         d.execute_script("document.querySelector('svg.dag').scrollIntoView({block: 'center'})")
         shot(d, "workflow-dag-picture")
         report("workflow-dag-nodes", n == 4, "%d nodes drawn, want 4 (start, greet, remember, end)" % n)
-    page(d, "workflow-branch-array", "#/p/%s/%s/workflow/train_and_publish" % (P, D), ["array of train_candidate", "else"])
+    if page(d, "workflow-branch-array", "#/p/%s/%s/workflow/train_and_publish" % (P, D), ["array of train_candidate", "else"]):
+        d.execute_script("document.querySelector('svg.dag').scrollIntoView({block: 'center'})")
+        shot(d, "workflow-branch-array-picture")
     # 500 nodes: drawn, and the layout's own time measured in the page
     t0 = time.time()
     if page(d, "workflow-500", "#/p/%s/%s/workflow/wide500" % (P, D), ["502 nodes"]):
@@ -294,6 +296,19 @@ def run(d):
     ok = diag and re.search(r"broken_console\.yaml:\d+:\d+: error", diag) and "^" in diag and "no_such_task" in diag
     report("repository-diagnostic", ok and "1 failing" in text(d) and d.execute_script("return window.__noReload === 1"),
            "diagnostics %r" % diag)
+
+    # a file that compiled before breaks: its last good versions are listed as still registered
+    path = os.path.join(repo, "hello.yaml")
+    with open(path) as f:
+        spec = f.read()
+    with open(path, "w") as f:
+        f.write(spec.replace("task: remember", "task: rememberr"))
+    still = wait(d, lambda d: (lambda e: e[0].text if e and "hello@" in e[0].text else None)(
+        d.find_elements(By.CSS_SELECTOR, 'section.diag[data-path="hello.yaml"] .still-active')))
+    d.execute_script("var e = document.querySelector('section.diag[data-path=\"hello.yaml\"]'); if (e) e.scrollIntoView();")
+    shot(d, "repository-last-good")
+    report("repository-last-good", still and "workflow examples/development/hello@" in still and "launch plan" in still
+           and "2 failing" in text(d), "still-active text %r" % still)
 
     # narrow window: nothing wider than the window
     d.set_window_size(420, 900)

@@ -127,6 +127,9 @@ def main():
     d = driver()
     try:
         run(d)
+    except Exception as e:  # a check that cannot go on is a failure, never a silent stop
+        report("browser-check", False, "stopped early: %s: %s" % (type(e).__name__, str(e).splitlines()[0] if str(e) else ""))
+        raise
     finally:
         logs = []
         try:
@@ -167,6 +170,23 @@ def run(d):
         report("dag-500-layout", 0 <= ms < 1000, "layout took %.1f ms" % ms)
     page(d, "task", "#/p/%s/%s/task/greet" % (P, D), ["raw-container", "debian:12-slim", "name"])
     page(d, "schedules", "#/schedules", ["orders_nightly", "Europe/Berlin"])
+
+    # the event-stream reader the live pages use (api.js), fed a scripted stream through a stand-in fetch: events
+    # split across chunks, CRLF line ends, comments (pings), multi-line data, an event without a type
+    got = d.execute_async_script(r"""
+        const done = arguments[arguments.length - 1];
+        import('/console/api.js').then(async (api) => {
+          const chunks = [': ping\n\nid: 1\nevent: execution\ndata: {"a":', '1}\n\n', 'id: 2\r\nevent: nodes\r\n',
+                          'data: [1,\r\ndata: 2]\r\n\r\n: ping\n\ndata: plain\n\n', 'event: execution\ndata: {"a":2}\n\n'];
+          const real = window.fetch;
+          window.fetch = async () => new Response(new ReadableStream({
+            start(c) { for (const x of chunks) c.enqueue(new TextEncoder().encode(x)); c.close(); } }), { status: 200 });
+          const seen = [];
+          try { await api.stream('/x', (t, data) => seen.push([t, data])); } finally { window.fetch = real; }
+          done(JSON.stringify(seen));
+        }, (e) => done('import failed: ' + e));""")
+    want = [["execution", '{"a":1}'], ["nodes", "[1,\n2]"], ["message", "plain"], ["execution", '{"a":2}']]
+    report("event-stream-reader", got == json.dumps(want, separators=(",", ":")), "got %s" % got)
 
     # keyboard: Tab reaches the skip link first; the DAG zooms with "+"
     goto(d, "#/p/%s/%s/workflow/hello" % (P, D))

@@ -110,6 +110,7 @@ check xss-description-stored eq "$CODE" 200
 # --- the pages in a browser --------------------------------------------------------------------------------------
 timeout 540 /usr/bin/python3 tests/console/flytec_console_check.py "$URL" "$TOKEN" "$T/repo" "$OUT" \
 	>"$T/check.out" 2>&1
+check_rc=$?
 while IFS= read -r line; do
 	case "$line" in
 	"PASS "*) PASS=$((PASS + 1)); echo "  $line" ;;
@@ -118,5 +119,21 @@ while IFS= read -r line; do
 	esac
 done <"$T/check.out"
 grep -q '^PASS \|^FAIL ' "$T/check.out" || { FAIL=$((FAIL + 1)); echo "  FAIL: the browser check printed no result"; }
+[ "$check_rc" -eq 0 ] || { FAIL=$((FAIL + 1)); echo "  FAIL: the browser check exited with status $check_rc"; }
 echo "  screenshots: $OUT"
+
+# --- serve --console-dir: the files from disk, same rules ---------------------------------------------------------
+mkdir "$T/cdir"
+cp console/* "$T/cdir/"
+echo '<!-- the copy on disk -->' >>"$T/cdir/index.html"
+truncate -s 5M "$T/cdir/big.js"
+adm_stop
+adm_start --repo "$T/repo" --console-dir "$T/cdir"
+get /console/
+check console-dir-served contains "$(cat "$T/out")" "the copy on disk"
+rm "$T/cdir/app.js"
+get /console/app.js
+check console-dir-missing-404 eq "$CODE" 404
+get /console/big.js
+check console-dir-too-big-refused eq "$(jget 'd["code"]')" limit
 adm_done

@@ -523,6 +523,7 @@ async function pageExecution(p, d, name) {
     clear(nodesBox).appendChild(rows.length ? table(['Node', 'Phase', 'Start', 'Duration', 'Attempts', 'Cache', 'Error', 'Message'], rows, { class: 'nodes-table' })
       : h('p', { class: 'muted' }, 'No node has started yet.'));
     fillAttempts(list);
+    if (ex) drawGates(ex);
     if (selected) showNode(selected, false);
   };
 
@@ -632,16 +633,22 @@ async function pageExecution(p, d, name) {
     }
   };
 
+  // the gates waiting for a person; redrawn only when the set of waiting signals changed, so a value being typed
+  // survives the live updates
+  let gatesKey = '';
   const drawGates = async (e) => {
-    clear(gates);
-    if (TERMINAL.has(e.closure && e.closure.phase)) return;
-    let list = [];
-    try {
-      list = (await api.get(api.path('api', 'v1', 'signals', p, d, name))).signals || [];
-    } catch (err) {
-      return;
+    let waiting = [];
+    if (!TERMINAL.has(e.closure && e.closure.phase)) {
+      try {
+        waiting = ((await api.get(api.path('api', 'v1', 'signals', p, d, name))).signals || []).filter((sg) => !sg.value);
+      } catch (err) {
+        return;
+      }
     }
-    const waiting = list.filter((sg) => !sg.value);
+    const key = waiting.map((sg) => sg.id.signalId).join('\n');
+    if (key === gatesKey) return;
+    gatesKey = key;
+    clear(gates);
     if (!waiting.length) return;
     gates.appendChild(h('h2', null, 'Waiting for'));
     for (const sg of waiting) {
@@ -696,7 +703,6 @@ async function pageExecution(p, d, name) {
     try {
       onExecution(await api.get(api.path('api', 'v1', 'executions', p, d, name)));
       drawNodes((await api.get(api.path('api', 'v1', 'node_executions', p, d, name) + api.query({ limit: 1000 }))).nodeExecutions || []);
-      if (!TERMINAL.has(ex.closure.phase)) drawGates(ex);
     } catch (err) {
       void err;
     }

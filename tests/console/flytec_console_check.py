@@ -250,6 +250,16 @@ def run(d):
     report("execution-page", "name" in text(d) and "console" in text(d) and painted.count("SUCCEEDED") >= 2,
            "DAG phases %s; outputs shown %s" % (painted, bool(greeting)))
 
+    # relaunch: a new execution with the same inputs, followed live on its own page
+    d.find_element(By.ID, "relaunch").click()
+    moved = wait(d, lambda d: "console-form" not in d.current_url and "/execution/" in d.current_url)
+    ok = wait(d, lambda d: phase_of(d) == "SUCCEEDED")
+    shot(d, "relaunched")
+    report("relaunch", moved and ok and "console" in text(d) and d.execute_script("return window.__noReload === 1"),
+           "url %s; phase %r" % (d.current_url, phase_of(d)))
+    goto(d, "#/p/%s/%s/execution/console-form" % (P, D))
+    wait(d, lambda d: phase_of(d) == "SUCCEEDED" and d.find_elements(By.CSS_SELECTOR, "#nodes button.linkish"))
+
     # a task's log, from the node's attempt
     btn = [b for b in d.find_elements(By.CSS_SELECTOR, "#nodes button.linkish") if b.text == "greet"]
     if btn:
@@ -293,9 +303,25 @@ def run(d):
     shot(d, "gate-waiting")
     if appr:
         appr[0].click()
-        ok = wait(d, lambda d: phase_of(d) == "SUCCEEDED")
-        shot(d, "gate-approved")
-        report("approve-gate", ok, "phase %r" % phase_of(d))
+        gone = wait(d, lambda d: not d.find_elements(By.CSS_SELECTOR, '#gates [data-signal="release"]'))
+        report("approve-gate", gone, "the release gate still waits")
+        # the signal gate: its value is checked against the signal's type before it is sent
+        field = wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, '#gates form[data-signal="bonus"] input'))
+        if field:
+            field[0].send_keys("seven")
+            field[0].send_keys(Keys.ENTER)
+            err = wait(d, lambda d: d.find_element(By.CSS_SELECTOR, '#gates form[data-signal="bonus"] .field-error').text, 10)
+            field = d.find_elements(By.CSS_SELECTOR, '#gates form[data-signal="bonus"] input')
+            field[0].clear()
+            field[0].send_keys("7")
+            field[0].send_keys(Keys.ENTER)
+            ok = wait(d, lambda d: phase_of(d) == "SUCCEEDED")
+            shot(d, "gate-approved-signal-set")
+            code, body = api("GET", "/api/v1/signals/%s/%s/console-gate" % (P, D))
+            report("set-signal", ok and err and "integer" in err and b'"integer":"7"' in body.replace(b" ", b""),
+                   "phase %r; type message %r; signals %s" % (phase_of(d), err, body[:300]))
+        else:
+            report("set-signal", False, "no field for the bonus signal; page: %s" % " ".join(text(d).split())[:300])
     else:
         report("approve-gate", False, "no Approve button; launch answered %d; page: %s" % (code, " ".join(text(d).split())[:300]))
 

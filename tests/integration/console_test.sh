@@ -38,10 +38,11 @@ tasks:
 workflows:
   - name: gated
     inputs: {x: integer}
-    outputs: {approved: !ref ok.x}
+    outputs: {approved: !ref ok.x, extra: !ref more.value}
     nodes:
       - {id: first, task: num, inputs: {x: !ref inputs.x}}
       - {id: ok, gate: {approve: release}, inputs: {x: !ref first.x}}
+      - {id: more, gate: {signal: {id: bonus, type: integer, output: value}}}
   - name: slow
     nodes:
       - {id: nap, task: nap}

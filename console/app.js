@@ -432,14 +432,50 @@ async function pageExecution(p, d, name) {
   let selected = null;
   let ioShown = false;
 
+  let wfPromise = null;
+  const workflowOf = (e) => {
+    const wf = e.closure && e.closure.workflowId;
+    if (!wf) return Promise.reject(new Error('the execution names no workflow yet'));
+    if (!wfPromise) wfPromise = api.get(api.path('api', 'v1', 'workflows', p, d, wf.name, wf.version));
+    return wfPromise;
+  };
+
+  // The workflow's outputs when the admin keeps them as a file (outputs.uri): each output binding names the node
+  // output it comes from, and the nodes' data is inline. null when a binding is more than a node output or a
+  // constant (then the page shows where the outputs are stored).
+  const resolveOutputs = async (e) => {
+    const tmpl = (await workflowOf(e)).closure.compiledWorkflow.primary.template;
+    const byNode = {};
+    const literals = {};
+    for (const b of tmpl.outputs || []) {
+      const bd = b.binding || {};
+      if (bd.scalar) {
+        literals[b['var']] = { scalar: bd.scalar };
+        continue;
+      }
+      const pr = bd.promise;
+      if (!pr || (pr.attrPath && pr.attrPath.length)) return null;
+      if (!byNode[pr.nodeId]) byNode[pr.nodeId] = api.get(api.path('api', 'v1', 'data', 'node_executions', p, d, name, pr.nodeId));
+      const out = (await byNode[pr.nodeId]).fullOutputs;
+      const v = out && out.literals && out.literals[pr['var']];
+      if (!v) return null;
+      literals[b['var']] = v;
+    }
+    return { literals, vars: (tmpl.interface && tmpl.interface.outputs && tmpl.interface.outputs.variables) || {} };
+  };
+
   const showIO = async (e) => {
     clear(io);
     try {
       const data = await api.get(api.path('api', 'v1', 'data', 'executions', p, d, name));
-      io.append(h('div', null, h('h3', null, 'Inputs'), literalTable(data.fullInputs)));
+      const wf = await workflowOf(e).catch(() => null);
+      const ivars = wf ? (wf.closure.compiledWorkflow.primary.template.interface.inputs || {}).variables : null;
+      io.append(h('div', null, h('h3', null, 'Inputs'), literalTable(data.fullInputs, ivars)));
       const c = e.closure || {};
-      io.append(h('div', null, h('h3', null, 'Outputs'),
-        data.fullOutputs ? literalTable(data.fullOutputs)
+      let outs = data.fullOutputs ? { literals: data.fullOutputs.literals, vars: null } : null;
+      if (!outs && c.phase === 'SUCCEEDED') outs = await resolveOutputs(e).catch(() => null);
+      io.append(h('div', { id: 'outputs' }, h('h3', null, 'Outputs'),
+        outs ? literalTable({ literals: outs.literals }, outs.vars)
           : c.outputs && c.outputs.uri ? h('p', null, 'Stored at ', h('code', null, c.outputs.uri))
           : h('p', { class: 'muted' }, TERMINAL.has(c.phase) ? 'none' : 'not yet')));
     } catch (err) {
@@ -489,7 +525,8 @@ async function pageExecution(p, d, name) {
     const wf = (e.closure && e.closure.workflowId) || null;
     if (!wf || picture) return;
     try {
-      const w = await api.get(api.path('api', 'v1', 'workflows', p, d, wf.name, wf.version));
+      const w = await workflowOf(e);
+      if (picture) return;
       picture = dag.render(w.closure.compiledWorkflow.primary, (id) => selectNode(id));
       clear(graph).appendChild(picture.el);
       paint();

@@ -243,7 +243,8 @@ def run(d):
     shot(d, "execution-succeeded")
     report("launch-live-succeeded", ok and not reloaded and "console-form" in d.current_url,
            "phases seen %s; reloaded %s; url %s" % (sorted(seen), reloaded, d.current_url))
-    greeting = wait(d, lambda d: "Hello, console!" in text(d) or None, 20)
+    greeting = wait(d, lambda d: (lambda e: e and "Hello, console!" in e[0].text)(d.find_elements(By.ID, "outputs")), 20)
+    report("execution-outputs", greeting, "the workflow's output greeting is not shown under Outputs")
     painted = d.execute_script("return [...document.querySelectorAll('svg.dag g.node')].map(n => n.getAttribute('data-phase'))")
     d.execute_script("document.querySelector('svg.dag').scrollIntoView({block: 'end'})")
     shot(d, "execution-dag")

@@ -103,6 +103,52 @@ async function namedDescription(kind, p, d, name) {
   }
 }
 
+// The repository file an entity version came from: the admin keeps it (the lists filter on `source`) but the
+// entity messages have no field for it, so ask file by file; only for repositories of at most SOURCE_SCAN_MAX
+// files, to keep a page view cheap.
+const SOURCE_SCAN_MAX = 50;
+
+async function repositoryFiles() {
+  try {
+    return ((await api.get('/api/v1/repository/status')).files || []).filter((f) => !f.deleted).map((f) => f.path);
+  } catch (e) {
+    return null;
+  }
+}
+
+async function sourceOf(kind, p, d, name, version) {
+  const files = await repositoryFiles();
+  if (!files || files.length > SOURCE_SCAN_MAX) return null;
+  for (const f of files) {
+    const res = await api.get(api.path('api', 'v1', KINDS[kind].list, p, d, name) +
+      api.query({ filters: `eq(source,${f})+eq(version,${version})`, limit: 1 }));
+    if ((res[KINDS[kind].key] || []).length) return f;
+  }
+  return null;
+}
+
+// What a file registered that is still there: the newest version of each name whose source is the file, in every
+// project and domain (for a failing file, the last good versions that stay active).
+async function registeredFrom(file) {
+  const out = [];
+  const projects = (await api.get('/api/v1/projects')).projects || [];
+  for (const pr of projects) {
+    for (const dm of pr.domains || []) {
+      for (const [kind, k] of Object.entries(KINDS)) {
+        const res = await api.get(api.path('api', 'v1', k.list, pr.id, dm.id) +
+          api.query({ filters: `eq(source,${file})`, limit: 100, 'sort_by.key': 'created_at', 'sort_by.direction': 'DESCENDING' }));
+        const seen = new Set();
+        for (const e of res[k.key] || []) {
+          if (seen.has(e.id.name)) continue;
+          seen.add(e.id.name);
+          out.push({ kind, p: pr.id, d: dm.id, name: e.id.name, version: e.id.version, state: e.closure && e.closure.state });
+        }
+      }
+    }
+  }
+  return out;
+}
+
 async function pageEntity(p, d, kind, name, version) {
   const k = KINDS[kind];
   if (!k) return pageNotFound();
@@ -130,6 +176,11 @@ async function pageEntity(p, d, kind, name, version) {
   const vsel = h('select', { id: 'version', 'aria-label': 'Version', onchange: (e) => { location.hash = route('p', p, d, kind, name, e.target.value); } },
     versions.map((v) => h('option', { value: v.id.version, selected: v.id.version === cur.id.version }, v.id.version + '  ' + ((v.closure && v.closure.createdAt) || '').slice(0, 19).replace('T', ' '))));
   m.appendChild(h('p', null, h('label', { for: 'version' }, 'Version '), vsel, ' ', h('span', { class: 'muted' }, versions.length + ' version(s), newest first')));
+  const src = h('p', { id: 'source', class: 'muted' });
+  m.appendChild(src);
+  sourceOf(kind, p, d, name, cur.id.version).then((f) => {
+    if (f) append(src, ['From ', link('#/repository', f), ' in the watched repository']);
+  }, () => {});
   if (kind === 'workflow') return showWorkflow(m, p, d, cur);
   if (kind === 'task') return showTask(m, cur);
   return showLaunchPlan(m, p, d, cur, signal);
@@ -381,14 +432,50 @@ async function pageExecution(p, d, name) {
   let selected = null;
   let ioShown = false;
 
+  let wfPromise = null;
+  const workflowOf = (e) => {
+    const wf = e.closure && e.closure.workflowId;
+    if (!wf) return Promise.reject(new Error('the execution names no workflow yet'));
+    if (!wfPromise) wfPromise = api.get(api.path('api', 'v1', 'workflows', p, d, wf.name, wf.version));
+    return wfPromise;
+  };
+
+  // The workflow's outputs when the admin keeps them as a file (outputs.uri): each output binding names the node
+  // output it comes from, and the nodes' data is inline. null when a binding is more than a node output or a
+  // constant (then the page shows where the outputs are stored).
+  const resolveOutputs = async (e) => {
+    const tmpl = (await workflowOf(e)).closure.compiledWorkflow.primary.template;
+    const byNode = {};
+    const literals = {};
+    for (const b of tmpl.outputs || []) {
+      const bd = b.binding || {};
+      if (bd.scalar) {
+        literals[b['var']] = { scalar: bd.scalar };
+        continue;
+      }
+      const pr = bd.promise;
+      if (!pr || (pr.attrPath && pr.attrPath.length)) return null;
+      if (!byNode[pr.nodeId]) byNode[pr.nodeId] = api.get(api.path('api', 'v1', 'data', 'node_executions', p, d, name, pr.nodeId));
+      const out = (await byNode[pr.nodeId]).fullOutputs;
+      const v = out && out.literals && out.literals[pr['var']];
+      if (!v) return null;
+      literals[b['var']] = v;
+    }
+    return { literals, vars: (tmpl.interface && tmpl.interface.outputs && tmpl.interface.outputs.variables) || {} };
+  };
+
   const showIO = async (e) => {
     clear(io);
     try {
       const data = await api.get(api.path('api', 'v1', 'data', 'executions', p, d, name));
-      io.append(h('div', null, h('h3', null, 'Inputs'), literalTable(data.fullInputs)));
+      const wf = await workflowOf(e).catch(() => null);
+      const ivars = wf ? (wf.closure.compiledWorkflow.primary.template.interface.inputs || {}).variables : null;
+      io.append(h('div', null, h('h3', null, 'Inputs'), literalTable(data.fullInputs, ivars)));
       const c = e.closure || {};
-      io.append(h('div', null, h('h3', null, 'Outputs'),
-        data.fullOutputs ? literalTable(data.fullOutputs)
+      let outs = data.fullOutputs ? { literals: data.fullOutputs.literals, vars: null } : null;
+      if (!outs && c.phase === 'SUCCEEDED') outs = await resolveOutputs(e).catch(() => null);
+      io.append(h('div', { id: 'outputs' }, h('h3', null, 'Outputs'),
+        outs ? literalTable({ literals: outs.literals }, outs.vars)
           : c.outputs && c.outputs.uri ? h('p', null, 'Stored at ', h('code', null, c.outputs.uri))
           : h('p', { class: 'muted' }, TERMINAL.has(c.phase) ? 'none' : 'not yet')));
     } catch (err) {
@@ -438,7 +525,8 @@ async function pageExecution(p, d, name) {
     const wf = (e.closure && e.closure.workflowId) || null;
     if (!wf || picture) return;
     try {
-      const w = await api.get(api.path('api', 'v1', 'workflows', p, d, wf.name, wf.version));
+      const w = await workflowOf(e);
+      if (picture) return;
       picture = dag.render(w.closure.compiledWorkflow.primary, (id) => selectNode(id));
       clear(graph).appendChild(picture.el);
       paint();
@@ -472,6 +560,7 @@ async function pageExecution(p, d, name) {
     clear(nodesBox).appendChild(rows.length ? table(['Node', 'Phase', 'Start', 'Duration', 'Attempts', 'Cache', 'Error', 'Message'], rows, { class: 'nodes-table' })
       : h('p', { class: 'muted' }, 'No node has started yet.'));
     fillAttempts(list);
+    if (ex) drawGates(ex);
     if (selected) showNode(selected, false);
   };
 
@@ -581,16 +670,22 @@ async function pageExecution(p, d, name) {
     }
   };
 
+  // the gates waiting for a person; redrawn only when the set of waiting signals changed, so a value being typed
+  // survives the live updates
+  let gatesKey = '';
   const drawGates = async (e) => {
-    clear(gates);
-    if (TERMINAL.has(e.closure && e.closure.phase)) return;
-    let list = [];
-    try {
-      list = (await api.get(api.path('api', 'v1', 'signals', p, d, name))).signals || [];
-    } catch (err) {
-      return;
+    let waiting = [];
+    if (!TERMINAL.has(e.closure && e.closure.phase)) {
+      try {
+        waiting = ((await api.get(api.path('api', 'v1', 'signals', p, d, name))).signals || []).filter((sg) => !sg.value);
+      } catch (err) {
+        return;
+      }
     }
-    const waiting = list.filter((sg) => !sg.value);
+    const key = waiting.map((sg) => sg.id.signalId).join('\n');
+    if (key === gatesKey) return;
+    gatesKey = key;
+    clear(gates);
     if (!waiting.length) return;
     gates.appendChild(h('h2', null, 'Waiting for'));
     for (const sg of waiting) {
@@ -645,7 +740,6 @@ async function pageExecution(p, d, name) {
     try {
       onExecution(await api.get(api.path('api', 'v1', 'executions', p, d, name)));
       drawNodes((await api.get(api.path('api', 'v1', 'node_executions', p, d, name) + api.query({ limit: 1000 }))).nodeExecutions || []);
-      if (!TERMINAL.has(ex.closure.phase)) drawGates(ex);
     } catch (err) {
       void err;
     }
@@ -702,10 +796,23 @@ async function pageRepository() {
       h('th', { scope: 'row' }, f.path), h('td', null, f.deleted ? 'deleted' : f.ok ? h('span', { class: 'good' }, 'ok') : h('span', { class: 'bad' }, 'failed')),
       h('td', null, String(f.errors || 0)), h('td', null, String(f.warnings || 0)), h('td', null, time(f.updatedAt))));
     clear(holder).append(summary, table(['File', 'Status', 'Errors', 'Warnings', 'Updated'], rows));
+    let failing = 0;
     for (const f of files) {
       if (!f.diagnostics) continue;
+      const still = h('div', { class: 'still-active' });
       holder.appendChild(h('section', { class: 'diag', 'data-path': f.path }, h('h2', null, f.path),
-        h('pre', { class: 'diagnostics', tabindex: '0' }, f.diagnostics)));
+        h('pre', { class: 'diagnostics', tabindex: '0' }, f.diagnostics), still));
+      if (f.ok || f.deleted || ++failing > 5) continue;
+      registeredFrom(f.path).then((list) => {
+        if (!list.length) {
+          still.appendChild(h('p', { class: 'muted' }, 'Nothing from this file was registered before: nothing of it is active.'));
+          return;
+        }
+        still.appendChild(h('p', null, 'Still registered from this file (its last good versions, in use until it compiles again):'));
+        still.appendChild(h('ul', null, list.map((e) => h('li', null, (e.kind === 'launchplan' ? 'launch plan' : e.kind) + ' ',
+          link(route('p', e.p, e.d, e.kind, e.name, e.version), e.p + '/' + e.d + '/' + e.name + '@' + e.version),
+          e.kind === 'launchplan' ? ' (' + (e.state || 'INACTIVE').toLowerCase() + ')' : ''))));
+      }, () => {});
     }
   };
   try {

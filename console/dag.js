@@ -4,6 +4,8 @@
 import { h, s } from './dom.js';
 
 const NODE_W = 220;
+const MAX_W = 420;
+const CHAR_W = 7; // px of one character at the labels' font size
 const LINE_H = 16;
 const GAP_X = 60;
 const GAP_Y = 18;
@@ -26,7 +28,8 @@ function refName(id) {
 function condText(c) {
   if (!c) return '?';
   if (c.comparison) {
-    const o = (x) => (x ? (x.var ? x.var : x.primitive ? JSON.stringify(Object.values(x.primitive)[0]) : '?') : '?');
+    // an operand names a node's output ("best.accuracy") or, with a leading dot, a workflow input
+    const o = (x) => (x ? (x.var ? (x.var.startsWith('.') ? 'inputs' + x.var : x.var) : x.primitive ? JSON.stringify(Object.values(x.primitive)[0]) : '?') : '?');
     const ops = { EQ: '==', NEQ: '!=', GT: '>', GTE: '>=', LT: '<', LTE: '<=' };
     return o(c.comparison.leftValue) + ' ' + (ops[c.comparison.operator || 'EQ'] || '?') + ' ' + o(c.comparison.rightValue);
   }
@@ -149,13 +152,25 @@ export function layout(g) {
   let height = 0;
   const colHeights = layers.map((ids) => ids.reduce((a, id) => a + (byId.get(id).lines.length * LINE_H + 14) + GAP_Y, -GAP_Y));
   const tallest = Math.max(0, ...colHeights);
+  // a node is as wide as its longest line needs (a branch's cases), within MAX_W; a column as its widest node
+  const colX = [];
+  let x = 0;
+  layers.forEach((ids) => {
+    colX.push(x);
+    let widest = NODE_W;
+    for (const id of ids) {
+      const n = byId.get(id);
+      n.w = Math.min(MAX_W, Math.max(NODE_W, 20 + CHAR_W * Math.max(...n.lines.map((t) => t.length))));
+      widest = Math.max(widest, n.w);
+    }
+    x += widest + GAP_X;
+  });
   layers.forEach((ids, l) => {
     let y = (tallest - colHeights[l]) / 2;
     for (const id of ids) {
       const n = byId.get(id);
-      n.w = NODE_W;
       n.hgt = n.lines.length * LINE_H + 14;
-      n.x = l * (NODE_W + GAP_X);
+      n.x = colX[l];
       n.y = y;
       y += n.hgt + GAP_Y;
       width = Math.max(width, n.x + n.w);
@@ -194,7 +209,7 @@ export function render(compiled, onSelect) {
     const box = s('g', { class: 'node kind-' + n.kind, transform: `translate(${n.x},${n.y})`, 'data-node': n.id, tabindex: n.kind === 'start' || n.kind === 'end' ? null : '0', role: 'button', 'aria-label': n.lines.join(', ') },
       s('title', null, n.lines.join('\n')),
       s('rect', { width: n.w, height: n.hgt, rx: n.kind === 'gate' ? 14 : 6 }),
-      n.lines.map((line, i) => s('text', { x: 10, y: 18 + i * LINE_H, class: i ? 'sub' : 'main' }, clip(line, i ? 34 : 28))));
+      n.lines.map((line, i) => s('text', { x: 10, y: 18 + i * LINE_H, class: i ? 'sub' : 'main' }, clip(line, Math.floor((n.w - 20) / CHAR_W)))));
     const pick = () => onSelect && onSelect(n.id);
     box.addEventListener('click', pick);
     box.addEventListener('keydown', (e) => { if (e.key === 'Enter') pick(); });
@@ -262,7 +277,18 @@ export function render(compiled, onSelect) {
     h('button', { type: 'button', onclick: fit }, 'Fit'),
     h('span', { class: 'muted' }, `${g.nodes.length} nodes, ${g.edges.length} edges, ${size.layers} layers`));
   const wrap = h('div', { class: 'dag-wrap' }, controls, svg);
-  requestAnimationFrame(fit);
+  // first view: the whole picture when it stays readable; a big one opens at a readable scale on its start
+  // instead (Fit shows all of it)
+  const first = () => {
+    fit();
+    if (st.k >= 0.5) return;
+    const start = byId.get('start-node');
+    st.k = 0.7;
+    st.x = 10;
+    st.y = (svg.clientHeight || 420) / 2 - (start ? start.y + start.hgt / 2 : 0) * st.k;
+    apply();
+  };
+  requestAnimationFrame(first);
   return {
     el: wrap,
     nodes: g.nodes,

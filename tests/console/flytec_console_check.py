@@ -66,7 +66,9 @@ def driver():
               "--no-first-run", "--disable-extensions", "--window-size=1280,800"):
         o.add_argument(a)
     o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+    d.set_script_timeout(60)
+    return d
 
 
 def text(d):
@@ -125,6 +127,9 @@ def main():
     d = driver()
     try:
         run(d)
+    except Exception as e:  # a check that cannot go on is a failure, never a silent stop
+        report("browser-check", False, "stopped early: %s: %s" % (type(e).__name__, str(e).splitlines()[0] if str(e) else ""))
+        raise
     finally:
         logs = []
         try:
@@ -140,14 +145,48 @@ def run(d):
     # pages a person opens first
     page(d, "projects", "", ["examples", "development"])
     page(d, "project", "#/p/%s/%s" % (P, D), ["hello", "gated", "xss_wf", "greet", "Launch plans"])
-    if page(d, "workflow-dag", "#/p/%s/%s/workflow/hello" % (P, D), ["Graph", "greet", "who to greet"]):
+    if page(d, "workflow-dag", "#/p/%s/%s/workflow/hello" % (P, D), ["Graph", "greet", "who to greet", "hello.yaml in the watched repository"]):
         n = len(d.find_elements(By.CSS_SELECTOR, "svg.dag g.node"))
         d.execute_script("document.querySelector('svg.dag').scrollIntoView({block: 'center'})")
         shot(d, "workflow-dag-picture")
         report("workflow-dag-nodes", n == 4, "%d nodes drawn, want 4 (start, greet, remember, end)" % n)
-    page(d, "workflow-branch-array", "#/p/%s/%s/workflow/train_and_publish" % (P, D), ["array of train_candidate", "else"])
+    if page(d, "workflow-branch-array", "#/p/%s/%s/workflow/train_and_publish" % (P, D), ["array of train_candidate", "else"]):
+        d.execute_script("document.querySelector('svg.dag').scrollIntoView({block: 'center'})")
+        shot(d, "workflow-branch-array-picture")
+    # 500 nodes: drawn, and the layout's own time measured in the page
+    t0 = time.time()
+    if page(d, "workflow-500", "#/p/%s/%s/workflow/wide500" % (P, D), ["502 nodes"]):
+        print("the 500-node workflow page drawn in %.2f s (load, fetch, layout, SVG)" % (time.time() - t0), flush=True)
+        ms = d.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            Promise.all([import('/console/dag.js'), fetch('/api/v1/workflows/examples/development/wide500?limit=1').then(r => r.json())])
+              .then(([dag, res]) => {
+                const prim = res.workflows[0].closure.compiledWorkflow.primary;
+                const t0 = performance.now();
+                for (let i = 0; i < 5; i++) dag.layout(dag.graphOf(prim));
+                done((performance.now() - t0) / 5);
+              }, (e) => done(-1));""")
+        print("layout of 502 nodes: %.1f ms" % ms, flush=True)
+        report("dag-500-layout", 0 <= ms < 1000, "layout took %.1f ms" % ms)
     page(d, "task", "#/p/%s/%s/task/greet" % (P, D), ["raw-container", "debian:12-slim", "name"])
     page(d, "schedules", "#/schedules", ["orders_nightly", "Europe/Berlin"])
+
+    # the event-stream reader the live pages use (api.js), fed a scripted stream through a stand-in fetch: events
+    # split across chunks, CRLF line ends, comments (pings), multi-line data, an event without a type
+    got = d.execute_async_script(r"""
+        const done = arguments[arguments.length - 1];
+        import('/console/api.js').then(async (api) => {
+          const chunks = [': ping\n\nid: 1\nevent: execution\ndata: {"a":', '1}\n\n', 'id: 2\r\nevent: nodes\r\n',
+                          'data: [1,\r\ndata: 2]\r\n\r\n: ping\n\ndata: plain\n\n', 'event: execution\ndata: {"a":2}\n\n'];
+          const real = window.fetch;
+          window.fetch = async () => new Response(new ReadableStream({
+            start(c) { for (const x of chunks) c.enqueue(new TextEncoder().encode(x)); c.close(); } }), { status: 200 });
+          const seen = [];
+          try { await api.stream('/x', (t, data) => seen.push([t, data])); } finally { window.fetch = real; }
+          done(JSON.stringify(seen));
+        }, (e) => done('import failed: ' + e));""")
+    want = [["execution", '{"a":1}'], ["nodes", "[1,\n2]"], ["message", "plain"], ["execution", '{"a":2}']]
+    report("event-stream-reader", got == json.dumps(want, separators=(",", ":")), "got %s" % got)
 
     # keyboard: Tab reaches the skip link first; the DAG zooms with "+"
     goto(d, "#/p/%s/%s/workflow/hello" % (P, D))
@@ -204,12 +243,23 @@ def run(d):
     shot(d, "execution-succeeded")
     report("launch-live-succeeded", ok and not reloaded and "console-form" in d.current_url,
            "phases seen %s; reloaded %s; url %s" % (sorted(seen), reloaded, d.current_url))
-    greeting = wait(d, lambda d: "Hello, console!" in text(d) or None, 20)
+    greeting = wait(d, lambda d: (lambda e: e and "Hello, console!" in e[0].text)(d.find_elements(By.ID, "outputs")), 20)
+    report("execution-outputs", greeting, "the workflow's output greeting is not shown under Outputs")
     painted = d.execute_script("return [...document.querySelectorAll('svg.dag g.node')].map(n => n.getAttribute('data-phase'))")
     d.execute_script("document.querySelector('svg.dag').scrollIntoView({block: 'end'})")
     shot(d, "execution-dag")
     report("execution-page", "name" in text(d) and "console" in text(d) and painted.count("SUCCEEDED") >= 2,
            "DAG phases %s; outputs shown %s" % (painted, bool(greeting)))
+
+    # relaunch: a new execution with the same inputs, followed live on its own page
+    d.find_element(By.ID, "relaunch").click()
+    moved = wait(d, lambda d: "console-form" not in d.current_url and "/execution/" in d.current_url)
+    ok = wait(d, lambda d: phase_of(d) == "SUCCEEDED")
+    shot(d, "relaunched")
+    report("relaunch", moved and ok and "console" in text(d) and d.execute_script("return window.__noReload === 1"),
+           "url %s; phase %r" % (d.current_url, phase_of(d)))
+    goto(d, "#/p/%s/%s/execution/console-form" % (P, D))
+    wait(d, lambda d: phase_of(d) == "SUCCEEDED" and d.find_elements(By.CSS_SELECTOR, "#nodes button.linkish"))
 
     # a task's log, from the node's attempt
     btn = [b for b in d.find_elements(By.CSS_SELECTOR, "#nodes button.linkish") if b.text == "greet"]
@@ -254,9 +304,25 @@ def run(d):
     shot(d, "gate-waiting")
     if appr:
         appr[0].click()
-        ok = wait(d, lambda d: phase_of(d) == "SUCCEEDED")
-        shot(d, "gate-approved")
-        report("approve-gate", ok, "phase %r" % phase_of(d))
+        gone = wait(d, lambda d: not d.find_elements(By.CSS_SELECTOR, '#gates [data-signal="release"]'))
+        report("approve-gate", gone, "the release gate still waits")
+        # the signal gate: its value is checked against the signal's type before it is sent
+        field = wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, '#gates form[data-signal="bonus"] input'))
+        if field:
+            field[0].send_keys("seven")
+            field[0].send_keys(Keys.ENTER)
+            err = wait(d, lambda d: d.find_element(By.CSS_SELECTOR, '#gates form[data-signal="bonus"] .field-error').text, 10)
+            field = d.find_elements(By.CSS_SELECTOR, '#gates form[data-signal="bonus"] input')
+            field[0].clear()
+            field[0].send_keys("7")
+            field[0].send_keys(Keys.ENTER)
+            ok = wait(d, lambda d: phase_of(d) == "SUCCEEDED")
+            shot(d, "gate-approved-signal-set")
+            code, body = api("GET", "/api/v1/signals/%s/%s/console-gate" % (P, D))
+            report("set-signal", ok and err and "integer" in err and b'"integer":"7"' in body.replace(b" ", b""),
+                   "phase %r; type message %r; signals %s" % (phase_of(d), err, body[:300]))
+        else:
+            report("set-signal", False, "no field for the bonus signal; page: %s" % " ".join(text(d).split())[:300])
     else:
         report("approve-gate", False, "no Approve button; launch answered %d; page: %s" % (code, " ".join(text(d).split())[:300]))
 
@@ -277,6 +343,19 @@ def run(d):
     ok = diag and re.search(r"broken_console\.yaml:\d+:\d+: error", diag) and "^" in diag and "no_such_task" in diag
     report("repository-diagnostic", ok and "1 failing" in text(d) and d.execute_script("return window.__noReload === 1"),
            "diagnostics %r" % diag)
+
+    # a file that compiled before breaks: its last good versions are listed as still registered
+    path = os.path.join(repo, "hello.yaml")
+    with open(path) as f:
+        spec = f.read()
+    with open(path, "w") as f:
+        f.write(spec.replace("task: remember", "task: rememberr"))
+    still = wait(d, lambda d: (lambda e: e[0].text if e and "hello@" in e[0].text else None)(
+        d.find_elements(By.CSS_SELECTOR, 'section.diag[data-path="hello.yaml"] .still-active')))
+    d.execute_script("var e = document.querySelector('section.diag[data-path=\"hello.yaml\"]'); if (e) e.scrollIntoView();")
+    shot(d, "repository-last-good")
+    report("repository-last-good", still and "workflow examples/development/hello@" in still and "launch plan" in still
+           and "2 failing" in text(d), "still-active text %r" % still)
 
     # narrow window: nothing wider than the window
     d.set_window_size(420, 900)

@@ -38,10 +38,11 @@ tasks:
 workflows:
   - name: gated
     inputs: {x: integer}
-    outputs: {approved: !ref ok.x}
+    outputs: {approved: !ref ok.x, extra: !ref more.value}
     nodes:
       - {id: first, task: num, inputs: {x: !ref inputs.x}}
       - {id: ok, gate: {approve: release}, inputs: {x: !ref first.x}}
+      - {id: more, gate: {signal: {id: bonus, type: integer, output: value}}}
   - name: slow
     nodes:
       - {id: nap, task: nap}
@@ -52,12 +53,24 @@ workflows:
     nodes:
       - {id: n, task: xss_task, inputs: {note: !ref inputs.note}}
 YAML
+# a 500-node workflow (50 layers of 10, each node fed by one of the layer before) for the DAG layout at size
+{
+	echo "project: examples"
+	echo "workflows:"
+	echo "  - name: wide500"
+	echo "    inputs: {x: integer}"
+	echo "    nodes:"
+	for i in $(seq 0 499); do
+		if [ "$i" -lt 10 ]; then src="inputs.x"; else src="n$(( (i - 10) / 10 * 10 + (i * 7) % 10 )).x"; fi
+		echo "      - {id: n$i, task: num, inputs: {x: !ref $src}}"
+	done
+} >"$T/repo/console_wide.yaml"
 TOKEN=console-test-token-$$
 printf '%s\n' "$TOKEN" >"$T/token"
 adm_start --repo "$T/repo" --token-file "$T/token" --public-reads
 AUTH=(-H "Authorization: Bearer $TOKEN")
-for _ in $(seq 1 200); do get /api/v1/launch_plan_ids/examples/development; contains "$(cat "$T/out")" xss_wf >/dev/null && break; sleep 0.05; done
-check specs-registered contains "$(cat "$T/out")" '"slow"'
+for _ in $(seq 1 200); do get /api/v1/launch_plan_ids/examples/development; contains "$(cat "$T/out")" wide500 >/dev/null && break; sleep 0.05; done
+check specs-registered contains "$(cat "$T/out")" '"wide500"'
 
 # --- serving: files, types, caching, headers --------------------------------------------------------------------
 H=$T/headers
@@ -98,6 +111,7 @@ check xss-description-stored eq "$CODE" 200
 # --- the pages in a browser --------------------------------------------------------------------------------------
 timeout 540 /usr/bin/python3 tests/console/flytec_console_check.py "$URL" "$TOKEN" "$T/repo" "$OUT" \
 	>"$T/check.out" 2>&1
+check_rc=$?
 while IFS= read -r line; do
 	case "$line" in
 	"PASS "*) PASS=$((PASS + 1)); echo "  $line" ;;
@@ -106,5 +120,21 @@ while IFS= read -r line; do
 	esac
 done <"$T/check.out"
 grep -q '^PASS \|^FAIL ' "$T/check.out" || { FAIL=$((FAIL + 1)); echo "  FAIL: the browser check printed no result"; }
+[ "$check_rc" -eq 0 ] || { FAIL=$((FAIL + 1)); echo "  FAIL: the browser check exited with status $check_rc"; }
 echo "  screenshots: $OUT"
+
+# --- serve --console-dir: the files from disk, same rules ---------------------------------------------------------
+mkdir "$T/cdir"
+cp console/* "$T/cdir/"
+echo '<!-- the copy on disk -->' >>"$T/cdir/index.html"
+truncate -s 5M "$T/cdir/big.js"
+adm_stop
+adm_start --repo "$T/repo" --console-dir "$T/cdir"
+get /console/
+check console-dir-served contains "$(cat "$T/out")" "the copy on disk"
+rm "$T/cdir/app.js"
+get /console/app.js
+check console-dir-missing-404 eq "$CODE" 404
+get /console/big.js
+check console-dir-too-big-refused eq "$(jget 'd["code"]')" limit
 adm_done

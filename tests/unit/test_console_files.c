@@ -13,6 +13,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static struct adm_store *store;

@@ -7,6 +7,7 @@
 #include "compiler/compiler.h"
 #include "core/diag.h"
 #include "admin-lite/store.h"
+#include "admin-lite/stream.h"
 #include "core/err.h"
 #include "core/pbdepth.h"
 #include "core/pbjson.h"
@@ -1569,6 +1570,10 @@ const struct adm_route adm_routes[] = {
 	{"GET", P "/dataproxy/files/{project}/{domain}/{digest}/{filename}", h_dataproxy_get, ADM_OPEN, NULL, NULL},
 
 	{"GET", P "/repository/status", h_repository_status, ADM_READ, NULL, NULL},
+
+	/* watch streams (server-sent events, stream.c): text/event-stream answers, whatever Accept says */
+	{"GET", P "/watch/executions/{project}/{domain}", adm_watch_project, ADM_READ, NULL, NULL},
+	{"GET", P "/watch/executions/{project}/{domain}/{name}", adm_watch_execution, ADM_READ, NULL, NULL},
 	{"POST", P "/repository/register", h_repository_register, ADM_WRITE, NULL, NULL},
 };
 #undef MSG

@@ -1,6 +1,7 @@
 /* server.c: HTTP plumbing on libmicrohttpd: connections, routing, limits, auth, TLS, JSON replies, metrics. */
 #include "admin-lite/server_int.h"
 #include "admin-lite/store.h"
+#include "admin-lite/stream.h"
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -84,6 +85,7 @@ struct adm_server {
 	int (*schedules_json)(void *ctx, struct fc_buf *out, struct fc_err *err);
 	void *schedules_ctx;
 	void (*schedules_metrics)(void *ctx, struct fc_buf *out);
+	struct adm_stream_hub *streams;
 };
 
 static int64_t mono_ns(void)
@@ -97,6 +99,11 @@ static int64_t mono_ns(void)
 const struct adm_server_opts_copy *adm_server_opts(const struct adm_server *srv)
 {
 	return &srv->opts;
+}
+
+struct adm_stream_hub *adm_server_streams(struct adm_server *srv)
+{
+	return srv->streams;
 }
 
 unsigned adm_http_status(int code)
@@ -525,12 +532,19 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct adm_req *r
 	 * bytes can only sit inside strings, since the structure is ASCII, and become U+FFFD there */
 	if (r->content_type && !strncmp(r->content_type, "application/json", 16))
 		fc_buf_fix_utf8(&r->out);
-	len = r->out.len;
-	body = fc_buf_detach(&r->out, NULL);
-	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(body);
-		return MHD_NO;
+	if (r->stream) { /* a watch stream: its callback writes the body (stream.c) */
+		resp = adm_stream_response(r->stream);
+		r->stream = NULL;
+		if (!resp)
+			return MHD_NO;
+	} else {
+		len = r->out.len;
+		body = fc_buf_detach(&r->out, NULL);
+		resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		if (!resp) {
+			free(body);
+			return MHD_NO;
+		}
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type ? r->content_type : "text/plain");
 	if (r->extra_header)
@@ -1010,6 +1024,7 @@ void adm_server_metrics(struct adm_server *srv, struct fc_buf *out)
 				    i < adm_nroutes ? adm_routes[i].method : "ANY",
 				    i < adm_nroutes ? adm_routes[i].pattern : "unrouted", (double)us / 1e6);
 	}
+	adm_stream_hub_metrics(srv->streams, out);
 }
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -1102,7 +1117,7 @@ int adm_server_start(struct adm_store *store, const struct adm_server_options *o
 	unsigned max_conns = opts && opts->max_conns ? opts->max_conns : ADM_MAX_CONNS;
 	unsigned head_timeout = opts && opts->head_timeout ? opts->head_timeout : ADM_HEAD_TIMEOUT_S;
 	int per_ip = opts && opts->max_conns_per_ip >= 0 ? opts->max_conns_per_ip : ADM_MAX_CONNS_PER_IP;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
 	struct MHD_OptionItem tls[3];
 	size_t pool;
 	int rc;
@@ -1169,6 +1184,11 @@ int adm_server_start(struct adm_store *store, const struct adm_server_options *o
 	srv->schedules_json = opts ? opts->schedules_json : NULL;
 	srv->schedules_ctx = opts ? opts->schedules_ctx : NULL;
 	srv->schedules_metrics = opts ? opts->schedules_metrics : NULL;
+	rc = adm_stream_hub_start(store, 0, srv->opts.max_answer, &srv->streams, err);
+	if (rc) {
+		adm_server_stop(srv);
+		return rc;
+	}
 	srv->daemon = MHD_start_daemon(
 		flags, ntohs(sin.sin_port), on_accept, srv, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
@@ -1293,9 +1313,11 @@ void adm_server_stop(struct adm_server *srv)
 {
 	if (!srv)
 		return;
+	adm_stream_hub_close(srv->streams); /* streams end first: a suspended one would hold the daemon's stop */
 	guard_stop(&srv->guard);
 	if (srv->daemon)
 		MHD_stop_daemon(srv->daemon);
+	adm_stream_hub_free(srv->streams);
 	guard_release(&srv->guard);
 	free(srv->tls_cert);
 	free(srv->tls_key);

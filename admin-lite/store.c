@@ -418,26 +418,49 @@ char *adm_next_token(struct fc_arena *a, size_t nrows, uint32_t limit, int64_t o
 }
 
 
-int adm_run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,
+/* Select the sort column and the rowid after the row's own columns (" FROM " is the first one in every listing's
+ * SQL), for the keyset of the page's last row. */
+static void select_keyset_columns(struct fc_buf *sql, const struct adm_keyset *ks)
+{
+	const char *from = strstr(sql->buf, " FROM ");
+	struct fc_buf with = FC_BUF_INIT;
+
+	if (!from)
+		FC_BUG("a listing without FROM: %s", sql->buf);
+	fc_buf_add(&with, sql->buf, (size_t)(from - sql->buf));
+	fc_buf_addf(&with, ", %s, %.*srowid", ks->column, ks->alias_len, ks->alias);
+	fc_buf_adds(&with, from);
+	fc_buf_reset(sql);
+	fc_buf_add(sql, with.buf, with.len);
+	fc_buf_release(&with);
+}
+
+static int run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,
 		    const struct adm_field *fields, size_t nfields, const char *default_sort, size_t item_size,
-		    adm_row_reader reader, struct fc_arena *a, void **out, size_t *nr, char **next_token,
+		    adm_row_reader reader, bool keyset, struct fc_arena *a, void **out, size_t *nr, char **next_token,
 		    struct fc_err *err)
 {
 	char *items = NULL;
 	size_t n = 0, alloc = 0;
 	sqlite3_stmt *st;
+	struct adm_keyset ks = {0};
+	struct adm_query rest = q ? *q : (struct adm_query){0};
+	int64_t offset, last_value = 0, last_rowid = 0;
 	uint32_t limit;
-	int64_t offset;
 	int rc, step;
 
 	*out = NULL;
 	*nr = 0;
 	*next_token = NULL;
 	rc = adm_query_where(q, fields, nfields, sql, binds, err);
+	if (!rc && keyset)
+		rc = adm_query_keyset(q, fields, nfields, default_sort, sql, binds, &ks, &rest, err);
 	if (!rc)
-		rc = adm_query_order_limit(q, fields, nfields, default_sort, sql, binds, &limit, &offset, err);
+		rc = adm_query_order_limit(&rest, fields, nfields, default_sort, sql, binds, &limit, &offset, err);
 	if (rc)
 		return rc;
+	if (ks.on)
+		select_keyset_columns(sql, &ks);
 	adm_store_lock(s);
 	st = adm_stmt(s, sql->buf, err);
 	if (!st) {
@@ -448,6 +471,12 @@ int adm_run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *bind
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		FC_ALLOC_GROW(items, (n + 1) * item_size, alloc);
 		reader(a, st, items + n * item_size);
+		if (ks.on && n + 1 == limit) {
+			int ncols = sqlite3_column_count(st);
+
+			last_value = sqlite3_column_int64(st, ncols - 2);
+			last_rowid = sqlite3_column_int64(st, ncols - 1);
+		}
 		if (++n > limit)
 			break; /* one row past the page says another page exists */
 	}
@@ -456,7 +485,11 @@ int adm_run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *bind
 	adm_stmt_done(s, st);
 	adm_store_unlock(s);
 	if (!rc) {
-		*next_token = adm_next_token(a, n, limit, offset);
+		if (ks.on && n > limit)
+			*next_token = fc_arena_printf(a, "k:%s:%c:%" PRId64 ":%" PRId64, ks.field, ks.asc ? 'a' : 'd',
+						      last_value, last_rowid);
+		else
+			*next_token = adm_next_token(a, n, limit, offset);
 		if (n > limit)
 			n = limit;
 		*out = fc_arena_array(a, n + 1, item_size);
@@ -468,21 +501,45 @@ int adm_run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *bind
 	return rc;
 }
 
+int adm_run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,
+		    const struct adm_field *fields, size_t nfields, const char *default_sort, size_t item_size,
+		    adm_row_reader reader, struct fc_arena *a, void **out, size_t *nr, char **next_token,
+		    struct fc_err *err)
+{
+	return run_list(s, sql, binds, q, fields, nfields, default_sort, item_size, reader, false, a, out, nr,
+			next_token, err);
+}
+
+int adm_run_list_keyset(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,
+			const struct adm_field *fields, size_t nfields, const char *default_sort, size_t item_size,
+			adm_row_reader reader, struct fc_arena *a, void **out, size_t *nr, char **next_token,
+			struct fc_err *err)
+{
+	return run_list(s, sql, binds, q, fields, nfields, default_sort, item_size, reader, true, a, out, nr,
+			next_token, err);
+}
+
 int adm_list_plan(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,
 		  const struct adm_field *fields, size_t nfields, const char *default_sort, struct fc_buf *plan,
 		  struct fc_err *err)
 {
 	struct fc_buf explain = FC_BUF_INIT;
 	sqlite3_stmt *st = NULL;
+	struct adm_keyset ks;
+	struct adm_query rest;
 	uint32_t limit;
 	int64_t offset;
 	int rc, step;
 
 	rc = adm_query_where(q, fields, nfields, sql, binds, err);
 	if (!rc)
-		rc = adm_query_order_limit(q, fields, nfields, default_sort, sql, binds, &limit, &offset, err);
+		rc = adm_query_keyset(q, fields, nfields, default_sort, sql, binds, &ks, &rest, err);
+	if (!rc)
+		rc = adm_query_order_limit(&rest, fields, nfields, default_sort, sql, binds, &limit, &offset, err);
 	if (rc)
 		return rc;
+	if (ks.on)
+		select_keyset_columns(sql, &ks);
 	fc_buf_addf(&explain, "EXPLAIN QUERY PLAN %s", sql->buf);
 	adm_store_lock(s);
 	if (sqlite3_prepare_v2(s->db, explain.buf, -1, &st, NULL) != SQLITE_OK) {

@@ -282,8 +282,8 @@ int adm_execution_list(struct adm_store *s, const struct adm_query *q, struct fc
 	adm_binds_init(&binds);
 	rc = exec_list_select(s, q, &sql, &binds, err);
 	if (!rc)
-		rc = adm_run_list(s, &sql, &binds, q, exec_fields, FC_ARRAY_LEN(exec_fields), "created_at",
-				  sizeof(**out), exec_reader, a, (void **)out, nr, next_token, err);
+		rc = adm_run_list_keyset(s, &sql, &binds, q, exec_fields, FC_ARRAY_LEN(exec_fields), "created_at",
+					 sizeof(**out), exec_reader, a, (void **)out, nr, next_token, err);
 	adm_binds_release(&binds);
 	fc_buf_release(&sql);
 	return rc;
@@ -982,8 +982,8 @@ int adm_node_execution_list(struct adm_store *s, const struct adm_exec_id *exec,
 		return rc;
 	adm_binds_init(&binds);
 	node_list_select(exec, parent_node_id, q, &sorted, &sql, &binds);
-	rc = adm_run_list(s, &sql, &binds, &sorted, node_fields, FC_ARRAY_LEN(node_fields), "n.created_at",
-			  sizeof(**out), read_node, a, (void **)out, nr, next_token, err);
+	rc = adm_run_list_keyset(s, &sql, &binds, &sorted, node_fields, FC_ARRAY_LEN(node_fields), "n.created_at",
+				 sizeof(**out), read_node, a, (void **)out, nr, next_token, err);
 	adm_binds_release(&binds);
 	fc_buf_release(&sql);
 	return rc;

@@ -65,10 +65,17 @@ int adm_run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *bind
 		 struct fc_err *err);
 
 /* The query plan (sqlite's EXPLAIN QUERY PLAN, one line per step: "SEARCH executions USING INDEX ...") of the
- * listing adm_run_list() would run with the same arguments; for tests that lists use their indexes. */
+ * listing adm_run_list_keyset() would run with the same arguments; for tests that lists use their indexes. */
 int adm_list_plan(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,
 		  const struct adm_field *fields, size_t nfields, const char *default_sort, struct fc_buf *plan,
 		  struct fc_err *err);
+
+/* The same with keyset paging (query.h, struct adm_keyset) when the sort column is an integer: the listings of
+ * executions and node executions, which grow without bound. The SQL must start "SELECT <columns> FROM ". */
+int adm_run_list_keyset(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,
+			const struct adm_field *fields, size_t nfields, const char *default_sort, size_t item_size,
+			adm_row_reader reader, struct fc_arena *a, void **out, size_t *nr, char **next_token,
+			struct fc_err *err);
 
 /* Format the next page token: offset + limit when more rows exist, else NULL. */
 char *adm_next_token(struct fc_arena *a, size_t nrows, uint32_t limit, int64_t offset);

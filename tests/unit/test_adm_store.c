@@ -633,6 +633,81 @@ static void test_list_plans(void **state)
 	assert_plan(fc_buf_detach(&plan, NULL), "node_executions_by_parent", true);
 }
 
+/* Keyset paging: pages of a listing sorted by an integer column chain through the last row; they cover every row
+ * once, in order, also when rows are created between pages; offset tokens still work; a token of another order is
+ * refused. */
+static void test_keyset_pages(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_query q = {.project = "flytesnacks", .domain = "development", .limit = 10};
+	struct adm_execution *list;
+	struct fc_err err;
+	char *token = NULL, name[16], *plan;
+	char seen[40][16];
+	size_t n, total = 0, i;
+
+	for (i = 0; i < 25; i++) {
+		snprintf(name, sizeof(name), "k%02zu", i);
+		make_exec(f, name);
+	}
+	do {
+		q.token = token;
+		assert_int_equal(adm_execution_list(f->s, &q, &f->a, &list, &n, &token, &err), 0);
+		for (i = 0; i < n; i++)
+			snprintf(seen[total++], sizeof(seen[0]), "%s", list[i].id.name);
+		if (token)
+			assert_true(!strncmp(token, "k:created_at:d:", 15));
+		if (total == 10)
+			make_exec(f, "late"); /* newer than every row: on no later page */
+	} while (token && total < 40);
+	assert_int_equal(total, 25);
+	for (i = 0; i < 25; i++) {
+		snprintf(name, sizeof(name), "k%02zu", 24 - i);
+		assert_string_equal(seen[i], name);
+	}
+
+	/* ascending, by another integer field */
+	q.sort_key = "updated_at";
+	q.sort_asc = true;
+	q.token = NULL;
+	q.limit = 20;
+	assert_int_equal(adm_execution_list(f->s, &q, &f->a, &list, &n, &token, &err), 0);
+	assert_string_equal(list[0].id.name, "k00");
+	assert_non_null(token);
+	assert_true(!strncmp(token, "k:updated_at:a:", 15));
+	q.token = token;
+	assert_int_equal(adm_execution_list(f->s, &q, &f->a, &list, &n, &token, &err), 0);
+	assert_int_equal(n, 6);
+	assert_string_equal(list[5].id.name, "late");
+	assert_null(token);
+
+	/* the token of one order is no page of another; a text sort keeps offsets; offsets still work */
+	q.sort_key = NULL;
+	q.sort_asc = false;
+	q.token = "k:updated_at:a:1:1";
+	assert_int_equal(adm_execution_list(f->s, &q, &f->a, &list, &n, &token, &err), FC_EINVAL);
+	q.token = "k:created_at:d:x:1";
+	assert_int_equal(adm_execution_list(f->s, &q, &f->a, &list, &n, &token, &err), FC_EINVAL);
+	q.sort_key = "name";
+	q.token = NULL;
+	assert_int_equal(adm_execution_list(f->s, &q, &f->a, &list, &n, &token, &err), 0);
+	assert_string_equal(token, "20");
+	q.sort_key = NULL;
+	q.token = "20";
+	assert_int_equal(adm_execution_list(f->s, &q, &f->a, &list, &n, &token, &err), 0);
+	assert_int_equal(n, 6);
+
+	/* the next page is found by the index, in order */
+	q.token = "k:created_at:d:1700000000000000000:5";
+	{
+		struct fc_buf b = FC_BUF_INIT;
+
+		assert_int_equal(adm_execution_list_plan(f->s, &q, &b, &err), 0);
+		plan = fc_buf_detach(&b, NULL);
+	}
+	assert_plan(plan, "executions_by_created", true);
+}
+
 struct notices {
 	char seen[16][64];
 	bool phase[16];
@@ -739,6 +814,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_schedule_fire_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_plans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_change_notices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keyset_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files_and_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transaction_rollback, setup, teardown),

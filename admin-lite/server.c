@@ -1174,6 +1174,7 @@ int adm_server_start(struct adm_store *store, const struct adm_server_options *o
 			srv->opts.cors_origins[i] = fc_xstrdup(opts->cors_origins[i]);
 	}
 	srv->opts.dataproxy = opts ? opts->dataproxy : NULL;
+	srv->opts.repo_dir = opts && opts->repo_dir ? fc_xstrdup(opts->repo_dir) : NULL;
 	srv->max_header = opts && opts->max_header ? opts->max_header : ADM_DEFAULT_MAX_HEADER;
 	/* libmicrohttpd answers a head that does not fit its connection's memory pool itself, with an HTML page; the
 	 * pool is made big enough for heads well past our own limits, which answer in JSON (414, 431) */
@@ -1325,6 +1326,7 @@ void adm_server_stop(struct adm_server *srv)
 	pthread_mutex_destroy(&srv->cache_lock);
 	free(srv->opts.token);
 	free(srv->opts.version);
+	free(srv->opts.repo_dir);
 	for (size_t i = 0; i < srv->opts.n_cors_origins; i++)
 		free(srv->opts.cors_origins[i]);
 	free(srv->opts.cors_origins);

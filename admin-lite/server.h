@@ -44,6 +44,9 @@ struct adm_server_options {
 	/* Serves the signed upload/download URLs the gRPC door's DataProxyService hands out (dataproxy.h). NULL: the
 	 * /api/v1/dataproxy/files/ paths answer 404. Borrowed: must outlive the server. */
 	const struct adm_dataproxy *dataproxy;
+	/* The watched repository (`serve --repo DIR`): GET /api/v1/repository/file reads the spec files it lists from
+	 * there. NULL: that endpoint answers 404. */
+	const char *repo_dir;
 	/* Called (on a server thread) after every state-changing request that succeeded, e.g. to tell the scheduler
 	 * that launch plans may have changed. NULL: none. */
 	void (*on_change)(void *ctx);

@@ -71,6 +71,7 @@ struct adm_server_opts_copy {
 	char **cors_origins;
 	size_t n_cors_origins;
 	const struct adm_dataproxy *dataproxy;
+	char *repo_dir;
 };
 
 const struct adm_server_opts_copy *adm_server_opts(const struct adm_server *srv);

@@ -43,6 +43,7 @@ struct adm_stream {
 	bool started, dirty, suspended, ending;
 	int closed; /* atomic: libmicrohttpd freed the response; the hub unlinks and frees the stream */
 	int64_t last_render_ns, last_write_ns;
+	int64_t render_gap_ns; /* time between renderings: the coalescing interval, or twice the last rendering's cost */
 	struct fc_buf out; /* the rendering being sent */
 	size_t sent;
 	/* STREAM_PROJECT: executions changed since the last event (owned), capped at ADM_STREAM_NAMES_MAX */
@@ -186,8 +187,8 @@ static void *hub_main(void *arg)
 			if (!st->suspended || __atomic_load_n(&st->closed, __ATOMIC_ACQUIRE))
 				continue;
 			due = st->last_write_ns + ADM_STREAM_PING_S * NS_PER_S;
-			if (st->dirty && st->last_render_ns + ADM_STREAM_COALESCE_MS * NS_PER_MS < due)
-				due = st->last_render_ns + ADM_STREAM_COALESCE_MS * NS_PER_MS;
+			if (st->dirty && st->last_render_ns + st->render_gap_ns < due)
+				due = st->last_render_ns + st->render_gap_ns;
 			if (hub->closing || due <= now) {
 				st->suspended = false;
 				MHD_resume_connection(st->conn);
@@ -447,7 +448,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		}
 		now = mono_ns();
-		render = !st->started || (st->dirty && now - st->last_render_ns >= ADM_STREAM_COALESCE_MS * NS_PER_MS);
+		render = !st->started || (st->dirty && now - st->last_render_ns >= st->render_gap_ns);
 		ping = now - st->last_write_ns >= ADM_STREAM_PING_S * NS_PER_S;
 		if (!render && !ping) {
 			st->suspended = true;
@@ -475,6 +476,11 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 				if (rc)
 					add_error_event(st, &rendered, &err);
 				pthread_mutex_lock(&hub->lock);
+				/* a large execution (thousands of nodes) costs a while to render: space its renderings out so
+				 * that one stream never takes more than a third of a thread */
+				st->render_gap_ns = 2 * (mono_ns() - now);
+				if (st->render_gap_ns < ADM_STREAM_COALESCE_MS * NS_PER_MS)
+					st->render_gap_ns = ADM_STREAM_COALESCE_MS * NS_PER_MS;
 				if (terminal || rc == FC_ENOENT)
 					st->ending = true;
 			} else if (first) {
@@ -563,6 +569,7 @@ static void open_stream(struct adm_req *r, enum stream_kind kind, const struct a
 			st->seq = v;
 	}
 	st->last_write_ns = mono_ns();
+	st->render_gap_ns = ADM_STREAM_COALESCE_MS * NS_PER_MS;
 	st->prev = hub->list.prev;
 	st->next = &hub->list;
 	hub->list.prev->next = st;

@@ -123,7 +123,9 @@
 #define ADM_STREAM_MAX 64
 
 /* Milliseconds between two renderings of one stream: changes in between are coalesced into the next one (at most
- * five a second, what a person can follow; a run of a thousand node events costs five renderings a second). */
+ * five a second, what a person can follow; a run of a thousand node events costs five renderings a second). A
+ * rendering that took longer than half of this (an execution of thousands of nodes) stretches the interval to twice
+ * its cost, so one stream never keeps more than a third of a thread busy. */
 #define ADM_STREAM_COALESCE_MS 200
 
 /* Seconds between ": ping" comments on an idle stream, so proxies and the client see it alive, and a client that
@@ -137,6 +139,10 @@
 /* Node executions an execution stream's "nodes" event carries (the list endpoint's maximum page): a DAG of
  * thousands of nodes is coloured from one event; past it the event has a `token`, as the list does. */
 #define ADM_STREAM_NODES_MAX 10000
+
+/* Bytes of a spec file GET /api/v1/repository/file sends (the console's repository page shows its text): specs
+ * people edit are kilobytes; a generated one of 100,000 nodes is megabytes and is better read in an editor. */
+#define ADM_REPO_FILE_MAX (4u * 1024 * 1024)
 
 /* ============================================================================================================
  * The YAML loader (core/yaml.c) and its JSON bridge (core/yamljson.c)

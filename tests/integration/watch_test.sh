@@ -9,6 +9,7 @@
 R=$T/repo
 PD=demo/development
 mkdir -p "$R"
+echo "not a spec" >"$R/README.md"
 cat >"$R/flow.yaml" <<'EOF'
 project: demo
 tasks:
@@ -143,6 +144,35 @@ launch two w2
 check project-stream-names-w2 wait_named w2
 check project-stream-still-open kill -0 "$PROJECT_CURL"
 kill "$PROJECT_CURL" 2>/dev/null; wait "$PROJECT_CURL" 2>/dev/null
+
+# --- the repository page's file endpoint: a spec's text with its status; only the repository's listed files
+get "/api/v1/repository/file?path=flow.yaml"
+check file-200 eq "$CODE" 200
+check file-content eq "$(jget 'd["content"]')" "$(cat "$R/flow.yaml")"
+check file-ok eq "$(jget '[d["ok"], d["size"]]')" "[true, $(wc -c <"$R/flow.yaml")]"
+printf 'project: demo\ntasks:\n  - name: t\n    inputs: {x: nosuchtype}\n    container: {image: a, command: [x]}\n' >"$R/broken.yaml"
+ln -s /etc/hostname "$R/outside.yaml"
+wait_file() { # path: wait until the watcher lists it
+	for _ in $(seq 1 100); do
+		get /api/v1/repository/status
+		[ "$(jget "[f['path'] for f in d['files'] if f['path'] == '$1']")" = "[\"$1\"]" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+check broken-listed wait_file broken.yaml
+get "/api/v1/repository/file?path=broken.yaml"
+check broken-file eq "$(jget '[d["ok"], "nosuchtype" in d["content"], "broken.yaml:4:" in d["diagnostics"]]')" "[false, true, true]"
+check outside-listed wait_file outside.yaml
+get "/api/v1/repository/file?path=outside.yaml"
+check file-link-outside-403 eq "$CODE" 403
+get "/api/v1/repository/file?path=README.md"
+check file-not-listed-404 eq "$CODE" 404
+get "/api/v1/repository/file?path=../etc/passwd"
+check file-dotdot-400 eq "$CODE" 400
+get "/api/v1/repository/file"
+check file-no-path-400 eq "$CODE" 400
+rm -f "$R/broken.yaml" "$R/outside.yaml"
 
 # --- errors are ordinary JSON answers
 get /api/v1/watch/executions/$PD/nope

@@ -9,6 +9,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/limits.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -776,10 +777,21 @@ static void test_change_notices(void **state)
 	adm_store_rollback(f->s);
 	assert_int_equal(w.calls, 3);
 
+	/* a bulk load names the first ADM_STORE_CHANGES_MAX executions and says the rest changed too */
+	assert_int_equal(adm_store_begin(f->s, &err), 0);
+	for (int i = 0; i < ADM_STORE_CHANGES_MAX + 5; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "bulk%d", i);
+		make_exec(f, name);
+	}
+	assert_int_equal(adm_store_commit(f->s, &err), 0);
+	assert_int_equal(w.calls, 4);
+	assert_true(w.overflow);
+
 	adm_store_set_listener(f->s, NULL, NULL);
 	make_exec(f, "after");
-	assert_int_equal(w.calls, 3);
-	assert_false(w.overflow);
+	assert_int_equal(w.calls, 4);
 }
 
 static void test_time_parse(void **state)

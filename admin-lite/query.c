@@ -425,3 +425,62 @@ int adm_query_order_limit(const struct adm_query *q, const struct adm_field *fie
 	adm_binds_add_int(binds, *offset);
 	return 0;
 }
+
+int adm_query_keyset(const struct adm_query *q, const struct adm_field *fields, size_t nfields,
+		     const char *default_column, struct fc_buf *sql, struct adm_binds *binds, struct adm_keyset *ks,
+		     struct adm_query *rest, struct fc_err *err)
+{
+	const struct adm_field *f = NULL;
+	const char *dot = strchr(default_column, '.');
+	size_t i;
+
+	memset(ks, 0, sizeof(*ks));
+	*rest = q ? *q : (struct adm_query){0};
+	if (rest->sort_key && *rest->sort_key) {
+		f = find_field(fields, nfields, rest->sort_key, strlen(rest->sort_key));
+		ks->asc = rest->sort_asc;
+	} else {
+		for (i = 0; i < nfields && !f; i++)
+			if (!strcmp(fields[i].column, default_column))
+				f = &fields[i];
+	}
+	ks->on = f && f->type != ADM_FIELD_TEXT;
+	if (ks->on) {
+		ks->field = f->name;
+		ks->column = f->column;
+		ks->alias = default_column;
+		ks->alias_len = dot ? (int)(dot - default_column + 1) : 0;
+	}
+	if (!rest->token || rest->token[0] != 'k')
+		return 0;
+	{
+		const char *t = rest->token, *p;
+		size_t flen;
+		long long value, rowid;
+		char dir, *end;
+
+		if (t[1] != ':' || !(p = strchr(t + 2, ':')))
+			return fc_err_set(err, FC_EINVAL, "invalid page token '%s'", t);
+		flen = (size_t)(p - (t + 2));
+		if (!ks->on || strlen(ks->field) != flen || memcmp(ks->field, t + 2, flen))
+			return fc_err_set(err, FC_EINVAL, "page token '%s' belongs to another sort order", t);
+		dir = p[1];
+		if ((dir != 'a' && dir != 'd') || p[2] != ':')
+			return fc_err_set(err, FC_EINVAL, "invalid page token '%s'", t);
+		if ((dir == 'a') != ks->asc)
+			return fc_err_set(err, FC_EINVAL, "page token '%s' belongs to another sort order", t);
+		errno = 0;
+		value = strtoll(p + 3, &end, 10);
+		if (errno || *end != ':')
+			return fc_err_set(err, FC_EINVAL, "invalid page token '%s'", t);
+		rowid = strtoll(end + 1, &end, 10);
+		if (errno || *end || rowid < 0)
+			return fc_err_set(err, FC_EINVAL, "invalid page token '%s'", t);
+		fc_buf_addf(sql, " AND (%s, %.*srowid) %s (?, ?)", ks->column, ks->alias_len, ks->alias,
+			    ks->asc ? ">" : "<");
+		adm_binds_add_int(binds, value);
+		adm_binds_add_int(binds, rowid);
+		rest->token = NULL;
+	}
+	return 0;
+}

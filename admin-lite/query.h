@@ -73,6 +73,28 @@ int adm_query_order_limit(const struct adm_query *q, const struct adm_field *fie
 			  const char *default_column, struct fc_buf *sql, struct adm_binds *binds,
 			  uint32_t *limit, int64_t *offset, struct fc_err *err);
 
+/*
+ * Keyset paging. When a listing is sorted by an integer column (times, phases, durations: every default order),
+ * its next-page token names the last row instead of an offset: "k:FIELD:a|d:VALUE:ROWID". The next page is then
+ * found by the index ("(col, rowid) < (VALUE, ROWID)"), as fast at row 90,000 as at row 100, and rows created
+ * meanwhile do not shift pages. Offset tokens (a decimal number, Flyte's own) are still accepted; a keyset token
+ * used with another sort field or direction is a 400.
+ */
+struct adm_keyset {
+	bool on;               /* the sort column is an integer: the next token is a keyset token */
+	const char *field;     /* the sort field's name (in the token) */
+	const char *column;    /* its SQL column */
+	int alias_len;         /* "n." of "n.created_at": the table alias rowid needs */
+	const char *alias;
+	bool asc;
+};
+
+/* Decide the listing's keyset (ks) and, for a keyset token, append its " AND (col, rowid) < (?, ?)" to `sql`;
+ * `rest` is q without that token, for adm_query_order_limit(). */
+int adm_query_keyset(const struct adm_query *q, const struct adm_field *fields, size_t nfields,
+		     const char *default_column, struct fc_buf *sql, struct adm_binds *binds, struct adm_keyset *ks,
+		     struct adm_query *rest, struct fc_err *err);
+
 /* RFC 3339 ("2024-01-02T03:04:05.123Z", "...+02:00") to ns since the epoch. */
 int adm_parse_time(const char *s, int64_t *ns, struct fc_err *err);
 /* Format ns since the epoch as RFC 3339 UTC with nanoseconds trimmed of trailing zeros. */

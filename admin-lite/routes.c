@@ -9,7 +9,9 @@
 #include "compiler/compiler.h"
 #include "core/diag.h"
 #include "admin-lite/store.h"
+#include "admin-lite/stream.h"
 #include "core/err.h"
+#include "core/limits.h"
 #include "core/pbdepth.h"
 #include "core/pbjson.h"
 
@@ -18,6 +20,7 @@
 
 #include "core/walk.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -1043,6 +1046,100 @@ static void h_repository_status(struct adm_req *r)
 	r->content_type = "application/json";
 }
 
+/* Whether `b` is text a page can show: valid UTF-8 without NUL bytes (a .pb file or an archive is not). */
+static bool is_text(const struct fc_buf *b)
+{
+	struct fc_buf copy = FC_BUF_INIT;
+	bool text;
+
+	if (memchr(b->buf, '\0', b->len))
+		return false;
+	fc_buf_add(&copy, b->buf, b->len);
+	text = fc_buf_fix_utf8(&copy) == 0;
+	fc_buf_release(&copy);
+	return text;
+}
+
+/*
+ * flytec's own: GET /api/v1/repository/file?path=P, one spec file of the watched repository with its compile
+ * status, for the console's repository page. Only files the watcher lists (GET /api/v1/repository/status) are
+ * read, and only inside the repository: a path with "..", an absolute path, or a file whose real path leaves the
+ * repository (a link) is refused.
+ */
+static void h_repository_file(struct adm_req *r)
+{
+	const struct adm_server_opts_copy *o = r->srv ? adm_server_opts(r->srv) : NULL;
+	const char *path = adm_req_arg(r, "path");
+	struct adm_file_status *list, *f = NULL;
+	struct fc_buf full = FC_BUF_INIT, text = FC_BUF_INIT;
+	char *root = NULL, *real = NULL;
+	size_t n, i, rootlen;
+	struct fc_err err;
+
+	if (!o || !o->repo_dir) {
+		adm_reply_error(r, FC_ENOENT, "no repository is watched (flytec serve --repo DIR)");
+		return;
+	}
+	if (!path || !*path || path[0] == '/' || strstr(path, "..")) {
+		adm_reply_error(r, FC_EINVAL, "path=P names a spec file of the repository, relative to it, without '..'");
+		return;
+	}
+	if (adm_file_status_list(r->store, false, &r->arena, &list, &n, &err)) {
+		fail(r, &err);
+		return;
+	}
+	for (i = 0; i < n && !f; i++)
+		if (!strcmp(list[i].path, path) && !list[i].deleted)
+			f = &list[i];
+	if (!f) {
+		adm_reply_error(r, FC_ENOENT, "%s is not a spec file of the repository", path);
+		return;
+	}
+	fc_buf_addf(&full, "%s/%s", o->repo_dir, path);
+	root = realpath(o->repo_dir, NULL);
+	real = realpath(full.buf, NULL);
+	if (!root || !real) {
+		adm_reply_error(r, FC_ENOENT, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	rootlen = strlen(root);
+	if (strncmp(real, root, rootlen) || real[rootlen] != '/') {
+		adm_reply_error(r, FC_EPERM, "%s leads outside the repository", path);
+		goto out;
+	}
+	if (fc_buf_read_file(&text, real, ADM_REPO_FILE_MAX, &err)) {
+		fail(r, &err);
+		goto out;
+	}
+	fc_buf_reset(&r->out);
+	fc_buf_adds(&r->out, "{\"path\":");
+	fc_buf_add_json_string(&r->out, f->path, strlen(f->path));
+	fc_buf_addf(&r->out, ",\"ok\":%s,\"errors\":%zu,\"warnings\":%zu,\"size\":%zu", f->ok ? "true" : "false",
+		    f->nerrors, f->nwarnings, text.len);
+	if (is_text(&text)) {
+		fc_buf_adds(&r->out, ",\"content\":");
+		fc_buf_add_json_string(&r->out, text.buf, text.len);
+	} else {
+		fc_buf_adds(&r->out, ",\"binary\":true");
+	}
+	if (f->diagnostics_text && *f->diagnostics_text) {
+		fc_buf_adds(&r->out, ",\"diagnostics\":");
+		fc_buf_add_json_string(&r->out, f->diagnostics_text, strlen(f->diagnostics_text));
+	}
+	if (f->diagnostics_json && *f->diagnostics_json) {
+		fc_buf_adds(&r->out, ",\"diagnosticsJson\":");
+		fc_buf_adds(&r->out, f->diagnostics_json);
+	}
+	fc_buf_adds(&r->out, "}\n");
+	r->status = 200;
+	r->content_type = "application/json";
+out:
+	free(root);
+	free(real);
+	fc_buf_release(&full);
+	fc_buf_release(&text);
+}
+
 /*
  * flytec's own: POST /api/v1/repository/register {"project", "domain", "files": [{"path", "content"}]} compiles the
  * files together (as the watcher compiles a repository) and registers the results. Spec errors: 400 with the
@@ -1576,6 +1673,11 @@ const struct adm_route adm_routes[] = {
 	/* the web console's static files (console.c): open, since the page asks for the token itself */
 	{"GET", "/console", adm_console_get, ADM_OPEN, NULL, NULL},
 	{"GET", "/console/{file}", adm_console_get, ADM_OPEN, NULL, NULL},
+	{"GET", P "/repository/file", h_repository_file, ADM_READ, NULL, NULL},
+
+	/* watch streams (server-sent events, stream.c): text/event-stream answers, whatever Accept says */
+	{"GET", P "/watch/executions/{project}/{domain}", adm_watch_project, ADM_READ, NULL, NULL},
+	{"GET", P "/watch/executions/{project}/{domain}/{name}", adm_watch_execution, ADM_READ, NULL, NULL},
 	{"POST", P "/repository/register", h_repository_register, ADM_WRITE, NULL, NULL},
 };
 #undef MSG

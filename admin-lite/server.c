@@ -2,6 +2,7 @@
 #include "admin-lite/server_int.h"
 #include "admin-lite/logs.h"
 #include "admin-lite/store.h"
+#include "admin-lite/stream.h"
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -86,6 +87,7 @@ struct adm_server {
 	void *schedules_ctx;
 	void (*schedules_metrics)(void *ctx, struct fc_buf *out);
 	struct adm_logs *logs;
+	struct adm_stream_hub *streams;
 };
 
 static int64_t mono_ns(void)
@@ -104,6 +106,11 @@ const struct adm_server_opts_copy *adm_server_opts(const struct adm_server *srv)
 struct adm_logs *adm_server_logs(struct adm_server *srv)
 {
 	return srv->logs;
+}
+
+struct adm_stream_hub *adm_server_streams(struct adm_server *srv)
+{
+	return srv->streams;
 }
 
 unsigned adm_http_status(int code)
@@ -538,12 +545,19 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct adm_req *r
 	 * bytes can only sit inside strings, since the structure is ASCII, and become U+FFFD there */
 	if (r->content_type && !strncmp(r->content_type, "application/json", 16))
 		fc_buf_fix_utf8(&r->out);
-	len = r->out.len;
-	body = fc_buf_detach(&r->out, NULL);
-	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(body);
-		return MHD_NO;
+	if (r->stream) { /* a watch stream: its callback writes the body (stream.c) */
+		resp = adm_stream_response(r->stream);
+		r->stream = NULL;
+		if (!resp)
+			return MHD_NO;
+	} else {
+		len = r->out.len;
+		body = fc_buf_detach(&r->out, NULL);
+		resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		if (!resp) {
+			free(body);
+			return MHD_NO;
+		}
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type ? r->content_type : "text/plain");
 	if (r->extra_header)
@@ -1027,6 +1041,7 @@ void adm_server_metrics(struct adm_server *srv, struct fc_buf *out)
 				    i < adm_nroutes ? adm_routes[i].method : "ANY",
 				    i < adm_nroutes ? adm_routes[i].pattern : "unrouted", (double)us / 1e6);
 	}
+	adm_stream_hub_metrics(srv->streams, out);
 }
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -1177,6 +1192,7 @@ int adm_server_start(struct adm_store *store, const struct adm_server_options *o
 	}
 	srv->opts.dataproxy = opts ? opts->dataproxy : NULL;
 	srv->opts.console_dir = opts && opts->console_dir ? fc_xstrdup(opts->console_dir) : NULL;
+	srv->opts.repo_dir = opts && opts->repo_dir ? fc_xstrdup(opts->repo_dir) : NULL;
 	srv->max_header = opts && opts->max_header ? opts->max_header : ADM_DEFAULT_MAX_HEADER;
 	/* libmicrohttpd answers a head that does not fit its connection's memory pool itself, with an HTML page; the
 	 * pool is made big enough for heads well past our own limits, which answer in JSON (414, 431) */
@@ -1188,6 +1204,8 @@ int adm_server_start(struct adm_store *store, const struct adm_server_options *o
 	srv->schedules_ctx = opts ? opts->schedules_ctx : NULL;
 	srv->schedules_metrics = opts ? opts->schedules_metrics : NULL;
 	rc = adm_logs_new(opts ? opts->logs_root : NULL, opts ? opts->logs_kube : NULL, &srv->logs, err);
+	if (!rc)
+		rc = adm_stream_hub_start(store, 0, srv->opts.max_answer, &srv->streams, err);
 	if (rc) {
 		adm_server_stop(srv);
 		return rc;
@@ -1316,11 +1334,13 @@ void adm_server_stop(struct adm_server *srv)
 {
 	if (!srv)
 		return;
+	adm_stream_hub_close(srv->streams); /* streams end first: a suspended one would hold the daemon's stop */
 	guard_stop(&srv->guard);
 	adm_logs_shutdown(srv->logs); /* a daemon must not stop with suspended connections */
 	if (srv->daemon)
 		MHD_stop_daemon(srv->daemon);
 	adm_logs_free(srv->logs);
+	adm_stream_hub_free(srv->streams);
 	guard_release(&srv->guard);
 	free(srv->tls_cert);
 	free(srv->tls_key);
@@ -1329,6 +1349,7 @@ void adm_server_stop(struct adm_server *srv)
 	free(srv->opts.token);
 	free(srv->opts.version);
 	free(srv->opts.console_dir);
+	free(srv->opts.repo_dir);
 	for (size_t i = 0; i < srv->opts.n_cors_origins; i++)
 		free(srv->opts.cors_origins[i]);
 	free(srv->opts.cors_origins);

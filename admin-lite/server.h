@@ -50,6 +50,9 @@ struct adm_server_options {
 	 * server). */
 	const char *logs_root;
 	struct kube_client *logs_kube;
+	/* The watched repository (`serve --repo DIR`): GET /api/v1/repository/file reads the spec files it lists from
+	 * there. NULL: that endpoint answers 404. */
+	const char *repo_dir;
 	/* Called (on a server thread) after every state-changing request that succeeded, e.g. to tell the scheduler
 	 * that launch plans may have changed. NULL: none. */
 	void (*on_change)(void *ctx);

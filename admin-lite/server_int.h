@@ -12,6 +12,8 @@
 #define ADM_MAX_PARAMS 10
 
 struct adm_req;
+struct adm_stream;
+struct adm_stream_hub;
 typedef void (*adm_handler)(struct adm_req *r);
 
 /* What a route needs when the server has a token. */
@@ -63,6 +65,7 @@ struct adm_req {
 	 * called again when the connection is resumed; wait_until_ns is its own deadline, kept across calls */
 	bool suspended;
 	int64_t wait_until_ns;
+	struct adm_stream *stream; /* a watch stream to answer with instead of `out` (stream.h) */
 };
 
 struct adm_server_opts_copy {
@@ -75,11 +78,14 @@ struct adm_server_opts_copy {
 	size_t n_cors_origins;
 	const struct adm_dataproxy *dataproxy;
 	char *console_dir;
+	char *repo_dir;
 };
 
 const struct adm_server_opts_copy *adm_server_opts(const struct adm_server *srv);
 /* The logs endpoint's state (logs.h). */
 struct adm_logs *adm_server_logs(struct adm_server *srv);
+/* The server's watch streams (stream.h). */
+struct adm_stream_hub *adm_server_streams(struct adm_server *srv);
 /* One request through routing and its handler without a connection or server (fuzz targets and tests): no token
  * check, no query string, no cache. The answer's status and body go to *status and `out`. */
 void adm_serve_offline(struct adm_store *store, const char *method, const char *url, const void *body, size_t len,

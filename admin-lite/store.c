@@ -3,6 +3,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/limits.h"
 #include "core/sha256.h"
 
 #include <ctype.h>
@@ -104,6 +105,23 @@ static const char *const migrations[] = {
 	"  note TEXT NOT NULL DEFAULT '', changed_at INTEGER NOT NULL, resume_from INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY(project, domain, name));",
 };
+
+/*
+ * Indexes of the list queries (docs/architecture.md, "Lists over 100,000 executions"). Not migrations: they are
+ * created when missing at every open, so they can be added to and dropped without a schema version. Every list
+ * the console asks for finds its page by one of these in index order (a filter's equality columns, then the sort
+ * column), never by a scan and a sort of the whole table; tests/unit/test_adm_store.c checks the plans.
+ */
+static const char list_indexes[] =
+	"CREATE INDEX IF NOT EXISTS executions_by_phase ON executions(project, domain, phase, created_at);"
+	"CREATE INDEX IF NOT EXISTS executions_by_lp ON executions(project, domain, lp_name, created_at);"
+	"CREATE INDEX IF NOT EXISTS executions_by_wf ON executions(project, domain, wf_name, created_at);"
+	"CREATE INDEX IF NOT EXISTS executions_by_mode ON executions(project, domain, mode, created_at);"
+	"CREATE INDEX IF NOT EXISTS executions_by_updated ON executions(project, domain, updated_at);"
+	"CREATE INDEX IF NOT EXISTS executions_by_started ON executions(project, domain, started_at);"
+	"CREATE INDEX IF NOT EXISTS node_executions_by_created ON node_executions(exec_id, created_at);"
+	"CREATE INDEX IF NOT EXISTS node_executions_by_parent ON node_executions(exec_id, parent_node_id, created_at);"
+	"CREATE INDEX IF NOT EXISTS task_executions_by_node ON task_executions(exec_id, node_id, retry_attempt);";
 
 const char *adm_kind_name(enum adm_kind kind)
 {
@@ -270,6 +288,62 @@ int adm_tx_begin(struct adm_store *s, struct fc_err *err)
 	return 0;
 }
 
+void adm_store_set_listener(struct adm_store *s, adm_change_fn fn, void *ctx)
+{
+	adm_store_lock(s);
+	s->on_change = fn;
+	s->on_change_ctx = ctx;
+	adm_store_unlock(s);
+}
+
+static void changes_clear(struct adm_store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nchanges; i++) {
+		free((char *)s->changes[i].id.project);
+		free((char *)s->changes[i].id.domain);
+		free((char *)s->changes[i].id.name);
+	}
+	s->nchanges = 0;
+	s->changes_overflow = false;
+}
+
+void adm_store_note(struct adm_store *s, const struct adm_exec_id *id, bool phase)
+{
+	size_t i;
+
+	if (!s->on_change)
+		return;
+	for (i = 0; i < s->nchanges; i++) {
+		struct adm_change *c = &s->changes[i];
+
+		if (!strcmp(c->id.name, id->name) && !strcmp(c->id.project, id->project) &&
+		    !strcmp(c->id.domain, id->domain)) {
+			c->phase |= phase;
+			return;
+		}
+	}
+	if (s->nchanges >= ADM_STORE_CHANGES_MAX) {
+		s->changes_overflow = true;
+		return;
+	}
+	FC_ALLOC_GROW(s->changes, s->nchanges + 1, s->achanges);
+	s->changes[s->nchanges].id.project = fc_xstrdup(id->project);
+	s->changes[s->nchanges].id.domain = fc_xstrdup(id->domain);
+	s->changes[s->nchanges].id.name = fc_xstrdup(id->name);
+	s->changes[s->nchanges].phase = phase;
+	s->nchanges++;
+}
+
+/* The outermost transaction is over: tell the listener what it changed when it committed. */
+static void changes_deliver(struct adm_store *s, bool committed)
+{
+	if (committed && s->on_change && (s->nchanges || s->changes_overflow))
+		s->on_change(s->on_change_ctx, s->changes, s->nchanges, s->changes_overflow);
+	changes_clear(s);
+}
+
 int adm_tx_end(struct adm_store *s, int rc, struct fc_err *err)
 {
 	s->tx_depth--;
@@ -291,6 +365,8 @@ int adm_tx_end(struct adm_store *s, int rc, struct fc_err *err)
 		if (rc && !s->tx_depth)
 			exec_sql(s, "ROLLBACK", NULL);
 	}
+	if (!s->tx_depth)
+		changes_deliver(s, rc == 0);
 	adm_store_unlock(s);
 	return rc;
 }
@@ -342,26 +418,49 @@ char *adm_next_token(struct fc_arena *a, size_t nrows, uint32_t limit, int64_t o
 }
 
 
-int adm_run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,
+/* Select the sort column and the rowid after the row's own columns (" FROM " is the first one in every listing's
+ * SQL), for the keyset of the page's last row. */
+static void select_keyset_columns(struct fc_buf *sql, const struct adm_keyset *ks)
+{
+	const char *from = strstr(sql->buf, " FROM ");
+	struct fc_buf with = FC_BUF_INIT;
+
+	if (!from)
+		FC_BUG("a listing without FROM: %s", sql->buf);
+	fc_buf_add(&with, sql->buf, (size_t)(from - sql->buf));
+	fc_buf_addf(&with, ", %s, %.*srowid", ks->column, ks->alias_len, ks->alias);
+	fc_buf_adds(&with, from);
+	fc_buf_reset(sql);
+	fc_buf_add(sql, with.buf, with.len);
+	fc_buf_release(&with);
+}
+
+static int run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,
 		    const struct adm_field *fields, size_t nfields, const char *default_sort, size_t item_size,
-		    adm_row_reader reader, struct fc_arena *a, void **out, size_t *nr, char **next_token,
+		    adm_row_reader reader, bool keyset, struct fc_arena *a, void **out, size_t *nr, char **next_token,
 		    struct fc_err *err)
 {
 	char *items = NULL;
 	size_t n = 0, alloc = 0;
 	sqlite3_stmt *st;
+	struct adm_keyset ks = {0};
+	struct adm_query rest = q ? *q : (struct adm_query){0};
+	int64_t offset, last_value = 0, last_rowid = 0;
 	uint32_t limit;
-	int64_t offset;
 	int rc, step;
 
 	*out = NULL;
 	*nr = 0;
 	*next_token = NULL;
 	rc = adm_query_where(q, fields, nfields, sql, binds, err);
+	if (!rc && keyset)
+		rc = adm_query_keyset(q, fields, nfields, default_sort, sql, binds, &ks, &rest, err);
 	if (!rc)
-		rc = adm_query_order_limit(q, fields, nfields, default_sort, sql, binds, &limit, &offset, err);
+		rc = adm_query_order_limit(&rest, fields, nfields, default_sort, sql, binds, &limit, &offset, err);
 	if (rc)
 		return rc;
+	if (ks.on)
+		select_keyset_columns(sql, &ks);
 	adm_store_lock(s);
 	st = adm_stmt(s, sql->buf, err);
 	if (!st) {
@@ -372,6 +471,12 @@ int adm_run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *bind
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		FC_ALLOC_GROW(items, (n + 1) * item_size, alloc);
 		reader(a, st, items + n * item_size);
+		if (ks.on && n + 1 == limit) {
+			int ncols = sqlite3_column_count(st);
+
+			last_value = sqlite3_column_int64(st, ncols - 2);
+			last_rowid = sqlite3_column_int64(st, ncols - 1);
+		}
 		if (++n > limit)
 			break; /* one row past the page says another page exists */
 	}
@@ -380,7 +485,11 @@ int adm_run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *bind
 	adm_stmt_done(s, st);
 	adm_store_unlock(s);
 	if (!rc) {
-		*next_token = adm_next_token(a, n, limit, offset);
+		if (ks.on && n > limit)
+			*next_token = fc_arena_printf(a, "k:%s:%c:%" PRId64 ":%" PRId64, ks.field, ks.asc ? 'a' : 'd',
+						      last_value, last_rowid);
+		else
+			*next_token = adm_next_token(a, n, limit, offset);
 		if (n > limit)
 			n = limit;
 		*out = fc_arena_array(a, n + 1, item_size);
@@ -389,6 +498,63 @@ int adm_run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *bind
 		*nr = n;
 	}
 	free(items);
+	return rc;
+}
+
+int adm_run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,
+		    const struct adm_field *fields, size_t nfields, const char *default_sort, size_t item_size,
+		    adm_row_reader reader, struct fc_arena *a, void **out, size_t *nr, char **next_token,
+		    struct fc_err *err)
+{
+	return run_list(s, sql, binds, q, fields, nfields, default_sort, item_size, reader, false, a, out, nr,
+			next_token, err);
+}
+
+int adm_run_list_keyset(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,
+			const struct adm_field *fields, size_t nfields, const char *default_sort, size_t item_size,
+			adm_row_reader reader, struct fc_arena *a, void **out, size_t *nr, char **next_token,
+			struct fc_err *err)
+{
+	return run_list(s, sql, binds, q, fields, nfields, default_sort, item_size, reader, true, a, out, nr,
+			next_token, err);
+}
+
+int adm_list_plan(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,
+		  const struct adm_field *fields, size_t nfields, const char *default_sort, struct fc_buf *plan,
+		  struct fc_err *err)
+{
+	struct fc_buf explain = FC_BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	struct adm_keyset ks;
+	struct adm_query rest;
+	uint32_t limit;
+	int64_t offset;
+	int rc, step;
+
+	rc = adm_query_where(q, fields, nfields, sql, binds, err);
+	if (!rc)
+		rc = adm_query_keyset(q, fields, nfields, default_sort, sql, binds, &ks, &rest, err);
+	if (!rc)
+		rc = adm_query_order_limit(&rest, fields, nfields, default_sort, sql, binds, &limit, &offset, err);
+	if (rc)
+		return rc;
+	if (ks.on)
+		select_keyset_columns(sql, &ks);
+	fc_buf_addf(&explain, "EXPLAIN QUERY PLAN %s", sql->buf);
+	adm_store_lock(s);
+	if (sqlite3_prepare_v2(s->db, explain.buf, -1, &st, NULL) != SQLITE_OK) {
+		rc = adm_sql_err(s, err, "planning a listing");
+		goto out;
+	}
+	adm_bind_all(st, 1, binds);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) /* id, parent, notused, detail */
+		fc_buf_addf(plan, "%s\n", (const char *)sqlite3_column_text(st, 3));
+	if (step != SQLITE_DONE)
+		rc = adm_sql_err(s, err, "planning a listing");
+out:
+	sqlite3_finalize(st);
+	adm_store_unlock(s);
+	fc_buf_release(&explain);
 	return rc;
 }
 
@@ -465,6 +631,9 @@ static int migrate(struct adm_store *s, struct fc_err *err)
 		if (rc)
 			goto out;
 	}
+	rc = exec_sql(s, list_indexes, err);
+	if (rc)
+		fc_err_prefix(err, "list indexes: ");
 out:
 	if (rc)
 		exec_sql(s, "ROLLBACK", NULL);
@@ -533,6 +702,8 @@ void adm_store_free(struct adm_store *s)
 	for (i = 0; i < s->nunsaved_files; i++)
 		unsaved_release(&s->unsaved_files[i]);
 	free(s->unsaved_files);
+	changes_clear(s);
+	free(s->changes);
 	if (s->db)
 		sqlite3_close_v2(s->db);
 	pthread_mutex_destroy(&s->lock);

@@ -22,6 +22,7 @@
 #include "core/fc.h"
 
 struct fc_arena;
+struct fc_buf;
 struct fc_err;
 struct adm_store;
 struct adm_query;
@@ -162,6 +163,22 @@ struct adm_exec_id {
 	const char *name;
 };
 
+/*
+ * Change notices: who follows executions (admin-lite/stream.c, the watch streams) is told after each commit which
+ * executions it touched. A notice names the execution; `phase` is true when it was created or its phase changed
+ * (node and task events, claims leave it false). `overflow` says one transaction touched more than
+ * ADM_STORE_CHANGES_MAX executions: the list holds the first ones and anything may have changed. The callback
+ * runs on the committing thread, with the store's lock possibly held: it must not call the store. The strings
+ * are borrowed for the call. One listener per store; NULL removes it. Nothing is recorded without a listener.
+ */
+struct adm_change {
+	struct adm_exec_id id;
+	bool phase;
+};
+typedef void (*adm_change_fn)(void *ctx, const struct adm_change *changes, size_t n, bool overflow);
+void adm_store_set_listener(struct adm_store *s, adm_change_fn fn, void *ctx);
+
+
 struct adm_execution {
 	struct adm_exec_id id;
 	struct adm_id launch_plan;
@@ -195,6 +212,9 @@ int adm_execution_get(struct adm_store *s, const struct adm_exec_id *id, struct 
 		      struct adm_execution *out, struct fc_err *err);
 int adm_execution_list(struct adm_store *s, const struct adm_query *q, struct fc_arena *a,
 		       struct adm_execution **out, size_t *nr, char **next_token, struct fc_err *err);
+/* The query plan of that listing (sqlite's EXPLAIN QUERY PLAN lines), for tests that it uses an index. */
+int adm_execution_list_plan(struct adm_store *s, const struct adm_query *q, struct fc_buf *plan,
+			    struct fc_err *err);
 /*
  * Terminate: an unclaimed QUEUED execution becomes ABORTED at once; a claimed running one becomes ABORTING (the
  * propeller sees it, stops the work and reports ABORTED). FC_ECONFLICT when already terminal.
@@ -338,6 +358,8 @@ int adm_node_execution_get(struct adm_store *s, const struct adm_exec_id *exec, 
 int adm_node_execution_list(struct adm_store *s, const struct adm_exec_id *exec, const char *parent_node_id,
 			    const struct adm_query *q, struct fc_arena *a, struct adm_node_execution **out,
 			    size_t *nr, char **next_token, struct fc_err *err);
+int adm_node_execution_list_plan(struct adm_store *s, const struct adm_exec_id *exec, const char *parent_node_id,
+				 const struct adm_query *q, struct fc_buf *plan, struct fc_err *err);
 int adm_task_execution_list(struct adm_store *s, const struct adm_exec_id *exec, const char *node_id,
 			    const struct adm_query *q, struct fc_arena *a, struct adm_task_execution **out,
 			    size_t *nr, char **next_token, struct fc_err *err);

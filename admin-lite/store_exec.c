@@ -196,6 +196,8 @@ int adm_execution_create(struct adm_store *s, const struct adm_execution *x, str
 		rc = fc_err_set(err, FC_EEXIST, "execution %s/%s/%s already exists", x->id.project, x->id.domain,
 				x->id.name);
 	adm_stmt_done(s, st);
+	if (!rc)
+		adm_store_note(s, &x->id, true);
 out:
 	return adm_tx_end(s, rc, err);
 }
@@ -249,11 +251,10 @@ static void exec_reader(struct fc_arena *a, sqlite3_stmt *st, void *item)
 	read_exec(a, st, item);
 }
 
-int adm_execution_list(struct adm_store *s, const struct adm_query *q, struct fc_arena *a,
-		       struct adm_execution **out, size_t *nr, char **next_token, struct fc_err *err)
+/* The SELECT of an execution listing before its filters, order and page (shared with its query plan). */
+static int exec_list_select(struct adm_store *s, const struct adm_query *q, struct fc_buf *sql,
+			    struct adm_binds *binds, struct fc_err *err)
 {
-	struct fc_buf sql = FC_BUF_INIT;
-	struct adm_binds binds;
 	int rc;
 
 	if (!q || !q->project || !*q->project || !q->domain || !*q->domain)
@@ -261,16 +262,45 @@ int adm_execution_list(struct adm_store *s, const struct adm_query *q, struct fc
 	rc = adm_check_scope(s, q->project, q->domain, false, err);
 	if (rc)
 		return rc;
-	adm_binds_init(&binds);
-	fc_buf_adds(&sql, "SELECT " EXEC_COLS " FROM executions WHERE project = ? AND domain = ?");
-	adm_binds_add_text(&binds, q->project);
-	adm_binds_add_text(&binds, q->domain);
+	fc_buf_adds(sql, "SELECT " EXEC_COLS " FROM executions WHERE project = ? AND domain = ?");
+	adm_binds_add_text(binds, q->project);
+	adm_binds_add_text(binds, q->domain);
 	if (q->name && *q->name) {
-		fc_buf_adds(&sql, " AND name = ?");
-		adm_binds_add_text(&binds, q->name);
+		fc_buf_adds(sql, " AND name = ?");
+		adm_binds_add_text(binds, q->name);
 	}
-	rc = adm_run_list(s, &sql, &binds, q, exec_fields, FC_ARRAY_LEN(exec_fields), "created_at", sizeof(**out),
-		      exec_reader, a, (void **)out, nr, next_token, err);
+	return 0;
+}
+
+int adm_execution_list(struct adm_store *s, const struct adm_query *q, struct fc_arena *a,
+		       struct adm_execution **out, size_t *nr, char **next_token, struct fc_err *err)
+{
+	struct fc_buf sql = FC_BUF_INIT;
+	struct adm_binds binds;
+	int rc;
+
+	adm_binds_init(&binds);
+	rc = exec_list_select(s, q, &sql, &binds, err);
+	if (!rc)
+		rc = adm_run_list_keyset(s, &sql, &binds, q, exec_fields, FC_ARRAY_LEN(exec_fields), "created_at",
+					 sizeof(**out), exec_reader, a, (void **)out, nr, next_token, err);
+	adm_binds_release(&binds);
+	fc_buf_release(&sql);
+	return rc;
+}
+
+int adm_execution_list_plan(struct adm_store *s, const struct adm_query *q, struct fc_buf *plan,
+			    struct fc_err *err)
+{
+	struct fc_buf sql = FC_BUF_INIT;
+	struct adm_binds binds;
+	int rc;
+
+	adm_binds_init(&binds);
+	rc = exec_list_select(s, q, &sql, &binds, err);
+	if (!rc)
+		rc = adm_list_plan(s, &sql, &binds, q, exec_fields, FC_ARRAY_LEN(exec_fields), "created_at", plan,
+				   err);
 	adm_binds_release(&binds);
 	fc_buf_release(&sql);
 	return rc;
@@ -323,6 +353,8 @@ int adm_execution_terminate(struct adm_store *s, const struct adm_exec_id *id, c
 	sqlite3_bind_int64(st, 7, rowid);
 	rc = adm_step_done(s, st, err);
 	adm_stmt_done(s, st);
+	if (!rc)
+		adm_store_note(s, id, true);
 out:
 	return adm_tx_end(s, rc, err);
 }
@@ -597,8 +629,10 @@ int adm_event_workflow(struct adm_store *s, const struct adm_wf_event *ev, bool 
 		rc = record_event(s, rowid, 1, NULL, 0, ev->phase, 0, at, ev->raw, ev->raw_len, err);
 	if (!rc && adm_wf_phase_terminal(ev->phase))
 		rc = close_open_children(s, rowid, at, err);
-	if (!rc)
+	if (!rc) {
 		*applied = true;
+		adm_store_note(s, &ev->exec, true);
+	}
 out:
 	rc = adm_tx_end(s, rc, err);
 	if (rc)
@@ -696,8 +730,10 @@ int adm_event_node(struct adm_store *s, const struct adm_node_event *ev, bool *a
 	adm_stmt_done(s, st);
 	if (!rc)
 		rc = record_event(s, rowid, 2, ev->node_id, 0, ev->phase, 0, at, ev->raw, ev->raw_len, err);
-	if (!rc)
+	if (!rc) {
 		*applied = true;
+		adm_store_note(s, &ev->exec, false);
+	}
 out:
 	rc = adm_tx_end(s, rc, err);
 	if (rc)
@@ -810,8 +846,10 @@ int adm_event_task(struct adm_store *s, const struct adm_task_event *ev, bool *a
 	if (!rc)
 		rc = record_event(s, rowid, 3, ev->node_id, ev->retry_attempt, ev->phase, ev->phase_version, at,
 				  ev->raw, ev->raw_len, err);
-	if (!rc)
+	if (!rc) {
 		*applied = true;
+		adm_store_note(s, &ev->exec, false);
+	}
 out:
 	rc = adm_tx_end(s, rc, err);
 	if (rc)
@@ -908,34 +946,61 @@ static int check_exec_exists(struct adm_store *s, const struct adm_exec_id *exec
 	return rc;
 }
 
+/* The SELECT of a node listing before its filters, order and page (shared with its query plan); fills `sorted`
+ * with the listing's default order (oldest first). */
+static void node_list_select(const struct adm_exec_id *exec, const char *parent_node_id, const struct adm_query *q,
+			     struct adm_query *sorted, struct fc_buf *sql, struct adm_binds *binds)
+{
+	*sorted = q ? *q : (struct adm_query){0};
+	if (!sorted->sort_key) {
+		sorted->sort_key = "created_at";
+		sorted->sort_asc = true;
+	}
+	/* the execution's row id first, so that the node table is searched by (exec_id, ...) with the index */
+	fc_buf_adds(sql, "SELECT " NODE_COLS " FROM executions e JOIN node_executions n ON n.exec_id = e.id "
+			 "WHERE e.project = ? AND e.domain = ? AND e.name = ?");
+	adm_binds_add_text(binds, exec->project);
+	adm_binds_add_text(binds, exec->domain);
+	adm_binds_add_text(binds, exec->name);
+	if (parent_node_id) {
+		fc_buf_adds(sql, " AND n.parent_node_id = ?");
+		adm_binds_add_text(binds, parent_node_id);
+	}
+}
+
 int adm_node_execution_list(struct adm_store *s, const struct adm_exec_id *exec, const char *parent_node_id,
 			    const struct adm_query *q, struct fc_arena *a, struct adm_node_execution **out,
 			    size_t *nr, char **next_token, struct fc_err *err)
 {
 	struct fc_buf sql = FC_BUF_INIT;
 	struct adm_binds binds;
-	struct adm_query sorted = q ? *q : (struct adm_query){0};
+	struct adm_query sorted;
 	int rc;
 
 	rc = check_exec_exists(s, exec, err);
 	if (rc)
 		return rc;
 	adm_binds_init(&binds);
-	if (!sorted.sort_key) {
-		sorted.sort_key = "created_at";
-		sorted.sort_asc = true;
-	}
-	fc_buf_adds(&sql, "SELECT " NODE_COLS " FROM node_executions n JOIN executions e ON e.id = n.exec_id "
-			  "WHERE e.project = ? AND e.domain = ? AND e.name = ?");
-	adm_binds_add_text(&binds, exec->project);
-	adm_binds_add_text(&binds, exec->domain);
-	adm_binds_add_text(&binds, exec->name);
-	if (parent_node_id) {
-		fc_buf_adds(&sql, " AND n.parent_node_id = ?");
-		adm_binds_add_text(&binds, parent_node_id);
-	}
-	rc = adm_run_list(s, &sql, &binds, &sorted, node_fields, FC_ARRAY_LEN(node_fields), "n.created_at",
-		      sizeof(**out), read_node, a, (void **)out, nr, next_token, err);
+	node_list_select(exec, parent_node_id, q, &sorted, &sql, &binds);
+	rc = adm_run_list_keyset(s, &sql, &binds, &sorted, node_fields, FC_ARRAY_LEN(node_fields), "n.created_at",
+				 sizeof(**out), read_node, a, (void **)out, nr, next_token, err);
+	adm_binds_release(&binds);
+	fc_buf_release(&sql);
+	return rc;
+}
+
+int adm_node_execution_list_plan(struct adm_store *s, const struct adm_exec_id *exec, const char *parent_node_id,
+				 const struct adm_query *q, struct fc_buf *plan, struct fc_err *err)
+{
+	struct fc_buf sql = FC_BUF_INIT;
+	struct adm_binds binds;
+	struct adm_query sorted;
+	int rc;
+
+	adm_binds_init(&binds);
+	node_list_select(exec, parent_node_id, q, &sorted, &sql, &binds);
+	rc = adm_list_plan(s, &sql, &binds, &sorted, node_fields, FC_ARRAY_LEN(node_fields), "n.created_at", plan,
+			   err);
 	adm_binds_release(&binds);
 	fc_buf_release(&sql);
 	return rc;

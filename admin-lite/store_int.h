@@ -21,6 +21,12 @@ struct adm_store {
 	/* file statuses that could not be written (strings owned), shown by adm_file_status_list() meanwhile */
 	struct adm_file_status *unsaved_files;
 	size_t nunsaved_files, aunsaved_files;
+	/* change notices (store.h): the listener, and what the open transaction touched (strings owned) */
+	adm_change_fn on_change;
+	void *on_change_ctx;
+	struct adm_change *changes;
+	size_t nchanges, achanges;
+	bool changes_overflow;
 };
 
 /* The name of the write-fault VFS shim to open databases with (store_fault.c), or NULL when it is unavailable. */
@@ -58,8 +64,25 @@ int adm_run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *bind
 		 adm_row_reader reader, struct fc_arena *a, void **out, size_t *nr, char **next_token,
 		 struct fc_err *err);
 
+/* The query plan (sqlite's EXPLAIN QUERY PLAN, one line per step: "SEARCH executions USING INDEX ...") of the
+ * listing adm_run_list_keyset() would run with the same arguments; for tests that lists use their indexes. */
+int adm_list_plan(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,
+		  const struct adm_field *fields, size_t nfields, const char *default_sort, struct fc_buf *plan,
+		  struct fc_err *err);
+
+/* The same with keyset paging (query.h, struct adm_keyset) when the sort column is an integer: the listings of
+ * executions and node executions, which grow without bound. The SQL must start "SELECT <columns> FROM ". */
+int adm_run_list_keyset(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,
+			const struct adm_field *fields, size_t nfields, const char *default_sort, size_t item_size,
+			adm_row_reader reader, struct fc_arena *a, void **out, size_t *nr, char **next_token,
+			struct fc_err *err);
+
 /* Format the next page token: offset + limit when more rows exist, else NULL. */
 char *adm_next_token(struct fc_arena *a, size_t nrows, uint32_t limit, int64_t offset);
+
+/* Note that the open transaction touched execution `id` (store.h, change notices); delivered after the outermost
+ * commit, dropped on rollback. Does nothing without a listener. */
+void adm_store_note(struct adm_store *s, const struct adm_exec_id *id, bool phase);
 
 /* Look up an execution's row id; FC_ENOENT when absent. Phase and claimed flag are returned when not NULL. */
 int adm_exec_rowid(struct adm_store *s, const struct adm_exec_id *id, int64_t *rowid, int *phase,

@@ -110,6 +110,40 @@
  * room for inline blobs and stays under the answer cap. */
 #define ADM_DATA_FILE_MAX (16u * 1024 * 1024)
 
+/* ---- admin-lite: watch streams and change notices (admin-lite/stream.c, store.c) --------------------------- */
+
+/* Executions one store transaction may name in its change notices. A launch, an event or a termination touches
+ * one; a bulk load (a bench filling 100,000 executions in one transaction) would otherwise keep a list as long as
+ * the load: past this the notice says "anything may have changed" and the streams render afresh. */
+#define ADM_STORE_CHANGES_MAX 1024
+
+/* Watch streams open at once (GET /api/v1/watch/...). Each holds a connection (under ADM_MAX_CONNS_PER_IP: six
+ * browser tabs with a stream or two each fit many times) and at most one rendering of its execution; a console
+ * has one or two. Past it: 503 with Retry-After. */
+#define ADM_STREAM_MAX 64
+
+/* Milliseconds between two renderings of one stream: changes in between are coalesced into the next one (at most
+ * five a second, what a person can follow; a run of a thousand node events costs five renderings a second). A
+ * rendering that took longer than half of this (an execution of thousands of nodes) stretches the interval to twice
+ * its cost, so one stream never keeps more than a third of a thread busy. */
+#define ADM_STREAM_COALESCE_MS 200
+
+/* Seconds between ": ping" comments on an idle stream, so proxies and the client see it alive, and a client that
+ * went away is noticed (the write fails). Under ADM_IDLE_TIMEOUT_S, which a stream that writes nothing would meet. */
+#define ADM_STREAM_PING_S 15
+
+/* Executions a project stream's next "changed" event may name; more changes before the client reads make it
+ * name these and say "truncated": true (the console then reloads its page anyway). Bounds a slow reader's cost. */
+#define ADM_STREAM_NAMES_MAX 256
+
+/* Node executions an execution stream's "nodes" event carries (the list endpoint's maximum page): a DAG of
+ * thousands of nodes is coloured from one event; past it the event has a `token`, as the list does. */
+#define ADM_STREAM_NODES_MAX 10000
+
+/* Bytes of a spec file GET /api/v1/repository/file sends (the console's repository page shows its text): specs
+ * people edit are kilobytes; a generated one of 100,000 nodes is megabytes and is better read in an editor. */
+#define ADM_REPO_FILE_MAX (4u * 1024 * 1024)
+
 /* ============================================================================================================
  * The YAML loader (core/yaml.c) and its JSON bridge (core/yamljson.c)
  * ============================================================================================================ */

@@ -183,6 +183,7 @@ int srv_start(const struct srv_options *o, struct srv **out, struct fc_err *err)
 	}
 	if (o->repo && (rc = srv_watch_open(s->store, o, o->repo, false, watch_changed, s, &s->watch, err)) != 0)
 		goto out;
+	so.repo_dir = o->repo;
 	so.on_change = request_changed;
 	so.on_change_ctx = s;
 	if (s->sch) {

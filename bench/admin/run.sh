@@ -3,7 +3,8 @@
 #   1. registration throughput (entities/s): one transaction per entity (the API) and batched (the watcher);
 #   2. GET /api/v1/tasks/{p}/{d}/{name}/{version} with wrk vs the same lookups done directly on sqlite (ratio),
 #      then the same GETs in protobuf (Accept: application/octet-stream) on the same server, beside JSON;
-#   3. watch latency: rename of one file in a 10,000-file repository -> its new version served (p50, p99).
+#   3. watch latency: rename of one file in a 10,000-file repository -> its new version served (p50, p99);
+#   4. execution lists with 100,000 executions, over the store and over HTTP (bench/admin/exec_bench.sh).
 # Sizes: ADMIN_BENCH_N (tasks, default 20000), ADMIN_BENCH_FILES (default 10000), ADMIN_BENCH_SAMPLES (200).
 set -eu
 cd "$(dirname "$0")/../.." || exit 2
@@ -57,3 +58,6 @@ awk -v s="$sqlite_rate" -v a="$api_rate" 'BEGIN { printf "ratio_sqlite_over_api=
 echo "-- watch latency: $SAMPLES renames in a $FILES-file repository"
 mkdir -p "$OUT/watch"
 python3 bench/admin/watch_latency.py "$FLYTEC" "$OUT/watch" "$FILES" "$SAMPLES" | tee "$OUT/watch.txt"
+
+echo "-- executions: lists over ${ADMIN_BENCH_EXECS:-100000} executions (bench/admin/exec_bench.sh)"
+bash bench/admin/exec_bench.sh

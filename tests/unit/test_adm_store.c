@@ -9,6 +9,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/limits.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -573,6 +574,226 @@ static void test_transaction_rollback(void **state)
 	assert_int_equal(adm_entity_get(f->s, ADM_TASK, &e.id, &f->a, &got, &err), 0);
 }
 
+/* The plan of one execution listing; fails the test when it cannot be planned. */
+static char *exec_plan(struct fixture *f, const char *filters, const char *sort_key, bool asc)
+{
+	struct adm_query q = {.project = "flytesnacks", .domain = "development", .filters = filters,
+			      .sort_key = sort_key, .sort_asc = asc};
+	struct fc_buf plan = FC_BUF_INIT;
+	struct fc_err err;
+
+	assert_int_equal(adm_execution_list_plan(f->s, &q, &plan, &err), 0);
+	return fc_buf_detach(&plan, NULL);
+}
+
+/* Every list the console asks for finds its page through an index in order: a SEARCH with the named index, no
+ * full scan, and no sort of the matches (TEMP B-TREE) unless the filter itself needs one (value_in). */
+static void assert_plan(char *plan, const char *index, bool sorted_by_index)
+{
+	char want[128];
+
+	snprintf(want, sizeof(want), "USING INDEX %s ", index);
+	if (!strstr(plan, want) || strstr(plan, "SCAN ") || (sorted_by_index && strstr(plan, "TEMP B-TREE")))
+		fail_msg("plan does not use %s%s:\n%s", index, sorted_by_index ? " in order" : "", plan);
+	free(plan);
+}
+
+static void test_list_plans(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_exec_id id = {"flytesnacks", "development", "x1"};
+	struct adm_query q = {0};
+	struct fc_buf plan = FC_BUF_INIT;
+	struct fc_err err;
+	char *text;
+
+	make_exec(f, "x1");
+	assert_plan(exec_plan(f, NULL, NULL, false), "executions_by_created", true);
+	assert_plan(exec_plan(f, "eq(phase,SUCCEEDED)", NULL, false), "executions_by_phase", true);
+	assert_plan(exec_plan(f, "eq(phase,FAILED)+gte(created_at,2024-01-01T00:00:00Z)", NULL, false),
+		    "executions_by_phase", true);
+	assert_plan(exec_plan(f, "eq(launch_plan.name,nightly)", NULL, false), "executions_by_lp", true);
+	assert_plan(exec_plan(f, "eq(workflow.name,etl)", NULL, false), "executions_by_wf", true);
+	assert_plan(exec_plan(f, "eq(mode,1)", NULL, false), "executions_by_mode", true);
+	assert_plan(exec_plan(f, "gte(created_at,2024-01-01T00:00:00Z)+lt(created_at,2024-02-01T00:00:00Z)", NULL,
+			      false), "executions_by_created", true);
+	assert_plan(exec_plan(f, NULL, "updated_at", true), "executions_by_updated", true);
+	assert_plan(exec_plan(f, NULL, "started_at", false), "executions_by_started", true);
+	assert_plan(exec_plan(f, NULL, "name", true), "sqlite_autoindex_executions_1", true);
+	/* several phases: the newest rows of the project in order, each checked (no sort of every match) */
+	assert_plan(exec_plan(f, "value_in(phase,RUNNING;QUEUED)", NULL, false), "executions_by_created", true);
+
+	/* node executions of one execution: the execution by its name, its nodes by (exec_id, created_at) */
+	assert_int_equal(adm_node_execution_list_plan(f->s, &id, NULL, &q, &plan, &err), 0);
+	text = fc_buf_detach(&plan, NULL);
+	if (!strstr(text, "INDEX sqlite_autoindex_executions_1 (project=? AND domain=? AND name=?)"))
+		fail_msg("the execution is not found by its name:\n%s", text);
+	assert_plan(text, "node_executions_by_created", true);
+	q.filters = "eq(phase,RUNNING)";
+	assert_int_equal(adm_node_execution_list_plan(f->s, &id, "n0", &q, &plan, &err), 0);
+	assert_plan(fc_buf_detach(&plan, NULL), "node_executions_by_parent", true);
+}
+
+/* Keyset paging: pages of a listing sorted by an integer column chain through the last row; they cover every row
+ * once, in order, also when rows are created between pages; offset tokens still work; a token of another order is
+ * refused. */
+static void test_keyset_pages(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_query q = {.project = "flytesnacks", .domain = "development", .limit = 10};
+	struct adm_execution *list;
+	struct fc_err err;
+	char *token = NULL, name[16], *plan;
+	char seen[40][16];
+	size_t n, total = 0, i;
+
+	for (i = 0; i < 25; i++) {
+		snprintf(name, sizeof(name), "k%02zu", i);
+		make_exec(f, name);
+	}
+	do {
+		q.token = token;
+		assert_int_equal(adm_execution_list(f->s, &q, &f->a, &list, &n, &token, &err), 0);
+		for (i = 0; i < n; i++)
+			snprintf(seen[total++], sizeof(seen[0]), "%s", list[i].id.name);
+		if (token)
+			assert_true(!strncmp(token, "k:created_at:d:", 15));
+		if (total == 10)
+			make_exec(f, "late"); /* newer than every row: on no later page */
+	} while (token && total < 40);
+	assert_int_equal(total, 25);
+	for (i = 0; i < 25; i++) {
+		snprintf(name, sizeof(name), "k%02zu", 24 - i);
+		assert_string_equal(seen[i], name);
+	}
+
+	/* ascending, by another integer field */
+	q.sort_key = "updated_at";
+	q.sort_asc = true;
+	q.token = NULL;
+	q.limit = 20;
+	assert_int_equal(adm_execution_list(f->s, &q, &f->a, &list, &n, &token, &err), 0);
+	assert_string_equal(list[0].id.name, "k00");
+	assert_non_null(token);
+	assert_true(!strncmp(token, "k:updated_at:a:", 15));
+	q.token = token;
+	assert_int_equal(adm_execution_list(f->s, &q, &f->a, &list, &n, &token, &err), 0);
+	assert_int_equal(n, 6);
+	assert_string_equal(list[5].id.name, "late");
+	assert_null(token);
+
+	/* the token of one order is no page of another; a text sort keeps offsets; offsets still work */
+	q.sort_key = NULL;
+	q.sort_asc = false;
+	q.token = "k:updated_at:a:1:1";
+	assert_int_equal(adm_execution_list(f->s, &q, &f->a, &list, &n, &token, &err), FC_EINVAL);
+	q.token = "k:created_at:d:x:1";
+	assert_int_equal(adm_execution_list(f->s, &q, &f->a, &list, &n, &token, &err), FC_EINVAL);
+	q.sort_key = "name";
+	q.token = NULL;
+	assert_int_equal(adm_execution_list(f->s, &q, &f->a, &list, &n, &token, &err), 0);
+	assert_string_equal(token, "20");
+	q.sort_key = NULL;
+	q.token = "20";
+	assert_int_equal(adm_execution_list(f->s, &q, &f->a, &list, &n, &token, &err), 0);
+	assert_int_equal(n, 6);
+
+	/* the next page is found by the index, in order */
+	q.token = "k:created_at:d:1700000000000000000:5";
+	{
+		struct fc_buf b = FC_BUF_INIT;
+
+		assert_int_equal(adm_execution_list_plan(f->s, &q, &b, &err), 0);
+		plan = fc_buf_detach(&b, NULL);
+	}
+	assert_plan(plan, "executions_by_created", true);
+}
+
+struct notices {
+	char seen[16][64];
+	bool phase[16];
+	size_t n, calls;
+	bool overflow;
+};
+
+static void on_change(void *ctx, const struct adm_change *changes, size_t n, bool overflow)
+{
+	struct notices *w = ctx;
+	size_t i;
+
+	w->calls++;
+	w->overflow |= overflow;
+	for (i = 0; i < n && w->n < 16; i++, w->n++) {
+		snprintf(w->seen[w->n], sizeof(w->seen[w->n]), "%s/%s/%s", changes[i].id.project, changes[i].id.domain,
+			 changes[i].id.name);
+		w->phase[w->n] = changes[i].phase;
+	}
+}
+
+/* Change notices come after the commit, once per execution per transaction, never for a rolled-back one. */
+static void test_change_notices(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_exec_id id = {"flytesnacks", "development", "c1"};
+	struct adm_wf_event wev;
+	struct adm_node_event nev;
+	struct notices w;
+	struct fc_err err;
+	bool applied;
+
+	memset(&w, 0, sizeof(w));
+	make_exec(f, "before"); /* no listener: nothing recorded */
+	adm_store_set_listener(f->s, on_change, &w);
+	make_exec(f, "c1");
+	assert_int_equal(w.calls, 1);
+	assert_string_equal(w.seen[0], "flytesnacks/development/c1");
+	assert_true(w.phase[0]);
+
+	memset(&nev, 0, sizeof(nev));
+	nev.exec = id;
+	nev.node_id = "n0";
+	nev.phase = 2;
+	assert_int_equal(adm_event_node(f->s, &nev, &applied, &err), 0);
+	assert_int_equal(w.calls, 2);
+	assert_false(w.phase[1]); /* a node changed, not the execution's phase */
+
+	/* grouped: one notice for the transaction, the execution once, phase-changed */
+	assert_int_equal(adm_store_begin(f->s, &err), 0);
+	nev.node_id = "n1";
+	assert_int_equal(adm_event_node(f->s, &nev, &applied, &err), 0);
+	memset(&wev, 0, sizeof(wev));
+	wev.exec = id;
+	wev.phase = 2;
+	assert_int_equal(adm_event_workflow(f->s, &wev, &applied, &err), 0);
+	assert_int_equal(w.calls, 2);
+	assert_int_equal(adm_store_commit(f->s, &err), 0);
+	assert_int_equal(w.calls, 3);
+	assert_int_equal(w.n, 3);
+	assert_true(w.phase[2]);
+
+	/* rolled back: nothing */
+	assert_int_equal(adm_store_begin(f->s, &err), 0);
+	make_exec(f, "gone");
+	adm_store_rollback(f->s);
+	assert_int_equal(w.calls, 3);
+
+	/* a bulk load names the first ADM_STORE_CHANGES_MAX executions and says the rest changed too */
+	assert_int_equal(adm_store_begin(f->s, &err), 0);
+	for (int i = 0; i < ADM_STORE_CHANGES_MAX + 5; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "bulk%d", i);
+		make_exec(f, name);
+	}
+	assert_int_equal(adm_store_commit(f->s, &err), 0);
+	assert_int_equal(w.calls, 4);
+	assert_true(w.overflow);
+
+	adm_store_set_listener(f->s, NULL, NULL);
+	make_exec(f, "after");
+	assert_int_equal(w.calls, 4);
+}
+
 static void test_time_parse(void **state)
 {
 	struct fc_buf b = FC_BUF_INIT;
@@ -603,6 +824,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_events_transitions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_and_terminate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schedule_fire_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_plans, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_change_notices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keyset_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files_and_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transaction_rollback, setup, teardown),

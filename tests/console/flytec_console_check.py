@@ -94,9 +94,15 @@ def wait(d, cond, timeout=TIMEOUT):
 
 
 def goto(d, hashpath):
+    # a hash change opens a page without loading the document again: mark the page shown now, then wait for a
+    # new page's heading (each page draws into its own element)
+    try:
+        d.execute_script("var p = document.querySelector('main .page'); if (p) p.setAttribute('data-old', '1');")
+    except WebDriverException:
+        pass
     d.get(admin + "/console/" + hashpath)
-    # a page of the console is drawn once its heading is; mark the window so a reload would be seen
-    wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "main h1"))
+    wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "main .page:not([data-old]) h1"))
+    # mark the window so a reload would be seen
     d.execute_script("window.__noReload = 1;")
 
 

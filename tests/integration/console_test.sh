@@ -6,7 +6,8 @@
 # approves a gate, breaks a spec and sees its error with the caret line, and checks the XSS and token cases.
 # Screenshots of each page go to build/console/. Skips with a message when chromium, chromedriver or
 # python3-selenium is absent.
-# A browser's page loads are timing-sensitive on a loaded machine: a failed run is tried once more, and says so.
+# A browser's page loads are timing-sensitive on a loaded machine: a failed run is tried once more, and says so;
+# each browser run is bounded (250 s) so that both fit in the runner's 600 s.
 if [ -z "${FLYTEC_CONSOLE_TRY:-}" ]; then
 	FLYTEC_CONSOLE_TRY=1 bash "$0" && exit 0
 	echo "console_test: first run failed; trying once more"
@@ -109,7 +110,7 @@ put /api/v1/named_entities/WORKFLOW/examples/development/xss_wf \
 check xss-description-stored eq "$CODE" 200
 
 # --- the pages in a browser --------------------------------------------------------------------------------------
-timeout 540 /usr/bin/python3 tests/console/flytec_console_check.py "$URL" "$TOKEN" "$T/repo" "$OUT" \
+timeout 250 /usr/bin/python3 tests/console/flytec_console_check.py "$URL" "$TOKEN" "$T/repo" "$OUT" \
 	>"$T/check.out" 2>&1
 check_rc=$?
 while IFS= read -r line; do

@@ -347,6 +347,15 @@ def run(d):
     else:
         report("approve-gate", False, "no Approve button; launch answered %d; page: %s" % (code, " ".join(text(d).split())[:300]))
 
+    # the executions list follows new runs without a reload (the change stream, or its polling stand-in)
+    goto(d, "#/p/%s/%s/executions" % (P, D))
+    wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "#exec-list tr[data-name]"))
+    code, _ = launch("console-listed", "hello", {"name": "list"})
+    seen = wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, '#exec-list tr[data-name="console-listed"]'))
+    shot(d, "executions-live")
+    report("executions-list-live", seen and d.execute_script("return window.__noReload === 1"),
+           "launch answered %d; rows %s" % (code, [e.get_attribute("data-name") for e in d.find_elements(By.CSS_SELECTOR, "#exec-list tr[data-name]")]))
+
     # the launch plan filter: only the gated run
     page(d, "executions-by-launch-plan", "#/p/%s/%s/executions?launchplan=gated" % (P, D), ["console-gate"])
     names = [e.get_attribute("data-name") for e in d.find_elements(By.CSS_SELECTOR, "#exec-list tr[data-name]")]

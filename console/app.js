@@ -16,13 +16,17 @@ function newPage(title, ...crumbs) {
   document.getElementById('toast').className = '';
   pageAbort = new AbortController();
   document.title = title + ' · flytec';
-  const m = clear(main());
+  // each page draws into its own element: a slower page still loading when the next one opened draws into a
+  // detached element, never over the new page
+  const m = h('div', { class: 'page' });
+  clear(main()).appendChild(m);
   m.appendChild(h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumbs' }, crumbs.map((c, i) => [i ? ' / ' : null, c])));
   m.appendChild(h('h1', null, title));
   return { m, signal: pageAbort.signal };
 }
 
 function every(signal, ms, fn) {
+  if (signal.aborted) return;
   const t = setInterval(fn, ms);
   signal.addEventListener('abort', () => clearInterval(t));
 }

@@ -27,6 +27,9 @@ OUT=$PWD/build/console
 rm -rf "$OUT"
 mkdir -p "$OUT"
 cp -r examples/workflows "$T/repo"
+# the greeting also goes to the task's stdout, so that the log view has something to show
+sed -i 's|> "\$FLYTE_OUTPUT_DIR/greeting"|\| tee "$FLYTE_OUTPUT_DIR/greeting"|' "$T/repo/hello.yaml"
+grep -q 'tee "\$FLYTE_OUTPUT_DIR/greeting"' "$T/repo/hello.yaml" || { echo "hello.yaml changed: the greeting is no longer written where this test expects"; exit 1; }
 cat >"$T/repo/console_extra.yaml" <<'YAML'
 # console_test.sh: a gate to approve, a task that runs long enough to terminate, and markup where text belongs
 project: examples

@@ -54,7 +54,7 @@ static int cmp_double(const void *a, const void *b)
 static void report(const char *name, double *t, int n)
 {
 	qsort(t, (size_t)n, sizeof(*t), cmp_double);
-	printf("%s_p50_ms=%.3f %s_p99_ms=%.3f\n", name, t[n / 2], name, t[(n * 99) / 100]);
+	printf("%s_min_ms=%.3f %s_p50_ms=%.3f %s_p99_ms=%.3f\n", name, t[0], name, t[n / 2], name, t[(n * 99) / 100]);
 }
 
 static void die(const char *what, const struct fc_err *err)

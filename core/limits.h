@@ -259,6 +259,18 @@
 /* Log lines for the missed slots of one catch-up: one per slot, up to this many, then one line with the count (a
  * minutely plan down for a week would otherwise write 10,000 lines at once; the metric counts them all). */
 #define SCH_MISSED_LOG_MAX 100
+/* Most slots `buffer_all` keeps waiting (`max_buffered`): each is a row in the store's durable buffer and they run
+ * one after the other, so more than a few thousand could never drain; the default is 100 (SCH_DEFAULT_MAX_BUFFERED). */
+#define CMP_MAX_BUFFERED 10000
+/* Largest `pause_on_failure`: the check reads that many of the newest finished runs at each fire. */
+#define CMP_MAX_PAUSE_ON_FAILURE 1000
+/* Slots one backfill request may cover (each is a row in the durable queue and a line of the answer); a longer
+ * range is refused with the count, so split it. */
+#define SCH_BACKFILL_MAX 10000
+/* Most executions a backfill runs at once (`--parallel`). */
+#define SCH_BACKFILL_MAX_PARALLEL 100
+/* Missed slots of one catch-up written to the slot log (the newest ones; the metric counts them all). */
+#define SCH_MISSED_SLOTS_LOGGED 10
 
 /* --- lsp/: the language server ------------------------------------------------------------------------- */
 

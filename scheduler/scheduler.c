@@ -1563,6 +1563,10 @@ static int reload_locked(struct sch *s, int64_t now_ns, struct fc_err *err)
 			pause_apply(e, &rows[i]);
 			fc_strmap_put(&s->entries, e->key, e);
 			entry_load(s, e, lp, now_ns);
+			if (e->waiting_live && e->expr && !e->paused && e->due_ns > now_ns) {
+				e->due_ns = now_ns; /* slots waited before a restart: look at them now */
+				heap_place(s, e);
+			}
 			added++;
 		} else if (entry_changed(e, lp)) {
 			if (last != SCH_NEVER && (e->last_slot == SCH_NEVER || last > e->last_slot))

@@ -54,6 +54,10 @@ struct adm_server_options {
 	void *schedules_ctx;
 	/* Appends the scheduler's Prometheus text to GET /metrics (called with schedules_ctx). NULL: none. */
 	void (*schedules_metrics)(void *ctx, struct fc_buf *out);
+	/* POST /api/v1/schedules/{project}/{domain}/{name}/backfill (called with schedules_ctx): queue (or, dry_run,
+	 * list) the slots of [from_ns, to_ns] and render the answer JSON into `out`. NULL: the endpoint answers 404. */
+	int (*schedules_backfill)(void *ctx, const char *project, const char *domain, const char *name, int64_t from_ns,
+				  int64_t to_ns, uint32_t parallel, bool dry_run, struct fc_buf *out, struct fc_err *err);
 };
 
 struct adm_server;

@@ -23,5 +23,7 @@ int cmd_terminate(int argc, char **argv);
 /* `flytec schedule pause|unpause LP` (argv[0] is "pause" or "unpause"). */
 int cmd_schedule_pause(int argc, char **argv, bool pause);
 int cmd_status(int argc, char **argv);
+/* `flytec backfill LP --from T1 --to T2 [--parallel N] [--dry-run]`. */
+int cmd_backfill(int argc, char **argv);
 
 #endif

@@ -1818,6 +1818,13 @@ static int status_cmp(const void *pa, const void *pb)
 	return c ? c : strcmp(a->name, b->name);
 }
 
+static int slot_desc_cmp(const void *pa, const void *pb)
+{
+	const struct adm_slot *a = pa, *b = pb;
+
+	return a->slot > b->slot ? -1 : a->slot < b->slot;
+}
+
 int sch_status_list(struct sch *s, struct fc_arena *a, struct sch_status **out, size_t *nr, struct fc_err *err)
 {
 	struct sch_status *list;
@@ -1885,8 +1892,28 @@ int sch_status_list(struct sch *s, struct fc_arena *a, struct sch_status **out, 
 		struct adm_slot *rows;
 		size_t nrows, k;
 
-		if (adm_schedule_slot_list(s->store, &name_id, false, SCH_STATUS_SLOTS, a, &rows, &nrows, err))
+		struct adm_slot *wait;
+		size_t nwait, w, m;
+
+		if (adm_schedule_slot_list(s->store, &name_id, false, SCH_STATUS_SLOTS, a, &rows, &nrows, err) ||
+		    (st->waiting && adm_schedule_slot_list(s->store, &name_id, true, SCH_STATUS_SLOTS, a, &wait, &nwait,
+							   err)))
 			return FC_EIO;
+		/* the waiting slots always show (older than the newest 10 when later slots were skipped): each takes
+		 * the place of the oldest slot that does not wait */
+		for (w = 0; st->waiting && w < nwait; w++) {
+			for (m = 0; m < nrows && rows[m].slot != wait[w].slot; m++)
+				;
+			if (m < nrows)
+				continue;
+			for (m = nrows; m > 0 && rows[m - 1].waiting; m--)
+				;
+			if (!m)
+				break;
+			memmove(&rows[m - 1], &rows[m], (nrows - m) * sizeof(*rows));
+			rows[nrows - 1] = wait[w];
+			qsort(rows, nrows, sizeof(*rows), slot_desc_cmp);
+		}
 		for (k = 0; k < nrows && k < SCH_STATUS_SLOTS; k++) {
 			st->slots[k].slot_ns = rows[k].slot;
 			st->slots[k].outcome = adm_slot_outcome_name(rows[k].outcome);

@@ -269,6 +269,11 @@
 #define SCH_BACKFILL_MAX 10000
 /* Most executions a backfill runs at once (`--parallel`). */
 #define SCH_BACKFILL_MAX_PARALLEL 100
+/* Fires of one scheduler pass share a store transaction, up to this many fires or this long (whichever comes
+ * first): one commit per fire made 1,000 slots due at once take 1,000 commits; a batch keeps the store's write lock,
+ * so it is bounded to keep API writes waiting at most about SCH_FIRE_BATCH_MS. */
+#define SCH_FIRE_BATCH 500
+#define SCH_FIRE_BATCH_MS 50
 /* Missed slots of one catch-up written to the slot log (the newest ones; the metric counts them all). */
 #define SCH_MISSED_SLOTS_LOGGED 10
 

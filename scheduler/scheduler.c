@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define NS_PER_S INT64_C(1000000000)
 #define NOT_IN_HEAP SIZE_MAX
@@ -1620,18 +1621,68 @@ static int64_t next_deadline(const struct sch *s)
 	return s->heap_nr ? s->heap[0]->due_ns : SCH_FOREVER;
 }
 
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/*
+ * End a batch of fires (one store transaction). When the commit fails, none of the batch's fires exist, but the
+ * entries moved past them: drop every entry and load them again from what the store kept.
+ */
+static int batch_end(struct sch *s, int64_t now_ns, struct fc_err *err)
+{
+	struct fc_err cerr;
+
+	if (!adm_store_commit(s->store, &cerr))
+		return 0;
+	if (!s->opts.quiet)
+		fc_error("scheduler: a batch of fires was not committed (%s): reloading every schedule", cerr.msg);
+	s->gen++;
+	entries_rebuild(s, true); /* every entry is of an older generation: all go */
+	s->loaded = false;
+	return reload_locked(s, now_ns, err);
+}
+
 static int step_locked(struct sch *s, int64_t now_ns, int64_t *next_ns, struct fc_err *err)
 {
 	struct sch_entry *e;
+	size_t in_batch = 0;
+	bool batch = false;
+	double batch_start = 0;
 	int rc = 0;
 
 	if (take_notified(s) || !s->loaded)
 		rc = reload_locked(s, now_ns, err);
 	s->totals.passes++;
 	/* `now_ns` is fixed for the pass: what was due when it began is judged on time or late against it. A stop
-	 * ends a long pass (a big catch-up) between two fires; what was not fired stays due for the next start. */
-	while (!stop_requested(s) && (e = heap_pop_due(s, now_ns)))
+	 * ends a long pass (a big catch-up) between two fires; what was not fired stays due for the next start. The
+	 * fires share store transactions of up to SCH_FIRE_BATCH fires or SCH_FIRE_BATCH_MS (each fire is a savepoint
+	 * in it, so one that fails is undone alone). */
+	while (!stop_requested(s) && (e = heap_pop_due(s, now_ns))) {
+		if (!batch && s->opts.fire_batch > 1 && !adm_store_begin(s->store, NULL)) {
+			batch = true;
+			in_batch = 0;
+			batch_start = mono_ms();
+		}
 		entry_process(s, e, now_ns);
+		if (batch && (++in_batch >= s->opts.fire_batch || mono_ms() - batch_start >= SCH_FIRE_BATCH_MS)) {
+			batch = false;
+			int brc = batch_end(s, now_ns, err);
+
+			if (brc && !rc)
+				rc = brc;
+		}
+	}
+	if (batch) {
+		int brc = batch_end(s, now_ns, err);
+
+		if (brc && !rc)
+			rc = brc;
+	}
 	purge_dead(s);
 	if (next_ns)
 		*next_ns = next_deadline(s);
@@ -1763,6 +1814,8 @@ int sch_new(struct adm_store *store, const struct sch_clock *clock, const struct
 		s->opts.backoff_max_s = SCH_DEFAULT_BACKOFF_MAX_S;
 	if (s->opts.poll_ms <= 0)
 		s->opts.poll_ms = SCH_DEFAULT_POLL_MS;
+	if (!s->opts.fire_batch)
+		s->opts.fire_batch = SCH_FIRE_BATCH;
 	if (s->opts.backoff_max_s < s->opts.backoff_min_s)
 		s->opts.backoff_max_s = s->opts.backoff_min_s;
 	s->principal = fc_xstrdup(s->opts.principal && *s->opts.principal ? s->opts.principal : "flytec-scheduler");

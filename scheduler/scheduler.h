@@ -107,6 +107,7 @@ struct sch_options {
 	bool quiet;               /* no log lines (benchmarks) */
 	int64_t poll_ms;          /* how often a schedule with waiting slots (buffer, cancel_other, backfill) looks
 				   * whether they may start (0: 1000) */
+	unsigned fire_batch;      /* most fires per store transaction (0: SCH_FIRE_BATCH; 1: one each, the old way) */
 };
 
 /* How many upcoming fire times a status lists. */

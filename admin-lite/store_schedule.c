@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define ADM_SLOT_PRUNE_EVERY 16
+
 static const char *const outcome_names[] = {
 	[ADM_SLOT_FIRED] = "fired",       [ADM_SLOT_SKIPPED] = "skipped",
 	[ADM_SLOT_MISSED] = "missed",     [ADM_SLOT_BUFFERED] = "buffered",
@@ -68,7 +70,12 @@ int adm_schedule_slot_put(struct adm_store *s, const struct adm_id *lp_name, con
 	sqlite3_bind_int64(st, 10, adm_store_now(s));
 	rc = adm_step_done(s, st, err);
 	adm_stmt_done(s, st);
-	if (rc || slot->waiting)
+	/* Pruning is amortised: each put of a name prunes with a chance of 1 in ADM_SLOT_PRUNE_EVERY (by a hash of
+	 * the name and the slot, so no name is always passed over), which keeps a name's rows near ADM_SLOT_LOG_KEEP
+	 * without a DELETE per fire. */
+	if (rc || slot->waiting ||
+	    (fc_hash_bytes(lp_name->name, strlen(lp_name->name)) ^ (uint64_t)slot->slot * 0x9e3779b97f4a7c15ull) %
+		    ADM_SLOT_PRUNE_EVERY)
 		goto out;
 	/* Keep the newest ADM_SLOT_LOG_KEEP finished rows of the name (the queue and backfill rows stay). */
 	st = adm_stmt(s, "DELETE FROM schedule_slots WHERE project = ?1 AND domain = ?2 AND name = ?3 AND waiting = 0 "

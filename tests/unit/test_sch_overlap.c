@@ -442,6 +442,39 @@ static void test_slot_view(void **state)
 	sfx_free(f);
 }
 
+/* The spec keys: bad values are errors at their position; good ones reach the store and the status. */
+static void test_spec_keys(void **state)
+{
+	static const char bad[] = SFX_PREAMBLE SFX_LP("a", "cron: \"0 * * * *\", kickoff_input: day, concurrency: buffer_al, "
+							   "max_buffered: 0, pause_on_failure: x");
+	struct sfx *f = sfx_new(utc(2024, 3, 1, 0, 0, 30));
+	struct cmp_options opts;
+	struct cmp_session *cs;
+	struct fc_buf out = FC_BUF_INIT;
+	struct sch_status *st;
+
+	(void)state;
+	memset(&opts, 0, sizeof(opts));
+	cs = cmp_session_new(&opts);
+	assert_int_equal(cmp_add_source_take(cs, "sched.yaml", strdup(bad), strlen(bad)), 0);
+	assert_int_not_equal(cmp_compile(cs), 0);
+	fc_diags_render(cmp_diags(cs), FC_DIAG_TEXT, false, &out);
+	assert_non_null(strstr(out.buf, "sched.yaml:19:")); /* line of the launch plan's schedule */
+	assert_non_null(strstr(out.buf, "'buffer_one', 'buffer_all' or 'cancel_other'"));
+	assert_non_null(strstr(out.buf, "max_buffered is a whole number from 1 to 10000"));
+	assert_non_null(strstr(out.buf, "pause_on_failure is a whole number from 1 to 1000"));
+	fc_buf_release(&out);
+	cmp_session_free(cs);
+	sfx_register(f, SFX_PREAMBLE SFX_LP("g", "cron: \"0 * * * *\", kickoff_input: day, concurrency: buffer_all, "
+						   "max_buffered: 7, pause_on_failure: 3"));
+	sfx_step(f, sfx_now(f));
+	st = sfx_status(f, "g");
+	assert_int_equal(st->concurrency, CMP_CONCURRENCY_BUFFER_ALL);
+	assert_int_equal(st->max_buffered, 7);
+	assert_int_equal(st->pause_on_failure, 3);
+	sfx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_backfill),
 		cmocka_unit_test(test_backfill_overlapping_live_slot),
 		cmocka_unit_test(test_slot_view),
+		cmocka_unit_test(test_spec_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

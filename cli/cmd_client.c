@@ -898,6 +898,25 @@ static int get_schedules(struct client *c, const char *name)
 			fc_buf_release(&slots);
 		}
 		table_print(&t);
+		/* one schedule asked for by name: its next fire times and its newest slots, with the reasons */
+		json_array_foreach(json_object_get(j, "schedules"), i, e) {
+			json_t *sl;
+			size_t k;
+
+			if (!name || strcmp(jstr(e, "project", NULL), c->project) ||
+			    strcmp(jstr(e, "domain", NULL), c->domain) || strcmp(jstr(e, "name", NULL), name))
+				continue;
+			printf("\nnext fires (UTC):");
+			json_array_foreach(json_object_get(e, "nextFires"), k, sl)
+				printf("%s %s", k ? "," : "", jstr(sl, "firesAt", NULL));
+			printf("\nslots (newest first):\n");
+			json_array_foreach(json_object_get(e, "slots"), k, sl) {
+				const char *x = jstr(sl, "execution", NULL), *d = jstr(sl, "detail", NULL);
+
+				printf("  %s  %-15s%s  %-20s  %s\n", jstr(sl, "slot", NULL), jstr(sl, "outcome", NULL),
+				       json_is_true(json_object_get(sl, "waiting")) ? "*" : " ", *x ? x : "-", d);
+			}
+		}
 	}
 out:
 	json_decref(j);

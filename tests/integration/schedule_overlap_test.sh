@@ -52,6 +52,10 @@ check "the slot view lists buffered slots that wait" contains \
 check "the slot view has at most 10 slots" eq "$(jget 'max(len(x["slots"]) for x in d["schedules"]) <= 10')" True
 "$FLYTEC" get schedules -p sched > "$T/schedules"
 check "flytec get schedules shows the waiting slots (B*) and the skipped ones (S)" grep -qE "buffered .*B\*.*" "$T/schedules"
+"$FLYTEC" get schedules buffered -p sched > "$T/one"
+check "flytec get schedules NAME lists the next fire times" grep -qE "^next fires \(UTC\): 20[0-9T:-]+Z, " "$T/one"
+check "flytec get schedules NAME lists the slots with outcome, waiting mark and reason" \
+	grep -qE "^  20[0-9T:-]+Z  buffered +\* +- +waits for s" "$T/one"
 "$FLYTEC" get executions -p sched > "$T/execs"
 check "flytec get executions shows the skip decision" grep -q "SCHEDULED (skipped)" "$T/execs"
 

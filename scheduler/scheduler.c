@@ -2243,6 +2243,12 @@ int sch_backfill(struct sch *s, const char *project, const char *domain, const c
 		list[n].execution = NULL;
 		n++;
 	}
+	if (!dry_run && e->waiting_bf + n > SCH_BACKFILL_MAX) {
+		/* the queue is read whole at each look (entry_drain()): keep it bounded across requests too */
+		rc = fc_err_set(err, FC_EINVAL, "%zu slot(s) of earlier backfills still wait; with these %zu the queue "
+				"would pass %d slots: wait for them or split the range", e->waiting_bf, n, SCH_BACKFILL_MAX);
+		goto out;
+	}
 	if (!dry_run) {
 		if ((rc = adm_store_begin(s->store, err)))
 			goto out;

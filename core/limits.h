@@ -264,8 +264,8 @@
 #define CMP_MAX_BUFFERED 10000
 /* Largest `pause_on_failure`: the check reads that many of the newest finished runs at each fire. */
 #define CMP_MAX_PAUSE_ON_FAILURE 1000
-/* Slots one backfill request may cover (each is a row in the durable queue and a line of the answer); a longer
- * range is refused with the count, so split it. */
+/* Slots one backfill request may cover, and slots a plan's backfill queue may hold (each is a row in the durable
+ * queue, read whole at each look of the scheduler, and a line of the answer); more is refused: split the range. */
 #define SCH_BACKFILL_MAX 10000
 /* Most executions a backfill runs at once (`--parallel`). */
 #define SCH_BACKFILL_MAX_PARALLEL 100

@@ -14,6 +14,7 @@
 #include "core/limits.h"
 #include "core/pbdepth.h"
 #include "core/pbjson.h"
+#include "core/tz.h"
 
 #include "flyteidl/admin/common.pb-c.h"
 #include "flyteidl/admin/version.pb-c.h"
@@ -1007,6 +1008,71 @@ static void h_schedule_unpause(struct adm_req *r)
 	schedule_pause(r, false);
 }
 
+/*
+ * flytec's own: backfill a launch plan's schedule. Body: {"from": RFC 3339, "to": RFC 3339, "parallel": N (default
+ * 1), "dryRun": bool}. Answers the slots of the range, each queued, already run, or (dry run) would run.
+ */
+static void h_schedule_backfill(struct adm_req *r)
+{
+	const char *from_s = NULL, *to_s = NULL;
+	int64_t from, to;
+	json_int_t parallel = 1;
+	bool dry_run = false;
+	json_t *root = NULL, *v;
+	json_error_t jerr;
+	struct fc_err err;
+
+	root = r->body.len ? json_loadb(r->body.buf, r->body.len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+	if (!root || !json_is_object(root)) {
+		adm_reply_error(r, FC_EINVAL, "body: expected a JSON object such as {\"from\": \"2024-03-01T00:00:00Z\", "
+				"\"to\": \"2024-03-02T00:00:00Z\"}%s%s", root || !r->body.len ? "" : ": ",
+				root || !r->body.len ? "" : jerr.text);
+		goto out;
+	}
+	if ((v = json_object_get(root, "from")) && json_is_string(v))
+		from_s = json_string_value(v);
+	if ((v = json_object_get(root, "to")) && json_is_string(v))
+		to_s = json_string_value(v);
+	if (!from_s || !to_s) {
+		adm_reply_error(r, FC_EINVAL, "from and to are RFC 3339 times (strings), both required");
+		goto out;
+	}
+	if (fc_time_parse_rfc3339(from_s, &from, NULL, &err) || fc_time_parse_rfc3339(to_s, &to, NULL, &err)) {
+		adm_reply_error(r, FC_EINVAL, "from/to: %s", err.msg);
+		goto out;
+	}
+	if ((v = json_object_get(root, "parallel")) && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > SCH_BACKFILL_MAX_PARALLEL) {
+			adm_reply_error(r, FC_EINVAL, "parallel is a whole number from 1 to %d", SCH_BACKFILL_MAX_PARALLEL);
+			goto out;
+		}
+		parallel = json_integer_value(v);
+	}
+	if ((v = json_object_get(root, "dryRun")) && !json_is_null(v)) {
+		if (!json_is_boolean(v)) {
+			adm_reply_error(r, FC_EINVAL, "dryRun is a boolean");
+			goto out;
+		}
+		dry_run = json_is_true(v);
+	}
+	if (from > INT64_MAX / 1000000000 || from < INT64_MIN / 1000000000 || to > INT64_MAX / 1000000000 ||
+	    to < INT64_MIN / 1000000000) {
+		adm_reply_error(r, FC_EINVAL, "from/to: out of range");
+		goto out;
+	}
+	fc_buf_reset(&r->out);
+	if (adm_server_schedule_backfill(r->srv, adm_req_param(r, 0), adm_req_param(r, 1), adm_req_param(r, 2),
+					 from * 1000000000, to * 1000000000, (uint32_t)parallel, dry_run, &r->out, &err)) {
+		adm_reply_err(r, &err);
+		goto out;
+	}
+	fc_buf_addch(&r->out, '\n');
+	r->status = 200;
+	r->content_type = "application/json";
+out:
+	json_decref(root);
+}
+
 /* flytec's own: the compile status of the watched repository's files. */
 static void h_repository_status(struct adm_req *r)
 {
@@ -1662,6 +1728,7 @@ const struct adm_route adm_routes[] = {
 	{"GET", P "/schedules", adm_reply_schedules, ADM_READ, NULL, NULL},
 	{"POST", P "/schedules/{project}/{domain}/{name}/pause", h_schedule_pause, ADM_WRITE, NULL, NULL},
 	{"POST", P "/schedules/{project}/{domain}/{name}/unpause", h_schedule_unpause, ADM_WRITE, NULL, NULL},
+	{"POST", P "/schedules/{project}/{domain}/{name}/backfill", h_schedule_backfill, ADM_WRITE, NULL, NULL},
 	{"GET", P "/signals/{project}/{domain}/{name}", h_list_signals, ADM_READ, NULL, MSG(signal_list)},
 	{"POST", P "/signals", h_set_signal, ADM_WRITE, MSG(signal_set_request), MSG(signal_set_response)},
 

@@ -88,6 +88,8 @@ struct adm_server {
 	void (*schedules_metrics)(void *ctx, struct fc_buf *out);
 	struct adm_logs *logs;
 	struct adm_stream_hub *streams;
+	int (*schedules_backfill)(void *ctx, const char *project, const char *domain, const char *name, int64_t from_ns,
+				  int64_t to_ns, uint32_t parallel, bool dry_run, struct fc_buf *out, struct fc_err *err);
 };
 
 static int64_t mono_ns(void)
@@ -1210,6 +1212,7 @@ int adm_server_start(struct adm_store *store, const struct adm_server_options *o
 		adm_server_stop(srv);
 		return rc;
 	}
+	srv->schedules_backfill = opts ? opts->schedules_backfill : NULL;
 	srv->daemon = MHD_start_daemon(
 		flags, ntohs(sin.sin_port), on_accept, srv, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
@@ -1250,6 +1253,16 @@ void adm_server_schedule_metrics(struct adm_server *srv, struct fc_buf *out)
 {
 	if (srv && srv->schedules_metrics)
 		srv->schedules_metrics(srv->schedules_ctx, out);
+}
+
+int adm_server_schedule_backfill(struct adm_server *srv, const char *project, const char *domain, const char *name,
+				 int64_t from_ns, int64_t to_ns, uint32_t parallel, bool dry_run, struct fc_buf *out,
+				 struct fc_err *err)
+{
+	if (!srv || !srv->schedules_backfill)
+		return fc_err_set(err, FC_ENOENT, "no scheduler runs in this server (started with --no-scheduler?)");
+	return srv->schedules_backfill(srv->schedules_ctx, project, domain, name, from_ns, to_ns, parallel, dry_run,
+				       out, err);
 }
 
 void adm_reply_schedules(struct adm_req *r)

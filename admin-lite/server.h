@@ -66,6 +66,10 @@ struct adm_server_options {
 	/* Serve the web console's files (/console/) from this directory instead of the copies embedded in the binary
 	 * (for working on the console without rebuilding). NULL: embedded. */
 	const char *console_dir;
+	/* POST /api/v1/schedules/{project}/{domain}/{name}/backfill (called with schedules_ctx): queue (or, dry_run,
+	 * list) the slots of [from_ns, to_ns] and render the answer JSON into `out`. NULL: the endpoint answers 404. */
+	int (*schedules_backfill)(void *ctx, const char *project, const char *domain, const char *name, int64_t from_ns,
+				  int64_t to_ns, uint32_t parallel, bool dry_run, struct fc_buf *out, struct fc_err *err);
 };
 
 struct adm_server;

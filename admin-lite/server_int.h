@@ -98,6 +98,10 @@ void adm_server_metrics(struct adm_server *srv, struct fc_buf *out);
 void adm_reply_schedules(struct adm_req *r);
 /* The scheduler's lines of GET /metrics (nothing when no scheduler runs). */
 void adm_server_schedule_metrics(struct adm_server *srv, struct fc_buf *out);
+/* The scheduler's backfill (server.h, schedules_backfill); FC_ENOENT when no scheduler runs. */
+int adm_server_schedule_backfill(struct adm_server *srv, const char *project, const char *domain, const char *name,
+				 int64_t from_ns, int64_t to_ns, uint32_t parallel, bool dry_run, struct fc_buf *out,
+				 struct fc_err *err);
 
 /* Answers of immutable resources, by a key naming them: reply from the cache (true when it did), or remember the
  * answer just made. */

@@ -104,6 +104,17 @@ static const char *const migrations[] = {
 	"  project TEXT NOT NULL, domain TEXT NOT NULL, name TEXT NOT NULL, paused INTEGER NOT NULL,"
 	"  note TEXT NOT NULL DEFAULT '', changed_at INTEGER NOT NULL, resume_from INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY(project, domain, name));",
+	/* 5: the overlap policies' bound and pause_on_failure; the slot log (docs/schedules.md "Overlap", "The slot
+	 * view", "Backfill"): one row per slot a decision was taken on, and the durable buffer (waiting = 1: the slot
+	 * waits for the running execution, or for a backfill's parallelism bound) */
+	"ALTER TABLE entities ADD COLUMN max_buffered INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE entities ADD COLUMN pause_on_failure INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE schedule_slots("
+	"  project TEXT NOT NULL, domain TEXT NOT NULL, name TEXT NOT NULL, slot INTEGER NOT NULL,"
+	"  outcome INTEGER NOT NULL, waiting INTEGER NOT NULL DEFAULT 0, execution TEXT, detail TEXT NOT NULL DEFAULT '',"
+	"  parallel INTEGER NOT NULL DEFAULT 0, recorded_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(project, domain, name, slot));"
+	"CREATE INDEX schedule_slots_waiting ON schedule_slots(project, domain, name, slot) WHERE waiting = 1;",
 };
 
 /*
@@ -1011,7 +1022,8 @@ int adm_project_list(struct adm_store *s, const struct adm_query *q, struct fc_a
  */
 #define ENTITY_COLS                                                                                        \
 	"kind, project, domain, name, version, digest, spec, closure, source, state, has_schedule, catchup, "  \
-	"max_catchup, catchup_window, concurrency, created_at, updated_at, dst_repeat, dst_skip, jitter_ms"
+	"max_catchup, catchup_window, concurrency, created_at, updated_at, dst_repeat, dst_skip, jitter_ms, "  \
+	"max_buffered, pause_on_failure"
 
 static void read_entity(struct fc_arena *a, sqlite3_stmt *st, int first, struct adm_entity *e)
 {
@@ -1039,13 +1051,16 @@ static void read_entity(struct fc_arena *a, sqlite3_stmt *st, int first, struct 
 	e->policy.dst_repeat = sqlite3_column_int(st, first + 17);
 	e->policy.dst_skip = sqlite3_column_int(st, first + 18);
 	e->policy.jitter_ms = sqlite3_column_int64(st, first + 19);
+	e->policy.max_buffered = (uint32_t)sqlite3_column_int64(st, first + 20);
+	e->policy.pause_on_failure = (uint32_t)sqlite3_column_int64(st, first + 21);
 }
 
 static bool policy_equal(const struct cmp_schedule_policy *a, const struct cmp_schedule_policy *b)
 {
 	return a->catchup == b->catchup && a->max_catchup == b->max_catchup &&
 	       a->catchup_window_seconds == b->catchup_window_seconds && a->concurrency == b->concurrency &&
-	       a->dst_repeat == b->dst_repeat && a->dst_skip == b->dst_skip && a->jitter_ms == b->jitter_ms;
+	       a->dst_repeat == b->dst_repeat && a->dst_skip == b->dst_skip && a->jitter_ms == b->jitter_ms &&
+	       a->max_buffered == b->max_buffered && a->pause_on_failure == b->pause_on_failure;
 }
 
 static int entity_lookup(struct adm_store *s, enum adm_kind kind, const struct adm_id *id, struct fc_arena *a,
@@ -1093,7 +1108,8 @@ int adm_entity_get(struct adm_store *s, enum adm_kind kind, const struct adm_id 
 static int update_policy(struct adm_store *s, const struct adm_entity *e, struct fc_err *err)
 {
 	sqlite3_stmt *st = adm_stmt(s, "UPDATE entities SET catchup = ?, max_catchup = ?, catchup_window = ?, "
-				       "concurrency = ?, updated_at = ?, dst_repeat = ?, dst_skip = ?, jitter_ms = ? "
+				       "concurrency = ?, updated_at = ?, dst_repeat = ?, dst_skip = ?, jitter_ms = ?, "
+				       "max_buffered = ?, pause_on_failure = ? "
 				       "WHERE kind = 3 AND project = ? AND domain = ? AND name = ? AND version = ?", err);
 	int rc;
 
@@ -1107,10 +1123,12 @@ static int update_policy(struct adm_store *s, const struct adm_entity *e, struct
 	sqlite3_bind_int(st, 6, e->policy.dst_repeat);
 	sqlite3_bind_int(st, 7, e->policy.dst_skip);
 	sqlite3_bind_int64(st, 8, e->policy.jitter_ms);
-	adm_bind_text(st, 9, e->id.project);
-	adm_bind_text(st, 10, e->id.domain);
-	adm_bind_text(st, 11, e->id.name);
-	adm_bind_text(st, 12, e->id.version);
+	sqlite3_bind_int64(st, 9, e->policy.max_buffered);
+	sqlite3_bind_int64(st, 10, e->policy.pause_on_failure);
+	adm_bind_text(st, 11, e->id.project);
+	adm_bind_text(st, 12, e->id.domain);
+	adm_bind_text(st, 13, e->id.name);
+	adm_bind_text(st, 14, e->id.version);
 	rc = adm_step_done(s, st, err);
 	adm_stmt_done(s, st);
 	return rc;
@@ -1166,7 +1184,8 @@ int adm_entity_register(struct adm_store *s, const struct adm_entity *e, bool *c
 	now = adm_store_now(s);
 	st = adm_stmt(s, "INSERT INTO entities(kind, project, domain, name, version, digest, spec, closure, source, "
 			 "state, has_schedule, catchup, max_catchup, catchup_window, concurrency, created_at, updated_at, "
-			 "dst_repeat, dst_skip, jitter_ms) VALUES(?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?,?)", err);
+			 "dst_repeat, dst_skip, jitter_ms, max_buffered, pause_on_failure) "
+			 "VALUES(?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?,?,?,?,?)", err);
 	if (!st) {
 		rc = FC_EIO;
 		goto out;
@@ -1190,6 +1209,8 @@ int adm_entity_register(struct adm_store *s, const struct adm_entity *e, bool *c
 	sqlite3_bind_int(st, 17, e->policy.dst_repeat);
 	sqlite3_bind_int(st, 18, e->policy.dst_skip);
 	sqlite3_bind_int64(st, 19, e->policy.jitter_ms);
+	sqlite3_bind_int64(st, 20, e->policy.max_buffered);
+	sqlite3_bind_int64(st, 21, e->policy.pause_on_failure);
 	rc = adm_step_done(s, st, err);
 	adm_stmt_done(s, st);
 	if (rc)
@@ -1469,8 +1490,10 @@ int adm_schedule_list(struct adm_store *s, struct fc_arena *a, struct adm_schedu
 	adm_store_lock(s);
 	st = adm_stmt(s, "SELECT e.kind, e.project, e.domain, e.name, e.version, e.digest, e.spec, e.closure, "
 			 "e.source, e.state, e.has_schedule, e.catchup, e.max_catchup, e.catchup_window, e.concurrency, "
-			 "e.created_at, e.updated_at, e.dst_repeat, e.dst_skip, e.jitter_ms, ss.last_slot, sp.paused, sp.note, "
-			 "sp.changed_at, sp.resume_from FROM entities e LEFT JOIN schedule_state ss ON "
+			 "e.created_at, e.updated_at, e.dst_repeat, e.dst_skip, e.jitter_ms, e.max_buffered, e.pause_on_failure, "
+			 "ss.last_slot, sp.paused, sp.note, sp.changed_at, sp.resume_from, (SELECT count(*) FROM schedule_slots "
+			 "w WHERE w.project = e.project AND w.domain = e.domain AND w.name = e.name AND w.waiting = 1) "
+			 "FROM entities e LEFT JOIN schedule_state ss ON "
 			 "ss.project = e.project AND ss.domain = e.domain AND ss.name = e.name LEFT JOIN schedule_pause sp ON "
 			 "sp.project = e.project AND sp.domain = e.domain AND sp.name = e.name "
 			 "WHERE e.kind = 3 AND e.state = 1 AND e.has_schedule = 1 ORDER BY e.project, e.domain, e.name",
@@ -1482,11 +1505,12 @@ int adm_schedule_list(struct adm_store *s, struct fc_arena *a, struct adm_schedu
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		FC_ALLOC_GROW(list, n + 1, alloc);
 		read_entity(a, st, 0, &list[n].lp);
-		list[n].last_slot = sqlite3_column_type(st, 20) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, 20);
-		list[n].paused = sqlite3_column_int(st, 21) != 0;
-		list[n].pause_note = list[n].paused ? adm_col_text(a, st, 22) : NULL;
-		list[n].pause_changed_at = sqlite3_column_int64(st, 23);
-		list[n].resume_from = sqlite3_column_int64(st, 24);
+		list[n].last_slot = sqlite3_column_type(st, 22) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, 22);
+		list[n].paused = sqlite3_column_int(st, 23) != 0;
+		list[n].pause_note = list[n].paused ? adm_col_text(a, st, 24) : NULL;
+		list[n].pause_changed_at = sqlite3_column_int64(st, 25);
+		list[n].resume_from = sqlite3_column_int64(st, 26);
+		list[n].waiting = (size_t)sqlite3_column_int64(st, 27);
 		n++;
 	}
 	if (step != SQLITE_DONE)

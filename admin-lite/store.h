@@ -41,7 +41,7 @@ struct adm_id {
 };
 
 /* Store schema version after all migrations. */
-#define ADM_SCHEMA_VERSION 4
+#define ADM_SCHEMA_VERSION 5
 
 /*
  * Write failures. A write the store cannot make because the disk is full or failing (sqlite's SQLITE_FULL,
@@ -407,6 +407,7 @@ struct adm_scheduled_lp {
 	const char *pause_note;   /* the note given with the pause (NULL when not paused) */
 	int64_t pause_changed_at; /* when it was last paused or unpaused (ns; 0: never) */
 	int64_t resume_from;      /* ns: slots at or before it do not fire (an unpause without catch-up); 0: none */
+	size_t waiting;           /* slots in the durable buffer (schedule_slots rows with waiting = 1) */
 };
 
 int adm_schedule_list(struct adm_store *s, struct fc_arena *a, struct adm_scheduled_lp **out, size_t *nr,
@@ -424,6 +425,61 @@ int adm_schedule_set_paused(struct adm_store *s, const struct adm_id *lp_name, b
 			    bool catch_up, struct fc_err *err);
 /* The last fired slot (INT64_MIN when none). */
 int64_t adm_schedule_last_slot(struct adm_store *s, const struct adm_id *lp_name);
+
+/*
+ * The slot log (table schedule_slots, migration 5): one row per slot of a launch plan name that the scheduler or a
+ * backfill took a decision on, keyed by (launch plan name, slot). It is three things at once: the "last 10 slots"
+ * view, the durable buffer of the overlap policies (rows with `waiting`: the slot has no execution yet and starts
+ * when the running one ends), and the backfill queue (outcome BACKFILL, waiting until its parallelism bound allows).
+ * A row other than MISSED means the slot was taken: a backfill does not run it again and the live scheduler does
+ * not fire it. Finished rows beyond the newest ADM_SLOT_LOG_KEEP of a name are pruned (backfill rows and waiting
+ * rows are kept: they are the queue and its parallelism count).
+ */
+enum adm_slot_outcome {
+	ADM_SLOT_FIRED = 0,      /* an execution started at its time */
+	ADM_SLOT_SKIPPED,        /* skipped by the overlap policy (skip, buffer_one/buffer_all over their bound, or a
+				  * cancel_other slot superseded by a newer one) */
+	ADM_SLOT_MISSED,         /* left out by the catch-up policy or window */
+	ADM_SLOT_BUFFERED,       /* waited for the running execution (buffer_one, buffer_all) */
+	ADM_SLOT_CANCELLED_OTHER,/* terminated the running execution and started after it ended (cancel_other) */
+	ADM_SLOT_BACKFILL,       /* run by a backfill */
+	ADM_SLOT_PAUSED,         /* not run: the schedule paused itself on failures (pause_on_failure) */
+	ADM_SLOT_REPLACED,       /* started after terminating the running execution without waiting (replace) */
+};
+#define ADM_SLOT_LOG_KEEP 64
+const char *adm_slot_outcome_name(enum adm_slot_outcome o);
+
+struct adm_slot {
+	int64_t slot;            /* ns */
+	enum adm_slot_outcome outcome;
+	bool waiting;            /* no execution yet: in the buffer or the backfill queue */
+	const char *execution;   /* the execution's name (NULL while waiting, and for missed slots) */
+	const char *detail;      /* why, in words ("" when nothing to add) */
+	uint32_t parallel;       /* backfill rows: the parallelism bound the backfill asked for */
+	int64_t recorded_at;     /* ns: when the decision was last written */
+};
+
+/* Insert or overwrite the row of `slot->slot` (joins the caller's transaction, if any). */
+int adm_schedule_slot_put(struct adm_store *s, const struct adm_id *lp_name, const struct adm_slot *slot,
+			  struct fc_err *err);
+/* The row of slot `slot_ns`: FC_ENOENT when none. */
+int adm_schedule_slot_get(struct adm_store *s, const struct adm_id *lp_name, int64_t slot_ns, struct fc_arena *a,
+			  struct adm_slot *out, struct fc_err *err);
+/* The newest `limit` rows, newest slot first (waiting ones only when `waiting_only`, then oldest first). */
+int adm_schedule_slot_list(struct adm_store *s, const struct adm_id *lp_name, bool waiting_only, size_t limit,
+			   struct fc_arena *a, struct adm_slot **out, size_t *nr, struct fc_err *err);
+/* Record `slot` as the last fired slot without creating an execution (a slot that went into the buffer, or that a
+ * backfill took first). FC_EEXIST when the recorded slot is already at or after it. */
+int adm_schedule_advance(struct adm_store *s, const struct adm_id *lp_name, int64_t slot, struct fc_err *err);
+/* Executions started by backfill rows of `lp_name` that have not finished. */
+int adm_schedule_backfill_running(struct adm_store *s, const struct adm_id *lp_name, size_t *n, struct fc_err *err);
+/*
+ * pause_on_failure: the phases of the newest `limit` finished scheduled executions of `lp_name` (SUCCEEDED, FAILED or
+ * TIMED_OUT; aborted ones are neither a success nor a failure) created after `after_ns`, newest first, with the
+ * newest one's name in *last (in `a`).
+ */
+int adm_schedule_recent_results(struct adm_store *s, const struct adm_id *lp_name, int64_t after_ns, size_t limit,
+				struct fc_arena *a, int *phases, size_t *nr, const char **last, struct fc_err *err);
 /* When launch plan version `id` was last activated (ns; adm_launch_plan_set_state() records it when the version
  * was not active), 0 when never or unknown. The scheduler's fixed-rate anchor: unlike updated_at, it does not move
  * when an identical re-registration updates the policy. */

@@ -25,5 +25,7 @@ int cmd_schedule_pause(int argc, char **argv, bool pause);
 int cmd_status(int argc, char **argv);
 /* `flytec logs EXECUTION NODE` (cmd_logs.c). */
 int cmd_logs(int argc, char **argv);
+/* `flytec backfill LP --from T1 --to T2 [--parallel N] [--dry-run]`. */
+int cmd_backfill(int argc, char **argv);
 
 #endif

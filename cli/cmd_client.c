@@ -4,6 +4,7 @@
 #include "cli/cmd_admin.h"
 #include "compiler/compiler.h"
 #include "compiler/dagdiff.h"
+#include "core/limits.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/diag.h"
@@ -813,16 +814,22 @@ static int get_executions(struct client *c, const char *name)
 			const char *err = jstr(e, "closure", "error", "message", NULL);
 			const char *mode = jstr(e, "spec", "metadata", "mode", NULL);
 			const char *sched = jstr(e, "spec", "metadata", "scheduledAt", NULL);
-			struct fc_buf phase = FC_BUF_INIT;
+			const char *decision = jstr(e, "spec", "annotations", "values", "flytec.io/schedule-decision", NULL);
+			struct fc_buf phase = FC_BUF_INIT, mode_s = FC_BUF_INIT;
 
 			fc_buf_adds(&phase, jstr(e, "closure", "phase", NULL));
 			if (*err)
 				fc_buf_addf(&phase, " (%s)", err);
+			/* the scheduler's decision, when it was more than "fired": its first word */
+			fc_buf_adds(&mode_s, *mode ? mode : "MANUAL");
+			if (*decision && strcmp(decision, "fired"))
+				fc_buf_addf(&mode_s, " (%.*s)", (int)strcspn(decision, ": "), decision);
 			table_row(&t, jstr(e, "id", "name", NULL), jstr(e, "spec", "launchPlan", "name", NULL),
-				  *mode ? mode : "MANUAL", *sched ? short_time(sched, sb) : "-", phase.buf,
+				  mode_s.buf, *sched ? short_time(sched, sb) : "-", phase.buf,
 				  short_time(jstr(e, "closure", "startedAt", NULL), tb),
 				  short_duration(jstr(e, "closure", "duration", NULL), db));
 			fc_buf_release(&phase);
+			fc_buf_release(&mode_s);
 		}
 		table_print(&t);
 	}
@@ -848,12 +855,15 @@ static int get_schedules(struct client *c, const char *name)
 		goto out;
 	}
 	{
-		struct table t = {6, (const char *[]){"LAUNCH PLAN", "SCHEDULE", "NEXT FIRE (UTC)", "LAST SLOT (UTC)", "FIRED", "STATE"},
+		struct table t = {7, (const char *[]){"LAUNCH PLAN", "SCHEDULE", "NEXT FIRE (UTC)", "LAST SLOT (UTC)", "FIRED",
+						      "LAST SLOTS", "STATE"},
 				  NULL, 0, 0};
 		char nb[32], lb[32], fired[32];
 
 		json_array_foreach(json_object_get(j, "schedules"), i, e) {
-			struct fc_buf state = FC_BUF_INIT;
+			struct fc_buf state = FC_BUF_INIT, slots = FC_BUF_INIT;
+			json_t *sl;
+			size_t k;
 
 			if (strcmp(jstr(e, "project", NULL), c->project) || strcmp(jstr(e, "domain", NULL), c->domain) ||
 			    (name && strcmp(jstr(e, "name", NULL), name)))
@@ -866,12 +876,47 @@ static int get_schedules(struct client *c, const char *name)
 			else
 				fc_buf_adds(&state, "ok");
 			snprintf(fired, sizeof(fired), "%lld", (long long)json_integer_value(json_object_get(e, "fired")));
+			/* the newest slots first, one letter each (docs/schedules.md "The slot view") */
+			json_array_foreach(json_object_get(e, "slots"), k, sl) {
+				static const char *const names[] = {"fired", "skipped", "missed", "buffered", "cancelled_other",
+								    "backfill", "paused", "replaced"};
+				static const char letters[] = "FSMBCKPR";
+				const char *o = jstr(sl, "outcome", NULL);
+				size_t m;
+
+				for (m = 0; m < FC_ARRAY_LEN(names) && strcmp(o, names[m]); m++)
+					;
+				fc_buf_addch(&slots, m < FC_ARRAY_LEN(names) ? letters[m] : '?');
+				if (json_is_true(json_object_get(sl, "waiting")))
+					fc_buf_addch(&slots, '*');
+			}
 			table_row(&t, jstr(e, "name", NULL), jstr(e, "expression", NULL),
 				  *jstr(e, "nextFire", NULL) ? short_time(jstr(e, "nextFire", NULL), nb) : "-",
-				  *jstr(e, "lastSlot", NULL) ? short_time(jstr(e, "lastSlot", NULL), lb) : "-", fired, state.buf);
+				  *jstr(e, "lastSlot", NULL) ? short_time(jstr(e, "lastSlot", NULL), lb) : "-", fired,
+				  slots.len ? slots.buf : "-", state.buf);
 			fc_buf_release(&state);
+			fc_buf_release(&slots);
 		}
 		table_print(&t);
+		/* one schedule asked for by name: its next fire times and its newest slots, with the reasons */
+		json_array_foreach(json_object_get(j, "schedules"), i, e) {
+			json_t *sl;
+			size_t k;
+
+			if (!name || strcmp(jstr(e, "project", NULL), c->project) ||
+			    strcmp(jstr(e, "domain", NULL), c->domain) || strcmp(jstr(e, "name", NULL), name))
+				continue;
+			printf("\nnext fires (UTC):");
+			json_array_foreach(json_object_get(e, "nextFires"), k, sl)
+				printf("%s %s", k ? "," : "", jstr(sl, "firesAt", NULL));
+			printf("\nslots (newest first):\n");
+			json_array_foreach(json_object_get(e, "slots"), k, sl) {
+				const char *x = jstr(sl, "execution", NULL), *d = jstr(sl, "detail", NULL);
+
+				printf("  %s  %-15s%s  %-20s  %s\n", jstr(sl, "slot", NULL), jstr(sl, "outcome", NULL),
+				       json_is_true(json_object_get(sl, "waiting")) ? "*" : " ", *x ? x : "-", d);
+			}
+		}
 	}
 out:
 	json_decref(j);
@@ -1214,6 +1259,128 @@ out:
 	fc_buf_release(&answer);
 	fc_buf_release(&body);
 	client_release(&c);
+	return rc < 0 ? 0 : rc;
+}
+
+static const char backfill_usage[] =
+	"usage: flytec backfill LAUNCH_PLAN --from TIME --to TIME [--parallel N] [--dry-run] [options]\n\n"
+	"Run every scheduled slot of the launch plan's active schedule in [--from, --to] (RFC 3339 times) on a running\n"
+	"admin, oldest first, at most N at once (default 1). Slots that already ran (by the scheduler or an earlier\n"
+	"backfill) are not run again. Slots after now are left to the scheduler. --dry-run lists the slots only.\n\n";
+
+/* Take `--name VALUE` or `--name=VALUE` out of argv (returns the value or NULL); flags when `flag`. */
+static const char *take_opt(int *argc, char **argv, const char *name, bool flag, bool *missing)
+{
+	size_t len = strlen(name);
+	const char *v = NULL;
+	int i, j;
+
+	for (i = 1; i < *argc; i++) {
+		int drop = 0;
+
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], name)) {
+			if (flag) {
+				v = "";
+				drop = 1;
+			} else if (i + 1 < *argc) {
+				v = argv[i + 1];
+				drop = 2;
+			} else {
+				*missing = true;
+				drop = 1;
+			}
+		} else if (!flag && !strncmp(argv[i], name, len) && argv[i][len] == '=') {
+			v = argv[i] + len + 1;
+			drop = 1;
+		}
+		if (drop) {
+			for (j = i; j + drop <= *argc; j++)
+				argv[j] = argv[j + drop];
+			*argc -= drop;
+			i--;
+		}
+	}
+	return v;
+}
+
+int cmd_backfill(int argc, char **argv)
+{
+	struct client c;
+	struct fc_buf path = FC_BUF_INIT, answer = FC_BUF_INIT, body = FC_BUF_INIT;
+	const char *from, *to, *parallel_s, *dry;
+	bool missing = false, have_client = false;
+	long status = 0, parallel = 1;
+	char *end = NULL;
+	json_t *j = NULL, *e;
+	size_t i;
+	int rc;
+
+	from = take_opt(&argc, argv, "--from", false, &missing);
+	to = take_opt(&argc, argv, "--to", false, &missing);
+	parallel_s = take_opt(&argc, argv, "--parallel", false, &missing);
+	dry = take_opt(&argc, argv, "--dry-run", true, &missing);
+	if (parallel_s)
+		parallel = strtol(parallel_s, &end, 10);
+	rc = client_init(&c, argc, argv, backfill_usage);
+	have_client = true;
+	if (rc)
+		goto out;
+	if (optind != argc - 1 || !from || !to || missing || (parallel_s && (!*parallel_s || *end || parallel < 1 ||
+									     parallel > SCH_BACKFILL_MAX_PARALLEL))) {
+		fputs(backfill_usage, stderr);
+		if (parallel_s && (parallel < 1 || parallel > SCH_BACKFILL_MAX_PARALLEL))
+			fprintf(stderr, "flytec: backfill: --parallel is a whole number from 1 to %d\n",
+				SCH_BACKFILL_MAX_PARALLEL);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	fc_buf_addf(&path, "/api/v1/schedules/%s/%s/", c.project, c.domain);
+	url_escape(&path, argv[optind]);
+	fc_buf_adds(&path, "/backfill");
+	fc_buf_adds(&body, "{\"from\":");
+	fc_buf_add_json_string(&body, from, strlen(from));
+	fc_buf_adds(&body, ",\"to\":");
+	fc_buf_add_json_string(&body, to, strlen(to));
+	fc_buf_addf(&body, ",\"parallel\":%ld,\"dryRun\":%s}", parallel, dry ? "true" : "false");
+	rc = http(&c, "POST", path.buf, body.buf, &answer, &status);
+	if (!rc && status != 200) {
+		print_api_error(status, &answer);
+		rc = CLI_EXIT_SPEC;
+	}
+	if (rc)
+		goto out;
+	j = json_loadb(answer.buf, answer.len, 0, NULL);
+	if (!j) {
+		fprintf(stderr, "flytec: backfill: the admin's answer is not JSON\n");
+		rc = CLI_EXIT_SPEC;
+		goto out;
+	}
+	if (c.format != OUT_TABLE) {
+		print_doc(&c, j);
+		goto out;
+	}
+	{
+		struct table t = {3, (const char *[]){"SLOT (UTC)", "STATE", "EXECUTION"}, NULL, 0, 0};
+
+		json_array_foreach(json_object_get(j, "slots"), i, e) {
+			const char *x = jstr(e, "execution", NULL);
+
+			table_row(&t, jstr(e, "slot", NULL), jstr(e, "state", NULL), *x ? x : "-");
+		}
+		table_print(&t);
+	}
+	printf("%lld slot(s) %s, %lld already run (parallel %ld)\n",
+	       (long long)json_integer_value(json_object_get(j, dry ? "wouldRun" : "queued")),
+	       dry ? "would run" : "queued", (long long)json_integer_value(json_object_get(j, "alreadyRun")), parallel);
+out:
+	json_decref(j);
+	fc_buf_release(&path);
+	fc_buf_release(&answer);
+	fc_buf_release(&body);
+	if (have_client)
+		client_release(&c);
 	return rc < 0 ? 0 : rc;
 }
 

@@ -18,6 +18,7 @@ static int cmd_version(int argc, char **argv);
 /* Sorted by name: looked up with bsearch. */
 static const struct cli_command commands[] = {
 	{"activate", cmd_activate, "activate (or deactivate) a launch plan version on a running admin"},
+	{"backfill", cmd_backfill, "run the scheduled slots of a time range of a launch plan (on a running admin)"},
 	{"compile", cmd_compile, "check specs, report every error, write compiled protobufs"},
 	{"convert", cmd_convert, "turn Flyte IDL (a pyflyte package, a closure) into YAML specs"},
 	{"diff", cmd_diff, "show what changed between two compiled forms, as a DAG diff"},

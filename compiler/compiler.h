@@ -41,7 +41,14 @@ struct cmp_options {
 /* What a launch plan's schedule does after downtime and while a previous run is still going (flytec's own
  * additions; Flyte's IDL has no place for them, see docs/schedules.md). */
 enum cmp_catchup { CMP_CATCHUP_LATEST = 0, CMP_CATCHUP_ALL, CMP_CATCHUP_NONE };
-enum cmp_concurrency { CMP_CONCURRENCY_ALLOW = 0, CMP_CONCURRENCY_SKIP, CMP_CONCURRENCY_REPLACE };
+enum cmp_concurrency {
+	CMP_CONCURRENCY_ALLOW = 0,
+	CMP_CONCURRENCY_SKIP,
+	CMP_CONCURRENCY_REPLACE,
+	CMP_CONCURRENCY_BUFFER_ONE,   /* one slot waits for the running execution; later ones are skipped */
+	CMP_CONCURRENCY_BUFFER_ALL,   /* every slot waits, in order, up to max_buffered; the rest are skipped */
+	CMP_CONCURRENCY_CANCEL_OTHER, /* terminate the running execution, wait for it to end, then start */
+};
 
 struct cmp_schedule_policy {
 	enum cmp_catchup catchup;
@@ -51,6 +58,8 @@ struct cmp_schedule_policy {
 	int dst_repeat;                 /* enum fc_cron_dst_repeat: 0 auto (cron users' default), first, last, both */
 	int dst_skip;                   /* enum fc_cron_dst_skip: 0 shift (fire at the transition), skip */
 	int64_t jitter_ms;              /* fire up to this much after each slot, per plan (0: none) */
+	uint32_t max_buffered;          /* buffer_all: most slots waiting at once (0: default SCH_DEFAULT_MAX_BUFFERED) */
+	uint32_t pause_on_failure;      /* pause after this many consecutive failed scheduled runs (0: never) */
 };
 
 struct cmp_task_result {

@@ -534,7 +534,7 @@ static void render_closure(struct fc_buf *out, const Flyteidl__Core__CompiledWor
 static void render_launch_plan(struct fc_buf *out, const struct cmp_launch_plan_result *r)
 {
 	static const char *const catchups[] = {"latest", "all", "none"};
-	static const char *const concs[] = {"allow", "skip", "replace"};
+	static const char *const concs[] = {"allow", "skip", "replace", "buffer_one", "buffer_all", "cancel_other"};
 	const Flyteidl__Admin__LaunchPlanSpec *spec = r->launch_plan->spec;
 	size_t i;
 
@@ -590,7 +590,12 @@ static void render_launch_plan(struct fc_buf *out, const struct cmp_launch_plan_
 			fc_buf_adds(out, " window=");
 			fc_duration_format(r->policy.catchup_window_seconds * 1000000000LL, out);
 		}
-		fc_buf_addf(out, "\n  concurrency: %s\n", concs[r->policy.concurrency]);
+		fc_buf_addf(out, "\n  concurrency: %s", concs[r->policy.concurrency]);
+		if (r->policy.max_buffered)
+			fc_buf_addf(out, " max_buffered=%u", r->policy.max_buffered);
+		if (r->policy.pause_on_failure)
+			fc_buf_addf(out, " pause_on_failure=%u", r->policy.pause_on_failure);
+		fc_buf_addch(out, '\n');
 		if (r->policy.dst_repeat || r->policy.dst_skip)
 			fc_buf_addf(out, "  dst: repeat=%s skip=%s\n",
 				    fc_cron_dst_repeat_name((enum fc_cron_dst_repeat)r->policy.dst_repeat),

@@ -318,12 +318,13 @@ int cmp_package_write(struct cmp_session *s, const struct cmp_package_options *o
 
 		if (e->kind == CMP_KIND_LAUNCH_PLAN && !e->from_idl &&
 		    (e->lp_policy.catchup != CMP_CATCHUP_LATEST || e->lp_policy.max_catchup ||
-		     e->lp_policy.catchup_window_seconds || e->lp_policy.concurrency == CMP_CONCURRENCY_REPLACE ||
-		     e->lp_policy.dst_repeat || e->lp_policy.dst_skip || e->lp_policy.jitter_ms))
+		     e->lp_policy.catchup_window_seconds || e->lp_policy.concurrency >= CMP_CONCURRENCY_REPLACE ||
+		     e->lp_policy.dst_repeat || e->lp_policy.dst_skip || e->lp_policy.jitter_ms ||
+		     e->lp_policy.max_buffered || e->lp_policy.pause_on_failure))
 			fc_diag_add(&s->diags, s->opts.warnings_as_errors ? FC_SEV_ERROR : FC_SEV_WARNING, "NotInArchive",
 				    e->loc,
-				    "launch plan '%s': catch_up, max_catch_up, catch_up_window, dst_repeat, dst_skip, jitter and "
-				    "concurrency: replace "
+				    "launch plan '%s': catch_up, max_catch_up, catch_up_window, dst_repeat, dst_skip, jitter, "
+				    "max_buffered, pause_on_failure and concurrency other than allow and skip "
 				    "are flytec's own; Flyte's LaunchPlan cannot carry them, so the archive leaves them out",
 				    e->name);
 	}

@@ -1545,7 +1545,34 @@ static cmp_literal *lp_value(struct cmp_session *s, struct cmp_entity *e, const 
 
 static const char *const schedule_keys[] = {"cron",         "rate",  "timezone",        "kickoff_input",
 					    "catch_up",     "max_catch_up", "catch_up_window", "concurrency",
-					    "dst_repeat",   "dst_skip",     "jitter"};
+					    "dst_repeat",   "dst_skip",     "jitter",          "max_buffered",
+					    "pause_on_failure"};
+
+/* The overlap policies (the `concurrency` key), by name. */
+static const struct {
+	const char *name;
+	enum cmp_concurrency value;
+} concurrency_names[] = {
+	{"allow", CMP_CONCURRENCY_ALLOW},           {"skip", CMP_CONCURRENCY_SKIP},
+	{"replace", CMP_CONCURRENCY_REPLACE},       {"buffer_one", CMP_CONCURRENCY_BUFFER_ONE},
+	{"buffer_all", CMP_CONCURRENCY_BUFFER_ALL}, {"cancel_other", CMP_CONCURRENCY_CANCEL_OTHER},
+};
+
+/* A whole-number key from 1 to `max` (max_catch_up, max_buffered, pause_on_failure). */
+static bool schedule_count(struct cmp_session *s, struct fc_source *src, const struct fc_ynode *x, const char *key,
+			   long long max, uint32_t *out)
+{
+	char *end = NULL;
+	long long v = x->kind == FC_Y_SCALAR ? strtoll(x->u.scalar.str, &end, 10) : -1;
+
+	if (!end || *end || v < 1 || v > max) {
+		fc_diag_add(&s->diags, FC_SEV_ERROR, "InvalidSchedule", cmp_ynode_loc(src, x),
+			    "%s is a whole number from 1 to %lld", key, max);
+		return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
 
 static void compile_schedule(struct cmp_session *s, struct cmp_entity *e, const Flyteidl__Core__VariableMap *inputs,
 			     bool *kickoff_ok, const char **kickoff_name)
@@ -1721,21 +1748,28 @@ static void compile_schedule(struct cmp_session *s, struct cmp_entity *e, const 
 	if ((x = fc_ymap_get(sc, "concurrency"))) {
 		const char *v = x->kind == FC_Y_SCALAR ? x->u.scalar.str : "";
 
-		if (!strcmp(v, "allow")) {
-			e->lp_policy.concurrency = CMP_CONCURRENCY_ALLOW;
-		} else if (!strcmp(v, "skip") || !strcmp(v, "replace")) {
-			e->lp_policy.concurrency = !strcmp(v, "skip") ? CMP_CONCURRENCY_SKIP : CMP_CONCURRENCY_REPLACE;
-			/* Flyte's own field says "one at a time"; replace is flytec's addition on top. */
-			spec->concurrency_policy = CMP_NEW(&s->arena, Flyteidl__Admin__ConcurrencyPolicy,
-							   flyteidl__admin__concurrency_policy__descriptor);
-			spec->concurrency_policy->max = 1;
-			spec->concurrency_policy->behavior =
-				FLYTEIDL__ADMIN__CONCURRENCY_LIMIT_BEHAVIOR__CONCURRENCY_LIMIT_BEHAVIOR_SKIP;
-		} else {
+		for (i = 0; i < FC_ARRAY_LEN(concurrency_names) && strcmp(v, concurrency_names[i].name); i++)
+			;
+		if (i == FC_ARRAY_LEN(concurrency_names)) {
 			fc_diag_add(&s->diags, FC_SEV_ERROR, "InvalidSchedule", cmp_ynode_loc(src, x),
-				    "concurrency is 'allow', 'skip' or 'replace'");
+				    "concurrency is 'allow', 'skip', 'replace', 'buffer_one', 'buffer_all' or "
+				    "'cancel_other'");
+		} else {
+			e->lp_policy.concurrency = concurrency_names[i].value;
+			if (e->lp_policy.concurrency != CMP_CONCURRENCY_ALLOW) {
+				/* Flyte's own field says "one at a time"; the other policies are flytec's on top. */
+				spec->concurrency_policy = CMP_NEW(&s->arena, Flyteidl__Admin__ConcurrencyPolicy,
+								   flyteidl__admin__concurrency_policy__descriptor);
+				spec->concurrency_policy->max = 1;
+				spec->concurrency_policy->behavior =
+					FLYTEIDL__ADMIN__CONCURRENCY_LIMIT_BEHAVIOR__CONCURRENCY_LIMIT_BEHAVIOR_SKIP;
+			}
 		}
 	}
+	if ((x = fc_ymap_get(sc, "max_buffered")))
+		schedule_count(s, src, x, "max_buffered", CMP_MAX_BUFFERED, &e->lp_policy.max_buffered);
+	if ((x = fc_ymap_get(sc, "pause_on_failure")))
+		schedule_count(s, src, x, "pause_on_failure", CMP_MAX_PAUSE_ON_FAILURE, &e->lp_policy.pause_on_failure);
 	if ((x = fc_ymap_get(sc, "dst_repeat"))) {
 		enum fc_cron_dst_repeat r;
 

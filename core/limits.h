@@ -317,6 +317,23 @@
 /* Log lines for the missed slots of one catch-up: one per slot, up to this many, then one line with the count (a
  * minutely plan down for a week would otherwise write 10,000 lines at once; the metric counts them all). */
 #define SCH_MISSED_LOG_MAX 100
+/* Most slots `buffer_all` keeps waiting (`max_buffered`): each is a row in the store's durable buffer and they run
+ * one after the other, so more than a few thousand could never drain; the default is 100 (SCH_DEFAULT_MAX_BUFFERED). */
+#define CMP_MAX_BUFFERED 10000
+/* Largest `pause_on_failure`: the check reads that many of the newest finished runs at each fire. */
+#define CMP_MAX_PAUSE_ON_FAILURE 1000
+/* Slots one backfill request may cover, and slots a plan's backfill queue may hold (each is a row in the durable
+ * queue, read whole at each look of the scheduler, and a line of the answer); more is refused: split the range. */
+#define SCH_BACKFILL_MAX 10000
+/* Most executions a backfill runs at once (`--parallel`). */
+#define SCH_BACKFILL_MAX_PARALLEL 100
+/* Fires of one scheduler pass share a store transaction, up to this many fires or this long (whichever comes
+ * first): one commit per fire made 1,000 slots due at once take 1,000 commits; a batch keeps the store's write lock,
+ * so it is bounded to keep API writes waiting at most about SCH_FIRE_BATCH_MS. */
+#define SCH_FIRE_BATCH 500
+#define SCH_FIRE_BATCH_MS 50
+/* Missed slots of one catch-up written to the slot log (the newest ones; the metric counts them all). */
+#define SCH_MISSED_SLOTS_LOGGED 10
 
 /* --- lsp/: the language server ------------------------------------------------------------------------- */
 

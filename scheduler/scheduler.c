@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define NS_PER_S INT64_C(1000000000)
 #define NOT_IN_HEAP SIZE_MAX
@@ -88,7 +89,9 @@ struct sch_entry {
 	bool ep_active;
 	char *error;
 	uint32_t failures;
-	uint64_t fired, skipped, replaced, missed;
+	uint64_t fired, skipped, replaced, missed, buffered, cancelled;
+	size_t waiting_live;  /* slots in the store's buffer (buffer_one, buffer_all, cancel_other) */
+	size_t waiting_bf;    /* slots in the store's backfill queue */
 	unsigned gen;
 	bool dead;            /* deactivated: out of the heap, freed by purge_dead() */
 };
@@ -438,7 +441,8 @@ static void entry_set_error(struct sch_entry *e, const char *msg)
 static bool policy_equal(const struct cmp_schedule_policy *a, const struct cmp_schedule_policy *b)
 {
 	return a->catchup == b->catchup && a->max_catchup == b->max_catchup &&
-	       a->catchup_window_seconds == b->catchup_window_seconds && a->concurrency == b->concurrency;
+	       a->catchup_window_seconds == b->catchup_window_seconds && a->concurrency == b->concurrency &&
+	       a->max_buffered == b->max_buffered && a->pause_on_failure == b->pause_on_failure;
 }
 
 /* The active version differs from what the entry was built from. */
@@ -693,6 +697,25 @@ static void start_episode(struct sch *s, struct sch_entry *e, int64_t after, int
 	}
 	e->missed += n - k;
 	s->totals.missed += n - k;
+	if (n - k) {
+		/* the newest missed slots go to the slot log (a backfill may still run them) */
+		const struct adm_id name_id = {e->project, e->domain, e->name, NULL};
+		uint64_t skip = n - k > SCH_MISSED_SLOTS_LOGGED ? n - k - SCH_MISSED_SLOTS_LOGGED : 0;
+		char *detail = NULL;
+		struct fc_buf d = FC_BUF_INIT;
+
+		fc_buf_addf(&d, "catch_up %s, window %" PRId64 "s, max %u", catchup_name(e->policy.catchup), e->window_s,
+			    e->max_catchup);
+		detail = d.buf;
+		for (i = 0, t = next_slot(e, lo); i < n - k && t != SCH_NEVER; i++, t = next_slot(e, t)) {
+			struct adm_slot row = {slot_ns(t), ADM_SLOT_MISSED, false, NULL, detail, 0, 0};
+			struct fc_err err;
+
+			if (i >= skip && adm_schedule_slot_put(s->store, &name_id, &row, &err) && !s->opts.quiet)
+				fc_warn("scheduler: %s: cannot record a missed slot: %s", e->key, err.msg);
+		}
+		fc_buf_release(&d);
+	}
 	if (n - k && !s->opts.quiet) {
 		/* one line per missed slot (the oldest SCH_MISSED_LOG_MAX of one catch-up, then a count) */
 		uint64_t logged = 0;
@@ -764,6 +787,13 @@ static void entry_arm(struct sch *s, struct sch_entry *e, int64_t now_ns)
 		if (e->retry_ns != SCH_NEVER && e->retry_ns > at)
 			at = e->retry_ns;
 		e->due_ns = at;
+	}
+	if (e->waiting_live || e->waiting_bf) {
+		/* waiting slots: look again at the next poll (they start when what they wait for has ended) */
+		int64_t poll = sat_add(now_ns, s->opts.poll_ms * 1000000);
+
+		if (e->due_ns == SCH_NEVER || poll < e->due_ns)
+			e->due_ns = poll;
 	}
 	heap_place(s, e);
 }
@@ -906,11 +936,108 @@ static int running_executions(struct sch *s, const struct sch_entry *e, struct f
 	return adm_execution_list(s->store, &q, a, out, nr, &token, err);
 }
 
-enum fire_result { FIRE_OK, FIRE_ALREADY, FIRE_CHANGED, FIRE_GONE, FIRE_FAILED };
+enum fire_result { FIRE_OK, FIRE_ALREADY, FIRE_CHANGED, FIRE_GONE, FIRE_FAILED, FIRE_BUFFERED, FIRE_PAUSED };
+
+static const char *concurrency_name(int c)
+{
+	static const char *const names[] = {"allow", "skip", "replace", "buffer_one", "buffer_all", "cancel_other"};
+
+	return c >= 0 && (size_t)c < FC_ARRAY_LEN(names) ? names[c] : "allow";
+}
+
+/* Record the scheduler's decision on the execution it creates (an annotation: visible in the API and the CLI). */
+static void set_decision(struct fc_arena *a, Flyteidl__Admin__ExecutionCreateRequest *req, const char *decision)
+{
+	Flyteidl__Admin__Annotations *ann = fc_arena_alloc(a, sizeof(*ann));
+	Flyteidl__Admin__Annotations__ValuesEntry **entries = fc_arena_alloc(a, sizeof(*entries));
+	Flyteidl__Admin__Annotations__ValuesEntry *v = fc_arena_alloc(a, sizeof(*v));
+
+	flyteidl__admin__annotations__init(ann);
+	flyteidl__admin__annotations__values_entry__init(v);
+	v->key = (char *)SCH_DECISION_ANNOTATION;
+	v->value = (char *)decision;
+	entries[0] = v;
+	ann->n_values = 1;
+	ann->values = entries;
+	req->spec->annotations = ann;
+}
 
 /*
- * Launch `slot` in one store transaction: check the entry is still the active version, apply the concurrency
- * policy, create the execution and record the slot. Nothing is written unless all of it is.
+ * Create the execution of `slot` (the derived name, or an alternate when another execution holds it) inside the
+ * caller's transaction. `record_slot`: also record the slot as the last fired one (the live path); a slot that
+ * leaves the buffer or the backfill queue was recorded when it entered. FIRE_ALREADY when the slot record says a
+ * previous life of this scheduler fired it.
+ */
+static enum fire_result create_slot_execution(struct sch *s, const struct sch_entry *e, int64_t slot,
+					      Flyteidl__Admin__ExecutionCreateRequest *req, bool record_slot,
+					      struct fc_arena *a, struct adm_exec_id *created, char *name,
+					      struct fc_err *err)
+{
+	const struct adm_id name_id = {e->project, e->domain, e->name, NULL};
+	unsigned attempt;
+	int rc;
+
+	for (attempt = 0;; attempt++) {
+		if (attempt < NAME_ATTEMPTS) {
+			sch_execution_name(e->project, e->domain, e->name, slot, attempt, name);
+			req->name = name;
+		} else {
+			req->name = (char *)""; /* the admin generates one */
+		}
+		rc = record_slot ? adm_launch_scheduled(s->store, req, slot_ns(slot), a, created, err)
+				 : adm_launch(s->store, req, FLYTEIDL__ADMIN__EXECUTION_METADATA__EXECUTION_MODE__SCHEDULED,
+					      a, created, err);
+		if (rc != FC_EEXIST || attempt >= NAME_ATTEMPTS)
+			break;
+		/* Already fired (a previous life of this scheduler), or the name is another execution's. */
+		if (record_slot && adm_schedule_last_slot(s->store, &name_id) >= slot_ns(slot))
+			return FIRE_ALREADY;
+	}
+	return rc ? FIRE_FAILED : FIRE_OK;
+}
+
+/* Write the slot log row of a decision (inside the caller's transaction). */
+static int log_slot(struct sch *s, const struct sch_entry *e, int64_t slot, enum adm_slot_outcome outcome,
+		    bool waiting, const char *execution, const char *detail, uint32_t parallel, struct fc_err *err)
+{
+	const struct adm_id name_id = {e->project, e->domain, e->name, NULL};
+	struct adm_slot row = {slot_ns(slot), outcome, waiting, execution, detail, parallel, 0};
+
+	return adm_schedule_slot_put(s->store, &name_id, &row, err);
+}
+
+/*
+ * pause_on_failure: the newest N finished scheduled runs since the last pause or unpause all failed. The note says
+ * why, in the caller's arena.
+ */
+static int failure_streak(struct sch *s, const struct sch_entry *e, struct fc_arena *a, const char **note,
+			  struct fc_err *err)
+{
+	const struct adm_id name_id = {e->project, e->domain, e->name, NULL};
+	uint32_t want = e->policy.pause_on_failure;
+	int *phases = fc_arena_array(a, want, sizeof(*phases));
+	const char *last;
+	size_t n, i;
+	int rc;
+
+	*note = NULL;
+	rc = adm_schedule_recent_results(s->store, &name_id, e->pause_changed_ns > 0 ? e->pause_changed_ns : 0, want,
+					 a, phases, &n, &last, err);
+	if (rc || n < want)
+		return rc;
+	for (i = 0; i < n; i++)
+		if (phases[i] != FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED &&
+		    phases[i] != FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__TIMED_OUT)
+			return 0;
+	*note = fc_arena_printf(a, "paused after %u consecutive failed scheduled runs (pause_on_failure: %u; the last: %s)",
+				want, want, last ? last : "?");
+	return 0;
+}
+
+/*
+ * Launch `slot` in one store transaction: check the entry is still the active version, apply pause_on_failure and
+ * the overlap policy, create the execution (or put the slot in the durable buffer) and record the slot and the
+ * decision. Nothing is written unless all of it is.
  */
 static enum fire_result fire(struct sch *s, struct sch_entry *e, int64_t slot, struct fc_arena *a,
 			     struct adm_entity *active, struct fc_err *err)
@@ -919,10 +1046,13 @@ static enum fire_result fire(struct sch *s, struct sch_entry *e, int64_t slot, s
 	Flyteidl__Admin__ExecutionCreateRequest *req;
 	struct adm_execution *running = NULL;
 	struct adm_exec_id created;
-	size_t nrunning = 0, i;
+	struct adm_slot taken;
+	size_t nrunning = 0, i, cancelled = 0, superseded = 0;
 	char name[SCH_EXEC_NAME_LEN + 1], when[FC_RFC3339_MAX];
 	enum fire_result result = FIRE_FAILED;
-	unsigned attempt;
+	enum adm_slot_outcome outcome = ADM_SLOT_FIRED;
+	int conc = e->policy.concurrency;
+	const char *decision = "fired", *skip_cause = NULL, *note;
 	int rc;
 
 	if (adm_store_begin(s->store, err))
@@ -942,15 +1072,44 @@ static enum fire_result fire(struct sch *s, struct sch_entry *e, int64_t slot, s
 		result = FIRE_CHANGED;
 		goto rollback;
 	}
-	if (e->policy.concurrency == CMP_CONCURRENCY_SKIP || e->policy.concurrency == CMP_CONCURRENCY_REPLACE) {
+	format_slot(slot, when);
+	/* A backfill took this slot first: it is not fired again, only recorded as passed. */
+	rc = adm_schedule_slot_get(s->store, &name_id, slot_ns(slot), a, &taken, err);
+	if (rc && rc != FC_ENOENT)
+		goto rollback;
+	if (!rc && taken.outcome != ADM_SLOT_MISSED) {
+		if (adm_schedule_advance(s->store, &name_id, slot_ns(slot), err))
+			goto rollback;
+		if (adm_store_commit(s->store, err))
+			return FIRE_FAILED;
+		return FIRE_ALREADY;
+	}
+	if (e->policy.pause_on_failure) {
+		if (failure_streak(s, e, a, &note, err))
+			goto rollback;
+		if (note) {
+			if (adm_schedule_set_paused(s->store, &name_id, true, note, false, err) ||
+			    adm_schedule_advance(s->store, &name_id, slot_ns(slot), err) ||
+			    log_slot(s, e, slot, ADM_SLOT_PAUSED, false, NULL, note, 0, err))
+				goto rollback;
+			if (adm_store_commit(s->store, err))
+				return FIRE_FAILED;
+			free(e->pause_note);
+			e->pause_note = fc_xstrdup(note);
+			e->paused = true;
+			if (!s->opts.quiet)
+				fc_warn("scheduler: %s: %s; slot %s does not run", e->key, note, when);
+			return FIRE_PAUSED;
+		}
+	}
+	if (conc != CMP_CONCURRENCY_ALLOW) {
 		if (running_executions(s, e, a, &running, &nrunning, err))
 			goto rollback;
 	}
 	req = build_request(a, s, e, slot);
-	format_slot(slot, when);
-	if (e->policy.concurrency == CMP_CONCURRENCY_REPLACE) {
+	switch (conc) {
+	case CMP_CONCURRENCY_REPLACE: {
 		char *cause = fc_arena_printf(a, "replaced by the scheduled run of %s (concurrency: replace)", when);
-
 		size_t kept = 0;
 
 		for (i = 0; i < nrunning; i++) {
@@ -964,57 +1123,255 @@ static enum fire_result fire(struct sch *s, struct sch_entry *e, int64_t slot, s
 			running[kept++] = running[i];
 		}
 		nrunning = kept;
-	}
-	for (attempt = 0;; attempt++) {
-		if (attempt < NAME_ATTEMPTS) {
-			sch_execution_name(e->project, e->domain, e->name, slot, attempt, name);
-			req->name = name;
-		} else {
-			req->name = (char *)""; /* the admin generates one */
+		if (nrunning) {
+			outcome = ADM_SLOT_REPLACED;
+			decision = fc_arena_printf(a, "replaced: terminated %s (concurrency: replace)", running[0].id.name);
 		}
-		rc = adm_launch_scheduled(s->store, req, slot_ns(slot), a, &created, err);
-		if (rc != FC_EEXIST || attempt >= NAME_ATTEMPTS)
-			break;
-		/* Already fired (a previous life of this scheduler), or the name is another execution's. */
-		if (adm_schedule_last_slot(s->store, &name_id) >= slot_ns(slot)) {
-			result = FIRE_ALREADY;
-			goto rollback;
-		}
+		break;
 	}
-	if (rc)
-		goto rollback;
-	if (e->policy.concurrency == CMP_CONCURRENCY_SKIP && nrunning) {
-		/* The slot is kept, visibly: its execution is created and aborted at once, with the reason. */
-		char *cause = fc_arena_printf(a, "skipped: the previous scheduled run %s is still %s (concurrency: skip)",
-					      running[0].id.name, running[0].phase == 1 ? "QUEUED" : "running");
+	case CMP_CONCURRENCY_SKIP:
+		if (nrunning) {
+			skip_cause = fc_arena_printf(a, "skipped: the previous scheduled run %s is still %s (concurrency: skip)",
+						     running[0].id.name, running[0].phase == 1 ? "QUEUED" : "running");
+			decision = skip_cause;
+		}
+		break;
+	case CMP_CONCURRENCY_BUFFER_ONE:
+	case CMP_CONCURRENCY_BUFFER_ALL: {
+		uint32_t bound = conc == CMP_CONCURRENCY_BUFFER_ONE ? 1 : e->policy.max_buffered ? e->policy.max_buffered
+													: SCH_DEFAULT_MAX_BUFFERED;
+		const char *what = nrunning ? running[0].id.name : "the slots before it";
 
-		rc = adm_execution_terminate(s->store, &created, cause, s->principal, err);
+		if (!nrunning && !e->waiting_live)
+			break;
+		if (e->waiting_live >= bound) {
+			skip_cause = fc_arena_printf(a, "skipped: %zu slot(s) already wait for %s (concurrency: %s, "
+						     "max_buffered %u)", e->waiting_live, what, concurrency_name(conc), bound);
+			decision = skip_cause;
+			break;
+		}
+		/* Into the durable buffer: recorded as passed, with no execution until the running one ends. */
+		note = fc_arena_printf(a, "waits for %s (concurrency: %s)", what, concurrency_name(conc));
+		if (adm_schedule_advance(s->store, &name_id, slot_ns(slot), err) ||
+		    log_slot(s, e, slot, ADM_SLOT_BUFFERED, true, NULL, note, 0, err))
+			goto rollback;
+		if (adm_store_commit(s->store, err))
+			return FIRE_FAILED;
+		e->waiting_live++;
+		e->buffered++;
+		s->totals.buffered++;
+		if (!s->opts.quiet)
+			fc_info("scheduler: %s: slot %s buffered: %s", e->key, when, note);
+		return FIRE_BUFFERED;
+	}
+	case CMP_CONCURRENCY_CANCEL_OTHER: {
+		char *cause = fc_arena_printf(a, "cancelled by the scheduled run of %s (concurrency: cancel_other)", when);
+		struct adm_slot *older;
+		size_t nolder, still = 0;
+
+		if (!nrunning && !e->waiting_live)
+			break;
+		for (i = 0; i < nrunning; i++) {
+			if (running[i].phase != FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__ABORTING) {
+				rc = adm_execution_terminate(s->store, &running[i].id, cause, s->principal, err);
+				if (rc == FC_ECONFLICT)
+					continue; /* finished meanwhile */
+				if (rc)
+					goto rollback;
+				cancelled++;
+			}
+		}
+		/* An older slot that was waiting for the same runs to end is superseded by this one. */
+		if (e->waiting_live) {
+			if (adm_schedule_slot_list(s->store, &name_id, true, CMP_MAX_BUFFERED, a, &older, &nolder, err))
+				goto rollback;
+			for (i = 0; i < nolder; i++) {
+				if (older[i].outcome == ADM_SLOT_BACKFILL)
+					continue;
+				note = fc_arena_printf(a, "superseded by the slot of %s (concurrency: cancel_other)", when);
+				if (log_slot(s, e, ns_to_s(older[i].slot), ADM_SLOT_SKIPPED, false, NULL, note, 0, err))
+					goto rollback;
+				superseded++;
+			}
+		}
+		/* What is still unfinished now (a queued run nobody claimed became ABORTED at once). */
+		if (running_executions(s, e, a, &running, &still, err))
+			goto rollback;
+		if (!still) {
+			outcome = ADM_SLOT_CANCELLED_OTHER;
+			decision = fc_arena_printf(a, "cancelled_other: terminated %zu run(s), none left running "
+						   "(concurrency: cancel_other)", cancelled);
+			e->waiting_live -= superseded;
+			break;
+		}
+		note = fc_arena_printf(a, "terminated %s; waits for it to end (concurrency: cancel_other)",
+				       running[0].id.name);
+		if (adm_schedule_advance(s->store, &name_id, slot_ns(slot), err) ||
+		    log_slot(s, e, slot, ADM_SLOT_CANCELLED_OTHER, true, NULL, note, 0, err))
+			goto rollback;
+		if (adm_store_commit(s->store, err))
+			return FIRE_FAILED;
+		e->waiting_live = e->waiting_live - superseded + 1;
+		e->skipped += superseded;
+		s->totals.skipped += superseded;
+		e->cancelled += cancelled;
+		s->totals.cancelled += cancelled;
+		e->buffered++;
+		s->totals.buffered++;
+		if (!s->opts.quiet)
+			fc_info("scheduler: %s: slot %s: %s", e->key, when, note);
+		return FIRE_BUFFERED;
+	}
+	default:
+		break;
+	}
+	if (skip_cause)
+		outcome = ADM_SLOT_SKIPPED;
+	set_decision(a, req, decision);
+	result = create_slot_execution(s, e, slot, req, true, a, &created, name, err);
+	if (result != FIRE_OK)
+		goto rollback;
+	result = FIRE_FAILED;
+	if (skip_cause) {
+		/* The slot is kept, visibly: its execution is created and aborted at once, with the reason. */
+		rc = adm_execution_terminate(s->store, &created, skip_cause, s->principal, err);
 		if (rc)
 			goto rollback;
 	}
+	if (log_slot(s, e, slot, outcome, false, created.name, decision == skip_cause || outcome != ADM_SLOT_FIRED ?
+		     decision : "", 0, err))
+		goto rollback;
 	if (adm_store_commit(s->store, err))
 		return FIRE_FAILED;
 	e->fired++;
 	s->totals.fired++;
-	if (e->policy.concurrency == CMP_CONCURRENCY_SKIP && nrunning) {
+	if (skip_cause) {
 		e->skipped++;
 		s->totals.skipped++;
 		if (!s->opts.quiet)
-			fc_info("scheduler: %s: slot %s skipped (recorded as %s): %s is still running", e->key, when,
-				created.name, running[0].id.name);
-	} else if (e->policy.concurrency == CMP_CONCURRENCY_REPLACE && nrunning) { /* the ones terminated now */
+			fc_info("scheduler: %s: slot %s recorded as %s: %s", e->key, when, created.name, skip_cause);
+	} else if (conc == CMP_CONCURRENCY_REPLACE && nrunning) { /* the ones terminated now */
 		e->replaced += nrunning;
 		s->totals.replaced += nrunning;
 		if (!s->opts.quiet)
 			fc_info("scheduler: %s: slot %s replaced %zu running execution(s) (%s first)", e->key, when,
 				nrunning, running[0].id.name);
+	} else if (outcome == ADM_SLOT_CANCELLED_OTHER) {
+		e->cancelled += cancelled;
+		s->totals.cancelled += cancelled;
+		e->skipped += superseded;
+		s->totals.skipped += superseded;
+		if (!s->opts.quiet)
+			fc_info("scheduler: %s: slot %s: %s", e->key, when, decision);
 	} else if (!s->opts.quiet) {
 		fc_debug("scheduler: %s: fired slot %s as %s", e->key, when, created.name);
 	}
 	return FIRE_OK;
 rollback:
 	adm_store_rollback(s->store);
+	if (outcome == ADM_SLOT_CANCELLED_OTHER)
+		e->waiting_live += superseded; /* nothing of it was written */
 	return result;
+}
+
+/*
+ * Start the slots that wait, oldest first: a buffered (or cancel_other) slot when no scheduled run of the plan is
+ * unfinished, one at a time; a backfill slot while fewer than its `parallel` backfill runs are unfinished. Each start
+ * is one transaction: the execution and the row leaving the queue.
+ */
+static void entry_drain(struct sch *s, struct sch_entry *e, int64_t now_ns)
+{
+	const struct adm_id name_id = {e->project, e->domain, e->name, NULL};
+	struct adm_slot *rows;
+	struct fc_arena a;
+	struct fc_err err;
+	size_t n, i, bf_running = 0;
+	bool live_blocked = false, bf_blocked = false, bf_counted = false;
+
+	(void)now_ns;
+	fc_arena_init(&a, 0);
+	if (adm_schedule_slot_list(s->store, &name_id, true, CMP_MAX_BUFFERED + SCH_BACKFILL_MAX, &a, &rows, &n,
+				   &err)) {
+		if (!s->opts.quiet)
+			fc_warn("scheduler: %s: cannot read the waiting slots: %s", e->key, err.msg);
+		goto out;
+	}
+	/* what the store says is authoritative (a restart, a backfill queued meanwhile) */
+	e->waiting_live = e->waiting_bf = 0;
+	for (i = 0; i < n; i++) {
+		if (rows[i].outcome == ADM_SLOT_BACKFILL)
+			e->waiting_bf++;
+		else
+			e->waiting_live++;
+	}
+	for (i = 0; i < n && !(live_blocked && bf_blocked); i++) {
+		struct adm_slot *r = &rows[i];
+		bool bf = r->outcome == ADM_SLOT_BACKFILL;
+		Flyteidl__Admin__ExecutionCreateRequest *req;
+		struct adm_execution *running;
+		struct adm_exec_id created;
+		char name[SCH_EXEC_NAME_LEN + 1], when[FC_RFC3339_MAX];
+		const char *decision, *detail;
+		int64_t slot = ns_to_s(r->slot);
+		size_t nrunning = 0;
+
+		if (bf ? bf_blocked : live_blocked)
+			continue;
+		if (bf) {
+			if (!bf_counted && adm_schedule_backfill_running(s->store, &name_id, &bf_running, &err))
+				break;
+			bf_counted = true;
+			if (bf_running >= (r->parallel ? r->parallel : 1)) {
+				bf_blocked = true;
+				continue;
+			}
+		} else {
+			if (running_executions(s, e, &a, &running, &nrunning, &err))
+				break;
+			if (nrunning) {
+				live_blocked = true;
+				continue;
+			}
+		}
+		format_slot(slot, when);
+		req = build_request(&a, s, e, slot);
+		decision = bf ? fc_arena_printf(&a, "backfill: %s", r->detail)
+			      : fc_arena_printf(&a, "%s: waited from %s; %s", adm_slot_outcome_name(r->outcome), when,
+						r->detail);
+		set_decision(&a, req, decision);
+		if (adm_store_begin(s->store, &err))
+			break;
+		if (create_slot_execution(s, e, slot, req, false, &a, &created, name, &err) != FIRE_OK) {
+			adm_store_rollback(s->store);
+			if (!s->opts.quiet)
+				fc_warn("scheduler: %s: slot %s cannot start: %s", e->key, when, err.msg);
+			if (bf)
+				bf_blocked = true;
+			else
+				live_blocked = true;
+			continue;
+		}
+		detail = r->detail;
+		if (log_slot(s, e, slot, r->outcome, false, created.name, detail, r->parallel, &err) ||
+		    adm_store_commit(s->store, &err)) {
+			adm_store_rollback(s->store);
+			break;
+		}
+		e->fired++;
+		s->totals.fired++;
+		if (bf) {
+			e->waiting_bf--;
+			bf_running++;
+		} else {
+			e->waiting_live--;
+			live_blocked = true; /* it runs now: the next one waits for it */
+		}
+		if (!s->opts.quiet)
+			fc_info("scheduler: %s: slot %s started as %s (%s)", e->key, when, created.name,
+				adm_slot_outcome_name(r->outcome));
+	}
+out:
+	fc_arena_release(&a);
 }
 
 static void entry_remove(struct sch *s, struct sch_entry *e);
@@ -1049,9 +1406,15 @@ static void entry_process(struct sch *s, struct sch_entry *e, int64_t now_ns)
 		fc_arena_release(&a);
 		return;
 	}
+	if (e->waiting_live || e->waiting_bf)
+		entry_drain(s, e, now_ns);
 	slot = e->pending;
-	if (slot == SCH_NEVER)
+	if (slot == SCH_NEVER || sat_add(slot_ns(slot), e->jitter_ns) > now_ns ||
+	    (e->retry_ns != SCH_NEVER && e->retry_ns > now_ns)) {
+		/* it came up to look at its waiting slots; its own slot is not due yet */
+		entry_arm(s, e, now_ns);
 		return;
+	}
 	if (is_late(s, e, slot, now_ns) && !in_episode(e, slot)) {
 		/* Late without the policy having chosen it (a stalled process, a retry after a failure). */
 		e->retry_ns = SCH_NEVER;
@@ -1065,7 +1428,14 @@ static void entry_process(struct sch *s, struct sch_entry *e, int64_t now_ns)
 	r = fire(s, e, slot, &a, &active, &err);
 	switch (r) {
 	case FIRE_OK:
+	case FIRE_BUFFERED:
 		e->last_slot = slot;
+		entry_recover(s, e);
+		entry_arm(s, e, now_ns);
+		break;
+	case FIRE_PAUSED:
+		e->last_slot = slot;
+		e->pause_changed_ns = adm_store_now(s->store);
 		entry_recover(s, e);
 		entry_arm(s, e, now_ns);
 		break;
@@ -1144,6 +1514,8 @@ static bool pause_changed(const struct sch_entry *e, const struct adm_scheduled_
 
 static void pause_apply(struct sch_entry *e, const struct adm_scheduled_lp *row)
 {
+	if (row->waiting && !e->waiting_live && !e->waiting_bf)
+		e->waiting_live = row->waiting; /* a restart: entry_drain() reads which kind they are */
 	e->paused = row->paused;
 	e->resume_from_s = row->resume_from > 0 ? ns_to_s(row->resume_from) : SCH_NEVER;
 	e->pause_changed_ns = row->pause_changed_at;
@@ -1192,6 +1564,10 @@ static int reload_locked(struct sch *s, int64_t now_ns, struct fc_err *err)
 			pause_apply(e, &rows[i]);
 			fc_strmap_put(&s->entries, e->key, e);
 			entry_load(s, e, lp, now_ns);
+			if (e->waiting_live && e->expr && !e->paused && e->due_ns > now_ns) {
+				e->due_ns = now_ns; /* slots waited before a restart: look at them now */
+				heap_place(s, e);
+			}
 			added++;
 		} else if (entry_changed(e, lp)) {
 			if (last != SCH_NEVER && (e->last_slot == SCH_NEVER || last > e->last_slot))
@@ -1245,18 +1621,68 @@ static int64_t next_deadline(const struct sch *s)
 	return s->heap_nr ? s->heap[0]->due_ns : SCH_FOREVER;
 }
 
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/*
+ * End a batch of fires (one store transaction). When the commit fails, none of the batch's fires exist, but the
+ * entries moved past them: drop every entry and load them again from what the store kept.
+ */
+static int batch_end(struct sch *s, int64_t now_ns, struct fc_err *err)
+{
+	struct fc_err cerr;
+
+	if (!adm_store_commit(s->store, &cerr))
+		return 0;
+	if (!s->opts.quiet)
+		fc_error("scheduler: a batch of fires was not committed (%s): reloading every schedule", cerr.msg);
+	s->gen++;
+	entries_rebuild(s, true); /* every entry is of an older generation: all go */
+	s->loaded = false;
+	return reload_locked(s, now_ns, err);
+}
+
 static int step_locked(struct sch *s, int64_t now_ns, int64_t *next_ns, struct fc_err *err)
 {
 	struct sch_entry *e;
+	size_t in_batch = 0;
+	bool batch = false;
+	double batch_start = 0;
 	int rc = 0;
 
 	if (take_notified(s) || !s->loaded)
 		rc = reload_locked(s, now_ns, err);
 	s->totals.passes++;
 	/* `now_ns` is fixed for the pass: what was due when it began is judged on time or late against it. A stop
-	 * ends a long pass (a big catch-up) between two fires; what was not fired stays due for the next start. */
-	while (!stop_requested(s) && (e = heap_pop_due(s, now_ns)))
+	 * ends a long pass (a big catch-up) between two fires; what was not fired stays due for the next start. The
+	 * fires share store transactions of up to SCH_FIRE_BATCH fires or SCH_FIRE_BATCH_MS (each fire is a savepoint
+	 * in it, so one that fails is undone alone). */
+	while (!stop_requested(s) && (e = heap_pop_due(s, now_ns))) {
+		if (!batch && s->opts.fire_batch > 1 && !adm_store_begin(s->store, NULL)) {
+			batch = true;
+			in_batch = 0;
+			batch_start = mono_ms();
+		}
 		entry_process(s, e, now_ns);
+		if (batch && (++in_batch >= s->opts.fire_batch || mono_ms() - batch_start >= SCH_FIRE_BATCH_MS)) {
+			batch = false;
+			int brc = batch_end(s, now_ns, err);
+
+			if (brc && !rc)
+				rc = brc;
+		}
+	}
+	if (batch) {
+		int brc = batch_end(s, now_ns, err);
+
+		if (brc && !rc)
+			rc = brc;
+	}
 	purge_dead(s);
 	if (next_ns)
 		*next_ns = next_deadline(s);
@@ -1386,6 +1812,10 @@ int sch_new(struct adm_store *store, const struct sch_clock *clock, const struct
 		s->opts.backoff_min_s = SCH_DEFAULT_BACKOFF_MIN_S;
 	if (s->opts.backoff_max_s <= 0)
 		s->opts.backoff_max_s = SCH_DEFAULT_BACKOFF_MAX_S;
+	if (s->opts.poll_ms <= 0)
+		s->opts.poll_ms = SCH_DEFAULT_POLL_MS;
+	if (!s->opts.fire_batch)
+		s->opts.fire_batch = SCH_FIRE_BATCH;
 	if (s->opts.backoff_max_s < s->opts.backoff_min_s)
 		s->opts.backoff_max_s = s->opts.backoff_min_s;
 	s->principal = fc_xstrdup(s->opts.principal && *s->opts.principal ? s->opts.principal : "flytec-scheduler");
@@ -1441,12 +1871,18 @@ static int status_cmp(const void *pa, const void *pb)
 	return c ? c : strcmp(a->name, b->name);
 }
 
+static int slot_desc_cmp(const void *pa, const void *pb)
+{
+	const struct adm_slot *a = pa, *b = pb;
+
+	return a->slot > b->slot ? -1 : a->slot < b->slot;
+}
+
 int sch_status_list(struct sch *s, struct fc_arena *a, struct sch_status **out, size_t *nr, struct fc_err *err)
 {
 	struct sch_status *list;
 	size_t i, n = 0;
 
-	(void)err;
 	pthread_mutex_lock(&s->mu);
 	list = fc_arena_array(a, s->entries.size + 1, sizeof(*list));
 	for (i = 0; i < s->entries.cap; i++) {
@@ -1486,6 +1922,11 @@ int sch_status_list(struct sch *s, struct fc_arena *a, struct sch_status **out, 
 		st->dst_repeat = e->dst.repeat;
 		st->dst_skip = e->dst.skip;
 		st->jitter_ns = e->jitter_ns;
+		st->max_buffered = e->policy.max_buffered ? e->policy.max_buffered : SCH_DEFAULT_MAX_BUFFERED;
+		st->pause_on_failure = e->policy.pause_on_failure;
+		st->buffered = e->buffered;
+		st->cancelled = e->cancelled;
+		st->waiting = e->waiting_live + e->waiting_bf;
 		for (int k = 0; k < SCH_STATUS_NEXT; k++) {
 			int64_t slot = !e->expr ? SCH_NEVER : k == 0 ? e->pending : ns_to_s(st->next_slots_ns[k - 1]);
 
@@ -1497,6 +1938,44 @@ int sch_status_list(struct sch *s, struct fc_arena *a, struct sch_status **out, 
 	}
 	pthread_mutex_unlock(&s->mu);
 	qsort(list, n, sizeof(*list), status_cmp);
+	/* the slot log, read outside the scheduler's lock (the store has its own) */
+	for (i = 0; i < n; i++) {
+		struct sch_status *st = &list[i];
+		const struct adm_id name_id = {st->project, st->domain, st->name, NULL};
+		struct adm_slot *rows;
+		size_t nrows, k;
+
+		struct adm_slot *wait;
+		size_t nwait, w, m;
+
+		if (adm_schedule_slot_list(s->store, &name_id, false, SCH_STATUS_SLOTS, a, &rows, &nrows, err) ||
+		    (st->waiting && adm_schedule_slot_list(s->store, &name_id, true, SCH_STATUS_SLOTS, a, &wait, &nwait,
+							   err)))
+			return FC_EIO;
+		/* the waiting slots always show (older than the newest 10 when later slots were skipped): each takes
+		 * the place of the oldest slot that does not wait */
+		for (w = 0; st->waiting && w < nwait; w++) {
+			for (m = 0; m < nrows && rows[m].slot != wait[w].slot; m++)
+				;
+			if (m < nrows)
+				continue;
+			for (m = nrows; m > 0 && rows[m - 1].waiting; m--)
+				;
+			if (!m)
+				break;
+			memmove(&rows[m - 1], &rows[m], (nrows - m) * sizeof(*rows));
+			rows[nrows - 1] = wait[w];
+			qsort(rows, nrows, sizeof(*rows), slot_desc_cmp);
+		}
+		for (k = 0; k < nrows && k < SCH_STATUS_SLOTS; k++) {
+			st->slots[k].slot_ns = rows[k].slot;
+			st->slots[k].outcome = adm_slot_outcome_name(rows[k].outcome);
+			st->slots[k].waiting = rows[k].waiting;
+			st->slots[k].execution = rows[k].execution;
+			st->slots[k].detail = rows[k].detail;
+		}
+		st->nslots = k;
+	}
 	*out = list;
 	*nr = n;
 	return 0;
@@ -1574,11 +2053,13 @@ void sch_metrics_render(struct sch *s, struct fc_buf *out)
 		    "flytec_scheduler_slots_total{outcome=\"skipped\"} %" PRIu64 "\n"
 		    "flytec_scheduler_slots_total{outcome=\"replaced\"} %" PRIu64 "\n"
 		    "flytec_scheduler_slots_total{outcome=\"missed\"} %" PRIu64 "\n"
+		    "flytec_scheduler_slots_total{outcome=\"buffered\"} %" PRIu64 "\n"
+		    "flytec_scheduler_slots_total{outcome=\"cancelled_other\"} %" PRIu64 "\n"
 		    "# HELP flytec_scheduler_schedules Schedules armed, by state.\n"
 		    "# TYPE flytec_scheduler_schedules gauge\n"
 		    "flytec_scheduler_schedules{state=\"ok\"} %zu\n"
 		    "flytec_scheduler_schedules{state=\"failing\"} %zu\n",
-		    st.fired, st.skipped, st.replaced, st.missed, st.schedules - st.failing, st.failing);
+		    st.fired, st.skipped, st.replaced, st.missed, st.buffered, st.cancelled, st.schedules - st.failing, st.failing);
 	pthread_mutex_lock(&s->mu);
 	for (size_t i = 0; i < s->entries.cap; i++) {
 		const struct sch_entry *e = s->entries.slots[i].value;
@@ -1604,7 +2085,6 @@ void sch_metrics_render(struct sch *s, struct fc_buf *out)
 void sch_status_render_json(const struct sch_status *list, size_t n, struct fc_buf *out)
 {
 	static const char *const catchups[] = {"latest", "all", "none"};
-	static const char *const concurrencies[] = {"allow", "skip", "replace"};
 	size_t i;
 
 	fc_buf_adds(out, "{\"schedules\":[");
@@ -1621,8 +2101,7 @@ void sch_status_render_json(const struct sch_status *list, size_t n, struct fc_b
 		json_str(out, "catchUp", st->catchup >= 0 && st->catchup < 3 ? catchups[st->catchup] : "latest", false);
 		fc_buf_addf(out, ",\"maxCatchUp\":%u,\"catchUpWindowSeconds\":%" PRId64, st->max_catchup,
 			    st->catchup_window_s);
-		json_str(out, "concurrency",
-			 st->concurrency >= 0 && st->concurrency < 3 ? concurrencies[st->concurrency] : "allow", false);
+		json_str(out, "concurrency", concurrency_name(st->concurrency), false);
 		json_time(out, "activatedAt", st->anchor_ns);
 		json_time(out, "nextFire", st->next_fire_ns);
 		json_time(out, "due", st->due_ns);
@@ -1649,7 +2128,206 @@ void sch_status_render_json(const struct sch_status *list, size_t n, struct fc_b
 			json_time(out, "firesAt", st->next_fires_ns[k]);
 			fc_buf_addch(out, '}');
 		}
+		fc_buf_addf(out, "],\"maxBuffered\":%u,\"pauseOnFailure\":%u,\"buffered\":%" PRIu64 ",\"cancelled\":%" PRIu64
+			    ",\"waiting\":%zu,\"slots\":[", st->max_buffered, st->pause_on_failure, st->buffered, st->cancelled,
+			    st->waiting);
+		for (size_t k = 0; k < st->nslots; k++) {
+			const struct sch_slot_view *v = &st->slots[k];
+			char t[SCH_TIME_MAX];
+
+			sch_format_time(v->slot_ns, t);
+			fc_buf_addf(out, "%s{\"slot\":\"%s\"", k ? "," : "", t);
+			json_str(out, "outcome", v->outcome, false);
+			fc_buf_addf(out, ",\"waiting\":%s", v->waiting ? "true" : "false");
+			json_str(out, "execution", v->execution, false);
+			json_str(out, "detail", v->detail, false);
+			fc_buf_addch(out, '}');
+		}
 		fc_buf_adds(out, "]}");
+	}
+	fc_buf_adds(out, "]}");
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Backfill.
+ */
+
+/* The slot was run already: the slot log has it (other than missed), or its execution exists. */
+static bool slot_taken(struct sch *s, const struct sch_entry *e, int64_t slot, struct fc_arena *a,
+		       const char **execution, struct fc_err *err, int *rc)
+{
+	const struct adm_id name_id = {e->project, e->domain, e->name, NULL};
+	struct adm_slot row;
+	unsigned attempt;
+
+	*execution = NULL;
+	*rc = adm_schedule_slot_get(s->store, &name_id, slot_ns(slot), a, &row, err);
+	if (!*rc && row.outcome != ADM_SLOT_MISSED) {
+		*execution = row.execution;
+		return true;
+	}
+	if (*rc && *rc != FC_ENOENT)
+		return false;
+	*rc = 0;
+	for (attempt = 0; attempt < NAME_ATTEMPTS; attempt++) {
+		char name[SCH_EXEC_NAME_LEN + 1];
+		struct adm_execution x;
+		struct adm_exec_id id;
+		struct fc_err ignored;
+
+		sch_execution_name(e->project, e->domain, e->name, slot, attempt, name);
+		id = (struct adm_exec_id){e->project, e->domain, name};
+		if (adm_execution_get(s->store, &id, a, &x, &ignored))
+			continue;
+		if (x.launch_plan.name && !strcmp(x.launch_plan.name, e->name) && x.scheduled_at == slot_ns(slot)) {
+			*execution = fc_arena_strdup(a, name);
+			return true;
+		}
+	}
+	return false;
+}
+
+int sch_backfill(struct sch *s, const char *project, const char *domain, const char *name, int64_t from_ns,
+		 int64_t *to_io, uint32_t parallel, bool dry_run, struct fc_arena *a, struct sch_backfill_slot **out,
+		 size_t *nr, struct fc_err *err)
+{
+	int64_t to_ns = *to_io;
+	struct sch_backfill_slot *list = NULL;
+	struct sch_entry *e;
+	char *key = fc_arena_printf(a, "%s/%s/%s", project, domain, name), *detail;
+	char from_s[SCH_TIME_MAX], to_s[SCH_TIME_MAX];
+	int64_t now_ns, t, last;
+	size_t n = 0, alloc = 0, queued = 0;
+	bool in_tx = false;
+	int rc = 0;
+
+	*out = NULL;
+	*nr = 0;
+	if (parallel < 1 || parallel > SCH_BACKFILL_MAX_PARALLEL)
+		return fc_err_set(err, FC_EINVAL, "parallel is a whole number from 1 to %d", SCH_BACKFILL_MAX_PARALLEL);
+	if (from_ns > to_ns)
+		return fc_err_set(err, FC_EINVAL, "the range ends before it starts");
+	pthread_mutex_lock(&s->mu);
+	now_ns = s->clock.now(s->clock.ctx);
+	if (!s->loaded && (rc = reload_locked(s, now_ns, err)))
+		goto out;
+	e = fc_strmap_get(&s->entries, key);
+	if (!e || e->dead) {
+		rc = fc_err_set(err, FC_ENOENT, "launch plan %s has no active schedule", key);
+		goto out;
+	}
+	if (!e->expr) {
+		rc = fc_err_set(err, FC_EINVAL, "launch plan %s: the schedule cannot be used: %s", key,
+				e->error ? e->error : "unparsable");
+		goto out;
+	}
+	if (from_ns > now_ns) {
+		rc = fc_err_set(err, FC_EINVAL, "the range starts after now: slots to come are the scheduler's");
+		goto out;
+	}
+	if (to_ns > now_ns)
+		*to_io = to_ns = now_ns;
+	sch_format_time(from_ns, from_s);
+	sch_format_time(to_ns, to_s);
+	detail = fc_arena_printf(a, "%s to %s, parallel %u", from_s, to_s, parallel);
+	last = ns_to_s(to_ns);
+	/* the first slot at or after from_ns (slots are whole seconds) */
+	for (t = next_slot(e, ns_to_s(from_ns) + (from_ns % NS_PER_S ? 1 : 0) - 1); t != SCH_NEVER && t <= last; t = next_slot(e, t)) {
+		if (n == SCH_BACKFILL_MAX) {
+			rc = fc_err_set(err, FC_EINVAL, "the range has more than %d slots; split it", SCH_BACKFILL_MAX);
+			goto out;
+		}
+		FC_ALLOC_GROW(list, n + 1, alloc);
+		list[n].slot_ns = slot_ns(t);
+		list[n].state = NULL;
+		list[n].execution = NULL;
+		n++;
+	}
+	if (!dry_run && e->waiting_bf + n > SCH_BACKFILL_MAX) {
+		/* the queue is read whole at each look (entry_drain()): keep it bounded across requests too */
+		rc = fc_err_set(err, FC_EINVAL, "%zu slot(s) of earlier backfills still wait; with these %zu the queue "
+				"would pass %d slots: wait for them or split the range", e->waiting_bf, n, SCH_BACKFILL_MAX);
+		goto out;
+	}
+	if (!dry_run) {
+		if ((rc = adm_store_begin(s->store, err)))
+			goto out;
+		in_tx = true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *x;
+		int64_t slot = ns_to_s(list[i].slot_ns);
+
+		if (slot_taken(s, e, slot, a, &x, err, &rc)) {
+			list[i].state = "already run";
+			list[i].execution = x;
+			continue;
+		}
+		if (rc)
+			goto out;
+		list[i].state = dry_run ? "would run" : "queued";
+		if (!dry_run) {
+			rc = log_slot(s, e, slot, ADM_SLOT_BACKFILL, true, NULL, detail, parallel, err);
+			if (rc)
+				goto out;
+			queued++;
+		}
+	}
+	if (in_tx) {
+		in_tx = false;
+		if ((rc = adm_store_commit(s->store, err)))
+			goto out;
+	}
+	if (queued) {
+		e->waiting_bf += queued;
+		if (!s->opts.quiet)
+			fc_info("scheduler: %s: backfill %s: %zu slot(s) queued, %zu already run", key, detail, queued,
+				n - queued);
+		if (!e->paused)
+			entry_arm(s, e, now_ns);
+		pthread_mutex_lock(&s->wake_mu);
+		pthread_cond_broadcast(&s->wake_cond); /* the thread looks at the heap again */
+		pthread_mutex_unlock(&s->wake_mu);
+	}
+out:
+	if (in_tx)
+		adm_store_rollback(s->store);
+	pthread_mutex_unlock(&s->mu);
+	if (!rc) {
+		*out = fc_arena_array(a, n + 1, sizeof(**out));
+		if (n)
+			memcpy(*out, list, n * sizeof(*list));
+		*nr = n;
+	}
+	free(list);
+	return rc;
+}
+
+void sch_backfill_render_json(const char *name, int64_t from_ns, int64_t to_ns, uint32_t parallel, bool dry_run,
+			      const struct sch_backfill_slot *slots, size_t n, struct fc_buf *out)
+{
+	size_t queued = 0, done = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (!strcmp(slots[i].state, "already run"))
+			done++;
+		else
+			queued++;
+	}
+	fc_buf_addch(out, '{');
+	json_str(out, "launchPlan", name, true);
+	json_time(out, "from", from_ns);
+	json_time(out, "to", to_ns);
+	fc_buf_addf(out, ",\"parallel\":%u,\"dryRun\":%s,\"%s\":%zu,\"alreadyRun\":%zu,\"slots\":[", parallel,
+		    dry_run ? "true" : "false", dry_run ? "wouldRun" : "queued", queued, done);
+	for (i = 0; i < n; i++) {
+		char t[SCH_TIME_MAX];
+
+		sch_format_time(slots[i].slot_ns, t);
+		fc_buf_addf(out, "%s{\"slot\":\"%s\"", i ? "," : "", t);
+		json_str(out, "state", slots[i].state, false);
+		json_str(out, "execution", slots[i].execution, false);
+		fc_buf_addch(out, '}');
 	}
 	fc_buf_adds(out, "]}");
 }

@@ -56,6 +56,12 @@ struct fc_err;
 #define SCH_DEFAULT_GRACE_S INT64_C(60)
 #define SCH_DEFAULT_BACKOFF_MIN_S INT64_C(10)
 #define SCH_DEFAULT_BACKOFF_MAX_S INT64_C(3600)
+#define SCH_DEFAULT_MAX_BUFFERED 100u
+#define SCH_DEFAULT_POLL_MS INT64_C(1000)
+/* The slots a status shows (the newest rows of the slot log). */
+#define SCH_STATUS_SLOTS 10
+/* The annotation that records the scheduler's decision on an execution it created or started. */
+#define SCH_DECISION_ANNOTATION "flytec.io/schedule-decision"
 
 /*
  * The clock. now() returns nanoseconds since the epoch (wall time: slots are wall-clock instants). wait() is
@@ -99,10 +105,22 @@ struct sch_options {
 	const char *principal;    /* the principal of scheduled executions and of the terminations the scheduler makes
 				   * (NULL: "flytec-scheduler") */
 	bool quiet;               /* no log lines (benchmarks) */
+	int64_t poll_ms;          /* how often a schedule with waiting slots (buffer, cancel_other, backfill) looks
+				   * whether they may start (0: 1000) */
+	unsigned fire_batch;      /* most fires per store transaction (0: SCH_FIRE_BATCH; 1: one each, the old way) */
 };
 
 /* How many upcoming fire times a status lists. */
 #define SCH_STATUS_NEXT 5
+
+/* One row of a schedule's slot log, as a status shows it. */
+struct sch_slot_view {
+	int64_t slot_ns;
+	const char *outcome;      /* adm_slot_outcome_name() */
+	bool waiting;             /* no execution yet (buffered, cancel_other or backfill, waiting its turn) */
+	const char *execution;    /* NULL while waiting and for missed slots */
+	const char *detail;
+};
 
 /* A snapshot of one schedule for `flytec serve`'s API and console. */
 struct sch_status {
@@ -132,12 +150,20 @@ struct sch_status {
 	int64_t jitter_ns;        /* this plan's offset from each slot */
 	int64_t next_slots_ns[SCH_STATUS_NEXT]; /* the next slots (SCH_NEVER past the last one) */
 	int64_t next_fires_ns[SCH_STATUS_NEXT]; /* when each of them fires: slot + jitter */
+	uint32_t max_buffered;    /* buffer_all's bound (effective) */
+	uint32_t pause_on_failure;/* 0: never pauses itself */
+	uint64_t buffered;        /* slots put in the buffer since load (buffer_one, buffer_all, cancel_other) */
+	uint64_t cancelled;       /* executions terminated by cancel_other since load */
+	size_t waiting;           /* slots waiting now (the durable buffer and the backfill queue) */
+	struct sch_slot_view slots[SCH_STATUS_SLOTS]; /* the newest slots, newest first */
+	size_t nslots;
 };
 
 struct sch_stats {
 	size_t schedules;         /* entries armed */
 	size_t failing;
 	uint64_t fired, skipped, replaced, missed, failures;
+	uint64_t buffered, cancelled;
 	uint64_t passes;          /* sch_step() passes */
 	uint64_t reloads;
 	size_t shared_expressions;/* distinct parsed expressions (entries share them) */
@@ -171,10 +197,31 @@ int sch_step(struct sch *s, int64_t now_ns, int64_t *next_ns, struct fc_err *err
 int sch_status_list(struct sch *s, struct fc_arena *a, struct sch_status **out, size_t *nr, struct fc_err *err);
 void sch_get_stats(struct sch *s, struct sch_stats *out);
 /*
+ * Backfill: every slot of launch plan name `lp` (which must have an active schedule) in [from_ns, to_ns], oldest
+ * first. A slot is "already run" when the slot log has it (other than missed) or its execution exists; the others
+ * are queued in the store (durable, started in order by the scheduler with at most `parallel` unfinished at once) or,
+ * with `dry_run`, only listed. Slots after now are left to the scheduler (to_ns is cut at now). FC_EINVAL for a
+ * range of more than SCH_BACKFILL_MAX slots or a bad parallel (*to_ns receives the end used); FC_ENOENT when the plan has no active schedule.
+ */
+struct sch_backfill_slot {
+	int64_t slot_ns;
+	const char *state;        /* "queued", "would run", "already run" */
+	const char *execution;    /* the existing execution of an already run slot (NULL when unknown or waiting) */
+};
+int sch_backfill(struct sch *s, const char *project, const char *domain, const char *name, int64_t from_ns,
+		 int64_t *to_ns, uint32_t parallel, bool dry_run, struct fc_arena *a, struct sch_backfill_slot **out,
+		 size_t *nr, struct fc_err *err);
+/* The answer of the backfill endpoint: {"launchPlan","from","to","parallel","dryRun","queued","alreadyRun",
+ * "slots":[{"slot","state","execution"}]}. */
+void sch_backfill_render_json(const char *name, int64_t from_ns, int64_t to_ns, uint32_t parallel, bool dry_run,
+			      const struct sch_backfill_slot *slots, size_t n, struct fc_buf *out);
+
+/*
  * The list as JSON for the API: {"schedules":[{"project","domain","name","version","expression","kickoffInput",
  * "catchUp","maxCatchUp","catchUpWindowSeconds","concurrency","activatedAt","nextFire","due","lastSlot","failing",
  * "error","failures","fired","skipped","replaced","missed","dstRepeat","dstSkip","jitterMs",
- * "nextFires":[{"slot","firesAt"}]}]}; times are RFC 3339 UTC (with milliseconds when jittered) or null.
+ * "nextFires":[{"slot","firesAt"}],"maxBuffered","pauseOnFailure","buffered","cancelled","waiting",
+ * "slots":[{"slot","outcome","waiting","execution","detail"}]}]}; times are RFC 3339 UTC (with milliseconds when jittered) or null.
  */
 void sch_status_render_json(const struct sch_status *list, size_t n, struct fc_buf *out);
 /*

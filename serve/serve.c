@@ -106,6 +106,23 @@ static void schedules_metrics(void *ctx, struct fc_buf *out)
 	sch_metrics_render(ctx, out);
 }
 
+/* POST .../backfill: the scheduler's backfill, answered as JSON. */
+static int schedules_backfill(void *ctx, const char *project, const char *domain, const char *name, int64_t from_ns,
+			      int64_t to_ns, uint32_t parallel, bool dry_run, struct fc_buf *out, struct fc_err *err)
+{
+	struct sch_backfill_slot *slots;
+	struct fc_arena a;
+	size_t n;
+	int rc;
+
+	fc_arena_init(&a, 0);
+	rc = sch_backfill(ctx, project, domain, name, from_ns, &to_ns, parallel, dry_run, &a, &slots, &n, err);
+	if (!rc)
+		sch_backfill_render_json(name, from_ns, to_ns, parallel, dry_run, slots, n, out);
+	fc_arena_release(&a);
+	return rc;
+}
+
 /* Registrations changed (the watcher): the scheduler reloads its launch plans. */
 static void watch_changed(void *ctx)
 {
@@ -190,6 +207,7 @@ int srv_start(const struct srv_options *o, struct srv **out, struct fc_err *err)
 		so.schedules_json = schedules_json;
 		so.schedules_ctx = s->sch;
 		so.schedules_metrics = schedules_metrics;
+		so.schedules_backfill = schedules_backfill;
 	}
 	/* the executor before the server, so that every request's notification finds it */
 	if (!o->no_executor) {

@@ -4,7 +4,9 @@
 #   2. CPU over SCH_BENCH_IDLE seconds of idle (default 10; the figure is also scaled to a minute);
 #   3. delay from slot time to execution creation, p50/p99, for SCH_BENCH_LATENCY_N (default 1000) slots due at
 #      the same minute, on the real clock (waits for the next minute boundary: up to 60 s);
-#   4. with jitter: lateness after the jittered fire time, p50/p99, for SCH_BENCH_JITTER_N (default 100000) slots due
+#   4. burst: SCH_BENCH_BURST_N (default 1000) slots due at once on the manual clock, fires batched vs one
+#      transaction per fire (the baseline), p50/p99 of slot -> execution;
+#   5. with jitter: lateness after the jittered fire time, p50/p99, for SCH_BENCH_JITTER_N (default 100000) slots due
 #      at one minute with jitter SCH_BENCH_JITTER_S (default 30; 0 plans skip it).
 set -eu
 cd "$(dirname "$0")/../.." || exit 2
@@ -20,6 +22,10 @@ gcc -std=c11 -D_GNU_SOURCE -O2 -I. -I"$BUILD/gen" $(pkg-config --cflags $PKGS) -
 	bench/scheduler/bench_sch.c "$BUILD/libflytec.a" $(pkg-config --libs $PKGS) -lm -lpthread
 echo "-- scheduler: $N schedules, $IDLE s idle, $LAT slots due at one minute"
 "$OUT/bench_sch" "$OUT" "$N" "$IDLE" "$LAT" | tee "$OUT/results.txt"
+# 4. burst: SCH_BENCH_BURST_N slots due at once (manual clock), batched fires vs one transaction per fire
+BN=${SCH_BENCH_BURST_N:-1000}
+echo "-- scheduler: $BN slots due at once, batched vs one transaction per fire"
+"$OUT/bench_sch" burst "$OUT" "$BN" | tee -a "$OUT/results.txt"
 # 5. jitter: SCH_BENCH_JITTER_N schedules (default 100000) at "* * * * *" with jitter SCH_BENCH_JITTER_S (default 30)
 JN=${SCH_BENCH_JITTER_N:-100000}
 JS=${SCH_BENCH_JITTER_S:-30}

@@ -46,7 +46,7 @@ check "every slot fired once" eq "$(jget '
 len([e["spec"]["metadata"]["scheduledAt"] for e in d["executions"]]) == len(set(e["spec"]["metadata"]["scheduledAt"] for e in d["executions"]))')" "True"
 "$FLYTEC" get schedules -p sched > "$T/schedules"
 check "flytec get schedules shows the schedule, its next fire and its state" \
-  grep -qE "every_two_seconds +@every 2s +20[0-9-]+ [0-9:]+ +20[0-9-]+ [0-9:]+ +[0-9]+ +ok" "$T/schedules"
+  grep -qE "every_two_seconds +@every 2s +20[0-9-]+ [0-9:]+ +20[0-9-]+ [0-9:]+ +[0-9]+ +[FSMBCKPR*]+ +ok" "$T/schedules"
 get /api/v1/schedules
 check "GET /api/v1/schedules lists it, not failing" eq "$(jget '[(x["name"], x["failing"]) for x in d["schedules"]]')" '[["every_two_seconds", false]]'
 adm_done

@@ -270,6 +270,8 @@ static void test_migration_3_from_an_old_file(void **state)
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "ALTER TABLE entities DROP COLUMN dst_repeat; ALTER TABLE entities DROP COLUMN "
 					  "dst_skip; ALTER TABLE entities DROP COLUMN jitter_ms; DROP TABLE schedule_pause; "
+					  "DROP TABLE schedule_slots; ALTER TABLE entities DROP COLUMN max_buffered; "
+					  "ALTER TABLE entities DROP COLUMN pause_on_failure; "
 					  "PRAGMA user_version = 2;",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);

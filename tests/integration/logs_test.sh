@@ -128,7 +128,8 @@ t0=$(date +%s.%N)
 get /api/v1/executions/$PD/r1
 t1=$(date +%s.%N)
 check others-answered-while-followers-wait eq "$CODE" 200
-check others-answered-fast test "$(echo "$t1 - $t0 < 2" | bc)" = 1
+# held threads would keep this request until the followers' 25 s are over; 10 s leaves room for a loaded machine
+check others-answered-while-followers-wait-fast test "$(echo "$t1 - $t0 < 10" | bc)" = 1
 touch "$gate"
 wait "$f1" "$f2" "$f3"
 check follower-woken-with-second-line eq "$(cat "$T/fout1")" second

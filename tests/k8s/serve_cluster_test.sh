@@ -157,6 +157,11 @@ else
 	echo "skip flytec logs through the pod log API: no kubelet serves pod logs here"
 fi
 
+check "a relaunch of h1 is handed to the cluster too and SUCCEEDS" \
+	'test "$(curl -s -o "$tmp/rl.out" -w "%{http_code}" -X POST -H "Content-Type: application/json" "$url/api/v1/executions/relaunch" \
+		--data-binary "{\"id\":{\"project\":\"$proj\",\"domain\":\"development\",\"name\":\"h1\"},\"name\":\"h1r\"}")" = 200 &&
+	 wait_phase h1r SUCCEEDED 120 && k -n "$ns" get fly h1r -o jsonpath="{.metadata.labels.execution-id}" | grep -qx h1r'
+
 # --- terminate a running execution --------------------------------------------------------------------------------
 check "launch a sleeping execution" 'test "$(launch sleepy s1)" = 200'
 check "its pod runs" \

@@ -88,7 +88,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(GEN_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(LIB) $(LDFLAGS) $(PKG_LIBS) -lcmocka
 
-.PHONY: all deps test unit golden integration golden-update demo bench fuzz clean help k8s-up k8s-down
+.PHONY: all deps test unit golden integration golden-update demo demo-k8s bench fuzz clean help k8s-up k8s-down
 all: $(BIN)
 
 deps:
@@ -113,6 +113,11 @@ test: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash tools/demo.sh
+
+# examples/workflows/hello.yaml on a local Kubernetes (../shared/k8s): admin with --cluster, operator, pods, logs.
+demo-k8s: deps
+	@$(MAKE) --no-print-directory all
+	@K8S_DIR="$(K8S_DIR)" bash tools/demo-k8s.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory all
@@ -161,6 +166,7 @@ help:
 	@echo "make golden-update   rewrite tests/golden expected outputs (review the diff!)"
 	@echo "make bench      benchmarks (figures go to bench/RESULTS.md by hand)"
 	@echo "make fuzz       libFuzzer targets in build/fuzz/"
+	@echo "make demo-k8s   run examples/workflows/hello.yaml on a local Kubernetes (admin --cluster, operator, logs)"
 	@echo "make k8s-up     start a real kube-apiserver on loopback (K8S_NODE=1: and a kubelet); prints its env file"
 	@echo "make k8s-down   stop it"
 	@echo "make SANITIZE=address,undefined ...   build with sanitizers"

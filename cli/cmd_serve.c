@@ -59,7 +59,12 @@ static const char serve_usage[] =
 	"      --exclude REGEX     never spec files whose path in the repository matches (PCRE2)\n"
 	"      --no-scheduler      do not fire scheduled launch plans (the scheduler runs by default)\n"
 	"      --no-executor       do not run executions (the executor runs by default, its state under\n"
-	"                          DATA_DIR/propeller, or next to --db)\n";
+	"                          DATA_DIR/propeller, or next to --db)\n"
+	"      --cluster KUBECONFIG  hand executions to Kubernetes as FlyteWorkflow resources run by\n"
+	"                          `flytec propeller`, instead of the local executor (docs/kubernetes.md)\n"
+	"      --namespace-template T  the namespace of an execution (default '{{project}}-{{domain}}')\n"
+	"      --cluster-service-account NAME  the resources' service account (default: none)\n"
+	"      --cluster-admin-url URL  where the operator sends events (default: this server's address)\n";
 
 static const char watch_usage[] =
 	"usage: flytec watch DIR [options]\n"
@@ -86,6 +91,7 @@ struct serve_opts {
 	unsigned threads, debounce_ms, head_timeout, max_conns;
 	int max_conns_per_ip; /* -1: default */
 	bool once, no_scheduler, no_executor, public_reads, follow_external_links;
+	const char *cluster, *namespace_template, *cluster_service_account, *cluster_admin_url;
 	const char *cors_origins[ADM_MAX_CORS_ORIGINS];
 	size_t n_cors_origins;
 };
@@ -126,7 +132,8 @@ enum { OPT_REPO = 256, OPT_DATA_DIR, OPT_DB, OPT_LISTEN, OPT_PORT_FILE, OPT_TOKE
        OPT_PROJECT, OPT_DOMAIN, OPT_DEBOUNCE, OPT_ONCE, OPT_NO_SCHEDULER, OPT_NO_EXECUTOR,
        OPT_PUBLIC_READS, OPT_TLS_CERT, OPT_TLS_KEY, OPT_MAX_ANSWER, OPT_HEAD_TIMEOUT, OPT_MAX_CONNS,
        OPT_MAX_CONNS_PER_IP, OPT_FOLLOW_LINKS, OPT_INCLUDE, OPT_EXCLUDE, OPT_CORS_ORIGIN, OPT_GRPC_LISTEN,
-       OPT_GRPC_PORT_FILE, OPT_CONSOLE_DIR };
+       OPT_GRPC_PORT_FILE, OPT_CONSOLE_DIR, OPT_CLUSTER, OPT_NAMESPACE_TEMPLATE, OPT_CLUSTER_SA,
+       OPT_CLUSTER_ADMIN_URL };
 
 static const struct option long_opts[] = {
 	{"repo", required_argument, NULL, OPT_REPO},
@@ -143,6 +150,10 @@ static const struct option long_opts[] = {
 	{"once", no_argument, NULL, OPT_ONCE},
 	{"no-scheduler", no_argument, NULL, OPT_NO_SCHEDULER},
 	{"no-executor", no_argument, NULL, OPT_NO_EXECUTOR},
+	{"cluster", required_argument, NULL, OPT_CLUSTER},
+	{"namespace-template", required_argument, NULL, OPT_NAMESPACE_TEMPLATE},
+	{"cluster-service-account", required_argument, NULL, OPT_CLUSTER_SA},
+	{"cluster-admin-url", required_argument, NULL, OPT_CLUSTER_ADMIN_URL},
 	{"public-reads", no_argument, NULL, OPT_PUBLIC_READS},
 	{"tls-cert", required_argument, NULL, OPT_TLS_CERT},
 	{"tls-key", required_argument, NULL, OPT_TLS_KEY},
@@ -207,6 +218,10 @@ static int parse_opts(int argc, char **argv, const char *usage, struct serve_opt
 		case OPT_ONCE: o->once = true; break;
 		case OPT_NO_SCHEDULER: o->no_scheduler = true; break;
 		case OPT_NO_EXECUTOR: o->no_executor = true; break;
+		case OPT_CLUSTER: o->cluster = optarg; break;
+		case OPT_NAMESPACE_TEMPLATE: o->namespace_template = optarg; break;
+		case OPT_CLUSTER_SA: o->cluster_service_account = optarg; break;
+		case OPT_CLUSTER_ADMIN_URL: o->cluster_admin_url = optarg; break;
 		case OPT_PUBLIC_READS: o->public_reads = true; break;
 		case OPT_TLS_CERT: o->tls_cert = optarg; break;
 		case OPT_TLS_KEY: o->tls_key = optarg; break;
@@ -420,6 +435,10 @@ int cmd_serve(int argc, char **argv)
 	so.exclude = o.exclude;
 	so.no_scheduler = o.no_scheduler;
 	so.no_executor = o.no_executor;
+	so.cluster = o.cluster;
+	so.namespace_template = o.namespace_template;
+	so.cluster_service_account = o.cluster_service_account;
+	so.cluster_admin_url = o.cluster_admin_url;
 	so.grpc_listen = o.grpc_listen;
 	so.server.listen = o.listen;
 	so.server.token = token;

@@ -9,6 +9,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "scheduler/scheduler.h"
+#include "serve/cluster.h"
 #include "serve/exec.h"
 
 #include <errno.h>
@@ -25,6 +26,7 @@ struct srv {
 	struct adm_watch *watch;
 	struct sch *sch;
 	struct srv_exec *exec;
+	struct srv_cluster *cluster;
 	char *logs_root;
 };
 
@@ -141,6 +143,7 @@ static void request_changed(void *ctx)
 	if (s->sch)
 		sch_notify(s->sch);
 	srv_exec_notify(s->exec);
+	srv_cluster_notify(s->cluster);
 }
 
 /* The executor's state lives with the store: DATA_DIR, else next to the db, else .flytec. */
@@ -158,18 +161,24 @@ static void exec_dir(const struct srv_options *o, struct fc_buf *dir)
 
 /* The gRPC door, after the REST server: the signed URLs it hands out point at the REST listener, by the host it was
  * given (0.0.0.0 or none: loopback). */
-static int grpc_start(struct srv *s, const struct srv_options *o, struct fc_err *err)
+static void listen_base(const struct srv_options *o, unsigned port, char *base, size_t size)
 {
-	struct adm_grpc_options go;
 	const char *listen = o->server.listen ? o->server.listen : ADM_DEFAULT_LISTEN, *colon = strrchr(listen, ':');
 	int hostlen = colon && colon > listen ? (int)(colon - listen) : 0;
 	const char *scheme = o->server.tls_cert ? "https" : "http";
-	char base[300];
 
 	if (!hostlen || (hostlen == 7 && !strncmp(listen, "0.0.0.0", 7)))
-		snprintf(base, sizeof(base), "%s://127.0.0.1:%u", scheme, adm_server_port(s->server));
+		snprintf(base, size, "%s://127.0.0.1:%u", scheme, port);
 	else
-		snprintf(base, sizeof(base), "%s://%.*s:%u", scheme, hostlen, listen, adm_server_port(s->server));
+		snprintf(base, size, "%s://%.*s:%u", scheme, hostlen, listen, port);
+}
+
+static int grpc_start(struct srv *s, const struct srv_options *o, struct fc_err *err)
+{
+	struct adm_grpc_options go;
+	char base[300];
+
+	listen_base(o, adm_server_port(s->server), base, sizeof(base));
 	memset(&go, 0, sizeof(go));
 	go.dataproxy = s->dataproxy;
 	go.http_base = base;
@@ -209,8 +218,21 @@ int srv_start(const struct srv_options *o, struct srv **out, struct fc_err *err)
 		so.schedules_metrics = schedules_metrics;
 		so.schedules_backfill = schedules_backfill;
 	}
-	/* the executor before the server, so that every request's notification finds it */
-	if (!o->no_executor) {
+	/* the executor (or the cluster) before the server, so that every request's notification finds it */
+	if (o->cluster && !o->no_executor) {
+		struct srv_cluster_options co;
+
+		memset(&co, 0, sizeof(co));
+		co.kubeconfig = o->cluster;
+		co.namespace_template = o->namespace_template;
+		co.service_account = o->cluster_service_account;
+		rc = srv_cluster_new(s->store, &co, &s->cluster, err);
+		if (rc) {
+			fc_err_prefix(err, "cluster: ");
+			goto out;
+		}
+		so.logs_kube = srv_cluster_kube(s->cluster);
+	} else if (!o->no_executor) {
 		struct fc_buf dir = FC_BUF_INIT;
 
 		exec_dir(o, &dir);
@@ -243,6 +265,19 @@ int srv_start(const struct srv_options *o, struct srv **out, struct fc_err *err)
 		goto out;
 	if (o->grpc_listen && (rc = grpc_start(s, o, err)) != 0)
 		goto out;
+	if (s->cluster) {
+		char url[300];
+
+		if (o->cluster_admin_url)
+			snprintf(url, sizeof(url), "%s", o->cluster_admin_url);
+		else
+			listen_base(o, adm_server_port(s->server), url, sizeof(url));
+		rc = srv_cluster_start(s->cluster, url, err);
+		if (rc) {
+			fc_err_prefix(err, "cluster: ");
+			goto out;
+		}
+	}
 	if (s->sch && (rc = sch_start(s->sch, err)) != 0) {
 		fc_err_prefix(err, "scheduler: ");
 		goto out;
@@ -282,6 +317,7 @@ void srv_free(struct srv *s)
 	adm_server_stop(s->server);
 	adm_dataproxy_free(s->dataproxy);
 	srv_exec_stop(s->exec);
+	srv_cluster_free(s->cluster); /* after the server: the logs endpoint reads pod logs through its client */
 	sch_free(s->sch); /* stops its thread; after the server, so no request notifies a freed scheduler */
 	adm_watch_free(s->watch);
 	adm_store_free(s->store);

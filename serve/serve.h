@@ -29,6 +29,12 @@ struct srv_options {
 	bool follow_external_links; /* the watcher reads specs through links leaving the repository */
 	const char *include, *exclude; /* PCRE2 patterns over paths in the repository (NULL: none) */
 	bool no_scheduler, no_executor;
+	/* Hand executions to Kubernetes instead of the local executor (serve/cluster.h): this kubeconfig; NULL: local. */
+	const char *cluster;
+	const char *namespace_template; /* NULL: "{{project}}-{{domain}}" */
+	const char *cluster_service_account; /* the resources' service account; NULL: none */
+	/* Where the operator sends events: NULL: this server's REST listener as http(s)://HOST:PORT. */
+	const char *cluster_admin_url;
 	/* Also serve the admin API over gRPC on this address (admin-lite/grpc.h), with DataProxyService's signed URLs
 	 * answered by the REST listener; NULL: no gRPC. */
 	const char *grpc_listen;

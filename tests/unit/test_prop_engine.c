@@ -100,6 +100,21 @@ static void test_chain_with_data(void **state)
 	assert_int_equal(fx_count_lines(tpath(t, "p-d-chain/n1/data/0/stdout.log"), "doubled"), 1);
 	assert_int_equal(fx_count_lines(tpath(t, "p-d-chain/n1/data/0/stderr.log"), "note"), 1);
 	assert_int_not_equal(access(tpath(t, "p-d-chain/n0/data/0/stdout.log"), F_OK), 0);
+	{
+		struct prop_log_span span;
+		struct fc_err err;
+
+		assert_int_equal(prop_attempt_log(t->dir, "p", "d", "chain", "n1", 0, "stdout", &span, &err), 0);
+		assert_string_equal(span.path, tpath(t, "p-d-chain/n1/data/0/stdout.log"));
+		assert_int_equal(span.offset, 0);
+		assert_int_equal(span.length, strlen("doubled\n"));
+		free(span.path);
+		assert_int_equal(prop_attempt_log(t->dir, "p", "d", "chain", "n0", 0, "stderr", &span, &err), 0);
+		assert_int_equal(span.length, 0);
+		free(span.path);
+		assert_int_equal(prop_attempt_log(t->dir, "p", "d", "chain", "../x", 0, "stdout", &span, &err), FC_EINVAL);
+		assert_int_equal(prop_attempt_log(t->dir, "p", "d", "chain", "n0", 0, "exit", &span, &err), FC_EINVAL);
+	}
 	/* Events were delivered, first and last being the workflow's. */
 	assert_true(t->sink->n >= 8);
 	assert_int_equal(t->sink->events[0].kind, PROP_EVENT_WORKFLOW);

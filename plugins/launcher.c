@@ -39,6 +39,9 @@
 #define JOURNAL_CACHE 16
 /* What the supervisor reads of a task's output at once. */
 #define LOG_CHUNK 65536
+/* What is copied at most when the task has ended (16 MiB): what its leftover processes write later is lost once
+ * the attempt is recorded (they get EPIPE). */
+#define LOG_DRAIN_CHUNKS 256
 
 static void strv_free(char **v)
 {
@@ -502,8 +505,10 @@ static void journal_put(struct plg_journal *j)
 static void pump(struct job *job, int k, bool drain)
 {
 	char buf[LOG_CHUNK];
+	unsigned rounds = 0;
 
-	while (job->pipe_fd[k] >= 0) {
+	/* Draining stops after LOG_DRAIN_CHUNKS reads: a process the task left behind may keep writing. */
+	while (job->pipe_fd[k] >= 0 && rounds++ < LOG_DRAIN_CHUNKS) {
 		ssize_t n = read(job->pipe_fd[k], buf, sizeof(buf)), off = 0;
 
 		if (n < 0 && errno == EINTR)

@@ -48,7 +48,7 @@ struct container_state {
 
 enum how_started { STARTED_NOT = 0, STARTED_MONITOR, STARTED_SUPERVISED };
 
-/* A start that ends without claiming the attempt (the runner could not create run.lock, or lost the claim to an
+/* A start that ends without claiming the attempt (the runner could not open the journal, or lost the claim to an
  * older runner that then vanished, or died) is tried again at most this many times. */
 #define MAX_UNCLAIMED 3
 /* How often an attempt that could not start because the sandbox's file system is full tries again (a few system
@@ -387,7 +387,8 @@ static int make_plan(const struct plg_task_ctx *ctx, const Flyteidl__Core__Conta
 	if (slash)
 		*slash = '\0';
 	memset(plan, 0, sizeof(*plan));
-	/* Made here rather than by the engine (plg_needs_sandbox()): a task that needs none creates no directory. */
+	/* The engine has made it already when plg_needs_sandbox() said so; made here too for a host that did not
+	 * (a task that needs none creates no directory). */
 	if (sandbox && ctx->exec_dir && !strncmp(ctx->sandbox_dir, ctx->exec_dir, strlen(ctx->exec_dir)) &&
 	    mkdirs_below(ctx->sandbox_dir, strlen(ctx->exec_dir)) < 0) {
 		fc_buf_addf(errmsg, "cannot create %s: %s", ctx->sandbox_dir, strerror(errno));

@@ -92,33 +92,37 @@ for n in $sizes; do
   done
 done
 
-# Scale: the random DAG, flytec alone. Cost should be linear (largest/smallest seconds at most the size ratio
-# times 1.2: 12 for 100,000 vs 10,000), the engine's node state at most 1 KB per node.
+# Scale: the random DAG, flytec alone. Cost should be linear (each size's seconds over the previous size's at
+# most the size ratio times 1.2: 12 for 100,000 vs 10,000), the engine's node state at most 1 KB per node.
 scale=${SCALE-10000 100000}
 [ -n "$scale" ] || exit 0
 echo "scale (random DAG, flytec alone, data under $data_root):"
-printf '%-7s %7s %9s %8s %8s %11s %9s\n' shape nodes "flytec s" "peak MB" "KB/node" "state B/node" "us/node"
-first_n="" first_t=""
+printf '%-7s %7s %9s %8s %8s %8s %11s %9s\n' shape nodes "flytec s" "cpu s" "peak MB" "KB/node" "state B/node" \
+  "us/node"
+first_n="" first_t="" first_c="" # the previous size
 for n in $scale; do
   base="$out/random-$n"
   [ -f "$base.yaml" ] || python3 bench/propeller/gen.py random "$n" "$out"
   data="$data_root/data-scale-$n"
   rm -rf "$data"
-  /usr/bin/time -o "$out/time" -f '%e %M' "$flytec" run "$base.yaml" --data-dir "$data" --stats $par \
+  # cpu s: the engine process's own CPU (user + sys; its tasks are the supervisor's children), which the
+  # machine's load does not inflate as much as wall time.
+  /usr/bin/time -o "$out/time" -f '%e %M %U %S' "$flytec" run "$base.yaml" --data-dir "$data" --stats $par \
     > "$out/run.out" 2> "$out/run.err" || { echo "flytec run failed:" >&2; tail "$out/run.err" >&2; exit 1; }
   grep -q succeeded "$out/run.out" || { echo "flytec run did not succeed" >&2; exit 1; }
   rm -rf "$data"
-  read -r ft rss < "$out/time"
+  read -r ft rss cu cs < "$out/time"
+  ct=$(echo "$cu + $cs" | bc -l)
   stats=$(grep '^stats:' "$out/run.err")
   state=$(sed 's/.* node_bytes=\([0-9]*\).*/\1/' <<< "$stats")
   started=$(sed 's/.* tasks_started=\([0-9]*\).*/\1/' <<< "$stats")
   [ "$started" = "$n" ] || { echo "$started tasks started, expected $n" >&2; exit 1; }
-  printf '%-7s %7d %9.2f %8.1f %8.2f %11.0f %9.0f\n' random "$n" "$ft" "$(echo "$rss / 1024" | bc -l)" \
+  printf '%-7s %7d %9.2f %8.2f %8.1f %8.2f %11.0f %9.0f\n' random "$n" "$ft" "$ct" "$(echo "$rss / 1024" | bc -l)" \
     "$(echo "$rss / $n" | bc -l)" "$(echo "$state / $n" | bc -l)" "$(echo "$ft * 1000000 / $n" | bc -l)"
-  if [ -z "$first_n" ]; then
-    first_n=$n first_t=$ft
-  else
-    printf 'cost %d/%d nodes: %.2f (linear: %.0f; target at most %.0f)\n' "$n" "$first_n" \
-      "$(echo "$ft / $first_t" | bc -l)" "$(echo "$n / $first_n" | bc -l)" "$(echo "$n / $first_n * 1.2" | bc -l)"
+  if [ -n "$first_n" ]; then
+    printf 'cost %d/%d nodes: wall %.2f, engine cpu %.2f (linear: %.0f; target at most %.0f)\n' "$n" "$first_n" \
+      "$(echo "$ft / $first_t" | bc -l)" "$(echo "$ct / $first_c" | bc -l)" "$(echo "$n / $first_n" | bc -l)" \
+      "$(echo "$n / $first_n * 1.2" | bc -l)"
   fi
+  first_n=$n first_t=$ft first_c=$ct # the next size is compared with this one
 done

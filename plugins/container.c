@@ -4,15 +4,16 @@
  * conventions; see docs/plugins.md for the full contract.
  *
  * The process is started by launcher.c (the engine's supervisor process, or a monitor process for the attempt),
- * which claims the attempt by linking a locked file `run.lock` (holding the pid of the task's process group) into
- * the sandbox, waits for the task and writes its exit status to `exit` (atomically) before releasing the lock.
- * The file system is the truth, so handle() is idempotent and survives a restart of the propeller: `exit` present
- * means finished; `run.lock` present and locked means running (adopt it by pid); `run.lock` present and unlocked
- * without `exit` means the process was lost; neither means not started. Two runners of one attempt can never both
- * run the task: link() lets only one claim it.
+ * which claims the attempt in the execution's attempt journal (journal.h), records the task's pid, waits for the
+ * task and records its exit status before it reaps it. The journal is the truth, so handle() is idempotent and
+ * survives a restart of the propeller: an exit record means finished; a claim whose runner is alive means running
+ * (adopt it by the task's pid); a claim whose runner is gone, without an exit record, means the process was lost;
+ * no claim means not started. Two runners of one attempt can never both run the task: the claim is checked and
+ * appended under the journal's lock, and only the first counts.
  */
 #include "plugins/plugin.h"
 #include "plugins/launcher.h"
+#include "plugins/journal.h"
 #include "plugins/registry.h"
 
 #include "core/buf.h"
@@ -47,7 +48,7 @@ struct container_state {
 
 enum how_started { STARTED_NOT = 0, STARTED_MONITOR, STARTED_SUPERVISED };
 
-/* A start that ends without claiming the attempt (the runner could not create run.lock, or lost the claim to an
+/* A start that ends without claiming the attempt (the runner could not open the journal, or lost the claim to an
  * older runner that then vanished, or died) is tried again at most this many times. */
 #define MAX_UNCLAIMED 3
 /* How often an attempt that could not start because the sandbox's file system is full tries again (a few system
@@ -57,6 +58,8 @@ enum how_started { STARTED_NOT = 0, STARTED_MONITOR, STARTED_SUPERVISED };
 #define RECHECK_NS (20 * 1000000LL)
 /* Watching an adopted pid also looks again this often: a safety net, should the pid have been reused. */
 #define ADOPTED_RECHECK_NS (1000 * 1000000LL)
+/* Journals of executions read by this process kept open (the most recently used). */
+#define READER_CACHE 16
 
 static char *path_join(const char *dir, const char *name)
 {
@@ -277,6 +280,87 @@ static bool storage_full(int e)
 	return e == ENOSPC || e == EDQUOT;
 }
 
+static bool has_template(const char *s)
+{
+	return s && strstr(s, "{{");
+}
+
+static const char *config_value(const Flyteidl__Core__TaskTemplate *t, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < t->n_config; i++)
+		if (t->config[i]->key && !strcmp(t->config[i]->key, key))
+			return t->config[i]->value;
+	return NULL;
+}
+
+/* Whether the attempt needs its sandbox directory: something to put in it (inputs, outputs, the data config),
+ * templated arguments (which may name it), or the task asks for it (config `sandbox: "true"`). */
+static bool task_needs_sandbox(const Flyteidl__Core__TaskTemplate *t)
+{
+	const Flyteidl__Core__Container *c = t->target_case == FLYTEIDL__CORE__TASK_TEMPLATE__TARGET_CONTAINER
+						     ? t->container
+						     : NULL;
+	const char *v = config_value(t, "sandbox");
+	size_t i;
+
+	if (!c || (v && !strcmp(v, "true")))
+		return true;
+	if (t->interface && ((t->interface->inputs && t->interface->inputs->n_variables) ||
+			     (t->interface->outputs && t->interface->outputs->n_variables)))
+		return true;
+	if (c->data_config && c->data_config->enabled)
+		return true;
+	for (i = 0; i < c->n_command; i++)
+		if (has_template(c->command[i]))
+			return true;
+	for (i = 0; i < c->n_args; i++)
+		if (has_template(c->args[i]))
+			return true;
+	for (i = 0; i < c->n_env; i++)
+		if (has_template(c->env[i]->value))
+			return true;
+	return false;
+}
+
+bool plg_needs_sandbox(const struct plg_plugin *plugin, const void *task_template)
+{
+	return plugin != &plg_container_plugin || !task_template || task_needs_sandbox(task_template);
+}
+
+/* mkdir -p of `path`, whose first `base_len` bytes name a directory that exists. */
+static int mkdirs_below(const char *path, size_t base_len)
+{
+	char *copy = fc_xstrdup(path), *p;
+	int rc = 0;
+
+	for (p = copy + base_len + 1; p <= copy + strlen(path) && rc == 0; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(copy, 0755) < 0 && errno != EEXIST)
+				rc = -1;
+			*p = '/';
+		} else if (mkdir(copy, 0755) < 0 && errno != EEXIST) {
+			rc = -1;
+		}
+		if (!*p)
+			break;
+	}
+	free(copy);
+	return rc;
+}
+
+static void attempt_ids(const struct plg_task_ctx *ctx, struct fc_buf *journal, struct fc_buf *key)
+{
+	if (journal)
+		fc_buf_addf(journal, "%s/%s", ctx->exec_dir ? ctx->exec_dir : ctx->output_prefix, PLG_JOURNAL_FILE);
+	if (key)
+		fc_buf_addf(key, "%s/%u", ctx->node_id, ctx->attempt);
+}
+
 /* Returns 0, -1 with a message (the spec cannot run), or -2 with a message (the sandbox's file system is full:
  * try again later). */
 static int make_plan(const struct plg_task_ctx *ctx, const Flyteidl__Core__Container *c, struct plg_spawn_plan *plan,
@@ -297,9 +381,20 @@ static int make_plan(const struct plg_task_ctx *ctx, const Flyteidl__Core__Conta
 	char num[32];
 	int rc = -1;
 
+	bool sandbox = task_needs_sandbox(task);
+	struct fc_buf journal = FC_BUF_INIT, key = FC_BUF_INIT;
+
 	if (slash)
 		*slash = '\0';
 	memset(plan, 0, sizeof(*plan));
+	/* The engine has made it already when plg_needs_sandbox() said so; made here too for a host that did not
+	 * (a task that needs none creates no directory). */
+	if (sandbox && ctx->exec_dir && !strncmp(ctx->sandbox_dir, ctx->exec_dir, strlen(ctx->exec_dir)) &&
+	    mkdirs_below(ctx->sandbox_dir, strlen(ctx->exec_dir)) < 0) {
+		fc_buf_addf(errmsg, "cannot create %s: %s", ctx->sandbox_dir, strerror(errno));
+		rc = storage_full(errno) ? -2 : -1;
+		goto out;
+	}
 	/* The directories exist when there is something to put in them (each costs a file system inode, which is
 	 * a good part of an attempt's cost for a short task). */
 	if (((inputs && inputs->n_variables) || (dc && dc->enabled)) && mkdir(in_dir, 0755) < 0 && errno != EEXIST) {
@@ -369,7 +464,8 @@ static int make_plan(const struct plg_task_ctx *ctx, const Flyteidl__Core__Conta
 	env_add(&plan->envp, &nenv, &env_alloc, "FLYTE_OUTPUT_DIR", out_dir);
 	env_add(&plan->envp, &nenv, &env_alloc, "FLYTE_OUTPUT_PREFIX", ctx->output_prefix);
 	env_add(&plan->envp, &nenv, &env_alloc, "FLYTE_RAW_OUTPUT_PREFIX", ctx->raw_output_prefix);
-	env_add(&plan->envp, &nenv, &env_alloc, "FLYTE_SANDBOX", ctx->sandbox_dir);
+	if (sandbox)
+		env_add(&plan->envp, &nenv, &env_alloc, "FLYTE_SANDBOX", ctx->sandbox_dir);
 	for (i = 0; i < c->n_env; i++) {
 		struct fc_buf val = FC_BUF_INIT;
 
@@ -411,12 +507,16 @@ static int make_plan(const struct plg_task_ctx *ctx, const Flyteidl__Core__Conta
 		}
 	}
 	wd = ctx->host->task_config(ctx, "workingDir");
-	plan->workdir = fc_xstrdup(wd && *wd ? wd : ctx->sandbox_dir);
-	plan->stdout_path = path_join(ctx->sandbox_dir, "stdout.log");
-	plan->stderr_path = path_join(ctx->sandbox_dir, "stderr.log");
-	plan->sandbox = fc_xstrdup(ctx->sandbox_dir);
+	plan->workdir = fc_xstrdup(wd && *wd ? wd : sandbox || !ctx->exec_dir ? ctx->sandbox_dir : ctx->exec_dir);
+	plan->stdout_path = path_join(ctx->output_prefix, PLG_STDOUT_LOG);
+	plan->stderr_path = path_join(ctx->output_prefix, PLG_STDERR_LOG);
+	attempt_ids(ctx, &journal, &key);
+	plan->journal = fc_buf_detach(&journal, NULL);
+	plan->key = fc_buf_detach(&key, NULL);
 	rc = 0;
 out:
+	fc_buf_release(&journal);
+	fc_buf_release(&key);
 	free(in_dir);
 	free(out_dir);
 	free(node_data_dir);
@@ -434,31 +534,43 @@ static void read_state(const struct plg_task_ctx *ctx, struct container_state *s
 		memcpy(st, ctx->state, sizeof(*st));
 }
 
-/* 1: locked (a monitor holds it; *pid set), 0: present but unlocked, -1: absent. */
-static int probe_lock(const char *sandbox, pid_t *pid)
-{
-	char *path = path_join(sandbox, PLG_LOCK_FILE);
-	char text[32];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int state = -1;
-	ssize_t n;
+/* The journal of the execution, read by this process (the most recently used first). */
+static struct plg_journal *readers[READER_CACHE];
+static size_t nreaders;
 
-	free(path);
-	*pid = 0;
-	if (fd < 0)
-		return -1;
-	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
-		state = 0;
+static struct plg_journal *reader_for(const char *path)
+{
+	struct plg_journal *j;
+	size_t i;
+
+	for (i = 0; i < nreaders && strcmp(readers[i]->path, path); i++)
+		;
+	if (i < nreaders) {
+		j = readers[i];
 	} else {
-		state = 1;
-		n = read(fd, text, sizeof(text) - 1);
-		if (n > 0) {
-			text[n] = '\0';
-			*pid = (pid_t)atol(text);
-		}
+		if (nreaders == READER_CACHE)
+			plg_journal_close(readers[--nreaders]);
+		j = plg_journal_open(path, false);
+		i = nreaders++;
 	}
-	close(fd);
-	return state;
+	memmove(readers + 1, readers, i * sizeof(*readers));
+	readers[0] = j;
+	plg_journal_refresh(j);
+	return j;
+}
+
+/* What the journal says of this attempt, up to date (NULL: nothing, not claimed). */
+static const struct plg_attempt_rec *attempt_rec(const struct plg_task_ctx *ctx, struct plg_journal **jp)
+{
+	struct fc_buf path = FC_BUF_INIT, key = FC_BUF_INIT;
+	const struct plg_attempt_rec *r;
+
+	attempt_ids(ctx, &path, &key);
+	*jp = reader_for(path.buf);
+	r = plg_journal_get(*jp, key.buf);
+	fc_buf_release(&path);
+	fc_buf_release(&key);
+	return r;
 }
 
 /* A small file, whole (core's fc_buf_read_file reads in 64 KiB steps: too much per attempt for tiny files). */
@@ -500,8 +612,8 @@ out:
 
 static void add_logs(const struct plg_task_ctx *ctx, struct plg_transition *out)
 {
-	char *p1 = path_join(ctx->sandbox_dir, "stdout.log");
-	char *p2 = path_join(ctx->sandbox_dir, "stderr.log");
+	char *p1 = path_join(ctx->output_prefix, PLG_STDOUT_LOG);
+	char *p2 = path_join(ctx->output_prefix, PLG_STDERR_LOG);
 
 	out->logs[0].name = "stdout";
 	out->logs[0].uri = ctx->host->strdup(ctx, p1);
@@ -515,7 +627,7 @@ static void add_logs(const struct plg_task_ctx *ctx, struct plg_transition *out)
 /* The end of stderr (its last 400 bytes), for error messages. */
 static void stderr_tail(const struct plg_task_ctx *ctx, struct fc_buf *msg)
 {
-	char *path = path_join(ctx->sandbox_dir, "stderr.log");
+	char *path = path_join(ctx->output_prefix, PLG_STDERR_LOG);
 	char tail[401];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	off_t size;
@@ -765,60 +877,41 @@ static int own_monitor_alive(const struct container_state *st)
 	return fd;
 }
 
-static bool exit_complete(const struct fc_buf *text)
-{
-	return text->len && text->buf[text->len - 1] == '\n';
-}
-
 static int container_handle(const struct plg_task_ctx *ctx, struct plg_transition *out)
 {
-	char *exit_path = path_join(ctx->sandbox_dir, PLG_EXIT_FILE);
-	struct fc_buf exit_text = FC_BUF_INIT;
+	const struct plg_attempt_rec *r;
+	struct plg_journal *j;
 	struct container_state st;
-	pid_t lock_pid;
-	int lock, tries;
-	int rc = 0;
+	int tries;
 
 	read_state(ctx, &st);
 	reap_own_child(&st);
-	for (tries = 0; tries < 3; tries++) {
-		/* A complete exit record settles it. Otherwise look at the lock, then at the record again: the lock
-		 * is released only after the record is written. */
-		fc_buf_reset(&exit_text);
-		if (!read_small(exit_path, &exit_text, 4096) || !exit_complete(&exit_text)) {
-			lock = probe_lock(ctx->sandbox_dir, &lock_pid);
-			fc_buf_reset(&exit_text);
-			/* No run.lock: nobody had claimed the attempt, so there can be no record (a runner claims
-			 * before it records, and run.lock stays). */
-			if (lock != -1)
-				read_small(exit_path, &exit_text, 4096);
-		} else {
-			lock = 0;
-		}
-		if (exit_text.len) {
-			if (exit_complete(&exit_text)) {
-				rc = finish(ctx, exit_text.buf, out);
-				goto out;
+	for (tries = 0; tries < 2; tries++) {
+		r = attempt_rec(ctx, &j);
+		if (r && r->end[0])
+			return finish(ctx, r->end, out);
+		if (r && r->runner) {
+			if (plg_attempt_runner_alive(r)) {
+				if (r->task) {
+					adopt(ctx, r->task, out);
+				} else { /* claimed, being started */
+					ctx->host->wake_at(ctx, now_ns() + RECHECK_NS);
+					out->phase = PLG_PHASE_RUNNING;
+					add_logs(ctx, out);
+				}
+				return 0;
 			}
-			/* Incomplete: being written (the lock is still held), or its writer died. */
-			if (lock != 1) {
-				fail(out, PLG_PHASE_RETRYABLE_FAILURE, PLG_ERROR_SYSTEM, "TaskProcessLost", ctx,
-				     "the task's runner died while recording its exit status");
-				add_logs(ctx, out);
-				goto out;
-			}
-		}
-		if (lock == 1) {
-			adopt(ctx, lock_pid, out);
-			goto out;
-		}
-		if (lock == 0) {
+			/* Its runner is gone. It records the exit before it goes: look once more. */
+			plg_journal_refresh(j);
+			r = plg_journal_get(j, r->key);
+			if (r->end[0])
+				return finish(ctx, r->end, out);
 			fail(out, PLG_PHASE_RETRYABLE_FAILURE, PLG_ERROR_SYSTEM, "TaskProcessLost", ctx,
-			     "the task's process ended without recording an exit status (killed?)");
+			     "the task's runner ended without recording its exit status (killed?)");
 			add_logs(ctx, out);
-			goto out;
+			return 0;
 		}
-		/* No lock yet. A monitor we forked may still be starting: wait for it. */
+		/* Not claimed. A monitor we forked may still be starting: wait for it. */
 		if (st.how == STARTED_MONITOR && st.monitor_pid > 0 && st.spawner_pid == getpid()) {
 			int fd = own_monitor_alive(&st);
 
@@ -826,7 +919,7 @@ static int container_handle(const struct plg_task_ctx *ctx, struct plg_transitio
 				if (ctx->host->watch_fd(ctx, fd) < 0)
 					ctx->host->wake_at(ctx, now_ns() + RECHECK_NS);
 				out->phase = PLG_PHASE_RUNNING;
-				goto out;
+				return 0;
 			}
 			/* It exited without claiming (lost the race to an older monitor, or failed): look again,
 			 * then start over. */
@@ -834,41 +927,42 @@ static int container_handle(const struct plg_task_ctx *ctx, struct plg_transitio
 			if (tries == 0)
 				continue;
 		}
-		/* A start by this process that did not claim the attempt (the supervisor closes the watch pipe only
-		 * after claiming and recording, or when it could not claim, or when it died): start again, a few
-		 * times. */
-		if (st.how != STARTED_NOT && st.spawner_pid == getpid() && ++st.unclaimed > MAX_UNCLAIMED) {
-			fail(out, PLG_PHASE_RETRYABLE_FAILURE, PLG_ERROR_SYSTEM, "MonitorFailed", ctx,
-			     "the task's runner ends without starting it (is the sandbox writable?)");
-			add_logs(ctx, out);
-			goto out;
-		}
-		start(ctx, &st, out);
-		goto out;
+		break;
 	}
-	fail(out, PLG_PHASE_RETRYABLE_FAILURE, PLG_ERROR_SYSTEM, "TaskProcessLost", ctx,
-	     "cannot find the task's process");
-out:
-	fc_buf_release(&exit_text);
-	free(exit_path);
-	return rc;
+	/* A start by this process that did not claim the attempt (the supervisor closes the watch pipe only after
+	 * claiming and recording, or when it could not claim, or when it died): start again, a few times. */
+	if (st.how != STARTED_NOT && st.spawner_pid == getpid() && ++st.unclaimed > MAX_UNCLAIMED) {
+		fail(out, PLG_PHASE_RETRYABLE_FAILURE, PLG_ERROR_SYSTEM, "MonitorFailed", ctx,
+		     "the task's runner ends without starting it (is the execution's directory writable?)");
+		add_logs(ctx, out);
+		return 0;
+	}
+	start(ctx, &st, out);
+	return 0;
 }
 
 static int container_abort(const struct plg_task_ctx *ctx)
 {
+	const struct plg_attempt_rec *r;
+	struct plg_journal *j;
 	struct container_state st;
-	pid_t lock_pid;
 
 	read_state(ctx, &st);
-	/* While run.lock is locked, the pid in it is the task's process group (its runner reaps it only after the
-	 * lock is released), so this cannot hit another process. */
-	if (probe_lock(ctx->sandbox_dir, &lock_pid) == 1 && lock_pid > 0)
-		killpg(lock_pid, SIGKILL);
+	/* While the exit is not recorded and its runner lives, the pid is the task's process group (its runner
+	 * reaps it only after recording), so this cannot hit another process. */
+	r = attempt_rec(ctx, &j);
+	if (r && r->task > 0 && !r->end[0] && plg_attempt_runner_alive(r))
+		killpg(r->task, SIGKILL);
 	if (st.spawner_pid != getpid())
 		return 0;
 	if (st.how == STARTED_SUPERVISED) {
-		/* The supervisor may not have started it yet (or written its pid): it kills it once it has. */
-		plg_launch_abort(ctx->sandbox_dir);
+		/* The supervisor may not have started it yet: it kills it once it has. */
+		struct fc_buf path = FC_BUF_INIT, key = FC_BUF_INIT;
+
+		attempt_ids(ctx, &path, &key);
+		plg_launch_abort(path.buf, key.buf);
+		fc_buf_release(&path);
+		fc_buf_release(&key);
 	} else if (st.how == STARTED_MONITOR && st.monitor_pid > 0) {
 		/* A monitor forked here (not reaped yet, so the pid is still its own). */
 		killpg(st.monitor_pid, SIGKILL);

@@ -9,6 +9,7 @@
  * engine is small, and starts each task with posix_spawn() (vfork + exec).
  */
 #include "plugins/launcher.h"
+#include "plugins/journal.h"
 
 #include "core/buf.h"
 
@@ -23,6 +24,7 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -31,8 +33,15 @@
 #define REQUEST_MAGIC "flytec-launch-1"
 #define MAX_REQUEST (32u << 20)
 #define MAX_SUPERVISOR_STARTS 3
-/* A monitor whose exit record cannot be written for a full file system tries again this often. */
+/* A runner whose claim or exit record cannot be written for a full file system tries again this often. */
 #define EXIT_RETRY_MS 200
+/* Journals the supervisor keeps open without a running task of theirs (an execution's next task is near). */
+#define JOURNAL_CACHE 16
+/* What the supervisor reads of a task's output at once. */
+#define LOG_CHUNK 65536
+/* What is copied at most when the task has ended (16 MiB): what its leftover processes write later is lost once
+ * the attempt is recorded (they get EPIPE). */
+#define LOG_DRAIN_CHUNKS 256
 
 static void strv_free(char **v)
 {
@@ -50,7 +59,8 @@ void plg_spawn_plan_release(struct plg_spawn_plan *p)
 	free(p->workdir);
 	free(p->stdout_path);
 	free(p->stderr_path);
-	free(p->sandbox);
+	free(p->journal);
+	free(p->key);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -61,111 +71,49 @@ int plg_pidfd_open(pid_t pid)
 
 /* --- what the supervisor and the monitors share ------------------------------------------------------------ */
 
-static void write_all(int fd, const char *s)
-{
-	size_t len = strlen(s);
-
-	while (len) {
-		ssize_t n = write(fd, s, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		s += n;
-		len -= (size_t)n;
-	}
-}
-
-/* Record how the attempt ended, in one write of one line. Readers take the record only when it is complete (ends
- * with a newline); while it is being written, run.lock is still locked (it is released after this returns), so
- * an incomplete record with the lock released means the runner died while writing it. Written in place, not
- * through a temporary file and a rename: one inode less per attempt. */
-static bool write_exit_once(const char *sandbox, const char *text)
-{
-	char path[4096];
-	size_t len = strlen(text);
-	const char *p = text;
-	bool ok = true;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", sandbox, PLG_EXIT_FILE);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return false;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ok = false;
-			break;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (close(fd) < 0)
-		ok = false;
-	return ok;
-}
-
-static void write_exit(const char *sandbox, const char *text)
-{
-	write_exit_once(sandbox, text);
-}
-
-/* The same in a monitor process, which may wait: when the file system is full, try again (every EXIT_RETRY_MS)
- * until the record is written, holding run.lock meanwhile, so that the engine keeps waiting for this attempt
- * instead of taking it for lost and running the task again. */
-static void write_exit_patiently(const char *sandbox, const char *text)
-{
-	struct timespec ts = {0, EXIT_RETRY_MS * 1000000L};
-
-	while (!write_exit_once(sandbox, text) && (errno == ENOSPC || errno == EDQUOT))
-		nanosleep(&ts, NULL);
-}
-
 static void status_text(int code, int status, char *text, size_t len)
 {
 	if (code == CLD_EXITED)
-		snprintf(text, len, "exit %d\n", status);
+		snprintf(text, len, "exit %d", status);
 	else
-		snprintf(text, len, "signal %d\n", status);
+		snprintf(text, len, "signal %d", status);
 }
 
-/* Claim the attempt: a new file, locked, holding `pid_text` (may be ""), is linked as run.lock; link() fails when
- * one exists, so only one claimant wins. Returns the locked fd (close it to release the lock), or -1 with errno
- * (EEXIST: somebody else has claimed the attempt). */
-static int claim(const char *sandbox, const char *pid_text)
+static bool storage_full(int e)
 {
-	static unsigned seq;
-	char tmp[4096], lock[4096];
-	int fd, saved;
+	return e == ENOSPC || e == EDQUOT;
+}
 
-	snprintf(tmp, sizeof(tmp), "%s/%s.%ld.%u", sandbox, PLG_LOCK_FILE, (long)getpid(), seq++);
-	snprintf(lock, sizeof(lock), "%s/%s", sandbox, PLG_LOCK_FILE);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	if (flock(fd, LOCK_EX) < 0)
-		goto fail;
-	write_all(fd, pid_text);
-	if (link(tmp, lock) < 0)
-		goto fail;
-	unlink(tmp);
-	return fd;
-fail:
-	saved = errno;
-	unlink(tmp);
-	close(fd);
-	errno = saved;
-	return -1;
+/* Open a log for appending, creating its directory (and those above it) when missing. */
+static int open_log(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	char *dir, *p;
+
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	dir = fc_xstrdup(path);
+	p = strrchr(dir, '/');
+	if (p && p != dir) {
+		*p = '\0';
+		for (p = dir + 1; *p; p++) {
+			if (*p != '/')
+				continue;
+			*p = '\0';
+			if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+				break;
+			*p = '/';
+		}
+		if (!*p)
+			mkdir(dir, 0755);
+	}
+	free(dir);
+	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 }
 
 /* The task with resource limits: setrlimit() must happen in the child, between fork and exec (in the parent it
  * would also limit the runner, and posix_spawn cannot do it). An exec failure comes back through a pipe. */
-static int spawn_limited(const struct plg_spawn_plan *plan, bool own_group, pid_t *child)
+static int spawn_limited(const struct plg_spawn_plan *plan, bool own_group, int out_fd, int err_fd, pid_t *child)
 {
 	int pipefd[2], err = 0;
 	ssize_t n;
@@ -191,10 +139,9 @@ static int spawn_limited(const struct plg_spawn_plan *plan, bool own_group, pid_
 				signal(sig, SIG_DFL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		if ((fd = open("/dev/null", O_RDONLY)) < 0 || dup2(fd, 0) < 0 ||
-		    (fd = open(plan->stdout_path, O_WRONLY | O_CREAT | O_APPEND, 0644)) < 0 || dup2(fd, 1) < 0 ||
-		    (fd = open(plan->stderr_path, O_WRONLY | O_CREAT | O_APPEND, 0644)) < 0 || dup2(fd, 2) < 0 ||
-		    chdir(plan->workdir) < 0 || (plan->has_mem && setrlimit(RLIMIT_AS, &plan->mem) < 0) ||
+		if ((fd = open("/dev/null", O_RDONLY)) < 0 || dup2(fd, 0) < 0 || dup2(out_fd, 1) < 0 ||
+		    dup2(err_fd, 2) < 0 || chdir(plan->workdir) < 0 ||
+		    (plan->has_mem && setrlimit(RLIMIT_AS, &plan->mem) < 0) ||
 		    (plan->has_fsize && setrlimit(RLIMIT_FSIZE, &plan->fsize) < 0))
 			goto fail;
 		execvpe(plan->argv[0], plan->argv, plan->envp);
@@ -218,10 +165,10 @@ fail:
 	return 0;
 }
 
-/* Start the task: stdin from /dev/null, stdout and stderr appended to the logs, in its working directory, default
- * signal dispositions and an empty mask, its resource limits; `own_group`: as the leader of a new process group.
- * posix_spawn (vfork + exec) unless there are limits. Returns 0 or an errno. */
-static int spawn_task(const struct plg_spawn_plan *plan, bool own_group, pid_t *child)
+/* Start the task: stdin from /dev/null, stdout and stderr to `out_fd` and `err_fd`, in its working directory,
+ * default signal dispositions and an empty mask, its resource limits; `own_group`: as the leader of a new process
+ * group. posix_spawn (vfork + exec) unless there are limits. Returns 0 or an errno. */
+static int spawn_task(const struct plg_spawn_plan *plan, bool own_group, int out_fd, int err_fd, pid_t *child)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -230,11 +177,11 @@ static int spawn_task(const struct plg_spawn_plan *plan, bool own_group, pid_t *
 	int err;
 
 	if (plan->has_mem || plan->has_fsize)
-		return spawn_limited(plan, own_group, child);
+		return spawn_limited(plan, own_group, out_fd, err_fd, child);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, plan->stdout_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-	posix_spawn_file_actions_addopen(&fa, 2, plan->stderr_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+	posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
 	posix_spawn_file_actions_addchdir_np(&fa, plan->workdir);
 	posix_spawnattr_init(&attr);
 	sigemptyset(&none);
@@ -257,37 +204,77 @@ static int spawn_task(const struct plg_spawn_plan *plan, bool own_group, pid_t *
 
 /* --- a monitor: one attempt ------------------------------------------------------------------------------- */
 
+/* Retry a journal write while the file system is full (holding the attempt meanwhile, so that the engine keeps
+ * waiting instead of taking it for lost and running the task again). */
+static int patiently(int rc)
+{
+	return rc < 0 && storage_full(errno);
+}
+
+static void drop_if_empty(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+		unlink(path);
+}
+
 FC_NORETURN static void monitor_main(const struct plg_spawn_plan *plan)
 {
+	struct timespec ts = {0, EXIT_RETRY_MS * 1000000L};
+	struct plg_journal *j;
 	char text[64];
 	sigset_t none;
+	siginfo_t info;
 	pid_t child;
-	int status, err;
+	int err, out_fd, err_fd;
 
 	setpgid(0, 0);
 	signal(SIGCHLD, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	snprintf(text, sizeof(text), "%ld\n", (long)getpid());
-	if (claim(plan->sandbox, text) < 0)
-		_exit(errno == EEXIST ? 125 : 126); /* the lock fd stays open (locked) until we exit */
-	err = spawn_task(plan, false, &child);
-	if (err) {
-		snprintf(text, sizeof(text), "spawn %d\n", err);
-		write_exit_patiently(plan->sandbox, text);
+	j = plg_journal_open(plan->journal, true);
+	if (!j)
+		_exit(126);
+	while (patiently(plg_journal_claim(j, plan->key)))
+		nanosleep(&ts, NULL);
+	if (!plg_journal_get(j, plan->key) || plg_journal_get(j, plan->key)->runner != getpid())
+		_exit(errno == EEXIST ? 125 : 126);
+	out_fd = open_log(plan->stdout_path);
+	err_fd = open_log(plan->stderr_path);
+	if (out_fd < 0 || err_fd < 0) {
+		err = errno;
+		snprintf(text, sizeof(text), "spawn %d", err);
+		err = 0;
+	} else {
+		err = spawn_task(plan, false, out_fd, err_fd, &child);
+		if (err)
+			snprintf(text, sizeof(text), "spawn %d", err);
+	}
+	if (out_fd < 0 || err_fd < 0 || err) {
+		while (patiently(plg_journal_ended(j, plan->key, text)))
+			nanosleep(&ts, NULL);
 		_exit(0);
 	}
-	while (waitpid(child, &status, 0) < 0) {
+	close(out_fd);
+	close(err_fd);
+	while (patiently(plg_journal_started(j, plan->key, child)))
+		nanosleep(&ts, NULL);
+	/* Recorded before the task is reaped: until then its pid cannot be another process's. */
+	memset(&info, 0, sizeof(info));
+	while (waitid(P_PID, (id_t)child, &info, WEXITED | WNOWAIT) < 0) {
 		if (errno != EINTR) {
-			write_exit_patiently(plan->sandbox, "lost 0\n");
+			while (patiently(plg_journal_ended(j, plan->key, "lost 0")))
+				nanosleep(&ts, NULL);
 			_exit(0);
 		}
 	}
-	if (WIFEXITED(status))
-		status_text(CLD_EXITED, WEXITSTATUS(status), text, sizeof(text));
-	else
-		status_text(CLD_KILLED, WTERMSIG(status), text, sizeof(text));
-	write_exit_patiently(plan->sandbox, text);
+	/* As under the supervisor, a log exists only when the task wrote something. */
+	drop_if_empty(plan->stdout_path);
+	drop_if_empty(plan->stderr_path);
+	status_text(info.si_code, info.si_status, text, sizeof(text));
+	while (patiently(plg_journal_ended(j, plan->key, text)))
+		nanosleep(&ts, NULL);
 	_exit(0);
 }
 
@@ -296,11 +283,11 @@ FC_NORETURN static void monitor_main(const struct plg_spawn_plan *plan)
 /*
  * The engine writes requests to the supervisor; nothing comes back (so the engine never waits for a fork or an
  * exec). A request is a length (uint64, native order) and NUL-terminated strings: the magic, the kind, then
- *  - "start": the plan (argv and envp as a count and the strings, workdir, stdout, stderr, sandbox, memory and
- *    file size limits, "" when none). The write end of a pipe travels with it (SCM_RIGHTS): the engine watches
+ *  - "start": the plan (argv and envp as a count and the strings, workdir, stdout, stderr, journal, key, memory
+ *    and file size limits, "" when none). The write end of a pipe travels with it (SCM_RIGHTS): the engine watches
  *    the read end, and the supervisor closes its end once the attempt is over (exit recorded), or at once when
  *    it did not claim the attempt (another runner had), or when it dies;
- *  - "abort": a sandbox; its task's process group is killed (requests are handled in order, so a start sent
+ *  - "abort": a journal and a key; its task's process group is killed (requests are handled in order, so a start sent
  *    before is handled before).
  */
 
@@ -355,7 +342,8 @@ static void request_start(const struct plg_spawn_plan *p, struct fc_buf *b)
 	add_str(b, p->workdir);
 	add_str(b, p->stdout_path);
 	add_str(b, p->stderr_path);
-	add_str(b, p->sandbox);
+	add_str(b, p->journal);
+	add_str(b, p->key);
 	add_limit(b, p->has_mem, &p->mem);
 	add_limit(b, p->has_fsize, &p->fsize);
 	request_end(b);
@@ -409,7 +397,7 @@ static bool next_limit(const char **pos, const char *end, bool *has, struct rlim
 
 static bool parse_start(const char *pos, const char *end, struct plg_spawn_plan *p)
 {
-	const char *s[4];
+	const char *s[5];
 	size_t i;
 
 	memset(p, 0, sizeof(*p));
@@ -421,7 +409,8 @@ static bool parse_start(const char *pos, const char *end, struct plg_spawn_plan 
 	p->workdir = fc_xstrdup(s[0]);
 	p->stdout_path = fc_xstrdup(s[1]);
 	p->stderr_path = fc_xstrdup(s[2]);
-	p->sandbox = fc_xstrdup(s[3]);
+	p->journal = fc_xstrdup(s[3]);
+	p->key = fc_xstrdup(s[4]);
 	if (!next_limit(&pos, end, &p->has_mem, &p->mem) || !next_limit(&pos, end, &p->has_fsize, &p->fsize))
 		goto bad;
 	return true;
@@ -451,33 +440,122 @@ static bool io_full(int fd, void *buf, size_t len, bool writing)
 
 struct job {
 	pid_t pid;
-	int lock_fd;   /* run.lock, locked */
-	int notify_fd; /* write end of the engine's watch pipe */
-	char *sandbox;
+	int notify_fd;   /* write end of the engine's watch pipe */
+	int pipe_fd[2];  /* read ends of the task's stdout and stderr (-1 once closed) */
+	int log_fd[2];   /* the log files, opened on the first byte (-1 before; -2: cannot be written) */
+	char *log_path[2];
+	struct plg_journal *journal;
+	char *key;
+};
+
+/* A start whose claim could not be written (a full file system): tried again every EXIT_RETRY_MS. */
+struct pending {
+	struct plg_spawn_plan plan;
+	int notify_fd;
 };
 
 struct supervisor {
 	int sock; /* -1 once the engine is gone */
 	struct job *jobs;
 	size_t njobs, alloc;
+	struct pending *pending;
+	size_t npending, pending_alloc;
+	struct plg_journal **journals; /* open journals (refs: jobs using them) */
+	size_t njournals, journals_alloc;
 };
 
-static void add_job(struct supervisor *s, pid_t pid, int lock_fd, int notify_fd, const char *sandbox)
+static struct plg_journal *journal_get(struct supervisor *s, const char *path)
 {
-	struct job *j;
+	struct plg_journal *j;
+	size_t i, idle = 0;
 
-	FC_ALLOC_GROW(s->jobs, s->njobs + 1, s->alloc);
-	j = &s->jobs[s->njobs++];
-	j->pid = pid;
-	j->lock_fd = lock_fd;
-	j->notify_fd = notify_fd;
-	j->sandbox = fc_xstrdup(sandbox);
+	for (i = 0; i < s->njournals; i++) {
+		if (!strcmp(s->journals[i]->path, path)) {
+			s->journals[i]->refs++;
+			return s->journals[i];
+		}
+		idle += s->journals[i]->refs == 0;
+	}
+	/* Forget idle ones beyond the cache's size (their index is rebuilt when needed again). */
+	for (i = 0; idle >= JOURNAL_CACHE && i < s->njournals;) {
+		if (s->journals[i]->refs == 0) {
+			plg_journal_close(s->journals[i]);
+			s->journals[i] = s->journals[--s->njournals];
+			idle--;
+		} else {
+			i++;
+		}
+	}
+	j = plg_journal_open(path, true);
+	if (!j)
+		return NULL;
+	FC_ALLOC_GROW(s->journals, s->njournals + 1, s->journals_alloc);
+	s->journals[s->njournals++] = j;
+	return j;
 }
 
-/* Record the end of every child that has exited. The exit is written and the lock released before the child is
- * reaped: while run.lock is locked, the pid in it cannot belong to another process. Returns true when a record
- * could not be written for a full file system: that child is kept (and its lock held, so the engine keeps
- * waiting) until a later call writes it. */
+static void journal_put(struct plg_journal *j)
+{
+	if (j && j->refs)
+		j->refs--;
+}
+
+/* Copy what the task wrote on stream `k` to its log (opened on the first byte); `drain`: until nothing is left
+ * (the task has ended) instead of one read. */
+static void pump(struct job *job, int k, bool drain)
+{
+	char buf[LOG_CHUNK];
+	unsigned rounds = 0;
+
+	/* Draining stops after LOG_DRAIN_CHUNKS reads: a process the task left behind may keep writing. */
+	while (job->pipe_fd[k] >= 0 && rounds++ < LOG_DRAIN_CHUNKS) {
+		ssize_t n = read(job->pipe_fd[k], buf, sizeof(buf)), off = 0;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			close(job->pipe_fd[k]);
+			job->pipe_fd[k] = -1;
+			return;
+		}
+		if (job->log_fd[k] == -1 && (job->log_fd[k] = open_log(job->log_path[k])) < 0)
+			job->log_fd[k] = -2; /* what cannot be written is dropped: the task must not block */
+		while (job->log_fd[k] >= 0 && off < n) {
+			ssize_t w = write(job->log_fd[k], buf + off, (size_t)(n - off));
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				break;
+			off += w;
+		}
+		if (!drain)
+			return;
+	}
+}
+
+static void job_release(struct job *job)
+{
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		if (job->pipe_fd[k] >= 0)
+			close(job->pipe_fd[k]);
+		if (job->log_fd[k] >= 0)
+			close(job->log_fd[k]);
+		free(job->log_path[k]);
+	}
+	if (job->notify_fd >= 0)
+		close(job->notify_fd); /* wakes the engine */
+	journal_put(job->journal);
+	free(job->key);
+}
+
+/* Record the end of every child that has exited. The exit is recorded before the child is reaped: until then the
+ * pid in the journal cannot belong to another process. Returns true when a record could not be written for a full
+ * file system: that child is kept (so the engine keeps waiting) until a later call writes it. */
 static bool reap(struct supervisor *s)
 {
 	for (;;) {
@@ -492,60 +570,119 @@ static bool reap(struct supervisor *s)
 		if (i < s->njobs) {
 			char text[64];
 
+			/* Its last output goes to the logs before the exit is known (readers of a failure's stderr). */
+			pump(&s->jobs[i], 0, true);
+			pump(&s->jobs[i], 1, true);
 			status_text(info.si_code, info.si_status, text, sizeof(text));
-			if (!write_exit_once(s->jobs[i].sandbox, text) && (errno == ENOSPC || errno == EDQUOT))
+			if (plg_journal_ended(s->jobs[i].journal, s->jobs[i].key, text) < 0 && storage_full(errno))
 				return true;
-			close(s->jobs[i].lock_fd);
 		}
 		while (waitpid(info.si_pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		if (i < s->njobs) {
-			close(s->jobs[i].notify_fd); /* wakes the engine */
-			free(s->jobs[i].sandbox);
+			job_release(&s->jobs[i]);
 			s->jobs[i] = s->jobs[--s->njobs];
 		}
 	}
 }
 
 /* Claim the attempt, start its task, and keep the job until it ends. `notify_fd` is closed when the attempt is
- * over (at once when nothing was started). */
-static void start_task(struct supervisor *s, const struct plg_spawn_plan *plan, int notify_fd)
+ * over (at once when nothing was started). Returns false when the claim could not be written for a full file
+ * system (nothing done: try again later). */
+static bool start_task(struct supervisor *s, const struct plg_spawn_plan *plan, int notify_fd)
 {
+	struct plg_journal *j = journal_get(s, plan->journal);
+	int out[2] = {-1, -1}, errp[2] = {-1, -1}, err = 0;
 	char text[64];
-	int lock_fd, err;
+	struct job *job;
 	pid_t child = 0;
 
-	lock_fd = claim(plan->sandbox, "");
-	if (lock_fd < 0) {
-		/* Claimed by another runner (the engine finds it through run.lock), or the sandbox is unusable (the
+	if (!j || plg_journal_claim(j, plan->key) < 0) {
+		/* Claimed by another runner (the engine finds it in the journal), or the journal is unusable (the
 		 * engine finds nothing and asks again, a bounded number of times). */
+		bool full = storage_full(errno);
+
+		journal_put(j);
+		if (full)
+			return false;
 		if (notify_fd >= 0)
 			close(notify_fd);
-		return;
+		return true;
 	}
-	err = spawn_task(plan, true, &child);
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
+		err = errno;
+	else
+		err = spawn_task(plan, true, out[1], errp[1], &child);
+	if (out[1] >= 0)
+		close(out[1]);
+	if (errp[1] >= 0)
+		close(errp[1]);
 	if (err) {
-		snprintf(text, sizeof(text), "spawn %d\n", err);
-		write_exit(plan->sandbox, text);
-		close(lock_fd);
+		snprintf(text, sizeof(text), "spawn %d", err);
+		plg_journal_ended(j, plan->key, text);
+		if (out[0] >= 0)
+			close(out[0]);
+		if (errp[0] >= 0)
+			close(errp[0]);
+		journal_put(j);
 		if (notify_fd >= 0)
 			close(notify_fd);
-		return;
+		return true;
 	}
-	/* The task is not reaped before reap() runs, so the pid stays its own until the lock is released. */
-	snprintf(text, sizeof(text), "%ld\n", (long)child);
-	if (pwrite(lock_fd, text, strlen(text), 0) < 0)
-		text[0] = '\0'; /* readers then wait for the exit instead of watching the pid */
-	add_job(s, child, lock_fd, notify_fd, plan->sandbox);
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	fcntl(errp[0], F_SETFL, O_NONBLOCK);
+	/* The task is not reaped before reap() runs, so the pid stays its own until its exit is recorded. */
+	plg_journal_started(j, plan->key, child);
+	FC_ALLOC_GROW(s->jobs, s->njobs + 1, s->alloc);
+	job = &s->jobs[s->njobs++];
+	memset(job, 0, sizeof(*job));
+	job->pid = child;
+	job->notify_fd = notify_fd;
+	job->pipe_fd[0] = out[0];
+	job->pipe_fd[1] = errp[0];
+	job->log_fd[0] = job->log_fd[1] = -1;
+	job->log_path[0] = fc_xstrdup(plan->stdout_path);
+	job->log_path[1] = fc_xstrdup(plan->stderr_path);
+	job->journal = j;
+	job->key = fc_xstrdup(plan->key);
+	return true;
 }
 
-static void abort_task(struct supervisor *s, const char *sandbox)
+/* Try the starts that waited for space again; true when some still wait. */
+static bool retry_pending(struct supervisor *s)
+{
+	size_t i = 0;
+
+	while (i < s->npending) {
+		struct pending *p = &s->pending[i];
+
+		if (!start_task(s, &p->plan, p->notify_fd))
+			return true; /* still full: the others would fail too */
+		plg_spawn_plan_release(&p->plan);
+		s->pending[i] = s->pending[--s->npending];
+	}
+	return false;
+}
+
+static void abort_task(struct supervisor *s, const char *journal, const char *key)
 {
 	size_t i;
 
 	for (i = 0; i < s->njobs; i++)
-		if (!strcmp(s->jobs[i].sandbox, sandbox))
+		if (!strcmp(s->jobs[i].key, key) && !strcmp(s->jobs[i].journal->path, journal))
 			killpg(s->jobs[i].pid, SIGKILL); /* not reaped yet: the group is still the task's */
+	for (i = 0; i < s->npending;) {
+		struct pending *p = &s->pending[i];
+
+		if (!strcmp(p->plan.key, key) && !strcmp(p->plan.journal, journal)) {
+			plg_spawn_plan_release(&p->plan);
+			if (p->notify_fd >= 0)
+				close(p->notify_fd);
+			s->pending[i] = s->pending[--s->npending];
+		} else {
+			i++;
+		}
+	}
 }
 
 /* One request from the engine; false when the engine is gone. */
@@ -593,12 +730,19 @@ static bool serve_request(struct supervisor *s)
 	magic = next_str(&pos, end);
 	kind = next_str(&pos, end);
 	if (magic && kind && !strcmp(magic, REQUEST_MAGIC)) {
+		const char *journal;
+
 		if (!strcmp(kind, "start") && parse_start(pos, end, &plan)) {
-			start_task(s, &plan, notify_fd);
+			if (s->npending || !start_task(s, &plan, notify_fd)) {
+				FC_ALLOC_GROW(s->pending, s->npending + 1, s->pending_alloc);
+				s->pending[s->npending].plan = plan;
+				s->pending[s->npending++].notify_fd = notify_fd;
+			} else {
+				plg_spawn_plan_release(&plan);
+			}
 			notify_fd = -1;
-			plg_spawn_plan_release(&plan);
-		} else if (!strcmp(kind, "abort") && (kind = next_str(&pos, end))) {
-			abort_task(s, kind);
+		} else if (!strcmp(kind, "abort") && (journal = next_str(&pos, end)) && (kind = next_str(&pos, end))) {
+			abort_task(s, journal, kind);
 		}
 	}
 	if (notify_fd >= 0)
@@ -615,10 +759,11 @@ gone:
 FC_NORETURN static void supervisor_main(int sock)
 {
 	struct supervisor s;
-	struct pollfd pfd[2];
+	struct pollfd *pfd = NULL;
+	size_t pfd_alloc = 0;
 	sigset_t chld;
 	int sigfd, devnull;
-	bool exit_pending; /* an exit record waits for space: try again every EXIT_RETRY_MS */
+	bool retry; /* an exit record or a claim waits for space: try again every EXIT_RETRY_MS */
 
 	/* Its own process group: signals meant for the engine's group (a terminal's ^C, a killpg) leave the tasks
 	 * alone, as the engine's death does. Only the socket and stderr are kept: a pipe the engine's caller reads
@@ -647,31 +792,49 @@ FC_NORETURN static void supervisor_main(int sock)
 	sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 	memset(&s, 0, sizeof(s));
 	s.sock = sock;
-	exit_pending = false;
+	retry = false;
 	for (;;) {
 		struct signalfd_siginfo si;
-		nfds_t n = 0;
+		nfds_t n = 0, first_job, sock_at = 0;
+		size_t i;
+		int k;
 
-		if (s.sock < 0 && !s.njobs)
+		if (s.sock < 0 && !s.njobs && !s.npending)
 			_exit(0);
+		FC_ALLOC_GROW(pfd, 2 + 2 * s.njobs, pfd_alloc);
 		if (sigfd >= 0) {
 			pfd[n].fd = sigfd;
 			pfd[n].events = POLLIN;
 			pfd[n++].revents = 0;
 		}
 		if (s.sock >= 0) {
+			sock_at = n;
 			pfd[n].fd = s.sock;
 			pfd[n].events = POLLIN;
 			pfd[n++].revents = 0;
 		}
+		first_job = n;
+		for (i = 0; i < s.njobs; i++) {
+			for (k = 0; k < 2; k++) {
+				pfd[n].fd = s.jobs[i].pipe_fd[k]; /* -1: ignored by poll */
+				pfd[n].events = POLLIN;
+				pfd[n++].revents = 0;
+			}
+		}
 		/* Without a signalfd, look for exited children every 50 ms. */
-		if (poll(pfd, n, exit_pending ? EXIT_RETRY_MS : sigfd >= 0 ? -1 : 50) < 0 && errno != EINTR)
+		if (poll(pfd, n, retry ? EXIT_RETRY_MS : sigfd >= 0 ? -1 : 50) < 0 && errno != EINTR)
 			_exit(1);
+		for (i = 0; i < s.njobs && first_job + 2 * i + 1 < n; i++)
+			for (k = 0; k < 2; k++)
+				if (pfd[first_job + 2 * i + (size_t)k].revents)
+					pump(&s.jobs[i], k, false);
 		if (sigfd >= 0)
 			while (read(sigfd, &si, sizeof(si)) > 0)
 				;
-		exit_pending = reap(&s);
-		if (s.sock >= 0 && (pfd[n - 1].revents & (POLLIN | POLLHUP | POLLERR)) && !serve_request(&s)) {
+		retry = reap(&s);
+		if (s.npending)
+			retry = retry_pending(&s) || retry;
+		if (s.sock >= 0 && (pfd[sock_at].revents & (POLLIN | POLLHUP | POLLERR)) && !serve_request(&s)) {
 			close(s.sock); /* the engine is gone: finish the running tasks, then go */
 			s.sock = -1;
 		}
@@ -837,14 +1000,15 @@ enum plg_launch_result plg_launch(const struct plg_spawn_plan *plan, struct plg_
 	return PLG_LAUNCH_STARTED;
 }
 
-void plg_launch_abort(const char *sandbox)
+void plg_launch_abort(const char *journal, const char *key)
 {
 	struct fc_buf req = FC_BUF_INIT;
 
 	if (sup.sock < 0 || sup.owner != getpid())
 		return;
 	request_begin(&req, "abort");
-	add_str(&req, sandbox);
+	add_str(&req, journal);
+	add_str(&req, key);
 	request_end(&req);
 	sup_send(&req, -1);
 	fc_buf_release(&req);

@@ -113,11 +113,13 @@ struct plg_task_ctx {
 	const char *inputs_path;       /* <node>/data/inputs.pb (present when the task has inputs) */
 	const char *output_prefix;     /* <node>/data/<attempt>/: outputs.pb and error.pb go here */
 	const char *raw_output_prefix; /* where large outputs (blobs, datasets) should be written */
-	const char *sandbox_dir;       /* <node>/data/<attempt>/sandbox: scratch space, logs, process state */
+	const char *sandbox_dir;       /* <node>/data/<attempt>/sandbox: scratch space (made before handle() when
+					* plg_needs_sandbox() says so, see registry.h) */
 	int64_t timeout_ns;            /* per-attempt timeout the engine enforces (0: none) */
 
 	const void *state; /* persisted plugin state (see host->set_state); NULL/0 on the first call */
 	size_t state_len;
+	const char *exec_dir; /* the execution's local directory (exists); appended: older plugins ignore it */
 };
 
 struct plg_plugin {

@@ -23,6 +23,11 @@ struct plg_registry *plg_registry_new(void);
  * while the process is still small (the engine calls it first thing). Optional: the plugin starts it on first use
  * otherwise. One per process; it exits when the process does. */
 void plg_container_prefork(void);
+/* Does an attempt of `task_template` (a Flyteidl__Core__TaskTemplate) run by `plugin` need its sandbox directory
+ * made before the plugin is called? Every plugin's does but the container plugin's for a task that declares no
+ * inputs, outputs, data config or templated arguments, and does not ask for one (task config `sandbox: "true"`):
+ * that task runs in its execution's directory, and its attempt creates no directory (docs/propeller.md). */
+bool plg_needs_sandbox(const struct plg_plugin *plugin, const void *task_template);
 void plg_registry_free(struct plg_registry *r);
 
 /* dlopen every *.so in `dir` (sorted by name) and register the plugin its entry point returns. A missing entry

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +34,37 @@ int64_t prop_now_ns(void)
 void prop_exec_key(const char *project, const char *domain, const char *name, struct fc_buf *out)
 {
 	fc_buf_addf(out, "%s-%s-%s", project, domain, name);
+}
+
+int prop_attempt_log(const char *data_dir, const char *project, const char *domain, const char *name,
+		     const char *node_id, uint32_t attempt, const char *stream, struct prop_log_span *out,
+		     struct fc_err *err)
+{
+	struct fc_buf key = FC_BUF_INIT, path = FC_BUF_INIT;
+	struct stat st;
+	int rc = FC_OK;
+
+	memset(out, 0, sizeof(*out));
+	prop_exec_key(project, domain, name, &key);
+	if (strcmp(stream, "stdout") && strcmp(stream, "stderr")) {
+		rc = fc_err_set(err, FC_EINVAL, "no log stream '%s' (stdout or stderr)", stream);
+		goto out;
+	}
+	if (!prop_store_key_valid(key.buf) || !prop_store_key_valid(node_id) || strchr(key.buf, '/') ||
+	    strchr(node_id, '/')) {
+		rc = fc_err_set(err, FC_EINVAL, "not an execution and node of this data directory: %s, %s", key.buf,
+				node_id);
+		goto out;
+	}
+	/* The layout of the container plugin (plugins/launcher.h): <exec>/<node>/data/<attempt>/<stream>.log. */
+	fc_buf_addf(&path, "%s/%s/%s/data/%u/%s.log", data_dir, key.buf, node_id, attempt, stream);
+	if (stat(path.buf, &st) == 0 && S_ISREG(st.st_mode))
+		out->length = (uint64_t)st.st_size;
+	out->path = fc_buf_detach(&path, NULL);
+out:
+	fc_buf_release(&key);
+	fc_buf_release(&path);
+	return rc;
 }
 
 /* --- queues ------------------------------------------------------------------------------------------------ */

@@ -146,4 +146,18 @@ void prop_engine_stats(const struct prop_engine *e, struct prop_stats *out);
 struct fc_buf;
 void prop_exec_key(const char *project, const char *domain, const char *name, struct fc_buf *out);
 
+/* Where the log `stream` ("stdout" or "stderr") of attempt `attempt` of node `node_id` of an execution is, in the
+ * local data directory `data_dir`: the bytes [offset, offset + length) of the file `path` (owned: free() it).
+ * Each attempt has its own file today (offset 0), made when the task first wrote to that stream; a stream the
+ * task never wrote to (or an attempt that has not run) has length 0 and a path that may not exist. FC_EINVAL for
+ * a bad stream or a node id or execution that is not a valid store key (nothing outside `data_dir` can be named).
+ * The file may still grow while the attempt runs: read at most `length` bytes, or call again. */
+struct prop_log_span {
+	char *path;
+	uint64_t offset, length;
+};
+int prop_attempt_log(const char *data_dir, const char *project, const char *domain, const char *name,
+		     const char *node_id, uint32_t attempt, const char *stream, struct prop_log_span *out,
+		     struct fc_err *err);
+
 #endif

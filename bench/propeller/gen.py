@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Generate a no-op DAG twice: a flytec spec (every node a raw-container task running /bin/true as an argv) and a
-Makefile with the same nodes, the same dependencies and the same command, for `make -j2`.
+Makefile and a build.ninja with the same nodes, the same dependencies and the same command, for `make -j2` and
+`ninja -j2` (no node has an output file, so both run every command on every run).
 
   gen.py SHAPE N OUTDIR [SEED]     SHAPE: chain | fanout | random
 
-Writes OUTDIR/SHAPE-N.yaml and OUTDIR/SHAPE-N.mk. Deterministic for a given (shape, n, seed).
+Writes OUTDIR/SHAPE-N.yaml, OUTDIR/SHAPE-N.mk and OUTDIR/SHAPE-N.ninja. Deterministic for a given (shape, n, seed).
 - chain:  n0 -> n1 -> ... -> n(N-1)
 - fanout: n0 -> {n1 .. n(N-2)} -> n(N-1)
 - random: node i (i > 0) depends on up to 3 distinct random earlier nodes (one of them i-1 half of the time,
@@ -56,6 +57,12 @@ def main():
         m.write("all: %s\n" % " ".join("n%d" % i for i in sorted(sinks)))
         for i, ups in enumerate(deps):
             m.write("n%d: %s\n\t@/bin/true\n" % (i, " ".join("n%d" % u for u in ups)))
+    with open(base + ".ninja", "w") as nj:
+        nj.write("# %s, %d nodes: the same DAG and commands as %s-%d.yaml\n" % (shape, n, shape, n))
+        nj.write("rule run\n  command = /bin/true\n")
+        for i, ups in enumerate(deps):
+            nj.write("build n%d: run%s\n" % (i, (" | " + " ".join("n%d" % u for u in ups)) if ups else ""))
+        nj.write("default %s\n" % " ".join("n%d" % i for i in sorted(sinks)))
 
 
 if __name__ == "__main__":

@@ -236,10 +236,11 @@ static void test_dead_owner(void **state)
 	assert_int_equal(kill(pid, SIGKILL), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	/* Its task lives on (that is crash safety); stop it. */
-	fc_buf_addf(&lock, "%s/p-d-a/n0/data/0/sandbox/run.lock", t->dir);
-	assert_int_equal(fc_buf_read_file(&pidtext, lock.buf, 64, NULL), 0);
-	assert_true(atoi(pidtext.buf) > 0);
-	killpg(atoi(pidtext.buf), SIGKILL);
+	fc_buf_addf(&lock, "%s/p-d-a/attempts.log", t->dir);
+	assert_int_equal(fc_buf_read_file(&pidtext, lock.buf, 1 << 20, NULL), 0);
+	assert_non_null(strstr(pidtext.buf, "P n0/0 "));
+	assert_true(atoi(strstr(pidtext.buf, "P n0/0 ") + 7) > 0);
+	killpg(atoi(strstr(pidtext.buf, "P n0/0 ") + 7), SIGKILL);
 
 	fc_buf_reset(&script);
 	work_script(t, &script, "fast", 0);

@@ -79,7 +79,7 @@ static void test_chain_with_data(void **state)
 	add = fx_task(fx, "add", "raw-container", "a:int,b:int", "sum:int",
 		      sh(0, t, "echo $(( {{.inputs.a}} + {{ .Inputs.b }} )) > $FLYTE_OUTPUT_DIR/sum"));
 	dbl = fx_task(fx, "dbl", "container", "x:int", "y:int,msg:str",
-		      sh(1, t, "echo $(( {{.inputs.x}} * 2 )) > {{.outputDir}}/y; printf 'hi there\\n' > {{.outputDir}}/msg"));
+		      sh(1, t, "echo $(( {{.inputs.x}} * 2 )) > {{.outputDir}}/y; printf 'hi there\\n' > {{.outputDir}}/msg; echo doubled; echo note >&2"));
 	n0 = fx_task_node(fx, "n0", add);
 	fx_bind(fx, n0, "a", fx_bd_promise(fx, "start-node", "a"));
 	fx_bind(fx, n0, "b", fx_bd_lit(fx, prop_lit_int(&fx->a, 5)));
@@ -96,7 +96,25 @@ static void test_chain_with_data(void **state)
 	assert_int_equal(access(tpath(t, "p-d-chain/n0/data/inputs.pb"), F_OK), 0);
 	assert_int_equal(access(tpath(t, "p-d-chain/n1/data/0/outputs.pb"), F_OK), 0);
 	assert_int_equal(access(tpath(t, "p-d-chain/end-node/data/0/outputs.pb"), F_OK), 0);
-	assert_int_equal(access(tpath(t, "p-d-chain/n1/data/0/sandbox/stdout.log"), F_OK), 0);
+	/* The logs are made by the task's first byte of output, beside its outputs; n0 wrote none. */
+	assert_int_equal(fx_count_lines(tpath(t, "p-d-chain/n1/data/0/stdout.log"), "doubled"), 1);
+	assert_int_equal(fx_count_lines(tpath(t, "p-d-chain/n1/data/0/stderr.log"), "note"), 1);
+	assert_int_not_equal(access(tpath(t, "p-d-chain/n0/data/0/stdout.log"), F_OK), 0);
+	{
+		struct prop_log_span span;
+		struct fc_err err;
+
+		assert_int_equal(prop_attempt_log(t->dir, "p", "d", "chain", "n1", 0, "stdout", &span, &err), 0);
+		assert_string_equal(span.path, tpath(t, "p-d-chain/n1/data/0/stdout.log"));
+		assert_int_equal(span.offset, 0);
+		assert_int_equal(span.length, strlen("doubled\n"));
+		free(span.path);
+		assert_int_equal(prop_attempt_log(t->dir, "p", "d", "chain", "n0", 0, "stderr", &span, &err), 0);
+		assert_int_equal(span.length, 0);
+		free(span.path);
+		assert_int_equal(prop_attempt_log(t->dir, "p", "d", "chain", "../x", 0, "stdout", &span, &err), FC_EINVAL);
+		assert_int_equal(prop_attempt_log(t->dir, "p", "d", "chain", "n0", 0, "exit", &span, &err), FC_EINVAL);
+	}
 	/* Events were delivered, first and last being the workflow's. */
 	assert_true(t->sink->n >= 8);
 	assert_int_equal(t->sink->events[0].kind, PROP_EVENT_WORKFLOW);
@@ -133,7 +151,8 @@ static void test_echo_and_sleep(void **state)
 	assert_true((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 >= 290);
 }
 
-/* A task failing twice then succeeding uses its retries; attempts get their own directories. */
+/* A task failing twice then succeeding uses its retries; each attempt has its records in the execution's attempt
+ * journal, and a task that declares nothing gets no directory. */
 static void test_retries(void **state)
 {
 	struct t *t = *state;
@@ -147,7 +166,12 @@ static void test_retries(void **state)
 	fx_task_node(fx, "n0", flaky);
 	assert_int_equal(fx_run_exec(fx, t->e, "retry", NULL, 0, NULL, NULL), SUCCEEDED);
 	assert_int_equal(fx_count_lines(tpath(t, "count"), "x"), 3);
-	assert_int_equal(access(tpath(t, "p-d-retry/n0/data/2/sandbox/exit"), F_OK), 0);
+	fc_buf_reset(&script);
+	assert_int_equal(fc_buf_read_file(&script, tpath(t, "p-d-retry/attempts.log"), 1 << 20, NULL), 0);
+	assert_non_null(strstr(script.buf, "E n0/0 exit 1\n"));
+	assert_non_null(strstr(script.buf, "E n0/1 exit 1\n"));
+	assert_non_null(strstr(script.buf, "E n0/2 exit 0\n"));
+	assert_int_not_equal(access(tpath(t, "p-d-retry/n0/data/2/sandbox"), F_OK), 0);
 	fc_buf_release(&script);
 }
 

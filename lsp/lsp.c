@@ -675,6 +675,8 @@ static bool same_names(struct lsp_names *a, struct lsp_names *b)
 
 	if (a->n != b->n)
 		return false;
+	if (!a->n)
+		return true;
 	qsort(a->items, a->n, sizeof(a->items[0]), name_cmp);
 	qsort(b->items, b->n, sizeof(b->items[0]), name_cmp);
 	for (i = 0; i < a->n; i++)

@@ -116,9 +116,12 @@ static void absorb(const struct fc_buf *out, json_t *state)
 			const char *uri = json_string_value(json_object_get(params, "uri"));
 			json_t *list = json_object_get(params, "diagnostics");
 
-			if (json_array_size(list))
-				json_object_set_new(state, uri, json_string_nocheck(json_dumps(list, JSON_COMPACT | JSON_SORT_KEYS)));
-			else
+			if (json_array_size(list)) {
+				char *text = json_dumps(list, JSON_COMPACT | JSON_SORT_KEYS);
+
+				json_object_set_new(state, uri, json_string_nocheck(text));
+				free(text);
+			} else
 				json_object_del(state, uri);
 		}
 		json_decref(msg);

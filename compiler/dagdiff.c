@@ -18,6 +18,7 @@ void cmp_snapshots_release(struct cmp_snapshots *set)
 {
 	fc_arena_release(&set->arena);
 	free(set->items);
+	fc_strmap_release(&set->index);
 	memset(set, 0, sizeof(*set));
 }
 
@@ -138,12 +139,25 @@ void cmp_snapshots_add_session(struct cmp_snapshots *set, struct cmp_session *s)
 
 const struct cmp_snapshot *cmp_snapshots_find(const struct cmp_snapshots *set, const char *kind, const char *name)
 {
-	size_t i;
+	struct cmp_snapshots *index_owner = (struct cmp_snapshots *)set; /* the index is a cache of the items */
+	struct fc_buf key = FC_BUF_INIT;
+	uintptr_t at;
 
-	for (i = 0; i < set->nr; i++)
-		if (!strcmp(set->items[i].kind, kind) && !strcmp(set->items[i].name, name))
-			return &set->items[i];
-	return NULL;
+	if (set->indexed > set->nr) { /* items were dropped: index again */
+		fc_strmap_release(&index_owner->index);
+		index_owner->indexed = 0;
+	}
+	for (; index_owner->indexed < set->nr; index_owner->indexed++) {
+		const struct cmp_snapshot *snap = &set->items[set->indexed];
+		const char *k = fc_arena_printf(&index_owner->arena, "%s/%s", snap->kind, snap->name);
+
+		if (!fc_strmap_has(&set->index, k))
+			fc_strmap_put(&index_owner->index, k, (void *)(uintptr_t)(set->indexed + 1));
+	}
+	fc_buf_addf(&key, "%s/%s", kind, name);
+	at = (uintptr_t)fc_strmap_get(&set->index, key.buf);
+	fc_buf_release(&key);
+	return at ? &set->items[at - 1] : NULL;
 }
 
 /* --- the indented tree ---------------------------------------------------------------------------------------- */

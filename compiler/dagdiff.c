@@ -33,16 +33,16 @@ static bool id_delim(char c)
  */
 void cmp_strip_versions(const char *text, size_t len, struct fc_buf *out)
 {
-	size_t i = 0, token = 0, slashes = 0;
+	size_t i = 0, token = 0, slashes = 0, run = 0; /* text[run, i) is still to be copied */
 	bool quoted = false;
 
+	fc_buf_grow(out, len);
 	while (i < len) {
 		char c = text[i];
 
 		if (quoted) {
-			fc_buf_addch(out, c);
 			if (c == '\\' && i + 1 < len)
-				fc_buf_addch(out, text[++i]);
+				i++;
 			else if (c == '"' || c == '\n')
 				quoted = false;
 			i++;
@@ -51,7 +51,6 @@ void cmp_strip_versions(const char *text, size_t len, struct fc_buf *out)
 		if (c == '"') {
 			quoted = true;
 			slashes = 0;
-			fc_buf_addch(out, c);
 			i++;
 			token = i;
 			continue;
@@ -62,13 +61,15 @@ void cmp_strip_versions(const char *text, size_t len, struct fc_buf *out)
 		} else if (c == '/') {
 			slashes++;
 		} else if (c == '@' && slashes == 2 && i > token) {
+			fc_buf_add(out, text + run, i - run);
 			while (i < len && !id_delim(text[i]))
 				i++;
+			run = i;
 			continue;
 		}
-		fc_buf_addch(out, c);
 		i++;
 	}
+	fc_buf_add(out, text + run, len - run);
 }
 
 static bool starts_with(const char *s, const char *prefix)

@@ -534,7 +534,6 @@ static void publish(struct lsp_server *srv, struct cmp_session *s, const unsigne
 }
 
 struct digest_sink {
-	struct lsp_server *srv;
 	struct fc_strmap by_path; /* path -> struct lsp_doc *, the documents whose digest to keep */
 };
 
@@ -552,7 +551,7 @@ static void keep_digest(void *ctx, const char *path, const unsigned char digest[
 /* Keep the digests of the documents marked in `mark` (all when NULL) from a compiled session. */
 static void keep_digests(struct lsp_server *srv, struct cmp_session *s, const unsigned char *mark)
 {
-	struct digest_sink ds = {srv, FC_STRMAP_INIT};
+	struct digest_sink ds = {FC_STRMAP_INIT};
 	size_t i;
 
 	for (i = 0; i < srv->ndocs; i++)

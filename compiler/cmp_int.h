@@ -125,12 +125,20 @@ struct cmp_session {
 	unsigned walking; /* inside a directory walk: unrelated JSON files are skipped, not errors */
 	struct cmp_fast_bundle *fast; /* code bundles found in packages (data: the source's text) */
 	size_t nfast, fast_alloc;
+	struct cmp_duplicate {   /* definitions of a name defined before (not entities; cmp_each_name() lists them) */
+		enum cmp_kind kind;
+		const char *name, *file;
+	} *duplicates;
+	size_t nduplicates, duplicates_alloc;
 	size_t entities_seen; /* definitions read, duplicates of earlier ones included (a file that adds none is
 			       * reported) */
 };
 
 struct cmp_entity *cmp_entity_new(struct cmp_session *s, enum cmp_kind kind, const char *name, struct fc_loc loc);
 const char *cmp_kind_name(enum cmp_kind kind);
+/* The did-you-mean hint for an entity name that does not resolve: the closest name of that kind in the session
+ * or in the options' extra_hints (NULL when nothing is close). */
+const char *cmp_entity_hint(struct cmp_session *s, enum cmp_kind kind, const char *word);
 
 /* Diagnostics at the position recorded for `obj` (or `fallback` when it has none). */
 struct fc_diag *cmp_error_at(struct cmp_session *s, const void *obj, const void *fallback, const char *code,

@@ -36,7 +36,18 @@ struct cmp_options {
 	struct fc_yaml_limits yaml_limits;  /* zeros: defaults */
 	bool warnings_as_errors;
 	bool walk_outside; /* directory inputs: read files that symbolic links lead to outside the directory */
+	/* More names offered as did-you-mean hints when a reference does not resolve, besides the session's own,
+	 * indexed by enum cmp_name_kind (an editor that re-checks part of a workspace passes the names the rest of it
+	 * defines, so the hint is the one a whole compile gives). Borrowed; may repeat the session's names. */
+	struct cmp_name_list {
+		const char *const *names;
+		size_t n;
+	} extra_hints[3];
 };
+
+/* What cmp_each_name() reports, and the index of cmp_options.extra_hints. A workflow's default launch plan is
+ * named like the workflow (its hints are the launch plans' and the workflows' names). */
+enum cmp_name_kind { CMP_NAME_TASK, CMP_NAME_WORKFLOW, CMP_NAME_LAUNCH_PLAN };
 
 /* What a launch plan's schedule does after downtime and while a previous run is still going (flytec's own
  * additions; Flyte's IDL has no place for them, see docs/schedules.md). */
@@ -106,6 +117,24 @@ int cmp_add_path(struct cmp_session *s, const char *path);
 bool cmp_is_source_name(const char *name, bool with_json);
 /* Add an in-memory source; takes ownership of `text` (malloc'd, NUL-terminated, `len` bytes). */
 int cmp_add_source_take(struct cmp_session *s, const char *path, char *text, size_t len);
+
+/*
+ * For incremental checking (the language server): call `fn` for every entity the sources added so far define
+ * (`defines` true) and every entity name they refer to (node targets, a launch plan's workflow), with the path of
+ * the source. Call it before cmp_compile(): the default launch plans are not there yet (they are named like
+ * their workflow).
+ */
+typedef void (*cmp_name_fn)(void *ctx, const char *path, bool defines, enum cmp_name_kind kind, const char *name);
+void cmp_each_name(struct cmp_session *s, cmp_name_fn fn, void *ctx);
+
+/*
+ * After cmp_compile(): call `fn` for every source with a digest (SHA-256) of what other files can see of the
+ * entities it defines: their names, whether each compiled, their interfaces and declared defaults, a launch plan's
+ * expected inputs and outputs. When an edit leaves a file's digest as it was, the files that use it compile as
+ * before (an editor re-checks only the edited file then).
+ */
+typedef void (*cmp_digest_fn)(void *ctx, const char *path, const unsigned char digest[32]);
+void cmp_each_file_digest(struct cmp_session *s, cmp_digest_fn fn, void *ctx);
 
 /* Compile everything added. Returns FC_OK, or FC_ESPEC when there are errors (see cmp_diags()). */
 int cmp_compile(struct cmp_session *s);

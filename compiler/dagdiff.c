@@ -18,6 +18,7 @@ void cmp_snapshots_release(struct cmp_snapshots *set)
 {
 	fc_arena_release(&set->arena);
 	free(set->items);
+	fc_strmap_release(&set->index);
 	memset(set, 0, sizeof(*set));
 }
 
@@ -32,16 +33,16 @@ static bool id_delim(char c)
  */
 void cmp_strip_versions(const char *text, size_t len, struct fc_buf *out)
 {
-	size_t i = 0, token = 0, slashes = 0;
+	size_t i = 0, token = 0, slashes = 0, run = 0; /* text[run, i) is still to be copied */
 	bool quoted = false;
 
+	fc_buf_grow(out, len);
 	while (i < len) {
 		char c = text[i];
 
 		if (quoted) {
-			fc_buf_addch(out, c);
 			if (c == '\\' && i + 1 < len)
-				fc_buf_addch(out, text[++i]);
+				i++;
 			else if (c == '"' || c == '\n')
 				quoted = false;
 			i++;
@@ -50,7 +51,6 @@ void cmp_strip_versions(const char *text, size_t len, struct fc_buf *out)
 		if (c == '"') {
 			quoted = true;
 			slashes = 0;
-			fc_buf_addch(out, c);
 			i++;
 			token = i;
 			continue;
@@ -61,13 +61,15 @@ void cmp_strip_versions(const char *text, size_t len, struct fc_buf *out)
 		} else if (c == '/') {
 			slashes++;
 		} else if (c == '@' && slashes == 2 && i > token) {
+			fc_buf_add(out, text + run, i - run);
 			while (i < len && !id_delim(text[i]))
 				i++;
+			run = i;
 			continue;
 		}
-		fc_buf_addch(out, c);
 		i++;
 	}
+	fc_buf_add(out, text + run, len - run);
 }
 
 static bool starts_with(const char *s, const char *prefix)
@@ -138,12 +140,25 @@ void cmp_snapshots_add_session(struct cmp_snapshots *set, struct cmp_session *s)
 
 const struct cmp_snapshot *cmp_snapshots_find(const struct cmp_snapshots *set, const char *kind, const char *name)
 {
-	size_t i;
+	struct cmp_snapshots *index_owner = (struct cmp_snapshots *)set; /* the index is a cache of the items */
+	struct fc_buf key = FC_BUF_INIT;
+	uintptr_t at;
 
-	for (i = 0; i < set->nr; i++)
-		if (!strcmp(set->items[i].kind, kind) && !strcmp(set->items[i].name, name))
-			return &set->items[i];
-	return NULL;
+	if (set->indexed > set->nr) { /* items were dropped: index again */
+		fc_strmap_release(&index_owner->index);
+		index_owner->indexed = 0;
+	}
+	for (; index_owner->indexed < set->nr; index_owner->indexed++) {
+		const struct cmp_snapshot *snap = &set->items[set->indexed];
+		const char *k = fc_arena_printf(&index_owner->arena, "%s/%s", snap->kind, snap->name);
+
+		if (!fc_strmap_has(&set->index, k))
+			fc_strmap_put(&index_owner->index, k, (void *)(uintptr_t)(set->indexed + 1));
+	}
+	fc_buf_addf(&key, "%s/%s", kind, name);
+	at = (uintptr_t)fc_strmap_get(&set->index, key.buf);
+	fc_buf_release(&key);
+	return at ? &set->items[at - 1] : NULL;
 }
 
 /* --- the indented tree ---------------------------------------------------------------------------------------- */

@@ -19,6 +19,7 @@
 
 #include "core/arena.h"
 #include "core/fc.h"
+#include "core/strmap.h"
 
 #include <jansson.h>
 
@@ -37,6 +38,8 @@ struct cmp_snapshots {
 	struct fc_arena arena;
 	struct cmp_snapshot *items;
 	size_t nr, alloc;
+	struct fc_strmap index; /* "kind/name" -> item number + 1, for cmp_snapshots_find() */
+	size_t indexed;         /* items[0, indexed) are in the index */
 };
 
 void cmp_snapshots_init(struct cmp_snapshots *set);
@@ -45,7 +48,8 @@ void cmp_snapshots_release(struct cmp_snapshots *set);
 void cmp_snapshots_add_text(struct cmp_snapshots *set, const char *text, size_t len);
 /* Every entity a compiled session holds. */
 void cmp_snapshots_add_session(struct cmp_snapshots *set, struct cmp_session *s);
-/* By kind and name; NULL when absent. */
+/* By kind and name (the first one added); NULL when absent. A hash lookup: the items added since the last call
+ * are indexed first. */
 const struct cmp_snapshot *cmp_snapshots_find(const struct cmp_snapshots *set, const char *kind, const char *name);
 /* Remove `@version` from identifiers in canonical text (appended to `out`). */
 void cmp_strip_versions(const char *text, size_t len, struct fc_buf *out);

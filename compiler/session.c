@@ -1,6 +1,7 @@
 /* session.c: a compilation session: inputs, the entity registry, dependency order, versions and results. */
 #include "compiler/cmp_int.h"
 #include "compiler/explain.h"
+#include "core/sha256.h"
 #include "core/walk.h"
 
 #include <errno.h>
@@ -46,6 +47,7 @@ void cmp_session_free(struct cmp_session *s)
 	for (i = 0; i < s->nentities; i++)
 		free(s->entities[i]->defaults);
 	free(s->entities);
+	free(s->duplicates);
 	free(s->fast);
 	for (i = 0; i < s->nsources; i++)
 		fc_source_free(s->sources[i]);
@@ -75,6 +77,9 @@ struct cmp_entity *cmp_entity_new(struct cmp_session *s, enum cmp_kind kind, con
 						 "%s '%s' is defined twice", cmp_kind_name(kind), name);
 
 		fc_diag_note(dg, prev->loc, "'%s' is first defined here", name);
+		FC_ALLOC_GROW(s->duplicates, s->nduplicates + 1, s->duplicates_alloc);
+		s->duplicates[s->nduplicates++] = (struct cmp_duplicate){kind, fc_arena_strdup(&s->arena, name),
+									 loc.src ? loc.src->path : ""};
 		return NULL;
 	}
 	s->entities_seen++;
@@ -87,6 +92,141 @@ struct cmp_entity *cmp_entity_new(struct cmp_session *s, enum cmp_kind kind, con
 	FC_ALLOC_GROW(s->entities, s->nentities + 1, s->entities_alloc);
 	s->entities[s->nentities++] = e;
 	return e;
+}
+
+const char *cmp_entity_hint(struct cmp_session *s, enum cmp_kind kind, const char *word)
+{
+	const struct fc_strmap *m = kind_map(s, kind);
+	const struct cmp_name_list *extra = &s->opts.extra_hints[kind];
+	const char **names = fc_xmalloc((m->size + extra->n + 1) * sizeof(*names));
+	const char *hint;
+	size_t i, n = 0;
+
+	for (i = 0; i < m->cap; i++)
+		if (m->slots[i].key)
+			names[n++] = m->slots[i].key;
+	for (i = 0; i < extra->n; i++)
+		names[n++] = extra->names[i];
+	hint = cmp_did_you_mean(word, names, n);
+	free(names);
+	return hint;
+}
+
+/* Identifiers inside an entity's template are the names it refers to. */
+struct name_walk {
+	cmp_name_fn fn;
+	void *ctx;
+	const struct cmp_entity *e;
+};
+
+static enum cmp_visit name_visit(void *ctx, ProtobufCMessage *m)
+{
+	struct name_walk *nw = ctx;
+	const Flyteidl__Core__Identifier *id;
+
+	if (m->descriptor != &flyteidl__core__identifier__descriptor)
+		return CMP_VISIT_CHILDREN;
+	id = (const Flyteidl__Core__Identifier *)m;
+	if (!id->name || !*id->name)
+		return CMP_VISIT_SKIP;
+	switch (id->resource_type) {
+	case FLYTEIDL__CORE__RESOURCE_TYPE__TASK: nw->fn(nw->ctx, nw->e->file, false, CMP_NAME_TASK, id->name); break;
+	case FLYTEIDL__CORE__RESOURCE_TYPE__WORKFLOW:
+		nw->fn(nw->ctx, nw->e->file, false, CMP_NAME_WORKFLOW, id->name);
+		break;
+	case FLYTEIDL__CORE__RESOURCE_TYPE__LAUNCH_PLAN:
+		nw->fn(nw->ctx, nw->e->file, false, CMP_NAME_LAUNCH_PLAN, id->name);
+		break;
+	default: break;
+	}
+	return CMP_VISIT_SKIP;
+}
+
+void cmp_each_name(struct cmp_session *s, cmp_name_fn fn, void *ctx)
+{
+	struct name_walk nw = {fn, ctx, NULL};
+	struct cmp_visitor v = {name_visit, NULL, &nw, 1000};
+	size_t i;
+
+	for (i = 0; i < s->nentities; i++) {
+		const struct cmp_entity *e = s->entities[i];
+
+		nw.e = e;
+		fn(ctx, e->file, true, (enum cmp_name_kind)e->kind, e->name);
+		if (e->kind == CMP_KIND_WORKFLOW && e->workflow)
+			cmp_visit_messages(&e->workflow->base, &v);
+		else if (e->kind == CMP_KIND_LAUNCH_PLAN && e->launch_plan && e->launch_plan->spec)
+			cmp_visit_messages(&e->launch_plan->spec->base, &v);
+		else if (e->kind == CMP_KIND_LAUNCH_PLAN && e->lp_workflow_name)
+			fn(ctx, e->file, false, CMP_NAME_WORKFLOW, e->lp_workflow_name);
+	}
+	for (i = 0; i < s->nduplicates; i++)
+		fn(ctx, s->duplicates[i].file, true, (enum cmp_name_kind)s->duplicates[i].kind, s->duplicates[i].name);
+}
+
+static void digest_msg(struct fc_sha256 *h, const ProtobufCMessage *msg)
+{
+	uint64_t len = msg ? protobuf_c_message_get_packed_size(msg) : 0;
+	uint8_t *bytes = fc_xmalloc(len ? len : 1);
+
+	if (msg)
+		protobuf_c_message_pack(msg, bytes);
+	fc_sha256_update(h, &len, sizeof(len));
+	fc_sha256_update(h, bytes, len);
+	free(bytes);
+}
+
+void cmp_each_file_digest(struct cmp_session *s, cmp_digest_fn fn, void *ctx)
+{
+	struct fc_strmap by_file = FC_STRMAP_INIT;
+	unsigned char digest[FC_SHA256_LEN];
+	size_t i, j;
+
+	for (i = 0; i < s->nentities; i++) {
+		const struct cmp_entity *e = s->entities[i];
+		struct fc_sha256 *h = fc_strmap_get(&by_file, e->file);
+		unsigned char head[2] = {(unsigned char)e->kind, e->state == CMP_DONE};
+
+		if (!h) {
+			h = fc_xmalloc(sizeof(*h));
+			fc_sha256_init(h);
+			fc_strmap_put(&by_file, e->file, h);
+		}
+		fc_sha256_update(h, head, sizeof(head));
+		fc_sha256_update(h, e->name, strlen(e->name) + 1);
+		if (e->kind == CMP_KIND_TASK && e->task)
+			digest_msg(h, e->task->interface ? &e->task->interface->base : NULL);
+		else if (e->kind == CMP_KIND_WORKFLOW && e->workflow)
+			digest_msg(h, e->workflow->interface ? &e->workflow->interface->base : NULL);
+		else if (e->kind == CMP_KIND_LAUNCH_PLAN && e->launch_plan && e->launch_plan->closure) {
+			const Flyteidl__Admin__LaunchPlanClosure *c = e->launch_plan->closure;
+
+			digest_msg(h, c->expected_inputs ? &c->expected_inputs->base : NULL);
+			digest_msg(h, c->expected_outputs ? &c->expected_outputs->base : NULL);
+		}
+		for (j = 0; j < e->ndefaults; j++) {
+			fc_sha256_update(h, e->defaults[j].var, strlen(e->defaults[j].var) + 1);
+			digest_msg(h, e->defaults[j].literal ? &e->defaults[j].literal->base : NULL);
+		}
+	}
+	for (i = 0; i < s->nsources; i++) {
+		struct fc_sha256 *h = fc_strmap_get(&by_file, s->sources[i]->path);
+		struct fc_sha256 empty;
+
+		if (!h) {
+			fc_sha256_init(&empty);
+			h = &empty;
+		}
+		fc_sha256_final(h, digest);
+		fn(ctx, s->sources[i]->path, digest);
+		if (h != &empty) {
+			fc_strmap_put(&by_file, s->sources[i]->path, NULL);
+			free(h);
+		}
+	}
+	for (i = 0; i < by_file.cap; i++) /* entities of no source (none today) */
+		free(by_file.slots[i].value);
+	fc_strmap_release(&by_file);
 }
 
 struct cmp_entity *cmp_lookup(struct cmp_session *s, enum cmp_kind kind, const Flyteidl__Core__Identifier *id)

@@ -786,7 +786,10 @@ static const char *branch_ref(void *ctx, const char *node_id, const char *var, s
 
 /* Add ids to a node's upstream set, keeping first-seen order and dropping duplicates: linear for the usual
  * handful, a hash set for fan-ins of thousands. */
-static void add_upstreams(struct spec_ctx *c, Flyteidl__Core__Node *node, char **ids, size_t n)
+/* Add upstream ids, once each, leaving out the start node and `self` (the node's own id: a top-level node reading
+ * its own output is a cycle reported elsewhere). A branch case's node passes NULL: its id is local ("n0", given the
+ * branch's prefix later), so an outer node of the same name is a real upstream (Flyte's ids never collide). */
+static void add_upstreams(struct spec_ctx *c, Flyteidl__Core__Node *node, char **ids, size_t n, const char *self)
 {
 	struct fc_strmap seen = FC_STRMAP_INIT;
 	bool large = node->n_upstream_node_ids + n > 32;
@@ -799,7 +802,7 @@ static void add_upstreams(struct spec_ctx *c, Flyteidl__Core__Node *node, char *
 		const char *id = ids[i];
 		bool dup = false;
 
-		if (!strcmp(id, CMP_START_NODE) || !strcmp(id, node->id))
+		if (!strcmp(id, CMP_START_NODE) || (self && !strcmp(id, self)))
 			continue;
 		if (large) {
 			dup = fc_strmap_has(&seen, id);
@@ -816,8 +819,10 @@ static void add_upstreams(struct spec_ctx *c, Flyteidl__Core__Node *node, char *
 }
 
 /* Inner nodes of a branch depend on outer nodes; the branch node must wait for them too. */
-static void lift_dependencies(struct spec_ctx *c, Flyteidl__Core__Node *outer, const Flyteidl__Core__Node *inner)
+static void lift_dependencies(struct spec_ctx *c, Flyteidl__Core__Node *outer, const Flyteidl__Core__Node *inner,
+			      bool outer_is_inner)
 {
+	const char *self = outer_is_inner ? NULL : outer->id;
 	char **ids = NULL;
 	size_t n = 0, i;
 
@@ -825,13 +830,13 @@ static void lift_dependencies(struct spec_ctx *c, Flyteidl__Core__Node *outer, c
 		return;
 	for (i = 0; i < inner->n_inputs; i++)
 		collect_promises(inner->inputs[i]->binding, A(c), &ids, &n);
-	add_upstreams(c, outer, ids, n);
-	add_upstreams(c, outer, inner->upstream_node_ids, inner->n_upstream_node_ids);
+	add_upstreams(c, outer, ids, n, self);
+	add_upstreams(c, outer, inner->upstream_node_ids, inner->n_upstream_node_ids, self);
 	if (inner->target_case == FLYTEIDL__CORE__NODE__TARGET_BRANCH_NODE && inner->branch_node->if_else) {
 		const Flyteidl__Core__IfElseBlock *ie = inner->branch_node->if_else;
 
 		for (i = 0; i < ie->n_other; i++)
-			lift_dependencies(c, outer, ie->other[i]->then_node);
+			lift_dependencies(c, outer, ie->other[i]->then_node, outer_is_inner);
 	}
 }
 
@@ -900,7 +905,7 @@ static bool parse_branch(struct spec_ctx *c, const struct fc_ynode *v, Flyteidl_
 				if (!ie->else_node)
 					ok = false;
 				else
-					lift_dependencies(c, node, ie->else_node);
+					lift_dependencies(c, node, ie->else_node, depth > 0);
 			} else {
 				ie->default_case = FLYTEIDL__CORE__IF_ELSE_BLOCK__DEFAULT_ERROR;
 				ie->error = CMP_NEW(A(c), Flyteidl__Core__Error, flyteidl__core__error__descriptor);
@@ -936,7 +941,7 @@ static bool parse_branch(struct spec_ctx *c, const struct fc_ynode *v, Flyteidl_
 				if (!blk->then_node)
 					ok = false;
 				else
-					lift_dependencies(c, node, blk->then_node);
+					lift_dependencies(c, node, blk->then_node, depth > 0);
 			}
 			if (i == 0)
 				ie->case_ = blk;
@@ -1206,7 +1211,7 @@ static Flyteidl__Core__Node *parse_node(struct spec_ctx *c, const struct fc_ynod
 
 		for (i = 0; i < node->n_inputs; i++)
 			collect_promises(node->inputs[i]->binding, A(c), &ids, &nids);
-		add_upstreams(c, node, ids, nids);
+		add_upstreams(c, node, ids, nids, depth ? NULL : node->id);
 	}
 	if ((x = fc_ymap_get(n, "after"))) {
 		size_t nafter = 0;

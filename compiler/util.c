@@ -275,7 +275,8 @@ const char *cmp_did_you_mean(const char *word, const char *const *candidates, si
 	for (i = 0; i < n; i++) {
 		size_t d = edit_distance(word, candidates[i]);
 
-		if (d < best_d) {
+		/* ties go to the smaller name, so the hint does not depend on the order the names come in */
+		if (d < best_d || (d == best_d && best && strcmp(candidates[i], best) < 0)) {
 			best_d = d;
 			best = candidates[i];
 		}

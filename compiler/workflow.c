@@ -155,21 +155,11 @@ static struct cmp_entity *resolve_ref(struct wf_builder *w, const Flyteidl__Core
 		return NULL;
 	}
 	if (!target) {
-		struct fc_strmap *m = kind == CMP_KIND_TASK ? &w->s->tasks
-				      : kind == CMP_KIND_WORKFLOW ? &w->s->workflows
-								  : &w->s->launch_plans;
-		const char **names = fc_xmalloc((m->size + 1) * sizeof(*names));
-		const char *hint;
-		size_t i, n = 0;
+		const char *hint = cmp_entity_hint(w->s, kind, id->name);
 
-		for (i = 0; i < m->cap; i++)
-			if (m->slots[i].key)
-				names[n++] = m->slots[i].key;
-		hint = cmp_did_you_mean(id->name, names, n);
 		fc_diag_fix_word(werr(w, id, node, code, node->id, NULL, "%s '%s' is not defined%s%s%s", kind_word(kind),
 				      id->name, hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : ""),
 				 id->name, hint);
-		free(names);
 		return NULL;
 	}
 	if (!cmp_ensure(w->s, target)) {
@@ -1877,19 +1867,14 @@ bool cmp_compile_launch_plan(struct cmp_session *s, struct cmp_entity *e)
 
 	wf = cmp_lookup(s, CMP_KIND_WORKFLOW, spec->workflow_id);
 	if (!wf) {
-		const char **names = fc_xmalloc((s->workflows.size + 1) * sizeof(*names));
-		const char *hint;
-		size_t n = 0;
+		const char *hint = spec->workflow_id && spec->workflow_id->name
+					   ? cmp_entity_hint(s, CMP_KIND_WORKFLOW, spec->workflow_id->name)
+					   : NULL;
 
-		for (i = 0; i < s->workflows.cap; i++)
-			if (s->workflows.slots[i].key)
-				names[n++] = s->workflows.slots[i].key;
-		hint = spec->workflow_id ? cmp_did_you_mean(spec->workflow_id->name, names, n) : NULL;
 		cmp_error_at(s, spec->workflow_id, e, "WorkflowReferenceNotFound",
 			     "launch plan '%s' launches workflow '%s', which is not defined%s%s%s", e->name,
 			     spec->workflow_id ? spec->workflow_id->name : "?", hint ? "; did you mean '" : "",
 			     hint ? hint : "", hint ? "'?" : "");
-		free(names);
 		return false;
 	}
 	if (!cmp_ensure(s, wf))

@@ -7,6 +7,7 @@
 #include "core/cron.h"
 #include "core/diag.h"
 #include "core/err.h"
+#include "core/strmap.h"
 #include "core/walk.h"
 
 #include <errno.h>
@@ -26,13 +27,28 @@ enum {
 	RPC_SERVER_NOT_INITIALIZED = -32002,
 };
 
+/* An entity name a document defines or refers to. */
+struct lsp_name {
+	char *name;
+	enum cmp_name_kind kind;
+};
+
+struct lsp_names {
+	struct lsp_name *items;
+	size_t n, alloc;
+};
+
 struct lsp_doc {
 	char *path; /* as the compiler names it */
 	char *uri;
 	char *text;
 	size_t len;
 	bool open;
-	bool had_diags; /* published a non-empty list last time */
+	char *published; /* the diagnostics last published (compact JSON), NULL when none */
+	struct lsp_names defs, refs; /* entity names the text defines and refers to */
+	bool names_known;            /* defs and refs are those of the text */
+	unsigned char digest[32];    /* what other files see of it (cmp_each_file_digest()), when digest_known */
+	bool digest_known;
 };
 
 struct lsp_server {
@@ -40,7 +56,9 @@ struct lsp_server {
 	size_t ndocs, alloc;
 	char *root;
 	bool initialized, shutdown, exited;
-	struct cmp_session *session; /* the last check, for hover, completion and definition */
+	struct cmp_session *session; /* the whole workspace, for hover, completion and definition */
+	bool session_stale;          /* edits came after it: rebuilt when asked for */
+	bool full_checks;            /* every edit re-checks the whole workspace (tests compare with this) */
 	struct cmp_snapshots snaps;
 	int64_t last_check_us;
 	size_t last_check_files;
@@ -308,6 +326,7 @@ static struct lsp_doc *doc_set(struct lsp_server *srv, const char *path, const c
 	memcpy(doc->text, text, len);
 	doc->text[len] = '\0';
 	doc->len = len;
+	doc->names_known = false; /* the digest stays: it is what the last check saw, compared after the next */
 	return doc;
 }
 
@@ -353,13 +372,200 @@ static json_t *range(uint32_t line, uint32_t col, uint32_t end_line, uint32_t en
 	return json_pack("{s:o,s:o}", "start", position(line, col), "end", position(end_line, end_col));
 }
 
-static void recheck(struct lsp_server *srv, struct fc_buf *out)
+/*
+ * Checking is incremental. Each document remembers the entity names it defines and refers to (kind aside: a
+ * workflow's default launch plan shares its name) and the diagnostics last published for it. After an edit the
+ * edited file is read alone for its new names, and the files whose diagnostics can change are found from those
+ * names: the files that refer to or also define a name the file defined before or defines now, then everything
+ * that refers to what those define (transitively); when the set of names changed, also every file with a
+ * reference that resolves nowhere (its did-you-mean hint may change). Those files are compiled together with what
+ * they need (the definers of the names they use and define, transitively) in document order, with the names of
+ * the whole workspace as hints, which gives them the diagnostics a full compile gives; a list is published only
+ * when it changed. The full session that hover and completion read is rebuilt when one of them asks.
+ */
+static void names_add(struct lsp_names *l, enum cmp_name_kind kind, const char *name)
+{
+	FC_ALLOC_GROW(l->items, l->n + 1, l->alloc);
+	l->items[l->n].name = fc_xstrdup(name);
+	l->items[l->n].kind = kind;
+	l->n++;
+}
+
+static void names_release(struct lsp_names *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->items[i].name);
+	free(l->items);
+	memset(l, 0, sizeof(*l));
+}
+
+static void collect_name(void *ctx, const char *path, bool defines, enum cmp_name_kind kind, const char *name)
+{
+	struct lsp_doc *doc = ctx;
+
+	(void)path;
+	names_add(defines ? &doc->defs : &doc->refs, kind, name);
+}
+
+static void add_doc_source(struct cmp_session *s, const struct lsp_doc *doc);
+
+/* A document's names, from the document alone: in a whole compile a definition that repeats another file's is no
+ * entity, so what it refers to would be missing when the other one goes away. */
+static void doc_names(struct lsp_doc *doc)
 {
 	struct cmp_options opts;
-	json_t **lists;
-	const struct fc_diags *d;
-	int64_t start = now_us();
+	struct cmp_session *s;
+
+	names_release(&doc->defs);
+	names_release(&doc->refs);
+	memset(&opts, 0, sizeof(opts));
+	s = cmp_session_new(&opts);
+	add_doc_source(s, doc);
+	cmp_each_name(s, collect_name, doc);
+	cmp_session_free(s);
+	doc->names_known = true;
+}
+
+static void add_doc_source(struct cmp_session *s, const struct lsp_doc *doc)
+{
+	char *copy = fc_xmalloc(doc->len + 1);
+
+	memcpy(copy, doc->text, doc->len + 1);
+	cmp_add_source_take(s, doc->path, copy, doc->len);
+}
+
+static int diag_order(const void *a, const void *b)
+{
+	const struct fc_diag *x = *(const struct fc_diag *const *)a, *y = *(const struct fc_diag *const *)b;
+	int c;
+
+	if (x->loc.line != y->loc.line)
+		return x->loc.line < y->loc.line ? -1 : 1;
+	if (x->loc.col != y->loc.col)
+		return x->loc.col < y->loc.col ? -1 : 1;
+	if ((c = strcmp(x->code, y->code)))
+		return c;
+	if ((c = strcmp(x->msg, y->msg)))
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static json_t *diag_json(const struct fc_diag *dg)
+{
+	uint32_t end_line, end_col;
+	json_t *item;
+
+	fc_diag_end(dg, &end_line, &end_col);
+	item = json_pack("{s:o,s:i,s:s,s:s,s:s}", "range",
+			 range(dg->loc.line, dg->loc.col, dg->loc.line ? end_line : 0, dg->loc.line ? end_col : 0),
+			 "severity", dg->sev == FC_SEV_ERROR ? 1 : dg->sev == FC_SEV_WARNING ? 2 : 3, "code", dg->code,
+			 "source", "flytec", "message", dg->msg);
+	if (dg->note && dg->note_loc.src && dg->note_loc.line) {
+		char *uri = path_to_uri(dg->note_loc.src->path);
+
+		json_object_set_new(item, "relatedInformation",
+				    json_pack("[{s:{s:s,s:o},s:s}]", "location", "uri", uri, "range",
+					      range(dg->note_loc.line, dg->note_loc.col, dg->note_loc.line,
+						    dg->note_loc.col + 1),
+					      "message", dg->note));
+		free(uri);
+	}
+	return item;
+}
+
+/* Publish the diagnostics of the documents marked in `publish` (all when NULL) from session `s`, each list in
+ * position order and only when it differs from what the client has. */
+static void publish(struct lsp_server *srv, struct cmp_session *s, const unsigned char *publish_doc,
+		    struct fc_buf *out)
+{
+	const struct fc_diags *d = cmp_diags(s);
+	struct fc_strmap by_path;
+	struct lsp_doc_diags {
+		const struct fc_diag **items;
+		size_t n, alloc;
+	} *lists = fc_xcalloc(srv->ndocs + 1, sizeof(*lists));
 	size_t i, j;
+
+	fc_strmap_init(&by_path);
+	for (j = 0; j < srv->ndocs; j++)
+		if (!publish_doc || publish_doc[j])
+			fc_strmap_put(&by_path, srv->docs[j].path, &lists[j]);
+	for (i = 0; i < d->nr; i++) {
+		struct lsp_doc_diags *l = d->items[i].loc.src ? fc_strmap_get(&by_path, d->items[i].loc.src->path) : NULL;
+
+		if (!l)
+			continue;
+		FC_ALLOC_GROW(l->items, l->n + 1, l->alloc);
+		l->items[l->n++] = &d->items[i];
+	}
+	for (j = 0; j < srv->ndocs; j++) {
+		struct lsp_doc *doc = &srv->docs[j];
+		json_t *list;
+		char *text;
+
+		if (publish_doc && !publish_doc[j])
+			continue;
+		if (!lists[j].n && !doc->published)
+			continue;
+		list = json_array();
+		if (lists[j].n > 1)
+			qsort(lists[j].items, lists[j].n, sizeof(lists[j].items[0]), diag_order);
+		for (i = 0; i < lists[j].n; i++)
+			json_array_append_new(list, diag_json(lists[j].items[i]));
+		text = json_dumps(list, JSON_COMPACT | JSON_SORT_KEYS);
+		if (doc->published && !strcmp(doc->published, text)) {
+			free(text);
+			json_decref(list);
+			continue;
+		}
+		free(doc->published);
+		doc->published = lists[j].n ? text : NULL;
+		if (!lists[j].n)
+			free(text);
+		notify(out, "textDocument/publishDiagnostics",
+		       json_pack("{s:s,s:o}", "uri", doc->uri, "diagnostics", list));
+	}
+	for (j = 0; j < srv->ndocs; j++)
+		free(lists[j].items);
+	free(lists);
+	fc_strmap_release(&by_path);
+}
+
+struct digest_sink {
+	struct fc_strmap by_path; /* path -> struct lsp_doc *, the documents whose digest to keep */
+};
+
+static void keep_digest(void *ctx, const char *path, const unsigned char digest[32])
+{
+	struct digest_sink *ds = ctx;
+	struct lsp_doc *doc = fc_strmap_get(&ds->by_path, path);
+
+	if (doc) {
+		memcpy(doc->digest, digest, sizeof(doc->digest));
+		doc->digest_known = true;
+	}
+}
+
+/* Keep the digests of the documents marked in `mark` (all when NULL) from a compiled session. */
+static void keep_digests(struct lsp_server *srv, struct cmp_session *s, const unsigned char *mark)
+{
+	struct digest_sink ds = {FC_STRMAP_INIT};
+	size_t i;
+
+	for (i = 0; i < srv->ndocs; i++)
+		if (!mark || mark[i])
+			fc_strmap_put(&ds.by_path, srv->docs[i].path, &srv->docs[i]);
+	cmp_each_file_digest(s, keep_digest, &ds);
+	fc_strmap_release(&ds.by_path);
+}
+
+/* The whole workspace as one session (what hover and completion read). */
+static void full_session(struct lsp_server *srv)
+{
+	struct cmp_options opts;
+	size_t i;
 
 	memset(&opts, 0, sizeof(opts));
 	if (srv->session)
@@ -367,56 +573,293 @@ static void recheck(struct lsp_server *srv, struct fc_buf *out)
 	cmp_snapshots_release(&srv->snaps);
 	cmp_snapshots_init(&srv->snaps);
 	srv->session = cmp_session_new(&opts);
-	for (i = 0; i < srv->ndocs; i++) {
-		char *copy = fc_xmalloc(srv->docs[i].len + 1);
-
-		memcpy(copy, srv->docs[i].text, srv->docs[i].len + 1);
-		cmp_add_source_take(srv->session, srv->docs[i].path, copy, srv->docs[i].len);
-	}
+	for (i = 0; i < srv->ndocs; i++)
+		add_doc_source(srv->session, &srv->docs[i]);
 	if (!cmp_compile(srv->session))
 		cmp_snapshots_add_session(&srv->snaps, srv->session);
-	d = cmp_diags(srv->session);
-	lists = fc_xcalloc(srv->ndocs + 1, sizeof(*lists));
-	for (i = 0; i < d->nr; i++) {
-		const struct fc_diag *dg = &d->items[i];
-		uint32_t end_line, end_col;
-		json_t *item;
+	if (!srv->full_checks)
+		keep_digests(srv, srv->session, NULL);
+	srv->session_stale = false;
+}
 
-		if (!dg->loc.src)
-			continue;
-		for (j = 0; j < srv->ndocs && strcmp(srv->docs[j].path, dg->loc.src->path); j++)
-			;
-		if (j == srv->ndocs)
-			continue;
-		fc_diag_end(dg, &end_line, &end_col);
-		item = json_pack("{s:o,s:i,s:s,s:s,s:s}", "range",
-				 range(dg->loc.line, dg->loc.col, dg->loc.line ? end_line : 0, dg->loc.line ? end_col : 0),
-				 "severity", dg->sev == FC_SEV_ERROR ? 1 : dg->sev == FC_SEV_WARNING ? 2 : 3, "code",
-				 dg->code, "source", "flytec", "message", dg->msg);
-		if (dg->note && dg->note_loc.src && dg->note_loc.line) {
-			char *uri = path_to_uri(dg->note_loc.src->path);
+/* Hover and completion read the whole workspace's session: rebuild it if edits made it old. */
+static void ensure_session(struct lsp_server *srv)
+{
+	if (srv->session_stale || !srv->session)
+		full_session(srv);
+}
 
-			json_object_set_new(item, "relatedInformation",
-					    json_pack("[{s:{s:s,s:o},s:s}]", "location", "uri", uri, "range",
-						      range(dg->note_loc.line, dg->note_loc.col, dg->note_loc.line,
-							    dg->note_loc.col + 1),
-						      "message", dg->note));
-			free(uri);
-		}
-		if (!lists[j])
-			lists[j] = json_array();
-		json_array_append_new(lists[j], item);
-	}
-	for (j = 0; j < srv->ndocs; j++) {
-		if (!lists[j] && !srv->docs[j].had_diags)
-			continue;
-		srv->docs[j].had_diags = lists[j] != NULL;
-		notify(out, "textDocument/publishDiagnostics",
-		       json_pack("{s:s,s:o}", "uri", srv->docs[j].uri, "diagnostics", lists[j] ? lists[j] : json_array()));
-	}
-	free(lists);
+static void recheck_all(struct lsp_server *srv, struct fc_buf *out)
+{
+	int64_t start = now_us();
+
+	size_t i;
+
+	full_session(srv);
+	publish(srv, srv->session, NULL, out);
+	if (!srv->full_checks)
+		for (i = 0; i < srv->ndocs; i++)
+			if (!srv->docs[i].names_known)
+				doc_names(&srv->docs[i]);
 	srv->last_check_us = now_us() - start;
 	srv->last_check_files = srv->ndocs;
+}
+
+/* name -> the documents that define it / refer to it (indexes into srv->docs) */
+struct doc_set {
+	size_t *docs;
+	size_t n, alloc;
+};
+
+static void index_names(struct fc_strmap *m, const struct lsp_names *l, size_t doc)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		struct doc_set *ds = fc_strmap_get(m, l->items[i].name);
+
+		if (!ds) {
+			ds = fc_xcalloc(1, sizeof(*ds));
+			fc_strmap_put(m, l->items[i].name, ds);
+		}
+		if (ds->n && ds->docs[ds->n - 1] == doc)
+			continue;
+		FC_ALLOC_GROW(ds->docs, ds->n + 1, ds->alloc);
+		ds->docs[ds->n++] = doc;
+	}
+}
+
+static void index_free(struct fc_strmap *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		if (m->slots[i].key) {
+			struct doc_set *ds = m->slots[i].value;
+
+			free(ds->docs);
+			free(ds);
+		}
+	fc_strmap_release(m);
+}
+
+struct mark_queue {
+	unsigned char *in;
+	size_t *queue;
+	size_t n;
+};
+
+static void mark(struct mark_queue *q, const struct doc_set *ds)
+{
+	size_t i;
+
+	for (i = 0; ds && i < ds->n; i++)
+		if (!q->in[ds->docs[i]]) {
+			q->in[ds->docs[i]] = 1;
+			q->queue[q->n++] = ds->docs[i];
+		}
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	const struct lsp_name *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (int)x->kind - (int)y->kind;
+}
+
+static bool same_names(struct lsp_names *a, struct lsp_names *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return false;
+	if (!a->n)
+		return true;
+	qsort(a->items, a->n, sizeof(a->items[0]), name_cmp);
+	qsort(b->items, b->n, sizeof(b->items[0]), name_cmp);
+	for (i = 0; i < a->n; i++)
+		if (name_cmp(&a->items[i], &b->items[i]))
+			return false;
+	return true;
+}
+
+/* What a re-check after an edit works with: who defines and refers to each name, and every name as a hint. */
+struct check_index {
+	struct fc_strmap definers, referrers; /* name -> struct doc_set * */
+	struct {
+		const char **names;
+		size_t n, alloc;
+	} hints[3];
+};
+
+static void hint_add(struct check_index *ix, enum cmp_name_kind kind, const char *name)
+{
+	FC_ALLOC_GROW(ix->hints[kind].names, ix->hints[kind].n + 1, ix->hints[kind].alloc);
+	ix->hints[kind].names[ix->hints[kind].n++] = name;
+}
+
+static void check_index_build(struct check_index *ix, const struct lsp_server *srv)
+{
+	size_t i, j;
+
+	memset(ix, 0, sizeof(*ix));
+	fc_strmap_init(&ix->definers);
+	fc_strmap_init(&ix->referrers);
+	for (j = 0; j < srv->ndocs; j++) {
+		const struct lsp_names *defs = &srv->docs[j].defs;
+
+		index_names(&ix->definers, defs, j);
+		index_names(&ix->referrers, &srv->docs[j].refs, j);
+		for (i = 0; i < defs->n; i++) {
+			hint_add(ix, defs->items[i].kind, defs->items[i].name);
+			if (defs->items[i].kind == CMP_NAME_WORKFLOW) /* its default launch plan */
+				hint_add(ix, CMP_NAME_LAUNCH_PLAN, defs->items[i].name);
+		}
+	}
+}
+
+static void check_index_release(struct check_index *ix)
+{
+	size_t k;
+
+	for (k = 0; k < 3; k++)
+		free(ix->hints[k].names);
+	index_free(&ix->definers);
+	index_free(&ix->referrers);
+}
+
+static void queue_init(struct mark_queue *q, size_t n)
+{
+	q->in = fc_xcalloc(n + 1, 1);
+	q->queue = fc_xcalloc(n + 1, sizeof(*q->queue));
+	q->n = 0;
+}
+
+static void queue_release(struct mark_queue *q)
+{
+	free(q->in);
+	free(q->queue);
+}
+
+static void mark_one(struct mark_queue *q, size_t doc)
+{
+	if (!q->in[doc]) {
+		q->in[doc] = 1;
+		q->queue[q->n++] = doc;
+	}
+}
+
+/* a: the edited file and the files that define a name it defined before or defines now (their "defined twice"
+ * may change); unless `cutoff`, also the files that refer to such a name, every file with a reference that
+ * resolves nowhere when the names changed, and then whatever refers to what a marked file defines. */
+static void affected(const struct lsp_server *srv, const struct check_index *ix, size_t f,
+		     const struct lsp_names *old_defs, bool cutoff, struct mark_queue *a)
+{
+	const struct lsp_names *new_defs = &srv->docs[f].defs;
+	size_t i, j, head;
+
+	mark_one(a, f);
+	for (i = 0; i < old_defs->n; i++) {
+		mark(a, fc_strmap_get(&ix->definers, old_defs->items[i].name));
+		if (!cutoff)
+			mark(a, fc_strmap_get(&ix->referrers, old_defs->items[i].name));
+	}
+	for (i = 0; i < new_defs->n; i++) {
+		mark(a, fc_strmap_get(&ix->definers, new_defs->items[i].name));
+		if (!cutoff)
+			mark(a, fc_strmap_get(&ix->referrers, new_defs->items[i].name));
+	}
+	if (cutoff)
+		return;
+	for (j = 0; j < srv->ndocs; j++)
+		for (i = 0; i < srv->docs[j].refs.n && !a->in[j]; i++)
+			if (!fc_strmap_has(&ix->definers, srv->docs[j].refs.items[i].name))
+				mark_one(a, j);
+	for (head = 0; head < a->n; head++) {
+		const struct lsp_names *defs = &srv->docs[a->queue[head]].defs;
+
+		for (i = 0; i < defs->n; i++)
+			mark(a, fc_strmap_get(&ix->referrers, defs->items[i].name));
+	}
+}
+
+/* Compile the files of `a` with what they need (the definers of the names they define and use, transitively), in
+ * document order, with every name of the workspace as a hint. */
+static struct cmp_session *compile_affected(const struct lsp_server *srv, const struct check_index *ix,
+					    const struct mark_queue *a, size_t *nfiles)
+{
+	struct mark_queue c;
+	struct cmp_options opts;
+	struct cmp_session *s;
+	size_t i, j, k, head;
+
+	queue_init(&c, srv->ndocs);
+	for (head = 0; head < a->n; head++) {
+		const struct lsp_names *defs = &srv->docs[a->queue[head]].defs;
+
+		mark_one(&c, a->queue[head]);
+		for (i = 0; i < defs->n; i++)
+			mark(&c, fc_strmap_get(&ix->definers, defs->items[i].name));
+	}
+	for (head = 0; head < c.n; head++) {
+		const struct lsp_names *refs = &srv->docs[c.queue[head]].refs;
+
+		for (i = 0; i < refs->n; i++)
+			mark(&c, fc_strmap_get(&ix->definers, refs->items[i].name));
+	}
+	memset(&opts, 0, sizeof(opts));
+	for (k = 0; k < 3; k++) {
+		opts.extra_hints[k].names = ix->hints[k].names;
+		opts.extra_hints[k].n = ix->hints[k].n;
+	}
+	s = cmp_session_new(&opts);
+	for (j = 0; j < srv->ndocs; j++)
+		if (c.in[j])
+			add_doc_source(s, &srv->docs[j]);
+	cmp_compile(s);
+	*nfiles = c.n;
+	queue_release(&c);
+	return s;
+}
+
+static void recheck_doc(struct lsp_server *srv, struct lsp_doc *changed, struct fc_buf *out)
+{
+	int64_t start = now_us();
+	size_t f = (size_t)(changed - srv->docs), nfiles = 0;
+	struct lsp_names old_defs = changed->defs;
+	unsigned char old_digest[32];
+	bool cutoff = changed->digest_known;
+	struct check_index ix;
+	struct mark_queue a;
+	struct cmp_session *s;
+
+	memcpy(old_digest, changed->digest, sizeof(old_digest));
+	memset(&changed->defs, 0, sizeof(changed->defs));
+	doc_names(changed);
+	cutoff = cutoff && same_names(&old_defs, &changed->defs);
+	check_index_build(&ix, srv);
+	queue_init(&a, srv->ndocs);
+	/* First the edited file alone: when what others see of it stayed the same, nothing else can change. */
+	affected(srv, &ix, f, &old_defs, cutoff, &a);
+	s = compile_affected(srv, &ix, &a, &nfiles);
+	keep_digests(srv, s, a.in);
+	if (cutoff && memcmp(old_digest, changed->digest, sizeof(old_digest))) {
+		cmp_session_free(s);
+		queue_release(&a);
+		queue_init(&a, srv->ndocs);
+		affected(srv, &ix, f, &old_defs, false, &a);
+		s = compile_affected(srv, &ix, &a, &nfiles);
+		keep_digests(srv, s, a.in);
+	}
+	publish(srv, s, a.in, out);
+	cmp_session_free(s);
+	srv->session_stale = true;
+	queue_release(&a);
+	check_index_release(&ix);
+	names_release(&old_defs);
+	srv->last_check_us = now_us() - start;
+	srv->last_check_files = nfiles;
 }
 
 /* --- requests about a position -------------------------------------------------------------------------------- */
@@ -552,6 +995,7 @@ static json_t *do_hover(struct lsp_server *srv, const json_t *params)
 	word = word_at(&pos);
 	if (!word)
 		return NULL;
+	ensure_session(srv);
 	for (k = 0; k < FC_ARRAY_LEN(entity_kinds) && !result; k++) {
 		const struct cmp_snapshot *snap = cmp_snapshots_find(&srv->snaps, entity_kinds[k], word);
 
@@ -684,6 +1128,7 @@ static json_t *do_completion(struct lsp_server *srv, const json_t *params)
 	struct doc_pos pos;
 	size_t i;
 
+	ensure_session(srv);
 	if (srv->session) {
 		for (i = 0; i < cmp_task_count(srv->session); i++)
 			add_item(items, cmp_task_at(srv->session, i)->name, 3, "task");
@@ -829,7 +1274,7 @@ static json_t *m_initialize(struct lsp_server *srv, const json_t *params, struct
 static json_t *m_initialized(struct lsp_server *srv, const json_t *params, struct fc_buf *out)
 {
 	(void)params;
-	recheck(srv, out);
+	recheck_all(srv, out);
 	return NULL;
 }
 
@@ -873,7 +1318,10 @@ static json_t *text_changed(struct lsp_server *srv, const json_t *params, struct
 	if (open >= 0)
 		doc->open = open;
 	free(path);
-	recheck(srv, out);
+	if (srv->full_checks || !srv->session)
+		recheck_all(srv, out);
+	else
+		recheck_doc(srv, doc, out);
 	return NULL;
 }
 
@@ -975,6 +1423,9 @@ void lsp_server_free(struct lsp_server *srv)
 		free(srv->docs[i].path);
 		free(srv->docs[i].uri);
 		free(srv->docs[i].text);
+		free(srv->docs[i].published);
+		names_release(&srv->docs[i].defs);
+		names_release(&srv->docs[i].refs);
 	}
 	free(srv->docs);
 	free(srv->root);
@@ -1052,6 +1503,11 @@ bool lsp_server_done(const struct lsp_server *srv, int *status)
 	if (srv->exited && status)
 		*status = srv->shutdown ? 0 : 1;
 	return srv->exited;
+}
+
+void lsp_server_set_full_checks(struct lsp_server *srv, bool full)
+{
+	srv->full_checks = full;
 }
 
 int64_t lsp_server_last_check_us(const struct lsp_server *srv, size_t *files)

@@ -3,9 +3,10 @@
  * Content-Length framing; jansson for JSON).
  *
  * A workspace is a spec directory (the client's rootUri): every *.yaml / *.yml under it is loaded at `initialize`,
- * open documents replace their file's text, and each change re-checks the workspace as one compilation (references
- * resolve across files, so an edit in one file updates the diagnostics of the files that use it). Diagnostics are
- * published for every file that has some, and an empty list for a file whose diagnostics went away. Hover shows
+ * open documents replace their file's text. The first check compiles the workspace as one compilation; after that
+ * an edit re-checks only the files it can affect (the edited file, the files that use what it defines, and so on;
+ * lsp.c says how), which gives the diagnostics a whole compile gives. A file's diagnostics are published when
+ * they change (an empty list when they went away). Hover shows
  * the compiled form of a task, workflow or launch plan, the next fire times of a cron line, and the explanation of
  * a diagnostic code; completion offers task, workflow and launch plan names, node ids, type names and keys of the
  * spec language; definition jumps from a name to where it is defined; document symbols list tasks, workflows,
@@ -36,6 +37,9 @@ void lsp_server_free(struct lsp_server *srv);
 void lsp_server_handle(struct lsp_server *srv, const char *body, size_t len, struct fc_buf *out);
 /* After `exit`: true, with the process exit status (0 when `shutdown` came first, else 1). */
 bool lsp_server_done(const struct lsp_server *srv, int *status);
+/* Re-check the whole workspace after every edit instead of the files the edit can affect (the tests compare the
+ * two). */
+void lsp_server_set_full_checks(struct lsp_server *srv, bool full);
 /* How long the last re-check took (microseconds), and how many files it compiled: for the benchmark. */
 int64_t lsp_server_last_check_us(const struct lsp_server *srv, size_t *files);
 

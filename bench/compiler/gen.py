@@ -3,16 +3,43 @@
 
 Every node is a task node with typed bindings, so the compiler does its full work: resolution, type checks,
 connections, cycle and reachability checks. Deterministic for a given (shape, n, seed).
+With --ninja, the same DAG as a build.ninja (one edge per node, its inputs the nodes it reads), for comparing
+with `ninja -n` (bench/compiler/run.sh).
 """
 import random
 import sys
 
 
+def upstream(shape, n, i, rnd):
+    """The nodes node i reads."""
+    if i == 0:
+        return []
+    if shape == "chain":
+        return [i - 1]
+    if shape == "fanout":
+        return [0] if i < n - 1 else list(range(1, n - 1))
+    if shape == "random":
+        return [rnd.randrange(0, i), rnd.randrange(0, i)]
+    sys.exit("shape is chain, fanout or random")
+
+
+def ninja(shape, n, rnd):
+    out = sys.stdout
+    out.write("rule run\n  command = touch $out\n")
+    for i in range(n):
+        ups = upstream(shape, n, i, rnd)
+        out.write("build n%d: run%s\n" % (i, "".join(" n%d" % j for j in ups)))
+    out.write("default n%d\n" % (n - 1))
+
+
 def main():
-    shape, n = sys.argv[1], int(sys.argv[2])
-    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    args = [a for a in sys.argv[1:] if a != "--ninja"]
+    shape, n = args[0], int(args[1])
+    seed = int(args[2]) if len(args) > 2 else 1
     rnd = random.Random(seed)
     out = sys.stdout
+    if "--ninja" in sys.argv:
+        return ninja(shape, n, rnd)
     out.write("tasks:\n")
     out.write("  - name: src\n    type: echo\n    inputs: {x: integer}\n    outputs: {x: integer}\n")
     out.write("  - name: add\n    type: echo\n    inputs: {a: integer, b: integer}\n    outputs: {x: integer}\n")

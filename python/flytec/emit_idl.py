@@ -166,10 +166,9 @@ def _upstream(n, outer_ids):
 
 
 def _inner_upstream(inner, outer_ids, case):
-    """Upstream ids of a branch case's node as the spec compiler sets them: the outer nodes it reads, except one
-    named like the case node's own id before the branch prefix (n<case>): compiler/spec.c compares ids with the
-    unprefixed id when it drops self-references. Mirrored so both forms compile alike (reported as a bug)."""
-    return [u for u in _upstream(inner, outer_ids) if u != "n%d" % case]
+    """Upstream ids of a branch case's node as the spec compiler sets them: the outer nodes it reads (an outer node
+    named like the case node's local id, n<case>, included: the case node is <branch>-n<case>)."""
+    return _upstream(inner, outer_ids)
 
 
 def _promises_of(n):

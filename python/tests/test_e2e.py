@@ -198,6 +198,40 @@ class PackageForm(unittest.TestCase):
             # the JSON holds what the text leaves out (binding order, metadata); versions are content hashes
             self.assertEqual(_json(specs), _json(tgz))
 
+    def test_branch_case_reading_a_node_named_like_its_own_local_id(self):
+        # The first case's node is <branch>-n0 and reads the outer node n0; the second, <branch>-n1, reads n1. Both
+        # keep them as upstream ids, as Flyte does (the compilers once dropped them), in both forms.
+        mod = (
+            "from flytec import task, workflow, conditional\n"
+            "@task\n"
+            "def inc(x: int) -> int:\n"
+            "    return x + 1\n"
+            "@workflow\n"
+            "def wf(x: int) -> int:\n"
+            "    a = inc(x=x)\n"
+            "    b = inc(x=x)\n"
+            "    return conditional('c').if_(x > 0).then(inc(x=a)).elif_(x < -5).then(inc(x=b))"
+            ".else_().then(inc(x=x))\n")
+        with tempfile.TemporaryDirectory() as d:
+            src = os.path.join(d, "mods")
+            os.makedirs(src)
+            with open(os.path.join(src, "brmod.py"), "w") as f:
+                f.write(mod)
+            specs = os.path.join(d, "specs")
+            tgz = os.path.join(d, "pkg.tgz")
+            for cmd, out in (("emit", specs), ("package", tgz)):
+                r = run([sys.executable, "-m", "flytec", cmd, src, "-o", out])
+                self.assertEqual(r.returncode, 0, r.stderr)
+            for form in (specs, tgz):
+                doc = _json(form)
+                nodes = doc["workflows"]["brmod.wf"]["primary"]["template"]["nodes"]
+                branch = [n for n in nodes if "branchNode" in n][0]
+                ie = branch["branchNode"]["ifElse"]
+                self.assertEqual(ie["case"]["thenNode"]["id"], branch["id"] + "-n0")
+                self.assertEqual(ie["case"]["thenNode"].get("upstreamNodeIds"), ["n0"], form)
+                self.assertEqual(ie["other"][0]["thenNode"].get("upstreamNodeIds"), ["n1"], form)
+            self.assertEqual(_json(specs), _json(tgz))
+
     def test_archive_layout(self):
         import tarfile
         with tempfile.TemporaryDirectory() as d:

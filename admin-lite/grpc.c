@@ -15,6 +15,7 @@
 #include "admin-lite/server_int.h"
 #include "admin-lite/service.h"
 #include "admin-lite/store.h"
+#include "compiler/lit.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -859,9 +860,7 @@ static int m_set_signal(struct gcall *c, const ProtobufCMessage *req, ProtobufCM
 		return fc_err_set(err, FC_EINVAL, "id (with execution_id) and value are required");
 	if (exec_id_of(r->id->execution_id, &id, err))
 		return err->code;
-	len = flyteidl__core__literal__get_packed_size(r->value);
-	value = fc_arena_alloc(&c->arena, len + 1);
-	flyteidl__core__literal__pack(r->value, value);
+	value = cmp_pb_pack_arena(&c->arena, &r->value->base, &len);
 	if (adm_signal_set(c->g->store, &id, r->id->signal_id, value, len, err))
 		return err->code;
 	*resp = new_msg(c, &flyteidl__admin__signal_set_response__descriptor);

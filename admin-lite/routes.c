@@ -5,6 +5,7 @@
 #include "admin-lite/service.h"
 #include "admin-lite/service_entities.h"
 #include "compiler/compiler.h"
+#include "compiler/lit.h"
 #include "core/diag.h"
 #include "admin-lite/store.h"
 #include "core/err.h"
@@ -882,9 +883,7 @@ static void h_set_signal(struct adm_req *r)
 	id.project = req->id->execution_id->project;
 	id.domain = req->id->execution_id->domain;
 	id.name = req->id->execution_id->name;
-	len = flyteidl__core__literal__get_packed_size(req->value);
-	value = fc_arena_alloc(&r->arena, len + 1);
-	flyteidl__core__literal__pack(req->value, value);
+	value = cmp_pb_pack_arena(&r->arena, &req->value->base, &len);
 	if (adm_signal_set(r->store, &id, req->id->signal_id, value, len, &err)) {
 		fail(r, &err);
 		return;

@@ -2,6 +2,7 @@
 #include "admin-lite/service.h"
 #include "admin-lite/diff.h"
 #include "compiler/compiler.h"
+#include "compiler/lit.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/diag.h"
@@ -63,25 +64,13 @@ static char *astr(struct fc_arena *a, const char *s)
 	return s ? fc_arena_strdup(a, s) : (char *)protobuf_c_empty_string;
 }
 
-static uint8_t *pack(struct fc_arena *a, const ProtobufCMessage *m, size_t *len)
-{
-	uint8_t *buf;
-
-	*len = protobuf_c_message_get_packed_size(m);
-	buf = fc_arena_alloc(a, *len + 1);
-	protobuf_c_message_pack(m, buf);
-	return buf;
-}
-
+/* A stored message (NULL when absent); one that does not decode is the store's fault, not the caller's. */
 static ProtobufCMessage *unpack(struct fc_arena *a, const ProtobufCMessageDescriptor *d, const uint8_t *data,
 				size_t len, struct fc_err *err)
 {
-	ProtobufCMessage *m;
+	void *m = NULL;
 
-	if (!data)
-		return NULL;
-	m = protobuf_c_message_unpack(d, fc_arena_pb_allocator(a), len, data);
-	if (!m)
+	if (data && cmp_pb_unpack(a, d, data, len, &m, NULL))
 		fc_err_set(err, FC_EINTERNAL, "store: a stored %s does not decode", d->name);
 	return m;
 }
@@ -161,9 +150,9 @@ static int register_common(struct adm_store *s, enum adm_kind kind, const struct
 	memset(&e, 0, sizeof(e));
 	e.kind = kind;
 	e.id = *id;
-	e.spec = pack(&a, spec, &e.spec_len);
+	e.spec = cmp_pb_pack_arena(&a, spec, &e.spec_len);
 	if (closure)
-		e.closure = pack(&a, closure, &e.closure_len);
+		e.closure = cmp_pb_pack_arena(&a, closure, &e.closure_len);
 	e.source = source;
 	e.has_schedule = has_schedule;
 	if (policy) {
@@ -927,16 +916,6 @@ void adm_generate_name(char out[21])
 	out[20] = '\0';
 }
 
-static const Flyteidl__Core__Literal *map_get(const Flyteidl__Core__LiteralMap *m, const char *key)
-{
-	size_t i;
-
-	for (i = 0; m && i < m->n_literals; i++)
-		if (!strcmp(m->literals[i]->key, key))
-			return m->literals[i]->value;
-	return NULL;
-}
-
 static const Flyteidl__Core__Parameter *param_get(const Flyteidl__Core__ParameterMap *m, const char *key)
 {
 	size_t i;
@@ -947,77 +926,6 @@ static const Flyteidl__Core__Parameter *param_get(const Flyteidl__Core__Paramete
 	return NULL;
 }
 
-/* A shallow type check: scalars' primitive kinds, collections and maps element by element; other types pass. */
-static bool literal_matches(const Flyteidl__Core__LiteralType *t, const Flyteidl__Core__Literal *l, int depth)
-{
-	size_t i;
-
-	if (!t || !l || depth > 32)
-		return true;
-	switch (t->type_case) {
-	case FLYTEIDL__CORE__LITERAL_TYPE__TYPE_SIMPLE:
-		if (t->simple == FLYTEIDL__CORE__SIMPLE_TYPE__NONE || t->simple == FLYTEIDL__CORE__SIMPLE_TYPE__STRUCT ||
-		    t->simple == FLYTEIDL__CORE__SIMPLE_TYPE__BINARY || t->simple == FLYTEIDL__CORE__SIMPLE_TYPE__ERROR)
-			return true;
-		if (l->value_case != FLYTEIDL__CORE__LITERAL__VALUE_SCALAR || !l->scalar ||
-		    l->scalar->value_case != FLYTEIDL__CORE__SCALAR__VALUE_PRIMITIVE || !l->scalar->primitive)
-			return false;
-		switch (t->simple) {
-		case FLYTEIDL__CORE__SIMPLE_TYPE__INTEGER:
-			return l->scalar->primitive->value_case == FLYTEIDL__CORE__PRIMITIVE__VALUE_INTEGER;
-		case FLYTEIDL__CORE__SIMPLE_TYPE__FLOAT:
-			return l->scalar->primitive->value_case == FLYTEIDL__CORE__PRIMITIVE__VALUE_FLOAT_VALUE ||
-			       l->scalar->primitive->value_case == FLYTEIDL__CORE__PRIMITIVE__VALUE_INTEGER;
-		case FLYTEIDL__CORE__SIMPLE_TYPE__STRING:
-			return l->scalar->primitive->value_case == FLYTEIDL__CORE__PRIMITIVE__VALUE_STRING_VALUE;
-		case FLYTEIDL__CORE__SIMPLE_TYPE__BOOLEAN:
-			return l->scalar->primitive->value_case == FLYTEIDL__CORE__PRIMITIVE__VALUE_BOOLEAN;
-		case FLYTEIDL__CORE__SIMPLE_TYPE__DATETIME:
-			return l->scalar->primitive->value_case == FLYTEIDL__CORE__PRIMITIVE__VALUE_DATETIME;
-		case FLYTEIDL__CORE__SIMPLE_TYPE__DURATION:
-			return l->scalar->primitive->value_case == FLYTEIDL__CORE__PRIMITIVE__VALUE_DURATION;
-		default:
-			return true;
-		}
-	case FLYTEIDL__CORE__LITERAL_TYPE__TYPE_COLLECTION_TYPE:
-		if (l->value_case != FLYTEIDL__CORE__LITERAL__VALUE_COLLECTION || !l->collection)
-			return false;
-		for (i = 0; i < l->collection->n_literals; i++)
-			if (!literal_matches(t->collection_type, l->collection->literals[i], depth + 1))
-				return false;
-		return true;
-	case FLYTEIDL__CORE__LITERAL_TYPE__TYPE_MAP_VALUE_TYPE:
-		if (l->value_case != FLYTEIDL__CORE__LITERAL__VALUE_MAP || !l->map)
-			return false;
-		for (i = 0; i < l->map->n_literals; i++)
-			if (!literal_matches(t->map_value_type, l->map->literals[i]->value, depth + 1))
-				return false;
-		return true;
-	default:
-		return true;
-	}
-}
-
-static void map_put(struct fc_arena *a, Flyteidl__Core__LiteralMap *m, size_t *alloc, const char *key,
-		    const Flyteidl__Core__Literal *v)
-{
-	Flyteidl__Core__LiteralMap__LiteralsEntry *e = fc_arena_alloc(a, sizeof(*e));
-
-	flyteidl__core__literal_map__literals_entry__init(e);
-	e->key = (char *)key;
-	e->value = (Flyteidl__Core__Literal *)v;
-	if (m->n_literals + 1 > *alloc) {
-		size_t n = *alloc ? *alloc * 2 : 8;
-		Flyteidl__Core__LiteralMap__LiteralsEntry **grown = fc_arena_array(a, n, sizeof(*grown));
-
-		if (m->n_literals)
-			memcpy(grown, m->literals, m->n_literals * sizeof(*grown));
-		m->literals = grown;
-		*alloc = n;
-	}
-	m->literals[m->n_literals++] = e;
-}
-
 /* Resolve the launch plan and build the execution row (not yet stored). */
 static int prepare_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionCreateRequest *req, int mode,
 			  struct fc_arena *a, struct adm_execution *x, struct fc_err *err)
@@ -1026,12 +934,12 @@ static int prepare_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionC
 	Flyteidl__Admin__LaunchPlanSpec *lps;
 	Flyteidl__Admin__LaunchPlanClosure *lpc = NULL;
 	const Flyteidl__Core__ParameterMap *expected;
-	Flyteidl__Core__LiteralMap *inputs = fc_arena_alloc(a, sizeof(*inputs));
+	Flyteidl__Core__LiteralMap *inputs = cmp_litmap_new(a);
 	Flyteidl__Admin__ExecutionSpec *spec = fc_arena_alloc(a, sizeof(*spec));
 	Flyteidl__Admin__ExecutionMetadata *md = fc_arena_alloc(a, sizeof(*md));
 	struct adm_entity lp;
 	struct adm_id lpid;
-	size_t i, alloc = 0;
+	size_t i;
 	char *name;
 	int rc;
 
@@ -1070,33 +978,32 @@ static int prepare_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionC
 	expected = lpc && lpc->expected_inputs ? lpc->expected_inputs : lps->default_inputs;
 	given = req->inputs ? req->inputs : req->spec->inputs;
 
-	flyteidl__core__literal_map__init(inputs);
 	for (i = 0; given && i < given->n_literals; i++) {
 		const char *key = given->literals[i]->key;
 		const Flyteidl__Core__Parameter *p = param_get(expected, key);
 
-		if (map_get(lps->fixed_inputs, key))
+		if (cmp_litmap_get(lps->fixed_inputs, key))
 			return fc_err_set(err, FC_EINVAL, "input '%s' is fixed by launch plan %s and cannot be given", key,
 					  lp.id.name);
 		if (!p)
 			return fc_err_set(err, FC_EINVAL, "unknown input '%s' for launch plan %s", key, lp.id.name);
-		if (p->var && !literal_matches(p->var->type, given->literals[i]->value, 0))
+		if (p->var && !cmp_lit_matches(p->var->type, given->literals[i]->value))
 			return fc_err_set(err, FC_EINVAL, "input '%s' does not match its declared type", key);
-		map_put(a, inputs, &alloc, key, given->literals[i]->value);
+		cmp_litmap_put(a, inputs, key, given->literals[i]->value);
 	}
 	for (i = 0; expected && i < expected->n_parameters; i++) {
 		const char *key = expected->parameters[i]->key;
 		const Flyteidl__Core__Parameter *p = expected->parameters[i]->value;
 
-		if (map_get(given, key) || map_get(lps->fixed_inputs, key))
+		if (cmp_litmap_get(given, key) || cmp_litmap_get(lps->fixed_inputs, key))
 			continue;
 		if (p && p->behavior_case == FLYTEIDL__CORE__PARAMETER__BEHAVIOR_DEFAULT && p->default_)
-			map_put(a, inputs, &alloc, key, p->default_);
+			cmp_litmap_put(a, inputs, key, p->default_);
 		else if (p && p->behavior_case == FLYTEIDL__CORE__PARAMETER__BEHAVIOR_REQUIRED && p->required)
 			return fc_err_set(err, FC_EINVAL, "input '%s' is required by launch plan %s", key, lp.id.name);
 	}
 	for (i = 0; lps->fixed_inputs && i < lps->fixed_inputs->n_literals; i++)
-		map_put(a, inputs, &alloc, lps->fixed_inputs->literals[i]->key, lps->fixed_inputs->literals[i]->value);
+		cmp_litmap_put(a, inputs, lps->fixed_inputs->literals[i]->key, lps->fixed_inputs->literals[i]->value);
 
 	*spec = *req->spec;
 	spec->launch_plan = adm_identifier_msg(a, ADM_LAUNCH_PLAN, &lp.id);
@@ -1124,8 +1031,8 @@ static int prepare_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionC
 		x->workflow.name = lps->workflow_id->name;
 		x->workflow.version = lps->workflow_id->version;
 	}
-	x->spec = pack(a, &spec->base, &x->spec_len);
-	x->inputs = pack(a, &inputs->base, &x->inputs_len);
+	x->spec = cmp_pb_pack_arena(a, &spec->base, &x->spec_len);
+	x->inputs = cmp_pb_pack_arena(a, &inputs->base, &x->inputs_len);
 	x->mode = mode;
 	x->scheduled_at = adm_timestamp_ns(md->scheduled_at);
 	return 0;
@@ -1197,7 +1104,7 @@ int adm_relaunch(struct adm_store *s, const Flyteidl__Admin__ExecutionRelaunchRe
 	}
 	x = old;
 	x.id.name = name;
-	x.spec = pack(a, &spec->base, &x.spec_len);
+	x.spec = cmp_pb_pack_arena(a, &spec->base, &x.spec_len);
 	x.mode = FLYTEIDL__ADMIN__EXECUTION_METADATA__EXECUTION_MODE__RELAUNCH;
 	rc = adm_execution_create(s, &x, err);
 	if (!rc && out)
@@ -1229,15 +1136,15 @@ static int intake_workflow_event(struct adm_store *s, const Flyteidl__Event__Wor
 		w.output_uri = ev->output_uri;
 		break;
 	case FLYTEIDL__EVENT__WORKFLOW_EXECUTION_EVENT__OUTPUT_RESULT_ERROR:
-		w.error = pack(&a, &ev->error->base, &w.error_len);
+		w.error = cmp_pb_pack_arena(&a, &ev->error->base, &w.error_len);
 		break;
 	case FLYTEIDL__EVENT__WORKFLOW_EXECUTION_EVENT__OUTPUT_RESULT_OUTPUT_DATA:
-		w.outputs = pack(&a, &ev->output_data->base, &w.outputs_len);
+		w.outputs = cmp_pb_pack_arena(&a, &ev->output_data->base, &w.outputs_len);
 		break;
 	default:
 		break;
 	}
-	w.raw = pack(&a, &ev->base, &w.raw_len);
+	w.raw = cmp_pb_pack_arena(&a, &ev->base, &w.raw_len);
 	rc = adm_event_workflow(s, &w, applied, err);
 	fc_arena_release(&a);
 	return rc;
@@ -1271,10 +1178,10 @@ static int intake_node_event(struct adm_store *s, const Flyteidl__Event__NodeExe
 		n.output_uri = ev->output_uri;
 		break;
 	case FLYTEIDL__EVENT__NODE_EXECUTION_EVENT__OUTPUT_RESULT_ERROR:
-		n.error = pack(&a, &ev->error->base, &n.error_len);
+		n.error = cmp_pb_pack_arena(&a, &ev->error->base, &n.error_len);
 		break;
 	case FLYTEIDL__EVENT__NODE_EXECUTION_EVENT__OUTPUT_RESULT_OUTPUT_DATA:
-		n.outputs = pack(&a, &ev->output_data->base, &n.outputs_len);
+		n.outputs = cmp_pb_pack_arena(&a, &ev->output_data->base, &n.outputs_len);
 		break;
 	default:
 		break;
@@ -1286,7 +1193,7 @@ static int intake_node_event(struct adm_store *s, const Flyteidl__Event__NodeExe
 	n.is_parent = ev->is_parent;
 	n.is_dynamic = ev->is_dynamic;
 	n.is_array = ev->is_array;
-	n.raw = pack(&a, &ev->base, &n.raw_len);
+	n.raw = cmp_pb_pack_arena(&a, &ev->base, &n.raw_len);
 	rc = adm_event_node(s, &n, applied, err);
 	fc_arena_release(&a);
 	return rc;
@@ -1322,17 +1229,17 @@ static int intake_task_event(struct adm_store *s, const Flyteidl__Event__TaskExe
 		t.output_uri = ev->output_uri;
 		break;
 	case FLYTEIDL__EVENT__TASK_EXECUTION_EVENT__OUTPUT_RESULT_ERROR:
-		t.error = pack(&a, &ev->error->base, &t.error_len);
+		t.error = cmp_pb_pack_arena(&a, &ev->error->base, &t.error_len);
 		break;
 	case FLYTEIDL__EVENT__TASK_EXECUTION_EVENT__OUTPUT_RESULT_OUTPUT_DATA:
-		t.outputs = pack(&a, &ev->output_data->base, &t.outputs_len);
+		t.outputs = cmp_pb_pack_arena(&a, &ev->output_data->base, &t.outputs_len);
 		break;
 	default:
 		break;
 	}
 	t.task_type = ev->task_type;
 	t.reason = ev->n_reasons ? ev->reasons[ev->n_reasons - 1]->reason : ev->reason;
-	t.raw = pack(&a, &ev->base, &t.raw_len);
+	t.raw = cmp_pb_pack_arena(&a, &ev->base, &t.raw_len);
 	rc = adm_event_task(s, &t, applied, err);
 	fc_arena_release(&a);
 	return rc;

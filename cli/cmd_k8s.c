@@ -13,7 +13,7 @@
 #include "core/err.h"
 #include "core/pbjson.h"
 #include "core/yamljson.h"
-#include "propeller/lit.h"
+#include "compiler/lit.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -120,7 +120,7 @@ static int gather_inputs(struct fc_arena *arena, struct cmp_session *s, const st
 	const Flyteidl__Core__WorkflowTemplate *t = wr->closure->primary->template_;
 	const struct cmp_launch_plan_result *lp = cmp_find_launch_plan(s, wr->name);
 	const Flyteidl__Core__ParameterMap *pm = lp && lp->launch_plan->spec ? lp->launch_plan->spec->default_inputs : NULL;
-	Flyteidl__Core__LiteralMap *in = prop_litmap_new(arena, a->n_inputs + 4);
+	Flyteidl__Core__LiteralMap *in = cmp_litmap_new(arena);
 	size_t i;
 
 	for (i = 0; i < a->n_inputs; i++) {
@@ -133,16 +133,16 @@ static int gather_inputs(struct fc_arena *arena, struct cmp_session *s, const st
 		*eq = '\0';
 		if (!(type = input_type(t, kv)))
 			return fc_err_set(err, FC_EINVAL, "workflow %s has no input '%s'", wr->name, kv);
-		if (cmp_literal_from_text(arena, type, eq + 1, &lit, err))
+		if (cmp_lit_from_text(arena, type, eq + 1, CMP_LIT_TEXT_VALUE, &lit, err))
 			return fc_err_prefix(err, "input '%s': ", kv);
-		prop_litmap_put(arena, in, kv, lit);
+		cmp_litmap_put(arena, in, kv, lit);
 	}
 	for (i = 0; pm && i < pm->n_parameters; i++) {
 		const Flyteidl__Core__Parameter *p = pm->parameters[i]->value;
 
 		if (p && p->behavior_case == FLYTEIDL__CORE__PARAMETER__BEHAVIOR_DEFAULT && p->default_ &&
-		    !prop_litmap_get(in, pm->parameters[i]->key))
-			prop_litmap_put(arena, in, pm->parameters[i]->key, p->default_);
+		    !cmp_litmap_get(in, pm->parameters[i]->key))
+			cmp_litmap_put(arena, in, pm->parameters[i]->key, p->default_);
 	}
 	if (t->interface && t->interface->inputs) {
 		const Flyteidl__Core__VariableMap *vm = t->interface->inputs;
@@ -151,7 +151,7 @@ static int gather_inputs(struct fc_arena *arena, struct cmp_session *s, const st
 			struct fc_buf type = FC_BUF_INIT;
 			int rc;
 
-			if (prop_litmap_get(in, vm->variables[i]->key))
+			if (cmp_litmap_get(in, vm->variables[i]->key))
 				continue;
 			if (vm->variables[i]->value && vm->variables[i]->value->type)
 				cmp_type_render(vm->variables[i]->value->type, &type);

@@ -14,7 +14,7 @@
 #include "core/err.h"
 #include "propeller/engine.h"
 #include "propeller/events.h"
-#include "propeller/lit.h"
+#include "compiler/lit.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -72,7 +72,7 @@ static int cli_signal_get(void *ctx, const char *project, const char *domain, co
 
 		if (strncmp(g, signal_id, idlen) || g[idlen] != '=')
 			continue;
-		rc = cmp_literal_from_text(arena, type, g + idlen + 1, value, err);
+		rc = cmp_lit_from_text(arena, type, g + idlen + 1, CMP_LIT_TEXT_VALUE, value, err);
 		if (rc)
 			return fc_err_prefix(err, "--signal %s: ", signal_id);
 		return FC_OK;
@@ -100,8 +100,8 @@ static int cli_launch_plan_get(void *ctx, const Flyteidl__Core__Identifier *lp_i
 		return fc_err_set(err, FC_ENOENT, "the workflow of launch plan '%s' did not compile", lp_id->name);
 	*closure = wf->closure;
 	*fixed = lp->launch_plan->spec->fixed_inputs;
-	*defaults = prop_litmap_new(arena, 4);
-	prop_litmap_put_defaults(arena, *defaults, lp->launch_plan->spec->default_inputs, false);
+	*defaults = cmp_litmap_new(arena);
+	cmp_litmap_put_defaults(arena, *defaults, lp->launch_plan->spec->default_inputs, false);
 	return FC_OK;
 }
 
@@ -156,7 +156,7 @@ static int print_result(struct prop_engine *e, const char *project, const char *
 		for (i = 0; outputs && i < outputs->n_literals; i++) {
 			struct fc_buf text = FC_BUF_INIT;
 
-			cmp_literal_render(outputs->literals[i]->value, &text);
+			cmp_lit_render(outputs->literals[i]->value, CMP_LIT_SHOW_TYPED, &text);
 			printf("  %s: %s\n", outputs->literals[i]->key, text.buf);
 			fc_buf_release(&text);
 		}
@@ -347,7 +347,7 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 		tmpl = wr->closure->primary->template_;
-		in = prop_litmap_new(&arena, ninputs);
+		in = cmp_litmap_new(&arena);
 		for (i = 0; i < ninputs; i++) {
 			char *kv = fc_arena_strdup(&arena, inputs[i]);
 			char *eq = strchr(kv, '=');
@@ -366,18 +366,18 @@ int cmd_run(int argc, char **argv)
 				rc = CLI_EXIT_USAGE;
 				goto out;
 			}
-			if (cmp_literal_from_text(&arena, type, eq + 1, &lit, &err)) {
+			if (cmp_lit_from_text(&arena, type, eq + 1, CMP_LIT_TEXT_VALUE, &lit, &err)) {
 				fprintf(stderr, "flytec run: input '%s': %s\n", kv, err.msg);
 				rc = CLI_EXIT_USAGE;
 				goto out;
 			}
-			prop_litmap_put(&arena, in, kv, lit);
+			cmp_litmap_put(&arena, in, kv, lit);
 		}
 		/* Inputs not given take the workflow's defaults (its default launch plan carries them). */
 		{
 			const struct cmp_launch_plan_result *lp = cmp_find_launch_plan(s, wr->name);
 
-			prop_litmap_put_defaults(&arena, in,
+			cmp_litmap_put_defaults(&arena, in,
 						 lp && lp->launch_plan->spec ? lp->launch_plan->spec->default_inputs : NULL,
 						 true);
 		}
@@ -395,7 +395,7 @@ int cmd_run(int argc, char **argv)
 				const Flyteidl__Core__Variable *v = vm->variables[i]->value;
 				struct fc_buf type = FC_BUF_INIT;
 
-				if (prop_litmap_get(in, vm->variables[i]->key))
+				if (cmp_litmap_get(in, vm->variables[i]->key))
 					continue;
 				if (v && v->type)
 					cmp_type_render(v->type, &type);

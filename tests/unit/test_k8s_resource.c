@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "compiler/compiler.h"
+#include "compiler/lit.h"
 #include "compiler/flyteworkflow.h"
 #include "core/arena.h"
 #include "core/buf.h"
@@ -324,7 +325,7 @@ static void build_fixture(struct built *b, const char *text)
 			if (!strcmp(vm->variables[k]->key, names[i]))
 				type = vm->variables[k]->value->type;
 		assert_non_null(type);
-		assert_int_equal(cmp_literal_from_text(&b->arena, type, values[i], &lit, &err), FC_OK);
+		assert_int_equal(cmp_lit_from_text(&b->arena, type, values[i], CMP_LIT_TEXT_VALUE, &lit, &err), FC_OK);
 		flyteidl__core__literal_map__literals_entry__init(e);
 		e->key = (char *)names[i];
 		e->value = lit;

@@ -623,43 +623,33 @@ static void reply_event(struct adm_req *r, int rc, bool applied, const struct fc
 	adm_reply_json_text(r, 200, "{}\n");
 }
 
-static void h_event_workflow(struct adm_req *r)
+/* POST /api/v1/events/{workflows,nodes,tasks}: one intake (adm_intake_event) for the three kinds of event. */
+static void h_event(struct adm_req *r, const ProtobufCMessageDescriptor *desc)
 {
 	ProtobufCMessage *ev;
 	struct fc_err err;
 	bool applied = false;
 	int rc;
 
-	if (decode_event(r, &flyteidl__event__workflow_execution_event__descriptor, &ev))
+	if (decode_event(r, desc, &ev))
 		return;
 	rc = adm_intake_event(r->store, ev, &applied, &err);
 	reply_event(r, rc, applied, &err);
+}
+
+static void h_event_workflow(struct adm_req *r)
+{
+	h_event(r, &flyteidl__event__workflow_execution_event__descriptor);
 }
 
 static void h_event_node(struct adm_req *r)
 {
-	ProtobufCMessage *ev;
-	struct fc_err err;
-	bool applied = false;
-	int rc;
-
-	if (decode_event(r, &flyteidl__event__node_execution_event__descriptor, &ev))
-		return;
-	rc = adm_intake_event(r->store, ev, &applied, &err);
-	reply_event(r, rc, applied, &err);
+	h_event(r, &flyteidl__event__node_execution_event__descriptor);
 }
 
 static void h_event_task(struct adm_req *r)
 {
-	ProtobufCMessage *ev;
-	struct fc_err err;
-	bool applied = false;
-	int rc;
-
-	if (decode_event(r, &flyteidl__event__task_execution_event__descriptor, &ev))
-		return;
-	rc = adm_intake_event(r->store, ev, &applied, &err);
-	reply_event(r, rc, applied, &err);
+	h_event(r, &flyteidl__event__task_execution_event__descriptor);
 }
 
 /* flytec's own: GET /api/v1/events/{project}/{domain}/{name}: the execution's event history, oldest first. */

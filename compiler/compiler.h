@@ -32,6 +32,9 @@ struct cmp_options {
 	const char *project; /* default project for specs that name none (CMP_DEFAULT_PROJECT when NULL) */
 	const char *domain;  /* default domain (CMP_DEFAULT_DOMAIN when NULL) */
 	const char *version; /* force every version; NULL: content hash */
+	/* Entities whose identifier already carries a version keep it, and so do references to them (the admin's API
+	 * registers what the client named); entities without one get `version` or the content hash. */
+	bool keep_versions;
 	size_t max_file_size;               /* 0: CMP_MAX_FILE_SIZE */
 	struct fc_yaml_limits yaml_limits;  /* zeros: defaults */
 	bool warnings_as_errors;

@@ -553,6 +553,71 @@ int cmp_lit_from_text(struct fc_arena *a, const Flyteidl__Core__LiteralType *typ
 	return form == CMP_LIT_TEXT_FILE ? file_text(a, type, text, out, err) : value_text(a, type, text, out, err);
 }
 
+static const Flyteidl__Core__LiteralType *declared_type(const Flyteidl__Core__VariableMap *vars, const char *name,
+						     bool *known)
+{
+	size_t i;
+
+	for (i = 0; vars && i < vars->n_variables; i++) {
+		if (!strcmp(vars->variables[i]->key, name)) {
+			*known = true;
+			return vars->variables[i]->value ? vars->variables[i]->value->type : NULL;
+		}
+	}
+	*known = false;
+	return NULL;
+}
+
+int cmp_lit_inputs_from_text(struct fc_arena *a, const Flyteidl__Core__VariableMap *vars,
+			     const Flyteidl__Core__ParameterMap *defaults, const char *const *given, size_t n,
+			     Flyteidl__Core__LiteralMap **out, struct fc_buf *missing, struct fc_err *err)
+{
+	Flyteidl__Core__LiteralMap *in = cmp_litmap_new(a);
+	size_t i, nmissing = 0;
+	int rc = FC_OK;
+
+	*out = NULL;
+	for (i = 0; i < n; i++) {
+		char *kv = fc_arena_strdup(a, given[i]), *eq = strchr(kv, '=');
+		const Flyteidl__Core__LiteralType *type;
+		Flyteidl__Core__Literal *lit;
+		bool known;
+
+		if (!eq || eq == kv)
+			return fc_err_set(err, FC_EINVAL, "--input takes NAME=VALUE, not '%s'", kv);
+		*eq = '\0';
+		type = declared_type(vars, kv, &known);
+		if (!known)
+			return fc_err_set(err, FC_EINVAL, "the workflow has no input '%s'", kv);
+		if (cmp_lit_from_text(a, type, eq + 1, CMP_LIT_TEXT_VALUE, &lit, err))
+			return fc_err_prefix(err, "input '%s': ", kv);
+		cmp_litmap_put(a, in, kv, lit);
+	}
+	cmp_litmap_put_defaults(a, in, defaults, true);
+	/* every missing input at once, with its type */
+	for (i = 0; vars && i < vars->n_variables; i++) {
+		const Flyteidl__Core__Variable *v = vars->variables[i]->value;
+		struct fc_buf line = FC_BUF_INIT;
+
+		if (cmp_litmap_get(in, vars->variables[i]->key))
+			continue;
+		fc_buf_addf(&line, "missing input '%s'", vars->variables[i]->key);
+		if (v && v->type) {
+			fc_buf_adds(&line, " of type ");
+			cmp_type_render(v->type, &line);
+		}
+		fc_buf_addf(&line, " (--input %s=VALUE)", vars->variables[i]->key);
+		if (!nmissing++)
+			rc = fc_err_set(err, FC_EINVAL, "%s", line.buf);
+		if (missing)
+			fc_buf_addf(missing, "%s\n", line.buf);
+		fc_buf_release(&line);
+	}
+	if (!rc)
+		*out = in;
+	return rc;
+}
+
 /* --- rendering ------------------------------------------------------------------------------------------- */
 
 static void render_value(const Google__Protobuf__Value *v, struct fc_buf *out);

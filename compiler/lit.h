@@ -77,6 +77,18 @@ enum cmp_lit_text {
 int cmp_lit_from_text(struct fc_arena *a, const Flyteidl__Core__LiteralType *type, const char *text,
 		      enum cmp_lit_text form, Flyteidl__Core__Literal **out, struct fc_err *err);
 
+/*
+ * The inputs of a run from text (`flytec run --input`, `flytec compile --emit flyteworkflow --input`): each
+ * "NAME=VALUE" of `given` converted by the declared type of input NAME in `vars` (CMP_LIT_TEXT_VALUE), then the
+ * defaults of `defaults` (a launch plan's default inputs; may be NULL) for inputs not given. FC_EINVAL for a
+ * malformed pair, an unknown name or a value that does not convert; then, if inputs are still missing, a line
+ * "missing input 'NAME' of type T (--input NAME=VALUE)" for each appended to `missing` (may be NULL) and FC_EINVAL
+ * with the first as the message. The map is allocated in `a`.
+ */
+int cmp_lit_inputs_from_text(struct fc_arena *a, const Flyteidl__Core__VariableMap *vars,
+			     const Flyteidl__Core__ParameterMap *defaults, const char *const *given, size_t n,
+			     Flyteidl__Core__LiteralMap **out, struct fc_buf *missing, struct fc_err *err);
+
 /* The two ways a literal is shown: */
 enum cmp_lit_style {
 	/* For people and golden text, typed: strings quoted ("a"), floats with a point (1.0, .inf), datetimes to the

@@ -75,17 +75,6 @@ static int run_launch_plan_get(void *ctx, const Flyteidl__Core__Identifier *lp_i
 	return FC_OK;
 }
 
-static const Flyteidl__Core__LiteralType *input_type(const Flyteidl__Core__WorkflowTemplate *wf, const char *name)
-{
-	const Flyteidl__Core__VariableMap *vm = wf->interface ? wf->interface->inputs : NULL;
-	size_t i;
-
-	for (i = 0; vm && i < vm->n_variables; i++)
-		if (!strcmp(vm->variables[i]->key, name))
-			return vm->variables[i]->value ? vm->variables[i]->value->type : NULL;
-	return NULL;
-}
-
 /* May waiting help? The propeller's state store reports sqlite's failures as FC_EIO; a busy or full store may
  * recover. Everything else is final. */
 static bool retryable(int code)
@@ -247,7 +236,6 @@ enum srv_run_status srv_run(const struct srv_run_options *o)
 	struct run_signals signals = {o->signals, o->n_signals};
 	struct prop_signal_source signal_source;
 	struct prop_launch_plan_source lp_source;
-	size_t i;
 	struct cmp_session *s = NULL;
 	struct prop_engine *e = NULL;
 	struct prop_event_sink *sink = NULL;
@@ -329,68 +317,35 @@ enum srv_run_status srv_run(const struct srv_run_options *o)
 			goto out;
 		}
 		tmpl = wr->closure->primary->template_;
-		in = cmp_litmap_new(&arena);
-		for (i = 0; i < o->n_inputs; i++) {
-			char *kv = fc_arena_strdup(&arena, o->inputs[i]);
-			char *eq = strchr(kv, '=');
-			const Flyteidl__Core__LiteralType *type;
-			Flyteidl__Core__Literal *lit;
-
-			if (!eq) {
-				fprintf(o->log, "flytec run: --input takes NAME=VALUE, not '%s'\n", kv);
-				rc = SRV_RUN_BAD_REQUEST;
-				goto out;
-			}
-			*eq = '\0';
-			type = input_type(tmpl, kv);
-			if (!type) {
-				fprintf(o->log, "flytec run: the workflow has no input '%s'\n", kv);
-				rc = SRV_RUN_BAD_REQUEST;
-				goto out;
-			}
-			if (cmp_lit_from_text(&arena, type, eq + 1, CMP_LIT_TEXT_VALUE, &lit, &err)) {
-				fprintf(o->log, "flytec run: input '%s': %s\n", kv, err.msg);
-				rc = SRV_RUN_BAD_REQUEST;
-				goto out;
-			}
-			cmp_litmap_put(&arena, in, kv, lit);
-		}
 		/* Inputs not given take the workflow's defaults (its default launch plan carries them). */
 		{
 			const struct cmp_launch_plan_result *lp = cmp_find_launch_plan(s, wr->name);
+			struct fc_buf missing = FC_BUF_INIT;
 
-			cmp_litmap_put_defaults(&arena, in,
-						 lp && lp->launch_plan->spec ? lp->launch_plan->spec->default_inputs : NULL,
-						 true);
+			if (cmp_lit_inputs_from_text(&arena, tmpl->interface ? tmpl->interface->inputs : NULL,
+						     lp && lp->launch_plan->spec ? lp->launch_plan->spec->default_inputs : NULL,
+						     o->inputs, o->n_inputs, &in, &missing, &err)) {
+				const char *line = missing.len ? missing.buf : NULL;
+
+				/* every missing input on a line of its own; other problems as they are */
+				while (line && *line) {
+					const char *nl = strchr(line, '\n');
+
+					fprintf(o->log, "flytec run: %.*s\n", (int)(nl - line), line);
+					line = nl + 1;
+				}
+				if (!missing.len)
+					fprintf(o->log, "flytec run: %s\n", err.msg);
+				fc_buf_release(&missing);
+				rc = SRV_RUN_BAD_REQUEST;
+				goto out;
+			}
 		}
 		/* The execution lives in the workflow's project and domain unless told otherwise. */
 		if (!project_given && tmpl->id && tmpl->id->project && *tmpl->id->project)
 			project = tmpl->id->project;
 		if (!domain_given && tmpl->id && tmpl->id->domain && *tmpl->id->domain)
 			domain = tmpl->id->domain;
-		if (tmpl->interface && tmpl->interface->inputs) {
-			const Flyteidl__Core__VariableMap *vm = tmpl->interface->inputs;
-			size_t missing = 0;
-
-			/* Name every missing input at once, with its type. */
-			for (i = 0; i < vm->n_variables; i++) {
-				const Flyteidl__Core__Variable *v = vm->variables[i]->value;
-				struct fc_buf type = FC_BUF_INIT;
-
-				if (cmp_litmap_get(in, vm->variables[i]->key))
-					continue;
-				if (v && v->type)
-					cmp_type_render(v->type, &type);
-				fprintf(o->log, "flytec run: missing input '%s'%s%s (--input %s=VALUE)\n",
-					vm->variables[i]->key, type.len ? " of type " : "", type.buf, vm->variables[i]->key);
-				fc_buf_release(&type);
-				missing++;
-			}
-			if (missing) {
-				rc = SRV_RUN_BAD_REQUEST;
-				goto out;
-			}
-		}
 		if (!name) {
 			struct timespec ts;
 

@@ -107,19 +107,6 @@ static void create_launch_plan(struct adm_req *r)
 	create_entity(r, &flyteidl__admin__launch_plan_create_request__descriptor);
 }
 
-static int entity_msg(struct adm_req *r, const struct adm_entity *e, ProtobufCMessage **out, struct fc_err *err)
-{
-	switch (e->kind) {
-	case ADM_TASK:
-		return adm_task_msg(e, &r->arena, (Flyteidl__Admin__Task **)out, err);
-	case ADM_WORKFLOW:
-		return adm_workflow_msg(e, &r->arena, (Flyteidl__Admin__Workflow **)out, err);
-	case ADM_LAUNCH_PLAN:
-		return adm_launch_plan_msg(e, &r->arena, (Flyteidl__Admin__LaunchPlan **)out, err);
-	}
-	return fc_err_set(err, FC_EINTERNAL, "unknown kind");
-}
-
 static void get_entity(struct adm_req *r, enum adm_kind kind)
 {
 	struct adm_id id = {adm_req_param(r, 0), adm_req_param(r, 1), adm_req_param(r, 2), adm_req_param(r, 3)};
@@ -135,7 +122,7 @@ static void get_entity(struct adm_req *r, enum adm_kind kind)
 	if (key && adm_cache_reply(r, key))
 		return;
 	if (adm_check_id(&id, true, &err) || adm_entity_get(r->store, kind, &id, &r->arena, &e, &err) ||
-	    entity_msg(r, &e, &m, &err)) {
+	    adm_entity_msg(&e, &r->arena, &m, &err)) {
 		fail(r, &err);
 		return;
 	}
@@ -178,7 +165,7 @@ static void list_entities(struct adm_req *r, enum adm_kind kind)
 	}
 	items = fc_arena_array(&r->arena, n + 1, sizeof(*items));
 	for (i = 0; i < n; i++) {
-		if (entity_msg(r, &list[i], &items[i], &err)) {
+		if (adm_entity_msg(&list[i], &r->arena, &items[i], &err)) {
 			fail(r, &err);
 			return;
 		}
@@ -192,35 +179,7 @@ static void list_entities(struct adm_req *r, enum adm_kind kind)
 		n = kept;
 		next = NULL;
 	}
-	switch (kind) {
-	case ADM_TASK: {
-		Flyteidl__Admin__TaskList l = FLYTEIDL__ADMIN__TASK_LIST__INIT;
-
-		l.n_tasks = n;
-		l.tasks = (Flyteidl__Admin__Task **)items;
-		l.token = tok(r, next);
-		adm_reply_msg(r, 200, &l.base);
-		break;
-	}
-	case ADM_WORKFLOW: {
-		Flyteidl__Admin__WorkflowList l = FLYTEIDL__ADMIN__WORKFLOW_LIST__INIT;
-
-		l.n_workflows = n;
-		l.workflows = (Flyteidl__Admin__Workflow **)items;
-		l.token = tok(r, next);
-		adm_reply_msg(r, 200, &l.base);
-		break;
-	}
-	case ADM_LAUNCH_PLAN: {
-		Flyteidl__Admin__LaunchPlanList l = FLYTEIDL__ADMIN__LAUNCH_PLAN_LIST__INIT;
-
-		l.n_launch_plans = n;
-		l.launch_plans = (Flyteidl__Admin__LaunchPlan **)items;
-		l.token = tok(r, next);
-		adm_reply_msg(r, 200, &l.base);
-		break;
-	}
-	}
+	adm_reply_msg(r, 200, adm_entity_list_msg(kind, &r->arena, items, n, next));
 }
 
 static void list_ids(struct adm_req *r, enum adm_kind kind)

@@ -742,6 +742,40 @@ int adm_launch_plan_msg(const struct adm_entity *e, struct fc_arena *a, Flyteidl
 	return 0;
 }
 
+int adm_entity_msg(const struct adm_entity *e, struct fc_arena *a, ProtobufCMessage **out, struct fc_err *err)
+{
+	switch (e->kind) {
+	case ADM_TASK:
+		return adm_task_msg(e, a, (Flyteidl__Admin__Task **)out, err);
+	case ADM_WORKFLOW:
+		return adm_workflow_msg(e, a, (Flyteidl__Admin__Workflow **)out, err);
+	case ADM_LAUNCH_PLAN:
+		return adm_launch_plan_msg(e, a, (Flyteidl__Admin__LaunchPlan **)out, err);
+	}
+	return fc_err_set(err, FC_EINTERNAL, "unknown kind");
+}
+
+ProtobufCMessage *adm_entity_list_msg(enum adm_kind kind, struct fc_arena *a, ProtobufCMessage **items, size_t n,
+				      const char *next)
+{
+	/* each list holds its items as field 1 and the token as field 2 */
+	static const ProtobufCMessageDescriptor *const lists[] = {
+		[ADM_TASK] = &flyteidl__admin__task_list__descriptor,
+		[ADM_WORKFLOW] = &flyteidl__admin__workflow_list__descriptor,
+		[ADM_LAUNCH_PLAN] = &flyteidl__admin__launch_plan_list__descriptor,
+	};
+	const ProtobufCMessageDescriptor *d = lists[kind];
+	const ProtobufCFieldDescriptor *items_f = protobuf_c_message_descriptor_get_field(d, 1);
+	const ProtobufCFieldDescriptor *token_f = protobuf_c_message_descriptor_get_field(d, 2);
+	ProtobufCMessage *l = fc_arena_alloc(a, d->sizeof_message);
+
+	protobuf_c_message_init(d, l);
+	*(size_t *)((char *)l + items_f->quantifier_offset) = n;
+	*(ProtobufCMessage ***)((char *)l + items_f->offset) = items;
+	*(char **)((char *)l + token_f->offset) = astr(a, next);
+	return l;
+}
+
 int adm_execution_msg(const struct adm_execution *x, struct fc_arena *a, Flyteidl__Admin__Execution **out,
 		      struct fc_err *err)
 {

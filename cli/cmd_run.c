@@ -1,8 +1,9 @@
 /*
  * cmd_run.c: `flytec run FILE[:WORKFLOW] [--input k=v]...`: the arguments of serve/run.h's srv_run(), which
- * compiles the file, hands the workflow to the propeller in this process, prints progress and the outputs. Exit 0 when the execution succeeded, 1 when it
- * failed or the spec has errors, 2 for usage errors. SIGINT/SIGTERM abort the execution (tasks are stopped).
- * `--resume` continues the unfinished executions of the data directory instead (after a crash).
+ * compiles the file, hands the workflow to the propeller in this process and prints progress and the outputs.
+ * Exit 0 when the execution succeeded, 1 when it failed or the spec has errors, 2 for usage errors. SIGINT/SIGTERM
+ * abort the execution (tasks are stopped). `--resume` continues the unfinished executions of the data directory
+ * instead (after a crash).
  */
 #include "cli/cmd_run.h"
 

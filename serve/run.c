@@ -180,7 +180,8 @@ static int run_loop(const struct srv_run_options *o, struct prop_engine *e, cons
 	return prop_engine_run(e, &err) ? 1 : 0;
 }
 
-static int print_result(const struct srv_run_options *o, struct prop_engine *e, const char *project, const char *domain, const char *name)
+static int print_result(const struct srv_run_options *o, struct prop_engine *e, const char *project,
+			const char *domain, const char *name)
 {
 	struct fc_arena arena;
 	Flyteidl__Core__LiteralMap *outputs = NULL;

@@ -135,7 +135,8 @@ static void test_text_errors(void **state)
 	fc_arena_release(&a);
 }
 
-/* Flyte's castability (flytepropeller's type checkers): each row says whether a value of the first type may be bound to the second. */
+/* Flyte's castability (flytepropeller's type checkers): each row says whether a value of the first type may be
+ * bound to the second. */
 static void test_castability_matrix(void **state)
 {
 	static const char *const I = "{\"simple\":\"INTEGER\"}", *const F = "{\"simple\":\"FLOAT\"}",

@@ -15,6 +15,7 @@
 #include "admin-lite/server_int.h"
 #include "admin-lite/service.h"
 #include "admin-lite/store.h"
+#include "compiler/lit.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -67,8 +68,11 @@ struct adm_grpc {
 };
 
 /* One call being served. */
+struct grpc_method;
+
 struct gcall {
 	struct adm_grpc *g;
+	const struct grpc_method *m; /* the method being served */
 	struct fc_arena arena;
 	struct fc_buf details; /* the status message, when the handler wants more than err->msg (a diff) */
 };
@@ -76,11 +80,15 @@ struct gcall {
 typedef int (*grpc_method_fn)(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp,
 			      struct fc_err *err);
 
+/* One row per method. Handlers shared by the task, workflow and launch plan methods read `kind` and `out` from
+ * their row instead of having one wrapper per kind. */
 struct grpc_method {
 	const char *path; /* "/package.Service/Method" */
 	const ProtobufCMessageDescriptor *in;
 	grpc_method_fn fn;
 	enum adm_access access;
+	enum adm_kind kind;                     /* the entity kind, for the shared entity handlers */
+	const ProtobufCMessageDescriptor *out;  /* the answer, for the shared handlers (NULL: the handler knows) */
 };
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -204,58 +212,32 @@ static int registered(struct gcall *c, int rc, const ProtobufCMessageDescriptor 
 	return 0;
 }
 
-static int m_create_task(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp, struct fc_err *err)
+/* CreateTask, CreateWorkflow, CreateLaunchPlan: compiled and registered by the service (adm_create_*). */
+static int m_create_entity(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp, struct fc_err *err)
 {
 	struct fc_buf diff = FC_BUF_INIT;
 	bool created = false;
-	int rc = adm_create_task(c->g->store, (const Flyteidl__Admin__TaskCreateRequest *)req, &created, &diff, err);
+	int rc;
 
-	rc = registered(c, rc, &flyteidl__admin__task_create_response__descriptor, resp, &diff, err);
-	fc_buf_release(&diff);
-	return rc;
-}
-
-static int m_create_workflow(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp,
-			     struct fc_err *err)
-{
-	struct fc_buf diff = FC_BUF_INIT;
-	bool created = false;
-	int rc = adm_create_workflow(c->g->store, (const Flyteidl__Admin__WorkflowCreateRequest *)req, &created, &diff,
-				     err);
-
-	rc = registered(c, rc, &flyteidl__admin__workflow_create_response__descriptor, resp, &diff, err);
-	fc_buf_release(&diff);
-	return rc;
-}
-
-static int m_create_launch_plan(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp,
-				struct fc_err *err)
-{
-	struct fc_buf diff = FC_BUF_INIT;
-	bool created = false;
-	int rc = adm_create_launch_plan(c->g->store, (const Flyteidl__Admin__LaunchPlanCreateRequest *)req, &created,
-					&diff, err);
-
-	rc = registered(c, rc, &flyteidl__admin__launch_plan_create_response__descriptor, resp, &diff, err);
-	fc_buf_release(&diff);
-	return rc;
-}
-
-static int entity_msg(struct gcall *c, const struct adm_entity *e, ProtobufCMessage **out, struct fc_err *err)
-{
-	switch (e->kind) {
+	switch (c->m->kind) {
 	case ADM_TASK:
-		return adm_task_msg(e, &c->arena, (Flyteidl__Admin__Task **)out, err);
+		rc = adm_create_task(c->g->store, (const Flyteidl__Admin__TaskCreateRequest *)req, &created, &diff, err);
+		break;
 	case ADM_WORKFLOW:
-		return adm_workflow_msg(e, &c->arena, (Flyteidl__Admin__Workflow **)out, err);
-	case ADM_LAUNCH_PLAN:
-		return adm_launch_plan_msg(e, &c->arena, (Flyteidl__Admin__LaunchPlan **)out, err);
+		rc = adm_create_workflow(c->g->store, (const Flyteidl__Admin__WorkflowCreateRequest *)req, &created,
+					 &diff, err);
+		break;
+	default:
+		rc = adm_create_launch_plan(c->g->store, (const Flyteidl__Admin__LaunchPlanCreateRequest *)req, &created,
+					    &diff, err);
+		break;
 	}
-	return fc_err_set(err, FC_EINTERNAL, "unknown kind");
+	rc = registered(c, rc, c->m->out, resp, &diff, err);
+	fc_buf_release(&diff);
+	return rc;
 }
 
-static int get_entity(struct gcall *c, enum adm_kind kind, const ProtobufCMessage *req, ProtobufCMessage **resp,
-		      struct fc_err *err)
+static int m_get_entity(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp, struct fc_err *err)
 {
 	const Flyteidl__Admin__ObjectGetRequest *r = (const Flyteidl__Admin__ObjectGetRequest *)req;
 	struct adm_id id = id_of(r->id);
@@ -263,28 +245,11 @@ static int get_entity(struct gcall *c, enum adm_kind kind, const ProtobufCMessag
 
 	if (!r->id)
 		return fc_err_set(err, FC_EINVAL, "id is required");
-	if (adm_check_id(&id, true, err) || adm_entity_get(c->g->store, kind, &id, &c->arena, &e, err))
+	if (adm_check_id(&id, true, err) || adm_entity_get(c->g->store, c->m->kind, &id, &c->arena, &e, err))
 		return err->code;
-	return entity_msg(c, &e, resp, err);
+	return adm_entity_msg(&e, &c->arena, resp, err);
 }
 
-static int m_get_task(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp, struct fc_err *err)
-{
-	return get_entity(c, ADM_TASK, req, resp, err);
-}
-
-static int m_get_workflow(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp, struct fc_err *err)
-{
-	return get_entity(c, ADM_WORKFLOW, req, resp, err);
-}
-
-static int m_get_launch_plan(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp,
-			     struct fc_err *err)
-{
-	return get_entity(c, ADM_LAUNCH_PLAN, req, resp, err);
-}
-
-/* A list of entities as TaskList, WorkflowList or LaunchPlanList (each: repeated items = 1, token = 2). */
 static int entity_list(struct gcall *c, enum adm_kind kind, const struct adm_query *q, ProtobufCMessage **resp,
 		       struct fc_err *err)
 {
@@ -298,42 +263,13 @@ static int entity_list(struct gcall *c, enum adm_kind kind, const struct adm_que
 		return err->code;
 	items = fc_arena_array(&c->arena, n + 1, sizeof(*items));
 	for (i = 0; i < n; i++)
-		if (entity_msg(c, &list[i], &items[i], err))
+		if (adm_entity_msg(&list[i], &c->arena, &items[i], err))
 			return err->code;
-	switch (kind) {
-	case ADM_TASK: {
-		Flyteidl__Admin__TaskList *l = new_msg(c, &flyteidl__admin__task_list__descriptor);
-
-		l->n_tasks = n;
-		l->tasks = (Flyteidl__Admin__Task **)items;
-		l->token = token_msg(c, next);
-		*resp = &l->base;
-		break;
-	}
-	case ADM_WORKFLOW: {
-		Flyteidl__Admin__WorkflowList *l = new_msg(c, &flyteidl__admin__workflow_list__descriptor);
-
-		l->n_workflows = n;
-		l->workflows = (Flyteidl__Admin__Workflow **)items;
-		l->token = token_msg(c, next);
-		*resp = &l->base;
-		break;
-	}
-	case ADM_LAUNCH_PLAN: {
-		Flyteidl__Admin__LaunchPlanList *l = new_msg(c, &flyteidl__admin__launch_plan_list__descriptor);
-
-		l->n_launch_plans = n;
-		l->launch_plans = (Flyteidl__Admin__LaunchPlan **)items;
-		l->token = token_msg(c, next);
-		*resp = &l->base;
-		break;
-	}
-	}
+	*resp = adm_entity_list_msg(kind, &c->arena, items, n, next);
 	return 0;
 }
 
-static int list_entities(struct gcall *c, enum adm_kind kind, const ProtobufCMessage *req, ProtobufCMessage **resp,
-			 struct fc_err *err)
+static int m_list_entities(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp, struct fc_err *err)
 {
 	const Flyteidl__Admin__ResourceListRequest *r = (const Flyteidl__Admin__ResourceListRequest *)req;
 	struct adm_query q;
@@ -345,28 +281,10 @@ static int list_entities(struct gcall *c, enum adm_kind kind, const ProtobufCMes
 	q.project = r->id->project;
 	q.domain = r->id->domain;
 	q.name = opt_str(r->id->name);
-	return entity_list(c, kind, &q, resp, err);
+	return entity_list(c, c->m->kind, &q, resp, err);
 }
 
-static int m_list_tasks(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp, struct fc_err *err)
-{
-	return list_entities(c, ADM_TASK, req, resp, err);
-}
-
-static int m_list_workflows(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp,
-			    struct fc_err *err)
-{
-	return list_entities(c, ADM_WORKFLOW, req, resp, err);
-}
-
-static int m_list_launch_plans(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp,
-			       struct fc_err *err)
-{
-	return list_entities(c, ADM_LAUNCH_PLAN, req, resp, err);
-}
-
-static int list_ids(struct gcall *c, enum adm_kind kind, const ProtobufCMessage *req, ProtobufCMessage **resp,
-		    struct fc_err *err)
+static int m_list_ids(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp, struct fc_err *err)
 {
 	const Flyteidl__Admin__NamedEntityIdentifierListRequest *r =
 		(const Flyteidl__Admin__NamedEntityIdentifierListRequest *)req;
@@ -381,7 +299,7 @@ static int list_ids(struct gcall *c, enum adm_kind kind, const ProtobufCMessage 
 		return err->code;
 	q.project = r->project;
 	q.domain = r->domain;
-	if (adm_entity_names(c->g->store, kind, &q, &c->arena, &names, &n, &next, err))
+	if (adm_entity_names(c->g->store, c->m->kind, &q, &c->arena, &names, &n, &next, err))
 		return err->code;
 	l->n_entities = n;
 	l->entities = fc_arena_array(&c->arena, n + 1, sizeof(*l->entities));
@@ -397,22 +315,6 @@ static int list_ids(struct gcall *c, enum adm_kind kind, const ProtobufCMessage 
 	l->token = token_msg(c, next);
 	*resp = &l->base;
 	return 0;
-}
-
-static int m_task_ids(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp, struct fc_err *err)
-{
-	return list_ids(c, ADM_TASK, req, resp, err);
-}
-
-static int m_workflow_ids(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp, struct fc_err *err)
-{
-	return list_ids(c, ADM_WORKFLOW, req, resp, err);
-}
-
-static int m_launch_plan_ids(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp,
-			     struct fc_err *err)
-{
-	return list_ids(c, ADM_LAUNCH_PLAN, req, resp, err);
 }
 
 static int m_update_launch_plan(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp,
@@ -681,30 +583,13 @@ static int intake(struct gcall *c, const ProtobufCMessage *ev, const ProtobufCMe
 	return 0;
 }
 
-static int m_event_workflow(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp,
-			    struct fc_err *err)
+/* CreateWorkflowEvent, CreateNodeEvent, CreateTaskEvent: each request holds its event in a field named "event". */
+static int m_event(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp, struct fc_err *err)
 {
-	const Flyteidl__Admin__WorkflowExecutionEventRequest *r =
-		(const Flyteidl__Admin__WorkflowExecutionEventRequest *)req;
+	const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(req->descriptor, "event");
+	const ProtobufCMessage *ev = f ? *(ProtobufCMessage *const *)((const char *)req + f->offset) : NULL;
 
-	return intake(c, r->event ? &r->event->base : NULL,
-		      &flyteidl__admin__workflow_execution_event_response__descriptor, resp, err);
-}
-
-static int m_event_node(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp, struct fc_err *err)
-{
-	const Flyteidl__Admin__NodeExecutionEventRequest *r = (const Flyteidl__Admin__NodeExecutionEventRequest *)req;
-
-	return intake(c, r->event ? &r->event->base : NULL, &flyteidl__admin__node_execution_event_response__descriptor,
-		      resp, err);
-}
-
-static int m_event_task(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp, struct fc_err *err)
-{
-	const Flyteidl__Admin__TaskExecutionEventRequest *r = (const Flyteidl__Admin__TaskExecutionEventRequest *)req;
-
-	return intake(c, r->event ? &r->event->base : NULL, &flyteidl__admin__task_execution_event_response__descriptor,
-		      resp, err);
+	return intake(c, ev, c->m->out, resp, err);
 }
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -859,9 +744,7 @@ static int m_set_signal(struct gcall *c, const ProtobufCMessage *req, ProtobufCM
 		return fc_err_set(err, FC_EINVAL, "id (with execution_id) and value are required");
 	if (exec_id_of(r->id->execution_id, &id, err))
 		return err->code;
-	len = flyteidl__core__literal__get_packed_size(r->value);
-	value = fc_arena_alloc(&c->arena, len + 1);
-	flyteidl__core__literal__pack(r->value, value);
+	value = cmp_pb_pack_arena(&c->arena, &r->value->base, &len);
 	if (adm_signal_set(c->g->store, &id, r->id->signal_id, value, len, err))
 		return err->code;
 	*resp = new_msg(c, &flyteidl__admin__signal_set_response__descriptor);
@@ -1005,51 +888,57 @@ static int m_download_location(struct gcall *c, const ProtobufCMessage *req, Pro
 #define ADMIN "/flyteidl.service.AdminService/"
 #define D(x) &flyteidl__admin__##x##__descriptor
 static const struct grpc_method methods[] = {
-	{ADMIN "CreateTask", D(task_create_request), m_create_task, ADM_WRITE},
-	{ADMIN "GetTask", D(object_get_request), m_get_task, ADM_READ},
-	{ADMIN "ListTaskIds", D(named_entity_identifier_list_request), m_task_ids, ADM_READ},
-	{ADMIN "ListTasks", D(resource_list_request), m_list_tasks, ADM_READ},
-	{ADMIN "CreateWorkflow", D(workflow_create_request), m_create_workflow, ADM_WRITE},
-	{ADMIN "GetWorkflow", D(object_get_request), m_get_workflow, ADM_READ},
-	{ADMIN "ListWorkflowIds", D(named_entity_identifier_list_request), m_workflow_ids, ADM_READ},
-	{ADMIN "ListWorkflows", D(resource_list_request), m_list_workflows, ADM_READ},
-	{ADMIN "CreateLaunchPlan", D(launch_plan_create_request), m_create_launch_plan, ADM_WRITE},
-	{ADMIN "GetLaunchPlan", D(object_get_request), m_get_launch_plan, ADM_READ},
-	{ADMIN "GetActiveLaunchPlan", D(active_launch_plan_request), m_active_launch_plan, ADM_READ},
-	{ADMIN "ListActiveLaunchPlans", D(active_launch_plan_list_request), m_active_launch_plans, ADM_READ},
-	{ADMIN "ListLaunchPlanIds", D(named_entity_identifier_list_request), m_launch_plan_ids, ADM_READ},
-	{ADMIN "ListLaunchPlans", D(resource_list_request), m_list_launch_plans, ADM_READ},
-	{ADMIN "UpdateLaunchPlan", D(launch_plan_update_request), m_update_launch_plan, ADM_WRITE},
-	{ADMIN "CreateExecution", D(execution_create_request), m_create_execution, ADM_WRITE},
-	{ADMIN "RelaunchExecution", D(execution_relaunch_request), m_relaunch_execution, ADM_WRITE},
-	{ADMIN "GetExecution", D(workflow_execution_get_request), m_get_execution, ADM_READ},
-	{ADMIN "GetExecutionData", D(workflow_execution_get_data_request), m_execution_data, ADM_READ},
-	{ADMIN "ListExecutions", D(resource_list_request), m_list_executions, ADM_READ},
-	{ADMIN "TerminateExecution", D(execution_terminate_request), m_terminate_execution, ADM_WRITE},
-	{ADMIN "GetNodeExecution", D(node_execution_get_request), m_get_node_execution, ADM_READ},
-	{ADMIN "ListNodeExecutions", D(node_execution_list_request), m_list_node_executions, ADM_READ},
-	{ADMIN "GetTaskExecution", D(task_execution_get_request), m_get_task_execution, ADM_READ},
-	{ADMIN "ListTaskExecutions", D(task_execution_list_request), m_list_task_executions, ADM_READ},
-	{ADMIN "CreateWorkflowEvent", D(workflow_execution_event_request), m_event_workflow, ADM_WRITE},
-	{ADMIN "CreateNodeEvent", D(node_execution_event_request), m_event_node, ADM_WRITE},
-	{ADMIN "CreateTaskEvent", D(task_execution_event_request), m_event_task, ADM_WRITE},
-	{ADMIN "RegisterProject", D(project_register_request), m_register_project, ADM_WRITE},
-	{ADMIN "UpdateProject", D(project), m_update_project, ADM_WRITE},
-	{ADMIN "ListProjects", D(project_list_request), m_list_projects, ADM_READ},
-	{ADMIN "GetDomains", D(get_domain_request), m_get_domains, ADM_READ},
-	{ADMIN "GetVersion", D(get_version_request), m_version, ADM_READ},
-	{"/flyteidl.service.SignalService/ListSignals", D(signal_list_request), m_list_signals, ADM_READ},
-	{"/flyteidl.service.SignalService/SetSignal", D(signal_set_request), m_set_signal, ADM_WRITE},
+	{ADMIN "CreateTask", D(task_create_request), m_create_entity, ADM_WRITE, ADM_TASK, D(task_create_response)},
+	{ADMIN "GetTask", D(object_get_request), m_get_entity, ADM_READ, ADM_TASK, NULL},
+	{ADMIN "ListTaskIds", D(named_entity_identifier_list_request), m_list_ids, ADM_READ, ADM_TASK, NULL},
+	{ADMIN "ListTasks", D(resource_list_request), m_list_entities, ADM_READ, ADM_TASK, NULL},
+	{ADMIN "CreateWorkflow", D(workflow_create_request), m_create_entity, ADM_WRITE, ADM_WORKFLOW,
+	 D(workflow_create_response)},
+	{ADMIN "GetWorkflow", D(object_get_request), m_get_entity, ADM_READ, ADM_WORKFLOW, NULL},
+	{ADMIN "ListWorkflowIds", D(named_entity_identifier_list_request), m_list_ids, ADM_READ, ADM_WORKFLOW, NULL},
+	{ADMIN "ListWorkflows", D(resource_list_request), m_list_entities, ADM_READ, ADM_WORKFLOW, NULL},
+	{ADMIN "CreateLaunchPlan", D(launch_plan_create_request), m_create_entity, ADM_WRITE, ADM_LAUNCH_PLAN,
+	 D(launch_plan_create_response)},
+	{ADMIN "GetLaunchPlan", D(object_get_request), m_get_entity, ADM_READ, ADM_LAUNCH_PLAN, NULL},
+	{ADMIN "GetActiveLaunchPlan", D(active_launch_plan_request), m_active_launch_plan, ADM_READ, 0, NULL},
+	{ADMIN "ListActiveLaunchPlans", D(active_launch_plan_list_request), m_active_launch_plans, ADM_READ, 0, NULL},
+	{ADMIN "ListLaunchPlanIds", D(named_entity_identifier_list_request), m_list_ids, ADM_READ, ADM_LAUNCH_PLAN,
+	 NULL},
+	{ADMIN "ListLaunchPlans", D(resource_list_request), m_list_entities, ADM_READ, ADM_LAUNCH_PLAN, NULL},
+	{ADMIN "UpdateLaunchPlan", D(launch_plan_update_request), m_update_launch_plan, ADM_WRITE, 0, NULL},
+	{ADMIN "CreateExecution", D(execution_create_request), m_create_execution, ADM_WRITE, 0, NULL},
+	{ADMIN "RelaunchExecution", D(execution_relaunch_request), m_relaunch_execution, ADM_WRITE, 0, NULL},
+	{ADMIN "GetExecution", D(workflow_execution_get_request), m_get_execution, ADM_READ, 0, NULL},
+	{ADMIN "GetExecutionData", D(workflow_execution_get_data_request), m_execution_data, ADM_READ, 0, NULL},
+	{ADMIN "ListExecutions", D(resource_list_request), m_list_executions, ADM_READ, 0, NULL},
+	{ADMIN "TerminateExecution", D(execution_terminate_request), m_terminate_execution, ADM_WRITE, 0, NULL},
+	{ADMIN "GetNodeExecution", D(node_execution_get_request), m_get_node_execution, ADM_READ, 0, NULL},
+	{ADMIN "ListNodeExecutions", D(node_execution_list_request), m_list_node_executions, ADM_READ, 0, NULL},
+	{ADMIN "GetTaskExecution", D(task_execution_get_request), m_get_task_execution, ADM_READ, 0, NULL},
+	{ADMIN "ListTaskExecutions", D(task_execution_list_request), m_list_task_executions, ADM_READ, 0, NULL},
+	{ADMIN "CreateWorkflowEvent", D(workflow_execution_event_request), m_event, ADM_WRITE, 0,
+	 D(workflow_execution_event_response)},
+	{ADMIN "CreateNodeEvent", D(node_execution_event_request), m_event, ADM_WRITE, 0,
+	 D(node_execution_event_response)},
+	{ADMIN "CreateTaskEvent", D(task_execution_event_request), m_event, ADM_WRITE, 0,
+	 D(task_execution_event_response)},
+	{ADMIN "RegisterProject", D(project_register_request), m_register_project, ADM_WRITE, 0, NULL},
+	{ADMIN "UpdateProject", D(project), m_update_project, ADM_WRITE, 0, NULL},
+	{ADMIN "ListProjects", D(project_list_request), m_list_projects, ADM_READ, 0, NULL},
+	{ADMIN "GetDomains", D(get_domain_request), m_get_domains, ADM_READ, 0, NULL},
+	{ADMIN "GetVersion", D(get_version_request), m_version, ADM_READ, 0, NULL},
+	{"/flyteidl.service.SignalService/ListSignals", D(signal_list_request), m_list_signals, ADM_READ, 0, NULL},
+	{"/flyteidl.service.SignalService/SetSignal", D(signal_set_request), m_set_signal, ADM_WRITE, 0, NULL},
 	{"/flyteidl.service.AuthMetadataService/GetOAuth2Metadata",
-	 &flyteidl__service__oauth2_metadata_request__descriptor, m_oauth2_metadata, ADM_OPEN},
+	 &flyteidl__service__oauth2_metadata_request__descriptor, m_oauth2_metadata, ADM_OPEN, 0, NULL},
 	{"/flyteidl.service.AuthMetadataService/GetPublicClientConfig",
-	 &flyteidl__service__public_client_auth_config_request__descriptor, m_public_client_config, ADM_OPEN},
+	 &flyteidl__service__public_client_auth_config_request__descriptor, m_public_client_config, ADM_OPEN, 0, NULL},
 	{"/flyteidl.service.DataProxyService/CreateUploadLocation",
-	 &flyteidl__service__create_upload_location_request__descriptor, m_upload_location, ADM_WRITE},
+	 &flyteidl__service__create_upload_location_request__descriptor, m_upload_location, ADM_WRITE, 0, NULL},
 	{"/flyteidl.service.DataProxyService/CreateDownloadLocation",
-	 &flyteidl__service__create_download_location_request__descriptor, m_download_location, ADM_READ},
+	 &flyteidl__service__create_download_location_request__descriptor, m_download_location, ADM_READ, 0, NULL},
 	{"/flyteidl.service.IdentityService/UserInfo", &flyteidl__service__user_info_request__descriptor, m_user_info,
-	 ADM_READ},
+	 ADM_READ, 0, NULL},
 };
 #undef D
 #undef ADMIN
@@ -1171,6 +1060,7 @@ static void serve_call(struct grpc_worker *w, const struct grpc_method *m, grpc_
 	fc_arena_init(&c.arena, 0);
 	fc_buf_init(&c.details, 0);
 	c.g = g;
+	c.m = m;
 	fc_err_clear(&err);
 	{
 		grpc_byte_buffer_reader reader;

@@ -7,6 +7,7 @@
 #include "admin-lite/service.h"
 #include "admin-lite/service_entities.h"
 #include "compiler/compiler.h"
+#include "compiler/lit.h"
 #include "core/diag.h"
 #include "admin-lite/store.h"
 #include "admin-lite/stream.h"
@@ -112,19 +113,6 @@ static void create_launch_plan(struct adm_req *r)
 	create_entity(r, &flyteidl__admin__launch_plan_create_request__descriptor);
 }
 
-static int entity_msg(struct adm_req *r, const struct adm_entity *e, ProtobufCMessage **out, struct fc_err *err)
-{
-	switch (e->kind) {
-	case ADM_TASK:
-		return adm_task_msg(e, &r->arena, (Flyteidl__Admin__Task **)out, err);
-	case ADM_WORKFLOW:
-		return adm_workflow_msg(e, &r->arena, (Flyteidl__Admin__Workflow **)out, err);
-	case ADM_LAUNCH_PLAN:
-		return adm_launch_plan_msg(e, &r->arena, (Flyteidl__Admin__LaunchPlan **)out, err);
-	}
-	return fc_err_set(err, FC_EINTERNAL, "unknown kind");
-}
-
 static void get_entity(struct adm_req *r, enum adm_kind kind)
 {
 	struct adm_id id = {adm_req_param(r, 0), adm_req_param(r, 1), adm_req_param(r, 2), adm_req_param(r, 3)};
@@ -140,7 +128,7 @@ static void get_entity(struct adm_req *r, enum adm_kind kind)
 	if (key && adm_cache_reply(r, key))
 		return;
 	if (adm_check_id(&id, true, &err) || adm_entity_get(r->store, kind, &id, &r->arena, &e, &err) ||
-	    entity_msg(r, &e, &m, &err)) {
+	    adm_entity_msg(&e, &r->arena, &m, &err)) {
 		fail(r, &err);
 		return;
 	}
@@ -183,7 +171,7 @@ static void list_entities(struct adm_req *r, enum adm_kind kind)
 	}
 	items = fc_arena_array(&r->arena, n + 1, sizeof(*items));
 	for (i = 0; i < n; i++) {
-		if (entity_msg(r, &list[i], &items[i], &err)) {
+		if (adm_entity_msg(&list[i], &r->arena, &items[i], &err)) {
 			fail(r, &err);
 			return;
 		}
@@ -197,35 +185,7 @@ static void list_entities(struct adm_req *r, enum adm_kind kind)
 		n = kept;
 		next = NULL;
 	}
-	switch (kind) {
-	case ADM_TASK: {
-		Flyteidl__Admin__TaskList l = FLYTEIDL__ADMIN__TASK_LIST__INIT;
-
-		l.n_tasks = n;
-		l.tasks = (Flyteidl__Admin__Task **)items;
-		l.token = tok(r, next);
-		adm_reply_msg(r, 200, &l.base);
-		break;
-	}
-	case ADM_WORKFLOW: {
-		Flyteidl__Admin__WorkflowList l = FLYTEIDL__ADMIN__WORKFLOW_LIST__INIT;
-
-		l.n_workflows = n;
-		l.workflows = (Flyteidl__Admin__Workflow **)items;
-		l.token = tok(r, next);
-		adm_reply_msg(r, 200, &l.base);
-		break;
-	}
-	case ADM_LAUNCH_PLAN: {
-		Flyteidl__Admin__LaunchPlanList l = FLYTEIDL__ADMIN__LAUNCH_PLAN_LIST__INIT;
-
-		l.n_launch_plans = n;
-		l.launch_plans = (Flyteidl__Admin__LaunchPlan **)items;
-		l.token = tok(r, next);
-		adm_reply_msg(r, 200, &l.base);
-		break;
-	}
-	}
+	adm_reply_msg(r, 200, adm_entity_list_msg(kind, &r->arena, items, n, next));
 }
 
 static void list_ids(struct adm_req *r, enum adm_kind kind)
@@ -628,43 +588,33 @@ static void reply_event(struct adm_req *r, int rc, bool applied, const struct fc
 	adm_reply_json_text(r, 200, "{}\n");
 }
 
-static void h_event_workflow(struct adm_req *r)
+/* POST /api/v1/events/{workflows,nodes,tasks}: one intake (adm_intake_event) for the three kinds of event. */
+static void h_event(struct adm_req *r, const ProtobufCMessageDescriptor *desc)
 {
 	ProtobufCMessage *ev;
 	struct fc_err err;
 	bool applied = false;
 	int rc;
 
-	if (decode_event(r, &flyteidl__event__workflow_execution_event__descriptor, &ev))
+	if (decode_event(r, desc, &ev))
 		return;
 	rc = adm_intake_event(r->store, ev, &applied, &err);
 	reply_event(r, rc, applied, &err);
+}
+
+static void h_event_workflow(struct adm_req *r)
+{
+	h_event(r, &flyteidl__event__workflow_execution_event__descriptor);
 }
 
 static void h_event_node(struct adm_req *r)
 {
-	ProtobufCMessage *ev;
-	struct fc_err err;
-	bool applied = false;
-	int rc;
-
-	if (decode_event(r, &flyteidl__event__node_execution_event__descriptor, &ev))
-		return;
-	rc = adm_intake_event(r->store, ev, &applied, &err);
-	reply_event(r, rc, applied, &err);
+	h_event(r, &flyteidl__event__node_execution_event__descriptor);
 }
 
 static void h_event_task(struct adm_req *r)
 {
-	ProtobufCMessage *ev;
-	struct fc_err err;
-	bool applied = false;
-	int rc;
-
-	if (decode_event(r, &flyteidl__event__task_execution_event__descriptor, &ev))
-		return;
-	rc = adm_intake_event(r->store, ev, &applied, &err);
-	reply_event(r, rc, applied, &err);
+	h_event(r, &flyteidl__event__task_execution_event__descriptor);
 }
 
 /* flytec's own: GET /api/v1/events/{project}/{domain}/{name}: the execution's event history, oldest first. */
@@ -888,9 +838,7 @@ static void h_set_signal(struct adm_req *r)
 	id.project = req->id->execution_id->project;
 	id.domain = req->id->execution_id->domain;
 	id.name = req->id->execution_id->name;
-	len = flyteidl__core__literal__get_packed_size(req->value);
-	value = fc_arena_alloc(&r->arena, len + 1);
-	flyteidl__core__literal__pack(req->value, value);
+	value = cmp_pb_pack_arena(&r->arena, &req->value->base, &len);
 	if (adm_signal_set(r->store, &id, req->id->signal_id, value, len, &err)) {
 		fail(r, &err);
 		return;

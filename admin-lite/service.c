@@ -2,6 +2,7 @@
 #include "admin-lite/service.h"
 #include "admin-lite/diff.h"
 #include "compiler/compiler.h"
+#include "compiler/lit.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/diag.h"
@@ -63,25 +64,13 @@ static char *astr(struct fc_arena *a, const char *s)
 	return s ? fc_arena_strdup(a, s) : (char *)protobuf_c_empty_string;
 }
 
-static uint8_t *pack(struct fc_arena *a, const ProtobufCMessage *m, size_t *len)
-{
-	uint8_t *buf;
-
-	*len = protobuf_c_message_get_packed_size(m);
-	buf = fc_arena_alloc(a, *len + 1);
-	protobuf_c_message_pack(m, buf);
-	return buf;
-}
-
+/* A stored message (NULL when absent); one that does not decode is the store's fault, not the caller's. */
 static ProtobufCMessage *unpack(struct fc_arena *a, const ProtobufCMessageDescriptor *d, const uint8_t *data,
 				size_t len, struct fc_err *err)
 {
-	ProtobufCMessage *m;
+	void *m = NULL;
 
-	if (!data)
-		return NULL;
-	m = protobuf_c_message_unpack(d, fc_arena_pb_allocator(a), len, data);
-	if (!m)
+	if (data && cmp_pb_unpack(a, d, data, len, &m, NULL))
 		fc_err_set(err, FC_EINTERNAL, "store: a stored %s does not decode", d->name);
 	return m;
 }
@@ -161,9 +150,9 @@ static int register_common(struct adm_store *s, enum adm_kind kind, const struct
 	memset(&e, 0, sizeof(e));
 	e.kind = kind;
 	e.id = *id;
-	e.spec = pack(&a, spec, &e.spec_len);
+	e.spec = cmp_pb_pack_arena(&a, spec, &e.spec_len);
 	if (closure)
-		e.closure = pack(&a, closure, &e.closure_len);
+		e.closure = cmp_pb_pack_arena(&a, closure, &e.closure_len);
 	e.source = source;
 	e.has_schedule = has_schedule;
 	if (policy) {
@@ -277,63 +266,118 @@ out:
 	return rc;
 }
 
-int adm_create_task(struct adm_store *s, const Flyteidl__Admin__TaskCreateRequest *req, bool *created,
-		    struct fc_buf *diff, struct fc_err *err)
-{
-	Flyteidl__Core__CompiledTask ct = FLYTEIDL__CORE__COMPILED_TASK__INIT;
-
-	if (!req->spec || !req->spec->template_)
-		return fc_err_set(err, FC_EINVAL, "spec.template is required");
-	ct.template_ = req->spec->template_;
-	return adm_register_task(s, req->id, &ct, NULL, created, diff, err);
-}
-
-/* --- assembling a workflow closure for WorkflowCreateRequest --- */
+/* --- registrations through the API: compiled like the repository's ------------------------------------------ */
+/* The registered tasks a workflow's nodes call, for the compiler. */
 struct wf_builder {
 	struct adm_store *s;
 	struct fc_arena *a;
-	Flyteidl__Core__CompiledTask **tasks;
-	size_t ntasks, atasks;
+	const ProtobufCMessage **deps; /* TaskSpec, LaunchPlan or CompiledWorkflowClosure messages, in the arena */
+	size_t ndeps, adeps;
 	char **seen;
 	size_t nseen, aseen;
+	unsigned in_closure; /* walking a stored closure: its tasks are in it already */
 	int rc;
 	struct fc_err *err;
 };
 
-static void collect_task(struct wf_builder *b, const Flyteidl__Core__Identifier *ref)
+static const char *const kind_words[] = {
+	[ADM_TASK] = "task",
+	[ADM_WORKFLOW] = "workflow",
+	[ADM_LAUNCH_PLAN] = "launch plan",
+};
+
+static void walk_template(struct wf_builder *b, const Flyteidl__Core__WorkflowTemplate *t);
+
+static void add_dep(struct wf_builder *b, const ProtobufCMessage *m)
+{
+	FC_ALLOC_GROW(b->deps, b->ndeps + 1, b->adeps);
+	b->deps[b->ndeps++] = m;
+}
+
+/*
+ * Give the compiler a registered entity a workflow references, once: a task (as its TaskSpec), a launch plan (with
+ * its workflow), or a workflow (its closure, and what that references in turn). A task or launch plan that is not
+ * registered is a bad request; a sub-workflow that is not may still be in the request's spec.subWorkflows, so it
+ * is left to the compiler.
+ */
+static void collect(struct wf_builder *b, enum adm_kind kind, const Flyteidl__Core__Identifier *ref)
 {
 	struct adm_entity e;
 	struct adm_id id;
+	void *m = NULL;
 	char *key;
 	size_t i;
 
 	if (b->rc)
 		return;
-	b->rc = id_from_msg(ref, ADM_TASK, true, &id, b->err);
+	b->rc = id_from_msg(ref, kind, true, &id, b->err);
 	if (b->rc) {
-		fc_err_prefix(b->err, "task node reference: ");
+		fc_err_prefix(b->err, "%s reference: ", kind_words[kind]);
 		return;
 	}
-	key = fc_arena_printf(b->a, "%s/%s/%s/%s", id.project, id.domain, id.name, id.version);
+	key = fc_arena_printf(b->a, "%d %s/%s/%s/%s", (int)kind, id.project, id.domain, id.name, id.version);
 	for (i = 0; i < b->nseen; i++)
 		if (!strcmp(b->seen[i], key))
 			return;
 	FC_ALLOC_GROW(b->seen, b->nseen + 1, b->aseen);
 	b->seen[b->nseen++] = key;
-	b->rc = adm_entity_get(b->s, ADM_TASK, &id, b->a, &e, b->err);
-	if (b->rc) {
-		if (b->rc == FC_ENOENT)
-			b->rc = fc_err_set(b->err, FC_EINVAL, "task %s referenced by the workflow is not registered",
-					   key);
+	b->rc = adm_entity_get(b->s, kind, &id, b->a, &e, b->err);
+	if (b->rc == FC_ENOENT && kind == ADM_WORKFLOW) {
+		fc_err_clear(b->err);
+		b->rc = 0;
 		return;
 	}
-	FC_ALLOC_GROW(b->tasks, b->ntasks + 1, b->atasks);
-	b->tasks[b->ntasks] = (Flyteidl__Core__CompiledTask *)unpack(b->a, &flyteidl__core__compiled_task__descriptor,
-								      e.spec, e.spec_len, b->err);
-	if (!b->tasks[b->ntasks])
-		b->rc = FC_EINTERNAL;
-	else
-		b->ntasks++;
+	if (b->rc) {
+		if (b->rc == FC_ENOENT)
+			b->rc = fc_err_set(b->err, FC_EINVAL, "%s %s/%s/%s/%s referenced by the workflow is not registered",
+					   kind_words[kind], id.project, id.domain, id.name, id.version);
+		return;
+	}
+	switch (kind) {
+	case ADM_TASK: {
+		Flyteidl__Admin__TaskSpec *ts = fc_arena_alloc(b->a, sizeof(*ts));
+
+		m = unpack(b->a, &flyteidl__core__compiled_task__descriptor, e.spec, e.spec_len, b->err);
+		if (!m)
+			break;
+		flyteidl__admin__task_spec__init(ts);
+		ts->template_ = ((Flyteidl__Core__CompiledTask *)m)->template_;
+		add_dep(b, &ts->base);
+		return;
+	}
+	case ADM_WORKFLOW: {
+		Flyteidl__Core__CompiledWorkflowClosure *wc;
+
+		m = unpack(b->a, &flyteidl__core__compiled_workflow_closure__descriptor, e.spec, e.spec_len, b->err);
+		if (!m)
+			break;
+		wc = m;
+		add_dep(b, &wc->base);
+		b->in_closure++;
+		if (wc->primary && wc->primary->template_)
+			walk_template(b, wc->primary->template_);
+		for (i = 0; i < wc->n_sub_workflows; i++)
+			if (wc->sub_workflows[i]->template_)
+				walk_template(b, wc->sub_workflows[i]->template_);
+		b->in_closure--;
+		return;
+	}
+	case ADM_LAUNCH_PLAN: {
+		Flyteidl__Admin__LaunchPlan *lp = fc_arena_alloc(b->a, sizeof(*lp));
+
+		m = unpack(b->a, &flyteidl__admin__launch_plan_spec__descriptor, e.spec, e.spec_len, b->err);
+		if (!m)
+			break;
+		flyteidl__admin__launch_plan__init(lp);
+		lp->id = adm_identifier_msg(b->a, ADM_LAUNCH_PLAN, &e.id);
+		lp->spec = m;
+		add_dep(b, &lp->base);
+		if (lp->spec->workflow_id)
+			collect(b, ADM_WORKFLOW, lp->spec->workflow_id);
+		return;
+	}
+	}
+	b->rc = FC_EINTERNAL;
 }
 
 static void walk_node(struct wf_builder *b, const Flyteidl__Core__Node *n, int depth)
@@ -348,8 +392,17 @@ static void walk_node(struct wf_builder *b, const Flyteidl__Core__Node *n, int d
 	}
 	switch (n->target_case) {
 	case FLYTEIDL__CORE__NODE__TARGET_TASK_NODE:
-		if (n->task_node && n->task_node->reference_case == FLYTEIDL__CORE__TASK_NODE__REFERENCE_REFERENCE_ID)
-			collect_task(b, n->task_node->reference_id);
+		if (!b->in_closure && n->task_node &&
+		    n->task_node->reference_case == FLYTEIDL__CORE__TASK_NODE__REFERENCE_REFERENCE_ID)
+			collect(b, ADM_TASK, n->task_node->reference_id);
+		break;
+	case FLYTEIDL__CORE__NODE__TARGET_WORKFLOW_NODE:
+		if (n->workflow_node &&
+		    n->workflow_node->reference_case == FLYTEIDL__CORE__WORKFLOW_NODE__REFERENCE_LAUNCHPLAN_REF)
+			collect(b, ADM_LAUNCH_PLAN, n->workflow_node->launchplan_ref);
+		else if (n->workflow_node &&
+			 n->workflow_node->reference_case == FLYTEIDL__CORE__WORKFLOW_NODE__REFERENCE_SUB_WORKFLOW_REF)
+			collect(b, ADM_WORKFLOW, n->workflow_node->sub_workflow_ref);
 		break;
 	case FLYTEIDL__CORE__NODE__TARGET_BRANCH_NODE:
 		if (n->branch_node && n->branch_node->if_else) {
@@ -381,205 +434,103 @@ static void walk_template(struct wf_builder *b, const Flyteidl__Core__WorkflowTe
 	walk_node(b, t->failure_node, 0);
 }
 
-struct idlist {
-	char *key;
-	char **ids;
-	size_t n, alloc;
+/* Where the compiler saw the request's message: pyflyte's file names say which message a .pb holds. */
+static const char *const request_file[] = {
+	[ADM_TASK] = "request_1.pb",
+	[ADM_WORKFLOW] = "request_2.pb",
+	[ADM_LAUNCH_PLAN] = "request_3.pb",
 };
 
-static void idlist_add(struct idlist *l, char *id)
+/* Give the compiler a message as an in-memory protobuf file. */
+static void add_pb(struct cmp_session *cs, const char *name, const ProtobufCMessage *m)
+{
+	size_t len = protobuf_c_message_get_packed_size(m);
+	uint8_t *bytes = fc_xmalloc(len + 1);
+
+	protobuf_c_message_pack(m, bytes);
+	bytes[len] = 0;
+	cmp_add_source_take(cs, name, (char *)bytes, len);
+}
+
+static bool same_id(const Flyteidl__Core__Identifier *x, const Flyteidl__Core__Identifier *y)
+{
+	return x && y && !strcmp(x->project, y->project) && !strcmp(x->domain, y->domain) &&
+	       !strcmp(x->name, y->name) && !strcmp(x->version, y->version);
+}
+
+/* The compiled entity of `kind` whose identifier is `id`, registered under it; FC_EINTERNAL if there is none. */
+static int register_compiled(struct adm_store *s, struct cmp_session *cs, enum adm_kind kind,
+			     const Flyteidl__Core__Identifier *id, bool *created, struct fc_buf *diff, struct fc_err *err)
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++)
-		if (!strcmp(l->ids[i], id))
-			return;
-	FC_ALLOC_GROW(l->ids, l->n + 1, l->alloc);
-	l->ids[l->n++] = id;
-}
+	switch (kind) {
+	case ADM_TASK:
+		for (i = 0; i < cmp_task_count(cs); i++) {
+			const struct cmp_task_result *t = cmp_task_at(cs, i);
 
-static void binding_deps(const Flyteidl__Core__BindingData *b, struct idlist *l, int depth)
-{
-	size_t i;
+			if (t->compiled && t->compiled->template_ && same_id(t->compiled->template_->id, id))
+				return adm_register_task(s, id, t->compiled, NULL, created, diff, err);
+		}
+		break;
+	case ADM_WORKFLOW:
+		for (i = 0; i < cmp_workflow_count(cs); i++) {
+			const struct cmp_workflow_result *w = cmp_workflow_at(cs, i);
 
-	if (!b || depth > 64)
-		return;
-	switch (b->value_case) {
-	case FLYTEIDL__CORE__BINDING_DATA__VALUE_PROMISE:
-		if (b->promise && b->promise->node_id && *b->promise->node_id)
-			idlist_add(l, b->promise->node_id);
+			if (w->closure && w->closure->primary && w->closure->primary->template_ &&
+			    same_id(w->closure->primary->template_->id, id))
+				return adm_register_workflow(s, id, w->closure, NULL, created, diff, err);
+		}
 		break;
-	case FLYTEIDL__CORE__BINDING_DATA__VALUE_COLLECTION:
-		for (i = 0; b->collection && i < b->collection->n_bindings; i++)
-			binding_deps(b->collection->bindings[i], l, depth + 1);
-		break;
-	case FLYTEIDL__CORE__BINDING_DATA__VALUE_MAP:
-		for (i = 0; b->map && i < b->map->n_bindings; i++)
-			binding_deps(b->map->bindings[i]->value, l, depth + 1);
-		break;
-	default:
+	case ADM_LAUNCH_PLAN:
+		for (i = 0; i < cmp_launch_plan_count(cs); i++) {
+			const struct cmp_launch_plan_result *r = cmp_launch_plan_at(cs, i);
+
+			if (r->launch_plan && same_id(r->launch_plan->id, id))
+				return adm_register_launch_plan(s, r->launch_plan, NULL, NULL, created, diff, err);
+		}
 		break;
 	}
-}
-
-static bool is_terminal_node(const char *id)
-{
-	return !strcmp(id, "start-node") || !strcmp(id, "end-node");
+	return fc_err_set(err, FC_EINTERNAL, "%s %s did not come out of the compiler", kind_words[kind], id->name);
 }
 
 /*
- * A template as Flyte's compiler leaves it: start-node and end-node added (end-node binds the workflow outputs),
- * and connections from upstream_node_ids and the nodes each input binding reads from; nodes that depend on
- * nothing hang off start-node, nodes nothing depends on feed end-node.
+ * The one way an API registration is compiled and stored: the request's message (a TaskSpec, a WorkflowSpec or a
+ * LaunchPlan, its identifier set to the request's) goes to a compiler session with what it references from the
+ * store (`deps`, collected by collect()), with the versions the client gave kept (cmp_options.keep_versions). The
+ * compiler checks it as it checks a spec of the watched repository and builds what is stored (a workflow's
+ * closure: start and end nodes, node interfaces, connections, the tasks embedded), so both doors store the same
+ * bytes for the same entity and report the same errors: FC_ESPEC with the compiler's diagnostics (error[Code])
+ * when it does not compile.
  */
-static Flyteidl__Core__CompiledWorkflow *compiled_wf(struct fc_arena *a, const Flyteidl__Core__WorkflowTemplate *in)
-{
-	Flyteidl__Core__CompiledWorkflow *cw = fc_arena_alloc(a, sizeof(*cw));
-	Flyteidl__Core__WorkflowTemplate *t = fc_arena_memdup(a, in, sizeof(*in));
-	Flyteidl__Core__ConnectionSet *cs = fc_arena_alloc(a, sizeof(*cs));
-	Flyteidl__Core__Node *start = fc_arena_alloc(a, sizeof(*start)), *end = fc_arena_alloc(a, sizeof(*end));
-	struct idlist *up, *down;
-	size_t i, j, n = 0;
-	bool *has_down;
-
-	flyteidl__core__compiled_workflow__init(cw);
-	flyteidl__core__connection_set__init(cs);
-	flyteidl__core__node__init(start);
-	flyteidl__core__node__init(end);
-	start->id = (char *)"start-node";
-	end->id = (char *)"end-node";
-	end->n_inputs = in->n_outputs;
-	end->inputs = in->outputs;
-	t->nodes = fc_arena_array(a, in->n_nodes + 3, sizeof(*t->nodes));
-	t->nodes[n++] = start;
-	t->nodes[n++] = end;
-	for (i = 0; i < in->n_nodes; i++)
-		if (!is_terminal_node(in->nodes[i]->id))
-			t->nodes[n++] = in->nodes[i];
-	t->n_nodes = n;
-	/* upstream lists, index-aligned with t->nodes */
-	up = fc_xcalloc(n, sizeof(*up));
-	down = fc_xcalloc(n, sizeof(*down));
-	has_down = fc_xcalloc(n, sizeof(*has_down));
-	for (i = 2; i < n; i++) {
-		const Flyteidl__Core__Node *nd = t->nodes[i];
-
-		up[i].key = nd->id;
-		for (j = 0; j < nd->n_upstream_node_ids; j++)
-			idlist_add(&up[i], nd->upstream_node_ids[j]);
-		for (j = 0; j < nd->n_inputs; j++)
-			binding_deps(nd->inputs[j]->binding, &up[i], 0);
-		if (!up[i].n)
-			idlist_add(&up[i], (char *)"start-node");
-	}
-	up[1].key = (char *)"end-node";
-	for (j = 0; j < in->n_outputs; j++)
-		binding_deps(in->outputs[j]->binding, &up[1], 0);
-	for (i = 2; i < n; i++)
-		for (j = 0; j < up[i].n; j++) {
-			size_t k;
-
-			for (k = 0; k < n; k++)
-				if (!strcmp(t->nodes[k]->id, up[i].ids[j]))
-					has_down[k] = true;
-		}
-	for (j = 0; j < up[1].n; j++)
-		for (i = 0; i < n; i++)
-			if (!strcmp(t->nodes[i]->id, up[1].ids[j]))
-				has_down[i] = true;
-	for (i = 2; i < n; i++)
-		if (!has_down[i])
-			idlist_add(&up[1], t->nodes[i]->id);
-	/* downstream = upstream reversed */
-	for (i = 0; i < n; i++)
-		down[i].key = t->nodes[i]->id;
-	for (i = 1; i < n; i++)
-		for (j = 0; j < up[i].n; j++) {
-			size_t k;
-
-			for (k = 0; k < n; k++)
-				if (!strcmp(t->nodes[k]->id, up[i].ids[j]))
-					idlist_add(&down[k], t->nodes[i]->id);
-		}
-	cs->upstream = fc_arena_array(a, n + 1, sizeof(*cs->upstream));
-	cs->downstream = fc_arena_array(a, n + 1, sizeof(*cs->downstream));
-	for (i = 0; i < n; i++) {
-		if (up[i].n) {
-			Flyteidl__Core__ConnectionSet__UpstreamEntry *e = fc_arena_alloc(a, sizeof(*e));
-			Flyteidl__Core__ConnectionSet__IdList *l = fc_arena_alloc(a, sizeof(*l));
-
-			flyteidl__core__connection_set__upstream_entry__init(e);
-			flyteidl__core__connection_set__id_list__init(l);
-			e->key = up[i].key;
-			l->n_ids = up[i].n;
-			l->ids = fc_arena_memdup(a, up[i].ids, up[i].n * sizeof(char *));
-			e->value = l;
-			cs->upstream[cs->n_upstream++] = e;
-		}
-		if (down[i].n) {
-			Flyteidl__Core__ConnectionSet__DownstreamEntry *e = fc_arena_alloc(a, sizeof(*e));
-			Flyteidl__Core__ConnectionSet__IdList *l = fc_arena_alloc(a, sizeof(*l));
-
-			flyteidl__core__connection_set__downstream_entry__init(e);
-			flyteidl__core__connection_set__id_list__init(l);
-			e->key = down[i].key;
-			l->n_ids = down[i].n;
-			l->ids = fc_arena_memdup(a, down[i].ids, down[i].n * sizeof(char *));
-			e->value = l;
-			cs->downstream[cs->n_downstream++] = e;
-		}
-		free(up[i].ids);
-		free(down[i].ids);
-	}
-	free(up);
-	free(down);
-	free(has_down);
-	cw->template_ = t;
-	cw->connections = cs;
-	return cw;
-}
-
-/*
- * Run the compiler's checks on a WorkflowCreateRequest, the same checks a spec in the watched repository gets
- * (binding types with Flyte's castability rules, references, cycles, unreachable nodes, names): the spec goes in
- * as the admin.WorkflowSpec it is, with the registered tasks it references as admin.TaskSpec messages. FC_ESPEC
- * with the compiler's diagnostics (error[Code]) when it does not compile.
- */
-static int compile_check(const Flyteidl__Admin__WorkflowCreateRequest *req, Flyteidl__Core__CompiledTask **tasks,
-			 size_t ntasks, struct fc_err *err)
+static int register_request(struct adm_store *s, enum adm_kind kind, const Flyteidl__Core__Identifier *id,
+			    const ProtobufCMessage *msg, const struct wf_builder *b, bool *created, struct fc_buf *diff,
+			    struct fc_err *err)
 {
 	struct cmp_options opts;
 	struct cmp_session *cs;
 	struct fc_buf name = FC_BUF_INIT;
-	size_t i, len;
-	uint8_t *bytes;
-	int rc = 0;
+	size_t i;
+	int rc;
 
 	memset(&opts, 0, sizeof(opts));
-	opts.project = req->id->project;
-	opts.domain = req->id->domain;
+	opts.project = id->project;
+	opts.domain = id->domain;
+	opts.keep_versions = true;
 	cs = cmp_session_new(&opts);
-	for (i = 0; i < ntasks; i++) {
-		Flyteidl__Admin__TaskSpec ts = FLYTEIDL__ADMIN__TASK_SPEC__INIT;
+	for (i = 0; i < b->ndeps; i++) {
+		const ProtobufCMessageDescriptor *d = b->deps[i]->descriptor;
 
-		if (!tasks[i]->template_)
-			continue;
-		ts.template_ = tasks[i]->template_;
-		len = protobuf_c_message_get_packed_size(&ts.base);
-		bytes = fc_xmalloc(len + 1);
-		protobuf_c_message_pack(&ts.base, bytes);
-		bytes[len] = 0;
 		fc_buf_reset(&name);
-		fc_buf_addf(&name, "registered-task-%zu_1.pb", i);
-		cmp_add_source_take(cs, name.buf, (char *)bytes, len);
+		/* pyflyte's suffixes say what a .pb holds; a closure is recognised by its content */
+		fc_buf_addf(&name, "registered-%zu%s.pb", i,
+			    d == &flyteidl__admin__task_spec__descriptor	  ? "_1"
+			    : d == &flyteidl__admin__launch_plan__descriptor ? "_3"
+									      : "");
+		add_pb(cs, name.buf, b->deps[i]);
 	}
-	len = protobuf_c_message_get_packed_size(&req->spec->base);
-	bytes = fc_xmalloc(len + 1);
-	protobuf_c_message_pack(&req->spec->base, bytes);
-	bytes[len] = 0;
-	fc_buf_reset(&name);
-	fc_buf_addf(&name, "request-%s_2.pb", req->id->name);
-	cmp_add_source_take(cs, name.buf, (char *)bytes, len);
+	fc_buf_release(&name);
+	add_pb(cs, request_file[kind], msg);
 	if (cmp_compile(cs)) {
 		struct fc_diags *d = cmp_diags(cs);
 		struct fc_buf text = FC_BUF_INIT;
@@ -593,18 +544,67 @@ static int compile_check(const Flyteidl__Admin__WorkflowCreateRequest *req, Flyt
 				    dg->node ? dg->node : "", dg->node ? ": " : "");
 			fc_buf_adds(&text, dg->msg);
 		}
-		rc = fc_err_set(err, FC_ESPEC, "workflow %s does not compile: %s", req->id->name, text.buf);
+		rc = fc_err_set(err, FC_ESPEC, "%s %s does not compile: %s", kind_words[kind], id->name, text.buf);
 		fc_buf_release(&text);
+	} else {
+		rc = register_compiled(s, cs, kind, id, created, diff, err);
 	}
-	fc_buf_release(&name);
 	cmp_session_free(cs);
+	return rc;
+}
+
+/* The request's identifier on a copy of its template (the compiler versions what it compiles by its id). */
+static Flyteidl__Core__Identifier *request_id(struct fc_arena *a, const Flyteidl__Core__Identifier *id,
+					      Flyteidl__Core__ResourceType type)
+{
+	Flyteidl__Core__Identifier *c = cmp_pb_copy(a, &id->base);
+
+	c->resource_type = type;
+	return c;
+}
+
+static void builder_init(struct wf_builder *b, struct adm_store *s, struct fc_arena *a, struct fc_err *err)
+{
+	memset(b, 0, sizeof(*b));
+	b->s = s;
+	b->a = a;
+	b->err = err;
+}
+
+static void builder_release(struct wf_builder *b)
+{
+	free(b->deps);
+	free(b->seen);
+}
+
+int adm_create_task(struct adm_store *s, const Flyteidl__Admin__TaskCreateRequest *req, bool *created,
+		    struct fc_buf *diff, struct fc_err *err)
+{
+	Flyteidl__Admin__TaskSpec *spec;
+	struct wf_builder b;
+	struct fc_arena a;
+	struct adm_id id;
+	int rc;
+
+	rc = id_from_msg(req->id, ADM_TASK, true, &id, err);
+	if (rc)
+		return rc;
+	if (!req->spec || !req->spec->template_)
+		return fc_err_set(err, FC_EINVAL, "spec.template is required");
+	fc_arena_init(&a, 0);
+	builder_init(&b, s, &a, err);
+	spec = cmp_pb_copy(&a, &req->spec->base);
+	spec->template_->id = request_id(&a, req->id, FLYTEIDL__CORE__RESOURCE_TYPE__TASK);
+	rc = register_request(s, ADM_TASK, req->id, &spec->base, &b, created, diff, err);
+	builder_release(&b);
+	fc_arena_release(&a);
 	return rc;
 }
 
 int adm_create_workflow(struct adm_store *s, const Flyteidl__Admin__WorkflowCreateRequest *req, bool *created,
 			struct fc_buf *diff, struct fc_err *err)
 {
-	Flyteidl__Core__CompiledWorkflowClosure closure = FLYTEIDL__CORE__COMPILED_WORKFLOW_CLOSURE__INIT;
+	Flyteidl__Admin__WorkflowSpec *spec;
 	struct wf_builder b;
 	struct fc_arena a;
 	struct adm_id id;
@@ -622,29 +622,17 @@ int adm_create_workflow(struct adm_store *s, const Flyteidl__Admin__WorkflowCrea
 		if (!req->spec->template_->nodes[i]->id || !*req->spec->template_->nodes[i]->id)
 			return fc_err_set(err, FC_EINVAL, "spec.template.nodes[%zu] has no id", i);
 	fc_arena_init(&a, 0);
-	memset(&b, 0, sizeof(b));
-	b.s = s;
-	b.a = &a;
-	b.err = err;
+	builder_init(&b, s, &a, err);
 	walk_template(&b, req->spec->template_);
 	for (i = 0; i < req->spec->n_sub_workflows; i++)
 		walk_template(&b, req->spec->sub_workflows[i]);
 	rc = b.rc;
-	if (!rc)
-		rc = compile_check(req, b.tasks, b.ntasks, err);
-	if (rc)
-		goto out;
-	closure.primary = compiled_wf(&a, req->spec->template_);
-	closure.n_sub_workflows = req->spec->n_sub_workflows;
-	closure.sub_workflows = fc_arena_array(&a, closure.n_sub_workflows + 1, sizeof(*closure.sub_workflows));
-	for (i = 0; i < req->spec->n_sub_workflows; i++)
-		closure.sub_workflows[i] = compiled_wf(&a, req->spec->sub_workflows[i]);
-	closure.n_tasks = b.ntasks;
-	closure.tasks = b.tasks;
-	rc = adm_register_workflow(s, req->id, &closure, NULL, created, diff, err);
-out:
-	free(b.tasks);
-	free(b.seen);
+	if (!rc) {
+		spec = cmp_pb_copy(&a, &req->spec->base);
+		spec->template_->id = request_id(&a, req->id, FLYTEIDL__CORE__RESOURCE_TYPE__WORKFLOW);
+		rc = register_request(s, ADM_WORKFLOW, req->id, &spec->base, &b, created, diff, err);
+	}
+	builder_release(&b);
 	fc_arena_release(&a);
 	return rc;
 }
@@ -653,10 +641,38 @@ int adm_create_launch_plan(struct adm_store *s, const Flyteidl__Admin__LaunchPla
 			   struct fc_buf *diff, struct fc_err *err)
 {
 	Flyteidl__Admin__LaunchPlan lp = FLYTEIDL__ADMIN__LAUNCH_PLAN__INIT;
+	struct wf_builder b;
+	struct adm_entity wf;
+	struct fc_arena a;
+	struct adm_id id, wid;
+	int rc;
 
-	lp.id = req->id;
-	lp.spec = req->spec;
-	return adm_register_launch_plan(s, &lp, NULL, NULL, created, diff, err);
+	rc = id_from_msg(req->id, ADM_LAUNCH_PLAN, true, &id, err);
+	if (rc)
+		return rc;
+	if (!req->spec || !req->spec->workflow_id)
+		return fc_err_set(err, FC_EINVAL, "launch plan %s has no spec.workflowId", id.name);
+	rc = id_from_msg(req->spec->workflow_id, ADM_WORKFLOW, true, &wid, err);
+	if (rc)
+		return fc_err_prefix(err, "launch plan workflowId: ");
+	fc_arena_init(&a, 0);
+	builder_init(&b, s, &a, err);
+	rc = adm_entity_get(s, ADM_WORKFLOW, &wid, &a, &wf, err);
+	if (rc == FC_ENOENT)
+		rc = fc_err_set(err, FC_EINVAL, "launch plan refers to workflow %s/%s/%s@%s, which is not registered",
+				wid.project, wid.domain, wid.name, wid.version);
+	if (!rc) {
+		collect(&b, ADM_WORKFLOW, req->spec->workflow_id);
+		rc = b.rc;
+	}
+	if (!rc) {
+		lp.id = request_id(&a, req->id, FLYTEIDL__CORE__RESOURCE_TYPE__LAUNCH_PLAN);
+		lp.spec = req->spec;
+		rc = register_request(s, ADM_LAUNCH_PLAN, req->id, &lp.base, &b, created, diff, err);
+	}
+	builder_release(&b);
+	fc_arena_release(&a);
+	return rc;
 }
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -724,6 +740,40 @@ int adm_launch_plan_msg(const struct adm_entity *e, struct fc_arena *a, Flyteidl
 	m->closure = c;
 	*out = m;
 	return 0;
+}
+
+int adm_entity_msg(const struct adm_entity *e, struct fc_arena *a, ProtobufCMessage **out, struct fc_err *err)
+{
+	switch (e->kind) {
+	case ADM_TASK:
+		return adm_task_msg(e, a, (Flyteidl__Admin__Task **)out, err);
+	case ADM_WORKFLOW:
+		return adm_workflow_msg(e, a, (Flyteidl__Admin__Workflow **)out, err);
+	case ADM_LAUNCH_PLAN:
+		return adm_launch_plan_msg(e, a, (Flyteidl__Admin__LaunchPlan **)out, err);
+	}
+	return fc_err_set(err, FC_EINTERNAL, "unknown kind");
+}
+
+ProtobufCMessage *adm_entity_list_msg(enum adm_kind kind, struct fc_arena *a, ProtobufCMessage **items, size_t n,
+				      const char *next)
+{
+	/* each list holds its items as field 1 and the token as field 2 */
+	static const ProtobufCMessageDescriptor *const lists[] = {
+		[ADM_TASK] = &flyteidl__admin__task_list__descriptor,
+		[ADM_WORKFLOW] = &flyteidl__admin__workflow_list__descriptor,
+		[ADM_LAUNCH_PLAN] = &flyteidl__admin__launch_plan_list__descriptor,
+	};
+	const ProtobufCMessageDescriptor *d = lists[kind];
+	const ProtobufCFieldDescriptor *items_f = protobuf_c_message_descriptor_get_field(d, 1);
+	const ProtobufCFieldDescriptor *token_f = protobuf_c_message_descriptor_get_field(d, 2);
+	ProtobufCMessage *l = fc_arena_alloc(a, d->sizeof_message);
+
+	protobuf_c_message_init(d, l);
+	*(size_t *)((char *)l + items_f->quantifier_offset) = n;
+	*(ProtobufCMessage ***)((char *)l + items_f->offset) = items;
+	*(char **)((char *)l + token_f->offset) = astr(a, next);
+	return l;
 }
 
 int adm_execution_msg(const struct adm_execution *x, struct fc_arena *a, Flyteidl__Admin__Execution **out,
@@ -927,16 +977,6 @@ void adm_generate_name(char out[21])
 	out[20] = '\0';
 }
 
-static const Flyteidl__Core__Literal *map_get(const Flyteidl__Core__LiteralMap *m, const char *key)
-{
-	size_t i;
-
-	for (i = 0; m && i < m->n_literals; i++)
-		if (!strcmp(m->literals[i]->key, key))
-			return m->literals[i]->value;
-	return NULL;
-}
-
 static const Flyteidl__Core__Parameter *param_get(const Flyteidl__Core__ParameterMap *m, const char *key)
 {
 	size_t i;
@@ -947,77 +987,6 @@ static const Flyteidl__Core__Parameter *param_get(const Flyteidl__Core__Paramete
 	return NULL;
 }
 
-/* A shallow type check: scalars' primitive kinds, collections and maps element by element; other types pass. */
-static bool literal_matches(const Flyteidl__Core__LiteralType *t, const Flyteidl__Core__Literal *l, int depth)
-{
-	size_t i;
-
-	if (!t || !l || depth > 32)
-		return true;
-	switch (t->type_case) {
-	case FLYTEIDL__CORE__LITERAL_TYPE__TYPE_SIMPLE:
-		if (t->simple == FLYTEIDL__CORE__SIMPLE_TYPE__NONE || t->simple == FLYTEIDL__CORE__SIMPLE_TYPE__STRUCT ||
-		    t->simple == FLYTEIDL__CORE__SIMPLE_TYPE__BINARY || t->simple == FLYTEIDL__CORE__SIMPLE_TYPE__ERROR)
-			return true;
-		if (l->value_case != FLYTEIDL__CORE__LITERAL__VALUE_SCALAR || !l->scalar ||
-		    l->scalar->value_case != FLYTEIDL__CORE__SCALAR__VALUE_PRIMITIVE || !l->scalar->primitive)
-			return false;
-		switch (t->simple) {
-		case FLYTEIDL__CORE__SIMPLE_TYPE__INTEGER:
-			return l->scalar->primitive->value_case == FLYTEIDL__CORE__PRIMITIVE__VALUE_INTEGER;
-		case FLYTEIDL__CORE__SIMPLE_TYPE__FLOAT:
-			return l->scalar->primitive->value_case == FLYTEIDL__CORE__PRIMITIVE__VALUE_FLOAT_VALUE ||
-			       l->scalar->primitive->value_case == FLYTEIDL__CORE__PRIMITIVE__VALUE_INTEGER;
-		case FLYTEIDL__CORE__SIMPLE_TYPE__STRING:
-			return l->scalar->primitive->value_case == FLYTEIDL__CORE__PRIMITIVE__VALUE_STRING_VALUE;
-		case FLYTEIDL__CORE__SIMPLE_TYPE__BOOLEAN:
-			return l->scalar->primitive->value_case == FLYTEIDL__CORE__PRIMITIVE__VALUE_BOOLEAN;
-		case FLYTEIDL__CORE__SIMPLE_TYPE__DATETIME:
-			return l->scalar->primitive->value_case == FLYTEIDL__CORE__PRIMITIVE__VALUE_DATETIME;
-		case FLYTEIDL__CORE__SIMPLE_TYPE__DURATION:
-			return l->scalar->primitive->value_case == FLYTEIDL__CORE__PRIMITIVE__VALUE_DURATION;
-		default:
-			return true;
-		}
-	case FLYTEIDL__CORE__LITERAL_TYPE__TYPE_COLLECTION_TYPE:
-		if (l->value_case != FLYTEIDL__CORE__LITERAL__VALUE_COLLECTION || !l->collection)
-			return false;
-		for (i = 0; i < l->collection->n_literals; i++)
-			if (!literal_matches(t->collection_type, l->collection->literals[i], depth + 1))
-				return false;
-		return true;
-	case FLYTEIDL__CORE__LITERAL_TYPE__TYPE_MAP_VALUE_TYPE:
-		if (l->value_case != FLYTEIDL__CORE__LITERAL__VALUE_MAP || !l->map)
-			return false;
-		for (i = 0; i < l->map->n_literals; i++)
-			if (!literal_matches(t->map_value_type, l->map->literals[i]->value, depth + 1))
-				return false;
-		return true;
-	default:
-		return true;
-	}
-}
-
-static void map_put(struct fc_arena *a, Flyteidl__Core__LiteralMap *m, size_t *alloc, const char *key,
-		    const Flyteidl__Core__Literal *v)
-{
-	Flyteidl__Core__LiteralMap__LiteralsEntry *e = fc_arena_alloc(a, sizeof(*e));
-
-	flyteidl__core__literal_map__literals_entry__init(e);
-	e->key = (char *)key;
-	e->value = (Flyteidl__Core__Literal *)v;
-	if (m->n_literals + 1 > *alloc) {
-		size_t n = *alloc ? *alloc * 2 : 8;
-		Flyteidl__Core__LiteralMap__LiteralsEntry **grown = fc_arena_array(a, n, sizeof(*grown));
-
-		if (m->n_literals)
-			memcpy(grown, m->literals, m->n_literals * sizeof(*grown));
-		m->literals = grown;
-		*alloc = n;
-	}
-	m->literals[m->n_literals++] = e;
-}
-
 /* Resolve the launch plan and build the execution row (not yet stored). */
 static int prepare_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionCreateRequest *req, int mode,
 			  struct fc_arena *a, struct adm_execution *x, struct fc_err *err)
@@ -1026,12 +995,12 @@ static int prepare_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionC
 	Flyteidl__Admin__LaunchPlanSpec *lps;
 	Flyteidl__Admin__LaunchPlanClosure *lpc = NULL;
 	const Flyteidl__Core__ParameterMap *expected;
-	Flyteidl__Core__LiteralMap *inputs = fc_arena_alloc(a, sizeof(*inputs));
+	Flyteidl__Core__LiteralMap *inputs = cmp_litmap_new(a);
 	Flyteidl__Admin__ExecutionSpec *spec = fc_arena_alloc(a, sizeof(*spec));
 	Flyteidl__Admin__ExecutionMetadata *md = fc_arena_alloc(a, sizeof(*md));
 	struct adm_entity lp;
 	struct adm_id lpid;
-	size_t i, alloc = 0;
+	size_t i;
 	char *name;
 	int rc;
 
@@ -1070,33 +1039,32 @@ static int prepare_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionC
 	expected = lpc && lpc->expected_inputs ? lpc->expected_inputs : lps->default_inputs;
 	given = req->inputs ? req->inputs : req->spec->inputs;
 
-	flyteidl__core__literal_map__init(inputs);
 	for (i = 0; given && i < given->n_literals; i++) {
 		const char *key = given->literals[i]->key;
 		const Flyteidl__Core__Parameter *p = param_get(expected, key);
 
-		if (map_get(lps->fixed_inputs, key))
+		if (cmp_litmap_get(lps->fixed_inputs, key))
 			return fc_err_set(err, FC_EINVAL, "input '%s' is fixed by launch plan %s and cannot be given", key,
 					  lp.id.name);
 		if (!p)
 			return fc_err_set(err, FC_EINVAL, "unknown input '%s' for launch plan %s", key, lp.id.name);
-		if (p->var && !literal_matches(p->var->type, given->literals[i]->value, 0))
+		if (p->var && !cmp_lit_matches(p->var->type, given->literals[i]->value))
 			return fc_err_set(err, FC_EINVAL, "input '%s' does not match its declared type", key);
-		map_put(a, inputs, &alloc, key, given->literals[i]->value);
+		cmp_litmap_put(a, inputs, key, given->literals[i]->value);
 	}
 	for (i = 0; expected && i < expected->n_parameters; i++) {
 		const char *key = expected->parameters[i]->key;
 		const Flyteidl__Core__Parameter *p = expected->parameters[i]->value;
 
-		if (map_get(given, key) || map_get(lps->fixed_inputs, key))
+		if (cmp_litmap_get(given, key) || cmp_litmap_get(lps->fixed_inputs, key))
 			continue;
 		if (p && p->behavior_case == FLYTEIDL__CORE__PARAMETER__BEHAVIOR_DEFAULT && p->default_)
-			map_put(a, inputs, &alloc, key, p->default_);
+			cmp_litmap_put(a, inputs, key, p->default_);
 		else if (p && p->behavior_case == FLYTEIDL__CORE__PARAMETER__BEHAVIOR_REQUIRED && p->required)
 			return fc_err_set(err, FC_EINVAL, "input '%s' is required by launch plan %s", key, lp.id.name);
 	}
 	for (i = 0; lps->fixed_inputs && i < lps->fixed_inputs->n_literals; i++)
-		map_put(a, inputs, &alloc, lps->fixed_inputs->literals[i]->key, lps->fixed_inputs->literals[i]->value);
+		cmp_litmap_put(a, inputs, lps->fixed_inputs->literals[i]->key, lps->fixed_inputs->literals[i]->value);
 
 	*spec = *req->spec;
 	spec->launch_plan = adm_identifier_msg(a, ADM_LAUNCH_PLAN, &lp.id);
@@ -1124,8 +1092,8 @@ static int prepare_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionC
 		x->workflow.name = lps->workflow_id->name;
 		x->workflow.version = lps->workflow_id->version;
 	}
-	x->spec = pack(a, &spec->base, &x->spec_len);
-	x->inputs = pack(a, &inputs->base, &x->inputs_len);
+	x->spec = cmp_pb_pack_arena(a, &spec->base, &x->spec_len);
+	x->inputs = cmp_pb_pack_arena(a, &inputs->base, &x->inputs_len);
 	x->mode = mode;
 	x->scheduled_at = adm_timestamp_ns(md->scheduled_at);
 	return 0;
@@ -1197,7 +1165,7 @@ int adm_relaunch(struct adm_store *s, const Flyteidl__Admin__ExecutionRelaunchRe
 	}
 	x = old;
 	x.id.name = name;
-	x.spec = pack(a, &spec->base, &x.spec_len);
+	x.spec = cmp_pb_pack_arena(a, &spec->base, &x.spec_len);
 	x.mode = FLYTEIDL__ADMIN__EXECUTION_METADATA__EXECUTION_MODE__RELAUNCH;
 	rc = adm_execution_create(s, &x, err);
 	if (!rc && out)
@@ -1229,15 +1197,15 @@ static int intake_workflow_event(struct adm_store *s, const Flyteidl__Event__Wor
 		w.output_uri = ev->output_uri;
 		break;
 	case FLYTEIDL__EVENT__WORKFLOW_EXECUTION_EVENT__OUTPUT_RESULT_ERROR:
-		w.error = pack(&a, &ev->error->base, &w.error_len);
+		w.error = cmp_pb_pack_arena(&a, &ev->error->base, &w.error_len);
 		break;
 	case FLYTEIDL__EVENT__WORKFLOW_EXECUTION_EVENT__OUTPUT_RESULT_OUTPUT_DATA:
-		w.outputs = pack(&a, &ev->output_data->base, &w.outputs_len);
+		w.outputs = cmp_pb_pack_arena(&a, &ev->output_data->base, &w.outputs_len);
 		break;
 	default:
 		break;
 	}
-	w.raw = pack(&a, &ev->base, &w.raw_len);
+	w.raw = cmp_pb_pack_arena(&a, &ev->base, &w.raw_len);
 	rc = adm_event_workflow(s, &w, applied, err);
 	fc_arena_release(&a);
 	return rc;
@@ -1271,10 +1239,10 @@ static int intake_node_event(struct adm_store *s, const Flyteidl__Event__NodeExe
 		n.output_uri = ev->output_uri;
 		break;
 	case FLYTEIDL__EVENT__NODE_EXECUTION_EVENT__OUTPUT_RESULT_ERROR:
-		n.error = pack(&a, &ev->error->base, &n.error_len);
+		n.error = cmp_pb_pack_arena(&a, &ev->error->base, &n.error_len);
 		break;
 	case FLYTEIDL__EVENT__NODE_EXECUTION_EVENT__OUTPUT_RESULT_OUTPUT_DATA:
-		n.outputs = pack(&a, &ev->output_data->base, &n.outputs_len);
+		n.outputs = cmp_pb_pack_arena(&a, &ev->output_data->base, &n.outputs_len);
 		break;
 	default:
 		break;
@@ -1286,7 +1254,7 @@ static int intake_node_event(struct adm_store *s, const Flyteidl__Event__NodeExe
 	n.is_parent = ev->is_parent;
 	n.is_dynamic = ev->is_dynamic;
 	n.is_array = ev->is_array;
-	n.raw = pack(&a, &ev->base, &n.raw_len);
+	n.raw = cmp_pb_pack_arena(&a, &ev->base, &n.raw_len);
 	rc = adm_event_node(s, &n, applied, err);
 	fc_arena_release(&a);
 	return rc;
@@ -1322,17 +1290,17 @@ static int intake_task_event(struct adm_store *s, const Flyteidl__Event__TaskExe
 		t.output_uri = ev->output_uri;
 		break;
 	case FLYTEIDL__EVENT__TASK_EXECUTION_EVENT__OUTPUT_RESULT_ERROR:
-		t.error = pack(&a, &ev->error->base, &t.error_len);
+		t.error = cmp_pb_pack_arena(&a, &ev->error->base, &t.error_len);
 		break;
 	case FLYTEIDL__EVENT__TASK_EXECUTION_EVENT__OUTPUT_RESULT_OUTPUT_DATA:
-		t.outputs = pack(&a, &ev->output_data->base, &t.outputs_len);
+		t.outputs = cmp_pb_pack_arena(&a, &ev->output_data->base, &t.outputs_len);
 		break;
 	default:
 		break;
 	}
 	t.task_type = ev->task_type;
 	t.reason = ev->n_reasons ? ev->reasons[ev->n_reasons - 1]->reason : ev->reason;
-	t.raw = pack(&a, &ev->base, &t.raw_len);
+	t.raw = cmp_pb_pack_arena(&a, &ev->base, &t.raw_len);
 	rc = adm_event_task(s, &t, applied, err);
 	fc_arena_release(&a);
 	return rc;

@@ -58,6 +58,12 @@ int adm_workflow_msg(const struct adm_entity *e, struct fc_arena *a, Flyteidl__A
 		     struct fc_err *err);
 int adm_launch_plan_msg(const struct adm_entity *e, struct fc_arena *a, Flyteidl__Admin__LaunchPlan **out,
 			struct fc_err *err);
+/* Any of the three by the row's kind (an admin.Task, admin.Workflow or admin.LaunchPlan). */
+int adm_entity_msg(const struct adm_entity *e, struct fc_arena *a, ProtobufCMessage **out, struct fc_err *err);
+/* A page of them as a TaskList, WorkflowList or LaunchPlanList of `kind`: `items` (borrowed) and the next page's
+ * token (NULL: the last page), in `a`. The REST and gRPC doors answer lists with it. */
+ProtobufCMessage *adm_entity_list_msg(enum adm_kind kind, struct fc_arena *a, ProtobufCMessage **items, size_t n,
+				      const char *next);
 int adm_execution_msg(const struct adm_execution *x, struct fc_arena *a, Flyteidl__Admin__Execution **out,
 		      struct fc_err *err);
 int adm_node_execution_msg(const struct adm_node_execution *n, struct fc_arena *a,

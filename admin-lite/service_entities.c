@@ -6,6 +6,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/limits.h"
+#include "compiler/lit.h"
 #include "core/pbdepth.h"
 
 #include <stdlib.h>
@@ -196,10 +197,11 @@ bool adm_wf_match_launch_plan(const struct adm_wf_match *m, const Flyteidl__Admi
 /* Stored output bytes as a LiteralMap in `a` (checked for nesting first); NULL when absent or unreadable. */
 static Flyteidl__Core__LiteralMap *stored_literals(struct fc_arena *a, const uint8_t *data, size_t len)
 {
-	if (!data || !fc_pb_nesting_ok(&flyteidl__core__literal_map__descriptor, data, len, FC_PB_MAX_DEPTH))
+	void *m = NULL;
+
+	if (!data || cmp_pb_unpack(a, &flyteidl__core__literal_map__descriptor, data, len, &m, NULL))
 		return NULL;
-	return (Flyteidl__Core__LiteralMap *)protobuf_c_message_unpack(&flyteidl__core__literal_map__descriptor,
-									 fc_arena_pb_allocator(a), len, data);
+	return m;
 }
 
 /*

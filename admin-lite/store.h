@@ -519,6 +519,9 @@ int adm_file_status_list(struct adm_store *s, bool errors_only, struct fc_arena 
 void adm_store_fault_arm(long after, bool persistent);
 void adm_store_fault_disarm(void);
 unsigned long adm_store_fault_hits(void);
+/* When FLYTEC_FAULT_WRITE_AFTER is set, make the shim sqlite's default VFS, so every database the process opens
+ * (in `flytec run`, the propeller's state) meets the fault, not only the admin's stores. */
+void adm_store_fault_everywhere(void);
 
 /* A cheap query: 0 when the database answers (for /healthz). */
 int adm_store_ping(struct adm_store *s, struct fc_err *err);

@@ -330,6 +330,14 @@ static void fault_register(void)
 	}
 }
 
+void adm_store_fault_everywhere(void)
+{
+	const char *env = getenv("FLYTEC_FAULT_WRITE_AFTER");
+
+	if (env && *env && adm_store_fault_vfs())
+		sqlite3_vfs_register(&fault_vfs, 1);
+}
+
 const char *adm_store_fault_vfs(void)
 {
 	pthread_once(&fault_once, fault_register);

@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_admin.h"
 #include "compiler/compiler.h"
+#include "compiler/lit.h"
 #include "compiler/dagdiff.h"
 #include "core/limits.h"
 #include "core/arena.h"
@@ -1076,7 +1077,7 @@ static int input_literal(const json_t *lp, const char *name, const char *text, j
 	fc_arena_init(&a, 0);
 	rc = fc_pbjson_decode(type, &flyteidl__core__literal_type__descriptor, fc_arena_pb_allocator(&a), 0, &t, &err);
 	if (!rc)
-		rc = cmp_literal_from_text(&a, (Flyteidl__Core__LiteralType *)t, text, &lit, &err);
+		rc = cmp_lit_from_text(&a, (Flyteidl__Core__LiteralType *)t, text, CMP_LIT_TEXT_VALUE, &lit, &err);
 	if (!rc)
 		rc = fc_pbjson_encode(&lit->base, 0, out, &err);
 	if (rc)

@@ -13,7 +13,7 @@
 #include "core/err.h"
 #include "core/pbjson.h"
 #include "core/yamljson.h"
-#include "propeller/lit.h"
+#include "compiler/lit.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -102,67 +102,16 @@ static int split_pairs(struct fc_arena *arena, const char **items, size_t n, con
 	return FC_OK;
 }
 
-static const Flyteidl__Core__LiteralType *input_type(const Flyteidl__Core__WorkflowTemplate *t, const char *name)
-{
-	const Flyteidl__Core__VariableMap *vm = t->interface ? t->interface->inputs : NULL;
-	size_t i;
-
-	for (i = 0; vm && i < vm->n_variables; i++)
-		if (!strcmp(vm->variables[i]->key, name))
-			return vm->variables[i]->value ? vm->variables[i]->value->type : NULL;
-	return NULL;
-}
-
 /* --input values converted by their declared type (as `flytec run` does), then the launch plan's defaults. */
 static int gather_inputs(struct fc_arena *arena, struct cmp_session *s, const struct cmp_workflow_result *wr,
 			 const struct cli_fw_args *a, Flyteidl__Core__LiteralMap **out, struct fc_err *err)
 {
 	const Flyteidl__Core__WorkflowTemplate *t = wr->closure->primary->template_;
 	const struct cmp_launch_plan_result *lp = cmp_find_launch_plan(s, wr->name);
-	const Flyteidl__Core__ParameterMap *pm = lp && lp->launch_plan->spec ? lp->launch_plan->spec->default_inputs : NULL;
-	Flyteidl__Core__LiteralMap *in = prop_litmap_new(arena, a->n_inputs + 4);
-	size_t i;
 
-	for (i = 0; i < a->n_inputs; i++) {
-		char *kv = fc_arena_strdup(arena, a->inputs[i]), *eq = strchr(kv, '=');
-		const Flyteidl__Core__LiteralType *type;
-		Flyteidl__Core__Literal *lit;
-
-		if (!eq)
-			return fc_err_set(err, FC_EINVAL, "--input takes NAME=VALUE, not '%s'", kv);
-		*eq = '\0';
-		if (!(type = input_type(t, kv)))
-			return fc_err_set(err, FC_EINVAL, "workflow %s has no input '%s'", wr->name, kv);
-		if (cmp_literal_from_text(arena, type, eq + 1, &lit, err))
-			return fc_err_prefix(err, "input '%s': ", kv);
-		prop_litmap_put(arena, in, kv, lit);
-	}
-	for (i = 0; pm && i < pm->n_parameters; i++) {
-		const Flyteidl__Core__Parameter *p = pm->parameters[i]->value;
-
-		if (p && p->behavior_case == FLYTEIDL__CORE__PARAMETER__BEHAVIOR_DEFAULT && p->default_ &&
-		    !prop_litmap_get(in, pm->parameters[i]->key))
-			prop_litmap_put(arena, in, pm->parameters[i]->key, p->default_);
-	}
-	if (t->interface && t->interface->inputs) {
-		const Flyteidl__Core__VariableMap *vm = t->interface->inputs;
-
-		for (i = 0; i < vm->n_variables; i++) {
-			struct fc_buf type = FC_BUF_INIT;
-			int rc;
-
-			if (prop_litmap_get(in, vm->variables[i]->key))
-				continue;
-			if (vm->variables[i]->value && vm->variables[i]->value->type)
-				cmp_type_render(vm->variables[i]->value->type, &type);
-			rc = fc_err_set(err, FC_EINVAL, "missing input '%s'%s%s (--input %s=VALUE)", vm->variables[i]->key,
-					type.len ? " of type " : "", type.buf, vm->variables[i]->key);
-			fc_buf_release(&type);
-			return rc;
-		}
-	}
-	*out = in;
-	return FC_OK;
+	return cmp_lit_inputs_from_text(arena, t->interface ? t->interface->inputs : NULL,
+					lp && lp->launch_plan->spec ? lp->launch_plan->spec->default_inputs : NULL,
+					(const char *const *)a->inputs, a->n_inputs, out, NULL, err);
 }
 
 int cli_fw_emit(struct cmp_session *s, const char *workflow, const struct cli_fw_args *a, struct fc_err *err)

@@ -32,6 +32,9 @@ struct cmp_options {
 	const char *project; /* default project for specs that name none (CMP_DEFAULT_PROJECT when NULL) */
 	const char *domain;  /* default domain (CMP_DEFAULT_DOMAIN when NULL) */
 	const char *version; /* force every version; NULL: content hash */
+	/* Entities whose identifier already carries a version keep it, and so do references to them (the admin's API
+	 * registers what the client named); entities without one get `version` or the content hash. */
+	bool keep_versions;
 	size_t max_file_size;               /* 0: CMP_MAX_FILE_SIZE */
 	struct fc_yaml_limits yaml_limits;  /* zeros: defaults */
 	bool warnings_as_errors;
@@ -158,15 +161,6 @@ const struct cmp_launch_plan_result *cmp_find_launch_plan(const struct cmp_sessi
 void cmp_render_text(struct cmp_session *s, struct fc_buf *out);
 void cmp_render_dot(struct cmp_session *s, struct fc_buf *out);
 
-/*
- * Convert text to a literal of `type` the way `flytec run --input k=v` and the API need it: "3" for an integer,
- * "2024-01-01T00:00:00Z" for a datetime, "1h30m" for a duration, YAML/JSON flow syntax ("[1, 2]", "{a: 1}") for
- * collections, maps and structs. The literal is allocated in `arena`.
- */
-int cmp_literal_from_text(struct fc_arena *arena, const Flyteidl__Core__LiteralType *type, const char *text,
-			  Flyteidl__Core__Literal **out, struct fc_err *err);
-/* Render a literal for people ("3", "[1, 2]", "{a: 1}"); appended to `out`. */
-void cmp_literal_render(const Flyteidl__Core__Literal *lit, struct fc_buf *out);
 /* Render a type compactly ("list<integer>", "blob<csv>", "optional<string>"). */
 void cmp_type_render(const Flyteidl__Core__LiteralType *type, struct fc_buf *out);
 

@@ -5,6 +5,7 @@
  * list in a fixed order. It shows what the IDL holds, in a form a person can diff.
  */
 #include "compiler/cmp_int.h"
+#include "compiler/lit.h"
 #include "core/cron.h"
 #include "core/duration.h"
 
@@ -65,7 +66,7 @@ static void vars(struct fc_buf *out, const char *title, const Flyteidl__Core__Va
 				continue;
 			if (p->behavior_case == FLYTEIDL__CORE__PARAMETER__BEHAVIOR_DEFAULT) {
 				fc_buf_adds(out, " = ");
-				cmp_literal_render(p->default_, out);
+				cmp_lit_render(p->default_, CMP_LIT_SHOW_TYPED, out);
 			}
 		}
 		if (vm->variables[i]->value->description && *vm->variables[i]->value->description)
@@ -148,15 +149,12 @@ static void render_task(struct fc_buf *out, const Flyteidl__Core__TaskTemplate *
 	for (i = 0; i < t->n_config; i++)
 		fc_buf_addf(out, "  config: %s=%s\n", t->config[i]->key, t->config[i]->value);
 	if (t->custom) {
-		Flyteidl__Core__Literal lit = FLYTEIDL__CORE__LITERAL__INIT;
 		Flyteidl__Core__Scalar sc = FLYTEIDL__CORE__SCALAR__INIT;
 
 		sc.value_case = FLYTEIDL__CORE__SCALAR__VALUE_GENERIC;
 		sc.generic = t->custom;
-		lit.value_case = FLYTEIDL__CORE__LITERAL__VALUE_SCALAR;
-		lit.scalar = &sc;
 		fc_buf_adds(out, "  custom: ");
-		cmp_literal_render(&lit, out);
+		cmp_lit_render_scalar(&sc, CMP_LIT_SHOW_TYPED, out);
 		fc_buf_addch(out, '\n');
 	}
 	fc_buf_addch(out, '\n');
@@ -175,14 +173,9 @@ static void binding_data(struct fc_buf *out, const Flyteidl__Core__BindingData *
 		fc_buf_addf(out, "%s.%s", strcmp(bd->promise->node_id, CMP_START_NODE) ? bd->promise->node_id : "inputs",
 			    bd->promise->var);
 		break;
-	case FLYTEIDL__CORE__BINDING_DATA__VALUE_SCALAR: {
-		Flyteidl__Core__Literal lit = FLYTEIDL__CORE__LITERAL__INIT;
-
-		lit.value_case = FLYTEIDL__CORE__LITERAL__VALUE_SCALAR;
-		lit.scalar = bd->scalar;
-		cmp_literal_render(&lit, out);
+	case FLYTEIDL__CORE__BINDING_DATA__VALUE_SCALAR:
+		cmp_lit_render_scalar(bd->scalar, CMP_LIT_SHOW_TYPED, out);
 		break;
-	}
 	case FLYTEIDL__CORE__BINDING_DATA__VALUE_COLLECTION:
 		fc_buf_addch(out, '[');
 		for (i = 0; i < bd->collection->n_bindings; i++) {
@@ -245,20 +238,19 @@ static const char *op_name(Flyteidl__Core__ComparisonExpression__Operator op)
 
 static void operand(struct fc_buf *out, const Flyteidl__Core__Operand *op)
 {
-	Flyteidl__Core__Literal lit = FLYTEIDL__CORE__LITERAL__INIT;
 	Flyteidl__Core__Scalar sc = FLYTEIDL__CORE__SCALAR__INIT;
+	const Flyteidl__Core__Scalar *shown = &sc;
 
 	if (!op) {
 		fc_buf_adds(out, "?");
 		return;
 	}
-	lit.value_case = FLYTEIDL__CORE__LITERAL__VALUE_SCALAR;
 	switch (op->val_case) {
 	case FLYTEIDL__CORE__OPERAND__VAL_VAR:
 		fc_buf_adds(out, op->var);
 		return;
 	case FLYTEIDL__CORE__OPERAND__VAL_SCALAR:
-		lit.scalar = op->scalar;
+		shown = op->scalar;
 		break;
 	case FLYTEIDL__CORE__OPERAND__VAL_PRIMITIVE:
 		sc.value_case = FLYTEIDL__CORE__SCALAR__VALUE_PRIMITIVE;
@@ -266,13 +258,12 @@ static void operand(struct fc_buf *out, const Flyteidl__Core__Operand *op)
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 		sc.primitive = op->primitive;
 #pragma GCC diagnostic pop
-		lit.scalar = &sc;
 		break;
 	default:
 		fc_buf_adds(out, "?");
 		return;
 	}
-	cmp_literal_render(&lit, out);
+	cmp_lit_render_scalar(shown, CMP_LIT_SHOW_TYPED, out);
 }
 
 static void condition(struct fc_buf *out, const Flyteidl__Core__BooleanExpression *be, unsigned depth)
@@ -554,7 +545,7 @@ static void render_launch_plan(struct fc_buf *out, const struct cmp_launch_plan_
 			cmp_type_render(p->var ? p->var->type : NULL, out);
 			if (p->behavior_case == FLYTEIDL__CORE__PARAMETER__BEHAVIOR_DEFAULT) {
 				fc_buf_adds(out, " = ");
-				cmp_literal_render(p->default_, out);
+				cmp_lit_render(p->default_, CMP_LIT_SHOW_TYPED, out);
 			} else {
 				fc_buf_adds(out, " (required)");
 			}
@@ -565,7 +556,7 @@ static void render_launch_plan(struct fc_buf *out, const struct cmp_launch_plan_
 		fc_buf_adds(out, "  fixed_inputs:\n");
 		for (i = 0; i < spec->fixed_inputs->n_literals; i++) {
 			fc_buf_addf(out, "    %s = ", spec->fixed_inputs->literals[i]->key);
-			cmp_literal_render(spec->fixed_inputs->literals[i]->value, out);
+			cmp_lit_render(spec->fixed_inputs->literals[i]->value, CMP_LIT_SHOW_TYPED, out);
 			fc_buf_addch(out, '\n');
 		}
 	}

@@ -375,7 +375,9 @@ int cmp_add_path(struct cmp_session *s, const char *path)
 static void set_version(struct cmp_session *s, struct cmp_entity *e, Flyteidl__Core__Identifier *id,
 			const ProtobufCMessage *content)
 {
-	if (s->opts.version) {
+	if (s->opts.keep_versions && id->version && *id->version) {
+		/* as given */
+	} else if (s->opts.version) {
 		id->version = (char *)s->opts.version;
 	} else {
 		id->version = (char *)"";

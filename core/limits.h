@@ -202,6 +202,11 @@
 /* Protobuf input (.pb files, archive entries) is checked for nesting before protobuf-c unpacks it:
  * FC_PB_MAX_DEPTH (512) in core/pbdepth.h, shared with the admin's protobuf bodies. */
 
+/* The literal module (compiler/lit.c): how deep cmp_lit_matches() checks a given value's collections and maps
+ * against their declared types (an execution's inputs). Deeper levels are accepted unchecked: the type check is
+ * a courtesy to the caller, and the value was bounded when it was decoded (FC_PB_MAX_DEPTH, the JSON depth). */
+#define FC_LIMIT_LIT_MATCH_DEPTH 32
+
 /* pyflyte package archives: entries, bytes per entry, bytes in all (a gzip bomb stops here). */
 #define FC_LIMIT_CMP_ARCHIVE_ENTRIES 100000
 #define FC_LIMIT_CMP_ARCHIVE_ENTRY_SIZE (64u * 1024 * 1024)

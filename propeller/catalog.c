@@ -4,7 +4,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/sha256.h"
-#include "propeller/lit.h"
+#include "compiler/lit.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -121,7 +121,7 @@ void prop_catalog_key(const Flyteidl__Core__TaskTemplate *task, const char *cach
 	hash_str(&h, task->id ? task->id->name : "");
 	hash_str(&h, cache_version ? cache_version : task->metadata ? task->metadata->discovery_version : "");
 	if (task->interface)
-		prop_pb_pack(&task->interface->base, &iface);
+		cmp_pb_pack(&task->interface->base, &iface);
 	fc_sha256_update(&h, iface.buf, iface.len);
 	if (n) {
 		sorted = fc_xmalloc(n * sizeof(*sorted));
@@ -132,7 +132,7 @@ void prop_catalog_key(const Flyteidl__Core__TaskTemplate *task, const char *cach
 		if (ignored(task, sorted[i]->key))
 			continue;
 		hash_str(&h, sorted[i]->key);
-		prop_lit_hash(sorted[i]->value, &h);
+		cmp_lit_hash(sorted[i]->value, &h);
 	}
 	fc_sha256_final(&h, digest);
 	fc_hex(digest, sizeof(digest), hex);

@@ -2,7 +2,7 @@
 #include "propeller/engine_int.h"
 
 #include "propeller/events.h"
-#include "propeller/lit.h"
+#include "compiler/lit.h"
 #include "propeller/store.h"
 
 #include <stdlib.h>
@@ -24,7 +24,7 @@ void prop_exec_add_event(struct prop_exec *ex, int kind, const ProtobufCMessage 
 
 	if (ex->e->cfg.no_events)
 		return;
-	prop_pb_pack(msg, &b);
+	cmp_pb_pack(msg, &b);
 	FC_ALLOC_GROW(ex->events, ex->nevents + 1, ex->events_alloc);
 	ev = &ex->events[ex->nevents++];
 	ev->seq = ++ex->event_seq;

@@ -7,7 +7,7 @@
 #include "plugins/registry.h"
 #include "propeller/catalog.h"
 #include "propeller/events.h"
-#include "propeller/lit.h"
+#include "compiler/lit.h"
 #include "propeller/store.h"
 
 #include <errno.h>
@@ -246,13 +246,13 @@ static void host_set_state(const struct plg_task_ctx *ctx, const void *data, siz
 static const char *host_input_text(const struct plg_task_ctx *ctx, const char *var)
 {
 	struct prop_node *n = ctx_node(ctx);
-	const Flyteidl__Core__Literal *lit = prop_litmap_get(n->inputs, var);
+	const Flyteidl__Core__Literal *lit = cmp_litmap_get(n->inputs, var);
 	struct fc_buf b = FC_BUF_INIT;
 	const char *s;
 
 	if (!lit)
 		return NULL;
-	prop_lit_render(lit, &b);
+	cmp_lit_render(lit, CMP_LIT_SHOW_PLAIN, &b);
 	s = fc_arena_strdup(&n->wf->ex->arena, b.buf);
 	fc_buf_release(&b);
 	return s;
@@ -282,26 +282,26 @@ static int host_set_output_text(const struct plg_task_ctx *ctx, const char *var,
 		snprintf(errbuf, errlen, "the task declares no output '%s'", var);
 		return -1;
 	}
-	if (prop_lit_from_text(&ex->arena, type, text, &lit, &err)) {
+	if (cmp_lit_from_text(&ex->arena, type, text, CMP_LIT_TEXT_FILE, &lit, &err)) {
 		snprintf(errbuf, errlen, "%s", err.msg);
 		return -1;
 	}
 	if (!n->set_outputs)
-		n->set_outputs = prop_litmap_new(&ex->arena, 0);
-	prop_litmap_put(&ex->arena, n->set_outputs, var, lit);
+		n->set_outputs = cmp_litmap_new(&ex->arena);
+	cmp_litmap_put(&ex->arena, n->set_outputs, var, lit);
 	return 0;
 }
 
 static int host_set_output_from_input(const struct plg_task_ctx *ctx, const char *var, const char *input_var)
 {
 	struct prop_node *n = ctx_node(ctx);
-	Flyteidl__Core__Literal *lit = prop_litmap_get(n->inputs, input_var);
+	Flyteidl__Core__Literal *lit = cmp_litmap_get(n->inputs, input_var);
 
 	if (!lit)
 		return -1;
 	if (!n->set_outputs)
-		n->set_outputs = prop_litmap_new(&n->wf->ex->arena, 0);
-	prop_litmap_put(&n->wf->ex->arena, n->set_outputs, var, lit);
+		n->set_outputs = cmp_litmap_new(&n->wf->ex->arena);
+	cmp_litmap_put(&n->wf->ex->arena, n->set_outputs, var, lit);
 	return 0;
 }
 
@@ -629,18 +629,18 @@ static int exec_build(struct prop_engine *e, const char *project, const char *do
 	ex->name = fc_arena_strdup(&ex->arena, name);
 	prop_exec_key(project, domain, name, &b);
 	ex->key = fc_arena_strdup(&ex->arena, b.buf);
-	rc = prop_pb_unpack(&ex->arena, &flyteidl__core__compiled_workflow_closure__descriptor, closure, closure_len,
+	rc = cmp_pb_unpack(&ex->arena, &flyteidl__core__compiled_workflow_closure__descriptor, closure, closure_len,
 			    &msg, err);
 	if (rc)
 		goto out;
 	ex->closure = msg;
 	if (inputs && inputs_len) {
-		rc = prop_pb_unpack(&ex->arena, &flyteidl__core__literal_map__descriptor, inputs, inputs_len, &msg, err);
+		rc = cmp_pb_unpack(&ex->arena, &flyteidl__core__literal_map__descriptor, inputs, inputs_len, &msg, err);
 		if (rc)
 			goto out;
 		ex->inputs = msg;
 	} else {
-		ex->inputs = prop_litmap_new(&ex->arena, 0);
+		ex->inputs = cmp_litmap_new(&ex->arena);
 	}
 	config_parse(&ex->arena, config_text, &ex->cfg);
 	ex->raw_prefix = fc_arena_strdup(&ex->arena, ex->cfg.raw_output_prefix ? ex->cfg.raw_output_prefix
@@ -686,9 +686,9 @@ int prop_engine_submit(struct prop_engine *e, const struct prop_workflow_resourc
 		return fc_err_set(err, FC_EINVAL, "execution ids are [A-Za-z0-9_-], 1 to 63 characters");
 	if (!res->closure)
 		return fc_err_set(err, FC_EINVAL, "no workflow closure");
-	prop_pb_pack(&res->closure->base, &closure);
+	cmp_pb_pack(&res->closure->base, &closure);
 	if (res->inputs)
-		prop_pb_pack(&res->inputs->base, &inputs);
+		cmp_pb_pack(&res->inputs->base, &inputs);
 	config_render(&res->config, &config);
 	prop_exec_key(res->project, res->domain, res->name, &key);
 	rc = exec_build(e, res->project, res->domain, res->name, closure.buf, closure.len, inputs.buf, inputs.len,

@@ -12,7 +12,7 @@
 #include "plugins/registry.h"
 #include "propeller/catalog.h"
 #include "propeller/events.h"
-#include "propeller/lit.h"
+#include "compiler/lit.h"
 #include "propeller/store.h"
 
 #include <errno.h>
@@ -135,7 +135,7 @@ Flyteidl__Core__LiteralMap *prop_node_outputs(struct prop_node *n)
 	prop_attempt_key(n, n->kind == NK_TASK ? prop_cur_attempt(n) : 0, "outputs.pb", &key);
 	if (prop_store_get_msg(ex->e->store, key.buf, &ex->arena, &flyteidl__core__literal_map__descriptor, &msg,
 			       NULL))
-		msg = prop_litmap_new(&ex->arena, 0);
+		msg = cmp_litmap_new(&ex->arena);
 	fc_buf_release(&key);
 	n->outputs = msg;
 	return n->outputs;
@@ -167,7 +167,7 @@ static int apply_attr_path(const Flyteidl__Core__OutputReference *ref, Flyteidl_
 
 		if (pa->value_case == FLYTEIDL__CORE__PROMISE_ATTRIBUTE__VALUE_STRING_VALUE &&
 		    cur->value_case == FLYTEIDL__CORE__LITERAL__VALUE_MAP) {
-			*lit = prop_litmap_get(cur->map, pa->string_value);
+			*lit = cmp_litmap_get(cur->map, pa->string_value);
 		} else if (pa->value_case == FLYTEIDL__CORE__PROMISE_ATTRIBUTE__VALUE_INT_VALUE &&
 			   cur->value_case == FLYTEIDL__CORE__LITERAL__VALUE_COLLECTION) {
 			*lit = pa->int_value >= 0 && (size_t)pa->int_value < cur->collection->n_literals
@@ -206,18 +206,18 @@ int prop_resolve_binding(struct prop_wf *wf, const Flyteidl__Core__BindingData *
 			rc = prop_resolve_binding(wf, bd->collection->bindings[i], &items[i], err);
 		if (rc)
 			return rc;
-		lit = prop_lit_collection(a, items, nb);
+		lit = cmp_lit_collection(a, items, nb);
 		break;
 	}
 	case FLYTEIDL__CORE__BINDING_DATA__VALUE_MAP: {
-		Flyteidl__Core__LiteralMap *m = prop_litmap_new(a, bd->map->n_bindings);
+		Flyteidl__Core__LiteralMap *m = cmp_litmap_new(a);
 
 		for (i = 0; i < bd->map->n_bindings && !rc; i++) {
 			Flyteidl__Core__Literal *v;
 
 			rc = prop_resolve_binding(wf, bd->map->bindings[i]->value, &v, err);
 			if (!rc)
-				prop_litmap_put(a, m, bd->map->bindings[i]->key, v);
+				cmp_litmap_put(a, m, bd->map->bindings[i]->key, v);
 		}
 		if (rc)
 			return rc;
@@ -241,7 +241,7 @@ int prop_resolve_binding(struct prop_wf *wf, const Flyteidl__Core__BindingData *
 						  ref->node_id, ref->var);
 			src = prop_node_outputs(up);
 		}
-		lit = prop_litmap_get(src, ref->var);
+		lit = cmp_litmap_get(src, ref->var);
 		if (!lit)
 			return fc_err_set(err, FC_EINVAL, "%s has no output '%s'", ref->node_id, ref->var);
 		rc = apply_attr_path(ref, &lit, err);
@@ -281,7 +281,7 @@ int prop_resolve_binding(struct prop_wf *wf, const Flyteidl__Core__BindingData *
 int prop_resolve_bindings(struct prop_wf *wf, Flyteidl__Core__Binding **b, size_t nb,
 			    Flyteidl__Core__LiteralMap **out, struct fc_err *err)
 {
-	Flyteidl__Core__LiteralMap *m = prop_litmap_new(&wf->ex->arena, nb);
+	Flyteidl__Core__LiteralMap *m = cmp_litmap_new(&wf->ex->arena);
 	size_t i;
 	int rc;
 
@@ -291,7 +291,7 @@ int prop_resolve_bindings(struct prop_wf *wf, Flyteidl__Core__Binding **b, size_
 		rc = prop_resolve_binding(wf, b[i]->binding, &v, err);
 		if (rc)
 			return fc_err_prefix(err, "input '%s': ", b[i]->var);
-		prop_litmap_put(&wf->ex->arena, m, b[i]->var, v);
+		cmp_litmap_put(&wf->ex->arena, m, b[i]->var, v);
 	}
 	*out = m;
 	return FC_OK;
@@ -462,7 +462,7 @@ struct prop_wf *prop_wf_new(struct prop_exec *ex, const Flyteidl__Core__Workflow
 	wf->tmpl = tmpl;
 	wf->prefix = fc_arena_strdup(a, prefix);
 	wf->owner = owner;
-	wf->inputs = inputs ? inputs : prop_litmap_new(a, 0);
+	wf->inputs = inputs ? inputs : cmp_litmap_new(a);
 	/* A compiled template carries start-node and end-node: they are the workflow's inputs and outputs, not
 	 * nodes to run (promises on start-node read the inputs; the template's outputs are the end). */
 	{
@@ -780,7 +780,7 @@ void prop_node_step(struct prop_node *n)
 		} else if (prop_resolve_bindings(n->wf, n->spec->inputs, n->spec->n_inputs, &n->inputs, &err)) {
 			if (n->is_failure_node) {
 				/* The failure node runs even when some of its inputs came from failed nodes. */
-				n->inputs = prop_litmap_new(&ex->arena, 0);
+				n->inputs = cmp_litmap_new(&ex->arena);
 			} else {
 				prop_node_fail(n, NP_FAILED, "BindingFailed", PLG_ERROR_SYSTEM, err.msg);
 				return;

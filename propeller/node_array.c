@@ -6,7 +6,7 @@
 #include "plugins/registry.h"
 #include "propeller/catalog.h"
 #include "propeller/events.h"
-#include "propeller/lit.h"
+#include "compiler/lit.h"
 #include "propeller/store.h"
 
 #include <errno.h>
@@ -67,7 +67,7 @@ static int array_build(struct prop_node *n, struct fc_err *err)
 	n->children = fc_arena_array(&ex->arena, len ? (size_t)len : 1, sizeof(*n->children));
 	for (j = 0; j < (size_t)len; j++) {
 		struct prop_node *c = &n->children[j];
-		Flyteidl__Core__LiteralMap *m = prop_litmap_new(&ex->arena, n->inputs->n_literals);
+		Flyteidl__Core__LiteralMap *m = cmp_litmap_new(&ex->arena);
 
 		for (i = 0; i < n->inputs->n_literals; i++) {
 			Flyteidl__Core__Literal *l = n->inputs->literals[i]->value;
@@ -75,7 +75,7 @@ static int array_build(struct prop_node *n, struct fc_err *err)
 			if (!is_bound(an, n->inputs->literals[i]->key) &&
 			    l->value_case == FLYTEIDL__CORE__LITERAL__VALUE_COLLECTION)
 				l = l->collection->literals[j];
-			prop_litmap_put(&ex->arena, m, n->inputs->literals[i]->key, l);
+			cmp_litmap_put(&ex->arena, m, n->inputs->literals[i]->key, l);
 		}
 		fc_buf_reset(&uid);
 		fc_buf_addf(&uid, "%s-0-%zu", n->uid, j);
@@ -134,7 +134,7 @@ static void array_step(struct prop_node *n)
 		const Flyteidl__Core__VariableMap *outs = t && t->interface ? t->interface->outputs : NULL;
 		size_t v;
 
-		n->outputs = prop_litmap_new(&ex->arena, outs ? outs->n_variables : 0);
+		n->outputs = cmp_litmap_new(&ex->arena);
 		for (v = 0; outs && v < outs->n_variables; v++) {
 			Flyteidl__Core__Literal **items = fc_arena_array(&ex->arena, n->nchildren ? n->nchildren : 1,
 									 sizeof(*items));
@@ -144,11 +144,11 @@ static void array_step(struct prop_node *n)
 				Flyteidl__Core__Literal *l = NULL;
 
 				if (c->phase == NP_SUCCEEDED)
-					l = prop_litmap_get(prop_node_outputs(c), outs->variables[v]->key);
-				items[i] = l ? l : prop_lit_none(&ex->arena);
+					l = cmp_litmap_get(prop_node_outputs(c), outs->variables[v]->key);
+				items[i] = l ? l : cmp_lit_none(&ex->arena);
 			}
-			prop_litmap_put(&ex->arena, n->outputs, outs->variables[v]->key,
-					prop_lit_collection(&ex->arena, items, n->nchildren));
+			cmp_litmap_put(&ex->arena, n->outputs, outs->variables[v]->key,
+					cmp_lit_collection(&ex->arena, items, n->nchildren));
 		}
 		prop_save_outputs(n, NULL);
 		prop_node_complete(n, NP_SUCCEEDED);

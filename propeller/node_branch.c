@@ -6,7 +6,7 @@
 #include "plugins/registry.h"
 #include "propeller/catalog.h"
 #include "propeller/events.h"
-#include "propeller/lit.h"
+#include "compiler/lit.h"
 #include "propeller/store.h"
 
 #include <errno.h>
@@ -24,7 +24,7 @@ static int eval_operand(struct prop_node *n, const Flyteidl__Core__Operand *op, 
 
 	switch (op->val_case) {
 	case FLYTEIDL__CORE__OPERAND__VAL_VAR:
-		*out = prop_litmap_get(n->inputs, op->var);
+		*out = cmp_litmap_get(n->inputs, op->var);
 		if (!*out)
 			return fc_err_set(err, FC_EINVAL, "the branch has no input '%s'", op->var);
 		return FC_OK;
@@ -90,7 +90,7 @@ static int eval_bool(struct prop_node *n, const Flyteidl__Core__BooleanExpressio
 		int cmp;
 
 		if ((rc = eval_operand(n, c->left_value, &l, err)) || (rc = eval_operand(n, c->right_value, &r, err)) ||
-		    (rc = prop_lit_compare(l, r, order, &cmp, err)))
+		    (rc = cmp_lit_compare(l, r, order, &cmp, err)))
 			return rc;
 		switch (c->operator_) {
 		case FLYTEIDL__CORE__COMPARISON_EXPRESSION__OPERATOR__EQ: *out = cmp == 0; break;

@@ -6,7 +6,7 @@
 #include "plugins/registry.h"
 #include "propeller/catalog.h"
 #include "propeller/events.h"
-#include "propeller/lit.h"
+#include "compiler/lit.h"
 #include "propeller/store.h"
 
 #include <errno.h>
@@ -62,10 +62,10 @@ static void signal_gate_step(struct prop_node *n)
 			fc_buf_release(&msg);
 			return;
 		}
-		n->outputs = n->inputs ? n->inputs : prop_litmap_new(&ex->arena, 0);
+		n->outputs = n->inputs ? n->inputs : cmp_litmap_new(&ex->arena);
 	} else {
-		n->outputs = prop_litmap_new(&ex->arena, 1);
-		prop_litmap_put(&ex->arena, n->outputs, g->signal->output_variable_name, value);
+		n->outputs = cmp_litmap_new(&ex->arena);
+		cmp_litmap_put(&ex->arena, n->outputs, g->signal->output_variable_name, value);
 	}
 	prop_node_complete(n, NP_SUCCEEDED);
 }
@@ -91,7 +91,7 @@ static void gate_step(struct prop_node *n)
 		prop_mark_dirty(n);
 	}
 	if (now >= n->aux) {
-		n->outputs = prop_litmap_new(&n->wf->ex->arena, 0);
+		n->outputs = cmp_litmap_new(&n->wf->ex->arena);
 		prop_node_complete(n, NP_SUCCEEDED);
 		return;
 	}

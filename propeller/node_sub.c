@@ -6,7 +6,7 @@
 #include "plugins/registry.h"
 #include "propeller/catalog.h"
 #include "propeller/events.h"
-#include "propeller/lit.h"
+#include "compiler/lit.h"
 #include "propeller/store.h"
 
 #include <errno.h>
@@ -73,15 +73,15 @@ static void launch_plan_step(struct prop_node *n)
 			prop_node_fail(n, NP_FAILED, "LaunchPlanNotFound", PLG_ERROR_USER, err.msg);
 			return;
 		}
-		in = prop_litmap_new(&ex->arena, 8);
+		in = cmp_litmap_new(&ex->arena);
 		for (i = 0; defaults && i < defaults->n_literals; i++)
-			if (!prop_litmap_get(n->inputs, defaults->literals[i]->key))
-				prop_litmap_put(&ex->arena, in, defaults->literals[i]->key, defaults->literals[i]->value);
+			if (!cmp_litmap_get(n->inputs, defaults->literals[i]->key))
+				cmp_litmap_put(&ex->arena, in, defaults->literals[i]->key, defaults->literals[i]->value);
 		for (i = 0; n->inputs && i < n->inputs->n_literals; i++)
-			if (!fixed || !prop_litmap_get(fixed, n->inputs->literals[i]->key))
-				prop_litmap_put(&ex->arena, in, n->inputs->literals[i]->key, n->inputs->literals[i]->value);
+			if (!fixed || !cmp_litmap_get(fixed, n->inputs->literals[i]->key))
+				cmp_litmap_put(&ex->arena, in, n->inputs->literals[i]->key, n->inputs->literals[i]->value);
 		for (i = 0; fixed && i < fixed->n_literals; i++)
-			prop_litmap_put(&ex->arena, in, fixed->literals[i]->key, fixed->literals[i]->value);
+			cmp_litmap_put(&ex->arena, in, fixed->literals[i]->key, fixed->literals[i]->value);
 		fc_buf_addf(&prefix, "%s-0-", n->uid);
 		n->sub = prop_wf_new(ex, c->primary->template_, prefix.buf, n, in);
 		fc_buf_release(&prefix);

@@ -7,7 +7,7 @@
 #include "plugins/registry.h"
 #include "propeller/catalog.h"
 #include "propeller/events.h"
-#include "propeller/lit.h"
+#include "compiler/lit.h"
 #include "propeller/store.h"
 
 #include <errno.h>
@@ -320,7 +320,7 @@ static int take_outputs(struct prop_node *n)
 					&msg, &err);
 		if (rc == FC_ENOENT) {
 			rc = 0;
-			msg = prop_litmap_new(&ex->arena, 0);
+			msg = cmp_litmap_new(&ex->arena);
 		} else if (rc) {
 			prop_node_set_error(n, "BadOutputs", PLG_ERROR_USER, "%s", err.msg);
 			goto out;
@@ -328,7 +328,7 @@ static int take_outputs(struct prop_node *n)
 		n->outputs = msg;
 	}
 	for (i = 0; decl && i < decl->n_variables; i++) {
-		if (!prop_litmap_get(n->outputs, decl->variables[i]->key)) {
+		if (!cmp_litmap_get(n->outputs, decl->variables[i]->key)) {
 			prop_node_set_error(n, "MissingOutput", PLG_ERROR_USER, "the task produced no output '%s'",
 				  decl->variables[i]->key);
 			rc = FC_EINVAL;

@@ -4,7 +4,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
-#include "propeller/lit.h"
+#include "compiler/lit.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -373,7 +373,7 @@ int prop_store_put_msg(struct prop_store *s, const char *key, const ProtobufCMes
 	struct fc_buf b = FC_BUF_INIT;
 	int rc;
 
-	prop_pb_pack(msg, &b);
+	cmp_pb_pack(msg, &b);
 	rc = prop_store_put(s, key, b.buf, b.len, err);
 	fc_buf_release(&b);
 	return rc;
@@ -388,7 +388,7 @@ int prop_store_get_msg(struct prop_store *s, const char *key, struct fc_arena *a
 	*out = NULL;
 	rc = prop_store_get(s, key, &b, PROP_STORE_MAX_BLOB, err);
 	if (!rc) {
-		rc = prop_pb_unpack(arena, desc, b.buf, b.len, out, err);
+		rc = cmp_pb_unpack(arena, desc, b.buf, b.len, out, err);
 		if (rc)
 			fc_err_prefix(err, "%s: ", key);
 	}

@@ -19,6 +19,7 @@
 #include "admin-lite/query.h"
 #include "admin-lite/service.h"
 #include "admin-lite/store.h"
+#include "compiler/lit.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/cron.h"
@@ -857,32 +858,9 @@ static void entry_load(struct sch *s, struct sch_entry *e, const struct adm_enti
  */
 static Flyteidl__Core__LiteralMap *kickoff_inputs(struct fc_arena *a, const char *input, int64_t slot)
 {
-	Flyteidl__Core__LiteralMap *m = fc_arena_alloc(a, sizeof(*m));
-	Flyteidl__Core__LiteralMap__LiteralsEntry **entries = fc_arena_alloc(a, sizeof(*entries));
-	Flyteidl__Core__LiteralMap__LiteralsEntry *me = fc_arena_alloc(a, sizeof(*me));
-	Flyteidl__Core__Literal *l = fc_arena_alloc(a, sizeof(*l));
-	Flyteidl__Core__Scalar *sc = fc_arena_alloc(a, sizeof(*sc));
-	Flyteidl__Core__Primitive *p = fc_arena_alloc(a, sizeof(*p));
-	Google__Protobuf__Timestamp *ts = fc_arena_alloc(a, sizeof(*ts));
+	Flyteidl__Core__LiteralMap *m = cmp_litmap_new(a);
 
-	flyteidl__core__literal_map__init(m);
-	flyteidl__core__literal_map__literals_entry__init(me);
-	flyteidl__core__literal__init(l);
-	flyteidl__core__scalar__init(sc);
-	flyteidl__core__primitive__init(p);
-	google__protobuf__timestamp__init(ts);
-	ts->seconds = slot;
-	p->value_case = FLYTEIDL__CORE__PRIMITIVE__VALUE_DATETIME;
-	p->datetime = ts;
-	sc->value_case = FLYTEIDL__CORE__SCALAR__VALUE_PRIMITIVE;
-	sc->primitive = p;
-	l->value_case = FLYTEIDL__CORE__LITERAL__VALUE_SCALAR;
-	l->scalar = sc;
-	me->key = (char *)input;
-	me->value = l;
-	entries[0] = me;
-	m->n_literals = 1;
-	m->literals = entries;
+	cmp_litmap_put(a, m, input, cmp_lit_datetime(a, slot, 0));
 	return m;
 }
 

@@ -23,7 +23,7 @@
 #include "core/log.h"
 #include "propeller/engine.h"
 #include "propeller/events.h"
-#include "propeller/lit.h"
+#include "compiler/lit.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -64,7 +64,7 @@ static int signal_get(void *ctx, const char *project, const char *domain, const 
 		return rc;
 	if (!got.value || !got.value_len)
 		return FC_OK;
-	if (prop_pb_unpack(arena, &flyteidl__core__literal__descriptor, got.value, got.value_len, (void **)value, err))
+	if (cmp_pb_unpack(arena, &flyteidl__core__literal__descriptor, got.value, got.value_len, (void **)value, err))
 		return fc_err_set(err, FC_EINVAL, "signal '%s' holds a value that is not a literal", signal_id);
 	return FC_OK;
 }
@@ -84,7 +84,7 @@ static int launch_plan_get(void *ctx, const Flyteidl__Core__Identifier *lp_id, s
 	rc = adm_entity_get(store, ADM_LAUNCH_PLAN, &id, arena, &lpe, err);
 	if (rc)
 		return rc;
-	if (!prop_pb_unpack(arena, &flyteidl__admin__launch_plan_spec__descriptor, lpe.spec, lpe.spec_len, &msg, NULL))
+	if (!cmp_pb_unpack(arena, &flyteidl__admin__launch_plan_spec__descriptor, lpe.spec, lpe.spec_len, &msg, NULL))
 		spec = msg;
 	if (!spec || !spec->workflow_id)
 		return fc_err_set(err, FC_EINVAL, "launch plan '%s' is stored unreadable", lp_id->name);
@@ -95,14 +95,14 @@ static int launch_plan_get(void *ctx, const Flyteidl__Core__Identifier *lp_id, s
 	rc = adm_entity_get(store, ADM_WORKFLOW, &id, arena, &wfe, err);
 	if (rc)
 		return rc;
-	if (prop_pb_unpack(arena, &flyteidl__core__compiled_workflow_closure__descriptor, wfe.spec, wfe.spec_len, &msg,
+	if (cmp_pb_unpack(arena, &flyteidl__core__compiled_workflow_closure__descriptor, wfe.spec, wfe.spec_len, &msg,
 			   NULL) ||
 	    !((Flyteidl__Core__CompiledWorkflowClosure *)msg)->primary)
 		return fc_err_set(err, FC_EINVAL, "workflow '%s' is stored unreadable", id.name);
 	*closure = msg;
 	*fixed = spec->fixed_inputs;
-	*defaults = prop_litmap_new(arena, 4);
-	prop_litmap_put_defaults(arena, *defaults, spec->default_inputs, false);
+	*defaults = cmp_litmap_new(arena);
+	cmp_litmap_put_defaults(arena, *defaults, spec->default_inputs, false);
 	return FC_OK;
 }
 
@@ -227,13 +227,13 @@ static bool submit(struct srv_exec *x, const struct adm_claim *c)
 		ok = report_failed(x->store, &c->exec.id, "SYSTEM:NoWorkflow", "the execution's workflow is not registered");
 		goto out;
 	}
-	if (!prop_pb_unpack(&a, &flyteidl__core__compiled_workflow_closure__descriptor, c->closure, c->closure_len,
+	if (!cmp_pb_unpack(&a, &flyteidl__core__compiled_workflow_closure__descriptor, c->closure, c->closure_len,
 			    &msg, NULL))
 		res.closure = msg;
-	if (c->exec.inputs && !prop_pb_unpack(&a, &flyteidl__core__literal_map__descriptor, c->exec.inputs,
+	if (c->exec.inputs && !cmp_pb_unpack(&a, &flyteidl__core__literal_map__descriptor, c->exec.inputs,
 					      c->exec.inputs_len, &msg, NULL))
 		res.inputs = msg;
-	if (c->exec.spec && !prop_pb_unpack(&a, &flyteidl__admin__execution_spec__descriptor, c->exec.spec,
+	if (c->exec.spec && !cmp_pb_unpack(&a, &flyteidl__admin__execution_spec__descriptor, c->exec.spec,
 					    c->exec.spec_len, &msg, NULL))
 		spec = msg;
 	if (!res.closure || (c->exec.inputs && !res.inputs)) {

@@ -1,16 +1,32 @@
-/* test_adm_service.c: admin-lite's IDL layer: registration diffs, launching, events intake, workflow assembly. */
+/*
+ * test_adm_service.c: admin-lite's IDL layer: registration diffs, launching, events intake, registrations through
+ * the API compiled like the watched repository's.
+ *
+ * Flyte's own packages (../shared/flyte-testdata/snacks-core: pyflyte's TaskSpec _1.pb, WorkflowSpec _2.pb and
+ * LaunchPlan _3.pb, the messages flytectl sends in its create requests) registered through the service are stored
+ * as `flytec compile` makes the same files, versions aside (the API keeps the client's, the compiler hashes
+ * content); a workflow that does not type-check gets the same error codes from both doors.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <cmocka.h>
+
+#include "tests/unit/test_data.h"
 
 #include "admin-lite/diff.h"
 #include "admin-lite/service.h"
 #include "admin-lite/store.h"
+#include "compiler/compiler.h"
+#include "compiler/lit.h"
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/diag.h"
 #include "core/err.h"
+#include "core/pbjson.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,7 +232,27 @@ static void register_world(struct fixture *f, bool x_required)
 
 	register_task(f, "alpine", 0);
 	wreq = one_node_workflow(f, "w", ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__TASK, "t", "v1"));
-	assert_int_equal(adm_create_workflow(f->s, wreq, &created, &diff, &err), 0);
+	{
+		/* the input x the launch plan gives a default (registrations are compiled: the plan must match) */
+		Flyteidl__Core__TypedInterface *ti = fc_arena_alloc(&f->a, sizeof(*ti));
+		Flyteidl__Core__VariableMap *vm = fc_arena_alloc(&f->a, sizeof(*vm));
+		Flyteidl__Core__VariableMap__VariablesEntry *ve = fc_arena_alloc(&f->a, sizeof(*ve));
+		Flyteidl__Core__Variable *xv = fc_arena_alloc(&f->a, sizeof(*xv));
+
+		flyteidl__core__typed_interface__init(ti);
+		flyteidl__core__variable_map__init(vm);
+		flyteidl__core__variable_map__variables_entry__init(ve);
+		flyteidl__core__variable__init(xv);
+		xv->type = int_type(&f->a);
+		ve->key = (char *)"x";
+		ve->value = xv;
+		vm->n_variables = 1;
+		vm->variables = fc_arena_memdup(&f->a, &ve, sizeof(ve));
+		ti->inputs = vm;
+		wreq->spec->template_->interface = ti;
+	}
+	if (adm_create_workflow(f->s, wreq, &created, &diff, &err))
+		fail_msg("%s", err.msg);
 
 	var.type = int_type(&f->a);
 	p.var = &var;
@@ -235,7 +271,8 @@ static void register_world(struct fixture *f, bool x_required)
 	spec.default_inputs = &pm;
 	lreq.id = ident(&f->a, FLYTEIDL__CORE__RESOURCE_TYPE__LAUNCH_PLAN, "lp", x_required ? "v2" : "v1");
 	lreq.spec = &spec;
-	assert_int_equal(adm_create_launch_plan(f->s, &lreq, &created, &diff, &err), 0);
+	if (adm_create_launch_plan(f->s, &lreq, &created, &diff, &err))
+		fail_msg("%s", err.msg);
 	fc_buf_release(&diff);
 }
 
@@ -643,6 +680,425 @@ static void test_fault_file_status(void **state)
 	assert_true(list[0].ok);
 }
 
+/* --- registrations through the API, against `flytec compile` ------------------------------------------ */
+/* pyflyte's registration placeholders and empty identifier fields, as flytectl fills them before sending. */
+static void fill_placeholders(json_t *j)
+{
+	static const char *const fields[][2] = {
+		{"project", "flytesnacks"}, {"domain", "development"}, {"version", "v1"}};
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (json_is_object(j)) {
+		if (json_object_get(j, "resourceType") && json_object_get(j, "name"))
+			for (i = 0; i < 3; i++)
+				if (!json_object_get(j, fields[i][0]))
+					json_object_set_new(j, fields[i][0], json_string(fields[i][1]));
+		json_object_foreach(j, key, v) {
+			if (json_is_string(v) && strstr(json_string_value(v), "{{")) {
+				const char *s = json_string_value(v);
+
+				if (strstr(s, "registration.project"))
+					json_object_set_new(j, key, json_string("flytesnacks"));
+				else if (strstr(s, "registration.domain"))
+					json_object_set_new(j, key, json_string("development"));
+				else if (strstr(s, "registration.version"))
+					json_object_set_new(j, key, json_string("v1"));
+			} else {
+				fill_placeholders(v);
+			}
+		}
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			fill_placeholders(v);
+	}
+}
+
+/* Versions out of the way: the API keeps the client's, the compiler hashes content. */
+static void drop_versions(json_t *j)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (json_is_object(j)) {
+		json_object_del(j, "version");
+		json_object_foreach(j, key, v)
+			drop_versions(v);
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			drop_versions(v);
+	}
+}
+
+/* A pyflyte .pb as flytectl sends it: read, decoded as `d`, placeholders filled. */
+static void *load(struct fc_arena *a, const char *path, const ProtobufCMessageDescriptor *d)
+{
+	FILE *fp = fopen(path, "rb");
+	struct fc_buf b = FC_BUF_INIT;
+	struct fc_err err;
+	ProtobufCMessage *m = NULL;
+	void *raw = NULL;
+	json_t *j = NULL;
+	char chunk[4096];
+	size_t n;
+
+	assert_non_null(fp);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		fc_buf_add(&b, chunk, n);
+	fclose(fp);
+	assert_int_equal(cmp_pb_unpack(a, d, b.buf, b.len, &raw, &err), FC_OK);
+	assert_int_equal(fc_pbjson_encode(raw, 0, &j, &err), FC_OK);
+	fill_placeholders(j);
+	assert_int_equal(fc_pbjson_decode(j, d, fc_arena_pb_allocator(a), 0, &m, &err), FC_OK);
+	json_decref(j);
+	fc_buf_release(&b);
+	return m;
+}
+
+static json_t *versionless(const ProtobufCMessage *m)
+{
+	struct fc_err err;
+	json_t *j = NULL;
+
+	assert_int_equal(fc_pbjson_encode(m, 0, &j, &err), FC_OK);
+	drop_versions(j);
+	return j;
+}
+
+static const struct cmp_workflow_result *find_workflow(struct cmp_session *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cmp_workflow_count(s); i++) {
+		const struct cmp_workflow_result *w = cmp_workflow_at(s, i);
+
+		if (w->closure && !strcmp(w->closure->primary->template_->id->name, name))
+			return w;
+	}
+	return NULL;
+}
+
+static void test_snacks_api_equals_compile(void **state)
+{
+	struct fixture *f = *state;
+	struct cmp_options opts;
+	struct cmp_session *cs, *cs2;
+	char **tasks = NULL, **wfs = NULL, **lps = NULL;
+	size_t ntasks, nwfs, nlps, i, same = 0;
+
+	if (!have_shared_data(SNACKS_DIR))
+		skip();
+	memset(&opts, 0, sizeof(opts));
+	opts.project = "flytesnacks";
+	opts.domain = "development";
+	cs = cmp_session_new(&opts);
+	ntasks = data_list_files(SNACKS_DIR, "_1.pb", &tasks);
+	nwfs = data_list_files(SNACKS_DIR, "_2.pb", &wfs);
+	for (i = 0; i < ntasks; i++)
+		assert_int_equal(cmp_add_path(cs, tasks[i]), FC_OK);
+	for (i = 0; i < nwfs; i++)
+		assert_int_equal(cmp_add_path(cs, wfs[i]), FC_OK);
+	assert_int_equal(cmp_compile(cs), FC_OK);
+
+	for (i = 0; i < ntasks; i++) {
+		Flyteidl__Admin__TaskCreateRequest req = FLYTEIDL__ADMIN__TASK_CREATE_REQUEST__INIT;
+		struct fc_err err;
+		bool created;
+
+		req.spec = load(&f->a, tasks[i], &flyteidl__admin__task_spec__descriptor);
+		req.id = req.spec->template_->id;
+		if (adm_create_task(f->s, &req, &created, NULL, &err))
+			fail_msg("%s: %s", tasks[i], err.msg);
+	}
+	for (i = 0; i < nwfs; i++) {
+		Flyteidl__Admin__WorkflowCreateRequest req = FLYTEIDL__ADMIN__WORKFLOW_CREATE_REQUEST__INIT;
+		const struct cmp_workflow_result *want;
+		Flyteidl__Admin__Workflow *got;
+		struct adm_entity e;
+		struct adm_id id;
+		struct fc_err err;
+		json_t *x, *y;
+		bool created;
+
+		req.spec = load(&f->a, wfs[i], &flyteidl__admin__workflow_spec__descriptor);
+		req.id = req.spec->template_->id;
+		if (adm_create_workflow(f->s, &req, &created, NULL, &err)) {
+			/* launch plan nodes need the plans registered first: flytectl orders them; skip those here */
+			if (strstr(err.msg, "LaunchPlan") || strstr(err.msg, "launch plan"))
+				continue;
+			fail_msg("%s: %s", wfs[i], err.msg);
+		}
+		id.project = req.id->project;
+		id.domain = req.id->domain;
+		id.name = req.id->name;
+		id.version = req.id->version;
+		assert_int_equal(adm_entity_get(f->s, ADM_WORKFLOW, &id, &f->a, &e, &err), FC_OK);
+		assert_int_equal(adm_workflow_msg(&e, &f->a, &got, &err), FC_OK);
+		assert_string_equal(got->closure->compiled_workflow->primary->template_->id->version, "v1");
+		want = find_workflow(cs, id.name);
+		assert_non_null(want);
+		x = versionless(&want->closure->base);
+		y = versionless(&got->closure->compiled_workflow->base);
+		if (!json_equal(x, y)) {
+			char *sx = json_dumps(x, JSON_SORT_KEYS | JSON_INDENT(1)), *sy = json_dumps(y, JSON_SORT_KEYS | JSON_INDENT(1));
+
+			fprintf(stderr, "compiled:\n%.3000s\nstored:\n%.3000s\n", sx, sy);
+			free(sx);
+			free(sy);
+			fail_msg("%s: the stored closure differs from flytec compile's", wfs[i]);
+		}
+		json_decref(x);
+		json_decref(y);
+		same++;
+	}
+	print_message("%zu of %zu workflows stored as compiled\n", same, nwfs);
+	assert_int_equal(same, nwfs);
+	/* launch plans (those whose workflow the test data has): compiled against the stored workflow, spec and
+	 * expected inputs as `flytec compile` makes them of the same files */
+	nlps = data_list_files(SNACKS_DIR, "_3.pb", &lps);
+	cs2 = cmp_session_new(&opts);
+	for (i = 0; i < ntasks; i++)
+		assert_int_equal(cmp_add_path(cs2, tasks[i]), FC_OK);
+	for (i = 0; i < nwfs; i++)
+		assert_int_equal(cmp_add_path(cs2, wfs[i]), FC_OK);
+	for (i = 0; i < nlps; i++) {
+		Flyteidl__Admin__LaunchPlan *lp = load(&f->a, lps[i], &flyteidl__admin__launch_plan__descriptor);
+
+		if (find_workflow(cs, lp->spec->workflow_id->name))
+			assert_int_equal(cmp_add_path(cs2, lps[i]), FC_OK);
+	}
+	assert_int_equal(cmp_compile(cs2), FC_OK);
+	same = 0;
+	for (i = 0; i < nlps; i++) {
+		Flyteidl__Admin__LaunchPlanCreateRequest req = FLYTEIDL__ADMIN__LAUNCH_PLAN_CREATE_REQUEST__INIT;
+		Flyteidl__Admin__LaunchPlan *lp = load(&f->a, lps[i], &flyteidl__admin__launch_plan__descriptor), *got;
+		const Flyteidl__Admin__LaunchPlan *want = NULL;
+		struct adm_entity e;
+		struct adm_id id;
+		struct fc_err err;
+		json_t *x, *y;
+		bool created;
+		size_t k;
+
+		req.id = lp->id;
+		req.spec = lp->spec;
+		if (!find_workflow(cs, lp->spec->workflow_id->name)) {
+			/* a workflow the test data lacks: refused, saying so */
+			assert_int_equal(adm_create_launch_plan(f->s, &req, &created, NULL, &err), FC_EINVAL);
+			assert_non_null(strstr(err.msg, "not registered"));
+			continue;
+		}
+		if (adm_create_launch_plan(f->s, &req, &created, NULL, &err))
+			fail_msg("%s: %s", lps[i], err.msg);
+		id.project = req.id->project;
+		id.domain = req.id->domain;
+		id.name = req.id->name;
+		id.version = req.id->version;
+		assert_int_equal(adm_entity_get(f->s, ADM_LAUNCH_PLAN, &id, &f->a, &e, &err), FC_OK);
+		assert_int_equal(adm_launch_plan_msg(&e, &f->a, &got, &err), FC_OK);
+		for (k = 0; k < cmp_launch_plan_count(cs2); k++)
+			if (!strcmp(cmp_launch_plan_at(cs2, k)->launch_plan->id->name, id.name))
+				want = cmp_launch_plan_at(cs2, k)->launch_plan;
+		assert_non_null(want);
+		x = versionless(&want->spec->base);
+		y = versionless(&got->spec->base);
+		assert_true(json_equal(x, y));
+		json_decref(x);
+		json_decref(y);
+		x = versionless(&want->closure->expected_inputs->base);
+		y = versionless(&got->closure->expected_inputs->base);
+		assert_true(json_equal(x, y));
+		json_decref(x);
+		json_decref(y);
+		same++;
+	}
+	cmp_session_free(cs2);
+	print_message("%zu of %zu launch plans stored as compiled\n", same, nlps);
+	data_free_list(lps, nlps);
+	data_free_list(tasks, ntasks);
+	data_free_list(wfs, nwfs);
+	cmp_session_free(cs);
+}
+
+/* The error codes in an FC_ESPEC message ("error[Code]: ..."), sorted and joined. */
+static void codes_of_message(const char *msg, struct fc_buf *out)
+{
+	const char *p = msg;
+
+	while ((p = strstr(p, "error[")) != NULL) {
+		const char *end = strchr(p, ']');
+
+		if (!end)
+			break;
+		fc_buf_addf(out, "%.*s ", (int)(end - p - 6), p + 6);
+		p = end;
+	}
+}
+
+/* A workflow whose node binds an input the task does not have, and a string to an integer: the API refuses it
+ * with the codes the compiler gives the same files in a repository. */
+static void test_same_errors_both_doors(void **state)
+{
+	struct fixture *f = *state;
+	Flyteidl__Admin__WorkflowCreateRequest req = FLYTEIDL__ADMIN__WORKFLOW_CREATE_REQUEST__INIT;
+	Flyteidl__Admin__TaskCreateRequest treq = FLYTEIDL__ADMIN__TASK_CREATE_REQUEST__INIT;
+	struct fc_buf api = FC_BUF_INIT, repo = FC_BUF_INIT, bytes = FC_BUF_INIT;
+	char **tasks = NULL, **wfs = NULL, path[256];
+	size_t ntasks, nwfs, i, w = 0;
+	struct cmp_options opts;
+	struct cmp_session *cs;
+	struct fc_diags *d;
+	struct fc_err err;
+	bool created;
+	FILE *fp;
+
+	if (!have_shared_data(SNACKS_DIR))
+		skip();
+	ntasks = data_list_files(SNACKS_DIR, "_1.pb", &tasks);
+	nwfs = data_list_files(SNACKS_DIR, "_2.pb", &wfs);
+	for (i = 0; i < ntasks; i++) {
+		treq.spec = load(&f->a, tasks[i], &flyteidl__admin__task_spec__descriptor);
+		treq.id = treq.spec->template_->id;
+		assert_int_equal(adm_create_task(f->s, &treq, &created, NULL, &err), FC_OK);
+	}
+	/* break the first workflow (in name order) with a node reading another node's output: it reads one that does
+	 * not exist */
+	for (w = 0; w < nwfs; w++) {
+		req.spec = load(&f->a, wfs[w], &flyteidl__admin__workflow_spec__descriptor);
+		req.id = req.spec->template_->id;
+		for (i = 0; i < req.spec->template_->n_nodes; i++) {
+			Flyteidl__Core__Node *n = req.spec->template_->nodes[i];
+
+			if (n->n_inputs && n->inputs[0]->binding->value_case == FLYTEIDL__CORE__BINDING_DATA__VALUE_PROMISE &&
+			    strcmp(n->inputs[0]->binding->promise->node_id, "start-node")) {
+				n->inputs[0]->binding->promise->var = (char *)"no_such_output";
+				break;
+			}
+		}
+		if (i < req.spec->template_->n_nodes)
+			break;
+	}
+	assert_true(w < nwfs);
+	assert_int_equal(adm_create_workflow(f->s, &req, &created, NULL, &err), FC_ESPEC);
+	codes_of_message(err.msg, &api);
+
+	/* the same files in a repository: the tasks as pyflyte wrote them, the broken workflow next to them */
+	snprintf(path, sizeof(path), "%s/broken_2.pb", f->dir);
+	cmp_pb_pack(&req.spec->base, &bytes);
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(bytes.buf, 1, bytes.len, fp), bytes.len);
+	fclose(fp);
+	memset(&opts, 0, sizeof(opts));
+	opts.project = "flytesnacks";
+	opts.domain = "development";
+	cs = cmp_session_new(&opts);
+	for (i = 0; i < ntasks; i++)
+		assert_int_equal(cmp_add_path(cs, tasks[i]), FC_OK);
+	assert_int_equal(cmp_add_path(cs, path), FC_OK);
+	assert_int_equal(cmp_compile(cs), FC_ESPEC);
+	d = cmp_diags(cs);
+	for (i = 0; i < d->nr; i++)
+		if (d->items[i].sev == FC_SEV_ERROR)
+			fc_buf_addf(&repo, "%s ", d->items[i].code);
+	assert_true(api.len > 0);
+	assert_string_equal(api.buf, repo.buf);
+	print_message("both doors: %s\n", api.buf);
+	cmp_session_free(cs);
+	fc_buf_release(&api);
+	fc_buf_release(&repo);
+	fc_buf_release(&bytes);
+	data_free_list(tasks, ntasks);
+	data_free_list(wfs, nwfs);
+}
+
+/* A workflow whose node launches a registered launch plan: the plan and its workflow go to the compiler with the
+ * request (before, only tasks did, and such a workflow could not be registered through the API). */
+static void test_launch_plan_node(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const files[] = {"017_core.control_flow.chain_tasks.read_1.pb",
+					    "018_core.control_flow.chain_tasks.write_1.pb",
+					    "019_core.control_flow.chain_tasks.chain_tasks_wf_2.pb",
+					    "020_core.control_flow.chain_tasks.chain_tasks_wf_3.pb"};
+	Flyteidl__Admin__WorkflowCreateRequest req = FLYTEIDL__ADMIN__WORKFLOW_CREATE_REQUEST__INIT;
+	Flyteidl__Admin__WorkflowSpec ws = FLYTEIDL__ADMIN__WORKFLOW_SPEC__INIT;
+	Flyteidl__Core__WorkflowTemplate tpl = FLYTEIDL__CORE__WORKFLOW_TEMPLATE__INIT;
+	Flyteidl__Core__Node node = FLYTEIDL__CORE__NODE__INIT, *nodes[1] = {&node};
+	Flyteidl__Core__WorkflowNode wn = FLYTEIDL__CORE__WORKFLOW_NODE__INIT;
+	Flyteidl__Core__Identifier wid = FLYTEIDL__CORE__IDENTIFIER__INIT;
+	Flyteidl__Admin__LaunchPlan *lp = NULL;
+	Flyteidl__Admin__Workflow *got;
+	struct adm_entity e;
+	struct adm_id id = {"flytesnacks", "development", "parent", "v1"};
+	struct fc_err err;
+	char path[512];
+	bool created;
+	size_t i;
+
+	if (!have_shared_data(SNACKS_DIR))
+		skip();
+	for (i = 0; i < FC_ARRAY_LEN(files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", SNACKS_DIR, files[i]);
+		if (i < 2) {
+			Flyteidl__Admin__TaskCreateRequest t = FLYTEIDL__ADMIN__TASK_CREATE_REQUEST__INIT;
+
+			t.spec = load(&f->a, path, &flyteidl__admin__task_spec__descriptor);
+			t.id = t.spec->template_->id;
+			assert_int_equal(adm_create_task(f->s, &t, &created, NULL, &err), FC_OK);
+		} else if (i == 2) {
+			Flyteidl__Admin__WorkflowCreateRequest w = FLYTEIDL__ADMIN__WORKFLOW_CREATE_REQUEST__INIT;
+
+			w.spec = load(&f->a, path, &flyteidl__admin__workflow_spec__descriptor);
+			w.id = w.spec->template_->id;
+			assert_int_equal(adm_create_workflow(f->s, &w, &created, NULL, &err), FC_OK);
+		} else {
+			Flyteidl__Admin__LaunchPlanCreateRequest l = FLYTEIDL__ADMIN__LAUNCH_PLAN_CREATE_REQUEST__INIT;
+
+			lp = load(&f->a, path, &flyteidl__admin__launch_plan__descriptor);
+			l.id = lp->id;
+			l.spec = lp->spec;
+			assert_int_equal(adm_create_launch_plan(f->s, &l, &created, NULL, &err), FC_OK);
+		}
+	}
+	wid.resource_type = FLYTEIDL__CORE__RESOURCE_TYPE__WORKFLOW;
+	wid.project = (char *)id.project;
+	wid.domain = (char *)id.domain;
+	wid.name = (char *)id.name;
+	wid.version = (char *)id.version;
+	wn.reference_case = FLYTEIDL__CORE__WORKFLOW_NODE__REFERENCE_LAUNCHPLAN_REF;
+	wn.launchplan_ref = lp->id;
+	node.id = (char *)"n0";
+	node.target_case = FLYTEIDL__CORE__NODE__TARGET_WORKFLOW_NODE;
+	node.workflow_node = &wn;
+	tpl.id = &wid;
+	tpl.n_nodes = 1;
+	tpl.nodes = nodes;
+	ws.template_ = &tpl;
+	req.id = &wid;
+	req.spec = &ws;
+	if (adm_create_workflow(f->s, &req, &created, NULL, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(adm_entity_get(f->s, ADM_WORKFLOW, &id, &f->a, &e, &err), FC_OK);
+	assert_int_equal(adm_workflow_msg(&e, &f->a, &got, &err), FC_OK);
+	/* the launched plan's version is the one registered, not a hash */
+	for (i = 0; i < got->closure->compiled_workflow->primary->template_->n_nodes; i++) {
+		const Flyteidl__Core__Node *n = got->closure->compiled_workflow->primary->template_->nodes[i];
+
+		if (!strcmp(n->id, "n0"))
+			assert_string_equal(n->workflow_node->launchplan_ref->version, "v1");
+	}
+	/* an unregistered plan is a bad request naming it */
+	wn.launchplan_ref = cmp_pb_copy(&f->a, &lp->id->base);
+	wn.launchplan_ref->version = (char *)"v9";
+	wid.version = (char *)"v2";
+	assert_int_equal(adm_create_workflow(f->s, &req, &created, NULL, &err), FC_EINVAL);
+	assert_non_null(strstr(err.msg, "launch plan"));
+	assert_non_null(strstr(err.msg, "not registered"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -656,6 +1112,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fault_launch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_terminal_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_file_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snacks_api_equals_compile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_errors_both_doors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_launch_plan_node, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

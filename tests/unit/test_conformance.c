@@ -33,43 +33,6 @@
 #define SNACKS SNACKS_DIR
 
 
-static bool has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcmp(s + n - m, suffix);
-}
-
-/* Names of files in `dir` ending in `suffix`, sorted. */
-static size_t list_files(const char *dir, const char *suffix, char ***out)
-{
-	struct dirent **entries;
-	int n = scandir(dir, &entries, NULL, alphasort), i;
-	size_t count = 0;
-
-	*out = calloc((size_t)(n > 0 ? n : 1), sizeof(char *));
-	for (i = 0; i < n; i++) {
-		if (has_suffix(entries[i]->d_name, suffix)) {
-			char path[1024];
-
-			snprintf(path, sizeof(path), "%s/%s", dir, entries[i]->d_name);
-			(*out)[count++] = strdup(path);
-		}
-		free(entries[i]);
-	}
-	free(entries);
-	return count;
-}
-
-static void free_list(char **list, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(list[i]);
-	free(list);
-}
-
 static void print_diags(struct cmp_session *s)
 {
 	struct fc_buf out = FC_BUF_INIT;
@@ -85,14 +48,14 @@ static struct cmp_session *compile_snacks(bool with_launch_plans)
 	char **files;
 	size_t n, i;
 
-	n = list_files(SNACKS, ".pb", &files);
+	n = data_list_files(SNACKS, ".pb", &files);
 	assert_true(n > 100);
 	for (i = 0; i < n; i++) {
-		if (!with_launch_plans && has_suffix(files[i], "_3.pb"))
+		if (!with_launch_plans && data_has_suffix(files[i], "_3.pb"))
 			continue;
 		assert_int_equal(cmp_add_path(s, files[i]), FC_OK);
 	}
-	free_list(files, n);
+	data_free_list(files, n);
 	cmp_compile(s);
 	return s;
 }
@@ -101,7 +64,7 @@ static void test_every_task_and_workflow_compiles_run(void **state)
 {
 	struct cmp_session *s = compile_snacks(false);
 	char **tasks, **wfs;
-	size_t nt = list_files(SNACKS, "_1.pb", &tasks), nw = list_files(SNACKS, "_2.pb", &wfs);
+	size_t nt = data_list_files(SNACKS, "_1.pb", &tasks), nw = data_list_files(SNACKS, "_2.pb", &wfs);
 
 	(void)state;
 	if (cmp_diags(s)->nerrors)
@@ -112,8 +75,8 @@ static void test_every_task_and_workflow_compiles_run(void **state)
 	assert_true(cmp_workflow_count(s) >= nw);
 	fprintf(stderr, "conformance: %zu tasks and %zu workflows compiled from %zu + %zu files\n", cmp_task_count(s),
 		cmp_workflow_count(s), nt, nw);
-	free_list(tasks, nt);
-	free_list(wfs, nw);
+	data_free_list(tasks, nt);
+	data_free_list(wfs, nw);
 	cmp_session_free(s);
 }
 
@@ -135,7 +98,7 @@ static void test_launch_plans_run(void **state)
 	for (i = 0; i < d->nr; i++) {
 		if (d->items[i].sev != FC_SEV_ERROR)
 			continue;
-		if (strcmp(d->items[i].code, "WorkflowReferenceNotFound") || !has_suffix(d->items[i].loc.src->path, "_3.pb")) {
+		if (strcmp(d->items[i].code, "WorkflowReferenceNotFound") || !data_has_suffix(d->items[i].loc.src->path, "_3.pb")) {
 			print_diags(s);
 			fail_msg("unexpected error: %s", d->items[i].msg);
 		}
@@ -236,7 +199,7 @@ static void test_compiled_workflows_equal_flyte_run(void **state)
 {
 	struct cmp_session *s = compile_snacks(false);
 	char **goldens;
-	size_t n = list_files(SNACKS "/compiled", "_wf.json", &goldens), i, matched = 0, mismatched = 0;
+	size_t n = data_list_files(SNACKS "/compiled", "_wf.json", &goldens), i, matched = 0, mismatched = 0;
 
 	(void)state;
 	assert_true(n > 20);
@@ -265,7 +228,7 @@ static void test_compiled_workflows_equal_flyte_run(void **state)
 		json_decref(theirs);
 	}
 	fprintf(stderr, "conformance: %zu of %zu compiled workflows equal Flyte's\n", matched, n);
-	free_list(goldens, n);
+	data_free_list(goldens, n);
 	cmp_session_free(s);
 	assert_int_equal(mismatched, 0);
 }
@@ -282,7 +245,7 @@ static void test_compiled_tasks_equal_flyte_run(void **state)
 {
 	struct cmp_session *s = compile_snacks(false);
 	char **goldens;
-	size_t n = list_files(SNACKS "/compiled", "_task.json", &goldens), i, matched = 0;
+	size_t n = data_list_files(SNACKS "/compiled", "_task.json", &goldens), i, matched = 0;
 
 	(void)state;
 	assert_true(n > 50);
@@ -315,7 +278,7 @@ static void test_compiled_tasks_equal_flyte_run(void **state)
 		json_decref(theirs);
 	}
 	fprintf(stderr, "conformance: %zu of %zu compiled tasks equal Flyte's\n", matched, n);
-	free_list(goldens, n);
+	data_free_list(goldens, n);
 	cmp_session_free(s);
 }
 

@@ -14,7 +14,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/test_data.h"
+
 #include "compiler/compiler.h"
+#include "compiler/lit.h"
 #include "compiler/flyteworkflow.h"
 #include "core/arena.h"
 #include "core/buf.h"
@@ -31,42 +34,6 @@
 #include <unistd.h>
 
 #define SNACKS "../shared/flyte-testdata/snacks-core"
-
-static bool has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcmp(s + n - m, suffix);
-}
-
-static size_t list_files(const char *dir, const char *suffix, char ***out)
-{
-	struct dirent **entries;
-	int n = scandir(dir, &entries, NULL, alphasort), i;
-	size_t count = 0;
-
-	*out = calloc((size_t)(n > 0 ? n : 1), sizeof(char *));
-	for (i = 0; i < n; i++) {
-		if (has_suffix(entries[i]->d_name, suffix)) {
-			char path[1024];
-
-			snprintf(path, sizeof(path), "%s/%s", dir, entries[i]->d_name);
-			(*out)[count++] = strdup(path);
-		}
-		free(entries[i]);
-	}
-	free(entries);
-	return count;
-}
-
-static void free_list(char **list, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(list[i]);
-	free(list);
-}
 
 /* --- Flyte's test harness, redone: container config pairs and default inputs ------------------------------- */
 
@@ -140,11 +107,11 @@ static struct cmp_session *compile_snacks(void)
 	char **files;
 	size_t n, i;
 
-	n = list_files(SNACKS, ".pb", &files);
+	n = data_list_files(SNACKS, ".pb", &files);
 	for (i = 0; i < n; i++)
-		if (!has_suffix(files[i], "_3.pb"))
+		if (!data_has_suffix(files[i], "_3.pb"))
 			assert_int_equal(cmp_add_path(s, files[i]), FC_OK);
-	free_list(files, n);
+	data_free_list(files, n);
 	cmp_compile(s);
 	if (cmp_diags(s)->nerrors) {
 		struct fc_buf out = FC_BUF_INIT;
@@ -177,7 +144,7 @@ static void test_conformance_with_flyte(void **state)
 		for (k = 0; cl && k < cl->n_tasks; k++)
 			add_test_config(&arena, cl->tasks[k]->template_);
 	}
-	n = list_files(SNACKS "/k8s", "_wf_crd.json", &goldens);
+	n = data_list_files(SNACKS "/k8s", "_wf_crd.json", &goldens);
 	assert_int_equal(n, 31);
 	for (i = 0; i < n; i++) {
 		json_t *theirs = load_json_file(goldens[i]), *ours = NULL, *a, *b;
@@ -208,7 +175,7 @@ static void test_conformance_with_flyte(void **state)
 		json_decref(theirs);
 	}
 	fprintf(stderr, "k8s conformance: %zu of %zu FlyteWorkflow resources equal Flyte's\n", matched, n);
-	free_list(goldens, n);
+	data_free_list(goldens, n);
 	fc_arena_release(&arena);
 	cmp_session_free(s);
 	assert_int_equal(matched, n);
@@ -324,7 +291,7 @@ static void build_fixture(struct built *b, const char *text)
 			if (!strcmp(vm->variables[k]->key, names[i]))
 				type = vm->variables[k]->value->type;
 		assert_non_null(type);
-		assert_int_equal(cmp_literal_from_text(&b->arena, type, values[i], &lit, &err), FC_OK);
+		assert_int_equal(cmp_lit_from_text(&b->arena, type, values[i], CMP_LIT_TEXT_VALUE, &lit, &err), FC_OK);
 		flyteidl__core__literal_map__literals_entry__init(e);
 		e->key = (char *)names[i];
 		e->value = lit;

@@ -295,7 +295,7 @@ static void two_echoes(struct fx *fx)
 	Flyteidl__Core__TaskTemplate *echo = fx_task(fx, "echo", "echo", "s:str", "s:str", NULL);
 	Flyteidl__Core__Node *n0 = fx_task_node(fx, "n0", echo), *n1 = fx_task_node(fx, "n1", echo);
 
-	fx_bind(fx, n0, "s", fx_bd_lit(fx, prop_lit_str(&fx->a, "hello")));
+	fx_bind(fx, n0, "s", fx_bd_lit(fx, cmp_lit_str(&fx->a, "hello")));
 	fx_bind(fx, n1, "s", fx_bd_promise(fx, "n0", "s"));
 	fx_wf_output(fx, fx->wf, "s", fx_bd_promise(fx, "n1", "s"));
 }

@@ -87,9 +87,9 @@ static void work_nodes(struct fx *fx, const Flyteidl__Core__TaskTemplate *task, 
 
 static Flyteidl__Core__LiteralMap *x_input(struct fx *fx, int64_t x)
 {
-	Flyteidl__Core__LiteralMap *in = prop_litmap_new(&fx->a, 1);
+	Flyteidl__Core__LiteralMap *in = cmp_litmap_new(&fx->a);
 
-	prop_litmap_put(&fx->a, in, "x", prop_lit_int(&fx->a, x));
+	cmp_litmap_put(&fx->a, in, "x", cmp_lit_int(&fx->a, x));
 	return in;
 }
 

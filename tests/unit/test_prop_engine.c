@@ -74,7 +74,7 @@ static void test_chain_with_data(void **state)
 	struct fx *fx = &t->fx;
 	Flyteidl__Core__TaskTemplate *add, *dbl;
 	Flyteidl__Core__Node *n0, *n1;
-	Flyteidl__Core__LiteralMap *in = prop_litmap_new(&fx->a, 1), *out = NULL;
+	Flyteidl__Core__LiteralMap *in = cmp_litmap_new(&fx->a), *out = NULL;
 
 	add = fx_task(fx, "add", "raw-container", "a:int,b:int", "sum:int",
 		      sh(0, t, "echo $(( {{.inputs.a}} + {{ .Inputs.b }} )) > $FLYTE_OUTPUT_DIR/sum"));
@@ -82,12 +82,12 @@ static void test_chain_with_data(void **state)
 		      sh(1, t, "echo $(( {{.inputs.x}} * 2 )) > {{.outputDir}}/y; printf 'hi there\\n' > {{.outputDir}}/msg; echo doubled; echo note >&2"));
 	n0 = fx_task_node(fx, "n0", add);
 	fx_bind(fx, n0, "a", fx_bd_promise(fx, "start-node", "a"));
-	fx_bind(fx, n0, "b", fx_bd_lit(fx, prop_lit_int(&fx->a, 5)));
+	fx_bind(fx, n0, "b", fx_bd_lit(fx, cmp_lit_int(&fx->a, 5)));
 	n1 = fx_task_node(fx, "n1", dbl);
 	fx_bind(fx, n1, "x", fx_bd_promise(fx, "n0", "sum"));
 	fx_wf_output(fx, fx->wf, "result", fx_bd_promise(fx, "n1", "y"));
 	fx_wf_output(fx, fx->wf, "msg", fx_bd_promise(fx, "n1", "msg"));
-	prop_litmap_put(&fx->a, in, "a", prop_lit_int(&fx->a, 16));
+	cmp_litmap_put(&fx->a, in, "a", cmp_lit_int(&fx->a, 16));
 
 	assert_int_equal(fx_run_exec(fx, t->e, "chain", in, 0, &out, NULL), SUCCEEDED);
 	assert_int_equal(fx_int(out, "result"), 42);
@@ -140,9 +140,9 @@ static void test_echo_and_sleep(void **state)
 	echo = fx_task(fx, "echo", "echo", "s:str", "s:str", NULL);
 	sl = fx_task(fx, "sleep", "sleep", "duration:str", "", NULL);
 	n0 = fx_task_node(fx, "n0", echo);
-	fx_bind(fx, n0, "s", fx_bd_lit(fx, prop_lit_str(&fx->a, "hello")));
+	fx_bind(fx, n0, "s", fx_bd_lit(fx, cmp_lit_str(&fx->a, "hello")));
 	n1 = fx_task_node(fx, "n1", sl);
-	fx_bind(fx, n1, "duration", fx_bd_lit(fx, prop_lit_str(&fx->a, "300ms")));
+	fx_bind(fx, n1, "duration", fx_bd_lit(fx, cmp_lit_str(&fx->a, "300ms")));
 	fx_wf_output(fx, fx->wf, "s", fx_bd_promise(fx, "n0", "s"));
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	assert_int_equal(fx_run_exec(fx, t->e, "echo", NULL, 0, &out, NULL), SUCCEEDED);
@@ -312,7 +312,7 @@ static Flyteidl__Core__BooleanExpression *fx_cmp(struct fx *fx, const char *var,
 	l->val_case = FLYTEIDL__CORE__OPERAND__VAL_VAR;
 	l->var = fc_arena_strdup(&fx->a, var);
 	r->val_case = FLYTEIDL__CORE__OPERAND__VAL_SCALAR;
-	r->scalar = prop_lit_int(&fx->a, v)->scalar;
+	r->scalar = cmp_lit_int(&fx->a, v)->scalar;
 	c->operator_ = op;
 	c->left_value = l;
 	c->right_value = r;
@@ -331,18 +331,18 @@ static void test_branch(void **state)
 	Flyteidl__Core__BranchNode *bn = fc_arena_alloc(&fx->a, sizeof(*bn));
 	Flyteidl__Core__IfElseBlock *ie = fc_arena_alloc(&fx->a, sizeof(*ie));
 	Flyteidl__Core__IfBlock *c1 = fc_arena_alloc(&fx->a, sizeof(*c1)), *c2 = fc_arena_alloc(&fx->a, sizeof(*c2));
-	Flyteidl__Core__LiteralMap *in = prop_litmap_new(&fx->a, 1), *out = NULL;
+	Flyteidl__Core__LiteralMap *in = cmp_litmap_new(&fx->a), *out = NULL;
 
 	flyteidl__core__branch_node__init(bn);
 	flyteidl__core__if_else_block__init(ie);
 	flyteidl__core__if_block__init(c1);
 	flyteidl__core__if_block__init(c2);
 	small = fx_task_node_in(fx, NULL, "small", echo);
-	fx_bind(fx, small, "s", fx_bd_lit(fx, prop_lit_str(&fx->a, "small")));
+	fx_bind(fx, small, "s", fx_bd_lit(fx, cmp_lit_str(&fx->a, "small")));
 	big = fx_task_node_in(fx, NULL, "big", echo);
-	fx_bind(fx, big, "s", fx_bd_lit(fx, prop_lit_str(&fx->a, "big")));
+	fx_bind(fx, big, "s", fx_bd_lit(fx, cmp_lit_str(&fx->a, "big")));
 	other = fx_task_node_in(fx, NULL, "other", echo);
-	fx_bind(fx, other, "s", fx_bd_lit(fx, prop_lit_str(&fx->a, "other")));
+	fx_bind(fx, other, "s", fx_bd_lit(fx, cmp_lit_str(&fx->a, "other")));
 	c1->condition = fx_cmp(fx, "x", FLYTEIDL__CORE__COMPARISON_EXPRESSION__OPERATOR__LT, 10);
 	c1->then_node = small;
 	c2->condition = fx_cmp(fx, "x", FLYTEIDL__CORE__COMPARISON_EXPRESSION__OPERATOR__GTE, 100);
@@ -359,13 +359,13 @@ static void test_branch(void **state)
 	fx_bind(fx, br, "x", fx_bd_promise(fx, "start-node", "x"));
 	fx_wf_output(fx, fx->wf, "s", fx_bd_promise(fx, "br", "s"));
 
-	prop_litmap_put(&fx->a, in, "x", prop_lit_int(&fx->a, 150));
+	cmp_litmap_put(&fx->a, in, "x", cmp_lit_int(&fx->a, 150));
 	assert_int_equal(fx_run_exec(fx, t->e, "br-big", in, 0, &out, NULL), SUCCEEDED);
 	assert_string_equal(fx_str(out, "s"), "big");
-	prop_litmap_put(&fx->a, in, "x", prop_lit_int(&fx->a, 3));
+	cmp_litmap_put(&fx->a, in, "x", cmp_lit_int(&fx->a, 3));
 	assert_int_equal(fx_run_exec(fx, t->e, "br-small", in, 0, &out, NULL), SUCCEEDED);
 	assert_string_equal(fx_str(out, "s"), "small");
-	prop_litmap_put(&fx->a, in, "x", prop_lit_int(&fx->a, 50));
+	cmp_litmap_put(&fx->a, in, "x", cmp_lit_int(&fx->a, 50));
 	assert_int_equal(fx_run_exec(fx, t->e, "br-else", in, 0, &out, NULL), SUCCEEDED);
 	assert_string_equal(fx_str(out, "s"), "other");
 	/* Without an else, no case taken is an error. */
@@ -397,7 +397,7 @@ static void test_subworkflow(void **state)
 	s = fx_node_in(fx, fx->wf, "s");
 	s->target_case = FLYTEIDL__CORE__NODE__TARGET_WORKFLOW_NODE;
 	s->workflow_node = wn;
-	fx_bind(fx, s, "v", fx_bd_lit(fx, prop_lit_int(&fx->a, 40)));
+	fx_bind(fx, s, "v", fx_bd_lit(fx, cmp_lit_int(&fx->a, 40)));
 	fx_wf_output(fx, fx->wf, "r", fx_bd_promise(fx, "s", "out"));
 	assert_int_equal(fx_run_exec(fx, t->e, "sub", NULL, 0, &out, NULL), SUCCEEDED);
 	assert_int_equal(fx_int(out, "r"), 42);
@@ -464,7 +464,7 @@ static void test_array_partial_failure(void **state)
 			     "echo $(( {{.inputs.x}} * {{.inputs.x}} )) > $FLYTE_OUTPUT_DIR/y", t->dir);
 	sq = fx_task(fx, "sq", "container", "x:int", "y:int", sh(0, t, script.buf));
 	for (i = 0; i < 6; i++)
-		items[i] = prop_lit_int(&fx->a, i);
+		items[i] = cmp_lit_int(&fx->a, i);
 	n = array_node(fx, "map", sq);
 	n->array_node->parallelism_option_case = FLYTEIDL__CORE__ARRAY_NODE__PARALLELISM_OPTION_PARALLELISM;
 	n->array_node->parallelism = 2;
@@ -486,7 +486,7 @@ static void test_array_partial_failure(void **state)
 	}
 	fx_wf_output(fx, fx->wf, "ys", fx_bd_promise(fx, "map", "y"));
 	assert_int_equal(fx_run_exec(fx, t->e, "map", NULL, 0, &out, NULL), SUCCEEDED);
-	list = prop_litmap_get(out, "ys");
+	list = cmp_litmap_get(out, "ys");
 	assert_non_null(list);
 	assert_int_equal(list->value_case, FLYTEIDL__CORE__LITERAL__VALUE_COLLECTION);
 	assert_int_equal(list->collection->n_literals, 6);
@@ -508,7 +508,7 @@ static void test_cache(void **state)
 	struct fc_buf script = FC_BUF_INIT;
 	Flyteidl__Core__TaskTemplate *task;
 	Flyteidl__Core__Node *n;
-	Flyteidl__Core__LiteralMap *in = prop_litmap_new(&fx->a, 1), *out = NULL;
+	Flyteidl__Core__LiteralMap *in = cmp_litmap_new(&fx->a), *out = NULL;
 	struct prop_stats st;
 
 	fc_buf_addf(&script, "echo run >> %s/ran; echo $(( {{.inputs.x}} + 1 )) > $FLYTE_OUTPUT_DIR/y", t->dir);
@@ -517,20 +517,20 @@ static void test_cache(void **state)
 	n = fx_task_node(fx, "n0", task);
 	fx_bind(fx, n, "x", fx_bd_promise(fx, "start-node", "x"));
 	fx_wf_output(fx, fx->wf, "y", fx_bd_promise(fx, "n0", "y"));
-	prop_litmap_put(&fx->a, in, "x", prop_lit_int(&fx->a, 1));
+	cmp_litmap_put(&fx->a, in, "x", cmp_lit_int(&fx->a, 1));
 	assert_int_equal(fx_run_exec(fx, t->e, "c1", in, 0, &out, NULL), SUCCEEDED);
 	assert_int_equal(fx_run_exec(fx, t->e, "c2", in, 0, &out, NULL), SUCCEEDED);
 	assert_int_equal(fx_int(out, "y"), 2);
 	assert_int_equal(fx_count_lines(tpath(t, "ran"), "run"), 1);
 	prop_engine_stats(t->e, &st);
 	assert_int_equal(st.cache_hits, 1);
-	prop_litmap_put(&fx->a, in, "x", prop_lit_int(&fx->a, 5));
+	cmp_litmap_put(&fx->a, in, "x", cmp_lit_int(&fx->a, 5));
 	assert_int_equal(fx_run_exec(fx, t->e, "c3", in, 0, &out, NULL), SUCCEEDED);
 	assert_int_equal(fx_int(out, "y"), 6);
 	assert_int_equal(fx_count_lines(tpath(t, "ran"), "run"), 2);
 	/* Remove the cached data of x=1: the next run misses and runs again. */
 	assert_int_equal(unlink(tpath(t, "p-d-c1/n0/data/0/outputs.pb")), 0);
-	prop_litmap_put(&fx->a, in, "x", prop_lit_int(&fx->a, 1));
+	cmp_litmap_put(&fx->a, in, "x", cmp_lit_int(&fx->a, 1));
 	assert_int_equal(fx_run_exec(fx, t->e, "c4", in, 0, &out, NULL), SUCCEEDED);
 	assert_int_equal(fx_int(out, "y"), 2);
 	assert_int_equal(fx_count_lines(tpath(t, "ran"), "run"), 3);

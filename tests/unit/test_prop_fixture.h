@@ -10,7 +10,7 @@
 #include "core/err.h"
 #include "propeller/engine.h"
 #include "propeller/events.h"
-#include "propeller/lit.h"
+#include "compiler/lit.h"
 
 #include "flyteidl/core/compiler.pb-c.h"
 #include "flyteidl/core/workflow.pb-c.h"
@@ -358,7 +358,7 @@ FC_UNUSED static int fx_run_exec(struct fx *fx, struct prop_engine *e, const cha
 
 FC_UNUSED static int64_t fx_int(const Flyteidl__Core__LiteralMap *m, const char *var)
 {
-	const Flyteidl__Core__Literal *l = prop_litmap_get(m, var);
+	const Flyteidl__Core__Literal *l = cmp_litmap_get(m, var);
 
 	if (!l || l->value_case != FLYTEIDL__CORE__LITERAL__VALUE_SCALAR ||
 	    l->scalar->value_case != FLYTEIDL__CORE__SCALAR__VALUE_PRIMITIVE)
@@ -368,7 +368,7 @@ FC_UNUSED static int64_t fx_int(const Flyteidl__Core__LiteralMap *m, const char 
 
 FC_UNUSED static const char *fx_str(const Flyteidl__Core__LiteralMap *m, const char *var)
 {
-	const Flyteidl__Core__Literal *l = prop_litmap_get(m, var);
+	const Flyteidl__Core__Literal *l = cmp_litmap_get(m, var);
 
 	if (!l || l->value_case != FLYTEIDL__CORE__LITERAL__VALUE_SCALAR ||
 	    l->scalar->value_case != FLYTEIDL__CORE__SCALAR__VALUE_PRIMITIVE)

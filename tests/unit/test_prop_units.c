@@ -59,47 +59,47 @@ static void test_lit_text(void **state)
 
 	(void)state;
 	fx_init(&fx);
-	assert_int_equal(prop_lit_from_text(&fx.a, fx_type(&fx, "int"), " 42\n", &l, &err), 0);
+	assert_int_equal(cmp_lit_from_text(&fx.a, fx_type(&fx, "int"), " 42\n", CMP_LIT_TEXT_FILE, &l, &err), 0);
 	assert_int_equal(l->scalar->primitive->integer, 42);
-	assert_int_equal(prop_lit_from_text(&fx.a, fx_type(&fx, "int"), "4x", &l, &err), FC_EINVAL);
-	assert_int_equal(prop_lit_from_text(&fx.a, fx_type(&fx, "float"), "2.5", &l, &err), 0);
-	assert_int_equal(prop_lit_from_text(&fx.a, fx_type(&fx, "bool"), "true", &l, &err), 0);
+	assert_int_equal(cmp_lit_from_text(&fx.a, fx_type(&fx, "int"), "4x", CMP_LIT_TEXT_FILE, &l, &err), FC_EINVAL);
+	assert_int_equal(cmp_lit_from_text(&fx.a, fx_type(&fx, "float"), "2.5", CMP_LIT_TEXT_FILE, &l, &err), 0);
+	assert_int_equal(cmp_lit_from_text(&fx.a, fx_type(&fx, "bool"), "true", CMP_LIT_TEXT_FILE, &l, &err), 0);
 	assert_true(l->scalar->primitive->boolean);
-	assert_int_equal(prop_lit_from_text(&fx.a, fx_type(&fx, "str"), "two words\n", &l, &err), 0);
+	assert_int_equal(cmp_lit_from_text(&fx.a, fx_type(&fx, "str"), "two words\n", CMP_LIT_TEXT_FILE, &l, &err), 0);
 	assert_string_equal(l->scalar->primitive->string_value, "two words");
-	assert_int_equal(prop_lit_from_text(&fx.a, fx_type(&fx, "list:int"), "[1]", &l, &err), FC_EUNSUPPORTED);
+	assert_int_equal(cmp_lit_from_text(&fx.a, fx_type(&fx, "list:int"), "[1]", CMP_LIT_TEXT_FILE, &l, &err), FC_EUNSUPPORTED);
 	dt.type_case = FLYTEIDL__CORE__LITERAL_TYPE__TYPE_SIMPLE;
 	dt.simple = FLYTEIDL__CORE__SIMPLE_TYPE__DURATION;
-	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "1h30m", &l, &err), 0);
+	assert_int_equal(cmp_lit_from_text(&fx.a, &dt, "1h30m", CMP_LIT_TEXT_FILE, &l, &err), 0);
 	assert_int_equal(l->scalar->primitive->duration->seconds, 5400);
 	/* Plain seconds (the propeller's own form), and core's grammar for the rest. */
-	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "1.5\n", &l, &err), 0);
+	assert_int_equal(cmp_lit_from_text(&fx.a, &dt, "1.5\n", CMP_LIT_TEXT_FILE, &l, &err), 0);
 	assert_int_equal(l->scalar->primitive->duration->seconds, 1);
 	assert_int_equal(l->scalar->primitive->duration->nanos, 500000000);
-	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "90", &l, &err), 0);
+	assert_int_equal(cmp_lit_from_text(&fx.a, &dt, "90", CMP_LIT_TEXT_FILE, &l, &err), 0);
 	assert_int_equal(l->scalar->primitive->duration->seconds, 90);
-	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "250ms", &l, &err), 0);
+	assert_int_equal(cmp_lit_from_text(&fx.a, &dt, "250ms", CMP_LIT_TEXT_FILE, &l, &err), 0);
 	assert_int_equal(l->scalar->primitive->duration->seconds, 0);
 	assert_int_equal(l->scalar->primitive->duration->nanos, 250000000);
-	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "1.5h", &l, &err), 0);
+	assert_int_equal(cmp_lit_from_text(&fx.a, &dt, "1.5h", CMP_LIT_TEXT_FILE, &l, &err), 0);
 	assert_int_equal(l->scalar->primitive->duration->seconds, 5400);
-	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "2d", &l, &err), 0);
+	assert_int_equal(cmp_lit_from_text(&fx.a, &dt, "2d", CMP_LIT_TEXT_FILE, &l, &err), 0);
 	assert_int_equal(l->scalar->primitive->duration->seconds, 172800);
-	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "soon", &l, &err), FC_EINVAL);
-	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "5 parsecs", &l, &err), FC_EINVAL);
+	assert_int_equal(cmp_lit_from_text(&fx.a, &dt, "soon", CMP_LIT_TEXT_FILE, &l, &err), FC_EINVAL);
+	assert_int_equal(cmp_lit_from_text(&fx.a, &dt, "5 parsecs", CMP_LIT_TEXT_FILE, &l, &err), FC_EINVAL);
 	dt.simple = FLYTEIDL__CORE__SIMPLE_TYPE__DATETIME;
-	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "2024-01-02T03:04:05+01:00", &l, &err), 0);
-	prop_lit_render(l, &b);
+	assert_int_equal(cmp_lit_from_text(&fx.a, &dt, "2024-01-02T03:04:05+01:00", CMP_LIT_TEXT_FILE, &l, &err), 0);
+	cmp_lit_render(l, CMP_LIT_SHOW_PLAIN, &b);
 	assert_string_equal(b.buf, "2024-01-02T02:04:05Z");
 	/* Fractions are kept to the nanosecond; a bare date is midnight UTC. */
 	fc_buf_reset(&b);
-	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "2024-01-02T03:04:05.25Z", &l, &err), 0);
+	assert_int_equal(cmp_lit_from_text(&fx.a, &dt, "2024-01-02T03:04:05.25Z", CMP_LIT_TEXT_FILE, &l, &err), 0);
 	assert_int_equal(l->scalar->primitive->datetime->nanos, 250000000);
-	prop_lit_render(l, &b);
+	cmp_lit_render(l, CMP_LIT_SHOW_PLAIN, &b);
 	assert_string_equal(b.buf, "2024-01-02T03:04:05.250000000Z");
 	fc_buf_reset(&b);
-	assert_int_equal(prop_lit_from_text(&fx.a, &dt, "2024-01-02", &l, &err), 0);
-	prop_lit_render(l, &b);
+	assert_int_equal(cmp_lit_from_text(&fx.a, &dt, "2024-01-02", CMP_LIT_TEXT_FILE, &l, &err), 0);
+	cmp_lit_render(l, CMP_LIT_SHOW_PLAIN, &b);
 	assert_string_equal(b.buf, "2024-01-02T00:00:00Z");
 	fc_buf_release(&b);
 	fx_release(&fx);
@@ -116,21 +116,21 @@ static void test_lit_compare_and_hash(void **state)
 
 	(void)state;
 	fx_init(&fx);
-	assert_int_equal(prop_lit_compare(prop_lit_int(&fx.a, 3), prop_lit_float(&fx.a, 3.5), true, &cmp, &err), 0);
+	assert_int_equal(cmp_lit_compare(cmp_lit_int(&fx.a, 3), cmp_lit_float(&fx.a, 3.5), true, &cmp, &err), 0);
 	assert_true(cmp < 0);
-	assert_int_equal(prop_lit_compare(prop_lit_str(&fx.a, "b"), prop_lit_str(&fx.a, "a"), true, &cmp, &err), 0);
+	assert_int_equal(cmp_lit_compare(cmp_lit_str(&fx.a, "b"), cmp_lit_str(&fx.a, "a"), true, &cmp, &err), 0);
 	assert_true(cmp > 0);
-	assert_int_equal(prop_lit_compare(prop_lit_str(&fx.a, "b"), prop_lit_int(&fx.a, 1), true, &cmp, &err),
+	assert_int_equal(cmp_lit_compare(cmp_lit_str(&fx.a, "b"), cmp_lit_int(&fx.a, 1), true, &cmp, &err),
 			 FC_EINVAL);
 	/* Cache keys do not depend on the order of inputs, and do depend on values and versions. */
 	t = fx_task(&fx, "t", "container", "a:int,b:int", "", NULL);
 	fx_task_cache(t, "1");
-	m1 = prop_litmap_new(&fx.a, 2);
-	prop_litmap_put(&fx.a, m1, "a", prop_lit_int(&fx.a, 1));
-	prop_litmap_put(&fx.a, m1, "b", prop_lit_int(&fx.a, 2));
-	m2 = prop_litmap_new(&fx.a, 2);
-	prop_litmap_put(&fx.a, m2, "b", prop_lit_int(&fx.a, 2));
-	prop_litmap_put(&fx.a, m2, "a", prop_lit_int(&fx.a, 1));
+	m1 = cmp_litmap_new(&fx.a);
+	cmp_litmap_put(&fx.a, m1, "a", cmp_lit_int(&fx.a, 1));
+	cmp_litmap_put(&fx.a, m1, "b", cmp_lit_int(&fx.a, 2));
+	m2 = cmp_litmap_new(&fx.a);
+	cmp_litmap_put(&fx.a, m2, "b", cmp_lit_int(&fx.a, 2));
+	cmp_litmap_put(&fx.a, m2, "a", cmp_lit_int(&fx.a, 1));
 	prop_catalog_key(t, NULL, m1, &k1);
 	prop_catalog_key(t, NULL, m2, &k2);
 	assert_string_equal(k1.buf, k2.buf);
@@ -143,7 +143,7 @@ static void test_lit_compare_and_hash(void **state)
 	fc_buf_reset(&k1);
 	fc_buf_reset(&k2);
 	prop_catalog_key(t, NULL, m1, &k1);
-	prop_litmap_put(&fx.a, m2, "b", prop_lit_int(&fx.a, 99));
+	cmp_litmap_put(&fx.a, m2, "b", cmp_lit_int(&fx.a, 99));
 	prop_catalog_key(t, NULL, m2, &k2);
 	assert_string_equal(k1.buf, k2.buf);
 	fc_buf_release(&k1);
@@ -192,7 +192,7 @@ static void test_external_plugin(void **state)
 
 	fx_init(&fx);
 	n = fx_task_node(&fx, "n0", fx_task(&fx, "hi", "greeting", "name:str", "greeting:str", NULL));
-	fx_bind(&fx, n, "name", fx_bd_lit(&fx, prop_lit_str(&fx.a, "flyte")));
+	fx_bind(&fx, n, "name", fx_bd_lit(&fx, cmp_lit_str(&fx.a, "flyte")));
 	fx_wf_output(&fx, fx.wf, "g", fx_bd_promise(&fx, "n0", "greeting"));
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.data_dir = data;

@@ -76,7 +76,7 @@ struct plg_host {
 	/* An input rendered as text (integers "3", strings as they are, blobs as their path, lists "[1, 2]"), or
 	 * NULL when the task has no such input. Valid until the attempt ends. */
 	const char *(*input_text)(const struct plg_task_ctx *ctx, const char *var);
-	/* Set an output from text, converted by the output's declared type (see propeller/lit.h). Returns 0, or -1
+	/* Set an output from text, converted by the output's declared type (see compiler/lit.h). Returns 0, or -1
 	 * with a message in errbuf. */
 	int (*set_output_text)(const struct plg_task_ctx *ctx, const char *var, const char *text, char *errbuf,
 			       size_t errlen);

@@ -11,7 +11,7 @@
 #include "core/log.h"
 #include "kube/client.h"
 #include "kube/config.h"
-#include "propeller/lit.h"
+#include "compiler/lit.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -154,21 +154,21 @@ static int create_resource(struct srv_cluster *c, const struct adm_claim *cl, st
 	int rc;
 
 	fc_arena_init(&a, 0);
-	if (!cl->closure || prop_pb_unpack(&a, &flyteidl__core__compiled_workflow_closure__descriptor, cl->closure,
+	if (!cl->closure || cmp_pb_unpack(&a, &flyteidl__core__compiled_workflow_closure__descriptor, cl->closure,
 					   cl->closure_len, &msg, NULL)) {
 		rc = fc_err_set(err, FC_EINVAL, "the execution's workflow is not registered or does not decode");
 		goto out;
 	}
 	closure = msg;
 	if (cl->exec.inputs) {
-		if (prop_pb_unpack(&a, &flyteidl__core__literal_map__descriptor, cl->exec.inputs, cl->exec.inputs_len,
+		if (cmp_pb_unpack(&a, &flyteidl__core__literal_map__descriptor, cl->exec.inputs, cl->exec.inputs_len,
 				   &msg, NULL)) {
 			rc = fc_err_set(err, FC_EINVAL, "the execution's stored inputs do not decode");
 			goto out;
 		}
 		inputs = msg;
 	}
-	if (cl->exec.spec && !prop_pb_unpack(&a, &flyteidl__admin__execution_spec__descriptor, cl->exec.spec,
+	if (cl->exec.spec && !cmp_pb_unpack(&a, &flyteidl__admin__execution_spec__descriptor, cl->exec.spec,
 					     cl->exec.spec_len, &msg, NULL))
 		spec = msg;
 	memset(&fo, 0, sizeof(fo));

@@ -1,5 +1,6 @@
 /* cluster.c: executions handed to Kubernetes as FlyteWorkflow resources (cluster.h). */
 #include "serve/cluster.h"
+#include "serve/exec.h"
 
 #include "admin-lite/service.h"
 #include "admin-lite/store.h"
@@ -100,32 +101,7 @@ static void resource_path(const char *ns, const char *name, struct fc_buf *out)
 static bool record_phase(struct srv_cluster *c, const struct adm_exec_id *id, int phase, const char *code,
 			 const char *msg)
 {
-	Flyteidl__Event__WorkflowExecutionEvent ev = FLYTEIDL__EVENT__WORKFLOW_EXECUTION_EVENT__INIT;
-	Flyteidl__Core__ExecutionError error = FLYTEIDL__CORE__EXECUTION_ERROR__INIT;
-	struct fc_arena a;
-	struct fc_err err;
-	bool applied, stored = true;
-
-	fc_arena_init(&a, 0);
-	ev.execution_id = adm_exec_id_msg(&a, id);
-	ev.producer_id = (char *)CLUSTER_OWNER;
-	ev.phase = phase;
-	ev.occurred_at = adm_timestamp_msg(&a, adm_store_now(c->store));
-	if (code) {
-		error.code = (char *)code;
-		error.message = (char *)msg;
-		error.kind = FLYTEIDL__CORE__EXECUTION_ERROR__ERROR_KIND__SYSTEM;
-		ev.output_result_case = FLYTEIDL__EVENT__WORKFLOW_EXECUTION_EVENT__OUTPUT_RESULT_ERROR;
-		ev.error = &error;
-	}
-	fc_err_clear(&err);
-	if (adm_intake_event(c->store, &ev.base, &applied, &err) && err.code != FC_ECONFLICT) {
-		fc_warn("serve: recording %s of %s: %s", phase == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED
-								 ? "the failure" : "the end", id->name, err.msg);
-		stored = !(adm_store_retryable(err.code) || err.code == FC_EIO);
-	}
-	fc_arena_release(&a);
-	return stored;
+	return srv_record_phase(c->store, CLUSTER_OWNER, id, phase, code, msg);
 }
 
 /* The namespace exists afterwards (made now, or already there). */

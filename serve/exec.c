@@ -172,9 +172,8 @@ static int sink_send(struct prop_event_sink *base, const struct prop_event *ev, 
 	return 0;
 }
 
-/* The execution could not start at all: record it as FAILED with the reason. Returns false when the admin could
- * not store that (the execution is then given back to the queue and tried again later). */
-static bool report_failed(struct adm_store *store, const struct adm_exec_id *id, const char *code, const char *msg)
+bool srv_record_phase(struct adm_store *store, const char *owner, const struct adm_exec_id *id, int phase,
+		      const char *code, const char *msg)
 {
 	Flyteidl__Event__WorkflowExecutionEvent ev = FLYTEIDL__EVENT__WORKFLOW_EXECUTION_EVENT__INIT;
 	Flyteidl__Core__ExecutionError error = FLYTEIDL__CORE__EXECUTION_ERROR__INIT;
@@ -184,20 +183,33 @@ static bool report_failed(struct adm_store *store, const struct adm_exec_id *id,
 
 	fc_arena_init(&a, 0);
 	ev.execution_id = adm_exec_id_msg(&a, id);
-	ev.producer_id = (char *)EXEC_OWNER;
-	ev.phase = FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED;
+	ev.producer_id = (char *)owner;
+	ev.phase = phase;
 	ev.occurred_at = adm_timestamp_msg(&a, adm_store_now(store));
-	error.code = (char *)code;
-	error.message = (char *)msg;
-	error.kind = FLYTEIDL__CORE__EXECUTION_ERROR__ERROR_KIND__SYSTEM;
-	ev.output_result_case = FLYTEIDL__EVENT__WORKFLOW_EXECUTION_EVENT__OUTPUT_RESULT_ERROR;
-	ev.error = &error;
-	if (adm_intake_event(store, &ev.base, &applied, &err)) {
-		fc_warn("serve: recording the failure of %s: %s", id->name, err.msg);
+	if (code) {
+		error.code = (char *)code;
+		error.message = (char *)msg;
+		error.kind = FLYTEIDL__CORE__EXECUTION_ERROR__ERROR_KIND__SYSTEM;
+		ev.output_result_case = FLYTEIDL__EVENT__WORKFLOW_EXECUTION_EVENT__OUTPUT_RESULT_ERROR;
+		ev.error = &error;
+	}
+	fc_err_clear(&err);
+	/* a conflict means the execution already reached a terminal phase: nothing left to record */
+	if (adm_intake_event(store, &ev.base, &applied, &err) && err.code != FC_ECONFLICT) {
+		fc_warn("serve: recording %s of %s: %s",
+			phase == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED ? "the failure" : "the end", id->name,
+			err.msg);
 		stored = !retryable(err.code);
 	}
 	fc_arena_release(&a);
 	return stored;
+}
+
+/* The execution could not start at all: record it as FAILED with the reason. Returns false when the admin could
+ * not store that (the execution is then given back to the queue and tried again later). */
+static bool report_failed(struct adm_store *store, const struct adm_exec_id *id, const char *code, const char *msg)
+{
+	return srv_record_phase(store, EXEC_OWNER, id, FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED, code, msg);
 }
 
 /* The admin's queue or the engine's store failed: claim nothing for a while (bounded exponential back-off). */

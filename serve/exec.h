@@ -7,6 +7,9 @@
 #ifndef SRV_EXEC_H
 #define SRV_EXEC_H
 
+#include <stdbool.h>
+
+struct adm_exec_id;
 struct adm_store;
 struct fc_err;
 struct srv_exec;
@@ -18,5 +21,11 @@ void srv_exec_notify(struct srv_exec *x);
 /* Stop the thread (within a round: at once when idle) and free. Running executions are not aborted: a later
  * start resumes them. NULL does nothing. */
 void srv_exec_stop(struct srv_exec *x);
+/* Record a workflow phase for an execution nobody else will report it for (FAILED before it ran, with code and
+ * message; ABORTED once its runner is gone, code NULL), as `owner` (the producer id of the event). Returns false when
+ * the admin could not store it and it is worth trying again later (a store failure); true when stored, or when the
+ * execution had already ended. */
+bool srv_record_phase(struct adm_store *store, const char *owner, const struct adm_exec_id *id, int phase,
+		      const char *code, const char *msg);
 
 #endif

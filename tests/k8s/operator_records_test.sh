@@ -127,8 +127,11 @@ expire_watches() {
 	mapfile -d '' cmd < "/proc/$pid/cmdline" || return 1
 	dir=$(readlink "/proc/$pid/cwd") || return 1
 	kill "$pid" || return 1
-	for i in $(seq 1 300); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
-	if kill -0 "$pid" 2> /dev/null; then echo "the API server $pid did not stop in 30 s"; return 1; fi
+	for i in $(seq 1 150); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
+	# a loaded API server has been seen to hang in its graceful shutdown: then it is killed
+	kill -0 "$pid" 2> /dev/null && kill -9 "$pid"
+	for i in $(seq 1 50); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
+	if kill -0 "$pid" 2> /dev/null; then echo "the API server $pid did not stop"; return 1; fi
 	# new revisions the operator never saw, then compact everything before them away
 	for i in $(seq 1 5); do
 		curl -sf -X POST "$ETCD_URL/v3/kv/put" -d "{\"key\":\"$(printf '/flytec-test/%s' "$i" | base64)\",\"value\":\"eA==\"}" > /dev/null ||

@@ -243,13 +243,14 @@ int cmd_propeller(int argc, char **argv)
 		plg_k8s_runtime_stats(&ps);
 		fc_info("propeller: stats: reconciles=%llu submitted=%llu invalid=%llu status_writes=%llu conflicts=%llu "
 			"finalizers_added=%llu finalizers_removed=%llu aborted=%llu pods_created=%llu pods_adopted=%llu "
-			"pods_deleted=%llu pod_gets=%llu",
+			"pods_deleted=%llu pod_gets=%llu echoes=%llu records=%llu records_freed=%llu",
 			(unsigned long long)st.reconciles, (unsigned long long)st.submitted,
 			(unsigned long long)st.invalid, (unsigned long long)st.status_writes,
 			(unsigned long long)st.conflicts, (unsigned long long)st.finalizers_added,
 			(unsigned long long)st.finalizers_removed, (unsigned long long)st.aborted,
 			(unsigned long long)ps.pods_created, (unsigned long long)ps.pods_adopted,
-			(unsigned long long)ps.pods_deleted, (unsigned long long)ps.gets);
+			(unsigned long long)ps.pods_deleted, (unsigned long long)ps.gets, (unsigned long long)st.echoes,
+			(unsigned long long)st.records, (unsigned long long)st.records_freed);
 	}
 	if (rc)
 		fprintf(stderr, "flytec propeller: %s\n", err.msg);

@@ -39,6 +39,9 @@
 /* The status the operator writes into one FlyteWorkflow: past this the node statuses are summarised (counts by
  * phase) so the object stays under etcd's request limit next to an inline closure of up to 1 MiB. */
 #define FC_K8S_STATUS_MAX_BYTES ((size_t)400 * 1024)
+/* How often, at most, the operator logs its stats line (records held, writes, 409s, requests by verb) while they
+ * change: often enough for a test or the bench to follow them, rare enough not to flood the log (one line per 2 s). */
+#define FC_K8S_OPERATOR_STATS_LOG_MS 2000
 
 /* --- kube/: the Kubernetes client ------------------------------------------------------------------------ */
 

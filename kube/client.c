@@ -257,6 +257,47 @@ void kube_client_free(struct kube_client *c)
 	free(c);
 }
 
+const char *kube_verb_name(enum kube_verb v)
+{
+	static const char *const names[KUBE_VERB_N] = {"get", "list", "watch", "create", "update", "patch", "delete",
+						       "other"};
+
+	return (unsigned)v < KUBE_VERB_N ? names[v] : "other";
+}
+
+/*
+ * The verb of a request. Paths are /api/v1[/namespaces/NS]/RESOURCE[/NAME[/SUB]] or
+ * /apis/GROUP/VERSION[/namespaces/NS]/RESOURCE[/NAME[/SUB]]: a GET names an object when a segment follows the
+ * resource's.
+ */
+static enum kube_verb verb_of(const char *method, const char *path)
+{
+	const char *seg[8];
+	size_t n = 0, i;
+	const char *p;
+
+	if (!strcmp(method, "POST"))
+		return KUBE_VERB_CREATE;
+	if (!strcmp(method, "PUT"))
+		return KUBE_VERB_UPDATE;
+	if (!strcmp(method, "PATCH"))
+		return KUBE_VERB_PATCH;
+	if (!strcmp(method, "DELETE"))
+		return KUBE_VERB_DELETE;
+	if (strcmp(method, "GET"))
+		return KUBE_VERB_OTHER;
+	for (p = path; *p && *p != '?' && n < FC_ARRAY_LEN(seg); p++)
+		if (*p == '/' && p[1] && p[1] != '/' && p[1] != '?')
+			seg[n++] = p + 1;
+	i = n && !strncmp(seg[0], "apis/", 5) ? 3 : 2; /* "apis/GROUP/VERSION" or "api/v1" */
+	if (i < n && !strncmp(seg[i], "namespaces/", 11)) {
+		if (n - i <= 2) /* the namespaces, or one namespace */
+			return n - i == 2 ? KUBE_VERB_GET : KUBE_VERB_LIST;
+		i += 2;
+	}
+	return i < n && n - i >= 2 ? KUBE_VERB_GET : KUBE_VERB_LIST;
+}
+
 void kube_client_stats(struct kube_client *c, struct kube_client_stats *out)
 {
 	pthread_mutex_lock(&c->lock);
@@ -554,6 +595,7 @@ int kube_request(struct kube_client *c, const char *method, const char *path, co
 		curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
 		pthread_mutex_lock(&c->lock);
 		c->stats.requests++;
+		c->stats.by_verb[verb_of(method, path)]++;
 		c->stats.connections += (uint64_t)connects;
 		pthread_mutex_unlock(&c->lock);
 		if (cc == CURLE_WRITE_ERROR && fc_buf_error(&x.body)) {
@@ -672,6 +714,7 @@ int kube_client_stream(struct kube_client *c, const char *path, long timeout_ms,
 	curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
 	pthread_mutex_lock(&c->lock);
 	c->stats.requests++;
+	c->stats.by_verb[KUBE_VERB_WATCH]++;
 	c->stats.connections += (uint64_t)connects;
 	pthread_mutex_unlock(&c->lock);
 	if (x.stopped)

@@ -74,8 +74,25 @@ struct kube_client_opts {
 	long connect_timeout_ms; /* 0: 10 s */
 };
 
+/* Requests by verb, for the per-task request budget (bench/k8s/run.sh): the HTTP method, with a GET of a
+ * collection (no object name after the resource) a LIST and a streamed GET a WATCH, as the API server's audit log
+ * names them. */
+enum kube_verb {
+	KUBE_VERB_GET,
+	KUBE_VERB_LIST,
+	KUBE_VERB_WATCH,
+	KUBE_VERB_CREATE,
+	KUBE_VERB_UPDATE,
+	KUBE_VERB_PATCH,
+	KUBE_VERB_DELETE,
+	KUBE_VERB_OTHER,
+	KUBE_VERB_N
+};
+const char *kube_verb_name(enum kube_verb v);
+
 struct kube_client_stats {
 	uint64_t requests;      /* HTTP requests sent, retries included */
+	uint64_t by_verb[KUBE_VERB_N]; /* the same requests by verb */
 	uint64_t retries;
 	uint64_t throttled;     /* requests that waited for a token */
 	uint64_t throttle_ns;   /* time spent waiting for tokens */

@@ -104,6 +104,17 @@ static void array_step(struct prop_node *n)
 			prop_node_fail(n, NP_FAILED, "BadArrayNode", PLG_ERROR_USER, err.msg);
 			return;
 		}
+		/*
+		 * Children restored from the state as Queued or Running (a restart while they ran) are stepped again
+		 * now, as prop_wf_start() does for a workflow's nodes: nothing else would wake them, their process or
+		 * pod watch went with the previous run.
+		 */
+		for (i = 0; i < n->nchildren; i++) {
+			struct prop_node *c = &n->children[i];
+
+			if (c->phase != NP_NOT_YET_STARTED && !prop_phase_terminal(c->phase))
+				prop_enqueue(c);
+		}
 	}
 	needed = array_needed(n);
 	/* Recount (cheap, and right after a restart too). */

@@ -57,7 +57,11 @@ enum fw_node_phase {
 	FWN_TIMED_OUT = 10,
 };
 
-/* One FlyteWorkflow the leader drives. Never removed (the map has no delete): `done` marks finished ones. */
+/*
+ * One FlyteWorkflow the leader drives. Freed by sweep_done() once `done` and the engine holds no unsent event of it
+ * (the event sink needs `admin_url` until then): the operator's memory follows the running workflows, not all the
+ * workflows it ever saw.
+ */
 struct tracked {
 	char *key;      /* "namespace/name" */
 	char *exec_key; /* the engine's "<project>-<domain>-<name>" */
@@ -65,6 +69,12 @@ struct tracked {
 	struct plg_k8s_owner owner;
 	char *admin_url; /* where its events go: the resource's annotation, else --admin-url; "" none */
 	json_t *written; /* the status last written (without lastUpdatedAt), or NULL */
+	/*
+	 * The object as our last write (status PUT, finalizer patch) answered it, until the informer's store shows
+	 * that resourceVersion (the watch echo of our own write): the next write is based on it, not on the store's
+	 * older copy, so our own writes never conflict with each other. NULL: the store's copy is current.
+	 */
+	json_t *own;
 	bool done;       /* terminal status written and finalizer removed */
 	bool aborting;
 	struct tracked *next;
@@ -92,6 +102,9 @@ struct prop_operator {
 	struct fc_strmap by_exec; /* exec_key -> tracked */
 	struct fc_strmap by_key;  /* "ns/name" -> tracked */
 	struct tracked *all;
+	size_t ntracked;
+	int64_t next_stats_log_ms;
+	char *last_stats; /* the last stats line logged */
 	struct prop_operator_stats stats;
 };
 
@@ -116,6 +129,67 @@ static void fw_path(struct fc_buf *b, const char *ns, const char *name, const ch
 {
 	fc_buf_reset(b);
 	fc_buf_addf(b, FW_BASE "/namespaces/%s/" CMP_FW_PLURAL "/%s%s", ns, name, sub ? sub : "");
+}
+
+static const char *rv_of(const json_t *obj)
+{
+	const char *rv = json_string_value(json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
+
+	return rv ? rv : "";
+}
+
+/*
+ * Whether the store's copy `obj` has caught up with our own last write: the same resourceVersion, or a later one.
+ * resourceVersions are opaque to clients in general; the API server's are etcd revisions, decimal integers, and
+ * when both are, the larger is the later (a watch event that folded our echo and someone else's change into one
+ * queue key then does not send our next write against our older copy). Otherwise only equality counts.
+ */
+static bool store_caught_up(const json_t *obj, const json_t *own)
+{
+	const char *a = rv_of(obj), *b = rv_of(own);
+	char *ea, *eb;
+	unsigned long long na, nb;
+
+	if (!strcmp(a, b))
+		return true;
+	errno = 0;
+	na = strtoull(a, &ea, 10);
+	nb = strtoull(b, &eb, 10);
+	return !errno && *a && *b && !*ea && !*eb && na > nb;
+}
+
+/*
+ * The object a write to `key` is based on (a new reference, NULL when gone): our own last write's answer while the
+ * store has not caught up with it, else the store's copy.
+ */
+static json_t *base_object(struct prop_operator *op, struct tracked *t, const char *key)
+{
+	json_t *obj = kube_store_get(kube_informer_store(op->fw_inf), key);
+
+	if (t && !obj) { /* gone: nothing to write to */
+		json_decref(t->own);
+		t->own = NULL;
+	}
+	if (!t || !t->own || !obj)
+		return obj;
+	if (store_caught_up(obj, t->own)) {
+		json_decref(t->own); /* the store has our write now */
+		t->own = NULL;
+		return obj;
+	}
+	json_decref(obj);
+	return json_incref(t->own);
+}
+
+/* Keep what our write to `t`'s object answered (stolen). */
+static void keep_own(struct tracked *t, json_t *answer)
+{
+	if (!t || !json_is_object(answer)) {
+		json_decref(answer);
+		return;
+	}
+	json_decref(t->own);
+	t->own = answer;
 }
 
 /* --- the owner lookup for the pod runtime ------------------------------------------------------------------ */
@@ -210,16 +284,16 @@ out:
  * Replace the status of `key` by `status` (borrowed) with optimistic concurrency: the object as the store has it,
  * its resourceVersion; on 409 the object is read again (one GET) and the status applied to it again.
  */
-static int write_status(struct prop_operator *op, const char *ns, const char *name, const json_t *status,
-			struct fc_err *err)
+static int write_status(struct prop_operator *op, struct tracked *t, const char *ns, const char *name,
+			const json_t *status, struct fc_err *err)
 {
 	struct fc_buf key = FC_BUF_INIT, path = FC_BUF_INIT;
-	json_t *obj, *copy = NULL;
+	json_t *obj, *copy = NULL, *answer = NULL;
 	struct kube_status st;
 	int attempt, rc = FC_OK;
 
 	fc_buf_addf(&key, "%s/%s", ns, name);
-	obj = kube_store_get(kube_informer_store(op->fw_inf), key.buf);
+	obj = base_object(op, t, key.buf);
 	fw_path(&path, ns, name, "/status");
 	for (attempt = 0; attempt < 5; attempt++) {
 		if (!obj) {
@@ -228,8 +302,10 @@ static int write_status(struct prop_operator *op, const char *ns, const char *na
 		}
 		copy = json_deep_copy(obj);
 		json_object_set(copy, "status", (json_t *)status);
-		rc = kube_update(op->o.client, path.buf, copy, NULL, &st, err);
+		rc = kube_update(op->o.client, path.buf, copy, &answer, &st, err);
 		json_decref(copy);
+		if (rc == FC_OK)
+			keep_own(t, answer);
 		if (rc != FC_ECONFLICT)
 			break;
 		op->stats.conflicts++;
@@ -251,16 +327,19 @@ static int write_status(struct prop_operator *op, const char *ns, const char *na
 
 /* Add or remove our finalizer: a JSON patch that tests the list it read, so a concurrent change is a conflict
  * (then the object is read again and the change made again). */
-static int set_finalizer(struct prop_operator *op, const json_t *obj, bool present, struct fc_err *err)
+static int set_finalizer(struct prop_operator *op, struct tracked *t, const json_t *obj, bool present,
+			 struct fc_err *err)
 {
 	const json_t *md = json_object_get(obj, "metadata");
 	const char *ns = json_string_value(json_object_get(md, "namespace"));
 	const char *name = json_string_value(json_object_get(md, "name"));
 	struct fc_buf path = FC_BUF_INIT;
-	json_t *cur = json_incref((json_t *)obj);
+	json_t *cur = t ? base_object(op, t, t->key) : NULL, *answer = NULL;
 	struct kube_status st;
 	int attempt, rc = FC_OK;
 
+	if (!cur)
+		cur = json_incref((json_t *)obj);
 	fw_path(&path, ns ? ns : "", name ? name : "", "");
 	for (attempt = 0; attempt < 5; attempt++) {
 		const json_t *fins = json_object_get(json_object_get(cur, "metadata"), "finalizers");
@@ -285,9 +364,10 @@ static int set_finalizer(struct prop_operator *op, const json_t *obj, bool prese
 				  "replace", "path", "/metadata/finalizers", "value", list);
 		if (!fins) /* "replace" needs the member; "add" creates it */
 			json_object_set_new(json_array_get(patch, 1), "op", json_string("add"));
-		rc = kube_patch(op->o.client, path.buf, KUBE_JSON_PATCH, patch, NULL, &st, err);
+		rc = kube_patch(op->o.client, path.buf, KUBE_JSON_PATCH, patch, &answer, &st, err);
 		json_decref(patch);
 		if (rc == FC_OK) {
+			keep_own(t, answer);
 			if (present)
 				op->stats.finalizers_added++;
 			else
@@ -364,10 +444,17 @@ static void node_status_cb(void *data, const struct prop_node_row *row)
 		json_object_set_new(ns, "message", json_string(row->error_msg));
 	if (row->phase == NP_ABORTED)
 		json_object_set_new(ns, "message", json_string("aborted"));
-	fc_buf_addf(&dir, "%s/%s/%s/data", w->op->o.data_dir, w->t->exec_key, row->uid);
-	json_object_set_new(ns, "dataDir", json_string(dir.buf));
-	fc_buf_addf(&dir, "/%u", row->attempts ? row->attempts - 1 : 0);
-	json_object_set_new(ns, "outputDir", json_string(dir.buf));
+	/*
+	 * Like Flyte (which clears most fields of a node that reached a terminal state, to keep the resource under
+	 * etcd's limit), a succeeded or skipped node has no dataDir/outputDir: both follow from the workflow's dataDir
+	 * (<dataDir>/<node>/data/<attempts - 1>), and a 1000-task fan-out's status is then 60 KB instead of 250 KB.
+	 */
+	if (row->phase != NP_SUCCEEDED && row->phase != NP_SKIPPED) {
+		fc_buf_addf(&dir, "%s/%s/%s/data", w->op->o.data_dir, w->t->exec_key, row->uid);
+		json_object_set_new(ns, "dataDir", json_string(dir.buf));
+		fc_buf_addf(&dir, "/%u", row->attempts ? row->attempts - 1 : 0);
+		json_object_set_new(ns, "outputDir", json_string(dir.buf));
+	}
 	if (row->cache_status)
 		json_object_set_new(ns, "cached", json_true());
 	if (row->task_phase || row->attempts) {
@@ -450,7 +537,7 @@ static void sync_status(struct prop_operator *op, struct tracked *t)
 		snprintf(ns, sizeof(ns), "%.*s", (int)(slash - t->key), t->key);
 		rfc3339_now(now);
 		json_object_set_new(out, "lastUpdatedAt", json_string(now));
-		if (write_status(op, ns, slash + 1, out, &err) == FC_OK) {
+		if (write_status(op, t, ns, slash + 1, out, &err) == FC_OK) {
 			json_decref(t->written);
 			t->written = json_incref(st);
 		} else if (err.code == FC_ENOENT) {
@@ -461,14 +548,76 @@ static void sync_status(struct prop_operator *op, struct tracked *t)
 		json_decref(out);
 	}
 	if (fw_terminal(phase) && t->written && json_equal(st, t->written)) {
-		obj = kube_store_get(kube_informer_store(op->fw_inf), t->key);
-		if (!obj || set_finalizer(op, obj, false, &err) == FC_OK)
+		obj = base_object(op, t, t->key);
+		if (!obj || set_finalizer(op, t, obj, false, &err) == FC_OK)
 			t->done = true;
 		else
 			fc_warn("operator: finalizer of %s: %s", t->key, err.msg);
 		json_decref(obj);
 	}
 	json_decref(st);
+}
+
+static void tracked_free(struct tracked *t)
+{
+	free(t->key);
+	free(t->exec_key);
+	free(t->project);
+	free(t->domain);
+	free(t->exec_name);
+	free(t->admin_url);
+	json_decref(t->written);
+	json_decref(t->own);
+	free(t);
+}
+
+static void count_event(void *data, uint64_t seq, int kind, const void *payload, size_t len)
+{
+	(void)seq;
+	(void)kind;
+	(void)payload;
+	(void)len;
+	(*(size_t *)data)++;
+}
+
+/*
+ * Free the records of finished workflows (terminal status written and finalizer removed, or the resource gone)
+ * whose events have all been delivered; the two maps are rebuilt once when any went (they have no delete).
+ */
+static void sweep_done(struct prop_operator *op)
+{
+	struct tracked **pp = &op->all, *t;
+	size_t freed = 0;
+
+	while ((t = *pp)) {
+		struct fc_err err;
+		size_t pending = 0;
+
+		if (t->done && t->own)
+			json_decref(base_object(op, t, t->key)); /* drops `own` once the store shows our last write */
+		/* kept while the store lags behind our last write (a reconcile would write against the stale copy) */
+		if (!t->done || t->own ||
+		    prop_state_event_each(op->state, t->exec_key, count_event, &pending, &err) || pending) {
+			pp = &t->next;
+			continue;
+		}
+		*pp = t->next;
+		fc_debug("operator: %s finished: its record is freed", t->key);
+		tracked_free(t);
+		freed++;
+	}
+	if (!freed)
+		return;
+	op->ntracked -= freed;
+	op->stats.records_freed += freed;
+	fc_strmap_release(&op->by_exec);
+	fc_strmap_release(&op->by_key);
+	fc_strmap_init(&op->by_exec);
+	fc_strmap_init(&op->by_key);
+	for (t = op->all; t; t = t->next) {
+		fc_strmap_put(&op->by_key, t->key, t);
+		fc_strmap_put(&op->by_exec, t->exec_key, t);
+	}
 }
 
 static void sync_statuses(struct prop_operator *op)
@@ -478,6 +627,40 @@ static void sync_statuses(struct prop_operator *op)
 	for (t = op->all; t; t = t->next)
 		if (!t->done)
 			sync_status(op, t);
+	sweep_done(op);
+}
+
+/* A stats line every FC_K8S_OPERATOR_STATS_LOG_MS while something changes: the records held, writes, 409s, requests
+ * by verb (tests and the bench read it). */
+static void log_stats(struct prop_operator *op, bool force)
+{
+	static const char *const verbs[] = {"get", "list", "watch", "create", "update", "patch", "delete"};
+	struct kube_client_stats ks;
+	struct kube_informer_stats fs, ps;
+	struct fc_buf line = FC_BUF_INIT;
+	int64_t now = mono_ms();
+	size_t i;
+
+	if (!force && now < op->next_stats_log_ms)
+		return;
+	op->next_stats_log_ms = now + FC_K8S_OPERATOR_STATS_LOG_MS;
+	kube_client_stats(op->o.client, &ks);
+	kube_informer_stats(op->fw_inf, &fs);
+	kube_informer_stats(op->pod_inf, &ps);
+	op->stats.records = op->ntracked;
+	fc_buf_addf(&line, "records=%zu records_freed=%llu status_writes=%llu conflicts=%llu echoes=%llu requests=%llu",
+		    op->ntracked, (unsigned long long)op->stats.records_freed,
+		    (unsigned long long)op->stats.status_writes, (unsigned long long)op->stats.conflicts,
+		    (unsigned long long)op->stats.echoes, (unsigned long long)ks.requests);
+	for (i = 0; i < FC_ARRAY_LEN(verbs); i++)
+		fc_buf_addf(&line, " %s=%llu", verbs[i], (unsigned long long)ks.by_verb[i]);
+	fc_buf_addf(&line, " relists_gone=%llu", (unsigned long long)(fs.relists_gone + ps.relists_gone));
+	if (force || !op->last_stats || strcmp(op->last_stats, line.buf)) {
+		fc_info("operator: stats: %s", line.buf);
+		free(op->last_stats);
+		op->last_stats = fc_buf_detach(&line, NULL);
+	}
+	fc_buf_release(&line);
 }
 
 /* --- reconcile one key ------------------------------------------------------------------------------------- */
@@ -498,7 +681,7 @@ static void mark_invalid(struct prop_operator *op, const json_t *obj, const char
 		rfc3339_now(now);
 		st = json_pack("{s:i, s:s, s:s, s:s}", "phase", FW_FAILED, "message", msg.buf, "lastUpdatedAt", now,
 			       "stoppedAt", now);
-		if (st && write_status(op, ns, name, st, &err) == FC_OK) {
+		if (st && write_status(op, NULL, ns, name, st, &err) == FC_OK) {
 			op->stats.invalid++;
 			fc_warn("operator: %s/%s: %s", ns, name, msg.buf);
 		} else if (st) {
@@ -506,7 +689,7 @@ static void mark_invalid(struct prop_operator *op, const json_t *obj, const char
 		}
 		json_decref(st);
 	}
-	if (set_finalizer(op, obj, false, &err))
+	if (set_finalizer(op, NULL, obj, false, &err))
 		fc_warn("operator: finalizer of %s/%s: %s", ns, name, err.msg);
 	fc_buf_release(&msg);
 }
@@ -532,6 +715,7 @@ static struct tracked *track(struct prop_operator *op, const char *key, const st
 	t->admin_url = fc_xstrdup(*r->admin_url ? r->admin_url : op->o.admin_url ? op->o.admin_url : "");
 	t->next = op->all;
 	op->all = t;
+	op->ntracked++;
 	fc_strmap_put(&op->by_key, t->key, t);
 	fc_strmap_put(&op->by_exec, t->exec_key, t);
 	return t;
@@ -576,10 +760,21 @@ static void reconcile(struct prop_operator *op, const char *key)
 	if (!ns || !name)
 		goto out;
 	deleting = json_object_get(json_object_get(obj, "metadata"), "deletionTimestamp") != NULL;
+	if (t && t->own && store_caught_up(obj, t->own)) {
+		bool echo = !strcmp(rv_of(obj), rv_of(t->own));
+
+		json_decref(t->own); /* the store has caught up with our last write */
+		t->own = NULL;
+		if (echo && !deleting) {
+			/* only the watch's echo of our own write: nothing to do */
+			op->stats.echoes++;
+			goto out;
+		}
+	}
 	phase = (int)json_integer_value(json_object_get(json_object_get(obj, "status"), "phase"));
 	if (cmp_flyteworkflow_read(obj, op->o.data_dir, &r, &err)) {
 		if (deleting)
-			set_finalizer(op, obj, false, &err);
+			set_finalizer(op, t, obj, false, &err);
 		else
 			mark_invalid(op, obj, ns, name, err.msg);
 		goto out;
@@ -588,7 +783,7 @@ static void reconcile(struct prop_operator *op, const char *key)
 		int ephase = 0;
 
 		if (!t || t->done) {
-			set_finalizer(op, obj, false, &err);
+			set_finalizer(op, t, obj, false, &err);
 			goto out;
 		}
 		if (!t->aborting) {
@@ -600,7 +795,7 @@ static void reconcile(struct prop_operator *op, const char *key)
 		if (prop_engine_result(op->engine, t->project, t->domain, t->exec_name, &ephase, NULL, NULL, NULL,
 				       &err) == FC_OK &&
 		    fw_terminal(fw_phase_of(ephase))) {
-			if (set_finalizer(op, obj, false, &err) == FC_OK)
+			if (set_finalizer(op, t, obj, false, &err) == FC_OK)
 				t->done = true;
 		} else {
 			kube_queue_add_after(op->queue, key, 200);
@@ -608,10 +803,10 @@ static void reconcile(struct prop_operator *op, const char *key)
 		goto out;
 	}
 	if (fw_terminal(phase) && (!t || t->done)) {
-		set_finalizer(op, obj, false, &err);
+		set_finalizer(op, t, obj, false, &err);
 		goto out;
 	}
-	if (!r.has_finalizer && !(t && t->done) && set_finalizer(op, obj, true, &err)) {
+	if (!r.has_finalizer && !(t && t->done) && set_finalizer(op, t, obj, true, &err)) {
 		fc_warn("operator: adding the finalizer to %s: %s", key, err.msg);
 		kube_queue_add_rate_limited(op->queue, key);
 		goto out;
@@ -735,6 +930,7 @@ int prop_operator_step(struct prop_operator *op, int timeout_ms, struct fc_err *
 			sync_statuses(op);
 			op->next_status_ms = mono_ms() + op->o.status_period_ms;
 		}
+		log_stats(op, false);
 	}
 	if (handled || timeout_ms == 0)
 		return FC_OK;
@@ -770,6 +966,8 @@ int prop_operator_run(struct prop_operator *op, const volatile sig_atomic_t *sto
 
 	while (!*stop && (rc = prop_operator_step(op, 1000, err)) == FC_OK)
 		;
+	if (op->leader)
+		log_stats(op, true);
 	if (op->elector && op->leader) {
 		struct fc_err rerr;
 
@@ -780,6 +978,7 @@ int prop_operator_run(struct prop_operator *op, const volatile sig_atomic_t *sto
 
 void prop_operator_stats(struct prop_operator *op, struct prop_operator_stats *out)
 {
+	op->stats.records = op->ntracked;
 	*out = op->stats;
 }
 
@@ -875,15 +1074,9 @@ void prop_operator_free(struct prop_operator *op)
 	kube_queue_free(op->queue);
 	for (t = op->all; t; t = next) {
 		next = t->next;
-		free(t->key);
-		free(t->exec_key);
-		free(t->project);
-		free(t->domain);
-		free(t->exec_name);
-		free(t->admin_url);
-		json_decref(t->written);
-		free(t);
+		tracked_free(t);
 	}
+	free(op->last_stats);
 	fc_strmap_release(&op->by_exec);
 	fc_strmap_release(&op->by_key);
 	free(op->identity);

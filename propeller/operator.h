@@ -67,6 +67,9 @@ struct prop_operator_stats {
 	uint64_t conflicts;      /* 409 answers to status or finalizer writes (then re-read and re-applied) */
 	uint64_t finalizers_added, finalizers_removed;
 	uint64_t aborted;        /* executions aborted because their resource was deleted */
+	uint64_t echoes;         /* watch events that were only the echo of our own write (skipped) */
+	uint64_t records;        /* workflows held in memory now (running, or finished with events unsent) */
+	uint64_t records_freed;  /* records freed after their workflow ended */
 };
 
 int prop_operator_new(const struct prop_operator_opts *opts, struct prop_operator **out, struct fc_err *err);

@@ -650,6 +650,61 @@ static void test_keepalive_and_qps(void **state)
 	srv_stop(&s);
 }
 
+/* Requests counted by verb (the bench's per-task budget): GET of an object, of a collection (a list), the writes. */
+static void test_verbs(void **state)
+{
+	static const struct {
+		const char *method, *path;
+		enum kube_verb verb;
+	} cases[] = {
+		{"GET", "/api/v1/namespaces/ns/pods/p1", KUBE_VERB_GET},
+		{"GET", "/api/v1/namespaces/ns/pods?labelSelector=a%3Db", KUBE_VERB_LIST},
+		{"GET", "/api/v1/pods", KUBE_VERB_LIST},
+		{"GET", "/api/v1/namespaces", KUBE_VERB_LIST},
+		{"GET", "/api/v1/namespaces/ns", KUBE_VERB_GET},
+		{"GET", "/apis/flyte.lyft.com/v1alpha1/namespaces/ns/flyteworkflows", KUBE_VERB_LIST},
+		{"GET", "/apis/flyte.lyft.com/v1alpha1/flyteworkflows", KUBE_VERB_LIST},
+		{"GET", "/apis/flyte.lyft.com/v1alpha1/namespaces/ns/flyteworkflows/w1", KUBE_VERB_GET},
+		{"GET", "/apis/flyte.lyft.com/v1alpha1/namespaces/ns/flyteworkflows/w1/status", KUBE_VERB_GET},
+		{"POST", "/api/v1/namespaces/ns/pods", KUBE_VERB_CREATE},
+		{"PUT", "/apis/flyte.lyft.com/v1alpha1/namespaces/ns/flyteworkflows/w1/status", KUBE_VERB_UPDATE},
+		{"PATCH", "/apis/flyte.lyft.com/v1alpha1/namespaces/ns/flyteworkflows/w1", KUBE_VERB_PATCH},
+		{"DELETE", "/api/v1/namespaces/ns/pods/p1", KUBE_VERB_DELETE},
+	};
+	struct srv s;
+	struct kube_client *c;
+	struct kube_client_stats before, after;
+	struct fc_err err;
+	json_t *body = json_object();
+	size_t i;
+	int v;
+
+	(void)state;
+	srv_start(&s);
+	c = client_for(s.port, -1, 0, 0);
+	for (i = 0; i < FC_ARRAY_LEN(cases); i++) {
+		kube_client_stats(c, &before);
+		assert_int_equal(kube_request(c, cases[i].method, cases[i].path,
+					      strcmp(cases[i].method, "GET") && strcmp(cases[i].method, "DELETE") ? body : NULL,
+					      NULL, NULL, NULL, &err),
+				 0);
+		kube_client_stats(c, &after);
+		for (v = 0; v < KUBE_VERB_N; v++) {
+			uint64_t want = (v == (int)cases[i].verb) ? 1 : 0;
+
+			if (after.by_verb[v] - before.by_verb[v] != want)
+				fail_msg("%s %s: %s counted %llu, expected %llu", cases[i].method, cases[i].path,
+					 kube_verb_name((enum kube_verb)v),
+					 (unsigned long long)(after.by_verb[v] - before.by_verb[v]), (unsigned long long)want);
+		}
+	}
+	assert_int_equal(after.requests, FC_ARRAY_LEN(cases));
+	assert_string_equal(kube_verb_name(KUBE_VERB_WATCH), "watch");
+	json_decref(body);
+	kube_client_free(c);
+	srv_stop(&s);
+}
+
 static void test_refused(void **state)
 {
 	struct srv s;
@@ -675,6 +730,7 @@ int main(void)
 		cmocka_unit_test(test_selector),   cmocka_unit_test(test_store),
 		cmocka_unit_test(test_queue),      cmocka_unit_test(test_requests),
 		cmocka_unit_test(test_keepalive_and_qps), cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_verbs),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

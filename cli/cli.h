@@ -34,4 +34,8 @@ int cli_print_dag_diff(const struct cmp_dag_diff *d, bool json);
 int cli_admin_snapshot(const char *admin, const char *entity, const char *version, const struct cmp_options *opts,
 		       struct cmp_snapshots *out);
 
+/* Read a bearer token from FILE (one non-empty line; surrounding blanks dropped) into *out (malloc'd; an old value
+ * is freed). Prints the reason and returns CLI_EXIT_USAGE when the file cannot be read or holds no single line. */
+int cli_read_token(const char *file, char **out);
+
 #endif

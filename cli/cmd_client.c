@@ -274,18 +274,25 @@ static char *trim(char *s)
 	return s;
 }
 
-static int read_token_file(const char *file, char **out)
+int cli_read_token(const char *file, char **out)
 {
 	struct fc_buf b = FC_BUF_INIT;
 	struct fc_err err;
+	char *t;
 
 	if (fc_buf_read_file(&b, file, 4096, &err)) {
 		fprintf(stderr, "flytec: token file: %s\n", err.msg);
 		fc_buf_release(&b);
 		return CLI_EXIT_USAGE;
 	}
+	t = trim(b.buf);
+	if (!*t || strchr(t, '\n')) {
+		fprintf(stderr, "flytec: token file %s must hold one non-empty line\n", file);
+		fc_buf_release(&b);
+		return CLI_EXIT_USAGE;
+	}
 	free(*out);
-	*out = fc_xstrdup(trim(b.buf));
+	*out = fc_xstrdup(t);
 	fc_buf_release(&b);
 	return 0;
 }
@@ -477,7 +484,7 @@ static int client_init(struct client *c, int argc, char **argv, const char *usag
 		}
 	}
 	if (!rc && token_file)
-		rc = read_token_file(token_file, &c->token);
+		rc = cli_read_token(token_file, &c->token);
 	free(token_file);
 	if (!rc) {
 		size_t n = strlen(c->admin);

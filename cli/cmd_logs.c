@@ -107,24 +107,6 @@ static void logs_escape(struct fc_buf *out, const char *s)
 	curl_free(e);
 }
 
-static int read_token(const char *file, char **out)
-{
-	struct fc_buf b = FC_BUF_INIT;
-	struct fc_err err;
-	size_t n;
-
-	if (fc_buf_read_file(&b, file, 4096, &err)) {
-		fprintf(stderr, "flytec: token file: %s\n", err.msg);
-		fc_buf_release(&b);
-		return CLI_EXIT_USAGE;
-	}
-	n = b.len;
-	while (n && strchr(" \t\r\n", b.buf[n - 1]))
-		n--;
-	fc_buf_truncate(&b, n);
-	*out = fc_buf_detach(&b, NULL);
-	return 0;
-}
 
 /* The admin's JSON error, or the body as it came. */
 static void print_error(const struct logs_answer *a)
@@ -195,7 +177,7 @@ int cmd_logs(int argc, char **argv)
 		fputs(logs_usage, stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (token_file && read_token(token_file, &token))
+	if (token_file && cli_read_token(token_file, &token))
 		return CLI_EXIT_USAGE;
 	fc_buf_adds(&base, admin);
 	while (base.len && base.buf[base.len - 1] == '/')

@@ -46,7 +46,8 @@ static const char usage[] =
 	"  --max-parallelism N     task attempts at once per execution when the resource says 0 (default 25)\n"
 	"  --service-account SA    pods' service account when the task names none\n"
 	"  --image-pull-policy P   Always, IfNotPresent or Never (default: the cluster's)\n"
-	"  --admin-url URL         where events go when a resource has no flytec.io/admin-url annotation\n";
+	"  --admin-url URL         where events go when a resource has no flytec.io/admin-url annotation\n"
+	"  --admin-token-file FILE the admin's bearer token, sent with every event (an admin with --token-file needs it)\n";
 
 enum {
 	OPT_KUBECONFIG = 0x100,
@@ -72,6 +73,7 @@ enum {
 	OPT_SERVICE_ACCOUNT,
 	OPT_PULL_POLICY,
 	OPT_ADMIN_URL,
+	OPT_ADMIN_TOKEN_FILE,
 };
 
 static bool number(const char *opt, const char *arg, double min, double max, double *out)
@@ -113,10 +115,12 @@ int cmd_propeller(int argc, char **argv)
 		{"service-account", required_argument, NULL, OPT_SERVICE_ACCOUNT},
 		{"image-pull-policy", required_argument, NULL, OPT_PULL_POLICY},
 		{"admin-url", required_argument, NULL, OPT_ADMIN_URL},
+		{"admin-token-file", required_argument, NULL, OPT_ADMIN_TOKEN_FILE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *kubeconfig = NULL, *context = NULL;
+	const char *kubeconfig = NULL, *context = NULL, *admin_token_file = NULL;
+	char *admin_token = NULL;
 	bool in_cluster = false, election = true;
 	struct prop_operator_opts o = {0};
 	struct kube_client_opts co = {.qps = 20, .burst = 40};
@@ -151,6 +155,7 @@ int cmd_propeller(int argc, char **argv)
 		case OPT_SERVICE_ACCOUNT: o.pod.service_account = optarg; break;
 		case OPT_PULL_POLICY: o.pod.image_pull_policy = optarg; break;
 		case OPT_ADMIN_URL: o.admin_url = optarg; break;
+		case OPT_ADMIN_TOKEN_FILE: admin_token_file = optarg; break;
 		case OPT_LEASE_DURATION:
 		case OPT_RENEW_DEADLINE:
 		case OPT_RETRY_PERIOD:
@@ -212,6 +217,11 @@ int cmd_propeller(int argc, char **argv)
 	}
 	if (!election)
 		o.lease_name = NULL;
+	if (admin_token_file) {
+		if (cli_read_token(admin_token_file, &admin_token))
+			goto out;
+		o.admin_token = admin_token;
+	}
 	rc = 1;
 	if (in_cluster ? kube_config_load_incluster(&cfg, NULL, &err)
 		       : kubeconfig ? kube_config_load_file(&cfg, kubeconfig, context, &err)
@@ -258,5 +268,6 @@ out:
 	prop_operator_free(op);
 	kube_client_free(client);
 	kube_config_release(&cfg);
+	free(admin_token);
 	return rc;
 }

@@ -107,26 +107,6 @@ static int open_store(const struct serve_opts *o, struct adm_store **store)
 	return 0;
 }
 
-static int read_token(const char *file, char **out)
-{
-	struct fc_buf b = FC_BUF_INIT;
-	struct fc_err err;
-
-	if (fc_buf_read_file(&b, file, 4096, &err)) {
-		fprintf(stderr, "flytec: --token-file: %s\n", err.msg);
-		fc_buf_release(&b);
-		return CLI_EXIT_USAGE;
-	}
-	while (b.len && (b.buf[b.len - 1] == '\n' || b.buf[b.len - 1] == '\r' || b.buf[b.len - 1] == ' '))
-		fc_buf_truncate(&b, b.len - 1);
-	if (!b.len || strchr(b.buf, '\n')) {
-		fprintf(stderr, "flytec: --token-file %s must hold one non-empty line\n", file);
-		fc_buf_release(&b);
-		return CLI_EXIT_USAGE;
-	}
-	*out = fc_buf_detach(&b, NULL);
-	return 0;
-}
 
 enum { OPT_REPO = 256, OPT_DATA_DIR, OPT_DB, OPT_LISTEN, OPT_PORT_FILE, OPT_TOKEN_FILE, OPT_MAX_BODY, OPT_THREADS,
        OPT_PROJECT, OPT_DOMAIN, OPT_DEBOUNCE, OPT_ONCE, OPT_NO_SCHEDULER, OPT_NO_EXECUTOR,
@@ -416,7 +396,7 @@ int cmd_serve(int argc, char **argv)
 		fputs(serve_usage, stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (o.token_file && read_token(o.token_file, &token))
+	if (o.token_file && cli_read_token(o.token_file, &token))
 		return CLI_EXIT_USAGE;
 	if (o.public_reads && !token) {
 		fprintf(stderr, "flytec serve: --public-reads only makes sense with --token-file\n");

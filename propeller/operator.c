@@ -251,6 +251,13 @@ static int http_sink_send(struct prop_event_sink *base, const struct prop_event 
 	text = json_dumps(body, JSON_COMPACT);
 	fc_buf_addf(&url, "%s/api/v1/events/%s", admin, kinds[ev->kind]);
 	headers = curl_slist_append(headers, "Content-Type: application/json");
+	if (s->op->o.admin_token) {
+		struct fc_buf auth = FC_BUF_INIT;
+
+		fc_buf_addf(&auth, "Authorization: Bearer %s", s->op->o.admin_token);
+		headers = curl_slist_append(headers, auth.buf);
+		fc_buf_release(&auth);
+	}
 	curl_easy_reset(s->curl);
 	curl_easy_setopt(s->curl, CURLOPT_URL, url.buf);
 	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, text);

@@ -56,6 +56,8 @@ struct prop_operator_opts {
 	unsigned max_parallelism; /* per execution when the resource says 0 (0: the engine's 25) */
 	const char *admin_url;    /* events go here unless the resource's flytec.io/admin-url says otherwise; NULL:
 				   * events of resources without the annotation are dropped */
+	const char *admin_token;  /* sent as "Authorization: Bearer" with every event (an admin run with --token-file
+				   * refuses events without it); NULL: none. Borrowed. */
 };
 
 struct prop_operator_stats {

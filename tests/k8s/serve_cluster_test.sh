@@ -93,17 +93,20 @@ serve() { # serve LOG PORTFILE [options]: an admin handing executions to the clu
 	for _ in $(seq 1 200); do [ -s "$2" ] && break; sleep 0.05; done
 	url=http://127.0.0.1:$(cat "$2")
 }
-serve "$tmp/serve.log" "$tmp/port" --cluster "$KUBECONFIG"
+# the admin wants a token for every change (reads stay open): the operator's events must carry it
+echo "cluster-test-token-$$" > "$tmp/token"
+serve "$tmp/serve.log" "$tmp/port" --cluster "$KUBECONFIG" --token-file "$tmp/token" --public-reads
 operator() { # the operator, pid in $op
 	FLYTEC_LOG=debug "$flytec" propeller --kubeconfig "$KUBECONFIG" --namespace "$ns" --data-dir "$data" \
-		--data-host-path "$data" --resync 5 --no-leader-election >> "$tmp/op.log" 2>&1 &
+		--data-host-path "$data" --resync 5 --no-leader-election --admin-token-file "$tmp/token" >> "$tmp/op.log" 2>&1 &
 	op=$!
 	pids+=($op)
 }
 operator
 
 launch() { # launch LAUNCH-PLAN NAME: prints the HTTP status
-	curl -s -o "$tmp/launch.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' "$url/api/v1/executions" \
+	curl -s -o "$tmp/launch.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+		-H "Authorization: Bearer $(cat "$tmp/token")" "$url/api/v1/executions" \
 		--data-binary "{\"project\":\"$proj\",\"domain\":\"development\",\"name\":\"$2\",
 		\"spec\":{\"launchPlan\":{\"project\":\"$proj\",\"domain\":\"development\",\"name\":\"$1\"}}}"
 }
@@ -158,7 +161,7 @@ else
 fi
 
 check "a relaunch of h1 is handed to the cluster too and SUCCEEDS" \
-	'test "$(curl -s -o "$tmp/rl.out" -w "%{http_code}" -X POST -H "Content-Type: application/json" "$url/api/v1/executions/relaunch" \
+	'test "$(curl -s -o "$tmp/rl.out" -w "%{http_code}" -X POST -H "Content-Type: application/json" -H "Authorization: Bearer $(cat "$tmp/token")" "$url/api/v1/executions/relaunch" \
 		--data-binary "{\"id\":{\"project\":\"$proj\",\"domain\":\"development\",\"name\":\"h1\"},\"name\":\"h1r\"}")" = 200 &&
 	 wait_phase h1r SUCCEEDED 120 && k -n "$ns" get fly h1r -o jsonpath="{.metadata.labels.execution-id}" | grep -qx h1r'
 
@@ -175,7 +178,7 @@ if [ -n "${FLYTEC_K8S_NODE:-}" ]; then
 		 for i in $(seq 1 100); do grep -q napping "$tmp/f.out" && break; sleep 0.1; done; kill -INT $lp; wait $lp; rc=$?
 		 grep -qx napping "$tmp/f.out" && test $rc = 130'
 fi
-check "flytec terminate answers" '"$flytec" terminate s1 -p "$proj" -d development --admin "$url"'
+check "flytec terminate answers" '"$flytec" terminate s1 -p "$proj" -d development --admin "$url" --token-file "$tmp/token"'
 check "the FlyteWorkflow is deleted (after the operator's finalizer)" 'wait_gone -n "$ns" fly s1'
 check "its pod is gone" 'wait_gone -n "$ns" pod s1-z-0'
 check "the execution ends ABORTED" 'wait_phase s1 ABORTED 60'
@@ -186,12 +189,15 @@ kill "$op"; wait "$op" 2>/dev/null
 check "launch h2; restart the admin once its resource exists" \
 	'test "$(launch hello h2)" = 200 && for i in $(seq 1 100); do k -n "$ns" get fly h2 > /dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1'
 kill "$srv"; wait "$srv" 2>/dev/null
-serve "$tmp/serve.log" "$tmp/port" --cluster "$KUBECONFIG" --listen "127.0.0.1:${url##*:}"
+serve "$tmp/serve.log" "$tmp/port" --cluster "$KUBECONFIG" --listen "127.0.0.1:${url##*:}" --token-file "$tmp/token" \
+	--public-reads
 operator
 check "h2 SUCCEEDED after the restart, one resource, one pod" \
 	'wait_phase h2 SUCCEEDED 120 && test "$(k -n "$ns" get pods -l execution-id=h2 -o name | wc -l)" = 1'
 check "the restarted admin adopted the existing resource" 'grep -q "h2 already exists: adopted" "$tmp/serve.log"'
 kill "$srv"; wait "$srv" 2>/dev/null
+check "the admin refused none of the operator's events (they carry --admin-token-file's token)" \
+	'! grep -q "the admin refused event" "$tmp/op.log"'
 check "the admin's log has no sanitizer report" '! grep -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$tmp/serve.log"'
 
 # --- the API server unreachable, or refusing -------------------------------------------------------------------------

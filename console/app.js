@@ -75,10 +75,15 @@ async function pageProject(p, d) {
     const col = h('section', null, h('h2', null, k.title));
     grid.appendChild(col);
     try {
-      const res = await api.get(api.path('api', 'v1', k.ids, p, d) + api.query({ limit: 1000, 'sort_by.key': 'name', 'sort_by.direction': 'ASCENDING' }));
+      const [res, named] = await Promise.all([
+        api.get(api.path('api', 'v1', k.ids, p, d) + api.query({ limit: 1000, 'sort_by.key': 'name', 'sort_by.direction': 'ASCENDING' })),
+        api.get(api.path('api', 'v1', 'named_entities', k.rt, p, d) + api.query({ limit: 1000 })).catch(() => ({}))]);
       const list = res.entities || [];
+      const descs = {};
+      for (const ne of named.entities || []) if (ne.metadata && ne.metadata.description) descs[ne.id.name] = ne.metadata.description;
       col.appendChild(list.length
-        ? h('ul', { class: 'plain' }, list.map((e) => h('li', null, link(route('p', p, d, kind, e.name), e.name))))
+        ? h('ul', { class: 'plain' }, list.map((e) => h('li', { 'data-name': e.name }, link(route('p', p, d, kind, e.name), e.name),
+          descs[e.name] ? h('span', { class: 'muted entity-description' }, ' — ', descs[e.name]) : null)))
         : h('p', { class: 'muted' }, 'none'));
     } catch (e) {
       col.appendChild(errorBox(explain(e)));
@@ -177,6 +182,17 @@ async function pageEntity(p, d, kind, name, version) {
     }
   }
   cur = cur || versions[0];
+  // the description this version was registered with (a spec's `description:`), when it is not the one above
+  if (kind !== 'launchplan') {
+    try {
+      const de = await api.get(api.path('api', 'v1', 'description_entities', k.rt, p, d, name, cur.id.version));
+      if (de.shortDescription && de.shortDescription !== desc) {
+        m.appendChild(h('p', { class: 'description version-description' }, h('span', { class: 'muted' }, 'This version: '), de.shortDescription));
+      }
+    } catch (e) {
+      void e; // 404: this version was registered without one
+    }
+  }
   const vsel = h('select', { id: 'version', 'aria-label': 'Version', onchange: (e) => { location.hash = route('p', p, d, kind, name, e.target.value); } },
     versions.map((v) => h('option', { value: v.id.version, selected: v.id.version === cur.id.version }, v.id.version + '  ' + ((v.closure && v.closure.createdAt) || '').slice(0, 19).replace('T', ' '))));
   m.appendChild(h('p', null, h('label', { for: 'version' }, 'Version '), vsel, ' ', h('span', { class: 'muted' }, versions.length + ' version(s), newest first')));

@@ -166,6 +166,15 @@ def run(d):
     # pages a person opens first
     page(d, "projects", "", ["examples", "development"])
     page(d, "project", "#/p/%s/%s" % (P, D), ["hello", "gated", "xss_wf", "greet", "Launch plans"])
+    # a spec's `description:` reaches the console through the registration (named entity, description entity),
+    # shown as text next to the name and on the workflow's page
+    GATED_DESC = "Waits for <b>approval</b> & a bonus <img src=x onerror=alert(4)>"
+    listed = wait(d, lambda d: [e.text for e in d.find_elements(By.CSS_SELECTOR, 'li[data-name="gated"] .entity-description') if GATED_DESC in e.text])
+    if page(d, "workflow-description", "#/p/%s/%s/workflow/gated" % (P, D), [GATED_DESC]):
+        shown = [e.text for e in d.find_elements(By.CSS_SELECTOR, "main p.description")]
+        markup = d.execute_script("return document.querySelectorAll('main b, main img').length")
+        report("spec-description-as-text", listed and GATED_DESC in shown and markup == 0 and not no_alert(d),
+               "project page %r; workflow page %r; %d b/img elements in main" % (listed, shown, markup))
     if page(d, "workflow-dag", "#/p/%s/%s/workflow/hello" % (P, D), ["Graph", "greet", "who to greet", "hello.yaml in the watched repository"]):
         n = len(d.find_elements(By.CSS_SELECTOR, "svg.dag g.node"))
         d.execute_script("document.querySelector('svg.dag').scrollIntoView({block: 'center'})")

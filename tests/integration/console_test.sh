@@ -63,6 +63,7 @@ workflows:
             then: {id: big, task: num, inputs: {x: !ref sub.x}}
           - else: {id: small, task: num, inputs: {x: 0}}
   - name: gated
+    description: Waits for <b>approval</b> & a bonus <img src=x onerror=alert(4)>
     inputs: {x: integer}
     outputs: {approved: !ref ok.x, extra: !ref more.value}
     nodes:

@@ -185,7 +185,9 @@ async function pageEntity(p, d, kind, name, version) {
   // the description this version was registered with (a spec's `description:`), when it is not the one above
   if (kind !== 'launchplan') {
     try {
-      const de = await api.get(api.path('api', 'v1', 'description_entities', k.rt, p, d, name, cur.id.version));
+      // the list (always 200) rather than the version's GET (a 404 for a version without one)
+      const list = (await api.get(api.path('api', 'v1', 'description_entities', k.rt, p, d, name))).descriptionEntities || [];
+      const de = list.find((x) => x.id && x.id.version === cur.id.version) || {};
       if (de.shortDescription && de.shortDescription !== desc) {
         m.appendChild(h('p', { class: 'description version-description' }, h('span', { class: 'muted' }, 'This version: '), de.shortDescription));
       }
@@ -518,8 +520,13 @@ async function pageExecution(p, d, name) {
         h('dt', null, 'Duration'), h('dd', null, TERMINAL.has(c.phase) ? duration(c.duration, c.startedAt, c.updatedAt) : duration(null, c.startedAt, null))),
       c.error ? h('div', { class: 'error' }, (c.error.kind ? c.error.kind + ': ' : '') + (c.error.code ? c.error.code + ': ' : ''), c.error.message || '') : null,
       c.abortMetadata ? h('div', { class: 'error' }, 'Aborted: ', c.abortMetadata.cause || '', c.abortMetadata.principal ? ' (by ' + c.abortMetadata.principal + ')' : '') : null]);
+    // the buttons are drawn again only when what they offer changed: a live update must not replace a button
+    // under the pointer or the keyboard focus
+    const terminable = !TERMINAL.has(c.phase) && c.phase !== 'ABORTING';
+    if (actions.getAttribute('data-terminable') === String(terminable)) return;
+    actions.setAttribute('data-terminable', String(terminable));
     clear(actions);
-    if (!TERMINAL.has(c.phase) && c.phase !== 'ABORTING') {
+    if (terminable) {
       actions.appendChild(h('button', { type: 'button', id: 'terminate', class: 'danger', onclick: async () => {
         if (!confirm('Terminate ' + name + '?')) return;
         try {

@@ -105,8 +105,9 @@ static const char *const migrations[] = {
 	"  note TEXT NOT NULL DEFAULT '', changed_at INTEGER NOT NULL, resume_from INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY(project, domain, name));",
 	/* 5: the short description a task or workflow version was registered with (admin.DescriptionEntity; a spec's
-	 * `description:`, a TaskSpec's or WorkflowSpec's description.short_description) */
-	"CREATE TABLE description_entities("
+	 * `description:`, a TaskSpec's or WorkflowSpec's description.short_description); IF NOT EXISTS: a file whose
+	 * user_version was set back (tests/unit/test_sch_dst_jitter.c) may still have it */
+	"CREATE TABLE IF NOT EXISTS description_entities("
 	"  kind INTEGER NOT NULL, project TEXT NOT NULL, domain TEXT NOT NULL, name TEXT NOT NULL,"
 	"  version TEXT NOT NULL, short_description TEXT NOT NULL, created_at INTEGER NOT NULL,"
 	"  PRIMARY KEY(kind, project, domain, name, version));",

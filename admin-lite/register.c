@@ -9,10 +9,12 @@
  */
 #include "admin-lite/register.h"
 #include "admin-lite/service.h"
+#include "admin-lite/store_named.h"
 #include "compiler/compiler.h"
 #include "core/buf.h"
 #include "core/diag.h"
 #include "core/err.h"
+#include "core/limits.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +82,28 @@ static void keep_skipped(struct results *rs, struct adm_reg_result *r)
 	keep(rs, r, FC_ESPEC, &e, &(struct fc_buf)FC_BUF_INIT);
 }
 
+/* Keep the description a task or workflow was registered with (at most ADM_NAMED_DESCRIPTION_MAX bytes, cut at a
+ * character boundary). */
+static int keep_description(struct adm_store *s, enum adm_kind kind, const Flyteidl__Core__Identifier *id,
+			    const char *description, struct fc_err *err)
+{
+	char cut[ADM_NAMED_DESCRIPTION_MAX + 1];
+	size_t n;
+
+	if (!id || !description || !*description)
+		return 0;
+	n = strlen(description);
+	if (n > ADM_NAMED_DESCRIPTION_MAX) {
+		n = ADM_NAMED_DESCRIPTION_MAX;
+		while (n && ((unsigned char)description[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(cut, description, n);
+	cut[n] = '\0';
+	return adm_description_put(s, kind, &(struct adm_id){id->project, id->domain, id->name, id->version}, cut,
+				   err);
+}
+
 /*
  * One pass. Returns a store error that must stop registration (adm_store_retryable(), or a failing savepoint);
  * per-entity failures go to `rs` and their files to `failed`.
@@ -109,6 +133,8 @@ static int register_pass(struct adm_store *s, struct cmp_session *cs,
 		fc_buf_reset(&diff);
 		one = adm_register_task(s, r.id, t->compiled, source_of ? source_of(ctx, t->file) : NULL, &r.created,
 					&diff, &rerr);
+		if (!one)
+			one = keep_description(s, ADM_TASK, r.id, t->description, &rerr);
 		keep(rs, &r, one, &rerr, &diff);
 	}
 	for (i = 0; i < cmp_workflow_count(cs) && !adm_store_retryable(one); i++) {
@@ -129,6 +155,8 @@ static int register_pass(struct adm_store *s, struct cmp_session *cs,
 		fc_buf_reset(&diff);
 		one = adm_register_workflow(s, r.id, c, source_of ? source_of(ctx, wf->file) : NULL, &r.created, &diff,
 					    &rerr);
+		if (!one)
+			one = keep_description(s, ADM_WORKFLOW, r.id, wf->description, &rerr);
 		keep(rs, &r, one, &rerr, &diff);
 	}
 	for (i = 0; i < cmp_launch_plan_count(cs) && !adm_store_retryable(one); i++) {

@@ -1402,13 +1402,18 @@ static void h_list_description_entities(struct adm_req *r)
 
 static void h_get_description_entity(struct adm_req *r)
 {
+	struct adm_id id = {adm_req_param(r, 1), adm_req_param(r, 2), adm_req_param(r, 3), adm_req_param(r, 4)};
+	Flyteidl__Admin__DescriptionEntity *d;
 	enum adm_kind kind;
+	struct fc_err err;
 
 	if (path_kind(r, &kind))
 		return;
-	adm_reply_error(r, FC_ENOENT, "no description entity for %s %s/%s/%s version %s (flytec stores none)",
-			adm_kind_name(kind), adm_req_param(r, 1), adm_req_param(r, 2), adm_req_param(r, 3),
-			adm_req_param(r, 4));
+	if (adm_description_entity_get(r->store, kind, &id, &r->arena, &d, &err)) {
+		fail(r, &err);
+		return;
+	}
+	adm_reply_msg(r, 200, &d->base);
 }
 
 static void h_node_execution_data(struct adm_req *r)

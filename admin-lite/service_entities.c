@@ -118,6 +118,24 @@ int adm_named_entity_update(struct adm_store *s, enum adm_kind kind, const struc
 	return adm_named_set(s, kind, &name_id, md->description, (int)md->state, err);
 }
 
+static Flyteidl__Admin__DescriptionEntity *description_msg(struct fc_arena *a, enum adm_kind kind,
+							   const struct adm_id *id, const struct adm_description *row)
+{
+	Flyteidl__Admin__DescriptionEntity *d = fc_arena_alloc(a, sizeof(*d));
+	Flyteidl__Core__Identifier *ident = fc_arena_alloc(a, sizeof(*ident));
+
+	flyteidl__admin__description_entity__init(d);
+	flyteidl__core__identifier__init(ident);
+	ident->resource_type = (Flyteidl__Core__ResourceType)kind;
+	ident->project = fc_arena_strdup(a, id->project);
+	ident->domain = fc_arena_strdup(a, id->domain);
+	ident->name = (char *)row->name;
+	ident->version = (char *)row->version;
+	d->id = ident;
+	d->short_description = (char *)row->short_description;
+	return d;
+}
+
 int adm_description_entity_list(struct adm_store *s, enum adm_kind kind, const struct adm_id *id, struct fc_arena *a,
 				Flyteidl__Admin__DescriptionEntityList **out, struct fc_err *err)
 {
@@ -125,11 +143,42 @@ int adm_description_entity_list(struct adm_store *s, enum adm_kind kind, const s
 	struct adm_named row;
 	int rc = id->name ? named_row_get(s, kind, id, a, &row, err) : adm_check_project(id->project, err);
 
+	struct adm_description *rows;
+	size_t n, i;
+
 	*out = NULL;
 	if (rc)
 		return rc;
+	rc = adm_description_list(s, kind, &(struct adm_id){id->project, id->domain, id->name, NULL},
+				  ADM_DESCRIPTION_LIST_MAX, a, &rows, &n, err);
+	if (rc)
+		return rc;
 	flyteidl__admin__description_entity_list__init(l);
+	l->descriptionentities = fc_arena_array(a, n + 1, sizeof(*l->descriptionentities));
+	for (i = 0; i < n; i++)
+		l->descriptionentities[i] = description_msg(a, kind, id, &rows[i]);
+	l->n_descriptionentities = n;
 	*out = l;
+	return 0;
+}
+
+int adm_description_entity_get(struct adm_store *s, enum adm_kind kind, const struct adm_id *id, struct fc_arena *a,
+			       Flyteidl__Admin__DescriptionEntity **out, struct fc_err *err)
+{
+	struct adm_description *rows;
+	size_t n;
+	int rc = adm_check_id(id, true, err);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	rc = adm_description_list(s, kind, id, 1, a, &rows, &n, err);
+	if (rc)
+		return rc;
+	if (!n)
+		return fc_err_set(err, FC_ENOENT, "no description entity for %s %s/%s/%s version %s", adm_kind_name(kind),
+				  id->project, id->domain, id->name, id->version);
+	*out = description_msg(a, kind, id, &rows[0]);
 	return 0;
 }
 

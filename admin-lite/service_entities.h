@@ -51,10 +51,14 @@ int adm_split_workflow_filters(const char *filters, struct fc_arena *a, const ch
 			       bool *found, struct fc_err *err);
 bool adm_wf_match_launch_plan(const struct adm_wf_match *m, const Flyteidl__Admin__LaunchPlan *lp);
 
-/* Description entities: flytec stores none (its specs carry no long description), so a list is empty once the
- * named entity is known to exist (FC_ENOENT otherwise), and a get is FC_ENOENT. */
+/* Description entities: the short description each task or workflow version was registered with (a spec's
+ * `description:`, a TaskSpec's or WorkflowSpec's description.short_description; flytec keeps no long description).
+ * A list names the project and domain and optionally the name (FC_ENOENT when no such named entity exists); newest
+ * first, at most ADM_DESCRIPTION_LIST_MAX. A get names the version too; FC_ENOENT when that version has none. */
 int adm_description_entity_list(struct adm_store *s, enum adm_kind kind, const struct adm_id *id, struct fc_arena *a,
 				Flyteidl__Admin__DescriptionEntityList **out, struct fc_err *err);
+int adm_description_entity_get(struct adm_store *s, enum adm_kind kind, const struct adm_id *id, struct fc_arena *a,
+			       Flyteidl__Admin__DescriptionEntity **out, struct fc_err *err);
 
 /* The data panels of a node and of a task attempt: inputs and outputs, from the store or, for a local run, from
  * the inputs.pb / outputs.pb files the propeller wrote (their URIs are in the closure). */

@@ -115,6 +115,14 @@ static const char *const migrations[] = {
 	"  parallel INTEGER NOT NULL DEFAULT 0, recorded_at INTEGER NOT NULL,"
 	"  PRIMARY KEY(project, domain, name, slot));"
 	"CREATE INDEX schedule_slots_waiting ON schedule_slots(project, domain, name, slot) WHERE waiting = 1;",
+
+	/* 6: the short description a task or workflow version was registered with (admin.DescriptionEntity; a spec's
+	 * `description:`, a TaskSpec's or WorkflowSpec's description.short_description); IF NOT EXISTS: a file whose
+	 * user_version was set back (tests/unit/test_sch_dst_jitter.c) may still have it */
+	"CREATE TABLE IF NOT EXISTS description_entities("
+	"  kind INTEGER NOT NULL, project TEXT NOT NULL, domain TEXT NOT NULL, name TEXT NOT NULL,"
+	"  version TEXT NOT NULL, short_description TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(kind, project, domain, name, version));",
 };
 
 /*

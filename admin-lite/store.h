@@ -41,7 +41,7 @@ struct adm_id {
 };
 
 /* Store schema version after all migrations. */
-#define ADM_SCHEMA_VERSION 5
+#define ADM_SCHEMA_VERSION 6
 
 /*
  * Write failures. A write the store cannot make because the disk is full or failing (sqlite's SQLITE_FULL,

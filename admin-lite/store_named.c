@@ -151,3 +151,102 @@ int adm_named_set(struct adm_store *s, enum adm_kind kind, const struct adm_id *
 	adm_store_unlock(s);
 	return rc;
 }
+
+int adm_description_put(struct adm_store *s, enum adm_kind kind, const struct adm_id *id,
+			const char *short_description, struct fc_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	adm_store_lock(s);
+	st = adm_stmt(s, "INSERT INTO description_entities(kind, project, domain, name, version, short_description, "
+			 "created_at) VALUES(?,?,?,?,?,?,?) ON CONFLICT(kind, project, domain, name, version) DO UPDATE "
+			 "SET short_description = excluded.short_description "
+			 "WHERE short_description != excluded.short_description", err);
+	if (!st) {
+		adm_store_unlock(s);
+		return FC_EIO;
+	}
+	sqlite3_bind_int(st, 1, (int)kind);
+	adm_bind_text(st, 2, id->project);
+	adm_bind_text(st, 3, id->domain);
+	adm_bind_text(st, 4, id->name);
+	adm_bind_text(st, 5, id->version);
+	adm_bind_text(st, 6, short_description);
+	sqlite3_bind_int64(st, 7, adm_store_now(s));
+	rc = adm_step_done(s, st, err);
+	adm_stmt_done(s, st);
+	if (!rc && sqlite3_changes(s->db) > 0) {
+		st = adm_stmt(s, "UPDATE named_entities SET description = ? WHERE kind = ? AND project = ? AND "
+				 "domain = ? AND name = ?", err);
+		if (!st) {
+			adm_store_unlock(s);
+			return FC_EIO;
+		}
+		adm_bind_text(st, 1, short_description);
+		sqlite3_bind_int(st, 2, (int)kind);
+		adm_bind_text(st, 3, id->project);
+		adm_bind_text(st, 4, id->domain);
+		adm_bind_text(st, 5, id->name);
+		rc = adm_step_done(s, st, err);
+		adm_stmt_done(s, st);
+	}
+	adm_store_unlock(s);
+	return rc;
+}
+
+int adm_description_list(struct adm_store *s, enum adm_kind kind, const struct adm_id *id, uint32_t limit,
+			 struct fc_arena *a, struct adm_description **out, size_t *nr, struct fc_err *err)
+{
+	struct fc_buf sql = FC_BUF_INIT;
+	struct adm_description *list = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *st;
+	int rc = 0, step, at = 4;
+
+	*out = NULL;
+	*nr = 0;
+	fc_buf_adds(&sql, "SELECT name, version, short_description, created_at FROM description_entities "
+			  "WHERE kind = ? AND project = ? AND domain = ?");
+	if (id->name)
+		fc_buf_adds(&sql, " AND name = ?");
+	if (id->version)
+		fc_buf_adds(&sql, " AND version = ?");
+	fc_buf_adds(&sql, " ORDER BY created_at DESC, name, version LIMIT ?");
+	adm_store_lock(s);
+	st = adm_stmt(s, sql.buf, err);
+	if (!st) {
+		adm_store_unlock(s);
+		fc_buf_release(&sql);
+		return FC_EIO;
+	}
+	sqlite3_bind_int(st, 1, (int)kind);
+	adm_bind_text(st, 2, id->project);
+	adm_bind_text(st, 3, id->domain);
+	if (id->name)
+		adm_bind_text(st, at++, id->name);
+	if (id->version)
+		adm_bind_text(st, at++, id->version);
+	sqlite3_bind_int64(st, at, (sqlite3_int64)limit);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		FC_ALLOC_GROW(list, n + 1, alloc);
+		list[n].name = adm_col_text(a, st, 0);
+		list[n].version = adm_col_text(a, st, 1);
+		list[n].short_description = adm_col_text(a, st, 2);
+		list[n].created_at = sqlite3_column_int64(st, 3);
+		n++;
+	}
+	if (step != SQLITE_DONE)
+		rc = adm_sql_err(s, err, "listing description entities");
+	adm_stmt_done(s, st);
+	adm_store_unlock(s);
+	if (!rc) {
+		*out = fc_arena_array(a, n + 1, sizeof(**out));
+		if (n)
+			memcpy(*out, list, n * sizeof(*list));
+		*nr = n;
+	}
+	free(list);
+	fc_buf_release(&sql);
+	return rc;
+}

@@ -76,6 +76,7 @@ struct cmp_entity {
 	enum cmp_state state;
 	const char *version;
 	bool from_idl; /* read from protobuf / JSON IDL rather than a YAML spec */
+	const char *description; /* task or workflow: the spec's `description:` or the IDL's short_description */
 
 	/* task */
 	Flyteidl__Core__TaskTemplate *task;

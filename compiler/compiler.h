@@ -80,12 +80,14 @@ struct cmp_task_result {
 	const char *name;                 /* spec name */
 	const char *file;                 /* source file */
 	Flyteidl__Core__CompiledTask *compiled;
+	const char *description; /* the spec's `description:` (or a TaskSpec's short_description); NULL if none */
 };
 
 struct cmp_workflow_result {
 	const char *name;
 	const char *file;
 	Flyteidl__Core__CompiledWorkflowClosure *closure;
+	const char *description; /* as for a task */
 };
 
 struct cmp_launch_plan_result {

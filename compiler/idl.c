@@ -314,6 +314,17 @@ static const char *empty_map_value(ProtobufCMessage *m)
 	return bad_key;
 }
 
+/* A TaskSpec's or WorkflowSpec's description (its short_description) goes with the entity of that name, also when
+ * the template itself came first from elsewhere (pyflyte ships a sub-workflow twice). */
+static void describe(struct fc_strmap *entities, const Flyteidl__Core__Identifier *id,
+		     const Flyteidl__Admin__DescriptionEntity *d)
+{
+	struct cmp_entity *e = id && id->name ? fc_strmap_get(entities, id->name) : NULL;
+
+	if (e && d && d->short_description && *d->short_description && !e->description)
+		e->description = d->short_description;
+}
+
 static void add_message(struct cmp_session *s, struct fc_source *src, ProtobufCMessage *m)
 {
 	const char *bad_key = empty_map_value(m);
@@ -326,13 +337,17 @@ static void add_message(struct cmp_session *s, struct fc_source *src, ProtobufCM
 		return;
 	}
 	if (m->descriptor == &flyteidl__admin__task_spec__descriptor) {
-		add_task(s, src, ((Flyteidl__Admin__TaskSpec *)m)->template_);
+		Flyteidl__Admin__TaskSpec *ts = (Flyteidl__Admin__TaskSpec *)m;
+
+		add_task(s, src, ts->template_);
+		describe(&s->tasks, ts->template_ ? ts->template_->id : NULL, ts->description);
 	} else if (m->descriptor == &flyteidl__admin__workflow_spec__descriptor) {
 		Flyteidl__Admin__WorkflowSpec *ws = (Flyteidl__Admin__WorkflowSpec *)m;
 
 		for (i = 0; i < ws->n_sub_workflows; i++)
 			add_workflow(s, src, ws->sub_workflows[i]);
 		add_workflow(s, src, ws->template_);
+		describe(&s->workflows, ws->template_ ? ws->template_->id : NULL, ws->description);
 	} else if (m->descriptor == &flyteidl__admin__launch_plan__descriptor) {
 		add_launch_plan(s, src, (Flyteidl__Admin__LaunchPlan *)m);
 	} else if (m->descriptor == &flyteidl__core__workflow_closure__descriptor) {

@@ -605,12 +605,13 @@ int cmp_compile(struct cmp_session *s)
 			continue;
 		switch (e->kind) {
 		case CMP_KIND_TASK:
-			s->task_results[s->ntask_results++] = (struct cmp_task_result){e->name, e->file, e->compiled_task};
+			s->task_results[s->ntask_results++] = (struct cmp_task_result){e->name, e->file, e->compiled_task,
+											 e->description};
 			break;
 		case CMP_KIND_WORKFLOW:
 			e->closure = make_closure(s, e);
 			s->workflow_results[s->nworkflow_results++] =
-				(struct cmp_workflow_result){e->name, e->file, e->closure};
+				(struct cmp_workflow_result){e->name, e->file, e->closure, e->description};
 			break;
 		case CMP_KIND_LAUNCH_PLAN: {
 			struct cmp_launch_plan_result *r = &s->lp_results[s->nlp_results++];

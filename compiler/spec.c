@@ -386,6 +386,7 @@ static void parse_task(struct spec_ctx *c, const struct fc_ynode *t)
 		return;
 	e->project = c->project;
 	e->domain = c->domain;
+	e->description = get_string(c, t, "description", false, "a task");
 	tpl = CMP_NEW(A(c), Flyteidl__Core__TaskTemplate, flyteidl__core__task_template__descriptor);
 	e->task = tpl;
 	cmp_remember(c->s, tpl, c->src, t);
@@ -1277,6 +1278,7 @@ static void parse_workflow(struct spec_ctx *c, const struct fc_ynode *w)
 		return;
 	e->project = c->project;
 	e->domain = c->domain;
+	e->description = get_string(c, w, "description", false, "a workflow");
 	tpl = CMP_NEW(A(c), Flyteidl__Core__WorkflowTemplate, flyteidl__core__workflow_template__descriptor);
 	e->workflow = tpl;
 	cmp_remember(c->s, tpl, c->src, fc_ymap_get(w, "name"));

@@ -68,9 +68,9 @@ export function query(params) {
 }
 
 // A plain-text GET with a size cap (logs): the text (at most `cap` bytes are read), the answer's headers, and
-// whether the cap cut it.
-export async function text(pathq, cap) {
-  const resp = await fetch(pathq, { headers: headers({ Accept: 'text/plain' }) });
+// whether the cap cut it. `signal` (an AbortSignal, optional) stops it.
+export async function text(pathq, cap, signal) {
+  const resp = await fetch(pathq, { headers: headers({ Accept: 'text/plain' }), signal });
   if (!resp.ok) throw await failure(resp);
   const reader = resp.body.getReader();
   const chunks = [];
@@ -80,6 +80,11 @@ export async function text(pathq, cap) {
     const { done, value } = await reader.read();
     if (done) break;
     if (n + value.length > cap) {
+      if (cap <= n) {
+        cut = true;
+        await reader.cancel();
+        break;
+      }
       chunks.push(value.subarray(0, cap - n));
       n = cap;
       cut = true;

@@ -75,10 +75,15 @@ async function pageProject(p, d) {
     const col = h('section', null, h('h2', null, k.title));
     grid.appendChild(col);
     try {
-      const res = await api.get(api.path('api', 'v1', k.ids, p, d) + api.query({ limit: 1000, 'sort_by.key': 'name', 'sort_by.direction': 'ASCENDING' }));
+      const [res, named] = await Promise.all([
+        api.get(api.path('api', 'v1', k.ids, p, d) + api.query({ limit: 1000, 'sort_by.key': 'name', 'sort_by.direction': 'ASCENDING' })),
+        api.get(api.path('api', 'v1', 'named_entities', k.rt, p, d) + api.query({ limit: 1000 })).catch(() => ({}))]);
       const list = res.entities || [];
+      const descs = {};
+      for (const ne of named.entities || []) if (ne.metadata && ne.metadata.description) descs[ne.id.name] = ne.metadata.description;
       col.appendChild(list.length
-        ? h('ul', { class: 'plain' }, list.map((e) => h('li', null, link(route('p', p, d, kind, e.name), e.name))))
+        ? h('ul', { class: 'plain' }, list.map((e) => h('li', { 'data-name': e.name }, link(route('p', p, d, kind, e.name), e.name),
+          descs[e.name] ? h('span', { class: 'muted entity-description' }, ' — ', descs[e.name]) : null)))
         : h('p', { class: 'muted' }, 'none'));
     } catch (e) {
       col.appendChild(errorBox(explain(e)));
@@ -177,6 +182,19 @@ async function pageEntity(p, d, kind, name, version) {
     }
   }
   cur = cur || versions[0];
+  // the description this version was registered with (a spec's `description:`), when it is not the one above
+  if (kind !== 'launchplan') {
+    try {
+      // the list (always 200) rather than the version's GET (a 404 for a version without one)
+      const list = (await api.get(api.path('api', 'v1', 'description_entities', k.rt, p, d, name))).descriptionEntities || [];
+      const de = list.find((x) => x.id && x.id.version === cur.id.version) || {};
+      if (de.shortDescription && de.shortDescription !== desc) {
+        m.appendChild(h('p', { class: 'description version-description' }, h('span', { class: 'muted' }, 'This version: '), de.shortDescription));
+      }
+    } catch (e) {
+      void e; // 404: this version was registered without one
+    }
+  }
   const vsel = h('select', { id: 'version', 'aria-label': 'Version', onchange: (e) => { location.hash = route('p', p, d, kind, name, e.target.value); } },
     versions.map((v) => h('option', { value: v.id.version, selected: v.id.version === cur.id.version }, v.id.version + '  ' + ((v.closure && v.closure.createdAt) || '').slice(0, 19).replace('T', ' '))));
   m.appendChild(h('p', null, h('label', { for: 'version' }, 'Version '), vsel, ' ', h('span', { class: 'muted' }, versions.length + ' version(s), newest first')));
@@ -502,8 +520,13 @@ async function pageExecution(p, d, name) {
         h('dt', null, 'Duration'), h('dd', null, TERMINAL.has(c.phase) ? duration(c.duration, c.startedAt, c.updatedAt) : duration(null, c.startedAt, null))),
       c.error ? h('div', { class: 'error' }, (c.error.kind ? c.error.kind + ': ' : '') + (c.error.code ? c.error.code + ': ' : ''), c.error.message || '') : null,
       c.abortMetadata ? h('div', { class: 'error' }, 'Aborted: ', c.abortMetadata.cause || '', c.abortMetadata.principal ? ' (by ' + c.abortMetadata.principal + ')' : '') : null]);
+    // the buttons are drawn again only when what they offer changed: a live update must not replace a button
+    // under the pointer or the keyboard focus
+    const terminable = !TERMINAL.has(c.phase) && c.phase !== 'ABORTING';
+    if (actions.getAttribute('data-terminable') === String(terminable)) return;
+    actions.setAttribute('data-terminable', String(terminable));
     clear(actions);
-    if (!TERMINAL.has(c.phase) && c.phase !== 'ABORTING') {
+    if (terminable) {
       actions.appendChild(h('button', { type: 'button', id: 'terminate', class: 'danger', onclick: async () => {
         if (!confirm('Terminate ' + name + '?')) return;
         try {
@@ -539,21 +562,98 @@ async function pageExecution(p, d, name) {
     }
   };
 
+  // Nested nodes (a subworkflow's nodes, a branch's case, an array's children) come in the same node list as the
+  // top-level ones; which node is whose child is the API's parent/child relation: a node with metadata.isParentNode
+  // lists its children with ?unique_parent_id. A parent is asked again when its phase changed or while a nested node
+  // nobody claims yet is there (one request at a time; a parent asked in a terminal phase is final).
+  const childrenOf = {};
+  const askedAt = {};
+  let learning = false;
+  let learnAgain = false;
+  const parentOf = () => {
+    const up = {};
+    for (const [par, kids] of Object.entries(childrenOf)) for (const k of kids) up[k] = par;
+    return up;
+  };
+  const learnChildren = async () => {
+    if (learning) {
+      learnAgain = true;
+      return;
+    }
+    learning = true;
+    do {
+      learnAgain = false;
+      const top = new Set(picture ? picture.nodes.map((n) => n.id) : []);
+      const up = parentOf();
+      const unclaimed = lastNodes.some((n) => !top.has(n.id.nodeId) && !up[n.id.nodeId]);
+      let changed = false;
+      for (const n of lastNodes) {
+        const id = n.id.nodeId;
+        const phase = n.closure && n.closure.phase;
+        if (!(n.metadata && n.metadata.isParentNode)) continue;
+        if (askedAt[id] === phase && (TERMINAL.has(phase) || !unclaimed)) continue;
+        try {
+          const res = await api.get(api.path('api', 'v1', 'node_executions', p, d, name) + api.query({ unique_parent_id: id, limit: 10000 }));
+          const kids = (res.nodeExecutions || []).map((c) => c.id.nodeId);
+          if (String(kids) !== String(childrenOf[id] || [])) changed = true;
+          childrenOf[id] = kids;
+          askedAt[id] = phase;
+        } catch (e) {
+          askedAt[id] = phase;
+        }
+        if (signal.aborted) break;
+      }
+      if (changed) drawNodes(lastNodes, true);
+    } while (learnAgain && !signal.aborted);
+    learning = false;
+  };
+
   const paint = () => {
     if (!picture) return;
     const phases = {};
     for (const n of lastNodes) phases[n.id.nodeId] = n.closure.phase;
     picture.setPhases(phases);
+    for (const n of picture.nodes) {
+      if (!childrenOf[n.id]) continue;
+      const kids = [];
+      const walk = (id, depth) => {
+        for (const k of childrenOf[id] || []) {
+          kids.push({ id: k, phase: phases[k], depth });
+          if (depth < 16) walk(k, depth + 1);
+        }
+      };
+      walk(n.id, 1);
+      picture.setNested(n.id, kids);
+    }
   };
 
-  const drawNodes = (list) => {
+  // the node table: nested nodes under their parent, indented
+  const ordered = (list) => {
+    const up = parentOf();
+    const byId = new Map(list.map((n) => [n.id.nodeId, n]));
+    const out = [];
+    const seen = new Set();
+    const put = (n, depth) => {
+      if (seen.has(n.id.nodeId) || depth > 16) return;
+      seen.add(n.id.nodeId);
+      out.push({ n, depth });
+      for (const k of childrenOf[n.id.nodeId] || []) if (byId.has(k)) put(byId.get(k), depth + 1);
+    };
+    for (const n of list) if (!up[n.id.nodeId] || !byId.has(up[n.id.nodeId])) put(n, 0);
+    for (const n of list) put(n, 0);
+    return out;
+  };
+
+  const drawNodes = (list, relationsOnly) => {
     lastNodes = list;
     paint();
-    const rows = list.map((n) => {
+    const up = parentOf();
+    const rows = ordered(list).map(({ n, depth }) => {
       const c = n.closure || {};
       const md = c.taskNodeMetadata || {};
       const cache = md.cacheStatus ? md.cacheStatus.replace('CACHE_', '').toLowerCase() : '';
-      return h('tr', { 'data-node': n.id.nodeId, class: selected === n.id.nodeId ? 'selected' : null },
+      return h('tr', { 'data-node': n.id.nodeId, 'data-parent': up[n.id.nodeId] || null, 'data-phase': c.phase || '',
+        class: [selected === n.id.nodeId ? 'selected' : '', depth ? 'nested depth-' + Math.min(depth, 4) : ''].join(' ').trim() || null },
         h('th', { scope: 'row' }, h('button', { type: 'button', class: 'linkish', onclick: () => selectNode(n.id.nodeId) }, n.id.nodeId)),
         h('td', null, phaseBadge(c.phase)), h('td', null, time(c.startedAt)),
         h('td', null, duration(c.duration, c.startedAt, TERMINAL.has(c.phase) ? c.updatedAt : null)),
@@ -564,6 +664,8 @@ async function pageExecution(p, d, name) {
     clear(nodesBox).appendChild(rows.length ? table(['Node', 'Phase', 'Start', 'Duration', 'Attempts', 'Cache', 'Error', 'Message'], rows, { class: 'nodes-table' })
       : h('p', { class: 'muted' }, 'No node has started yet.'));
     fillAttempts(list);
+    if (relationsOnly) return;
+    learnChildren();
     if (ex) drawGates(ex);
     if (selected) showNode(selected, false);
   };
@@ -612,7 +714,10 @@ async function pageExecution(p, d, name) {
     showNode(id, true);
   };
 
+  // one node detail at a time: a redraw started while an earlier one still waits for the API wins
+  let showing = 0;
   const showNode = async (id, scroll) => {
+    const gen = ++showing;
     const box = clear(detail);
     box.appendChild(h('h2', null, 'Node ', id));
     const node = lastNodes.find((n) => n.id.nodeId === id);
@@ -627,6 +732,7 @@ async function pageExecution(p, d, name) {
     box.appendChild(cols);
     try {
       const data = await api.get(api.path('api', 'v1', 'data', 'node_executions', p, d, name, id));
+      if (gen !== showing) return;
       cols.append(h('div', null, h('h3', null, 'Inputs'), literalTable(data.fullInputs)),
         h('div', null, h('h3', null, 'Outputs'), literalTable(data.fullOutputs)));
     } catch (e) {
@@ -634,6 +740,7 @@ async function pageExecution(p, d, name) {
     }
     try {
       const te = await api.get(api.path('api', 'v1', 'task_executions', p, d, name, id));
+      if (gen !== showing) return;
       const attempts = te.taskExecutions || [];
       if (attempts.length) box.appendChild(h('h3', null, 'Attempts'));
       attempts.forEach((t, i) => {
@@ -643,7 +750,9 @@ async function pageExecution(p, d, name) {
           h('p', null, 'Attempt ', String(attempt), ' ', phaseBadge(tc.phase), ' ', tc.taskType || '', ' · ', duration(tc.duration, tc.startedAt),
             tc.reason ? [' · ', tc.reason] : null),
           (tc.logs || []).length ? h('p', { class: 'muted' }, 'Log files: ', (tc.logs || []).map((l) => (l.name || '') + ' ' + (l.uri || '')).join(', ')) : null,
-          h('button', { type: 'button', class: 'show-log', onclick: (e) => showLog(e.target.parentNode, id, attempt, 0) }, 'Show log')));
+          h('button', { type: 'button', class: 'show-log', onclick: (e) => showLog(e.target.parentNode, id, attempt) }, 'Show log')));
+        // a log opened before this redraw goes on where it was (and keeps following)
+        if (logViews.has(id + '/' + attempt)) box.lastChild.appendChild(logViews.get(id + '/' + attempt).el);
       });
     } catch (e) {
       void e;
@@ -651,27 +760,70 @@ async function pageExecution(p, d, name) {
     if (scroll) box.scrollIntoView({ block: 'nearest' });
   };
 
-  const showLog = async (where, nodeId, attempt, offset) => {
-    let pre = where.querySelector('pre.log');
-    if (!pre) {
-      pre = h('pre', { class: 'log', tabindex: '0', 'aria-label': 'Task log' });
-      where.appendChild(pre);
+  // A log view stays with its node and attempt while the node table redraws (the live updates redraw the node's
+  // detail), so a followed log keeps growing in place: views by "node/attempt".
+  const logViews = new Map();
+  const showLog = (where, nodeId, attempt) => {
+    const key = nodeId + '/' + attempt;
+    let v = logViews.get(key);
+    if (v) {
+      where.appendChild(v.el);
+      if (!v.busy && !v.complete && !v.cut) followLog(v, nodeId, attempt);
+      return;
     }
-    const old = where.querySelector('.log-more');
+    const pre = h('pre', { class: 'log', tabindex: '0', 'aria-label': 'Task log', 'data-state': 'loading' });
+    v = { el: h('div', { class: 'log-view' }, pre), pre, offset: 0, shown: 0, busy: false, complete: false, cut: false, requests: 0 };
+    logViews.set(key, v);
+    where.appendChild(v.el);
+    followLog(v, nodeId, attempt);
+  };
+
+  // Reads the log from where the view stopped and, while the attempt runs, follows it: each request with follow=1
+  // waits at the admin for the next bytes (or the end), the bytes are appended, and the next request starts at
+  // X-Log-Next-Offset, until X-Log-Complete: true. At most LOG_CAP bytes are shown; past that "Load more" reads the
+  // next LOG_CAP on request. Leaving the page stops it.
+  const followLog = async (v, nodeId, attempt) => {
+    v.busy = true;
+    const old = v.el.querySelector('.log-more');
     if (old) old.remove();
+    v.pre.setAttribute('data-state', 'following');
     try {
-      const r = await api.text(api.path('api', 'v1', 'logs', p, d, name, nodeId) + api.query({ attempt, offset, limit: LOG_CAP }), LOG_CAP);
-      if (!offset) pre.textContent = '';
-      pre.appendChild(document.createTextNode(r.text));
-      const next = Number(r.headers.get('X-Log-Next-Offset') || offset + r.text.length);
-      const complete = r.headers.get('X-Log-Complete') === 'true';
-      if (!pre.textContent) pre.textContent = '(empty)';
-      if (!complete || r.cut) {
-        where.appendChild(h('button', { type: 'button', class: 'log-more', onclick: () => showLog(where, nodeId, attempt, next) }, 'Load more'));
+      for (;;) {
+        const room = LOG_CAP - v.shown;
+        const r = await api.text(api.path('api', 'v1', 'logs', p, d, name, nodeId) +
+          api.query({ attempt, offset: v.offset, limit: Math.max(room, 1), follow: 1 }), room, signal);
+        v.requests++;
+        if (!v.offset && !v.shown) v.pre.textContent = '';
+        if (r.text) {
+          const empty = v.pre.querySelector('.log-empty');
+          if (empty) empty.remove();
+          v.pre.appendChild(document.createTextNode(r.text));
+        }
+        const bytes = new TextEncoder().encode(r.text).length;
+        v.offset = Number(r.headers.get('X-Log-Next-Offset') || v.offset + bytes);
+        v.shown += bytes;
+        v.complete = r.headers.get('X-Log-Complete') === 'true';
+        v.cut = r.cut || (v.shown >= LOG_CAP && !v.complete);
+        if (!v.pre.textContent) v.pre.appendChild(h('span', { class: 'log-empty muted' }, v.complete ? '(empty)' : '(nothing yet)'));
+        if (v.complete || v.cut || signal.aborted) break;
+      }
+      v.pre.setAttribute('data-state', v.complete ? 'complete' : 'cut');
+      if (v.cut) {
+        v.el.appendChild(h('button', { type: 'button', class: 'log-more', onclick: () => {
+          v.shown = 0;
+          v.pre.textContent = '';
+          v.cut = false;
+          followLog(v, nodeId, attempt);
+        } }, 'Load more'));
       }
     } catch (e) {
-      pre.textContent = e.status === 404 ? 'logs unavailable (' + explain(e) + ')' : explain(e);
+      if (!signal.aborted) {
+        v.pre.setAttribute('data-state', 'error');
+        v.pre.textContent = e.status === 404 ? 'logs unavailable (' + explain(e) + ')' : explain(e);
+        v.complete = true;
+      }
     }
+    v.busy = false;
   };
 
   // the gates waiting for a person; redrawn only when the set of waiting signals changed, so a value being typed
@@ -755,27 +907,35 @@ async function pageExecution(p, d, name) {
     nodesBox.appendChild(errorBox(explain(e)));
   }
   if (TERMINAL.has(ex.closure.phase)) return;
-  // live: the admin's watch stream (fetch + reader, so the token travels in a header); polling where it has none
-  const live = h('p', { class: 'muted', id: 'live' }, 'live');
+  // live: the admin's watch stream (fetch + reader, so the token travels in a header); polling where it has none.
+  // How the updates arrive is kept on #live (data-via="stream" or "poll", data-events: stream events drawn,
+  // data-polls: polling rounds), for the reader and for the browser test.
+  const live = h('p', { class: 'muted', id: 'live', 'data-via': 'stream', 'data-events': '0', 'data-polls': '0' }, 'live');
   head.after(live);
+  const count = (attr) => live.setAttribute(attr, String(Number(live.getAttribute(attr)) + 1));
   api.stream(api.path('api', 'v1', 'watch', 'executions', p, d, name), (type, data) => {
     try {
       if (type === 'execution') onExecution(JSON.parse(data));
       else if (type === 'nodes') drawNodes(JSON.parse(data).nodeExecutions || []);
+      else return;
+      count('data-events');
     } catch (e) {
       void e;
     }
   }, signal).then(() => {
     live.textContent = '';
+    live.setAttribute('data-ended', '1');
     refresh();
   }, () => {
     if (signal.aborted) return;
     live.textContent = 'live (polling)';
+    live.setAttribute('data-via', 'poll');
     every(signal, POLL_MS, () => {
       if (ex && TERMINAL.has(ex.closure.phase)) {
         live.textContent = '';
         return;
       }
+      count('data-polls');
       refresh();
     });
   });

@@ -9,6 +9,15 @@ const CHAR_W = 7; // px of one character at the labels' font size
 const LINE_H = 16;
 const GAP_X = 60;
 const GAP_Y = 18;
+const CHIP = 10; // px of one nested node's square in its parent's box (subworkflow, branch, array)
+const CHIP_GAP = 3;
+const CHIP_ROW = CHIP + 6;
+const NESTS = new Set(['subworkflow', 'branch', 'array']);
+
+// a box's height: its label's lines, and a row for the nested nodes' squares when the node has nested nodes
+function boxHeight(n) {
+  return n.lines.length * LINE_H + 14 + (NESTS.has(n.kind) ? CHIP_ROW : 0);
+}
 
 function kindOf(n) {
   if (n.id === 'start-node') return 'start';
@@ -150,7 +159,7 @@ export function layout(g) {
   // coordinates: each layer a column, its nodes stacked and centred on the tallest column
   let width = 0;
   let height = 0;
-  const colHeights = layers.map((ids) => ids.reduce((a, id) => a + (byId.get(id).lines.length * LINE_H + 14) + GAP_Y, -GAP_Y));
+  const colHeights = layers.map((ids) => ids.reduce((a, id) => a + boxHeight(byId.get(id)) + GAP_Y, -GAP_Y));
   const tallest = Math.max(0, ...colHeights);
   // a node is as wide as its longest line needs (a branch's cases), within MAX_W; a column as its widest node
   const colX = [];
@@ -169,7 +178,7 @@ export function layout(g) {
     let y = (tallest - colHeights[l]) / 2;
     for (const id of ids) {
       const n = byId.get(id);
-      n.hgt = n.lines.length * LINE_H + 14;
+      n.hgt = boxHeight(n);
       n.x = colX[l];
       n.y = y;
       y += n.hgt + GAP_Y;
@@ -299,6 +308,25 @@ export function render(compiled, onSelect) {
         box.setAttribute('class', 'node kind-' + byId.get(id).kind + (p ? ' phase-' + p.toLowerCase() : ''));
         box.setAttribute('data-phase', p || '');
       }
+    },
+    // colour a node's nested nodes (its subworkflow's nodes, the branch case taken, the array's children, and theirs
+    // in turn): [{id, phase, depth}], one square each in the parent's box, as many as fit (then "+N")
+    setNested(parentId, kids) {
+      const box = boxes.get(parentId);
+      const n = byId.get(parentId);
+      if (!box || !n || !NESTS.has(n.kind)) return;
+      let row = box.querySelector('g.nested');
+      if (row) row.remove();
+      row = s('g', { class: 'nested', transform: `translate(10,${n.hgt - CHIP_ROW})`, 'data-count': String(kids.length) });
+      const fit = Math.max(1, Math.floor((n.w - 20 - 30) / (CHIP + CHIP_GAP)));
+      kids.slice(0, fit).forEach((k, i) => {
+        const ph = (k.phase || '').toLowerCase();
+        row.appendChild(s('rect', { x: i * (CHIP + CHIP_GAP), y: 0, width: CHIP, height: CHIP, rx: 2,
+          class: 'nested-node' + (ph ? ' phase-' + ph : ''), 'data-node': k.id, 'data-phase': k.phase || '' },
+          s('title', null, k.id + ': ' + (k.phase || 'not started'))));
+      });
+      if (kids.length > fit) row.appendChild(s('text', { x: fit * (CHIP + CHIP_GAP) + 2, y: CHIP - 1, class: 'sub' }, '+' + (kids.length - fit)));
+      box.appendChild(row);
     },
   };
 }

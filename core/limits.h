@@ -109,6 +109,10 @@
 #define ADM_CORS_MAX_AGE_S 600
 /* Bytes of a named entity's description (PUT /api/v1/named_entities/...): a paragraph for a list page. */
 #define ADM_NAMED_DESCRIPTION_MAX 4096
+/* Description entities in one list answer (GET /api/v1/description_entities/...): one per registered version of a
+ * task or workflow, newest first; a console shows the newest few. Past this the oldest are left out. A spec's
+ * description is kept up to ADM_NAMED_DESCRIPTION_MAX bytes (cut at a character boundary). */
+#define ADM_DESCRIPTION_LIST_MAX 1000
 /* Bytes of a local inputs.pb / outputs.pb read for /api/v1/data/...: literal maps of a few values; 16 MiB leaves
  * room for inline blobs and stays under the answer cap. */
 #define ADM_DATA_FILE_MAX (16u * 1024 * 1024)

@@ -166,6 +166,15 @@ def run(d):
     # pages a person opens first
     page(d, "projects", "", ["examples", "development"])
     page(d, "project", "#/p/%s/%s" % (P, D), ["hello", "gated", "xss_wf", "greet", "Launch plans"])
+    # a spec's `description:` reaches the console through the registration (named entity, description entity),
+    # shown as text next to the name and on the workflow's page
+    GATED_DESC = "Waits for <b>approval</b> & a bonus <img src=x onerror=alert(4)>"
+    listed = wait(d, lambda d: [e.text for e in d.find_elements(By.CSS_SELECTOR, 'li[data-name="gated"] .entity-description') if GATED_DESC in e.text])
+    if page(d, "workflow-description", "#/p/%s/%s/workflow/gated" % (P, D), [GATED_DESC]):
+        shown = [e.text for e in d.find_elements(By.CSS_SELECTOR, "main p.description")]
+        markup = d.execute_script("return document.querySelectorAll('main b, main img').length")
+        report("spec-description-as-text", listed and GATED_DESC in shown and markup == 0 and not no_alert(d),
+               "project page %r; workflow page %r; %d b/img elements in main" % (listed, shown, markup))
     if page(d, "workflow-dag", "#/p/%s/%s/workflow/hello" % (P, D), ["Graph", "greet", "who to greet", "hello.yaml in the watched repository"]):
         n = len(d.find_elements(By.CSS_SELECTOR, "svg.dag g.node"))
         d.execute_script("document.querySelector('svg.dag').scrollIntoView({block: 'center'})")
@@ -296,6 +305,55 @@ def run(d):
         report("task-log", log, "want %r in the log view (the logs endpoint answered %d)" % (want, code))
     else:
         report("task-log", False, "no greet row in the node table")
+
+    # a running attempt's log follows: the view opened while the task prints shows its later lines without a click
+    code, body = launch("console-tick", "ticking", {})
+    goto(d, "#/p/%s/%s/execution/console-tick" % (P, D))
+    row = wait(d, lambda d: [b for b in d.find_elements(By.CSS_SELECTOR, "#nodes button.linkish") if b.text == "tick"])
+    first, last, state = None, None, None
+    if row:
+        row[0].click()
+        show = wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "#node-detail button.show-log"))
+        if show:
+            show[0].click()
+            first = wait(d, lambda d: (lambda e: e[0].text if e and "tick" in e[0].text else None)(d.find_elements(By.CSS_SELECTOR, "pre.log")))
+            last = wait(d, lambda d: (lambda e: e[0].text if e and "tick 8" in e[0].text else None)(d.find_elements(By.CSS_SELECTOR, "pre.log")))
+            state = wait(d, lambda d: (lambda e: e[0].get_attribute("data-state") if e and e[0].get_attribute("data-state") == "complete" else None)(
+                d.find_elements(By.CSS_SELECTOR, "pre.log")), 40)
+    d.execute_script("var e = document.querySelector('pre.log'); if (e) e.scrollIntoView({block: 'center'});")
+    shot(d, "task-log-followed")
+    report("task-log-follows", first and "tick 8" not in first and last and last.count("tick ") == 8 and state == "complete",
+           "launch %d; first view %r; later %r; state %r" % (code, first, last, state))
+    # the page opened while the run went on: its updates came through the watch stream, not the polling stand-in
+    # (#live counts both)
+    wait(d, lambda d: phase_of(d) == "SUCCEEDED")
+    via = d.execute_script("var l = document.getElementById('live'); return l ? [l.getAttribute('data-via'), "
+                           "Number(l.getAttribute('data-events')), Number(l.getAttribute('data-polls'))] : null")
+    report("execution-live-via-stream", via and via[0] == "stream" and via[1] >= 4 and via[2] == 0 and phase_of(d) == "SUCCEEDED",
+           "phase %r; live element %r (want via stream, >= 4 stream events, 0 polls)" % (phase_of(d), via))
+
+    # nested nodes (array children, the subworkflow's nodes, the branch's case) are coloured in their parent's box
+    # and listed under their parent in the node table
+    code, body = launch("console-nested", "nested", {})
+    goto(d, "#/p/%s/%s/execution/console-nested" % (P, D))
+    wait(d, lambda d: phase_of(d) == "SUCCEEDED")
+
+    def nested(d):
+        got = d.execute_script("""
+            const o = {};
+            for (const g of document.querySelectorAll('svg.dag g.node')) {
+              const r = [...g.querySelectorAll('rect.nested-node')].map(x => x.getAttribute('data-phase'));
+              if (r.length) o[g.getAttribute('data-node')] = r;
+            }
+            o.rows = [...document.querySelectorAll('#nodes tr.nested')].map(r => r.getAttribute('data-parent'));
+            return o;""")
+        ok = all(k in got and got[k] and all(p == "SUCCEEDED" for p in got[k]) for k in ("fan", "sub", "pick"))
+        return got if ok and len(got["fan"]) == 3 and len(got["sub"]) >= 2 and len(got["rows"]) >= 6 else None
+    got = wait(d, nested, 30)
+    d.execute_script("document.querySelector('svg.dag').scrollIntoView({block: 'center'})")
+    shot(d, "execution-nested")
+    report("execution-nested-colours", got, "launch %d; nested squares and rows %r" % (code, nested.__name__ and d.execute_script(
+        "return [...document.querySelectorAll('svg.dag rect.nested-node')].map(x => x.getAttribute('data-node') + '=' + x.getAttribute('data-phase'))")))
 
     # the executions list: filters and times in the viewer's zone with UTC on hover
     if page(d, "executions-filtered", "#/p/%s/%s/executions?phase=SUCCEEDED" % (P, D), ["console-form", "answered in"]):

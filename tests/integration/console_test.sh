@@ -39,8 +39,31 @@ tasks:
     type: raw-container
     container: {image: "debian:12-slim", command: [sh, -c, "sleep 120"]}
   - {name: xss_task, type: echo, inputs: {note: string}, outputs: {note: string}}
+  - name: ticker
+    type: raw-container
+    container: {image: "debian:12-slim", command: [sh, -c, "for i in 1 2 3 4 5 6 7 8; do echo tick $i; sleep 1; done"]}
 workflows:
+  - name: ticking
+    nodes:
+      - {id: tick, task: ticker}
+  - name: inner_nums
+    inputs: {x: integer}
+    outputs: {x: !ref a.x}
+    nodes:
+      - {id: a, task: num, inputs: {x: !ref inputs.x}}
+      - {id: b, task: num, inputs: {x: !ref a.x}}
+  - name: nested
+    inputs: {xs: {type: list<integer>, default: [1, 2, 3]}, x: {type: integer, default: 5}}
+    nodes:
+      - {id: fan, map: {task: num}, inputs: {x: !ref inputs.xs}}
+      - {id: sub, workflow: inner_nums, inputs: {x: !ref inputs.x}}
+      - id: pick
+        branch:
+          - if: sub.x > 3
+            then: {id: big, task: num, inputs: {x: !ref sub.x}}
+          - else: {id: small, task: num, inputs: {x: 0}}
   - name: gated
+    description: Waits for <b>approval</b> & a bonus <img src=x onerror=alert(4)>
     inputs: {x: integer}
     outputs: {approved: !ref ok.x, extra: !ref more.value}
     nodes:

@@ -11,6 +11,7 @@
 #include "admin-lite/server_int.h"
 #include "admin-lite/service_entities.h"
 #include "admin-lite/store.h"
+#include "admin-lite/store_named.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -217,6 +218,20 @@ static void test_named_entities(void **state)
 	adm_serve_offline(store, "GET", "/api/v1/description_entities/1/p/development/alpha/v1", NULL, 0, &status,
 			  &out);
 	assert_int_equal(status, 404);
+	/* a registration's description: kept for its version, and the named entity's description follows it */
+	assert_int_equal(adm_description_put(store, ADM_TASK, &(struct adm_id){"p", "development", "alpha", "v1"},
+					     "Alpha <i>task</i>", &err),
+			 0);
+	adm_serve_offline(store, "GET", "/api/v1/description_entities/1/p/development/alpha", NULL, 0, &status, &out);
+	assert_int_equal(status, 200);
+	assert_non_null(strstr(out.buf, "\"shortDescription\":\"Alpha <i>task</i>\""));
+	assert_non_null(strstr(out.buf, "\"version\":\"v1\""));
+	adm_serve_offline(store, "GET", "/api/v1/description_entities/1/p/development/alpha/v1", NULL, 0, &status,
+			  &out);
+	assert_int_equal(status, 200);
+	assert_non_null(strstr(out.buf, "Alpha <i>task</i>"));
+	adm_serve_offline(store, "GET", "/api/v1/named_entities/1/p/development/alpha", NULL, 0, &status, &out);
+	assert_non_null(strstr(out.buf, "\"description\":\"Alpha <i>task</i>\""));
 	adm_serve_offline(store, "PUT", "/api/v1/named_entities/1/p/development/alpha", archive, strlen(archive),
 			  &status, &out);
 	assert_int_equal(status, 200);

@@ -2130,11 +2130,36 @@ static int put_repeated(struct walk *w, const ProtobufCMessage *m, const Protobu
 	return FC_OK;
 }
 
+/* Field names this long or longer are built in a buffer instead of on the stack. */
+#define NAME_SHORT 64
+
+/* json_name() of `proto_name` into `out` when it fits (then `out`, and its length in `*len`), else NULL. */
+static const char *json_name_short(const char *proto_name, char out[NAME_SHORT], size_t *len)
+{
+	bool cap = false;
+	size_t n = 0;
+
+	for (; *proto_name; proto_name++) {
+		if (*proto_name == '_') {
+			cap = true;
+			continue;
+		}
+		if (n == NAME_SHORT - 1)
+			return NULL;
+		out[n++] = cap ? ascii_upper(*proto_name) : *proto_name;
+		cap = false;
+	}
+	out[n] = '\0';
+	*len = n;
+	return out;
+}
+
 static int put_fields(struct walk *w, const ProtobufCMessage *m, size_t depth, struct fc_buf *b)
 {
 	const ProtobufCMessageDescriptor *d = m->descriptor;
 	bool pretty = w->flags & FC_PBJSON_PRETTY, first = true;
 	struct fc_buf name = FC_BUF_INIT;
+	char short_name[NAME_SHORT];
 	unsigned i;
 	int rc = FC_OK;
 
@@ -2143,18 +2168,25 @@ static int put_fields(struct walk *w, const ProtobufCMessage *m, size_t depth, s
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		enum presence p = field_presence(w, m, f);
 		json_t *tree = NULL;
+		const char *key;
+		size_t keylen;
 
 		if (p == ABSENT)
 			continue;
-		json_name(f->name, &name);
-		rc = push_key(w, NULL, name.buf, name.len);
+		key = json_name_short(f->name, short_name, &keylen);
+		if (!key) {
+			json_name(f->name, &name);
+			key = name.buf;
+			keylen = name.len;
+		}
+		rc = push_key(w, NULL, key, keylen);
 		if (rc)
 			break;
 		if (!first)
 			fc_buf_addch(b, ',');
 		first = false;
 		dump_newline(b, pretty, depth + 1);
-		put_json_string(b, name.buf, name.len);
+		put_json_string(b, key, keylen);
 		fc_buf_adds(b, pretty ? ": " : ":");
 		if (p == EMIT_NULL)
 			fc_buf_adds(b, "null");

@@ -859,6 +859,21 @@ static void test_timestamp_duration(void **state)
 	roundtrip_text(&flyteidl__core__primitive__descriptor, "{\"duration\":\"0s\"}", NULL);
 	roundtrip_text(&flyteidl__core__primitive__descriptor, "{\"duration\":\"-315576000000s\"}", NULL);
 	assert_int_equal(fc_pbjson_timestamp_format(253402300800, 0, text, NULL), FC_EINVAL);
+	/* the text of both ends of the range and of each fraction width (written without printf) */
+	assert_int_equal(fc_pbjson_timestamp_format(-62135596800, 0, text, NULL), FC_OK);
+	assert_string_equal(text, "0001-01-01T00:00:00Z");
+	assert_int_equal(fc_pbjson_timestamp_format(253402300799, 999999999, text, NULL), FC_OK);
+	assert_string_equal(text, "9999-12-31T23:59:59.999999999Z");
+	assert_int_equal(fc_pbjson_timestamp_format(1709210096, 1000, text, NULL), FC_OK);
+	assert_string_equal(text, "2024-02-29T12:34:56.000001Z");
+	assert_int_equal(fc_pbjson_timestamp_format(-1, 7000000, text, NULL), FC_OK);
+	assert_string_equal(text, "1969-12-31T23:59:59.007Z");
+	assert_int_equal(fc_pbjson_duration_format(-315576000000, 0, text, NULL), FC_OK);
+	assert_string_equal(text, "-315576000000s");
+	assert_int_equal(fc_pbjson_duration_format(0, -20, text, NULL), FC_OK);
+	assert_string_equal(text, "-0.000000020s");
+	assert_int_equal(fc_pbjson_duration_format(0, 0, text, NULL), FC_OK);
+	assert_string_equal(text, "0s");
 	assert_int_equal(fc_pbjson_duration_format(1, -1, text, NULL), FC_EINVAL);
 	decode_fails(&flyteidl__core__primitive__descriptor, "{\"datetime\":\"2006-13-01T00:00:00Z\"}", "$.datetime",
 		     "invalid timestamp");

@@ -1912,15 +1912,349 @@ int fc_pbjson_encode(const ProtobufCMessage *msg, unsigned flags, json_t **out, 
 	return rc;
 }
 
-int fc_pbjson_encode_buf(const ProtobufCMessage *msg, unsigned flags, struct fc_buf *out, struct fc_err *err)
-{
-	json_t *json;
-	int rc = fc_pbjson_encode(msg, flags, &json, err);
+/*
+ * --- encoding straight into text ---------------------------------------------------------------------------
+ *
+ * fc_pbjson_encode_buf() writes the text as it walks the message instead of building a jansson tree and dumping
+ * it: the tree cost a hash insert and an allocation per value, most of the time for a list of 10,000 node
+ * executions. Ordinary messages, repeated fields, scalars, Timestamp and Duration are written here; the rarer
+ * shapes (maps, Struct/Value/ListValue, Any, wrappers, Empty, null elements) are still built by the tree encoder
+ * above and dumped in place by the same dump() the tree path uses, so both paths give the same bytes
+ * (test_pbjson checks them against each other on every message of the test data).
+ */
 
+static int dump(const json_t *j, bool pretty, size_t depth, struct fc_buf *b, struct fc_err *err);
+static void dump_newline(struct fc_buf *b, bool pretty, size_t depth);
+
+/* JSON string literal of `len` bytes (as fc_buf_add_json_string writes it), copying runs of plain bytes at once. */
+static void put_json_string(struct fc_buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run = 0;
+
+	fc_buf_addch(b, '"');
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		fc_buf_add(b, s + run, i - run);
+		run = i + 1;
+		switch (c) {
+		case '"': fc_buf_add(b, "\\\"", 2); break;
+		case '\\': fc_buf_add(b, "\\\\", 2); break;
+		case '\n': fc_buf_add(b, "\\n", 2); break;
+		case '\r': fc_buf_add(b, "\\r", 2); break;
+		case '\t': fc_buf_add(b, "\\t", 2); break;
+		default: fc_buf_add(b, esc, 6); break;
+		}
+	}
+	fc_buf_add(b, s + run, len - run);
+	fc_buf_addch(b, '"');
+}
+
+/* Decimal text of `v` (negative when `neg`), without printf. */
+static void put_uint(struct fc_buf *b, uint64_t v, bool neg)
+{
+	char text[24];
+	size_t at = sizeof(text);
+
+	do {
+		text[--at] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (neg)
+		text[--at] = '-';
+	fc_buf_add(b, text + at, sizeof(text) - at);
+}
+
+static void put_int(struct fc_buf *b, int64_t v)
+{
+	put_uint(b, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, v < 0);
+}
+
+/* A value the tree encoder built, written at `depth` as the tree path would, and released. */
+static int put_tree(struct walk *w, int rc, json_t *const *j, size_t depth, struct fc_buf *b)
+{
 	if (rc)
 		return rc;
-	rc = fc_pbjson_dump(json, flags, out, err);
-	json_decref(json);
+	rc = dump(*j, w->flags & FC_PBJSON_PRETTY, depth, b, w->err);
+	json_decref(*j);
+	return rc;
+}
+
+static int put_message(struct walk *w, const ProtobufCMessage *m, size_t depth, struct fc_buf *b);
+
+static int put_string(struct walk *w, const char *s, struct fc_buf *b)
+{
+	size_t len, i;
+
+	if (!s)
+		s = "";
+	len = strlen(s);
+	for (i = 0; i < len && !((unsigned char)s[i] & 0x80); i++)
+		;
+	if (i < len) { /* not all ASCII: let jansson judge the UTF-8, as the tree path does */
+		json_t *check = json_stringn(s, len);
+
+		if (!check)
+			return fail(w, NULL, FC_EINVAL, "string is not valid UTF-8");
+		json_decref(check);
+	}
+	put_json_string(b, s, len);
+	return FC_OK;
+}
+
+/* A finite double as dump(number_json(v)) writes it. */
+static void put_number(struct fc_buf *b, double v)
+{
+	char text[32];
+
+	if (v == trunc(v) && fabs(v) < 9223372036854775808.0 && !(v == 0 && signbit(v))) {
+		put_int(b, (int64_t)v);
+		return;
+	}
+	fc_pbjson_format_double(v, text);
+	fc_buf_adds(b, text);
+}
+
+static int put_value(struct walk *w, const ProtobufCFieldDescriptor *f, const void *member, size_t depth,
+		     struct fc_buf *b)
+{
+	json_t *tree = NULL;
+
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+		put_int(b, *(const int32_t *)member);
+		return FC_OK;
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32:
+		put_uint(b, *(const uint32_t *)member, false);
+		return FC_OK;
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+		fc_buf_addch(b, '"');
+		put_int(b, *(const int64_t *)member);
+		fc_buf_addch(b, '"');
+		return FC_OK;
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64:
+		fc_buf_addch(b, '"');
+		put_uint(b, *(const uint64_t *)member, false);
+		fc_buf_addch(b, '"');
+		return FC_OK;
+	case PROTOBUF_C_TYPE_DOUBLE: {
+		double v = *(const double *)member;
+
+		if (isfinite(v)) {
+			put_number(b, v);
+			return FC_OK;
+		}
+		break;
+	}
+	case PROTOBUF_C_TYPE_BOOL:
+		fc_buf_adds(b, *(const protobuf_c_boolean *)member ? "true" : "false");
+		return FC_OK;
+	case PROTOBUF_C_TYPE_ENUM: {
+		const ProtobufCEnumValue *ev;
+
+		if (is_null_enum(f)) {
+			fc_buf_adds(b, "null");
+			return FC_OK;
+		}
+		ev = protobuf_c_enum_descriptor_get_value(f->descriptor, *(const int *)member);
+		if (ev)
+			put_json_string(b, ev->name, strlen(ev->name));
+		else
+			put_int(b, *(const int *)member);
+		return FC_OK;
+	}
+	case PROTOBUF_C_TYPE_STRING:
+		return put_string(w, *(char *const *)member, b);
+	case PROTOBUF_C_TYPE_BYTES: {
+		const ProtobufCBinaryData *bd = member;
+
+		fc_buf_addch(b, '"');
+		if (bd->len)
+			fc_pbjson_base64_encode(bd->data, bd->len, b);
+		fc_buf_addch(b, '"');
+		return FC_OK;
+	}
+	case PROTOBUF_C_TYPE_MESSAGE: {
+		const ProtobufCMessage *sub = *(ProtobufCMessage *const *)member;
+
+		if (sub)
+			return put_message(w, sub, depth, b);
+		break;
+	}
+	case PROTOBUF_C_TYPE_FLOAT:
+		break;
+	}
+	/* floats, NaN/Infinity and null messages: the tree encoder's rules */
+	return put_tree(w, enc_value(w, f, member, &tree), &tree, depth, b);
+}
+
+static int put_repeated(struct walk *w, const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, size_t depth,
+			struct fc_buf *b)
+{
+	size_t n = *(const size_t *)member_at(m, f->quantifier_offset), i, esz = elem_size(f->type);
+	const char *arr = *(char *const *)member_at(m, f->offset);
+	bool pretty = w->flags & FC_PBJSON_PRETTY;
+	int rc;
+
+	if (!arr)
+		n = 0;
+	if (!n) {
+		fc_buf_adds(b, "[]");
+		return FC_OK;
+	}
+	fc_buf_addch(b, '[');
+	for (i = 0; i < n; i++) {
+		if (i)
+			fc_buf_addch(b, ',');
+		dump_newline(b, pretty, depth + 1);
+		rc = push_index(w, NULL, i);
+		if (rc)
+			return rc;
+		rc = put_value(w, f, arr + i * esz, depth + 1, b);
+		pop(w);
+		if (rc)
+			return rc;
+	}
+	dump_newline(b, pretty, depth);
+	fc_buf_addch(b, ']');
+	return FC_OK;
+}
+
+/* Field names this long or longer are built in a buffer instead of on the stack. */
+#define NAME_SHORT 64
+
+/* json_name() of `proto_name` into `out` when it fits (then `out`, and its length in `*len`), else NULL. */
+static const char *json_name_short(const char *proto_name, char out[NAME_SHORT], size_t *len)
+{
+	bool cap = false;
+	size_t n = 0;
+
+	for (; *proto_name; proto_name++) {
+		if (*proto_name == '_') {
+			cap = true;
+			continue;
+		}
+		if (n == NAME_SHORT - 1)
+			return NULL;
+		out[n++] = cap ? ascii_upper(*proto_name) : *proto_name;
+		cap = false;
+	}
+	out[n] = '\0';
+	*len = n;
+	return out;
+}
+
+static int put_fields(struct walk *w, const ProtobufCMessage *m, size_t depth, struct fc_buf *b)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	bool pretty = w->flags & FC_PBJSON_PRETTY, first = true;
+	struct fc_buf name = FC_BUF_INIT;
+	char short_name[NAME_SHORT];
+	unsigned i;
+	int rc = FC_OK;
+
+	fc_buf_addch(b, '{');
+	for (i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		enum presence p = field_presence(w, m, f);
+		json_t *tree = NULL;
+		const char *key;
+		size_t keylen;
+
+		if (p == ABSENT)
+			continue;
+		key = json_name_short(f->name, short_name, &keylen);
+		if (!key) {
+			json_name(f->name, &name);
+			key = name.buf;
+			keylen = name.len;
+		}
+		rc = push_key(w, NULL, key, keylen);
+		if (rc)
+			break;
+		if (!first)
+			fc_buf_addch(b, ',');
+		first = false;
+		dump_newline(b, pretty, depth + 1);
+		put_json_string(b, key, keylen);
+		fc_buf_adds(b, pretty ? ": " : ":");
+		if (p == EMIT_NULL)
+			fc_buf_adds(b, "null");
+		else if (f->label != PROTOBUF_C_LABEL_REPEATED)
+			rc = put_value(w, f, member_at(m, f->offset), depth + 1, b);
+		else if (is_map_field(d, f))
+			rc = put_tree(w, enc_map(w, m, f, &tree), &tree, depth + 1, b);
+		else
+			rc = put_repeated(w, m, f, depth + 1, b);
+		pop(w);
+		if (rc)
+			break;
+	}
+	fc_buf_release(&name);
+	if (rc)
+		return rc;
+	if (first) {
+		fc_buf_addch(b, '}');
+		return FC_OK;
+	}
+	dump_newline(b, pretty, depth);
+	fc_buf_addch(b, '}');
+	return FC_OK;
+}
+
+static int put_message(struct walk *w, const ProtobufCMessage *m, size_t depth, struct fc_buf *b)
+{
+	enum wkt kind = wkt_of(m->descriptor);
+	char text[FC_PBJSON_TIME_TEXT_MAX];
+	struct fc_err e;
+	json_t *tree = NULL;
+	int rc;
+
+	if (kind == WKT_NONE)
+		return put_fields(w, m, depth, b);
+	if (kind == WKT_TIMESTAMP || kind == WKT_DURATION) {
+		fc_err_clear(&e);
+		if (kind == WKT_TIMESTAMP)
+			rc = fc_pbjson_timestamp_format(((const Google__Protobuf__Timestamp *)m)->seconds,
+							((const Google__Protobuf__Timestamp *)m)->nanos, text, &e);
+		else
+			rc = fc_pbjson_duration_format(((const Google__Protobuf__Duration *)m)->seconds,
+						       ((const Google__Protobuf__Duration *)m)->nanos, text, &e);
+		if (rc)
+			return fail(w, NULL, rc, "%s", e.msg);
+		put_json_string(b, text, strlen(text));
+		return FC_OK;
+	}
+	return put_tree(w, enc_wkt(w, m, kind, &tree), &tree, depth, b);
+}
+
+int fc_pbjson_encode_buf(const ProtobufCMessage *msg, unsigned flags, struct fc_buf *out, struct fc_err *err)
+{
+	size_t start = out->len;
+	struct walk *w;
+	int rc;
+
+	if (!msg || !msg->descriptor || msg->descriptor->magic != PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC)
+		return fc_err_set(err, FC_EINVAL, "fc_pbjson_encode: not a protobuf-c message");
+	w = fc_xcalloc(1, sizeof(*w));
+	w->flags = flags;
+	w->err = err;
+	rc = put_message(w, msg, 0, out);
+	free(w);
+	if (!rc && fc_buf_error(out))
+		rc = fc_err_set(err, FC_ELIMIT, "JSON output larger than the buffer's cap of %zu bytes", out->cap);
+	if (rc)
+		fc_buf_truncate(out, start);
 	return rc;
 }
 
@@ -1956,7 +2290,7 @@ static int dump(const json_t *j, bool pretty, size_t depth, struct fc_buf *b, st
 				fc_buf_addch(b, ',');
 			first = false;
 			dump_newline(b, pretty, depth + 1);
-			fc_buf_add_json_string(b, json_object_iter_key(iter), json_object_iter_key_len(iter));
+			put_json_string(b, json_object_iter_key(iter), json_object_iter_key_len(iter));
 			fc_buf_adds(b, pretty ? ": " : ":");
 			rc = dump(json_object_iter_value(iter), pretty, depth + 1, b, err);
 			if (rc)
@@ -1987,10 +2321,10 @@ static int dump(const json_t *j, bool pretty, size_t depth, struct fc_buf *b, st
 		return FC_OK;
 	}
 	case JSON_STRING:
-		fc_buf_add_json_string(b, json_string_value(j), json_string_length(j));
+		put_json_string(b, json_string_value(j), json_string_length(j));
 		return FC_OK;
 	case JSON_INTEGER:
-		fc_buf_addf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
+		put_int(b, json_integer_value(j));
 		return FC_OK;
 	case JSON_REAL:
 		fc_pbjson_format_double(json_real_value(j), num);

@@ -59,16 +59,31 @@ static unsigned days_in_month(int64_t y, unsigned m)
 	return m == 2 && leap ? 29 : mdays[m - 1];
 }
 
-/* Append ".ddd", ".dddddd" or ".ddddddddd" for a positive `nanos`, nothing for 0. */
-static size_t format_fraction(int32_t nanos, char *out, size_t size)
+/* Write `v` as exactly `width` digits, zero-padded, at `out` (every JSON timestamp goes through here: no printf). */
+static void put_digits(char *out, uint32_t v, size_t width)
+{
+	while (width--) {
+		out[width] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/* Append ".ddd", ".dddddd" or ".ddddddddd" for a positive `nanos`, nothing for 0. `out` has room for 10 bytes. */
+static size_t format_fraction(int32_t nanos, char *out)
 {
 	if (nanos == 0)
 		return 0;
-	if (nanos % 1000000 == 0)
-		return (size_t)snprintf(out, size, ".%03d", nanos / 1000000);
-	if (nanos % 1000 == 0)
-		return (size_t)snprintf(out, size, ".%06d", nanos / 1000);
-	return (size_t)snprintf(out, size, ".%09d", nanos);
+	out[0] = '.';
+	if (nanos % 1000000 == 0) {
+		put_digits(out + 1, (uint32_t)(nanos / 1000000), 3);
+		return 4;
+	}
+	if (nanos % 1000 == 0) {
+		put_digits(out + 1, (uint32_t)(nanos / 1000), 6);
+		return 7;
+	}
+	put_digits(out + 1, (uint32_t)nanos, 9);
+	return 10;
 }
 
 int fc_pbjson_timestamp_format(int64_t seconds, int32_t nanos, char out[FC_PBJSON_TIME_TEXT_MAX], struct fc_err *err)
@@ -90,10 +105,22 @@ int fc_pbjson_timestamp_format(int64_t seconds, int32_t nanos, char out[FC_PBJSO
 		days--;
 	}
 	civil_from_days(days, &y, &m, &d);
-	n = (size_t)snprintf(out, FC_PBJSON_TIME_TEXT_MAX, "%04lld-%02u-%02uT%02d:%02d:%02d", (long long)y, m, d,
-			     (int)(secs_of_day / 3600), (int)(secs_of_day / 60 % 60), (int)(secs_of_day % 60));
-	n += format_fraction(nanos, out + n, FC_PBJSON_TIME_TEXT_MAX - n);
-	snprintf(out + n, FC_PBJSON_TIME_TEXT_MAX - n, "Z");
+	/* years 0001..9999 (checked above): "YYYY-MM-DDTHH:MM:SS" is 19 bytes */
+	put_digits(out, (uint32_t)y, 4);
+	out[4] = '-';
+	put_digits(out + 5, m, 2);
+	out[7] = '-';
+	put_digits(out + 8, d, 2);
+	out[10] = 'T';
+	put_digits(out + 11, (uint32_t)(secs_of_day / 3600), 2);
+	out[13] = ':';
+	put_digits(out + 14, (uint32_t)(secs_of_day / 60 % 60), 2);
+	out[16] = ':';
+	put_digits(out + 17, (uint32_t)(secs_of_day % 60), 2);
+	n = 19;
+	n += format_fraction(nanos, out + n);
+	out[n++] = 'Z';
+	out[n] = '\0';
 	return FC_OK;
 }
 
@@ -200,8 +227,9 @@ int fc_pbjson_duration_format(int64_t seconds, int32_t nanos, char out[FC_PBJSON
 		return fc_err_set(err, FC_EINVAL, "duration nanos %d out of range or of the wrong sign", (int)nanos);
 	n = (size_t)snprintf(out, FC_PBJSON_TIME_TEXT_MAX, "%s%lld", neg ? "-" : "",
 			     (long long)(seconds < 0 ? -seconds : seconds));
-	n += format_fraction(nanos < 0 ? -nanos : nanos, out + n, FC_PBJSON_TIME_TEXT_MAX - n);
-	snprintf(out + n, FC_PBJSON_TIME_TEXT_MAX - n, "s");
+	n += format_fraction(nanos < 0 ? -nanos : nanos, out + n);
+	out[n++] = 's';
+	out[n] = '\0';
 	return FC_OK;
 }
 

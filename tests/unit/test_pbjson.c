@@ -144,10 +144,43 @@ static void assert_json_equal(const json_t *a, const json_t *b)
 }
 
 /* Encode compactly and compare with the expected text. */
+/*
+ * fc_pbjson_encode_buf() writes text straight from the message; fc_pbjson_encode() + fc_pbjson_dump() build a
+ * jansson tree first. Both must give the same bytes, or fail alike.
+ */
+static void assert_paths_agree(const ProtobufCMessage *m, unsigned flags, const char *what)
+{
+	struct fc_buf direct = FC_BUF_INIT, tree = FC_BUF_INIT;
+	struct fc_err e1, e2;
+	json_t *j = NULL;
+	int rc1, rc2;
+
+	fc_err_clear(&e1);
+	fc_err_clear(&e2);
+	fc_buf_adds(&direct, "<");
+	fc_buf_adds(&tree, "<");
+	rc1 = fc_pbjson_encode_buf(m, flags, &direct, &e1);
+	rc2 = fc_pbjson_encode(m, flags, &j, &e2);
+	if (!rc2) {
+		rc2 = fc_pbjson_dump(j, flags, &tree, &e2);
+		json_decref(j);
+	}
+	if (rc1 != rc2 || (rc1 && strcmp(e1.msg, e2.msg)))
+		fail_msg("%s (flags %u): direct %d \"%s\", tree %d \"%s\"", what, flags, rc1, e1.msg, rc2, e2.msg);
+	if (rc1)
+		assert_string_equal(direct.buf, "<"); /* nothing left behind on failure */
+	else if (strcmp(direct.buf, tree.buf))
+		fail_msg("%s (flags %u): direct\n  %s\ntree\n  %s", what, flags, direct.buf, tree.buf);
+	fc_buf_release(&direct);
+	fc_buf_release(&tree);
+}
+
 static void assert_encodes(const ProtobufCMessage *m, unsigned flags, const char *want)
 {
 	struct fc_buf out = FC_BUF_INIT;
 	struct fc_err err;
+
+	assert_paths_agree(m, flags, want);
 
 	fc_err_clear(&err);
 	if (fc_pbjson_encode_buf(m, flags, &out, &err))
@@ -346,6 +379,77 @@ static void test_corpus_pb_json_defaults(void **state)
 	if (!have_shared_data(DATA_DIR))
 		skip();
 	test_corpus_pb_json_defaults_run(state);
+}
+
+/* Every message of the test data, with each option, written both ways (see assert_paths_agree()). */
+static void both_paths_file(const char *path, const ProtobufCMessageDescriptor *d, bool is_json)
+{
+	static const unsigned flag_sets[] = {0,
+					     FC_PBJSON_PRETTY,
+					     FC_PBJSON_EMIT_DEFAULTS,
+					     FC_PBJSON_SORT_MAPS,
+					     FC_PBJSON_PRETTY | FC_PBJSON_EMIT_DEFAULTS | FC_PBJSON_SORT_MAPS};
+	struct fc_buf raw = FC_BUF_INIT;
+	struct fc_arena a;
+	struct fc_err err;
+	ProtobufCMessage *m = NULL;
+	size_t i;
+
+	fc_arena_init(&a, 0);
+	fc_err_clear(&err);
+	if (fc_buf_read_file(&raw, path, 0, &err))
+		fail_msg("%s: %s", path, err.msg);
+	if (is_json) {
+		if (fc_pbjson_decode_text(raw.buf, raw.len, d, fc_arena_pb_allocator(&a), 0, &m, &err))
+			fail_msg("%s: %s", path, err.msg);
+	} else {
+		m = protobuf_c_message_unpack(d, fc_arena_pb_allocator(&a), raw.len, (const uint8_t *)raw.buf);
+		assert_non_null(m);
+	}
+	for (i = 0; i < FC_ARRAY_LEN(flag_sets); i++)
+		assert_paths_agree(m, flag_sets[i], path);
+	fc_buf_release(&raw);
+	fc_arena_release(&a);
+}
+
+static void test_corpus_both_paths_run(void **state)
+{
+	size_t n, i, done = 0;
+	char **names = list_dir(DATA_DIR, ".pb", &n);
+	char path[512];
+
+	(void)state;
+	assert_true(n > 0);
+	for (i = 0; i < n; i++) {
+		const ProtobufCMessageDescriptor *d = pb_file_type(names[i]);
+
+		if (!d)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", DATA_DIR, names[i]);
+		both_paths_file(path, d, false);
+		done++;
+	}
+	free_list(names, n);
+	names = list_dir(DATA_DIR "/compiled", ".json", &n);
+	assert_true(n > 0);
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+		bool task = len > 10 && !strcmp(names[i] + len - 10, "_task.json");
+
+		snprintf(path, sizeof(path), "%s/compiled/%s", DATA_DIR, names[i]);
+		both_paths_file(path, task ? &flyteidl__core__compiled_task__descriptor
+					   : &flyteidl__core__compiled_workflow_closure__descriptor, true);
+		done++;
+	}
+	free_list(names, n);
+	print_message("direct and tree text agree on %zu messages, 5 option sets each\n", done);
+}
+
+static void test_corpus_both_paths(void **state)
+{
+	if (!have_shared_data(DATA_DIR))
+		skip();
+	test_corpus_both_paths_run(state);
 }
 
 static void test_corpus_pb_yaml_run(void **state)
@@ -755,6 +859,21 @@ static void test_timestamp_duration(void **state)
 	roundtrip_text(&flyteidl__core__primitive__descriptor, "{\"duration\":\"0s\"}", NULL);
 	roundtrip_text(&flyteidl__core__primitive__descriptor, "{\"duration\":\"-315576000000s\"}", NULL);
 	assert_int_equal(fc_pbjson_timestamp_format(253402300800, 0, text, NULL), FC_EINVAL);
+	/* the text of both ends of the range and of each fraction width (written without printf) */
+	assert_int_equal(fc_pbjson_timestamp_format(-62135596800, 0, text, NULL), FC_OK);
+	assert_string_equal(text, "0001-01-01T00:00:00Z");
+	assert_int_equal(fc_pbjson_timestamp_format(253402300799, 999999999, text, NULL), FC_OK);
+	assert_string_equal(text, "9999-12-31T23:59:59.999999999Z");
+	assert_int_equal(fc_pbjson_timestamp_format(1709210096, 1000, text, NULL), FC_OK);
+	assert_string_equal(text, "2024-02-29T12:34:56.000001Z");
+	assert_int_equal(fc_pbjson_timestamp_format(-1, 7000000, text, NULL), FC_OK);
+	assert_string_equal(text, "1969-12-31T23:59:59.007Z");
+	assert_int_equal(fc_pbjson_duration_format(-315576000000, 0, text, NULL), FC_OK);
+	assert_string_equal(text, "-315576000000s");
+	assert_int_equal(fc_pbjson_duration_format(0, -20, text, NULL), FC_OK);
+	assert_string_equal(text, "-0.000000020s");
+	assert_int_equal(fc_pbjson_duration_format(0, 0, text, NULL), FC_OK);
+	assert_string_equal(text, "0s");
 	assert_int_equal(fc_pbjson_duration_format(1, -1, text, NULL), FC_EINVAL);
 	decode_fails(&flyteidl__core__primitive__descriptor, "{\"datetime\":\"2006-13-01T00:00:00Z\"}", "$.datetime",
 		     "invalid timestamp");
@@ -1287,6 +1406,7 @@ int main(void)
 		cmocka_unit_test(test_corpus_pb_json_defaults),
 		cmocka_unit_test(test_corpus_pb_yaml),
 		cmocka_unit_test(test_corpus_go_json),
+		cmocka_unit_test(test_corpus_both_paths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

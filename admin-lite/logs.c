@@ -1,7 +1,9 @@
 /* logs.c: the logs endpoint (logs.h). */
 #include "admin-lite/logs.h"
 
+#include "admin-lite/park.h"
 #include "admin-lite/server_int.h"
+#include "admin-lite/stream.h"
 #include "admin-lite/store.h"
 #include "core/arena.h"
 #include "core/buf.h"
@@ -27,74 +29,15 @@
 
 #define POD_LOG_PREFIX "/api/v1/namespaces/"
 
-/* One suspended request: resumed at `recheck_ns` (or at shutdown). */
-struct logs_waiter {
-	struct logs_waiter *next;
-	struct MHD_Connection *conn;
-	int64_t recheck_ns;
-};
-
 struct adm_logs {
 	char *local_root; /* realpath, or NULL */
 	struct kube_client *kube;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	struct logs_waiter *waiters;
-	size_t nwaiters;
-	bool stopping, started;
-	pthread_t thread;
+	size_t nwaiters; /* followers parked now: the park's (its lock) */
 };
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* ------------------------------------------------------------------------------------------------------------
- * The waiting list: one thread resumes suspended requests when their time comes.
- */
-static void *waiter_main(void *arg)
-{
-	struct adm_logs *l = arg;
-
-	pthread_mutex_lock(&l->lock);
-	while (!l->stopping) {
-		struct logs_waiter **p = &l->waiters, *w;
-		int64_t now = mono_ns(), next = 0;
-
-		while ((w = *p) != NULL) {
-			if (w->recheck_ns <= now) {
-				*p = w->next;
-				l->nwaiters--;
-				MHD_resume_connection(w->conn);
-				free(w);
-				continue;
-			}
-			if (!next || w->recheck_ns < next)
-				next = w->recheck_ns;
-			p = &w->next;
-		}
-		if (!next) {
-			pthread_cond_wait(&l->wake, &l->lock);
-		} else {
-			struct timespec ts;
-
-			ts.tv_sec = (time_t)(next / 1000000000);
-			ts.tv_nsec = (long)(next % 1000000000);
-			pthread_cond_timedwait(&l->wake, &l->lock, &ts);
-		}
-	}
-	pthread_mutex_unlock(&l->lock);
-	return NULL;
-}
 
 int adm_logs_new(const char *local_root, struct kube_client *kube, struct adm_logs **out, struct fc_err *err)
 {
 	struct adm_logs *l = fc_xcalloc(1, sizeof(*l));
-	pthread_condattr_t ca;
 
 	*out = NULL;
 	if (local_root) {
@@ -111,73 +54,16 @@ int adm_logs_new(const char *local_root, struct kube_client *kube, struct adm_lo
 		free(real);
 	}
 	l->kube = kube;
-	pthread_mutex_init(&l->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&l->wake, &ca);
-	pthread_condattr_destroy(&ca);
-	if (pthread_create(&l->thread, NULL, waiter_main, l)) {
-		adm_logs_free(l);
-		return fc_err_set(err, FC_EIO, "logs: cannot start the followers' thread");
-	}
-	l->started = true;
 	*out = l;
 	return FC_OK;
-}
-
-void adm_logs_shutdown(struct adm_logs *l)
-{
-	struct logs_waiter *w;
-
-	if (!l)
-		return;
-	pthread_mutex_lock(&l->lock);
-	l->stopping = true;
-	while ((w = l->waiters) != NULL) {
-		l->waiters = w->next;
-		MHD_resume_connection(w->conn);
-		free(w);
-	}
-	l->nwaiters = 0;
-	pthread_cond_signal(&l->wake);
-	pthread_mutex_unlock(&l->lock);
 }
 
 void adm_logs_free(struct adm_logs *l)
 {
 	if (!l)
 		return;
-	adm_logs_shutdown(l);
-	if (l->started)
-		pthread_join(l->thread, NULL);
-	pthread_cond_destroy(&l->wake);
-	pthread_mutex_destroy(&l->lock);
 	free(l->local_root);
 	free(l);
-}
-
-/* Suspend the request until `recheck_ns`; false when the list is full or closing (then answer now). */
-static bool suspend(struct adm_logs *l, struct adm_req *r, int64_t recheck_ns)
-{
-	struct logs_waiter *w;
-
-	pthread_mutex_lock(&l->lock);
-	if (l->stopping || l->nwaiters >= ADM_LOGS_MAX_WAITERS) {
-		pthread_mutex_unlock(&l->lock);
-		return false;
-	}
-	w = fc_xcalloc(1, sizeof(*w));
-	w->conn = r->conn;
-	w->recheck_ns = recheck_ns;
-	/* suspended under the lock: the thread cannot resume it before it is suspended */
-	MHD_suspend_connection(r->conn);
-	w->next = l->waiters;
-	l->waiters = w;
-	l->nwaiters++;
-	r->suspended = true;
-	pthread_cond_signal(&l->wake);
-	pthread_mutex_unlock(&l->lock);
-	return true;
 }
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -462,16 +348,25 @@ void adm_reply_logs(struct adm_req *r)
 		adm_reply_err(r, &err);
 		goto out;
 	}
-	if (!r->out.len && follow && !ended && l && r->conn) {
-		int64_t now = mono_ns();
+	if (!r->out.len && follow && !ended && l && r->conn && adm_server_park(r->srv)) {
+		int64_t now = adm_park_now_ns();
+		char key[ADM_STREAM_KEY_MAX];
 
 		if (!r->wait_until_ns)
 			r->wait_until_ns = now + (int64_t)ADM_LOGS_FOLLOW_MS * 1000000;
 		if (now < r->wait_until_ns) {
 			int64_t at = now + (int64_t)ADM_LOGS_RECHECK_MS * 1000000;
 
-			if (suspend(l, r, at < r->wait_until_ns ? at : r->wait_until_ns))
+			/* parked until the recheck, or woken sooner by the execution's change notices (a task event: the
+			 * attempt ended, or a new one began); a file that grows without events is seen at the recheck */
+			if (adm_stream_exec_key(&id, key, sizeof(key)))
+				r->park_key = fc_arena_strdup(&r->arena, key);
+			if (adm_park_conn(adm_server_park(r->srv), &r->park, r->conn,
+					  at < r->wait_until_ns ? at : r->wait_until_ns, r->park_key, &l->nwaiters,
+					  ADM_LOGS_MAX_WAITERS)) {
+				r->suspended = true;
 				goto out;
+			}
 		}
 	}
 	r->status = 200;

@@ -7,9 +7,10 @@
  * pod log path "/api/v1/namespaces/NS/pods/POD/log" (the operator's pods) read through the Kubernetes pod log API.
  * A log the admin is not configured for (no root, no cluster) is answered as empty.
  *
- * Followers: a request with follow=1 that finds no bytes while the attempt runs is suspended (libmicrohttpd's
- * suspend/resume: no server thread waits) and looked at again every ADM_LOGS_RECHECK_MS until bytes come, the
- * attempt ends or ADM_LOGS_FOLLOW_MS pass (core/limits.h). One thread per server keeps the waiting list.
+ * Followers: a request with follow=1 that finds no bytes while the attempt runs is parked (park.h: no server thread
+ * waits) and looked at again when its execution changes (a task event wakes it at once) or ADM_LOGS_RECHECK_MS
+ * pass (a log file grows without events), until bytes come, the attempt ends or ADM_LOGS_FOLLOW_MS pass
+ * (core/limits.h). At most ADM_LOGS_MAX_WAITERS are parked at once; more answer at once.
  *
  * Ownership: `local_root` is copied; `kube` is borrowed and must outlive the adm_logs.
  */
@@ -23,11 +24,9 @@ struct adm_req;
 struct fc_err;
 struct kube_client;
 
-/* Start the waiting list's thread. `local_root` NULL: local log files are never read. */
+/* `local_root` NULL: local log files are never read. */
 int adm_logs_new(const char *local_root, struct kube_client *kube, struct adm_logs **out, struct fc_err *err);
-/* Resume every suspended request (they answer with what there is) and suspend no more; before the daemon stops. */
-void adm_logs_shutdown(struct adm_logs *l);
-/* Stop the thread and free. NULL does nothing. */
+/* Free, after the daemon has stopped. NULL does nothing. */
 void adm_logs_free(struct adm_logs *l);
 
 /* The route's handler. */

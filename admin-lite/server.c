@@ -88,6 +88,7 @@ struct adm_server {
 	void (*schedules_metrics)(void *ctx, struct fc_buf *out);
 	struct adm_logs *logs;
 	struct adm_stream_hub *streams;
+	struct adm_park *park; /* every waiting request's connection (park.h) */
 	int (*schedules_backfill)(void *ctx, const char *project, const char *domain, const char *name, int64_t from_ns,
 				  int64_t to_ns, uint32_t parallel, bool dry_run, struct fc_buf *out, struct fc_err *err);
 };
@@ -108,6 +109,11 @@ const struct adm_server_opts_copy *adm_server_opts(const struct adm_server *srv)
 struct adm_logs *adm_server_logs(struct adm_server *srv)
 {
 	return srv->logs;
+}
+
+struct adm_park *adm_server_park(struct adm_server *srv)
+{
+	return srv->park;
 }
 
 struct adm_stream_hub *adm_server_streams(struct adm_server *srv)
@@ -1205,9 +1211,11 @@ int adm_server_start(struct adm_store *store, const struct adm_server_options *o
 	srv->schedules_json = opts ? opts->schedules_json : NULL;
 	srv->schedules_ctx = opts ? opts->schedules_ctx : NULL;
 	srv->schedules_metrics = opts ? opts->schedules_metrics : NULL;
-	rc = adm_logs_new(opts ? opts->logs_root : NULL, opts ? opts->logs_kube : NULL, &srv->logs, err);
+	rc = adm_park_start(&srv->park, err);
 	if (!rc)
-		rc = adm_stream_hub_start(store, 0, srv->opts.max_answer, &srv->streams, err);
+		rc = adm_logs_new(opts ? opts->logs_root : NULL, opts ? opts->logs_kube : NULL, &srv->logs, err);
+	if (!rc)
+		rc = adm_stream_hub_start(store, srv->park, 0, srv->opts.max_answer, &srv->streams, err);
 	if (rc) {
 		adm_server_stop(srv);
 		return rc;
@@ -1347,13 +1355,16 @@ void adm_server_stop(struct adm_server *srv)
 {
 	if (!srv)
 		return;
-	adm_stream_hub_close(srv->streams); /* streams end first: a suspended one would hold the daemon's stop */
+	adm_stream_hub_close(srv->streams); /* streams end first: resumed, they finish instead of parking again */
 	guard_stop(&srv->guard);
-	adm_logs_shutdown(srv->logs); /* a daemon must not stop with suspended connections */
+	/* a daemon must not stop with suspended connections: every parked one is resumed (a log follower answers with
+	 * what there is, a stream ends) and no more are parked */
+	adm_park_close(srv->park);
 	if (srv->daemon)
 		MHD_stop_daemon(srv->daemon);
 	adm_logs_free(srv->logs);
 	adm_stream_hub_free(srv->streams);
+	adm_park_free(srv->park);
 	guard_release(&srv->guard);
 	free(srv->tls_cert);
 	free(srv->tls_key);

@@ -2,6 +2,7 @@
 #ifndef ADM_SERVER_INT_H
 #define ADM_SERVER_INT_H
 
+#include "admin-lite/park.h"
 #include "admin-lite/query.h"
 #include "admin-lite/server.h"
 #include "core/arena.h"
@@ -61,10 +62,13 @@ struct adm_req {
 	/* more answer headers: name, value, name, value, ..., NULL (arena or static; NULL: none) */
 	const char **headers;
 	int64_t started_ns;
-	/* a handler that waits (logs.c, follow=1) suspends the connection: no answer is sent now, and the handler is
-	 * called again when the connection is resumed; wait_until_ns is its own deadline, kept across calls */
+	/* a handler that waits (logs.c, follow=1) parks the connection (park.h) and sets `suspended`: no answer is sent
+	 * now, and the handler is called again when the connection is resumed; wait_until_ns is its own deadline, kept
+	 * across calls */
 	bool suspended;
 	int64_t wait_until_ns;
+	struct adm_parked park;
+	const char *park_key; /* arena */
 	struct adm_stream *stream; /* a watch stream to answer with instead of `out` (stream.h) */
 };
 
@@ -84,6 +88,8 @@ struct adm_server_opts_copy {
 const struct adm_server_opts_copy *adm_server_opts(const struct adm_server *srv);
 /* The logs endpoint's state (logs.h). */
 struct adm_logs *adm_server_logs(struct adm_server *srv);
+/* The server's parked connections (park.h). */
+struct adm_park *adm_server_park(struct adm_server *srv);
 /* The server's watch streams (stream.h). */
 struct adm_stream_hub *adm_server_streams(struct adm_server *srv);
 /* One request through routing and its handler without a connection or server (fuzz targets and tests): no token

@@ -1,5 +1,6 @@
 /* stream.c: the watch streams (server-sent events) over libmicrohttpd's suspend/resume; see stream.h. */
 #include "admin-lite/stream.h"
+#include "admin-lite/park.h"
 #include "admin-lite/server_int.h"
 #include "admin-lite/service.h"
 #include "admin-lite/store.h"
@@ -29,9 +30,8 @@ enum stream_kind {
 };
 
 /*
- * One stream. Everything but `closed` is under the hub's lock. `suspended` is true exactly while libmicrohttpd
- * holds the connection suspended (suspend and resume are both called under the lock), so the hub resumes only
- * connections that exist: a suspended connection is never closed by libmicrohttpd while the hub runs.
+ * One stream. Everything but `closed` and `park` is under the hub's lock; `park` is the park's (park.h). While the
+ * stream is parked libmicrohttpd holds its connection suspended and never closes it, so the stream is alive.
  */
 struct adm_stream {
 	struct adm_stream *prev, *next;
@@ -40,7 +40,8 @@ struct adm_stream {
 	enum stream_kind kind;
 	char *project, *domain, *name;
 	uint64_t seq; /* id of the last event sent */
-	bool started, dirty, suspended, ending;
+	bool started, dirty, ending;
+	struct adm_parked park;
 	int closed; /* atomic: libmicrohttpd freed the response; the hub unlinks and frees the stream */
 	int64_t last_render_ns, last_write_ns;
 	int64_t render_gap_ns; /* time between renderings: the coalescing interval, or twice the last rendering's cost */
@@ -54,10 +55,9 @@ struct adm_stream {
 
 struct adm_stream_hub {
 	struct adm_store *store;
+	struct adm_park *park;
 	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	pthread_t thread;
-	bool thread_started, stopping, closing;
+	bool listening, closing;
 	struct adm_stream list; /* sentinel of a circular list */
 	size_t nstreams, max_streams, max_answer;
 	uint64_t refused;
@@ -65,10 +65,7 @@ struct adm_stream_hub {
 
 static int64_t mono_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+	return adm_park_now_ns();
 }
 
 static void names_clear(struct adm_stream *st)
@@ -131,14 +128,19 @@ static void project_note(struct adm_stream *st, const char *name)
 	st->names[st->nnames++] = fc_xstrdup(name);
 }
 
+/*
+ * The store's one listener serves both waiters: streams are marked dirty and their parking deadline brought forward
+ * to when their next rendering is due (coalesced); log followers of a changed execution (a task event: a new
+ * attempt, a phase, new log links) are woken at once (adm_stream_exec_key()).
+ */
 static void on_store_change(void *ctx, const struct adm_change *changes, size_t n, bool overflow)
 {
 	struct adm_stream_hub *hub = ctx;
 	struct adm_stream *st;
-	bool wake = false;
 	size_t i;
 
 	pthread_mutex_lock(&hub->lock);
+	hub_reap(hub);
 	for (st = hub->list.next; st != &hub->list; st = st->next) {
 		bool touched = overflow && st->kind == STREAM_EXECUTION;
 
@@ -158,73 +160,39 @@ static void on_store_change(void *ctx, const struct adm_change *changes, size_t 
 		}
 		if (touched) {
 			st->dirty = true;
-			wake |= st->suspended;
+			adm_park_until(hub->park, &st->park, st->last_render_ns + st->render_gap_ns);
 		}
 	}
-	if (wake)
-		pthread_cond_signal(&hub->wake);
 	pthread_mutex_unlock(&hub->lock);
+	for (i = 0; i < n; i++) {
+		char key[ADM_STREAM_KEY_MAX];
+
+		if (adm_stream_exec_key(&changes[i].id, key, sizeof(key)))
+			adm_park_wake_key(hub->park, key);
+	}
 }
 
-/* ------------------------------------------------------------------------------------------------------------
- * The hub thread: resumes suspended streams when a change is due (coalesced) or a ping is, and all of them when
- * the hub closes. It sleeps until the earliest of those.
- */
-static void *hub_main(void *arg)
+bool adm_stream_exec_key(const struct adm_exec_id *id, char *key, size_t size)
 {
-	struct adm_stream_hub *hub = arg;
-	struct adm_stream *st;
+	int n = snprintf(key, size, "%s/%s/%s", id->project, id->domain, id->name);
 
-	pthread_mutex_lock(&hub->lock);
-	while (!hub->stopping) {
-		int64_t now = mono_ns(), next = now + ADM_STREAM_PING_S * NS_PER_S;
-		struct timespec ts;
-
-		hub_reap(hub);
-		for (st = hub->list.next; st != &hub->list; st = st->next) {
-			int64_t due;
-
-			if (!st->suspended || __atomic_load_n(&st->closed, __ATOMIC_ACQUIRE))
-				continue;
-			due = st->last_write_ns + ADM_STREAM_PING_S * NS_PER_S;
-			if (st->dirty && st->last_render_ns + st->render_gap_ns < due)
-				due = st->last_render_ns + st->render_gap_ns;
-			if (hub->closing || due <= now) {
-				st->suspended = false;
-				MHD_resume_connection(st->conn);
-			} else if (due < next) {
-				next = due;
-			}
-		}
-		ts.tv_sec = (time_t)(next / NS_PER_S);
-		ts.tv_nsec = (long)(next % NS_PER_S);
-		pthread_cond_timedwait(&hub->wake, &hub->lock, &ts);
-	}
-	pthread_mutex_unlock(&hub->lock);
-	return NULL;
+	return n > 0 && (size_t)n < size;
 }
 
-int adm_stream_hub_start(struct adm_store *store, size_t max_streams, size_t max_answer,
+int adm_stream_hub_start(struct adm_store *store, struct adm_park *park, size_t max_streams, size_t max_answer,
 			 struct adm_stream_hub **out, struct fc_err *err)
 {
 	struct adm_stream_hub *hub = fc_xcalloc(1, sizeof(*hub));
-	pthread_condattr_t ca;
 
+	(void)err;
 	hub->store = store;
+	hub->park = park;
 	hub->max_streams = max_streams ? max_streams : ADM_STREAM_MAX;
 	hub->max_answer = max_answer ? max_answer : ADM_MAX_ANSWER;
 	hub->list.next = hub->list.prev = &hub->list;
 	pthread_mutex_init(&hub->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&hub->wake, &ca);
-	pthread_condattr_destroy(&ca);
-	if (pthread_create(&hub->thread, NULL, hub_main, hub)) {
-		adm_stream_hub_free(hub);
-		return fc_err_set(err, FC_EINTERNAL, "cannot start the watch streams' thread: %s", strerror(errno));
-	}
-	hub->thread_started = true;
 	adm_store_set_listener(store, on_store_change, hub);
+	hub->listening = true;
 	*out = hub;
 	return 0;
 }
@@ -233,23 +201,16 @@ void adm_stream_hub_close(struct adm_stream_hub *hub)
 {
 	struct adm_stream *st;
 
-	if (!hub || !hub->thread_started)
+	if (!hub)
 		return;
-	adm_store_set_listener(hub->store, NULL, NULL);
+	if (hub->listening)
+		adm_store_set_listener(hub->store, NULL, NULL);
+	hub->listening = false;
+	/* every parked stream is resumed once more (now, or by adm_park_close()): its callback sees `closing` and ends */
 	pthread_mutex_lock(&hub->lock);
-	hub->closing = hub->stopping = true;
-	pthread_cond_signal(&hub->wake);
-	pthread_mutex_unlock(&hub->lock);
-	pthread_join(hub->thread, NULL);
-	hub->thread_started = false;
-	/* every suspended stream is resumed once more: its callback sees `closing` and ends it */
-	pthread_mutex_lock(&hub->lock);
-	for (st = hub->list.next; st != &hub->list; st = st->next) {
-		if (st->suspended && !__atomic_load_n(&st->closed, __ATOMIC_ACQUIRE)) {
-			st->suspended = false;
-			MHD_resume_connection(st->conn);
-		}
-	}
+	hub->closing = true;
+	for (st = hub->list.next; st != &hub->list; st = st->next)
+		adm_park_until(hub->park, &st->park, 0);
 	pthread_mutex_unlock(&hub->lock);
 }
 
@@ -264,7 +225,6 @@ void adm_stream_hub_free(struct adm_stream_hub *hub)
 		next = st->next;
 		stream_free(st);
 	}
-	pthread_cond_destroy(&hub->wake);
 	pthread_mutex_destroy(&hub->lock);
 	free(hub);
 }
@@ -451,12 +411,15 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		render = !st->started || (st->dirty && now - st->last_render_ns >= st->render_gap_ns);
 		ping = now - st->last_write_ns >= ADM_STREAM_PING_S * NS_PER_S;
 		if (!render && !ping) {
-			st->suspended = true;
-			MHD_suspend_connection(st->conn);
-			if (st->dirty) /* due at last_render + the coalescing interval: the hub must know */
-				pthread_cond_signal(&hub->wake);
+			int64_t due = st->last_write_ns + ADM_STREAM_PING_S * NS_PER_S;
+			bool parked;
+
+			if (st->dirty && st->last_render_ns + st->render_gap_ns < due)
+				due = st->last_render_ns + st->render_gap_ns;
+			parked = adm_park_conn(hub->park, &st->park, st->conn, due, NULL, NULL, 0);
 			pthread_mutex_unlock(&hub->lock);
-			return 0;
+			/* not parked: the server is stopping */
+			return parked ? 0 : MHD_CONTENT_READER_END_OF_STREAM;
 		}
 		if (render) {
 			struct fc_buf rendered = FC_BUF_INIT;

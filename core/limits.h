@@ -147,6 +147,11 @@
  * thousands of nodes is coloured from one event; past it the event has a `token`, as the list does. */
 #define ADM_STREAM_NODES_MAX 10000
 
+/* Bytes of a park key naming an execution ("project/domain/name", admin-lite/stream.c): three checked names
+ * (ADM_NAME_MAX-ish each) and two slashes fit many times; a longer one is simply not woken early (its waiter
+ * still rechecks on its deadline). */
+#define ADM_STREAM_KEY_MAX 512
+
 /* Bytes of a spec file GET /api/v1/repository/file sends (the console's repository page shows its text): specs
  * people edit are kilobytes; a generated one of 100,000 nodes is megabytes and is better read in an editor. */
 #define ADM_REPO_FILE_MAX (4u * 1024 * 1024)

@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/pbjson.h"
+#include "core/strmap.h"
 
 #include <microhttpd.h>
 
@@ -47,6 +48,12 @@ struct adm_stream {
 	int64_t render_gap_ns; /* time between renderings: the coalescing interval, or twice the last rendering's cost */
 	struct fc_buf out; /* the rendering being sent */
 	size_t sent;
+	/* STREAM_EXECUTION: what each node looked like when it was last sent (or, for the nodes past the first page,
+	 * when the first page was: the client reads those from the list endpoint), node id -> struct node_seen;
+	 * keys and values in seen_arena. unsent_changes: more nodes changed than one event carries. */
+	struct fc_strmap seen;
+	struct fc_arena seen_arena;
+	bool unsent_changes;
 	/* STREAM_PROJECT: executions changed since the last event (owned), capped at ADM_STREAM_NAMES_MAX */
 	char **names;
 	size_t nnames, anames;
@@ -82,6 +89,8 @@ static void stream_free(struct adm_stream *st)
 {
 	names_clear(st);
 	free(st->names);
+	fc_strmap_release(&st->seen);
+	fc_arena_release(&st->seen_arena);
 	free(st->project);
 	free(st->domain);
 	free(st->name);
@@ -314,26 +323,61 @@ static void add_error_event(struct adm_stream *st, struct fc_buf *out, const str
 	fc_buf_release(&json);
 }
 
-/* The execution and its nodes, read under the store's lock so that both are of the same moment. */
-static int render_execution(struct adm_stream *st, struct fc_buf *out, bool *terminal, struct fc_err *err)
+struct node_seen {
+	uint64_t fingerprint;
+};
+
+/* What a client shows of a node: when it differs, the node goes out in the next `nodes-changed`. */
+static uint64_t node_fingerprint(const struct adm_node_execution *n)
+{
+	int64_t v[6] = {n->phase, n->updated_at, n->started_at, n->duration_ns, (int64_t)n->outputs_len,
+			(int64_t)n->error_len};
+
+	return fc_hash_bytes(v, sizeof(v));
+}
+
+/* Remember that the client has (or reads) node n as it is now. */
+static void node_remember(struct adm_stream *st, const struct adm_node_execution *n, uint64_t fingerprint)
+{
+	struct node_seen *seen = fc_strmap_get(&st->seen, n->node_id);
+
+	if (!seen) {
+		seen = fc_arena_alloc(&st->seen_arena, sizeof(*seen));
+		fc_strmap_put(&st->seen, fc_arena_strdup(&st->seen_arena, n->node_id), seen);
+	}
+	seen->fingerprint = fingerprint;
+}
+
+/*
+ * The execution and its nodes, read under the store's lock so that both are of the same moment. The first
+ * rendering sends `nodes`: the first page of the list (ADM_STREAM_NODES_PAGE, the list endpoint's order, with its
+ * `token` for the rest); later ones send `nodes-changed`: the nodes that changed since, at most a page of them (the
+ * rest are due in the next rendering: *more).
+ */
+static int render_execution(struct adm_stream *st, bool first, struct fc_buf *out, bool *terminal, bool *more,
+			    struct fc_err *err)
 {
 	Flyteidl__Admin__NodeExecutionList l = FLYTEIDL__ADMIN__NODE_EXECUTION_LIST__INIT;
 	struct adm_exec_id id = {st->project, st->domain, st->name};
 	struct adm_query q = {.limit = ADM_STREAM_NODES_MAX};
+	struct adm_query page = {.limit = ADM_STREAM_NODES_PAGE};
 	struct adm_store *store = st->hub->store;
 	Flyteidl__Admin__Execution *m;
-	struct adm_node_execution *nodes;
+	struct adm_node_execution *nodes, *first_page = NULL, **send;
 	struct adm_execution x;
 	struct fc_arena a;
-	char *next;
-	size_t n, i;
+	char *next = NULL, *all_next;
+	size_t n, nfirst = 0, nsend = 0, i;
 	int rc;
 
+	*more = false;
 	fc_arena_init(&a, 16384);
 	adm_store_lock(store);
 	rc = adm_execution_get(store, &id, &a, &x, err);
+	if (!rc && first)
+		rc = adm_node_execution_list(store, &id, NULL, &page, &a, &first_page, &nfirst, &next, err);
 	if (!rc)
-		rc = adm_node_execution_list(store, &id, NULL, &q, &a, &nodes, &n, &next, err);
+		rc = adm_node_execution_list(store, &id, NULL, &q, &a, &nodes, &n, &all_next, err);
 	adm_store_unlock(store);
 	if (rc)
 		goto out;
@@ -341,16 +385,37 @@ static int render_execution(struct adm_stream *st, struct fc_buf *out, bool *ter
 	rc = adm_execution_msg(&x, &a, &m, err);
 	if (rc)
 		goto out;
-	l.n_node_executions = n;
-	l.node_executions = fc_arena_array(&a, n + 1, sizeof(*l.node_executions));
-	for (i = 0; i < n && !rc; i++)
-		rc = adm_node_execution_msg(&nodes[i], &a, &l.node_executions[i], err);
+	send = fc_arena_array(&a, (first ? nfirst : n) + 1, sizeof(*send));
+	if (first) {
+		for (i = 0; i < nfirst; i++)
+			send[nsend++] = &first_page[i];
+		for (i = 0; i < n; i++)
+			node_remember(st, &nodes[i], node_fingerprint(&nodes[i]));
+	} else {
+		for (i = 0; i < n; i++) {
+			const struct node_seen *seen = fc_strmap_get(&st->seen, nodes[i].node_id);
+			uint64_t fp = node_fingerprint(&nodes[i]);
+
+			if (seen && seen->fingerprint == fp)
+				continue;
+			if (nsend == ADM_STREAM_NODES_PAGE) {
+				*more = true;
+				break;
+			}
+			node_remember(st, &nodes[i], fp);
+			send[nsend++] = &nodes[i];
+		}
+	}
+	l.n_node_executions = nsend;
+	l.node_executions = fc_arena_array(&a, nsend + 1, sizeof(*l.node_executions));
+	for (i = 0; i < nsend && !rc; i++)
+		rc = adm_node_execution_msg(send[i], &a, &l.node_executions[i], err);
 	if (rc)
 		goto out;
 	l.token = next ? next : (char *)protobuf_c_empty_string;
 	rc = add_msg_event(st, out, "execution", &m->base, err);
 	if (!rc)
-		rc = add_msg_event(st, out, "nodes", &l.base, err);
+		rc = add_msg_event(st, out, first ? "nodes" : "nodes-changed", &l.base, err);
 out:
 	fc_arena_release(&a);
 	return rc;
@@ -430,12 +495,13 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 			st->last_render_ns = now;
 			if (st->kind == STREAM_EXECUTION) {
 				struct fc_err err;
-				bool terminal = false;
+				bool terminal = false, more = false;
 				int rc;
 
-				/* unlocked: reads the store (whose lock comes first); the stream is this thread's */
+				/* unlocked: reads the store (whose lock comes first); the stream is this thread's (its `seen`
+				 * too: only this callback touches it) */
 				pthread_mutex_unlock(&hub->lock);
-				rc = render_execution(st, &rendered, &terminal, &err);
+				rc = render_execution(st, first, &rendered, &terminal, &more, &err);
 				if (rc)
 					add_error_event(st, &rendered, &err);
 				pthread_mutex_lock(&hub->lock);
@@ -444,7 +510,9 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 				st->render_gap_ns = 2 * (mono_ns() - now);
 				if (st->render_gap_ns < ADM_STREAM_COALESCE_MS * NS_PER_MS)
 					st->render_gap_ns = ADM_STREAM_COALESCE_MS * NS_PER_MS;
-				if (terminal || rc == FC_ENOENT)
+				if (more) /* the rest of the changed nodes: in the next rendering, coalescing as usual */
+					st->dirty = true;
+				if ((terminal && !more) || rc == FC_ENOENT)
 					st->ending = true;
 			} else if (first) {
 				fc_buf_addf(&rendered, ": watching executions of %s/%s\n\n", st->project, st->domain);
@@ -520,6 +588,8 @@ static void open_stream(struct adm_req *r, enum stream_kind kind, const struct a
 	st->domain = fc_xstrdup(id->domain);
 	st->name = id->name ? fc_xstrdup(id->name) : NULL;
 	fc_buf_init(&st->out, 0);
+	fc_strmap_init(&st->seen);
+	fc_arena_init(&st->seen_arena, 0);
 	/* the client's Last-Event-ID: ids go on from it (the stream still starts with the whole current state) */
 	last = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Last-Event-ID");
 	if (last) {

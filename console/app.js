@@ -7,6 +7,7 @@ import { typeName, render as renderLit, literalTable, fromPlain, isJsonInput, pl
 const LOG_CAP = 256 * 1024; // bytes of a task log shown at once (the rest: "load more")
 const POLL_MS = 1000; // live updates when the admin has no watch stream
 const PAGE = 25;
+const NODE_PAGE = 500; // node executions per page of the node table: the watch stream's `nodes` event carries as many
 
 const main = () => document.getElementById('main');
 let pageAbort = null; // stops the current page's streams and timers on navigation
@@ -446,9 +447,10 @@ async function pageExecution(p, d, name) {
   const gates = h('div', { id: 'gates' });
   const graph = h('div', { id: 'graph' });
   const nodesBox = h('div', { id: 'nodes' });
+  const moreNodes = h('p', { id: 'more-nodes' });
   const detail = h('div', { id: 'node-detail' });
   const io = h('div', { class: 'columns' });
-  m.append(head, actions, gates, section('Inputs and outputs', io), section('Graph', graph), section('Nodes', nodesBox), detail);
+  m.append(head, actions, gates, section('Inputs and outputs', io), section('Graph', graph), section('Nodes', nodesBox, moreNodes), detail);
   let picture = null;
   let lastNodes = [];
   let selected = null;
@@ -644,8 +646,50 @@ async function pageExecution(p, d, name) {
     return out;
   };
 
+  // The node table's nodes by id: a first page (the stream's `nodes` event or the list endpoint), the pages after it
+  // asked through the list's token ("More nodes"), and the stream's `nodes-changed` merged in.
+  let nodeMap = new Map();
+  let nodesToken = '';
+  let loadingMore = false;
+  const mergeNodes = (list) => {
+    for (const n of list) nodeMap.set(n.id.nodeId, n);
+  };
+  const firstNodes = (res) => {
+    nodeMap = new Map();
+    mergeNodes(res.nodeExecutions || []);
+    nodesToken = res.token || '';
+    drawNodes([...nodeMap.values()]);
+  };
+  const changedNodes = (res) => {
+    mergeNodes(res.nodeExecutions || []);
+    drawNodes([...nodeMap.values()]);
+  };
+  const loadMoreNodes = async () => {
+    if (loadingMore || !nodesToken) return;
+    loadingMore = true;
+    try {
+      const res = await api.get(api.path('api', 'v1', 'node_executions', p, d, name) + api.query({ limit: NODE_PAGE, token: nodesToken }));
+      // a node the stream already changed is newer than the page: keep the stream's
+      for (const n of res.nodeExecutions || []) if (!nodeMap.has(n.id.nodeId)) nodeMap.set(n.id.nodeId, n);
+      nodesToken = res.token || '';
+      drawNodes([...nodeMap.values()]);
+    } catch (e) {
+      toast(explain(e));
+    } finally {
+      loadingMore = false;
+    }
+  };
+  const drawMore = () => {
+    clear(moreNodes);
+    if (nodesToken) {
+      moreNodes.append(h('span', { class: 'muted' }, nodeMap.size + ' nodes shown, more to come. '),
+        h('button', { type: 'button', id: 'more-nodes-button', onclick: loadMoreNodes }, 'More nodes'));
+    }
+  };
+
   const drawNodes = (list, relationsOnly) => {
     lastNodes = list;
+    drawMore();
     paint();
     const up = parentOf();
     const rows = ordered(list).map(({ n, depth }) => {
@@ -895,14 +939,18 @@ async function pageExecution(p, d, name) {
   const refresh = async () => {
     try {
       onExecution(await api.get(api.path('api', 'v1', 'executions', p, d, name)));
-      drawNodes((await api.get(api.path('api', 'v1', 'node_executions', p, d, name) + api.query({ limit: 1000 }))).nodeExecutions || []);
+      // the first page again; pages already loaded stay (and are refreshed when a later event names them)
+      const res = await api.get(api.path('api', 'v1', 'node_executions', p, d, name) + api.query({ limit: NODE_PAGE }));
+      mergeNodes(res.nodeExecutions || []);
+      if (nodeMap.size <= NODE_PAGE) nodesToken = res.token || '';
+      drawNodes([...nodeMap.values()]);
     } catch (err) {
       void err;
     }
   };
   onExecution(ex);
   try {
-    drawNodes((await api.get(api.path('api', 'v1', 'node_executions', p, d, name) + api.query({ limit: 1000 }))).nodeExecutions || []);
+    firstNodes(await api.get(api.path('api', 'v1', 'node_executions', p, d, name) + api.query({ limit: NODE_PAGE })));
   } catch (e) {
     nodesBox.appendChild(errorBox(explain(e)));
   }
@@ -916,7 +964,8 @@ async function pageExecution(p, d, name) {
   api.stream(api.path('api', 'v1', 'watch', 'executions', p, d, name), (type, data) => {
     try {
       if (type === 'execution') onExecution(JSON.parse(data));
-      else if (type === 'nodes') drawNodes(JSON.parse(data).nodeExecutions || []);
+      else if (type === 'nodes') firstNodes(JSON.parse(data));
+      else if (type === 'nodes-changed') changedNodes(JSON.parse(data));
       else return;
       count('data-events');
     } catch (e) {

@@ -143,9 +143,15 @@
  * name these and say "truncated": true (the console then reloads its page anyway). Bounds a slow reader's cost. */
 #define ADM_STREAM_NAMES_MAX 256
 
-/* Node executions an execution stream's "nodes" event carries (the list endpoint's maximum page): a DAG of
- * thousands of nodes is coloured from one event; past it the event has a `token`, as the list does. */
+/* Node executions an execution stream looks at (the list endpoint's maximum page): it remembers what each looked
+ * like (one small entry per node) to send only the changed ones; nodes past it are never in its events. */
 #define ADM_STREAM_NODES_MAX 10000
+
+/* Node executions one event of an execution stream carries: the first `nodes` event (then a `token`, as the list
+ * endpoint's, for the rest) and each `nodes-changed` (more changes wait for the next rendering). 500 nodes are a
+ * screenful of the console's table many times over and render in milliseconds; the whole of a 10,000-node
+ * execution took seconds per event and made the first one wait. */
+#define ADM_STREAM_NODES_PAGE 500
 
 /* Bytes of a park key naming an execution ("project/domain/name", admin-lite/stream.c): three checked names
  * (ADM_NAME_MAX-ish each) and two slashes fit many times; a longer one is simply not woken early (its waiter

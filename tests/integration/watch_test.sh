@@ -56,10 +56,12 @@ elif mode == "noread":  # a tiny receive window, never read: the server's writes
     sys.stdin.read()
 EOF
 
-# parse an event-stream file: one line per event, "id event summary"
+# parse an event-stream file: one line per event, "id event summary"; for `nodes` and `nodes-changed` the summary
+# is the client's picture after the event (the first page, then the changed nodes merged in), followed by
+# "n=<nodes in this event> token=<0|1> same=<nodes of a nodes-changed the client already had exactly so>"
 cat >"$T/events.py" <<'EOF'
 import json, sys
-events, cur = [], {}
+events, cur, nodes, full = [], {}, {}, {}
 for line in open(sys.argv[1], encoding="utf-8"):
     line = line.rstrip("\n").rstrip("\r")
     if not line:
@@ -72,7 +74,14 @@ for line in open(sys.argv[1], encoding="utf-8"):
 for e in events:
     d = json.loads(e["data"])
     if e["event"] == "execution": s = d["closure"]["phase"]
-    elif e["event"] == "nodes": s = ",".join("%s=%s" % (n["id"]["nodeId"], n["closure"]["phase"]) for n in d.get("nodeExecutions", []))
+    elif e["event"] in ("nodes", "nodes-changed"):
+        if e["event"] == "nodes": nodes, full = {}, {}
+        got = d.get("nodeExecutions", [])
+        same = sum(1 for n in got if e["event"] == "nodes-changed" and full.get(n["id"]["nodeId"]) == n)
+        for n in got:
+            nodes[n["id"]["nodeId"]] = n["closure"]["phase"]
+            full[n["id"]["nodeId"]] = n
+        s = ",".join("%s=%s" % kv for kv in sorted(nodes.items())) + " n=%d token=%d same=%d" % (len(got), bool(d.get("token")), same)
     elif e["event"] == "changed": s = ",".join(d["executions"])
     else: s = json.dumps(d)
     print(e.get("id", "-"), e["event"], s)
@@ -107,8 +116,17 @@ EV=$(events "$T/w1.sse")
 check first-event-is-execution eq "$(echo "$EV" | head -1 | cut -d' ' -f2)" execution
 check ids-increase eq "$(echo "$EV" | awk '{print $1}' | sort -n -c 2>&1 && echo "$EV" | awk '{print $1}' | uniq -d)" ""
 check last-execution-succeeded eq "$(echo "$EV" | grep ' execution ' | tail -1 | cut -d' ' -f3)" SUCCEEDED
-check last-nodes-succeeded eq "$(echo "$EV" | grep ' nodes ' | tail -1 | cut -d' ' -f3)" "a=SUCCEEDED,b=SUCCEEDED"
-check events-pair-up eq "$(echo "$EV" | grep -c ' execution ')" "$(echo "$EV" | grep -c ' nodes ')"
+check last-nodes-succeeded eq "$(echo "$EV" | grep -E ' nodes(-changed)? ' | tail -1 | cut -d' ' -f3)" "a=SUCCEEDED,b=SUCCEEDED"
+check events-pair-up eq "$(echo "$EV" | grep -c ' execution ')" "$(echo "$EV" | grep -Ec ' nodes(-changed)? ')"
+# the first rendering is the whole first page (`nodes`), every later one only what changed (`nodes-changed`)
+check second-event-is-nodes eq "$(echo "$EV" | sed -n 2p | cut -d' ' -f2)" nodes
+check one-nodes-event eq "$(echo "$EV" | grep -c ' nodes ')" 1
+NCH=$(echo "$EV" | grep -c ' nodes-changed ')
+SENT=$(echo "$EV" | grep ' nodes-changed ' | sed 's/.* n=\([0-9]*\) .*/\1/' | awk '{s += $1} END {print s + 0}')
+SAME=$(echo "$EV" | grep ' nodes-changed ' | sed 's/.* same=\([0-9]*\)$/\1/' | awk '{s += $1} END {print s + 0}')
+echo "  ($NCH nodes-changed events carried $SENT nodes, $SAME of them unchanged)"
+check changed-events-carry-only-changes eq "$SAME" 0
+check changed-events-carry-some test "$SENT" -ge 2
 # phases only move forward: the order of first appearance is a run's order
 PHASES=$(echo "$EV" | grep ' execution ' | cut -d' ' -f3 | uniq | tr '\n' ' ')
 check phases-in-order python3 -c 'import sys
@@ -117,7 +135,7 @@ p = sys.argv[1].split()
 sys.exit(0 if p == sorted(p, key=order.index) and len(p) == len(set(p)) else 1)' "$PHASES"
 # it ran for more than a second with changes in between: the stream saw it running, and a's end before b's
 check saw-it-running contains "$PHASES" RUNNING
-check saw-a-before-b contains "$(echo "$EV" | grep ' nodes ' | cut -d' ' -f3 | tr '\n' ' ')" "a=SUCCEEDED,b=RUNNING"
+check saw-a-before-b contains "$(echo "$EV" | grep -E ' nodes(-changed)? ' | cut -d' ' -f3 | tr '\n' ' ')" "a=SUCCEEDED,b=RUNNING"
 # coalesced: far fewer renderings than the run's events, none closer than the interval (checked by count)
 get /api/v1/events/$PD/w1
 NEV=$(jget 'len(d["events"])')
@@ -224,8 +242,8 @@ curl -sN --max-time 10 -H 'Authorization: Bearer s3cret' "$URL/api/v1/watch/exec
 check token-stream eq "$(events "$T/tok.sse" | head -1 | cut -d' ' -f2,3)" "execution SUCCEEDED"
 
 # --- a client that never reads: the execution changes 3,000 times (node events posted here, no executor), each
-# rendering carries every node (hundreds of KiB at the end); the server holds one rendering for the stalled
-# client, so its memory stays flat, while a reading client gets the final state.
+# rendering carries the nodes changed since the last (at most a page of 500); the server holds one rendering for
+# the stalled client, so its memory stays flat, while a reading client gets the final state.
 adm_stop
 # ASan's quarantine would keep every freed rendering in the process for a while: keep it small for this server
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
@@ -266,8 +284,35 @@ wait "$LOAD"
 RSS_END=$(adm_rss)
 check load-posted contains "$(cat "$T/load.out")" done
 check reader-gets-final-state wait_exit "$BIG_CURL" 30
-LAST=$(events "$T/big.sse" | grep ' nodes ' | tail -1 | cut -d' ' -f3 | tr ',' '\n' | grep -c '=SUCCEEDED')
+LAST=$(events "$T/big.sse" | grep -E ' nodes(-changed)? ' | tail -1 | cut -d' ' -f3 | tr ',' '\n' | grep -c '=SUCCEEDED')
 check reader-final-nodes eq "$LAST" 1500
+BIGEV=$(events "$T/big.sse")
+MOSTSENT=$(echo "$BIGEV" | grep -E ' nodes(-changed)? ' | sed 's/.* n=\([0-9]*\) .*/\1/' | sort -n | tail -1)
+check events-bounded-to-a-page test "${MOSTSENT:-9999}" -le 500
+check big-changed-events-carry-only-changes eq "$(echo "$BIGEV" | grep ' nodes-changed ' | sed 's/.* same=\([0-9]*\)$/\1/' | awk '{s += $1} END {print s + 0}')" 0
+# a stream opened on the finished 1500-node execution: the first page of 500 and the list's token; the list
+# endpoint pages the rest with it
+curl -sN --max-time 20 "$URL/api/v1/watch/executions/$PD/big" >"$T/bigdone.sse" 2>/dev/null
+BIGDONE=$(events "$T/bigdone.sse")
+check big-first-page contains "$(echo "$BIGDONE" | grep ' nodes ')" " n=500 token=1"
+check big-first-page-only-event eq "$(echo "$BIGDONE" | grep -Ec ' nodes(-changed)? ')" 1
+TOTAL=$(python3 - "$URL" "$T/bigdone.sse" <<'EOF'
+import json, sys, urllib.request
+url, path = sys.argv[1], sys.argv[2]
+text = open(path, encoding="utf-8").read()
+first = next(json.loads(b.split("data: ", 1)[1]) for b in text.split("\n\n") if "event: nodes\n" in b)
+seen = {n["id"]["nodeId"]: n["closure"]["phase"] for n in first["nodeExecutions"]}
+token = first.get("token", "")
+while token:
+    req = urllib.request.Request(url + "/api/v1/node_executions/demo/development/big?limit=500&token=" + token,
+                                 headers={"Authorization": "Bearer s3cret"})
+    page = json.load(urllib.request.urlopen(req))
+    for n in page.get("nodeExecutions", []): seen[n["id"]["nodeId"]] = n["closure"]["phase"]
+    token = page.get("token", "")
+print(sum(1 for v in seen.values() if v == "SUCCEEDED"))
+EOF
+)
+check big-pages-through-token eq "$TOTAL" 1500
 check reader-final-phase eq "$(events "$T/big.sse" | grep ' execution ' | tail -1 | cut -d' ' -f3)" SUCCEEDED
 BYTES=$(wc -c <"$T/big.sse")
 BIGGEST=$(python3 -c 'import sys

@@ -1050,6 +1050,11 @@ void adm_server_metrics(struct adm_server *srv, struct fc_buf *out)
 				    i < adm_nroutes ? adm_routes[i].pattern : "unrouted", (double)us / 1e6);
 	}
 	adm_stream_hub_metrics(srv->streams, out);
+	fc_buf_addf(out, "# HELP flytec_parked_connections Requests waiting with their connection suspended (watch streams "
+			 "and log followers).\n"
+			 "# TYPE flytec_parked_connections gauge\n"
+			 "flytec_parked_connections %zu\n",
+		    adm_park_count(srv->park));
 }
 
 /* ------------------------------------------------------------------------------------------------------------

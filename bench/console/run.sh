@@ -6,7 +6,7 @@
 # console/app.js asks them:
 #   executions list: the first page (25, newest first) unfiltered and with each filter of the page (phase, launch
 #     plan, workflow, mode, time range), and the change stream's opening (its first line);
-#   execution page: GET of the execution, its nodes (limit 1000), its inputs/outputs, its waiting signals, and the
+#   execution page: GET of the execution, its nodes (limit 500), its inputs/outputs, its waiting signals, and the
 #     watch stream's first pair of events (execution, nodes): for a typical execution and for the 10,000-node one.
 # One keep-alive connection for the GETs (SAMPLES samples of all of a page's GETs together), a new connection per
 # stream opening (at most 30 samples: an open stream counts against the admin's 64 until its next ping notices the
@@ -128,7 +128,7 @@ measure("list_time_range", [listing("gte(created_at,2026-01-01T10:00:00Z)+lte(cr
 for name in ("e%06d" % (int(sys.argv[3]) // 2), "big"):
     X = P + "/" + name
     measure("execution_" + ("typical" if name != "big" else sys.argv[4] + "_nodes"),
-            ["/api/v1/executions/" + X, "/api/v1/node_executions/" + X + q(limit=1000),
+            ["/api/v1/executions/" + X, "/api/v1/node_executions/" + X + q(limit=500),
              "/api/v1/data/executions/" + X, "/api/v1/signals/" + X],
             ("/api/v1/watch/executions/" + X, 2))
 PY

@@ -339,6 +339,15 @@ python3 "$T/sse.py" noread "$PORT" "/api/v1/watch/executions/$PD/w3" <"$T/noread
 NOREAD=$!
 exec 8>"$T/noread.in"
 for _ in $(seq 1 100); do [ -s "$T/w3.sse" ] && [ -s "$T/noread.out" ] && break; sleep 0.05; done
+# the idle project stream waits parked (admin-lite/park.c), counted in /metrics
+PARKED=0
+for _ in $(seq 1 100); do
+	get /metrics
+	PARKED=$(sed -n 's/^flytec_parked_connections \([0-9]*\)$/\1/p' "$T/out")
+	[ "${PARKED:-0}" -ge 1 ] && break
+	sleep 0.05
+done
+check streams-parked test "${PARKED:-0}" -ge 1
 T0=$(date +%s%N)
 kill "$SERVER_PID"
 wait "$SERVER_PID" 2>/dev/null

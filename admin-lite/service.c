@@ -987,9 +987,21 @@ static const Flyteidl__Core__Parameter *param_get(const Flyteidl__Core__Paramete
 	return NULL;
 }
 
-/* Resolve the launch plan and build the execution row (not yet stored). */
+/* The request names exactly this launch plan version (the caller read it in the same transaction). */
+static bool names_version(const struct adm_id *lpid, const struct adm_entity *lp)
+{
+	return lp && lpid->version && lp->id.version && !strcmp(lpid->version, lp->id.version) &&
+	       !strcmp(lpid->name, lp->id.name) && !strcmp(lpid->project, lp->id.project) &&
+	       !strcmp(lpid->domain, lp->id.domain);
+}
+
+/*
+ * Resolve the launch plan and build the execution row (not yet stored). `known`: the launch plan version the caller
+ * already read in the same transaction (the scheduler's active-version check), used when the request names it, so a
+ * scheduled fire reads the plan once; NULL reads it here.
+ */
 static int prepare_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionCreateRequest *req, int mode,
-			  struct fc_arena *a, struct adm_execution *x, struct fc_err *err)
+			  const struct adm_entity *known, struct fc_arena *a, struct adm_execution *x, struct fc_err *err)
 {
 	const Flyteidl__Core__LiteralMap *given;
 	Flyteidl__Admin__LaunchPlanSpec *lps;
@@ -1018,7 +1030,10 @@ static int prepare_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionC
 	rc = id_from_msg(req->spec->launch_plan, ADM_LAUNCH_PLAN, false, &lpid, err);
 	if (rc)
 		return fc_err_prefix(err, "spec.launchPlan: ");
-	if (!lpid.version || !*lpid.version) {
+	if (names_version(&lpid, known)) {
+		lp = *known;
+		rc = 0;
+	} else if (!lpid.version || !*lpid.version) {
 		rc = adm_launch_plan_get_active(s, &lpid, a, &lp, NULL);
 		if (rc == FC_ENOENT)
 			rc = adm_entity_get(s, ADM_LAUNCH_PLAN, &lpid, a, &lp, err);
@@ -1103,7 +1118,7 @@ int adm_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionCreateReques
 	       struct fc_arena *a, struct adm_exec_id *out, struct fc_err *err)
 {
 	struct adm_execution x;
-	int rc = prepare_launch(s, req, mode, a, &x, err);
+	int rc = prepare_launch(s, req, mode, NULL, a, &x, err);
 
 	if (!rc)
 		rc = adm_execution_create(s, &x, err);
@@ -1115,9 +1130,16 @@ int adm_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionCreateReques
 int adm_launch_scheduled(struct adm_store *s, const Flyteidl__Admin__ExecutionCreateRequest *req, int64_t slot,
 			 struct fc_arena *a, struct adm_exec_id *out, struct fc_err *err)
 {
+	return adm_launch_scheduled_lp(s, req, NULL, slot, a, out, err);
+}
+
+int adm_launch_scheduled_lp(struct adm_store *s, const Flyteidl__Admin__ExecutionCreateRequest *req,
+			    const struct adm_entity *lp, int64_t slot, struct fc_arena *a, struct adm_exec_id *out,
+			    struct fc_err *err)
+{
 	struct adm_execution x;
 	struct adm_id name;
-	int rc = prepare_launch(s, req, FLYTEIDL__ADMIN__EXECUTION_METADATA__EXECUTION_MODE__SCHEDULED, a, &x, err);
+	int rc = prepare_launch(s, req, FLYTEIDL__ADMIN__EXECUTION_METADATA__EXECUTION_MODE__SCHEDULED, lp, a, &x, err);
 
 	if (rc)
 		return rc;

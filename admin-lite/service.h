@@ -87,6 +87,11 @@ int adm_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionCreateReques
 /* The same, but the execution is created through adm_schedule_fire() for slot `slot` (the scheduler's hook). */
 int adm_launch_scheduled(struct adm_store *s, const Flyteidl__Admin__ExecutionCreateRequest *req, int64_t slot,
 			 struct fc_arena *a, struct adm_exec_id *out, struct fc_err *err);
+/* The same, with `lp` the launch plan version the caller read in its open transaction (NULL: read it here); used
+ * only when the request names that version, so a scheduled fire does not read and decode the plan twice. */
+int adm_launch_scheduled_lp(struct adm_store *s, const Flyteidl__Admin__ExecutionCreateRequest *req,
+			    const struct adm_entity *lp, int64_t slot, struct fc_arena *a, struct adm_exec_id *out,
+			    struct fc_err *err);
 /* ExecutionRelaunchRequest: a new execution with the same launch plan, spec and inputs (mode RELAUNCH). */
 int adm_relaunch(struct adm_store *s, const Flyteidl__Admin__ExecutionRelaunchRequest *req, struct fc_arena *a,
 		 struct adm_exec_id *out, struct fc_err *err);

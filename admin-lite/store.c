@@ -4,10 +4,12 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/limits.h"
+#include "core/log.h"
 #include "core/sha256.h"
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,6 +288,28 @@ static int exec_sql(struct adm_store *s, const char *sql, struct fc_err *err)
 	return 0;
 }
 
+/*
+ * One statement without rows through the statement cache: the nested levels' SAVEPOINT and RELEASE run for every
+ * store write inside a transaction (about ten per scheduled fire), and sqlite3_exec parsed them each time.
+ */
+static int exec_cached(struct adm_store *s, const char *sql, struct fc_err *err)
+{
+	sqlite3_stmt *st = adm_stmt(s, sql, NULL);
+	int src, rc = 0;
+
+	if (!st)
+		return exec_sql(s, sql, err);
+	src = sqlite3_step(st);
+	if (src != SQLITE_DONE && src != SQLITE_ROW) {
+		int code = sqlite_code(sqlite3_extended_errcode(s->db) ? sqlite3_extended_errcode(s->db) : src);
+
+		rc = fc_err_set(err, code, "store: %s%s", sqlite3_errmsg(s->db),
+				code == FC_ESTORAGE ? " (the disk is full or failing; retry later)" : "");
+	}
+	adm_stmt_done(s, st);
+	return rc;
+}
+
 int adm_tx_begin(struct adm_store *s, struct fc_err *err)
 {
 	int rc;
@@ -298,7 +322,7 @@ int adm_tx_begin(struct adm_store *s, struct fc_err *err)
 		return fc_err_set(err, FC_ESTORAGE, "store: the transaction was rolled back by a write failure "
 				  "(the disk is full or failing; retry later)");
 	}
-	rc = exec_sql(s, s->tx_depth ? "SAVEPOINT adm" : "BEGIN IMMEDIATE", err);
+	rc = s->tx_depth ? exec_cached(s, "SAVEPOINT adm", err) : exec_sql(s, "BEGIN IMMEDIATE", err);
 	if (rc) {
 		adm_store_unlock(s);
 		return rc;
@@ -380,7 +404,7 @@ int adm_tx_end(struct adm_store *s, int rc, struct fc_err *err)
 		rc = fc_err_set(err, FC_ESTORAGE, "store: the transaction was rolled back by a write failure "
 				"(the disk is full or failing; retry later)");
 	} else {
-		rc = exec_sql(s, s->tx_depth ? "RELEASE adm" : "COMMIT", err);
+		rc = s->tx_depth ? exec_cached(s, "RELEASE adm", err) : exec_sql(s, "COMMIT", err);
 		if (rc && !s->tx_depth)
 			exec_sql(s, "ROLLBACK", NULL);
 	}
@@ -661,13 +685,26 @@ out:
 	return rc;
 }
 
+/*
+ * sqlite's process-wide settings, before the first connection opens (sqlite3_config is refused after sqlite is
+ * initialized; then the defaults stay, which is slower, not wrong).
+ */
+static void sqlite_configure(void)
+{
+	if (sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, ADM_STMT_JOURNAL_SPILL) != SQLITE_OK)
+		fc_debug("store: sqlite was initialized before the store: statement journals spill at the default size");
+}
+
 int adm_store_open(const char *path, struct adm_store **out, struct fc_err *err)
 {
+	static pthread_once_t configured = PTHREAD_ONCE_INIT;
+
 	struct adm_store *s = fc_xcalloc(1, sizeof(*s));
 	pthread_mutexattr_t attr;
 	int rc = 0;
 
 	*out = NULL;
+	pthread_once(&configured, sqlite_configure);
 	pthread_mutexattr_init(&attr);
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&s->lock, &attr);
@@ -868,8 +905,22 @@ out:
 int adm_project_ensure(struct adm_store *s, const char *project, struct fc_err *err)
 {
 	struct adm_project p = {project, project, "", 0, 0};
-	int rc = adm_project_create(s, &p, err);
+	sqlite3_stmt *st;
+	bool found = false;
+	int rc;
 
+	/* Nearly always there already (every execution creation asks): a read, without a savepoint and an insert. */
+	adm_store_lock(s);
+	st = project ? adm_stmt(s, "SELECT 1 FROM projects WHERE id = ?", NULL) : NULL;
+	if (st) {
+		adm_bind_text(st, 1, project);
+		found = sqlite3_step(st) == SQLITE_ROW;
+		adm_stmt_done(s, st);
+	}
+	adm_store_unlock(s);
+	if (found)
+		return 0;
+	rc = adm_project_create(s, &p, err);
 	return rc == FC_EEXIST ? 0 : rc;
 }
 

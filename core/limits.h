@@ -355,6 +355,12 @@
  * so it is bounded to keep API writes waiting at most about SCH_FIRE_BATCH_MS. */
 #define SCH_FIRE_BATCH 500
 #define SCH_FIRE_BATCH_MS 50
+/* Bytes of one store savepoint's statement journal kept in memory before sqlite spills it to a temporary file
+ * (sqlite's default is 64 KiB). Every store write is a savepoint inside the caller's transaction and each scheduler
+ * fire is one inside a batch; one fire touches about 20 pages (the execution row, its 8 indexes, the slot log and
+ * state), so under the default each fire wrote its page images to a file: a third of the fire's CPU (bench_sch
+ * burst). 1 MiB holds a fire's images many times over and bounds what one connection keeps for it. */
+#define ADM_STMT_JOURNAL_SPILL (1024 * 1024)
 /* Missed slots of one catch-up written to the slot log (the newest ones; the metric counts them all). */
 #define SCH_MISSED_SLOTS_LOGGED 10
 

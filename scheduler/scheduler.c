@@ -709,10 +709,21 @@ static void start_episode(struct sch *s, struct sch_entry *e, int64_t after, int
 			    e->max_catchup);
 		detail = d.buf;
 		for (i = 0, t = next_slot(e, lo); i < n - k && t != SCH_NEVER; i++, t = next_slot(e, t)) {
-			struct adm_slot row = {slot_ns(t), ADM_SLOT_MISSED, false, NULL, detail, 0, 0};
+			struct adm_slot row = {slot_ns(t), ADM_SLOT_MISSED, false, NULL, detail, 0, 0}, old;
+			struct fc_arena oa;
 			struct fc_err err;
+			int orc;
 
-			if (i >= skip && adm_schedule_slot_put(s->store, &name_id, &row, &err) && !s->opts.quiet)
+			if (i < skip)
+				continue;
+			/* A slot a backfill queued (or ran) keeps its row: writing "missed" over it would drop it from the
+			 * backfill queue, and a second backfill of the range would queue it again. */
+			fc_arena_init(&oa, 0);
+			orc = adm_schedule_slot_get(s->store, &name_id, slot_ns(t), &oa, &old, &err);
+			fc_arena_release(&oa);
+			if (!orc && old.outcome != ADM_SLOT_MISSED)
+				continue;
+			if (adm_schedule_slot_put(s->store, &name_id, &row, &err) && !s->opts.quiet)
 				fc_warn("scheduler: %s: cannot record a missed slot: %s", e->key, err.msg);
 		}
 		fc_buf_release(&d);
@@ -944,12 +955,12 @@ static void set_decision(struct fc_arena *a, Flyteidl__Admin__ExecutionCreateReq
  * Create the execution of `slot` (the derived name, or an alternate when another execution holds it) inside the
  * caller's transaction. `record_slot`: also record the slot as the last fired one (the live path); a slot that
  * leaves the buffer or the backfill queue was recorded when it entered. FIRE_ALREADY when the slot record says a
- * previous life of this scheduler fired it.
+ * previous life of this scheduler fired it. `lp`: the active version read in this transaction (or NULL).
  */
 static enum fire_result create_slot_execution(struct sch *s, const struct sch_entry *e, int64_t slot,
 					      Flyteidl__Admin__ExecutionCreateRequest *req, bool record_slot,
-					      struct fc_arena *a, struct adm_exec_id *created, char *name,
-					      struct fc_err *err)
+					      const struct adm_entity *lp, struct fc_arena *a, struct adm_exec_id *created,
+					      char *name, struct fc_err *err)
 {
 	const struct adm_id name_id = {e->project, e->domain, e->name, NULL};
 	unsigned attempt;
@@ -962,7 +973,7 @@ static enum fire_result create_slot_execution(struct sch *s, const struct sch_en
 		} else {
 			req->name = (char *)""; /* the admin generates one */
 		}
-		rc = record_slot ? adm_launch_scheduled(s->store, req, slot_ns(slot), a, created, err)
+		rc = record_slot ? adm_launch_scheduled_lp(s->store, req, lp, slot_ns(slot), a, created, err)
 				 : adm_launch(s->store, req, FLYTEIDL__ADMIN__EXECUTION_METADATA__EXECUTION_MODE__SCHEDULED,
 					      a, created, err);
 		if (rc != FC_EEXIST || attempt >= NAME_ATTEMPTS)
@@ -1206,7 +1217,7 @@ static enum fire_result fire(struct sch *s, struct sch_entry *e, int64_t slot, s
 	if (skip_cause)
 		outcome = ADM_SLOT_SKIPPED;
 	set_decision(a, req, decision);
-	result = create_slot_execution(s, e, slot, req, true, a, &created, name, err);
+	result = create_slot_execution(s, e, slot, req, true, active, a, &created, name, err);
 	if (result != FIRE_OK)
 		goto rollback;
 	result = FIRE_FAILED;
@@ -1319,7 +1330,7 @@ static void entry_drain(struct sch *s, struct sch_entry *e, int64_t now_ns)
 		set_decision(&a, req, decision);
 		if (adm_store_begin(s->store, &err))
 			break;
-		if (create_slot_execution(s, e, slot, req, false, &a, &created, name, &err) != FIRE_OK) {
+		if (create_slot_execution(s, e, slot, req, false, NULL, &a, &created, name, &err) != FIRE_OK) {
 			adm_store_rollback(s->store);
 			if (!s->opts.quiet)
 				fc_warn("scheduler: %s: slot %s cannot start: %s", e->key, when, err.msg);

@@ -415,6 +415,47 @@ static void test_backfill_overlapping_live_slot(void **state)
 	sfx_free(f);
 }
 
+/*
+ * A backfill queues a slot the stalled scheduler has not reached; when it catches up, `latest` fires only the newest
+ * slot and records the others as missed. The queued slot keeps its backfill row (before the fix "missed" was
+ * written over it: it never ran, and a second backfill of the range queued it again).
+ */
+static void test_backfill_survives_catch_up(void **state)
+{
+	struct sfx *f = sfx_new(utc(2024, 3, 1, 0, 0, 30));
+	struct sch_backfill_slot *slots;
+	struct adm_execution *x;
+	struct fc_err err;
+	int64_t to;
+	size_t n;
+
+	(void)state;
+	sfx_register(f, SFX_PREAMBLE SFX_LP("cu", "cron: \"0 * * * *\", kickoff_input: day"));
+	sfx_run_until(f, T(1));
+	assert_int_equal(sfx_execs(f, "cu", &x), 1);
+	/* 04:30: 02:00, 03:00 and 04:00 are due and late; a backfill takes 02:00 before the scheduler passes */
+	sfx_set_now(f, T(4) + 30 * MIN);
+	to = T(2);
+	assert_int_equal(sch_backfill(f->sch, "sched", "development", "cu", T(2), &to, 1, false, &f->a, &slots, &n,
+				      &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(slots[0].state, "queued");
+	sfx_step(f, T(4) + 30 * MIN);
+	sfx_step(f, T(4) + 30 * MIN + NS);
+	assert_non_null(exec_of(f, "cu", T(4)));              /* latest: the newest slot fires */
+	assert_null(exec_of(f, "cu", T(3)));                  /* missed */
+	assert_non_null(exec_of(f, "cu", T(2)));              /* the backfill's slot ran */
+	assert_non_null(strstr(decision_of(f, exec_of(f, "cu", T(2))), "backfill"));
+	to = T(3);
+	assert_int_equal(sch_backfill(f->sch, "sched", "development", "cu", T(2), &to, 1, true, &f->a, &slots, &n,
+				      &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(slots[0].state, "already run"); /* 02:00: not queued again */
+	assert_string_equal(slots[1].state, "would run");   /* 03:00 was missed: a backfill may still run it */
+	assert_int_equal(sfx_execs(f, "cu", &x), 3);
+	sfx_free(f);
+}
+
 /* The slot log view: the newest slots with their outcome, missed ones included. */
 static void test_slot_view(void **state)
 {
@@ -487,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_pause_on_failure),
 		cmocka_unit_test(test_backfill),
 		cmocka_unit_test(test_backfill_overlapping_live_slot),
+		cmocka_unit_test(test_backfill_survives_catch_up),
 		cmocka_unit_test(test_slot_view),
 		cmocka_unit_test(test_spec_keys),
 	};

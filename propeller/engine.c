@@ -318,7 +318,7 @@ static const char *host_task_config(const struct plg_task_ctx *ctx, const char *
 
 static const char *host_strdup(const struct plg_task_ctx *ctx, const char *s)
 {
-	return fc_arena_strdup(&ctx_node(ctx)->wf->ex->arena, s ? s : "");
+	return fc_arena_strdup(&ctx_node(ctx)->wf->ex->e->scratch, s ? s : "");
 }
 
 static void host_log(const struct plg_task_ctx *ctx, int level, const char *msg)
@@ -363,6 +363,8 @@ static const struct prop_task_runtime_ops local_runtime_ops = {
 int prop_engine_open(const struct prop_config *cfg, struct prop_engine **out, struct fc_err *err)
 {
 	struct prop_engine *e = fc_xcalloc(1, sizeof(*e));
+
+	fc_arena_init(&e->scratch, 4096);
 	struct fc_buf path = FC_BUF_INIT;
 	struct epoll_event ev;
 	int rc;
@@ -498,6 +500,7 @@ void prop_engine_free(struct prop_engine *e)
 		close(e->timerfd);
 	if (e->wakefd >= 0)
 		close(e->wakefd);
+	fc_arena_release(&e->scratch);
 	free(e->cache_waiters);
 	free(e->runq);
 	free(e->dirty);

@@ -425,7 +425,7 @@ enum srv_run_status srv_run(const struct srv_run_options *o)
 			res.closure = NULL;
 			res.closure_pb = packed.buf;
 			res.closure_pb_len = packed.len;
-			res.inputs = in = cmp_pb_copy(&arena, &in->base); /* defaults point into the session */
+			res.inputs = in = in ? cmp_pb_copy(&arena, &in->base) : NULL; /* defaults point into the session */
 			cmp_session_free(s);
 			s = NULL;
 		}

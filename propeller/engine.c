@@ -318,7 +318,7 @@ static const char *host_task_config(const struct plg_task_ctx *ctx, const char *
 
 static const char *host_strdup(const struct plg_task_ctx *ctx, const char *s)
 {
-	return fc_arena_strdup(&ctx_node(ctx)->wf->ex->arena, s ? s : "");
+	return fc_arena_strdup(&ctx_node(ctx)->wf->ex->e->scratch, s ? s : "");
 }
 
 static void host_log(const struct plg_task_ctx *ctx, int level, const char *msg)
@@ -363,6 +363,8 @@ static const struct prop_task_runtime_ops local_runtime_ops = {
 int prop_engine_open(const struct prop_config *cfg, struct prop_engine **out, struct fc_err *err)
 {
 	struct prop_engine *e = fc_xcalloc(1, sizeof(*e));
+
+	fc_arena_init(&e->scratch, 4096);
 	struct fc_buf path = FC_BUF_INIT;
 	struct epoll_event ev;
 	int rc;
@@ -498,6 +500,7 @@ void prop_engine_free(struct prop_engine *e)
 		close(e->timerfd);
 	if (e->wakefd >= 0)
 		close(e->wakefd);
+	fc_arena_release(&e->scratch);
 	free(e->cache_waiters);
 	free(e->runq);
 	free(e->dirty);
@@ -608,6 +611,102 @@ static void config_parse(struct fc_arena *a, const char *text, struct prop_exec_
 	}
 }
 
+/* The closure the engine keeps in memory leaves out each compiled workflow's `connections` (CompiledWorkflow field
+ * 2: the compiler's upstream and downstream maps). The engine makes its edges from every node's upstream ids and
+ * bindings (prop_wf_new) and never reads them, and unpacked they cost a map entry, an id list and a string per
+ * edge in both directions: about a third of the unpacked closure of a DAG with two edges per node. The stored
+ * closure keeps them (the store's row is written from the resource as given). */
+static bool wire_field(const uint8_t *p, size_t len, size_t *off, uint64_t *key, size_t *body, size_t *end)
+{
+	uint64_t v = 0, n = 0;
+	size_t o = *off;
+	unsigned shift = 0;
+
+	for (;;) { /* the key */
+		if (o >= len || shift > 63)
+			return false;
+		v |= (uint64_t)(p[o] & 0x7f) << shift;
+		shift += 7;
+		if (!(p[o++] & 0x80))
+			break;
+	}
+	*key = v;
+	*body = o;
+	switch (v & 7) {
+	case 0:
+		while (o < len && (p[o] & 0x80))
+			o++;
+		if (o++ >= len)
+			return false;
+		break;
+	case 1:
+	case 5:
+		if (len - o < ((v & 7) == 1 ? 8u : 4u))
+			return false;
+		o += (v & 7) == 1 ? 8 : 4;
+		break;
+	case 2:
+		for (shift = 0;;) {
+			if (o >= len || shift > 63)
+				return false;
+			n |= (uint64_t)(p[o] & 0x7f) << shift;
+			shift += 7;
+			if (!(p[o++] & 0x80))
+				break;
+		}
+		if (n > len - o)
+			return false;
+		*body = o;
+		o += n;
+		break;
+	default: /* groups: not in flyteidl */
+		return false;
+	}
+	*off = *end = o;
+	return true;
+}
+
+static void wire_add_varint(struct fc_buf *b, uint64_t v)
+{
+	do {
+		fc_buf_addch(b, (int)((v & 0x7f) | (v > 0x7f ? 0x80 : 0)));
+		v >>= 7;
+	} while (v);
+}
+
+/* `closure` without the connections of its primary workflow (field 1) and subworkflows (field 2), into `out`;
+ * false when the bytes are not well-formed (the caller then unpacks them as they are, which reports it). */
+static bool closure_without_connections(const uint8_t *p, size_t len, struct fc_buf *out)
+{
+	struct fc_buf wf = FC_BUF_INIT;
+	size_t off = 0, start, body, end, woff, wstart, wbody, wend;
+	uint64_t key, wkey;
+	bool ok = true;
+
+	while (ok && off < len) {
+		start = off;
+		if (!(ok = wire_field(p, len, &off, &key, &body, &end)))
+			break;
+		if (key != (1 << 3 | 2) && key != (2 << 3 | 2)) {
+			fc_buf_add(out, p + start, end - start);
+			continue;
+		}
+		fc_buf_reset(&wf);
+		for (woff = body; ok && woff < end;) {
+			wstart = woff;
+			if (!(ok = wire_field(p, end, &woff, &wkey, &wbody, &wend)))
+				break;
+			if (wkey != (2 << 3 | 2))
+				fc_buf_add(&wf, p + wstart, wend - wstart);
+		}
+		wire_add_varint(out, key);
+		wire_add_varint(out, wf.len);
+		fc_buf_add(out, wf.buf, wf.len);
+	}
+	fc_buf_release(&wf);
+	return ok && !fc_buf_error(out);
+}
+
 /* Build the in-memory execution from its (packed) resource. */
 static int exec_build(struct prop_engine *e, const char *project, const char *domain, const char *name,
 		      const void *closure, size_t closure_len, const void *inputs, size_t inputs_len,
@@ -629,6 +728,11 @@ static int exec_build(struct prop_engine *e, const char *project, const char *do
 	ex->name = fc_arena_strdup(&ex->arena, name);
 	prop_exec_key(project, domain, name, &b);
 	ex->key = fc_arena_strdup(&ex->arena, b.buf);
+	fc_buf_reset(&b);
+	if (closure_without_connections(closure, closure_len, &b)) {
+		closure = b.buf;
+		closure_len = b.len;
+	}
 	rc = cmp_pb_unpack(&ex->arena, &flyteidl__core__compiled_workflow_closure__descriptor, closure, closure_len,
 			    &msg, err);
 	if (rc)
@@ -684,9 +788,12 @@ int prop_engine_submit(struct prop_engine *e, const struct prop_workflow_resourc
 
 	if (!name_ok(res->project, 63) || !name_ok(res->domain, 63) || !name_ok(res->name, 63))
 		return fc_err_set(err, FC_EINVAL, "execution ids are [A-Za-z0-9_-], 1 to 63 characters");
-	if (!res->closure)
+	if (!res->closure && !res->closure_pb_len)
 		return fc_err_set(err, FC_EINVAL, "no workflow closure");
-	cmp_pb_pack(&res->closure->base, &closure);
+	if (res->closure)
+		cmp_pb_pack(&res->closure->base, &closure);
+	else
+		fc_buf_add(&closure, res->closure_pb, res->closure_pb_len);
 	if (res->inputs)
 		cmp_pb_pack(&res->inputs->base, &inputs);
 	config_render(&res->config, &config);

@@ -88,6 +88,10 @@ struct prop_exec_config {
 struct prop_workflow_resource {
 	const char *project, *domain, *name; /* the execution id; names are [a-z0-9_-], at most 63 bytes */
 	const Flyteidl__Core__CompiledWorkflowClosure *closure;
+	/* Or, when closure is NULL, the closure already packed (its bytes are copied; `flytec run` packs it and
+	 * frees the compiler's session before the engine builds the execution, so the two do not peak together). */
+	const void *closure_pb;
+	size_t closure_pb_len;
 	const Flyteidl__Core__LiteralMap *inputs; /* NULL: none; defaults must already be applied */
 	struct prop_exec_config config;
 };

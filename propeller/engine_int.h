@@ -145,6 +145,11 @@ struct prop_engine {
 	struct prop_node **cache_waiters;
 	size_t ncache_waiters, cache_waiters_alloc;
 	struct prop_stats stats;
+	/* What plugins copy through the host's strdup (log URIs, error texts of a transition) lives here for one
+	 * plugin call: the engine copies what it keeps, and run_plugin empties it when the outermost call ends. Kept
+	 * in the execution's arena it was two log paths per attempt for the whole run. */
+	struct fc_arena scratch;
+	unsigned scratch_depth;
 	/* Storage trouble (a full disk, a failing state db): state commits are retried with a bounded exponential
 	 * back-off (core/limits.h) and no node is stepped meanwhile; dirty state and events stay in memory. */
 	unsigned store_failures;

@@ -448,6 +448,7 @@ static void handle_transition(struct prop_node *n, struct plg_task_ctx *ctx, con
 
 static void run_plugin(struct prop_node *n)
 {
+	struct prop_engine *e = n->wf->ex->e;
 	struct plg_task_ctx ctx;
 	struct plg_transition t;
 	struct fc_buf paths = FC_BUF_INIT;
@@ -455,6 +456,7 @@ static void run_plugin(struct prop_node *n)
 
 	prop_node_init_task_ctx(n, &ctx, &paths);
 	ctx.host = &prop_plugin_host;
+	e->scratch_depth++;
 	if (timeout && prop_now_ns() >= n->attempt_started_ns + timeout) {
 		struct plg_transition to;
 
@@ -486,6 +488,10 @@ static void run_plugin(struct prop_node *n)
 	handle_transition(n, &ctx, &t);
 out:
 	fc_buf_release(&paths);
+	if (!--e->scratch_depth) {
+		fc_arena_release(&e->scratch);
+		fc_arena_init(&e->scratch, 4096);
+	}
 }
 
 static void start_attempt(struct prop_node *n)

@@ -75,6 +75,58 @@ static int run_launch_plan_get(void *ctx, const Flyteidl__Core__Identifier *lp_i
 	return FC_OK;
 }
 
+/* Does a node (or one nested in it) run a launch plan? Those find the plan's workflow in the compile session. */
+static bool node_uses_launch_plan(const Flyteidl__Core__Node *n)
+{
+	const Flyteidl__Core__IfElseBlock *ie;
+	size_t i;
+
+	if (!n)
+		return false;
+	switch (n->target_case) {
+	case FLYTEIDL__CORE__NODE__TARGET_WORKFLOW_NODE:
+		return n->workflow_node &&
+		       n->workflow_node->reference_case == FLYTEIDL__CORE__WORKFLOW_NODE__REFERENCE_LAUNCHPLAN_REF;
+	case FLYTEIDL__CORE__NODE__TARGET_ARRAY_NODE:
+		return n->array_node && node_uses_launch_plan(n->array_node->node);
+	case FLYTEIDL__CORE__NODE__TARGET_BRANCH_NODE:
+		ie = n->branch_node ? n->branch_node->if_else : NULL;
+		if (!ie)
+			return false;
+		if (ie->case_ && node_uses_launch_plan(ie->case_->then_node))
+			return true;
+		for (i = 0; i < ie->n_other; i++)
+			if (ie->other[i] && node_uses_launch_plan(ie->other[i]->then_node))
+				return true;
+		return ie->default_case == FLYTEIDL__CORE__IF_ELSE_BLOCK__DEFAULT_ELSE_NODE &&
+		       node_uses_launch_plan(ie->else_node);
+	default:
+		return false;
+	}
+}
+
+static bool template_uses_launch_plan(const Flyteidl__Core__WorkflowTemplate *t)
+{
+	size_t i;
+
+	for (i = 0; t && i < t->n_nodes; i++)
+		if (node_uses_launch_plan(t->nodes[i]))
+			return true;
+	return t && node_uses_launch_plan(t->failure_node);
+}
+
+static bool closure_uses_launch_plan(const Flyteidl__Core__CompiledWorkflowClosure *c)
+{
+	size_t i;
+
+	if (c->primary && template_uses_launch_plan(c->primary->template_))
+		return true;
+	for (i = 0; i < c->n_sub_workflows; i++)
+		if (c->sub_workflows[i] && template_uses_launch_plan(c->sub_workflows[i]->template_))
+			return true;
+	return false;
+}
+
 /* May waiting help? The propeller's state store reports sqlite's failures as FC_EIO; a busy or full store may
  * recover. Everything else is final. */
 static bool retryable(int code)
@@ -244,6 +296,7 @@ enum srv_run_status srv_run(const struct srv_run_options *o)
 	struct prop_workflow_resource res;
 	struct fc_arena arena;
 	struct fc_err err;
+	struct fc_buf packed = FC_BUF_INIT;
 	char *file = NULL, *wf_name = NULL, gen_name[32];
 	enum srv_run_status rc;
 
@@ -363,8 +416,22 @@ enum srv_run_status srv_run(const struct srv_run_options *o)
 		res.inputs = in;
 		res.config.max_parallelism = o->max_parallelism;
 		res.config.overwrite_cache = o->overwrite_cache;
+		/* Without launch-plan nodes nothing needs the session once the closure is packed: free it before the
+		 * engine builds the execution, so the compiler's memory and the engine's do not add up. */
+		if (!closure_uses_launch_plan(wr->closure)) {
+			cmp_pb_pack(&wr->closure->base, &packed);
+			res.project = project = fc_arena_strdup(&arena, project);
+			res.domain = domain = fc_arena_strdup(&arena, domain);
+			res.closure = NULL;
+			res.closure_pb = packed.buf;
+			res.closure_pb_len = packed.len;
+			res.inputs = in = in ? cmp_pb_copy(&arena, &in->base) : NULL; /* defaults point into the session */
+			cmp_session_free(s);
+			s = NULL;
+		}
 		if (submit(o, e, &res))
 			goto out;
+		fc_buf_release(&packed);
 	}
 	if (run_loop(o, e, project, domain, name))
 		goto out;
@@ -375,6 +442,7 @@ out:
 	prop_engine_free(e);
 	prop_event_sink_free(sink);
 	cmp_session_free(s);
+	fc_buf_release(&packed);
 	free(file);
 	fc_arena_release(&arena);
 	return rc;

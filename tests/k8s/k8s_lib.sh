@@ -71,3 +71,38 @@ k8s_bin() {
 	fi
 	echo "$b/tests/$1"
 }
+
+# k8s_apiserver_stop: stop the run dir's API server (TERM; KILL after 15 s: a loaded one has been seen to hang in its
+# graceful shutdown), keeping its command line and directory for k8s_apiserver_start. etcd keeps running.
+k8s_apiserver_stop() {
+	local pidf=$FLYTEC_K8S_RUN/apiserver.pid pid i
+	pid=$(cat "$pidf") || return 1
+	mapfile -d '' K8S_APISERVER_CMD < "/proc/$pid/cmdline" || { echo "no API server with pid $pid"; return 1; }
+	K8S_APISERVER_DIR=$(readlink "/proc/$pid/cwd") || return 1
+	echo "apiserver pid $pid"
+	kill "$pid" || return 1
+	for i in $(seq 1 150); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
+	kill -0 "$pid" 2> /dev/null && kill -9 "$pid"
+	for i in $(seq 1 50); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
+	if kill -0 "$pid" 2> /dev/null; then echo "the API server $pid did not stop"; return 1; fi
+}
+
+# k8s_apiserver_start: start it again as it was, wait until it is ready (60 s). The pid file gets the API server's
+# own pid (the subshell execs it), so that the next stop, and kube-down.sh, stop that process and not a wrapper
+# (a wrapper's pid once left the old API server serving: no restart happened, and it outlived the run).
+k8s_apiserver_start() {
+	local pidf=$FLYTEC_K8S_RUN/apiserver.pid pid i
+	(cd "$K8S_APISERVER_DIR" && exec nohup "${K8S_APISERVER_CMD[@]}" < /dev/null >> apiserver.log 2>&1) &
+	pid=$!
+	echo "$pid" > "$pidf"
+	for i in $(seq 1 300); do
+		if ! kill -0 "$pid" 2> /dev/null; then
+			echo "the new API server exited:"
+			tail -n 5 "$K8S_APISERVER_DIR/apiserver.log" | sed 's/^/  /'
+			return 1
+		fi
+		curl -sfk --max-time 2 "$KUBE_API_URL/readyz" > /dev/null && echo "new apiserver $pid ready" && return 0
+		sleep 0.2
+	done
+	return 1
+}

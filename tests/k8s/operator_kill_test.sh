@@ -113,22 +113,7 @@ check "one pod per node (100 pods, none for a second attempt)" \
 kill "$op" 2>/dev/null; wait "$op" 2>/dev/null
 
 # --- the API server restarts mid-run (the apiserver process only: etcd keeps the data) -------------------------
-restart_apiserver() {
-	local pidf=$FLYTEC_K8S_RUN/apiserver.pid pid dir i
-	local -a cmd
-	pid=$(cat "$pidf") || return 1
-	mapfile -d '' cmd < "/proc/$pid/cmdline" || return 1
-	dir=$(readlink "/proc/$pid/cwd") || return 1
-	echo "apiserver pid $pid"
-	kill "$pid" || return 1
-	for i in $(seq 1 100); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
-	(cd "$dir" && nohup "${cmd[@]}" < /dev/null >> apiserver.log 2>&1 & echo $! > "$pidf")
-	for i in $(seq 1 300); do
-		curl -sfk --max-time 2 "$KUBE_API_URL/readyz" > /dev/null && echo "new apiserver $(cat "$pidf") ready" && return 0
-		sleep 0.2
-	done
-	return 1
-}
+restart_apiserver() { k8s_apiserver_stop && k8s_apiserver_start; }
 operator "$tmp/op3.log" --no-leader-election
 emit nomap r-1
 sleep 3

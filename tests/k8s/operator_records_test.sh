@@ -121,17 +121,8 @@ etcd_rev() {
 		python3 -c 'import json, sys; print(json.load(sys.stdin)["header"]["revision"])'
 }
 expire_watches() {
-	local pidf=$FLYTEC_K8S_RUN/apiserver.pid pid dir i rev
-	local -a cmd
-	pid=$(cat "$pidf") || return 1
-	mapfile -d '' cmd < "/proc/$pid/cmdline" || return 1
-	dir=$(readlink "/proc/$pid/cwd") || return 1
-	kill "$pid" || return 1
-	for i in $(seq 1 150); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
-	# a loaded API server has been seen to hang in its graceful shutdown: then it is killed
-	kill -0 "$pid" 2> /dev/null && kill -9 "$pid"
-	for i in $(seq 1 50); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
-	if kill -0 "$pid" 2> /dev/null; then echo "the API server $pid did not stop"; return 1; fi
+	local i rev
+	k8s_apiserver_stop || return 1
 	# new revisions the operator never saw, then compact everything before them away
 	for i in $(seq 1 5); do
 		curl -sf -X POST "$ETCD_URL/v3/kv/put" -d "{\"key\":\"$(printf '/flytec-test/%s' "$i" | base64)\",\"value\":\"eA==\"}" > /dev/null ||
@@ -140,12 +131,7 @@ expire_watches() {
 	rev=$(etcd_rev) || return 1
 	curl -sf -X POST "$ETCD_URL/v3/kv/compaction" -d "{\"revision\":\"$rev\",\"physical\":true}" > /dev/null || return 1
 	echo "etcd compacted at revision $rev"
-	(cd "$dir" && nohup "${cmd[@]}" < /dev/null >> apiserver.log 2>&1 & echo $! > "$pidf")
-	for i in $(seq 1 300); do
-		curl -sfk --max-time 2 "$KUBE_API_URL/readyz" > /dev/null && return 0
-		sleep 0.2
-	done
-	return 1
+	k8s_apiserver_start
 }
 gone_before=$(stat relists_gone)
 emit g-1 8

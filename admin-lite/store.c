@@ -553,6 +553,44 @@ int adm_run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *bind
 			next_token, err);
 }
 
+int adm_read_rows(struct adm_store *s, const char *sql, const struct adm_binds *binds, size_t item_size,
+		  adm_row_reader reader, const char *what, struct fc_arena *a, void **out, size_t *nr,
+		  struct fc_err *err)
+{
+	char *items = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *st;
+	int rc = 0, step;
+
+	*out = NULL;
+	*nr = 0;
+	adm_store_lock(s);
+	st = adm_stmt(s, sql, err);
+	if (!st) {
+		adm_store_unlock(s);
+		return FC_EIO;
+	}
+	if (binds)
+		adm_bind_all(st, 1, binds);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		FC_ALLOC_GROW(items, (n + 1) * item_size, alloc);
+		reader(a, st, items + n * item_size);
+		n++;
+	}
+	if (step != SQLITE_DONE)
+		rc = adm_sql_err(s, err, what);
+	adm_stmt_done(s, st);
+	adm_store_unlock(s);
+	if (!rc) {
+		*out = fc_arena_array(a, n + 1, item_size);
+		if (n)
+			memcpy(*out, items, n * item_size);
+		*nr = n;
+	}
+	free(items);
+	return rc;
+}
+
 int adm_run_list_keyset(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,
 			const struct adm_field *fields, size_t nfields, const char *default_sort, size_t item_size,
 			adm_row_reader reader, struct fc_arena *a, void **out, size_t *nr, char **next_token,
@@ -843,32 +881,19 @@ bool adm_domain_exists(struct adm_store *s, const char *domain)
 	return found;
 }
 
+static void read_domain(struct fc_arena *a, sqlite3_stmt *st, void *item)
+{
+	*(const char **)item = adm_col_text(a, st, 0);
+}
+
 int adm_domain_list(struct adm_store *s, struct fc_arena *a, const char ***ids, size_t *nr, struct fc_err *err)
 {
-	sqlite3_stmt *st;
-	const char **list = NULL;
-	size_t n = 0, alloc = 0;
-	int rc = 0, step;
+	void *list;
+	int rc = adm_read_rows(s, "SELECT id FROM domains ORDER BY CASE id WHEN 'development' THEN 0 WHEN 'staging' "
+				  "THEN 1 WHEN 'production' THEN 2 ELSE 3 END, id",
+			       NULL, sizeof(const char *), read_domain, "listing domains", a, &list, nr, err);
 
-	adm_store_lock(s);
-	st = adm_stmt(s, "SELECT id FROM domains ORDER BY CASE id WHEN 'development' THEN 0 WHEN 'staging' THEN 1 "
-			 "WHEN 'production' THEN 2 ELSE 3 END, id", err);
-	if (!st) {
-		rc = err ? err->code : FC_EIO;
-		goto out;
-	}
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		FC_ALLOC_GROW(list, n + 1, alloc);
-		list[n++] = adm_col_text(a, st, 0);
-	}
-	if (step != SQLITE_DONE)
-		rc = adm_sql_err(s, err, "listing domains");
-	adm_stmt_done(s, st);
-out:
-	adm_store_unlock(s);
-	*ids = fc_arena_memdup(a, list ? (void *)list : (void *)"", n * sizeof(*list) + 1);
-	*nr = n;
-	free(list);
+	*ids = rc ? fc_arena_array(a, 1, sizeof(const char *)) : list; /* NULL-terminated either way */
 	return rc;
 }
 
@@ -1536,54 +1561,39 @@ out:
 /* ------------------------------------------------------------------------------------------------------------
  * Scheduler hooks.
  */
+/* Every active scheduled launch plan with its schedule state, pause and number of waiting slots. */
+static const char scheduled_lp_sql[] =
+	"SELECT e.kind, e.project, e.domain, e.name, e.version, e.digest, e.spec, e.closure, "
+	"e.source, e.state, e.has_schedule, e.catchup, e.max_catchup, e.catchup_window, e.concurrency, "
+	"e.created_at, e.updated_at, e.dst_repeat, e.dst_skip, e.jitter_ms, e.max_buffered, e.pause_on_failure, "
+	"ss.last_slot, sp.paused, sp.note, sp.changed_at, sp.resume_from, (SELECT count(*) FROM schedule_slots "
+	"w WHERE w.project = e.project AND w.domain = e.domain AND w.name = e.name AND w.waiting = 1) "
+	"FROM entities e LEFT JOIN schedule_state ss ON "
+	"ss.project = e.project AND ss.domain = e.domain AND ss.name = e.name LEFT JOIN schedule_pause sp ON "
+	"sp.project = e.project AND sp.domain = e.domain AND sp.name = e.name "
+	"WHERE e.kind = 3 AND e.state = 1 AND e.has_schedule = 1 ORDER BY e.project, e.domain, e.name";
+
+static void read_scheduled_lp(struct fc_arena *a, sqlite3_stmt *st, void *item)
+{
+	struct adm_scheduled_lp *l = item;
+
+	read_entity(a, st, 0, &l->lp);
+	l->last_slot = sqlite3_column_type(st, 22) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, 22);
+	l->paused = sqlite3_column_int(st, 23) != 0;
+	l->pause_note = l->paused ? adm_col_text(a, st, 24) : NULL;
+	l->pause_changed_at = sqlite3_column_int64(st, 25);
+	l->resume_from = sqlite3_column_int64(st, 26);
+	l->waiting = (size_t)sqlite3_column_int64(st, 27);
+}
+
 int adm_schedule_list(struct adm_store *s, struct fc_arena *a, struct adm_scheduled_lp **out, size_t *nr,
 		      struct fc_err *err)
 {
-	struct adm_scheduled_lp *list = NULL;
-	size_t n = 0, alloc = 0;
-	sqlite3_stmt *st;
-	int rc = 0, step;
+	void *list;
+	int rc = adm_read_rows(s, scheduled_lp_sql, NULL, sizeof(struct adm_scheduled_lp), read_scheduled_lp,
+			       "listing schedules", a, &list, nr, err);
 
-	*out = NULL;
-	*nr = 0;
-	adm_store_lock(s);
-	st = adm_stmt(s, "SELECT e.kind, e.project, e.domain, e.name, e.version, e.digest, e.spec, e.closure, "
-			 "e.source, e.state, e.has_schedule, e.catchup, e.max_catchup, e.catchup_window, e.concurrency, "
-			 "e.created_at, e.updated_at, e.dst_repeat, e.dst_skip, e.jitter_ms, e.max_buffered, e.pause_on_failure, "
-			 "ss.last_slot, sp.paused, sp.note, sp.changed_at, sp.resume_from, (SELECT count(*) FROM schedule_slots "
-			 "w WHERE w.project = e.project AND w.domain = e.domain AND w.name = e.name AND w.waiting = 1) "
-			 "FROM entities e LEFT JOIN schedule_state ss ON "
-			 "ss.project = e.project AND ss.domain = e.domain AND ss.name = e.name LEFT JOIN schedule_pause sp ON "
-			 "sp.project = e.project AND sp.domain = e.domain AND sp.name = e.name "
-			 "WHERE e.kind = 3 AND e.state = 1 AND e.has_schedule = 1 ORDER BY e.project, e.domain, e.name",
-		      err);
-	if (!st) {
-		rc = FC_EIO;
-		goto out;
-	}
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		FC_ALLOC_GROW(list, n + 1, alloc);
-		read_entity(a, st, 0, &list[n].lp);
-		list[n].last_slot = sqlite3_column_type(st, 22) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, 22);
-		list[n].paused = sqlite3_column_int(st, 23) != 0;
-		list[n].pause_note = list[n].paused ? adm_col_text(a, st, 24) : NULL;
-		list[n].pause_changed_at = sqlite3_column_int64(st, 25);
-		list[n].resume_from = sqlite3_column_int64(st, 26);
-		list[n].waiting = (size_t)sqlite3_column_int64(st, 27);
-		n++;
-	}
-	if (step != SQLITE_DONE)
-		rc = adm_sql_err(s, err, "listing schedules");
-	adm_stmt_done(s, st);
-out:
-	adm_store_unlock(s);
-	if (!rc) {
-		*out = fc_arena_array(a, n + 1, sizeof(**out));
-		if (n)
-			memcpy(*out, list, n * sizeof(*list));
-		*nr = n;
-	}
-	free(list);
+	*out = list;
 	return rc;
 }
 

@@ -64,6 +64,13 @@ int adm_run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *bind
 		 adm_row_reader reader, struct fc_arena *a, void **out, size_t *nr, char **next_token,
 		 struct fc_err *err);
 
+/* The row runner of reads that are not listings (no filters, no paging): runs `sql` with `binds` (NULL: none) and
+ * reads every row with `reader` into an array of `item_size` items in `a` (*out, *nr; one zeroed item past the
+ * end). `what` names the read in the error. */
+int adm_read_rows(struct adm_store *s, const char *sql, const struct adm_binds *binds, size_t item_size,
+		  adm_row_reader reader, const char *what, struct fc_arena *a, void **out, size_t *nr,
+		  struct fc_err *err);
+
 /* The query plan (sqlite's EXPLAIN QUERY PLAN, one line per step: "SEARCH executions USING INDEX ...") of the
  * listing adm_run_list_keyset() would run with the same arguments; for tests that lists use their indexes. */
 int adm_list_plan(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,

@@ -1552,7 +1552,7 @@ static void h_dataproxy_put(struct adm_req *r)
 		goto out;
 	}
 	fc_buf_addf(&path, "/%s", adm_req_param(r, 3));
-	if (fc_write_file_atomic(path.buf, r->body.buf, r->body.len, &err)) {
+	if (fc_write_file_atomic(path.buf, r->body.buf, r->body.len, false, &err)) {
 		adm_reply_error(r, FC_ESTORAGE, "%s", err.msg);
 		goto out;
 	}

@@ -57,7 +57,7 @@ static int write_pb(const char *dir, const char *kind, const char *name, const P
 		goto out;
 	fc_buf_addf(&path, "/%s.pb", name);
 	protobuf_c_message_pack(msg, bytes);
-	rc = fc_write_file_atomic(path.buf, bytes, len, err);
+	rc = fc_write_file_atomic(path.buf, bytes, len, false, err);
 out:
 	free(bytes);
 	fc_buf_release(&path);

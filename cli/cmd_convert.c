@@ -187,7 +187,7 @@ static int write_output(const char *path, const struct fc_buf *data, const char 
 		}
 		return CLI_EXIT_OK;
 	}
-	if (fc_write_file_atomic(path, data->buf, data->len, &err)) {
+	if (fc_write_file_atomic(path, data->buf, data->len, false, &err)) {
 		fprintf(stderr, "flytec %s: %s\n", cmd, err.msg);
 		return CLI_EXIT_USAGE;
 	}

@@ -143,7 +143,7 @@ static int write_snapshot(const char *dir, const struct cmp_snapshot *snap)
 	rc = fc_mkdir_p(path.buf, &err);
 	if (!rc) {
 		snapshot_path(dir, snap, &path);
-		rc = fc_write_file_atomic(path.buf, snap->text, strlen(snap->text), &err);
+		rc = fc_write_file_atomic(path.buf, snap->text, strlen(snap->text), false, &err);
 	}
 	if (rc)
 		fprintf(stderr, "flytec golden: %s\n", err.msg);

@@ -392,7 +392,7 @@ static int cmd_k8s_manifests(int argc, char **argv)
 		if (outdir) {
 			fc_buf_reset(&path);
 			fc_buf_addf(&path, "%s/%s", outdir, files[i].name);
-			if (fc_write_file_atomic(path.buf, out.buf, out.len, &err)) {
+			if (fc_write_file_atomic(path.buf, out.buf, out.len, false, &err)) {
 				fprintf(stderr, "flytec k8s manifests: %s\n", err.msg);
 				rc = CLI_EXIT_USAGE;
 				goto out;

@@ -464,7 +464,7 @@ int cmd_serve(int argc, char **argv)
 		char port[16];
 
 		snprintf(port, sizeof(port), "%u\n", srv_port(srv));
-		if (fc_write_file_atomic(o.port_file, port, strlen(port), &err)) {
+		if (fc_write_file_atomic(o.port_file, port, strlen(port), false, &err)) {
 			fprintf(stderr, "flytec serve: %s\n", err.msg);
 			rc = CLI_EXIT_USAGE;
 			goto out;
@@ -474,7 +474,7 @@ int cmd_serve(int argc, char **argv)
 		char port[16];
 
 		snprintf(port, sizeof(port), "%u\n", srv_grpc_port(srv));
-		if (!o.grpc_listen || fc_write_file_atomic(o.grpc_port_file, port, strlen(port), &err)) {
+		if (!o.grpc_listen || fc_write_file_atomic(o.grpc_port_file, port, strlen(port), false, &err)) {
 			fprintf(stderr, "flytec serve: --grpc-port-file: %s\n", o.grpc_listen ? err.msg : "needs --grpc-listen");
 			rc = CLI_EXIT_USAGE;
 			goto out;

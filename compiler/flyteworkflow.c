@@ -1150,7 +1150,7 @@ static int offload(struct fw_ctx *c, json_t *res, const struct cmp_fw_options *o
 				  size, o->max_inline_bytes ? o->max_inline_bytes : (size_t)FC_K8S_RESOURCE_MAX_INLINE_BYTES);
 	bytes = fc_xmalloc(len ? len : 1);
 	protobuf_c_message_pack(&c->closure->base, bytes);
-	rc = fc_write_file_atomic(o->closure_path, bytes, len, c->err);
+	rc = fc_write_file_atomic(o->closure_path, bytes, len, false, c->err);
 	free(bytes);
 	if (rc)
 		return rc;

@@ -309,7 +309,29 @@ out:
 	return rc;
 }
 
-int fc_write_file_atomic(const char *path, const void *data, size_t len, struct fc_err *err)
+/* A full disk or quota is worth retrying later; anything else is an I/O error. */
+static int write_errno_code(int e)
+{
+	return e == ENOSPC || e == EDQUOT ? FC_EUNAVAILABLE : FC_EIO;
+}
+
+/* fsync the directory that holds `path`, so that a rename into it survives a crash. */
+static int fsync_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = !slash ? fc_xstrdup(".") : slash == path ? fc_xstrdup("/") : fc_xstrndup(path, (size_t)(slash - path));
+	int fd, rc = 0;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		rc = fsync(fd);
+		close(fd);
+	}
+	free(dir);
+	return rc;
+}
+
+int fc_write_file_atomic(const char *path, const void *data, size_t len, bool durable, struct fc_err *err)
 {
 	struct fc_buf tmp = FC_BUF_INIT;
 	const char *p = data;
@@ -319,7 +341,7 @@ int fc_write_file_atomic(const char *path, const void *data, size_t len, struct 
 	fc_buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
 	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		rc = fc_err_set(err, FC_EIO, "%s: %s", tmp.buf, strerror(errno));
+		rc = fc_err_set(err, write_errno_code(errno), "%s: %s", tmp.buf, strerror(errno));
 		goto out;
 	}
 	while (len) {
@@ -328,19 +350,33 @@ int fc_write_file_atomic(const char *path, const void *data, size_t len, struct 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = fc_err_set(err, FC_EIO, "%s: %s", tmp.buf, strerror(errno));
-			close(fd);
-			unlink(tmp.buf);
+			rc = fc_err_set(err, write_errno_code(errno), "%s: %s", tmp.buf, strerror(errno));
 			goto out;
 		}
 		p += n;
 		len -= (size_t)n;
 	}
-	if (close(fd) < 0 || rename(tmp.buf, path) < 0) {
-		rc = fc_err_set(err, FC_EIO, "%s: %s", path, strerror(errno));
-		unlink(tmp.buf);
+	if (durable && fsync(fd) < 0) {
+		rc = fc_err_set(err, write_errno_code(errno), "fsync %s: %s", tmp.buf, strerror(errno));
+		goto out;
 	}
+	if (close(fd) < 0) {
+		fd = -1;
+		rc = fc_err_set(err, write_errno_code(errno), "%s: %s", tmp.buf, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp.buf, path) < 0) {
+		rc = fc_err_set(err, write_errno_code(errno), "rename to %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (durable && fsync_dir_of(path) < 0)
+		rc = fc_err_set(err, write_errno_code(errno), "fsync directory of %s: %s", path, strerror(errno));
 out:
+	if (fd >= 0)
+		close(fd);
+	if (rc)
+		unlink(tmp.buf);
 	fc_buf_release(&tmp);
 	return rc;
 }

@@ -46,7 +46,9 @@ size_t fc_buf_fix_utf8(struct fc_buf *b);
 struct fc_err;
 /* Read a whole file into `b`, refusing files larger than `max_size` bytes (0: no limit) with FC_ELIMIT. */
 int fc_buf_read_file(struct fc_buf *b, const char *path, size_t max_size, struct fc_err *err);
-/* Write `len` bytes to `path` atomically (temp file + rename). */
-int fc_write_file_atomic(const char *path, const void *data, size_t len, struct fc_err *err);
+/* Write `len` bytes to `path` atomically (temp file + rename): readers see the old content or the new, never a part.
+ * `durable` also fsyncs the file and its directory, so the new content survives a crash once this returns. A full
+ * disk or quota is FC_EUNAVAILABLE (worth retrying), other failures FC_EIO; the temp file never stays behind. */
+int fc_write_file_atomic(const char *path, const void *data, size_t len, bool durable, struct fc_err *err);
 
 #endif

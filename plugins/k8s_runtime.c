@@ -173,7 +173,7 @@ static int write_inputs(const struct plg_task_ctx *ctx, struct fc_buf *msg)
 		if (!var_name_ok(var) || !text)
 			continue;
 		path = path_join(in_dir, var);
-		if (fc_write_file_atomic(path, text, strlen(text), &err)) {
+		if (fc_write_file_atomic(path, text, strlen(text), false, &err)) {
 			fc_buf_addf(msg, "%s", err.msg);
 			free(path);
 			goto out;

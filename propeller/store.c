@@ -170,73 +170,6 @@ out:
 	return rc;
 }
 
-static int fsync_dir_of(const char *path)
-{
-	char *dir = fc_xstrdup(path);
-	char *slash = strrchr(dir, '/');
-	int fd, rc = 0;
-
-	if (slash && slash != dir)
-		*slash = '\0';
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		rc = fsync(fd);
-		close(fd);
-	}
-	free(dir);
-	return rc;
-}
-
-int prop_write_file(const char *path, const void *data, size_t len, bool durable, struct fc_err *err)
-{
-	struct fc_buf tmp = FC_BUF_INIT;
-	const char *p = data;
-	int rc = FC_OK;
-	int fd = -1;
-
-	fc_buf_addf(&tmp, "%s.tmp%ld", path, (long)getpid());
-	fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rc = fc_err_set(err, write_errno_code(errno), "%s: %s", tmp.buf, strerror(errno));
-		goto out;
-	}
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = fc_err_set(err, write_errno_code(errno), "%s: %s", tmp.buf, strerror(errno));
-			goto out;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (durable && fsync(fd) < 0) {
-		rc = fc_err_set(err, write_errno_code(errno), "fsync %s: %s", tmp.buf, strerror(errno));
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		rc = fc_err_set(err, write_errno_code(errno), "%s: %s", tmp.buf, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp.buf, path) < 0) {
-		rc = fc_err_set(err, write_errno_code(errno), "rename to %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (durable && fsync_dir_of(path) < 0)
-		rc = fc_err_set(err, write_errno_code(errno), "fsync directory of %s: %s", path, strerror(errno));
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc)
-		unlink(tmp.buf);
-	fc_buf_release(&tmp);
-	return rc;
-}
-
 static void local_key_path(struct local_store *ls, const char *key, struct fc_buf *out)
 {
 	fc_buf_addf(out, "%s/%s", ls->root, key);
@@ -250,7 +183,7 @@ static int local_put(struct prop_store *s, const char *key, const void *data, si
 	int rc;
 
 	local_key_path(ls, key, &path);
-	rc = prop_write_file(path.buf, data, len, ls->durable, NULL);
+	rc = fc_write_file_atomic(path.buf, data, len, ls->durable, NULL);
 	if (rc) {
 		/* Most often the directory is missing: create it and try once more. */
 		slash = strrchr(path.buf, '/');
@@ -258,7 +191,7 @@ static int local_put(struct prop_store *s, const char *key, const void *data, si
 		rc = prop_mkdirs(path.buf, err);
 		*slash = '/';
 		if (!rc)
-			rc = prop_write_file(path.buf, data, len, ls->durable, err);
+			rc = fc_write_file_atomic(path.buf, data, len, ls->durable, err);
 	}
 	fc_buf_release(&path);
 	return rc;

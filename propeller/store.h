@@ -52,10 +52,8 @@ int prop_mkdirs(const char *path, struct fc_err *err);
 /* The same when the first `base_len` bytes of `path` name a directory that exists (cheaper). */
 int prop_mkdirs_below(const char *path, size_t base_len, struct fc_err *err);
 /* Read a whole file, appended to `out`, with one allocation sized by the file: FC_ENOENT when absent, FC_ELIMIT
- * past `max` bytes (0: no limit). */
+ * past `max` bytes (0: no limit). Files are written with core/buf.h's fc_write_file_atomic. */
 int prop_read_file(const char *path, struct fc_buf *out, size_t max, struct fc_err *err);
-/* Write `path` atomically (temp + rename), with fsync of the file and its directory when `durable`. */
-int prop_write_file(const char *path, const void *data, size_t len, bool durable, struct fc_err *err);
 
 #define PROP_STORE_MAX_BLOB (256u * 1024 * 1024)
 

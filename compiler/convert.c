@@ -18,6 +18,7 @@
 #include "core/duration.h"
 #include "core/pbjson.h"
 #include "core/tz.h"
+#include "core/yamljson.h"
 
 #include "flyteidl/admin/common.pb-c.h"
 
@@ -206,22 +207,7 @@ static bool plain_reads_as_string(const char *s)
 	return true;
 }
 
-struct emitter {
-	yaml_emitter_t em;
-	struct fc_err *err;
-};
-
-static int emit_event(struct emitter *e, yaml_event_t *ev, int ok)
-{
-	if (!ok)
-		return fc_err_set(e->err, FC_EINVAL, "cannot write YAML: value too long or not valid UTF-8");
-	if (!yaml_emitter_emit(&e->em, ev))
-		return fc_err_set(e->err, FC_EINVAL, "cannot write YAML: %s",
-				  e->em.problem ? e->em.problem : "emitter error");
-	return FC_OK;
-}
-
-static int emit_yn(struct emitter *e, const struct yn *n, bool in_flow, unsigned depth)
+static int emit_yn(struct fc_yaml_writer *e, const struct yn *n, bool in_flow, unsigned depth)
 {
 	yaml_event_t ev;
 	size_t i;
@@ -238,80 +224,59 @@ static int emit_yn(struct emitter *e, const struct yn *n, bool in_flow, unsigned
 			style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
 		else if (strchr(n->text, '\n'))
 			style = in_flow ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_LITERAL_SCALAR_STYLE;
-		return emit_event(e, &ev,
+		return fc_yaml_writer_emit(e, &ev,
 				  yaml_scalar_event_initialize(&ev, NULL, NULL, (const yaml_char_t *)n->text,
 							       (int)strlen(n->text), 1, 1, style));
 	}
 	case YK_RAW:
-		return emit_event(e, &ev,
+		return fc_yaml_writer_emit(e, &ev,
 				  yaml_scalar_event_initialize(&ev, NULL, NULL, (const yaml_char_t *)n->text,
 							       (int)strlen(n->text), 1, 0, YAML_PLAIN_SCALAR_STYLE));
 	case YK_REF:
-		return emit_event(e, &ev,
+		return fc_yaml_writer_emit(e, &ev,
 				  yaml_scalar_event_initialize(&ev, NULL, (const yaml_char_t *)"!ref",
 							       (const yaml_char_t *)n->text, (int)strlen(n->text), 0, 0,
 							       YAML_PLAIN_SCALAR_STYLE));
 	case YK_SEQ:
-		rc = emit_event(e, &ev,
+		rc = fc_yaml_writer_emit(e, &ev,
 				yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
 								     n->flow || in_flow ? YAML_FLOW_SEQUENCE_STYLE
 											: YAML_BLOCK_SEQUENCE_STYLE));
 		for (i = 0; !rc && i < n->n; i++)
 			rc = emit_yn(e, n->kids[i], in_flow || n->flow, depth + 1);
 		if (!rc)
-			rc = emit_event(e, &ev, yaml_sequence_end_event_initialize(&ev));
+			rc = fc_yaml_writer_emit(e, &ev, yaml_sequence_end_event_initialize(&ev));
 		return rc;
 	case YK_MAP:
-		rc = emit_event(e, &ev,
+		rc = fc_yaml_writer_emit(e, &ev,
 				yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
 								    n->flow || in_flow ? YAML_FLOW_MAPPING_STYLE
 										       : YAML_BLOCK_MAPPING_STYLE));
 		for (i = 0; !rc && i < n->n; i++)
 			rc = emit_yn(e, n->kids[i], in_flow || n->flow, depth + 1);
 		if (!rc)
-			rc = emit_event(e, &ev, yaml_mapping_end_event_initialize(&ev));
+			rc = fc_yaml_writer_emit(e, &ev, yaml_mapping_end_event_initialize(&ev));
 		return rc;
 	}
 	return rc;
 }
 
-static int write_to_buf(void *data, unsigned char *bytes, size_t size)
-{
-	fc_buf_add(data, bytes, size);
-	return 1;
-}
-
 /* Emit each tree as one YAML document. */
 static int emit_documents(struct yn **docs, size_t ndocs, struct fc_buf *out, struct fc_err *err)
 {
-	struct emitter e;
+	struct fc_yaml_writer w;
 	yaml_event_t ev;
 	size_t i;
-	int rc;
+	int rc = fc_yaml_writer_open(&w, out, 120, err);
 
-	memset(&e, 0, sizeof(e));
-	e.err = err;
-	if (!yaml_emitter_initialize(&e.em))
-		return fc_err_set(err, FC_EINTERNAL, "cannot start the YAML emitter");
-	yaml_emitter_set_output(&e.em, write_to_buf, out);
-	yaml_emitter_set_unicode(&e.em, 1);
-	yaml_emitter_set_width(&e.em, 120);
-	yaml_emitter_set_indent(&e.em, 2);
-	yaml_emitter_set_break(&e.em, YAML_LN_BREAK);
-	rc = emit_event(&e, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
 	for (i = 0; !rc && i < ndocs; i++) {
-		rc = emit_event(&e, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, i == 0));
+		rc = fc_yaml_writer_emit(&w, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, i == 0));
 		if (!rc)
-			rc = emit_yn(&e, docs[i], false, 0);
+			rc = emit_yn(&w, docs[i], false, 0);
 		if (!rc)
-			rc = emit_event(&e, &ev, yaml_document_end_event_initialize(&ev, 1));
+			rc = fc_yaml_writer_emit(&w, &ev, yaml_document_end_event_initialize(&ev, 1));
 	}
-	if (!rc)
-		rc = emit_event(&e, &ev, yaml_stream_end_event_initialize(&ev));
-	if (!rc && !yaml_emitter_flush(&e.em))
-		rc = fc_err_set(err, FC_EIO, "cannot write YAML");
-	yaml_emitter_delete(&e.em);
-	return rc;
+	return fc_yaml_writer_close(&w, rc);
 }
 
 /* --- warnings ---------------------------------------------------------------------------------------------- */

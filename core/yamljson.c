@@ -358,6 +358,47 @@ static int write_to_buf(void *data, unsigned char *bytes, size_t size)
 	return 1;
 }
 
+int fc_yaml_writer_open(struct fc_yaml_writer *w, struct fc_buf *out, int width, struct fc_err *err)
+{
+	yaml_event_t ev;
+
+	memset(w, 0, sizeof(*w));
+	w->out = out;
+	w->err = err;
+	if (!yaml_emitter_initialize(&w->em))
+		fc_die_oom(sizeof(w->em));
+	yaml_emitter_set_output(&w->em, write_to_buf, out);
+	yaml_emitter_set_unicode(&w->em, 1);
+	yaml_emitter_set_width(&w->em, width);
+	yaml_emitter_set_indent(&w->em, 2);
+	yaml_emitter_set_break(&w->em, YAML_LN_BREAK);
+	return fc_yaml_writer_emit(w, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
+}
+
+int fc_yaml_writer_emit(struct fc_yaml_writer *w, yaml_event_t *ev, int ok)
+{
+	if (!ok)
+		return fc_err_set(w->err, FC_EINVAL, "cannot write YAML: value too long or not valid UTF-8");
+	if (!yaml_emitter_emit(&w->em, ev))
+		return fc_err_set(w->err, FC_EINVAL, "cannot write YAML: %s",
+				  w->em.problem ? w->em.problem : "emitter error");
+	return FC_OK;
+}
+
+int fc_yaml_writer_close(struct fc_yaml_writer *w, int rc)
+{
+	yaml_event_t ev;
+
+	if (!rc)
+		rc = fc_yaml_writer_emit(w, &ev, yaml_stream_end_event_initialize(&ev));
+	if (!rc && !yaml_emitter_flush(&w->em))
+		rc = fc_err_set(w->err, FC_EIO, "cannot write YAML: flush failed");
+	yaml_emitter_delete(&w->em);
+	if (!rc && fc_buf_error(w->out))
+		rc = fc_err_set(w->err, FC_ELIMIT, "YAML output larger than the buffer's cap of %zu bytes", w->out->cap);
+	return rc;
+}
+
 /* Whether a plain scalar with this text would be read back as something other than this string. */
 static bool needs_quotes(const char *s, size_t len)
 {
@@ -377,22 +418,7 @@ static bool needs_quotes(const char *s, size_t len)
 	return false;
 }
 
-struct emit {
-	yaml_emitter_t emitter;
-	struct fc_err *err;
-};
-
-static int emit_event(struct emit *e, yaml_event_t *ev, int ok)
-{
-	if (!ok)
-		return fc_err_set(e->err, FC_EINVAL, "cannot write YAML: value too long or not valid UTF-8");
-	if (!yaml_emitter_emit(&e->emitter, ev))
-		return fc_err_set(e->err, FC_EINVAL, "cannot write YAML: %s",
-				  e->emitter.problem ? e->emitter.problem : "emitter error");
-	return FC_OK;
-}
-
-static int emit_scalar(struct emit *e, const char *s, size_t len, bool is_string)
+static int emit_scalar(struct fc_yaml_writer *e, const char *s, size_t len, bool is_string)
 {
 	yaml_scalar_style_t style = YAML_PLAIN_SCALAR_STYLE;
 	yaml_event_t ev;
@@ -403,11 +429,11 @@ static int emit_scalar(struct emit *e, const char *s, size_t len, bool is_string
 		style = YAML_SINGLE_QUOTED_SCALAR_STYLE;
 	else if (is_string && memchr(s, '\n', len))
 		style = YAML_LITERAL_SCALAR_STYLE;
-	return emit_event(e, &ev,
+	return fc_yaml_writer_emit(e, &ev,
 			  yaml_scalar_event_initialize(&ev, NULL, NULL, (const yaml_char_t *)s, (int)len, 1, 1, style));
 }
 
-static int emit_json(struct emit *e, const json_t *j, size_t depth)
+static int emit_json(struct fc_yaml_writer *e, const json_t *j, size_t depth)
 {
 	yaml_event_t ev;
 	char num[40];
@@ -420,7 +446,7 @@ static int emit_json(struct emit *e, const json_t *j, size_t depth)
 	case JSON_OBJECT: {
 		void *iter;
 
-		rc = emit_event(e, &ev,
+		rc = fc_yaml_writer_emit(e, &ev,
 				yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE));
 		for (iter = json_object_iter((json_t *)j); !rc && iter;
 		     iter = json_object_iter_next((json_t *)j, iter)) {
@@ -429,18 +455,18 @@ static int emit_json(struct emit *e, const json_t *j, size_t depth)
 				rc = emit_json(e, json_object_iter_value(iter), depth + 1);
 		}
 		if (!rc)
-			rc = emit_event(e, &ev, yaml_mapping_end_event_initialize(&ev));
+			rc = fc_yaml_writer_emit(e, &ev, yaml_mapping_end_event_initialize(&ev));
 		return rc;
 	}
 	case JSON_ARRAY: {
 		size_t i;
 
-		rc = emit_event(e, &ev,
+		rc = fc_yaml_writer_emit(e, &ev,
 				yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE));
 		for (i = 0; !rc && i < json_array_size(j); i++)
 			rc = emit_json(e, json_array_get(j, i), depth + 1);
 		if (!rc)
-			rc = emit_event(e, &ev, yaml_sequence_end_event_initialize(&ev));
+			rc = fc_yaml_writer_emit(e, &ev, yaml_sequence_end_event_initialize(&ev));
 		return rc;
 	}
 	case JSON_STRING:
@@ -467,33 +493,17 @@ static int emit_json(struct emit *e, const json_t *j, size_t depth)
 
 int fc_json_to_yaml(const json_t *json, struct fc_buf *out, struct fc_err *err)
 {
-	struct emit e;
+	struct fc_yaml_writer w;
 	yaml_event_t ev;
-	int rc;
+	int rc = fc_yaml_writer_open(&w, out, -1, err);
 
-	e.err = err;
-	if (!yaml_emitter_initialize(&e.emitter))
-		fc_die_oom(sizeof(e.emitter));
-	yaml_emitter_set_output(&e.emitter, write_to_buf, out);
-	yaml_emitter_set_unicode(&e.emitter, 1);
-	yaml_emitter_set_width(&e.emitter, -1);
-	yaml_emitter_set_indent(&e.emitter, 2);
-	yaml_emitter_set_break(&e.emitter, YAML_LN_BREAK);
-	rc = emit_event(&e, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
 	if (!rc)
-		rc = emit_event(&e, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
+		rc = fc_yaml_writer_emit(&w, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
 	if (!rc)
-		rc = emit_json(&e, json, 0);
+		rc = emit_json(&w, json, 0);
 	if (!rc)
-		rc = emit_event(&e, &ev, yaml_document_end_event_initialize(&ev, 1));
-	if (!rc)
-		rc = emit_event(&e, &ev, yaml_stream_end_event_initialize(&ev));
-	if (!rc && !yaml_emitter_flush(&e.emitter))
-		rc = fc_err_set(err, FC_EIO, "cannot write YAML: flush failed");
-	yaml_emitter_delete(&e.emitter);
-	if (!rc && fc_buf_error(out))
-		rc = fc_err_set(err, FC_ELIMIT, "YAML output larger than the buffer's cap of %zu bytes", out->cap);
-	return rc;
+		rc = fc_yaml_writer_emit(&w, &ev, yaml_document_end_event_initialize(&ev, 1));
+	return fc_yaml_writer_close(&w, rc);
 }
 
 /* --- proto3 YAML ------------------------------------------------------------------------------------------- */

@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 #include <protobuf-c/protobuf-c.h>
+#include <yaml.h>
 
 struct fc_buf;
 struct fc_err;
@@ -29,6 +30,22 @@ struct fc_ynode;
 int fc_yaml_to_json(const struct fc_ynode *node, json_t **out, struct fc_err *err);
 /* Append `json` as a YAML document to `out`. */
 int fc_json_to_yaml(const json_t *json, struct fc_buf *out, struct fc_err *err);
+
+/*
+ * The one YAML writer under every YAML output (fc_json_to_yaml, `flytec convert --to yaml-spec`): libyaml's emitter
+ * writing UTF-8 block YAML into `out` (indent 2, "\n" line breaks, lines folded past `width` columns, -1: never),
+ * every event checked with one wording of the errors ("cannot write YAML: ..."). open() starts the stream;
+ * close() ends it when rc is still 0, flushes, frees the emitter and returns rc or the flush's error.
+ */
+struct fc_yaml_writer {
+	yaml_emitter_t em;
+	struct fc_buf *out;
+	struct fc_err *err;
+};
+int fc_yaml_writer_open(struct fc_yaml_writer *w, struct fc_buf *out, int width, struct fc_err *err);
+/* Emit `ev`; `ok` is what its yaml_*_event_initialize() returned (0: the value was refused). */
+int fc_yaml_writer_emit(struct fc_yaml_writer *w, yaml_event_t *ev, int ok);
+int fc_yaml_writer_close(struct fc_yaml_writer *w, int rc);
 
 /*
  * Decode `len` bytes of YAML text (exactly one document) as a message of type `desc`, as fc_pbjson_decode()

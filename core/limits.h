@@ -48,6 +48,9 @@
 /* One node's plugin state read back from TaskNodeStatus.pState (base64 text): the engine's own plugin states are a
  * few dozen bytes; 64 KiB refuses a corrupt or hand-made status long before it costs memory. */
 #define FC_K8S_STATE_MAX_PSTATE_BYTES ((size_t)64 * 1024)
+/* One event read back from an execution's outbox file (<data_dir>/<execution>/outbox): an event is a flyteidl
+ * message of a few hundred bytes (outputs go by reference); 4 MiB refuses a file that is not an outbox. */
+#define FC_K8S_STATE_MAX_EVENT_BYTES ((size_t)4 * 1024 * 1024)
 
 /* --- kube/: the Kubernetes client ------------------------------------------------------------------------ */
 

@@ -448,6 +448,8 @@ static json_t *build_status(const struct kexec *x)
 	json_object_set_new(ext, "eventSeq", json_integer((json_int_t)x->event_seq));
 	if (x->abort_reason)
 		json_object_set_new(ext, "abortReason", json_string(x->abort_reason));
+	if (x->config && *x->config)
+		json_object_set_new(ext, "config", json_string(x->config));
 	json_object_set_new(st, EXT, ext);
 	return st;
 }
@@ -673,8 +675,9 @@ static int k_exec_update(void *ctx, const char *key, int phase, const char *abor
 	struct prop_k8s_state *s = ctx;
 	struct kexec *x = find(s, key);
 
-	if (!x)
-		return fc_err_set(err, FC_ENOENT, "no execution %s", key);
+	(void)err;
+	if (!x) /* dropped (prop_k8s_state_drop): its resource is gone; nothing to keep */
+		return FC_OK;
 	touch(s, x);
 	x->phase = phase;
 	free(x->abort_reason);
@@ -748,7 +751,7 @@ static int k_node_put(void *ctx, const char *exec_key, const struct prop_node_ro
 	struct kexec *x = find(s, exec_key);
 
 	if (!x)
-		return fc_err_set(err, FC_ENOENT, "no execution %s", exec_key);
+		return FC_OK; /* dropped: see k_exec_update */
 	if (!json_object_get(x->nodes, row->uid) && json_object_size(x->nodes) >= FC_K8S_READ_MAX_NODES)
 		return fc_err_set(err, FC_ELIMIT, "execution %s: more than %u node statuses", exec_key,
 				  FC_K8S_READ_MAX_NODES);
@@ -807,8 +810,9 @@ static int k_event_delete_upto(void *ctx, const char *exec_key, uint64_t seq, st
 	struct kexec *x = find(s, exec_key);
 	size_t i, j = 0;
 
+	(void)err;
 	if (!x)
-		return fc_err_set(err, FC_ENOENT, "no execution %s", exec_key);
+		return FC_OK; /* dropped: see k_exec_update */
 	touch(s, x);
 	for (i = 0; i < x->nevents; i++) {
 		if (x->events[i].seq <= seq) {
@@ -905,6 +909,10 @@ int prop_k8s_state_load(struct prop_k8s_state *s, const struct prop_exec_row *ro
 	if (json_is_string(v = json_object_get(ext, "abortReason"))) {
 		free(x->abort_reason);
 		x->abort_reason = fc_xstrdup(json_string_value(v));
+	}
+	if (json_is_string(v = json_object_get(ext, "config"))) {
+		free(x->config);
+		x->config = fc_xstrdup(json_string_value(v));
 	}
 	if (ext && json_is_string(v = json_object_get(status, "message"))) {
 		free(x->error);

@@ -18,7 +18,7 @@
  *                         (RFC 3339 with nanoseconds), cached, error {code, message, kind},
  *                         TaskNodeStatus {phase, pState (base64 of the plugin state bytes), psv}
  *   status.flytec / NodeStatus.flytec   what Flyte's shape has no field for: the engine's exact phases, event
- *                         sequence, abort reason, user failures, per-kind aux value, cache status
+ *                         sequence, abort reason, execution config, user failures, per-kind aux value, cache status
  */
 #ifndef PROP_STATE_K8S_H
 #define PROP_STATE_K8S_H
@@ -64,7 +64,7 @@ int prop_k8s_state_load(struct prop_k8s_state *s, const struct prop_exec_row *ro
 /* Add one event to a loaded execution's outbox (restored from where save_outbox put it). */
 int prop_k8s_state_load_event(struct prop_k8s_state *s, const char *exec_key, uint64_t seq, int kind,
 			      const void *payload, size_t len, struct fc_err *err);
-/* Forget an execution (its resource is gone and nothing is left to send). */
+/* Forget an execution (its resource is gone and nothing is left to send); later updates of it are ignored. */
 void prop_k8s_state_drop(struct prop_k8s_state *s, const char *exec_key);
 
 /* The status as the backend would write it now (new reference), or NULL for an unknown key. */

@@ -778,6 +778,21 @@ static int k_node_each(void *ctx, const char *exec_key, void (*cb)(void *data, c
 	return rc;
 }
 
+static void add_event(struct prop_k8s_state *s, struct kexec *x, uint64_t seq, int kind, const void *payload,
+		      size_t len)
+{
+	if (x->nevents == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 8;
+		x->events = fc_xrealloc(x->events, x->cap * sizeof(*x->events));
+	}
+	x->events[x->nevents].seq = seq;
+	x->events[x->nevents].kind = kind;
+	x->events[x->nevents].payload = dup_bytes(payload, len);
+	x->events[x->nevents].len = len;
+	x->nevents++;
+	x->outbox_dirty = s->in_round;
+}
+
 static int k_event_add(void *ctx, const char *exec_key, uint64_t seq, int kind, const void *payload, size_t len,
 		       struct fc_err *err)
 {
@@ -787,7 +802,8 @@ static int k_event_add(void *ctx, const char *exec_key, uint64_t seq, int kind, 
 	if (!x)
 		return fc_err_set(err, FC_ENOENT, "no execution %s", exec_key);
 	touch(s, x);
-	return prop_k8s_state_load_event(s, exec_key, seq, kind, payload, len, err);
+	add_event(s, x, seq, kind, payload, len);
+	return FC_OK;
 }
 
 static int k_event_each(void *ctx, const char *exec_key,
@@ -928,16 +944,15 @@ int prop_k8s_state_load_event(struct prop_k8s_state *s, const char *exec_key, ui
 
 	if (!x)
 		return fc_err_set(err, FC_ENOENT, "no execution %s", exec_key);
-	if (x->nevents == x->cap) {
-		x->cap = x->cap ? 2 * x->cap : 8;
-		x->events = fc_xrealloc(x->events, x->cap * sizeof(*x->events));
-	}
-	x->events[x->nevents].seq = seq;
-	x->events[x->nevents].kind = kind;
-	x->events[x->nevents].payload = dup_bytes(payload, len);
-	x->events[x->nevents].len = len;
-	x->nevents++;
-	x->outbox_dirty = s->in_round;
+	/*
+	 * Past the status's eventSeq: saved by a round whose status PUT never landed (killed in between). The engine
+	 * sends an event only after its round committed, so it was never sent; the change it describes is not in the
+	 * status and will be made again, producing its own event under the same number. Keeping this one would send
+	 * two different bodies under one request id.
+	 */
+	if (seq > x->event_seq)
+		return FC_OK;
+	add_event(s, x, seq, kind, payload, len);
 	return FC_OK;
 }
 

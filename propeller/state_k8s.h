@@ -61,7 +61,8 @@ void prop_k8s_state_backend(struct prop_k8s_state *s, struct prop_state_backend 
  */
 int prop_k8s_state_load(struct prop_k8s_state *s, const struct prop_exec_row *row, const json_t *status,
 			struct fc_err *err);
-/* Add one event to a loaded execution's outbox (restored from where save_outbox put it). */
+/* Add one event to a loaded execution's outbox (restored from where save_outbox put it). An event numbered past
+ * the loaded status's eventSeq is dropped: its round's status write never landed, so it was never sent. */
 int prop_k8s_state_load_event(struct prop_k8s_state *s, const char *exec_key, uint64_t seq, int kind,
 			      const void *payload, size_t len, struct fc_err *err);
 /* Forget an execution (its resource is gone and nothing is left to send); later updates of it are ignored. */

@@ -563,6 +563,17 @@ static void test_engine_kill_and_resume(void **state)
 	for (i = 0; i < s.nev; i++)
 		assert_int_equal(prop_k8s_state_load_event(ks2, "p-d-crash", s.ev[i].seq, s.ev[i].kind,
 							   s.ev[i].payload, s.ev[i].len, &err), 0);
+	/* an event saved by a round whose status PUT never landed is not loaded (it was never sent) */
+	{
+		size_t before = 0, after = 0;
+		uint64_t next = (uint64_t)json_integer_value(json_object_get(json_object_get(at_kill, "flytec"),
+									     "eventSeq")) + 1;
+
+		assert_int_equal(sb2.ops->event_each(sb2.ctx, "p-d-crash", count_event, &before, &err), 0);
+		assert_int_equal(prop_k8s_state_load_event(ks2, "p-d-crash", next, 1, "x", 1, &err), 0);
+		assert_int_equal(sb2.ops->event_each(sb2.ctx, "p-d-crash", count_event, &after, &err), 0);
+		assert_int_equal(before, after);
+	}
 	e = open_engine(t, &sb2, sink2);
 	assert_int_equal(prop_engine_resume_all(e, &resumed, &err), 0);
 	assert_int_equal(resumed, 1);

@@ -47,7 +47,9 @@ static const char usage[] =
 	"  --service-account SA    pods' service account when the task names none\n"
 	"  --image-pull-policy P   Always, IfNotPresent or Never (default: the cluster's)\n"
 	"  --admin-url URL         where events go when a resource has no flytec.io/admin-url annotation\n"
-	"  --admin-token-file FILE the admin's bearer token, sent with every event (an admin with --token-file needs it)\n";
+	"  --admin-token-file FILE the admin's bearer token, sent with every event (an admin with --token-file needs it)\n"
+	"  --state volume|status   where the engine's state lives: sqlite on the data volume (default) or the\n"
+	"                          FlyteWorkflow status itself\n";
 
 enum {
 	OPT_KUBECONFIG = 0x100,
@@ -74,6 +76,7 @@ enum {
 	OPT_PULL_POLICY,
 	OPT_ADMIN_URL,
 	OPT_ADMIN_TOKEN_FILE,
+	OPT_STATE,
 };
 
 static bool number(const char *opt, const char *arg, double min, double max, double *out)
@@ -116,6 +119,7 @@ int cmd_propeller(int argc, char **argv)
 		{"image-pull-policy", required_argument, NULL, OPT_PULL_POLICY},
 		{"admin-url", required_argument, NULL, OPT_ADMIN_URL},
 		{"admin-token-file", required_argument, NULL, OPT_ADMIN_TOKEN_FILE},
+		{"state", required_argument, NULL, OPT_STATE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -156,6 +160,7 @@ int cmd_propeller(int argc, char **argv)
 		case OPT_PULL_POLICY: o.pod.image_pull_policy = optarg; break;
 		case OPT_ADMIN_URL: o.admin_url = optarg; break;
 		case OPT_ADMIN_TOKEN_FILE: admin_token_file = optarg; break;
+		case OPT_STATE: o.state = optarg; break;
 		case OPT_LEASE_DURATION:
 		case OPT_RENEW_DEADLINE:
 		case OPT_RETRY_PERIOD:

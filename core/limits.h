@@ -43,6 +43,15 @@
  * change: often enough for a test or the bench to follow them, rare enough not to flood the log (one line per 2 s). */
 #define FC_K8S_OPERATOR_STATS_LOG_MS 2000
 
+/* --- propeller/state_k8s.c: node states in the FlyteWorkflow status -------------------------------------------- */
+
+/* One node's plugin state read back from TaskNodeStatus.pState (base64 text): the engine's own plugin states are a
+ * few dozen bytes; 64 KiB refuses a corrupt or hand-made status long before it costs memory. */
+#define FC_K8S_STATE_MAX_PSTATE_BYTES ((size_t)64 * 1024)
+/* One event read back from an execution's outbox file (<data_dir>/<execution>/outbox): an event is a flyteidl
+ * message of a few hundred bytes (outputs go by reference); 4 MiB refuses a file that is not an outbox. */
+#define FC_K8S_STATE_MAX_EVENT_BYTES ((size_t)4 * 1024 * 1024)
+
 /* --- kube/: the Kubernetes client ------------------------------------------------------------------------ */
 
 /* A kubeconfig, token, CA or certificate file: real ones are a few KiB; 4 MiB refuses a wrong file early. */

@@ -3,6 +3,7 @@
 
 #include "compiler/flyteworkflow.h"
 #include "compiler/flyteworkflow_read.h"
+#include "compiler/lit.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -21,9 +22,11 @@
 #include "propeller/engine_int.h"
 #include "propeller/events.h"
 #include "propeller/state.h"
+#include "propeller/state_k8s.h"
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +101,9 @@ struct prop_operator {
 	int64_t next_tick_ms, next_status_ms;
 	struct plg_registry *plugins;
 	struct prop_engine *engine;
-	struct prop_state *state; /* a reading connection to the engine's database */
+	struct prop_state *state; /* --state volume: a reading connection to the engine's database */
+	struct prop_k8s_state *kstate; /* --state status: the engine's state, in the statuses */
+	struct prop_state_backend rd;  /* the engine's state, for reading (either of the two) */
 	struct fc_strmap by_exec; /* exec_key -> tracked */
 	struct fc_strmap by_key;  /* "ns/name" -> tracked */
 	struct tracked *all;
@@ -531,13 +536,19 @@ static void sync_status(struct prop_operator *op, struct tracked *t)
 {
 	struct fc_err err;
 	int phase = FW_RUNNING;
-	json_t *st = build_status(op, t, &phase), *obj;
+	json_t *st, *obj;
 	const char *slash = strchr(t->key, '/');
 	char now[FC_PBJSON_TIME_TEXT_MAX];
 
-	if (!st)
+	if (op->kstate) {
+		/* --state status: the engine's commit wrote the status (status_write); only the finalizer is left */
+		if (!(st = prop_k8s_state_status(op->kstate, t->exec_key)))
+			return;
+		phase = (int)json_integer_value(json_object_get(st, "phase"));
+	} else if (!(st = build_status(op, t, &phase))) {
 		return;
-	if (!t->written || !json_equal(st, t->written)) {
+	}
+	if (!op->kstate && (!t->written || !json_equal(st, t->written))) {
 		json_t *out = json_deep_copy(st);
 		char ns[64];
 
@@ -563,6 +574,228 @@ static void sync_status(struct prop_operator *op, struct tracked *t)
 		json_decref(obj);
 	}
 	json_decref(st);
+}
+
+/* --- --state status: the engine's state in the statuses ------------------------------------------------------- */
+
+/* <data_dir>/<exec_key>/outbox: the execution's events not yet accepted by the admin (state_k8s.h). */
+static void outbox_path(struct prop_operator *op, const char *exec_key, struct fc_buf *out)
+{
+	fc_buf_reset(out);
+	fc_buf_addf(out, "%s/%s/outbox", op->o.data_dir, exec_key);
+}
+
+static void put_u64(struct fc_buf *b, uint64_t v)
+{
+	uint8_t le[8];
+
+	for (int i = 0; i < 8; i++)
+		le[i] = (uint8_t)(v >> (8 * i));
+	fc_buf_add(b, le, sizeof(le));
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/*
+ * The whole outbox of one execution, written to a temporary file, fsync'ed and renamed over the old one, before
+ * the status PUT of the same round: records of 8-byte seq, 8-byte kind, 8-byte length (little-endian), payload.
+ * No events: the file goes.
+ */
+static int outbox_save(void *data, const char *exec_key, const struct prop_k8s_event *ev, size_t n,
+		       struct fc_err *err)
+{
+	struct prop_operator *op = data;
+	struct fc_buf path = FC_BUF_INIT, tmp = FC_BUF_INIT, body = FC_BUF_INIT;
+	int fd = -1, rc = FC_OK;
+	size_t i, off;
+
+	outbox_path(op, exec_key, &path);
+	if (!n) {
+		if (unlink(path.buf) < 0 && errno != ENOENT)
+			rc = fc_err_set(err, FC_EUNAVAILABLE, "%s: %s", path.buf, strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		put_u64(&body, ev[i].seq);
+		put_u64(&body, (uint64_t)(int64_t)ev[i].kind);
+		put_u64(&body, ev[i].len);
+		fc_buf_add(&body, ev[i].payload, ev[i].len);
+	}
+	fc_buf_addf(&tmp, "%s.tmp", path.buf);
+	fc_buf_truncate(&path, path.len - strlen("/outbox"));
+	if (mkdir(path.buf, 0755) < 0 && errno != EEXIST) {
+		rc = fc_err_set(err, FC_EUNAVAILABLE, "%s: %s", path.buf, strerror(errno));
+		goto out;
+	}
+	fc_buf_adds(&path, "/outbox");
+	if ((fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		rc = fc_err_set(err, FC_EUNAVAILABLE, "%s: %s", tmp.buf, strerror(errno));
+		goto out;
+	}
+	for (off = 0; off < body.len;) {
+		ssize_t w = write(fd, body.buf + off, body.len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			rc = fc_err_set(err, FC_EUNAVAILABLE, "%s: %s", tmp.buf, strerror(errno));
+			goto out;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) < 0 || rename(tmp.buf, path.buf) < 0)
+		rc = fc_err_set(err, FC_EUNAVAILABLE, "%s: %s", path.buf, strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
+	fc_buf_release(&path);
+	fc_buf_release(&tmp);
+	fc_buf_release(&body);
+	return rc;
+}
+
+/* The saved outbox of `exec_key` back into the backend; a missing file is an empty outbox. */
+static int outbox_load(struct prop_operator *op, const char *exec_key, struct fc_err *err)
+{
+	struct fc_buf path = FC_BUF_INIT;
+	FILE *f;
+	uint8_t head[24];
+	int rc = FC_OK;
+
+	outbox_path(op, exec_key, &path);
+	if (!(f = fopen(path.buf, "rb"))) {
+		fc_buf_release(&path);
+		return FC_OK;
+	}
+	while (rc == FC_OK && fread(head, 1, sizeof(head), f) == sizeof(head)) {
+		uint64_t len = get_u64(head + 16);
+		void *payload;
+
+		if (len > FC_K8S_STATE_MAX_EVENT_BYTES) {
+			rc = fc_err_set(err, FC_EINVAL, "%s: an event of %llu bytes: not an outbox", path.buf,
+					(unsigned long long)len);
+			break;
+		}
+		payload = fc_xmalloc(len ? (size_t)len : 1);
+		if (fread(payload, 1, (size_t)len, f) != len)
+			rc = fc_err_set(err, FC_EINVAL, "%s: truncated", path.buf);
+		else
+			rc = prop_k8s_state_load_event(op->kstate, exec_key, get_u64(head), (int)(int64_t)get_u64(head + 8),
+						       payload, (size_t)len, err);
+		free(payload);
+	}
+	fclose(f);
+	fc_buf_release(&path);
+	return rc;
+}
+
+/* The one status PUT of an engine round for one execution (the backend's commit): Flyte's fields plus the data
+ * references, based on our own last write so it does not conflict with itself. */
+static int status_write(void *data, const char *exec_key, const json_t *status, struct fc_err *err)
+{
+	struct prop_operator *op = data;
+	struct tracked *t = fc_strmap_get(&op->by_exec, exec_key);
+	struct fc_buf dir = FC_BUF_INIT;
+	char now[FC_PBJSON_TIME_TEXT_MAX], ns[64];
+	const char *slash;
+	json_t *out;
+	int rc;
+
+	if (!t || t->done || !(slash = strchr(t->key, '/')))
+		return FC_OK; /* no resource to write to (gone): nothing to keep */
+	out = json_deep_copy(status);
+	fc_buf_addf(&dir, "%s/%s", op->o.data_dir, exec_key);
+	json_object_set_new(out, "dataDir", json_string(dir.buf));
+	if (json_integer_value(json_object_get(status, "phase")) == FW_SUCCESS) {
+		fc_buf_adds(&dir, "/end-node/data/0/outputs.pb");
+		json_object_set_new(out, "outputRef", json_string(dir.buf));
+	}
+	rfc3339_now(now);
+	json_object_set_new(out, "lastUpdatedAt", json_string(now));
+	snprintf(ns, sizeof(ns), "%.*s", (int)(slash - t->key), t->key);
+	rc = write_status(op, t, ns, slash + 1, out, err);
+	if (rc == FC_OK) {
+		json_decref(t->written);
+		t->written = json_deep_copy(status);
+	} else if (rc == FC_ENOENT) {
+		t->done = true;
+		rc = FC_OK;
+	} else if (rc != FC_EUNAVAILABLE) {
+		rc = fc_err_set(err, FC_EUNAVAILABLE, "status of %s: %s", t->key, err->msg);
+	}
+	json_decref(out);
+	fc_buf_release(&dir);
+	return rc;
+}
+
+static struct tracked *track(struct prop_operator *op, const char *key, const struct cmp_fw_resource *r,
+			     const char *project, const char *domain);
+static void exec_parts(const json_t *obj, const struct cmp_fw_resource *r, const char **project, const char **domain);
+
+/*
+ * Before the engine resumes: every resource whose status this backend wrote and whose execution is not finished
+ * is loaded back (closure and inputs from its spec, the rest from its status, unsent events from its outbox).
+ */
+static void load_statuses(struct prop_operator *op)
+{
+	json_t *keys = kube_store_keys(kube_informer_store(op->fw_inf));
+	size_t i;
+
+	for (i = 0; i < json_array_size(keys); i++) {
+		const char *key = json_string_value(json_array_get(keys, i));
+		json_t *obj = kube_store_get(kube_informer_store(op->fw_inf), key);
+		const json_t *st = json_object_get(obj, "status");
+		const json_t *ephase = json_object_get(json_object_get(st, "flytec"), "phase");
+		struct cmp_fw_resource r;
+		struct prop_exec_row row = {0};
+		struct fc_buf closure = FC_BUF_INIT, inputs = FC_BUF_INIT;
+		const char *project, *domain;
+		struct tracked *t;
+		struct fc_err err;
+		int p = (int)json_integer_value(ephase);
+
+		cmp_fw_resource_init(&r);
+		if (!json_is_integer(ephase) || p == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__SUCCEEDED ||
+		    p == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED ||
+		    p == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__ABORTED ||
+		    p == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__TIMED_OUT)
+			goto next;
+		if (cmp_flyteworkflow_read(obj, op->o.data_dir, &r, &err)) {
+			fc_warn("operator: %s: cannot resume from its status: %s", key, err.msg);
+			goto next;
+		}
+		exec_parts(obj, &r, &project, &domain);
+		t = track(op, key, &r, project, domain);
+		cmp_pb_pack(&r.closure->base, &closure);
+		cmp_pb_pack(&r.inputs->base, &inputs);
+		row.key = t->exec_key;
+		row.project = project;
+		row.domain = domain;
+		row.name = r.exec_id->name;
+		row.closure = closure.buf;
+		row.closure_len = closure.len;
+		row.inputs = inputs.buf;
+		row.inputs_len = inputs.len;
+		row.config = "";
+		row.phase = p;
+		if (prop_k8s_state_load(op->kstate, &row, st, &err) || outbox_load(op, t->exec_key, &err))
+			fc_warn("operator: %s: resuming from its status: %s", key, err.msg);
+		else
+			fc_debug("operator: %s: execution %s loaded from its status", key, t->exec_key);
+	next:
+		fc_buf_release(&closure);
+		fc_buf_release(&inputs);
+		cmp_fw_resource_release(&r);
+		json_decref(obj);
+	}
+	json_decref(keys);
 }
 
 static void tracked_free(struct tracked *t)
@@ -604,11 +837,21 @@ static void sweep_done(struct prop_operator *op)
 			json_decref(base_object(op, t, t->key)); /* drops `own` once the store shows our last write */
 		/* kept while the store lags behind our last write (a reconcile would write against the stale copy) */
 		if (!t->done || t->own ||
-		    prop_state_event_each(op->state, t->exec_key, count_event, &pending, &err) || pending) {
+		    (op->rd.ops->event_each(op->rd.ctx, t->exec_key, count_event, &pending, &err) &&
+		     err.code != FC_ENOENT) ||
+		    pending) {
 			pp = &t->next;
 			continue;
 		}
 		*pp = t->next;
+		if (op->kstate) {
+			struct fc_buf path = FC_BUF_INIT;
+
+			prop_k8s_state_drop(op->kstate, t->exec_key);
+			outbox_path(op, t->exec_key, &path);
+			unlink(path.buf);
+			fc_buf_release(&path);
+		}
 		fc_debug("operator: %s finished: its record is freed", t->key);
 		tracked_free(t);
 		freed++;
@@ -877,13 +1120,25 @@ static int become_leader(struct prop_operator *op, struct fc_err *err)
 	op->sink.base.send = http_sink_send;
 	op->sink.op = op;
 	cfg.sink = &op->sink.base;
+	if (op->o.state && !strcmp(op->o.state, "status")) {
+		struct prop_k8s_state_hooks hooks = {status_write, outbox_save, op};
+
+		prop_k8s_state_new(&hooks, &op->kstate);
+		prop_k8s_state_backend(op->kstate, &op->rd);
+		cfg.state = &op->rd;
+	}
 	if ((rc = prop_engine_open(&cfg, &op->engine, err)))
 		goto out;
-	fc_buf_addf(&path, "%s/propeller.db", op->o.data_dir);
-	if ((rc = prop_state_open(path.buf, false, &op->state, err)))
-		goto out;
+	if (!op->kstate) {
+		fc_buf_addf(&path, "%s/propeller.db", op->o.data_dir);
+		if ((rc = prop_state_open(path.buf, false, &op->state, err)))
+			goto out;
+		prop_state_sqlite_backend(op->state, &op->rd);
+	}
 	kube_informer_wait_synced(op->pod_inf, 30000);
 	kube_informer_wait_synced(op->fw_inf, 30000);
+	if (op->kstate)
+		load_statuses(op);
 	/* Executions of resources still present are resumed by their keys; resume_all continues the rest too. */
 	if ((rc = prop_engine_resume_all(op->engine, &resumed, err)))
 		goto out;
@@ -895,6 +1150,18 @@ static int become_leader(struct prop_operator *op, struct fc_err *err)
 out:
 	fc_buf_release(&path);
 	return rc;
+}
+
+/*
+ * One engine step. With --state status a failed commit (the API server down, a status PUT refused) is not fatal:
+ * the engine keeps the round in memory, backs off and tries again (it logs each failure), so the operator stays up
+ * through an API server restart instead of exiting.
+ */
+static int engine_step(struct prop_operator *op, struct fc_err *err)
+{
+	int rc = prop_engine_step(op->engine, 0, err);
+
+	return rc == FC_EUNAVAILABLE && op->kstate ? FC_OK : rc;
 }
 
 int prop_operator_step(struct prop_operator *op, int timeout_ms, struct fc_err *err)
@@ -931,7 +1198,7 @@ int prop_operator_step(struct prop_operator *op, int timeout_ms, struct fc_err *
 			free(key);
 			handled++;
 		}
-		if ((rc = prop_engine_step(op->engine, 0, err)))
+		if ((rc = engine_step(op, err)))
 			return rc;
 		if (mono_ms() >= op->next_status_ms) {
 			sync_statuses(op);
@@ -963,7 +1230,7 @@ int prop_operator_step(struct prop_operator *op, int timeout_ms, struct fc_err *
 	if (poll(pfd, (nfds_t)n, (int)wait) < 0 && errno != EINTR)
 		return fc_err_set(err, FC_EIO, "poll: %s", strerror(errno));
 	if (op->engine && n > 1 && (pfd[1].revents & POLLIN))
-		rc = prop_engine_step(op->engine, 0, err);
+		rc = engine_step(op, err);
 	return rc;
 }
 
@@ -1002,6 +1269,10 @@ int prop_operator_new(const struct prop_operator_opts *opts, struct prop_operato
 	fc_strmap_init(&op->by_key);
 	if (!op->o.client || !op->o.data_dir || !*op->o.data_dir) {
 		rc = fc_err_set(err, FC_EINVAL, "the operator needs a Kubernetes client and a data directory");
+		goto fail;
+	}
+	if (op->o.state && strcmp(op->o.state, "status") && strcmp(op->o.state, "volume")) {
+		rc = fc_err_set(err, FC_EINVAL, "--state %s: expected status or volume", op->o.state);
 		goto fail;
 	}
 	if (mkdir(op->o.data_dir, 0755) < 0 && errno != EEXIST) {
@@ -1072,6 +1343,7 @@ void prop_operator_free(struct prop_operator *op)
 	kube_informer_free(op->pod_inf);
 	prop_engine_free(op->engine);
 	prop_state_free(op->state);
+	prop_k8s_state_free(op->kstate);
 	if (op->sink.curl)
 		curl_easy_cleanup(op->sink.curl);
 	if (op->plugins)

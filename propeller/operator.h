@@ -58,6 +58,10 @@ struct prop_operator_opts {
 				   * events of resources without the annotation are dropped */
 	const char *admin_token;  /* sent as "Authorization: Bearer" with every event (an admin run with --token-file
 				   * refuses events without it); NULL: none. Borrowed. */
+	/* Where the engine's state lives: "volume" (NULL, the default: sqlite at <data_dir>/propeller.db, the status
+	 * written from it) or "status" (the FlyteWorkflow status itself, propeller/state_k8s.c; the volume keeps only
+	 * data and each execution's unsent events). docs/kubernetes.md, "State and crash safety". */
+	const char *state;
 };
 
 struct prop_operator_stats {

@@ -102,7 +102,7 @@ if [ -z "${FLYTEC_K8S_NODE:-}" ]; then
 fi
 operator() { # operator LOG: start one in the background, pid in $op
 	FLYTEC_LOG=debug "$flytec" propeller --kubeconfig "$KUBECONFIG" --namespace "$ns" --data-dir "$data" \
-		--data-host-path "$data" --resync 5 --no-leader-election >> "$1" 2>&1 &
+		--data-host-path "$data" --resync 5 ${FLYTEC_OPERATOR_STATE:+--state "$FLYTEC_OPERATOR_STATE"} --no-leader-election >> "$1" 2>&1 &
 	op=$!
 	pids+=($op)
 }

@@ -50,7 +50,7 @@ fi
 
 operator() { # operator LOG [extra options]: start one in the background, pid in $op
 	FLYTEC_LOG=debug "$flytec" propeller --kubeconfig "$KUBECONFIG" --namespace "$ns" --data-dir "$data" \
-		--data-host-path "$data" --resync 5 "${@:2}" >> "$1" 2>&1 &
+		--data-host-path "$data" --resync 5 ${FLYTEC_OPERATOR_STATE:+--state "$FLYTEC_OPERATOR_STATE"} "${@:2}" >> "$1" 2>&1 &
 	op=$!
 	pids+=($op)
 }

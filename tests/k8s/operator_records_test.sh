@@ -64,7 +64,7 @@ workflows:
 EOF
 : > "$data/marks"
 chmod 666 "$data/marks"
-"$flytec" propeller --kubeconfig "$KUBECONFIG" --namespace "$ns" --data-dir "$data" --data-host-path "$data" \
+"$flytec" propeller --kubeconfig "$KUBECONFIG" --namespace "$ns" --data-dir "$data" --data-host-path "$data" ${FLYTEC_OPERATOR_STATE:+--state "$FLYTEC_OPERATOR_STATE"} \
 	--resync 5 --no-leader-election > "$tmp/op.log" 2>&1 &
 op=$!
 pids+=($op)

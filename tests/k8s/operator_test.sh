@@ -57,7 +57,7 @@ fi
 
 operator() { # operator LOG [extra options]: start one in the background, pid in $op
 	FLYTEC_LOG=debug "$flytec" propeller --kubeconfig "$KUBECONFIG" --namespace "$ns" --data-dir "$data" \
-		--data-host-path "$data" --resync 5 "${@:2}" >> "$1" 2>&1 &
+		--data-host-path "$data" --resync 5 ${FLYTEC_OPERATOR_STATE:+--state "$FLYTEC_OPERATOR_STATE"} "${@:2}" >> "$1" 2>&1 &
 	op=$!
 	pids+=($op)
 }
@@ -88,12 +88,18 @@ check "every node kind runs on the cluster and the workflow Succeeds (phase 3)" 
 check "its outputs: fanned [11 12 13], total 412" 'test "$(outputs kinds-1)" = "11 12 13 412 "'
 check "the finalizer is removed at the end" \
 	'test -z "$(k -n "$ns" get fly kinds-1 -o jsonpath="{.metadata.finalizers}")"'
-check "node statuses in Flyte shape: the map child, the branch case, the subworkflow child, 2 attempts of the retried node" \
+check "node statuses in Flyte shape: the map child, the branch case, the subworkflow child (nested under subNodeStatus with --state status), 2 attempts of the retried node" \
 	'k -n "$ns" get fly kinds-1 -o json | python3 -c "
-import json, sys; s = json.load(sys.stdin)[\"status\"]; n = s[\"nodeStatus\"]
+import json, os, sys; s = json.load(sys.stdin)[\"status\"]; n = s[\"nodeStatus\"]
+nested = os.environ.get(\"FLYTEC_OPERATOR_STATE\") == \"status\"
+def node(uid):
+    if not nested: return n[uid]
+    parent, sep, child = uid.partition(\"-0-\")
+    return n[parent][\"subNodeStatus\"][child] if sep else n[uid]
 for k in (\"first\", \"route\", \"route-0-route-big\", \"sub\", \"sub-0-twice\", \"pause\", \"fan\", \"fan-0-2\", \"retried\"):
-    assert n[k][\"phase\"] == 5, (k, n[k])
-assert n[\"retried\"][\"attempts\"] == 2 and n[\"retried\"][\"taskNodeStatus\"][\"phase\"] == 3
+    assert node(k)[\"phase\"] == 5, (k, node(k))
+tns = \"TaskNodeStatus\" if nested else \"taskNodeStatus\"
+assert n[\"retried\"][\"attempts\"] == 2 and n[\"retried\"][tns][\"phase\"] == 3
 assert s[\"outputRef\"].endswith(\"/end-node/data/0/outputs.pb\") and \"lastUpdatedAt\" in s"'
 check "one pod per attempt: 9 pods, the retried node twice" \
 	'test "$(k -n "$ns" get pods -l execution-id=kinds-1 -o name | sort | tr "\n" " ")" = "pod/kinds-1-fan-0-0-0 pod/kinds-1-fan-0-1-0 pod/kinds-1-fan-0-2-0 pod/kinds-1-first-0 pod/kinds-1-retried-0 pod/kinds-1-retried-1 pod/kinds-1-route-0-route-big-0 pod/kinds-1-sub-0-twice-0 "'

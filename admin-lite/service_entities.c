@@ -133,6 +133,9 @@ static Flyteidl__Admin__DescriptionEntity *description_msg(struct fc_arena *a, e
 	ident->version = (char *)row->version;
 	d->id = ident;
 	d->short_description = (char *)row->short_description;
+	/* always present, if empty, as FlyteAdmin answers it: Flyte's console reads longDescription.value unguarded */
+	d->long_description = fc_arena_alloc(a, sizeof(*d->long_description));
+	flyteidl__admin__description__init(d->long_description);
 	return d;
 }
 

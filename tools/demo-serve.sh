@@ -18,7 +18,7 @@ run() { printf '$ %s\n' "$*"; "$@"; }
 
 cp -r examples/workflows "$tmp/repo"
 "$flytec" serve --repo "$tmp/repo" --data-dir "$tmp/data" --listen 127.0.0.1:0 --port-file "$tmp/port" \
-	2>"$tmp/serve.log" </dev/null &
+	>"$tmp/serve.log" 2>&1 </dev/null &
 pid=$!
 for _ in $(seq 1 200); do [ -s "$tmp/port" ] && break; sleep 0.05; done
 [ -s "$tmp/port" ] || { cat "$tmp/serve.log"; exit 1; }

@@ -478,6 +478,15 @@ static void select_keyset_columns(struct fc_buf *sql, const struct adm_keyset *k
 	fc_buf_release(&with);
 }
 
+/* The rows a runner read (malloc'd `items`) into the caller's arena, with one zeroed item past the end. */
+static void rows_to_arena(struct fc_arena *a, const char *items, size_t n, size_t item_size, void **out, size_t *nr)
+{
+	*out = fc_arena_array(a, n + 1, item_size);
+	if (n)
+		memcpy(*out, items, n * item_size);
+	*nr = n;
+}
+
 static int run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *binds, const struct adm_query *q,
 		    const struct adm_field *fields, size_t nfields, const char *default_sort, size_t item_size,
 		    adm_row_reader reader, bool keyset, struct fc_arena *a, void **out, size_t *nr, char **next_token,
@@ -533,12 +542,7 @@ static int run_list(struct adm_store *s, struct fc_buf *sql, struct adm_binds *b
 						      last_value, last_rowid);
 		else
 			*next_token = adm_next_token(a, n, limit, offset);
-		if (n > limit)
-			n = limit;
-		*out = fc_arena_array(a, n + 1, item_size);
-		if (n)
-			memcpy(*out, items, n * item_size);
-		*nr = n;
+		rows_to_arena(a, items, n > limit ? limit : n, item_size, out, nr);
 	}
 	free(items);
 	return rc;
@@ -581,12 +585,8 @@ int adm_read_rows(struct adm_store *s, const char *sql, const struct adm_binds *
 		rc = adm_sql_err(s, err, what);
 	adm_stmt_done(s, st);
 	adm_store_unlock(s);
-	if (!rc) {
-		*out = fc_arena_array(a, n + 1, item_size);
-		if (n)
-			memcpy(*out, items, n * item_size);
-		*nr = n;
-	}
+	if (!rc)
+		rows_to_arena(a, items, n, item_size, out, nr);
 	free(items);
 	return rc;
 }

@@ -28,6 +28,7 @@ def driver():
               "--disable-background-networking", "--disable-component-update", "--disable-sync",
               "--no-first-run", "--disable-extensions", "--window-size=1400,1000"):
         o.add_argument(a)
+    o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
 
 
@@ -42,20 +43,43 @@ def report(name, ok, why=""):
     print(("PASS %s" % name) if ok else ("FAIL %s: %s" % (name, why)), flush=True)
 
 
-def page(d, n, name, path, wants, timeout=TIMEOUT):
-    """Open console path; pass when every string of `wants` is in the page's text (case-insensitive)."""
-    d.get(console + "/console" + path)
-    end = time.time() + timeout
+def page(d, n, name, path, wants, timeout=TIMEOUT, loads=1):
+    """Open console path; pass when every string of `wants` is in the page's text (case-insensitive).
+
+    loads > 1 opens the page again when the text has not come within timeout/loads seconds: FlyteConsole 1.10.4's
+    useFetchableData can leave a list in its IDLE state for good (it resets the fetch when its cache key is first
+    set during a render, and its effect that starts a load only runs again when "is idle" changes), so a page
+    sometimes stays empty although every admin answer came back 200; a user reloads. Each reload is printed."""
     text = ""
-    while time.time() < end:
-        text = body_text(d)
+    for load in range(loads):
+        if load:
+            print("%s: the console left a list unloaded; opening the page again (%d of %d)" % (name, load + 1, loads),
+                  flush=True)
+        d.get(console + "/console" + path)
+        end = time.time() + timeout / loads
+        while time.time() < end:
+            text = body_text(d)
+            if all(w.lower() in text.lower() for w in wants):
+                break
+            time.sleep(0.5)
         if all(w.lower() in text.lower() for w in wants):
             break
-        time.sleep(0.5)
     d.save_screenshot("%s/%02d-%s.png" % (out, n, name))
     missing = [w for w in wants if w.lower() not in text.lower()]
     report(name, not missing, "missing %s; page text: %s" % (missing, " ".join(text.split())[:300]))
+    if missing:
+        browser_errors(d)
     return not missing
+
+
+def browser_errors(d):
+    """Print the page's own console errors (a failed page is usually a script error in the console's code)."""
+    try:
+        for e in d.get_log("browser"):
+            if e.get("level") in ("SEVERE", "WARNING"):
+                print("browser %s: %s" % (e["level"], e["message"][:600]), flush=True)
+    except Exception as e:
+        print("browser log unavailable: %s" % e, flush=True)
 
 
 def admin_json(path):
@@ -92,7 +116,8 @@ def main():
         page(d, 3, "tasks", base + "/tasks", ["greet", "remember"])
         page(d, 4, "launch-plans", base + "/launchPlans", ["hello", "orders_etl"])
         versions = admin_json("/api/v1/workflows/%s/%s/hello?limit=5" % (project, domain))["workflows"]
-        page(d, 5, "workflow-versions", base + "/workflows/hello", ["versions", versions[0]["id"]["version"]])
+        page(d, 5, "workflow-versions", base + "/workflows/hello", ["versions", versions[0]["id"]["version"]],
+             timeout=3 * TIMEOUT, loads=6)
         x = admin_json("/api/v1/executions/%s/%s/%s" % (project, domain, execution))
         nodes = admin_json("/api/v1/node_executions/%s/%s/%s" % (project, domain, execution))["nodeExecutions"]
         node_ids = [n["id"]["nodeId"] for n in nodes if n["closure"]["phase"] == "SUCCEEDED"]

@@ -29,7 +29,14 @@ def driver():
               "--no-first-run", "--disable-extensions", "--window-size=1400,1000"):
         o.add_argument(a)
     o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+    # A network like a real deployment's: 40 ms per request. On loopback the admin answers in about a millisecond,
+    # often before React has drawn the list's LOADING state, and FlyteConsole 1.10.4 then leaves the list idle
+    # (see page()); with a real network's latency it does not.
+    d.execute_cdp_cmd("Network.enable", {})
+    d.execute_cdp_cmd("Network.emulateNetworkConditions",
+                      {"offline": False, "latency": 40, "downloadThroughput": -1, "uploadThroughput": -1})
+    return d
 
 
 def body_text(d):

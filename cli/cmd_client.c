@@ -28,12 +28,9 @@
 enum out_format { OUT_TABLE, OUT_JSON, OUT_YAML };
 
 struct client {
-	char *admin;   /* base URL without trailing '/' */
-	char *token;   /* bearer token or NULL */
-	char *ca_file; /* PEM CA bundle to trust for https:// admins, or NULL (the system's) */
-	char *cfg_project, *cfg_domain; /* owned copies from the config file */
-	const char *project, *domain;
-	bool project_given; /* by -p or the config file, not the default */
+	struct cli_conn conn; /* admin URL (no trailing '/'), token and CA files, project, domain */
+	char *token;          /* bearer token or NULL */
+	const char *project, *domain; /* conn's */
 	enum out_format format;
 	/* per-command */
 	const char *version, *filters, *name, *cause, *sort_by;
@@ -81,7 +78,7 @@ static int http(struct client *c, const char *method, const char *path, const ch
 		return CLI_EXIT_USAGE;
 	fc_buf_reset(out);
 	fc_buf_set_cap(out, CLIENT_MAX_ANSWER);
-	fc_buf_addf(&url, "%s%s", c->admin, path);
+	fc_buf_addf(&url, "%s%s", c->conn.admin, path);
 	curl_easy_setopt(h, CURLOPT_URL, url.buf);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
@@ -90,8 +87,8 @@ static int http(struct client *c, const char *method, const char *path, const ch
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, 300L);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
-	if (c->ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+	if (c->conn.ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->conn.ca_file);
 	if (body) {
 		headers = curl_slist_append(headers, "Content-Type: application/json");
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
@@ -115,8 +112,8 @@ static int http(struct client *c, const char *method, const char *path, const ch
 		if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE)
 			fprintf(stderr, "flytec: the admin's TLS certificate is not trusted%s: give the CA that signed it "
 				"with --ca-file FILE, FLYTEC_CA_FILE or 'ca_file' in the config\n",
-				c->ca_file ? " by the CA file given" : "");
-		else if (cc == CURLE_SSL_CONNECT_ERROR && !strncmp(c->admin, "https://", 8))
+				c->conn.ca_file ? " by the CA file given" : "");
+		else if (cc == CURLE_SSL_CONNECT_ERROR && !strncmp(c->conn.admin, "https://", 8))
 			fprintf(stderr, "flytec: the TLS handshake failed: is the admin serving https (flytec serve "
 				"--tls-cert)?\n");
 	}
@@ -297,7 +294,13 @@ int cli_read_token(const char *file, char **out)
 	return 0;
 }
 
-static int read_config(struct client *c, const char *file, bool must_exist, char **token_file)
+void cli_conn_set(char **field, const char *value)
+{
+	free(*field);
+	*field = value ? fc_xstrdup(value) : NULL;
+}
+
+static int read_config(struct cli_conn *c, const char *file, bool must_exist)
 {
 	char line[1024];
 	FILE *f = fopen(file, "r");
@@ -325,21 +328,16 @@ static int read_config(struct client *c, const char *file, bool must_exist, char
 		key = trim(l);
 		val = trim(eq + 1);
 		if (!strcmp(key, "admin")) {
-			free(c->admin);
-			c->admin = fc_xstrdup(val);
+			cli_conn_set(&c->admin, val);
 		} else if (!strcmp(key, "token_file")) {
-			free(*token_file);
-			*token_file = fc_xstrdup(val);
+			cli_conn_set(&c->token_file, val);
 		} else if (!strcmp(key, "ca_file")) {
-			free(c->ca_file);
-			c->ca_file = fc_xstrdup(val);
+			cli_conn_set(&c->ca_file, val);
 		} else if (!strcmp(key, "project")) {
-			free(c->cfg_project);
-			c->project = c->cfg_project = fc_xstrdup(val);
+			cli_conn_set(&c->project, val);
 			c->project_given = true;
 		} else if (!strcmp(key, "domain")) {
-			free(c->cfg_domain);
-			c->domain = c->cfg_domain = fc_xstrdup(val);
+			cli_conn_set(&c->domain, val);
 		} else {
 			fprintf(stderr, "flytec: %s:%d: unknown key '%s' (admin, token_file, ca_file, project, domain)\n", file, n,
 				key);
@@ -349,6 +347,61 @@ static int read_config(struct client *c, const char *file, bool must_exist, char
 	}
 	fclose(f);
 	return 0;
+}
+
+int cli_conn_load(struct cli_conn *c, int argc, char **argv)
+{
+	const char *env, *config = NULL;
+	bool config_given = false;
+	int i, rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->admin = fc_xstrdup((env = getenv("FLYTEC_ADMIN")) && *env ? env : "http://127.0.0.1:8089");
+	c->project = fc_xstrdup(CMP_DEFAULT_PROJECT);
+	c->domain = fc_xstrdup(CMP_DEFAULT_DOMAIN);
+	if ((env = getenv("FLYTEC_TOKEN_FILE")) && *env)
+		c->token_file = fc_xstrdup(env);
+	if ((env = getenv("FLYTEC_CA_FILE")) && *env)
+		c->ca_file = fc_xstrdup(env);
+	/* the config file first, so that the options parsed after this override it */
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			config = argv[i + 1], config_given = true;
+		else if (!strncmp(argv[i], "--config=", 9))
+			config = argv[i] + 9, config_given = true;
+	}
+	if (!config && (env = getenv("FLYTEC_CONFIG")) && *env)
+		config = env, config_given = true;
+	if (config) {
+		rc = read_config(c, config, config_given);
+	} else if ((env = getenv("HOME"))) {
+		struct fc_buf p = FC_BUF_INIT;
+
+		fc_buf_addf(&p, "%s/.config/flytec/config", env);
+		rc = read_config(c, p.buf, false);
+		fc_buf_release(&p);
+	}
+	return rc;
+}
+
+void cli_conn_finish(struct cli_conn *c)
+{
+	size_t n = strlen(c->admin);
+
+	while (n && c->admin[n - 1] == '/')
+		c->admin[--n] = '\0';
+}
+
+void cli_conn_release(struct cli_conn *c)
+{
+	free(c->admin);
+	free(c->token_file);
+	free(c->ca_file);
+	free(c->project);
+	free(c->domain);
+	memset(c, 0, sizeof(*c));
 }
 
 enum { OPT_TOKEN_FILE = 256, OPT_CA_FILE, OPT_CONFIG, OPT_VERSION, OPT_FILTERS, OPT_LIMIT, OPT_NAME, OPT_CAUSE, OPT_INPUT,
@@ -379,63 +432,27 @@ static const struct option client_opts[] = {
 
 static void client_release(struct client *c)
 {
-	free(c->admin);
+	cli_conn_release(&c->conn);
 	free(c->token);
-	free(c->ca_file);
 	free(c->inputs);
-	free(c->cfg_project);
-	free(c->cfg_domain);
 }
 
 /* Parse the options of every client command; positional arguments stay in argv[optind..]. */
 static int client_init(struct client *c, int argc, char **argv, const char *usage)
 {
-	const char *env;
-	char *token_file = NULL, *config = NULL;
-	bool config_given = false;
-	int opt, rc = 0;
+	int opt, rc;
 
 	memset(c, 0, sizeof(*c));
-	c->project = CMP_DEFAULT_PROJECT;
-	c->domain = CMP_DEFAULT_DOMAIN;
-	c->admin = fc_xstrdup((env = getenv("FLYTEC_ADMIN")) && *env ? env : "http://127.0.0.1:8089");
-	if ((env = getenv("FLYTEC_TOKEN_FILE")) && *env)
-		token_file = fc_xstrdup(env);
-	if ((env = getenv("FLYTEC_CA_FILE")) && *env)
-		c->ca_file = fc_xstrdup(env);
-	/* the config file first, so that options override it */
-	for (opt = 1; opt < argc - 1; opt++)
-		if (!strcmp(argv[opt], "--config"))
-			config = argv[opt + 1], config_given = true;
-	if (!config && (env = getenv("FLYTEC_CONFIG")) && *env)
-		config = (char *)env, config_given = true;
-	if (config) {
-		rc = read_config(c, config, config_given, &token_file);
-	} else if ((env = getenv("HOME"))) {
-		struct fc_buf p = FC_BUF_INIT;
-
-		fc_buf_addf(&p, "%s/.config/flytec/config", env);
-		rc = read_config(c, p.buf, false, &token_file);
-		fc_buf_release(&p);
-	}
+	rc = cli_conn_load(&c->conn, argc, argv);
 	optind = 1;
 	while (!rc && (opt = getopt_long(argc, argv, "a:p:d:o:h", client_opts, NULL)) != -1) {
 		switch (opt) {
-		case 'a':
-			free(c->admin);
-			c->admin = fc_xstrdup(optarg);
-			break;
-		case OPT_TOKEN_FILE:
-			free(token_file);
-			token_file = fc_xstrdup(optarg);
-			break;
-		case OPT_CA_FILE:
-			free(c->ca_file);
-			c->ca_file = fc_xstrdup(optarg);
-			break;
+		case 'a': cli_conn_set(&c->conn.admin, optarg); break;
+		case OPT_TOKEN_FILE: cli_conn_set(&c->conn.token_file, optarg); break;
+		case OPT_CA_FILE: cli_conn_set(&c->conn.ca_file, optarg); break;
 		case OPT_CONFIG: break;
-		case 'p': c->project = optarg, c->project_given = true; break;
-		case 'd': c->domain = optarg; break;
+		case 'p': cli_conn_set(&c->conn.project, optarg), c->conn.project_given = true; break;
+		case 'd': cli_conn_set(&c->conn.domain, optarg); break;
 		case 'o':
 			if (!strcmp(optarg, "table")) {
 				c->format = OUT_TABLE;
@@ -483,15 +500,11 @@ static int client_init(struct client *c, int argc, char **argv, const char *usag
 			rc = CLI_EXIT_USAGE;
 		}
 	}
-	if (!rc && token_file)
-		rc = cli_read_token(token_file, &c->token);
-	free(token_file);
-	if (!rc) {
-		size_t n = strlen(c->admin);
-
-		while (n && c->admin[n - 1] == '/')
-			c->admin[--n] = '\0';
-	}
+	if (!rc && c->conn.token_file)
+		rc = cli_read_token(c->conn.token_file, &c->token);
+	cli_conn_finish(&c->conn);
+	c->project = c->conn.project;
+	c->domain = c->conn.domain;
 	return rc;
 }
 
@@ -977,7 +990,7 @@ static int resolve_default_project(struct client *c)
 	size_t i;
 	int rc;
 
-	if (c->project_given)
+	if (c->conn.project_given)
 		return 0;
 	rc = get_json(c, "/api/v1/projects", &j);
 	if (rc)
@@ -995,8 +1008,8 @@ static int resolve_default_project(struct client *c)
 	if (json_array_size(projects) == 1) {
 		fprintf(stderr, "flytec: project '%s' does not exist; showing '%s', the only project (-p to choose)\n",
 			c->project, only);
-		free(c->cfg_project);
-		c->project = c->cfg_project = fc_xstrdup(only);
+		cli_conn_set(&c->conn.project, only);
+		c->project = c->conn.project;
 	} else if (!json_array_size(projects)) {
 		fprintf(stderr, "flytec: project '%s' does not exist, and no project exists yet (register specs first)\n",
 			c->project);
@@ -1524,7 +1537,7 @@ static int admin_piece(struct client *c, struct cmp_session *s, const char *kind
 		goto out;
 	}
 	text = json_dumps(piece, JSON_COMPACT);
-	fc_buf_addf(&src, "%s%s.json", c->admin, path.buf);
+	fc_buf_addf(&src, "%s%s.json", c->conn.admin, path.buf);
 	cmp_add_source_take(s, src.buf, text, strlen(text));
 	if (lp_out)
 		*lp_out = json_incref(j);
@@ -1555,10 +1568,8 @@ int cli_admin_snapshot(const char *admin, const char *entity, const char *versio
 	rc = client_init(&c, 1, argv, "");
 	if (rc)
 		goto out;
-	free(c.admin);
-	c.admin = fc_xstrdup(admin);
-	while (*c.admin && c.admin[strlen(c.admin) - 1] == '/')
-		c.admin[strlen(c.admin) - 1] = '\0';
+	cli_conn_set(&c.conn.admin, admin);
+	cli_conn_finish(&c.conn);
 	if (opts->project)
 		c.project = opts->project;
 	if (opts->domain)

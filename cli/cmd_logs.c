@@ -40,6 +40,8 @@ static const char logs_usage[] =
 	"  -a, --admin URL         the admin API (default $FLYTEC_ADMIN or http://127.0.0.1:8089)\n"
 	"      --token-file FILE   bearer token (default $FLYTEC_TOKEN_FILE)\n"
 	"      --ca-file FILE      trust the CA certificate(s) in FILE for an https:// admin (default $FLYTEC_CA_FILE)\n"
+	"      --config FILE       'key = value' lines: admin, token_file, ca_file, project, domain\n"
+	"                          (default $FLYTEC_CONFIG, else ~/.config/flytec/config when it exists)\n"
 	"  -p, --project NAME      default " CMP_DEFAULT_PROJECT "\n"
 	"  -d, --domain NAME       default " CMP_DEFAULT_DOMAIN "\n";
 
@@ -119,7 +121,7 @@ static void print_error(const struct logs_answer *a)
 	json_decref(j);
 }
 
-enum { OPT_ATTEMPT = 256, OPT_STREAM, OPT_TOKEN_FILE, OPT_CA_FILE };
+enum { OPT_ATTEMPT = 256, OPT_STREAM, OPT_TOKEN_FILE, OPT_CA_FILE, OPT_CONFIG };
 
 int cmd_logs(int argc, char **argv)
 {
@@ -130,15 +132,14 @@ int cmd_logs(int argc, char **argv)
 		{"admin", required_argument, NULL, 'a'},
 		{"token-file", required_argument, NULL, OPT_TOKEN_FILE},
 		{"ca-file", required_argument, NULL, OPT_CA_FILE},
+		{"config", required_argument, NULL, OPT_CONFIG},
 		{"project", required_argument, NULL, 'p'},
 		{"domain", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *env, *project = CMP_DEFAULT_PROJECT, *domain = CMP_DEFAULT_DOMAIN, *attempt = NULL, *stream = NULL;
-	const char *admin = (env = getenv("FLYTEC_ADMIN")) && *env ? env : "http://127.0.0.1:8089";
-	const char *token_file = (env = getenv("FLYTEC_TOKEN_FILE")) && *env ? env : NULL;
-	const char *ca_file = (env = getenv("FLYTEC_CA_FILE")) && *env ? env : NULL;
+	const char *attempt = NULL, *stream = NULL;
+	struct cli_conn conn;
 	struct fc_buf base = FC_BUF_INIT, url = FC_BUF_INIT, auth = FC_BUF_INIT;
 	struct curl_slist *headers = NULL;
 	struct sigaction sa, old_int, old_term;
@@ -146,10 +147,11 @@ int cmd_logs(int argc, char **argv)
 	char *token = NULL;
 	bool follow = false;
 	CURL *h = NULL;
-	int opt, rc = 0;
+	int opt, rc;
 
+	rc = cli_conn_load(&conn, argc, argv);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "fa:p:d:h", opts, NULL)) != -1) {
+	while (!rc && (opt = getopt_long(argc, argv, "fa:p:d:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f': follow = true; break;
 		case OPT_ATTEMPT: {
@@ -158,34 +160,39 @@ int cmd_logs(int argc, char **argv)
 			errno = 0;
 			if (strtoul(optarg, &end, 10) > UINT32_MAX || errno || *end || !*optarg || optarg[0] == '-') {
 				fprintf(stderr, "flytec: --attempt takes a number (0 is the first attempt)\n");
-				return CLI_EXIT_USAGE;
+				rc = CLI_EXIT_USAGE;
+				break;
 			}
 			attempt = optarg;
 			break;
 		}
 		case OPT_STREAM: stream = optarg; break;
-		case 'a': admin = optarg; break;
-		case OPT_TOKEN_FILE: token_file = optarg; break;
-		case OPT_CA_FILE: ca_file = optarg; break;
-		case 'p': project = optarg; break;
-		case 'd': domain = optarg; break;
-		case 'h': fputs(logs_usage, stdout); return 0;
-		default: fputs(logs_usage, stderr); return CLI_EXIT_USAGE;
+		case 'a': cli_conn_set(&conn.admin, optarg); break;
+		case OPT_TOKEN_FILE: cli_conn_set(&conn.token_file, optarg); break;
+		case OPT_CA_FILE: cli_conn_set(&conn.ca_file, optarg); break;
+		case OPT_CONFIG: break;
+		case 'p': cli_conn_set(&conn.project, optarg); break;
+		case 'd': cli_conn_set(&conn.domain, optarg); break;
+		case 'h': fputs(logs_usage, stdout); rc = -1; break;
+		default: fputs(logs_usage, stderr); rc = CLI_EXIT_USAGE; break;
 		}
 	}
-	if (argc - optind != 2) {
+	if (!rc && argc - optind != 2) {
 		fputs(logs_usage, stderr);
-		return CLI_EXIT_USAGE;
+		rc = CLI_EXIT_USAGE;
 	}
-	if (token_file && cli_read_token(token_file, &token))
-		return CLI_EXIT_USAGE;
-	fc_buf_adds(&base, admin);
-	while (base.len && base.buf[base.len - 1] == '/')
-		fc_buf_truncate(&base, base.len - 1);
+	if (!rc && conn.token_file && cli_read_token(conn.token_file, &token))
+		rc = CLI_EXIT_USAGE;
+	if (rc) {
+		cli_conn_release(&conn);
+		return rc < 0 ? 0 : rc;
+	}
+	cli_conn_finish(&conn);
+	fc_buf_adds(&base, conn.admin);
 	fc_buf_adds(&base, "/api/v1/logs/");
-	logs_escape(&base, project);
+	logs_escape(&base, conn.project);
 	fc_buf_addch(&base, '/');
-	logs_escape(&base, domain);
+	logs_escape(&base, conn.domain);
 	fc_buf_addch(&base, '/');
 	logs_escape(&base, argv[optind]);
 	fc_buf_addch(&base, '/');
@@ -237,8 +244,8 @@ int cmd_logs(int argc, char **argv)
 		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
 		curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L); /* a follow answers within 25 s */
 		curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
-		if (ca_file)
-			curl_easy_setopt(h, CURLOPT_CAINFO, ca_file);
+		if (conn.ca_file)
+			curl_easy_setopt(h, CURLOPT_CAINFO, conn.ca_file);
 		cc = curl_easy_perform(h);
 		if (logs_interrupted) {
 			fc_buf_release(&a.error_body);
@@ -278,5 +285,6 @@ out:
 	fc_buf_release(&url);
 	fc_buf_release(&auth);
 	free(token);
+	cli_conn_release(&conn);
 	return rc;
 }

@@ -207,6 +207,15 @@ check token-given-200 eq "$CODE:$(cat "$T/out" | head -n 1)" 200:one
 check cli-token-file eq "$("$FLYTEC" logs e1 t -p demo -d development --admin "$URL" --token-file "$T/token" | head -n 1)" one
 "$FLYTEC" logs e1 t -p demo -d development --admin "$URL" >/dev/null 2>&1
 check cli-no-token-exit-2 eq "$?" 2
+# the same config file as the other client commands: admin, token file, project, domain (options override it)
+printf 'admin = %s/\ntoken_file = %s\nproject = demo\ndomain = development\n' "$URL" "$T/token" >"$T/flytec.conf"
+check cli-config-file eq "$("$FLYTEC" logs e1 t --config "$T/flytec.conf" | head -n 1)" one
+check cli-config-env eq "$(FLYTEC_CONFIG="$T/flytec.conf" "$FLYTEC" logs e1 t | head -n 1)" one
+FLYTEC_CONFIG="$T/flytec.conf" "$FLYTEC" logs e1 t -p other >"$T/cli.out" 2>"$T/cli.err"
+check cli-option-over-config eq "$?:$(grep -c 'other' "$T/cli.err")" 1:1
+printf 'admin = %s\nbogus = 1\n' "$URL" >"$T/bad.conf"
+"$FLYTEC" logs e1 t --config "$T/bad.conf" >/dev/null 2>"$T/cli.err"
+check cli-config-bad-key eq "$?:$(cat "$T/cli.err")" "2:flytec: $T/bad.conf:2: unknown key 'bogus' (admin, token_file, ca_file, project, domain)"
 adm_stop
 adm_start --repo "$R" --token-file "$T/token" --public-reads
 logs $PD/e1/t

@@ -355,6 +355,28 @@ def run(d):
     report("execution-nested-colours", got, "launch %d; nested squares and rows %r" % (code, nested.__name__ and d.execute_script(
         "return [...document.querySelectorAll('svg.dag rect.nested-node')].map(x => x.getAttribute('data-node') + '=' + x.getAttribute('data-phase'))")))
 
+    # 600 node executions: the first page of the node table holds 500 (the stream's first event), "More nodes"
+    # asks the rest through the list's token, and then the button is gone
+    # (opened once the run ended: a page open while it runs gets every node through the stream's changes instead)
+    code, body = launch("console-600", "wide600", {"x": 6})
+    wait(d, lambda d: b'"SUCCEEDED"' in api("GET", "/api/v1/executions/%s/%s/console-600" % (P, D))[1], 120)
+    goto(d, "#/p/%s/%s/execution/console-600" % (P, D))
+    wait(d, lambda d: phase_of(d) == "SUCCEEDED")
+    rows = lambda d: len(d.find_elements(By.CSS_SELECTOR, "#nodes tr[data-node]"))
+    first = wait(d, lambda d: rows(d) == 500 and d.find_elements(By.ID, "more-nodes-button"))
+    shot(d, "execution-600-first-page")
+    report("nodes-first-page-500", first and "500 nodes shown, more to come" in text(d),
+           "launch %d, phase %s, rows %d, more: %r" % (code, phase_of(d), rows(d),
+                                                      [e.text for e in d.find_elements(By.ID, "more-nodes")]))
+    if first:
+        d.execute_script("document.getElementById('more-nodes-button').click()")
+        all_rows = wait(d, lambda d: rows(d) == 600 and not d.find_elements(By.ID, "more-nodes-button"))
+        shot(d, "execution-600-all")
+        names = d.execute_script("return [...document.querySelectorAll('#nodes tr[data-node]')].map(r => r.getAttribute('data-node'))")
+        report("nodes-more-pages-all-600", all_rows and sorted(names) == sorted("m%d" % i for i in range(600)),
+               "rows %d, distinct %d, button still there: %s" % (rows(d), len(set(names)),
+                                                                 bool(d.find_elements(By.ID, "more-nodes-button"))))
+
     # the executions list: filters and times in the viewer's zone with UTC on hover
     if page(d, "executions-filtered", "#/p/%s/%s/executions?phase=SUCCEEDED" % (P, D), ["console-form", "answered in"]):
         title = d.find_element(By.CSS_SELECTOR, "#exec-list time").get_attribute("title")

@@ -91,6 +91,11 @@ YAML
 		if [ "$i" -lt 10 ]; then src="inputs.x"; else src="n$(( (i - 10) / 10 * 10 + (i * 7) % 10 )).x"; fi
 		echo "      - {id: n$i, task: num, inputs: {x: !ref $src}}"
 	done
+	# 600 independent nodes: an execution with more node executions than one page of the node table (500)
+	echo "  - name: wide600"
+	echo "    inputs: {x: integer}"
+	echo "    nodes:"
+	for i in $(seq 0 599); do echo "      - {id: m$i, task: num, inputs: {x: !ref inputs.x}}"; done
 } >"$T/repo/console_wide.yaml"
 TOKEN=console-test-token-$$
 printf '%s\n' "$TOKEN" >"$T/token"
@@ -98,6 +103,7 @@ adm_start --repo "$T/repo" --token-file "$T/token" --public-reads
 AUTH=(-H "Authorization: Bearer $TOKEN")
 for _ in $(seq 1 200); do get /api/v1/launch_plan_ids/examples/development; contains "$(cat "$T/out")" wide500 >/dev/null && break; sleep 0.05; done
 check specs-registered contains "$(cat "$T/out")" '"wide500"'
+check specs-registered-600 contains "$(cat "$T/out")" '"wide600"'
 
 # --- serving: files, types, caching, headers --------------------------------------------------------------------
 H=$T/headers

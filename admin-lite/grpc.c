@@ -175,11 +175,6 @@ static int query_of(struct adm_query *q, uint32_t limit, const char *token, cons
 	return 0;
 }
 
-static char *token_msg(struct gcall *c, const char *next)
-{
-	return next ? fc_arena_strdup(&c->arena, next) : (char *)protobuf_c_empty_string;
-}
-
 static void *new_msg(struct gcall *c, const ProtobufCMessageDescriptor *desc)
 {
 	ProtobufCMessage *m = fc_arena_alloc(&c->arena, desc->sizeof_message);
@@ -253,18 +248,12 @@ static int m_get_entity(struct gcall *c, const ProtobufCMessage *req, ProtobufCM
 static int entity_list(struct gcall *c, enum adm_kind kind, const struct adm_query *q, ProtobufCMessage **resp,
 		       struct fc_err *err)
 {
-	struct adm_entity *list;
 	ProtobufCMessage **items;
-	size_t n, i;
+	size_t n;
 	char *next;
 
-	if (adm_check_project(q->project, err) ||
-	    adm_entity_list(c->g->store, kind, q, &c->arena, &list, &n, &next, err))
+	if (adm_entity_items(c->g->store, kind, q, &c->arena, &items, &n, &next, err))
 		return err->code;
-	items = fc_arena_array(&c->arena, n + 1, sizeof(*items));
-	for (i = 0; i < n; i++)
-		if (adm_entity_msg(&list[i], &c->arena, &items[i], err))
-			return err->code;
 	*resp = adm_entity_list_msg(kind, &c->arena, items, n, next);
 	return 0;
 }
@@ -288,33 +277,14 @@ static int m_list_ids(struct gcall *c, const ProtobufCMessage *req, ProtobufCMes
 {
 	const Flyteidl__Admin__NamedEntityIdentifierListRequest *r =
 		(const Flyteidl__Admin__NamedEntityIdentifierListRequest *)req;
-	Flyteidl__Admin__NamedEntityIdentifierList *l =
-		new_msg(c, &flyteidl__admin__named_entity_identifier_list__descriptor);
 	struct adm_query q;
-	const char **names;
-	size_t n, i;
-	char *next;
 
 	if (query_of(&q, r->limit, r->token, r->filters, r->sort_by, err))
 		return err->code;
 	q.project = r->project;
 	q.domain = r->domain;
-	if (adm_entity_names(c->g->store, c->m->kind, &q, &c->arena, &names, &n, &next, err))
-		return err->code;
-	l->n_entities = n;
-	l->entities = fc_arena_array(&c->arena, n + 1, sizeof(*l->entities));
-	for (i = 0; i < n; i++) {
-		Flyteidl__Admin__NamedEntityIdentifier *e =
-			new_msg(c, &flyteidl__admin__named_entity_identifier__descriptor);
-
-		e->project = r->project;
-		e->domain = r->domain;
-		e->name = (char *)names[i];
-		l->entities[i] = e;
-	}
-	l->token = token_msg(c, next);
-	*resp = &l->base;
-	return 0;
+	return adm_entity_ids_msg(c->g->store, c->m->kind, &q, &c->arena,
+				  (Flyteidl__Admin__NamedEntityIdentifierList **)resp, err);
 }
 
 static int m_update_launch_plan(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp,
@@ -445,11 +415,7 @@ static int m_list_executions(struct gcall *c, const ProtobufCMessage *req, Proto
 			     struct fc_err *err)
 {
 	const Flyteidl__Admin__ResourceListRequest *r = (const Flyteidl__Admin__ResourceListRequest *)req;
-	Flyteidl__Admin__ExecutionList *l = new_msg(c, &flyteidl__admin__execution_list__descriptor);
 	struct adm_query q;
-	struct adm_execution *list;
-	size_t n, i;
-	char *next;
 
 	if (!r->id)
 		return fc_err_set(err, FC_EINVAL, "id (project, domain) is required");
@@ -457,16 +423,7 @@ static int m_list_executions(struct gcall *c, const ProtobufCMessage *req, Proto
 		return err->code;
 	q.project = r->id->project;
 	q.domain = r->id->domain;
-	if (adm_execution_list(c->g->store, &q, &c->arena, &list, &n, &next, err))
-		return err->code;
-	l->n_executions = n;
-	l->executions = fc_arena_array(&c->arena, n + 1, sizeof(*l->executions));
-	for (i = 0; i < n; i++)
-		if (adm_execution_msg(&list[i], &c->arena, &l->executions[i], err))
-			return err->code;
-	l->token = token_msg(c, next);
-	*resp = &l->base;
-	return 0;
+	return adm_execution_list_msg(c->g->store, &q, &c->arena, (Flyteidl__Admin__ExecutionList **)resp, err);
 }
 
 static int m_terminate_execution(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp,
@@ -502,26 +459,14 @@ static int m_list_node_executions(struct gcall *c, const ProtobufCMessage *req, 
 				  struct fc_err *err)
 {
 	const Flyteidl__Admin__NodeExecutionListRequest *r = (const Flyteidl__Admin__NodeExecutionListRequest *)req;
-	Flyteidl__Admin__NodeExecutionList *l = new_msg(c, &flyteidl__admin__node_execution_list__descriptor);
 	struct adm_query q;
 	struct adm_exec_id id;
-	struct adm_node_execution *list;
-	size_t n, i;
-	char *next;
 
 	if (query_of(&q, r->limit, r->token, r->filters, r->sort_by, err) ||
-	    exec_id_of(r->workflow_execution_id, &id, err) ||
-	    adm_node_execution_list(c->g->store, &id, opt_str(r->unique_parent_id), &q, &c->arena, &list, &n, &next,
-				    err))
+	    exec_id_of(r->workflow_execution_id, &id, err))
 		return err->code;
-	l->n_node_executions = n;
-	l->node_executions = fc_arena_array(&c->arena, n + 1, sizeof(*l->node_executions));
-	for (i = 0; i < n; i++)
-		if (adm_node_execution_msg(&list[i], &c->arena, &l->node_executions[i], err))
-			return err->code;
-	l->token = token_msg(c, next);
-	*resp = &l->base;
-	return 0;
+	return adm_node_execution_list_msg(c->g->store, &id, opt_str(r->unique_parent_id), &q, &c->arena,
+					   (Flyteidl__Admin__NodeExecutionList **)resp, err);
 }
 
 static int m_get_task_execution(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp,
@@ -546,28 +491,16 @@ static int m_list_task_executions(struct gcall *c, const ProtobufCMessage *req, 
 				  struct fc_err *err)
 {
 	const Flyteidl__Admin__TaskExecutionListRequest *r = (const Flyteidl__Admin__TaskExecutionListRequest *)req;
-	Flyteidl__Admin__TaskExecutionList *l = new_msg(c, &flyteidl__admin__task_execution_list__descriptor);
 	struct adm_query q;
 	struct adm_exec_id id;
-	struct adm_task_execution *list;
-	size_t n, i;
-	char *next;
 
 	if (!r->node_execution_id)
 		return fc_err_set(err, FC_EINVAL, "node_execution_id is required");
 	if (query_of(&q, r->limit, r->token, r->filters, r->sort_by, err) ||
-	    exec_id_of(r->node_execution_id->execution_id, &id, err) ||
-	    adm_task_execution_list(c->g->store, &id, r->node_execution_id->node_id, &q, &c->arena, &list, &n, &next,
-				    err))
+	    exec_id_of(r->node_execution_id->execution_id, &id, err))
 		return err->code;
-	l->n_task_executions = n;
-	l->task_executions = fc_arena_array(&c->arena, n + 1, sizeof(*l->task_executions));
-	for (i = 0; i < n; i++)
-		if (adm_task_execution_msg(&list[i], &c->arena, &l->task_executions[i], err))
-			return err->code;
-	l->token = token_msg(c, next);
-	*resp = &l->base;
-	return 0;
+	return adm_task_execution_list_msg(c->g->store, &id, r->node_execution_id->node_id, &q, &c->arena,
+					   (Flyteidl__Admin__TaskExecutionList **)resp, err);
 }
 
 static int intake(struct gcall *c, const ProtobufCMessage *ev, const ProtobufCMessageDescriptor *out_desc,
@@ -595,55 +528,16 @@ static int m_event(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessag
 /* ------------------------------------------------------------------------------------------------------------
  * Projects, domains, version, signals.
  */
-static Flyteidl__Admin__Domain **domain_msgs(struct gcall *c, size_t *n, struct fc_err *err)
-{
-	const char **ids;
-	Flyteidl__Admin__Domain **out;
-	size_t i;
-
-	if (adm_domain_list(c->g->store, &c->arena, &ids, n, err))
-		return NULL;
-	out = fc_arena_array(&c->arena, *n + 1, sizeof(*out));
-	for (i = 0; i < *n; i++) {
-		out[i] = new_msg(c, &flyteidl__admin__domain__descriptor);
-		out[i]->id = (char *)ids[i];
-		out[i]->name = (char *)ids[i];
-	}
-	return out;
-}
 
 static int m_list_projects(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp,
 			   struct fc_err *err)
 {
 	const Flyteidl__Admin__ProjectListRequest *r = (const Flyteidl__Admin__ProjectListRequest *)req;
-	Flyteidl__Admin__Projects *l = new_msg(c, &flyteidl__admin__projects__descriptor);
-	Flyteidl__Admin__Domain **domains;
 	struct adm_query q;
-	struct adm_project *list;
-	size_t n, nd, i;
-	char *next;
 
 	if (query_of(&q, r->limit, r->token, r->filters, r->sort_by, err))
 		return err->code;
-	domains = domain_msgs(c, &nd, err);
-	if (!domains || adm_project_list(c->g->store, &q, &c->arena, &list, &n, &next, err))
-		return err->code;
-	l->n_projects = n;
-	l->projects = fc_arena_array(&c->arena, n + 1, sizeof(*l->projects));
-	for (i = 0; i < n; i++) {
-		Flyteidl__Admin__Project *p = new_msg(c, &flyteidl__admin__project__descriptor);
-
-		p->id = (char *)list[i].id;
-		p->name = (char *)list[i].name;
-		p->description = (char *)list[i].description;
-		p->state = (Flyteidl__Admin__Project__ProjectState)list[i].state;
-		p->n_domains = nd;
-		p->domains = domains;
-		l->projects[i] = p;
-	}
-	l->token = token_msg(c, next);
-	*resp = &l->base;
-	return 0;
+	return adm_project_list_msg(c->g->store, &q, &c->arena, (Flyteidl__Admin__Projects **)resp, err);
 }
 
 static int m_register_project(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp,
@@ -689,7 +583,7 @@ static int m_get_domains(struct gcall *c, const ProtobufCMessage *req, ProtobufC
 	Flyteidl__Admin__GetDomainsResponse *d = new_msg(c, &flyteidl__admin__get_domains_response__descriptor);
 
 	(void)req;
-	d->domains = domain_msgs(c, &d->n_domains, err);
+	d->domains = adm_domain_msgs(c->g->store, &c->arena, &d->n_domains, err);
 	if (!d->domains)
 		return err->code;
 	*resp = &d->base;
@@ -712,25 +606,13 @@ static int m_version(struct gcall *c, const ProtobufCMessage *req, ProtobufCMess
 static int m_list_signals(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp, struct fc_err *err)
 {
 	const Flyteidl__Admin__SignalListRequest *r = (const Flyteidl__Admin__SignalListRequest *)req;
-	Flyteidl__Admin__SignalList *l = new_msg(c, &flyteidl__admin__signal_list__descriptor);
 	struct adm_query q;
 	struct adm_exec_id id;
-	struct adm_signal *list;
-	size_t n, i;
-	char *next;
 
 	if (query_of(&q, r->limit, r->token, r->filters, r->sort_by, err) ||
-	    exec_id_of(r->workflow_execution_id, &id, err) ||
-	    adm_signal_list(c->g->store, &id, &q, &c->arena, &list, &n, &next, err))
+	    exec_id_of(r->workflow_execution_id, &id, err))
 		return err->code;
-	l->n_signals = n;
-	l->signals = fc_arena_array(&c->arena, n + 1, sizeof(*l->signals));
-	for (i = 0; i < n; i++)
-		if (adm_signal_msg(&list[i], &c->arena, &l->signals[i], err))
-			return err->code;
-	l->token = token_msg(c, next);
-	*resp = &l->base;
-	return 0;
+	return adm_signal_list_msg(c->g->store, &id, &q, &c->arena, (Flyteidl__Admin__SignalList **)resp, err);
 }
 
 static int m_set_signal(struct gcall *c, const ProtobufCMessage *req, ProtobufCMessage **resp, struct fc_err *err)

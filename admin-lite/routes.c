@@ -48,11 +48,6 @@ static ProtobufCMessage *unpack_stored(struct adm_req *r, const ProtobufCMessage
 	return protobuf_c_message_unpack(desc, fc_arena_pb_allocator(&r->arena), len, data);
 }
 
-static char *tok(struct adm_req *r, const char *t)
-{
-	return t ? fc_arena_strdup(&r->arena, t) : (char *)protobuf_c_empty_string;
-}
-
 /* ------------------------------------------------------------------------------------------------------------
  * Tasks, workflows, launch plans.
  */
@@ -139,12 +134,10 @@ static void get_entity(struct adm_req *r, enum adm_kind kind)
 static void list_entities(struct adm_req *r, enum adm_kind kind)
 {
 	struct adm_query q;
-	struct adm_entity *list;
 	ProtobufCMessage **items;
 	size_t n, i;
 	char *next;
 	struct fc_err err;
-
 	struct adm_wf_match wf;
 	bool by_workflow = false;
 	uint32_t want;
@@ -165,16 +158,9 @@ static void list_entities(struct adm_req *r, enum adm_kind kind)
 		q.limit = ADM_LIMIT_MAX;
 		q.token = NULL;
 	}
-	if (adm_check_project(q.project, &err) || adm_entity_list(r->store, kind, &q, &r->arena, &list, &n, &next, &err)) {
+	if (adm_entity_items(r->store, kind, &q, &r->arena, &items, &n, &next, &err)) {
 		fail(r, &err);
 		return;
-	}
-	items = fc_arena_array(&r->arena, n + 1, sizeof(*items));
-	for (i = 0; i < n; i++) {
-		if (adm_entity_msg(&list[i], &r->arena, &items[i], &err)) {
-			fail(r, &err);
-			return;
-		}
 	}
 	if (by_workflow) {
 		size_t kept = 0;
@@ -190,34 +176,19 @@ static void list_entities(struct adm_req *r, enum adm_kind kind)
 
 static void list_ids(struct adm_req *r, enum adm_kind kind)
 {
-	Flyteidl__Admin__NamedEntityIdentifierList l = FLYTEIDL__ADMIN__NAMED_ENTITY_IDENTIFIER_LIST__INIT;
+	Flyteidl__Admin__NamedEntityIdentifierList *l;
 	struct adm_query q;
-	const char **names;
-	size_t n, i;
-	char *next;
 	struct fc_err err;
 
 	if (adm_req_query(r, &q))
 		return;
 	q.project = adm_req_param(r, 0);
 	q.domain = adm_req_param(r, 1);
-	if (adm_entity_names(r->store, kind, &q, &r->arena, &names, &n, &next, &err)) {
+	if (adm_entity_ids_msg(r->store, kind, &q, &r->arena, &l, &err)) {
 		fail(r, &err);
 		return;
 	}
-	l.n_entities = n;
-	l.entities = fc_arena_array(&r->arena, n + 1, sizeof(*l.entities));
-	for (i = 0; i < n; i++) {
-		Flyteidl__Admin__NamedEntityIdentifier *e = fc_arena_alloc(&r->arena, sizeof(*e));
-
-		flyteidl__admin__named_entity_identifier__init(e);
-		e->project = (char *)q.project;
-		e->domain = (char *)q.domain;
-		e->name = (char *)names[i];
-		l.entities[i] = e;
-	}
-	l.token = tok(r, next);
-	adm_reply_msg(r, 200, &l.base);
+	adm_reply_msg(r, 200, &l->base);
 }
 
 static void h_get_task(struct adm_req *r) { get_entity(r, ADM_TASK); }
@@ -269,10 +240,9 @@ static void h_active_launch_plan(struct adm_req *r)
 
 static void h_active_launch_plans(struct adm_req *r)
 {
-	Flyteidl__Admin__LaunchPlanList l = FLYTEIDL__ADMIN__LAUNCH_PLAN_LIST__INIT;
 	struct adm_query q;
-	struct adm_entity *list;
-	size_t n, i;
+	ProtobufCMessage **items;
+	size_t n;
 	char *next;
 	struct fc_err err;
 
@@ -285,20 +255,11 @@ static void h_active_launch_plans(struct adm_req *r)
 	q.project = adm_req_param(r, 0);
 	q.domain = adm_req_param(r, 1);
 	q.filters = "eq(state,1)";
-	if (adm_entity_list(r->store, ADM_LAUNCH_PLAN, &q, &r->arena, &list, &n, &next, &err)) {
+	if (adm_entity_items(r->store, ADM_LAUNCH_PLAN, &q, &r->arena, &items, &n, &next, &err)) {
 		fail(r, &err);
 		return;
 	}
-	l.n_launch_plans = n;
-	l.launch_plans = fc_arena_array(&r->arena, n + 1, sizeof(*l.launch_plans));
-	for (i = 0; i < n; i++) {
-		if (adm_launch_plan_msg(&list[i], &r->arena, &l.launch_plans[i], &err)) {
-			fail(r, &err);
-			return;
-		}
-	}
-	l.token = tok(r, next);
-	adm_reply_msg(r, 200, &l.base);
+	adm_reply_msg(r, 200, adm_entity_list_msg(ADM_LAUNCH_PLAN, &r->arena, items, n, next));
 }
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -390,31 +351,19 @@ static void h_execution_data(struct adm_req *r)
 
 static void h_list_executions(struct adm_req *r)
 {
-	Flyteidl__Admin__ExecutionList l = FLYTEIDL__ADMIN__EXECUTION_LIST__INIT;
+	Flyteidl__Admin__ExecutionList *l;
 	struct adm_query q;
-	struct adm_execution *list;
-	size_t n, i;
-	char *next;
 	struct fc_err err;
 
 	if (adm_req_query(r, &q))
 		return;
 	q.project = adm_req_param(r, 0);
 	q.domain = adm_req_param(r, 1);
-	if (adm_execution_list(r->store, &q, &r->arena, &list, &n, &next, &err)) {
+	if (adm_execution_list_msg(r->store, &q, &r->arena, &l, &err)) {
 		fail(r, &err);
 		return;
 	}
-	l.n_executions = n;
-	l.executions = fc_arena_array(&r->arena, n + 1, sizeof(*l.executions));
-	for (i = 0; i < n; i++) {
-		if (adm_execution_msg(&list[i], &r->arena, &l.executions[i], &err)) {
-			fail(r, &err);
-			return;
-		}
-	}
-	l.token = tok(r, next);
-	adm_reply_msg(r, 200, &l.base);
+	adm_reply_msg(r, 200, &l->base);
 }
 
 static void h_terminate_execution(struct adm_req *r)
@@ -435,32 +384,19 @@ static void h_terminate_execution(struct adm_req *r)
 
 static void h_list_node_executions(struct adm_req *r)
 {
-	Flyteidl__Admin__NodeExecutionList l = FLYTEIDL__ADMIN__NODE_EXECUTION_LIST__INIT;
+	Flyteidl__Admin__NodeExecutionList *l;
 	struct adm_query q;
 	struct adm_exec_id id;
-	struct adm_node_execution *list;
-	size_t n, i;
-	char *next;
 	struct fc_err err;
 
 	if (adm_req_query(r, &q))
 		return;
 	if (path_exec_id(r, &id, &err) ||
-	    adm_node_execution_list(r->store, &id, adm_req_arg(r, "unique_parent_id"), &q, &r->arena, &list, &n, &next,
-				    &err)) {
+	    adm_node_execution_list_msg(r->store, &id, adm_req_arg(r, "unique_parent_id"), &q, &r->arena, &l, &err)) {
 		fail(r, &err);
 		return;
 	}
-	l.n_node_executions = n;
-	l.node_executions = fc_arena_array(&r->arena, n + 1, sizeof(*l.node_executions));
-	for (i = 0; i < n; i++) {
-		if (adm_node_execution_msg(&list[i], &r->arena, &l.node_executions[i], &err)) {
-			fail(r, &err);
-			return;
-		}
-	}
-	l.token = tok(r, next);
-	adm_reply_msg(r, 200, &l.base);
+	adm_reply_msg(r, 200, &l->base);
 }
 
 static void h_get_node_execution(struct adm_req *r)
@@ -481,31 +417,19 @@ static void h_get_node_execution(struct adm_req *r)
 
 static void h_list_task_executions(struct adm_req *r)
 {
-	Flyteidl__Admin__TaskExecutionList l = FLYTEIDL__ADMIN__TASK_EXECUTION_LIST__INIT;
+	Flyteidl__Admin__TaskExecutionList *l;
 	struct adm_query q;
 	struct adm_exec_id id;
-	struct adm_task_execution *list;
-	size_t n, i;
-	char *next;
 	struct fc_err err;
 
 	if (adm_req_query(r, &q))
 		return;
 	if (path_exec_id(r, &id, &err) ||
-	    adm_task_execution_list(r->store, &id, adm_req_param(r, 3), &q, &r->arena, &list, &n, &next, &err)) {
+	    adm_task_execution_list_msg(r->store, &id, adm_req_param(r, 3), &q, &r->arena, &l, &err)) {
 		fail(r, &err);
 		return;
 	}
-	l.n_task_executions = n;
-	l.task_executions = fc_arena_array(&r->arena, n + 1, sizeof(*l.task_executions));
-	for (i = 0; i < n; i++) {
-		if (adm_task_execution_msg(&list[i], &r->arena, &l.task_executions[i], &err)) {
-			fail(r, &err);
-			return;
-		}
-	}
-	l.token = tok(r, next);
-	adm_reply_msg(r, 200, &l.base);
+	adm_reply_msg(r, 200, &l->base);
 }
 
 static void h_get_task_execution(struct adm_req *r)
@@ -683,57 +607,20 @@ static void h_event_history(struct adm_req *r)
 /* ------------------------------------------------------------------------------------------------------------
  * Projects, domains, signals, version, health, metrics, repository status.
  */
-static Flyteidl__Admin__Domain **domain_msgs(struct adm_req *r, size_t *n, struct fc_err *err)
-{
-	const char **ids;
-	Flyteidl__Admin__Domain **out;
-	size_t i;
-
-	if (adm_domain_list(r->store, &r->arena, &ids, n, err))
-		return NULL;
-	out = fc_arena_array(&r->arena, *n + 1, sizeof(*out));
-	for (i = 0; i < *n; i++) {
-		out[i] = fc_arena_alloc(&r->arena, sizeof(**out));
-		flyteidl__admin__domain__init(out[i]);
-		out[i]->id = (char *)ids[i];
-		out[i]->name = (char *)ids[i];
-	}
-	return out;
-}
 
 static void h_list_projects(struct adm_req *r)
 {
-	Flyteidl__Admin__Projects l = FLYTEIDL__ADMIN__PROJECTS__INIT;
-	Flyteidl__Admin__Domain **domains;
+	Flyteidl__Admin__Projects *l;
 	struct adm_query q;
-	struct adm_project *list;
-	size_t n, nd, i;
-	char *next;
 	struct fc_err err;
 
 	if (adm_req_query(r, &q))
 		return;
-	domains = domain_msgs(r, &nd, &err);
-	if (!domains || adm_project_list(r->store, &q, &r->arena, &list, &n, &next, &err)) {
+	if (adm_project_list_msg(r->store, &q, &r->arena, &l, &err)) {
 		fail(r, &err);
 		return;
 	}
-	l.n_projects = n;
-	l.projects = fc_arena_array(&r->arena, n + 1, sizeof(*l.projects));
-	for (i = 0; i < n; i++) {
-		Flyteidl__Admin__Project *p = fc_arena_alloc(&r->arena, sizeof(*p));
-
-		flyteidl__admin__project__init(p);
-		p->id = (char *)list[i].id;
-		p->name = (char *)list[i].name;
-		p->description = (char *)list[i].description;
-		p->state = (Flyteidl__Admin__Project__ProjectState)list[i].state;
-		p->n_domains = nd;
-		p->domains = domains;
-		l.projects[i] = p;
-	}
-	l.token = tok(r, next);
-	adm_reply_msg(r, 200, &l.base);
+	adm_reply_msg(r, 200, &l->base);
 }
 
 static void h_register_project(struct adm_req *r)
@@ -789,7 +676,7 @@ static void h_list_domains(struct adm_req *r)
 	Flyteidl__Admin__GetDomainsResponse resp = FLYTEIDL__ADMIN__GET_DOMAINS_RESPONSE__INIT;
 	struct fc_err err;
 
-	resp.domains = domain_msgs(r, &resp.n_domains, &err);
+	resp.domains = adm_domain_msgs(r->store, &r->arena, &resp.n_domains, &err);
 	if (!resp.domains) {
 		fail(r, &err);
 		return;
@@ -799,26 +686,18 @@ static void h_list_domains(struct adm_req *r)
 
 static void h_list_signals(struct adm_req *r)
 {
-	Flyteidl__Admin__SignalList l = FLYTEIDL__ADMIN__SIGNAL_LIST__INIT;
+	Flyteidl__Admin__SignalList *l;
 	struct adm_query q;
 	struct adm_exec_id id;
-	struct adm_signal *list;
-	size_t n, i;
-	char *next;
 	struct fc_err err;
 
 	if (adm_req_query(r, &q))
 		return;
-	if (path_exec_id(r, &id, &err) || adm_signal_list(r->store, &id, &q, &r->arena, &list, &n, &next, &err)) {
+	if (path_exec_id(r, &id, &err) || adm_signal_list_msg(r->store, &id, &q, &r->arena, &l, &err)) {
 		fail(r, &err);
 		return;
 	}
-	l.n_signals = n;
-	l.signals = fc_arena_array(&r->arena, n + 1, sizeof(*l.signals));
-	for (i = 0; i < n; i++)
-		adm_signal_msg(&list[i], &r->arena, &l.signals[i], &err);
-	l.token = tok(r, next);
-	adm_reply_msg(r, 200, &l.base);
+	adm_reply_msg(r, 200, &l->base);
 }
 
 static void h_set_signal(struct adm_req *r)

@@ -1,6 +1,7 @@
 /* service.c: IDL messages <-> store rows, request checks, launch, events intake. */
 #include "admin-lite/service.h"
 #include "admin-lite/diff.h"
+#include "admin-lite/query.h"
 #include "compiler/compiler.h"
 #include "compiler/lit.h"
 #include "core/arena.h"
@@ -944,10 +945,202 @@ int adm_signal_msg(const struct adm_signal *g, struct fc_arena *a, Flyteidl__Adm
 	m->id = id;
 	m->type = (Flyteidl__Core__LiteralType *)unpack(a, &flyteidl__core__literal_type__descriptor, g->type,
 							 g->type_len, err);
-	if (g->value)
+	if (!m->type)
+		return err->code;
+	if (g->value) {
 		m->value = (Flyteidl__Core__Literal *)unpack(a, &flyteidl__core__literal__descriptor, g->value,
 							      g->value_len, err);
+		if (!m->value)
+			return err->code;
+	}
 	*out = m;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Pages of the store as the API's list messages (the REST and gRPC doors differ only in how they read the request
+ * and write the answer).
+ */
+static char *page_token(struct fc_arena *a, const char *next)
+{
+	return next ? fc_arena_strdup(a, next) : (char *)protobuf_c_empty_string;
+}
+
+int adm_entity_items(struct adm_store *s, enum adm_kind kind, const struct adm_query *q, struct fc_arena *a,
+		     ProtobufCMessage ***items, size_t *n, char **next, struct fc_err *err)
+{
+	struct adm_entity *list;
+	size_t i;
+
+	if (adm_check_project(q->project, err) || adm_entity_list(s, kind, q, a, &list, n, next, err))
+		return err->code;
+	*items = fc_arena_array(a, *n + 1, sizeof(**items));
+	for (i = 0; i < *n; i++)
+		if (adm_entity_msg(&list[i], a, &(*items)[i], err))
+			return err->code;
+	return 0;
+}
+
+int adm_entity_ids_msg(struct adm_store *s, enum adm_kind kind, const struct adm_query *q, struct fc_arena *a,
+		       Flyteidl__Admin__NamedEntityIdentifierList **out, struct fc_err *err)
+{
+	Flyteidl__Admin__NamedEntityIdentifierList *l = fc_arena_alloc(a, sizeof(*l));
+	const char **names;
+	size_t n, i;
+	char *next;
+
+	flyteidl__admin__named_entity_identifier_list__init(l);
+	if (adm_entity_names(s, kind, q, a, &names, &n, &next, err))
+		return err->code;
+	l->n_entities = n;
+	l->entities = fc_arena_array(a, n + 1, sizeof(*l->entities));
+	for (i = 0; i < n; i++) {
+		Flyteidl__Admin__NamedEntityIdentifier *e = fc_arena_alloc(a, sizeof(*e));
+
+		flyteidl__admin__named_entity_identifier__init(e);
+		e->project = astr(a, q->project);
+		e->domain = astr(a, q->domain);
+		e->name = (char *)names[i];
+		l->entities[i] = e;
+	}
+	l->token = page_token(a, next);
+	*out = l;
+	return 0;
+}
+
+Flyteidl__Admin__Domain **adm_domain_msgs(struct adm_store *s, struct fc_arena *a, size_t *n, struct fc_err *err)
+{
+	Flyteidl__Admin__Domain **out;
+	const char **ids;
+	size_t i;
+
+	if (adm_domain_list(s, a, &ids, n, err))
+		return NULL;
+	out = fc_arena_array(a, *n + 1, sizeof(*out));
+	for (i = 0; i < *n; i++) {
+		out[i] = fc_arena_alloc(a, sizeof(**out));
+		flyteidl__admin__domain__init(out[i]);
+		out[i]->id = (char *)ids[i];
+		out[i]->name = (char *)ids[i];
+	}
+	return out;
+}
+
+int adm_project_list_msg(struct adm_store *s, const struct adm_query *q, struct fc_arena *a,
+			 Flyteidl__Admin__Projects **out, struct fc_err *err)
+{
+	Flyteidl__Admin__Projects *l = fc_arena_alloc(a, sizeof(*l));
+	Flyteidl__Admin__Domain **domains;
+	struct adm_project *list;
+	size_t n, nd, i;
+	char *next;
+
+	flyteidl__admin__projects__init(l);
+	domains = adm_domain_msgs(s, a, &nd, err);
+	if (!domains || adm_project_list(s, q, a, &list, &n, &next, err))
+		return err->code;
+	l->n_projects = n;
+	l->projects = fc_arena_array(a, n + 1, sizeof(*l->projects));
+	for (i = 0; i < n; i++) {
+		Flyteidl__Admin__Project *p = fc_arena_alloc(a, sizeof(*p));
+
+		flyteidl__admin__project__init(p);
+		p->id = (char *)list[i].id;
+		p->name = (char *)list[i].name;
+		p->description = (char *)list[i].description;
+		p->state = (Flyteidl__Admin__Project__ProjectState)list[i].state;
+		p->n_domains = nd;
+		p->domains = domains;
+		l->projects[i] = p;
+	}
+	l->token = page_token(a, next);
+	*out = l;
+	return 0;
+}
+
+int adm_execution_list_msg(struct adm_store *s, const struct adm_query *q, struct fc_arena *a,
+			   Flyteidl__Admin__ExecutionList **out, struct fc_err *err)
+{
+	Flyteidl__Admin__ExecutionList *l = fc_arena_alloc(a, sizeof(*l));
+	struct adm_execution *list;
+	size_t n, i;
+	char *next;
+
+	flyteidl__admin__execution_list__init(l);
+	if (adm_execution_list(s, q, a, &list, &n, &next, err))
+		return err->code;
+	l->n_executions = n;
+	l->executions = fc_arena_array(a, n + 1, sizeof(*l->executions));
+	for (i = 0; i < n; i++)
+		if (adm_execution_msg(&list[i], a, &l->executions[i], err))
+			return err->code;
+	l->token = page_token(a, next);
+	*out = l;
+	return 0;
+}
+
+int adm_node_execution_list_msg(struct adm_store *s, const struct adm_exec_id *id, const char *parent_node_id,
+				const struct adm_query *q, struct fc_arena *a, Flyteidl__Admin__NodeExecutionList **out,
+				struct fc_err *err)
+{
+	Flyteidl__Admin__NodeExecutionList *l = fc_arena_alloc(a, sizeof(*l));
+	struct adm_node_execution *list;
+	size_t n, i;
+	char *next;
+
+	flyteidl__admin__node_execution_list__init(l);
+	if (adm_node_execution_list(s, id, parent_node_id, q, a, &list, &n, &next, err))
+		return err->code;
+	l->n_node_executions = n;
+	l->node_executions = fc_arena_array(a, n + 1, sizeof(*l->node_executions));
+	for (i = 0; i < n; i++)
+		if (adm_node_execution_msg(&list[i], a, &l->node_executions[i], err))
+			return err->code;
+	l->token = page_token(a, next);
+	*out = l;
+	return 0;
+}
+
+int adm_task_execution_list_msg(struct adm_store *s, const struct adm_exec_id *id, const char *node_id,
+				const struct adm_query *q, struct fc_arena *a, Flyteidl__Admin__TaskExecutionList **out,
+				struct fc_err *err)
+{
+	Flyteidl__Admin__TaskExecutionList *l = fc_arena_alloc(a, sizeof(*l));
+	struct adm_task_execution *list;
+	size_t n, i;
+	char *next;
+
+	flyteidl__admin__task_execution_list__init(l);
+	if (adm_task_execution_list(s, id, node_id, q, a, &list, &n, &next, err))
+		return err->code;
+	l->n_task_executions = n;
+	l->task_executions = fc_arena_array(a, n + 1, sizeof(*l->task_executions));
+	for (i = 0; i < n; i++)
+		if (adm_task_execution_msg(&list[i], a, &l->task_executions[i], err))
+			return err->code;
+	l->token = page_token(a, next);
+	*out = l;
+	return 0;
+}
+
+int adm_signal_list_msg(struct adm_store *s, const struct adm_exec_id *id, const struct adm_query *q,
+			struct fc_arena *a, Flyteidl__Admin__SignalList **out, struct fc_err *err)
+{
+	Flyteidl__Admin__SignalList *l = fc_arena_alloc(a, sizeof(*l));
+	struct adm_signal *list;
+	size_t n, i;
+	char *next;
+
+	flyteidl__admin__signal_list__init(l);
+	if (adm_signal_list(s, id, q, a, &list, &n, &next, err))
+		return err->code;
+	l->n_signals = n;
+	l->signals = fc_arena_array(a, n + 1, sizeof(*l->signals));
+	for (i = 0; i < n; i++)
+		if (adm_signal_msg(&list[i], a, &l->signals[i], err))
+			return err->code;
+	l->token = page_token(a, next);
+	*out = l;
 	return 0;
 }
 

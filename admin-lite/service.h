@@ -72,6 +72,29 @@ int adm_task_execution_msg(const struct adm_task_execution *t, struct fc_arena *
 			   Flyteidl__Admin__TaskExecution **out, struct fc_err *err);
 int adm_signal_msg(const struct adm_signal *g, struct fc_arena *a, Flyteidl__Admin__Signal **out,
 		   struct fc_err *err);
+/*
+ * Pages of the store as the API's list messages, in `a`, with the next page's token ("" on the last page). The
+ * REST and gRPC doors answer their list calls with these. adm_entity_items() gives the page's entity messages
+ * (for adm_entity_list_msg(), after any filtering the door does).
+ */
+int adm_entity_items(struct adm_store *s, enum adm_kind kind, const struct adm_query *q, struct fc_arena *a,
+		     ProtobufCMessage ***items, size_t *n, char **next, struct fc_err *err);
+int adm_entity_ids_msg(struct adm_store *s, enum adm_kind kind, const struct adm_query *q, struct fc_arena *a,
+		       Flyteidl__Admin__NamedEntityIdentifierList **out, struct fc_err *err);
+/* Every domain (the same for every project), NULL on error. */
+Flyteidl__Admin__Domain **adm_domain_msgs(struct adm_store *s, struct fc_arena *a, size_t *n, struct fc_err *err);
+int adm_project_list_msg(struct adm_store *s, const struct adm_query *q, struct fc_arena *a,
+			 Flyteidl__Admin__Projects **out, struct fc_err *err);
+int adm_execution_list_msg(struct adm_store *s, const struct adm_query *q, struct fc_arena *a,
+			   Flyteidl__Admin__ExecutionList **out, struct fc_err *err);
+int adm_node_execution_list_msg(struct adm_store *s, const struct adm_exec_id *id, const char *parent_node_id,
+				const struct adm_query *q, struct fc_arena *a, Flyteidl__Admin__NodeExecutionList **out,
+				struct fc_err *err);
+int adm_task_execution_list_msg(struct adm_store *s, const struct adm_exec_id *id, const char *node_id,
+				const struct adm_query *q, struct fc_arena *a, Flyteidl__Admin__TaskExecutionList **out,
+				struct fc_err *err);
+int adm_signal_list_msg(struct adm_store *s, const struct adm_exec_id *id, const struct adm_query *q,
+			struct fc_arena *a, Flyteidl__Admin__SignalList **out, struct fc_err *err);
 Flyteidl__Core__Identifier *adm_identifier_msg(struct fc_arena *a, enum adm_kind kind, const struct adm_id *id);
 Flyteidl__Core__WorkflowExecutionIdentifier *adm_exec_id_msg(struct fc_arena *a, const struct adm_exec_id *id);
 

@@ -150,6 +150,19 @@ static void print_api_error(long status, const struct fc_buf *body)
 	json_decref(j);
 }
 
+/* A call whose answer must be 200: anything else is printed (the API's message) and is CLI_EXIT_SPEC. */
+static int call(struct client *c, const char *method, const char *path, const char *body, struct fc_buf *answer)
+{
+	long status = 0;
+	int rc = http(c, method, path, body, answer, &status);
+
+	if (!rc && status != 200) {
+		print_api_error(status, answer);
+		rc = CLI_EXIT_SPEC;
+	}
+	return rc;
+}
+
 /* GET and parse; prints errors (but a 404 when `quiet_404`). Returns 0, CLI_EXIT_SPEC (an API error) or
  * CLI_EXIT_USAGE. */
 static int get_json_ex(struct client *c, const char *path, bool quiet_404, json_t **out)
@@ -1111,7 +1124,6 @@ int cmd_launch(int argc, char **argv)
 	struct client c;
 	struct fc_buf path = FC_BUF_INIT, body = FC_BUF_INIT, answer = FC_BUF_INIT;
 	json_t *lp = NULL, *req = NULL, *literals, *ans = NULL;
-	long status = 0;
 	size_t i;
 	int rc;
 
@@ -1175,14 +1187,9 @@ int cmd_launch(int argc, char **argv)
 	if (rc)
 		goto out;
 	fc_pbjson_dump(req, 0, &body, NULL);
-	rc = http(&c, "POST", "/api/v1/executions", body.buf, &answer, &status);
+	rc = call(&c, "POST", "/api/v1/executions", body.buf, &answer);
 	if (rc)
 		goto out;
-	if (status != 200) {
-		print_api_error(status, &answer);
-		rc = CLI_EXIT_SPEC;
-		goto out;
-	}
 	ans = json_loadb(answer.buf, answer.len, 0, NULL);
 	if (c.format != OUT_TABLE && ans)
 		print_doc(&c, ans);
@@ -1208,7 +1215,6 @@ int cmd_activate(int argc, char **argv)
 {
 	struct client c;
 	struct fc_buf path = FC_BUF_INIT, answer = FC_BUF_INIT;
-	long status = 0;
 	int rc;
 
 	rc = client_init(&c, argc, argv, activate_usage);
@@ -1223,12 +1229,7 @@ int cmd_activate(int argc, char **argv)
 	url_escape(&path, argv[optind]);
 	fc_buf_addch(&path, '/');
 	url_escape(&path, argv[optind + 1]);
-	rc = http(&c, "PUT", path.buf, c.deactivate ? "{\"state\":\"INACTIVE\"}" : "{\"state\":\"ACTIVE\"}", &answer,
-		  &status);
-	if (!rc && status != 200) {
-		print_api_error(status, &answer);
-		rc = CLI_EXIT_SPEC;
-	}
+	rc = call(&c, "PUT", path.buf, c.deactivate ? "{\"state\":\"INACTIVE\"}" : "{\"state\":\"ACTIVE\"}", &answer);
 	if (!rc)
 		printf("%s %s %s\n", argv[optind], argv[optind + 1], c.deactivate ? "deactivated" : "activated");
 out:
@@ -1248,7 +1249,6 @@ int cmd_schedule_pause(int argc, char **argv, bool pause)
 {
 	struct client c;
 	struct fc_buf path = FC_BUF_INIT, answer = FC_BUF_INIT, body = FC_BUF_INIT;
-	long status = 0;
 	int rc;
 
 	rc = client_init(&c, argc, argv, pause_usage);
@@ -1267,11 +1267,7 @@ int cmd_schedule_pause(int argc, char **argv, bool pause)
 	if (!pause)
 		fc_buf_addf(&body, ",\"catchUp\":%s", c.catch_up ? "true" : "false");
 	fc_buf_addch(&body, '}');
-	rc = http(&c, "POST", path.buf, body.buf, &answer, &status);
-	if (!rc && status != 200) {
-		print_api_error(status, &answer);
-		rc = CLI_EXIT_SPEC;
-	}
+	rc = call(&c, "POST", path.buf, body.buf, &answer);
 	if (!rc)
 		printf("%s %s%s\n", argv[optind], pause ? "paused" : "unpaused",
 		       !pause && c.catch_up ? " (slots of the pause go through catch-up)" : "");
@@ -1332,7 +1328,7 @@ int cmd_backfill(int argc, char **argv)
 	struct fc_buf path = FC_BUF_INIT, answer = FC_BUF_INIT, body = FC_BUF_INIT;
 	const char *from, *to, *parallel_s, *dry;
 	bool missing = false, have_client = false;
-	long status = 0, parallel = 1;
+	long parallel = 1;
 	char *end = NULL;
 	json_t *j = NULL, *e;
 	size_t i;
@@ -1365,11 +1361,7 @@ int cmd_backfill(int argc, char **argv)
 	fc_buf_adds(&body, ",\"to\":");
 	fc_buf_add_json_string(&body, to, strlen(to));
 	fc_buf_addf(&body, ",\"parallel\":%ld,\"dryRun\":%s}", parallel, dry ? "true" : "false");
-	rc = http(&c, "POST", path.buf, body.buf, &answer, &status);
-	if (!rc && status != 200) {
-		print_api_error(status, &answer);
-		rc = CLI_EXIT_SPEC;
-	}
+	rc = call(&c, "POST", path.buf, body.buf, &answer);
 	if (rc)
 		goto out;
 	j = json_loadb(answer.buf, answer.len, 0, NULL);
@@ -1412,7 +1404,6 @@ int cmd_terminate(int argc, char **argv)
 {
 	struct client c;
 	struct fc_buf path = FC_BUF_INIT, answer = FC_BUF_INIT, body = FC_BUF_INIT;
-	long status = 0;
 	int rc;
 
 	rc = client_init(&c, argc, argv, terminate_usage);
@@ -1429,11 +1420,7 @@ int cmd_terminate(int argc, char **argv)
 	fc_buf_add_json_string(&body, c.cause ? c.cause : "terminated with flytec terminate",
 			       strlen(c.cause ? c.cause : "terminated with flytec terminate"));
 	fc_buf_addch(&body, '}');
-	rc = http(&c, "DELETE", path.buf, body.buf, &answer, &status);
-	if (!rc && status != 200) {
-		print_api_error(status, &answer);
-		rc = CLI_EXIT_SPEC;
-	}
+	rc = call(&c, "DELETE", path.buf, body.buf, &answer);
 	if (!rc)
 		printf("%s terminated\n", argv[optind]);
 out:

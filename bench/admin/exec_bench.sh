@@ -5,7 +5,8 @@
 #      SELECTs on bare sqlite;
 #   2. the same queries over HTTP on `flytec serve` (one keep-alive connection, p50/p99), and the API calls of the
 #      console's two busiest pages (execution list, execution), against the 100 ms target;
-#   3. GET /api/v1/executions/{p}/{d}/{name} with wrk (random names) beside the bare sqlite lookup rate.
+#   3. GET /api/v1/executions/{p}/{d}/{name} with wrk (random names) beside the bare sqlite lookup rate, measured
+#      after the fill and again for 5 s right before and right after wrk (the ratio against the higher of the two).
 # Sizes: ADMIN_BENCH_EXECS (default 100000), ADMIN_BENCH_NODES (10000), ADMIN_BENCH_SAMPLES (200). Times are
 # printed as min, p50 and p99: on a shared machine the minimum shows the cost, the percentiles the load.
 set -eu

@@ -125,6 +125,26 @@ static const char *const migrations[] = {
 	"  kind INTEGER NOT NULL, project TEXT NOT NULL, domain TEXT NOT NULL, name TEXT NOT NULL,"
 	"  version TEXT NOT NULL, short_description TEXT NOT NULL, created_at INTEGER NOT NULL,"
 	"  PRIMARY KEY(kind, project, domain, name, version));",
+
+	/* 7: the scheduler's two per-fire tables keyed by their primary key alone (WITHOUT ROWID): a fire reads the
+	 * last slot and the slot's log row and writes both, each one B-tree instead of a table and its key index
+	 * (bench/RESULTS.md, "1,000 slots due at once", 2026-12-07 h3F). Same columns, rows copied. */
+	"CREATE TABLE schedule_state_v7("
+	"  project TEXT NOT NULL, domain TEXT NOT NULL, name TEXT NOT NULL, last_slot INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL, PRIMARY KEY(project, domain, name)) WITHOUT ROWID;"
+	"INSERT INTO schedule_state_v7 SELECT project, domain, name, last_slot, updated_at FROM schedule_state;"
+	"DROP TABLE schedule_state;"
+	"ALTER TABLE schedule_state_v7 RENAME TO schedule_state;"
+	"CREATE TABLE schedule_slots_v7("
+	"  project TEXT NOT NULL, domain TEXT NOT NULL, name TEXT NOT NULL, slot INTEGER NOT NULL,"
+	"  outcome INTEGER NOT NULL, waiting INTEGER NOT NULL DEFAULT 0, execution TEXT, detail TEXT NOT NULL DEFAULT '',"
+	"  parallel INTEGER NOT NULL DEFAULT 0, recorded_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(project, domain, name, slot)) WITHOUT ROWID;"
+	"INSERT INTO schedule_slots_v7 SELECT project, domain, name, slot, outcome, waiting, execution, detail, parallel,"
+	"  recorded_at FROM schedule_slots;"
+	"DROP TABLE schedule_slots;"
+	"ALTER TABLE schedule_slots_v7 RENAME TO schedule_slots;"
+	"CREATE INDEX schedule_slots_waiting ON schedule_slots(project, domain, name, slot) WHERE waiting = 1;",
 };
 
 /*
@@ -205,12 +225,42 @@ int adm_sql_err(struct adm_store *s, struct fc_err *err, const char *what)
 			  code == FC_ESTORAGE ? " (the disk is full or failing; retry later)" : "");
 }
 
+/* The front slots `sql` may be in: ADM_STMT_FRONT_WAYS consecutive ones from a hash of its address. */
+static struct adm_stmt_front *stmt_front(struct adm_store *s, const char *sql)
+{
+	uintptr_t h = (uintptr_t)sql;
+
+	h ^= h >> 17;
+	h *= 0x9e3779b97f4a7c15ULL;
+	return &s->front[(h >> 40) & (ADM_STMT_FRONT - ADM_STMT_FRONT_WAYS)];
+}
+
+/* Remember `st` for `sql` in the front: in a free slot of its ways, else in place of the first. */
+static void stmt_front_put(struct adm_store *s, const char *sql, sqlite3_stmt *st)
+{
+	struct adm_stmt_front *f = stmt_front(s, sql);
+	size_t i;
+
+	for (i = 0; i < ADM_STMT_FRONT_WAYS - 1 && f[i].sql; i++)
+		;
+	f[i].sql = sql;
+	f[i].st = st;
+}
+
 sqlite3_stmt *adm_stmt(struct adm_store *s, const char *sql, struct fc_err *err)
 {
-	sqlite3_stmt *st = fc_strmap_get(&s->stmts, sql);
+	struct adm_stmt_front *f = stmt_front(s, sql);
+	sqlite3_stmt *st;
+	size_t i;
 
-	if (st)
+	for (i = 0; i < ADM_STMT_FRONT_WAYS; i++)
+		if (f[i].sql == sql && !strcmp(sqlite3_sql(f[i].st), sql))
+			return f[i].st;
+	st = fc_strmap_get(&s->stmts, sql);
+	if (st) {
+		stmt_front_put(s, sql, st);
 		return st;
+	}
 	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
 		adm_sql_err(s, err, "prepare");
 		return NULL;
@@ -220,6 +270,7 @@ sqlite3_stmt *adm_stmt(struct adm_store *s, const char *sql, struct fc_err *err)
 		return st;
 	}
 	fc_strmap_put(&s->stmts, fc_xstrdup(sql), st);
+	stmt_front_put(s, sql, st);
 	return st;
 }
 
@@ -227,7 +278,8 @@ void adm_stmt_done(struct adm_store *s, sqlite3_stmt *st)
 {
 	if (!st)
 		return;
-	if (fc_strmap_get(&s->stmts, sqlite3_sql(st)) == st) {
+	/* The cache never drops a statement: while it has room, every statement adm_stmt() gave out is in it. */
+	if (s->stmts.size < ADM_STMT_CACHE_MAX || fc_strmap_get(&s->stmts, sqlite3_sql(st)) == st) {
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 	} else {
@@ -322,6 +374,12 @@ int adm_tx_begin(struct adm_store *s, struct fc_err *err)
 		return fc_err_set(err, FC_ESTORAGE, "store: the transaction was rolled back by a write failure "
 				  "(the disk is full or failing; retry later)");
 	}
+	if (s->flat_from && s->tx_depth >= s->flat_from && s->tx_depth < 32) {
+		/* inside adm_store_flat(): the enclosing level rolls back whatever a failed inner level wrote */
+		s->flat_levels |= 1u << s->tx_depth;
+		s->tx_depth++;
+		return 0;
+	}
 	rc = s->tx_depth ? exec_cached(s, "SAVEPOINT adm", err) : exec_sql(s, "BEGIN IMMEDIATE", err);
 	if (rc) {
 		adm_store_unlock(s);
@@ -329,6 +387,32 @@ int adm_tx_begin(struct adm_store *s, struct fc_err *err)
 	}
 	s->tx_depth++;
 	return 0;
+}
+
+void adm_store_flat(struct adm_store *s, bool on)
+{
+	adm_store_lock(s);
+	s->flat_from = on && s->tx_depth ? s->tx_depth : 0;
+	adm_store_unlock(s);
+}
+
+/* The open transaction saw `v` exist as a project or domain (`memo`: s->seen_project or s->seen_domain). */
+static bool scope_seen(const struct adm_store *s, const char *memo, const char *v)
+{
+	return s->tx_depth && v && memo[0] && !strcmp(memo, v);
+}
+
+static void scope_see(struct adm_store *s, char *memo, const char *v)
+{
+	size_t n = v ? strlen(v) : 0;
+
+	if (s->tx_depth && n && n < sizeof(s->seen_project))
+		memcpy(memo, v, n + 1);
+}
+
+static void scope_forget(struct adm_store *s)
+{
+	s->seen_project[0] = s->seen_domain[0] = '\0';
 }
 
 void adm_store_set_listener(struct adm_store *s, adm_change_fn fn, void *ctx)
@@ -389,7 +473,23 @@ static void changes_deliver(struct adm_store *s, bool committed)
 
 int adm_tx_end(struct adm_store *s, int rc, struct fc_err *err)
 {
+	uint32_t level;
+
 	s->tx_depth--;
+	level = s->tx_depth < 32 ? 1u << s->tx_depth : 0;
+	if (rc || !s->tx_depth)
+		scope_forget(s); /* a rollback may undo what was seen (a project created in it) */
+	if (s->flat_levels & level) {
+		/* no savepoint of its own: a failure is the enclosing level's to roll back */
+		s->flat_levels &= ~level;
+		if (!rc && sqlite3_get_autocommit(s->db))
+			rc = fc_err_set(err, FC_ESTORAGE, "store: the transaction was rolled back by a write failure "
+					"(the disk is full or failing; retry later)");
+		adm_store_unlock(s);
+		return rc;
+	}
+	if (s->flat_from > s->tx_depth)
+		s->flat_from = 0; /* the level that asked for flat inner levels is over */
 	if (rc) {
 		/* sqlite may have rolled the whole transaction back itself (SQLITE_FULL, SQLITE_IOERR): then there is
 		 * nothing left to roll back, and the outer levels must fail too (they see autocommit mode) */
@@ -871,12 +971,18 @@ bool adm_domain_exists(struct adm_store *s, const char *domain)
 	bool found = false;
 
 	adm_store_lock(s);
+	if (scope_seen(s, s->seen_domain, domain)) {
+		adm_store_unlock(s);
+		return true;
+	}
 	st = adm_stmt(s, "SELECT 1 FROM domains WHERE id = ?", NULL);
 	if (st) {
 		adm_bind_text(st, 1, domain);
 		found = sqlite3_step(st) == SQLITE_ROW;
 		adm_stmt_done(s, st);
 	}
+	if (found)
+		scope_see(s, s->seen_domain, domain);
 	adm_store_unlock(s);
 	return found;
 }
@@ -936,11 +1042,14 @@ int adm_project_ensure(struct adm_store *s, const char *project, struct fc_err *
 
 	/* Nearly always there already (every execution creation asks): a read, without a savepoint and an insert. */
 	adm_store_lock(s);
-	st = project ? adm_stmt(s, "SELECT 1 FROM projects WHERE id = ?", NULL) : NULL;
+	found = scope_seen(s, s->seen_project, project);
+	st = project && !found ? adm_stmt(s, "SELECT 1 FROM projects WHERE id = ?", NULL) : NULL;
 	if (st) {
 		adm_bind_text(st, 1, project);
 		found = sqlite3_step(st) == SQLITE_ROW;
 		adm_stmt_done(s, st);
+		if (found)
+			scope_see(s, s->seen_project, project);
 	}
 	adm_store_unlock(s);
 	if (found)
@@ -988,7 +1097,7 @@ int adm_check_scope(struct adm_store *s, const char *project, const char *domain
 		rc = fc_err_set(err, FC_EINVAL, "domain '%s' does not exist (domains: %s)", domain, known.buf);
 		goto out;
 	}
-	if (!project_must_exist)
+	if (!project_must_exist || scope_seen(s, s->seen_project, project))
 		goto out;
 	st = adm_stmt(s, "SELECT 1 FROM projects WHERE id = ?", err);
 	if (!st) {
@@ -998,6 +1107,8 @@ int adm_check_scope(struct adm_store *s, const char *project, const char *domain
 	adm_bind_text(st, 1, project);
 	found = sqlite3_step(st) == SQLITE_ROW;
 	adm_stmt_done(s, st);
+	if (found)
+		scope_see(s, s->seen_project, project);
 	if (!found) {
 		list_ids(s, "SELECT id FROM projects ORDER BY id", 50, &known);
 		rc = fc_err_set(err, FC_EINVAL, "project '%s' does not exist (projects: %s)", project, known.buf);

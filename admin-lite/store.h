@@ -41,7 +41,7 @@ struct adm_id {
 };
 
 /* Store schema version after all migrations. */
-#define ADM_SCHEMA_VERSION 6
+#define ADM_SCHEMA_VERSION 7
 
 /*
  * Write failures. A write the store cannot make because the disk is full or failing (sqlite's SQLITE_FULL,
@@ -62,6 +62,13 @@ void adm_store_set_clock(struct adm_store *s, int64_t (*now)(void *ctx), void *c
 int adm_store_begin(struct adm_store *s, struct fc_err *err);
 int adm_store_commit(struct adm_store *s, struct fc_err *err);
 void adm_store_rollback(struct adm_store *s);
+/*
+ * Inside a level opened by adm_store_begin(): the calls made until that level ends (or adm_store_flat(s, false))
+ * nest without savepoints of their own (each costs two statements, and a scheduled fire nested four). A call that
+ * fails then leaves what it wrote before failing: the caller must roll its whole level back on any failure,
+ * except one it knows wrote nothing (a launch's FC_EEXIST: the name check and the INSERT ... DO NOTHING).
+ */
+void adm_store_flat(struct adm_store *s, bool on);
 
 /* ------------------------------------------------------------------------------------------------------------
  * Names. Projects are DNS-1123 labels; domains too; names and versions are 1..255 printable characters without

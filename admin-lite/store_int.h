@@ -10,12 +10,32 @@
 #include <sqlite3.h>
 
 #define ADM_STMT_CACHE_MAX 256
+/* Slots of the statement cache's front table, looked up by the SQL text's address (a power of two), and the
+ * consecutive slots one address may take (a power of two, at most ADM_STMT_FRONT). A scheduled fire runs about 20
+ * statements and an entity GET 2; the full cache is hashed by text, which cost a tenth of a fire for its long
+ * INSERTs (bench/RESULTS.md, 2026-12-07 h3F). 256 slots in ways of 4 keep the hot statements in the front; a
+ * statement pushed out is found again through the hash. */
+#define ADM_STMT_FRONT 256
+#define ADM_STMT_FRONT_WAYS 4
 
 struct adm_store {
 	sqlite3 *db;
 	pthread_mutex_t lock; /* recursive */
 	int tx_depth;
 	struct fc_strmap stmts; /* SQL text (owned copy) -> sqlite3_stmt* */
+	/* the front of the cache: by the address of the caller's SQL text, checked against the statement's own text
+	 * (a built query's buffer may be reused for another text); every statement here is also in `stmts` */
+	struct adm_stmt_front {
+		const char *sql;
+		sqlite3_stmt *st;
+	} front[ADM_STMT_FRONT];
+	/* levels of the open transaction (1 << depth) entered without a savepoint of their own, and the depth from
+	 * which new levels are entered so (0: none; adm_store_flat()) */
+	uint32_t flat_levels;
+	int flat_from;
+	/* the project and domain the open transaction already saw exist (projects and domains are never deleted;
+	 * forgotten at its end and at any rollback), so the several checks of one launch read them once */
+	char seen_project[64], seen_domain[64];
 	int64_t (*now)(void *ctx);
 	void *now_ctx;
 	/* file statuses that could not be written (strings owned), shown by adm_file_status_list() meanwhile */

@@ -65,6 +65,7 @@ struct sch_entry {
 	const char *project, *domain, *name;
 	char *vblock;         /* version and kickoff input, replaced when the version changes */
 	const char *version, *kickoff;
+	char name_hash[8];    /* the first 8 characters of its executions' names (attempt 0; "" until first needed) */
 	uint64_t digest_hash; /* of the spec's digest (a registered version never changes; this is a second check) */
 	int64_t updated_ns;   /* the row's updated_at: any change (activation, policy) rebuilds the entry */
 	int64_t activated_ns; /* when this version was activated (adm_launch_plan_activated_at) */
@@ -189,15 +190,26 @@ int64_t sch_jitter_ns(const char *project, const char *domain, const char *name,
 	return (int64_t)(v % (uint64_t)jitter_ms) * 1000000; /* [0, jitter) in whole milliseconds */
 }
 
+/* The 12 characters of an execution name after its hash part: the slot's UTC time, YYMMDDhhmmss. */
+static void name_time(int64_t slot_s, char out[SCH_EXEC_NAME_LEN + 1])
+{
+	struct fc_civil c;
+	char when[16];
+
+	fc_time_to_civil(slot_s, 0, &c);
+	snprintf(when, sizeof(when), "%02d%02d%02d%02d%02d%02d", c.year % 100, c.month, c.day, c.hour, c.minute,
+		 c.second);
+	memcpy(out + 8, when, 12);
+	out[SCH_EXEC_NAME_LEN] = '\0';
+}
+
 void sch_execution_name(const char *project, const char *domain, const char *name, int64_t slot_s,
 			unsigned attempt, char out[SCH_EXEC_NAME_LEN + 1])
 {
 	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
 	unsigned char sum[FC_SHA256_LEN];
 	struct fc_sha256 h;
-	struct fc_civil c;
 	uint64_t v = 0;
-	char when[16];
 	int i;
 
 	fc_sha256_init(&h);
@@ -220,11 +232,25 @@ void sch_execution_name(const char *project, const char *domain, const char *nam
 		out[i] = digits[v % 36];
 		v /= 36;
 	}
-	fc_time_to_civil(slot_s, 0, &c);
-	snprintf(when, sizeof(when), "%02d%02d%02d%02d%02d%02d", c.year % 100, c.month, c.day, c.hour, c.minute,
-		 c.second);
-	memcpy(out + 8, when, 12);
-	out[SCH_EXEC_NAME_LEN] = '\0';
+	name_time(slot_s, out);
+}
+
+/* sch_execution_name() of entry `e`: the hash part of attempt 0 depends on the name alone, so it is computed once
+ * per entry, when the entry is made (a SHA-256 per fire was a twentieth of a fire's CPU). */
+static void entry_execution_name(struct sch_entry *e, int64_t slot_s, unsigned attempt,
+				 char out[SCH_EXEC_NAME_LEN + 1])
+{
+	if (attempt) {
+		sch_execution_name(e->project, e->domain, e->name, slot_s, attempt, out);
+		return;
+	}
+	if (!e->name_hash[0]) {
+		sch_execution_name(e->project, e->domain, e->name, slot_s, 0, out);
+		memcpy(e->name_hash, out, sizeof(e->name_hash));
+		return;
+	}
+	memcpy(out, e->name_hash, sizeof(e->name_hash));
+	name_time(slot_s, out);
 }
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -411,6 +437,13 @@ static struct sch_entry *entry_new(const struct adm_id *id)
 	b += ld + 1;
 	memcpy(b, id->name, ln + 1);
 	e->name = b;
+	/* the name hash now, off the fire's path: a burst fires each entry once (about 2 us each at load) */
+	{
+		char first[SCH_EXEC_NAME_LEN + 1];
+
+		sch_execution_name(e->project, e->domain, e->name, 0, 0, first);
+		memcpy(e->name_hash, first, sizeof(e->name_hash));
+	}
 	e->last_slot = SCH_NEVER;
 	e->pending = SCH_NEVER;
 	e->retry_ns = SCH_NEVER;
@@ -957,7 +990,7 @@ static void set_decision(struct fc_arena *a, Flyteidl__Admin__ExecutionCreateReq
  * leaves the buffer or the backfill queue was recorded when it entered. FIRE_ALREADY when the slot record says a
  * previous life of this scheduler fired it. `lp`: the active version read in this transaction (or NULL).
  */
-static enum fire_result create_slot_execution(struct sch *s, const struct sch_entry *e, int64_t slot,
+static enum fire_result create_slot_execution(struct sch *s, struct sch_entry *e, int64_t slot,
 					      Flyteidl__Admin__ExecutionCreateRequest *req, bool record_slot,
 					      const struct adm_entity *lp, struct fc_arena *a, struct adm_exec_id *created,
 					      char *name, struct fc_err *err)
@@ -968,7 +1001,7 @@ static enum fire_result create_slot_execution(struct sch *s, const struct sch_en
 
 	for (attempt = 0;; attempt++) {
 		if (attempt < NAME_ATTEMPTS) {
-			sch_execution_name(e->project, e->domain, e->name, slot, attempt, name);
+			entry_execution_name(e, slot, attempt, name);
 			req->name = name;
 		} else {
 			req->name = (char *)""; /* the admin generates one */
@@ -1217,6 +1250,9 @@ static enum fire_result fire(struct sch *s, struct sch_entry *e, int64_t slot, s
 	if (skip_cause)
 		outcome = ADM_SLOT_SKIPPED;
 	set_decision(a, req, decision);
+	/* Every failure below rolls the whole fire back, and the one that is retried (a name already taken) wrote
+	 * nothing: the store's calls need no savepoints of their own. */
+	adm_store_flat(s->store, true);
 	result = create_slot_execution(s, e, slot, req, true, active, a, &created, name, err);
 	if (result != FIRE_OK)
 		goto rollback;

@@ -219,6 +219,46 @@ static void run_sql(sqlite3 *db, const char *sql, size_t *bytes)
 	sqlite3_finalize(st);
 }
 
+/* `bench_exec lookup DB N SECONDS`: only the bare sqlite lookup rate of random executions of an existing store,
+ * for SECONDS; exec_bench.sh runs it right before and right after wrk, so the API rate is set against a baseline
+ * measured under the same load (the store's own figure comes minutes earlier, after the fill). */
+static int lookup_only(const char *path, int n, double seconds)
+{
+	unsigned seed = 7;
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	double t0;
+	long done = 0;
+	size_t bytes = 0;
+	int k;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT * FROM executions WHERE project = ? AND domain = ? AND name = ?", -1, &st,
+			       NULL) != SQLITE_OK)
+		die("sqlite open", NULL);
+	t0 = now_ms();
+	while (now_ms() - t0 < seconds * 1e3) {
+		for (k = 0; k < 100; k++, done++) {
+			char name[32];
+			int c;
+
+			snprintf(name, sizeof(name), "e%06d", (int)(rand_r(&seed) % (unsigned)n));
+			sqlite3_bind_text(st, 1, "bench", -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, "development", -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(st) != SQLITE_ROW)
+				die("sqlite lookup", NULL);
+			for (c = 0; c < sqlite3_column_count(st); c++)
+				bytes += (size_t)sqlite3_column_bytes(st, c);
+			sqlite3_reset(st);
+		}
+	}
+	printf("sqlite_execution_lookup_per_s=%.0f checksum=%zu\n", (double)done / ((now_ms() - t0) / 1e3), bytes);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct adm_store *s;
@@ -230,8 +270,10 @@ int main(int argc, char **argv)
 	unsigned seed = 42;
 	size_t bytes = 0, li;
 
+	if (argc == 5 && !strcmp(argv[1], "lookup"))
+		return lookup_only(argv[2], atoi(argv[3]), atof(argv[4]));
 	if (argc != 5) {
-		fprintf(stderr, "usage: bench_exec DB N NODES SAMPLES\n");
+		fprintf(stderr, "usage: bench_exec DB N NODES SAMPLES\n       bench_exec lookup DB N SECONDS\n");
 		return 2;
 	}
 	n = atoi(argv[2]);

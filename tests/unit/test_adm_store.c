@@ -11,6 +11,7 @@
 #include "core/err.h"
 #include "core/limits.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,88 @@ static void test_open_migrate_reopen(void **state)
 	assert_int_equal(adm_store_schema_version(f->s), ADM_SCHEMA_VERSION);
 	assert_true(adm_domain_exists(f->s, "production"));
 	assert_false(adm_domain_exists(f->s, "nope"));
+}
+
+/* Migration 7: a store of schema 6 (the scheduler's state and slot log as rowid tables with key indexes) opens at
+ * the current version with the same rows, the two tables keyed by their primary key alone, the waiting queue's
+ * index back, and the scheduler's reads and writes working on them. */
+static void test_migration_7_from_a_version_6_file(void **state)
+{
+	struct fixture *f = *state;
+	const struct adm_id lp = {"flytesnacks", "development", "nightly", NULL};
+	struct adm_slot row = {3000, ADM_SLOT_FIRED, false, "x3", "", 0, 0}, got, *list;
+	struct fc_err err;
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	size_t n;
+	int rowid_tables = 0, without_rowid = 0, waiting_index = 0;
+
+	adm_store_free(f->s);
+	f->s = NULL;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "DROP TABLE schedule_state; DROP TABLE schedule_slots;"
+				      "CREATE TABLE schedule_state(project TEXT NOT NULL, domain TEXT NOT NULL, name TEXT NOT "
+				      "NULL, last_slot INTEGER NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY(project, "
+				      "domain, name));"
+				      "CREATE TABLE schedule_slots(project TEXT NOT NULL, domain TEXT NOT NULL, name TEXT NOT "
+				      "NULL, slot INTEGER NOT NULL, outcome INTEGER NOT NULL, waiting INTEGER NOT NULL DEFAULT "
+				      "0, execution TEXT, detail TEXT NOT NULL DEFAULT '', parallel INTEGER NOT NULL DEFAULT 0, "
+				      "recorded_at INTEGER NOT NULL, PRIMARY KEY(project, domain, name, slot));"
+				      "CREATE INDEX schedule_slots_waiting ON schedule_slots(project, domain, name, slot) "
+				      "WHERE waiting = 1;"
+				      "INSERT INTO schedule_state VALUES('flytesnacks','development','nightly',2000,5);"
+				      "INSERT INTO schedule_slots VALUES('flytesnacks','development','nightly',1000,0,0,'x1','',"
+				      "0,5),('flytesnacks','development','nightly',2000,3,1,NULL,'waits for x1',0,6);"
+				      "PRAGMA user_version = 6;",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(adm_store_open(f->path, &f->s, &err), 0);
+	adm_store_set_clock(f->s, fake_now, f);
+	assert_int_equal(adm_store_schema_version(f->s), 7);
+	assert_int_equal(ADM_SCHEMA_VERSION, 7);
+	/* the rows came across */
+	assert_int_equal(adm_schedule_last_slot(f->s, &lp), 2000);
+	assert_int_equal(adm_schedule_slot_get(f->s, &lp, 1000, &f->a, &got, &err), 0);
+	assert_string_equal(got.execution, "x1");
+	assert_int_equal(adm_schedule_slot_list(f->s, &lp, true, 10, &f->a, &list, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(list[0].slot, 2000);
+	assert_string_equal(list[0].detail, "waits for x1");
+	/* and the store writes and reads them as before */
+	assert_int_equal(adm_schedule_advance(f->s, &lp, 3000, &err), 0);
+	assert_int_equal(adm_schedule_advance(f->s, &lp, 3000, &err), FC_EEXIST);
+	assert_int_equal(adm_schedule_slot_put(f->s, &lp, &row, &err), 0);
+	assert_int_equal(adm_schedule_last_slot(f->s, &lp), 3000);
+	assert_int_equal(adm_schedule_slot_list(f->s, &lp, false, 10, &f->a, &list, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(list[0].slot, 3000);
+	assert_string_equal(list[0].execution, "x3");
+
+	/* the shape: both tables WITHOUT ROWID, the queue's index present, no table named *_v7 left */
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT type, name, sql FROM sqlite_schema WHERE tbl_name LIKE "
+						"'schedule_s%'", -1, &st, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *type = (const char *)sqlite3_column_text(st, 0);
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		const char *sql = (const char *)sqlite3_column_text(st, 2);
+
+		assert_null(strstr(name, "_v7"));
+		if (!strcmp(type, "table") && (!strcmp(name, "schedule_state") || !strcmp(name, "schedule_slots"))) {
+			rowid_tables++;
+			without_rowid += sql && strstr(sql, "WITHOUT ROWID") != NULL;
+		}
+		waiting_index += !strcmp(name, "schedule_slots_waiting");
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_int_equal(rowid_tables, 2);
+	assert_int_equal(without_rowid, 2);
+	assert_int_equal(waiting_index, 1);
 }
 
 static void test_names(void **state)
@@ -574,6 +657,67 @@ static void test_transaction_rollback(void **state)
 	assert_int_equal(adm_entity_get(f->s, ADM_TASK, &e.id, &f->a, &got, &err), 0);
 }
 
+static int exec_in(struct fixture *f, const char *project, const char *name)
+{
+	struct adm_execution x;
+	struct fc_err err;
+
+	memset(&x, 0, sizeof(x));
+	x.id.project = project;
+	x.id.domain = "development";
+	x.id.name = name;
+	x.spec = (const uint8_t *)"spec";
+	x.spec_len = 4;
+	return adm_execution_create(f->s, &x, &err);
+}
+
+static bool exec_exists(struct fixture *f, const char *project, const char *name)
+{
+	struct adm_exec_id id = {project, "development", name};
+	struct adm_execution x;
+	struct fc_err err;
+
+	return adm_execution_get(f->s, &id, &f->a, &x, &err) == 0;
+}
+
+/* adm_store_flat(): inner calls without savepoints keep their meaning inside the level that asked (a name taken is
+ * FC_EEXIST and writes nothing, the level's rollback undoes every inner write) and end with it; the project and
+ * domain a transaction saw are forgotten when a rollback may have undone them. */
+static void test_flat_levels_and_scope_memo(void **state)
+{
+	struct fixture *f = *state;
+	struct fc_err err;
+
+	assert_int_equal(adm_store_begin(f->s, &err), 0); /* the batch */
+	assert_int_equal(adm_store_begin(f->s, &err), 0); /* one fire */
+	adm_store_flat(f->s, true);
+	assert_int_equal(exec_in(f, "flytesnacks", "a1"), 0);
+	assert_int_equal(exec_in(f, "flytesnacks", "a1"), FC_EEXIST);
+	assert_int_equal(exec_in(f, "flytesnacks", "a2"), 0);
+	assert_int_equal(adm_store_commit(f->s, &err), 0);
+	assert_int_equal(adm_store_begin(f->s, &err), 0); /* another fire, rolled back */
+	adm_store_flat(f->s, true);
+	assert_int_equal(exec_in(f, "flytesnacks", "b1"), 0);
+	assert_int_equal(exec_in(f, "flytesnacks", "b2"), 0);
+	adm_store_rollback(f->s);
+	assert_int_equal(exec_in(f, "flytesnacks", "c1"), 0); /* in the batch itself: flat is over */
+	/* a project seen inside a level that is rolled back is read again afterwards */
+	assert_int_equal(adm_store_begin(f->s, &err), 0);
+	assert_int_equal(adm_project_ensure(f->s, "memo-p", &err), 0);
+	assert_int_equal(adm_check_scope(f->s, "memo-p", "development", true, &err), 0);
+	adm_store_rollback(f->s);
+	assert_int_equal(exec_in(f, "memo-p", "d1"), 0);
+	assert_int_equal(adm_store_commit(f->s, &err), 0);
+
+	assert_true(exec_exists(f, "flytesnacks", "a1"));
+	assert_true(exec_exists(f, "flytesnacks", "a2"));
+	assert_false(exec_exists(f, "flytesnacks", "b1"));
+	assert_false(exec_exists(f, "flytesnacks", "b2"));
+	assert_true(exec_exists(f, "flytesnacks", "c1"));
+	assert_true(exec_exists(f, "memo-p", "d1"));
+	assert_int_equal(adm_check_scope(f->s, "memo-p", "development", true, &err), 0);
+}
+
 /* The plan of one execution listing; fails the test when it cannot be planned. */
 static char *exec_plan(struct fixture *f, const char *filters, const char *sort_key, bool asc)
 {
@@ -825,11 +969,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_queue_and_terminate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schedule_fire_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_plans, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_7_from_a_version_6_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_change_notices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keyset_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files_and_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transaction_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flat_levels_and_scope_memo, setup, teardown),
 		cmocka_unit_test(test_time_parse),
 	};
 

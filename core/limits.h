@@ -42,6 +42,12 @@
 /* How often, at most, the operator logs its stats line (records held, writes, 409s, requests by verb) while they
  * change: often enough for a test or the bench to follow them, rare enough not to flood the log (one line per 2 s). */
 #define FC_K8S_OPERATOR_STATS_LOG_MS 2000
+/* --state status: the largest FlyteWorkflow (compact JSON: metadata, spec, status) the operator PUTs. etcd refuses a
+ * request over 1.5 MiB by default (--max-request-bytes 1572864), and the API server stores the object with its own
+ * metadata (managedFields grow with every writer); 1.4 MiB leaves it about 100 KiB. A running workflow whose status
+ * would pass it fails with this message instead of retrying a write that cannot succeed (its node map is the state
+ * and cannot be summarised); a finished one's final status lists node counts by phase instead of the nodes. */
+#define FC_K8S_OBJECT_MAX_BYTES ((size_t)1400 * 1024)
 
 /* --- propeller/state_k8s.c: node states in the FlyteWorkflow status -------------------------------------------- */
 

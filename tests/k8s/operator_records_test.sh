@@ -131,7 +131,7 @@ expire_watches() {
 	rev=$(etcd_rev) || return 1
 	curl -sf -X POST "$ETCD_URL/v3/kv/compaction" -d "{\"revision\":\"$rev\",\"physical\":true}" > /dev/null || return 1
 	echo "etcd compacted at revision $rev"
-	k8s_apiserver_start
+	k8s_apiserver_start && date +%s.%N > "$tmp/ready_at"
 }
 gone_before=$(stat relists_gone)
 emit g-1 8
@@ -139,8 +139,13 @@ for i in $(seq 1 100); do [ "$(wc -l < "$data/marks")" -gt $((2 * n)) ] && break
 check "the API server restarts with etcd compacted past every watch's resourceVersion while a task runs" \
 	'expire_watches'
 check "the operator's watches were answered 410 Gone and listed again (relists_gone grew)" \
-	'for i in $(seq 1 150); do [ "$(stat relists_gone)" -gt "${gone_before:-0}" ] && exit 0; sleep 0.2; done
+	'for i in $(seq 1 300); do [ "$(stat relists_gone)" -gt "${gone_before:-0}" ] && date +%s.%N > "$tmp/relisted_at" && exit 0; sleep 0.2; done
 	 grep -E "kube informer|operator: stats" "$tmp/op.log" | tail -n 12; exit 1'
+if [ -s "$tmp/ready_at" ] && [ -s "$tmp/relisted_at" ]; then
+	printf '  the stats line showed the relist %.1f s after the API server was ready\n' \
+		"$(echo "$(cat "$tmp/relisted_at") - $(cat "$tmp/ready_at")" | bc)"
+fi
+grep -E "kube informer.*(410|Gone|list)" "$tmp/op.log" | tail -n 4 | sed 's/^/  /'
 check "the workflow still Succeeds, its task ran once, one pod" \
 	'all_done g 1 120 && test "$(grep -c "^g-1 " "$data/marks")" -eq 1 &&
 	 test "$(k -n "$ns" get pods -l execution-id=g-1 -o name | wc -l)" -eq 1'
@@ -148,4 +153,5 @@ check "the workflow still Succeeds, its task ran once, one pod" \
 kill "$op"; wait "$op" 2>/dev/null
 grep 'propeller: stats:' "$tmp/op.log" | tail -n 1 | sed 's/.*stats: /  exit stats: /'
 check "no sanitizer report in the operator's log" '! grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$tmp/op.log"'
+if [ "$fails" -gt 0 ]; then cp "$tmp/op.log" build/operator_records-op.log; echo "  the operator's log: build/operator_records-op.log"; fi
 summary

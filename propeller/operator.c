@@ -741,6 +741,16 @@ static void count_node_phases(const json_t *nodes, json_t *counts)
 	}
 }
 
+/* A finished workflow's status with counts by NodePhase (nodeCountsByPhase) in place of its node map. */
+static void summarise_nodes(json_t *status)
+{
+	json_t *counts = json_object();
+
+	count_node_phases(json_object_get(status, "nodeStatus"), counts);
+	json_object_set_new(status, "nodeCountsByPhase", counts);
+	json_object_del(status, "nodeStatus");
+}
+
 /* The one status PUT of an engine round for one execution (the backend's commit): Flyte's fields plus the data
  * references, based on our own last write so it does not conflict with itself. */
 static int status_write(void *data, const char *exec_key, const json_t *status, struct fc_err *err)
@@ -765,24 +775,34 @@ static int status_write(void *data, const char *exec_key, const json_t *status, 
 	rfc3339_now(now);
 	json_object_set_new(out, "lastUpdatedAt", json_string(now));
 	snprintf(ns, sizeof(ns), "%.*s", (int)(slash - t->key), t->key);
+	if (exec_terminal(status) &&
+	    json_dumpb(json_object_get(status, "nodeStatus"), NULL, 0, JSON_COMPACT) > FC_K8S_STATUS_MAX_BYTES) {
+		/* finished and large: as --state volume does past the same size, counts by phase (nothing resumes from
+		 * a finished workflow's nodes, and the API server handles every later write of the object, such as
+		 * the finalizer's removal, far faster without them) */
+		summarise_nodes(out);
+		fc_info("operator: %s: its final status lists node counts by phase instead of the nodes", t->key);
+	}
 	rc = write_status(op, t, ns, slash + 1, out, err);
-	if (rc == FC_ELIMIT && exec_terminal(status)) {
+	if (rc == FC_ELIMIT && exec_terminal(status) && json_object_get(out, "nodeStatus")) {
 		/* finished: nothing resumes from the node map any more, so counts by phase take its place */
-		json_t *nodes = json_object_get(out, "nodeStatus"), *counts = json_object();
-
-		count_node_phases(nodes, counts);
-		json_object_set_new(out, "nodeCountsByPhase", counts);
-		json_object_del(out, "nodeStatus");
+		summarise_nodes(out);
 		fc_warn("operator: %s: %s; its final status lists node counts by phase instead of the nodes", t->key,
 			err->msg);
 		rc = write_status(op, t, ns, slash + 1, out, err);
+	}
+	if (rc == FC_ELIMIT && exec_terminal(status)) {
+		/* even so the object would be too large (its spec and metadata fill it): a finished workflow must not hold
+		 * the engine up, so its final status is given up (the admin still gets its events) */
+		fc_error("operator: %s: %s: its final status is not written", t->key, err->msg);
+		rc = FC_OK;
 	} else if (rc == FC_ELIMIT) {
 		/* the state cannot be saved: the round is rolled back and the workflow is made to fail (op_fail_too_big) */
 		if (!t->too_big) {
 			t->too_big = fc_xstrdup(err->msg);
 			fc_warn("operator: %s: %s: the workflow fails", t->key, err->msg);
 		}
-		rc = fc_err_set(err, FC_EUNAVAILABLE, "status of %s: %s", t->key, t->too_big);
+		rc = fc_err_set(err, FC_EUNAVAILABLE, "%s", t->too_big);
 		goto out;
 	}
 	if (rc == FC_OK) {
@@ -792,7 +812,10 @@ static int status_write(void *data, const char *exec_key, const json_t *status, 
 		t->done = true;
 		rc = FC_OK;
 	} else if (rc != FC_EUNAVAILABLE) {
-		rc = fc_err_set(err, FC_EUNAVAILABLE, "status of %s: %s", t->key, err->msg);
+		char why[FC_ERR_MSG_MAX];
+
+		snprintf(why, sizeof(why), "%s", err->msg); /* err->msg cannot be an argument of its own fc_err_set */
+		rc = fc_err_set(err, FC_EUNAVAILABLE, "status of %s: %s", t->key, why);
 	}
 out:
 	json_decref(out);

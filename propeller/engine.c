@@ -935,18 +935,27 @@ int prop_engine_resume_all(struct prop_engine *e, size_t *count, struct fc_err *
 
 /* --- abort ------------------------------------------------------------------------------------------------- */
 
+/* The loaded execution project/domain/name (its key left in `key`), or NULL. */
+static struct prop_exec *exec_named(struct prop_engine *e, const char *project, const char *domain, const char *name,
+				    struct fc_buf *key)
+{
+	struct prop_exec *ex;
+
+	prop_exec_key(project, domain, name, key);
+	for (ex = e->execs; ex; ex = ex->next)
+		if (!strcmp(ex->key, key->buf))
+			break;
+	return ex;
+}
+
 int prop_engine_abort(struct prop_engine *e, const char *project, const char *domain, const char *name,
 		      const char *reason, struct fc_err *err)
 {
 	struct fc_buf key = FC_BUF_INIT;
-	struct prop_exec *ex;
+	struct prop_exec *ex = exec_named(e, project, domain, name, &key);
 	uint64_t one = 1;
 	int rc = FC_OK;
 
-	prop_exec_key(project, domain, name, &key);
-	for (ex = e->execs; ex; ex = ex->next)
-		if (!strcmp(ex->key, key.buf))
-			break;
 	if (!ex) {
 		rc = fc_err_set(err, FC_ENOENT, "no running execution %s", key.buf);
 		goto out;
@@ -966,14 +975,10 @@ int prop_engine_fail(struct prop_engine *e, const char *project, const char *dom
 		     const char *code, const char *message, struct fc_err *err)
 {
 	struct fc_buf key = FC_BUF_INIT;
-	struct prop_exec *ex;
+	struct prop_exec *ex = exec_named(e, project, domain, name, &key);
 	uint64_t one = 1;
 	int rc = FC_OK;
 
-	prop_exec_key(project, domain, name, &key);
-	for (ex = e->execs; ex; ex = ex->next)
-		if (!strcmp(ex->key, key.buf))
-			break;
 	if (!ex) {
 		rc = fc_err_set(err, FC_ENOENT, "no running execution %s", key.buf);
 		goto out;

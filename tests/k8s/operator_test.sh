@@ -67,7 +67,7 @@ check "the finalizer is removed at the end" \
 check "node statuses in Flyte shape: the map child, the branch case, the subworkflow child (nested under subNodeStatus with --state status), 2 attempts of the retried node" \
 	'k -n "$ns" get fly kinds-1 -o json | python3 -c "
 import json, os, sys; s = json.load(sys.stdin)[\"status\"]; n = s[\"nodeStatus\"]
-nested = os.environ.get(\"FLYTEC_OPERATOR_STATE\") == \"status\"
+nested = (os.environ.get(\"FLYTEC_OPERATOR_STATE\") or \"status\") == \"status\"  # the default mode
 def node(uid):
     if not nested: return n[uid]
     parent, sep, child = uid.partition(\"-0-\")

@@ -277,10 +277,12 @@ static json_t *deployment_manifest(const struct manifest_opts *m)
 	env = json_pack("[{s:s, s:{s:{s:s}}}, {s:s, s:{s:{s:s}}}]", "name", "POD_NAME", "valueFrom", "fieldRef",
 			"fieldPath", "metadata.name", "name", "POD_NAMESPACE", "valueFrom", "fieldRef", "fieldPath",
 			"metadata.namespace");
-	/* No --kubeconfig: the operator uses the in-cluster config (service-account token, CA, KUBERNETES_SERVICE_*). */
-	container = json_pack("{s:s, s:s, s:s, s:[s], s:[s], s:o, s:{s:{s:s, s:s}, s:{s:s}}, s:{s:b}}", "name",
+	/* No --kubeconfig: the operator uses the in-cluster config (service-account token, CA, KUBERNETES_SERVICE_*).
+	 * --state status (the default, spelled out so the manifest says which mode runs): the engine's state lives in
+	 * each FlyteWorkflow's status, so the operator keeps no database of its own. */
+	container = json_pack("{s:s, s:s, s:s, s:[s], s:[sss], s:o, s:{s:{s:s, s:s}, s:{s:s}}, s:{s:b}}", "name",
 			      "propeller", "image", m->image, "imagePullPolicy", "IfNotPresent", "command", "flytec",
-			      "args", "propeller", "env", env, "resources", "requests", "cpu", "100m", "memory", "128Mi",
+			      "args", "propeller", "--state", "status", "env", env, "resources", "requests", "cpu", "100m", "memory", "128Mi",
 			      "limits", "memory", "512Mi", "securityContext", "allowPrivilegeEscalation", 0);
 	return json_pack("{s:s, s:s, s:{s:s, s:s, s:o}, s:{s:i, s:{s:o}, s:{s:s}, s:{s:{s:o}, s:{s:s, s:[o]}}}}",
 			 "apiVersion", "apps/v1", "kind", "Deployment", "metadata", "name", OPERATOR_NAME, "namespace",

@@ -48,8 +48,10 @@ static const char usage[] =
 	"  --image-pull-policy P   Always, IfNotPresent or Never (default: the cluster's)\n"
 	"  --admin-url URL         where events go when a resource has no flytec.io/admin-url annotation\n"
 	"  --admin-token-file FILE the admin's bearer token, sent with every event (an admin with --token-file needs it)\n"
-	"  --state volume|status   where the engine's state lives: sqlite on the data volume (default) or the\n"
-	"                          FlyteWorkflow status itself\n";
+	"  --state status|volume   where the engine's state lives: the FlyteWorkflow status itself (default) or\n"
+	"                          sqlite on the data volume\n"
+	"  --max-object-bytes N    --state status: a running workflow whose resource would pass N bytes with its\n"
+	"                          status fails with a message (default 1433600: under etcd's 1.5 MiB)\n";
 
 enum {
 	OPT_KUBECONFIG = 0x100,
@@ -77,6 +79,7 @@ enum {
 	OPT_ADMIN_URL,
 	OPT_ADMIN_TOKEN_FILE,
 	OPT_STATE,
+	OPT_MAX_OBJECT_BYTES,
 };
 
 static bool number(const char *opt, const char *arg, double min, double max, double *out)
@@ -120,6 +123,7 @@ int cmd_propeller(int argc, char **argv)
 		{"admin-url", required_argument, NULL, OPT_ADMIN_URL},
 		{"admin-token-file", required_argument, NULL, OPT_ADMIN_TOKEN_FILE},
 		{"state", required_argument, NULL, OPT_STATE},
+		{"max-object-bytes", required_argument, NULL, OPT_MAX_OBJECT_BYTES},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -138,6 +142,7 @@ int cmd_propeller(int argc, char **argv)
 
 	kube_config_init(&cfg);
 	o.data_dir = "/var/lib/flytec";
+	o.state = "status";
 	o.lease_name = "flytec-propeller";
 	o.lease_namespace = getenv("POD_NAMESPACE");
 	o.identity = getenv("POD_NAME");
@@ -198,6 +203,11 @@ int cmd_propeller(int argc, char **argv)
 			if (!number("--max-parallelism", optarg, 1, 100000, &v))
 				goto out;
 			o.max_parallelism = (unsigned)v;
+			break;
+		case OPT_MAX_OBJECT_BYTES:
+			if (!number("--max-object-bytes", optarg, 1, 64.0 * 1024 * 1024, &v))
+				goto out;
+			o.max_object_bytes = (size_t)v;
 			break;
 		case 'h':
 			fputs(usage, stdout);

@@ -64,7 +64,9 @@ static const char serve_usage[] =
 	"                          `flytec propeller`, instead of the local executor (docs/kubernetes.md)\n"
 	"      --namespace-template T  the namespace of an execution (default '{{project}}-{{domain}}')\n"
 	"      --cluster-service-account NAME  the resources' service account (default: none)\n"
-	"      --cluster-admin-url URL  where the operator sends events (default: this server's address)\n";
+	"      --cluster-admin-url URL  where the operator sends events (default: this server's address)\n"
+	"      --cluster-data-dir DIR  the operator's data volume as seen here: a resource over the 1 MiB inline\n"
+	"                          limit has its closure offloaded there (default: such executions fail)\n";
 
 static const char watch_usage[] =
 	"usage: flytec watch DIR [options]\n"
@@ -91,7 +93,7 @@ struct serve_opts {
 	unsigned threads, debounce_ms, head_timeout, max_conns;
 	int max_conns_per_ip; /* -1: default */
 	bool once, no_scheduler, no_executor, public_reads, follow_external_links;
-	const char *cluster, *namespace_template, *cluster_service_account, *cluster_admin_url;
+	const char *cluster, *namespace_template, *cluster_service_account, *cluster_admin_url, *cluster_data_dir;
 	const char *cors_origins[ADM_MAX_CORS_ORIGINS];
 	size_t n_cors_origins;
 };
@@ -113,7 +115,7 @@ enum { OPT_REPO = 256, OPT_DATA_DIR, OPT_DB, OPT_LISTEN, OPT_PORT_FILE, OPT_TOKE
        OPT_PUBLIC_READS, OPT_TLS_CERT, OPT_TLS_KEY, OPT_MAX_ANSWER, OPT_HEAD_TIMEOUT, OPT_MAX_CONNS,
        OPT_MAX_CONNS_PER_IP, OPT_FOLLOW_LINKS, OPT_INCLUDE, OPT_EXCLUDE, OPT_CORS_ORIGIN, OPT_GRPC_LISTEN,
        OPT_GRPC_PORT_FILE, OPT_CONSOLE_DIR, OPT_CLUSTER, OPT_NAMESPACE_TEMPLATE, OPT_CLUSTER_SA,
-       OPT_CLUSTER_ADMIN_URL };
+       OPT_CLUSTER_ADMIN_URL, OPT_CLUSTER_DATA_DIR };
 
 static const struct option long_opts[] = {
 	{"repo", required_argument, NULL, OPT_REPO},
@@ -134,6 +136,7 @@ static const struct option long_opts[] = {
 	{"namespace-template", required_argument, NULL, OPT_NAMESPACE_TEMPLATE},
 	{"cluster-service-account", required_argument, NULL, OPT_CLUSTER_SA},
 	{"cluster-admin-url", required_argument, NULL, OPT_CLUSTER_ADMIN_URL},
+	{"cluster-data-dir", required_argument, NULL, OPT_CLUSTER_DATA_DIR},
 	{"public-reads", no_argument, NULL, OPT_PUBLIC_READS},
 	{"tls-cert", required_argument, NULL, OPT_TLS_CERT},
 	{"tls-key", required_argument, NULL, OPT_TLS_KEY},
@@ -202,6 +205,7 @@ static int parse_opts(int argc, char **argv, const char *usage, struct serve_opt
 		case OPT_NAMESPACE_TEMPLATE: o->namespace_template = optarg; break;
 		case OPT_CLUSTER_SA: o->cluster_service_account = optarg; break;
 		case OPT_CLUSTER_ADMIN_URL: o->cluster_admin_url = optarg; break;
+		case OPT_CLUSTER_DATA_DIR: o->cluster_data_dir = optarg; break;
 		case OPT_PUBLIC_READS: o->public_reads = true; break;
 		case OPT_TLS_CERT: o->tls_cert = optarg; break;
 		case OPT_TLS_KEY: o->tls_key = optarg; break;
@@ -419,6 +423,7 @@ int cmd_serve(int argc, char **argv)
 	so.namespace_template = o.namespace_template;
 	so.cluster_service_account = o.cluster_service_account;
 	so.cluster_admin_url = o.cluster_admin_url;
+	so.cluster_data_dir = o.cluster_data_dir;
 	so.grpc_listen = o.grpc_listen;
 	so.server.listen = o.listen;
 	so.server.token = token;

@@ -37,11 +37,20 @@
  * values belong in blobs. */
 #define FC_K8S_POD_MAX_OUTPUT_FILE ((size_t)16 * 1024 * 1024)
 /* The status the operator writes into one FlyteWorkflow: past this the node statuses are summarised (counts by
- * phase) so the object stays under etcd's request limit next to an inline closure of up to 1 MiB. */
+ * phase) so the object stays under etcd's request limit next to an inline closure of up to 1 MiB. With --state
+ * status only a finished workflow's are (a running one's are its state): the API server then handles the later
+ * writes of the object (the finalizer's removal) in a fraction of the time (a 4000-node status is 600 KB, and the
+ * API server's managedFields for it another 500 KB). */
 #define FC_K8S_STATUS_MAX_BYTES ((size_t)400 * 1024)
 /* How often, at most, the operator logs its stats line (records held, writes, 409s, requests by verb) while they
  * change: often enough for a test or the bench to follow them, rare enough not to flood the log (one line per 2 s). */
 #define FC_K8S_OPERATOR_STATS_LOG_MS 2000
+/* --state status: the largest FlyteWorkflow (compact JSON: metadata, spec, status) the operator PUTs. etcd refuses a
+ * request over 1.5 MiB by default (--max-request-bytes 1572864), and the API server stores the object with its own
+ * metadata (managedFields grow with every writer); 1.4 MiB leaves it about 100 KiB. A running workflow whose status
+ * would pass it fails with this message instead of retrying a write that cannot succeed (its node map is the state
+ * and cannot be summarised); a finished one's final status lists node counts by phase instead of the nodes. */
+#define FC_K8S_OBJECT_MAX_BYTES ((size_t)1400 * 1024)
 
 /* --- propeller/state_k8s.c: node states in the FlyteWorkflow status -------------------------------------------- */
 

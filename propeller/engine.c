@@ -935,18 +935,27 @@ int prop_engine_resume_all(struct prop_engine *e, size_t *count, struct fc_err *
 
 /* --- abort ------------------------------------------------------------------------------------------------- */
 
+/* The loaded execution project/domain/name (its key left in `key`), or NULL. */
+static struct prop_exec *exec_named(struct prop_engine *e, const char *project, const char *domain, const char *name,
+				    struct fc_buf *key)
+{
+	struct prop_exec *ex;
+
+	prop_exec_key(project, domain, name, key);
+	for (ex = e->execs; ex; ex = ex->next)
+		if (!strcmp(ex->key, key->buf))
+			break;
+	return ex;
+}
+
 int prop_engine_abort(struct prop_engine *e, const char *project, const char *domain, const char *name,
 		      const char *reason, struct fc_err *err)
 {
 	struct fc_buf key = FC_BUF_INIT;
-	struct prop_exec *ex;
+	struct prop_exec *ex = exec_named(e, project, domain, name, &key);
 	uint64_t one = 1;
 	int rc = FC_OK;
 
-	prop_exec_key(project, domain, name, &key);
-	for (ex = e->execs; ex; ex = ex->next)
-		if (!strcmp(ex->key, key.buf))
-			break;
 	if (!ex) {
 		rc = fc_err_set(err, FC_ENOENT, "no running execution %s", key.buf);
 		goto out;
@@ -954,6 +963,29 @@ int prop_engine_abort(struct prop_engine *e, const char *project, const char *do
 	if (!ex->done && !ex->abort_reason) {
 		ex->abort_reason = fc_arena_strdup(&ex->arena, reason && *reason ? reason : "aborted");
 		prop_exec_dirty(ex);
+		if (write(e->wakefd, &one, sizeof(one)) < 0)
+			fc_debug("eventfd write: %s", strerror(errno));
+	}
+out:
+	fc_buf_release(&key);
+	return rc;
+}
+
+int prop_engine_fail(struct prop_engine *e, const char *project, const char *domain, const char *name,
+		     const char *code, const char *message, struct fc_err *err)
+{
+	struct fc_buf key = FC_BUF_INIT;
+	struct prop_exec *ex = exec_named(e, project, domain, name, &key);
+	uint64_t one = 1;
+	int rc = FC_OK;
+
+	if (!ex) {
+		rc = fc_err_set(err, FC_ENOENT, "no running execution %s", key.buf);
+		goto out;
+	}
+	if (!ex->done && !ex->fail_msg) {
+		ex->fail_code = fc_arena_strdup(&ex->arena, code && *code ? code : "Failed");
+		ex->fail_msg = fc_arena_strdup(&ex->arena, message ? message : "");
 		if (write(e->wakefd, &one, sizeof(one)) < 0)
 			fc_debug("eventfd write: %s", strerror(errno));
 	}
@@ -1095,11 +1127,29 @@ static bool exec_finished(const struct prop_exec *ex)
 	return ex->done && ex->events_head == ex->nevents && ex->deleted_seq == ex->delivered_seq && !ex->dirty;
 }
 
+/* prop_engine_fail() requests: the execution ends FAILED with the given error. */
+static void take_fail_requests(struct prop_engine *e)
+{
+	struct prop_exec *ex;
+
+	for (ex = e->execs; ex; ex = ex->next) {
+		if (ex->done || !ex->fail_msg)
+			continue;
+		ex->phase = FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED;
+		prop_exec_abort_all(ex, NP_ABORTED);
+		ex->error_msg = ex->fail_msg;
+		prop_emit_workflow(ex, ex->phase, ex->fail_code, ex->fail_msg);
+		ex->done = true;
+		prop_exec_dirty(ex);
+	}
+}
+
 static void check_exec_requests(struct prop_engine *e)
 {
 	struct prop_exec *ex;
 	int64_t now = prop_now_ns();
 
+	take_fail_requests(e);
 	for (ex = e->execs; ex; ex = ex->next) {
 		if (ex->done)
 			continue;
@@ -1236,6 +1286,7 @@ int prop_engine_step(struct prop_engine *e, int timeout_ms, struct fc_err *err)
 	if (e->store_retry_ns) {
 		if (!store_backoff_over(e, timeout_ms))
 			return FC_OK;
+		take_fail_requests(e);
 		rc = commit(e, err);
 		if (rc)
 			return store_trouble(e, rc, err);

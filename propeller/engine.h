@@ -109,6 +109,13 @@ int prop_engine_resume_all(struct prop_engine *e, size_t *count, struct fc_err *
  * holds across restarts. FC_ENOENT for unknown executions; finished ones are left alone. */
 int prop_engine_abort(struct prop_engine *e, const char *project, const char *domain, const char *name,
 		      const char *reason, struct fc_err *err);
+/* Make an execution fail with the error `code`/`message` when it cannot go on for a reason outside the workflow (the
+ * operator: its state no longer fits in the resource): running tasks are killed, unfinished nodes end Aborted and the
+ * execution ends FAILED with that error (the workflow event carries it). Taken at the next round, also while the
+ * engine waits to retry a failed commit (that commit may be what cannot succeed). Not persisted: a restart that
+ * resumes the execution meets its cause again. FC_ENOENT for unknown executions; finished ones are left alone. */
+int prop_engine_fail(struct prop_engine *e, const char *project, const char *domain, const char *name,
+		     const char *code, const char *message, struct fc_err *err);
 
 /* Run one round: handle everything that is ready, commit, deliver events, and wait up to `timeout_ms` (-1: until
  * something happens) when nothing was ready, whether or not executions are loaded: an idle engine sleeps. Returns

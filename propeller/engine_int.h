@@ -106,6 +106,7 @@ struct prop_exec {
 	int phase; /* Flyteidl__Core__WorkflowExecution__Phase */
 	bool dirty, done, abort_handled;
 	char *abort_reason, *error_msg;
+	char *fail_code, *fail_msg; /* prop_engine_fail(): end FAILED with this error (not persisted) */
 	int64_t created_ns, deadline_ns;
 	uint64_t event_seq, delivered_seq, deleted_seq;
 	struct prop_pending_event *events;

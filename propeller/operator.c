@@ -80,6 +80,10 @@ struct tracked {
 	json_t *own;
 	bool done;       /* terminal status written and finalizer removed */
 	bool aborting;
+	/* --state status: why the status cannot be written (the object would pass the size limit), until the engine
+	 * was asked to fail the workflow with it (fail_asked); NULL: it fits */
+	char *too_big;
+	bool fail_asked;
 	struct tracked *next;
 };
 
@@ -280,6 +284,8 @@ static int http_sink_send(struct prop_event_sink *base, const struct prop_event 
 				cc != CURLE_OK ? curl_easy_strerror(cc) : "the admin answered with an error");
 	} else if (status >= 400) {
 		fc_warn("operator: the admin refused event %s (HTTP %ld): dropped", id.buf, status);
+	} else {
+		fc_debug("operator: event %s sent", id.buf);
 	}
 out:
 	curl_slist_free_all(headers);
@@ -303,6 +309,7 @@ static int write_status(struct prop_operator *op, struct tracked *t, const char 
 	json_t *obj, *copy = NULL, *answer = NULL;
 	struct kube_status st;
 	int attempt, rc = FC_OK;
+	size_t size;
 
 	fc_buf_addf(&key, "%s/%s", ns, name);
 	obj = base_object(op, t, key.buf);
@@ -314,6 +321,15 @@ static int write_status(struct prop_operator *op, struct tracked *t, const char 
 		}
 		copy = json_deep_copy(obj);
 		json_object_set(copy, "status", (json_t *)status);
+		if (op->kstate && (size = json_dumpb(copy, NULL, 0, JSON_COMPACT)) > op->o.max_object_bytes) {
+			/* etcd would refuse it (or, under its limit, the object only grows): say so instead of retrying */
+			rc = fc_err_set(err, FC_ELIMIT,
+					"the FlyteWorkflow with its status would be %zu bytes, over the limit of %zu bytes "
+					"(etcd refuses larger objects; FC_K8S_OBJECT_MAX_BYTES, --max-object-bytes)",
+					size, op->o.max_object_bytes);
+			json_decref(copy);
+			break;
+		}
 		rc = kube_update(op->o.client, path.buf, copy, &answer, &st, err);
 		json_decref(copy);
 		if (rc == FC_OK)
@@ -696,6 +712,45 @@ static int outbox_load(struct prop_operator *op, const char *exec_key, struct fc
 	return rc;
 }
 
+/* Whether a status this backend built is of a finished execution (flytec.phase terminal). */
+static bool exec_terminal(const json_t *status)
+{
+	const json_t *p = json_object_get(json_object_get(status, "flytec"), "phase");
+	int v = (int)json_integer_value(p);
+
+	return json_is_integer(p) && (v == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__SUCCEEDED ||
+				      v == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED ||
+				      v == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__ABORTED ||
+				      v == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__TIMED_OUT);
+}
+
+/* Add the NodePhases of `nodes` (a nodeStatus map, nested subNodeStatus maps included) to `counts`. */
+static void count_node_phases(const json_t *nodes, json_t *counts)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)nodes, k, v) {
+		char ph[24];
+		json_t *c;
+
+		snprintf(ph, sizeof(ph), "%lld", (long long)json_integer_value(json_object_get(v, "phase")));
+		c = json_object_get(counts, ph);
+		json_object_set_new(counts, ph, json_integer(c ? json_integer_value(c) + 1 : 1));
+		count_node_phases(json_object_get(v, "subNodeStatus"), counts);
+	}
+}
+
+/* A finished workflow's status with counts by NodePhase (nodeCountsByPhase) in place of its node map. */
+static void summarise_nodes(json_t *status)
+{
+	json_t *counts = json_object();
+
+	count_node_phases(json_object_get(status, "nodeStatus"), counts);
+	json_object_set_new(status, "nodeCountsByPhase", counts);
+	json_object_del(status, "nodeStatus");
+}
+
 /* The one status PUT of an engine round for one execution (the backend's commit): Flyte's fields plus the data
  * references, based on our own last write so it does not conflict with itself. */
 static int status_write(void *data, const char *exec_key, const json_t *status, struct fc_err *err)
@@ -720,7 +775,36 @@ static int status_write(void *data, const char *exec_key, const json_t *status, 
 	rfc3339_now(now);
 	json_object_set_new(out, "lastUpdatedAt", json_string(now));
 	snprintf(ns, sizeof(ns), "%.*s", (int)(slash - t->key), t->key);
+	if (exec_terminal(status) &&
+	    json_dumpb(json_object_get(status, "nodeStatus"), NULL, 0, JSON_COMPACT) > FC_K8S_STATUS_MAX_BYTES) {
+		/* finished and large: as --state volume does past the same size, counts by phase (nothing resumes from
+		 * a finished workflow's nodes, and the API server handles every later write of the object, such as
+		 * the finalizer's removal, far faster without them) */
+		summarise_nodes(out);
+		fc_info("operator: %s: its final status lists node counts by phase instead of the nodes", t->key);
+	}
 	rc = write_status(op, t, ns, slash + 1, out, err);
+	if (rc == FC_ELIMIT && exec_terminal(status) && json_object_get(out, "nodeStatus")) {
+		/* finished: nothing resumes from the node map any more, so counts by phase take its place */
+		summarise_nodes(out);
+		fc_warn("operator: %s: %s; its final status lists node counts by phase instead of the nodes", t->key,
+			err->msg);
+		rc = write_status(op, t, ns, slash + 1, out, err);
+	}
+	if (rc == FC_ELIMIT && exec_terminal(status)) {
+		/* even so the object would be too large (its spec and metadata fill it): a finished workflow must not hold
+		 * the engine up, so its final status is given up (the admin still gets its events) */
+		fc_error("operator: %s: %s: its final status is not written", t->key, err->msg);
+		rc = FC_OK;
+	} else if (rc == FC_ELIMIT) {
+		/* the state cannot be saved: the round is rolled back and the workflow is made to fail (op_fail_too_big) */
+		if (!t->too_big) {
+			t->too_big = fc_xstrdup(err->msg);
+			fc_warn("operator: %s: %s: the workflow fails", t->key, err->msg);
+		}
+		rc = fc_err_set(err, FC_EUNAVAILABLE, "%s", t->too_big);
+		goto out;
+	}
 	if (rc == FC_OK) {
 		json_decref(t->written);
 		t->written = json_deep_copy(status);
@@ -728,11 +812,35 @@ static int status_write(void *data, const char *exec_key, const json_t *status, 
 		t->done = true;
 		rc = FC_OK;
 	} else if (rc != FC_EUNAVAILABLE) {
-		rc = fc_err_set(err, FC_EUNAVAILABLE, "status of %s: %s", t->key, err->msg);
+		char why[FC_ERR_MSG_MAX];
+
+		snprintf(why, sizeof(why), "%s", err->msg); /* err->msg cannot be an argument of its own fc_err_set */
+		rc = fc_err_set(err, FC_EUNAVAILABLE, "status of %s: %s", t->key, why);
 	}
+out:
 	json_decref(out);
 	fc_buf_release(&dir);
 	return rc;
+}
+
+/*
+ * --state status: a workflow whose status no longer fits (status_write refused the round) is made to fail with that
+ * message: the engine aborts its tasks and ends it FAILED (the workflow event carries the error to the admin); its
+ * final status is written with node counts instead of the node map.
+ */
+static void fail_too_big(struct prop_operator *op)
+{
+	struct tracked *t;
+	struct fc_err err;
+
+	for (t = op->all; t; t = t->next) {
+		if (!t->too_big || t->fail_asked)
+			continue;
+		t->fail_asked = true;
+		if (prop_engine_fail(op->engine, t->project, t->domain, t->exec_name, "StatusTooLarge", t->too_big,
+				     &err))
+			fc_warn("operator: %s: %s", t->key, err.msg);
+	}
 }
 
 static struct tracked *track(struct prop_operator *op, const char *key, const struct cmp_fw_resource *r,
@@ -806,6 +914,7 @@ static void tracked_free(struct tracked *t)
 	free(t->domain);
 	free(t->exec_name);
 	free(t->admin_url);
+	free(t->too_big);
 	json_decref(t->written);
 	json_decref(t->own);
 	free(t);
@@ -1200,6 +1309,8 @@ int prop_operator_step(struct prop_operator *op, int timeout_ms, struct fc_err *
 		}
 		if ((rc = engine_step(op, err)))
 			return rc;
+		if (op->kstate)
+			fail_too_big(op);
 		if (mono_ms() >= op->next_status_ms) {
 			sync_statuses(op);
 			op->next_status_ms = mono_ms() + op->o.status_period_ms;
@@ -1231,6 +1342,8 @@ int prop_operator_step(struct prop_operator *op, int timeout_ms, struct fc_err *
 		return fc_err_set(err, FC_EIO, "poll: %s", strerror(errno));
 	if (op->engine && n > 1 && (pfd[1].revents & POLLIN))
 		rc = engine_step(op, err);
+	if (op->kstate)
+		fail_too_big(op);
 	return rc;
 }
 
@@ -1283,6 +1396,8 @@ int prop_operator_new(const struct prop_operator_opts *opts, struct prop_operato
 		op->o.resync_ms = 30000;
 	if (!op->o.status_period_ms)
 		op->o.status_period_ms = 250;
+	if (!op->o.max_object_bytes)
+		op->o.max_object_bytes = FC_K8S_OBJECT_MAX_BYTES;
 	gethostname(host, sizeof(host) - 1);
 	if (opts->identity && *opts->identity) {
 		op->identity = fc_xstrdup(opts->identity);

@@ -58,10 +58,14 @@ struct prop_operator_opts {
 				   * events of resources without the annotation are dropped */
 	const char *admin_token;  /* sent as "Authorization: Bearer" with every event (an admin run with --token-file
 				   * refuses events without it); NULL: none. Borrowed. */
-	/* Where the engine's state lives: "volume" (NULL, the default: sqlite at <data_dir>/propeller.db, the status
-	 * written from it) or "status" (the FlyteWorkflow status itself, propeller/state_k8s.c; the volume keeps only
-	 * data and each execution's unsent events). docs/kubernetes.md, "State and crash safety". */
+	/* Where the engine's state lives: "status" (the FlyteWorkflow status itself, propeller/state_k8s.c; the volume
+	 * keeps only data and each execution's unsent events; `flytec propeller`'s default) or "volume" (NULL here:
+	 * sqlite at <data_dir>/propeller.db, the status written from it). docs/kubernetes.md, "State and crash
+	 * safety". */
 	const char *state;
+	/* --state status: the largest FlyteWorkflow (compact JSON, spec and status) the operator writes (0:
+	 * FC_K8S_OBJECT_MAX_BYTES); a running workflow whose status would pass it is failed with a message. */
+	size_t max_object_bytes;
 };
 
 struct prop_operator_stats {

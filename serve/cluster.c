@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/log.h"
+#include "core/walk.h"
 #include "kube/client.h"
 #include "kube/config.h"
 #include "compiler/lit.h"
@@ -29,6 +30,7 @@ struct srv_cluster {
 	char *ns_template;
 	char *service_account;
 	char *admin_url;
+	char *data_dir;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -123,9 +125,10 @@ static int create_resource(struct srv_cluster *c, const struct adm_claim *cl, st
 	const Flyteidl__Core__LiteralMap *inputs = NULL;
 	Flyteidl__Admin__ExecutionSpec *spec = NULL;
 	struct cmp_fw_options fo;
-	struct fc_buf path = FC_BUF_INIT;
+	struct fc_buf path = FC_BUF_INIT, ref = FC_BUF_INIT, file = FC_BUF_INIT;
 	struct fc_arena a;
 	json_t *res = NULL;
+	bool offloaded = false;
 	void *msg;
 	int rc;
 
@@ -157,8 +160,26 @@ static int create_resource(struct srv_cluster *c, const struct adm_claim *cl, st
 	fo.service_account = c->service_account;
 	fo.max_parallelism = spec && spec->max_parallelism > 0 ? (uint32_t)spec->max_parallelism : 0;
 	rc = cmp_flyteworkflow_build(closure, inputs, &fo, &res, NULL, err);
+	if (rc == FC_ELIMIT && c->data_dir) {
+		/* Past the inline limit the closure goes to the data volume, as Flyte's admin puts it in its data store.
+		 * The reference is relative to the volume, which the operator resolves against its own --data-dir (the
+		 * two processes may mount it at different paths). The write is atomic (a rename), so a restarted admin
+		 * that writes it again never shows the operator a partial file. */
+		fc_buf_addf(&ref, "closures/%s/%s.pb", ns->buf, cl->exec.id.name);
+		fc_buf_addf(&file, "%s/closures/%s", c->data_dir, ns->buf);
+		fc_err_clear(err);
+		if ((rc = fc_mkdir_p(file.buf, err)))
+			goto out;
+		fc_buf_addf(&file, "/%s.pb", cl->exec.id.name);
+		fo.closure_path = file.buf;
+		rc = cmp_flyteworkflow_build(closure, inputs, &fo, &res, &offloaded, err);
+	}
 	if (rc)
 		goto out;
+	if (offloaded) {
+		json_object_set_new(res, "workflowClosureReference", json_string(ref.buf));
+		fc_info("serve: %s/%s: the closure is offloaded to %s", ns->buf, cl->exec.id.name, file.buf);
+	}
 	rc = ensure_namespace(c, ns->buf, err);
 	if (rc) {
 		fc_err_prefix(err, "creating namespace %s: ", ns->buf);
@@ -175,6 +196,8 @@ static int create_resource(struct srv_cluster *c, const struct adm_claim *cl, st
 out:
 	json_decref(res);
 	fc_buf_release(&path);
+	fc_buf_release(&ref);
+	fc_buf_release(&file);
 	fc_arena_release(&a);
 	return rc;
 }
@@ -333,6 +356,7 @@ int srv_cluster_new(struct adm_store *store, const struct srv_cluster_options *o
 	c->ns_template = fc_xstrdup(o->namespace_template && *o->namespace_template ? o->namespace_template
 										: CLUSTER_DEFAULT_TEMPLATE);
 	c->service_account = o->service_account ? fc_xstrdup(o->service_account) : NULL;
+	c->data_dir = o->data_dir && *o->data_dir ? fc_xstrdup(o->data_dir) : NULL;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -392,5 +416,6 @@ void srv_cluster_free(struct srv_cluster *c)
 	free(c->ns_template);
 	free(c->service_account);
 	free(c->admin_url);
+	free(c->data_dir);
 	free(c);
 }

@@ -26,6 +26,10 @@ struct srv_cluster_options {
 	const char *kubeconfig;         /* the cluster's kubeconfig (NULL: client-go's default order) */
 	const char *namespace_template; /* "{{project}}-{{domain}}" when NULL (Flyte's default) */
 	const char *service_account;    /* the resource's service account; NULL: none */
+	/* The operator's data volume (its --data-dir) as this process sees it: a resource over the inline limit has its
+	 * closure written there (closures/<namespace>/<name>.pb, referenced relative to the volume) instead of failing
+	 * its execution. NULL: no offloading. */
+	const char *data_dir;
 };
 
 /* Load the kubeconfig and make the client (no request is sent yet). */

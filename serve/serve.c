@@ -226,6 +226,7 @@ int srv_start(const struct srv_options *o, struct srv **out, struct fc_err *err)
 		co.kubeconfig = o->cluster;
 		co.namespace_template = o->namespace_template;
 		co.service_account = o->cluster_service_account;
+		co.data_dir = o->cluster_data_dir;
 		rc = srv_cluster_new(s->store, &co, &s->cluster, err);
 		if (rc) {
 			fc_err_prefix(err, "cluster: ");

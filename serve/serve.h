@@ -35,6 +35,9 @@ struct srv_options {
 	const char *cluster_service_account; /* the resources' service account; NULL: none */
 	/* Where the operator sends events: NULL: this server's REST listener as http(s)://HOST:PORT. */
 	const char *cluster_admin_url;
+	/* The operator's data volume as this process sees it: closures of resources over the inline limit are
+	 * offloaded there (serve/cluster.h); NULL: such executions fail. */
+	const char *cluster_data_dir;
 	/* Also serve the admin API over gRPC on this address (admin-lite/grpc.h), with DataProxyService's signed URLs
 	 * answered by the REST listener; NULL: no gRPC. */
 	const char *grpc_listen;

@@ -6,6 +6,7 @@
 # Succeeded, the operator's API requests per task (its stats line: kube/client.c counts them by verb), its CPU
 # seconds per task (/proc/PID/stat utime+stime), and the same workflow run locally by `flytec run` (tasks as local
 # processes) beside it. Skips (exit 0) without ../shared/k8s. Use the plain build: `make -j2 && bash bench/k8s/run.sh`.
+# STATE=volume runs the operator with --state volume (default: its own default, status).
 set -u
 SUITE=bench-k8s
 # a control plane of its own, without a kubelet (a test's node would run the pods for real and load the machine)
@@ -49,7 +50,7 @@ mkdir -p "$tmp/data"
 python3 bench/k8s/patch_kubelet.py "$ns" "$tmp/kubelet.log" 2> "$tmp/kubelet.err" &
 pids+=($!)
 "$flytec" propeller --kubeconfig "$KUBECONFIG" --namespace "$ns" --data-dir "$tmp/data" --data-host-path "$tmp/data" \
-	--no-leader-election --max-parallelism "$N" --qps 1000 --burst 1000 > "$tmp/op.log" 2>&1 &
+	--no-leader-election --max-parallelism "$N" --qps 1000 --burst 1000 ${STATE:+--state "$STATE"} > "$tmp/op.log" 2>&1 &
 op=$!
 pids+=($op)
 for _ in $(seq 1 100); do grep -q 'leading\|watching' "$tmp/op.log" && break; sleep 0.1; done

@@ -7,28 +7,8 @@
 SUITE=operator_array_resume
 # shellcheck source=tests/k8s/k8s_lib.sh
 . "$(dirname "$0")/k8s_lib.sh"
-flytec=${FLYTEC:-bin/flytec}
-fails=0 checks=0
-tmp=$(mktemp -d)
-pids=()
+k8s_test_begin
 ns=arrtest-$$
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	if [ -n "${KUBECTL:-}" ]; then
-		"$KUBECTL" --kubeconfig "$KUBECONFIG" delete ns "$ns" --wait=false > /dev/null 2>&1
-	fi
-	rm -rf "$tmp"
-	k8s_cleanup
-}
-trap cleanup EXIT
-check() { # check NAME COMMAND...: the command must succeed
-	checks=$((checks + 1))
-	if (eval "${@:2}") > "$tmp/check.out" 2>&1; then echo "ok   $1"; else
-		echo "FAIL $1"; sed 's/^/     /' "$tmp/check.out" | head -n 20; fails=$((fails + 1)); fi
-}
-summary() { echo "$SUITE: $((checks - fails)) passed, $fails failed"; [ "$fails" -eq 0 ]; exit $?; }
 # wait_lines FILE MIN MAX SECONDS: until FILE has between MIN and MAX lines
 wait_lines() {
 	local i n
@@ -44,9 +24,6 @@ once_each() { # once_each FILE N: N lines, N distinct node ids, all attempt 0
 		! grep -qv ' 0$' "$1"
 }
 
-if [ ! -x "$flytec" ]; then
-	echo "FAIL: $flytec is not built"; echo "$SUITE: 0 passed, 1 failed"; exit 1
-fi
 chmod 755 "$tmp"
 # six elements, three at a time, each appends "node attempt" to a log then sleeps 2 s
 cat > "$tmp/map.yaml" <<'EOF'

@@ -6,32 +6,8 @@
 SUITE=operator_kill
 # shellcheck source=tests/k8s/k8s_lib.sh
 . "$(dirname "$0")/k8s_lib.sh"
-flytec=${FLYTEC:-bin/flytec}
+k8s_test_begin
 wf=tests/k8s/data/operator_wf.yaml
-fails=0 checks=0
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	if [ -n "${KUBECTL:-}" ]; then
-		"$KUBECTL" delete ns "$ns" --wait=false > /dev/null 2>&1
-	fi
-	rm -rf "$tmp"
-	k8s_cleanup
-}
-trap cleanup EXIT
-check() { # check NAME COMMAND...: the command must succeed
-	checks=$((checks + 1))
-	if (eval "${@:2}") > "$tmp/check.out" 2>&1; then echo "ok   $1"; else
-		echo "FAIL $1"; sed 's/^/     /' "$tmp/check.out" | head -n 20; fails=$((fails + 1)); fi
-}
-summary() { echo "$SUITE: $((checks - fails)) passed, $fails failed"; [ "$fails" -eq 0 ]; exit $?; }
-
-if [ ! -x "$flytec" ]; then
-	echo "FAIL: $flytec is not built"; echo "$SUITE: 0 passed, 1 failed"; exit 1
-fi
 k8s_up node
 k() { "$KUBECTL" --kubeconfig "$KUBECONFIG" "$@"; }
 ns=optest-$$

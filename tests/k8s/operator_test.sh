@@ -13,32 +13,8 @@
 SUITE=operator
 # shellcheck source=tests/k8s/k8s_lib.sh
 . "$(dirname "$0")/k8s_lib.sh"
-flytec=${FLYTEC:-bin/flytec}
+k8s_test_begin
 wf=tests/k8s/data/operator_wf.yaml
-fails=0 checks=0
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	if [ -n "${KUBECTL:-}" ]; then
-		"$KUBECTL" delete ns "$ns" --wait=false > /dev/null 2>&1
-	fi
-	rm -rf "$tmp"
-	k8s_cleanup
-}
-trap cleanup EXIT
-check() { # check NAME COMMAND...: the command must succeed
-	checks=$((checks + 1))
-	if (eval "${@:2}") > "$tmp/check.out" 2>&1; then echo "ok   $1"; else
-		echo "FAIL $1"; sed 's/^/     /' "$tmp/check.out" | head -n 20; fails=$((fails + 1)); fi
-}
-summary() { echo "$SUITE: $((checks - fails)) passed, $fails failed"; [ "$fails" -eq 0 ]; exit $?; }
-
-if [ ! -x "$flytec" ]; then
-	echo "FAIL: $flytec is not built"; echo "$SUITE: 0 passed, 1 failed"; exit 1
-fi
 k8s_up node
 k() { "$KUBECTL" --kubeconfig "$KUBECONFIG" "$@"; }
 ns=optest-$$
@@ -91,7 +67,7 @@ check "the finalizer is removed at the end" \
 check "node statuses in Flyte shape: the map child, the branch case, the subworkflow child (nested under subNodeStatus with --state status), 2 attempts of the retried node" \
 	'k -n "$ns" get fly kinds-1 -o json | python3 -c "
 import json, os, sys; s = json.load(sys.stdin)[\"status\"]; n = s[\"nodeStatus\"]
-nested = os.environ.get(\"FLYTEC_OPERATOR_STATE\") == \"status\"
+nested = (os.environ.get(\"FLYTEC_OPERATOR_STATE\") or \"status\") == \"status\"  # the default mode
 def node(uid):
     if not nested: return n[uid]
     parent, sep, child = uid.partition(\"-0-\")

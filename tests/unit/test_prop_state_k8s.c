@@ -23,6 +23,7 @@
 
 #define SUCCEEDED FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__SUCCEEDED
 #define RUNNING FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__RUNNING
+#define FAILED FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED
 
 /* --- collecting decoded rows ------------------------------------------------------------------------------- */
 
@@ -112,6 +113,10 @@ struct sink {
 	char last_key[128];
 	unsigned writes, saves;
 	unsigned fail_writes;  /* refuse the next N writes */
+	/* refuse every status of an unfinished execution once a status would show this node running (the operator's
+	 * size limit) */
+	const char *refuse_from;
+	unsigned refused;
 	const char *kill_after; /* once a written status has this node running, refuse everything: a kill -9 */
 	bool killed;
 	bool saved_before_write;
@@ -128,6 +133,15 @@ static int hook_write(void *data, const char *exec_key, const json_t *status, st
 	if (s->fail_writes) {
 		s->fail_writes--;
 		return fc_err_set(err, FC_EUNAVAILABLE, "409 (injected)");
+	}
+	if (s->refuse_from && (s->refused || json_integer_value(json_object_get(json_object_get(
+							 json_object_get(status, "nodeStatus"), s->refuse_from), "phase")) == 2)) {
+		int p = (int)json_integer_value(json_object_get(json_object_get(status, "flytec"), "phase"));
+
+		if (p != FAILED && p != SUCCEEDED) {
+			s->refused++;
+			return fc_err_set(err, FC_EUNAVAILABLE, "too big (injected)");
+		}
 	}
 	s->writes++;
 	snprintf(s->last_key, sizeof(s->last_key), "%s", exec_key);
@@ -609,6 +623,92 @@ static void test_engine_kill_and_resume(void **state)
 	sink_release(&s);
 }
 
+/*
+ * prop_engine_fail(), as the operator uses it when a status no longer fits: the status that would show the sleep
+ * running is refused, and every later one of the running execution (the round rolls back and the engine backs
+ * off, retrying that commit); then the engine is asked to fail the execution. The request is taken by the retried
+ * commit: the execution ends FAILED with the given error, the running sleep Aborted, the node after it never
+ * started, and the workflow event carries the error; the terminal status is written.
+ */
+static void test_engine_fail_when_status_refused(void **state)
+{
+	struct run *t = *state;
+	struct sink s = {0};
+	struct prop_state_backend sb;
+	struct prop_k8s_state *ks = new_state(&s, &sb);
+	struct prop_memory_sink *sink = prop_memory_sink_new();
+	struct prop_engine *e = open_engine(t, &sb, sink);
+	Flyteidl__Core__TaskTemplate *echo = fx_task(&t->fx, "echo", "echo", "s:str", "s:str", NULL),
+				     *sl = fx_task(&t->fx, "sleep", "sleep", "duration:str", "", NULL);
+	Flyteidl__Core__Node *n0 = fx_task_node(&t->fx, "n0", echo), *n1 = fx_task_node(&t->fx, "n1", sl),
+			     *n2 = fx_task_node(&t->fx, "n2", echo);
+	struct prop_workflow_resource res;
+	struct fc_err err;
+	struct rows r = {0};
+	char *error = NULL;
+	int phase = -1, steps = 0;
+	bool failed_event = false;
+	size_t i;
+
+	fx_bind(&t->fx, n0, "s", fx_bd_lit(&t->fx, cmp_lit_str(&t->fx.a, "hi")));
+	fx_upstream(&t->fx, n1, "n0");
+	fx_bind(&t->fx, n1, "duration", fx_bd_lit(&t->fx, cmp_lit_str(&t->fx.a, "60s")));
+	fx_upstream(&t->fx, n2, "n1");
+	fx_bind(&t->fx, n2, "s", fx_bd_promise(&t->fx, "n0", "s"));
+	fx_wf_output(&t->fx, t->fx.wf, "s", fx_bd_promise(&t->fx, "n2", "s"));
+	memset(&res, 0, sizeof(res));
+	res.project = "p";
+	res.domain = "d";
+	res.name = "big";
+	res.closure = t->fx.closure;
+	assert_int_equal(prop_engine_submit(e, &res, &err), 0);
+	s.refuse_from = "n1";
+	while (!s.refused && ++steps < 500)
+		prop_engine_step(e, 10, &err);
+	assert_true(s.refused > 0);
+	assert_int_not_equal(node_phase_in(s.last, "n1"), 2); /* never written: it did not "fit" */
+	/* the engine retries the refused commit, which cannot succeed, until it is asked to fail the execution */
+	for (steps = 0; steps < 5; steps++)
+		prop_engine_step(e, 10, &err);
+	assert_true(s.refused > 1);
+	assert_true(prop_engine_active(e) == 1);
+	assert_int_equal(prop_engine_fail(e, "p", "d", "nope", "StatusTooLarge", "x", &err), FC_ENOENT);
+	assert_int_equal(prop_engine_fail(e, "p", "d", "big", "StatusTooLarge", "the status is too big", &err), 0);
+	for (steps = 0; prop_engine_active(e) && steps < 500; steps++)
+		prop_engine_step(e, 10, &err);
+	assert_int_equal(prop_engine_result(e, "p", "d", "big", &phase, &t->fx.a, NULL, &error, &err), 0);
+	assert_int_equal(phase, FAILED);
+	assert_string_equal(error, "the status is too big");
+	/* the terminal status was written, with the message; the sleep aborted, n2 never started */
+	assert_int_equal(json_integer_value(json_object_get(s.last, "phase")), 5);
+	assert_string_equal(json_string_value(json_object_get(s.last, "message")), "the status is too big");
+	assert_int_equal(prop_k8s_nodes_decode(s.last, collect, &r, &err), 0);
+	assert_int_equal(row_of(&r, "n0")->phase, NP_SUCCEEDED);
+	assert_int_equal(row_of(&r, "n1")->phase, NP_ABORTED);
+	assert_true(!row_of(&r, "n2") || row_of(&r, "n2")->phase == NP_NOT_YET_STARTED ||
+		    row_of(&r, "n2")->phase == NP_ABORTED);
+	/* the workflow event FAILED with the error reached the sink */
+	for (i = 0; i < sink->n; i++) {
+		Flyteidl__Event__WorkflowExecutionEvent *we;
+
+		if (sink->events[i].kind != PROP_EVENT_WORKFLOW)
+			continue;
+		we = flyteidl__event__workflow_execution_event__unpack(NULL, sink->events[i].len, sink->events[i].data);
+		assert_non_null(we);
+		if (we->phase == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED && we->error &&
+		    !strcmp(we->error->code, "StatusTooLarge") && !strcmp(we->error->message, "the status is too big"))
+			failed_event = true;
+		flyteidl__event__workflow_execution_event__free_unpacked(we, NULL);
+	}
+	assert_true(failed_event);
+
+	free(error);
+	prop_engine_free(e);
+	prop_event_sink_free(&sink->base);
+	prop_k8s_state_free(ks);
+	sink_release(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -617,6 +717,7 @@ int main(void)
 		cmocka_unit_test(test_bad_status),
 		cmocka_unit_test(test_rollback_and_outbox_order),
 		cmocka_unit_test_setup_teardown(test_engine_kill_and_resume, run_setup, run_teardown),
+		cmocka_unit_test_setup_teardown(test_engine_fail_when_status_refused, run_setup, run_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,7 +9,7 @@
 void *cmp_new_msg(struct fc_arena *a, const ProtobufCMessageDescriptor *desc)
 {
 	/* init writes every byte from the descriptor's template: no need to zero first */
-	void *m = fc_arena_alloc_raw(a, desc->sizeof_message);
+	void *m = fc_arena_alloc_words(a, desc->sizeof_message);
 
 	protobuf_c_message_init(desc, m);
 	return m;

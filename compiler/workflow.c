@@ -523,7 +523,7 @@ static Flyteidl__Core__VariableMap *validate_bindings(struct wf_builder *w, Flyt
 		}
 		if (!b->binding) {
 			/* a spec binding that failed to parse has a position and was reported then */
-			if (!cmp_ptrmap_get(&w->s->locs, b))
+			if (!cmp_has_loc(w->s, b))
 				werr(w, b, node, "ValueRequired", node->id, b->var, "binding of '%s' has no value", b->var);
 			if (nbindings > 16)
 				fc_strmap_put(&seen, b->var, b);
@@ -1382,7 +1382,7 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 
 			if (!u || !u->top_level || u == end_wn) {
 				/* ids taken from data references were reported with their binding; only 'after' here */
-				if (cmp_ptrmap_get(&s->locs, up))
+				if (cmp_has_loc(s, up))
 					werr(&w, up, n, "NodeReferenceNotFound", n->id, NULL,
 					     "node '%s' waits for '%s', which is not a node of workflow '%s'", n->id, up,
 					     e->name);

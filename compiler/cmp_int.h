@@ -55,6 +55,23 @@ void cmp_ptrmap_put(struct cmp_ptrmap *m, const void *key, void *value);
 void *cmp_ptrmap_get(const struct cmp_ptrmap *m, const void *key);
 void cmp_ptrmap_release(struct cmp_ptrmap *m);
 
+/*
+ * Positions of IR objects (util.c): (object, packed position) pairs appended as the front ends remember them and
+ * sorted by address only when a position is asked for. A compile remembers ~7 positions per node and asks for a
+ * handful unless it reports errors, so remembering is an append (16 bytes, no hashing, no rehash) and the table
+ * is sorted about once. Three levels keep lookups and merges bounded when questions and new positions alternate
+ * (a file full of errors): the unsorted tail (scanned, at most CMP_LOCS_TAIL), a sorted side run of at most
+ * about sqrt(n) entries, and the sorted main run; a later position for the same object replaces the earlier.
+ */
+struct cmp_locs {
+	struct cmp_loc_entry {
+		const void *key;
+		uint64_t packed;
+	} *main, *side, *tail;
+	size_t nmain, nside, ntail;
+	size_t main_alloc, side_alloc, tail_alloc;
+};
+
 /* --- entities ---------------------------------------------------------------------------------------------- */
 enum cmp_kind { CMP_KIND_TASK, CMP_KIND_WORKFLOW, CMP_KIND_LAUNCH_PLAN };
 enum cmp_state { CMP_NEW_ENTITY, CMP_RESOLVING, CMP_DONE, CMP_FAILED };
@@ -109,7 +126,7 @@ struct cmp_session {
 	struct fc_diags diags;
 	struct fc_source **sources;
 	size_t nsources, sources_alloc;
-	struct cmp_ptrmap locs;    /* message -> struct fc_loc * */
+	struct cmp_locs locs;      /* message -> its position (util.c) */
 	struct cmp_ptrmap pending; /* BindingData -> const struct fc_ynode * (YAML literal awaiting its type) */
 
 	struct cmp_entity **entities;
@@ -147,6 +164,9 @@ struct fc_diag *cmp_error_at(struct cmp_session *s, const void *obj, const void 
 struct fc_diag *cmp_warn_at(struct cmp_session *s, const void *obj, const void *fallback, const char *code,
 			    const char *fmt, ...) FC_PRINTF(5, 6);
 struct fc_loc cmp_loc_of(struct cmp_session *s, const void *obj, const void *fallback);
+/* Whether a position was remembered for `obj`. */
+bool cmp_has_loc(struct cmp_session *s, const void *obj);
+void cmp_locs_release(struct cmp_locs *l);
 struct fc_loc cmp_ynode_loc(struct fc_source *src, const struct fc_ynode *n);
 void cmp_remember(struct cmp_session *s, const void *obj, struct fc_source *src, const struct fc_ynode *n);
 void cmp_set_loc(struct cmp_session *s, const void *obj, struct fc_loc loc);

@@ -9,7 +9,7 @@
 void *cmp_new_msg(struct fc_arena *a, const ProtobufCMessageDescriptor *desc)
 {
 	/* init writes every byte from the descriptor's template: no need to zero first */
-	void *m = fc_arena_alloc_raw(a, desc->sizeof_message);
+	void *m = fc_arena_alloc_words(a, desc->sizeof_message);
 
 	protobuf_c_message_init(desc, m);
 	return m;
@@ -113,22 +113,163 @@ struct fc_loc cmp_ynode_loc(struct fc_source *src, const struct fc_ynode *n)
 }
 
 /*
- * Positions are packed into the map's value (source index, line, column), so remembering where a message came
- * from costs one map slot and no allocation: a 100k-node workflow remembers about a million positions.
+ * A position is packed into 64 bits (source index + 1, line, column), so remembering where an object came from
+ * costs one 16-byte entry and no allocation: a 100k-node workflow remembers about 700,000 positions.
  */
 #define LOC_LINE_BITS 24
 #define LOC_COL_BITS 24
+#define CMP_LOCS_TAIL 32
+
+/* Stable LSD radix sort by address, a byte at a time (bytes every key shares are skipped); `tmp` holds n. */
+static void locs_sort(struct cmp_loc_entry *e, struct cmp_loc_entry *tmp, size_t n)
+{
+	struct cmp_loc_entry *a = e, *b = tmp;
+	size_t shift, i;
+
+	for (shift = 0; shift < 64; shift += 8) {
+		size_t count[256] = {0}, pos[256], sum = 0, d;
+		struct cmp_loc_entry *t;
+
+		for (i = 0; i < n; i++)
+			count[((uintptr_t)a[i].key >> shift) & 0xff]++;
+		if (count[((uintptr_t)a[0].key >> shift) & 0xff] == n)
+			continue;
+		for (d = 0; d < 256; d++) {
+			pos[d] = sum;
+			sum += count[d];
+		}
+		for (i = 0; i < n; i++)
+			b[pos[((uintptr_t)a[i].key >> shift) & 0xff]++] = a[i];
+		t = a;
+		a = b;
+		b = t;
+	}
+	if (a != e)
+		memcpy(e, a, n * sizeof(*e));
+}
+
+/* Of entries with the same key (adjacent, oldest first), keep the newest. Returns the new count. */
+static size_t locs_dedupe(struct cmp_loc_entry *e, size_t n)
+{
+	size_t i, out = 0;
+
+	for (i = 0; i < n; i++) {
+		if (i + 1 < n && e[i + 1].key == e[i].key)
+			continue;
+		e[out++] = e[i];
+	}
+	return out;
+}
+
+/* Merge the sorted run `src` (newer) into the sorted run `*dst` (older), from the back, in place. */
+static void locs_merge(struct cmp_loc_entry **dst, size_t *ndst, size_t *alloc, const struct cmp_loc_entry *src,
+		       size_t nsrc)
+{
+	size_t i = *ndst, j = nsrc, k = *ndst + nsrc;
+
+	FC_ALLOC_GROW(*dst, *ndst + nsrc, *alloc);
+	while (j > 0) {
+		/* on equal keys the newer entry goes after the older one, where locs_dedupe keeps it */
+		if (i > 0 && (uintptr_t)(*dst)[i - 1].key > (uintptr_t)src[j - 1].key)
+			(*dst)[--k] = (*dst)[--i];
+		else
+			(*dst)[--k] = src[--j];
+	}
+	*ndst = locs_dedupe(*dst, *ndst + nsrc);
+}
+
+/* Move the tail into the side run, and the side run into the main one once it outgrows sqrt(main); a batch larger
+ * than that (the first question after a whole file was read) goes straight to the main run. */
+static void locs_flush(struct cmp_locs *l)
+{
+	struct cmp_loc_entry *tmp;
+	size_t limit;
+
+	for (limit = 64; limit * limit < l->nmain; limit *= 2)
+		;
+	tmp = fc_xmalloc(l->ntail * sizeof(*tmp));
+	locs_sort(l->tail, tmp, l->ntail);
+	free(tmp);
+	l->ntail = locs_dedupe(l->tail, l->ntail);
+	if (l->ntail <= limit) {
+		locs_merge(&l->side, &l->nside, &l->side_alloc, l->tail, l->ntail);
+		l->ntail = 0;
+		if (l->nside <= limit)
+			return;
+	}
+	if (l->nside) {
+		locs_merge(&l->main, &l->nmain, &l->main_alloc, l->side, l->nside);
+		l->nside = 0;
+	}
+	if (!l->ntail)
+		return;
+	if (l->nmain) {
+		locs_merge(&l->main, &l->nmain, &l->main_alloc, l->tail, l->ntail);
+		l->ntail = 0;
+		return;
+	}
+	/* the tail becomes the main run, trimmed to its size */
+	free(l->main);
+	l->main = fc_xrealloc(l->tail, l->ntail * sizeof(*l->main));
+	l->nmain = l->main_alloc = l->ntail;
+	l->tail = NULL;
+	l->ntail = l->tail_alloc = 0;
+}
+
+static const struct cmp_loc_entry *locs_search(const struct cmp_loc_entry *e, size_t n, const void *key)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if ((uintptr_t)e[mid].key < (uintptr_t)key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && e[lo].key == key ? &e[lo] : NULL;
+}
+
+static uint64_t locs_get(struct cmp_locs *l, const void *key)
+{
+	const struct cmp_loc_entry *hit;
+	size_t i;
+
+	if (l->ntail > CMP_LOCS_TAIL)
+		locs_flush(l);
+	for (i = l->ntail; i > 0; i--)
+		if (l->tail[i - 1].key == key)
+			return l->tail[i - 1].packed;
+	if ((hit = locs_search(l->side, l->nside, key)))
+		return hit->packed;
+	if ((hit = locs_search(l->main, l->nmain, key)))
+		return hit->packed;
+	return 0;
+}
+
+void cmp_locs_release(struct cmp_locs *l)
+{
+	free(l->main);
+	free(l->side);
+	free(l->tail);
+	memset(l, 0, sizeof(*l));
+}
 
 void cmp_set_loc(struct cmp_session *s, const void *obj, struct fc_loc loc)
 {
+	struct cmp_locs *l = &s->locs;
 	uint64_t packed;
 
-	if (!loc.src)
+	if (!loc.src || !obj)
 		return;
 	packed = ((uint64_t)(loc.src->index + 1) << (LOC_LINE_BITS + LOC_COL_BITS)) |
 		 ((uint64_t)(loc.line & ((1u << LOC_LINE_BITS) - 1)) << LOC_COL_BITS) |
 		 (uint64_t)(loc.col & ((1u << LOC_COL_BITS) - 1));
-	cmp_ptrmap_put(&s->locs, obj, (void *)(uintptr_t)packed);
+	FC_ALLOC_GROW(l->tail, l->ntail + 1, l->tail_alloc);
+	l->tail[l->ntail].key = obj;
+	l->tail[l->ntail].packed = packed;
+	l->ntail++;
 }
 
 void cmp_remember(struct cmp_session *s, const void *obj, struct fc_source *src, const struct fc_ynode *n)
@@ -138,7 +279,7 @@ void cmp_remember(struct cmp_session *s, const void *obj, struct fc_source *src,
 
 static bool unpack_loc(struct cmp_session *s, const void *obj, struct fc_loc *loc)
 {
-	uint64_t packed = (uint64_t)(uintptr_t)cmp_ptrmap_get(&s->locs, obj);
+	uint64_t packed = locs_get(&s->locs, obj);
 	uint64_t index;
 
 	if (!packed)
@@ -150,6 +291,11 @@ static bool unpack_loc(struct cmp_session *s, const void *obj, struct fc_loc *lo
 	loc->line = (uint32_t)((packed >> LOC_COL_BITS) & ((1u << LOC_LINE_BITS) - 1));
 	loc->col = (uint32_t)(packed & ((1u << LOC_COL_BITS) - 1));
 	return true;
+}
+
+bool cmp_has_loc(struct cmp_session *s, const void *obj)
+{
+	return obj && locs_get(&s->locs, obj) != 0;
 }
 
 struct fc_loc cmp_loc_of(struct cmp_session *s, const void *obj, const void *fallback)

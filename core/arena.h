@@ -25,6 +25,9 @@ void fc_arena_release(struct fc_arena *a);
 void *fc_arena_alloc(struct fc_arena *a, size_t size);
 /* The same without zeroing, for memory the caller fills at once. */
 void *fc_arena_alloc_raw(struct fc_arena *a, size_t size);
+/* Not zeroed and aligned only for pointers and 64-bit integers (what protobuf-c messages hold): less padding.
+ * Strings from fc_arena_strdup/strndup/printf are not aligned at all. */
+void *fc_arena_alloc_words(struct fc_arena *a, size_t size);
 void *fc_arena_array(struct fc_arena *a, size_t nmemb, size_t size);
 char *fc_arena_strdup(struct fc_arena *a, const char *s);
 char *fc_arena_strndup(struct fc_arena *a, const char *s, size_t n);

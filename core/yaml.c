@@ -199,15 +199,18 @@ static int close_collection(struct loader *ld)
 	struct fc_ynode *n = f->node;
 	size_t count = ld->nchildren - f->first_child;
 	struct fc_ynode **kids = ld->children ? ld->children + f->first_child : NULL; /* NULL: none yet */
-	size_t i, weight = 1, bytes = 0;
+	size_t i;
+	uint64_t weight = 1, bytes = 0;
 	int rc = FC_OK;
 
+	/* 32 bits keep the node small (a 100k-node spec holds over a million nodes); no file within the loader's
+	 * limits comes near them, and saturating keeps an over-limit count over the limit */
 	for (i = 0; i < count; i++) {
 		weight += kids[i]->weight;
 		bytes += kids[i]->bytes;
 	}
-	n->weight = weight;
-	n->bytes = bytes;
+	n->weight = weight > UINT32_MAX ? UINT32_MAX : (uint32_t)weight;
+	n->bytes = bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes;
 	if (n->kind == FC_Y_SEQ) {
 		n->u.seq.items = fc_arena_array(ld->arena, count, sizeof(*n->u.seq.items));
 		if (count)
@@ -282,7 +285,7 @@ static int on_scalar(struct loader *ld, const yaml_event_t *ev)
 	}
 	n->u.scalar.str = fc_arena_strndup(ld->arena, (const char *)ev->data.scalar.value, ev->data.scalar.length);
 	n->u.scalar.len = ev->data.scalar.length;
-	n->bytes = ev->data.scalar.length;
+	n->bytes = ev->data.scalar.length > UINT32_MAX ? UINT32_MAX : (uint32_t)ev->data.scalar.length;
 	rc = add_node_weight(ld, 1, ev->start_mark);
 	if (rc)
 		return rc;
@@ -303,12 +306,12 @@ static int on_alias(struct loader *ld, const yaml_event_t *ev)
 	}
 	/* The alias shares the anchored subtree; count it as if it were copied (its scalars' bytes too: whoever
 	 * converts the tree copies them once per alias). */
-	ld->alias_nodes += target->weight + target->bytes / FC_LIMIT_YAML_ALIAS_BYTES_PER_NODE;
+	ld->alias_nodes += (size_t)target->weight + target->bytes / FC_LIMIT_YAML_ALIAS_BYTES_PER_NODE;
 	if (ld->alias_nodes > ld->max_alias_nodes) {
 		fc_diag_add(ld->diags, FC_SEV_ERROR, "YamlLimit", mark_loc(ld, ev->start_mark),
 			    "aliases expand this %zu-byte file by more than %zu nodes (alias '*%s' repeats %zu nodes "
 			    "and %zu bytes); aliases may add a few nodes per byte of the file, at most %u",
-			    ld->src->len, ld->max_alias_nodes, ev->data.alias.anchor, target->weight, target->bytes,
+			    ld->src->len, ld->max_alias_nodes, ev->data.alias.anchor, (size_t)target->weight, (size_t)target->bytes,
 			    FC_LIMIT_YAML_ALIAS_NODES_ABSOLUTE);
 		return FC_ELIMIT;
 	}

@@ -31,8 +31,8 @@ struct fc_ynode {
 	enum fc_yscalar_style style; /* scalars only */
 	uint32_t line, col;          /* 1-based */
 	const char *tag;             /* NULL or the tag as written after resolution ("!ref") */
-	size_t weight;               /* nodes in this subtree, for alias accounting */
-	size_t bytes;                /* scalar bytes in this subtree, for alias accounting */
+	uint32_t weight;             /* nodes in this subtree, for alias accounting (saturates at UINT32_MAX) */
+	uint32_t bytes;              /* scalar bytes in this subtree, for alias accounting (saturates) */
 	union {
 		struct {
 			const char *str; /* NUL-terminated; may contain NULs within len */

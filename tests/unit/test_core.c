@@ -80,6 +80,26 @@ static void test_arena(void **state)
 	assert_string_equal(fc_arena_strndup(&a, "abcdef", 3), "abc");
 	assert_true(a.total >= (1 << 20));
 	fc_arena_release(&a);
+
+	/* strings are packed end to end; words and fc_arena_alloc keep their alignment after them */
+	fc_arena_init(&a, 1024);
+	for (i = 0; i < 1000; i++) {
+		char *s1 = fc_arena_strdup(&a, "ab"), *s2 = fc_arena_strndup(&a, "xyz", 1);
+		void **w = fc_arena_alloc_words(&a, 3 * sizeof(void *));
+		int *x = fc_arena_alloc(&a, sizeof(int));
+
+		if (s2 == s1 + 3) /* same block */
+			assert_string_equal(s1, "ab");
+		assert_string_equal(s2, "x");
+		assert_int_equal(((uintptr_t)w) % sizeof(void *), 0);
+		w[0] = w[1] = w[2] = NULL;
+		assert_int_equal(((uintptr_t)x) % 16, 0);
+		assert_int_equal(*x, 0);
+	}
+	s = fc_arena_strdup(&a, "p");
+	assert_ptr_equal(fc_arena_strdup(&a, "q"), s + 2);
+	assert_true(a.total < 1000 * 64); /* 2 + 3 + 24 bytes and a 16-aligned int: no 16-byte rounding of each */
+	fc_arena_release(&a);
 }
 
 static void test_strmap(void **state)

@@ -45,6 +45,58 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* The position table against a plain array: remembered in bursts, replaced, asked for in between (util.c). */
+static void test_position_table(void **state)
+{
+	enum { N = 20000 };
+	struct cmp_session *s = cmp_session_new(NULL);
+	struct fc_source *src = fc_source_new_take("pos.yaml", fc_xstrdup("x"), 1);
+	static char objs[N];
+	static uint32_t want[N]; /* 0: never remembered */
+	uint32_t seed = 12345;
+	size_t round, i;
+
+	(void)state;
+	cmp_add_source(s, src);
+	for (round = 0; round < 200; round++) {
+		/* bursts of every size: one huge first (a whole file), then small ones and single entries */
+		size_t burst = round == 0 ? N / 2 : round % 10 == 0 ? 3000 : round % 3;
+
+		for (i = 0; i < burst; i++) {
+			struct fc_loc loc = {src, 0, 0};
+			size_t k;
+
+			seed = seed * 1103515245u + 12345u;
+			k = (seed >> 8) % N;
+			loc.line = (uint32_t)(round + 1);
+			loc.col = (uint32_t)(i % 1000 + 1);
+			cmp_set_loc(s, &objs[k], loc);
+			want[k] = (uint32_t)((round + 1) << 10 | (i % 1000 + 1));
+		}
+		for (i = 0; i < 50; i++) {
+			size_t k;
+			struct fc_loc got;
+
+			seed = seed * 1103515245u + 12345u;
+			k = (seed >> 8) % N;
+			got = cmp_loc_of(s, &objs[k], NULL);
+			assert_int_equal(cmp_has_loc(s, &objs[k]), want[k] != 0);
+			if (want[k]) {
+				assert_ptr_equal(got.src, src);
+				assert_int_equal(got.line << 10 | got.col, want[k]);
+			} else {
+				assert_null(got.src);
+			}
+		}
+	}
+	for (i = 0; i < N; i++) {
+		struct fc_loc got = cmp_loc_of(s, &objs[i], NULL);
+
+		assert_int_equal(want[i] ? got.line << 10 | got.col : 0, want[i]);
+	}
+	cmp_session_free(s);
+}
+
 static void test_castability_table(void **state)
 {
 	static const struct {
@@ -166,6 +218,7 @@ static void test_bad_types_report_columns(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_position_table),
 		cmocka_unit_test(test_castability_table),
 		cmocka_unit_test(test_dataset_columns),
 		cmocka_unit_test(test_rendering_round_trips),

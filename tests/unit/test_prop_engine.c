@@ -680,6 +680,65 @@ static void test_parallelism(void **state)
 	fc_buf_release(&script);
 }
 
+/* The engine keeps each node's Node message packed and decodes it only while it is needed (docs/propeller.md,
+ * "Memory"): a 1-to-200 fan-out whose 200 nodes are all ready at once holds at most a few decoded at a time and
+ * none at the end. The literal a node binds outlives its decoded spec (the fan-out reads n0's output, which is
+ * n0's input), and events still carry the node's id and metadata name. */
+static void test_specs_decoded_while_needed(void **state)
+{
+	struct t *t = *state;
+	struct fx *fx = &t->fx;
+	Flyteidl__Core__TaskTemplate *echo = fx_task(fx, "echo", "echo", "s:str", "s:str", NULL);
+	Flyteidl__Core__Node *n0, *last;
+	Flyteidl__Core__NodeMetadata *md = fc_arena_alloc(&fx->a, sizeof(*md));
+	Flyteidl__Core__LiteralMap *out = NULL;
+	struct prop_stats st;
+	char id[16];
+	size_t i, named = 0;
+
+	n0 = fx_task_node(fx, "n0", echo);
+	fx_bind(fx, n0, "s", fx_bd_lit(fx, cmp_lit_str(&fx->a, "fan")));
+	flyteidl__core__node_metadata__init(md);
+	md->name = fc_arena_strdup(&fx->a, "the-source");
+	n0->metadata = md;
+	for (i = 1; i <= 200; i++) {
+		Flyteidl__Core__Node *n;
+
+		snprintf(id, sizeof(id), "n%zu", i);
+		n = fx_task_node(fx, id, echo);
+		fx_bind(fx, n, "s", fx_bd_promise(fx, "n0", "s"));
+	}
+	last = fx_task_node(fx, "last", echo);
+	fx_bind(fx, last, "s", fx_bd_promise(fx, "n200", "s"));
+	for (i = 1; i < 200; i++) {
+		snprintf(id, sizeof(id), "n%zu", i);
+		fx_upstream(fx, last, id);
+	}
+	fx_wf_output(fx, fx->wf, "s", fx_bd_promise(fx, "last", "s"));
+	assert_int_equal(fx_run_exec(fx, t->e, "specs", NULL, 2, &out, NULL), SUCCEEDED);
+	assert_string_equal(fx_str(out, "s"), "fan");
+	prop_engine_stats(t->e, &st);
+	assert_int_equal(st.nodes, 202);
+	assert_int_equal(st.specs_decoded, 0);
+	assert_true(st.specs_peak >= 1);
+	assert_true(st.specs_peak <= 2);
+	for (i = 0; i < t->sink->n; i++) {
+		Flyteidl__Event__NodeExecutionEvent *ev;
+
+		if (t->sink->events[i].kind != PROP_EVENT_NODE)
+			continue;
+		ev = flyteidl__event__node_execution_event__unpack(NULL, t->sink->events[i].len, t->sink->events[i].data);
+		assert_non_null(ev);
+		if (!strcmp(ev->id->node_id, "n0")) {
+			assert_string_equal(ev->spec_node_id, "n0");
+			assert_string_equal(ev->node_name, "the-source");
+			named++;
+		}
+		flyteidl__event__node_execution_event__free_unpacked(ev, NULL);
+	}
+	assert_true(named >= 3); /* queued, running, succeeded */
+}
+
 /* Which runner ran a task: the supervisor starts it as the leader of its own process group; a monitor runs it
  * in the monitor's group. The task exits 0 when it leads its group. */
 static int run_group_probe(struct t *t, const char *name)
@@ -745,6 +804,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_task_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parallelism, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_specs_decoded_while_needed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_task_process_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_monitor_per_attempt, setup, teardown),
 	};

@@ -5,7 +5,9 @@
 # peak RSS, less the peak of a resume with nothing to do (libraries, sqlite, the supervisor's pipes), over the
 # node count is the engine's memory per node.
 #   bash bench/propeller/resume_mem.sh [SIZES...]       (default: 10000 100000)
-# Environment: FLYTEC (default bin/flytec), DATA_ROOT (default bench/out/propeller, on disk).
+# Environment: FLYTEC (default bin/flytec), DATA_ROOT (default bench/out/propeller, on disk), KILL_AT (a fraction
+# such as 0.9: kill once that share of the tasks have ended, so that the resume loads that many finished nodes'
+# rows and journal records; default: as soon as the journal exists).
 set -eu
 cd "$(dirname "$0")/../.."
 flytec=${FLYTEC:-bin/flytec}
@@ -20,6 +22,7 @@ rm -rf "$empty"
 base_kb=$(tail -1 "$out/time")
 rm -rf "$empty"
 printf 'empty resume: %.1f MB\n' "$(echo "$base_kb / 1024" | bc -l)"
+echo "killed once the journal exists${KILL_AT:+ and a share $KILL_AT of the tasks have ended}"
 printf '%-7s %7s %9s %8s %8s %10s %11s\n' shape nodes "resume s" "peak MB" "over MB" "KB/node" "state B/node"
 for n in $sizes; do
   base="$out/random-$n"
@@ -28,8 +31,12 @@ for n in $sizes; do
   rm -rf "$data"
   "$flytec" run "$base.yaml" --data-dir "$data" > /dev/null 2>&1 &
   pid=$!
+  want=$(echo "$n * ${KILL_AT:-0} / 1" | bc)
   for _ in $(seq 6000); do # up to 10 minutes: the compiler runs first
-    compgen -G "$data/*/attempts.log" > /dev/null && break
+    if compgen -G "$data/*/attempts.log" > /dev/null; then
+      [ "$want" -eq 0 ] && break
+      [ "$(cat "$data"/*/attempts.log | grep -c '^E ')" -ge "$want" ] && break
+    fi
     kill -0 "$pid" 2> /dev/null || break
     sleep 0.1
   done

@@ -627,6 +627,32 @@ static void test_submit_checks(void **state)
 	assert_int_equal(prop_engine_run(t->e, &err), 0);
 }
 
+/* A closure whose node bytes are not a valid Node message is refused when it is submitted, with an error that
+ * names the node (the engine keeps nodes packed and checks each once, when the execution is built). */
+static void test_submit_malformed_node(void **state)
+{
+	struct t *t = *state;
+	/* closure { primary (1) { template (1) { nodes (4): bytes } } } */
+	static const uint8_t truncated[] = {0x0a, 0x07, 0x0a, 0x05, 0x22, 0x03, 0x0a, 0x05, 'a'}; /* id cut short */
+	static const uint8_t no_id[] = {0x0a, 0x04, 0x0a, 0x02, 0x22, 0x00};                       /* an empty Node */
+	struct prop_workflow_resource res;
+	struct fc_err err;
+
+	memset(&res, 0, sizeof(res));
+	res.project = "p";
+	res.domain = "d";
+	res.name = "bad";
+	res.closure_pb = truncated;
+	res.closure_pb_len = sizeof(truncated);
+	assert_int_equal(prop_engine_submit(t->e, &res, &err), FC_EINVAL);
+	assert_non_null(strstr(err.msg, "node 0 of workflow 0 of the closure is not a valid Node message"));
+	res.closure_pb = no_id;
+	res.closure_pb_len = sizeof(no_id);
+	assert_int_equal(prop_engine_submit(t->e, &res, &err), FC_EINVAL);
+	assert_non_null(strstr(err.msg, "without an id"));
+	assert_int_equal(prop_engine_run(t->e, &err), 0);
+}
+
 /* Unknown task types fail the node with a clear error. */
 static void test_unknown_task_type(void **state)
 {
@@ -801,6 +827,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resource_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_submit_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_submit_malformed_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_task_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parallelism, setup, teardown),

@@ -559,6 +559,9 @@ static void exec_free(struct prop_exec *ex)
 	free(ex->waiting);
 	fc_strmap_release(&ex->tasks);
 	fc_strmap_release(&ex->subwfs);
+	for (i = 0; i < ex->rows.cap; i++)
+		if (ex->rows.slots[i].key)
+			free(ex->rows.slots[i].value); /* rows of nodes never made */
 	fc_strmap_release(&ex->rows);
 	fc_arena_release(&ex->arena);
 	free(ex);
@@ -975,16 +978,37 @@ static void resume_exec_cb(void *data, const struct prop_exec_row *row)
 	rc->list[rc->n++] = ex;
 }
 
+/* A node row of a resumed execution, kept until its node is made (prop_node_apply_row) and freed then: one
+ * block for the row and its bytes, so a resume late in a large run does not keep every finished node's row for
+ * the rest of it. The map's key (the uid) lives in the execution's arena. */
 static void resume_node_cb(void *data, const struct prop_node_row *row)
 {
 	struct prop_exec *ex = data;
-	struct prop_node_row *copy = fc_arena_memdup(&ex->arena, row, sizeof(*row));
+	size_t clen = row->error_code ? strlen(row->error_code) + 1 : 0;
+	size_t mlen = row->error_msg ? strlen(row->error_msg) + 1 : 0;
+	struct prop_node_row *copy = fc_xmalloc(sizeof(*copy) + row->pstate_len + clen + mlen);
+	char *p = (char *)(copy + 1);
 
+	*copy = *row;
 	copy->uid = fc_arena_strdup(&ex->arena, row->uid);
-	copy->pstate = row->pstate_len ? fc_arena_memdup(&ex->arena, row->pstate, row->pstate_len) : NULL;
-	copy->error_code = row->error_code ? fc_arena_strdup(&ex->arena, row->error_code) : NULL;
-	copy->error_msg = row->error_msg ? fc_arena_strdup(&ex->arena, row->error_msg) : NULL;
-	fc_strmap_put(&ex->rows, copy->uid, copy);
+	copy->pstate = NULL;
+	if (row->pstate_len) {
+		memcpy(p, row->pstate, row->pstate_len);
+		copy->pstate = p;
+		p += row->pstate_len;
+	}
+	if (clen) {
+		memcpy(p, row->error_code, clen);
+		copy->error_code = p;
+		p += clen;
+	}
+	if (mlen)
+		copy->error_msg = memcpy(p, row->error_msg, mlen);
+	copy = fc_strmap_put(&ex->rows, copy->uid, copy);
+	if (copy)
+		free(copy); /* the same uid twice: the last row counts */
+	else
+		ex->rows_left++;
 }
 
 static void resume_event_cb(void *data, uint64_t seq, int kind, const void *payload, size_t len)

@@ -124,7 +124,8 @@ struct prop_exec {
 	struct prop_exec_config cfg;
 	char *raw_prefix;
 	struct fc_strmap tasks, subwfs; /* "project/domain/name/version" -> template */
-	struct fc_strmap rows;          /* uid -> struct prop_node_row * (loaded at resume) */
+	struct fc_strmap rows;          /* uid -> struct prop_node_row * (loaded at resume; each one malloc'd, */
+	size_t rows_left;               /* freed when its node applies it; the map goes with the last one) */
 	struct prop_wf *top;
 	int phase; /* Flyteidl__Core__WorkflowExecution__Phase */
 	bool dirty, done, abort_handled;

@@ -302,7 +302,7 @@ int prop_resolve_bindings(struct prop_wf *wf, Flyteidl__Core__Binding **b, size_
 void prop_node_apply_row(struct prop_node *n)
 {
 	struct prop_exec *ex = n->wf->ex;
-	const struct prop_node_row *row = fc_strmap_get(&ex->rows, n->uid);
+	struct prop_node_row *row = fc_strmap_get(&ex->rows, n->uid);
 
 	if (!row)
 		return;
@@ -326,6 +326,13 @@ void prop_node_apply_row(struct prop_node *n)
 	if (row->error_msg)
 		n->error_msg = fc_arena_strdup(&ex->arena, row->error_msg);
 	n->error_kind = row->error_kind;
+	/* applied once (a node is made once per process): free it, and the map with the last one */
+	fc_strmap_put(&ex->rows, n->uid, NULL);
+	free(row);
+	if (--ex->rows_left == 0) {
+		fc_strmap_release(&ex->rows);
+		fc_strmap_init(&ex->rows);
+	}
 }
 
 void prop_node_init(struct prop_node *n, struct prop_wf *wf, struct prop_node *parent,

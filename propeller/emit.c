@@ -92,9 +92,11 @@ void prop_emit_node(struct prop_node *n, int event_phase)
 	Flyteidl__Event__TaskNodeMetadata tmd = FLYTEIDL__EVENT__TASK_NODE_METADATA__INIT;
 	Flyteidl__Event__ParentNodeExecutionMetadata parent = FLYTEIDL__EVENT__PARENT_NODE_EXECUTION_METADATA__INIT;
 	struct fc_buf in_uri = FC_BUF_INIT, out_uri = FC_BUF_INIT;
+	const Flyteidl__Core__Node *spec;
 
 	if (ex->e->cfg.no_events)
 		return;
+	spec = prop_node_spec(n);
 	exec_id(ex, &id);
 	timestamp_now(&ts);
 	nid.node_id = n->uid;
@@ -104,8 +106,8 @@ void prop_emit_node(struct prop_node *n, int event_phase)
 	ev.phase = event_phase;
 	ev.occurred_at = &ts;
 	ev.reported_at = &ts;
-	ev.spec_node_id = n->spec->id;
-	ev.node_name = n->spec->metadata && *n->spec->metadata->name ? n->spec->metadata->name : n->spec->id;
+	ev.spec_node_id = spec->id;
+	ev.node_name = spec->metadata && *spec->metadata->name ? spec->metadata->name : spec->id;
 	ev.event_version = 1;
 	ev.is_parent = n->kind == NK_SUBWORKFLOW || n->kind == NK_BRANCH || n->kind == NK_ARRAY;
 	ev.is_array = n->kind == NK_ARRAY;

@@ -551,12 +551,17 @@ static void exec_free(struct prop_exec *ex)
 	prop_cache_forget_exec(ex->e, ex);
 	if (ex->top)
 		free_nodes_of(ex->top);
+	prop_exec_free_specs(ex);
+	free(ex->packed_buf);
 	for (i = ex->events_head; i < ex->nevents; i++)
 		free(ex->events[i].data);
 	free(ex->events);
 	free(ex->waiting);
 	fc_strmap_release(&ex->tasks);
 	fc_strmap_release(&ex->subwfs);
+	for (i = 0; i < ex->rows.cap; i++)
+		if (ex->rows.slots[i].key)
+			free(ex->rows.slots[i].value); /* rows of nodes never made */
 	fc_strmap_release(&ex->rows);
 	fc_arena_release(&ex->arena);
 	free(ex);
@@ -674,15 +679,53 @@ static void wire_add_varint(struct fc_buf *b, uint64_t v)
 	} while (v);
 }
 
-/* `closure` without the connections of its primary workflow (field 1) and subworkflows (field 2), into `out`;
- * false when the bytes are not well-formed (the caller then unpacks them as they are, which reports it). */
-static bool closure_without_connections(const uint8_t *p, size_t len, struct fc_buf *out)
+/* Where the filter puts the nodes it takes out of the templates: their bytes, and one span list per compiled
+ * workflow (0: the primary, i: sub_workflows[i - 1], in the order of the wire, which is the order protobuf-c
+ * unpacks them in; a repeated primary or template merges, its nodes appended, as protobuf-c does). */
+struct packed_out {
+	struct fc_buf nodes;
+	struct packed_span {
+		size_t wf;
+		uint32_t off, len;
+	} *spans;
+	size_t nspans, spans_alloc, nwf;
+};
+
+/* A WorkflowTemplate's bytes without its nodes (field 4), into `out`; the nodes' spans go to `po`. */
+static bool template_without_nodes(const uint8_t *p, size_t len, size_t wf, struct fc_buf *out,
+				   struct packed_out *po)
 {
-	struct fc_buf wf = FC_BUF_INIT;
-	size_t off = 0, start, body, end, woff, wstart, wbody, wend;
+	size_t off = 0, start, body, end;
+	uint64_t key;
+
+	while (off < len) {
+		start = off;
+		if (!wire_field(p, len, &off, &key, &body, &end))
+			return false;
+		if (key != (4 << 3 | 2)) {
+			fc_buf_add(out, p + start, end - start);
+			continue;
+		}
+		if (po->nodes.len > UINT32_MAX - (end - body))
+			return false;
+		FC_ALLOC_GROW(po->spans, po->nspans + 1, po->spans_alloc);
+		po->spans[po->nspans++] = (struct packed_span){wf, (uint32_t)po->nodes.len, (uint32_t)(end - body)};
+		fc_buf_add(&po->nodes, p + body, end - body);
+	}
+	return true;
+}
+
+/* `closure` without the connections of its primary workflow (field 1) and subworkflows (field 2), and without
+ * their templates' nodes (CompiledWorkflow field 1, WorkflowTemplate field 4: they go to `po`), into `out`; false
+ * when the bytes are not well-formed (the caller then unpacks them as they are, which reports it). */
+static bool closure_for_engine(const uint8_t *p, size_t len, struct fc_buf *out, struct packed_out *po)
+{
+	struct fc_buf wf = FC_BUF_INIT, tmpl = FC_BUF_INIT;
+	size_t off = 0, start, body, end, woff, wstart, wbody, wend, idx;
 	uint64_t key, wkey;
 	bool ok = true;
 
+	po->nwf = 1;
 	while (ok && off < len) {
 		start = off;
 		if (!(ok = wire_field(p, len, &off, &key, &body, &end)))
@@ -691,20 +734,77 @@ static bool closure_without_connections(const uint8_t *p, size_t len, struct fc_
 			fc_buf_add(out, p + start, end - start);
 			continue;
 		}
+		idx = key == (1 << 3 | 2) ? 0 : po->nwf++;
 		fc_buf_reset(&wf);
 		for (woff = body; ok && woff < end;) {
 			wstart = woff;
 			if (!(ok = wire_field(p, end, &woff, &wkey, &wbody, &wend)))
 				break;
-			if (wkey != (2 << 3 | 2))
+			if (wkey == (1 << 3 | 2)) {
+				fc_buf_reset(&tmpl);
+				if (!(ok = template_without_nodes(p + wbody, wend - wbody, idx, &tmpl, po)))
+					break;
+				wire_add_varint(&wf, wkey);
+				wire_add_varint(&wf, tmpl.len);
+				fc_buf_add(&wf, tmpl.buf, tmpl.len);
+			} else if (wkey != (2 << 3 | 2)) {
 				fc_buf_add(&wf, p + wstart, wend - wstart);
+			}
 		}
 		wire_add_varint(out, key);
 		wire_add_varint(out, wf.len);
 		fc_buf_add(out, wf.buf, wf.len);
 	}
 	fc_buf_release(&wf);
-	return ok && !fc_buf_error(out);
+	fc_buf_release(&tmpl);
+	return ok && !fc_buf_error(out) && !fc_buf_error(&po->nodes);
+}
+
+/* Give the unpacked closure's templates their packed nodes (`po`, from closure_for_engine), each checked once by
+ * decoding it: the rest of the engine decodes them again when it needs them and takes them for well-formed. */
+static int exec_keep_packed(struct prop_exec *ex, struct packed_out *po, struct fc_err *err)
+{
+	const Flyteidl__Core__CompiledWorkflowClosure *c = ex->closure;
+	size_t *fill, i, total;
+	int rc = FC_OK;
+
+	ex->npacked = po->nwf;
+	ex->packed = fc_arena_array(&ex->arena, po->nwf, sizeof(*ex->packed));
+	ex->packed_buf = (uint8_t *)fc_buf_detach(&po->nodes, &total);
+	ex->packed_buf = fc_xrealloc(ex->packed_buf, total ? total : 1); /* the buffer's doubling slack */
+	fill = fc_xcalloc(po->nwf, sizeof(*fill));
+	for (i = 0; i < po->nspans; i++)
+		ex->packed[po->spans[i].wf].n++;
+	for (i = 0; i < po->nwf; i++) {
+		struct prop_packed_nodes *pn = &ex->packed[i];
+		const Flyteidl__Core__CompiledWorkflow *cw = i == 0 ? c->primary
+						       : i - 1 < c->n_sub_workflows ? c->sub_workflows[i - 1] : NULL;
+
+		pn->tmpl = cw ? cw->template_ : NULL;
+		pn->buf = ex->packed_buf;
+		pn->off = fc_arena_array(&ex->arena, pn->n ? pn->n : 1, sizeof(*pn->off));
+		pn->len = fc_arena_array(&ex->arena, pn->n ? pn->n : 1, sizeof(*pn->len));
+	}
+	for (i = 0; i < po->nspans; i++) {
+		const struct packed_span *sp = &po->spans[i];
+		struct prop_packed_nodes *pn = &ex->packed[sp->wf];
+		Flyteidl__Core__Node *node;
+
+		node = flyteidl__core__node__unpack(NULL, sp->len, ex->packed_buf + sp->off);
+		if (!node || !node->id || !*node->id) {
+			rc = fc_err_set(err, FC_EINVAL, "node %zu of workflow %zu of the closure is %s", fill[sp->wf],
+					sp->wf, node ? "without an id" : "not a valid Node message");
+			if (node)
+				flyteidl__core__node__free_unpacked(node, NULL);
+			break;
+		}
+		flyteidl__core__node__free_unpacked(node, NULL);
+		pn->off[fill[sp->wf]] = sp->off;
+		pn->len[fill[sp->wf]++] = sp->len;
+	}
+	ex->e->stats.node_bytes += total;
+	free(fill);
+	return rc;
 }
 
 /* Build the in-memory execution from its (packed) resource. */
@@ -714,6 +814,8 @@ static int exec_build(struct prop_engine *e, const char *project, const char *do
 {
 	struct prop_exec *ex = fc_xcalloc(1, sizeof(*ex));
 	struct fc_buf b = FC_BUF_INIT;
+	struct packed_out po = {FC_BUF_INIT, NULL, 0, 0, 0};
+	bool packed;
 	void *msg;
 	int rc;
 
@@ -729,7 +831,8 @@ static int exec_build(struct prop_engine *e, const char *project, const char *do
 	prop_exec_key(project, domain, name, &b);
 	ex->key = fc_arena_strdup(&ex->arena, b.buf);
 	fc_buf_reset(&b);
-	if (closure_without_connections(closure, closure_len, &b)) {
+	packed = closure_for_engine(closure, closure_len, &b, &po);
+	if (packed) {
 		closure = b.buf;
 		closure_len = b.len;
 	}
@@ -738,6 +841,9 @@ static int exec_build(struct prop_engine *e, const char *project, const char *do
 	if (rc)
 		goto out;
 	ex->closure = msg;
+	fc_buf_release(&b);
+	if (packed && (rc = exec_keep_packed(ex, &po, err)))
+		goto out;
 	if (inputs && inputs_len) {
 		rc = cmp_pb_unpack(&ex->arena, &flyteidl__core__literal_map__descriptor, inputs, inputs_len, &msg, err);
 		if (rc)
@@ -760,6 +866,8 @@ static int exec_build(struct prop_engine *e, const char *project, const char *do
 	ex = NULL;
 out:
 	fc_buf_release(&b);
+	fc_buf_release(&po.nodes);
+	free(po.spans);
 	exec_free(ex);
 	return rc;
 }
@@ -870,16 +978,37 @@ static void resume_exec_cb(void *data, const struct prop_exec_row *row)
 	rc->list[rc->n++] = ex;
 }
 
+/* A node row of a resumed execution, kept until its node is made (prop_node_apply_row) and freed then: one
+ * block for the row and its bytes, so a resume late in a large run does not keep every finished node's row for
+ * the rest of it. The map's key (the uid) lives in the execution's arena. */
 static void resume_node_cb(void *data, const struct prop_node_row *row)
 {
 	struct prop_exec *ex = data;
-	struct prop_node_row *copy = fc_arena_memdup(&ex->arena, row, sizeof(*row));
+	size_t clen = row->error_code ? strlen(row->error_code) + 1 : 0;
+	size_t mlen = row->error_msg ? strlen(row->error_msg) + 1 : 0;
+	struct prop_node_row *copy = fc_xmalloc(sizeof(*copy) + row->pstate_len + clen + mlen);
+	char *p = (char *)(copy + 1);
 
+	*copy = *row;
 	copy->uid = fc_arena_strdup(&ex->arena, row->uid);
-	copy->pstate = row->pstate_len ? fc_arena_memdup(&ex->arena, row->pstate, row->pstate_len) : NULL;
-	copy->error_code = row->error_code ? fc_arena_strdup(&ex->arena, row->error_code) : NULL;
-	copy->error_msg = row->error_msg ? fc_arena_strdup(&ex->arena, row->error_msg) : NULL;
-	fc_strmap_put(&ex->rows, copy->uid, copy);
+	copy->pstate = NULL;
+	if (row->pstate_len) {
+		memcpy(p, row->pstate, row->pstate_len);
+		copy->pstate = p;
+		p += row->pstate_len;
+	}
+	if (clen) {
+		memcpy(p, row->error_code, clen);
+		copy->error_code = p;
+		p += clen;
+	}
+	if (mlen)
+		copy->error_msg = memcpy(p, row->error_msg, mlen);
+	copy = fc_strmap_put(&ex->rows, copy->uid, copy);
+	if (copy)
+		free(copy); /* the same uid twice: the last row counts */
+	else
+		ex->rows_left++;
 }
 
 static void resume_event_cb(void *data, uint64_t seq, int kind, const void *payload, size_t len)

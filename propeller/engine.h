@@ -150,6 +150,9 @@ struct prop_stats {
 	uint64_t commits;         /* state transactions */
 	size_t node_bytes;        /* memory held for node state, all executions */
 	size_t nodes;
+	/* Nodes' Node messages decoded from their packed bytes (docs/propeller.md, "Memory"): now, and the most at
+	 * once. A node holds its own while it is stepped, a branch or array node until it ends. */
+	size_t specs_decoded, specs_peak;
 };
 void prop_engine_stats(const struct prop_engine *e, struct prop_stats *out);
 

@@ -36,11 +36,19 @@ struct prop_wf;
 struct prop_node {
 	struct prop_wf *wf;       /* scope for bindings */
 	struct prop_node *parent; /* composite parent (branch, array), or NULL: a node of wf */
-	const Flyteidl__Core__Node *spec;
+	/* The node's Node message: read it through prop_node_spec(). A node of a closure's workflow keeps only its
+	 * packed bytes (`spec_pb`, in the execution's struct prop_packed_nodes) and `spec` is decoded while it is
+	 * needed: during a step, and from a composite kind's (branch, array) first step to its end, since its
+	 * children's specs point into it (spec_owned: `spec` is ours to free). Children of composites, failure
+	 * nodes and a launch plan's nodes point into a message that lives as long as the execution (no spec_pb). */
+	Flyteidl__Core__Node *spec;
+	const uint8_t *spec_pb;
+	uint32_t spec_pb_len;
 	char *uid;
 	uint8_t kind, phase;
 	bool in_runq, dirty, holds_slot, waiting_slot, blocked, upstream_skipped, is_failure_node, has_row;
 	bool cache_reserved, cache_waiting; /* cache serialization: holds the key's reservation / waits for it */
+	bool spec_owned, in_step;           /* see spec; in_step: prop_node_step() is running for this node */
 	uint8_t cache_polls;                /* waits on another process's reservation so far (back-off) */
 	uint8_t store_retries;              /* blob writes of this node that failed in a row (back-off) */
 	uint32_t attempts, user_failures, sys_failures;
@@ -72,7 +80,6 @@ struct prop_wf {
 	const Flyteidl__Core__WorkflowTemplate *tmpl;
 	char *prefix; /* uid prefix of its nodes: "" or "n1-0-" */
 	struct prop_node *nodes;
-	Flyteidl__Core__Node **real_nodes; /* the template's nodes without start-node and end-node */
 	size_t n;
 	struct fc_strmap by_id;
 	struct prop_node *owner; /* the subworkflow node running it; NULL: the execution's workflow */
@@ -82,6 +89,17 @@ struct prop_wf {
 	int phase;        /* NP_NOT_YET_STARTED/NP_RUNNING while going, then a terminal node phase */
 	bool failing;
 	char *error_code, *error_msg;
+};
+
+/* The Node messages of one workflow template of the execution's closure, kept packed (engine.c, exec_build):
+ * unpacked, each was its own tree of C structs (the Node, its metadata, the task reference and its strings, the
+ * bindings), about 600 bytes a task node for the whole run; packed it is about 60. Node i is `len[i]` bytes at
+ * `buf + off[i]`; start-node and end-node included, as in the template. */
+struct prop_packed_nodes {
+	const Flyteidl__Core__WorkflowTemplate *tmpl;
+	const uint8_t *buf;
+	uint32_t *off, *len;
+	size_t n;
 };
 
 struct prop_pending_event {
@@ -96,12 +114,18 @@ struct prop_exec {
 	struct prop_engine *e;
 	char *key, *project, *domain, *name;
 	struct fc_arena arena;
-	Flyteidl__Core__CompiledWorkflowClosure *closure;
+	Flyteidl__Core__CompiledWorkflowClosure *closure; /* without connections, nor its templates' nodes: */
+	struct prop_packed_nodes *packed;                  /* the nodes of the primary workflow, then subworkflows */
+	size_t npacked;
+	uint8_t *packed_buf;                               /* the bytes `packed` points into */
+	struct prop_node **spec_owners;                    /* nodes holding a decoded spec (freed with ex) */
+	size_t nspec_owners, spec_owners_alloc;
 	Flyteidl__Core__LiteralMap *inputs;
 	struct prop_exec_config cfg;
 	char *raw_prefix;
 	struct fc_strmap tasks, subwfs; /* "project/domain/name/version" -> template */
-	struct fc_strmap rows;          /* uid -> struct prop_node_row * (loaded at resume) */
+	struct fc_strmap rows;          /* uid -> struct prop_node_row * (loaded at resume; each one malloc'd, */
+	size_t rows_left;               /* freed when its node applies it; the map goes with the last one) */
 	struct prop_wf *top;
 	int phase; /* Flyteidl__Core__WorkflowExecution__Phase */
 	bool dirty, done, abort_handled;
@@ -171,6 +195,14 @@ void prop_node_store_retry(struct prop_node *n, const struct fc_err *err);
 
 /* node.c */
 void prop_node_step(struct prop_node *n);
+/* The node's Node message, decoded from its packed bytes when it is not in memory (see struct prop_node). The
+ * pointer is good until the node's step ends, or for a branch or array node until it ends. */
+const Flyteidl__Core__Node *prop_node_spec(struct prop_node *n);
+/* Free the node's decoded spec when nothing needs it any more (a no-op for a spec it does not own, and for a
+ * branch or array node still going). */
+void prop_node_spec_release(struct prop_node *n);
+/* Free every decoded spec of `ex` (the execution is being freed). */
+void prop_exec_free_specs(struct prop_exec *ex);
 void prop_cache_forget_exec(struct prop_engine *e, struct prop_exec *ex);
 struct prop_wf *prop_wf_new(struct prop_exec *ex, const Flyteidl__Core__WorkflowTemplate *tmpl, const char *prefix,
 			    struct prop_node *owner, Flyteidl__Core__LiteralMap *inputs);

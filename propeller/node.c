@@ -196,7 +196,7 @@ int prop_resolve_binding(struct prop_wf *wf, const Flyteidl__Core__BindingData *
 		lit = fc_arena_alloc(a, sizeof(*lit));
 		flyteidl__core__literal__init(lit);
 		lit->value_case = FLYTEIDL__CORE__LITERAL__VALUE_SCALAR;
-		lit->scalar = bd->scalar;
+		lit->scalar = cmp_pb_copy(a, &bd->scalar->base); /* the binding's spec is freed when the node ends */
 		break;
 	case FLYTEIDL__CORE__BINDING_DATA__VALUE_COLLECTION: {
 		size_t nb = bd->collection->n_bindings;
@@ -253,7 +253,7 @@ int prop_resolve_binding(struct prop_wf *wf, const Flyteidl__Core__BindingData *
 		lit = fc_arena_alloc(a, sizeof(*lit));
 		flyteidl__core__literal__init(lit);
 		lit->value_case = FLYTEIDL__CORE__LITERAL__VALUE_OFFLOADED_METADATA;
-		lit->offloaded_metadata = bd->offloaded_metadata;
+		lit->offloaded_metadata = cmp_pb_copy(a, &bd->offloaded_metadata->base);
 		break;
 	default:
 		return fc_err_set(err, FC_EINVAL, "empty binding");
@@ -267,7 +267,7 @@ int prop_resolve_binding(struct prop_wf *wf, const Flyteidl__Core__BindingData *
 		flyteidl__core__scalar__init(sc);
 		flyteidl__core__union__init(u);
 		u->value = lit;
-		u->type = bd->union_->targettype;
+		u->type = cmp_pb_copy(a, &bd->union_->targettype->base);
 		sc->value_case = FLYTEIDL__CORE__SCALAR__VALUE_UNION;
 		sc->union_ = u;
 		wrapped->value_case = FLYTEIDL__CORE__LITERAL__VALUE_SCALAR;
@@ -302,7 +302,7 @@ int prop_resolve_bindings(struct prop_wf *wf, Flyteidl__Core__Binding **b, size_
 void prop_node_apply_row(struct prop_node *n)
 {
 	struct prop_exec *ex = n->wf->ex;
-	const struct prop_node_row *row = fc_strmap_get(&ex->rows, n->uid);
+	struct prop_node_row *row = fc_strmap_get(&ex->rows, n->uid);
 
 	if (!row)
 		return;
@@ -326,6 +326,13 @@ void prop_node_apply_row(struct prop_node *n)
 	if (row->error_msg)
 		n->error_msg = fc_arena_strdup(&ex->arena, row->error_msg);
 	n->error_kind = row->error_kind;
+	/* applied once (a node is made once per process): free it, and the map with the last one */
+	fc_strmap_put(&ex->rows, n->uid, NULL);
+	free(row);
+	if (--ex->rows_left == 0) {
+		fc_strmap_release(&ex->rows);
+		fc_strmap_init(&ex->rows);
+	}
 }
 
 void prop_node_init(struct prop_node *n, struct prop_wf *wf, struct prop_node *parent,
@@ -335,7 +342,7 @@ void prop_node_init(struct prop_node *n, struct prop_wf *wf, struct prop_node *p
 
 	n->wf = wf;
 	n->parent = parent;
-	n->spec = spec;
+	n->spec = (Flyteidl__Core__Node *)spec; /* not owned: the caller's */
 	n->uid = fc_arena_strdup(&ex->arena, uid);
 	n->watch_fd = -1;
 	switch (spec->target_case) {
@@ -446,6 +453,90 @@ static void collect_branch_promises(const Flyteidl__Core__Node *spec, struct dep
 		collect_node_deps(ie->else_node, d);
 }
 
+/* --- node specs ------------------------------------------------------------------------------------------- */
+
+/* Decode a node's packed Node message (with malloc: it is freed on its own when the node no longer needs it). The
+ * bytes were decoded once when the execution was built (exec_keep_packed), so a failure here is memory. */
+static Flyteidl__Core__Node *spec_decode(const uint8_t *pb, size_t len)
+{
+	Flyteidl__Core__Node *spec = flyteidl__core__node__unpack(NULL, len, pb);
+
+	if (!spec)
+		FC_BUG("a node's packed spec (%zu bytes, decoded when the execution was built) does not decode", len);
+	return spec;
+}
+
+static const struct prop_packed_nodes *packed_nodes_of(const struct prop_exec *ex,
+							const Flyteidl__Core__WorkflowTemplate *tmpl)
+{
+	size_t i;
+
+	for (i = 0; i < ex->npacked; i++)
+		if (ex->packed[i].tmpl == tmpl)
+			return &ex->packed[i];
+	return NULL; /* a launch plan's workflow: its nodes are unpacked */
+}
+
+const Flyteidl__Core__Node *prop_node_spec(struct prop_node *n)
+{
+	struct prop_exec *ex = n->wf->ex;
+
+	if (n->spec)
+		return n->spec;
+	if (!n->spec_pb)
+		FC_BUG("node %s has neither a spec nor its bytes", n->uid);
+	n->spec = spec_decode(n->spec_pb, n->spec_pb_len);
+	n->spec_owned = true;
+	FC_ALLOC_GROW(ex->spec_owners, ex->nspec_owners + 1, ex->spec_owners_alloc);
+	ex->spec_owners[ex->nspec_owners++] = n;
+	if (++ex->e->stats.specs_decoded > ex->e->stats.specs_peak)
+		ex->e->stats.specs_peak = ex->e->stats.specs_decoded;
+	return n->spec;
+}
+
+static void spec_free(struct prop_node *n)
+{
+	uint32_t i;
+
+	/* children of a branch or an array point into it; they have ended (see prop_node_spec_release) */
+	for (i = 0; i < n->nchildren && n->children; i++)
+		if (!n->children[i].spec_pb)
+			n->children[i].spec = NULL;
+	flyteidl__core__node__free_unpacked(n->spec, NULL);
+	n->spec = NULL;
+	n->spec_owned = false;
+	n->wf->ex->e->stats.specs_decoded--;
+}
+
+void prop_node_spec_release(struct prop_node *n)
+{
+	struct prop_exec *ex = n->wf->ex;
+	size_t i;
+
+	if (!n->spec_owned || n->in_step)
+		return;
+	if ((n->kind == NK_BRANCH || n->kind == NK_ARRAY) && !prop_phase_terminal(n->phase))
+		return;
+	for (i = ex->nspec_owners; i-- > 0;) {
+		if (ex->spec_owners[i] == n) {
+			ex->spec_owners[i] = ex->spec_owners[--ex->nspec_owners];
+			break;
+		}
+	}
+	spec_free(n);
+}
+
+void prop_exec_free_specs(struct prop_exec *ex)
+{
+	size_t i;
+
+	for (i = 0; i < ex->nspec_owners; i++)
+		spec_free(ex->spec_owners[i]);
+	free(ex->spec_owners);
+	ex->spec_owners = NULL;
+	ex->nspec_owners = ex->spec_owners_alloc = 0;
+}
+
 struct prop_wf *prop_wf_new(struct prop_exec *ex, const Flyteidl__Core__WorkflowTemplate *tmpl, const char *prefix,
 			    struct prop_node *owner, Flyteidl__Core__LiteralMap *inputs)
 {
@@ -456,31 +547,42 @@ struct prop_wf *prop_wf_new(struct prop_exec *ex, const Flyteidl__Core__Workflow
 	struct prop_node **ups = NULL;
 	size_t nups = 0, ups_alloc = 0, i, j;
 	struct prop_node ***node_ups;
-	size_t *node_nups;
+	size_t *node_nups, *real, ntotal;
+	const struct prop_packed_nodes *pn;
 
 	wf->ex = ex;
 	wf->tmpl = tmpl;
 	wf->prefix = fc_arena_strdup(a, prefix);
 	wf->owner = owner;
 	wf->inputs = inputs ? inputs : cmp_litmap_new(a);
+	pn = packed_nodes_of(ex, tmpl);
+	ntotal = pn ? pn->n : tmpl->n_nodes;
 	/* A compiled template carries start-node and end-node: they are the workflow's inputs and outputs, not
 	 * nodes to run (promises on start-node read the inputs; the template's outputs are the end). */
-	{
-		Flyteidl__Core__Node **real = fc_arena_array(a, tmpl->n_nodes ? tmpl->n_nodes : 1, sizeof(*real));
-
-		wf->n = 0;
-		for (i = 0; i < tmpl->n_nodes; i++)
-			if (strcmp(tmpl->nodes[i]->id, "start-node") && strcmp(tmpl->nodes[i]->id, "end-node"))
-				real[wf->n++] = tmpl->nodes[i];
-		wf->real_nodes = real;
-	}
-	wf->nodes = fc_arena_array(a, wf->n ? wf->n : 1, sizeof(*wf->nodes));
+	real = fc_xcalloc(ntotal ? ntotal : 1, sizeof(*real));
+	wf->nodes = fc_arena_array(a, ntotal ? ntotal : 1, sizeof(*wf->nodes));
 	fc_strmap_init(&wf->by_id);
-	for (i = 0; i < wf->n; i++) {
+	wf->n = 0;
+	for (i = 0; i < ntotal; i++) {
+		struct prop_node *n = &wf->nodes[wf->n];
+		Flyteidl__Core__Node *spec = pn ? spec_decode(pn->buf + pn->off[i], pn->len[i]) : tmpl->nodes[i];
+
+		if (!strcmp(spec->id, "start-node") || !strcmp(spec->id, "end-node")) {
+			if (pn)
+				flyteidl__core__node__free_unpacked(spec, NULL);
+			continue;
+		}
+		real[wf->n++] = i;
 		fc_buf_reset(&uid);
-		fc_buf_addf(&uid, "%s%s", prefix, wf->real_nodes[i]->id);
-		prop_node_init(&wf->nodes[i], wf, NULL, wf->real_nodes[i], uid.buf);
-		fc_strmap_put(&wf->by_id, wf->real_nodes[i]->id, &wf->nodes[i]);
+		fc_buf_addf(&uid, "%s%s", prefix, spec->id);
+		prop_node_init(n, wf, NULL, spec, uid.buf);
+		fc_strmap_put(&wf->by_id, n->uid + strlen(prefix), n);
+		if (pn) {
+			flyteidl__core__node__free_unpacked(spec, NULL);
+			n->spec = NULL;
+			n->spec_pb = pn->buf + pn->off[i];
+			n->spec_pb_len = pn->len[i];
+		}
 	}
 	/* Edges: first gather each node's upstream list, then size the downstream arrays exactly. */
 	mark = fc_xcalloc(wf->n ? wf->n : 1, sizeof(*mark));
@@ -489,9 +591,14 @@ struct prop_wf *prop_wf_new(struct prop_exec *ex, const Flyteidl__Core__Workflow
 	for (i = 0; i < wf->n; i++) {
 		struct dep_ctx d = {wf, &wf->nodes[i], mark, (uint32_t)i + 1, &ups, &nups, &ups_alloc};
 
+		Flyteidl__Core__Node *spec = pn ? spec_decode(pn->buf + pn->off[real[i]], pn->len[real[i]])
+						 : tmpl->nodes[real[i]];
+
 		ups = NULL;
 		nups = ups_alloc = 0;
-		collect_node_deps(wf->real_nodes[i], &d);
+		collect_node_deps(spec, &d);
+		if (pn)
+			flyteidl__core__node__free_unpacked(spec, NULL);
 		node_ups[i] = ups;
 		node_nups[i] = nups;
 		for (j = 0; j < nups; j++)
@@ -510,6 +617,7 @@ struct prop_wf *prop_wf_new(struct prop_exec *ex, const Flyteidl__Core__Workflow
 	free(node_ups);
 	free(node_nups);
 	free(mark);
+	free(real);
 	if (tmpl->failure_node) {
 		fc_buf_reset(&uid);
 		fc_buf_addf(&uid, "%s%s", prefix, tmpl->failure_node->id);
@@ -679,6 +787,7 @@ void prop_node_complete(struct prop_node *n, int phase)
 		prop_emit_node(n, prop_event_phase_of(phase));
 	else
 		prop_emit_node(n, FLYTEIDL__CORE__NODE_EXECUTION__PHASE__SKIPPED);
+	prop_node_spec_release(n);
 	if (n->parent) {
 		prop_enqueue(n->parent);
 		return;
@@ -725,6 +834,7 @@ void prop_node_abort(struct prop_node *n, int final_phase)
 	prop_cache_release(n);
 	prop_mark_dirty(n);
 	prop_emit_node(n, prop_event_phase_of(final_phase));
+	prop_node_spec_release(n);
 	if (!n->parent && !n->is_failure_node)
 		n->wf->n_settled++;
 }
@@ -754,7 +864,7 @@ const struct prop_node_handler *prop_node_handler_of(const struct prop_node *n)
 	return node_handlers[n->kind];
 }
 
-void prop_node_step(struct prop_node *n)
+static void node_step(struct prop_node *n)
 {
 	struct prop_exec *ex = n->wf->ex;
 	const struct prop_node_handler *h;
@@ -777,7 +887,8 @@ void prop_node_step(struct prop_node *n)
 		/* Resolve inputs (again, after a restart: the same bindings give the same values). */
 		if (n->given_inputs) {
 			n->inputs = (Flyteidl__Core__LiteralMap *)n->given_inputs;
-		} else if (prop_resolve_bindings(n->wf, n->spec->inputs, n->spec->n_inputs, &n->inputs, &err)) {
+		} else if (prop_resolve_bindings(n->wf, prop_node_spec(n)->inputs, prop_node_spec(n)->n_inputs, &n->inputs,
+						 &err)) {
 			if (n->is_failure_node) {
 				/* The failure node runs even when some of its inputs came from failed nodes. */
 				n->inputs = cmp_litmap_new(&ex->arena);
@@ -822,4 +933,19 @@ void prop_node_step(struct prop_node *n)
 		prop_emit_node(n, FLYTEIDL__CORE__NODE_EXECUTION__PHASE__RUNNING);
 	}
 	h->step(n);
+}
+
+/* A step decodes the node's spec when it needs it, and frees it when it is over (a branch or array node keeps
+ * its spec until it ends): at any time, only the nodes being stepped and the composite nodes still going hold
+ * theirs, whatever the size of the workflow. */
+void prop_node_step(struct prop_node *n)
+{
+	bool outer = !n->in_step;
+
+	n->in_step = true;
+	node_step(n);
+	if (outer) {
+		n->in_step = false;
+		prop_node_spec_release(n);
+	}
 }

@@ -16,9 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static uint32_t array_needed(const struct prop_node *n)
+static uint32_t array_needed(struct prop_node *n)
 {
-	const Flyteidl__Core__ArrayNode *an = n->spec->array_node;
+	const Flyteidl__Core__ArrayNode *an = prop_node_spec(n)->array_node;
 
 	if (an->success_criteria_case == FLYTEIDL__CORE__ARRAY_NODE__SUCCESS_CRITERIA_MIN_SUCCESSES)
 		return an->min_successes < n->nchildren ? an->min_successes : n->nchildren;
@@ -42,7 +42,7 @@ static bool is_bound(const Flyteidl__Core__ArrayNode *an, const char *var)
 
 static int array_build(struct prop_node *n, struct fc_err *err)
 {
-	const Flyteidl__Core__ArrayNode *an = n->spec->array_node;
+	const Flyteidl__Core__ArrayNode *an = prop_node_spec(n)->array_node;
 	struct prop_exec *ex = n->wf->ex;
 	struct fc_buf uid = FC_BUF_INIT;
 	long len = -1;
@@ -94,7 +94,7 @@ static int array_build(struct prop_node *n, struct fc_err *err)
 
 static void array_step(struct prop_node *n)
 {
-	const Flyteidl__Core__ArrayNode *an = n->spec->array_node;
+	const Flyteidl__Core__ArrayNode *an = prop_node_spec(n)->array_node;
 	struct prop_exec *ex = n->wf->ex;
 	uint32_t limit = 0, needed, i;
 	struct fc_err err;

@@ -107,7 +107,7 @@ static int eval_bool(struct prop_node *n, const Flyteidl__Core__BooleanExpressio
 
 static void branch_step(struct prop_node *n)
 {
-	const Flyteidl__Core__IfElseBlock *ie = n->spec->branch_node->if_else;
+	const Flyteidl__Core__IfElseBlock *ie = prop_node_spec(n)->branch_node->if_else;
 	struct prop_exec *ex = n->wf->ex;
 	struct fc_err err;
 

@@ -18,7 +18,7 @@
 
 static void signal_gate_step(struct prop_node *n)
 {
-	const Flyteidl__Core__GateNode *g = n->spec->gate_node;
+	const Flyteidl__Core__GateNode *g = prop_node_spec(n)->gate_node;
 	struct prop_exec *ex = n->wf->ex;
 	const struct prop_signal_source *src = ex->e->cfg.signals;
 	bool approve = g->condition_case == FLYTEIDL__CORE__GATE_NODE__CONDITION_APPROVE;
@@ -72,7 +72,7 @@ static void signal_gate_step(struct prop_node *n)
 
 static void gate_step(struct prop_node *n)
 {
-	const Flyteidl__Core__GateNode *g = n->spec->gate_node;
+	const Flyteidl__Core__GateNode *g = prop_node_spec(n)->gate_node;
 	int64_t now = prop_now_ns();
 
 	if (g->condition_case == FLYTEIDL__CORE__GATE_NODE__CONDITION_APPROVE ||

@@ -23,7 +23,8 @@ static void sub_step(struct prop_node *n)
 	struct prop_exec *ex = n->wf->ex;
 
 	if (!n->sub) {
-		const Flyteidl__Core__CompiledWorkflow *cw = prop_find_subwf(ex, n->spec->workflow_node->sub_workflow_ref);
+		const Flyteidl__Core__CompiledWorkflow *cw =
+			prop_find_subwf(ex, prop_node_spec(n)->workflow_node->sub_workflow_ref);
 		struct fc_buf prefix = FC_BUF_INIT;
 
 		if (!cw || !cw->template_) {
@@ -68,7 +69,8 @@ static void launch_plan_step(struct prop_node *n)
 				  "launch-plan nodes need a launch plan source (flytec run and flytec serve provide one)");
 			return;
 		}
-		if (src->get(src->ctx, n->spec->workflow_node->launchplan_ref, &ex->arena, &c, &defaults, &fixed, &err) ||
+		if (src->get(src->ctx, prop_node_spec(n)->workflow_node->launchplan_ref, &ex->arena, &c, &defaults,
+			     &fixed, &err) ||
 		    prop_exec_index_closure(ex, c, &err)) {
 			prop_node_fail(n, NP_FAILED, "LaunchPlanNotFound", PLG_ERROR_USER, err.msg);
 			return;

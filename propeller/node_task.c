@@ -19,21 +19,24 @@
 
 /* --- tasks ------------------------------------------------------------------------------------------------- */
 
-static uint32_t task_retries(const struct prop_node *n)
+static uint32_t task_retries(struct prop_node *n)
 {
-	if (n->spec->metadata && n->spec->metadata->retries && n->spec->metadata->retries->retries)
-		return n->spec->metadata->retries->retries;
+	const Flyteidl__Core__NodeMetadata *md = prop_node_spec(n)->metadata;
+
+	if (md && md->retries && md->retries->retries)
+		return md->retries->retries;
 	if (n->task && n->task->metadata && n->task->metadata->retries)
 		return n->task->metadata->retries->retries;
 	return 0;
 }
 
-static int64_t task_timeout_ns(const struct prop_node *n)
+static int64_t task_timeout_ns(struct prop_node *n)
 {
+	const Flyteidl__Core__NodeMetadata *md = prop_node_spec(n)->metadata;
 	const Google__Protobuf__Duration *d = NULL;
 
-	if (n->spec->metadata && n->spec->metadata->timeout)
-		d = n->spec->metadata->timeout;
+	if (md && md->timeout)
+		d = md->timeout;
 	else if (n->task && n->task->metadata && n->task->metadata->timeout)
 		d = n->task->metadata->timeout;
 	if (!d)
@@ -42,9 +45,9 @@ static int64_t task_timeout_ns(const struct prop_node *n)
 }
 
 /* The cache version of a cacheable task node, or NULL. */
-static const char *cache_version(const struct prop_node *n)
+static const char *cache_version(struct prop_node *n)
 {
-	const Flyteidl__Core__NodeMetadata *md = n->spec->metadata;
+	const Flyteidl__Core__NodeMetadata *md = prop_node_spec(n)->metadata;
 
 	if (md && md->cacheable_value_case == FLYTEIDL__CORE__NODE_METADATA__CACHEABLE_VALUE_CACHEABLE &&
 	    !md->cacheable)
@@ -72,9 +75,9 @@ static const char *cache_key_of(struct prop_node *n)
 }
 
 /* Does the node serialize its cache (Flyte's cache_serializable, of the node's metadata or else the task's)? */
-static bool cache_serializable(const struct prop_node *n)
+static bool cache_serializable(struct prop_node *n)
 {
-	const Flyteidl__Core__NodeMetadata *md = n->spec->metadata;
+	const Flyteidl__Core__NodeMetadata *md = prop_node_spec(n)->metadata;
 
 	if (md && md->cache_serializable_value_case ==
 			  FLYTEIDL__CORE__NODE_METADATA__CACHE_SERIALIZABLE_VALUE_CACHE_SERIALIZABLE)

@@ -627,6 +627,32 @@ static void test_submit_checks(void **state)
 	assert_int_equal(prop_engine_run(t->e, &err), 0);
 }
 
+/* A closure whose node bytes are not a valid Node message is refused when it is submitted, with an error that
+ * names the node (the engine keeps nodes packed and checks each once, when the execution is built). */
+static void test_submit_malformed_node(void **state)
+{
+	struct t *t = *state;
+	/* closure { primary (1) { template (1) { nodes (4): bytes } } } */
+	static const uint8_t truncated[] = {0x0a, 0x07, 0x0a, 0x05, 0x22, 0x03, 0x0a, 0x05, 'a'}; /* id cut short */
+	static const uint8_t no_id[] = {0x0a, 0x04, 0x0a, 0x02, 0x22, 0x00};                       /* an empty Node */
+	struct prop_workflow_resource res;
+	struct fc_err err;
+
+	memset(&res, 0, sizeof(res));
+	res.project = "p";
+	res.domain = "d";
+	res.name = "bad";
+	res.closure_pb = truncated;
+	res.closure_pb_len = sizeof(truncated);
+	assert_int_equal(prop_engine_submit(t->e, &res, &err), FC_EINVAL);
+	assert_non_null(strstr(err.msg, "node 0 of workflow 0 of the closure is not a valid Node message"));
+	res.closure_pb = no_id;
+	res.closure_pb_len = sizeof(no_id);
+	assert_int_equal(prop_engine_submit(t->e, &res, &err), FC_EINVAL);
+	assert_non_null(strstr(err.msg, "without an id"));
+	assert_int_equal(prop_engine_run(t->e, &err), 0);
+}
+
 /* Unknown task types fail the node with a clear error. */
 static void test_unknown_task_type(void **state)
 {
@@ -678,6 +704,65 @@ static void test_parallelism(void **state)
 	assert_int_equal(fx_count_lines(tpath(t, "seen"), "3"), 0);
 	assert_int_equal(fx_count_lines(tpath(t, "seen"), "4"), 0);
 	fc_buf_release(&script);
+}
+
+/* The engine keeps each node's Node message packed and decodes it only while it is needed (docs/propeller.md,
+ * "Memory"): a 1-to-200 fan-out whose 200 nodes are all ready at once holds at most a few decoded at a time and
+ * none at the end. The literal a node binds outlives its decoded spec (the fan-out reads n0's output, which is
+ * n0's input), and events still carry the node's id and metadata name. */
+static void test_specs_decoded_while_needed(void **state)
+{
+	struct t *t = *state;
+	struct fx *fx = &t->fx;
+	Flyteidl__Core__TaskTemplate *echo = fx_task(fx, "echo", "echo", "s:str", "s:str", NULL);
+	Flyteidl__Core__Node *n0, *last;
+	Flyteidl__Core__NodeMetadata *md = fc_arena_alloc(&fx->a, sizeof(*md));
+	Flyteidl__Core__LiteralMap *out = NULL;
+	struct prop_stats st;
+	char id[16];
+	size_t i, named = 0;
+
+	n0 = fx_task_node(fx, "n0", echo);
+	fx_bind(fx, n0, "s", fx_bd_lit(fx, cmp_lit_str(&fx->a, "fan")));
+	flyteidl__core__node_metadata__init(md);
+	md->name = fc_arena_strdup(&fx->a, "the-source");
+	n0->metadata = md;
+	for (i = 1; i <= 200; i++) {
+		Flyteidl__Core__Node *n;
+
+		snprintf(id, sizeof(id), "n%zu", i);
+		n = fx_task_node(fx, id, echo);
+		fx_bind(fx, n, "s", fx_bd_promise(fx, "n0", "s"));
+	}
+	last = fx_task_node(fx, "last", echo);
+	fx_bind(fx, last, "s", fx_bd_promise(fx, "n200", "s"));
+	for (i = 1; i < 200; i++) {
+		snprintf(id, sizeof(id), "n%zu", i);
+		fx_upstream(fx, last, id);
+	}
+	fx_wf_output(fx, fx->wf, "s", fx_bd_promise(fx, "last", "s"));
+	assert_int_equal(fx_run_exec(fx, t->e, "specs", NULL, 2, &out, NULL), SUCCEEDED);
+	assert_string_equal(fx_str(out, "s"), "fan");
+	prop_engine_stats(t->e, &st);
+	assert_int_equal(st.nodes, 202);
+	assert_int_equal(st.specs_decoded, 0);
+	assert_true(st.specs_peak >= 1);
+	assert_true(st.specs_peak <= 2);
+	for (i = 0; i < t->sink->n; i++) {
+		Flyteidl__Event__NodeExecutionEvent *ev;
+
+		if (t->sink->events[i].kind != PROP_EVENT_NODE)
+			continue;
+		ev = flyteidl__event__node_execution_event__unpack(NULL, t->sink->events[i].len, t->sink->events[i].data);
+		assert_non_null(ev);
+		if (!strcmp(ev->id->node_id, "n0")) {
+			assert_string_equal(ev->spec_node_id, "n0");
+			assert_string_equal(ev->node_name, "the-source");
+			named++;
+		}
+		flyteidl__event__node_execution_event__free_unpacked(ev, NULL);
+	}
+	assert_true(named >= 3); /* queued, running, succeeded */
 }
 
 /* Which runner ran a task: the supervisor starts it as the leader of its own process group; a monitor runs it
@@ -742,9 +827,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resource_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_submit_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_submit_malformed_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_task_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parallelism, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_specs_decoded_while_needed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_task_process_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_monitor_per_attempt, setup, teardown),
 	};

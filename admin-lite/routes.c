@@ -320,13 +320,20 @@ static void h_get_execution(struct adm_req *r)
 	struct adm_exec_id id;
 	struct adm_execution x;
 	struct fc_err err;
+	uint64_t gen = 0;
 
-	if (path_exec_id(r, &id, &err) || adm_execution_get(r->store, &id, &r->arena, &x, &err) ||
-	    adm_execution_msg(&x, &r->arena, &m, &err)) {
+	if (path_exec_id(r, &id, &err)) {
+		fail(r, &err);
+		return;
+	}
+	if (adm_cache_reply_exec(r, "execution", &id, &gen))
+		return;
+	if (adm_execution_get(r->store, &id, &r->arena, &x, &err) || adm_execution_msg(&x, &r->arena, &m, &err)) {
 		fail(r, &err);
 		return;
 	}
 	adm_reply_msg(r, 200, &m->base);
+	adm_cache_store_exec(r, "execution", &id, gen);
 }
 
 static void h_execution_data(struct adm_req *r)

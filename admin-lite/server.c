@@ -35,9 +35,15 @@ struct route_stats {
 
 /*
  * Rendered answers of immutable resources (a task or workflow version never changes once registered), keyed by
- * what they are (kind and full id). Bounded: when it would pass ADM_CACHE_MAX_BYTES it is emptied and fills again.
+ * what they are (kind and full id), and of executions, good until the store's next change notice for them
+ * (adm_cache_reply_exec). Bounded: when it would pass ADM_CACHE_MAX_BYTES it is emptied and fills again.
+ * (Beside its sibling rather than in core/limits.h, where it has never been.)
  */
 #define ADM_CACHE_MAX_BYTES (64u * 1024 * 1024)
+/* Executions whose last change the cache remembers one by one (about 100 bytes each); past it, every execution
+ * answer cached so far is dropped at once and the count starts again. A burst of changes to more executions than
+ * this costs only misses. */
+#define ADM_CACHE_EXEC_CHANGES_MAX 65536
 
 /*
  * Connections, watched for slow clients (docs/api.md, "Connections"). libmicrohttpd's own timeout is an idle
@@ -77,6 +83,12 @@ struct adm_server {
 	pthread_mutex_t cache_lock;
 	struct fc_strmap cache; /* owned key (encoding + resource) -> owned struct cached_answer */
 	size_t cache_bytes;
+	/* Execution answers (adm_cache_reply_exec): valid while no change notice came for their execution since they
+	 * were read. exec_gen counts notices; exec_changed maps "project\ndomain\nname" to the count at its last
+	 * change; an answer read at count g is good if g >= exec_floor and g >= its execution's entry. */
+	bool exec_cache;        /* this server is the store's observer (else executions are never cached) */
+	uint64_t exec_gen, exec_floor;
+	struct fc_strmap exec_changed; /* owned key -> (uintptr_t) count */
 	struct adm_server_opts_copy opts;
 	size_t max_header;
 	unsigned port;
@@ -92,6 +104,8 @@ struct adm_server {
 	int (*schedules_backfill)(void *ctx, const char *project, const char *domain, const char *name, int64_t from_ns,
 				  int64_t to_ns, uint32_t parallel, bool dry_run, struct fc_buf *out, struct fc_err *err);
 };
+
+static void cache_on_change(void *ctx, const struct adm_change *changes, size_t n, bool overflow);
 
 static int64_t mono_ns(void)
 {
@@ -1186,6 +1200,8 @@ int adm_server_start(struct adm_store *store, const struct adm_server_options *o
 	}
 	srv->store = store;
 	pthread_mutex_init(&srv->cache_lock, NULL);
+	srv->exec_gen = srv->exec_floor = 1;
+	srv->exec_cache = store && adm_store_set_observer(store, cache_on_change, srv);
 	srv->opts.token = opts && opts->token && *opts->token ? fc_xstrdup(opts->token) : NULL;
 	srv->opts.version = fc_xstrdup(opts && opts->version ? opts->version : "unknown");
 	srv->opts.max_body = opts && opts->max_body ? opts->max_body : ADM_DEFAULT_MAX_BODY;
@@ -1248,6 +1264,44 @@ unsigned adm_server_port(const struct adm_server *srv)
 	return srv->port;
 }
 
+static void exec_changed_clear(struct adm_server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < srv->exec_changed.cap; i++)
+		free((char *)srv->exec_changed.slots[i].key);
+	fc_strmap_release(&srv->exec_changed);
+}
+
+/* The store committed changes to these executions (store.h, adm_store_set_observer): their answers are stale. */
+static void cache_on_change(void *ctx, const struct adm_change *changes, size_t n, bool overflow)
+{
+	struct adm_server *srv = ctx;
+	struct fc_buf key = FC_BUF_INIT;
+	size_t i;
+
+	pthread_mutex_lock(&srv->cache_lock);
+	srv->exec_gen++;
+	if (overflow || srv->exec_changed.size + n > ADM_CACHE_EXEC_CHANGES_MAX) {
+		/* too many to track one by one: every execution answer cached so far is stale */
+		exec_changed_clear(srv);
+		srv->exec_floor = srv->exec_gen;
+		n = 0;
+	}
+	for (i = 0; i < n; i++) {
+		const struct adm_exec_id *id = &changes[i].id;
+
+		fc_buf_reset(&key);
+		fc_buf_addf(&key, "%s\n%s\n%s", id->project, id->domain, id->name);
+		if (fc_strmap_get(&srv->exec_changed, key.buf))
+			fc_strmap_put(&srv->exec_changed, key.buf, (void *)(uintptr_t)srv->exec_gen); /* keeps its key */
+		else
+			fc_strmap_put(&srv->exec_changed, fc_xstrdup(key.buf), (void *)(uintptr_t)srv->exec_gen);
+	}
+	pthread_mutex_unlock(&srv->cache_lock);
+	fc_buf_release(&key);
+}
+
 static void cache_clear(struct adm_server *srv)
 {
 	size_t i;
@@ -1297,9 +1351,11 @@ void adm_reply_schedules(struct adm_req *r)
 	r->content_type = "application/json";
 }
 
-/* A cached answer: its bytes (JSON text or packed protobuf) and its encoding. */
+/* A cached answer: its bytes (JSON text or packed protobuf), its encoding, and for an execution's answer the
+ * notice count when it was read (0: an immutable resource's, always good). */
 struct cached_answer {
-	size_t len;
+	size_t len, size;
+	uint64_t gen;
 	bool pb;
 	char data[];
 };
@@ -1310,18 +1366,26 @@ static const char *cache_key(struct adm_req *r, const char *key)
 	return fc_arena_printf(&r->arena, "%s\n%s", r->pb_out ? "pb" : "json", key);
 }
 
-bool adm_cache_reply(struct adm_req *r, const char *key)
+/* An execution answer read at notice count `gen` is still good (called with cache_lock held). */
+static bool exec_answer_good(const struct adm_server *srv, const char *exec_key, uint64_t gen)
+{
+	return gen >= srv->exec_floor && gen >= (uint64_t)(uintptr_t)fc_strmap_get(&srv->exec_changed, exec_key);
+}
+
+static bool cache_reply(struct adm_req *r, const char *key, const char *exec_key, uint64_t *gen)
 {
 	struct adm_server *srv = r->srv;
 	const struct cached_answer *c;
 	bool hit = false;
 
-	if (!srv || !key)
+	if (!srv || !key || (exec_key && !srv->exec_cache))
 		return false;
 	key = cache_key(r, key);
 	pthread_mutex_lock(&srv->cache_lock);
+	if (gen)
+		*gen = srv->exec_gen;
 	c = fc_strmap_get(&srv->cache, key);
-	if (c) {
+	if (c && (!exec_key || exec_answer_good(srv, exec_key, c->gen))) {
 		fc_buf_reset(&r->out);
 		fc_buf_add(&r->out, c->data, c->len);
 		r->status = 200;
@@ -1332,28 +1396,68 @@ bool adm_cache_reply(struct adm_req *r, const char *key)
 	return hit;
 }
 
-void adm_cache_store(struct adm_req *r, const char *key)
+static void cache_store(struct adm_req *r, const char *key, bool exec, uint64_t gen)
 {
 	struct adm_server *srv = r->srv;
+	struct cached_answer *c, *old;
 	size_t size;
 
-	if (!srv || !key || r->status != 200)
+	if (!srv || !key || r->status != 200 || (exec && !srv->exec_cache))
 		return;
 	key = cache_key(r, key);
 	size = strlen(key) + r->out.len + sizeof(struct cached_answer) + 1;
 	pthread_mutex_lock(&srv->cache_lock);
-	if (!fc_strmap_has(&srv->cache, key)) {
-		struct cached_answer *c = fc_xmalloc(sizeof(*c) + r->out.len);
-
+	old = fc_strmap_get(&srv->cache, key);
+	if (!old || (exec && old->gen < gen)) {
+		c = fc_xmalloc(sizeof(*c) + r->out.len);
 		c->len = r->out.len;
+		c->size = size;
+		c->gen = exec ? gen : 0;
 		c->pb = r->pb_out;
 		memcpy(c->data, r->out.buf, r->out.len);
-		if (srv->cache_bytes + size > ADM_CACHE_MAX_BYTES)
-			cache_clear(srv);
-		fc_strmap_put(&srv->cache, fc_xstrdup(key), c);
+		if (old) {
+			/* a stale execution answer: the newer one takes its place (and keeps its key) */
+			srv->cache_bytes -= old->size;
+			free(old);
+			fc_strmap_put(&srv->cache, key, c);
+		} else {
+			if (srv->cache_bytes + size > ADM_CACHE_MAX_BYTES)
+				cache_clear(srv);
+			fc_strmap_put(&srv->cache, fc_xstrdup(key), c);
+		}
 		srv->cache_bytes += size;
 	}
 	pthread_mutex_unlock(&srv->cache_lock);
+}
+
+bool adm_cache_reply(struct adm_req *r, const char *key)
+{
+	return cache_reply(r, key, NULL, NULL);
+}
+
+void adm_cache_store(struct adm_req *r, const char *key)
+{
+	cache_store(r, key, false, 0);
+}
+
+/* The execution's key in exec_changed, in the request's arena. */
+static const char *exec_key(struct adm_req *r, const struct adm_exec_id *id)
+{
+	return fc_arena_printf(&r->arena, "%s\n%s\n%s", id->project, id->domain, id->name);
+}
+
+bool adm_cache_reply_exec(struct adm_req *r, const char *what, const struct adm_exec_id *id, uint64_t *gen)
+{
+	const char *ek = exec_key(r, id);
+
+	*gen = 0;
+	return cache_reply(r, fc_arena_printf(&r->arena, "%s\n%s", what, ek), ek, gen);
+}
+
+void adm_cache_store_exec(struct adm_req *r, const char *what, const struct adm_exec_id *id, uint64_t gen)
+{
+	if (gen)
+		cache_store(r, fc_arena_printf(&r->arena, "%s\n%s", what, exec_key(r, id)), true, gen);
 }
 
 void adm_server_stop(struct adm_server *srv)
@@ -1373,7 +1477,10 @@ void adm_server_stop(struct adm_server *srv)
 	guard_release(&srv->guard);
 	free(srv->tls_cert);
 	free(srv->tls_key);
+	if (srv->exec_cache)
+		adm_store_set_observer(srv->store, NULL, srv);
 	cache_clear(srv);
+	exec_changed_clear(srv);
 	pthread_mutex_destroy(&srv->cache_lock);
 	free(srv->opts.token);
 	free(srv->opts.version);

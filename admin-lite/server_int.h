@@ -15,6 +15,7 @@
 struct adm_req;
 struct adm_stream;
 struct adm_stream_hub;
+struct adm_exec_id;
 typedef void (*adm_handler)(struct adm_req *r);
 
 /* What a route needs when the server has a token. */
@@ -113,6 +114,11 @@ int adm_server_schedule_backfill(struct adm_server *srv, const char *project, co
  * answer just made. */
 bool adm_cache_reply(struct adm_req *r, const char *key);
 void adm_cache_store(struct adm_req *r, const char *key);
+/* The same for an answer about execution `id` (`what` names the answer: "execution"), which changes: a reply only
+ * while no change notice of the store came for it since it was read. *gen: the notice count now, to give
+ * adm_cache_store_exec() after reading the store (0: not cached in this server). */
+bool adm_cache_reply_exec(struct adm_req *r, const char *what, const struct adm_exec_id *id, uint64_t *gen);
+void adm_cache_store_exec(struct adm_req *r, const char *what, const struct adm_exec_id *id, uint64_t gen);
 
 const char *adm_req_param(const struct adm_req *r, size_t i);
 /* Whether the request carries 'Authorization: Bearer <the server's token>' (false without a token or connection). */

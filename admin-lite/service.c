@@ -1181,28 +1181,48 @@ static const Flyteidl__Core__Parameter *param_get(const Flyteidl__Core__Paramete
 }
 
 /* The request names exactly this launch plan version (the caller read it in the same transaction). */
-static bool names_version(const struct adm_id *lpid, const struct adm_entity *lp)
+static bool names_version(const struct adm_id *lpid, const struct adm_lp_decoded *lp)
 {
 	return lp && lpid->version && lp->id.version && !strcmp(lpid->version, lp->id.version) &&
 	       !strcmp(lpid->name, lp->id.name) && !strcmp(lpid->project, lp->id.project) &&
 	       !strcmp(lpid->domain, lp->id.domain);
 }
 
+int adm_lp_decode(const struct adm_entity *lp, struct fc_arena *a, struct adm_lp_decoded *out, struct fc_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->id.project = fc_arena_strdup(a, lp->id.project);
+	out->id.domain = fc_arena_strdup(a, lp->id.domain);
+	out->id.name = fc_arena_strdup(a, lp->id.name);
+	out->id.version = lp->id.version ? fc_arena_strdup(a, lp->id.version) : NULL;
+	out->spec = (Flyteidl__Admin__LaunchPlanSpec *)unpack(a, &flyteidl__admin__launch_plan_spec__descriptor, lp->spec,
+							       lp->spec_len, err);
+	if (!out->spec)
+		return FC_EINTERNAL;
+	if (lp->closure)
+		out->closure = (Flyteidl__Admin__LaunchPlanClosure *)unpack(
+			a, &flyteidl__admin__launch_plan_closure__descriptor, lp->closure, lp->closure_len, err);
+	return 0;
+}
+
 /*
  * Resolve the launch plan and build the execution row (not yet stored). `known`: the launch plan version the caller
- * already read in the same transaction (the scheduler's active-version check), used when the request names it, so a
- * scheduled fire reads the plan once; NULL reads it here.
+ * already read and decoded (the scheduler's, checked active in the same transaction), used when the request names
+ * it, so a scheduled fire neither reads nor decodes the plan; NULL reads it here.
  */
 static int prepare_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionCreateRequest *req, int mode,
-			  const struct adm_entity *known, struct fc_arena *a, struct adm_execution *x, struct fc_err *err)
+			  const struct adm_lp_decoded *known, struct fc_arena *a, struct adm_execution *x,
+			  struct fc_err *err)
 {
 	const Flyteidl__Core__LiteralMap *given;
-	Flyteidl__Admin__LaunchPlanSpec *lps;
-	Flyteidl__Admin__LaunchPlanClosure *lpc = NULL;
+	const Flyteidl__Admin__LaunchPlanSpec *lps;
+	const Flyteidl__Admin__LaunchPlanClosure *lpc;
 	const Flyteidl__Core__ParameterMap *expected;
 	Flyteidl__Core__LiteralMap *inputs = cmp_litmap_new(a);
 	Flyteidl__Admin__ExecutionSpec *spec = fc_arena_alloc(a, sizeof(*spec));
 	Flyteidl__Admin__ExecutionMetadata *md = fc_arena_alloc(a, sizeof(*md));
+	struct adm_lp_decoded read;
+	const struct adm_lp_decoded *use = &read;
 	struct adm_entity lp;
 	struct adm_id lpid;
 	size_t i;
@@ -1224,26 +1244,25 @@ static int prepare_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionC
 	if (rc)
 		return fc_err_prefix(err, "spec.launchPlan: ");
 	if (names_version(&lpid, known)) {
-		lp = *known;
-		rc = 0;
-	} else if (!lpid.version || !*lpid.version) {
-		rc = adm_launch_plan_get_active(s, &lpid, a, &lp, NULL);
-		if (rc == FC_ENOENT)
-			rc = adm_entity_get(s, ADM_LAUNCH_PLAN, &lpid, a, &lp, err);
+		use = known;
 	} else {
-		rc = adm_entity_get(s, ADM_LAUNCH_PLAN, &lpid, a, &lp, err);
+		if (!lpid.version || !*lpid.version) {
+			rc = adm_launch_plan_get_active(s, &lpid, a, &lp, NULL);
+			if (rc == FC_ENOENT)
+				rc = adm_entity_get(s, ADM_LAUNCH_PLAN, &lpid, a, &lp, err);
+		} else {
+			rc = adm_entity_get(s, ADM_LAUNCH_PLAN, &lpid, a, &lp, err);
+		}
+		if (rc == FC_ENOENT && err)
+			err->code = FC_EINVAL; /* a request naming a launch plan that does not exist is a bad request */
+		if (rc)
+			return rc == FC_ENOENT ? FC_EINVAL : rc;
+		rc = adm_lp_decode(&lp, a, &read, err);
+		if (rc)
+			return rc;
 	}
-	if (rc == FC_ENOENT && err)
-		err->code = FC_EINVAL; /* a request naming a launch plan that does not exist is a bad request */
-	if (rc)
-		return rc == FC_ENOENT ? FC_EINVAL : rc;
-	lps = (Flyteidl__Admin__LaunchPlanSpec *)unpack(a, &flyteidl__admin__launch_plan_spec__descriptor, lp.spec,
-							 lp.spec_len, err);
-	if (!lps)
-		return FC_EINTERNAL;
-	if (lp.closure)
-		lpc = (Flyteidl__Admin__LaunchPlanClosure *)unpack(a, &flyteidl__admin__launch_plan_closure__descriptor,
-								    lp.closure, lp.closure_len, err);
+	lps = use->spec;
+	lpc = use->closure;
 	expected = lpc && lpc->expected_inputs ? lpc->expected_inputs : lps->default_inputs;
 	given = req->inputs ? req->inputs : req->spec->inputs;
 
@@ -1253,9 +1272,9 @@ static int prepare_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionC
 
 		if (cmp_litmap_get(lps->fixed_inputs, key))
 			return fc_err_set(err, FC_EINVAL, "input '%s' is fixed by launch plan %s and cannot be given", key,
-					  lp.id.name);
+					  use->id.name);
 		if (!p)
-			return fc_err_set(err, FC_EINVAL, "unknown input '%s' for launch plan %s", key, lp.id.name);
+			return fc_err_set(err, FC_EINVAL, "unknown input '%s' for launch plan %s", key, use->id.name);
 		if (p->var && !cmp_lit_matches(p->var->type, given->literals[i]->value))
 			return fc_err_set(err, FC_EINVAL, "input '%s' does not match its declared type", key);
 		cmp_litmap_put(a, inputs, key, given->literals[i]->value);
@@ -1269,13 +1288,13 @@ static int prepare_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionC
 		if (p && p->behavior_case == FLYTEIDL__CORE__PARAMETER__BEHAVIOR_DEFAULT && p->default_)
 			cmp_litmap_put(a, inputs, key, p->default_);
 		else if (p && p->behavior_case == FLYTEIDL__CORE__PARAMETER__BEHAVIOR_REQUIRED && p->required)
-			return fc_err_set(err, FC_EINVAL, "input '%s' is required by launch plan %s", key, lp.id.name);
+			return fc_err_set(err, FC_EINVAL, "input '%s' is required by launch plan %s", key, use->id.name);
 	}
 	for (i = 0; lps->fixed_inputs && i < lps->fixed_inputs->n_literals; i++)
 		cmp_litmap_put(a, inputs, lps->fixed_inputs->literals[i]->key, lps->fixed_inputs->literals[i]->value);
 
 	*spec = *req->spec;
-	spec->launch_plan = adm_identifier_msg(a, ADM_LAUNCH_PLAN, &lp.id);
+	spec->launch_plan = adm_identifier_msg(a, ADM_LAUNCH_PLAN, &use->id);
 	spec->inputs = NULL;
 	if (req->spec->metadata)
 		*md = *req->spec->metadata;
@@ -1293,7 +1312,7 @@ static int prepare_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionC
 	x->id.project = req->project;
 	x->id.domain = req->domain;
 	x->id.name = name;
-	x->launch_plan = lp.id;
+	x->launch_plan = use->id;
 	if (lps->workflow_id) {
 		x->workflow.project = lps->workflow_id->project;
 		x->workflow.domain = lps->workflow_id->domain;
@@ -1327,7 +1346,7 @@ int adm_launch_scheduled(struct adm_store *s, const Flyteidl__Admin__ExecutionCr
 }
 
 int adm_launch_scheduled_lp(struct adm_store *s, const Flyteidl__Admin__ExecutionCreateRequest *req,
-			    const struct adm_entity *lp, int64_t slot, struct fc_arena *a, struct adm_exec_id *out,
+			    const struct adm_lp_decoded *lp, int64_t slot, struct fc_arena *a, struct adm_exec_id *out,
 			    struct fc_err *err)
 {
 	struct adm_execution x;

@@ -110,10 +110,20 @@ int adm_launch(struct adm_store *s, const Flyteidl__Admin__ExecutionCreateReques
 /* The same, but the execution is created through adm_schedule_fire() for slot `slot` (the scheduler's hook). */
 int adm_launch_scheduled(struct adm_store *s, const Flyteidl__Admin__ExecutionCreateRequest *req, int64_t slot,
 			 struct fc_arena *a, struct adm_exec_id *out, struct fc_err *err);
-/* The same, with `lp` the launch plan version the caller read in its open transaction (NULL: read it here); used
- * only when the request names that version, so a scheduled fire does not read and decode the plan twice. */
+/* A launch plan version decoded once for many launches (the scheduler keeps one per schedule): its id and its
+ * spec and closure messages, all in the arena given to adm_lp_decode(). A registered version never changes, so it
+ * stays right for as long as the caller checks that the version it names is the one it launches. */
+struct adm_lp_decoded {
+	struct adm_id id;
+	Flyteidl__Admin__LaunchPlanSpec *spec;
+	Flyteidl__Admin__LaunchPlanClosure *closure; /* NULL when the row has none */
+};
+int adm_lp_decode(const struct adm_entity *lp, struct fc_arena *a, struct adm_lp_decoded *out, struct fc_err *err);
+/* adm_launch_scheduled with `lp` the launch plan version the caller read in its open transaction, decoded (NULL:
+ * read it here); used only when the request names that version, so a scheduled fire neither reads nor decodes the
+ * plan again. */
 int adm_launch_scheduled_lp(struct adm_store *s, const Flyteidl__Admin__ExecutionCreateRequest *req,
-			    const struct adm_entity *lp, int64_t slot, struct fc_arena *a, struct adm_exec_id *out,
+			    const struct adm_lp_decoded *lp, int64_t slot, struct fc_arena *a, struct adm_exec_id *out,
 			    struct fc_err *err);
 /* ExecutionRelaunchRequest: a new execution with the same launch plan, spec and inputs (mode RELAUNCH). */
 int adm_relaunch(struct adm_store *s, const Flyteidl__Admin__ExecutionRelaunchRequest *req, struct fc_arena *a,

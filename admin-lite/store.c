@@ -423,49 +423,116 @@ void adm_store_set_listener(struct adm_store *s, adm_change_fn fn, void *ctx)
 	adm_store_unlock(s);
 }
 
+/* A transaction's first few changes are searched one by one; from this many on, through the index. */
+#define CHANGES_LINEAR 8
+
+bool adm_store_set_observer(struct adm_store *s, adm_change_fn fn, void *ctx)
+{
+	bool ok = true;
+
+	adm_store_lock(s);
+	if (!fn) {
+		if (s->observer_ctx == ctx) {
+			s->observer = NULL;
+			s->observer_ctx = NULL;
+		}
+	} else if (s->observer) {
+		ok = false;
+	} else {
+		s->observer = fn;
+		s->observer_ctx = ctx;
+	}
+	adm_store_unlock(s);
+	return ok;
+}
+
 static void changes_clear(struct adm_store *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->nchanges; i++) {
-		free((char *)s->changes[i].id.project);
-		free((char *)s->changes[i].id.domain);
-		free((char *)s->changes[i].id.name);
+	for (i = 0; i < s->nchanges; i++)
+		free((char *)s->changes[i].id.project); /* one block: "project\0domain\0name\0" */
+	if (s->change_index.cap > 4 * CHANGES_LINEAR) {
+		fc_strmap_release(&s->change_index); /* a big batch's table is not kept for the small ones after it */
+	} else if (s->change_index.size) {
+		memset(s->change_index.slots, 0, s->change_index.cap * sizeof(*s->change_index.slots));
+		s->change_index.size = 0;
 	}
 	s->nchanges = 0;
 	s->changes_overflow = false;
 }
 
+/* The change's key (its id's three strings with their NULs between them) and the key's length. */
+static const char *change_key(const struct adm_change *c, size_t *len)
+{
+	*len = (size_t)(c->id.name - c->id.project) + strlen(c->id.name);
+	return c->id.project;
+}
+
 void adm_store_note(struct adm_store *s, const struct adm_exec_id *id, bool phase)
 {
-	size_t i;
+	size_t lp, ld, ln, i, klen;
+	struct adm_change *c;
+	char *b;
 
-	if (!s->on_change)
+	if (!s->on_change && !s->observer)
 		return;
-	for (i = 0; i < s->nchanges; i++) {
-		struct adm_change *c = &s->changes[i];
+	if (s->nchanges <= CHANGES_LINEAR) {
+		for (i = 0; i < s->nchanges; i++) {
+			c = &s->changes[i];
+			if (!strcmp(c->id.name, id->name) && !strcmp(c->id.project, id->project) &&
+			    !strcmp(c->id.domain, id->domain)) {
+				c->phase |= phase;
+				return;
+			}
+		}
+	}
+	lp = strlen(id->project);
+	ld = strlen(id->domain);
+	ln = strlen(id->name);
+	b = fc_xmalloc(lp + ld + ln + 3);
+	memcpy(b, id->project, lp + 1);
+	memcpy(b + lp + 1, id->domain, ld + 1);
+	memcpy(b + lp + ld + 2, id->name, ln + 1);
+	klen = lp + ld + ln + 2;
+	if (s->nchanges > CHANGES_LINEAR) {
+		uintptr_t at = (uintptr_t)fc_strmap_getn(&s->change_index, b, klen);
 
-		if (!strcmp(c->id.name, id->name) && !strcmp(c->id.project, id->project) &&
-		    !strcmp(c->id.domain, id->domain)) {
-			c->phase |= phase;
+		if (at) {
+			s->changes[at - 1].phase |= phase;
+			free(b);
 			return;
 		}
 	}
 	if (s->nchanges >= ADM_STORE_CHANGES_MAX) {
 		s->changes_overflow = true;
+		free(b);
 		return;
 	}
 	FC_ALLOC_GROW(s->changes, s->nchanges + 1, s->achanges);
-	s->changes[s->nchanges].id.project = fc_xstrdup(id->project);
-	s->changes[s->nchanges].id.domain = fc_xstrdup(id->domain);
-	s->changes[s->nchanges].id.name = fc_xstrdup(id->name);
-	s->changes[s->nchanges].phase = phase;
+	c = &s->changes[s->nchanges];
+	c->id.project = b;
+	c->id.domain = b + lp + 1;
+	c->id.name = b + lp + ld + 2;
+	c->phase = phase;
 	s->nchanges++;
+	if (s->nchanges == CHANGES_LINEAR + 1) {
+		/* from now on through the index: put the ones searched linearly so far in it */
+		for (i = 0; i < s->nchanges; i++) {
+			const char *key = change_key(&s->changes[i], &klen);
+
+			fc_strmap_putn(&s->change_index, key, klen, (void *)(uintptr_t)(i + 1));
+		}
+	} else if (s->nchanges > CHANGES_LINEAR + 1) {
+		fc_strmap_putn(&s->change_index, b, klen, (void *)(uintptr_t)s->nchanges);
+	}
 }
 
 /* The outermost transaction is over: tell the listener what it changed when it committed. */
 static void changes_deliver(struct adm_store *s, bool committed)
 {
+	if (committed && s->observer && (s->nchanges || s->changes_overflow))
+		s->observer(s->observer_ctx, s->changes, s->nchanges, s->changes_overflow);
 	if (committed && s->on_change && (s->nchanges || s->changes_overflow))
 		s->on_change(s->on_change_ctx, s->changes, s->nchanges, s->changes_overflow);
 	changes_clear(s);
@@ -898,6 +965,7 @@ void adm_store_free(struct adm_store *s)
 	free(s->unsaved_files);
 	changes_clear(s);
 	free(s->changes);
+	fc_strmap_release(&s->change_index);
 	if (s->db)
 		sqlite3_close_v2(s->db);
 	pthread_mutex_destroy(&s->lock);
@@ -1217,6 +1285,12 @@ int adm_project_list(struct adm_store *s, const struct adm_query *q, struct fc_a
  */
 #define ENTITY_COLS                                                                                        \
 	"kind, project, domain, name, version, digest, spec, closure, source, state, has_schedule, catchup, "  \
+	"max_catchup, catchup_window, concurrency, created_at, updated_at, dst_repeat, dst_skip, jitter_ms, "  \
+	"max_buffered, pause_on_failure"
+
+/* The same columns without the spec and closure blobs (read_entity leaves them NULL). */
+#define ENTITY_HEAD_COLS                                                                                   \
+	"kind, project, domain, name, version, digest, NULL, NULL, source, state, has_schedule, catchup, "    \
 	"max_catchup, catchup_window, concurrency, created_at, updated_at, dst_repeat, dst_skip, jitter_ms, "  \
 	"max_buffered, pause_on_failure"
 
@@ -1614,15 +1688,19 @@ out:
 	return adm_tx_end(s, rc, err);
 }
 
-int adm_launch_plan_get_active(struct adm_store *s, const struct adm_id *name_id, struct fc_arena *a,
-			       struct adm_entity *out, struct fc_err *err)
+static int get_active(struct adm_store *s, const struct adm_id *name_id, bool blobs, struct fc_arena *a,
+		      struct adm_entity *out, struct fc_err *err)
 {
 	sqlite3_stmt *st;
 	int rc = 0, step;
 
 	adm_store_lock(s);
-	st = adm_stmt(s, "SELECT " ENTITY_COLS " FROM entities WHERE kind = 3 AND project = ? AND domain = ? AND "
-			 "name = ? AND state = 1 LIMIT 1", err);
+	/* two texts, so each has its own cached statement (the cache's front is keyed by the text's address) */
+	st = adm_stmt(s, blobs ? "SELECT " ENTITY_COLS " FROM entities WHERE kind = 3 AND project = ? AND domain = ? "
+				 "AND name = ? AND state = 1 LIMIT 1"
+			       : "SELECT " ENTITY_HEAD_COLS " FROM entities WHERE kind = 3 AND project = ? AND "
+				 "domain = ? AND name = ? AND state = 1 LIMIT 1",
+		      err);
 	if (!st) {
 		rc = FC_EIO;
 		goto out;
@@ -1642,6 +1720,18 @@ int adm_launch_plan_get_active(struct adm_store *s, const struct adm_id *name_id
 out:
 	adm_store_unlock(s);
 	return rc;
+}
+
+int adm_launch_plan_get_active(struct adm_store *s, const struct adm_id *name_id, struct fc_arena *a,
+			       struct adm_entity *out, struct fc_err *err)
+{
+	return get_active(s, name_id, true, a, out, err);
+}
+
+int adm_launch_plan_get_active_head(struct adm_store *s, const struct adm_id *name_id, struct fc_arena *a,
+				    struct adm_entity *out, struct fc_err *err)
+{
+	return get_active(s, name_id, false, a, out, err);
 }
 
 int adm_launch_plan_deactivate_source(struct adm_store *s, const char *source, size_t *count, struct fc_err *err)

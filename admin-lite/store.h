@@ -158,6 +158,10 @@ int adm_launch_plan_set_state(struct adm_store *s, const struct adm_id *id, int 
 /* The active version of a launch plan name; FC_ENOENT when none is active. */
 int adm_launch_plan_get_active(struct adm_store *s, const struct adm_id *name_id, struct fc_arena *a,
 			       struct adm_entity *out, struct fc_err *err);
+/* The same row without its spec and closure (NULL, length 0): what a caller holding that version decoded needs to
+ * see it is still the active one, for a fraction of the read (the blobs are most of the row's pages). */
+int adm_launch_plan_get_active_head(struct adm_store *s, const struct adm_id *name_id, struct fc_arena *a,
+				    struct adm_entity *out, struct fc_err *err);
 /* Deactivate every launch plan registered from `source` (a deleted repository file). */
 int adm_launch_plan_deactivate_source(struct adm_store *s, const char *source, size_t *count, struct fc_err *err);
 
@@ -184,6 +188,10 @@ struct adm_change {
 };
 typedef void (*adm_change_fn)(void *ctx, const struct adm_change *changes, size_t n, bool overflow);
 void adm_store_set_listener(struct adm_store *s, adm_change_fn fn, void *ctx);
+/* A second listener for the same notices, told before the first one: a cache of answers, which must forget an
+ * execution before anything the first listener wakes (a watch stream's client) can ask for it again. One at a
+ * time: false (nothing set) when another is set already; `fn` NULL removes the observer whose context is `ctx`. */
+bool adm_store_set_observer(struct adm_store *s, adm_change_fn fn, void *ctx);
 
 
 struct adm_execution {

@@ -44,8 +44,11 @@ struct adm_store {
 	/* change notices (store.h): the listener, and what the open transaction touched (strings owned) */
 	adm_change_fn on_change;
 	void *on_change_ctx;
+	adm_change_fn observer; /* adm_store_set_observer(): told first */
+	void *observer_ctx;
 	struct adm_change *changes;
 	size_t nchanges, achanges;
+	struct fc_strmap change_index; /* "project\0domain\0name" -> change number + 1, once there are several */
 	bool changes_overflow;
 };
 

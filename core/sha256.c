@@ -2,6 +2,20 @@
 #include "sha256.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
+
+/*
+ * The digest's implementation, fetched once: EVP_sha256() names the algorithm only, and every
+ * EVP_DigestInit_ex() with it looks the provider's implementation up again (OpenSSL 3: a locked
+ * search of the provider's method store per call). Kept for the life of the process.
+ */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
 
 void fc_sha256_init(struct fc_sha256 *h)
 {
@@ -9,7 +23,8 @@ void fc_sha256_init(struct fc_sha256 *h)
 
 	if (!ctx)
 		fc_die_oom(sizeof(void *));
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+	pthread_once(&sha256_once, sha256_fetch);
+	if (EVP_DigestInit_ex(ctx, sha256_md ? sha256_md : EVP_sha256(), NULL) != 1)
 		FC_BUG("EVP_DigestInit_ex(sha256) failed");
 	h->ctx = ctx;
 }

@@ -96,6 +96,12 @@ struct sch_entry {
 	size_t waiting_bf;    /* slots in the store's backfill queue */
 	unsigned gen;
 	bool dead;            /* deactivated: out of the heap, freed by purge_dead() */
+	/* The active version decoded at its first fire, reused by the next ones while the fire's check (a read of the
+	 * row without its blobs) finds the entry unchanged; dropped when the entry is rebuilt. NULL: not cached (yet,
+	 * or the scheduler's SCH_LP_CACHE_BYTES are spent). */
+	struct fc_arena *lp_arena;
+	struct adm_lp_decoded lp_dec;
+	size_t lp_bytes;
 };
 
 struct sch {
@@ -115,6 +121,7 @@ struct sch {
 	size_t dead;              /* dead entries still in the map */
 	bool loaded;
 	struct sch_stats totals;  /* counters only; sizes are computed */
+	size_t lp_cache_bytes;    /* held by the entries' decoded launch plans (at most SCH_LP_CACHE_BYTES) */
 
 	pthread_mutex_t wake_mu;
 	pthread_cond_t wake_cond;
@@ -452,10 +459,54 @@ static struct sch_entry *entry_new(const struct adm_id *id)
 	return e;
 }
 
+/* Forget the entry's decoded launch plan (its version changed, or the entry goes). */
+static void entry_lp_drop(struct sch *s, struct sch_entry *e)
+{
+	if (!e->lp_arena)
+		return;
+	fc_arena_release(e->lp_arena);
+	free(e->lp_arena);
+	e->lp_arena = NULL;
+	s->lp_cache_bytes -= e->lp_bytes;
+	e->lp_bytes = 0;
+}
+
+/*
+ * The decoded launch plan of the entry's version `lp` (just checked active in the fire's transaction): the cached
+ * one, or decoded now and kept when the cache has room, or decoded into the fire's arena `a` when it has not
+ * (`a` NULL: only cache it).
+ */
+static const struct adm_lp_decoded *entry_lp(struct sch *s, struct sch_entry *e, const struct adm_entity *lp,
+					     struct fc_arena *a, struct adm_lp_decoded *tmp, struct fc_err *err)
+{
+	struct fc_arena *own;
+	size_t need = lp->spec_len + lp->closure_len;
+
+	if (e->lp_arena)
+		return &e->lp_dec;
+	if (s->lp_cache_bytes + 8 * need > SCH_LP_CACHE_BYTES)
+		return !a || adm_lp_decode(lp, a, tmp, err) ? NULL : tmp;
+	own = fc_xmalloc(sizeof(*own));
+	fc_arena_init(own, 1024);
+	if (adm_lp_decode(lp, own, &e->lp_dec, err)) {
+		fc_arena_release(own);
+		free(own);
+		return NULL;
+	}
+	e->lp_arena = own;
+	e->lp_bytes = own->total + sizeof(*own);
+	s->lp_cache_bytes += e->lp_bytes;
+	return &e->lp_dec;
+}
+
 static void entry_free(struct sch_entry *e)
 {
 	if (!e)
 		return;
+	if (e->lp_arena) {
+		fc_arena_release(e->lp_arena);
+		free(e->lp_arena);
+	}
 	expr_put(e->expr);
 	free(e->vblock);
 	free(e->error);
@@ -488,16 +539,18 @@ static bool entry_changed(const struct sch_entry *e, const struct adm_entity *lp
 }
 
 /* The schedule of a launch plan spec: a cron text or a rate in seconds, and the kickoff input. */
-static int read_schedule(const struct adm_entity *lp, struct fc_arena *a, const char **cron_text, int64_t *rate_s,
-			 const char **kickoff, struct fc_err *err)
+static int read_schedule(const struct adm_entity *lp, const Flyteidl__Admin__LaunchPlanSpec *decoded,
+			 struct fc_arena *a, const char **cron_text, int64_t *rate_s, const char **kickoff,
+			 struct fc_err *err)
 {
-	Flyteidl__Admin__LaunchPlanSpec *spec;
+	const Flyteidl__Admin__LaunchPlanSpec *spec = decoded;
 	Flyteidl__Admin__Schedule *sched;
 
 	*cron_text = NULL;
 	*rate_s = 0;
 	*kickoff = NULL;
-	spec = flyteidl__admin__launch_plan_spec__unpack(fc_arena_pb_allocator(a), lp->spec_len, lp->spec);
+	if (!spec)
+		spec = flyteidl__admin__launch_plan_spec__unpack(fc_arena_pb_allocator(a), lp->spec_len, lp->spec);
 	if (!spec)
 		return fc_err_set(err, FC_EPARSE, "launch plan spec does not decode");
 	sched = spec->entity_metadata ? spec->entity_metadata->schedule : NULL;
@@ -614,10 +667,15 @@ static int entry_configure(struct sch *s, struct sch_entry *e, const struct adm_
 	int rc;
 
 	fc_arena_init(&a, 0);
+	entry_lp_drop(s, e);
 	expr_put(e->expr);
 	e->expr = NULL;
 	e->zone = NULL;
-	rc = read_schedule(lp, &a, &cron_text, &rate_s, &kickoff, err);
+	/* decoded once for the schedule and the fires, when the cache has room (a fire's first read of its version
+	 * would decode it anyway) */
+	if (lp->spec && s->lp_cache_bytes + 8 * (lp->spec_len + lp->closure_len) <= SCH_LP_CACHE_BYTES)
+		entry_lp(s, e, lp, NULL, NULL, NULL);
+	rc = read_schedule(lp, e->lp_arena ? e->lp_dec.spec : NULL, &a, &cron_text, &rate_s, &kickoff, err);
 	lv = strlen(version);
 	lk = !rc && kickoff ? strlen(kickoff) : 0;
 	free(e->vblock);
@@ -988,11 +1046,11 @@ static void set_decision(struct fc_arena *a, Flyteidl__Admin__ExecutionCreateReq
  * Create the execution of `slot` (the derived name, or an alternate when another execution holds it) inside the
  * caller's transaction. `record_slot`: also record the slot as the last fired one (the live path); a slot that
  * leaves the buffer or the backfill queue was recorded when it entered. FIRE_ALREADY when the slot record says a
- * previous life of this scheduler fired it. `lp`: the active version read in this transaction (or NULL).
+ * previous life of this scheduler fired it. `lp`: the active version read in this transaction, decoded (or NULL).
  */
 static enum fire_result create_slot_execution(struct sch *s, struct sch_entry *e, int64_t slot,
 					      Flyteidl__Admin__ExecutionCreateRequest *req, bool record_slot,
-					      const struct adm_entity *lp, struct fc_arena *a, struct adm_exec_id *created,
+					      const struct adm_lp_decoded *lp, struct fc_arena *a, struct adm_exec_id *created,
 					      char *name, struct fc_err *err)
 {
 	const struct adm_id name_id = {e->project, e->domain, e->name, NULL};
@@ -1075,11 +1133,15 @@ static enum fire_result fire(struct sch *s, struct sch_entry *e, int64_t slot, s
 	enum adm_slot_outcome outcome = ADM_SLOT_FIRED;
 	int conc = e->policy.concurrency;
 	const char *decision = "fired", *skip_cause = NULL, *note;
+	const struct adm_lp_decoded *dec;
+	struct adm_lp_decoded dec_tmp;
 	int rc;
 
 	if (adm_store_begin(s->store, err))
 		return FIRE_FAILED;
-	rc = adm_launch_plan_get_active(s->store, &name_id, a, active, err);
+	/* with the version decoded already, only the row's head: is that version still the active one, unchanged? */
+	rc = e->lp_arena ? adm_launch_plan_get_active_head(s->store, &name_id, a, active, err)
+			 : adm_launch_plan_get_active(s->store, &name_id, a, active, err);
 	if (rc == FC_ENOENT) {
 		result = FIRE_GONE;
 		goto rollback;
@@ -1091,6 +1153,9 @@ static enum fire_result fire(struct sch *s, struct sch_entry *e, int64_t slot, s
 		goto rollback;
 	}
 	if (entry_changed(e, active)) {
+		/* the caller rebuilds the entry from `active`: that needs the whole row */
+		if (!active->spec && adm_launch_plan_get_active(s->store, &name_id, a, active, err))
+			goto rollback;
 		result = FIRE_CHANGED;
 		goto rollback;
 	}
@@ -1253,7 +1318,10 @@ static enum fire_result fire(struct sch *s, struct sch_entry *e, int64_t slot, s
 	/* Every failure below rolls the whole fire back, and the one that is retried (a name already taken) wrote
 	 * nothing: the store's calls need no savepoints of their own. */
 	adm_store_flat(s->store, true);
-	result = create_slot_execution(s, e, slot, req, true, active, a, &created, name, err);
+	dec = entry_lp(s, e, active, a, &dec_tmp, err);
+	if (!dec)
+		goto rollback;
+	result = create_slot_execution(s, e, slot, req, true, dec, a, &created, name, err);
 	if (result != FIRE_OK)
 		goto rollback;
 	result = FIRE_FAILED;
@@ -1504,6 +1572,7 @@ static void entries_rebuild(struct sch *s, bool drop_unseen)
 			continue;
 		if (e->dead || (drop_unseen && e->gen != s->gen)) {
 			heap_remove(s, e);
+			entry_lp_drop(s, e);
 			entry_free(e);
 			continue;
 		}

@@ -381,8 +381,15 @@ def scenario(addr, rest_url, compiled):
     # terminate
     code_of(g.admin.CreateExecution, exec_req("gated", "g2", gv, x=4))
     wait_until(lambda: g.signals("g2"))
+    # the REST answer of g2 is cached now (read twice: the second is from the server's answer cache) ...
+    rest = RestDoor(rest_url)
+    before = [rest.phase("g2"), rest.phase("g2")]
     code, _ = code_of(g.terminate, "g2")
     check("TerminateExecution", code == grpc.StatusCode.OK, code)
+    # ... and a change through the gRPC door is in the very next REST answer (the cache forgot it at the commit)
+    after = rest.phase("g2")
+    check("a REST GET right after a gRPC terminate sees it (ABORTING or ABORTED)",
+          before[0] == before[1] and before[0] not in (9, ABORTED) and after in (9, ABORTED), (before, after))
     check("the terminated execution ends ABORTED", wait_until(lambda: g.phase("g2") == ABORTED), g.phase("g2"))
     code, details = code_of(g.terminate, "nope")
     check("terminating an unknown execution: NOT_FOUND", code == grpc.StatusCode.NOT_FOUND, (code, details))

@@ -281,6 +281,7 @@ static void test_deactivate_and_new_version(void **state)
 	struct sfx *f = sfx_new(utc(2024, 3, 1, 0, 0, 30));
 	const struct adm_id name = {"sched", "development", "hourly", NULL};
 	struct adm_execution *x;
+	struct cmp_session *cs;
 	struct adm_entity lp;
 	struct fc_err err;
 	size_t n;
@@ -317,6 +318,19 @@ static void test_deactivate_and_new_version(void **state)
 	assert_int_equal(x[3].scheduled_at, utc(2024, 3, 1, 4, 45, 0)); /* 04:30 belonged to the old version */
 	assert_int_equal(x[4].scheduled_at, utc(2024, 3, 1, 5, 45, 0));
 	assert_string_equal(sfx_status(f, "hourly")->expression, "45 * * * *");
+
+	/* the same schedule under a new version, activated without a notify: the fire's check (the row without its
+	 * blobs) sees another version, and the execution names it: the entry's decoded plan of the old one is dropped */
+	cs = sfx_compile(SFX_PREAMBLE SFX_LP("hourly", "cron: \"45 * * * *\", kickoff_input: day"));
+	register_variant(f, cs, "hourly", "hourly", "v9", "45 * * * *", "day", NULL);
+	cmp_session_free(cs);
+	sfx_run_until(f, utc(2024, 3, 1, 7, 50, 0));
+	n = sfx_execs(f, "hourly", &x);
+	assert_int_equal(n, 7);
+	assert_string_equal(x[4].launch_plan.version, x[3].launch_plan.version);
+	assert_string_equal(x[5].launch_plan.version, "v9");
+	assert_string_equal(x[6].launch_plan.version, "v9"); /* and the next fire reuses the new one's */
+	assert_int_equal(x[6].scheduled_at, utc(2024, 3, 1, 7, 45, 0));
 	sfx_free(f);
 }
 

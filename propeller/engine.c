@@ -790,15 +790,14 @@ static int exec_keep_packed(struct prop_exec *ex, struct packed_out *po, struct 
 		struct prop_packed_nodes *pn = &ex->packed[sp->wf];
 		Flyteidl__Core__Node *node;
 
-		node = flyteidl__core__node__unpack(NULL, sp->len, ex->packed_buf + sp->off);
+		node = prop_spec_decode(ex->packed_buf + sp->off, sp->len);
 		if (!node || !node->id || !*node->id) {
 			rc = fc_err_set(err, FC_EINVAL, "node %zu of workflow %zu of the closure is %s", fill[sp->wf],
 					sp->wf, node ? "without an id" : "not a valid Node message");
-			if (node)
-				flyteidl__core__node__free_unpacked(node, NULL);
+			prop_spec_free(node);
 			break;
 		}
-		flyteidl__core__node__free_unpacked(node, NULL);
+		prop_spec_free(node);
 		pn->off[fill[sp->wf]] = sp->off;
 		pn->len[fill[sp->wf]++] = sp->len;
 	}

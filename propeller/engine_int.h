@@ -203,6 +203,9 @@ const Flyteidl__Core__Node *prop_node_spec(struct prop_node *n);
 void prop_node_spec_release(struct prop_node *n);
 /* Free every decoded spec of `ex` (the execution is being freed). */
 void prop_exec_free_specs(struct prop_exec *ex);
+/* A packed Node message decoded on the heap (NULL: the bytes are not a Node message), and its free. */
+Flyteidl__Core__Node *prop_spec_decode(const uint8_t *pb, size_t len);
+void prop_spec_free(Flyteidl__Core__Node *spec);
 void prop_cache_forget_exec(struct prop_engine *e, struct prop_exec *ex);
 struct prop_wf *prop_wf_new(struct prop_exec *ex, const Flyteidl__Core__WorkflowTemplate *tmpl, const char *prefix,
 			    struct prop_node *owner, Flyteidl__Core__LiteralMap *inputs);

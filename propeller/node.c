@@ -196,7 +196,7 @@ int prop_resolve_binding(struct prop_wf *wf, const Flyteidl__Core__BindingData *
 		lit = fc_arena_alloc(a, sizeof(*lit));
 		flyteidl__core__literal__init(lit);
 		lit->value_case = FLYTEIDL__CORE__LITERAL__VALUE_SCALAR;
-		lit->scalar = cmp_pb_copy(a, &bd->scalar->base); /* the binding's spec is freed when the node ends */
+		lit->scalar = cmp_pb_copy(a, &bd->scalar->base); /* the spec is freed after the step */
 		break;
 	case FLYTEIDL__CORE__BINDING_DATA__VALUE_COLLECTION: {
 		size_t nb = bd->collection->n_bindings;
@@ -455,14 +455,40 @@ static void collect_branch_promises(const Flyteidl__Core__Node *spec, struct dep
 
 /* --- node specs ------------------------------------------------------------------------------------------- */
 
-/* Decode a node's packed Node message (with malloc: it is freed on its own when the node no longer needs it). The
- * bytes were decoded once when the execution was built (exec_keep_packed), so a failure here is memory. */
+/* Node messages decoded from their packed bytes live on the heap, each freed on its own when its node no longer
+ * needs it; running out of memory aborts in fc_xmalloc, so a failed decode means malformed bytes. */
+static void *spec_alloc(void *data, size_t size)
+{
+	(void)data;
+	return fc_xmalloc(size ? size : 1);
+}
+
+static void spec_dealloc(void *data, void *p)
+{
+	(void)data;
+	free(p);
+}
+
+static ProtobufCAllocator spec_allocator = {spec_alloc, spec_dealloc, NULL};
+
+Flyteidl__Core__Node *prop_spec_decode(const uint8_t *pb, size_t len)
+{
+	return flyteidl__core__node__unpack(&spec_allocator, len, pb);
+}
+
+void prop_spec_free(Flyteidl__Core__Node *spec)
+{
+	if (spec)
+		flyteidl__core__node__free_unpacked(spec, &spec_allocator);
+}
+
+/* The bytes were decoded once when the execution was built (exec_keep_packed): they decode. */
 static Flyteidl__Core__Node *spec_decode(const uint8_t *pb, size_t len)
 {
-	Flyteidl__Core__Node *spec = flyteidl__core__node__unpack(NULL, len, pb);
+	Flyteidl__Core__Node *spec = prop_spec_decode(pb, len);
 
 	if (!spec)
-		FC_BUG("a node's packed spec (%zu bytes, decoded when the execution was built) does not decode", len);
+		FC_BUG("a node's packed spec (%zu bytes, checked when the execution was built) does not decode", len);
 	return spec;
 }
 
@@ -502,7 +528,7 @@ static void spec_free(struct prop_node *n)
 	for (i = 0; i < n->nchildren && n->children; i++)
 		if (!n->children[i].spec_pb)
 			n->children[i].spec = NULL;
-	flyteidl__core__node__free_unpacked(n->spec, NULL);
+	prop_spec_free(n->spec);
 	n->spec = NULL;
 	n->spec_owned = false;
 	n->wf->ex->e->stats.specs_decoded--;
@@ -569,7 +595,7 @@ struct prop_wf *prop_wf_new(struct prop_exec *ex, const Flyteidl__Core__Workflow
 
 		if (!strcmp(spec->id, "start-node") || !strcmp(spec->id, "end-node")) {
 			if (pn)
-				flyteidl__core__node__free_unpacked(spec, NULL);
+				prop_spec_free(spec);
 			continue;
 		}
 		real[wf->n++] = i;
@@ -578,7 +604,7 @@ struct prop_wf *prop_wf_new(struct prop_exec *ex, const Flyteidl__Core__Workflow
 		prop_node_init(n, wf, NULL, spec, uid.buf);
 		fc_strmap_put(&wf->by_id, n->uid + strlen(prefix), n);
 		if (pn) {
-			flyteidl__core__node__free_unpacked(spec, NULL);
+			prop_spec_free(spec);
 			n->spec = NULL;
 			n->spec_pb = pn->buf + pn->off[i];
 			n->spec_pb_len = pn->len[i];
@@ -590,7 +616,6 @@ struct prop_wf *prop_wf_new(struct prop_exec *ex, const Flyteidl__Core__Workflow
 	node_nups = fc_xcalloc(wf->n ? wf->n : 1, sizeof(*node_nups));
 	for (i = 0; i < wf->n; i++) {
 		struct dep_ctx d = {wf, &wf->nodes[i], mark, (uint32_t)i + 1, &ups, &nups, &ups_alloc};
-
 		Flyteidl__Core__Node *spec = pn ? spec_decode(pn->buf + pn->off[real[i]], pn->len[real[i]])
 						 : tmpl->nodes[real[i]];
 
@@ -598,7 +623,7 @@ struct prop_wf *prop_wf_new(struct prop_exec *ex, const Flyteidl__Core__Workflow
 		nups = ups_alloc = 0;
 		collect_node_deps(spec, &d);
 		if (pn)
-			flyteidl__core__node__free_unpacked(spec, NULL);
+			prop_spec_free(spec);
 		node_ups[i] = ups;
 		node_nups[i] = nups;
 		for (j = 0; j < nups; j++)

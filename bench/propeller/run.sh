@@ -12,7 +12,8 @@
 # file system out of the comparison).
 # Prints one line per shape and size: median wall seconds of each, the ratios (the median of the REPS ratios of
 # runs made side by side; targets: at most 1.5x make, at most 2x ninja), the engine's peak RSS, peak RSS per node,
-# and the engine's own count of node state bytes per node (prop_engine_stats). SCALE="" skips the scale check.
+# and the engine's own count of node state bytes per node (prop_engine_stats). SCALE="" skips the scale check
+# and the engine-alone memory measure that follows it (resume_mem.sh; ENGINE_MEM=0 skips only the latter).
 set -eu
 cd "$(dirname "$0")/../.."
 flytec=${FLYTEC:-bin/flytec}
@@ -126,3 +127,8 @@ for n in $scale; do
   fi
   first_n=$n first_t=$ft first_c=$ct # the next size is compared with this one
 done
+# The engine alone at the same sizes (no compiler in the process: a resume from the state store), the figure the
+# 1 KB per node target is about; ENGINE_MEM=0 skips it.
+[ "${ENGINE_MEM:-1}" = 0 ] && exit 0
+echo "engine alone (bench/propeller/resume_mem.sh; target at most 1 KB per node):"
+FLYTEC=$flytec DATA_ROOT=$data_root bash bench/propeller/resume_mem.sh $scale

@@ -412,14 +412,23 @@ static void h_get_node_execution(struct adm_req *r)
 	struct adm_exec_id id;
 	struct adm_node_execution n;
 	struct fc_err err;
+	/* cached like the execution's answer: a change to any of its nodes is a notice for the execution */
+	const char *what = fc_arena_printf(&r->arena, "node\n%s", adm_req_param(r, 3));
+	uint64_t gen = 0;
 
-	if (path_exec_id(r, &id, &err) ||
-	    adm_node_execution_get(r->store, &id, adm_req_param(r, 3), &r->arena, &n, &err) ||
+	if (path_exec_id(r, &id, &err)) {
+		fail(r, &err);
+		return;
+	}
+	if (adm_cache_reply_exec(r, what, &id, &gen))
+		return;
+	if (adm_node_execution_get(r->store, &id, adm_req_param(r, 3), &r->arena, &n, &err) ||
 	    adm_node_execution_msg(&n, &r->arena, &m, &err)) {
 		fail(r, &err);
 		return;
 	}
 	adm_reply_msg(r, 200, &m->base);
+	adm_cache_store_exec(r, what, &id, gen);
 }
 
 static void h_list_task_executions(struct adm_req *r)

@@ -459,6 +459,9 @@ static struct sch_entry *entry_new(const struct adm_id *id)
 	return e;
 }
 
+/* The first block of an entry's decoded launch plan (a plan with a few inputs decodes to about 1 KB). */
+#define LP_ARENA_BLOCK 1024
+
 /* Forget the entry's decoded launch plan (its version changed, or the entry goes). */
 static void entry_lp_drop(struct sch *s, struct sch_entry *e)
 {
@@ -487,14 +490,16 @@ static const struct adm_lp_decoded *entry_lp(struct sch *s, struct sch_entry *e,
 	if (s->lp_cache_bytes + 8 * need > SCH_LP_CACHE_BYTES)
 		return !a || adm_lp_decode(lp, a, tmp, err) ? NULL : tmp;
 	own = fc_xmalloc(sizeof(*own));
-	fc_arena_init(own, 1024);
+	fc_arena_init(own, LP_ARENA_BLOCK);
 	if (adm_lp_decode(lp, own, &e->lp_dec, err)) {
 		fc_arena_release(own);
 		free(own);
 		return NULL;
 	}
 	e->lp_arena = own;
-	e->lp_bytes = own->total + sizeof(*own);
+	/* what the arena holds, from above: its regular blocks (the block size doubles after each, so they add up to
+	 * the size now less the first one) plus everything handed out (which counts the large blocks) */
+	e->lp_bytes = own->block_size - LP_ARENA_BLOCK + own->total + sizeof(*own);
 	s->lp_cache_bytes += e->lp_bytes;
 	return &e->lp_dec;
 }

@@ -2,7 +2,8 @@
 # exec_cache_test.sh: the server caches each execution's GET answer (admin-lite/server.c, adm_cache_reply_exec) and
 # forgets it at the store's change notice. A GET after any change must show it: right after a REST event, after a
 # terminate, to a client that reads again as soon as its watch stream shows the change, in the protobuf encoding
-# too, and while other clients keep reading the same execution. (The gRPC door's case is in grpc_client.py.)
+# too, and while other clients keep reading the same execution; the same for a node execution's answer. (The gRPC
+# door's case is in grpc_client.py.)
 . "$(dirname "$0")/admin_lib.sh"
 
 adm_start --no-executor --no-scheduler
@@ -74,6 +75,19 @@ ev h1 RUNNING 2024-01-01T00:00:00Z;   r=$(phase h1)
 ev h1 SUCCEEDED 2024-01-01T00:00:05Z; s=$(phase h1)
 kill "$R1" "$R2" 2>/dev/null; wait "$R1" "$R2" 2>/dev/null
 check "under concurrent readers: RUNNING then SUCCEEDED" eq "$r $s" "RUNNING SUCCEEDED"
+
+# --- a node execution's answer: cached the same way, forgotten at its execution's notice
+launch n1
+nev() { post /api/v1/events/nodes '{"requestId":"r","event":{"id":{"nodeId":"n0","executionId":{'$P',"name":"n1"}},"phase":"'"$1"'","occurredAt":"'"$2"'","inputUri":"file:///in.pb"}}'; }
+nphase() { get /api/v1/node_executions/$PD/n1/n0; jget 'd["closure"]["phase"]'; }
+nev QUEUED 2024-01-01T00:00:00Z
+check node-event eq "$CODE" 200
+a=$(nphase); b=$(nphase)
+nev RUNNING 2024-01-01T00:00:01Z
+c=$(nphase)
+nev SUCCEEDED 2024-01-01T00:00:02Z
+d=$(nphase)
+check "each node change is in the next GET of the node" eq "$a $b $c $d" "QUEUED QUEUED RUNNING SUCCEEDED"
 
 # --- an unknown execution is a 404 each time (errors are not cached)
 get /api/v1/executions/$PD/nope; check unknown-404 eq "$CODE" 404

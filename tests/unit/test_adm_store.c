@@ -874,6 +874,111 @@ static void on_change(void *ctx, const struct adm_change *changes, size_t n, boo
 	}
 }
 
+/* The observer and the listener of test_change_list_index: the order they were told in, and what. */
+struct told {
+	char order[8];
+	size_t n[2];
+	bool dup, phase_of[2][64]; /* by execution: xK at K, yK at 32 + K */
+};
+
+static void told_record(struct told *t, int who, const struct adm_change *changes, size_t n)
+{
+	size_t i, j;
+
+	if (strlen(t->order) < sizeof(t->order) - 1)
+		t->order[strlen(t->order)] = who ? 'L' : 'O';
+	t->n[who] = n;
+	for (i = 0; i < n; i++) {
+		int k = atoi(changes[i].id.name + 1) + (changes[i].id.name[0] == 'y' ? 32 : 0);
+
+		for (j = 0; j < i; j++)
+			if (!strcmp(changes[i].id.name, changes[j].id.name))
+				t->dup = true;
+		if (k >= 0 && k < 64)
+			t->phase_of[who][k] = changes[i].phase;
+	}
+}
+
+static void on_observe(void *ctx, const struct adm_change *changes, size_t n, bool overflow)
+{
+	(void)overflow;
+	told_record(ctx, 0, changes, n);
+}
+
+static void on_listen(void *ctx, const struct adm_change *changes, size_t n, bool overflow)
+{
+	(void)overflow;
+	told_record(ctx, 1, changes, n);
+}
+
+/* Past 8 changes a transaction's list is searched through its index: still one entry per execution, the phase
+ * flags merged; the observer is told before the listener, and only one observer at a time. */
+static void test_change_list_index(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_node_event nev;
+	struct told t;
+	struct fc_err err;
+	bool applied;
+	int i;
+
+	memset(&t, 0, sizeof(t));
+	assert_true(adm_store_set_observer(f->s, on_observe, &t));
+	assert_false(adm_store_set_observer(f->s, on_listen, &t)); /* one at a time */
+	adm_store_set_listener(f->s, on_listen, &t);
+	for (i = 0; i < 20; i++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "x%d", i);
+		make_exec(f, name);
+	}
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(adm_store_begin(f->s, &err), 0);
+	for (i = 0; i < 20; i++) { /* node events: noted without the phase flag */
+		char node[8];
+
+		snprintf(node, sizeof(node), "n%d", i);
+		memset(&nev, 0, sizeof(nev));
+		nev.exec = (struct adm_exec_id){"flytesnacks", "development", NULL};
+		nev.exec.name = i < 10 ? (i % 2 ? "x1" : "x3") : (i % 2 ? "x17" : "x12");
+		nev.node_id = node;
+		nev.phase = 2;
+		assert_int_equal(adm_event_node(f->s, &nev, &applied, &err), 0);
+	}
+	for (i = 0; i < 12; i++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "y%d", i); /* new: noted with the phase flag, past the linear part */
+		make_exec(f, name);
+	}
+	for (i = 0; i < 3; i++) { /* again, now through the index */
+		memset(&nev, 0, sizeof(nev));
+		nev.exec = (struct adm_exec_id){"flytesnacks", "development", i == 0 ? "x3" : i == 1 ? "y0" : "y11"};
+		nev.node_id = "n2";
+		nev.phase = 2;
+		assert_int_equal(adm_event_node(f->s, &nev, &applied, &err), 0);
+	}
+	assert_int_equal(adm_store_commit(f->s, &err), 0);
+	assert_string_equal(t.order, "OL");
+	assert_int_equal(t.n[0], 4 + 12); /* x1, x3, x17, x12 and y0..y11, once each */
+	assert_int_equal(t.n[1], 4 + 12);
+	assert_false(t.dup);
+	assert_false(t.phase_of[0][3]); /* a node changed under x3, not its phase */
+	assert_true(t.phase_of[0][32 + 11]); /* y11 was created: its phase flag stays after a node event */
+	assert_true(t.phase_of[1][32 + 0]);
+
+	/* a second transaction starts from an empty list (the big one's index is dropped) */
+	memset(&t, 0, sizeof(t));
+	make_exec(f, "z1");
+	assert_string_equal(t.order, "OL");
+	assert_int_equal(t.n[0], 1);
+	adm_store_set_listener(f->s, NULL, NULL);
+	assert_true(adm_store_set_observer(f->s, NULL, &t));
+	memset(&t, 0, sizeof(t));
+	make_exec(f, "z2");
+	assert_string_equal(t.order, "");
+}
+
 /* Change notices come after the commit, once per execution per transaction, never for a rolled-back one. */
 static void test_change_notices(void **state)
 {
@@ -971,6 +1076,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_list_plans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_7_from_a_version_6_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_change_notices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_change_list_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keyset_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files_and_counts, setup, teardown),

@@ -205,7 +205,7 @@ int cmd_propeller(int argc, char **argv)
 			o.max_parallelism = (unsigned)v;
 			break;
 		case OPT_MAX_OBJECT_BYTES:
-			if (!number("--max-object-bytes", optarg, 1, 64.0 * 1024 * 1024, &v))
+			if (!number("--max-object-bytes", optarg, 1, 1e8, &v))
 				goto out;
 			o.max_object_bytes = (size_t)v;
 			break;

@@ -486,14 +486,17 @@ static const cmp_type *validate_binding(struct bind_ctx *bc, Flyteidl__Core__Bin
 
 /*
  * Flyte's ValidateBindings: every binding names a parameter, none twice, every required parameter is bound.
- * With `params` NULL the types are taken from the bindings (gate and branch nodes), returned as a VariableMap.
+ * With `params` NULL the types are taken from the bindings (gate and branch nodes), returned as a VariableMap;
+ * with `params` it returns NULL.
  */
 static Flyteidl__Core__VariableMap *validate_bindings(struct wf_builder *w, Flyteidl__Core__Node *node,
 						      Flyteidl__Core__Binding **bindings, size_t nbindings,
 						      const Flyteidl__Core__VariableMap *params, bool upstream_only,
 						      const char *what)
 {
-	Flyteidl__Core__VariableMap *resolved = cmp_varmap_new(WA(w));
+	/* the types the bindings resolve to, for nodes whose inputs are their bindings (branches, approve gates);
+	 * checked against `params`, nodes with an interface need no copy of it (a Variable and an entry per input) */
+	Flyteidl__Core__VariableMap *resolved = params ? NULL : cmp_varmap_new(WA(w));
 	struct fc_strmap seen = FC_STRMAP_INIT;
 	struct wnode *self = fc_strmap_get(&w->nodes, node->id);
 	size_t i;
@@ -549,7 +552,7 @@ static Flyteidl__Core__VariableMap *validate_bindings(struct wf_builder *w, Flyt
 		if (nbindings > 16)
 			fc_strmap_put(&seen, b->var, b);
 		t = validate_binding(&bc, b->binding, param ? param->type : NULL, 0);
-		if (t) {
+		if (t && resolved) {
 			Flyteidl__Core__Variable *v = CMP_NEW(WA(w), Flyteidl__Core__Variable, flyteidl__core__variable__descriptor);
 
 			v->type = (cmp_type *)t;

@@ -373,10 +373,11 @@
  * so it is bounded to keep API writes waiting at most about SCH_FIRE_BATCH_MS. */
 #define SCH_FIRE_BATCH 500
 #define SCH_FIRE_BATCH_MS 50
-/* Bytes of decoded launch plans the scheduler keeps, one per schedule that has fired (its active version's spec
- * and closure messages, so a fire neither reads the blobs nor decodes them; about 1 to 3 KB for a plan with a few
- * inputs). 64 MiB covers tens of thousands of schedules; past it, a schedule decodes its plan at each fire as before
- * (slower, same result). */
+/* Bytes of decoded launch plans the scheduler keeps, one per schedule, made when its entry is built (its active
+ * version's spec and closure messages, so a fire neither reads the blobs nor decodes them; about 1 to 3 KB for a
+ * plan with a few inputs). It buys about 8% of a fire's CPU for about 525 bytes a schedule (bench/RESULTS.md,
+ * 2026-12-07 h3F); 64 MiB covers tens of thousands of schedules; past it, a schedule decodes its plan at each fire
+ * as before (slower, same result). */
 #define SCH_LP_CACHE_BYTES (64u * 1024 * 1024)
 /* Bytes of one store savepoint's statement journal kept in memory before sqlite spills it to a temporary file
  * (sqlite's default is 64 KiB). Every store write is a savepoint inside the caller's transaction and each scheduler

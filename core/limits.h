@@ -81,6 +81,10 @@
 /* A pod name may be a DNS-1123 subdomain (253), but task pod names are kept to a DNS-1123 label (63) so that they
  * can double as label values and host names, as Flyte does. */
 #define KUBE_POD_NAME_MAX 63
+/* Nesting of the values a merge patch is computed between (kube/mergepatch.c, recursive): a FlyteWorkflow status
+ * nests a node's status one or two levels per engine level, and its reader stops at FC_K8S_READ_MAX_DEPTH (64); 256
+ * leaves room for that and still bounds the stack. */
+#define KUBE_MERGE_PATCH_MAX_DEPTH 256
 
 /* ---- admin-lite: the HTTP front door (admin-lite/server.c) -------------------------------------------------- */
 

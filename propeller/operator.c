@@ -360,10 +360,12 @@ static int write_status(struct prop_operator *op, struct tracked *t, const char 
 		patch = t && t->acked && attempt == 0 ? status_patch(obj, status) : NULL;
 		if (patch) {
 			op->stats.status_bytes += json_dumpb(patch, NULL, 0, JSON_COMPACT);
-			rc = kube_patch(op->o.client, path.buf, KUBE_MERGE_PATCH, patch, &answer, &st, err);
+			rc = kube_request_timeout(op->o.client, "PATCH", path.buf, patch, KUBE_MERGE_PATCH,
+						  FC_K8S_STATUS_WRITE_TIMEOUT_MS, &answer, &st, err);
 		} else {
 			op->stats.status_bytes += json_dumpb(copy, NULL, 0, JSON_COMPACT);
-			rc = kube_update(op->o.client, path.buf, copy, &answer, &st, err);
+			rc = kube_request_timeout(op->o.client, "PUT", path.buf, copy, NULL, FC_K8S_STATUS_WRITE_TIMEOUT_MS,
+						  &answer, &st, err);
 		}
 		json_decref(copy);
 		if (rc == FC_OK) {

@@ -53,9 +53,10 @@
 #define FC_K8S_OBJECT_MAX_BYTES ((size_t)1400 * 1024)
 /* The whole-request timeout of one status write of the operator (the client's default is 30 s): the API server
  * decodes, merges and re-encodes the whole object and its managedFields for a write, however small the patch, and on
- * the loaded test machine a PUT of a 1000-node status took over 30 s (bench/RESULTS.md, 2026-12-07). A write cut by
- * the client timeout usually still lands, so its retry only meets 409 and adds a GET and a full PUT: waiting longer
- * is cheaper than retrying. 90 s still bounds how long one write holds the operator's loop. */
+ * the loaded test machine a PUT of a 1000-node status took over 30 s (bench/RESULTS.md, 2026-12-07); cut by the
+ * client, such a write is sent again from scratch. The API server itself gives a write 34 s (its default without a
+ * `?timeout=` query) and answers 504 after that, so past 34 s this only waits for that answer instead of giving up
+ * first; 90 s still bounds how long one write holds the operator's loop. */
 #define FC_K8S_STATUS_WRITE_TIMEOUT_MS 90000L
 
 /* --- propeller/state_k8s.c: node states in the FlyteWorkflow status -------------------------------------------- */

@@ -375,7 +375,8 @@ static int write_status(struct prop_operator *op, struct tracked *t, const char 
 		}
 		json_decref(patch);
 		patch = NULL;
-		if (t)
+		/* a timeout or a 5xx keeps the base: had the write landed, its resourceVersion makes the next one a 409 */
+		if (t && (rc == FC_OK || rc == FC_ECONFLICT))
 			t->acked = rc == FC_OK;
 		if (rc != FC_ECONFLICT)
 			break;

@@ -51,6 +51,13 @@
  * would pass it fails with this message instead of retrying a write that cannot succeed (its node map is the state
  * and cannot be summarised); a finished one's final status lists node counts by phase instead of the nodes. */
 #define FC_K8S_OBJECT_MAX_BYTES ((size_t)1400 * 1024)
+/* The whole-request timeout of one status write of the operator (the client's default is 30 s): the API server
+ * decodes, merges and re-encodes the whole object and its managedFields for a write, however small the patch, and on
+ * the loaded test machine a PUT of a 1000-node status took over 30 s (bench/RESULTS.md, 2026-12-07); cut by the
+ * client, such a write is sent again from scratch. The API server itself gives a write 34 s (its default without a
+ * `?timeout=` query) and answers 504 after that, so past 34 s this only waits for that answer instead of giving up
+ * first; 90 s still bounds how long one write holds the operator's loop. */
+#define FC_K8S_STATUS_WRITE_TIMEOUT_MS 90000L
 
 /* --- propeller/state_k8s.c: node states in the FlyteWorkflow status -------------------------------------------- */
 
@@ -81,6 +88,10 @@
 /* A pod name may be a DNS-1123 subdomain (253), but task pod names are kept to a DNS-1123 label (63) so that they
  * can double as label values and host names, as Flyte does. */
 #define KUBE_POD_NAME_MAX 63
+/* Nesting of the values a merge patch is computed between (kube/mergepatch.c, recursive): a FlyteWorkflow status
+ * nests a node's status one or two levels per engine level, and its reader stops at FC_K8S_READ_MAX_DEPTH (64); 256
+ * leaves room for that and still bounds the stack. */
+#define KUBE_MERGE_PATCH_MAX_DEPTH 256
 
 /* ---- admin-lite: the HTTP front door (admin-lite/server.c) -------------------------------------------------- */
 

@@ -550,6 +550,13 @@ static bool retryable_http(long code)
 int kube_request(struct kube_client *c, const char *method, const char *path, const json_t *body,
 		 const char *content_type, json_t **out, struct kube_status *st, struct fc_err *err)
 {
+	return kube_request_timeout(c, method, path, body, content_type, 0, out, st, err);
+}
+
+int kube_request_timeout(struct kube_client *c, const char *method, const char *path, const json_t *body,
+			 const char *content_type, long timeout_ms, json_t **out, struct kube_status *st,
+			 struct fc_err *err)
+{
 	char *url = make_url(c, path), *payload = NULL;
 	struct curl_slist *headers = make_headers(c, content_type, body != NULL);
 	struct xfer x;
@@ -583,7 +590,7 @@ int kube_request(struct kube_client *c, const char *method, const char *path, co
 		x.retry_after_s = -1;
 		curl_easy_reset(h);
 		setup(c, h, method, url, headers, &x);
-		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->opts.timeout_ms);
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : c->opts.timeout_ms);
 		if (payload) {
 			curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
 			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(payload));

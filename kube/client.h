@@ -119,6 +119,12 @@ const char *kube_client_namespace(const struct kube_client *c);
 int kube_request(struct kube_client *c, const char *method, const char *path, const json_t *body,
 		 const char *content_type, json_t **out, struct kube_status *st, struct fc_err *err);
 
+/* The same with a whole-request timeout of its own (0: the client's `timeout_ms`), for a request known to be slow on
+ * the server (the operator's status writes). */
+int kube_request_timeout(struct kube_client *c, const char *method, const char *path, const json_t *body,
+			 const char *content_type, long timeout_ms, json_t **out, struct kube_status *st,
+			 struct fc_err *err);
+
 /* Shorthands. `out` may be NULL. */
 int kube_get(struct kube_client *c, const char *path, json_t **out, struct kube_status *st, struct fc_err *err);
 int kube_create(struct kube_client *c, const char *path, const json_t *obj, json_t **out, struct kube_status *st,

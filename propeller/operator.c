@@ -14,6 +14,7 @@
 #include "kube/client.h"
 #include "kube/informer.h"
 #include "kube/lease.h"
+#include "kube/mergepatch.h"
 #include "kube/queue.h"
 #include "kube/store.h"
 #include "plugins/k8s_runtime.h"
@@ -78,6 +79,12 @@ struct tracked {
 	 * older copy, so our own writes never conflict with each other. NULL: the store's copy is current.
 	 */
 	json_t *own;
+	/*
+	 * A status write of ours was acknowledged and no 409 came since: the base object (own answer or the store's
+	 * copy, with its resourceVersion) holds a status the API server has, so the next write may be a merge patch
+	 * against it. False: the next write is a full PUT (first write, after a conflict).
+	 */
+	bool acked;
 	bool done;       /* terminal status written and finalizer removed */
 	bool aborting;
 	/* --state status: why the status cannot be written (the object would pass the size limit), until the engine
@@ -299,14 +306,34 @@ out:
 /* --- writes ------------------------------------------------------------------------------------------------ */
 
 /*
- * Replace the status of `key` by `status` (borrowed) with optimistic concurrency: the object as the store has it,
- * its resourceVersion; on 409 the object is read again (one GET) and the status applied to it again.
+ * The merge patch that turns the status of `obj` into `status` (docs/kubernetes.md "Status"): {"metadata":
+ * {"resourceVersion": <obj's>}, "status": <changes>}, so the API server refuses it with 409 when the object changed
+ * since (as a PUT with that resourceVersion). NULL when no merge patch can say it (a null in the new status).
+ */
+static json_t *status_patch(const json_t *obj, const json_t *status)
+{
+	struct fc_err perr;
+	json_t *diff = NULL;
+
+	if (kube_merge_patch_diff(json_object_get(obj, "status"), status, &diff, &perr)) {
+		fc_debug("operator: status write as a full PUT: %s", perr.msg);
+		return NULL;
+	}
+	return json_pack("{s:{s:s}, s:o}", "metadata", "resourceVersion", rv_of(obj), "status", diff);
+}
+
+/*
+ * Write `status` (borrowed) as the status of `key` with optimistic concurrency, based on the object our last write
+ * answered or the store's copy, with its resourceVersion. When a status write of ours was acknowledged (`t->acked`)
+ * only what changed is sent, a merge patch against that object's status; otherwise (first write, after a 409) the
+ * whole status, a PUT. Either way the API server then holds exactly `status`. On 409 the object is read again (one
+ * GET) and the status PUT onto it. The size check measures the object as it will be after the write.
  */
 static int write_status(struct prop_operator *op, struct tracked *t, const char *ns, const char *name,
 			const json_t *status, struct fc_err *err)
 {
 	struct fc_buf key = FC_BUF_INIT, path = FC_BUF_INIT;
-	json_t *obj, *copy = NULL, *answer = NULL;
+	json_t *obj, *copy = NULL, *answer = NULL, *patch = NULL;
 	struct kube_status st;
 	int attempt, rc = FC_OK;
 	size_t size;
@@ -330,10 +357,27 @@ static int write_status(struct prop_operator *op, struct tracked *t, const char 
 			json_decref(copy);
 			break;
 		}
-		rc = kube_update(op->o.client, path.buf, copy, &answer, &st, err);
+		patch = t && t->acked && attempt == 0 ? status_patch(obj, status) : NULL;
+		if (patch) {
+			op->stats.status_bytes += json_dumpb(patch, NULL, 0, JSON_COMPACT);
+			rc = kube_request_timeout(op->o.client, "PATCH", path.buf, patch, KUBE_MERGE_PATCH,
+						  FC_K8S_STATUS_WRITE_TIMEOUT_MS, &answer, &st, err);
+		} else {
+			op->stats.status_bytes += json_dumpb(copy, NULL, 0, JSON_COMPACT);
+			rc = kube_request_timeout(op->o.client, "PUT", path.buf, copy, NULL, FC_K8S_STATUS_WRITE_TIMEOUT_MS,
+						  &answer, &st, err);
+		}
 		json_decref(copy);
-		if (rc == FC_OK)
+		if (rc == FC_OK) {
+			if (patch)
+				op->stats.status_patches++;
 			keep_own(t, answer);
+		}
+		json_decref(patch);
+		patch = NULL;
+		/* a timeout or a 5xx keeps the base: had the write landed, its resourceVersion makes the next one a 409 */
+		if (t && (rc == FC_OK || rc == FC_ECONFLICT))
+			t->acked = rc == FC_OK;
 		if (rc != FC_ECONFLICT)
 			break;
 		op->stats.conflicts++;
@@ -1007,9 +1051,12 @@ static void log_stats(struct prop_operator *op, bool force)
 	kube_informer_stats(op->fw_inf, &fs);
 	kube_informer_stats(op->pod_inf, &ps);
 	op->stats.records = op->ntracked;
-	fc_buf_addf(&line, "records=%zu records_freed=%llu status_writes=%llu conflicts=%llu echoes=%llu requests=%llu",
+	fc_buf_addf(&line,
+		    "records=%zu records_freed=%llu status_writes=%llu status_patches=%llu status_bytes=%llu "
+		    "conflicts=%llu echoes=%llu requests=%llu",
 		    op->ntracked, (unsigned long long)op->stats.records_freed,
-		    (unsigned long long)op->stats.status_writes, (unsigned long long)op->stats.conflicts,
+		    (unsigned long long)op->stats.status_writes, (unsigned long long)op->stats.status_patches,
+		    (unsigned long long)op->stats.status_bytes, (unsigned long long)op->stats.conflicts,
 		    (unsigned long long)op->stats.echoes, (unsigned long long)ks.requests);
 	for (i = 0; i < FC_ARRAY_LEN(verbs); i++)
 		fc_buf_addf(&line, " %s=%llu", verbs[i], (unsigned long long)ks.by_verb[i]);

@@ -73,7 +73,9 @@ struct prop_operator_stats {
 	uint64_t reconciles;     /* keys handled */
 	uint64_t submitted;      /* executions handed to the engine */
 	uint64_t invalid;        /* resources marked Failed as invalid */
-	uint64_t status_writes;  /* successful status PUTs */
+	uint64_t status_writes;  /* successful status writes (PUT or merge patch) */
+	uint64_t status_patches; /* of those, merge patches (only what changed since the acknowledged base) */
+	uint64_t status_bytes;   /* bytes of status write bodies sent (compact JSON), retries by the client not counted */
 	uint64_t conflicts;      /* 409 answers to status or finalizer writes (then re-read and re-applied) */
 	uint64_t finalizers_added, finalizers_removed;
 	uint64_t aborted;        /* executions aborted because their resource was deleted */

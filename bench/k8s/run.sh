@@ -86,7 +86,8 @@ if lines:
           % (lines[-1][1], float(lines[-1][0]) - t0))
 print("  API requests by the operator: %d = %.2f per task (%s)" % (req, req / n, " ".join(
     "%s=%s" % (v, st.get(v, "?")) for v in ("get", "list", "watch", "create", "update", "patch", "delete"))))
-print("  status writes %s, conflicts %s" % (st.get("status_writes"), st.get("conflicts")))
+print("  status writes %s (%s of them merge patches), %s bytes of write bodies, conflicts %s" % (
+    st.get("status_writes"), st.get("status_patches"), st.get("status_bytes"), st.get("conflicts")))
 print("  operator CPU: %.2f s = %.2f ms per task" % ((cpu1 - cpu0) / hz, (cpu1 - cpu0) / hz / n * 1000))
 EOF
 rm -rf "$tmp/local"

@@ -86,6 +86,8 @@ check "batch 2: still no record held (records=0, records_freed=$((2 * n)))" \
 	'wait_stat records 0 30 && wait_stat records_freed $((2 * n)) 30'
 grep 'operator: stats:' "$tmp/op.log" | tail -n 1 | sed 's/.*stats: /  after batch 2: /'
 check "a clean run: no 409 on any status or finalizer write (conflicts=0)" 'test "$(stat conflicts)" = 0'
+check "status writes after each workflow's first are merge patches (status_patches > 0, conflicts=0 above)" \
+	'test "$(stat status_patches)" -gt 0 && test "$(stat status_patches)" -lt "$(stat status_writes)"'
 check "the watch echoes of the operator's own writes were recognised and skipped (echoes > 0)" \
 	'test "$(stat echoes)" -gt 0'
 check "every task ran once (one line per workflow in the marks file, attempt 0)" \

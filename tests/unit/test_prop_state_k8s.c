@@ -10,6 +10,7 @@
 
 #include "core/limits.h"
 #include "core/pbjson.h"
+#include "kube/mergepatch.h"
 #include "plugins/registry.h"
 #include "propeller/engine_int.h"
 #include "propeller/state_k8s.h"
@@ -709,6 +710,220 @@ static void test_engine_fail_when_status_refused(void **state)
 	sink_release(&s);
 }
 
+
+/* --- merge-patched status writes (the operator's write_status()) ----------------------------------------------- */
+
+/* RFC 7386 applied, written here independently of kube/mergepatch.c: `target` is stolen, the result is new. */
+static json_t *mp_apply(json_t *target, const json_t *patch)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(patch)) {
+		json_decref(target);
+		return json_deep_copy(patch);
+	}
+	if (!json_is_object(target)) {
+		json_decref(target);
+		target = json_object();
+	}
+	json_object_foreach((json_t *)patch, k, v) {
+		if (json_is_null(v)) {
+			json_object_del(target, k);
+		} else {
+			json_t *old = json_object_get(target, k);
+
+			json_object_set_new(target, k, mp_apply(old ? json_deep_copy(old) : NULL, v));
+		}
+	}
+	return target;
+}
+
+static uint64_t rnd_state;
+
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return (uint32_t)(rnd_state % n);
+}
+
+/*
+ * The patch from `base` to `full`, applied to `base` by mp_apply(), gives exactly `full` (what a PUT writes); and it
+ * carries no more than the changes (the members equal in both are left out). Returns the patch's compact size.
+ */
+static size_t assert_patch_gives(const json_t *base, const json_t *full, unsigned seed, unsigned round)
+{
+	struct fc_err err;
+	json_t *patch = NULL, *got;
+	size_t size;
+
+	assert_int_equal(kube_merge_patch_diff(base, full, &patch, &err), 0);
+	got = mp_apply(base ? json_deep_copy(base) : NULL, patch);
+	if (!json_equal(got, full)) {
+		char *a = json_dumps(got, JSON_COMPACT | JSON_SORT_KEYS), *b = json_dumps(full, JSON_COMPACT | JSON_SORT_KEYS);
+
+		print_error("seed %u round %u:\n patched %s\n full    %s\n", seed, round, a, b);
+		free(a);
+		free(b);
+		fail();
+	}
+	size = json_dumpb(patch, NULL, 0, JSON_COMPACT);
+	json_decref(got);
+	json_decref(patch);
+	return size;
+}
+
+/*
+ * Random rounds through the real backend over every node kind and nesting (task with plugin state, failures with
+ * errors, subworkflow, branch arm with its own child, array elements added over time, cached, skipped), with
+ * workflow-level changes (phase, error, event number): after each round the merge patch from the previous written
+ * status gives the new one exactly; also against bases the operator may hold (a node or a nested node the base has
+ * and the new status lacks needs its explicit null; a base without status; a status identical to its base gives
+ * {}). A round that changes one node sends a patch much smaller than the status.
+ */
+static void test_merge_patch_equals_full_status(void **state)
+{
+	static const char *const codes[] = {NULL, "OOMKilled", "Timeout", "USER:Err"};
+	static const int phases[] = {NP_NOT_YET_STARTED, NP_QUEUED, NP_RUNNING, NP_SUCCEEDED, NP_FAILED,
+				     NP_SKIPPED, NP_TIMED_OUT, NP_ABORTED};
+	static const char *const extra[] = {"fan-0-3", "fan-0-4", "fan-0-5", "sub-0-t2", "br-0-arm-0-inner2", "n2"};
+	uint8_t pst[16];
+	unsigned seed, round;
+	size_t full_bytes = 0, small_patch = 0;
+
+	(void)state;
+	for (seed = 1; seed <= 20; seed++) {
+		struct sink s = {0};
+		struct prop_state_backend sb;
+		struct prop_k8s_state *ks = new_state(&s, &sb);
+		struct fc_err err;
+		json_t *prev = NULL;
+		uint64_t seq = 1;
+		size_t i;
+
+		rnd_state = 0x9e3779b97f4a7c15ull * seed;
+		assert_int_equal(sb.ops->exec_insert(sb.ctx, &EXEC, &err), 0);
+		assert_int_equal(sb.ops->begin(sb.ctx, &err), 0);
+		for (i = 0; i < FC_ARRAY_LEN(ROWS); i++)
+			assert_int_equal(sb.ops->node_put(sb.ctx, EXEC.key, &ROWS[i], &err), 0);
+		assert_int_equal(sb.ops->commit(sb.ctx, &err), 0);
+		for (round = 0; round < 60; round++) {
+			unsigned nchange = round % 10 == 9 ? 1 : 1 + rnd(6);
+			json_t *cut, *ns, *victim;
+
+			prev = json_deep_copy(s.last);
+			assert_int_equal(sb.ops->begin(sb.ctx, &err), 0);
+			for (unsigned c = 0; c < nchange; c++) {
+				struct prop_node_row row;
+				uint32_t pick = rnd(FC_ARRAY_LEN(ROWS) + FC_ARRAY_LEN(extra));
+
+				if (pick < FC_ARRAY_LEN(ROWS))
+					row = ROWS[pick];
+				else
+					row = (struct prop_node_row){.uid = extra[pick - FC_ARRAY_LEN(ROWS)]};
+				row.phase = phases[rnd(FC_ARRAY_LEN(phases))];
+				row.attempts = rnd(4);
+				row.user_failures = rnd(3);
+				row.sys_failures = rnd(3);
+				row.started_ns = rnd(2) ? 1700000000000000000 + (int64_t)rnd(1000000) : 0;
+				row.attempt_started_ns = rnd(2) ? row.started_ns + 5 : 0;
+				row.aux = rnd(4);
+				row.pstate_len = rnd(sizeof(pst) + 1);
+				for (i = 0; i < row.pstate_len; i++)
+					pst[i] = (uint8_t)rnd(256);
+				row.pstate = row.pstate_len ? pst : NULL;
+				row.error_code = codes[rnd(FC_ARRAY_LEN(codes))];
+				row.error_msg = row.error_code ? "went wrong" : NULL;
+				row.error_kind = row.error_code ? (int)rnd(3) : 0;
+				row.cache_status = (int)rnd(3);
+				row.task_phase = rnd(5);
+				assert_int_equal(sb.ops->node_put(sb.ctx, EXEC.key, &row, &err), 0);
+			}
+			if (rnd(3) == 0)
+				assert_int_equal(sb.ops->exec_update(sb.ctx, EXEC.key, rnd(2) ? RUNNING : FAILED,
+								     rnd(2) ? "stop" : NULL, rnd(2) ? "boom" : NULL,
+								     seq += rnd(3), &err), 0);
+			assert_int_equal(sb.ops->commit(sb.ctx, &err), 0);
+			/* the acknowledged base is the previous status: the patch gives the new one */
+			if (nchange == 1 && round % 10 == 9) {
+				size_t p = assert_patch_gives(prev, s.last, seed, round);
+
+				full_bytes = json_dumpb(s.last, NULL, 0, JSON_COMPACT);
+				assert_true(p * 2 < full_bytes); /* one node changed: far less than the whole status */
+				small_patch = p;
+			} else {
+				assert_patch_gives(prev, s.last, seed, round);
+			}
+			/* a base with a node (top level or nested) the new status lacks: removed with an explicit null */
+			cut = json_deep_copy(s.last);
+			ns = json_object_get(cut, "nodeStatus");
+			victim = rnd(2) ? ns : json_object_get(json_object_get(ns, "fan"), "subNodeStatus");
+			if (json_object_size(victim)) {
+				void *it = json_object_iter(victim);
+
+				for (unsigned skip = rnd((uint32_t)json_object_size(victim)); skip; skip--)
+					it = json_object_iter_next(victim, it);
+				json_object_del(victim, json_object_iter_key(it));
+			}
+			assert_patch_gives(s.last, cut, seed, round);
+			assert_patch_gives(cut, s.last, seed, round);
+			json_decref(cut);
+			json_decref(prev);
+		}
+		/* no base at all, and a base equal to the status */
+		assert_patch_gives(NULL, s.last, seed, round);
+		{
+			json_t *same = NULL;
+
+			assert_int_equal(kube_merge_patch_diff(s.last, s.last, &same, &err), 0);
+			assert_int_equal(json_object_size(same), 0);
+			json_decref(same);
+		}
+		prop_k8s_state_free(ks);
+		sink_release(&s);
+	}
+	print_message("merge patch: one node changed: %zu bytes of a %zu-byte status\n", small_patch, full_bytes);
+}
+
+/* What a merge patch cannot say is refused (then the operator PUTs): a null to set; and nesting is bounded. */
+static void test_merge_patch_refusals(void **state)
+{
+	struct fc_err err;
+	json_t *from = json_pack("{s:i}", "a", 1), *to = json_pack("{s:n}", "a"), *patch = NULL, *deep, *cur;
+	int d;
+
+	(void)state;
+	assert_int_equal(kube_merge_patch_diff(from, to, &patch, &err), FC_EINVAL);
+	assert_null(patch);
+	json_decref(to);
+	to = json_pack("{s:{s:[n]}}", "b", "c");
+	assert_int_equal(kube_merge_patch_diff(from, to, &patch, &err), FC_EINVAL);
+	json_decref(to);
+	/* arrays are replaced whole */
+	to = json_pack("{s:i, s:[i,i]}", "a", 1, "l", 1, 2);
+	assert_int_equal(kube_merge_patch_diff(from, to, &patch, &err), 0);
+	json_decref(to);
+	to = json_pack("{s:[i,i]}", "l", 1, 2);
+	assert_true(json_equal(patch, to));
+	json_decref(patch);
+	json_decref(to);
+	deep = json_object();
+	cur = deep;
+	for (d = 0; d < KUBE_MERGE_PATCH_MAX_DEPTH + 5; d++) {
+		json_t *n = json_object();
+
+		json_object_set_new(cur, "x", n);
+		cur = n;
+	}
+	patch = NULL;
+	assert_int_equal(kube_merge_patch_diff(from, deep, &patch, &err), FC_ELIMIT);
+	assert_null(patch);
+	json_decref(deep);
+	json_decref(from);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -716,6 +931,8 @@ int main(void)
 		cmocka_unit_test(test_decode_flyte_shaped),
 		cmocka_unit_test(test_bad_status),
 		cmocka_unit_test(test_rollback_and_outbox_order),
+		cmocka_unit_test(test_merge_patch_equals_full_status),
+		cmocka_unit_test(test_merge_patch_refusals),
 		cmocka_unit_test_setup_teardown(test_engine_kill_and_resume, run_setup, run_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_fail_when_status_refused, run_setup, run_teardown),
 	};

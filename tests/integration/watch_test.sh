@@ -204,9 +204,17 @@ check bad-name-400 eq "$CODE" 400
 # --- the stream limit (ADM_STREAM_MAX = 64): the 65th is 503 with Retry-After, and a slot frees when one closes
 LIMIT=$(sed -n 's/^#define ADM_STREAM_MAX \([0-9]*\).*/\1/p' core/limits.h)
 PING_S=$(sed -n 's/^#define ADM_STREAM_PING_S \([0-9]*\).*/\1/p' core/limits.h)
-# streams still open (the killed project stream's client is noticed at its next ping) count against the limit
-get /metrics
-OPEN=$(sed -n 's/^flytec_watch_streams \([0-9]*\)$/\1/p' "$T/out")
+# streams still open count against the limit: the killed project stream's is noticed at its next ping, and
+# counting it here would race that ping (it could close between this count and the 65th request), so wait for
+# the gauge to settle at 0 first
+OPEN=
+for _ in $(seq 1 $((10 * (PING_S + 5)))); do
+	get /metrics
+	OPEN=$(sed -n 's/^flytec_watch_streams \([0-9]*\)$/\1/p' "$T/out")
+	[ "$OPEN" = 0 ] && break
+	sleep 0.1
+done
+check streams-settle-at-0 eq "$OPEN" 0
 mkfifo "$T/hold.in"
 python3 "$T/sse.py" hold "$PORT" "/api/v1/watch/executions/$PD" "$((LIMIT - OPEN))" <"$T/hold.in" >"$T/hold.out" &
 HOLD=$!

@@ -1081,7 +1081,6 @@ int prop_engine_abort(struct prop_engine *e, const char *project, const char *do
 {
 	struct fc_buf key = FC_BUF_INIT;
 	struct prop_exec *ex = exec_named(e, project, domain, name, &key);
-	uint64_t one = 1;
 	int rc = FC_OK;
 
 	if (!ex) {
@@ -1091,8 +1090,7 @@ int prop_engine_abort(struct prop_engine *e, const char *project, const char *do
 	if (!ex->done && !ex->abort_reason) {
 		ex->abort_reason = fc_arena_strdup(&ex->arena, reason && *reason ? reason : "aborted");
 		prop_exec_dirty(ex);
-		if (write(e->wakefd, &one, sizeof(one)) < 0)
-			fc_debug("eventfd write: %s", strerror(errno));
+		prop_engine_wake(e);
 	}
 out:
 	fc_buf_release(&key);
@@ -1104,7 +1102,6 @@ int prop_engine_fail(struct prop_engine *e, const char *project, const char *dom
 {
 	struct fc_buf key = FC_BUF_INIT;
 	struct prop_exec *ex = exec_named(e, project, domain, name, &key);
-	uint64_t one = 1;
 	int rc = FC_OK;
 
 	if (!ex) {
@@ -1114,8 +1111,7 @@ int prop_engine_fail(struct prop_engine *e, const char *project, const char *dom
 	if (!ex->done && !ex->fail_msg) {
 		ex->fail_code = fc_arena_strdup(&ex->arena, code && *code ? code : "Failed");
 		ex->fail_msg = fc_arena_strdup(&ex->arena, message ? message : "");
-		if (write(e->wakefd, &one, sizeof(one)) < 0)
-			fc_debug("eventfd write: %s", strerror(errno));
+		prop_engine_wake(e);
 	}
 out:
 	fc_buf_release(&key);

@@ -42,7 +42,9 @@ struct prop_state_backend_ops {
 			   uint64_t event_seq, struct fc_err *err);
 	int (*exec_get)(void *ctx, const char *key, void (*cb)(void *data, const struct prop_exec_row *row), void *data,
 			struct fc_err *err);
-	/* Every execution whose phase is not terminal. */
+	/* Every execution the engine loads on resume: those whose phase is not terminal, and finished ones that still
+	 * hold events (their final round committed, the sink had not acknowledged everything before the process
+	 * went: they are loaded to deliver those events only). */
 	int (*exec_each_active)(void *ctx, void (*cb)(void *data, const struct prop_exec_row *row), void *data,
 				struct fc_err *err);
 	int (*node_put)(void *ctx, const char *exec_key, const struct prop_node_row *row, struct fc_err *err);

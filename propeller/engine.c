@@ -946,6 +946,14 @@ out:
 
 /* --- resume ------------------------------------------------------------------------------------------------ */
 
+bool prop_exec_phase_terminal(int phase)
+{
+	return phase == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__SUCCEEDED ||
+	       phase == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED ||
+	       phase == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__ABORTED ||
+	       phase == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__TIMED_OUT;
+}
+
 struct resume_ctx {
 	struct prop_engine *e;
 	struct prop_exec **list;
@@ -969,6 +977,7 @@ static void resume_exec_cb(void *data, const struct prop_exec_row *row)
 	if (rc->rc)
 		return;
 	ex->phase = row->phase;
+	ex->done = prop_exec_phase_terminal(row->phase); /* loaded for its undelivered events only */
 	ex->created_ns = row->created_ns;
 	ex->event_seq = ex->delivered_seq = ex->deleted_seq = row->event_seq;
 	if (row->abort_reason)
@@ -1045,11 +1054,20 @@ int prop_engine_resume_all(struct prop_engine *e, size_t *count, struct fc_err *
 			exec_free(ex);
 			continue;
 		}
-		res = e->sb.ops->node_each(e->sb.ctx, ex->key, resume_node_cb, ex, err);
+		if (!ex->done)
+			res = e->sb.ops->node_each(e->sb.ctx, ex->key, resume_node_cb, ex, err);
 		if (!res)
 			res = e->sb.ops->event_each(e->sb.ctx, ex->key, resume_event_cb, ex, err);
 		if (res) {
 			exec_free(ex);
+			continue;
+		}
+		if (ex->done) {
+			/* nothing to run: kept in the list until deliver() has sent the rest (exec_finished) */
+			fc_info("execution %s finished with %zu event(s) not delivered: sending them", ex->key,
+				ex->nevents);
+			ex->next = e->execs;
+			e->execs = ex;
 			continue;
 		}
 		fc_info("resuming execution %s (%zu node records)", ex->key, ex->rows.size);

@@ -103,7 +103,11 @@ void prop_engine_free(struct prop_engine *e);
  * is checked for what the engine needs (a primary workflow, resolvable task and subworkflow references);
  * problems are FC_EINVAL. */
 int prop_engine_submit(struct prop_engine *e, const struct prop_workflow_resource *res, struct fc_err *err);
-/* Load every unfinished execution from the state store and continue it. `*count` (may be NULL) gets how many. */
+/* Whether a flyteidl.core.WorkflowExecution.Phase is final (SUCCEEDED, FAILED, ABORTED, TIMED_OUT). */
+bool prop_exec_phase_terminal(int phase);
+/* Load every unfinished execution from the state store and continue it. `*count` (may be NULL) gets how many.
+ * A finished execution whose events were not all acknowledged before the process went is loaded too, to deliver
+ * them only (nothing of it runs; not counted); it is let go once they are. */
 int prop_engine_resume_all(struct prop_engine *e, size_t *count, struct fc_err *err);
 /* Ask an execution to stop: running tasks are killed, nodes and the execution end Aborted. Persisted, so it
  * holds across restarts. FC_ENOENT for unknown executions; finished ones are left alone. */

@@ -891,9 +891,43 @@ static struct tracked *track(struct prop_operator *op, const char *key, const st
 			     const char *project, const char *domain);
 static void exec_parts(const json_t *obj, const struct cmp_fw_resource *r, const char **project, const char **domain);
 
+static void count_event(void *data, uint64_t seq, int kind, const void *payload, size_t len)
+{
+	(void)seq;
+	(void)kind;
+	(void)payload;
+	(void)len;
+	(*(size_t *)data)++;
+}
+
+/* Whether the state backend holds events of `exec_key` (a missing execution holds none). */
+static bool events_pending(struct prop_operator *op, const char *exec_key)
+{
+	size_t pending = 0;
+	struct fc_err err;
+
+	op->rd.ops->event_each(op->rd.ctx, exec_key, count_event, &pending, &err);
+	return pending > 0;
+}
+
+/* Whether the saved outbox of `exec_key` holds anything. */
+static bool outbox_present(struct prop_operator *op, const char *exec_key)
+{
+	struct fc_buf path = FC_BUF_INIT;
+	struct stat sb;
+	bool present;
+
+	outbox_path(op, exec_key, &path);
+	present = stat(path.buf, &sb) == 0 && sb.st_size > 0;
+	fc_buf_release(&path);
+	return present;
+}
+
 /*
- * Before the engine resumes: every resource whose status this backend wrote and whose execution is not finished
- * is loaded back (closure and inputs from its spec, the rest from its status, unsent events from its outbox).
+ * Before the engine resumes: every resource whose execution is not finished is loaded back with --state status
+ * (closure and inputs from its spec, the rest from its status, unsent events from its outbox). A finished one is
+ * tracked (done) when events of it were never acknowledged by the admin (killed after its final status write):
+ * the engine loads it to send them only (prop_engine_resume_all), and its record goes once they are.
  */
 static void load_statuses(struct prop_operator *op)
 {
@@ -908,23 +942,35 @@ static void load_statuses(struct prop_operator *op)
 		struct cmp_fw_resource r;
 		struct prop_exec_row row = {0};
 		struct fc_buf closure = FC_BUF_INIT, inputs = FC_BUF_INIT;
+		struct fc_buf ek = FC_BUF_INIT;
 		const char *project, *domain;
 		struct tracked *t;
 		struct fc_err err;
 		int p = (int)json_integer_value(ephase);
+		/* with --state volume the status carries Flyte's phase only */
+		bool finished = op->kstate ? prop_exec_phase_terminal(p)
+					   : fw_terminal((int)json_integer_value(json_object_get(st, "phase")));
 
 		cmp_fw_resource_init(&r);
-		if (!json_is_integer(ephase) || p == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__SUCCEEDED ||
-		    p == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED ||
-		    p == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__ABORTED ||
-		    p == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__TIMED_OUT)
-			goto next;
+		if (op->kstate ? !json_is_integer(ephase) : !finished)
+			goto next; /* not written by this backend; or resumed from the sqlite file */
 		if (cmp_flyteworkflow_read(obj, op->o.data_dir, &r, &err)) {
-			fc_warn("operator: %s: cannot resume from its status: %s", key, err.msg);
+			if (!finished && op->kstate)
+				fc_warn("operator: %s: cannot resume from its status: %s", key, err.msg);
 			goto next;
 		}
 		exec_parts(obj, &r, &project, &domain);
+		prop_exec_key(project, domain, r.exec_id->name, &ek);
+		if (!op->kstate) {
+			/* --state volume: the engine resumes from its sqlite file; only finished ones with events to send */
+			if (events_pending(op, ek.buf))
+				track(op, key, &r, project, domain)->done = true;
+			goto next;
+		}
+		if (finished && !outbox_present(op, ek.buf))
+			goto next;
 		t = track(op, key, &r, project, domain);
+		t->done = finished;
 		cmp_pb_pack(&r.closure->base, &closure);
 		cmp_pb_pack(&r.inputs->base, &inputs);
 		row.key = t->exec_key;
@@ -942,6 +988,7 @@ static void load_statuses(struct prop_operator *op)
 		else
 			fc_debug("operator: %s: execution %s loaded from its status", key, t->exec_key);
 	next:
+		fc_buf_release(&ek);
 		fc_buf_release(&closure);
 		fc_buf_release(&inputs);
 		cmp_fw_resource_release(&r);
@@ -962,15 +1009,6 @@ static void tracked_free(struct tracked *t)
 	json_decref(t->written);
 	json_decref(t->own);
 	free(t);
-}
-
-static void count_event(void *data, uint64_t seq, int kind, const void *payload, size_t len)
-{
-	(void)seq;
-	(void)kind;
-	(void)payload;
-	(void)len;
-	(*(size_t *)data)++;
 }
 
 /*
@@ -1293,8 +1331,7 @@ static int become_leader(struct prop_operator *op, struct fc_err *err)
 	}
 	kube_informer_wait_synced(op->pod_inf, 30000);
 	kube_informer_wait_synced(op->fw_inf, 30000);
-	if (op->kstate)
-		load_statuses(op);
+	load_statuses(op);
 	/* Executions of resources still present are resumed by their keys; resume_all continues the rest too. */
 	if ((rc = prop_engine_resume_all(op->engine, &resumed, err)))
 		goto out;

@@ -44,7 +44,8 @@ static const char *const sql_text[ST_COUNT] = {
 	[ST_EXEC_UPDATE] = "INSERT OR REPLACE INTO exec_state(phase, abort_reason, error, event_seq, key) "
 			   "VALUES(?,?,?,?,?)",
 	[ST_EXEC_GET] = EXEC_SELECT "WHERE e.key=?",
-	[ST_EXEC_ACTIVE] = EXEC_SELECT "WHERE " EXEC_PHASE " NOT IN (4, 6, 7, 8) ORDER BY e.created_ns",
+	[ST_EXEC_ACTIVE] = EXEC_SELECT "WHERE " EXEC_PHASE " NOT IN (4, 6, 7, 8) "
+			   "OR EXISTS (SELECT 1 FROM events v WHERE v.exec = e.key) ORDER BY e.created_ns",
 	[ST_NODE_PUT] = "INSERT OR REPLACE INTO nodes(exec, uid, phase, attempts, user_failures, sys_failures, "
 			"started_ns, attempt_started_ns, aux, pstate, error_code, error_msg, error_kind, cache_status, "
 			"task_phase) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",

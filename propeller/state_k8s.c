@@ -722,14 +722,6 @@ static int k_exec_get(void *ctx, const char *key, void (*cb)(void *data, const s
 	return FC_OK;
 }
 
-static bool exec_terminal(int phase)
-{
-	return phase == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__SUCCEEDED ||
-	       phase == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED ||
-	       phase == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__ABORTED ||
-	       phase == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__TIMED_OUT;
-}
-
 static int k_exec_each_active(void *ctx, void (*cb)(void *data, const struct prop_exec_row *row), void *data,
 			      struct fc_err *err)
 {
@@ -738,7 +730,7 @@ static int k_exec_each_active(void *ctx, void (*cb)(void *data, const struct pro
 
 	(void)err;
 	for (size_t i = 0; i < s->n; i++)
-		if (!exec_terminal(s->list[i]->phase)) {
+		if (!prop_exec_phase_terminal(s->list[i]->phase) || s->list[i]->nevents) {
 			row_of(s->list[i], &row);
 			cb(data, &row);
 		}

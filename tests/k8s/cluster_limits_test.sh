@@ -9,7 +9,9 @@
 #     execution error, its running pod deleted, its final status with node counts instead of the node map, its
 #     finalizer removed; the operator goes on with the next workflow;
 #   - finished executions leave no outbox on the volume, and a restarted operator neither reloads them nor sends
-#     any of their events again.
+#     any of their events again;
+#   - killed after a final status write while the admin was away (its events in the outbox, none acknowledged), a
+#     restarted operator sends them: the admin shows the execution SUCCEEDED, and the outbox goes.
 SUITE=cluster_limits
 # shellcheck source=tests/k8s/k8s_lib.sh
 . "$(dirname "$0")/k8s_lib.sh"
@@ -157,6 +159,31 @@ check "a restarted operator loads none of the finished executions and sends none
 	 tail -n +$((before + 1)) "$tmp/op.log" > "$tmp/op2.log"
 	 grep "operator: stats:" "$tmp/op2.log" | tail -n 1
 	 ! grep -E "loaded from its status|event .* sent" "$tmp/op2.log" && grep -q "operator: stats:" "$tmp/op2.log"'
+
+# --- killed after the final status write, before the admin acknowledged the events -----------------------------
+# The admin goes away right after the launch, so every event of h2 is refused while the workflow runs to its end;
+# the operator is killed once the final status is written (the events are in the outbox on the volume). With the
+# admin back on its port and the operator restarted, the finished execution is loaded to send them only.
+port=${url##*:}
+check "launch hello h2, then stop the admin" 'test "$(launch hello h2)" = 200 && kill "$srv" && wait "$srv" 2>/dev/null; true'
+check "h2 runs to the end without the admin: final status Succeeded, its events in the outbox" \
+	'for i in $(seq 1 300); do test "$(k -n "$ns" get fly h2 -o jsonpath={.status.phase} 2>/dev/null)" = 3 && break; sleep 0.2; done
+	 test "$(k -n "$ns" get fly h2 -o jsonpath={.status.phase})" = 3 && test -s "$(find "$data" -path "*h2*" -name outbox | head -n 1)"'
+kill -9 "$op"; wait "$op" 2>/dev/null
+FLYTEC_LOG=debug "$flytec" serve --repo "$repo" --db "$tmp/admin.db" --listen "127.0.0.1:$port" \
+	--cluster "$KUBECONFIG" --cluster-data-dir "$data" >> "$tmp/serve.log" 2>&1 &
+srv=$!
+pids+=($srv)
+for _ in $(seq 1 200); do curl -sf "$url/api/v1/launch_plans/$proj/development/hello" >/dev/null && break; sleep 0.1; done
+before=$(wc -l < "$tmp/op.log")
+operator
+check "the restarted operator sends h2's events: the admin shows it SUCCEEDED" \
+	'wait_phase h2 SUCCEEDED 60 && tail -n +$((before + 1)) "$tmp/op.log" | grep -q "h2 finished with .* event(s) not delivered: sending them"'
+check "then its record is freed and its outbox removed" \
+	'for i in $(seq 1 150); do
+	   r=$(tail -n +$((before + 1)) "$tmp/op.log" | grep "operator: stats:" | tail -n 1 | sed -n "s/.* records=\([0-9]*\) .*/\1/p")
+	   [ "$r" = 0 ] && [ -z "$(find "$data" -name "outbox*")" ] && exit 0; sleep 0.2; done
+	 echo "records=$r"; find "$data" -name "outbox*"; exit 1'
 kill "$op"; wait "$op" 2>/dev/null
 kill "$srv"; wait "$srv" 2>/dev/null
 check "no sanitizer report in the operator's or the admin's log" \

@@ -198,6 +198,25 @@ check "a status sent with the main resource is ignored (subresource semantics)" 
 import json, sys; d = json.load(sys.stdin); d[\"status\"][\"phase\"] = 5; d[\"spec\"][\"id\"] = d[\"spec\"][\"id\"]
 json.dump(d, open(sys.argv[1], \"w\"))" "$tmp/upd.json" && k replace -f "$tmp/upd.json" > /dev/null &&
    test "$(k -n flytesnacks-development get fly hello-1 -o jsonpath={.status.phase})" = 2'
+# The top-level objects are atomic for the field manager: a status of 300 running nodes is one f:status entry in
+# managedFields, not one per leaf (which made a 1,000-node status write take this server over 34 s).
+check "a written status of 300 nodes is one f:status entry in managedFields" \
+  'python3 -c "
+import json
+n = {\"n%d\" % i: {\"phase\": 3, \"startedAt\": \"2026-12-07T08:50:00.%09dZ\" % i, \"TaskNodeStatus\": {\"phase\": 1, \"pState\": \"AAAA\"}} for i in range(300)}
+print(json.dumps({\"status\": {\"phase\": 2, \"nodeStatus\": n}}))" > "$tmp/st.json" &&
+   api -X PATCH -H "Content-Type: application/merge-patch+json" --data-binary @"$tmp/st.json" \
+     "$KUBE_API_URL/apis/flyte.lyft.com/v1alpha1/namespaces/flytesnacks-development/flyteworkflows/hello-1/status" > /dev/null &&
+   k -n flytesnacks-development get fly hello-1 -o json | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+assert len(d[\"status\"][\"nodeStatus\"]) == 300
+mf = json.dumps(d[\"metadata\"][\"managedFields\"])
+print(len(mf), \"bytes of managedFields\")
+assert \"f:status\" in mf and \"f:nodeStatus\" not in mf and len(mf) < 2000, mf[:300]
+for e in d[\"metadata\"][\"managedFields\"]:
+    for k, v in e[\"fieldsV1\"].items():
+        assert k == \"f:metadata\" or v == {}, (k, str(v)[:200])"'
 check "the short name fly and the full name agree" \
   'test "$(k -n flytesnacks-development get fly -o name | sort)" = "$(k -n flytesnacks-development get flyteworkflows.flyte.lyft.com -o name | sort)"'
 

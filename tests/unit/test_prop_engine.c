@@ -681,6 +681,55 @@ static void test_event_retry(void **state)
 		assert_int_equal(t->sink->events[i].seq, i + 1);
 }
 
+/*
+ * Finished while the sink refused every event, then the process went (the engine freed without delivering): a new
+ * engine on the same state loads the finished execution only to send its events (not counted as resumed, nothing
+ * run again), sends every one in order, and a third engine finds nothing left to send.
+ */
+static void test_events_sent_after_restart_when_finished(void **state)
+{
+	struct t *t = *state;
+	struct fx *fx = &t->fx;
+	struct prop_memory_sink *sink2 = prop_memory_sink_new(), *sink3 = prop_memory_sink_new();
+	struct prop_workflow_resource res;
+	struct fc_err err;
+	size_t resumed = 99, i;
+	int phase = -1, steps = 0;
+
+	t->sink->fail_next = 1000000;
+	fx_task_node(fx, "n0", fx_task(fx, "e", "echo", "", "", NULL));
+	memset(&res, 0, sizeof(res));
+	res.project = "p";
+	res.domain = "d";
+	res.name = "fin";
+	res.closure = fx->closure;
+	assert_int_equal(prop_engine_submit(t->e, &res, &err), 0);
+	while (phase != SUCCEEDED && ++steps < 1000) {
+		assert_int_equal(prop_engine_step(t->e, 10, &err), 0);
+		assert_int_equal(prop_engine_result(t->e, "p", "d", "fin", &phase, NULL, NULL, NULL, &err), 0);
+	}
+	assert_int_equal(phase, SUCCEEDED);
+	assert_int_equal(t->sink->n, 0);
+	prop_engine_free(t->e); /* the process goes with every event unsent */
+
+	t->e = fx_engine(t->dir, &sink2->base);
+	assert_int_equal(prop_engine_resume_all(t->e, &resumed, &err), 0);
+	assert_int_equal(resumed, 0);
+	assert_int_equal(prop_engine_run(t->e, &err), 0);
+	assert_true(sink2->n >= 4);
+	for (i = 0; i < sink2->n; i++)
+		assert_int_equal(sink2->events[i].seq, i + 1);
+	assert_int_equal(sink2->events[sink2->n - 1].kind, PROP_EVENT_WORKFLOW);
+	prop_engine_free(t->e);
+
+	t->e = fx_engine(t->dir, &sink3->base);
+	assert_int_equal(prop_engine_resume_all(t->e, &resumed, &err), 0);
+	assert_int_equal(prop_engine_run(t->e, &err), 0);
+	assert_int_equal(sink3->n, 0);
+	prop_event_sink_free(&sink2->base);
+	prop_event_sink_free(&sink3->base);
+}
+
 /* Parallelism bounds the tasks running at once. */
 static void test_parallelism(void **state)
 {
@@ -830,6 +879,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_submit_malformed_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_task_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_retry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_sent_after_restart_when_finished, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parallelism, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_specs_decoded_while_needed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_task_process_group, setup, teardown),

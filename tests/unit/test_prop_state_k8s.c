@@ -625,6 +625,78 @@ static void test_engine_kill_and_resume(void **state)
 }
 
 /*
+ * Killed after the final status write while the admin had acknowledged none of the events (the sink refused them
+ * all): the terminal status and the saved outbox are what is left. A second engine loads the finished execution
+ * from them, runs nothing (not counted as resumed, no status written), sends every event 1..eventSeq in order, and
+ * the outbox drains (docs/kubernetes.md: the operator loads finished executions whose outbox is not empty).
+ */
+static void test_engine_kill_after_final_status(void **state)
+{
+	struct run *t = *state;
+	struct sink s = {0};
+	struct prop_state_backend sb, sb2;
+	struct prop_k8s_state *ks = new_state(&s, &sb), *ks2;
+	struct prop_memory_sink *sink1 = prop_memory_sink_new(), *sink2 = prop_memory_sink_new();
+	struct prop_engine *e = open_engine(t, &sb, sink1);
+	Flyteidl__Core__TaskTemplate *echo = fx_task(&t->fx, "echo", "echo", "", "", NULL);
+	struct prop_workflow_resource res;
+	struct exec_copy copy;
+	struct fc_err err;
+	json_t *at_kill;
+	size_t resumed = 99, i;
+	unsigned writes;
+	int steps = 0;
+	uint64_t last_seq;
+
+	fx_task_node(&t->fx, "n0", echo);
+	memset(&res, 0, sizeof(res));
+	res.project = "p";
+	res.domain = "d";
+	res.name = "crash";
+	res.closure = t->fx.closure;
+	sink1->fail_next = 1000000;
+	assert_int_equal(prop_engine_submit(e, &res, &err), 0);
+	while ((!s.last || json_integer_value(json_object_get(json_object_get(s.last, "flytec"), "phase")) != SUCCEEDED) &&
+	       ++steps < 1000)
+		assert_int_equal(prop_engine_step(e, 10, &err), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(s.last, "flytec"), "phase")), SUCCEEDED);
+	assert_int_equal(sink1->n, 0);
+	last_seq = (uint64_t)json_integer_value(json_object_get(json_object_get(s.last, "flytec"), "eventSeq"));
+	assert_true(last_seq >= 4);
+	assert_int_equal(s.nev, last_seq); /* every event is in the saved outbox */
+	at_kill = json_deep_copy(s.last);
+	assert_int_equal(sb.ops->exec_get(sb.ctx, "p-d-crash", copy_exec, &copy, &err), 0);
+	prop_engine_free(e); /* kill -9 */
+
+	ks2 = new_state(&s, &sb2);
+	assert_int_equal(prop_k8s_state_load(ks2, &copy.row, at_kill, &err), 0);
+	for (i = 0; i < s.nev; i++)
+		assert_int_equal(prop_k8s_state_load_event(ks2, "p-d-crash", s.ev[i].seq, s.ev[i].kind,
+							   s.ev[i].payload, s.ev[i].len, &err), 0);
+	writes = s.writes;
+	e = open_engine(t, &sb2, sink2);
+	assert_int_equal(prop_engine_resume_all(e, &resumed, &err), 0);
+	assert_int_equal(resumed, 0);
+	assert_int_equal(prop_engine_run(e, &err), 0);
+	assert_int_equal(sink2->n, last_seq);
+	for (i = 0; i < sink2->n; i++)
+		assert_int_equal(sink2->events[i].seq, i + 1);
+	assert_int_equal(s.writes, writes); /* nothing ran: no status written */
+	assert_int_equal(s.nev, 0);         /* the outbox drained */
+
+	prop_engine_free(e);
+	prop_event_sink_free(&sink1->base);
+	prop_event_sink_free(&sink2->base);
+	prop_k8s_state_free(ks);
+	prop_k8s_state_free(ks2);
+	json_decref(at_kill);
+	free(copy.closure);
+	free(copy.inputs);
+	free(copy.config);
+	sink_release(&s);
+}
+
+/*
  * prop_engine_fail(), as the operator uses it when a status no longer fits: the status that would show the sleep
  * running is refused, and every later one of the running execution (the round rolls back and the engine backs
  * off, retrying that commit); then the engine is asked to fail the execution. The request is taken by the retried
@@ -935,6 +1007,7 @@ int main(void)
 		cmocka_unit_test(test_merge_patch_refusals),
 		cmocka_unit_test_setup_teardown(test_engine_kill_and_resume, run_setup, run_teardown),
 		cmocka_unit_test_setup_teardown(test_engine_fail_when_status_refused, run_setup, run_teardown),
+		cmocka_unit_test_setup_teardown(test_engine_kill_after_final_status, run_setup, run_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

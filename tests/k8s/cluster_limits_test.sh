@@ -24,8 +24,7 @@ k() { "$KUBECTL" --kubeconfig "$KUBECONFIG" "$@"; }
 data=$tmp/data repo=$tmp/repo
 mkdir -p "$data" "$repo"
 chmod 755 "$tmp" "$data"
-k apply -f deploy/kubernetes/01-crd.yaml > /dev/null || {
-	echo "FAIL: cannot install the CRD"; echo "$SUITE: 0 passed, 1 failed"; exit 1; }
+k8s_install_crd
 
 # big: 4000 chained echo nodes (its resource inline is over 1 MiB); wide: a pod that runs until deleted next to 40
 # echo nodes whose statuses make the object pass the small limit; hello: one echo node, well under it.
@@ -51,13 +50,7 @@ lines += ["  - name: hello", "    inputs:", "      x: {type: integer, default: 5
 open(sys.argv[1], "w").write("\n".join(lines) + "\n")
 EOF
 
-if [ -z "${FLYTEC_K8S_NODE:-}" ]; then
-	python3 tests/k8s/fake_kubelet.py "$ns" "$tmp/kubelet.log" 2> "$tmp/kubelet.err" &
-	pids+=($!)
-	echo "no kubelet: pods are run by tests/k8s/fake_kubelet.py"
-else
-	echo "pods run on the real kubelet of node $FLYTEC_K8S_NODE"
-fi
+k8s_pods_runner "$ns"
 
 rm -f "$tmp/port"
 FLYTEC_LOG=debug "$flytec" serve --repo "$repo" --db "$tmp/admin.db" --listen 127.0.0.1:0 --port-file "$tmp/port" \

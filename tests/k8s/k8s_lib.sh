@@ -9,6 +9,7 @@
 #                 then loads its env file. Whatever this script started is stopped by the EXIT trap (kube-down.sh,
 #                 which stops the node first); a control plane that was already running is left running.
 #                 K8S_KEEP=1 keeps what was started (faster reruns).
+# k8s_install_crd [NS], k8s_pods_runner NS: the CRD (and a namespace), and who runs the pods (below).
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
 K8S_DIR=${FLYTEC_K8S_DIR:-$PWD/../shared/k8s}
@@ -106,6 +107,26 @@ check() { # check NAME COMMAND...: the command must succeed; its output is shown
 		echo "FAIL $1"; sed 's/^/     /' "$tmp/check.out" | head -n 20; fails=$((fails + 1)); fi
 }
 summary() { echo "$SUITE: $((checks - fails)) passed, $fails failed"; [ "$fails" -eq 0 ]; exit $?; }
+
+# k8s_install_crd [NS]: applies deploy/kubernetes/01-crd.yaml (and creates namespace NS when given); the suite
+# fails at once (its summary line) when it cannot. Uses $KUBECTL and $KUBECONFIG (k8s_up).
+k8s_install_crd() {
+	"$KUBECTL" --kubeconfig "$KUBECONFIG" apply -f deploy/kubernetes/01-crd.yaml > /dev/null &&
+		{ [ -z "${1:-}" ] || "$KUBECTL" --kubeconfig "$KUBECONFIG" create ns "$1" > /dev/null; } || {
+		echo "FAIL: cannot install the CRD${1:+ or create $1}"; fails=$((fails + 1)) checks=$((checks + 1)); summary; }
+}
+
+# k8s_pods_runner NS: who runs the pods of namespace NS. With node-up.sh's node, its real kubelet; without one,
+# tests/k8s/fake_kubelet.py plays it (added to $pids, log in $tmp/kubelet.log). Says which.
+k8s_pods_runner() {
+	if [ -z "${FLYTEC_K8S_NODE:-}" ]; then
+		python3 tests/k8s/fake_kubelet.py "$1" "$tmp/kubelet.log" 2> "$tmp/kubelet.err" &
+		pids+=($!)
+		echo "no kubelet: pods are run by tests/k8s/fake_kubelet.py"
+	else
+		echo "pods run on the real kubelet of node $FLYTEC_K8S_NODE"
+	fi
+}
 
 # The unit-test binaries of the current build mode (make test sets BUILD; default: the sanitized build if present).
 k8s_bin() {

@@ -70,13 +70,8 @@ k() { "$KUBECTL" --kubeconfig "$KUBECONFIG" "$@"; }
 data=$tmp/data
 mkdir -p "$data"
 chmod 755 "$data"
-k apply -f deploy/kubernetes/01-crd.yaml > /dev/null && k create ns "$ns" > /dev/null || {
-	echo "FAIL: cannot install the CRD or create $ns"; fails=$((fails + 1)); summary; }
-if [ -z "${FLYTEC_K8S_NODE:-}" ]; then
-	python3 tests/k8s/fake_kubelet.py "$ns" "$tmp/kubelet.log" 2> "$tmp/kubelet.err" &
-	pids+=($!)
-	echo "no kubelet: pods are run by tests/k8s/fake_kubelet.py"
-fi
+k8s_install_crd "$ns"
+k8s_pods_runner "$ns"
 operator() { # operator LOG: start one in the background, pid in $op
 	FLYTEC_LOG=debug "$flytec" propeller --kubeconfig "$KUBECONFIG" --namespace "$ns" --data-dir "$data" \
 		--data-host-path "$data" --resync 5 ${FLYTEC_OPERATOR_STATE:+--state "$FLYTEC_OPERATOR_STATE"} --no-leader-election >> "$1" 2>&1 &

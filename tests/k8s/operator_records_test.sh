@@ -15,13 +15,8 @@ k() { "$KUBECTL" --kubeconfig "$KUBECONFIG" "$@"; }
 data=$tmp/data
 mkdir -p "$data"
 chmod 755 "$tmp" "$data"
-k apply -f deploy/kubernetes/01-crd.yaml > /dev/null && k create ns "$ns" > /dev/null || {
-	echo "FAIL: cannot install the CRD or create $ns"; echo "$SUITE: 0 passed, 1 failed"; exit 1; }
-if [ -z "${FLYTEC_K8S_NODE:-}" ]; then
-	python3 tests/k8s/fake_kubelet.py "$ns" "$tmp/kubelet.log" 2> "$tmp/kubelet.err" &
-	pids+=($!)
-	echo "no kubelet: pods are run by tests/k8s/fake_kubelet.py"
-fi
+k8s_install_crd "$ns"
+k8s_pods_runner "$ns"
 cat > "$tmp/wf.yaml" <<'EOF'
 project: rectest
 tasks:

@@ -21,8 +21,7 @@ k() { "$KUBECTL" --kubeconfig "$KUBECONFIG" "$@"; }
 data=$tmp/data repo=$tmp/repo
 mkdir -p "$data" "$repo"
 chmod 755 "$tmp" "$data"
-k apply -f deploy/kubernetes/01-crd.yaml > /dev/null || {
-	echo "FAIL: cannot install the CRD"; echo "$SUITE: 0 passed, 1 failed"; exit 1; }
+k8s_install_crd
 
 cat > "$repo/flow.yaml" <<EOF
 project: $proj
@@ -51,13 +50,7 @@ workflows:
       - {id: z, task: nap}
 EOF
 
-if [ -z "${FLYTEC_K8S_NODE:-}" ]; then
-	python3 tests/k8s/fake_kubelet.py "$ns" "$tmp/kubelet.log" 2> "$tmp/kubelet.err" &
-	pids+=($!)
-	echo "no kubelet: pods are run by tests/k8s/fake_kubelet.py"
-else
-	echo "pods run on the real kubelet of node $FLYTEC_K8S_NODE"
-fi
+k8s_pods_runner "$ns"
 
 serve() { # serve LOG PORTFILE [options]: an admin handing executions to the cluster; pid in $srv
 	rm -f "$2"

@@ -519,6 +519,24 @@ static void bench_jitter(const char *dir, unsigned n, unsigned jitter_s)
 	adm_store_free(store);
 }
 
+/*
+ * With SCH_BENCH_PERF_CTL=FIFO (perf record --control=fifo:FIFO --delay=-1), the burst's step alone is profiled:
+ * "enable" is written to the fifo right before it and "disable" right after.
+ */
+static void perf_ctl(const char *cmd)
+{
+	const char *path = getenv("SCH_BENCH_PERF_CTL");
+	FILE *f;
+
+	if (!path || !*path)
+		return;
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	fprintf(f, "%s\n", cmd);
+	fclose(f);
+}
+
 static int64_t manual_store_now(void *ctx)
 {
 	(void)ctx;
@@ -564,10 +582,12 @@ static void bench_burst_once(const char *dir, unsigned n, unsigned fire_batch)
 	start = real_ns();
 	t0 = mono_s();
 	c0 = cpu_s();
+	perf_ctl("enable");
 	if (sch_step(s, boundary, NULL, &err))
 		die("the burst", &err);
 	step_ms = (mono_s() - t0) * 1e3;
 	step_cpu_ms = (cpu_s() - c0) * 1e3;
+	perf_ctl("disable");
 	sch_free(s);
 	sch_manual_clock_release(&clock);
 	fc_arena_init(&a, 0);
@@ -597,10 +617,14 @@ static void bench_burst_once(const char *dir, unsigned n, unsigned fire_batch)
 
 int main(int argc, char **argv)
 {
-	if (argc == 4 && !strcmp(argv[1], "burst")) {
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "burst")) {
+		const char *which = argc == 5 ? argv[4] : "both";
+
 		fc_log_set_level(FC_LOG_ERROR);
-		bench_burst_once(argv[2], (unsigned)strtoul(argv[3], NULL, 10), 1);
-		bench_burst_once(argv[2], (unsigned)strtoul(argv[3], NULL, 10), 0);
+		if (strcmp(which, "batched"))
+			bench_burst_once(argv[2], (unsigned)strtoul(argv[3], NULL, 10), 1);
+		if (strcmp(which, "single"))
+			bench_burst_once(argv[2], (unsigned)strtoul(argv[3], NULL, 10), 0);
 		return 0;
 	}
 	unsigned n, idle_s, latency_n;
@@ -612,7 +636,7 @@ int main(int argc, char **argv)
 	}
 	if (argc != 5) {
 		fprintf(stderr, "usage: bench_sch DIR N IDLE_S LATENCY_N\n       bench_sch jitter DIR N JITTER_S\n"
-				"       bench_sch burst DIR N\n");
+				"       bench_sch burst DIR N [both|batched|single]\n");
 		return 2;
 	}
 	fc_log_set_level(FC_LOG_ERROR);

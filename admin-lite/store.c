@@ -914,6 +914,30 @@ static void on_row_write(void *ctx, int op, const char *db, const char *table, s
 		s->entities_epoch++;
 }
 
+/* sqlite's WAL hook, after each commit: checkpoint past ADM_WAL_CHECKPOINT_FRAMES, or while deferred past
+ * ADM_WAL_DEFERRED_MAX_FRAMES (sqlite's own autocheckpoint does the former, and is replaced by this hook). A
+ * checkpoint that could not finish (a reader) is tried again after a later commit. */
+static int on_wal_commit(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+	struct adm_store *s = ctx;
+
+	s->wal_frames = frames;
+	if (frames >= (s->checkpoints_deferred ? ADM_WAL_DEFERRED_MAX_FRAMES : ADM_WAL_CHECKPOINT_FRAMES))
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
+void adm_store_defer_checkpoints(struct adm_store *s, bool on)
+{
+	adm_store_lock(s);
+	s->checkpoints_deferred = on;
+	if (!on && !s->tx_depth && s->wal_frames >= ADM_WAL_CHECKPOINT_FRAMES) {
+		sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		s->wal_frames = 0; /* the next commit says how far the WAL got */
+	}
+	adm_store_unlock(s);
+}
+
 int64_t adm_store_total_changes(struct adm_store *s)
 {
 	int64_t n;
@@ -983,8 +1007,10 @@ int adm_store_open(const char *path, struct adm_store **out, struct fc_err *err)
 		rc = migrate(s, err);
 	if (rc)
 		fc_err_prefix(err, "%s: ", path);
-	else
+	else {
 		sqlite3_update_hook(s->db, on_row_write, s);
+		sqlite3_wal_hook(s->db, on_wal_commit, s); /* in place of sqlite's autocheckpoint */
+	}
 out:
 	if (rc) {
 		adm_store_free(s);

@@ -80,6 +80,14 @@ int64_t adm_store_total_changes(struct adm_store *s);
  * (the scheduler's check that a launch plan is still the active, unchanged version). Never 0.
  */
 uint64_t adm_store_entities_epoch(struct adm_store *s);
+/*
+ * Checkpoints (copying the WAL into the database file, with its fdatasyncs) happen after the commit that takes the
+ * WAL past ADM_WAL_CHECKPOINT_FRAMES, on the committing thread. Between adm_store_defer_checkpoints(s, true) and
+ * (s, false), commits only count (up to ADM_WAL_DEFERRED_MAX_FRAMES); the call that ends the deferral checkpoints
+ * when the WAL is past the mark (the scheduler defers during a pass of fires). Durability is the same either way:
+ * commits are in the WAL.
+ */
+void adm_store_defer_checkpoints(struct adm_store *s, bool on);
 
 /* ------------------------------------------------------------------------------------------------------------
  * Names. Projects are DNS-1123 labels; domains too; names and versions are 1..255 printable characters without

@@ -41,6 +41,9 @@ struct adm_store {
 	uint64_t entities_epoch;
 	int64_t data_version;
 	bool data_version_read;
+	/* WAL frames after the last commit (the WAL hook), and adm_store_defer_checkpoints() */
+	int wal_frames;
+	bool checkpoints_deferred;
 	int64_t (*now)(void *ctx);
 	void *now_ctx;
 	/* file statuses that could not be written (strings owned), shown by adm_file_status_list() meanwhile */

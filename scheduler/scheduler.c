@@ -1855,8 +1855,11 @@ static int step_locked(struct sch *s, int64_t now_ns, int64_t *next_ns, struct f
 	s->totals.passes++;
 	/* `now_ns` is fixed for the pass: what was due when it began is judged on time or late against it. A stop
 	 * ends a long pass (a big catch-up) between two fires; what was not fired stays due for the next start. The
-	 * fires share store transactions of up to SCH_FIRE_BATCH fires or SCH_FIRE_BATCH_MS (each fire is a savepoint
-	 * in it, so one that fails is undone alone). */
+	 * fires share store transactions of up to SCH_FIRE_BATCH fires or SCH_FIRE_BATCH_MS (a fire is undone alone by
+	 * its savepoint, or, a plain one without, by rolling the batch back: fire()). The store's checkpoint waits for
+	 * the end of the pass: in the middle of a burst it would delay the fires after it by its writes and
+	 * fdatasyncs. */
+	adm_store_defer_checkpoints(s->store, true);
 	while (!stop_requested(s) && (e = heap_pop_due(s, now_ns))) {
 		if (!batch && s->opts.fire_batch > 1 && !adm_store_begin(s->store, NULL)) {
 			batch = true;
@@ -1887,6 +1890,7 @@ static int step_locked(struct sch *s, int64_t now_ns, int64_t *next_ns, struct f
 		if (brc && !rc)
 			rc = brc;
 	}
+	adm_store_defer_checkpoints(s->store, false);
 	purge_dead(s);
 	if (next_ns)
 		*next_ns = next_deadline(s);

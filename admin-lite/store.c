@@ -575,8 +575,10 @@ int adm_tx_end(struct adm_store *s, int rc, struct fc_err *err)
 		if (rc && !s->tx_depth)
 			exec_sql(s, "ROLLBACK", NULL);
 	}
-	if (!s->tx_depth)
+	if (!s->tx_depth) {
+		s->data_version_read = false;
 		changes_deliver(s, rc == 0);
+	}
 	adm_store_unlock(s);
 	return rc;
 }
@@ -900,6 +902,79 @@ static void sqlite_configure(void)
 		fc_debug("store: sqlite was initialized before the store: statement journals spill at the default size");
 }
 
+/* sqlite's update hook, called at each row this connection writes: count the writes of `entities` rows. */
+static void on_row_write(void *ctx, int op, const char *db, const char *table, sqlite3_int64 rowid)
+{
+	struct adm_store *s = ctx;
+
+	(void)op;
+	(void)db;
+	(void)rowid;
+	if (table[0] == 'e' && !strcmp(table, "entities"))
+		s->entities_epoch++;
+}
+
+/* sqlite's WAL hook, after each commit: checkpoint past ADM_WAL_CHECKPOINT_FRAMES, or while deferred past
+ * ADM_WAL_DEFERRED_MAX_FRAMES (sqlite's own autocheckpoint does the former, and is replaced by this hook). A
+ * checkpoint that could not finish (a reader) is tried again after a later commit. */
+static int on_wal_commit(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+	struct adm_store *s = ctx;
+
+	s->wal_frames = frames;
+	if (frames >= (s->checkpoints_deferred ? ADM_WAL_DEFERRED_MAX_FRAMES : ADM_WAL_CHECKPOINT_FRAMES))
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
+void adm_store_defer_checkpoints(struct adm_store *s, bool on)
+{
+	adm_store_lock(s);
+	s->checkpoints_deferred = on;
+	if (!on && !s->tx_depth && s->wal_frames >= ADM_WAL_CHECKPOINT_FRAMES) {
+		sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		s->wal_frames = 0; /* the next commit says how far the WAL got */
+	}
+	adm_store_unlock(s);
+}
+
+int64_t adm_store_total_changes(struct adm_store *s)
+{
+	int64_t n;
+
+	adm_store_lock(s);
+	n = (int64_t)sqlite3_total_changes64(s->db);
+	adm_store_unlock(s);
+	return n;
+}
+
+uint64_t adm_store_entities_epoch(struct adm_store *s)
+{
+	sqlite3_stmt *st;
+	uint64_t epoch;
+
+	adm_store_lock(s);
+	/* inside a transaction nobody else writes, so one read of data_version serves the whole of it */
+	if (!s->data_version_read || !s->tx_depth || sqlite3_get_autocommit(s->db)) {
+		st = adm_stmt(s, "PRAGMA data_version", NULL);
+		if (st && sqlite3_step(st) == SQLITE_ROW) {
+			int64_t v = sqlite3_column_int64(st, 0);
+
+			if (v != s->data_version)
+				s->entities_epoch++;
+			s->data_version = v;
+			s->data_version_read = s->tx_depth && !sqlite3_get_autocommit(s->db);
+		} else {
+			s->entities_epoch++; /* unknown: as if changed */
+			s->data_version_read = false;
+		}
+		adm_stmt_done(s, st);
+	}
+	epoch = s->entities_epoch;
+	adm_store_unlock(s);
+	return epoch;
+}
+
 int adm_store_open(const char *path, struct adm_store **out, struct fc_err *err)
 {
 	static pthread_once_t configured = PTHREAD_ONCE_INIT;
@@ -916,6 +991,7 @@ int adm_store_open(const char *path, struct adm_store **out, struct fc_err *err)
 	pthread_mutexattr_destroy(&attr);
 	fc_strmap_init(&s->stmts);
 	s->now = real_now;
+	s->entities_epoch = 1;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    adm_store_fault_vfs()) != SQLITE_OK) {
 		rc = fc_err_set(err, FC_EIO, "store: cannot open %s: %s", path,
@@ -931,6 +1007,10 @@ int adm_store_open(const char *path, struct adm_store **out, struct fc_err *err)
 		rc = migrate(s, err);
 	if (rc)
 		fc_err_prefix(err, "%s: ", path);
+	else {
+		sqlite3_update_hook(s->db, on_row_write, s);
+		sqlite3_wal_hook(s->db, on_wal_commit, s); /* in place of sqlite's autocheckpoint */
+	}
 out:
 	if (rc) {
 		adm_store_free(s);

@@ -69,6 +69,25 @@ void adm_store_rollback(struct adm_store *s);
  * except one it knows wrote nothing (a launch's FC_EEXIST: the name check and the INSERT ... DO NOTHING).
  */
 void adm_store_flat(struct adm_store *s, bool on);
+/* Rows written by this connection so far (sqlite3_total_changes64): a level entered flat that failed wrote nothing
+ * when the count did not move (a failed statement undoes itself). */
+int64_t adm_store_total_changes(struct adm_store *s);
+/*
+ * A number that changes whenever a row of `entities` (tasks, workflows, launch plans and their state and policy)
+ * may have changed: written by this connection (counted at each row by sqlite's update hook, committed or not) or
+ * by any other connection or process (sqlite's `PRAGMA data_version`, read once per outermost transaction). Equal
+ * values taken at two moments mean no entity row changed between them, so what was read at the first still holds
+ * (the scheduler's check that a launch plan is still the active, unchanged version). Never 0.
+ */
+uint64_t adm_store_entities_epoch(struct adm_store *s);
+/*
+ * Checkpoints (copying the WAL into the database file, with its fdatasyncs) happen after the commit that takes the
+ * WAL past ADM_WAL_CHECKPOINT_FRAMES, on the committing thread. Between adm_store_defer_checkpoints(s, true) and
+ * (s, false), commits only count (up to ADM_WAL_DEFERRED_MAX_FRAMES); the call that ends the deferral checkpoints
+ * when the WAL is past the mark (the scheduler defers during a pass of fires). Durability is the same either way:
+ * commits are in the WAL.
+ */
+void adm_store_defer_checkpoints(struct adm_store *s, bool on);
 
 /* ------------------------------------------------------------------------------------------------------------
  * Names. Projects are DNS-1123 labels; domains too; names and versions are 1..255 printable characters without

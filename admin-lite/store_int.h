@@ -36,6 +36,14 @@ struct adm_store {
 	/* the project and domain the open transaction already saw exist (projects and domains are never deleted;
 	 * forgotten at its end and at any rollback), so the several checks of one launch read them once */
 	char seen_project[64], seen_domain[64];
+	/* adm_store_entities_epoch(): bumped by the update hook at each write of an `entities` row, and when
+	 * `PRAGMA data_version` (another connection's commit) moved; read once per outermost transaction */
+	uint64_t entities_epoch;
+	int64_t data_version;
+	bool data_version_read;
+	/* WAL frames after the last commit (the WAL hook), and adm_store_defer_checkpoints() */
+	int wal_frames;
+	bool checkpoints_deferred;
 	int64_t (*now)(void *ctx);
 	void *now_ctx;
 	/* file statuses that could not be written (strings owned), shown by adm_file_status_list() meanwhile */

@@ -396,6 +396,14 @@
  * state), so under the default each fire wrote its page images to a file: a third of the fire's CPU (bench_sch
  * burst). 1 MiB holds a fire's images many times over and bounds what one connection keeps for it. */
 #define ADM_STMT_JOURNAL_SPILL (1024 * 1024)
+/* WAL frames after a commit at which the store checkpoints (PASSIVE), as sqlite's own autocheckpoint does (its
+ * default, 1000 pages, about 4 MiB of WAL). The store's WAL hook does it instead of sqlite's so that a scheduler
+ * pass can put it off until its fires are committed (adm_store_defer_checkpoints): a checkpoint in the middle of
+ * 1,000 fires due at once wrote the database pages and ran two fdatasyncs before the rest could be created. */
+#define ADM_WAL_CHECKPOINT_FRAMES 1000
+/* While checkpoints are put off, the WAL may grow to this many frames (16 MiB) before one is made anyway: a pass of
+ * 1,000 fires writes about 250, a catch-up of 100,000 slots after downtime would write about 25,000. */
+#define ADM_WAL_DEFERRED_MAX_FRAMES 4000
 /* Missed slots of one catch-up written to the slot log (the newest ones; the metric counts them all). */
 #define SCH_MISSED_SLOTS_LOGGED 10
 

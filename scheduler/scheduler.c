@@ -102,6 +102,9 @@ struct sch_entry {
 	struct fc_arena *lp_arena;
 	struct adm_lp_decoded lp_dec;
 	size_t lp_bytes;
+	/* The store's entities epoch (adm_store_entities_epoch()) when this version was last read and found active and
+	 * unchanged; while the store's is the same, a fire needs no read to know it still is. 0: not known. */
+	uint64_t lp_epoch;
 };
 
 struct sch {
@@ -122,6 +125,11 @@ struct sch {
 	bool loaded;
 	struct sch_stats totals;  /* counters only; sizes are computed */
 	size_t lp_cache_bytes;    /* held by the entries' decoded launch plans (at most SCH_LP_CACHE_BYTES) */
+	/* A pass's fires share a store transaction (the batch); a plain fire runs in it without a savepoint, so one
+	 * that fails after writing spoils the batch: it is rolled back whole and the entries reloaded (step_locked) */
+	bool batch_open;
+	bool batch_spoiled;
+	char *spoiled_key;        /* the entry whose fire spoiled the batch (its failure is kept across the reload) */
 
 	pthread_mutex_t wake_mu;
 	pthread_cond_t wake_cond;
@@ -201,12 +209,20 @@ int64_t sch_jitter_ns(const char *project, const char *domain, const char *name,
 static void name_time(int64_t slot_s, char out[SCH_EXEC_NAME_LEN + 1])
 {
 	struct fc_civil c;
-	char when[16];
+	int parts[6], i;
 
 	fc_time_to_civil(slot_s, 0, &c);
-	snprintf(when, sizeof(when), "%02d%02d%02d%02d%02d%02d", c.year % 100, c.month, c.day, c.hour, c.minute,
-		 c.second);
-	memcpy(out + 8, when, 12);
+	parts[0] = c.year % 100;
+	parts[1] = c.month;
+	parts[2] = c.day;
+	parts[3] = c.hour;
+	parts[4] = c.minute;
+	parts[5] = c.second;
+	/* two digits each, by hand: snprintf parsing its format was about 2% of a fire */
+	for (i = 0; i < 6; i++) {
+		out[8 + 2 * i] = (char)('0' + parts[i] / 10 % 10);
+		out[9 + 2 * i] = (char)('0' + parts[i] % 10);
+	}
 	out[SCH_EXEC_NAME_LEN] = '\0';
 }
 
@@ -470,6 +486,7 @@ static void entry_lp_drop(struct sch *s, struct sch_entry *e)
 	fc_arena_release(e->lp_arena);
 	free(e->lp_arena);
 	e->lp_arena = NULL;
+	e->lp_epoch = 0;
 	s->lp_cache_bytes -= e->lp_bytes;
 	e->lp_bytes = 0;
 }
@@ -1124,8 +1141,8 @@ static int failure_streak(struct sch *s, const struct sch_entry *e, struct fc_ar
  * the overlap policy, create the execution (or put the slot in the durable buffer) and record the slot and the
  * decision. Nothing is written unless all of it is.
  */
-static enum fire_result fire(struct sch *s, struct sch_entry *e, int64_t slot, struct fc_arena *a,
-			     struct adm_entity *active, struct fc_err *err)
+static enum fire_result fire_level(struct sch *s, struct sch_entry *e, int64_t slot, struct fc_arena *a,
+				   struct adm_entity *active, struct fc_err *err)
 {
 	const struct adm_id name_id = {e->project, e->domain, e->name, NULL};
 	Flyteidl__Admin__ExecutionCreateRequest *req;
@@ -1140,31 +1157,42 @@ static enum fire_result fire(struct sch *s, struct sch_entry *e, int64_t slot, s
 	const char *decision = "fired", *skip_cause = NULL, *note;
 	const struct adm_lp_decoded *dec;
 	struct adm_lp_decoded dec_tmp;
+	uint64_t epoch;
 	int rc;
 
 	if (adm_store_begin(s->store, err))
 		return FIRE_FAILED;
-	/* with the version decoded already, only the row's head: is that version still the active one, unchanged? */
-	rc = e->lp_arena ? adm_launch_plan_get_active_head(s->store, &name_id, a, active, err)
-			 : adm_launch_plan_get_active(s->store, &name_id, a, active, err);
-	if (rc == FC_ENOENT) {
-		result = FIRE_GONE;
-		goto rollback;
-	}
-	if (rc)
-		goto rollback;
-	if (!active->has_schedule) {
-		result = FIRE_GONE;
-		goto rollback;
-	}
-	if (entry_changed(e, active)) {
-		/* the caller rebuilds the entry from `active`: that needs the whole row */
-		if (!active->spec && adm_launch_plan_get_active(s->store, &name_id, a, active, err))
+	/* Is the entry's version still the active one, unchanged? Known without a read while no entity row was
+	 * written since it was last seen so; else read the row (only its head when the version is decoded already). */
+	epoch = adm_store_entities_epoch(s->store);
+	if (!e->lp_arena || e->lp_epoch != epoch) {
+		rc = e->lp_arena ? adm_launch_plan_get_active_head(s->store, &name_id, a, active, err)
+				 : adm_launch_plan_get_active(s->store, &name_id, a, active, err);
+		if (rc == FC_ENOENT) {
+			result = FIRE_GONE;
 			goto rollback;
-		result = FIRE_CHANGED;
-		goto rollback;
+		}
+		if (rc)
+			goto rollback;
+		if (!active->has_schedule) {
+			result = FIRE_GONE;
+			goto rollback;
+		}
+		if (entry_changed(e, active)) {
+			/* the caller rebuilds the entry from `active`: that needs the whole row */
+			if (!active->spec && adm_launch_plan_get_active(s->store, &name_id, a, active, err))
+				goto rollback;
+			result = FIRE_CHANGED;
+			goto rollback;
+		}
+		if (e->lp_arena)
+			e->lp_epoch = epoch;
 	}
-	format_slot(slot, when);
+	/* the slot's time as text is for the messages of the other policies (a plain fire only logs it in debug) */
+	if (conc != CMP_CONCURRENCY_ALLOW || e->policy.pause_on_failure)
+		format_slot(slot, when);
+	else
+		when[0] = '\0';
 	/* A backfill took this slot first: it is not fired again, only recorded as passed. */
 	rc = adm_schedule_slot_get(s->store, &name_id, slot_ns(slot), a, &taken, err);
 	if (rc && rc != FC_ENOENT)
@@ -1361,7 +1389,8 @@ static enum fire_result fire(struct sch *s, struct sch_entry *e, int64_t slot, s
 		s->totals.skipped += superseded;
 		if (!s->opts.quiet)
 			fc_info("scheduler: %s: slot %s: %s", e->key, when, decision);
-	} else if (!s->opts.quiet) {
+	} else if (!s->opts.quiet && fc_log_enabled(FC_LOG_DEBUG)) {
+		format_slot(slot, when);
 		fc_debug("scheduler: %s: fired slot %s as %s", e->key, when, created.name);
 	}
 	return FIRE_OK;
@@ -1370,6 +1399,37 @@ rollback:
 	if (outcome == ADM_SLOT_CANCELLED_OTHER)
 		e->waiting_live += superseded; /* nothing of it was written */
 	return result;
+}
+
+/*
+ * One fire (fire_level). Inside a batch, a plain fire (overlap policy `allow`, no pause_on_failure: it writes the
+ * execution, the last slot and the slot's row, and can fail after writing only when the store does) runs without
+ * a savepoint of its own: the savepoint's page copies were about a seventh of a fire (bench/RESULTS.md,
+ * 2026-12-07 h4F). When such a fire fails after it wrote something, the batch is spoiled; step_locked() rolls it
+ * back whole and reloads, as after a failed batch commit. The other policies write (terminations, the buffer)
+ * before steps that can refuse, so their fires keep a savepoint and fail alone.
+ */
+static enum fire_result fire(struct sch *s, struct sch_entry *e, int64_t slot, struct fc_arena *a,
+			     struct adm_entity *active, struct fc_err *err)
+{
+	bool flat = s->batch_open && e->policy.concurrency == CMP_CONCURRENCY_ALLOW && !e->policy.pause_on_failure;
+	int64_t written = 0;
+	enum fire_result r;
+
+	if (flat) {
+		written = adm_store_total_changes(s->store);
+		adm_store_flat(s->store, true);
+	}
+	r = fire_level(s, e, slot, a, active, err);
+	if (flat) {
+		adm_store_flat(s->store, false);
+		if (r == FIRE_FAILED && adm_store_total_changes(s->store) != written) {
+			s->batch_spoiled = true;
+			free(s->spoiled_key);
+			s->spoiled_key = fc_xstrdup(e->key);
+		}
+	}
+	return r;
 }
 
 /*
@@ -1627,6 +1687,8 @@ static int reload_locked(struct sch *s, int64_t now_ns, struct fc_err *err)
 	struct adm_scheduled_lp *rows;
 	struct fc_arena a;
 	size_t n, i, added = 0, changed = 0, before;
+	/* taken before the list is read: a change after it moves the epoch, so no entry is trusted past a change */
+	uint64_t epoch = adm_store_entities_epoch(s->store);
 	int rc;
 
 	fc_arena_init(&a, 1 << 20);
@@ -1653,6 +1715,8 @@ static int reload_locked(struct sch *s, int64_t now_ns, struct fc_err *err)
 			entry_arm(s, e, now_ns);
 			changed++;
 			e->gen = s->gen;
+			if (e->lp_arena)
+				e->lp_epoch = epoch;
 			continue;
 		}
 		if (e)
@@ -1679,6 +1743,8 @@ static int reload_locked(struct sch *s, int64_t now_ns, struct fc_err *err)
 				entry_arm(s, e, now_ns);
 		}
 		e->gen = s->gen;
+		if (e->lp_arena)
+			e->lp_epoch = epoch; /* its decoded version is this row's (made from it, or checked equal) */
 	}
 	entries_rebuild(s, true);
 	exprs_compact(s);
@@ -1736,6 +1802,7 @@ static int batch_end(struct sch *s, int64_t now_ns, struct fc_err *err)
 {
 	struct fc_err cerr;
 
+	s->batch_open = false;
 	if (!adm_store_commit(s->store, &cerr))
 		return 0;
 	if (!s->opts.quiet)
@@ -1744,6 +1811,43 @@ static int batch_end(struct sch *s, int64_t now_ns, struct fc_err *err)
 	entries_rebuild(s, true); /* every entry is of an older generation: all go */
 	s->loaded = false;
 	return reload_locked(s, now_ns, err);
+}
+
+/*
+ * A fire without a savepoint failed after writing (fire()): roll the batch back and load every entry again, as
+ * after a failed commit. The entry that failed keeps its failure and backoff (it would otherwise be due again at
+ * once and spoil the next batch); the others fire again, in the same pass.
+ */
+static int batch_spoiled(struct sch *s, int64_t now_ns, struct fc_err *err)
+{
+	struct sch_entry *e = fc_strmap_get(&s->entries, s->spoiled_key);
+	char *msg = e && e->error ? fc_xstrdup(e->error) : NULL;
+	uint32_t failures = e ? e->failures : 0;
+	int64_t retry_ns = e ? e->retry_ns : SCH_NEVER;
+	int rc;
+
+	s->batch_open = false;
+	s->batch_spoiled = false;
+	adm_store_rollback(s->store);
+	if (!s->opts.quiet)
+		fc_error("scheduler: %s: a fire failed after writing (%s): its batch is rolled back, reloading every "
+			 "schedule", s->spoiled_key, msg ? msg : "?");
+	s->gen++;
+	entries_rebuild(s, true);
+	s->loaded = false;
+	rc = reload_locked(s, now_ns, err);
+	e = rc ? NULL : fc_strmap_get(&s->entries, s->spoiled_key);
+	if (e && msg && e->expr) {
+		entry_set_error(e, msg);
+		e->failures = failures;
+		e->retry_ns = retry_ns;
+		e->ep_active = false;
+		entry_arm(s, e, now_ns);
+	}
+	free(msg);
+	free(s->spoiled_key);
+	s->spoiled_key = NULL;
+	return rc;
 }
 
 static int step_locked(struct sch *s, int64_t now_ns, int64_t *next_ns, struct fc_err *err)
@@ -1759,15 +1863,27 @@ static int step_locked(struct sch *s, int64_t now_ns, int64_t *next_ns, struct f
 	s->totals.passes++;
 	/* `now_ns` is fixed for the pass: what was due when it began is judged on time or late against it. A stop
 	 * ends a long pass (a big catch-up) between two fires; what was not fired stays due for the next start. The
-	 * fires share store transactions of up to SCH_FIRE_BATCH fires or SCH_FIRE_BATCH_MS (each fire is a savepoint
-	 * in it, so one that fails is undone alone). */
+	 * fires share store transactions of up to SCH_FIRE_BATCH fires or SCH_FIRE_BATCH_MS (a fire is undone alone by
+	 * its savepoint, or, a plain one without, by rolling the batch back: fire()). The store's checkpoint waits for
+	 * the end of the pass: in the middle of a burst it would delay the fires after it by its writes and
+	 * fdatasyncs. */
+	adm_store_defer_checkpoints(s->store, true);
 	while (!stop_requested(s) && (e = heap_pop_due(s, now_ns))) {
 		if (!batch && s->opts.fire_batch > 1 && !adm_store_begin(s->store, NULL)) {
 			batch = true;
+			s->batch_open = true;
 			in_batch = 0;
 			batch_start = mono_ms();
 		}
 		entry_process(s, e, now_ns);
+		if (s->batch_spoiled) {
+			int brc = batch_spoiled(s, now_ns, err);
+
+			batch = false;
+			if (brc && !rc)
+				rc = brc;
+			continue;
+		}
 		if (batch && (++in_batch >= s->opts.fire_batch || mono_ms() - batch_start >= SCH_FIRE_BATCH_MS)) {
 			batch = false;
 			int brc = batch_end(s, now_ns, err);
@@ -1782,6 +1898,7 @@ static int step_locked(struct sch *s, int64_t now_ns, int64_t *next_ns, struct f
 		if (brc && !rc)
 			rc = brc;
 	}
+	adm_store_defer_checkpoints(s->store, false);
 	purge_dead(s);
 	if (next_ns)
 		*next_ns = next_deadline(s);
@@ -1953,6 +2070,7 @@ void sch_free(struct sch *s)
 	}
 	fc_strmap_release(&s->zones);
 	free(s->heap);
+	free(s->spoiled_key);
 	free((char *)s->principal);
 	pthread_cond_destroy(&s->wake_cond);
 	pthread_mutex_destroy(&s->wake_mu);

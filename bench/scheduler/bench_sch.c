@@ -23,7 +23,9 @@
  *    sch_step() at the boundary fires them all. For each execution, created_at - the step's start (real time):
  *    p50, p99, max, and the step's duration (when the last batch is committed, every execution is visible). Run
  *    twice on fresh stores: fires batched in shared transactions (the default), and the baseline with one
- *    transaction per fire (sch_options.fire_batch = 1, how the scheduler fired before).
+ *    transaction per fire (sch_options.fire_batch = 1, how the scheduler fired before). `bench_sch burst DIR N
+ *    batched|single|both ROUNDS`: only that variant, and ROUNDS bursts a minute apart on the same store (one line
+ *    each; the WAL grows from burst to burst, so some of them reach the checkpoint mark).
  * Prints key=value lines.
  */
 #include "admin-lite/query.h"
@@ -519,26 +521,80 @@ static void bench_jitter(const char *dir, unsigned n, unsigned jitter_s)
 	adm_store_free(store);
 }
 
+/*
+ * With SCH_BENCH_PERF_CTL=FIFO (perf record --control=fifo:FIFO --delay=-1), the burst's step alone is profiled:
+ * "enable" is written to the fifo right before it and "disable" right after.
+ */
+static void perf_ctl(const char *cmd)
+{
+	const char *path = getenv("SCH_BENCH_PERF_CTL");
+	FILE *f;
+
+	if (!path || !*path)
+		return;
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	fprintf(f, "%s\n", cmd);
+	fclose(f);
+}
+
 static int64_t manual_store_now(void *ctx)
 {
 	(void)ctx;
 	return real_ns();
 }
 
-static void bench_burst_once(const char *dir, unsigned n, unsigned fire_batch)
+/* The delays of the executions of slot `boundary`, created_at - start, sorted; their number in *k. */
+static int64_t *burst_delays(struct adm_store *store, int64_t boundary, int64_t start, size_t *k)
+{
+	struct adm_execution *list;
+	struct adm_query q;
+	struct fc_arena a;
+	struct fc_err err;
+	char *token = NULL;
+	int64_t *delays = NULL;
+	size_t nlist, have = 0, alloc = 0;
+
+	fc_arena_init(&a, 0);
+	do {
+		memset(&q, 0, sizeof(q));
+		q.project = "bench";
+		q.domain = "development";
+		q.limit = ADM_LIMIT_MAX;
+		q.token = token;
+		if (adm_execution_list(store, &q, &a, &list, &nlist, &token, &err))
+			die("listing executions", &err);
+		for (size_t i = 0; i < nlist; i++) {
+			if (list[i].scheduled_at != boundary)
+				continue;
+			if (have == alloc) {
+				alloc = alloc ? 2 * alloc : 1024;
+				delays = realloc(delays, alloc * sizeof(*delays));
+				if (!delays)
+					abort();
+			}
+			delays[have++] = list[i].created_at - start;
+		}
+	} while (token && *token);
+	qsort(delays, have, sizeof(*delays), cmp_i64);
+	fc_arena_release(&a);
+	*k = have;
+	return delays;
+}
+
+/* `rounds` bursts on one store, one a minute (the WAL grows from one to the next, so some passes checkpoint). */
+static void bench_burst_once(const char *dir, unsigned n, unsigned fire_batch, unsigned rounds)
 {
 	struct sch_manual_clock clock;
 	struct adm_store *store;
 	struct cmp_session *cs;
 	struct sch_options opts;
-	struct adm_execution *list;
-	struct adm_query q;
-	struct fc_arena a;
 	struct fc_err err;
 	struct sch *s;
-	char path[512], name[32], *token = NULL;
+	char path[512], name[32];
 	int64_t boundary, start, *delays;
-	size_t nlist, k = 0;
+	size_t k;
 	double t0, c0, step_ms, step_cpu_ms;
 
 	snprintf(path, sizeof(path), "%s/burst%u.db", dir, fire_batch);
@@ -560,47 +616,44 @@ static void bench_burst_once(const char *dir, unsigned n, unsigned fire_batch)
 	opts.fire_batch = fire_batch;
 	if (sch_new(store, &clock.clock, &opts, &s, &err) || sch_step(s, boundary - 30 * NS, NULL, &err))
 		die("loading the scheduler", &err);
-	sch_manual_clock_set(&clock, boundary);
-	start = real_ns();
-	t0 = mono_s();
-	c0 = cpu_s();
-	if (sch_step(s, boundary, NULL, &err))
-		die("the burst", &err);
-	step_ms = (mono_s() - t0) * 1e3;
-	step_cpu_ms = (cpu_s() - c0) * 1e3;
+	for (unsigned r = 0; r < rounds; r++, boundary += 60 * NS) {
+		sch_manual_clock_set(&clock, boundary);
+		start = real_ns();
+		t0 = mono_s();
+		c0 = cpu_s();
+		perf_ctl("enable");
+		if (sch_step(s, boundary, NULL, &err))
+			die("the burst", &err);
+		step_ms = (mono_s() - t0) * 1e3;
+		step_cpu_ms = (cpu_s() - c0) * 1e3;
+		perf_ctl("disable");
+		delays = burst_delays(store, boundary, start, &k);
+		if (k != n)
+			fprintf(stderr, "bench_sch: expected %u executions at the boundary, found %zu\n", n, k);
+		if (k)
+			printf("burst_%s%s%.0u slots=%zu created_p50_ms=%.2f created_p99_ms=%.2f created_max_ms=%.2f "
+			       "all_committed_ms=%.2f per_fire_us=%.1f step_cpu_ms=%.2f\n",
+			       fire_batch == 1 ? "one_tx_per_fire" : "batched", rounds > 1 ? " round=" : "",
+			       rounds > 1 ? r + 1 : 0, k, (double)delays[k / 2] / 1e6, (double)delays[(k * 99) / 100] / 1e6,
+			       (double)delays[k - 1] / 1e6, step_ms, step_ms * 1e3 / (double)k, step_cpu_ms);
+		free(delays);
+	}
 	sch_free(s);
 	sch_manual_clock_release(&clock);
-	fc_arena_init(&a, 0);
-	memset(&q, 0, sizeof(q));
-	q.project = "bench";
-	q.domain = "development";
-	q.limit = ADM_LIMIT_MAX;
-	if (adm_execution_list(store, &q, &a, &list, &nlist, &token, &err))
-		die("listing executions", &err);
-	delays = calloc(nlist + 1, sizeof(*delays));
-	for (size_t i = 0; i < nlist; i++)
-		if (list[i].scheduled_at == boundary)
-			delays[k++] = list[i].created_at - start;
-	qsort(delays, k, sizeof(*delays), cmp_i64);
-	if (k != n)
-		fprintf(stderr, "bench_sch: expected %u executions at the boundary, found %zu\n", n, k);
-	if (k)
-		printf("burst_%s slots=%zu created_p50_ms=%.2f created_p99_ms=%.2f created_max_ms=%.2f "
-		       "all_committed_ms=%.2f per_fire_us=%.1f step_cpu_ms=%.2f\n",
-		       fire_batch == 1 ? "one_tx_per_fire" : "batched", k, (double)delays[k / 2] / 1e6,
-		       (double)delays[(k * 99) / 100] / 1e6, (double)delays[k - 1] / 1e6, step_ms, step_ms * 1e3 / (double)k,
-		       step_cpu_ms);
-	free(delays);
-	fc_arena_release(&a);
 	adm_store_free(store);
 }
 
 int main(int argc, char **argv)
 {
-	if (argc == 4 && !strcmp(argv[1], "burst")) {
+	if (argc >= 4 && argc <= 6 && !strcmp(argv[1], "burst")) {
+		const char *which = argc >= 5 ? argv[4] : "both";
+		unsigned rounds = argc == 6 ? (unsigned)strtoul(argv[5], NULL, 10) : 1;
+
 		fc_log_set_level(FC_LOG_ERROR);
-		bench_burst_once(argv[2], (unsigned)strtoul(argv[3], NULL, 10), 1);
-		bench_burst_once(argv[2], (unsigned)strtoul(argv[3], NULL, 10), 0);
+		if (strcmp(which, "batched"))
+			bench_burst_once(argv[2], (unsigned)strtoul(argv[3], NULL, 10), 1, rounds ? rounds : 1);
+		if (strcmp(which, "single"))
+			bench_burst_once(argv[2], (unsigned)strtoul(argv[3], NULL, 10), 0, rounds ? rounds : 1);
 		return 0;
 	}
 	unsigned n, idle_s, latency_n;
@@ -612,7 +665,7 @@ int main(int argc, char **argv)
 	}
 	if (argc != 5) {
 		fprintf(stderr, "usage: bench_sch DIR N IDLE_S LATENCY_N\n       bench_sch jitter DIR N JITTER_S\n"
-				"       bench_sch burst DIR N\n");
+				"       bench_sch burst DIR N [both|batched|single [ROUNDS]]\n");
 		return 2;
 	}
 	fc_log_set_level(FC_LOG_ERROR);

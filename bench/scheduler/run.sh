@@ -5,7 +5,9 @@
 #   3. delay from slot time to execution creation, p50/p99, for SCH_BENCH_LATENCY_N (default 1000) slots due at
 #      the same minute, on the real clock (waits for the next minute boundary: up to 60 s);
 #   4. burst: SCH_BENCH_BURST_N (default 1000) slots due at once on the manual clock, fires batched vs one
-#      transaction per fire (the baseline), p50/p99 of slot -> execution;
+#      transaction per fire (the baseline), p50/p99 of slot -> execution; then SCH_BENCH_BURST_ROUNDS (default 20;
+#      0 skips it) batched bursts a minute apart on one store, one line each (a store that already holds earlier
+#      bursts: bench/RESULTS.md, "2026-12-07 h4F");
 #   5. with jitter: lateness after the jittered fire time, p50/p99, for SCH_BENCH_JITTER_N (default 100000) slots due
 #      at one minute with jitter SCH_BENCH_JITTER_S (default 30; 0 plans skip it).
 set -eu
@@ -26,6 +28,12 @@ echo "-- scheduler: $N schedules, $IDLE s idle, $LAT slots due at one minute"
 BN=${SCH_BENCH_BURST_N:-1000}
 echo "-- scheduler: $BN slots due at once, batched vs one transaction per fire"
 "$OUT/bench_sch" burst "$OUT" "$BN" | tee -a "$OUT/results.txt"
+BR=${SCH_BENCH_BURST_ROUNDS:-20}
+if [ "$BR" -gt 0 ]; then
+  echo "-- scheduler: $BR bursts of $BN slots a minute apart on one store (batched)"
+  rm -f "$OUT"/burst0.db*
+  "$OUT/bench_sch" burst "$OUT" "$BN" batched "$BR" | tee -a "$OUT/results.txt"
+fi
 # 5. jitter: SCH_BENCH_JITTER_N schedules (default 100000) at "* * * * *" with jitter SCH_BENCH_JITTER_S (default 30)
 JN=${SCH_BENCH_JITTER_N:-100000}
 JS=${SCH_BENCH_JITTER_S:-30}

@@ -1043,6 +1043,113 @@ static void test_change_notices(void **state)
 	assert_int_equal(w.calls, 4);
 }
 
+/* Bytes of the database file itself (the WAL aside): pages reach it only through a checkpoint. */
+static long db_file_size(const struct fixture *f)
+{
+	FILE *fp = fopen(f->path, "rb");
+	long n;
+
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	fclose(fp);
+	return n;
+}
+
+/* `n` executions of about a page each in one transaction (one WAL frame per page written). */
+static void write_pages(struct fixture *f, const char *prefix, int n)
+{
+	static uint8_t blob[3000];
+	struct adm_execution x;
+	struct fc_err err;
+	char name[32];
+
+	assert_int_equal(adm_store_begin(f->s, &err), 0);
+	for (int i = 0; i < n; i++) {
+		memset(&x, 0, sizeof(x));
+		snprintf(name, sizeof(name), "%s%d", prefix, i);
+		blob[i % sizeof(blob)] = (uint8_t)i;
+		x.id.project = "flytesnacks";
+		x.id.domain = "development";
+		x.id.name = name;
+		x.spec = blob;
+		x.spec_len = sizeof(blob);
+		assert_int_equal(adm_execution_create(f->s, &x, &err), 0);
+	}
+	assert_int_equal(adm_store_commit(f->s, &err), 0);
+}
+
+/* Checkpoints: after the commit that takes the WAL past ADM_WAL_CHECKPOINT_FRAMES, or, while put off, when the
+ * deferral ends (or the WAL passes ADM_WAL_DEFERRED_MAX_FRAMES). */
+static void test_checkpoints_deferred(void **state)
+{
+	struct fixture *f = *state;
+	struct fc_err err;
+	struct adm_project p = {"flytesnacks", "flytesnacks", "", 0, 0};
+	long before;
+
+	assert_int_equal(adm_project_create(f->s, &p, &err), 0);
+	/* not deferred: the commit past the mark checkpoints, the file holds the pages */
+	before = db_file_size(f);
+	write_pages(f, "a", ADM_WAL_CHECKPOINT_FRAMES + 200);
+	assert_true(db_file_size(f) > before + (long)ADM_WAL_CHECKPOINT_FRAMES * 4096);
+	/* deferred: as many pages again stay in the WAL until the deferral ends */
+	adm_store_defer_checkpoints(f->s, true);
+	before = db_file_size(f);
+	write_pages(f, "b", ADM_WAL_CHECKPOINT_FRAMES + 200);
+	write_pages(f, "c", 10);
+	assert_int_equal(db_file_size(f), before);
+	adm_store_defer_checkpoints(f->s, false);
+	assert_true(db_file_size(f) > before + (long)ADM_WAL_CHECKPOINT_FRAMES * 4096);
+	/* deferred, but past the deferral's own bound: checkpointed anyway */
+	adm_store_defer_checkpoints(f->s, true);
+	before = db_file_size(f);
+	write_pages(f, "d", ADM_WAL_DEFERRED_MAX_FRAMES + 200);
+	assert_true(db_file_size(f) > before + (long)ADM_WAL_DEFERRED_MAX_FRAMES * 4096);
+	adm_store_defer_checkpoints(f->s, false);
+}
+
+/* adm_store_entities_epoch(): moves with every write of an entity row, by this connection or another one, and
+ * with nothing else. */
+static void test_entities_epoch(void **state)
+{
+	struct fixture *f = *state;
+	struct adm_entity e = entity(ADM_LAUNCH_PLAN, "lp", "v1", "x");
+	struct adm_project p = {"flytesnacks", "flytesnacks", "", 0, 0};
+	struct fc_err err;
+	sqlite3 *other;
+	uint64_t e0, e1;
+	bool created;
+
+	assert_int_equal(adm_project_create(f->s, &p, &err), 0);
+	e0 = adm_store_entities_epoch(f->s);
+	assert_true(e0 != 0);
+	assert_int_equal(exec_in(f, "flytesnacks", "x1"), 0); /* an execution is not an entity */
+	assert_true(adm_store_entities_epoch(f->s) == e0);
+	assert_int_equal(adm_entity_register(f->s, &e, &created, &f->a, NULL, &err), 0);
+	e1 = adm_store_entities_epoch(f->s);
+	assert_true(e1 != e0);
+	assert_int_equal(adm_launch_plan_set_state(f->s, &e.id, 1, &err), 0);
+	assert_true(adm_store_entities_epoch(f->s) != e1);
+	e1 = adm_store_entities_epoch(f->s);
+	/* inside a transaction, what this connection writes counts at once */
+	assert_int_equal(adm_store_begin(f->s, &err), 0);
+	assert_true(adm_store_entities_epoch(f->s) == e1);
+	assert_int_equal(adm_launch_plan_set_state(f->s, &e.id, 0, &err), 0);
+	assert_true(adm_store_entities_epoch(f->s) != e1);
+	adm_store_rollback(f->s);
+	e1 = adm_store_entities_epoch(f->s);
+	/* another connection's commit (any table: sqlite's data_version says only that the file changed) */
+	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+	sqlite3_busy_timeout(other, 5000);
+	assert_int_equal(sqlite3_exec(other, "UPDATE entities SET state = 1 WHERE name = 'lp'", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_true(adm_store_entities_epoch(f->s) != e1);
+	e1 = adm_store_entities_epoch(f->s);
+	assert_true(adm_store_entities_epoch(f->s) == e1);
+	sqlite3_close(other);
+}
+
 static void test_time_parse(void **state)
 {
 	struct fc_buf b = FC_BUF_INIT;
@@ -1082,6 +1189,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_files_and_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transaction_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flat_levels_and_scope_memo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checkpoints_deferred, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_entities_epoch, setup, teardown),
 		cmocka_unit_test(test_time_parse),
 	};
 

@@ -280,6 +280,88 @@ static void test_fault_between_execution_and_slot(void **state)
 	sfx_free(f);
 }
 
+/*
+ * A plain fire runs in its batch without a savepoint: when one fails after writing (here its slot record, after its
+ * execution), the whole batch is rolled back and reloaded, the others fire again in the same pass, each exactly
+ * once, and the one that failed keeps its failure and backoff.
+ */
+static void test_fault_spoils_the_batch(void **state)
+{
+	struct sfx *f = sfx_new(utc(2024, 3, 1, 0, 0, 30));
+	const struct adm_id name_b = {"sched", "development", "b", NULL};
+	struct adm_execution *x;
+	struct sch_status *st;
+	const char *names[] = {"a", "b", "c"};
+	size_t i;
+
+	(void)state;
+	sfx_register(f, SFX_PREAMBLE SFX_LP("a", "cron: \"0 * * * *\", kickoff_input: day")
+				 SFX_LP("b", "cron: \"0 * * * *\", kickoff_input: day")
+				 SFX_LP("c", "cron: \"0 * * * *\", kickoff_input: day"));
+	sfx_step(f, utc(2024, 3, 1, 0, 0, 30));
+	exec_sql(f->db, "CREATE TRIGGER fault_ins BEFORE INSERT ON schedule_state WHEN NEW.name = 'b' BEGIN "
+			"SELECT RAISE(ABORT, 'injected fault'); END;"
+			"CREATE TRIGGER fault_upd BEFORE UPDATE ON schedule_state WHEN NEW.name = 'b' BEGIN "
+			"SELECT RAISE(ABORT, 'injected fault'); END;");
+	sfx_step(f, utc(2024, 3, 1, 1, 0, 0));
+	/* a and c: fired once each (whichever of them was in the spoiled batch fired again after the reload) */
+	for (i = 0; i < 3; i += 2) {
+		assert_int_equal(sfx_execs(f, names[i], &x), 1);
+		assert_int_equal(x[0].scheduled_at, utc(2024, 3, 1, 1, 0, 0));
+		assert_false(sfx_status(f, names[i])->failing);
+	}
+	assert_int_equal(sfx_execs(f, "b", &x), 0);
+	assert_int_equal(adm_schedule_last_slot(f->store, &name_b), SCH_NEVER);
+	st = sfx_status(f, "b");
+	assert_true(st->failing);
+	assert_non_null(strstr(st->error, "injected fault"));
+	assert_int_equal(st->due_ns, utc(2024, 3, 1, 1, 0, 10)); /* its backoff survived the reload */
+
+	/* still failing at the retry: the batch of that pass holds b alone; the fault goes, b fires its slot once */
+	sfx_step(f, utc(2024, 3, 1, 1, 0, 10));
+	assert_int_equal(sfx_execs(f, "b", &x), 0);
+	assert_int_equal(sfx_status(f, "b")->due_ns, utc(2024, 3, 1, 1, 0, 30)); /* 20 s: the second failure */
+	exec_sql(f->db, "DROP TRIGGER fault_ins; DROP TRIGGER fault_upd;");
+	sfx_run_until(f, utc(2024, 3, 1, 2, 30, 0));
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(sfx_execs(f, names[i], &x), 2);
+		assert_int_equal(x[0].scheduled_at, utc(2024, 3, 1, 1, 0, 0));
+		assert_int_equal(x[1].scheduled_at, utc(2024, 3, 1, 2, 0, 0));
+		assert_false(sfx_status(f, names[i])->failing);
+	}
+	sfx_free(f);
+}
+
+/*
+ * A fire knows its version is still the active one without reading it while no entity row was written; a write
+ * by another connection (another process on the same file) is seen too, through sqlite's data_version.
+ */
+static void test_deactivated_by_another_connection(void **state)
+{
+	struct sfx *f = sfx_new(utc(2024, 3, 1, 0, 0, 30));
+	struct adm_execution *x;
+
+	(void)state;
+	sfx_register(f, SFX_PREAMBLE SFX_LP("hourly", "cron: \"0 * * * *\", kickoff_input: day")
+				 SFX_LP("other", "cron: \"0 * * * *\", kickoff_input: day"));
+	sfx_run_until(f, utc(2024, 3, 1, 2, 30, 0));
+	assert_int_equal(sfx_execs(f, "hourly", &x), 2);
+	/* deactivated behind the scheduler's and the store's back */
+	exec_sql(f->db, "UPDATE entities SET state = 0 WHERE kind = 3 AND name = 'hourly'");
+	sfx_run_until(f, utc(2024, 3, 1, 4, 30, 0));
+	assert_int_equal(sfx_execs(f, "hourly", &x), 2);
+	assert_false(sfx_scheduled(f, "hourly"));
+	assert_int_equal(sfx_execs(f, "other", &x), 4);
+	/* a policy changed from outside (its row's updated_at too): the next fire reads the row and obeys it */
+	exec_sql(f->db, "UPDATE entities SET concurrency = 1, updated_at = updated_at + 1 WHERE kind = 3 AND "
+			"name = 'other'");
+	sfx_set_phase(f, x[3].id.name, FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__RUNNING);
+	sfx_run_until(f, utc(2024, 3, 1, 5, 30, 0));
+	assert_int_equal(sfx_execs(f, "other", &x), 5);
+	assert_int_equal(x[4].phase, FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__ABORTED); /* skipped: 04:00 runs */
+	sfx_free(f);
+}
+
 /* --- fixed rates: anchored at activation, across restarts ------------------------------------------------------- */
 #define RATE_SPEC SFX_PREAMBLE SFX_LP("every90", "rate: 90m, kickoff_input: day, catch_up: all")
 /* the same version (the policy is not part of the spec) with another catch-up policy */
@@ -493,6 +575,8 @@ int main(void)
 		cmocka_unit_test(test_grace_period),
 		cmocka_unit_test(test_restart_no_duplicates),
 		cmocka_unit_test(test_fault_between_execution_and_slot),
+		cmocka_unit_test(test_fault_spoils_the_batch),
+		cmocka_unit_test(test_deactivated_by_another_connection),
 		cmocka_unit_test(test_fixed_rate_anchor),
 		cmocka_unit_test(test_dst_spring_forward),
 		cmocka_unit_test(test_dst_fall_back),

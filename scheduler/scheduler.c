@@ -129,6 +129,10 @@ struct sch {
 	 * that fails after writing spoils the batch: it is rolled back whole and the entries reloaded (step_locked) */
 	bool batch_open;
 	bool batch_spoiled;
+	/* Batch commits failed in a row (a full or failing disk), and the time before which no pass fires again: a
+	 * failed commit ends its pass, and the reloaded entries, still due, wait for it (0: no failure) */
+	uint32_t commit_failures;
+	int64_t commit_retry_ns;
 	char *spoiled_key;        /* the entry whose fire spoiled the batch (its failure is kept across the reload) */
 
 	pthread_mutex_t wake_mu;
@@ -1803,10 +1807,17 @@ static int batch_end(struct sch *s, int64_t now_ns, struct fc_err *err)
 	struct fc_err cerr;
 
 	s->batch_open = false;
-	if (!adm_store_commit(s->store, &cerr))
+	if (!adm_store_commit(s->store, &cerr)) {
+		s->commit_failures = 0;
+		s->commit_retry_ns = 0;
 		return 0;
+	}
+	s->commit_failures++;
+	s->commit_retry_ns = sat_add(now_ns, backoff_ns(s, s->commit_failures));
 	if (!s->opts.quiet)
-		fc_error("scheduler: a batch of fires was not committed (%s): reloading every schedule", cerr.msg);
+		fc_error("scheduler: a batch of fires was not committed (%s): reloading every schedule, firing again in "
+			 "%" PRId64 " s",
+			 cerr.msg, backoff_ns(s, s->commit_failures) / NS_PER_S);
 	s->gen++;
 	entries_rebuild(s, true); /* every entry is of an older generation: all go */
 	s->loaded = false;
@@ -1868,7 +1879,9 @@ static int step_locked(struct sch *s, int64_t now_ns, int64_t *next_ns, struct f
 	 * the end of the pass: in the middle of a burst it would delay the fires after it by its writes and
 	 * fdatasyncs. */
 	adm_store_defer_checkpoints(s->store, true);
-	while (!stop_requested(s) && (e = heap_pop_due(s, now_ns))) {
+	/* after a failed batch commit nothing fires before its retry time, or the same slots would be fired and
+	 * refused again at once, for ever, while the disk stays full */
+	while (now_ns >= s->commit_retry_ns && !stop_requested(s) && (e = heap_pop_due(s, now_ns))) {
 		if (!batch && s->opts.fire_batch > 1 && !adm_store_begin(s->store, NULL)) {
 			batch = true;
 			s->batch_open = true;
@@ -1900,8 +1913,11 @@ static int step_locked(struct sch *s, int64_t now_ns, int64_t *next_ns, struct f
 	}
 	adm_store_defer_checkpoints(s->store, false);
 	purge_dead(s);
-	if (next_ns)
+	if (next_ns) {
 		*next_ns = next_deadline(s);
+		if (*next_ns < s->commit_retry_ns)
+			*next_ns = s->commit_retry_ns;
+	}
 	return rc;
 }
 

@@ -333,6 +333,41 @@ static void test_fault_spoils_the_batch(void **state)
 }
 
 /*
+ * Every write of the store fails (a full disk): the batch commit of a pass fails. The pass ends there instead of
+ * reloading and firing the same slots again at once (it did, for ever, inside one sch_step), and the next pass is
+ * put off; once the store writes again, every slot fires exactly once.
+ */
+static void test_failing_commits_end_the_pass(void **state)
+{
+	struct sfx *f = sfx_new(utc(2024, 3, 1, 0, 0, 30));
+	const char *names[] = {"a", "b", "c"};
+	struct adm_execution *x;
+	struct fc_err err;
+	int64_t now = utc(2024, 3, 1, 1, 0, 0), next = 0;
+	size_t i;
+
+	(void)state;
+	sfx_register(f, SFX_PREAMBLE SFX_LP("a", "cron: \"0 * * * *\", kickoff_input: day")
+				 SFX_LP("b", "cron: \"0 * * * *\", kickoff_input: day")
+				 SFX_LP("c", "cron: \"0 * * * *\", kickoff_input: day"));
+	sfx_step(f, utc(2024, 3, 1, 0, 0, 30));
+	adm_store_fault_arm(0, true);
+	sfx_set_now(f, now);
+	(void)sch_step(f->sch, now, &next, &err); /* returns: the failure is logged and the pass ends */
+	assert_true(adm_store_fault_hits() > 0);
+	assert_true(adm_store_fault_hits() < 200);
+	assert_true(next > now); /* the next pass is put off, not immediate */
+	adm_store_fault_disarm();
+	sfx_run_until(f, utc(2024, 3, 1, 2, 30, 0));
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(sfx_execs(f, names[i], &x), 2);
+		assert_int_equal(x[0].scheduled_at, utc(2024, 3, 1, 1, 0, 0));
+		assert_int_equal(x[1].scheduled_at, utc(2024, 3, 1, 2, 0, 0));
+	}
+	sfx_free(f);
+}
+
+/*
  * A fire knows its version is still the active one without reading it while no entity row was written; a write
  * by another connection (another process on the same file) is seen too, through sqlite's data_version.
  */
@@ -577,6 +612,7 @@ int main(void)
 		cmocka_unit_test(test_fault_between_execution_and_slot),
 		cmocka_unit_test(test_fault_spoils_the_batch),
 		cmocka_unit_test(test_deactivated_by_another_connection),
+		cmocka_unit_test(test_failing_commits_end_the_pass),
 		cmocka_unit_test(test_fixed_rate_anchor),
 		cmocka_unit_test(test_dst_spring_forward),
 		cmocka_unit_test(test_dst_fall_back),

@@ -1224,8 +1224,10 @@ int adm_server_start(struct adm_store *store, const struct adm_server_options *o
 	srv->opts.repo_dir = opts && opts->repo_dir ? fc_xstrdup(opts->repo_dir) : NULL;
 	srv->max_header = opts && opts->max_header ? opts->max_header : ADM_DEFAULT_MAX_HEADER;
 	/* libmicrohttpd answers a head that does not fit its connection's memory pool itself, with an HTML page; the
-	 * pool is made big enough for heads well past our own limits, which answer in JSON (414, 431) */
-	pool = 2 * (srv->max_header > ADM_MAX_URL ? srv->max_header : ADM_MAX_URL) + 64 * 1024;
+	 * pool holds heads past our own limits (the URL's and the headers' at once, plus room for its own
+	 * bookkeeping), which answer in JSON (414, 431). Not more: libmicrohttpd clears the whole pool for every
+	 * request of a keep-alive connection, and a 128 KiB pool cost a sixth of a GET's CPU (bench/RESULTS.md) */
+	pool = srv->max_header + ADM_MAX_URL + 16 * 1024;
 	srv->stats = fc_xcalloc(adm_nroutes + 1, sizeof(*srv->stats));
 	srv->on_change = opts ? opts->on_change : NULL;
 	srv->on_change_ctx = opts ? opts->on_change_ctx : NULL;

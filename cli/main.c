@@ -117,15 +117,16 @@ int cli_handover(const char *what)
 	ssize_t n;
 	char *slash;
 
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	n = readlink("/proc/self/exe", self, sizeof(self));
 	if (n < 0) {
 		fprintf(stderr, "flytec: %s needs flytec-full, but /proc/self/exe cannot be read to find it: %s\n", what,
 			strerror(errno));
 		return CLI_EXIT_USAGE;
 	}
-	self[n] = '\0';
+	self[(size_t)n < sizeof(self) ? (size_t)n : sizeof(self) - 1] = '\0';
 	slash = strrchr(self, '/');
-	if (!slash || snprintf(full, sizeof(full), "%.*s/%s", (int)(slash - self), self, CLI_FULL_NAME) >= (int)sizeof(full)) {
+	if ((size_t)n >= sizeof(self) || !slash ||
+	    snprintf(full, sizeof(full), "%.*s/%s", (int)(slash - self), self, CLI_FULL_NAME) >= (int)sizeof(full)) {
 		fprintf(stderr, "flytec: %s needs flytec-full, but the path of this program is too long: %s\n", what, self);
 		return CLI_EXIT_USAGE;
 	}

@@ -20,8 +20,26 @@ OPT ?= -O2
 PKGS := yaml-0.1 libprotobuf-c jansson sqlite3 libcurl libmicrohttpd libarchive libcrypto libpcre2-8
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
-# gRPC core (admin-lite/grpc.c) is linked into the flytec binary only: tests and fuzz targets never reach grpc.o.
+# gRPC core (admin-lite/grpc.c) is linked into bin/flytec-full only: tests and fuzz targets never reach grpc.o.
 GRPC_LIBS := -lgrpc -lgpr
+# The light bin/flytec links only these (docs/architecture.md, "Process start"): a light command that starts
+# calling libcurl, libmicrohttpd, gRPC or PCRE2 fails to link. libarchive is loaded on first use by its soname.
+# LIGHT_STATIC=1 (the default) links them from Debian's .a files (about 1 ms less per start; rebuild after a
+# security update of one of them); LIGHT_STATIC=0 links the shared libraries.
+LIGHT_PKGS := yaml-0.1 libprotobuf-c jansson sqlite3 libcrypto
+LIGHT_STATIC ?= 1
+ifeq ($(LIGHT_STATIC),1)
+LIGHT_LIBS := -Wl,--as-needed -Wl,-Bstatic $(shell pkg-config --libs-only-l $(LIGHT_PKGS) 2>/dev/null) -Wl,-Bdynamic \
+	$(filter-out $(shell pkg-config --libs-only-l $(LIGHT_PKGS) 2>/dev/null),$(shell pkg-config --static --libs-only-l \
+	$(LIGHT_PKGS) 2>/dev/null)) -lm -lpthread
+else
+LIGHT_LIBS := -Wl,--as-needed $(shell pkg-config --libs $(LIGHT_PKGS) 2>/dev/null) -lm -lpthread
+endif
+# bin/flytec is relinked when the light link line changes (LIGHT_STATIC switched)
+LIGHT_STAMP := $(BUILD)/.light-libs
+$(shell mkdir -p $(BUILD); [ "$$(cat $(LIGHT_STAMP) 2>/dev/null)" = "$(LIGHT_LIBS)" ] || echo "$(LIGHT_LIBS)" > $(LIGHT_STAMP))
+LIBARCHIVE_SONAME := $(or $(shell objdump -p $$(pkg-config --variable=libdir libarchive 2>/dev/null)/libarchive.so \
+	2>/dev/null | awk '$$1 == "SONAME" { print $$2 }'),libarchive.so.13)
 
 WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wwrite-strings \
 	-Wformat=2 -Wvla -fno-common -Wno-format-nonliteral
@@ -61,8 +79,12 @@ $(CONSOLE_C): $(CONSOLE_FILES) tools/embed-console.sh
 $(BUILD)/obj/gen/console_files.o: $(CONSOLE_C) $(GEN_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(GEN_CFLAGS) -c $< -o $@
+# cli/: main.c is compiled twice (the light bin/flytec and bin/flytec-full, -DFLYTEC_FULL); the commands go into
+# an archive so the light binary takes only the ones its table names; lazy_archive.c is the light binary's only.
 CLI_SRC := $(wildcard cli/*.c)
-CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_CMD_SRC := $(filter-out cli/main.c cli/lazy_archive.c,$(CLI_SRC))
+CLI_CMD_OBJ := $(CLI_CMD_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_LIB := $(BUILD)/libflytec-cli.a
 LIB := $(BUILD)/libflytec.a
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(GEN_STAMP)
@@ -75,11 +97,24 @@ $(BUILD)/obj/%.o: %.c | $(GEN_STAMP)
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+$(CLI_LIB): $(CLI_CMD_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
-BIN ?= bin/flytec
-$(BIN): $(CLI_OBJ) $(LIB) $(MODE_FILE)
+$(BUILD)/obj/cli/main-full.o: cli/main.c | $(GEN_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS) $(GRPC_LIBS)
+	$(CC) $(CFLAGS_ALL) -DFLYTEC_FULL -c $< -o $@
+$(BUILD)/obj/cli/lazy_archive.o: CFLAGS_ALL += -DCLI_LIBARCHIVE_SONAME='"$(LIBARCHIVE_SONAME)"'
+
+# bin/flytec: the light commands, the light libraries; it hands the other commands to bin/flytec-full (same dir).
+BIN ?= bin/flytec
+BIN_FULL := $(dir $(BIN))flytec-full
+$(BIN): $(BUILD)/obj/cli/main.o $(BUILD)/obj/cli/lazy_archive.o $(CLI_LIB) $(LIB) $(MODE_FILE) $(LIGHT_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/obj/cli/main.o $(BUILD)/obj/cli/lazy_archive.o $(CLI_LIB) $(LIB) $(LIGHT_LIBS)
+$(BIN_FULL): $(BUILD)/obj/cli/main-full.o $(CLI_CMD_OBJ) $(LIB) $(MODE_FILE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/obj/cli/main-full.o $(CLI_CMD_OBJ) $(LIB) $(PKG_LIBS) $(GRPC_LIBS)
 
 # --- tests ---------------------------------------------------------------------------------------------------
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -88,8 +123,15 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(GEN_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(LIB) $(LDFLAGS) $(PKG_LIBS) -lcmocka
 
-.PHONY: all deps test unit golden integration golden-update demo demo-k8s bench fuzz clean help k8s-up k8s-down
-all: $(BIN)
+.PHONY: all deps test unit golden integration golden-update demo demo-k8s bench fuzz clean help k8s-up k8s-down install
+all: $(BIN) $(BIN_FULL)
+
+# Both programs go to the same directory: flytec finds flytec-full next to itself (/proc/self/exe).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+install: all
+	install -d "$(DESTDIR)$(BINDIR)"
+	install -m 755 $(BIN) $(BIN_FULL) "$(DESTDIR)$(BINDIR)/"
 
 deps:
 	@bash tools/deps.sh
@@ -97,13 +139,13 @@ deps:
 unit: $(UNIT_BIN)
 	@bash tests/run-unit.sh $(UNIT_BIN)
 
-golden: bin/flytec
+golden: all
 	@bash tests/golden/run.sh
 
-golden-update: bin/flytec
+golden-update: all
 	@bash tests/golden/run.sh --update
 
-integration: bin/flytec
+integration: all
 	@bash tests/integration/run.sh
 
 test: deps
@@ -159,7 +201,8 @@ clean:
 	rm -rf build bin
 
 help:
-	@echo "make            build bin/flytec"
+	@echo "make            build bin/flytec (and bin/flytec-full, which it runs for the commands needing heavy libraries)"
+	@echo "make install    install both into \$$(DESTDIR)\$$(PREFIX)/bin (PREFIX=/usr/local)"
 	@echo "make deps       apt-get install the Debian packages that are missing"
 	@echo "make test       unit, golden and integration tests"
 	@echo "make demo       compile and run the examples on the embedded defaults"

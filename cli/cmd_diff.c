@@ -116,11 +116,14 @@ int cmd_diff(int argc, char **argv)
 		fputs(diff_usage, stderr);
 		return CLI_EXIT_USAGE;
 	}
+	/* --admin makes this a client of the admin API: libcurl, in flytec-full */
+	if (admin && !cli_full.admin_snapshot)
+		return cli_handover("'flytec diff --admin'");
 	cmp_snapshots_init(&old_set);
 	cmp_snapshots_init(&new_set);
 	cmp_dag_diff_init(&d);
 	if (admin)
-		status = cli_admin_snapshot(admin, argv[optind], argv[optind + 1], &opts, &old_set);
+		status = cli_full.admin_snapshot(admin, argv[optind], argv[optind + 1], &opts, &old_set);
 	else
 		status = cli_compile_snapshots((const char *const *)argv + optind, 1, &opts, diag_fmt, &old_set);
 	if (status) {

@@ -440,7 +440,7 @@ out:
 
 /* Sorted by name (bsearch). */
 static const struct cli_command k8s_commands[] = {
-	{"manifests", cmd_k8s_manifests, "print the CRD, RBAC and operator Deployment"},
+	{"manifests", cmd_k8s_manifests, 0, "print the CRD, RBAC and operator Deployment"},
 };
 
 static int cmp_command(const void *key, const void *elem)

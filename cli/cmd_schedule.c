@@ -155,8 +155,12 @@ int cmd_schedule(int argc, char **argv)
 		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
 	}
 	sub = argv[1];
-	if (!strcmp(sub, "pause") || !strcmp(sub, "unpause"))
-		return cmd_schedule_pause(argc - 1, argv + 1, !strcmp(sub, "pause"));
+	if (!strcmp(sub, "pause") || !strcmp(sub, "unpause")) {
+		/* a client of the admin API: libcurl, in flytec-full */
+		if (!cli_full.schedule_pause)
+			return cli_handover("'flytec schedule pause|unpause'");
+		return cli_full.schedule_pause(argc - 1, argv + 1, !strcmp(sub, "pause"));
+	}
 	if (strcmp(sub, "next") && strcmp(sub, "check"))
 		return usage_error("unknown subcommand '%s' (use next, check, pause or unpause)", sub);
 	for (int i = 2; i < argc; i++) {

@@ -6,7 +6,7 @@ libyaml-dev libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev protobuf-compi
 libsqlite3-dev sqlite3 libcurl4-openssl-dev libpcre2-dev libcmocka-dev
 libmicrohttpd-dev libjansson-dev libarchive-dev libssl-dev wrk
 libgrpc-dev python3-grpcio protobuf-compiler-grpc
-curl time bc graphviz python3-protobuf neovim ninja-build
+curl time bc graphviz python3-protobuf neovim ninja-build linux-perf
 chromium chromium-driver python3-selenium"
 missing=""
 for p in $pkgs; do

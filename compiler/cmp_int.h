@@ -259,5 +259,7 @@ struct cmp_visitor {
 bool cmp_visit_messages(ProtobufCMessage *m, const struct cmp_visitor *v);
 /* Content hash of a message: the first 20 hex digits of SHA-256 over `salt` and its packed bytes. */
 const char *cmp_hash_msg(struct fc_arena *a, const ProtobufCMessage *msg, const char *salt);
+/* The same over bytes already packed (fc_pb_pack). */
+const char *cmp_hash_bytes(struct fc_arena *a, const void *bytes, size_t len, const char *salt);
 
 #endif

@@ -1,6 +1,7 @@
 /* session.c: a compilation session: inputs, the entity registry, dependency order, versions and results. */
 #include "compiler/cmp_int.h"
 #include "compiler/explain.h"
+#include "core/pbpack.h"
 #include "core/sha256.h"
 #include "core/walk.h"
 
@@ -166,14 +167,12 @@ void cmp_each_name(struct cmp_session *s, cmp_name_fn fn, void *ctx)
 
 static void digest_msg(struct fc_sha256 *h, const ProtobufCMessage *msg)
 {
-	uint64_t len = msg ? protobuf_c_message_get_packed_size(msg) : 0;
-	uint8_t *bytes = fc_xmalloc(len ? len : 1);
+	struct fc_buf packed = FC_BUF_INIT;
+	uint64_t len = msg ? fc_pb_pack(msg, &packed) : 0;
 
-	if (msg)
-		protobuf_c_message_pack(msg, bytes);
 	fc_sha256_update(h, &len, sizeof(len));
-	fc_sha256_update(h, bytes, len);
-	free(bytes);
+	fc_sha256_update(h, packed.buf, len);
+	fc_buf_release(&packed);
 }
 
 void cmp_each_file_digest(struct cmp_session *s, cmp_digest_fn fn, void *ctx)
@@ -372,13 +371,17 @@ int cmp_add_path(struct cmp_session *s, const char *path)
 }
 
 /* --- dependency order and versions ------------------------------------------------------------------------- */
+/* `packed` holds the content's bytes as entity_size_ok() packed them: hashed as they are when the identifier had no
+ * version then either (an empty version packs to nothing), packed again without it otherwise. */
 static void set_version(struct cmp_session *s, struct cmp_entity *e, Flyteidl__Core__Identifier *id,
-			const ProtobufCMessage *content)
+			const ProtobufCMessage *content, const struct fc_buf *packed)
 {
 	if (s->opts.keep_versions && id->version && *id->version) {
 		/* as given */
 	} else if (s->opts.version) {
 		id->version = (char *)s->opts.version;
+	} else if (!id->version || !*id->version) {
+		id->version = (char *)cmp_hash_bytes(&s->arena, packed->buf, packed->len, cmp_kind_name(e->kind));
 	} else {
 		id->version = (char *)"";
 		id->version = (char *)cmp_hash_msg(&s->arena, content, cmp_kind_name(e->kind));
@@ -386,10 +389,12 @@ static void set_version(struct cmp_session *s, struct cmp_entity *e, Flyteidl__C
 	e->version = id->version;
 }
 
-/* A compiled entity is stored, sent and copied whole: refuse one larger than the limit (core/limits.h). */
-static bool entity_size_ok(struct cmp_session *s, struct cmp_entity *e, const ProtobufCMessage *content)
+/* A compiled entity is stored, sent and copied whole: refuse one larger than the limit (core/limits.h). Its bytes
+ * are packed once, into `packed`, for this and for its content hash. */
+static bool entity_size_ok(struct cmp_session *s, struct cmp_entity *e, const ProtobufCMessage *content,
+			   struct fc_buf *packed)
 {
-	size_t size = protobuf_c_message_get_packed_size(content);
+	size_t size = fc_pb_pack(content, packed);
 
 	if (size <= FC_LIMIT_CMP_ENTITY_SIZE)
 		return true;
@@ -403,6 +408,7 @@ static bool entity_size_ok(struct cmp_session *s, struct cmp_entity *e, const Pr
 
 bool cmp_ensure(struct cmp_session *s, struct cmp_entity *e)
 {
+	struct fc_buf packed = FC_BUF_INIT;
 	bool ok = false;
 
 	switch (e->state) {
@@ -422,21 +428,22 @@ bool cmp_ensure(struct cmp_session *s, struct cmp_entity *e)
 	e->state = CMP_RESOLVING;
 	switch (e->kind) {
 	case CMP_KIND_TASK:
-		ok = cmp_compile_task(s, e) && entity_size_ok(s, e, &e->task->base);
+		ok = cmp_compile_task(s, e) && entity_size_ok(s, e, &e->task->base, &packed);
 		if (ok)
-			set_version(s, e, e->task->id, &e->task->base);
+			set_version(s, e, e->task->id, &e->task->base, &packed);
 		break;
 	case CMP_KIND_WORKFLOW:
-		ok = cmp_compile_workflow(s, e) && entity_size_ok(s, e, &e->workflow->base);
+		ok = cmp_compile_workflow(s, e) && entity_size_ok(s, e, &e->workflow->base, &packed);
 		if (ok)
-			set_version(s, e, e->workflow->id, &e->workflow->base);
+			set_version(s, e, e->workflow->id, &e->workflow->base, &packed);
 		break;
 	case CMP_KIND_LAUNCH_PLAN:
-		ok = cmp_compile_launch_plan(s, e) && entity_size_ok(s, e, &e->launch_plan->spec->base);
+		ok = cmp_compile_launch_plan(s, e) && entity_size_ok(s, e, &e->launch_plan->spec->base, &packed);
 		if (ok)
-			set_version(s, e, e->launch_plan->id, &e->launch_plan->spec->base);
+			set_version(s, e, e->launch_plan->id, &e->launch_plan->spec->base, &packed);
 		break;
 	}
+	fc_buf_release(&packed);
 	e->state = ok ? CMP_DONE : CMP_FAILED;
 	return ok;
 }

@@ -1,5 +1,6 @@
 /* util.c: IR helpers shared by the compiler's passes. */
 #include "compiler/cmp_int.h"
+#include "core/pbpack.h"
 #include "core/sha256.h"
 
 #include <ctype.h>
@@ -498,23 +499,30 @@ const char *cmp_ident_str(struct fc_arena *a, const Flyteidl__Core__Identifier *
 	return id->name;
 }
 
-const char *cmp_hash_msg(struct fc_arena *a, const ProtobufCMessage *msg, const char *salt)
+const char *cmp_hash_bytes(struct fc_arena *a, const void *bytes, size_t len, const char *salt)
 {
-	size_t len = protobuf_c_message_get_packed_size(msg);
-	uint8_t *bytes = fc_xmalloc(len ? len : 1);
 	unsigned char digest[FC_SHA256_LEN];
 	char hex[FC_SHA256_HEX_LEN + 1];
 	struct fc_sha256 h;
 
-	protobuf_c_message_pack(msg, bytes);
 	fc_sha256_init(&h);
 	if (salt)
 		fc_sha256_update(&h, salt, strlen(salt) + 1);
 	fc_sha256_update(&h, bytes, len);
 	fc_sha256_final(&h, digest);
-	free(bytes);
 	fc_hex(digest, 10, hex);
 	return fc_arena_strdup(a, hex);
+}
+
+const char *cmp_hash_msg(struct fc_arena *a, const ProtobufCMessage *msg, const char *salt)
+{
+	struct fc_buf packed = FC_BUF_INIT;
+	const char *hash;
+
+	fc_pb_pack(msg, &packed);
+	hash = cmp_hash_bytes(a, packed.buf, packed.len, salt);
+	fc_buf_release(&packed);
+	return hash;
 }
 
 static bool visit(ProtobufCMessage *m, const struct cmp_visitor *v, unsigned depth)

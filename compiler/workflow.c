@@ -312,7 +312,9 @@ static const cmp_type *validate_binding(struct bind_ctx *bc, Flyteidl__Core__Bin
 					unsigned depth)
 {
 	struct wf_builder *w = bc->w;
-	const struct fc_ynode *pending = cmp_get_pending(w->s, bd);
+	/* only a binding with no value yet can be a literal awaiting its type: references skip the lookup */
+	const struct fc_ynode *pending =
+		bd->value_case == FLYTEIDL__CORE__BINDING_DATA__VALUE__NOT_SET ? cmp_get_pending(w->s, bd) : NULL;
 	size_t i;
 
 	if (depth > FC_LIMIT_CMP_VALUE_DEPTH) {

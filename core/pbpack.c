@@ -371,19 +371,27 @@ static void put_message(struct pbw *w, const ProtobufCMessage *m)
 		put_field(w, &d->fields[i], m);
 }
 
-size_t fc_pb_pack(const ProtobufCMessage *msg, struct fc_buf *out)
+/* Pack `msg` into chunks; *used gets the length. The newest chunk holds the first bytes. */
+static struct pbchunk *pack_chunks(const ProtobufCMessage *msg, size_t *used)
 {
 	struct pbw w = {NULL, 0, PBW_FIRST_CHUNK};
+
+	pbw_new_chunk(&w, 0);
+	put_message(&w, msg);
+	*used = pbw_used(&w);
+	return w.cur;
+}
+
+size_t fc_pb_pack(const ProtobufCMessage *msg, struct fc_buf *out)
+{
 	struct pbchunk *c, *older;
 	size_t used;
 	char *p;
 
-	pbw_new_chunk(&w, 0);
-	put_message(&w, msg);
-	used = pbw_used(&w);
+	c = pack_chunks(msg, &used);
 	/* over the buffer's cap: nothing appended, the sticky error set */
 	p = used && fc_buf_grow(out, used) ? out->buf + out->len : NULL;
-	for (c = w.cur; c; c = older) {
+	for (; c; c = older) {
 		older = c->older;
 		if (p) {
 			memcpy(p, c->data + c->top, c->size - c->top);
@@ -395,5 +403,19 @@ size_t fc_pb_pack(const ProtobufCMessage *msg, struct fc_buf *out)
 		return 0;
 	out->len += used;
 	out->buf[out->len] = '\0';
+	return used;
+}
+
+size_t fc_pb_pack_each(const ProtobufCMessage *msg, fc_pb_bytes_fn *fn, void *ctx)
+{
+	struct pbchunk *c, *older;
+	size_t used;
+
+	for (c = pack_chunks(msg, &used); c; c = older) {
+		older = c->older;
+		if (c->size > c->top)
+			fn(ctx, c->data + c->top, c->size - c->top);
+		free(c);
+	}
 	return used;
 }

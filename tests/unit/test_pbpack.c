@@ -278,7 +278,14 @@ static struct every *rnd_every(struct fc_arena *a, unsigned depth)
 	return m;
 }
 
-/* fc_pb_pack appended after `prefix` must equal protobuf-c's bytes; returns false after printing where not. */
+static void gather(void *ctx, const void *data, size_t len)
+{
+	assert_true(len > 0);
+	fc_buf_add(ctx, data, len);
+}
+
+/* fc_pb_pack appended after `prefix`, and fc_pb_pack_each's pieces joined, must equal protobuf-c's bytes; returns
+ * false after printing where not. */
 static bool same_as_protobuf_c(const ProtobufCMessage *m, const char *what)
 {
 	size_t size = protobuf_c_message_get_packed_size(m), n, i = 0;
@@ -292,11 +299,22 @@ static bool same_as_protobuf_c(const ProtobufCMessage *m, const char *what)
 	n = fc_pb_pack(m, &out);
 	ok = n == size && out.len == 6 + size && !memcmp(out.buf, "prefix", 6) && !memcmp(out.buf + 6, want, size) &&
 	     out.buf[out.len] == '\0';
+	if (ok) {
+		struct fc_buf pieces = FC_BUF_INIT;
+
+		ok = fc_pb_pack_each(m, gather, &pieces) == size && pieces.len == size && !memcmp(pieces.buf, want, size);
+		if (!ok)
+			print_message("%s: fc_pb_pack_each gave %zu bytes, protobuf-c %zu\n", what, pieces.len, size);
+		fc_buf_release(&pieces);
+		if (!ok)
+			goto out;
+	}
 	if (!ok) {
 		while (i < size && i < n && (uint8_t)out.buf[6 + i] == want[i])
 			i++;
 		print_message("%s: %zu bytes, protobuf-c %zu; first difference at %zu\n", what, n, size, i);
 	}
+out:
 	fc_buf_release(&out);
 	free(want);
 	return ok;

@@ -90,15 +90,17 @@ static struct wnode *add_wnode(struct wf_builder *w, Flyteidl__Core__Node *node,
 
 	wn->node = node;
 	wn->top_level = top_level;
-	prev = fc_strmap_get(&w->nodes, node->id);
+	/* one hash lookup: put, and put the first one back when the id was taken (duplicates are rare) */
+	prev = fc_strmap_put(&w->nodes, node->id, wn);
 	if (prev) {
-		struct fc_diag *dg = werr(w, node, NULL, "DuplicateId", node->id, NULL,
-					  "node id '%s' is used twice in workflow '%s'", node->id, w->wf_name);
+		struct fc_diag *dg;
 
+		fc_strmap_put(&w->nodes, node->id, prev);
+		dg = werr(w, node, NULL, "DuplicateId", node->id, NULL, "node id '%s' is used twice in workflow '%s'",
+			  node->id, w->wf_name);
 		fc_diag_note(dg, cmp_loc_of(w->s, prev->node, NULL), "'%s' is first defined here", node->id);
 		return NULL;
 	}
-	fc_strmap_put(&w->nodes, node->id, wn);
 	FC_ALLOC_GROW(w->list, w->nlist + 1, w->list_alloc);
 	wn->index = w->nlist;
 	w->list[w->nlist++] = wn;
@@ -1339,7 +1341,7 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 	Flyteidl__Core__Node **original;
 	size_t noriginal, i;
 	size_t errors_before = s->diags.nerrors;
-	struct wnode *start_wn, *end_wn;
+	struct wnode *start_wn, *end_wn, **own;
 	Flyteidl__Core__ConnectionSet *cs;
 	bool ok;
 
@@ -1368,14 +1370,13 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 	start_wn->iface = empty_iface(&s->arena);
 	start_wn->iface->outputs = tpl->interface->inputs;
 	end_wn = add_wnode(&w, end, true);
+	/* each node's own entry (NULL for a duplicate id), so the passes below need no lookup by its id */
+	own = fc_xmalloc((noriginal ? noriginal : 1) * sizeof(*own));
 	for (i = 0; i < noriginal; i++)
-		add_wnode(&w, original[i], true);
-	for (i = 0; i < noriginal; i++) {
-		struct wnode *wn = fc_strmap_get(&w.nodes, original[i]->id);
-
-		if (wn && wn->node == original[i])
-			validate_node(&w, wn);
-	}
+		own[i] = add_wnode(&w, original[i], true);
+	for (i = 0; i < noriginal; i++)
+		if (own[i])
+			validate_node(&w, own[i]);
 	/* Explicit ordering edges. */
 	for (i = 0; i < noriginal; i++) {
 		Flyteidl__Core__Node *n = original[i];
@@ -1393,7 +1394,7 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 					     e->name);
 				continue;
 			}
-			add_edge(&w, u, fc_strmap_get(&w.nodes, n->id), true);
+			add_edge(&w, u, own[i] ? own[i] : fc_strmap_get(&w.nodes, n->id), true);
 		}
 	}
 	if (tpl->failure_node) {
@@ -1404,9 +1405,9 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 	}
 	/* Nodes with nothing upstream start from start-node; nodes nothing depends on feed end-node. */
 	for (i = 0; i < noriginal; i++) {
-		struct wnode *wn = fc_strmap_get(&w.nodes, original[i]->id);
+		struct wnode *wn = own[i];
 
-		if (!wn || wn->node != original[i])
+		if (!wn)
 			continue;
 		if (!wn->has_up)
 			add_edge(&w, start_wn, wn, true);
@@ -1452,6 +1453,7 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 		e->compiled_workflow->connections = cs;
 	}
 	fc_strmap_release(&w.nodes);
+	free(own);
 	free(w.list);
 	free(w.edges);
 	return ok;

@@ -13,9 +13,10 @@
  * it to size it, and once more to write it.
  *
  * The bytes go into a list of chunks, each filled from its end, the newest first in the output; at the end they
- * are copied, newest first, to the caller's buffer at the exact size and freed one by one. Growing one buffer
- * instead (and moving the bytes to its front at the end) was measured: it touches up to twice the message's size,
- * 30 MB more peak memory for a 100,000-node workflow. Chunks keep the extra to one chunk.
+ * are copied, newest first, to the caller's buffer at the exact size, each chunk freed once copied (fc_pb_pack),
+ * or handed over in order without a copy (fc_pb_pack_each). Growing one buffer instead and moving the bytes to
+ * its front at the end was measured: the buffer doubles as it grows and the move touches all of it, up to twice
+ * the message's size (30 MB more peak memory for a 100,000-node workflow).
  */
 struct pbchunk {
 	struct pbchunk *older;

@@ -488,8 +488,16 @@ static const cmp_type *validate_binding(struct bind_ctx *bc, Flyteidl__Core__Bin
 	}
 }
 
+/* What a message calls the bound thing: `what`, or "node 'ID'" when NULL (formatted only for a message: a
+ * 100k-node workflow would otherwise print it 100k times). */
+static const char *what_str(struct wf_builder *w, const Flyteidl__Core__Node *node, const char *what)
+{
+	return what ? what : fc_arena_printf(WA(w), "node '%s'", node->id);
+}
+
 /*
  * Flyte's ValidateBindings: every binding names a parameter, none twice, every required parameter is bound.
+ * `what` names the bound thing in messages (NULL: the node).
  * With `params` NULL the types are taken from the bindings (gate and branch nodes), returned as a VariableMap;
  * with `params` it returns NULL.
  */
@@ -522,9 +530,9 @@ static Flyteidl__Core__VariableMap *validate_bindings(struct wf_builder *w, Flyt
 			for (j = 0; j < params->n_variables; j++)
 				names[j] = params->variables[j]->key;
 			hint = cmp_did_you_mean(b->var, names, params->n_variables);
-			werr(w, b, node, "VariableNameNotFound", node->id, b->var, "%s has no input '%s'%s%s%s", what,
-			     b->var, hint ? "; did you mean '" : " (inputs: ", hint ? hint : output_names(w, params),
-			     hint ? "'?" : ")");
+			werr(w, b, node, "VariableNameNotFound", node->id, b->var, "%s has no input '%s'%s%s%s",
+			     what_str(w, node, what), b->var, hint ? "; did you mean '" : " (inputs: ",
+			     hint ? hint : output_names(w, params), hint ? "'?" : ")");
 			free(names);
 			continue;
 		}
@@ -578,7 +586,7 @@ static Flyteidl__Core__VariableMap *validate_bindings(struct wf_builder *w, Flyt
 		}
 		if (!bound && !cmp_type_is_optional(params->variables[i]->value->type))
 			werr(w, node, NULL, "ParameterNotBound", node->id, name, "%s needs input '%s' (%s), which is not bound",
-			     what, name, cmp_type_str(WA(w), params->variables[i]->value->type));
+			     what_str(w, node, what), name, cmp_type_str(WA(w), params->variables[i]->value->type));
 	}
 	fc_strmap_release(&seen);
 	return resolved;
@@ -1021,11 +1029,8 @@ static void validate_node(struct wf_builder *w, struct wnode *wn)
 	if (!iface)
 		return;
 	wn->iface = iface;
-	if (!bindings_done) {
-		const char *what = fc_arena_printf(WA(w), "node '%s'", node->id);
-
-		validate_bindings(w, node, node->inputs, node->n_inputs, iface->inputs, !wn->top_level, what);
-	}
+	if (!bindings_done)
+		validate_bindings(w, node, node->inputs, node->n_inputs, iface->inputs, !wn->top_level, NULL);
 	/* Aliases rename outputs: the var must exist, an alias is used once. */
 	for (i = 0; i < node->n_output_aliases; i++) {
 		const Flyteidl__Core__Alias *al = node->output_aliases[i];

@@ -7,6 +7,7 @@
 #include "core/diag.h"
 #include "core/err.h"
 #include "core/pbjson.h"
+#include "core/pbpack.h"
 #include "core/walk.h"
 #include "core/yamljson.h"
 
@@ -46,9 +47,7 @@ enum emit_format { EMIT_NONE, EMIT_TEXT, EMIT_JSON, EMIT_YAML, EMIT_DOT, EMIT_PB
 static int write_pb(const char *dir, const char *kind, const char *name, const ProtobufCMessage *msg,
 		    struct fc_err *err)
 {
-	struct fc_buf path = FC_BUF_INIT;
-	size_t len = protobuf_c_message_get_packed_size(msg);
-	uint8_t *bytes = fc_xmalloc(len ? len : 1);
+	struct fc_buf path = FC_BUF_INIT, bytes = FC_BUF_INIT;
 	int rc;
 
 	fc_buf_addf(&path, "%s/%s", dir, kind);
@@ -56,10 +55,10 @@ static int write_pb(const char *dir, const char *kind, const char *name, const P
 	if (rc)
 		goto out;
 	fc_buf_addf(&path, "/%s.pb", name);
-	protobuf_c_message_pack(msg, bytes);
-	rc = fc_write_file_atomic(path.buf, bytes, len, false, err);
+	fc_pb_pack(msg, &bytes);
+	rc = fc_write_file_atomic(path.buf, bytes.buf, bytes.len, false, err);
 out:
-	free(bytes);
+	fc_buf_release(&bytes);
 	fc_buf_release(&path);
 	return rc;
 }
@@ -158,8 +157,7 @@ static int emit(struct cmp_session *s, enum emit_format fmt, const char *workflo
 					"everything with -o DIR");
 			break;
 		}
-		fc_buf_grow(&out, protobuf_c_message_get_packed_size(one));
-		out.len = protobuf_c_message_pack(one, (uint8_t *)out.buf);
+		fc_pb_pack(one, &out);
 		break;
 	case EMIT_JSON:
 	case EMIT_YAML:

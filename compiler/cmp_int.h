@@ -259,5 +259,12 @@ struct cmp_visitor {
 bool cmp_visit_messages(ProtobufCMessage *m, const struct cmp_visitor *v);
 /* Content hash of a message: the first 20 hex digits of SHA-256 over `salt` and its packed bytes. */
 const char *cmp_hash_msg(struct fc_arena *a, const ProtobufCMessage *msg, const char *salt);
+/* The same in two steps: the first packs (streamed, never in one buffer) and returns the packed size, which the
+ * caller may check before it asks for the hash; with `h` NULL it only measures. */
+struct fc_sha256;
+size_t cmp_hash_begin(struct fc_sha256 *h, const char *salt, const ProtobufCMessage *msg);
+const char *cmp_hash_end(struct fc_arena *a, struct fc_sha256 *h);
+/* Ends a hash begun and not wanted after all (its state holds memory until it is finished). NULL: nothing. */
+void cmp_hash_discard(struct fc_sha256 *h);
 
 #endif

@@ -17,6 +17,7 @@
 #include "compiler/convert.h"
 #include "core/duration.h"
 #include "core/pbjson.h"
+#include "core/pbpack.h"
 #include "core/tz.h"
 #include "core/yamljson.h"
 
@@ -876,23 +877,16 @@ static const cmp_type *node_output_type(struct conv *c, const Flyteidl__Core__Wo
 
 static bool same_msg(const ProtobufCMessage *a, const ProtobufCMessage *b)
 {
-	size_t la, lb;
-	uint8_t *x, *y;
+	struct fc_buf x = FC_BUF_INIT, y = FC_BUF_INIT;
 	bool same;
 
 	if (!a || !b)
 		return a == b;
-	la = protobuf_c_message_get_packed_size(a);
-	lb = protobuf_c_message_get_packed_size(b);
-	if (la != lb)
-		return false;
-	x = fc_xmalloc(la + 1);
-	y = fc_xmalloc(lb + 1);
-	protobuf_c_message_pack(a, x);
-	protobuf_c_message_pack(b, y);
-	same = !memcmp(x, y, la);
-	free(x);
-	free(y);
+	fc_pb_pack(a, &x);
+	fc_pb_pack(b, &y);
+	same = x.len == y.len && !memcmp(x.buf, y.buf, x.len);
+	fc_buf_release(&x);
+	fc_buf_release(&y);
 	return same;
 }
 

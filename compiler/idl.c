@@ -8,6 +8,7 @@
 #include "compiler/cmp_int.h"
 #include "core/pbdepth.h"
 #include "core/pbjson.h"
+#include "core/pbpack.h"
 #include "core/yamljson.h"
 
 #include "flyteidl/admin/task.pb-c.h"
@@ -149,22 +150,20 @@ static void canonicalize(ProtobufCMessage *m)
 /* The canonical bytes of a message: a copy with its maps sorted, packed (deterministic packing). */
 static uint8_t *canonical_bytes(const ProtobufCMessage *m, struct fc_arena *scratch, size_t *len)
 {
-	size_t n = protobuf_c_message_get_packed_size(m);
-	uint8_t *raw = fc_xmalloc(n + 1), *out;
+	struct fc_buf raw = FC_BUF_INIT, out = FC_BUF_INIT;
 	ProtobufCMessage *copy;
 
-	protobuf_c_message_pack(m, raw);
-	copy = protobuf_c_message_unpack(m->descriptor, fc_arena_pb_allocator(scratch), n, raw);
+	fc_pb_pack(m, &raw);
+	copy = protobuf_c_message_unpack(m->descriptor, fc_arena_pb_allocator(scratch), raw.len,
+					 (const uint8_t *)raw.buf);
 	if (!copy) {
-		*len = n;
-		return raw; /* cannot happen for a message we packed; compare the raw bytes then */
+		/* cannot happen for a message we packed; compare the raw bytes then */
+		return (uint8_t *)fc_buf_detach(&raw, len);
 	}
-	free(raw);
+	fc_buf_release(&raw);
 	canonicalize(copy);
-	*len = protobuf_c_message_get_packed_size(copy);
-	out = fc_xmalloc(*len + 1);
-	protobuf_c_message_pack(copy, out);
-	return out;
+	fc_pb_pack(copy, &out);
+	return (uint8_t *)fc_buf_detach(&out, len);
 }
 
 /* Equal messages, whatever the order of their map entries and Struct keys. */

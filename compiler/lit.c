@@ -8,6 +8,7 @@
 #include "core/duration.h"
 #include "core/err.h"
 #include "core/pbdepth.h"
+#include "core/pbpack.h"
 #include "core/sha256.h"
 #include "core/tz.h"
 
@@ -190,22 +191,19 @@ Flyteidl__Core__Literal *cmp_litmap_get(const Flyteidl__Core__LiteralMap *m, con
 
 void cmp_pb_pack(const ProtobufCMessage *msg, struct fc_buf *out)
 {
-	size_t len = protobuf_c_message_get_packed_size(msg);
-
-	if (!fc_buf_grow(out, len))
-		return;
-	protobuf_c_message_pack(msg, (uint8_t *)out->buf + out->len);
-	out->len += len;
-	out->buf[out->len] = '\0';
+	fc_pb_pack(msg, out);
 }
 
 uint8_t *cmp_pb_pack_arena(struct fc_arena *a, const ProtobufCMessage *msg, size_t *len)
 {
+	struct fc_buf packed = FC_BUF_INIT;
 	uint8_t *bytes;
 
-	*len = protobuf_c_message_get_packed_size(msg);
+	*len = fc_pb_pack(msg, &packed);
 	bytes = fc_arena_alloc(a, *len + 1);
-	protobuf_c_message_pack(msg, bytes);
+	if (*len)
+		memcpy(bytes, packed.buf, *len);
+	fc_buf_release(&packed);
 	return bytes;
 }
 

@@ -17,6 +17,7 @@
  */
 #include "compiler/cmp_int.h"
 #include "compiler/convert.h"
+#include "core/pbpack.h"
 
 #include "flyteidl/admin/task.pb-c.h"
 #include "flyteidl/admin/workflow.pb-c.h"
@@ -206,29 +207,28 @@ static int write_archive(struct pkg *p, bool placeholders, struct fc_buf *out, s
 	for (i = 0; i < p->n && !rc; i++) {
 		const ProtobufCMessage *msg = p->entries[i].msg;
 		struct archive_entry *ent = archive_entry_new();
+		struct fc_buf packed = FC_BUF_INIT;
 		uint8_t *bytes;
-		size_t len = protobuf_c_message_get_packed_size(msg);
+		size_t len;
 		char *path = fc_arena_printf(&p->a, "%0*zu_%s_%d.pb", (int)width, i, p->entries[i].name,
 					     p->entries[i].kind);
 
-		bytes = fc_xmalloc(len + 1);
-		protobuf_c_message_pack(msg, bytes);
+		fc_pb_pack(msg, &packed);
 		if (placeholders) {
 			ProtobufCMessage *copy = protobuf_c_message_unpack(msg->descriptor, fc_arena_pb_allocator(&p->a),
-									     len, bytes);
+									     packed.len, (const uint8_t *)packed.buf);
 
 			if (!copy) {
-				free(bytes);
+				fc_buf_release(&packed);
 				archive_entry_free(ent);
 				rc = fc_err_set(err, FC_EINTERNAL, "cannot copy %s", path);
 				break;
 			}
 			set_placeholders(copy);
-			free(bytes);
-			len = protobuf_c_message_get_packed_size(copy);
-			bytes = fc_xmalloc(len + 1);
-			protobuf_c_message_pack(copy, bytes);
+			fc_buf_reset(&packed);
+			fc_pb_pack(copy, &packed);
 		}
+		bytes = (uint8_t *)fc_buf_detach(&packed, &len);
 		archive_entry_set_pathname(ent, path);
 		archive_entry_set_filetype(ent, AE_IFREG);
 		archive_entry_set_perm(ent, 0644);

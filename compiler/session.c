@@ -1,6 +1,7 @@
 /* session.c: a compilation session: inputs, the entity registry, dependency order, versions and results. */
 #include "compiler/cmp_int.h"
 #include "compiler/explain.h"
+#include "core/pbpack.h"
 #include "core/sha256.h"
 #include "core/walk.h"
 
@@ -166,14 +167,12 @@ void cmp_each_name(struct cmp_session *s, cmp_name_fn fn, void *ctx)
 
 static void digest_msg(struct fc_sha256 *h, const ProtobufCMessage *msg)
 {
-	uint64_t len = msg ? protobuf_c_message_get_packed_size(msg) : 0;
-	uint8_t *bytes = fc_xmalloc(len ? len : 1);
+	struct fc_buf packed = FC_BUF_INIT;
+	uint64_t len = msg ? fc_pb_pack(msg, &packed) : 0;
 
-	if (msg)
-		protobuf_c_message_pack(msg, bytes);
 	fc_sha256_update(h, &len, sizeof(len));
-	fc_sha256_update(h, bytes, len);
-	free(bytes);
+	fc_sha256_update(h, packed.buf, len);
+	fc_buf_release(&packed);
 }
 
 void cmp_each_file_digest(struct cmp_session *s, cmp_digest_fn fn, void *ctx)
@@ -372,27 +371,41 @@ int cmp_add_path(struct cmp_session *s, const char *path)
 }
 
 /* --- dependency order and versions ------------------------------------------------------------------------- */
+/* `hash` (NULL when wants_hash() said no) holds the content hash as entity_size_ok() began it, over the bytes with
+ * the identifier's version as it was: finished as it is when that version was empty (an empty version packs to
+ * nothing), discarded and begun again without the version otherwise. */
 static void set_version(struct cmp_session *s, struct cmp_entity *e, Flyteidl__Core__Identifier *id,
-			const ProtobufCMessage *content)
+			const ProtobufCMessage *content, struct fc_sha256 *hash)
 {
-	if (s->opts.keep_versions && id->version && *id->version) {
-		/* as given */
-	} else if (s->opts.version) {
-		id->version = (char *)s->opts.version;
+	if (!hash) {
+		if (!(s->opts.keep_versions && id->version && *id->version))
+			id->version = (char *)s->opts.version; /* else kept as given */
+	} else if (!id->version || !*id->version) {
+		id->version = (char *)cmp_hash_end(&s->arena, hash);
 	} else {
+		cmp_hash_discard(hash);
 		id->version = (char *)"";
 		id->version = (char *)cmp_hash_msg(&s->arena, content, cmp_kind_name(e->kind));
 	}
 	e->version = id->version;
 }
 
-/* A compiled entity is stored, sent and copied whole: refuse one larger than the limit (core/limits.h). */
-static bool entity_size_ok(struct cmp_session *s, struct cmp_entity *e, const ProtobufCMessage *content)
+/* Whether set_version() will hash the content. */
+static bool wants_hash(const struct cmp_session *s, const Flyteidl__Core__Identifier *id)
 {
-	size_t size = protobuf_c_message_get_packed_size(content);
+	return !(s->opts.keep_versions && id->version && *id->version) && !s->opts.version;
+}
+
+/* A compiled entity is stored, sent and copied whole: refuse one larger than the limit (core/limits.h). Its bytes
+ * are packed once, streamed into its content hash (`hash`; NULL: none wanted) as they are measured. */
+static bool entity_size_ok(struct cmp_session *s, struct cmp_entity *e, const ProtobufCMessage *content,
+			   struct fc_sha256 *hash)
+{
+	size_t size = cmp_hash_begin(hash, cmp_kind_name(e->kind), content);
 
 	if (size <= FC_LIMIT_CMP_ENTITY_SIZE)
 		return true;
+	cmp_hash_discard(hash);
 	cmp_error_at(s, e, NULL, "EntityTooLarge",
 		     "%s '%s' compiles to %zu bytes, more than the limit of %u bytes for one entity (it is stored, "
 		     "sent and run as one message; large data belongs in inputs or blobs, not in defaults or fixed "
@@ -403,6 +416,7 @@ static bool entity_size_ok(struct cmp_session *s, struct cmp_entity *e, const Pr
 
 bool cmp_ensure(struct cmp_session *s, struct cmp_entity *e)
 {
+	struct fc_sha256 hash, *h;
 	bool ok = false;
 
 	switch (e->state) {
@@ -422,19 +436,25 @@ bool cmp_ensure(struct cmp_session *s, struct cmp_entity *e)
 	e->state = CMP_RESOLVING;
 	switch (e->kind) {
 	case CMP_KIND_TASK:
-		ok = cmp_compile_task(s, e) && entity_size_ok(s, e, &e->task->base);
+		ok = cmp_compile_task(s, e);
+		h = ok && wants_hash(s, e->task->id) ? &hash : NULL;
+		ok = ok && entity_size_ok(s, e, &e->task->base, h);
 		if (ok)
-			set_version(s, e, e->task->id, &e->task->base);
+			set_version(s, e, e->task->id, &e->task->base, h);
 		break;
 	case CMP_KIND_WORKFLOW:
-		ok = cmp_compile_workflow(s, e) && entity_size_ok(s, e, &e->workflow->base);
+		ok = cmp_compile_workflow(s, e);
+		h = ok && wants_hash(s, e->workflow->id) ? &hash : NULL;
+		ok = ok && entity_size_ok(s, e, &e->workflow->base, h);
 		if (ok)
-			set_version(s, e, e->workflow->id, &e->workflow->base);
+			set_version(s, e, e->workflow->id, &e->workflow->base, h);
 		break;
 	case CMP_KIND_LAUNCH_PLAN:
-		ok = cmp_compile_launch_plan(s, e) && entity_size_ok(s, e, &e->launch_plan->spec->base);
+		ok = cmp_compile_launch_plan(s, e);
+		h = ok && wants_hash(s, e->launch_plan->id) ? &hash : NULL;
+		ok = ok && entity_size_ok(s, e, &e->launch_plan->spec->base, h);
 		if (ok)
-			set_version(s, e, e->launch_plan->id, &e->launch_plan->spec->base);
+			set_version(s, e, e->launch_plan->id, &e->launch_plan->spec->base, h);
 		break;
 	}
 	e->state = ok ? CMP_DONE : CMP_FAILED;

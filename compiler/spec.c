@@ -228,7 +228,7 @@ static Flyteidl__Core__VariableMap *parse_vars(struct spec_ctx *c, const struct 
 			if (def && owner) {
 				owner->defaults = fc_xrealloc(owner->defaults, (owner->ndefaults + 1) * sizeof(*owner->defaults));
 				owner->defaults[owner->ndefaults].var = name;
-				owner->defaults[owner->ndefaults].value = def;
+				owner->defaults[owner->ndefaults].value = fc_ynode_copy(A(c), def);
 				owner->defaults[owner->ndefaults].literal = NULL;
 				owner->ndefaults++;
 			}
@@ -599,8 +599,8 @@ static Flyteidl__Core__BindingData *parse_binding_data(struct spec_ctx *c, const
 			return bd;
 		}
 	}
-	/* A plain value: converted when the expected type is known. */
-	cmp_set_pending(c->s, bd, v);
+	/* A plain value: converted when the expected type is known (a copy: the file's tree is gone by then). */
+	cmp_set_pending(c->s, bd, fc_ynode_copy(A(c), v));
 	return bd;
 }
 
@@ -1406,9 +1406,10 @@ static void parse_launch_plan(struct spec_ctx *c, const struct fc_ynode *l)
 	lp->spec = CMP_NEW(A(c), Flyteidl__Admin__LaunchPlanSpec, flyteidl__admin__launch_plan_spec__descriptor);
 	lp->spec->workflow_id = target_ref(c, fc_ymap_get(l, "workflow"), FLYTEIDL__CORE__RESOURCE_TYPE__WORKFLOW);
 	e->lp_workflow_name = wf;
-	e->lp_defaults = fc_ymap_get(l, "inputs");
-	e->lp_fixed = fc_ymap_get(l, "fixed_inputs");
-	e->lp_schedule = fc_ymap_get(l, "schedule");
+	/* copies: the file's tree is released after its front end, these are read when the launch plan compiles */
+	e->lp_defaults = fc_ynode_copy(A(c), fc_ymap_get(l, "inputs"));
+	e->lp_fixed = fc_ynode_copy(A(c), fc_ymap_get(l, "fixed_inputs"));
+	e->lp_schedule = fc_ynode_copy(A(c), fc_ymap_get(l, "schedule"));
 	if ((x = fc_ymap_get(l, "active"))) {
 		bool b;
 
@@ -1513,8 +1514,14 @@ static void load_document(struct spec_ctx *c, const struct fc_ynode *root)
 			parse_launch_plan(c, x->u.seq.items[i]);
 }
 
+/*
+ * The file's YAML nodes live in an arena of their own, released once its documents are read: the IR keeps the
+ * scalars' text (in the session's arena), positions as numbers, and copies of the few subtrees read later
+ * (literals awaiting their type, defaults, launch plans' inputs and schedule).
+ */
 void cmp_spec_load(struct cmp_session *s, struct fc_source *src)
 {
+	struct fc_arena tree;
 	struct fc_ydoc *docs = NULL;
 	size_t ndocs = 0, i;
 	struct fc_yaml_limits limits = s->opts.yaml_limits;
@@ -1522,8 +1529,9 @@ void cmp_spec_load(struct cmp_session *s, struct fc_source *src)
 
 	if (!limits.max_depth)
 		limits = defaults;
-	if (fc_yaml_load(&s->arena, src, &limits, &docs, &ndocs, &s->diags))
-		return;
+	fc_arena_init(&tree, 0);
+	if (fc_yaml_load_split(&tree, &s->arena, src, &limits, &docs, &ndocs, &s->diags))
+		goto out;
 	for (i = 0; i < ndocs; i++) {
 		struct spec_ctx c = {s, src, s->opts.project ? s->opts.project : CMP_DEFAULT_PROJECT,
 				     s->opts.domain ? s->opts.domain : CMP_DEFAULT_DOMAIN};
@@ -1531,4 +1539,6 @@ void cmp_spec_load(struct cmp_session *s, struct fc_source *src)
 		if (!cmp_idl_yaml_doc(s, src, docs[i].root))
 			load_document(&c, docs[i].root);
 	}
+out:
+	fc_arena_release(&tree);
 }

@@ -1,5 +1,6 @@
 /* util.c: IR helpers shared by the compiler's passes. */
 #include "compiler/cmp_int.h"
+#include "core/pbpack.h"
 #include "core/sha256.h"
 
 #include <ctype.h>
@@ -498,23 +499,52 @@ const char *cmp_ident_str(struct fc_arena *a, const Flyteidl__Core__Identifier *
 	return id->name;
 }
 
-const char *cmp_hash_msg(struct fc_arena *a, const ProtobufCMessage *msg, const char *salt)
+static void hash_bytes(void *ctx, const void *data, size_t len)
 {
-	size_t len = protobuf_c_message_get_packed_size(msg);
-	uint8_t *bytes = fc_xmalloc(len ? len : 1);
+	fc_sha256_update(ctx, data, len);
+}
+
+static void skip_bytes(void *ctx, const void *data, size_t len)
+{
+	(void)ctx;
+	(void)data;
+	(void)len;
+}
+
+size_t cmp_hash_begin(struct fc_sha256 *h, const char *salt, const ProtobufCMessage *msg)
+{
+	if (!h)
+		return fc_pb_pack_each(msg, skip_bytes, NULL);
+	fc_sha256_init(h);
+	if (salt)
+		fc_sha256_update(h, salt, strlen(salt) + 1);
+	return fc_pb_pack_each(msg, hash_bytes, h);
+}
+
+const char *cmp_hash_end(struct fc_arena *a, struct fc_sha256 *h)
+{
 	unsigned char digest[FC_SHA256_LEN];
 	char hex[FC_SHA256_HEX_LEN + 1];
-	struct fc_sha256 h;
 
-	protobuf_c_message_pack(msg, bytes);
-	fc_sha256_init(&h);
-	if (salt)
-		fc_sha256_update(&h, salt, strlen(salt) + 1);
-	fc_sha256_update(&h, bytes, len);
-	fc_sha256_final(&h, digest);
-	free(bytes);
+	fc_sha256_final(h, digest);
 	fc_hex(digest, 10, hex);
 	return fc_arena_strdup(a, hex);
+}
+
+void cmp_hash_discard(struct fc_sha256 *h)
+{
+	unsigned char digest[FC_SHA256_LEN];
+
+	if (h)
+		fc_sha256_final(h, digest);
+}
+
+const char *cmp_hash_msg(struct fc_arena *a, const ProtobufCMessage *msg, const char *salt)
+{
+	struct fc_sha256 h;
+
+	cmp_hash_begin(&h, salt, msg);
+	return cmp_hash_end(a, &h);
 }
 
 static bool visit(ProtobufCMessage *m, const struct cmp_visitor *v, unsigned depth)

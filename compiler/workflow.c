@@ -90,15 +90,17 @@ static struct wnode *add_wnode(struct wf_builder *w, Flyteidl__Core__Node *node,
 
 	wn->node = node;
 	wn->top_level = top_level;
-	prev = fc_strmap_get(&w->nodes, node->id);
+	/* one hash lookup: put, and put the first one back when the id was taken (duplicates are rare) */
+	prev = fc_strmap_put(&w->nodes, node->id, wn);
 	if (prev) {
-		struct fc_diag *dg = werr(w, node, NULL, "DuplicateId", node->id, NULL,
-					  "node id '%s' is used twice in workflow '%s'", node->id, w->wf_name);
+		struct fc_diag *dg;
 
+		fc_strmap_put(&w->nodes, node->id, prev);
+		dg = werr(w, node, NULL, "DuplicateId", node->id, NULL, "node id '%s' is used twice in workflow '%s'",
+			  node->id, w->wf_name);
 		fc_diag_note(dg, cmp_loc_of(w->s, prev->node, NULL), "'%s' is first defined here", node->id);
 		return NULL;
 	}
-	fc_strmap_put(&w->nodes, node->id, wn);
 	FC_ALLOC_GROW(w->list, w->nlist + 1, w->list_alloc);
 	wn->index = w->nlist;
 	w->list[w->nlist++] = wn;
@@ -312,7 +314,9 @@ static const cmp_type *validate_binding(struct bind_ctx *bc, Flyteidl__Core__Bin
 					unsigned depth)
 {
 	struct wf_builder *w = bc->w;
-	const struct fc_ynode *pending = cmp_get_pending(w->s, bd);
+	/* only a binding with no value yet can be a literal awaiting its type: references skip the lookup */
+	const struct fc_ynode *pending =
+		bd->value_case == FLYTEIDL__CORE__BINDING_DATA__VALUE__NOT_SET ? cmp_get_pending(w->s, bd) : NULL;
 	size_t i;
 
 	if (depth > FC_LIMIT_CMP_VALUE_DEPTH) {
@@ -484,8 +488,16 @@ static const cmp_type *validate_binding(struct bind_ctx *bc, Flyteidl__Core__Bin
 	}
 }
 
+/* What a message calls the bound thing: `what`, or "node 'ID'" when NULL (formatted only for a message: a
+ * 100k-node workflow would otherwise print it 100k times). */
+static const char *what_str(struct wf_builder *w, const Flyteidl__Core__Node *node, const char *what)
+{
+	return what ? what : fc_arena_printf(WA(w), "node '%s'", node->id);
+}
+
 /*
  * Flyte's ValidateBindings: every binding names a parameter, none twice, every required parameter is bound.
+ * `what` names the bound thing in messages (NULL: the node).
  * With `params` NULL the types are taken from the bindings (gate and branch nodes), returned as a VariableMap;
  * with `params` it returns NULL.
  */
@@ -518,9 +530,9 @@ static Flyteidl__Core__VariableMap *validate_bindings(struct wf_builder *w, Flyt
 			for (j = 0; j < params->n_variables; j++)
 				names[j] = params->variables[j]->key;
 			hint = cmp_did_you_mean(b->var, names, params->n_variables);
-			werr(w, b, node, "VariableNameNotFound", node->id, b->var, "%s has no input '%s'%s%s%s", what,
-			     b->var, hint ? "; did you mean '" : " (inputs: ", hint ? hint : output_names(w, params),
-			     hint ? "'?" : ")");
+			werr(w, b, node, "VariableNameNotFound", node->id, b->var, "%s has no input '%s'%s%s%s",
+			     what_str(w, node, what), b->var, hint ? "; did you mean '" : " (inputs: ",
+			     hint ? hint : output_names(w, params), hint ? "'?" : ")");
 			free(names);
 			continue;
 		}
@@ -574,7 +586,7 @@ static Flyteidl__Core__VariableMap *validate_bindings(struct wf_builder *w, Flyt
 		}
 		if (!bound && !cmp_type_is_optional(params->variables[i]->value->type))
 			werr(w, node, NULL, "ParameterNotBound", node->id, name, "%s needs input '%s' (%s), which is not bound",
-			     what, name, cmp_type_str(WA(w), params->variables[i]->value->type));
+			     what_str(w, node, what), name, cmp_type_str(WA(w), params->variables[i]->value->type));
 	}
 	fc_strmap_release(&seen);
 	return resolved;
@@ -1017,11 +1029,8 @@ static void validate_node(struct wf_builder *w, struct wnode *wn)
 	if (!iface)
 		return;
 	wn->iface = iface;
-	if (!bindings_done) {
-		const char *what = fc_arena_printf(WA(w), "node '%s'", node->id);
-
-		validate_bindings(w, node, node->inputs, node->n_inputs, iface->inputs, !wn->top_level, what);
-	}
+	if (!bindings_done)
+		validate_bindings(w, node, node->inputs, node->n_inputs, iface->inputs, !wn->top_level, NULL);
 	/* Aliases rename outputs: the var must exist, an alias is used once. */
 	for (i = 0; i < node->n_output_aliases; i++) {
 		const Flyteidl__Core__Alias *al = node->output_aliases[i];
@@ -1337,7 +1346,7 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 	Flyteidl__Core__Node **original;
 	size_t noriginal, i;
 	size_t errors_before = s->diags.nerrors;
-	struct wnode *start_wn, *end_wn;
+	struct wnode *start_wn, *end_wn, **own;
 	Flyteidl__Core__ConnectionSet *cs;
 	bool ok;
 
@@ -1366,14 +1375,13 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 	start_wn->iface = empty_iface(&s->arena);
 	start_wn->iface->outputs = tpl->interface->inputs;
 	end_wn = add_wnode(&w, end, true);
+	/* each node's own entry (NULL for a duplicate id), so the passes below need no lookup by its id */
+	own = fc_xmalloc((noriginal ? noriginal : 1) * sizeof(*own));
 	for (i = 0; i < noriginal; i++)
-		add_wnode(&w, original[i], true);
-	for (i = 0; i < noriginal; i++) {
-		struct wnode *wn = fc_strmap_get(&w.nodes, original[i]->id);
-
-		if (wn && wn->node == original[i])
-			validate_node(&w, wn);
-	}
+		own[i] = add_wnode(&w, original[i], true);
+	for (i = 0; i < noriginal; i++)
+		if (own[i])
+			validate_node(&w, own[i]);
 	/* Explicit ordering edges. */
 	for (i = 0; i < noriginal; i++) {
 		Flyteidl__Core__Node *n = original[i];
@@ -1391,7 +1399,7 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 					     e->name);
 				continue;
 			}
-			add_edge(&w, u, fc_strmap_get(&w.nodes, n->id), true);
+			add_edge(&w, u, own[i] ? own[i] : fc_strmap_get(&w.nodes, n->id), true);
 		}
 	}
 	if (tpl->failure_node) {
@@ -1402,9 +1410,9 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 	}
 	/* Nodes with nothing upstream start from start-node; nodes nothing depends on feed end-node. */
 	for (i = 0; i < noriginal; i++) {
-		struct wnode *wn = fc_strmap_get(&w.nodes, original[i]->id);
+		struct wnode *wn = own[i];
 
-		if (!wn || wn->node != original[i])
+		if (!wn)
 			continue;
 		if (!wn->has_up)
 			add_edge(&w, start_wn, wn, true);
@@ -1450,6 +1458,7 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 		e->compiled_workflow->connections = cs;
 	}
 	fc_strmap_release(&w.nodes);
+	free(own);
 	free(w.list);
 	free(w.edges);
 	return ok;

@@ -9,6 +9,7 @@
 #include "pbjson.h"
 #include "buf.h"
 #include "err.h"
+#include "pbpack.h"
 
 #include "google/protobuf/any.pb-c.h"
 #include "google/protobuf/duration.pb-c.h"
@@ -1155,6 +1156,7 @@ static int dec_any(struct walk *w, const json_t *v, Google__Protobuf__Any *any)
 	ProtobufCMessage *inner = NULL;
 	const char *url, *name;
 	size_t size;
+	struct fc_buf bytes = FC_BUF_INIT;
 	void *packed;
 	int rc;
 
@@ -1204,13 +1206,16 @@ static int dec_any(struct walk *w, const json_t *v, Google__Protobuf__Any *any)
 	}
 	if (rc)
 		goto out;
-	size = protobuf_c_message_get_packed_size(inner);
+	size = fc_pb_pack(inner, &bytes);
 	rc = alloc_zeroed(w, v, size, &packed);
 	if (rc)
 		goto out;
+	if (size)
+		memcpy(packed, bytes.buf, size);
 	any->value.data = packed;
-	any->value.len = protobuf_c_message_pack(inner, packed);
+	any->value.len = size;
 out:
+	fc_buf_release(&bytes);
 	w->any_depth--;
 	if (inner)
 		protobuf_c_message_free_unpacked(inner, w->alloc);

@@ -21,7 +21,9 @@ struct frame {
 };
 
 struct loader {
-	struct fc_arena *arena;
+	struct fc_arena *arena;   /* nodes and their arrays */
+	struct fc_arena *strings; /* scalars' text and tags */
+	const char *last_tag;     /* the tag last written: "!ref" after "!ref" is not copied again */
 	struct fc_source *src;
 	const struct fc_yaml_limits *limits;
 	struct fc_diags *diags;
@@ -90,7 +92,9 @@ static const char *resolve_tag(struct loader *ld, const yaml_char_t *tag)
 	if (!tag)
 		return NULL;
 	/* Non-specific "!" means "a string"; keep it so front ends can tell. */
-	return fc_arena_strdup(ld->arena, (const char *)tag);
+	if (!ld->last_tag || strcmp(ld->last_tag, (const char *)tag))
+		ld->last_tag = fc_arena_strdup(ld->strings, (const char *)tag);
+	return ld->last_tag;
 }
 
 static int push_child(struct loader *ld, struct fc_ynode *node)
@@ -283,7 +287,7 @@ static int on_scalar(struct loader *ld, const yaml_event_t *ev)
 	default:
 		n->style = FC_Y_PLAIN;
 	}
-	n->u.scalar.str = fc_arena_strndup(ld->arena, (const char *)ev->data.scalar.value, ev->data.scalar.length);
+	n->u.scalar.str = fc_arena_strndup(ld->strings, (const char *)ev->data.scalar.value, ev->data.scalar.length);
 	n->u.scalar.len = ev->data.scalar.length;
 	n->bytes = ev->data.scalar.length > UINT32_MAX ? UINT32_MAX : (uint32_t)ev->data.scalar.length;
 	rc = add_node_weight(ld, 1, ev->start_mark);
@@ -355,6 +359,13 @@ static void report_parser_error(struct loader *ld, yaml_parser_t *p)
 int fc_yaml_load(struct fc_arena *arena, struct fc_source *src, const struct fc_yaml_limits *limits,
 		 struct fc_ydoc **docs_out, size_t *ndocs_out, struct fc_diags *diags)
 {
+	return fc_yaml_load_split(arena, arena, src, limits, docs_out, ndocs_out, diags);
+}
+
+int fc_yaml_load_split(struct fc_arena *arena, struct fc_arena *strings, struct fc_source *src,
+		       const struct fc_yaml_limits *limits, struct fc_ydoc **docs_out, size_t *ndocs_out,
+		       struct fc_diags *diags)
+{
 	static const struct fc_yaml_limits default_limits = FC_YAML_LIMITS_DEFAULT;
 	struct loader ld;
 	yaml_parser_t parser;
@@ -367,6 +378,7 @@ int fc_yaml_load(struct fc_arena *arena, struct fc_source *src, const struct fc_
 
 	memset(&ld, 0, sizeof(ld));
 	ld.arena = arena;
+	ld.strings = strings;
 	ld.src = src;
 	ld.limits = limits ? limits : &default_limits;
 	ld.diags = diags;
@@ -494,4 +506,32 @@ struct fc_ynode *fc_ymap_get(const struct fc_ynode *map, const char *key)
 			return map->u.map.pairs[i].value;
 	}
 	return NULL;
+}
+
+struct fc_ynode *fc_ynode_copy(struct fc_arena *arena, const struct fc_ynode *n)
+{
+	struct fc_ynode *c;
+	size_t i;
+
+	if (!n)
+		return NULL;
+	c = fc_arena_alloc_words(arena, sizeof(*c));
+	*c = *n;
+	switch (n->kind) {
+	case FC_Y_SCALAR:
+		break;
+	case FC_Y_SEQ:
+		c->u.seq.items = fc_arena_array(arena, n->u.seq.n, sizeof(*c->u.seq.items));
+		for (i = 0; i < n->u.seq.n; i++)
+			c->u.seq.items[i] = fc_ynode_copy(arena, n->u.seq.items[i]);
+		break;
+	case FC_Y_MAP:
+		c->u.map.pairs = fc_arena_array(arena, n->u.map.n, sizeof(*c->u.map.pairs));
+		for (i = 0; i < n->u.map.n; i++) {
+			c->u.map.pairs[i].key = fc_ynode_copy(arena, n->u.map.pairs[i].key);
+			c->u.map.pairs[i].value = fc_ynode_copy(arena, n->u.map.pairs[i].value);
+		}
+		break;
+	}
+	return c;
 }

@@ -73,6 +73,17 @@ struct fc_ydoc {
 int fc_yaml_load(struct fc_arena *arena, struct fc_source *src, const struct fc_yaml_limits *limits,
 		 struct fc_ydoc **docs, size_t *ndocs, struct fc_diags *diags);
 
+/*
+ * The same with the nodes (and their arrays) in `arena` and the scalars' text and tags in `strings`: a front end
+ * that keeps only strings can release the nodes' arena as soon as it has read the tree (fc_yaml_load is this with
+ * one arena for both).
+ */
+int fc_yaml_load_split(struct fc_arena *arena, struct fc_arena *strings, struct fc_source *src,
+		       const struct fc_yaml_limits *limits, struct fc_ydoc **docs, size_t *ndocs, struct fc_diags *diags);
+/* A copy of the subtree at `n` (NULL: NULL) whose nodes are in `arena`; the strings are shared, not copied, so they
+ * must outlive it. Aliased subtrees are copied once per use (the loader bounded what aliases add). */
+struct fc_ynode *fc_ynode_copy(struct fc_arena *arena, const struct fc_ynode *n);
+
 /* Helpers for front ends. */
 bool fc_ynode_is_null(const struct fc_ynode *n);
 const char *fc_ynode_kind_name(const struct fc_ynode *n);

@@ -1,0 +1,31 @@
+/*
+ * pbpack.h: the project's protobuf writer.
+ *
+ * protobuf_c_message_pack() needs the message's size first, and learns the size of a nested message by walking it
+ * again at every level it is nested in (a workflow's node is sized for the closure, the compiled workflow, the
+ * template, the node list, and once more to be written), measuring every string with strlen() each time. This
+ * writer fills its output back to front, so a nested message is written before its length prefix and its length
+ * is how far the writing moved: each message and string is visited once. The bytes are protobuf-c's, byte for
+ * byte (same field order, same rules for unset, zero, oneof and optional fields, packed repeated scalars, unknown
+ * fields kept at the end), which tests/unit/test_pbpack.c checks against protobuf-c on every kind of field.
+ */
+#ifndef FC_PBPACK_H
+#define FC_PBPACK_H
+
+#include "fc.h"
+
+#include <protobuf-c/protobuf-c.h>
+
+struct fc_buf;
+
+/* Append the wire bytes of `msg` to `out` and return how many were appended. A buffer with a size cap that the
+ * message does not fit gets its sticky error (fc_buf_error()) and nothing appended; 0 is returned. Memory: the
+ * bytes are packed into chunks, then copied into `out` and each chunk freed once copied. */
+size_t fc_pb_pack(const ProtobufCMessage *msg, struct fc_buf *out);
+
+/* The same bytes handed to `fn` in order, a piece at a time, and never gathered in one buffer: for hashing or
+ * measuring a message (a 100,000-node workflow is ~15 MB of bytes). Returns their total length. */
+typedef void fc_pb_bytes_fn(void *ctx, const void *data, size_t len);
+size_t fc_pb_pack_each(const ProtobufCMessage *msg, fc_pb_bytes_fn *fn, void *ctx);
+
+#endif

@@ -154,11 +154,16 @@ check "a restarted operator loads none of the finished executions and sends none
 	 ! grep -E "loaded from its status|event .* sent" "$tmp/op2.log" && grep -q "operator: stats:" "$tmp/op2.log"'
 
 # --- killed after the final status write, before the admin acknowledged the events -----------------------------
-# The admin goes away right after the launch, so every event of h2 is refused while the workflow runs to its end;
-# the operator is killed once the final status is written (the events are in the outbox on the volume). With the
-# admin back on its port and the operator restarted, the finished execution is loaded to send them only.
+# h2 is launched while no operator runs; the admin is stopped once its resource exists, then the operator runs h2 to
+# its end with every event refused, and is killed once the final status is written (the events are in the outbox
+# on the volume). With the admin back on its port and the operator restarted, the finished execution is loaded to
+# send them only.
 port=${url##*:}
-check "launch hello h2, then stop the admin" 'test "$(launch hello h2)" = 200 && kill "$srv" && wait "$srv" 2>/dev/null; true'
+kill "$op"; wait "$op" 2>/dev/null
+check "launch hello h2 with no operator running: its resource is created" \
+	'test "$(launch hello h2)" = 200 && for i in $(seq 1 300); do k -n "$ns" get fly h2 > /dev/null 2>&1 && exit 0; sleep 0.2; done; exit 1'
+kill "$srv"; wait "$srv" 2>/dev/null
+operator
 check "h2 runs to the end without the admin: final status Succeeded, its events in the outbox" \
 	'for i in $(seq 1 300); do test "$(k -n "$ns" get fly h2 -o jsonpath={.status.phase} 2>/dev/null)" = 3 && break; sleep 0.2; done
 	 test "$(k -n "$ns" get fly h2 -o jsonpath={.status.phase})" = 3 && test -s "$(find "$data" -path "*h2*" -name outbox | head -n 1)"'

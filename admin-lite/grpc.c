@@ -21,6 +21,7 @@
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/pbdepth.h"
+#include "core/pbpack.h"
 
 #include "flyteidl/admin/common.pb-c.h"
 #include "flyteidl/admin/event.pb-c.h"
@@ -899,9 +900,12 @@ static void finish(grpc_completion_queue *cq, grpc_call *call, grpc_status_code 
 	memset(ops, 0, sizeof(ops));
 	ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
 	if (resp) {
-		grpc_slice s = grpc_slice_malloc(protobuf_c_message_get_packed_size(resp));
+		struct fc_buf packed = FC_BUF_INIT;
+		size_t packed_len = fc_pb_pack(resp, &packed);
+		/* the slice takes the buffer (freed with free() when gRPC is done with it) */
+		grpc_slice s = packed_len ? grpc_slice_new(fc_buf_detach(&packed, NULL), packed_len, free)
+					  : grpc_empty_slice();
 
-		protobuf_c_message_pack(resp, GRPC_SLICE_START_PTR(s));
 		bb = grpc_raw_byte_buffer_create(&s, 1);
 		grpc_slice_unref(s);
 		ops[n].op = GRPC_OP_SEND_MESSAGE;

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/pbdepth.h"
 #include "core/pbjson.h"
+#include "core/pbpack.h"
 #include "core/strmap.h"
 
 #include "google/rpc/status.pb-c.h"
@@ -202,17 +203,10 @@ static void reply_error_status(struct adm_req *r, unsigned status, const char *n
 	if (r->pb_out) {
 		/* grpc-gateway's protobuf error body; a Status is a few hundred bytes, far below any answer cap */
 		Google__Rpc__Status st = GOOGLE__RPC__STATUS__INIT;
-		size_t n;
 
 		st.code = adm_grpc_code(status);
 		st.message = (char *)msg;
-		n = protobuf_c_message_get_packed_size(&st.base);
-		fc_buf_grow(&r->out, n);
-		if (!fc_buf_error(&r->out)) {
-			protobuf_c_message_pack(&st.base, (uint8_t *)r->out.buf);
-			r->out.len = n;
-			r->out.buf[n] = '\0';
-		}
+		fc_pb_pack(&st.base, &r->out);
 		r->status = status;
 		r->content_type = "application/octet-stream";
 		return;
@@ -278,14 +272,11 @@ void adm_reply_msg(struct adm_req *r, unsigned status, const ProtobufCMessage *m
 	}
 	fc_buf_reset(&r->out);
 	if (r->pb_out) {
-		fc_buf_grow(&r->out, packed);
+		fc_pb_pack(msg, &r->out);
 		if (fc_buf_error(&r->out)) {
 			reply_too_large(r, packed, false);
 			return;
 		}
-		protobuf_c_message_pack(msg, (uint8_t *)r->out.buf);
-		r->out.len = packed;
-		r->out.buf[packed] = '\0';
 		r->status = status;
 		r->content_type = "application/octet-stream";
 		return;

@@ -6,6 +6,7 @@
 #include "compiler/lit.h"
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/pbpack.h"
 #include "core/diag.h"
 #include "core/err.h"
 #include "core/pbjson.h"
@@ -445,12 +446,11 @@ static const char *const request_file[] = {
 /* Give the compiler a message as an in-memory protobuf file. */
 static void add_pb(struct cmp_session *cs, const char *name, const ProtobufCMessage *m)
 {
-	size_t len = protobuf_c_message_get_packed_size(m);
-	uint8_t *bytes = fc_xmalloc(len + 1);
+	struct fc_buf b = FC_BUF_INIT;
+	size_t len = fc_pb_pack(m, &b);
+	char *bytes = fc_buf_detach(&b, NULL);
 
-	protobuf_c_message_pack(m, bytes);
-	bytes[len] = 0;
-	cmp_add_source_take(cs, name, (char *)bytes, len);
+	cmp_add_source_take(cs, name, bytes, len);
 }
 
 static bool same_id(const Flyteidl__Core__Identifier *x, const Flyteidl__Core__Identifier *y)

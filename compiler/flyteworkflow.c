@@ -10,6 +10,7 @@
  */
 #include "compiler/flyteworkflow.h"
 #include "core/buf.h"
+#include "core/pbpack.h"
 #include "core/duration.h"
 #include "core/err.h"
 #include "core/limits.h"
@@ -1137,8 +1138,7 @@ static json_t *execution_config(const struct cmp_fw_options *o)
 
 static int offload(struct fw_ctx *c, json_t *res, const struct cmp_fw_options *o, size_t size)
 {
-	size_t len = protobuf_c_message_get_packed_size(&c->closure->base);
-	uint8_t *bytes;
+	struct fc_buf bytes = FC_BUF_INIT;
 	int rc;
 
 	if (empty(o->closure_path) && o->force_offload)
@@ -1148,10 +1148,9 @@ static int offload(struct fw_ctx *c, json_t *res, const struct cmp_fw_options *o
 				  "the FlyteWorkflow is %zu bytes, over the %zu-byte limit for one Kubernetes object, and "
 				  "no path to offload its closure to was given",
 				  size, o->max_inline_bytes ? o->max_inline_bytes : (size_t)FC_K8S_RESOURCE_MAX_INLINE_BYTES);
-	bytes = fc_xmalloc(len ? len : 1);
-	protobuf_c_message_pack(&c->closure->base, bytes);
-	rc = fc_write_file_atomic(o->closure_path, bytes, len, false, c->err);
-	free(bytes);
+	fc_pb_pack(&c->closure->base, &bytes);
+	rc = fc_write_file_atomic(o->closure_path, bytes.buf ? bytes.buf : "", bytes.len, false, c->err);
+	fc_buf_release(&bytes);
 	if (rc)
 		return rc;
 	/* As Flyte's admin does: the static part is read back from the data store by the operator. */

@@ -18,6 +18,7 @@
 #include "admin-lite/store.h"
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/pbpack.h"
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -46,12 +47,13 @@ static int signal_get(void *ctx, const char *project, const char *domain, const 
 {
 	struct adm_store *store = ctx;
 	struct adm_signal want, got;
-	size_t len = protobuf_c_message_get_packed_size(&type->base);
-	uint8_t *type_bytes = fc_arena_alloc(arena, len + 1);
+	struct fc_buf b = FC_BUF_INIT;
+	size_t len = fc_pb_pack(&type->base, &b);
+	uint8_t *type_bytes = fc_arena_memdup(arena, b.buf ? b.buf : "", len);
 	int rc;
 
+	fc_buf_release(&b);
 	*value = NULL;
-	protobuf_c_message_pack(&type->base, type_bytes);
 	memset(&want, 0, sizeof(want));
 	want.exec.project = project;
 	want.exec.domain = domain;

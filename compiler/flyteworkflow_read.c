@@ -912,34 +912,76 @@ static const char *meta_str(struct rd *r, const json_t *md, const char *key)
 	return fc_arena_strdup(r->a, s ? s : "");
 }
 
-int cmp_flyteworkflow_read(const json_t *res, const char *base_dir, struct cmp_fw_resource *out, struct fc_err *err)
+/* The object's coordinates and execution id: what identifies it, without its spec or inputs. */
+static int read_head(struct rd *r, const json_t *res, struct cmp_fw_resource *out)
 {
-	struct rd r = {0};
-	const json_t *md, *j, *spec;
+	struct fc_err *err = r->err;
+	const json_t *md, *j;
 	const char *s;
 	size_t i;
-	int rc = FC_OK;
 
-	cmp_fw_resource_release(out);
-	cmp_fw_resource_init(out);
-	r.a = &out->arena;
-	r.err = err;
 	if (!json_is_object(res))
 		return fc_err_set(err, FC_EINVAL, "the resource is not a JSON object");
 	if ((s = jstr(res, "apiVersion")) && strcmp(s, CMP_FW_API_VERSION))
 		return fc_err_set(err, FC_EINVAL, "apiVersion: '%s' is not %s", s, CMP_FW_API_VERSION);
 	md = json_object_get(res, "metadata");
-	out->k8s_namespace = meta_str(&r, md, "namespace");
-	out->name = meta_str(&r, md, "name");
-	out->uid = meta_str(&r, md, "uid");
-	out->resource_version = meta_str(&r, md, "resourceVersion");
+	out->k8s_namespace = meta_str(r, md, "namespace");
+	out->name = meta_str(r, md, "name");
+	out->uid = meta_str(r, md, "uid");
+	out->resource_version = meta_str(r, md, "resourceVersion");
 	s = jstr(json_object_get(md, "annotations"), CMP_FW_ADMIN_URL_ANNOTATION);
-	out->admin_url = fc_arena_strdup(r.a, s ? s : "");
+	out->admin_url = fc_arena_strdup(r->a, s ? s : "");
 	out->deleting = json_object_get(md, "deletionTimestamp") != NULL;
 	json_array_foreach(json_object_get(md, "finalizers"), i, j)
 		if (json_is_string(j) && !strcmp(json_string_value(j), CMP_FW_FINALIZER))
 			out->has_finalizer = true;
 
+	/* execution id: executionId when set, else the object's name and Flyte's labels */
+	out->exec_id = CMP_NEW(r->a, Flyteidl__Core__WorkflowExecutionIdentifier,
+			       flyteidl__core__workflow_execution_identifier__descriptor);
+	j = json_object_get(res, "executionId");
+	if (j && !json_is_null(j) && !json_is_object(j))
+		return fc_err_set(err, FC_EINVAL, "executionId: expected an object");
+	if ((s = jstr(j, "name")) && *s) {
+		out->exec_id->project = fc_arena_strdup(r->a, (s = jstr(j, "project")) ? s : "");
+		out->exec_id->domain = fc_arena_strdup(r->a, (s = jstr(j, "domain")) ? s : "");
+		out->exec_id->name = fc_arena_strdup(r->a, jstr(j, "name"));
+	} else {
+		const json_t *labels = json_object_get(md, "labels");
+
+		out->exec_id->project = fc_arena_strdup(r->a, (s = jstr(labels, "project")) ? s : "");
+		out->exec_id->domain = fc_arena_strdup(r->a, (s = jstr(labels, "domain")) ? s : "");
+		out->exec_id->name = fc_arena_strdup(r->a, out->name);
+	}
+	s = jstr(res, "workflowClosureReference");
+	out->closure_reference = fc_arena_strdup(r->a, s ? s : "");
+	return FC_OK;
+}
+
+int cmp_flyteworkflow_read_head(const json_t *res, struct cmp_fw_resource *out, struct fc_err *err)
+{
+	struct rd r = {0};
+
+	cmp_fw_resource_release(out);
+	cmp_fw_resource_init(out);
+	r.a = &out->arena;
+	r.err = err;
+	return read_head(&r, res, out);
+}
+
+int cmp_flyteworkflow_read(const json_t *res, const char *base_dir, struct cmp_fw_resource *out, struct fc_err *err)
+{
+	struct rd r = {0};
+	const json_t *j, *spec;
+	const char *s;
+	int rc;
+
+	cmp_fw_resource_release(out);
+	cmp_fw_resource_init(out);
+	r.a = &out->arena;
+	r.err = err;
+	if ((rc = read_head(&r, res, out)))
+		return rc;
 	/* inputs */
 	j = json_object_get(res, "inputs");
 	if (j && !json_is_null(j)) {
@@ -948,28 +990,10 @@ int cmp_flyteworkflow_read(const json_t *res, const char *base_dir, struct cmp_f
 	} else {
 		out->inputs = CMP_NEW(r.a, Flyteidl__Core__LiteralMap, flyteidl__core__literal_map__descriptor);
 	}
-	/* execution id: executionId when set, else the object's name and Flyte's labels */
-	out->exec_id = CMP_NEW(r.a, Flyteidl__Core__WorkflowExecutionIdentifier,
-			       flyteidl__core__workflow_execution_identifier__descriptor);
-	j = json_object_get(res, "executionId");
-	if (j && !json_is_null(j) && !json_is_object(j))
-		return fc_err_set(err, FC_EINVAL, "executionId: expected an object");
-	if ((s = jstr(j, "name")) && *s) {
-		out->exec_id->project = fc_arena_strdup(r.a, (s = jstr(j, "project")) ? s : "");
-		out->exec_id->domain = fc_arena_strdup(r.a, (s = jstr(j, "domain")) ? s : "");
-		out->exec_id->name = fc_arena_strdup(r.a, jstr(j, "name"));
-	} else {
-		const json_t *labels = json_object_get(md, "labels");
 
-		out->exec_id->project = fc_arena_strdup(r.a, (s = jstr(labels, "project")) ? s : "");
-		out->exec_id->domain = fc_arena_strdup(r.a, (s = jstr(labels, "domain")) ? s : "");
-		out->exec_id->name = fc_arena_strdup(r.a, out->name);
-	}
-
-	s = jstr(res, "workflowClosureReference");
-	out->closure_reference = fc_arena_strdup(r.a, s ? s : "");
+	s = out->closure_reference;
 	spec = json_object_get(res, "spec");
-	if ((!spec || json_is_null(spec)) && s && *s) {
+	if ((!spec || json_is_null(spec)) && *s) {
 		if ((rc = read_offloaded(&r, s, base_dir)))
 			return rc;
 		out->closure = r.closure;

@@ -33,7 +33,7 @@ struct fc_err;
 struct cmp_fw_resource {
 	struct fc_arena arena;
 	Flyteidl__Core__CompiledWorkflowClosure *closure;
-	Flyteidl__Core__LiteralMap *inputs; /* never NULL after a successful read */
+	Flyteidl__Core__LiteralMap *inputs; /* never NULL after a successful cmp_flyteworkflow_read() */
 	Flyteidl__Core__WorkflowExecutionIdentifier *exec_id;
 	/* metadata (arena strings, "" when absent) */
 	const char *k8s_namespace;
@@ -56,6 +56,12 @@ void cmp_fw_resource_release(struct cmp_fw_resource *r);
  * and a reference must not leave it.
  */
 int cmp_flyteworkflow_read(const json_t *res, const char *base_dir, struct cmp_fw_resource *out, struct fc_err *err);
+
+/*
+ * Only what identifies the resource: its metadata, execution id and closure reference (closure and inputs stay
+ * NULL). Cheap whatever the size of the spec: for deciding whether a resource needs reading at all.
+ */
+int cmp_flyteworkflow_read_head(const json_t *res, struct cmp_fw_resource *out, struct fc_err *err);
 
 /* Go's text form of an identifier back to an identifier (the keys of tasks and subWorkflows). */
 int cmp_fw_identifier_parse(struct fc_arena *a, const char *text, Flyteidl__Core__Identifier **out,

@@ -900,13 +900,17 @@ static void count_event(void *data, uint64_t seq, int kind, const void *payload,
 	(*(size_t *)data)++;
 }
 
-/* Whether the state backend holds events of `exec_key` (a missing execution holds none). */
+/*
+ * Whether the state backend may hold events of `exec_key` not yet acknowledged: a missing execution holds none;
+ * a backend that cannot tell (an I/O error) is taken to hold some, so the record stays and is asked again later.
+ */
 static bool events_pending(struct prop_operator *op, const char *exec_key)
 {
 	size_t pending = 0;
 	struct fc_err err;
 
-	op->rd.ops->event_each(op->rd.ctx, exec_key, count_event, &pending, &err);
+	if (op->rd.ops->event_each(op->rd.ctx, exec_key, count_event, &pending, &err) && err.code != FC_ENOENT)
+		return true;
 	return pending > 0;
 }
 
@@ -954,21 +958,27 @@ static void load_statuses(struct prop_operator *op)
 		cmp_fw_resource_init(&r);
 		if (op->kstate ? !json_is_integer(ephase) : !finished)
 			goto next; /* not written by this backend; or resumed from the sqlite file */
+		if (finished) {
+			/* most finished ones are left alone: decide from the execution id, without reading the spec */
+			if (cmp_flyteworkflow_read_head(obj, &r, &err))
+				goto next;
+			exec_parts(obj, &r, &project, &domain);
+			prop_exec_key(project, domain, r.exec_id->name, &ek);
+			if (!op->kstate) {
+				/* --state volume: the engine resumes from its sqlite file; it only needs the record */
+				if (events_pending(op, ek.buf))
+					track(op, key, &r, project, domain)->done = true;
+				goto next;
+			}
+			if (!outbox_present(op, ek.buf))
+				goto next;
+		}
 		if (cmp_flyteworkflow_read(obj, op->o.data_dir, &r, &err)) {
-			if (!finished && op->kstate)
+			if (!finished)
 				fc_warn("operator: %s: cannot resume from its status: %s", key, err.msg);
 			goto next;
 		}
 		exec_parts(obj, &r, &project, &domain);
-		prop_exec_key(project, domain, r.exec_id->name, &ek);
-		if (!op->kstate) {
-			/* --state volume: the engine resumes from its sqlite file; only finished ones with events to send */
-			if (events_pending(op, ek.buf))
-				track(op, key, &r, project, domain)->done = true;
-			goto next;
-		}
-		if (finished && !outbox_present(op, ek.buf))
-			goto next;
 		t = track(op, key, &r, project, domain);
 		t->done = finished;
 		cmp_pb_pack(&r.closure->base, &closure);
@@ -1021,16 +1031,10 @@ static void sweep_done(struct prop_operator *op)
 	size_t freed = 0;
 
 	while ((t = *pp)) {
-		struct fc_err err;
-		size_t pending = 0;
-
 		if (t->done && t->own)
 			json_decref(base_object(op, t, t->key)); /* drops `own` once the store shows our last write */
 		/* kept while the store lags behind our last write (a reconcile would write against the stale copy) */
-		if (!t->done || t->own ||
-		    (op->rd.ops->event_each(op->rd.ctx, t->exec_key, count_event, &pending, &err) &&
-		     err.code != FC_ENOENT) ||
-		    pending) {
+		if (!t->done || t->own || events_pending(op, t->exec_key)) {
 			pp = &t->next;
 			continue;
 		}

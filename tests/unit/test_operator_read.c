@@ -329,6 +329,51 @@ static void test_invalid_resources_rejected(void **state)
 	}
 }
 
+/*
+ * The head alone: the same coordinates and execution id as a whole read, and it needs neither the spec nor the
+ * offloaded closure (the operator decides from it whether a finished resource needs reading at all).
+ */
+static void test_head_without_spec(void **state)
+{
+	json_t *res = base();
+	struct cmp_fw_resource whole, head;
+	struct fc_err err;
+
+	(void)state;
+	json_object_set_new(res, "executionId", json_pack("{s:s, s:s, s:s}", "project", "p", "domain", "d", "name", "e1"));
+	json_object_set_new(json_object_get(res, "metadata"), "uid", json_string("u-1"));
+	cmp_fw_resource_init(&whole);
+	cmp_fw_resource_init(&head);
+	if (cmp_flyteworkflow_read(res, NULL, &whole, &err))
+		fail_msg("fixture: %s", err.msg);
+	if (cmp_flyteworkflow_read_head(res, &head, &err))
+		fail_msg("head: %s", err.msg);
+	assert_string_equal(head.exec_id->project, whole.exec_id->project);
+	assert_string_equal(head.exec_id->domain, whole.exec_id->domain);
+	assert_string_equal(head.exec_id->name, "e1");
+	assert_string_equal(head.k8s_namespace, "ns");
+	assert_string_equal(head.name, "bad");
+	assert_string_equal(head.uid, "u-1");
+	assert_null(head.closure);
+	assert_null(head.inputs);
+
+	/* offloaded to a file that is not there: the whole read fails, the head does not */
+	json_object_set_new(res, "spec", json_null());
+	json_object_set_new(res, "workflowClosureReference", json_string("gone/closure.pb"));
+	assert_int_not_equal(cmp_flyteworkflow_read(res, "/tmp", &whole, &err), FC_OK);
+	assert_int_equal(cmp_flyteworkflow_read_head(res, &head, &err), FC_OK);
+	assert_string_equal(head.closure_reference, "gone/closure.pb");
+	assert_string_equal(head.exec_id->name, "e1");
+
+	/* and what identifies it is still checked */
+	json_object_set_new(res, "executionId", json_integer(7));
+	assert_int_equal(cmp_flyteworkflow_read_head(res, &head, &err), FC_EINVAL);
+	assert_non_null(strstr(err.msg, "executionId"));
+	cmp_fw_resource_release(&whole);
+	cmp_fw_resource_release(&head);
+	json_decref(res);
+}
+
 static void test_go_durations(void **state)
 {
 	static const struct {
@@ -358,6 +403,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_go_durations),
+		cmocka_unit_test(test_head_without_spec),
 		cmocka_unit_test(test_invalid_resources_rejected),
 		cmocka_unit_test(test_examples_round_trip),
 		cmocka_unit_test(test_examples_offloaded),

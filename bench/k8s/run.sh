@@ -13,6 +13,7 @@ SUITE=bench-k8s
 export FLYTEC_K8S_RUN=${FLYTEC_K8S_BENCH_RUN:-${TMPDIR:-/tmp}/flytec-k8s-bench-$(id -u)-$(cd "$(dirname "$0")/../.." && pwd | sha256sum | cut -c1-8)}
 # shellcheck source=tests/k8s/k8s_lib.sh
 . "$(dirname "$0")/../../tests/k8s/k8s_lib.sh"
+. "$(dirname "$0")/../lib.sh"
 flytec=${FLYTEC:-bin/flytec}
 N=${N:-1000}
 tmp=$(mktemp -d)
@@ -90,6 +91,9 @@ print("  status writes %s (%s of them merge patches), %s bytes of write bodies, 
     st.get("status_writes"), st.get("status_patches"), st.get("status_bytes"), st.get("conflicts")))
 print("  operator CPU: %.2f s = %.2f ms per task" % ((cpu1 - cpu0) / hz, (cpu1 - cpu0) / hz / n * 1000))
 EOF
+req=$(tr ' ' '\n' <<< "$stats" | sed -n 's/^requests=//p')
+bench_target "k8s $N-task fan-out: API requests per task" "$(echo "scale=2; ${req:-0} / $N" | bc)" "<=" 3 \
+  "phase $phase (3: Succeeded) after $(printf %.1f "$(echo "$t1 - $t0" | bc)") s"
 rm -rf "$tmp/local"
 lt0=$(date +%s.%N)
 "$flytec" run "$tmp/fan.yaml:fan" --data-dir "$tmp/local" --max-parallelism "$N" > "$tmp/local.log" 2>&1

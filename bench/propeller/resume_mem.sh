@@ -10,6 +10,7 @@
 # rows and journal records; default: as soon as the journal exists).
 set -eu
 cd "$(dirname "$0")/../.."
+. bench/lib.sh
 flytec=${FLYTEC:-bin/flytec}
 out=bench/out/propeller
 data_root=${DATA_ROOT:-$out}
@@ -54,4 +55,6 @@ for n in $sizes; do
   printf '%-7s %7d %9.2f %8.1f %8.1f %10.2f %11.0f\n' random "$n" "$rt" "$(echo "$rss / 1024" | bc -l)" \
     "$(echo "($rss - $base_kb) / 1024" | bc -l)" "$(echo "($rss - $base_kb) / $n" | bc -l)" \
     "$(echo "$state / $nodes" | bc -l)"
+  bench_target "engine memory, random $n nodes (KB/node)" "$(printf %.2f "$(echo "($rss - $base_kb) / $n" | bc -l)")" \
+    "<=" 1 "peak RSS of a resume over an empty resume"
 done

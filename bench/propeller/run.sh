@@ -16,6 +16,7 @@
 # and the engine-alone memory measure that follows it (resume_mem.sh; ENGINE_MEM=0 skips only the latter).
 set -eu
 cd "$(dirname "$0")/../.."
+. bench/lib.sh
 flytec=${FLYTEC:-bin/flytec}
 out=bench/out/propeller
 data_root=${DATA_ROOT:-$out}
@@ -51,6 +52,7 @@ echo "data directories under $data_root ($(df --output=fstype "$data_root" | tai
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
+targets=()
 printf '%-7s %6s %9s %7s %8s %7s %8s %8s %8s %11s\n' shape nodes "flytec s" "make s" "ninja s" "x make" "x ninja" \
   "peak MB" "KB/node" "state B/node"
 for n in $sizes; do
@@ -90,7 +92,14 @@ for n in $sizes; do
     printf '%-7s %6d %9.2f %7.2f %8.2f %7.2f %8.2f %8.1f %8.2f %11.0f\n' "$shape" "$n" "$ft" "$mt" "$nt" \
       "$ratio" "$nratio" "$(echo "$rss / 1024" | bc -l)" "$(echo "$rss / $n" | bc -l)" \
       "$(echo "$state / $nodes" | bc -l)"
+    targets+=("$shape $n|$ratio|$nratio")
   done
+done
+fs=$(df --output=fstype "$data_root" | tail -1 | tr -d ' ')
+for t in "${targets[@]}"; do
+  IFS='|' read -r what ratio nratio <<< "$t"
+  bench_target "run $what no-op tasks / make -j2" "$(printf %.2f "$ratio")" "<=" 1.5 "wall, same DAG, data on $fs"
+  bench_target "run $what no-op tasks / ninja -j2" "$(printf %.2f "$nratio")" "<=" 2 "wall, same DAG, data on $fs"
 done
 
 # Scale: the random DAG, flytec alone. Cost should be linear (each size's seconds over the previous size's at
@@ -124,6 +133,8 @@ for n in $scale; do
     printf 'cost %d/%d nodes: wall %.2f, engine cpu %.2f (linear: %.0f; target at most %.0f)\n' "$n" "$first_n" \
       "$(echo "$ft / $first_t" | bc -l)" "$(echo "$ct / $first_c" | bc -l)" "$(echo "$n / $first_n" | bc -l)" \
       "$(echo "$n / $first_n * 1.2" | bc -l)"
+    bench_target "run random $n / $first_n nodes, engine cpu" "$(printf %.2f "$(echo "$ct / $first_c" | bc -l)")" \
+      "<=" "$(printf %.0f "$(echo "$n / $first_n * 1.2" | bc -l)")" "linear: $(echo "$n / $first_n" | bc)"
   fi
   first_n=$n first_t=$ft first_c=$ct # the next size is compared with this one
 done

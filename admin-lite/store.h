@@ -73,6 +73,15 @@ void adm_store_flat(struct adm_store *s, bool on);
  * when the count did not move (a failed statement undoes itself). */
 int64_t adm_store_total_changes(struct adm_store *s);
 /*
+ * What the store's connection did with its page cache since it opened (sqlite3_db_status: CACHE_HIT, CACHE_MISS,
+ * CACHE_WRITE: pages written to the WAL) and the database's size in pages (PRAGMA page_count), for benchmarks
+ * (bench/scheduler: pages written per burst on a grown store).
+ */
+struct adm_store_pages {
+	int64_t hit, miss, written, count;
+};
+void adm_store_pages(struct adm_store *s, struct adm_store_pages *out);
+/*
  * A number that changes whenever a row of `entities` (tasks, workflows, launch plans and their state and policy)
  * may have changed: written by this connection (counted at each row by sqlite's update hook, committed or not) or
  * by any other connection or process (sqlite's `PRAGMA data_version`, read once per outermost transaction). Equal

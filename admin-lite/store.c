@@ -1023,6 +1023,12 @@ int adm_store_open(const char *path, struct adm_store **out, struct fc_err *err)
 	rc = exec_sql(s, "PRAGMA journal_mode = WAL", err);
 	if (!rc)
 		rc = exec_sql(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", err);
+	if (!rc) {
+		char pragma[64];
+
+		snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", ADM_STORE_CACHE_KIB);
+		rc = exec_sql(s, pragma, err);
+	}
 	if (!rc)
 		rc = migrate(s, err);
 	if (rc)

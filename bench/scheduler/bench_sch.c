@@ -30,7 +30,8 @@
  *    then K - 1 more bursts on the same store unmeasured (it then holds K bursts: K * N executions and their slot
  *    log), then M (default 3) measured bursts (burst_grown): a production scheduler's store only grows. Each line
  *    also gives the store's pages written to the WAL by the burst (sqlite3_db_status CACHE_WRITE), its page cache
- *    misses and the database's size in pages after it.
+ *    misses and the database's size in pages after it. SCH_BENCH_FIRE_BATCH=K: fires per transaction (default:
+ *    the scheduler's, SCH_FIRE_BATCH).
  * Prints key=value lines.
  */
 #include "admin-lite/query.h"
@@ -676,6 +677,8 @@ static void bench_burst_grown(const char *dir, unsigned n, unsigned grow, unsign
 	sch_manual_clock_init(&clock, boundary - 30 * NS);
 	memset(&opts, 0, sizeof(opts));
 	opts.quiet = true;
+	if (getenv("SCH_BENCH_FIRE_BATCH")) /* fires per transaction (0: the scheduler's default) */
+		opts.fire_batch = (unsigned)strtoul(getenv("SCH_BENCH_FIRE_BATCH"), NULL, 10);
 	if (sch_new(store, &clock.clock, &opts, &s, &err) || sch_step(s, boundary - 30 * NS, NULL, &err))
 		die("loading the scheduler", &err);
 	burst_measure(s, store, &clock, boundary, n, "burst_fresh round=1");

@@ -521,6 +521,17 @@ static void test_plain_fire_no_row(void **state)
 	assert_string_equal(st->slots[3].outcome, "fired");
 	assert_string_equal(st->slots[3].execution, exec_of(f, "pf", T(2))->id.name);
 	assert_int_equal(st->slots[4].slot_ns, T(1));
+	/* a store written before this change has a row for the fired slot too: the slot shows once, from its row */
+	{
+		struct adm_slot old = {T(2), ADM_SLOT_FIRED, false, exec_of(f, "pf", T(2))->id.name, "", 0, 0};
+
+		assert_int_equal(adm_schedule_slot_put(f->store, &lp, &old, &err), 0);
+		st = sfx_status(f, "pf");
+		assert_int_equal(st->nslots, 5);
+		assert_int_equal(st->slots[3].slot_ns, T(2));
+		assert_string_equal(st->slots[3].execution, exec_of(f, "pf", T(2))->id.name);
+		assert_int_equal(st->slots[4].slot_ns, T(1));
+	}
 	/* a backfill finds the fired slots run and would run the missed ones */
 	to = T(5);
 	assert_int_equal(sch_backfill(f->sch, "sched", "development", "pf", T(1), &to, 1, true, &f->a, &slots, &n,

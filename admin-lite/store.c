@@ -948,6 +948,26 @@ int64_t adm_store_total_changes(struct adm_store *s)
 	return n;
 }
 
+void adm_store_pages(struct adm_store *s, struct adm_store_pages *out)
+{
+	sqlite3_stmt *st;
+	int cur, high;
+
+	memset(out, 0, sizeof(*out));
+	adm_store_lock(s);
+	if (sqlite3_db_status(s->db, SQLITE_DBSTATUS_CACHE_HIT, &cur, &high, 0) == SQLITE_OK)
+		out->hit = cur;
+	if (sqlite3_db_status(s->db, SQLITE_DBSTATUS_CACHE_MISS, &cur, &high, 0) == SQLITE_OK)
+		out->miss = cur;
+	if (sqlite3_db_status(s->db, SQLITE_DBSTATUS_CACHE_WRITE, &cur, &high, 0) == SQLITE_OK)
+		out->written = cur;
+	st = adm_stmt(s, "PRAGMA page_count", NULL);
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		out->count = sqlite3_column_int64(st, 0);
+	adm_stmt_done(s, st);
+	adm_store_unlock(s);
+}
+
 uint64_t adm_store_entities_epoch(struct adm_store *s)
 {
 	sqlite3_stmt *st;
@@ -1003,6 +1023,12 @@ int adm_store_open(const char *path, struct adm_store **out, struct fc_err *err)
 	rc = exec_sql(s, "PRAGMA journal_mode = WAL", err);
 	if (!rc)
 		rc = exec_sql(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", err);
+	if (!rc) {
+		char pragma[64];
+
+		snprintf(pragma, sizeof(pragma), "PRAGMA cache_size = -%d", ADM_STORE_CACHE_KIB);
+		rc = exec_sql(s, pragma, err);
+	}
 	if (!rc)
 		rc = migrate(s, err);
 	if (rc)

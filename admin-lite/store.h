@@ -73,6 +73,15 @@ void adm_store_flat(struct adm_store *s, bool on);
  * when the count did not move (a failed statement undoes itself). */
 int64_t adm_store_total_changes(struct adm_store *s);
 /*
+ * What the store's connection did with its page cache since it opened (sqlite3_db_status: CACHE_HIT, CACHE_MISS,
+ * CACHE_WRITE: pages written to the WAL) and the database's size in pages (PRAGMA page_count), for benchmarks
+ * (bench/scheduler: pages written per burst on a grown store).
+ */
+struct adm_store_pages {
+	int64_t hit, miss, written, count;
+};
+void adm_store_pages(struct adm_store *s, struct adm_store_pages *out);
+/*
  * A number that changes whenever a row of `entities` (tasks, workflows, launch plans and their state and policy)
  * may have changed: written by this connection (counted at each row by sqlite's update hook, committed or not) or
  * by any other connection or process (sqlite's `PRAGMA data_version`, read once per outermost transaction). Equal
@@ -468,6 +477,12 @@ int64_t adm_schedule_last_slot(struct adm_store *s, const struct adm_id *lp_name
  * A row other than MISSED means the slot was taken: a backfill does not run it again and the live scheduler does
  * not fire it. Finished rows beyond the newest ADM_SLOT_LOG_KEEP of a name are pruned (backfill rows and waiting
  * rows are kept: they are the queue and its parallelism count).
+ * A slot the live scheduler fired plainly (outcome fired, no detail, its execution under the name derived from the
+ * plan and the slot) has no row since the fifth round of issue 12: the execution (that name, scheduled_at the
+ * slot, mode SCHEDULED) proves it, and a row per fire was a third of the pages a burst of 1,000 wrote on a grown
+ * store. adm_schedule_slot_list() shows such executions as "fired" rows in their place; adm_schedule_slot_get()
+ * reads rows only (the scheduler's slot_taken() looks for the execution by its derived names). Rows written before
+ * stay and are read as before.
  */
 enum adm_slot_outcome {
 	ADM_SLOT_FIRED = 0,      /* an execution started at its time */
@@ -499,7 +514,8 @@ int adm_schedule_slot_put(struct adm_store *s, const struct adm_id *lp_name, con
 /* The row of slot `slot_ns`: FC_ENOENT when none. */
 int adm_schedule_slot_get(struct adm_store *s, const struct adm_id *lp_name, int64_t slot_ns, struct fc_arena *a,
 			  struct adm_slot *out, struct fc_err *err);
-/* The newest `limit` rows, newest slot first (waiting ones only when `waiting_only`, then oldest first). */
+/* The newest `limit` rows, newest slot first, with the plainly fired slots that have no row read from their
+ * executions (waiting ones only when `waiting_only`, then oldest first). */
 int adm_schedule_slot_list(struct adm_store *s, const struct adm_id *lp_name, bool waiting_only, size_t limit,
 			   struct fc_arena *a, struct adm_slot **out, size_t *nr, struct fc_err *err);
 /* Record `slot` as the last fired slot without creating an execution (a slot that went into the buffer, or that a

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #define ADM_SLOT_PRUNE_EVERY 16
+/* The mode of the executions the scheduler starts (admin.ExecutionMetadata.ExecutionMode SCHEDULED). */
+#define MODE_SCHEDULED 1
 
 static const char *const outcome_names[] = {
 	[ADM_SLOT_FIRED] = "fired",       [ADM_SLOT_SKIPPED] = "skipped",
@@ -133,16 +135,28 @@ int adm_schedule_slot_list(struct adm_store *s, const struct adm_id *lp_name, bo
 	*out = NULL;
 	*nr = 0;
 	adm_store_lock(s);
-	st = adm_stmt(s, waiting_only ? "SELECT " SLOT_COLS " FROM schedule_slots WHERE project = ? AND domain = ? AND "
-					"name = ? AND waiting = 1 ORDER BY slot LIMIT ?"
-				      : "SELECT " SLOT_COLS " FROM schedule_slots WHERE project = ? AND domain = ? AND "
-					"name = ? ORDER BY slot DESC LIMIT ?", err);
+	/* A slot fired plainly has no row: its execution stands for it (store.h, "The slot log"). The newest of those
+	 * without a row are read through executions_by_lp, newest created first (the live scheduler creates them in
+	 * slot order), and merged with the rows by slot. `+x.mode`: not an index on the mode. */
+	st = adm_stmt(s, waiting_only ? "SELECT " SLOT_COLS " FROM schedule_slots WHERE project = ?1 AND domain = ?2 AND "
+					"name = ?3 AND waiting = 1 ORDER BY slot LIMIT ?4"
+				      : "SELECT * FROM (SELECT " SLOT_COLS " FROM schedule_slots WHERE project = ?1 AND "
+					"domain = ?2 AND name = ?3 ORDER BY slot DESC LIMIT ?4) UNION ALL SELECT * FROM ("
+					"SELECT x.scheduled_at, ?5, 0, x.name, '', 0, x.created_at FROM executions x WHERE "
+					"x.project = ?1 AND x.domain = ?2 AND x.lp_name = ?3 AND +x.mode = ?6 AND "
+					"x.scheduled_at <> 0 AND NOT EXISTS (SELECT 1 FROM schedule_slots b WHERE "
+					"b.project = ?1 AND b.domain = ?2 AND b.name = ?3 AND b.slot = x.scheduled_at) "
+					"ORDER BY x.created_at DESC, x.id DESC LIMIT ?4) ORDER BY 1 DESC LIMIT ?4", err);
 	if (!st) {
 		adm_store_unlock(s);
 		return FC_EIO;
 	}
 	bind_name(st, 1, lp_name);
 	sqlite3_bind_int64(st, 4, (int64_t)limit);
+	if (!waiting_only) {
+		sqlite3_bind_int(st, 5, ADM_SLOT_FIRED);
+		sqlite3_bind_int(st, 6, MODE_SCHEDULED);
+	}
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		FC_ALLOC_GROW(list, n + 1, alloc);
 		read_slot(a, st, &list[n++]);

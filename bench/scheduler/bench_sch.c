@@ -26,6 +26,12 @@
  *    transaction per fire (sch_options.fire_batch = 1, how the scheduler fired before). `bench_sch burst DIR N
  *    batched|single|both ROUNDS`: only that variant, and ROUNDS bursts a minute apart on the same store (one line
  *    each; the WAL grows from burst to burst, so some of them reach the checkpoint mark).
+ * 7. grown store (`bench_sch burst DIR N grown K [M]`): the batched burst of 6. on a fresh store (burst_fresh),
+ *    then K - 1 more bursts on the same store unmeasured (it then holds K bursts: K * N executions and their slot
+ *    log), then M (default 3) measured bursts (burst_grown): a production scheduler's store only grows. Each line
+ *    also gives the store's pages written to the WAL by the burst (sqlite3_db_status CACHE_WRITE), its page cache
+ *    misses and the database's size in pages after it. SCH_BENCH_FIRE_BATCH=K: fires per transaction (default:
+ *    the scheduler's, SCH_FIRE_BATCH).
  * Prints key=value lines.
  */
 #include "admin-lite/query.h"
@@ -39,6 +45,7 @@
 #include "core/log.h"
 #include "scheduler/scheduler.h"
 
+#include <inttypes.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -583,6 +590,114 @@ static int64_t *burst_delays(struct adm_store *store, int64_t boundary, int64_t 
 	return delays;
 }
 
+/* The process CPU time and the monotonic time at the last commit that told the store's listener of changes. */
+static double g_commit_cpu, g_commit_mono;
+
+static void on_commit(void *ctx, const struct adm_change *changes, size_t n, bool overflow)
+{
+	(void)ctx;
+	(void)changes;
+	(void)n;
+	(void)overflow;
+	g_commit_cpu = cpu_s();
+	g_commit_mono = mono_s();
+}
+
+/* One measured burst at `boundary` (the manual clock set to it first), one line labelled `label`. commit_cpu_ms is
+ * the CPU until the last commit (every execution visible), the rest of step_cpu_ms the checkpoint after the pass. */
+static void burst_measure(struct sch *s, struct adm_store *store, struct sch_manual_clock *clock, int64_t boundary,
+			  unsigned n, const char *label)
+{
+	struct adm_store_pages p0, p1;
+	struct fc_err err;
+	int64_t start, *delays;
+	size_t k;
+	double t0, c0, step_ms, step_cpu_ms;
+
+	sch_manual_clock_set(clock, boundary);
+	adm_store_set_listener(store, on_commit, NULL);
+	adm_store_pages(store, &p0);
+	start = real_ns();
+	t0 = mono_s();
+	c0 = cpu_s();
+	perf_ctl("enable");
+	if (sch_step(s, boundary, NULL, &err))
+		die("the burst", &err);
+	step_ms = (mono_s() - t0) * 1e3;
+	step_cpu_ms = (cpu_s() - c0) * 1e3;
+	perf_ctl("disable");
+	adm_store_set_listener(store, NULL, NULL);
+	adm_store_pages(store, &p1);
+	delays = burst_delays(store, boundary, start, &k);
+	if (k != n)
+		fprintf(stderr, "bench_sch: expected %u executions at the boundary, found %zu\n", n, k);
+	if (k)
+		printf("%s slots=%zu created_p50_ms=%.2f created_p99_ms=%.2f created_max_ms=%.2f all_committed_ms=%.2f "
+		       "step_ms=%.2f commit_cpu_ms=%.2f step_cpu_ms=%.2f cpu_per_fire_us=%.1f pages_written=%" PRId64
+		       " cache_misses=%" PRId64 " page_count=%" PRId64 "\n",
+		       label, k, (double)delays[k / 2] / 1e6, (double)delays[(k * 99) / 100] / 1e6,
+		       (double)delays[k - 1] / 1e6, (g_commit_mono - t0) * 1e3, step_ms, (g_commit_cpu - c0) * 1e3,
+		       step_cpu_ms,
+		       (g_commit_cpu - c0) * 1e6 / (double)k,
+		       p1.written - p0.written, p1.miss - p0.miss, p1.count);
+	fflush(stdout);
+	free(delays);
+}
+
+/* A fresh store's burst, then `grow` - 1 more unmeasured, then `measure` measured bursts on the grown store. */
+static void bench_burst_grown(const char *dir, unsigned n, unsigned grow, unsigned measure)
+{
+	struct sch_manual_clock clock;
+	struct adm_store *store;
+	struct cmp_session *cs;
+	struct sch_options opts;
+	struct fc_err err;
+	struct sch *s;
+	char path[512], aux[520], name[32], label[64];
+	int64_t boundary;
+
+	snprintf(path, sizeof(path), "%s/grown.db", dir);
+	unlink(path);
+	snprintf(aux, sizeof(aux), "%s-wal", path);
+	unlink(aux);
+	snprintf(aux, sizeof(aux), "%s-shm", path);
+	unlink(aux);
+	cs = prepare(path, &store);
+	if (adm_store_begin(store, &err))
+		die("begin", &err);
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "b%u", i);
+		add_lp(store, cs, name, "* * * * *", 0);
+	}
+	if (adm_store_commit(store, &err))
+		die("commit", &err);
+	cmp_session_free(cs);
+	adm_store_set_clock(store, manual_store_now, NULL);
+	boundary = (real_ns() / (60 * NS) + 1) * 60 * NS;
+	sch_manual_clock_init(&clock, boundary - 30 * NS);
+	memset(&opts, 0, sizeof(opts));
+	opts.quiet = true;
+	if (getenv("SCH_BENCH_FIRE_BATCH")) /* fires per transaction (0: the scheduler's default) */
+		opts.fire_batch = (unsigned)strtoul(getenv("SCH_BENCH_FIRE_BATCH"), NULL, 10);
+	if (sch_new(store, &clock.clock, &opts, &s, &err) || sch_step(s, boundary - 30 * NS, NULL, &err))
+		die("loading the scheduler", &err);
+	burst_measure(s, store, &clock, boundary, n, "burst_fresh round=1");
+	for (unsigned r = 1; r < grow; r++) {
+		boundary += 60 * NS;
+		sch_manual_clock_set(&clock, boundary);
+		if (sch_step(s, boundary, NULL, &err))
+			die("growing the store", &err);
+	}
+	for (unsigned r = 0; r < measure; r++) {
+		boundary += 60 * NS;
+		snprintf(label, sizeof(label), "burst_grown round=%u", grow + r + 1);
+		burst_measure(s, store, &clock, boundary, n, label);
+	}
+	sch_free(s);
+	sch_manual_clock_release(&clock);
+	adm_store_free(store);
+}
+
 /* `rounds` bursts on one store, one a minute (the WAL grows from one to the next, so some passes checkpoint). */
 static void bench_burst_once(const char *dir, unsigned n, unsigned fire_batch, unsigned rounds)
 {
@@ -645,6 +760,12 @@ static void bench_burst_once(const char *dir, unsigned n, unsigned fire_batch, u
 
 int main(int argc, char **argv)
 {
+	if (argc >= 6 && argc <= 7 && !strcmp(argv[1], "burst") && !strcmp(argv[4], "grown")) {
+		fc_log_set_level(FC_LOG_ERROR);
+		bench_burst_grown(argv[2], (unsigned)strtoul(argv[3], NULL, 10), (unsigned)strtoul(argv[5], NULL, 10),
+				  argc == 7 ? (unsigned)strtoul(argv[6], NULL, 10) : 3);
+		return 0;
+	}
 	if (argc >= 4 && argc <= 6 && !strcmp(argv[1], "burst")) {
 		const char *which = argc >= 5 ? argv[4] : "both";
 		unsigned rounds = argc == 6 ? (unsigned)strtoul(argv[5], NULL, 10) : 1;
@@ -665,7 +786,8 @@ int main(int argc, char **argv)
 	}
 	if (argc != 5) {
 		fprintf(stderr, "usage: bench_sch DIR N IDLE_S LATENCY_N\n       bench_sch jitter DIR N JITTER_S\n"
-				"       bench_sch burst DIR N [both|batched|single [ROUNDS]]\n");
+				"       bench_sch burst DIR N [both|batched|single [ROUNDS]]\n"
+				"       bench_sch burst DIR N grown K [M]\n");
 		return 2;
 	}
 	fc_log_set_level(FC_LOG_ERROR);

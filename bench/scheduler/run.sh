@@ -7,7 +7,8 @@
 #   4. burst: SCH_BENCH_BURST_N (default 1000) slots due at once on the manual clock, fires batched vs one
 #      transaction per fire (the baseline), p50/p99 of slot -> execution; then SCH_BENCH_BURST_ROUNDS (default 20;
 #      0 skips it) batched bursts a minute apart on one store, one line each (a store that already holds earlier
-#      bursts: bench/RESULTS.md, "2026-12-07 h4F");
+#      bursts: bench/RESULTS.md, "2026-12-07 h4F"); 4b. the same burst on a fresh store and on a store grown by
+#      SCH_BENCH_GROWN_K earlier bursts (default 40), in one run;
 #   5. with jitter: lateness after the jittered fire time, p50/p99, for SCH_BENCH_JITTER_N (default 100000) slots due
 #      at one minute with jitter SCH_BENCH_JITTER_S (default 30; 0 plans skip it).
 set -eu
@@ -33,6 +34,13 @@ if [ "$BR" -gt 0 ]; then
   echo "-- scheduler: $BR bursts of $BN slots a minute apart on one store (batched)"
   rm -f "$OUT"/burst0.db*
   "$OUT/bench_sch" burst "$OUT" "$BN" batched "$BR" | tee -a "$OUT/results.txt"
+fi
+# 4b. grown store: a fresh store's burst, then SCH_BENCH_GROWN_K (default 40; 0 skips it) bursts in all, then three
+#     measured ones on that grown store (pages written per burst and cache misses on each line)
+GK=${SCH_BENCH_GROWN_K:-40}
+if [ "$GK" -gt 0 ]; then
+  echo "-- scheduler: $BN slots due at once on a fresh store, then on the same store after $GK bursts"
+  "$OUT/bench_sch" burst "$OUT" "$BN" grown "$GK" 3 | tee -a "$OUT/results.txt"
 fi
 # 5. jitter: SCH_BENCH_JITTER_N schedules (default 100000) at "* * * * *" with jitter SCH_BENCH_JITTER_S (default 30)
 JN=${SCH_BENCH_JITTER_N:-100000}

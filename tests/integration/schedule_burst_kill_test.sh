@@ -6,27 +6,15 @@
 # first and its last run (catch_up: all fires what the downtime missed), and each plan's recorded last slot is its
 # newest execution's slot. How many of the kills found a burst half-written is printed (it depends on timing).
 source "$(dirname "$0")/admin_lib.sh"
+source "$(dirname "$0")/schedule_lib.sh"
 
 PLANS=1000
 mkdir -p "$T/repo"
+sch_tick_spec burst > "$T/repo/burst.yaml"
 python3 - "$T/repo/burst.yaml" "$PLANS" <<'PY'
 import sys
 path, n = sys.argv[1], int(sys.argv[2])
-with open(path, "w") as f:
-    f.write("""project: burst
-tasks:
-  - name: stamp
-    type: echo
-    inputs: {at: datetime}
-    outputs: {at: datetime}
-workflows:
-  - name: tick
-    inputs: {at: datetime}
-    outputs: {at: !ref s.at}
-    nodes:
-      - {id: s, task: stamp, inputs: {at: !ref inputs.at}}
-launch_plans:
-""")
+with open(path, "a") as f:
     for i in range(n):
         f.write(f"  - {{name: p{i:03d}, workflow: tick, active: true, "
                 f"schedule: {{cron: \"@every 2s\", kickoff_input: at, catch_up: all}}}}\n")

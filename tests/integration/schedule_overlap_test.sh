@@ -5,22 +5,10 @@
 # view and the decisions show in the API and the CLI; `flytec backfill` lists (dry run) and runs a range with its
 # parallelism bound; bad requests are JSON errors.
 source "$(dirname "$0")/admin_lib.sh"
+source "$(dirname "$0")/schedule_lib.sh"
 
 mkdir -p "$T/repo"
-cat > "$T/repo/tick.yaml" <<'YAML'
-project: sched
-tasks:
-  - name: stamp
-    type: echo
-    inputs: {at: datetime}
-    outputs: {at: datetime}
-workflows:
-  - name: tick
-    inputs: {at: datetime}
-    outputs: {at: !ref s.at}
-    nodes:
-      - {id: s, task: stamp, inputs: {at: !ref inputs.at}}
-launch_plans:
+{ sch_tick_spec sched; cat <<'YAML'
   - name: buffered
     workflow: tick
     schedule: {cron: "@every 1s", kickoff_input: at, concurrency: buffer_all, max_buffered: 3, catch_up: all}
@@ -30,6 +18,7 @@ launch_plans:
     schedule: {cron: "* * * * *", kickoff_input: at}
     active: true
 YAML
+} > "$T/repo/tick.yaml"
 # no executor: executions stay QUEUED (unfinished) until terminated
 adm_start --repo "$T/repo" --data-dir "$T/data" --no-executor
 export FLYTEC_ADMIN=$URL

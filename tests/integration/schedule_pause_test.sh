@@ -3,27 +3,16 @@
 # note show in `flytec get schedules` and GET /api/v1/schedules, unpausing resumes without firing the slots of the
 # pause, bad requests get JSON errors, and /metrics carries the scheduler's counters.
 source "$(dirname "$0")/admin_lib.sh"
+source "$(dirname "$0")/schedule_lib.sh"
 
 mkdir -p "$T/repo"
-cat > "$T/repo/tick.yaml" <<'YAML'
-project: sched
-tasks:
-  - name: stamp
-    type: echo
-    inputs: {at: datetime}
-    outputs: {at: datetime}
-workflows:
-  - name: tick
-    inputs: {at: datetime}
-    outputs: {at: !ref s.at}
-    nodes:
-      - {id: s, task: stamp, inputs: {at: !ref inputs.at}}
-launch_plans:
+{ sch_tick_spec sched; cat <<'YAML'
   - name: every_second
     workflow: tick
     schedule: {cron: "@every 1s", kickoff_input: at, catch_up: all, jitter: 0s}
     active: true
 YAML
+} > "$T/repo/tick.yaml"
 adm_start --repo "$T/repo" --data-dir "$T/data" --no-executor
 export FLYTEC_ADMIN=$URL
 count() { get "/api/v1/executions/sched/development?limit=1000"; jget 'len(d.get("executions", []))'; }

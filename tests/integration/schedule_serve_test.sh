@@ -3,28 +3,17 @@
 # schedule; the watcher compiles and registers it, the scheduler fires its slots, the executor runs them, and
 # `flytec get executions` shows the scheduled runs with their scheduled time and the kickoff input.
 source "$(dirname "$0")/admin_lib.sh"
+source "$(dirname "$0")/schedule_lib.sh"
 
 mkdir -p "$T/repo"
-cat > "$T/repo/tick.yaml" <<'YAML'
-project: sched
-tasks:
-  - name: stamp
-    type: echo
-    inputs: {at: datetime, label: string}
-    outputs: {at: datetime, label: string}
-workflows:
-  - name: tick
-    inputs: {at: datetime, label: string}
-    outputs: {at: !ref s.at}
-    nodes:
-      - {id: s, task: stamp, inputs: {at: !ref inputs.at, label: !ref inputs.label}}
-launch_plans:
+{ sch_tick_spec sched label; cat <<'YAML'
   - name: every_two_seconds
     workflow: tick
     fixed_inputs: {label: tick}
     schedule: {cron: "@every 2s", kickoff_input: at, catch_up: none}
     active: true
 YAML
+} > "$T/repo/tick.yaml"
 adm_start --repo "$T/repo" --data-dir "$T/data"
 export FLYTEC_ADMIN=$URL
 count_scheduled() { "$FLYTEC" get executions -p sched -o json 2>/dev/null | python3 -c '

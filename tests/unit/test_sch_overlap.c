@@ -483,6 +483,75 @@ static void test_slot_view(void **state)
 	sfx_free(f);
 }
 
+/*
+ * A slot fired plainly has no slot-log row (its execution is the record, issue 12 fifth round): the view still shows
+ * it as fired with its execution, newest first among rows of other outcomes; a backfill finds it run; a restart
+ * does not fire it again; a manual execution of the same plan is not taken for a slot.
+ */
+static void test_plain_fire_no_row(void **state)
+{
+	struct sfx *f = sfx_new(utc(2024, 3, 1, 0, 0, 30));
+	const struct adm_id lp = {"sched", "development", "pf", NULL};
+	struct sch_backfill_slot *slots;
+	struct adm_execution *x;
+	struct sch_status *st;
+	struct adm_slot row;
+	struct fc_err err;
+	int64_t to;
+	size_t n;
+
+	(void)state;
+	sfx_register(f, SFX_PREAMBLE SFX_LP("pf", "cron: \"0 * * * *\", kickoff_input: day, catch_up: latest"));
+	sfx_run_until(f, T(2));
+	assert_int_equal(sfx_execs(f, "pf", &x), 2);
+	assert_int_equal(adm_schedule_slot_get(f->store, &lp, T(1), &f->a, &row, &err), FC_ENOENT);
+	assert_int_equal(adm_schedule_slot_get(f->store, &lp, T(2), &f->a, &row, &err), FC_ENOENT);
+	/* down from 02:00 to 05:30: 03 and 04 missed (rows), 05 fired (none) */
+	sfx_step(f, utc(2024, 3, 1, 5, 30, 0));
+	st = sfx_status(f, "pf");
+	assert_int_equal(st->nslots, 5);
+	assert_int_equal(st->slots[0].slot_ns, T(5));
+	assert_string_equal(st->slots[0].outcome, "fired");
+	assert_string_equal(st->slots[0].execution, exec_of(f, "pf", T(5))->id.name);
+	assert_string_equal(st->slots[0].detail, "");
+	assert_false(st->slots[0].waiting);
+	assert_string_equal(st->slots[1].outcome, "missed");
+	assert_string_equal(st->slots[2].outcome, "missed");
+	assert_int_equal(st->slots[3].slot_ns, T(2));
+	assert_string_equal(st->slots[3].outcome, "fired");
+	assert_string_equal(st->slots[3].execution, exec_of(f, "pf", T(2))->id.name);
+	assert_int_equal(st->slots[4].slot_ns, T(1));
+	/* a store written before this change has a row for the fired slot too: the slot shows once, from its row */
+	{
+		struct adm_slot old = {T(2), ADM_SLOT_FIRED, false, exec_of(f, "pf", T(2))->id.name, "", 0, 0};
+
+		assert_int_equal(adm_schedule_slot_put(f->store, &lp, &old, &err), 0);
+		st = sfx_status(f, "pf");
+		assert_int_equal(st->nslots, 5);
+		assert_int_equal(st->slots[3].slot_ns, T(2));
+		assert_string_equal(st->slots[3].execution, exec_of(f, "pf", T(2))->id.name);
+		assert_int_equal(st->slots[4].slot_ns, T(1));
+	}
+	/* a backfill finds the fired slots run and would run the missed ones */
+	to = T(5);
+	assert_int_equal(sch_backfill(f->sch, "sched", "development", "pf", T(1), &to, 1, true, &f->a, &slots, &n,
+				      &err), 0);
+	assert_int_equal(n, 5);
+	assert_string_equal(slots[0].state, "already run");
+	assert_string_equal(slots[1].state, "already run");
+	assert_string_equal(slots[2].state, "would run");
+	assert_string_equal(slots[3].state, "would run");
+	assert_string_equal(slots[4].state, "already run");
+	/* a restart fires nothing twice */
+	sfx_restart(f);
+	sfx_step(f, utc(2024, 3, 1, 5, 30, 1));
+	assert_int_equal(sfx_execs(f, "pf", &x), 3);
+	sfx_run_until(f, T(6));
+	assert_int_equal(sfx_execs(f, "pf", &x), 4);
+	assert_string_equal(sfx_status(f, "pf")->slots[0].execution, exec_of(f, "pf", T(6))->id.name);
+	sfx_free(f);
+}
+
 /* The spec keys: bad values are errors at their position; good ones reach the store and the status. */
 static void test_spec_keys(void **state)
 {
@@ -530,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_backfill_overlapping_live_slot),
 		cmocka_unit_test(test_backfill_survives_catch_up),
 		cmocka_unit_test(test_slot_view),
+		cmocka_unit_test(test_plain_fire_no_row),
 		cmocka_unit_test(test_spec_keys),
 	};
 

@@ -392,6 +392,18 @@ static void test_name_taken(void **state)
 	assert_int_equal(x[1].scheduled_at, utc(2024, 3, 1, 1, 0, 0));
 	assert_string_equal(x[1].id.name, alt);
 	assert_false(sfx_status(f, "hourly")->failing);
+	/* under a derived name, so no slot-log row; the view shows the slot once, the manual run is not a slot */
+	{
+		const struct adm_id lp = {"sched", "development", "hourly", NULL};
+		struct sch_status *st = sfx_status(f, "hourly");
+		struct adm_slot row;
+
+		assert_int_equal(adm_schedule_slot_get(f->store, &lp, utc(2024, 3, 1, 1, 0, 0), &f->a, &row, &err),
+				 FC_ENOENT);
+		assert_int_equal(st->nslots, 1);
+		assert_string_equal(st->slots[0].execution, alt);
+		assert_string_equal(st->slots[0].outcome, "fired");
+	}
 	sfx_free(f);
 }
 

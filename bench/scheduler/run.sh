@@ -13,6 +13,7 @@
 #      at one minute with jitter SCH_BENCH_JITTER_S (default 30; 0 plans skip it).
 set -eu
 cd "$(dirname "$0")/../.." || exit 2
+. bench/lib.sh
 N=${SCH_BENCH_N:-100000}
 IDLE=${SCH_BENCH_IDLE:-10}
 LAT=${SCH_BENCH_LATENCY_N:-1000}
@@ -28,7 +29,11 @@ echo "-- scheduler: $N schedules, $IDLE s idle, $LAT slots due at one minute"
 # 4. burst: SCH_BENCH_BURST_N slots due at once (manual clock), batched fires vs one transaction per fire
 BN=${SCH_BENCH_BURST_N:-1000}
 echo "-- scheduler: $BN slots due at once, batched vs one transaction per fire"
-"$OUT/bench_sch" burst "$OUT" "$BN" | tee -a "$OUT/results.txt"
+"$OUT/bench_sch" burst "$OUT" "$BN" | tee "$OUT/burst.txt" >> "$OUT/results.txt"
+cat "$OUT/burst.txt"
+p99() { sed -n "s/^$1.* created_p99_ms=\([0-9.]*\).*/\1/p" "$2" | sort -g | tail -1; }
+bench_target "scheduler: $BN slots due at once, p99 slot -> execution (ms)" "$(p99 burst_batched "$OUT/burst.txt")" \
+  "<" 20 "fresh store; one transaction per fire: p99 $(p99 burst_one_tx_per_fire "$OUT/burst.txt") ms"
 BR=${SCH_BENCH_BURST_ROUNDS:-20}
 if [ "$BR" -gt 0 ]; then
   echo "-- scheduler: $BR bursts of $BN slots a minute apart on one store (batched)"
@@ -40,7 +45,10 @@ fi
 GK=${SCH_BENCH_GROWN_K:-40}
 if [ "$GK" -gt 0 ]; then
   echo "-- scheduler: $BN slots due at once on a fresh store, then on the same store after $GK bursts"
-  "$OUT/bench_sch" burst "$OUT" "$BN" grown "$GK" 3 | tee -a "$OUT/results.txt"
+  "$OUT/bench_sch" burst "$OUT" "$BN" grown "$GK" 3 | tee "$OUT/grown.txt" >> "$OUT/results.txt"
+  cat "$OUT/grown.txt"
+  bench_target "scheduler: $BN slots at once after $GK bursts, worst p99 (ms)" "$(p99 burst_grown "$OUT/grown.txt")" \
+    "<" 20 "the same store fresh: p99 $(p99 burst_fresh "$OUT/grown.txt") ms"
 fi
 # 5. jitter: SCH_BENCH_JITTER_N schedules (default 100000) at "* * * * *" with jitter SCH_BENCH_JITTER_S (default 30)
 JN=${SCH_BENCH_JITTER_N:-100000}

@@ -15,9 +15,9 @@ D=$(mktemp -d)
 S=""
 cleanup() { [ -n "$S" ] && kill "$S" 2>/dev/null && wait "$S" 2>/dev/null; rm -rf "$D"; true; }
 trap cleanup EXIT
-# Each wrk thread formats the requests of the set once (init) and then only picks one at random per request: formatting
-# it per request (string.format + wrk.format) cost wrk 3.2 us of CPU per request, the table 1.9 us, CPU that the
-# server shares on these two cores (bench/RESULTS.md, 2026-12-07 12:00 UTC).
+# Each wrk thread formats the requests of the set once (init), then picks one at random per request: formatting
+# each request (string.format + wrk.format) cost wrk 3.2 us of CPU per request, the table 1.9 us, CPU that the
+# server shares on these two cores (bench/RESULTS.md, 2026-12-07 11:53-12:29 UTC, h5G).
 for set in all:$N hot:1000; do
 	cat >"$D/${set%%:*}.lua" <<LUA
 local n, reqs = ${set#*:}, {}
@@ -38,7 +38,10 @@ S=$!
 for _ in $(seq 1 200); do [ -s "$D/port" ] && break; sleep 0.05; done
 P=$(cat "$D/port")
 # the bare lookups: "RATE CPU_US_PER_LOOKUP"
-rate() { "$BENCH_EXEC" lookup "$DB" "$N" 5 | sed -n 's/^sqlite_execution_lookup_per_s=\([0-9]*\) cpu_us_per_lookup=\([0-9.]*\).*/\1 \2/p'; }
+rate() {
+	"$BENCH_EXEC" lookup "$DB" "$N" 5 |
+		sed -n 's/^sqlite_execution_lookup_per_s=\([0-9]*\) cpu_us_per_lookup=\([0-9.]*\).*/\1 \2/p'
+}
 ticks() { awk '{print $14 + $15}' "/proc/$S/stat"; } # user + system clock ticks of the server
 # wrk on one set: "REQUESTS_PER_S SERVER_CPU_US_PER_REQUEST"
 get() {

@@ -60,6 +60,7 @@ struct adm_req {
 	struct fc_buf out;
 	const char *content_type;
 	const char *extra_header, *extra_value;
+	bool utf8_done; /* `out` already went through fc_buf_fix_utf8 (a cached answer): send_reply skips the pass */
 	/* more answer headers: name, value, name, value, ..., NULL (arena or static; NULL: none) */
 	const char **headers;
 	int64_t started_ns;

@@ -87,15 +87,24 @@ measure("page_execution", ["/api/v1/executions/" + X, "/api/v1/data/executions/"
 PY
 
 echo "-- GET /api/v1/executions/{p}/{d}/{name} with wrk (2 threads, 16 connections, 10 s), random names"
+# the requests formatted once per wrk thread, one picked at random per request (exec_get_pair.sh says why)
 cat >"$OUT/get.lua" <<LUA
-math.randomseed(7)
+local n, reqs = $N, {}
+init = function(args)
+  for i = 0, n - 1 do
+    reqs[i + 1] = wrk.format("GET", string.format("/api/v1/executions/bench/development/e%06d", i))
+  end
+  math.randomseed(7)
+end
 request = function()
-  return wrk.format("GET", string.format("/api/v1/executions/bench/development/e%06d", math.random(0, $N - 1)))
+  return reqs[math.random(1, n)]
 end
 LUA
 # the baseline again, for 5 s right before and right after wrk (same load; the rate above is minutes older)
 "$OUT/bench_exec" lookup "$OUT/admin.db" "$N" 5 | tee "$OUT/lookup_before.txt"
+ticks0=$(awk '{print $14 + $15}' "/proc/$SERVER/stat") # the server's user + system CPU, in clock ticks
 wrk -t2 -c16 -d10s -s "$OUT/get.lua" "http://127.0.0.1:$PORT" | tee "$OUT/wrk.txt"
+ticks1=$(awk '{print $14 + $15}' "/proc/$SERVER/stat")
 "$OUT/bench_exec" lookup "$OUT/admin.db" "$N" 5 | tee "$OUT/lookup_after.txt"
 api_rate=$(awk '/Requests\/sec/ {print int($2)}' "$OUT/wrk.txt")
 errors=$(awk '/Non-2xx/ {print $NF}' "$OUT/wrk.txt")
@@ -105,3 +114,10 @@ echo "api_execution_get_per_s=$api_rate non_2xx=${errors:-0}"
 awk -v s="$sqlite_rate" -v a="$api_rate" 'BEGIN { printf "ratio_api_over_sqlite=%.2f (target >= 0.5; baseline of the fill run)\n", a / s }'
 awk -v b="$before" -v c="$after" -v a="$api_rate" 'BEGIN { m = b > c ? b : c;
 	printf "ratio_api_over_adjacent_sqlite=%.2f (target >= 0.5; against the higher of %d before and %d after)\n", a / m, b, c }'
+# the same in CPU time: one bare lookup's (the cheaper of before/after) over the server's per GET (wrk's excluded)
+cpu_before=$(sed -n 's/.*cpu_us_per_lookup=\([0-9.]*\).*/\1/p' "$OUT/lookup_before.txt")
+cpu_after=$(sed -n 's/.*cpu_us_per_lookup=\([0-9.]*\).*/\1/p' "$OUT/lookup_after.txt")
+awk -v b="$cpu_before" -v c="$cpu_after" -v t=$((ticks1 - ticks0)) -v hz="$(getconf CLK_TCK)" \
+	-v n="$(awk '/ requests in / {print $1}' "$OUT/wrk.txt")" 'BEGIN { m = b < c ? b : c; s = t * 1e6 / hz / n;
+	printf "server_cpu_us_per_get=%.1f sqlite_cpu_us_per_lookup=%.2f", s, m
+	printf " ratio_api_over_sqlite_per_cpu_second=%.2f\n", m / s }'

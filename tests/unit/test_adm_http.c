@@ -43,6 +43,13 @@ static void test_utf8_fix(void **state)
 	fix("\xf4\x90\x80\x80", 4, FFFD FFFD FFFD FFFD, 4); /* past U+10FFFF */
 	fix("ok\xe2\x82", 4, "ok" FFFD FFFD, 2);	   /* cut off at the end */
 	fix("\xc3(", 2, FFFD "(", 1);			   /* a lead byte without its continuation */
+	/* past the 8-bytes-at-a-time ASCII pass: a bad byte or a sequence at, across and after a word's end */
+	fix("0123456789abcdef\xff", 17, "0123456789abcdef" FFFD, 1);
+	fix("01234567\xc3\xa9" "89abcdefgh", 20, "01234567\xc3\xa9" "89abcdefgh", 0);
+	fix("0123456\xc3\xa9" "89abcdefghi", 20, "0123456\xc3\xa9" "89abcdefghi", 0);
+	fix("0123456\xc3" "x89abcdefghi", 20, "0123456" FFFD "x89abcdefghi", 1);
+	fix("abcdefghijklmno\xe2\x82", 17, "abcdefghijklmno" FFFD FFFD, 2);
+	fix("abcdefgh\x80ijklmnopqrstuvwx\xf0\x9f\x98\x80", 29, "abcdefgh" FFFD "ijklmnopqrstuvwx\xf0\x9f\x98\x80", 1);
 }
 
 static void test_utf8_fix_keeps_cap(void **state)

@@ -11,6 +11,7 @@
 # printed as min, p50 and p99: on a shared machine the minimum shows the cost, the percentiles the load.
 set -eu
 cd "$(dirname "$0")/../.." || exit 2
+. bench/lib.sh
 N=${ADMIN_BENCH_EXECS:-100000}
 NODES=${ADMIN_BENCH_NODES:-10000}
 SAMPLES=${ADMIN_BENCH_SAMPLES:-200}
@@ -86,6 +87,10 @@ measure("page_execution", ["/api/v1/executions/" + X, "/api/v1/data/executions/"
                            "/api/v1/node_executions/" + X + q(limit=10000), "/api/v1/events/" + X])
 PY
 
+# the slowest list query (p50 over HTTP) against the 10 ms target
+slowest=$(tr ' ' '\n' < "$OUT/http.txt" | sed -n 's/^http_\(list_[a-z0-9_]*\)_p50_ms=/\1 /p' | sort -k2 -g | tail -1)
+bench_target "admin: slowest execution list query over $N, p50 (ms)" "${slowest#* }" "<" 10 \
+  "${slowest% *}, HTTP, 100 a page, filters/sort/paging"
 echo "-- GET /api/v1/executions/{p}/{d}/{name} with wrk (2 threads, 16 connections, 10 s), random names"
 # the requests formatted once per wrk thread, one picked at random per request (exec_get_pair.sh says why)
 cat >"$OUT/get.lua" <<LUA
@@ -120,4 +125,7 @@ cpu_after=$(sed -n 's/.*cpu_us_per_lookup=\([0-9.]*\).*/\1/p' "$OUT/lookup_after
 awk -v b="$cpu_before" -v c="$cpu_after" -v t=$((ticks1 - ticks0)) -v hz="$(getconf CLK_TCK)" \
 	-v n="$(awk '/ requests in / {print $1}' "$OUT/wrk.txt")" 'BEGIN { m = b < c ? b : c; s = t * 1e6 / hz / n;
 	printf "server_cpu_us_per_get=%.1f sqlite_cpu_us_per_lookup=%.2f", s, m
-	printf " ratio_api_over_sqlite_per_cpu_second=%.2f\n", m / s }'
+	printf " ratio_api_over_sqlite_per_cpu_second=%.2f\n", m / s }' | tee "$OUT/cpu.txt"
+awk -v b="$before" -v c="$after" -v a="$api_rate" 'BEGIN { m = b > c ? b : c; printf "%.2f", a / m }' > "$OUT/ratio"
+bench_target "admin: GET execution by random name over $N / bare sqlite lookup" "$(cat "$OUT/ratio")" ">=" 0.5 \
+  "wall rates, wrk on the same cores; per CPU second $(sed -n 's/.*per_cpu_second=//p' "$OUT/cpu.txt")"

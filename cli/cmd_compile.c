@@ -47,7 +47,8 @@ enum emit_format { EMIT_NONE, EMIT_TEXT, EMIT_JSON, EMIT_YAML, EMIT_DOT, EMIT_PB
 static int write_pb(const char *dir, const char *kind, const char *name, const ProtobufCMessage *msg,
 		    struct fc_err *err)
 {
-	struct fc_buf path = FC_BUF_INIT, bytes = FC_BUF_INIT;
+	struct fc_buf path = FC_BUF_INIT;
+	struct fc_pb_pieces bytes = {0};
 	int rc;
 
 	fc_buf_addf(&path, "%s/%s", dir, kind);
@@ -55,10 +56,11 @@ static int write_pb(const char *dir, const char *kind, const char *name, const P
 	if (rc)
 		goto out;
 	fc_buf_addf(&path, "/%s.pb", name);
-	fc_pb_pack(msg, &bytes);
-	rc = fc_write_file_atomic(path.buf, bytes.buf, bytes.len, false, err);
+	/* written from the packer's chunks: a 100k-node closure is ~19 MB, not held twice */
+	fc_pb_pack_pieces(msg, &bytes);
+	rc = fc_write_file_atomicv(path.buf, bytes.pieces, bytes.npieces, false, err);
 out:
-	fc_buf_release(&bytes);
+	fc_pb_pieces_release(&bytes);
 	fc_buf_release(&path);
 	return rc;
 }

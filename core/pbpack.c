@@ -14,7 +14,8 @@
  *
  * The bytes go into a list of chunks, each filled from its end, the newest first in the output; at the end they
  * are copied, newest first, to the caller's buffer at the exact size, each chunk freed once copied (fc_pb_pack),
- * or handed over in order without a copy (fc_pb_pack_each). Growing one buffer instead and moving the bytes to
+ * or handed over in order without a copy (fc_pb_pack_each), or kept and listed in order for a file writer that
+ * takes pieces (fc_pb_pack_pieces). Growing one buffer instead and moving the bytes to
  * its front at the end was measured: the buffer doubles as it grows and the move touches all of it, up to twice
  * the message's size (30 MB more peak memory for a 100,000-node workflow).
  */
@@ -419,4 +420,34 @@ size_t fc_pb_pack_each(const ProtobufCMessage *msg, fc_pb_bytes_fn *fn, void *ct
 		free(c);
 	}
 	return used;
+}
+
+void fc_pb_pack_pieces(const ProtobufCMessage *msg, struct fc_pb_pieces *out)
+{
+	struct pbchunk *c;
+	size_t n = 0;
+
+	c = pack_chunks(msg, &out->len);
+	out->chunks = c;
+	for (; c; c = c->older)
+		n++;
+	out->pieces = fc_xmalloc(n * sizeof(*out->pieces));
+	out->npieces = 0;
+	for (c = out->chunks; c; c = c->older)
+		if (c->size > c->top) {
+			out->pieces[out->npieces].data = c->data + c->top;
+			out->pieces[out->npieces++].len = c->size - c->top;
+		}
+}
+
+void fc_pb_pieces_release(struct fc_pb_pieces *p)
+{
+	struct pbchunk *c, *older;
+
+	for (c = p->chunks; c; c = older) {
+		older = c->older;
+		free(c);
+	}
+	free(p->pieces);
+	memset(p, 0, sizeof(*p));
 }

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* --- a message type with every kind of field ------------------------------------------------------------- */
 
@@ -309,6 +310,25 @@ static bool same_as_protobuf_c(const ProtobufCMessage *m, const char *what)
 		if (!ok)
 			goto out;
 	}
+	if (ok) {
+		struct fc_pb_pieces kept;
+		struct fc_buf joined = FC_BUF_INIT;
+		size_t k;
+
+		fc_pb_pack_pieces(m, &kept);
+		for (k = 0; k < kept.npieces; k++) {
+			ok = ok && kept.pieces[k].len > 0;
+			fc_buf_add(&joined, kept.pieces[k].data, kept.pieces[k].len);
+		}
+		ok = ok && kept.len == size && joined.len == size && !memcmp(joined.buf, want, size);
+		if (!ok)
+			print_message("%s: fc_pb_pack_pieces gave %zu bytes in %zu pieces, protobuf-c %zu\n", what,
+				      joined.len, kept.npieces, size);
+		fc_buf_release(&joined);
+		fc_pb_pieces_release(&kept);
+		if (!ok)
+			goto out;
+	}
 	if (!ok) {
 		while (i < size && i < n && (uint8_t)out.buf[6 + i] == want[i])
 			i++;
@@ -424,6 +444,28 @@ static void test_large_values(void **state)
 		}
 	}
 	assert_true(same_as_protobuf_c(&m->base, "3 MiB string and bytes"));
+	{
+		/* the pieces of a message over several chunks, written as one file */
+		char dir[] = "/tmp/test_pbpack.XXXXXX", path[64];
+		struct fc_pb_pieces kept;
+		struct fc_buf packed = FC_BUF_INIT, read = FC_BUF_INIT;
+		struct fc_err err = {0};
+
+		assert_non_null(mkdtemp(dir));
+		snprintf(path, sizeof(path), "%s/m.pb", dir);
+		fc_pb_pack_pieces(&m->base, &kept);
+		assert_true(kept.npieces > 2);
+		assert_int_equal(fc_write_file_atomicv(path, kept.pieces, kept.npieces, false, &err), FC_OK);
+		assert_int_equal(fc_buf_read_file(&read, path, 0, &err), FC_OK);
+		fc_pb_pack(&m->base, &packed);
+		assert_int_equal(read.len, packed.len);
+		assert_memory_equal(read.buf, packed.buf, packed.len);
+		fc_pb_pieces_release(&kept);
+		fc_buf_release(&packed);
+		fc_buf_release(&read);
+		unlink(path);
+		rmdir(dir);
+	}
 	fc_arena_release(&a);
 }
 

@@ -235,6 +235,47 @@ static const char *output_names(struct wf_builder *w, const Flyteidl__Core__Vari
 static const cmp_type *validate_binding(struct bind_ctx *bc, Flyteidl__Core__BindingData *bd, const cmp_type *expected,
 					unsigned depth);
 
+/*
+ * A data reference of a top-level node yields its edge in validate_promise, not again by looking up the same id
+ * among the node's upstream ids (the spec front end lists each reference's own node_id string there). Both sides
+ * decide by pointer comparisons, for nodes with few inputs and upstream ids only (a fan-in of thousands is left
+ * to the lookups), and the edges come out the same as with a lookup for every upstream id.
+ */
+static bool few_refs(const Flyteidl__Core__Node *n)
+{
+	return n->n_inputs <= 8 && n->n_upstream_node_ids <= 16;
+}
+
+/* Whether `id` is the very string a data reference among n's own bindings names. */
+static bool bound_by_reference(const Flyteidl__Core__Node *n, const char *id)
+{
+	size_t k;
+
+	if (!few_refs(n))
+		return false;
+	for (k = 0; k < n->n_inputs; k++) {
+		const Flyteidl__Core__BindingData *bd = n->inputs[k]->binding;
+
+		if (bd && bd->value_case == FLYTEIDL__CORE__BINDING_DATA__VALUE_PROMISE && bd->promise &&
+		    bd->promise->node_id == id)
+			return true;
+	}
+	return false;
+}
+
+/* Whether `id` is the very string listed among n's upstream ids. */
+static bool listed_upstream(const Flyteidl__Core__Node *n, const char *id)
+{
+	size_t k;
+
+	if (!few_refs(n))
+		return false;
+	for (k = 0; k < n->n_upstream_node_ids; k++)
+		if (n->upstream_node_ids[k] == id)
+			return true;
+	return false;
+}
+
 static const cmp_type *validate_promise(struct bind_ctx *bc, Flyteidl__Core__BindingData *bd, const cmp_type *expected)
 {
 	struct wf_builder *w = bc->w;
@@ -268,8 +309,15 @@ static const cmp_type *validate_promise(struct bind_ctx *bc, Flyteidl__Core__Bin
 		free(ids);
 		return NULL;
 	}
-	if (!up->iface)
-		return NULL; /* its own errors were reported */
+	if (!up->iface) {
+		/* Its own errors were reported, or it comes later in the list: then a top-level node gets here the edge
+		 * its upstream id gives, which the explicit-edge pass skips for a data reference (bound_by_reference).
+		 * Inner nodes keep no edge to a later node, as before. */
+		if (bc->self && bc->self->top_level && !bc->upstream_only && up != bc->self &&
+		    strcmp(up->node->id, CMP_END_NODE) && listed_upstream(bc->node, p->node_id))
+			add_edge(w, up, bc->self, true);
+		return NULL;
+	}
 	if (!*p->var) {
 		/* "!ref node" with a single output */
 		if (up->iface->outputs->n_variables != 1) {
@@ -506,17 +554,18 @@ static const char *what_str(struct wf_builder *w, const Flyteidl__Core__Node *no
  * with `params` it returns NULL.
  */
 static Flyteidl__Core__VariableMap *validate_bindings(struct wf_builder *w, Flyteidl__Core__Node *node,
-						      Flyteidl__Core__Binding **bindings, size_t nbindings,
-						      const Flyteidl__Core__VariableMap *params, bool upstream_only,
-						      const char *what)
+						      struct wnode *self, Flyteidl__Core__Binding **bindings,
+						      size_t nbindings, const Flyteidl__Core__VariableMap *params,
+						      bool upstream_only, const char *what)
 {
 	/* the types the bindings resolve to, for nodes whose inputs are their bindings (branches, approve gates);
 	 * checked against `params`, nodes with an interface need no copy of it (a Variable and an entry per input) */
 	Flyteidl__Core__VariableMap *resolved = params ? NULL : cmp_varmap_new(WA(w));
 	struct fc_strmap seen = FC_STRMAP_INIT;
-	struct wnode *self = fc_strmap_get(&w->nodes, node->id);
 	size_t i;
 
+	if (!self) /* the caller does not have the node's entry at hand */
+		self = fc_strmap_get(&w->nodes, node->id);
 	if (self && self->node != node)
 		self = NULL;
 	for (i = 0; i < nbindings; i++) {
@@ -836,7 +885,7 @@ static Flyteidl__Core__TypedInterface *branch_iface(struct wf_builder *w, struct
 		return NULL;
 	}
 	/* The branch node's own inputs are what its conditions read; their types come from upstream. */
-	iface->inputs = validate_bindings(w, node, node->inputs, node->n_inputs, NULL, !wn->top_level, "the branch");
+	iface->inputs = validate_bindings(w, node, wn, node->inputs, node->n_inputs, NULL, !wn->top_level, "the branch");
 	conds[ncases] = ie->case_->condition;
 	cases[ncases++] = ie->case_->then_node;
 	for (i = 0; i < ie->n_other && ncases < 1023; i++) {
@@ -923,7 +972,7 @@ static Flyteidl__Core__TypedInterface *gate_iface(struct wf_builder *w, Flyteidl
 	switch (g ? g->condition_case : FLYTEIDL__CORE__GATE_NODE__CONDITION__NOT_SET) {
 	case FLYTEIDL__CORE__GATE_NODE__CONDITION_APPROVE:
 		/* Approve passes its inputs through: outputs are the inputs. */
-		iface->inputs = validate_bindings(w, node, node->inputs, node->n_inputs, NULL, upstream_only, "the gate");
+		iface->inputs = validate_bindings(w, node, NULL, node->inputs, node->n_inputs, NULL, upstream_only, "the gate");
 		iface->outputs = iface->inputs;
 		return iface;
 	case FLYTEIDL__CORE__GATE_NODE__CONDITION_SIGNAL:
@@ -1034,7 +1083,7 @@ static void validate_node(struct wf_builder *w, struct wnode *wn)
 		return;
 	wn->iface = iface;
 	if (!bindings_done)
-		validate_bindings(w, node, node->inputs, node->n_inputs, iface->inputs, !wn->top_level, NULL);
+		validate_bindings(w, node, wn, node->inputs, node->n_inputs, iface->inputs, !wn->top_level, NULL);
 	/* Aliases rename outputs: the var must exist, an alias is used once. */
 	for (i = 0; i < node->n_output_aliases; i++) {
 		const Flyteidl__Core__Alias *al = node->output_aliases[i];
@@ -1405,7 +1454,11 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 
 		for (j = 0; j < n->n_upstream_node_ids; j++) {
 			const char *up = n->upstream_node_ids[j];
-			struct wnode *u = fc_strmap_get(&w.nodes, up);
+			struct wnode *u;
+
+			if (own[i] && bound_by_reference(n, up))
+				continue;
+			u = fc_strmap_get(&w.nodes, up);
 
 			if (!u || !u->top_level || u == end_wn) {
 				/* ids taken from data references were reported with their binding; only 'after' here */
@@ -1440,7 +1493,7 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 	end->n_inputs = tpl->n_outputs;
 	end_wn->iface = empty_iface(&s->arena);
 	end_wn->iface->inputs = tpl->interface->outputs;
-	validate_bindings(&w, end, tpl->outputs, tpl->n_outputs, tpl->interface->outputs, false,
+	validate_bindings(&w, end, end_wn, tpl->outputs, tpl->n_outputs, tpl->interface->outputs, false,
 			  fc_arena_printf(&s->arena, "workflow '%s' outputs", e->name));
 	cmp_varmap_sort(tpl->interface->outputs);
 

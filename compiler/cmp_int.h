@@ -13,6 +13,7 @@
 #include "core/buf.h"
 #include "core/diag.h"
 #include "core/err.h"
+#include "core/pbpack.h"
 #include "core/strmap.h"
 #include "core/yaml.h"
 
@@ -103,6 +104,9 @@ struct cmp_entity {
 	Flyteidl__Core__WorkflowTemplate *workflow;
 	Flyteidl__Core__CompiledWorkflow *compiled_workflow;
 	Flyteidl__Core__CompiledWorkflowClosure *closure;
+	/* the template's fields after its identifier, packed for the content hash and kept for the output when
+	 * cmp_options.keep_template_bytes (cmp_workflow_pack_pieces splices them in) */
+	struct fc_pb_ahead template_bytes;
 
 	/* task and workflow interfaces may carry defaults (YAML specs only) */
 	struct cmp_default *defaults;
@@ -263,6 +267,8 @@ const char *cmp_hash_msg(struct fc_arena *a, const ProtobufCMessage *msg, const 
  * caller may check before it asks for the hash; with `h` NULL it only measures. */
 struct fc_sha256;
 size_t cmp_hash_begin(struct fc_sha256 *h, const char *salt, const ProtobufCMessage *msg);
+/* The same over a message whose later fields were packed ahead (the same bytes). */
+size_t cmp_hash_begin_ahead(struct fc_sha256 *h, const char *salt, const struct fc_pb_ahead *a);
 const char *cmp_hash_end(struct fc_arena *a, struct fc_sha256 *h);
 /* Ends a hash begun and not wanted after all (its state holds memory until it is finished). NULL: nothing. */
 void cmp_hash_discard(struct fc_sha256 *h);

@@ -521,6 +521,16 @@ size_t cmp_hash_begin(struct fc_sha256 *h, const char *salt, const ProtobufCMess
 	return fc_pb_pack_each(msg, hash_bytes, h);
 }
 
+size_t cmp_hash_begin_ahead(struct fc_sha256 *h, const char *salt, const struct fc_pb_ahead *a)
+{
+	if (!h)
+		return fc_pb_ahead_each(a, skip_bytes, NULL);
+	fc_sha256_init(h);
+	if (salt)
+		fc_sha256_update(h, salt, strlen(salt) + 1);
+	return fc_pb_ahead_each(a, hash_bytes, h);
+}
+
 const char *cmp_hash_end(struct fc_arena *a, struct fc_sha256 *h)
 {
 	unsigned char digest[FC_SHA256_LEN];

@@ -41,4 +41,23 @@ struct fc_pb_pieces {
 void fc_pb_pack_pieces(const ProtobufCMessage *msg, struct fc_pb_pieces *out);
 void fc_pb_pieces_release(struct fc_pb_pieces *p);
 
+/* A message's fields from index `from` on (and its unknown fields) packed ahead and kept, so that the message
+ * packed again later inside another (fc_pb_pack_pieces_with) takes these bytes instead of packing the fields
+ * again: the compiler packs a workflow template for its content hash, sets the version in its identifier (field
+ * index 0), then writes it inside the closure. The kept fields must not change in between. */
+struct fc_pb_ahead {
+	const ProtobufCMessage *msg;
+	unsigned from;
+	size_t len; /* of the kept bytes */
+	void *chunks;
+};
+void fc_pb_pack_ahead(const ProtobufCMessage *msg, unsigned from, struct fc_pb_ahead *out);
+/* The bytes of a->msg as fc_pb_pack_each gives them (the fields before `from` packed now, then the kept bytes),
+ * handed to `fn` in order; `a` keeps its bytes. Returns their total length. */
+size_t fc_pb_ahead_each(const struct fc_pb_ahead *a, fc_pb_bytes_fn *fn, void *ctx);
+/* fc_pb_pack_pieces, with a's kept bytes spliced in where a->msg is met; they then belong to `out` and `a` is
+ * left empty (a second packing packs the fields again). */
+void fc_pb_pack_pieces_with(const ProtobufCMessage *msg, struct fc_pb_ahead *a, struct fc_pb_pieces *out);
+void fc_pb_ahead_release(struct fc_pb_ahead *a);
+
 #endif

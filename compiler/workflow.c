@@ -20,7 +20,7 @@ struct wnode {
 	Flyteidl__Core__TypedInterface *iface;
 	bool top_level;
 	bool has_up, has_down;
-	bool visited;
+	bool validated; /* validate_node has begun on it */
 	size_t index; /* in the builder's node list */
 };
 
@@ -44,6 +44,9 @@ struct wf_builder {
 	 * edge where list[i]->node->id costs three. */
 	char **ids;
 	uint32_t *rank; /* position in id order, for sorting connection sets without comparing strings */
+	/* references to nodes not validated yet (listed later), checked once every node has its interface */
+	struct deferred_ref *deferred;
+	size_t ndeferred, deferred_alloc;
 	const char *wf_name;
 	bool dependency_failed; /* a task, workflow or launch plan it uses failed (reported with it) */
 };
@@ -219,6 +222,12 @@ struct bind_ctx {
 	bool check_types;
 };
 
+struct deferred_ref {
+	struct bind_ctx bc;
+	Flyteidl__Core__BindingData *bd;
+	const cmp_type *expected;
+};
+
 static const char *output_names(struct wf_builder *w, const Flyteidl__Core__VariableMap *vm)
 {
 	struct fc_buf b = FC_BUF_INIT;
@@ -316,6 +325,12 @@ static const cmp_type *validate_promise(struct bind_ctx *bc, Flyteidl__Core__Bin
 		if (bc->self && bc->self->top_level && !bc->upstream_only && up != bc->self &&
 		    strcmp(up->node->id, CMP_END_NODE) && listed_upstream(bc->node, p->node_id))
 			add_edge(w, up, bc->self, true);
+		/* A node listed later: its output and type are checked once it has its interface (the edges stay as
+		 * they are: the check is made without `self`). */
+		if (!up->validated && strcmp(up->node->id, CMP_END_NODE)) {
+			FC_ALLOC_GROW(w->deferred, w->ndeferred + 1, w->deferred_alloc);
+			w->deferred[w->ndeferred++] = (struct deferred_ref){*bc, bd, expected};
+		}
 		return NULL;
 	}
 	if (!*p->var) {
@@ -1059,6 +1074,7 @@ static void validate_node(struct wf_builder *w, struct wnode *wn)
 	size_t i, j;
 	bool bindings_done = false;
 
+	wn->validated = true;
 	switch (node->target_case) {
 	case FLYTEIDL__CORE__NODE__TARGET_TASK_NODE:
 	case FLYTEIDL__CORE__NODE__TARGET_WORKFLOW_NODE:
@@ -1447,6 +1463,10 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 	for (i = 0; i < noriginal; i++)
 		if (own[i])
 			validate_node(&w, own[i]);
+	for (i = 0; i < w.ndeferred; i++) {
+		w.deferred[i].bc.self = NULL;
+		validate_promise(&w.deferred[i].bc, w.deferred[i].bd, w.deferred[i].expected);
+	}
 	/* Explicit ordering edges. */
 	for (i = 0; i < noriginal; i++) {
 		Flyteidl__Core__Node *n = original[i];
@@ -1532,6 +1552,7 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 	free(w.edges);
 	free(w.ids);
 	free(w.rank);
+	free(w.deferred);
 	return ok;
 }
 

@@ -59,7 +59,7 @@ void cmp_session_free(struct cmp_session *s)
 	fc_strmap_release(&s->workflows);
 	fc_strmap_release(&s->launch_plans);
 	cmp_locs_release(&s->locs);
-	cmp_ptrmap_release(&s->pending);
+	cmp_pending_release(&s->pending);
 	free(s->task_results);
 	free(s->workflow_results);
 	free(s->lp_results);

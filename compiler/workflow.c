@@ -422,7 +422,7 @@ static const cmp_type *validate_binding(struct bind_ctx *bc, Flyteidl__Core__Bin
 			bd->value_case = conv->value_case;
 			bd->scalar = conv->scalar; /* the union members share storage */
 		}
-		cmp_ptrmap_put(&w->s->pending, bd, NULL);
+		cmp_clear_pending(w->s, bd);
 		return expected;
 	}
 	switch (bd->value_case) {

@@ -44,10 +44,13 @@ static const char compile_usage[] =
 
 enum emit_format { EMIT_NONE, EMIT_TEXT, EMIT_JSON, EMIT_YAML, EMIT_DOT, EMIT_PB, EMIT_FLYTEWORKFLOW };
 
+/* Write `msg` (or, with msg NULL, workflow `workflow` of the session, its template's bytes reused from the content
+ * hash) to DIR/KIND/NAME.pb, from the packer's chunks: a 100k-node closure is ~19 MB, not held twice. */
 static int write_pb(const char *dir, const char *kind, const char *name, const ProtobufCMessage *msg,
-		    struct fc_err *err)
+		    struct cmp_session *s, size_t workflow, struct fc_err *err)
 {
-	struct fc_buf path = FC_BUF_INIT, bytes = FC_BUF_INIT;
+	struct fc_buf path = FC_BUF_INIT;
+	struct fc_pb_pieces bytes = {0};
 	int rc;
 
 	fc_buf_addf(&path, "%s/%s", dir, kind);
@@ -55,10 +58,13 @@ static int write_pb(const char *dir, const char *kind, const char *name, const P
 	if (rc)
 		goto out;
 	fc_buf_addf(&path, "/%s.pb", name);
-	fc_pb_pack(msg, &bytes);
-	rc = fc_write_file_atomic(path.buf, bytes.buf, bytes.len, false, err);
+	if (msg)
+		fc_pb_pack_pieces(msg, &bytes);
+	else
+		cmp_workflow_pack_pieces(s, workflow, &bytes);
+	rc = fc_write_file_atomicv(path.buf, bytes.pieces, bytes.npieces, false, err);
 out:
-	fc_buf_release(&bytes);
+	fc_pb_pieces_release(&bytes);
 	fc_buf_release(&path);
 	return rc;
 }
@@ -71,19 +77,19 @@ static int write_outputs(struct cmp_session *s, const char *dir, struct fc_err *
 	for (i = 0; i < cmp_task_count(s); i++) {
 		const struct cmp_task_result *r = cmp_task_at(s, i);
 
-		if ((rc = write_pb(dir, "tasks", r->name, &r->compiled->base, err)))
+		if ((rc = write_pb(dir, "tasks", r->name, &r->compiled->base, s, 0, err)))
 			return rc;
 	}
 	for (i = 0; i < cmp_workflow_count(s); i++) {
 		const struct cmp_workflow_result *r = cmp_workflow_at(s, i);
 
-		if ((rc = write_pb(dir, "workflows", r->name, &r->closure->base, err)))
+		if ((rc = write_pb(dir, "workflows", r->name, NULL, s, i, err)))
 			return rc;
 	}
 	for (i = 0; i < cmp_launch_plan_count(s); i++) {
 		const struct cmp_launch_plan_result *r = cmp_launch_plan_at(s, i);
 
-		if ((rc = write_pb(dir, "launch_plans", r->name, &r->launch_plan->base, err)))
+		if ((rc = write_pb(dir, "launch_plans", r->name, &r->launch_plan->base, s, 0, err)))
 			return rc;
 	}
 	return FC_OK;
@@ -284,6 +290,7 @@ int cmd_compile(int argc, char **argv)
 	}
 	if (fmt == EMIT_NONE && !outdir)
 		fmt = EMIT_TEXT;
+	opts.keep_template_bytes = outdir != NULL; /* each closure is written once */
 	s = cmp_session_new(&opts);
 	cmp_diags(s)->tool_version = FLYTEC_VERSION;
 	for (i = optind; i < argc; i++)

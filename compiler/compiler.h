@@ -39,6 +39,10 @@ struct cmp_options {
 	struct fc_yaml_limits yaml_limits;  /* zeros: defaults */
 	bool warnings_as_errors;
 	bool walk_outside; /* directory inputs: read files that symbolic links lead to outside the directory */
+	/* Keep each workflow template's bytes from its content hash for cmp_workflow_pack_pieces (a 100k-node
+	 * template is ~19 MB, held until the session is freed or the closure packed): for a caller that writes every
+	 * closure once, as `flytec compile -o` does. */
+	bool keep_template_bytes;
 	/* More names offered as did-you-mean hints when a reference does not resolve, besides the session's own,
 	 * indexed by enum cmp_name_kind (an editor that re-checks part of a workspace passes the names the rest of it
 	 * defines, so the hint is the one a whole compile gives). Borrowed; may repeat the session's names. */
@@ -151,6 +155,11 @@ size_t cmp_task_count(const struct cmp_session *s);
 const struct cmp_task_result *cmp_task_at(const struct cmp_session *s, size_t i);
 size_t cmp_workflow_count(const struct cmp_session *s);
 const struct cmp_workflow_result *cmp_workflow_at(const struct cmp_session *s, size_t i);
+struct fc_pb_pieces;
+/* Pack workflow i's closure into pieces (core/pbpack.h), with its template's bytes kept from the content hash
+ * spliced in when cmp_options.keep_template_bytes was set: the same bytes as fc_pb_pack_pieces, the template not
+ * packed again. The kept bytes are used once; packing the closure again packs everything. */
+void cmp_workflow_pack_pieces(struct cmp_session *s, size_t i, struct fc_pb_pieces *out);
 size_t cmp_launch_plan_count(const struct cmp_session *s);
 const struct cmp_launch_plan_result *cmp_launch_plan_at(const struct cmp_session *s, size_t i);
 size_t cmp_fast_bundle_count(const struct cmp_session *s);

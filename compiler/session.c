@@ -45,8 +45,10 @@ void cmp_session_free(struct cmp_session *s)
 
 	if (!s)
 		return;
-	for (i = 0; i < s->nentities; i++)
+	for (i = 0; i < s->nentities; i++) {
 		free(s->entities[i]->defaults);
+		fc_pb_ahead_release(&s->entities[i]->template_bytes);
+	}
 	free(s->entities);
 	free(s->duplicates);
 	free(s->fast);
@@ -57,7 +59,7 @@ void cmp_session_free(struct cmp_session *s)
 	fc_strmap_release(&s->workflows);
 	fc_strmap_release(&s->launch_plans);
 	cmp_locs_release(&s->locs);
-	cmp_ptrmap_release(&s->pending);
+	cmp_pending_release(&s->pending);
 	free(s->task_results);
 	free(s->workflow_results);
 	free(s->lp_results);
@@ -401,10 +403,21 @@ static bool wants_hash(const struct cmp_session *s, const Flyteidl__Core__Identi
 static bool entity_size_ok(struct cmp_session *s, struct cmp_entity *e, const ProtobufCMessage *content,
 			   struct fc_sha256 *hash)
 {
-	size_t size = cmp_hash_begin(hash, cmp_kind_name(e->kind), content);
+	const ProtobufCFieldDescriptor *first = content->descriptor->n_fields ? &content->descriptor->fields[0] : NULL;
+	size_t size;
 
+	/* A workflow template's fields after its identifier (the one thing set_version changes) are kept for the
+	 * output, packed once */
+	if (s->opts.keep_template_bytes && e->kind == CMP_KIND_WORKFLOW && first && first->id == 1 &&
+	    first->type == PROTOBUF_C_TYPE_MESSAGE && first->descriptor == &flyteidl__core__identifier__descriptor) {
+		fc_pb_pack_ahead(content, 1, &e->template_bytes);
+		size = cmp_hash_begin_ahead(hash, cmp_kind_name(e->kind), &e->template_bytes);
+	} else {
+		size = cmp_hash_begin(hash, cmp_kind_name(e->kind), content);
+	}
 	if (size <= FC_LIMIT_CMP_ENTITY_SIZE)
 		return true;
+	fc_pb_ahead_release(&e->template_bytes);
 	cmp_hash_discard(hash);
 	cmp_error_at(s, e, NULL, "EntityTooLarge",
 		     "%s '%s' compiles to %zu bytes, more than the limit of %u bytes for one entity (it is stored, "
@@ -680,6 +693,22 @@ size_t cmp_workflow_count(const struct cmp_session *s)
 const struct cmp_workflow_result *cmp_workflow_at(const struct cmp_session *s, size_t i)
 {
 	return i < s->nworkflow_results ? &s->workflow_results[i] : NULL;
+}
+
+void cmp_workflow_pack_pieces(struct cmp_session *s, size_t i, struct fc_pb_pieces *out)
+{
+	const struct cmp_workflow_result *r = cmp_workflow_at(s, i);
+	struct cmp_entity *e = r ? fc_strmap_get(&s->workflows, r->name) : NULL;
+
+	if (!r)
+		FC_BUG("cmp_workflow_pack_pieces: no workflow %zu", i);
+	if (e && e->template_bytes.chunks && r->closure->primary && r->closure->primary->template_ == e->workflow &&
+	    &e->workflow->base == e->template_bytes.msg)
+		fc_pb_pack_pieces_with(&r->closure->base, &e->template_bytes, out);
+	else
+		fc_pb_pack_pieces(&r->closure->base, out);
+	if (e)
+		fc_pb_ahead_release(&e->template_bytes); /* used, or not wanted any more */
 }
 
 size_t cmp_launch_plan_count(const struct cmp_session *s)

@@ -337,12 +337,63 @@ struct fc_diag *cmp_warn_at(struct cmp_session *s, const void *obj, const void *
 
 void cmp_set_pending(struct cmp_session *s, Flyteidl__Core__BindingData *bd, const struct fc_ynode *value)
 {
-	cmp_ptrmap_put(&s->pending, bd, (void *)value);
+	struct cmp_pending *p = &s->pending;
+
+	FC_ALLOC_GROW(p->items, p->n + 1, p->alloc);
+	p->items[p->n].bd = bd;
+	p->items[p->n].value = value;
+	p->n++;
+	if (p->indexed)
+		cmp_ptrmap_put(&p->index, bd, (void *)(uintptr_t)p->n);
+}
+
+/* The item of `bd`, or NULL: at the cursor when asked in order, else through the index. */
+static struct cmp_pending_item *pending_find(struct cmp_pending *p, const void *bd)
+{
+	size_t i;
+
+	if (p->cursor < p->n && p->items[p->cursor].bd == bd)
+		return &p->items[p->cursor++];
+	if (!p->indexed) {
+		for (i = 0; i < p->n; i++)
+			cmp_ptrmap_put(&p->index, p->items[i].bd, (void *)(uintptr_t)(i + 1));
+		p->indexed = true;
+	}
+	i = (uintptr_t)cmp_ptrmap_get(&p->index, bd);
+	if (!i)
+		return NULL;
+	p->cursor = i; /* the next one is probably asked for next */
+	return &p->items[i - 1];
 }
 
 const struct fc_ynode *cmp_get_pending(struct cmp_session *s, const Flyteidl__Core__BindingData *bd)
 {
-	return cmp_ptrmap_get(&s->pending, bd);
+	struct cmp_pending_item *it = pending_find(&s->pending, bd);
+
+	return it ? it->value : NULL;
+}
+
+void cmp_clear_pending(struct cmp_session *s, const Flyteidl__Core__BindingData *bd)
+{
+	struct cmp_pending *p = &s->pending;
+	struct cmp_pending_item *it;
+
+	/* asked for just before, almost always: the item before the cursor */
+	if (p->cursor && p->items[p->cursor - 1].bd == bd)
+		it = &p->items[p->cursor - 1];
+	else if (p->cursor < p->n && p->items[p->cursor].bd == bd)
+		it = &p->items[p->cursor];
+	else
+		it = pending_find(p, bd);
+	if (it)
+		it->value = NULL;
+}
+
+void cmp_pending_release(struct cmp_pending *p)
+{
+	free(p->items);
+	cmp_ptrmap_release(&p->index);
+	memset(p, 0, sizeof(*p));
 }
 
 /* --- names ------------------------------------------------------------------------------------------------- */
@@ -519,6 +570,16 @@ size_t cmp_hash_begin(struct fc_sha256 *h, const char *salt, const ProtobufCMess
 	if (salt)
 		fc_sha256_update(h, salt, strlen(salt) + 1);
 	return fc_pb_pack_each(msg, hash_bytes, h);
+}
+
+size_t cmp_hash_begin_ahead(struct fc_sha256 *h, const char *salt, const struct fc_pb_ahead *a)
+{
+	if (!h)
+		return fc_pb_ahead_each(a, skip_bytes, NULL);
+	fc_sha256_init(h);
+	if (salt)
+		fc_sha256_update(h, salt, strlen(salt) + 1);
+	return fc_pb_ahead_each(a, hash_bytes, h);
 }
 
 const char *cmp_hash_end(struct fc_arena *a, struct fc_sha256 *h)

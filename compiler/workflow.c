@@ -20,9 +20,8 @@ struct wnode {
 	Flyteidl__Core__TypedInterface *iface;
 	bool top_level;
 	bool has_up, has_down;
-	bool visited;
+	bool validated; /* validate_node has begun on it */
 	size_t index; /* in the builder's node list */
-	size_t rank;  /* position in id order, for sorting connection sets without comparing strings */
 };
 
 /* An edge between two nodes, by their index in the builder's list. */
@@ -40,6 +39,14 @@ struct wf_builder {
 	size_t nlist, list_alloc;
 	struct edge *edges;
 	size_t nedges, edges_alloc;
+	/* By index in the node list, filled by rank_nodes() for the graph passes, which go through a 100k-node
+	 * workflow's nodes in id order, not in the order they were allocated: a dense array costs one cache miss per
+	 * edge where list[i]->node->id costs three. */
+	char **ids;
+	uint32_t *rank; /* position in id order, for sorting connection sets without comparing strings */
+	/* references to nodes not validated yet (listed later), checked once every node has its interface */
+	struct deferred_ref *deferred;
+	size_t ndeferred, deferred_alloc;
 	const char *wf_name;
 	bool dependency_failed; /* a task, workflow or launch plan it uses failed (reported with it) */
 };
@@ -215,6 +222,12 @@ struct bind_ctx {
 	bool check_types;
 };
 
+struct deferred_ref {
+	struct bind_ctx bc;
+	Flyteidl__Core__BindingData *bd;
+	const cmp_type *expected;
+};
+
 static const char *output_names(struct wf_builder *w, const Flyteidl__Core__VariableMap *vm)
 {
 	struct fc_buf b = FC_BUF_INIT;
@@ -230,6 +243,47 @@ static const char *output_names(struct wf_builder *w, const Flyteidl__Core__Vari
 
 static const cmp_type *validate_binding(struct bind_ctx *bc, Flyteidl__Core__BindingData *bd, const cmp_type *expected,
 					unsigned depth);
+
+/*
+ * A data reference of a top-level node yields its edge in validate_promise, not again by looking up the same id
+ * among the node's upstream ids (the spec front end lists each reference's own node_id string there). Both sides
+ * decide by pointer comparisons, for nodes with few inputs and upstream ids only (a fan-in of thousands is left
+ * to the lookups), and the edges come out the same as with a lookup for every upstream id.
+ */
+static bool few_refs(const Flyteidl__Core__Node *n)
+{
+	return n->n_inputs <= 8 && n->n_upstream_node_ids <= 16;
+}
+
+/* Whether `id` is the very string a data reference among n's own bindings names. */
+static bool bound_by_reference(const Flyteidl__Core__Node *n, const char *id)
+{
+	size_t k;
+
+	if (!few_refs(n))
+		return false;
+	for (k = 0; k < n->n_inputs; k++) {
+		const Flyteidl__Core__BindingData *bd = n->inputs[k]->binding;
+
+		if (bd && bd->value_case == FLYTEIDL__CORE__BINDING_DATA__VALUE_PROMISE && bd->promise &&
+		    bd->promise->node_id == id)
+			return true;
+	}
+	return false;
+}
+
+/* Whether `id` is the very string listed among n's upstream ids. */
+static bool listed_upstream(const Flyteidl__Core__Node *n, const char *id)
+{
+	size_t k;
+
+	if (!few_refs(n))
+		return false;
+	for (k = 0; k < n->n_upstream_node_ids; k++)
+		if (n->upstream_node_ids[k] == id)
+			return true;
+	return false;
+}
 
 static const cmp_type *validate_promise(struct bind_ctx *bc, Flyteidl__Core__BindingData *bd, const cmp_type *expected)
 {
@@ -264,8 +318,21 @@ static const cmp_type *validate_promise(struct bind_ctx *bc, Flyteidl__Core__Bin
 		free(ids);
 		return NULL;
 	}
-	if (!up->iface)
-		return NULL; /* its own errors were reported */
+	if (!up->iface) {
+		/* Its own errors were reported, or it comes later in the list: then a top-level node gets here the edge
+		 * its upstream id gives, which the explicit-edge pass skips for a data reference (bound_by_reference).
+		 * Inner nodes keep no edge to a later node, as before. */
+		if (bc->self && bc->self->top_level && !bc->upstream_only && up != bc->self &&
+		    strcmp(up->node->id, CMP_END_NODE) && listed_upstream(bc->node, p->node_id))
+			add_edge(w, up, bc->self, true);
+		/* A node listed later: its output and type are checked once it has its interface (the edges stay as
+		 * they are: the check is made without `self`). */
+		if (!up->validated && strcmp(up->node->id, CMP_END_NODE)) {
+			FC_ALLOC_GROW(w->deferred, w->ndeferred + 1, w->deferred_alloc);
+			w->deferred[w->ndeferred++] = (struct deferred_ref){*bc, bd, expected};
+		}
+		return NULL;
+	}
 	if (!*p->var) {
 		/* "!ref node" with a single output */
 		if (up->iface->outputs->n_variables != 1) {
@@ -355,7 +422,7 @@ static const cmp_type *validate_binding(struct bind_ctx *bc, Flyteidl__Core__Bin
 			bd->value_case = conv->value_case;
 			bd->scalar = conv->scalar; /* the union members share storage */
 		}
-		cmp_ptrmap_put(&w->s->pending, bd, NULL);
+		cmp_clear_pending(w->s, bd);
 		return expected;
 	}
 	switch (bd->value_case) {
@@ -502,17 +569,18 @@ static const char *what_str(struct wf_builder *w, const Flyteidl__Core__Node *no
  * with `params` it returns NULL.
  */
 static Flyteidl__Core__VariableMap *validate_bindings(struct wf_builder *w, Flyteidl__Core__Node *node,
-						      Flyteidl__Core__Binding **bindings, size_t nbindings,
-						      const Flyteidl__Core__VariableMap *params, bool upstream_only,
-						      const char *what)
+						      struct wnode *self, Flyteidl__Core__Binding **bindings,
+						      size_t nbindings, const Flyteidl__Core__VariableMap *params,
+						      bool upstream_only, const char *what)
 {
 	/* the types the bindings resolve to, for nodes whose inputs are their bindings (branches, approve gates);
 	 * checked against `params`, nodes with an interface need no copy of it (a Variable and an entry per input) */
 	Flyteidl__Core__VariableMap *resolved = params ? NULL : cmp_varmap_new(WA(w));
 	struct fc_strmap seen = FC_STRMAP_INIT;
-	struct wnode *self = fc_strmap_get(&w->nodes, node->id);
 	size_t i;
 
+	if (!self) /* the caller does not have the node's entry at hand */
+		self = fc_strmap_get(&w->nodes, node->id);
 	if (self && self->node != node)
 		self = NULL;
 	for (i = 0; i < nbindings; i++) {
@@ -832,7 +900,7 @@ static Flyteidl__Core__TypedInterface *branch_iface(struct wf_builder *w, struct
 		return NULL;
 	}
 	/* The branch node's own inputs are what its conditions read; their types come from upstream. */
-	iface->inputs = validate_bindings(w, node, node->inputs, node->n_inputs, NULL, !wn->top_level, "the branch");
+	iface->inputs = validate_bindings(w, node, wn, node->inputs, node->n_inputs, NULL, !wn->top_level, "the branch");
 	conds[ncases] = ie->case_->condition;
 	cases[ncases++] = ie->case_->then_node;
 	for (i = 0; i < ie->n_other && ncases < 1023; i++) {
@@ -919,7 +987,7 @@ static Flyteidl__Core__TypedInterface *gate_iface(struct wf_builder *w, Flyteidl
 	switch (g ? g->condition_case : FLYTEIDL__CORE__GATE_NODE__CONDITION__NOT_SET) {
 	case FLYTEIDL__CORE__GATE_NODE__CONDITION_APPROVE:
 		/* Approve passes its inputs through: outputs are the inputs. */
-		iface->inputs = validate_bindings(w, node, node->inputs, node->n_inputs, NULL, upstream_only, "the gate");
+		iface->inputs = validate_bindings(w, node, NULL, node->inputs, node->n_inputs, NULL, upstream_only, "the gate");
 		iface->outputs = iface->inputs;
 		return iface;
 	case FLYTEIDL__CORE__GATE_NODE__CONDITION_SIGNAL:
@@ -1006,6 +1074,7 @@ static void validate_node(struct wf_builder *w, struct wnode *wn)
 	size_t i, j;
 	bool bindings_done = false;
 
+	wn->validated = true;
 	switch (node->target_case) {
 	case FLYTEIDL__CORE__NODE__TARGET_TASK_NODE:
 	case FLYTEIDL__CORE__NODE__TARGET_WORKFLOW_NODE:
@@ -1030,7 +1099,7 @@ static void validate_node(struct wf_builder *w, struct wnode *wn)
 		return;
 	wn->iface = iface;
 	if (!bindings_done)
-		validate_bindings(w, node, node->inputs, node->n_inputs, iface->inputs, !wn->top_level, NULL);
+		validate_bindings(w, node, wn, node->inputs, node->n_inputs, iface->inputs, !wn->top_level, NULL);
 	/* Aliases rename outputs: the var must exist, an alias is used once. */
 	for (i = 0; i < node->n_output_aliases; i++) {
 		const Flyteidl__Core__Alias *al = node->output_aliases[i];
@@ -1047,23 +1116,34 @@ static void validate_node(struct wf_builder *w, struct wnode *wn)
 }
 
 /* --- the graph --------------------------------------------------------------------------------------------- */
-static int wnode_id_cmp(const void *a, const void *b)
-{
-	const struct wnode *const *x = a, *const *y = b;
+struct ranked_id {
+	const char *id;
+	uint32_t index;
+};
 
-	return strcmp((*x)->node->id, (*y)->node->id);
+static int ranked_id_cmp(const void *a, const void *b)
+{
+	const struct ranked_id *x = a, *y = b;
+
+	return strcmp(x->id, y->id);
 }
 
-/* Rank every node by id once, so that edges sort by integers. */
+/* Note every node's id by index and rank the nodes by id once, so that edges sort by integers. */
 static void rank_nodes(struct wf_builder *w)
 {
-	struct wnode **sorted = fc_xmalloc((w->nlist + 1) * sizeof(*sorted));
+	struct ranked_id *sorted = fc_xmalloc((w->nlist + 1) * sizeof(*sorted));
 	size_t i;
 
-	memcpy(sorted, w->list, w->nlist * sizeof(*sorted));
-	qsort(sorted, w->nlist, sizeof(*sorted), wnode_id_cmp);
+	w->ids = fc_xmalloc((w->nlist + 1) * sizeof(*w->ids));
+	w->rank = fc_xmalloc((w->nlist + 1) * sizeof(*w->rank));
+	for (i = 0; i < w->nlist; i++) {
+		w->ids[i] = w->list[i]->node->id;
+		sorted[i].id = w->ids[i];
+		sorted[i].index = (uint32_t)i;
+	}
+	qsort(sorted, w->nlist, sizeof(*sorted), ranked_id_cmp);
 	for (i = 0; i < w->nlist; i++)
-		sorted[i]->rank = i;
+		w->rank[sorted[i].index] = (uint32_t)i;
 	free(sorted);
 }
 
@@ -1087,9 +1167,9 @@ static void sort_edges(struct wf_builder *w, bool upstream)
 	b = fc_xmalloc(n * sizeof(*b));
 	by_rank = fc_xmalloc(w->nlist * sizeof(*by_rank));
 	for (i = 0; i < w->nlist; i++)
-		by_rank[w->list[i]->rank] = (uint32_t)i;
+		by_rank[w->rank[i]] = (uint32_t)i;
 	for (i = 0; i < n; i++) {
-		uint64_t to = w->list[w->edges[i].to]->rank, from = w->list[w->edges[i].from]->rank;
+		uint64_t to = w->rank[w->edges[i].to], from = w->rank[w->edges[i].from];
 
 		a[i] = (upstream ? to << 32 | from << 1 : from << 32 | to << 1) | w->edges[i].downstream;
 	}
@@ -1147,7 +1227,7 @@ static void build_connections(struct wf_builder *w, Flyteidl__Core__ConnectionSe
 				continue;
 			if (!ids)
 				ids = id_list(WA(w));
-			CMP_PUSH(WA(w), ids->ids, ids->n_ids, w->list[other]->node->id);
+			CMP_PUSH(WA(w), ids->ids, ids->n_ids, w->ids[other]);
 			last = other;
 		}
 		if (!ids)
@@ -1157,7 +1237,7 @@ static void build_connections(struct wf_builder *w, Flyteidl__Core__ConnectionSe
 				CMP_NEW(WA(w), Flyteidl__Core__ConnectionSet__UpstreamEntry,
 					flyteidl__core__connection_set__upstream_entry__descriptor);
 
-			e->key = w->list[key]->node->id;
+			e->key = w->ids[key];
 			e->value = ids;
 			CMP_PUSH(WA(w), cs->upstream, cs->n_upstream, e);
 		} else {
@@ -1165,7 +1245,7 @@ static void build_connections(struct wf_builder *w, Flyteidl__Core__ConnectionSe
 				CMP_NEW(WA(w), Flyteidl__Core__ConnectionSet__DownstreamEntry,
 					flyteidl__core__connection_set__downstream_entry__descriptor);
 
-			e->key = w->list[key]->node->id;
+			e->key = w->ids[key];
 			e->value = ids;
 			CMP_PUSH(WA(w), cs->downstream, cs->n_downstream, e);
 		}
@@ -1208,14 +1288,15 @@ static void check_graph(struct wf_builder *w)
 		size_t cur = stack_node[depth - 1];
 
 		if (off[cur] + stack_pos[depth - 1] < off[cur + 1]) {
-			struct wnode *to = w->list[adj[off[cur] + stack_pos[depth - 1]++]];
+			size_t to = adj[off[cur] + stack_pos[depth - 1]++];
 
-			if (color[to->index] == 1) {
+			if (color[to] == 1) {
 				/* Report the cycle as the path on the stack from `to` back to `to`. */
+				const Flyteidl__Core__Node *to_node = w->list[to]->node;
 				struct fc_buf path = FC_BUF_INIT;
 				size_t k = depth, shown = 0;
 
-				while (k > 0 && stack_node[k - 1] != to->index)
+				while (k > 0 && stack_node[k - 1] != to)
 					k--;
 				for (; k > 0 && k <= depth; k++) {
 					if (++shown == 11 && depth - k > 1) { /* a long ring: 10 nodes, then the way back */
@@ -1224,16 +1305,16 @@ static void check_graph(struct wf_builder *w)
 					}
 					fc_buf_addf(&path, "%s -> ", w->list[stack_node[k - 1]]->node->id);
 				}
-				fc_buf_adds(&path, to->node->id);
-				werr(w, to->node, NULL, "CycleDetected", to->node->id, NULL,
+				fc_buf_adds(&path, to_node->id);
+				werr(w, to_node, NULL, "CycleDetected", to_node->id, NULL,
 				     "workflow '%s' has a cycle: %s", w->wf_name, path.buf);
 				fc_buf_release(&path);
 				cycle = true;
 				break;
 			}
-			if (color[to->index] == 0) {
-				color[to->index] = 1;
-				stack_node[depth] = to->index;
+			if (color[to] == 0) {
+				color[to] = 1;
+				stack_node[depth] = to;
 				stack_pos[depth] = 0;
 				depth++;
 			}
@@ -1382,6 +1463,10 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 	for (i = 0; i < noriginal; i++)
 		if (own[i])
 			validate_node(&w, own[i]);
+	for (i = 0; i < w.ndeferred; i++) {
+		w.deferred[i].bc.self = NULL;
+		validate_promise(&w.deferred[i].bc, w.deferred[i].bd, w.deferred[i].expected);
+	}
 	/* Explicit ordering edges. */
 	for (i = 0; i < noriginal; i++) {
 		Flyteidl__Core__Node *n = original[i];
@@ -1389,7 +1474,11 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 
 		for (j = 0; j < n->n_upstream_node_ids; j++) {
 			const char *up = n->upstream_node_ids[j];
-			struct wnode *u = fc_strmap_get(&w.nodes, up);
+			struct wnode *u;
+
+			if (own[i] && bound_by_reference(n, up))
+				continue;
+			u = fc_strmap_get(&w.nodes, up);
 
 			if (!u || !u->top_level || u == end_wn) {
 				/* ids taken from data references were reported with their binding; only 'after' here */
@@ -1424,7 +1513,7 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 	end->n_inputs = tpl->n_outputs;
 	end_wn->iface = empty_iface(&s->arena);
 	end_wn->iface->inputs = tpl->interface->outputs;
-	validate_bindings(&w, end, tpl->outputs, tpl->n_outputs, tpl->interface->outputs, false,
+	validate_bindings(&w, end, end_wn, tpl->outputs, tpl->n_outputs, tpl->interface->outputs, false,
 			  fc_arena_printf(&s->arena, "workflow '%s' outputs", e->name));
 	cmp_varmap_sort(tpl->interface->outputs);
 
@@ -1461,6 +1550,9 @@ bool cmp_compile_workflow(struct cmp_session *s, struct cmp_entity *e)
 	free(own);
 	free(w.list);
 	free(w.edges);
+	free(w.ids);
+	free(w.rank);
+	free(w.deferred);
 	return ok;
 }
 

@@ -346,9 +346,17 @@ static int fsync_dir_of(const char *path)
 
 int fc_write_file_atomic(const char *path, const void *data, size_t len, bool durable, struct fc_err *err)
 {
+	struct fc_piece one = {data, len};
+
+	return fc_write_file_atomicv(path, &one, 1, durable, err);
+}
+
+int fc_write_file_atomicv(const char *path, const struct fc_piece *pieces, size_t npieces, bool durable,
+			  struct fc_err *err)
+{
 	struct fc_buf tmp = FC_BUF_INIT;
-	const char *p = data;
 	int rc = FC_OK;
+	size_t i;
 	int fd;
 
 	fc_buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
@@ -357,17 +365,22 @@ int fc_write_file_atomic(const char *path, const void *data, size_t len, bool du
 		rc = fc_err_set(err, write_errno_code(errno), "%s: %s", tmp.buf, strerror(errno));
 		goto out;
 	}
-	while (len) {
-		ssize_t n = write(fd, p, len);
+	for (i = 0; i < npieces; i++) {
+		const char *p = pieces[i].data;
+		size_t len = pieces[i].len;
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = fc_err_set(err, write_errno_code(errno), "%s: %s", tmp.buf, strerror(errno));
-			goto out;
+		while (len) {
+			ssize_t n = write(fd, p, len);
+
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				rc = fc_err_set(err, write_errno_code(errno), "%s: %s", tmp.buf, strerror(errno));
+				goto out;
+			}
+			p += n;
+			len -= (size_t)n;
 		}
-		p += n;
-		len -= (size_t)n;
 	}
 	if (durable && fsync(fd) < 0) {
 		rc = fc_err_set(err, write_errno_code(errno), "fsync %s: %s", tmp.buf, strerror(errno));

@@ -50,5 +50,12 @@ int fc_buf_read_file(struct fc_buf *b, const char *path, size_t max_size, struct
  * `durable` also fsyncs the file and its directory, so the new content survives a crash once this returns. A full
  * disk or quota is FC_EUNAVAILABLE (worth retrying), other failures FC_EIO; the temp file never stays behind. */
 int fc_write_file_atomic(const char *path, const void *data, size_t len, bool durable, struct fc_err *err);
+/* The same for content in pieces, written in order (e.g. a packed protobuf message's chunks, never gathered). */
+struct fc_piece {
+	const void *data;
+	size_t len;
+};
+int fc_write_file_atomicv(const char *path, const struct fc_piece *pieces, size_t npieces, bool durable,
+			  struct fc_err *err);
 
 #endif

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* --- a message type with every kind of field ------------------------------------------------------------- */
 
@@ -284,6 +285,37 @@ static void gather(void *ctx, const void *data, size_t len)
 	fc_buf_add(ctx, data, len);
 }
 
+/* `inner` (inside `outer`, or `outer` itself) packed ahead from field index `from`: fc_pb_ahead_each must give
+ * inner's bytes, and `outer` packed with them spliced in must be `want` (`size` bytes). */
+static bool ahead_same(const ProtobufCMessage *outer, const ProtobufCMessage *inner, unsigned from, const uint8_t *want,
+		       size_t size, const char *what)
+{
+	struct fc_pb_ahead ahead;
+	struct fc_pb_pieces kept;
+	struct fc_buf inner_bytes = FC_BUF_INIT, each = FC_BUF_INIT, joined = FC_BUF_INIT;
+	size_t k, n;
+	bool ok;
+
+	fc_pb_pack(inner, &inner_bytes);
+	fc_pb_pack_ahead(inner, from, &ahead);
+	n = fc_pb_ahead_each(&ahead, gather, &each);
+	ok = n == inner_bytes.len && each.len == n && !memcmp(each.buf, inner_bytes.buf, n);
+	fc_pb_pack_pieces_with(outer, &ahead, &kept);
+	assert_null(ahead.chunks);
+	for (k = 0; k < kept.npieces; k++)
+		fc_buf_add(&joined, kept.pieces[k].data, kept.pieces[k].len);
+	ok = ok && kept.len == size && joined.len == size && !memcmp(joined.buf, want, size);
+	if (!ok)
+		print_message("%s: packed ahead from field %u: %zu bytes handed over (want %zu), %zu spliced (want %zu)\n",
+			      what, from, each.len, inner_bytes.len, joined.len, size);
+	fc_pb_pieces_release(&kept);
+	fc_pb_ahead_release(&ahead);
+	fc_buf_release(&inner_bytes);
+	fc_buf_release(&each);
+	fc_buf_release(&joined);
+	return ok;
+}
+
 /* fc_pb_pack appended after `prefix`, and fc_pb_pack_each's pieces joined, must equal protobuf-c's bytes; returns
  * false after printing where not. */
 static bool same_as_protobuf_c(const ProtobufCMessage *m, const char *what)
@@ -308,6 +340,32 @@ static bool same_as_protobuf_c(const ProtobufCMessage *m, const char *what)
 		fc_buf_release(&pieces);
 		if (!ok)
 			goto out;
+	}
+	if (ok) {
+		struct fc_pb_pieces kept;
+		struct fc_buf joined = FC_BUF_INIT;
+		size_t k;
+
+		fc_pb_pack_pieces(m, &kept);
+		for (k = 0; k < kept.npieces; k++) {
+			ok = ok && kept.pieces[k].len > 0;
+			fc_buf_add(&joined, kept.pieces[k].data, kept.pieces[k].len);
+		}
+		ok = ok && kept.len == size && joined.len == size && !memcmp(joined.buf, want, size);
+		if (!ok)
+			print_message("%s: fc_pb_pack_pieces gave %zu bytes in %zu pieces, protobuf-c %zu\n", what,
+				      joined.len, kept.npieces, size);
+		fc_buf_release(&joined);
+		fc_pb_pieces_release(&kept);
+		if (!ok)
+			goto out;
+	}
+	if (ok) {
+		/* the fields from `from` on packed ahead: handed over with the rest, and spliced in at the top */
+		unsigned from;
+
+		for (from = 0; from <= m->descriptor->n_fields && ok; from += m->descriptor->n_fields / 2 + 1)
+			ok = ahead_same(m, m, from, want, size, what);
 	}
 	if (!ok) {
 		while (i < size && i < n && (uint8_t)out.buf[6 + i] == want[i])
@@ -424,6 +482,28 @@ static void test_large_values(void **state)
 		}
 	}
 	assert_true(same_as_protobuf_c(&m->base, "3 MiB string and bytes"));
+	{
+		/* the pieces of a message over several chunks, written as one file */
+		char dir[] = "/tmp/test_pbpack.XXXXXX", path[64];
+		struct fc_pb_pieces kept;
+		struct fc_buf packed = FC_BUF_INIT, read = FC_BUF_INIT;
+		struct fc_err err = {0};
+
+		assert_non_null(mkdtemp(dir));
+		snprintf(path, sizeof(path), "%s/m.pb", dir);
+		fc_pb_pack_pieces(&m->base, &kept);
+		assert_true(kept.npieces > 2);
+		assert_int_equal(fc_write_file_atomicv(path, kept.pieces, kept.npieces, false, &err), FC_OK);
+		assert_int_equal(fc_buf_read_file(&read, path, 0, &err), FC_OK);
+		fc_pb_pack(&m->base, &packed);
+		assert_int_equal(read.len, packed.len);
+		assert_memory_equal(read.buf, packed.buf, packed.len);
+		fc_pb_pieces_release(&kept);
+		fc_buf_release(&packed);
+		fc_buf_release(&read);
+		unlink(path);
+		rmdir(dir);
+	}
 	fc_arena_release(&a);
 }
 
@@ -431,7 +511,7 @@ static void test_large_values(void **state)
 static void test_flyte_test_data(void **state)
 {
 	char **paths;
-	size_t n, i, done = 0;
+	size_t n, i, done = 0, spliced = 0;
 
 	(void)state;
 	if (!have_shared_data(SNACKS_DIR))
@@ -452,12 +532,25 @@ static void test_flyte_test_data(void **state)
 		m = protobuf_c_message_unpack(d, NULL, raw.len, (const uint8_t *)raw.buf);
 		assert_non_null(m);
 		assert_true(same_as_protobuf_c(m, paths[i]));
+		if (d == &flyteidl__admin__workflow_spec__descriptor) {
+			/* a workflow template packed ahead from its second field (as the compiler does for its hash) and
+			 * spliced into the spec that holds it */
+			const Flyteidl__Admin__WorkflowSpec *spec = (const Flyteidl__Admin__WorkflowSpec *)m;
+
+			if (spec->template_) {
+				assert_true(ahead_same(m, &spec->template_->base, 1, (const uint8_t *)raw.buf, raw.len,
+						       paths[i]));
+				spliced++;
+			}
+		}
 		protobuf_c_message_free_unpacked(m, NULL);
 		fc_buf_release(&raw);
 		done++;
 	}
-	print_message("%zu of Flyte's messages identical to protobuf-c\n", done);
+	print_message("%zu of Flyte's messages identical to protobuf-c, %zu workflow templates spliced\n", done,
+		      spliced);
 	assert_true(done > 100);
+	assert_true(spliced > 20);
 	data_free_list(paths, n);
 }
 

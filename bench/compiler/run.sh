@@ -7,6 +7,7 @@
 #   bash bench/compiler/run.sh [SIZES...]      (default: 1000 10000 100000)
 set -eu
 cd "$(dirname "$0")/../.."
+. bench/lib.sh
 flytec=${FLYTEC:-bin/flytec}
 out=${BENCH_OUT:-bench/out/compiler}
 sizes=${*:-1000 10000 100000}
@@ -34,6 +35,7 @@ start=$(median "$flytec" --version)
 echo "process start (flytec --version): $start s CPU; the columns marked -start subtract it"
 printf '%-8s %8s %10s %10s %10s %8s %10s %11s %9s %12s %14s %12s\n' shape nodes "file MB" "parse cpu" "compile cpu" ratio \
   "peak MB" "ninja-n cpu" "vs ninja" "ratio-start" "vs ninja-start" "parse/ninja"
+targets=()
 for shape in chain fanout random; do
   prev=""
   for n in $sizes; do
@@ -62,5 +64,15 @@ for shape in chain fanout random; do
       printf '%-8s %8s growth %dx nodes -> %.1fx time\n' "" "" "$(( n / ${prev%:*} ))" "$(echo "$compile / ${prev#*:}" | bc -l)"
     fi
     prev="$n:$compile"
+    if [ "$n" -ge 100000 ]; then
+      targets+=("compile $shape $n / libyaml's bare parse|$(printf %.2f "$(echo "$compile / $parse" | bc -l)")|<=|2|CPU, same file")
+      targets+=("compile $shape $n peak (KB/node)|$(printf %.2f "$(echo "$peak / $n" | bc -l)")|<=|1|max RSS")
+    elif [ "$n" -eq 10000 ] && [ "$ninja_cpu" != nan ]; then
+      targets+=("compile $shape $n / ninja -n, same DAG|$(printf %.2f "$(echo "$compile / $ninja_cpu" | bc -l)")|<|1|CPU; the bare YAML parse alone is $(printf %.2f "$(echo "$parse / $ninja_cpu" | bc -l)")x ninja -n")
+    fi
   done
+done
+for t in "${targets[@]}"; do
+  IFS='|' read -r name value op limit note <<< "$t"
+  bench_target "$name" "$value" "$op" "$limit" "$note"
 done

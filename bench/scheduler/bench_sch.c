@@ -644,16 +644,47 @@ static void burst_measure(struct sch *s, struct adm_store *store, struct sch_man
 	free(delays);
 }
 
+/*
+ * A store at `path` holding `n` launch plans due every minute, and a scheduler on it loaded on the manual clock
+ * 30 s before the next minute boundary, which is returned.
+ */
+static int64_t burst_setup(const char *path, unsigned n, unsigned fire_batch, struct adm_store **store,
+			   struct sch_manual_clock *clock, struct sch **s)
+{
+	struct cmp_session *cs = prepare(path, store);
+	struct sch_options opts;
+	struct fc_err err;
+	char name[32];
+	int64_t boundary;
+
+	if (adm_store_begin(*store, &err))
+		die("begin", &err);
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "b%u", i);
+		add_lp(*store, cs, name, "* * * * *", 0);
+	}
+	if (adm_store_commit(*store, &err))
+		die("commit", &err);
+	cmp_session_free(cs);
+	adm_store_set_clock(*store, manual_store_now, NULL);
+	boundary = (real_ns() / (60 * NS) + 1) * 60 * NS;
+	sch_manual_clock_init(clock, boundary - 30 * NS);
+	memset(&opts, 0, sizeof(opts));
+	opts.quiet = true;
+	opts.fire_batch = fire_batch;
+	if (sch_new(*store, &clock->clock, &opts, s, &err) || sch_step(*s, boundary - 30 * NS, NULL, &err))
+		die("loading the scheduler", &err);
+	return boundary;
+}
+
 /* A fresh store's burst, then `grow` - 1 more unmeasured, then `measure` measured bursts on the grown store. */
 static void bench_burst_grown(const char *dir, unsigned n, unsigned grow, unsigned measure)
 {
 	struct sch_manual_clock clock;
 	struct adm_store *store;
-	struct cmp_session *cs;
-	struct sch_options opts;
 	struct fc_err err;
 	struct sch *s;
-	char path[512], aux[520], name[32], label[64];
+	char path[512], aux[520], label[64];
 	int64_t boundary;
 
 	snprintf(path, sizeof(path), "%s/grown.db", dir);
@@ -662,25 +693,8 @@ static void bench_burst_grown(const char *dir, unsigned n, unsigned grow, unsign
 	unlink(aux);
 	snprintf(aux, sizeof(aux), "%s-shm", path);
 	unlink(aux);
-	cs = prepare(path, &store);
-	if (adm_store_begin(store, &err))
-		die("begin", &err);
-	for (unsigned i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "b%u", i);
-		add_lp(store, cs, name, "* * * * *", 0);
-	}
-	if (adm_store_commit(store, &err))
-		die("commit", &err);
-	cmp_session_free(cs);
-	adm_store_set_clock(store, manual_store_now, NULL);
-	boundary = (real_ns() / (60 * NS) + 1) * 60 * NS;
-	sch_manual_clock_init(&clock, boundary - 30 * NS);
-	memset(&opts, 0, sizeof(opts));
-	opts.quiet = true;
-	if (getenv("SCH_BENCH_FIRE_BATCH")) /* fires per transaction (0: the scheduler's default) */
-		opts.fire_batch = (unsigned)strtoul(getenv("SCH_BENCH_FIRE_BATCH"), NULL, 10);
-	if (sch_new(store, &clock.clock, &opts, &s, &err) || sch_step(s, boundary - 30 * NS, NULL, &err))
-		die("loading the scheduler", &err);
+	boundary = burst_setup(path, n, getenv("SCH_BENCH_FIRE_BATCH") ? /* fires per transaction (0: the default) */
+				   (unsigned)strtoul(getenv("SCH_BENCH_FIRE_BATCH"), NULL, 10) : 0, &store, &clock, &s);
 	burst_measure(s, store, &clock, boundary, n, "burst_fresh round=1");
 	for (unsigned r = 1; r < grow; r++) {
 		boundary += 60 * NS;
@@ -703,34 +717,15 @@ static void bench_burst_once(const char *dir, unsigned n, unsigned fire_batch, u
 {
 	struct sch_manual_clock clock;
 	struct adm_store *store;
-	struct cmp_session *cs;
-	struct sch_options opts;
 	struct fc_err err;
 	struct sch *s;
-	char path[512], name[32];
+	char path[512];
 	int64_t boundary, start, *delays;
 	size_t k;
 	double t0, c0, step_ms, step_cpu_ms;
 
 	snprintf(path, sizeof(path), "%s/burst%u.db", dir, fire_batch);
-	cs = prepare(path, &store);
-	if (adm_store_begin(store, &err))
-		die("begin", &err);
-	for (unsigned i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "b%u", i);
-		add_lp(store, cs, name, "* * * * *", 0);
-	}
-	if (adm_store_commit(store, &err))
-		die("commit", &err);
-	cmp_session_free(cs);
-	adm_store_set_clock(store, manual_store_now, NULL);
-	boundary = (real_ns() / (60 * NS) + 1) * 60 * NS;
-	sch_manual_clock_init(&clock, boundary - 30 * NS);
-	memset(&opts, 0, sizeof(opts));
-	opts.quiet = true;
-	opts.fire_batch = fire_batch;
-	if (sch_new(store, &clock.clock, &opts, &s, &err) || sch_step(s, boundary - 30 * NS, NULL, &err))
-		die("loading the scheduler", &err);
+	boundary = burst_setup(path, n, fire_batch, &store, &clock, &s);
 	for (unsigned r = 0; r < rounds; r++, boundary += 60 * NS) {
 		sch_manual_clock_set(&clock, boundary);
 		start = real_ns();

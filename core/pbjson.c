@@ -331,32 +331,6 @@ static const char *type_name(const ProtobufCFieldDescriptor *f)
 
 /* --- descriptors ------------------------------------------------------------------------------------------- */
 
-static size_t elem_size(ProtobufCType type)
-{
-	switch (type) {
-	case PROTOBUF_C_TYPE_INT32:
-	case PROTOBUF_C_TYPE_SINT32:
-	case PROTOBUF_C_TYPE_SFIXED32:
-	case PROTOBUF_C_TYPE_UINT32:
-	case PROTOBUF_C_TYPE_FIXED32:
-		return sizeof(int32_t);
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64:
-		return sizeof(int64_t);
-	case PROTOBUF_C_TYPE_FLOAT: return sizeof(float);
-	case PROTOBUF_C_TYPE_DOUBLE: return sizeof(double);
-	case PROTOBUF_C_TYPE_BOOL: return sizeof(protobuf_c_boolean);
-	case PROTOBUF_C_TYPE_ENUM: return sizeof(int);
-	case PROTOBUF_C_TYPE_STRING: return sizeof(char *);
-	case PROTOBUF_C_TYPE_BYTES: return sizeof(ProtobufCBinaryData);
-	case PROTOBUF_C_TYPE_MESSAGE: return sizeof(ProtobufCMessage *);
-	}
-	FC_BUG("unknown protobuf-c type %d", (int)type);
-}
-
 static char ascii_upper(char c)
 {
 	return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
@@ -823,7 +797,7 @@ static int dec_repeated(struct walk *w, const json_t *v, ProtobufCMessage *msg, 
 {
 	size_t *count = member_at(msg, f->quantifier_offset);
 	void **arrp = member_at(msg, f->offset);
-	size_t n, esz = elem_size(f->type), i, kept = 0;
+	size_t n, esz = fc_pb_elem_size(f->type), i, kept = 0;
 	char *arr;
 	int rc;
 
@@ -1460,7 +1434,7 @@ static int enc_value(struct walk *w, const ProtobufCFieldDescriptor *f, const vo
 
 static int enc_repeated(struct walk *w, const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, json_t **out)
 {
-	size_t n = *(const size_t *)member_at(m, f->quantifier_offset), i, esz = elem_size(f->type);
+	size_t n = *(const size_t *)member_at(m, f->quantifier_offset), i, esz = fc_pb_elem_size(f->type);
 	const char *arr = *(char *const *)member_at(m, f->offset);
 	json_t *list = must(json_array());
 	int rc = FC_OK;
@@ -2106,7 +2080,7 @@ static int put_value(struct walk *w, const ProtobufCFieldDescriptor *f, const vo
 static int put_repeated(struct walk *w, const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, size_t depth,
 			struct fc_buf *b)
 {
-	size_t n = *(const size_t *)member_at(m, f->quantifier_offset), i, esz = elem_size(f->type);
+	size_t n = *(const size_t *)member_at(m, f->quantifier_offset), i, esz = fc_pb_elem_size(f->type);
 	const char *arr = *(char *const *)member_at(m, f->offset);
 	bool pretty = w->flags & FC_PBJSON_PRETTY;
 	int rc;

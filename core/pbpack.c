@@ -223,33 +223,36 @@ static void put_value(struct pbw *w, const ProtobufCFieldDescriptor *f, const vo
 	put_varint(w, tag);
 }
 
-/* How far apart the elements of a repeated field are in memory. */
-static size_t element_size(ProtobufCType type)
+size_t fc_pb_elem_size(ProtobufCType type)
 {
 	switch (type) {
-	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32:
+		return sizeof(int32_t);
 	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_SINT64:
 	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_UINT64:
 	case PROTOBUF_C_TYPE_FIXED64:
-	case PROTOBUF_C_TYPE_DOUBLE:
-		return 8;
-	case PROTOBUF_C_TYPE_BOOL:
-		return sizeof(protobuf_c_boolean);
-	case PROTOBUF_C_TYPE_STRING:
-	case PROTOBUF_C_TYPE_MESSAGE:
-		return sizeof(void *);
-	case PROTOBUF_C_TYPE_BYTES:
-		return sizeof(ProtobufCBinaryData);
-	default:
-		return 4;
+		return sizeof(int64_t);
+	case PROTOBUF_C_TYPE_FLOAT: return sizeof(float);
+	case PROTOBUF_C_TYPE_DOUBLE: return sizeof(double);
+	case PROTOBUF_C_TYPE_BOOL: return sizeof(protobuf_c_boolean);
+	case PROTOBUF_C_TYPE_ENUM: return sizeof(int);
+	case PROTOBUF_C_TYPE_STRING: return sizeof(char *);
+	case PROTOBUF_C_TYPE_BYTES: return sizeof(ProtobufCBinaryData);
+	case PROTOBUF_C_TYPE_MESSAGE: return sizeof(ProtobufCMessage *);
 	}
+	FC_BUG("unknown protobuf-c type %d", (int)type);
 }
 
 /* A packed repeated scalar: one tag, the payload's length, the elements without tags. */
 static void put_packed(struct pbw *w, const ProtobufCFieldDescriptor *f, const char *array, size_t count)
 {
-	size_t before = pbw_used(w), step = element_size(f->type), i;
+	size_t before = pbw_used(w), step = fc_pb_elem_size(f->type), i;
 
 	switch (f->type) {
 	case PROTOBUF_C_TYPE_SFIXED32:
@@ -342,7 +345,7 @@ static void put_field(struct pbw *w, const ProtobufCFieldDescriptor *f, const Pr
 		put_value(w, f, member);
 		return;
 	case PROTOBUF_C_LABEL_REPEATED: {
-		size_t count = *(const size_t *)quantifier, step = element_size(f->type), i;
+		size_t count = *(const size_t *)quantifier, step = fc_pb_elem_size(f->type), i;
 		const char *array = *(const char *const *)member;
 
 		if (!count)

@@ -19,6 +19,9 @@
 struct fc_buf;
 struct fc_piece;
 
+/* How far apart the elements of a repeated field of this type are in a protobuf-c message's array. */
+size_t fc_pb_elem_size(ProtobufCType type);
+
 /* Append the wire bytes of `msg` to `out` and return how many were appended. A buffer with a size cap that the
  * message does not fit gets its sticky error (fc_buf_error()) and nothing appended; 0 is returned. Memory: the
  * bytes are packed into chunks, then copied into `out` and each chunk freed once copied. */

@@ -199,28 +199,6 @@ static void fill_value(struct fc_arena *a, ProtobufCType t, void *member, unsign
 	}
 }
 
-static size_t elt_size(ProtobufCType t)
-{
-	switch (t) {
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64:
-	case PROTOBUF_C_TYPE_DOUBLE:
-		return 8;
-	case PROTOBUF_C_TYPE_BOOL:
-		return sizeof(protobuf_c_boolean);
-	case PROTOBUF_C_TYPE_STRING:
-	case PROTOBUF_C_TYPE_MESSAGE:
-		return sizeof(void *);
-	case PROTOBUF_C_TYPE_BYTES:
-		return sizeof(ProtobufCBinaryData);
-	default:
-		return 4;
-	}
-}
-
 static struct every *rnd_every(struct fc_arena *a, unsigned depth)
 {
 	struct every *m = fc_arena_alloc(a, sizeof(*m));
@@ -236,10 +214,10 @@ static struct every *rnd_every(struct fc_arena *a, unsigned depth)
 				       : rnd() % 3			      ? rnd() % 4
 				       : f->flags & PROTOBUF_C_FIELD_FLAG_PACKED ? rnd() % 200
 										  : rnd() % 8;
-			char *array = count ? fc_arena_alloc(a, count * elt_size(f->type)) : NULL;
+			char *array = count ? fc_arena_alloc(a, count * fc_pb_elem_size(f->type)) : NULL;
 
 			for (size_t i = 0; i < count; i++)
-				fill_value(a, f->type, array + i * elt_size(f->type), depth, true);
+				fill_value(a, f->type, array + i * fc_pb_elem_size(f->type), depth, true);
 			memcpy(member, &array, sizeof(array));
 			memcpy(quant, &count, sizeof(count));
 			continue;

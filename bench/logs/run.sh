@@ -57,7 +57,7 @@ phase() { curl -s "$URL/api/v1/executions/bench/development/$1" | python3 -c 'im
 echo "-- 1. a finished attempt's 64 MiB log in 4 MiB pieces vs cat"
 launch big b1
 for _ in $(seq 1 600); do [ "$(phase b1)" = SUCCEEDED ] && break; sleep 0.1; done
-file=$(ls "$OUT"/data/propeller/bench-development-b1/n/data/0/sandbox/stdout.log)
+file=$(ls "$OUT"/data/propeller/bench-development-b1/n/data/0/stdout.log)
 t0=$(now_ms); cat "$file" > /dev/null; t1=$(now_ms)
 off=0 t2=$(now_ms)
 while :; do

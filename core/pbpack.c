@@ -375,19 +375,11 @@ static void pbw_splice(struct pbw *w, struct fc_pb_ahead *a)
 	a->chunks = NULL;
 }
 
-static void put_message(struct pbw *w, const ProtobufCMessage *m)
+/* Its unknown fields, which protobuf-c writes after the known ones. */
+static void put_unknown(struct pbw *w, const ProtobufCMessage *m)
 {
-	const ProtobufCMessageDescriptor *d = m->descriptor;
 	size_t i;
 
-	if (w->ahead && w->ahead->msg == m && w->ahead->chunks) {
-		/* its fields from `from` on and its unknown fields are already bytes */
-		i = w->ahead->from;
-		pbw_splice(w, w->ahead);
-		while (i-- > 0)
-			put_field(w, &d->fields[i], m);
-		return;
-	}
 	for (i = m->n_unknown_fields; i-- > 0;) {
 		const ProtobufCMessageUnknownField *u = &m->unknown_fields[i];
 
@@ -395,19 +387,58 @@ static void put_message(struct pbw *w, const ProtobufCMessage *m)
 		put_bytes(w, u->data, u->len);
 		put_varint(w, ((uint64_t)u->tag << 3) | u->wire_type);
 	}
-	for (i = d->n_fields; i-- > 0;)
-		put_field(w, &d->fields[i], m);
+}
+
+/* Its fields [from, to) of the descriptor, in order (so written last to first). */
+static void put_fields(struct pbw *w, const ProtobufCMessage *m, size_t from, size_t to)
+{
+	while (to-- > from)
+		put_field(w, &m->descriptor->fields[to], m);
+}
+
+static void put_message(struct pbw *w, const ProtobufCMessage *m)
+{
+	if (w->ahead && w->ahead->msg == m && w->ahead->chunks) {
+		/* its fields from `from` on and its unknown fields are already bytes */
+		size_t from = w->ahead->from;
+
+		pbw_splice(w, w->ahead);
+		put_fields(w, m, 0, from);
+		return;
+	}
+	put_unknown(w, m);
+	put_fields(w, m, 0, m->descriptor->n_fields);
+}
+
+/* A writer with its first chunk; `ahead` (NULL: none) is spliced in where its message is met. */
+static void pbw_init(struct pbw *w, struct fc_pb_ahead *ahead)
+{
+	*w = (struct pbw){NULL, 0, PBW_FIRST_CHUNK, ahead};
+	pbw_new_chunk(w, 0);
 }
 
 /* Pack `msg` into chunks; *used gets the length. The newest chunk holds the first bytes. */
-static struct pbchunk *pack_chunks(const ProtobufCMessage *msg, size_t *used)
+static struct pbchunk *pack_chunks(const ProtobufCMessage *msg, struct fc_pb_ahead *ahead, size_t *used)
 {
-	struct pbw w = {NULL, 0, PBW_FIRST_CHUNK, NULL};
+	struct pbw w;
 
-	pbw_new_chunk(&w, 0);
+	pbw_init(&w, ahead);
 	put_message(&w, msg);
 	*used = pbw_used(&w);
 	return w.cur;
+}
+
+/* Hand the bytes of chunks `c` (newest first) to `fn` in order, freeing each once handed. */
+static void hand_over(struct pbchunk *c, fc_pb_bytes_fn *fn, void *ctx)
+{
+	struct pbchunk *older;
+
+	for (; c; c = older) {
+		older = c->older;
+		if (c->size > c->top)
+			fn(ctx, c->data + c->top, c->size - c->top);
+		free(c);
+	}
 }
 
 static void free_chunks(struct pbchunk *c)
@@ -426,7 +457,7 @@ size_t fc_pb_pack(const ProtobufCMessage *msg, struct fc_buf *out)
 	size_t used;
 	char *p;
 
-	c = pack_chunks(msg, &used);
+	c = pack_chunks(msg, NULL, &used);
 	/* over the buffer's cap: nothing appended, the sticky error set */
 	p = used && fc_buf_grow(out, used) ? out->buf + out->len : NULL;
 	for (; c; c = older) {
@@ -446,15 +477,9 @@ size_t fc_pb_pack(const ProtobufCMessage *msg, struct fc_buf *out)
 
 size_t fc_pb_pack_each(const ProtobufCMessage *msg, fc_pb_bytes_fn *fn, void *ctx)
 {
-	struct pbchunk *c, *older;
 	size_t used;
 
-	for (c = pack_chunks(msg, &used); c; c = older) {
-		older = c->older;
-		if (c->size > c->top)
-			fn(ctx, c->data + c->top, c->size - c->top);
-		free(c);
-	}
+	hand_over(pack_chunks(msg, NULL, &used), fn, ctx);
 	return used;
 }
 
@@ -478,10 +503,7 @@ static void list_pieces(struct pbchunk *c, size_t used, struct fc_pb_pieces *out
 
 void fc_pb_pack_pieces(const ProtobufCMessage *msg, struct fc_pb_pieces *out)
 {
-	size_t used;
-	struct pbchunk *c = pack_chunks(msg, &used);
-
-	list_pieces(c, used, out);
+	fc_pb_pack_pieces_with(msg, NULL, out);
 }
 
 void fc_pb_pieces_release(struct fc_pb_pieces *p)
@@ -493,22 +515,13 @@ void fc_pb_pieces_release(struct fc_pb_pieces *p)
 
 void fc_pb_pack_ahead(const ProtobufCMessage *msg, unsigned from, struct fc_pb_ahead *out)
 {
-	const ProtobufCMessageDescriptor *d = msg->descriptor;
-	struct pbw w = {NULL, 0, PBW_FIRST_CHUNK, NULL};
-	size_t i;
+	struct pbw w;
 
-	if (from > d->n_fields)
-		FC_BUG("fc_pb_pack_ahead: field index %u of %u", from, d->n_fields);
-	pbw_new_chunk(&w, 0);
-	for (i = msg->n_unknown_fields; i-- > 0;) {
-		const ProtobufCMessageUnknownField *u = &msg->unknown_fields[i];
-
-		pbw_room(&w, u->len + PBW_TAG_VARINT_MAX);
-		put_bytes(&w, u->data, u->len);
-		put_varint(&w, ((uint64_t)u->tag << 3) | u->wire_type);
-	}
-	for (i = d->n_fields; i-- > from;)
-		put_field(&w, &d->fields[i], msg);
+	if (from > msg->descriptor->n_fields)
+		FC_BUG("fc_pb_pack_ahead: field index %u of %u", from, msg->descriptor->n_fields);
+	pbw_init(&w, NULL);
+	put_unknown(&w, msg);
+	put_fields(&w, msg, from, msg->descriptor->n_fields);
 	out->msg = msg;
 	out->from = from;
 	out->len = pbw_used(&w);
@@ -517,21 +530,14 @@ void fc_pb_pack_ahead(const ProtobufCMessage *msg, unsigned from, struct fc_pb_a
 
 size_t fc_pb_ahead_each(const struct fc_pb_ahead *a, fc_pb_bytes_fn *fn, void *ctx)
 {
-	const ProtobufCMessageDescriptor *d = a->msg->descriptor;
-	struct pbw w = {NULL, 0, PBW_FIRST_CHUNK, NULL};
-	struct pbchunk *c, *older;
-	size_t i, used;
+	struct pbchunk *c;
+	struct pbw w;
+	size_t used;
 
-	pbw_new_chunk(&w, 0);
-	for (i = a->from; i-- > 0;)
-		put_field(&w, &d->fields[i], a->msg);
+	pbw_init(&w, NULL);
+	put_fields(&w, a->msg, 0, a->from);
 	used = pbw_used(&w);
-	for (c = w.cur; c; c = older) {
-		older = c->older;
-		if (c->size > c->top)
-			fn(ctx, c->data + c->top, c->size - c->top);
-		free(c);
-	}
+	hand_over(w.cur, fn, ctx);
 	for (c = a->chunks; c; c = c->older)
 		if (c->size > c->top)
 			fn(ctx, c->data + c->top, c->size - c->top);
@@ -540,11 +546,10 @@ size_t fc_pb_ahead_each(const struct fc_pb_ahead *a, fc_pb_bytes_fn *fn, void *c
 
 void fc_pb_pack_pieces_with(const ProtobufCMessage *msg, struct fc_pb_ahead *a, struct fc_pb_pieces *out)
 {
-	struct pbw w = {NULL, 0, PBW_FIRST_CHUNK, a};
+	size_t used;
+	struct pbchunk *c = pack_chunks(msg, a, &used);
 
-	pbw_new_chunk(&w, 0);
-	put_message(&w, msg);
-	list_pieces(w.cur, pbw_used(&w), out);
+	list_pieces(c, used, out);
 }
 
 void fc_pb_ahead_release(struct fc_pb_ahead *a)

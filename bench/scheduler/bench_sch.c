@@ -607,45 +607,62 @@ static void on_commit(void *ctx, const struct adm_change *changes, size_t n, boo
 	g_commit_mono = mono_s();
 }
 
-/* One measured burst at `boundary` (the manual clock set to it first), one line labelled `label`. commit_cpu_ms is
- * the CPU until the last commit (every execution visible), the rest of step_cpu_ms the checkpoint after the pass. */
+/* What one burst measured: created_at - the step's start of each execution (sorted), and the step's times. */
+struct burst_fig {
+	int64_t *delays;
+	size_t k;
+	double t0, c0; /* the step's start: monotonic and CPU seconds */
+	double step_ms, step_cpu_ms;
+};
+
+/* The burst at `boundary`: sync(2) first (see the header), the manual clock set to it, one sch_step(). */
+static void burst_run(struct sch *s, struct adm_store *store, struct sch_manual_clock *clock, int64_t boundary,
+		      unsigned n, struct burst_fig *f)
+{
+	struct fc_err err;
+	int64_t start;
+
+	sync();
+	sch_manual_clock_set(clock, boundary);
+	start = real_ns();
+	f->t0 = mono_s();
+	f->c0 = cpu_s();
+	perf_ctl("enable");
+	if (sch_step(s, boundary, NULL, &err))
+		die("the burst", &err);
+	f->step_ms = (mono_s() - f->t0) * 1e3;
+	f->step_cpu_ms = (cpu_s() - f->c0) * 1e3;
+	perf_ctl("disable");
+	f->delays = burst_delays(store, boundary, start, &f->k);
+	if (f->k != n)
+		fprintf(stderr, "bench_sch: expected %u executions at the boundary, found %zu\n", n, f->k);
+}
+
+/* One measured burst at `boundary`, one line labelled `label`. commit_cpu_ms is the CPU until the last commit
+ * (every execution visible), the rest of step_cpu_ms the checkpoint after the pass. */
 static void burst_measure(struct sch *s, struct adm_store *store, struct sch_manual_clock *clock, int64_t boundary,
 			  unsigned n, const char *label)
 {
 	struct adm_store_pages p0, p1;
-	struct fc_err err;
-	int64_t start, *delays;
+	struct burst_fig f;
 	size_t k;
-	double t0, c0, step_ms, step_cpu_ms;
 
-	sch_manual_clock_set(clock, boundary);
 	adm_store_set_listener(store, on_commit, NULL);
 	adm_store_pages(store, &p0);
-	start = real_ns();
-	t0 = mono_s();
-	c0 = cpu_s();
-	perf_ctl("enable");
-	if (sch_step(s, boundary, NULL, &err))
-		die("the burst", &err);
-	step_ms = (mono_s() - t0) * 1e3;
-	step_cpu_ms = (cpu_s() - c0) * 1e3;
-	perf_ctl("disable");
+	burst_run(s, store, clock, boundary, n, &f);
 	adm_store_set_listener(store, NULL, NULL);
 	adm_store_pages(store, &p1);
-	delays = burst_delays(store, boundary, start, &k);
-	if (k != n)
-		fprintf(stderr, "bench_sch: expected %u executions at the boundary, found %zu\n", n, k);
+	k = f.k;
 	if (k)
 		printf("%s slots=%zu created_p50_ms=%.2f created_p99_ms=%.2f created_max_ms=%.2f all_committed_ms=%.2f "
 		       "step_ms=%.2f commit_cpu_ms=%.2f step_cpu_ms=%.2f cpu_per_fire_us=%.1f pages_written=%" PRId64
 		       " cache_misses=%" PRId64 " page_count=%" PRId64 "\n",
-		       label, k, (double)delays[k / 2] / 1e6, (double)delays[(k * 99) / 100] / 1e6,
-		       (double)delays[k - 1] / 1e6, (g_commit_mono - t0) * 1e3, step_ms, (g_commit_cpu - c0) * 1e3,
-		       step_cpu_ms,
-		       (g_commit_cpu - c0) * 1e6 / (double)k,
-		       p1.written - p0.written, p1.miss - p0.miss, p1.count);
+		       label, k, (double)f.delays[k / 2] / 1e6, (double)f.delays[(k * 99) / 100] / 1e6,
+		       (double)f.delays[k - 1] / 1e6, (g_commit_mono - f.t0) * 1e3, f.step_ms, (g_commit_cpu - f.c0) * 1e3,
+		       f.step_cpu_ms, (g_commit_cpu - f.c0) * 1e6 / (double)k, p1.written - p0.written, p1.miss - p0.miss,
+		       p1.count);
 	fflush(stdout);
-	free(delays);
+	free(f.delays);
 }
 
 /*
@@ -699,7 +716,6 @@ static void bench_burst_grown(const char *dir, unsigned n, unsigned grow, unsign
 	unlink(aux);
 	boundary = burst_setup(path, n, getenv("SCH_BENCH_FIRE_BATCH") ? /* fires per transaction (0: the default) */
 				   (unsigned)strtoul(getenv("SCH_BENCH_FIRE_BATCH"), NULL, 10) : 0, &store, &clock, &s);
-	sync();
 	burst_measure(s, store, &clock, boundary, n, "burst_fresh round=1");
 	for (unsigned r = 1; r < grow; r++) {
 		boundary += 60 * NS;
@@ -710,7 +726,6 @@ static void bench_burst_grown(const char *dir, unsigned n, unsigned grow, unsign
 	for (unsigned r = 0; r < measure; r++) {
 		boundary += 60 * NS;
 		snprintf(label, sizeof(label), "burst_grown round=%u", grow + r + 1);
-		sync();
 		burst_measure(s, store, &clock, boundary, n, label);
 	}
 	sch_free(s);
@@ -723,37 +738,26 @@ static void bench_burst_once(const char *dir, unsigned n, unsigned fire_batch, u
 {
 	struct sch_manual_clock clock;
 	struct adm_store *store;
-	struct fc_err err;
 	struct sch *s;
 	char path[512];
-	int64_t boundary, start, *delays;
-	size_t k;
-	double t0, c0, step_ms, step_cpu_ms;
+	int64_t boundary;
 
 	snprintf(path, sizeof(path), "%s/burst%u.db", dir, fire_batch);
 	boundary = burst_setup(path, n, fire_batch, &store, &clock, &s);
 	for (unsigned r = 0; r < rounds; r++, boundary += 60 * NS) {
-		sync();
-		sch_manual_clock_set(&clock, boundary);
-		start = real_ns();
-		t0 = mono_s();
-		c0 = cpu_s();
-		perf_ctl("enable");
-		if (sch_step(s, boundary, NULL, &err))
-			die("the burst", &err);
-		step_ms = (mono_s() - t0) * 1e3;
-		step_cpu_ms = (cpu_s() - c0) * 1e3;
-		perf_ctl("disable");
-		delays = burst_delays(store, boundary, start, &k);
-		if (k != n)
-			fprintf(stderr, "bench_sch: expected %u executions at the boundary, found %zu\n", n, k);
+		struct burst_fig f;
+		size_t k;
+
+		burst_run(s, store, &clock, boundary, n, &f);
+		k = f.k;
 		if (k)
 			printf("burst_%s%s%.0u slots=%zu created_p50_ms=%.2f created_p99_ms=%.2f created_max_ms=%.2f "
 			       "all_committed_ms=%.2f per_fire_us=%.1f step_cpu_ms=%.2f\n",
 			       fire_batch == 1 ? "one_tx_per_fire" : "batched", rounds > 1 ? " round=" : "",
-			       rounds > 1 ? r + 1 : 0, k, (double)delays[k / 2] / 1e6, (double)delays[(k * 99) / 100] / 1e6,
-			       (double)delays[k - 1] / 1e6, step_ms, step_ms * 1e3 / (double)k, step_cpu_ms);
-		free(delays);
+			       rounds > 1 ? r + 1 : 0, k, (double)f.delays[k / 2] / 1e6,
+			       (double)f.delays[(k * 99) / 100] / 1e6, (double)f.delays[k - 1] / 1e6, f.step_ms,
+			       f.step_ms * 1e3 / (double)k, f.step_cpu_ms);
+		free(f.delays);
 	}
 	sch_free(s);
 	sch_manual_clock_release(&clock);

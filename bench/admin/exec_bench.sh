@@ -92,23 +92,11 @@ slowest=$(tr ' ' '\n' < "$OUT/http.txt" | sed -n 's/^http_\(list_[a-z0-9_]*\)_p5
 bench_target "admin: slowest execution list query over $N, p50 (ms)" "${slowest#* }" "<" 10 \
   "${slowest% *}, HTTP, 100 a page, filters/sort/paging"
 echo "-- GET /api/v1/executions/{p}/{d}/{name} with wrk (2 threads, 16 connections, 10 s), random names"
-# the requests formatted once per wrk thread, one picked at random per request (exec_get_pair.sh says why)
-cat >"$OUT/get.lua" <<LUA
-local n, reqs = $N, {}
-init = function(args)
-  for i = 0, n - 1 do
-    reqs[i + 1] = wrk.format("GET", string.format("/api/v1/executions/bench/development/e%06d", i))
-  end
-  math.randomseed(7)
-end
-request = function()
-  return reqs[math.random(1, n)]
-end
-LUA
+# random names, the requests formatted once per wrk thread (bench/admin/exec_get.lua)
 # the baseline again, for 5 s right before and right after wrk (same load; the rate above is minutes older)
 "$OUT/bench_exec" lookup "$OUT/admin.db" "$N" 5 | tee "$OUT/lookup_before.txt"
 ticks0=$(awk '{print $14 + $15}' "/proc/$SERVER/stat") # the server's user + system CPU, in clock ticks
-wrk -t2 -c16 -d10s -s "$OUT/get.lua" "http://127.0.0.1:$PORT" | tee "$OUT/wrk.txt"
+wrk -t2 -c16 -d10s -s bench/admin/exec_get.lua "http://127.0.0.1:$PORT" -- "$N" | tee "$OUT/wrk.txt"
 ticks1=$(awk '{print $14 + $15}' "/proc/$SERVER/stat")
 "$OUT/bench_exec" lookup "$OUT/admin.db" "$N" 5 | tee "$OUT/lookup_after.txt"
 api_rate=$(awk '/Requests\/sec/ {print int($2)}' "$OUT/wrk.txt")

@@ -15,23 +15,6 @@ D=$(mktemp -d)
 S=""
 cleanup() { [ -n "$S" ] && kill "$S" 2>/dev/null && wait "$S" 2>/dev/null; rm -rf "$D"; true; }
 trap cleanup EXIT
-# Each wrk thread formats the requests of the set once (init), then picks one at random per request: formatting
-# each request (string.format + wrk.format) cost wrk 3.2 us of CPU per request, the table 1.9 us, CPU that the
-# server shares on these two cores (bench/RESULTS.md, 2026-12-07 11:53-12:29 UTC, h5G).
-for set in all:$N hot:1000; do
-	cat >"$D/${set%%:*}.lua" <<LUA
-local n, reqs = ${set#*:}, {}
-init = function(args)
-  for i = 0, n - 1 do
-    reqs[i + 1] = wrk.format("GET", string.format("/api/v1/executions/bench/development/e%06d", i))
-  end
-  math.randomseed(7)
-end
-request = function()
-  return reqs[math.random(1, n)]
-end
-LUA
-done
 "$B" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$D/port" --threads 2 --no-executor --no-scheduler \
 	2>"$D/serve.log" &
 S=$!
@@ -43,18 +26,18 @@ rate() {
 		sed -n 's/^sqlite_execution_lookup_per_s=\([0-9]*\) cpu_us_per_lookup=\([0-9.]*\).*/\1 \2/p'
 }
 ticks() { awk '{print $14 + $15}' "/proc/$S/stat"; } # user + system clock ticks of the server
-# wrk on one set: "REQUESTS_PER_S SERVER_CPU_US_PER_REQUEST"
+# wrk on random names of the first $1 (bench/admin/exec_get.lua): "REQUESTS_PER_S SERVER_CPU_US_PER_REQUEST"
 get() {
 	local t0 t1 out
 	t0=$(ticks)
-	out=$(wrk -t2 -c16 -d10s -s "$D/$1.lua" "http://127.0.0.1:$P")
+	out=$(wrk -t2 -c16 -d10s -s "$(dirname "$0")/exec_get.lua" "http://127.0.0.1:$P" -- "$1")
 	t1=$(ticks)
 	echo "$out" | awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '/ requests in / {n = $1}
 		/Requests\/sec/ {r = int($2)} END {printf "%d %.1f\n", r, t * 1e6 / hz / n}'
 }
 read -r b bc <<<"$(rate)"
-read -r r rc <<<"$(get all)"
-read -r h hc <<<"$(get hot)"
+read -r r rc <<<"$(get "$N")"
+read -r h hc <<<"$(get 1000)"
 read -r a ac <<<"$(rate)"
 m=$((b > a ? b : a))
 mc=$(awk -v x="$bc" -v y="$ac" 'BEGIN{print (x < y ? x : y)}')

@@ -4,13 +4,13 @@
 #include "core/err.h"
 #include "core/fc.h"
 
+#include "flyteidl/admin/execution.pb-c.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define ADM_SLOT_PRUNE_EVERY 16
-/* The mode of the executions the scheduler starts (admin.ExecutionMetadata.ExecutionMode SCHEDULED). */
-#define MODE_SCHEDULED 1
 
 static const char *const outcome_names[] = {
 	[ADM_SLOT_FIRED] = "fired",       [ADM_SLOT_SKIPPED] = "skipped",
@@ -155,7 +155,7 @@ int adm_schedule_slot_list(struct adm_store *s, const struct adm_id *lp_name, bo
 	sqlite3_bind_int64(st, 4, (int64_t)limit);
 	if (!waiting_only) {
 		sqlite3_bind_int(st, 5, ADM_SLOT_FIRED);
-		sqlite3_bind_int(st, 6, MODE_SCHEDULED);
+		sqlite3_bind_int(st, 6, FLYTEIDL__ADMIN__EXECUTION_METADATA__EXECUTION_MODE__SCHEDULED);
 	}
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		FC_ALLOC_GROW(list, n + 1, alloc);
